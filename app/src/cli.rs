@@ -1,0 +1,230 @@
+//! The command line: `weir [FILE]` opens the GUI; `weir run` and
+//! `weir check` work without a display.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration as WallDuration;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Parser, Subcommand};
+use sim_core::Model;
+use sim_core::model::file::{self, locate_id};
+use sim_core::time::Duration;
+use sim_core::validate::{Diagnostic, Target, validate};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "weir",
+    version,
+    about = "Design event-driven architectures and watch them run",
+    long_about = "Design event-driven architectures and watch them run.\n\n\
+                  With no subcommand, opens the designer (on FILE, or on a bundled example)."
+)]
+pub struct Cli {
+    /// A model file to open in the designer.
+    pub file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a model headless and print a summary table (and the JSON report).
+    Run(RunArgs),
+    /// Check a model and print its diagnostics; exit status 1 on errors.
+    Check {
+        /// The model file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The model file.
+    pub file: PathBuf,
+    /// Seed of the first replication (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated time per run, like 10m or 90s (default: the scenario's).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Simulated time discarded at the start (default: the scenario's).
+    #[arg(long, value_parser = parse_duration)]
+    pub warmup: Option<Duration>,
+    /// Independent replications (default: the scenario's).
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Write the JSON report to PATH, or to standard output with `-`.
+    #[arg(long, value_name = "PATH|-")]
+    pub json: Option<String>,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    text.parse()
+        .map_err(|e: sim_core::time::DurationError| e.to_string())
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Some(Command::Run(args)) => run(&args),
+        Some(Command::Check { file }) => check(&file),
+        None => crate::gui::open(cli.file.as_deref()).map(|()| ExitCode::SUCCESS),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("weir: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads and parses a model file; syntax errors name the file, line and column.
+pub fn load(path: &Path) -> Result<(Model, Vec<Diagnostic>, String)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    match file::from_str(&text) {
+        Ok((model, diagnostics)) => Ok((model, diagnostics, text)),
+        Err(err) => bail!("{}: {err}", path.display()),
+    }
+}
+
+/// Diagnostics with `file:line:col:` where the node or edge can be found.
+fn print_diagnostics(path: &Path, text: &str, diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        let place = match &d.target {
+            Target::Node(id) => locate_id(text, id),
+            Target::Edge(id) => locate_id(text, id).or_else(|| {
+                let (from, _) = id.split_once("->")?;
+                text.find(&format!("from: \"{from}\""))
+                    .map(|at| (text[..at].matches('\n').count() + 1, 0))
+            }),
+            _ => None,
+        };
+        match place {
+            Some((line, col)) if col > 0 => eprintln!("{}:{line}:{col}: {d}", path.display()),
+            Some((line, _)) => eprintln!("{}:{line}: {d}", path.display()),
+            None => eprintln!("{}: {d}", path.display()),
+        }
+    }
+}
+
+fn all_diagnostics(model: &Model, load_diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut all = load_diagnostics;
+    all.extend(validate(model));
+    all.sort_by(|a, b| a.severity.cmp(&b.severity));
+    all
+}
+
+fn check(path: &Path) -> Result<ExitCode> {
+    let (model, load_diagnostics, text) = load(path)?;
+    let diagnostics = all_diagnostics(&model, load_diagnostics);
+    print_diagnostics(path, &text, &diagnostics);
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    if errors > 0 {
+        eprintln!(
+            "{}: {errors} error(s), {warnings} warning(s)",
+            path.display()
+        );
+        Ok(ExitCode::from(1))
+    } else {
+        println!(
+            "{}: ok ({} nodes, {} edges, {warnings} warning(s))",
+            path.display(),
+            model.graph.node_count(),
+            model.graph.edge_count()
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn run(args: &RunArgs) -> Result<ExitCode> {
+    let (mut model, load_diagnostics, text) = load(&args.file)?;
+    let scenario = &mut model.scenario;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(d) = args.duration {
+        scenario.duration = d;
+    }
+    if let Some(w) = args.warmup {
+        scenario.warmup = w;
+    }
+    if let Some(r) = args.replications {
+        scenario.replications = r;
+    }
+    let diagnostics = all_diagnostics(&model, load_diagnostics);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        print_diagnostics(&args.file, &text, &diagnostics);
+        eprintln!(
+            "{}: the model has errors and was not run",
+            args.file.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    print_diagnostics(&args.file, &text, &diagnostics);
+
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let report = crate::runner::run_all(&model, |fraction, elapsed| {
+        if elapsed < WallDuration::from_secs(1) {
+            return;
+        }
+        let bar = bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::new(1000);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {percent:>3}%  {elapsed} elapsed, about {eta} left",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        bar.set_position((fraction * 1000.0).clamp(0.0, 1000.0) as u64);
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = report.map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+
+    let to_stdout = args.json.as_deref() == Some("-");
+    if !to_stdout {
+        let scenario = &model.scenario;
+        println!(
+            "{} — {} replication(s) of {}{}, seed {}",
+            model.name,
+            report.replications(),
+            scenario.duration,
+            if scenario.warmup.is_zero() {
+                String::new()
+            } else {
+                format!(" (warm-up {})", scenario.warmup)
+            },
+            scenario.seed
+        );
+        println!();
+        print!("{}", report.to_table());
+        println!(
+            "\n{} events in {:.2} s wall time ({:.1} M events/s)",
+            report.events,
+            report.wall_s,
+            report.events as f64 / report.wall_s.max(1e-9) / 1e6
+        );
+    }
+    match args.json.as_deref() {
+        None => {}
+        Some("-") => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(report.to_json_string().as_bytes())?;
+        }
+        Some(path) => {
+            std::fs::write(path, report.to_json_string())
+                .with_context(|| format!("cannot write {path}"))?;
+            println!("report written to {path}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

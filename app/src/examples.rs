@@ -1,0 +1,39 @@
+//! The pattern gallery, bundled into the binary so it opens from any
+//! directory.
+
+/// A bundled example model.
+#[derive(Clone, Copy, Debug)]
+pub struct Example {
+    /// The file name in `examples/`.
+    pub file: &'static str,
+    pub text: &'static str,
+}
+
+/// Every bundled example, the default first.
+pub const EXAMPLES: &[Example] = &[
+    Example {
+        file: "single-queue.ron",
+        text: include_str!("../../examples/single-queue.ron"),
+    },
+    Example {
+        file: "pipeline.ron",
+        text: include_str!("../../examples/pipeline.ron"),
+    },
+    Example {
+        file: "pubsub-fanout.ron",
+        text: include_str!("../../examples/pubsub-fanout.ron"),
+    },
+    Example {
+        file: "backpressure.ron",
+        text: include_str!("../../examples/backpressure.ron"),
+    },
+    Example {
+        file: "retries-dead-letter.ron",
+        text: include_str!("../../examples/retries-dead-letter.ron"),
+    },
+];
+
+/// The example the app opens when given no file.
+pub fn default_example() -> Example {
+    EXAMPLES[0]
+}

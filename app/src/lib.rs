@@ -1,0 +1,8 @@
+//! Weir, the application: the desktop GUI (eframe/egui) and the headless
+//! command line (`weir run`, `weir check`). The simulation itself lives in
+//! `sim-core`.
+
+pub mod cli;
+pub mod examples;
+pub mod gui;
+pub mod runner;

@@ -1,0 +1,592 @@
+//! Distributions of durations (service times, latencies) and arrival
+//! processes (how producers space their events).
+
+use rand_distr::{Distribution, Exp1, LogNormal as LogNormalDist};
+use serde::{Deserialize, Serialize};
+
+use crate::rng::{Stream, unit};
+use crate::time::Duration;
+
+/// A distribution of durations, as written in a model file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Dist {
+    /// Always the same duration: `Constant("10ms")`.
+    Constant(Duration),
+    /// Exponential (memoryless) with the given mean: `Exponential(mean: "10ms")`.
+    Exponential { mean: Duration },
+    /// Uniform between two bounds: `Uniform(min: "5ms", max: "15ms")`.
+    Uniform { min: Duration, max: Duration },
+    /// Log-normal by mean and coefficient of variation (standard deviation
+    /// over mean): `LogNormal(mean: "10ms", cv: 1.5)`.
+    LogNormal { mean: Duration, cv: f64 },
+    /// Erlang: the sum of `k` exponential phases, with the given overall
+    /// mean (cv = 1/√k): `Erlang(k: 4, mean: "10ms")`.
+    Erlang { k: u32, mean: Duration },
+}
+
+impl Default for Dist {
+    fn default() -> Self {
+        Self::Constant(Duration::ZERO)
+    }
+}
+
+impl Dist {
+    /// The distribution's mean.
+    pub fn mean(&self) -> Duration {
+        match *self {
+            Self::Constant(d) => d,
+            Self::Exponential { mean }
+            | Self::LogNormal { mean, .. }
+            | Self::Erlang { mean, .. } => mean,
+            Self::Uniform { min, max } => {
+                Duration(min.0 / 2 + max.0 / 2 + (min.0 % 2 + max.0 % 2) / 2)
+            }
+        }
+    }
+
+    /// The coefficient of variation (standard deviation / mean).
+    pub fn cv(&self) -> f64 {
+        match *self {
+            Self::Constant(_) => 0.0,
+            Self::Exponential { .. } => 1.0,
+            Self::Uniform { min, max } => {
+                let (a, b) = (min.as_secs_f64(), max.as_secs_f64());
+                if a + b > 0.0 {
+                    (b - a) / (3f64.sqrt() * (a + b))
+                } else {
+                    0.0
+                }
+            }
+            Self::LogNormal { cv, .. } => cv,
+            Self::Erlang { k, .. } => 1.0 / f64::from(k.max(1)).sqrt(),
+        }
+    }
+
+    /// Problems with the parameters, as sentences; empty when valid.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match *self {
+            Self::Constant(_) => {}
+            Self::Exponential { mean } => {
+                if mean.is_zero() {
+                    out.push("the exponential mean must be greater than zero".to_owned());
+                }
+            }
+            Self::Uniform { min, max } => {
+                if max < min {
+                    out.push(format!(
+                        "the uniform maximum ({max}) is below its minimum ({min})"
+                    ));
+                }
+            }
+            Self::LogNormal { mean, cv } => {
+                if mean.is_zero() {
+                    out.push("the log-normal mean must be greater than zero".to_owned());
+                }
+                if !cv.is_finite() || cv < 0.0 {
+                    out.push(format!(
+                        "the coefficient of variation must be zero or more (found {cv})"
+                    ));
+                }
+            }
+            Self::Erlang { k, mean } => {
+                if k == 0 {
+                    out.push("Erlang needs at least one phase (k ≥ 1)".to_owned());
+                }
+                if mean.is_zero() {
+                    out.push("the Erlang mean must be greater than zero".to_owned());
+                }
+            }
+        }
+        out
+    }
+
+    /// A sampler for this distribution. Call only on a distribution without
+    /// [`problems`](Self::problems); invalid parameters fall back to the mean.
+    pub fn sampler(&self) -> Sampler {
+        #[expect(clippy::cast_precision_loss, reason = "nanosecond counts as floats")]
+        let ns = |d: Duration| d.0 as f64;
+        match *self {
+            Self::Constant(d) => Sampler::Constant(d.0),
+            Self::Exponential { mean } => Sampler::Exponential { mean_ns: ns(mean) },
+            Self::Uniform { min, max } if max >= min => Sampler::Uniform {
+                min_ns: ns(min),
+                span_ns: ns(max) - ns(min),
+            },
+            Self::LogNormal { mean, cv } => match LogNormalDist::from_mean_cv(ns(mean), cv) {
+                Ok(dist) if cv > 0.0 => Sampler::LogNormal(dist),
+                _ => Sampler::Constant(mean.0),
+            },
+            Self::Erlang { k, mean } if k > 0 => Sampler::Erlang {
+                k,
+                phase_mean_ns: ns(mean) / f64::from(k),
+            },
+            Self::Uniform { .. } | Self::Erlang { .. } => Sampler::Constant(self.mean().0),
+        }
+    }
+}
+
+/// A compiled [`Dist`], ready to draw durations in nanoseconds.
+#[derive(Clone, Debug)]
+pub enum Sampler {
+    Constant(u64),
+    Exponential { mean_ns: f64 },
+    Uniform { min_ns: f64, span_ns: f64 },
+    LogNormal(LogNormalDist<f64>),
+    Erlang { k: u32, phase_mean_ns: f64 },
+}
+
+impl Sampler {
+    /// One draw, rounded to the nearest nanosecond.
+    #[inline]
+    pub fn sample(&self, rng: &mut Stream) -> u64 {
+        match self {
+            Self::Constant(ns) => *ns,
+            Self::Exponential { mean_ns } => to_ns(exp1(rng) * mean_ns),
+            Self::Uniform { min_ns, span_ns } => to_ns(min_ns + span_ns * unit(rng)),
+            Self::LogNormal(dist) => to_ns(dist.sample(rng)),
+            Self::Erlang { k, phase_mean_ns } => {
+                let total: f64 = (0..*k).map(|_| exp1(rng)).sum::<f64>();
+                to_ns(total * phase_mean_ns)
+            }
+        }
+    }
+
+    /// Whether every draw is zero (a stage that takes no time).
+    pub fn is_zero(&self) -> bool {
+        matches!(self, Self::Constant(0))
+    }
+}
+
+/// A standard exponential draw (mean 1).
+#[inline]
+fn exp1(rng: &mut Stream) -> f64 {
+    <Exp1 as Distribution<f64>>::sample(&Exp1, rng)
+}
+
+/// Nanoseconds from a non-negative float, rounded and clamped.
+#[inline]
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "clamped to the u64 range first"
+)]
+pub(crate) fn to_ns(x: f64) -> u64 {
+    if x.is_nan() || x <= 0.0 {
+        0
+    } else if x >= 1.8e19 {
+        u64::MAX
+    } else {
+        (x + 0.5) as u64
+    }
+}
+
+/// How a producer spaces its events. Rates are events per second.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Arrival {
+    /// Exactly `rate` events per second, evenly spaced.
+    Constant { rate: f64 },
+    /// A Poisson process: exponential gaps with mean 1/`rate`.
+    Poisson { rate: f64 },
+    /// On/off bursts: a Poisson process at `rate` for `on`, then at
+    /// `base_rate` (default 0) for `off`, repeating from the start.
+    Bursty {
+        rate: f64,
+        on: Duration,
+        off: Duration,
+        #[serde(default, skip_serializing_if = "is_zero_f64")]
+        base_rate: f64,
+    },
+    /// A Poisson process whose rate climbs (or falls) linearly from `from`
+    /// to `to` over `over`, then stays at `to`.
+    Ramp { from: f64, to: f64, over: Duration },
+}
+
+fn is_zero_f64(x: &f64) -> bool {
+    *x == 0.0
+}
+
+impl Arrival {
+    /// The long-run mean rate in events per second.
+    pub fn mean_rate(&self) -> f64 {
+        match *self {
+            Self::Constant { rate } | Self::Poisson { rate } => rate,
+            Self::Bursty {
+                rate,
+                on,
+                off,
+                base_rate,
+            } => {
+                let (on, off) = (on.as_secs_f64(), off.as_secs_f64());
+                if on + off > 0.0 {
+                    (rate * on + base_rate * off) / (on + off)
+                } else {
+                    rate
+                }
+            }
+            Self::Ramp { to, .. } => to,
+        }
+    }
+
+    /// Problems with the parameters, as sentences; empty when valid.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut positive = |name: &str, v: f64| {
+            if !v.is_finite() || v <= 0.0 {
+                out.push(format!(
+                    "the {name} must be a number greater than zero (found {v})"
+                ));
+            }
+        };
+        match *self {
+            Self::Constant { rate } | Self::Poisson { rate } => positive("rate", rate),
+            Self::Bursty {
+                rate,
+                on,
+                off,
+                base_rate,
+            } => {
+                positive("burst rate", rate);
+                if !base_rate.is_finite() || base_rate < 0.0 {
+                    out.push(format!(
+                        "the base rate must be zero or more (found {base_rate})"
+                    ));
+                }
+                if on.is_zero() {
+                    out.push("the on period must be longer than zero".to_owned());
+                }
+                if off.is_zero() {
+                    out.push("the off period must be longer than zero".to_owned());
+                }
+            }
+            Self::Ramp { from, to, over } => {
+                for (name, v) in [("starting rate", from), ("final rate", to)] {
+                    if !v.is_finite() || v < 0.0 {
+                        out.push(format!("the {name} must be zero or more (found {v})"));
+                    }
+                }
+                if from <= 0.0 && to <= 0.0 {
+                    out.push("a ramp needs a rate above zero at one end".to_owned());
+                }
+                if over.is_zero() {
+                    out.push("the ramp must last longer than zero".to_owned());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A compiled arrival process. `next` gives the time of the next event
+/// after `now` (in nanoseconds), or `None` if none will ever come.
+#[derive(Clone, Debug)]
+pub struct ArrivalSampler {
+    kind: ArrivalKind,
+    /// A multiplier on the rate (scenario bursts); 1 normally.
+    pub rate_factor: f64,
+}
+
+#[derive(Clone, Debug)]
+enum ArrivalKind {
+    Constant {
+        gap_ns: f64,
+        carry: f64,
+    },
+    Poisson {
+        mean_gap_ns: f64,
+    },
+    Bursty {
+        rate: f64,
+        base: f64,
+        on_ns: u64,
+        period_ns: u64,
+    },
+    Ramp {
+        from: f64,
+        to: f64,
+        over_ns: u64,
+    },
+}
+
+impl ArrivalSampler {
+    pub fn new(arrival: &Arrival) -> Self {
+        let kind = match *arrival {
+            Arrival::Constant { rate } => ArrivalKind::Constant {
+                gap_ns: 1e9 / rate,
+                carry: 0.0,
+            },
+            Arrival::Poisson { rate } => ArrivalKind::Poisson {
+                mean_gap_ns: 1e9 / rate,
+            },
+            Arrival::Bursty {
+                rate,
+                on,
+                off,
+                base_rate,
+            } => ArrivalKind::Bursty {
+                rate,
+                base: base_rate,
+                on_ns: on.0,
+                period_ns: on.0.saturating_add(off.0).max(1),
+            },
+            Arrival::Ramp { from, to, over } => ArrivalKind::Ramp {
+                from,
+                to,
+                over_ns: over.0.max(1),
+            },
+        };
+        Self {
+            kind,
+            rate_factor: 1.0,
+        }
+    }
+
+    /// The time of the next event strictly after `now`... or at `now` for a
+    /// zero gap that rounding produced; `None` when the rate is zero forever.
+    pub fn next(&mut self, now: u64, rng: &mut Stream) -> Option<u64> {
+        let factor = self.rate_factor;
+        if factor <= 0.0 {
+            return None;
+        }
+        match &mut self.kind {
+            ArrivalKind::Constant { gap_ns, carry } => {
+                let exact = *gap_ns / factor + *carry;
+                let whole = exact.floor();
+                *carry = exact - whole;
+                Some(now.saturating_add(to_ns(whole)))
+            }
+            ArrivalKind::Poisson { mean_gap_ns } => {
+                Some(now.saturating_add(to_ns(exp1(rng) * *mean_gap_ns / factor)))
+            }
+            ArrivalKind::Bursty {
+                rate,
+                base,
+                on_ns,
+                period_ns,
+            } => {
+                let (rate, base, on_ns, period_ns) =
+                    (*rate * factor, *base * factor, *on_ns, *period_ns);
+                // Consume one unit of exponential "work" across the
+                // piecewise-constant rate.
+                let mut work: f64 = exp1(rng);
+                let mut t = now;
+                if base <= 0.0 && rate <= 0.0 {
+                    return None;
+                }
+                loop {
+                    let phase = t % period_ns;
+                    let (r, seg_end) = if phase < on_ns {
+                        (rate, t - phase + on_ns)
+                    } else {
+                        (base, t - phase + period_ns)
+                    };
+                    #[expect(clippy::cast_precision_loss, reason = "segment lengths in ns")]
+                    let seg_s = (seg_end - t) as f64 / 1e9;
+                    if r > 0.0 && work <= r * seg_s {
+                        return Some(t.saturating_add(to_ns(work / r * 1e9)));
+                    }
+                    work -= r * seg_s;
+                    t = seg_end;
+                }
+            }
+            ArrivalKind::Ramp { from, to, over_ns } => {
+                let (from, to, over_ns) = (*from * factor, *to * factor, *over_ns);
+                let mut work: f64 = exp1(rng);
+                let mut t = now;
+                if t < over_ns {
+                    #[expect(clippy::cast_precision_loss, reason = "times in ns")]
+                    let (t_s, over_s) = (t as f64 / 1e9, over_ns as f64 / 1e9);
+                    let slope = (to - from) / over_s;
+                    let a = from + slope * t_s;
+                    let len = over_s - t_s;
+                    let area = a * len + slope * len * len / 2.0;
+                    if work <= area {
+                        // Solve a·x + slope·x²/2 = work for the smallest x ≥ 0.
+                        let x = if slope.abs() < 1e-12 {
+                            work / a
+                        } else {
+                            let disc = (a * a + 2.0 * slope * work).max(0.0);
+                            2.0 * work / (a + disc.sqrt())
+                        };
+                        return Some(t.saturating_add(to_ns(x * 1e9)));
+                    }
+                    work -= area;
+                    t = over_ns;
+                }
+                if to <= 0.0 {
+                    return None;
+                }
+                Some(t.saturating_add(to_ns(work / to * 1e9)))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Purpose, stream};
+
+    fn mean_and_cv(dist: &Dist, n: usize) -> (f64, f64) {
+        let sampler = dist.sampler();
+        let mut rng = stream(3, "dist", Purpose::Service);
+        #[expect(clippy::cast_precision_loss, reason = "test statistics")]
+        let xs: Vec<f64> = (0..n).map(|_| sampler.sample(&mut rng) as f64).collect();
+        #[expect(clippy::cast_precision_loss, reason = "test statistics")]
+        let n = n as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        (mean, var.sqrt() / mean)
+    }
+
+    #[test]
+    fn sample_moments_match_parameters() {
+        let ms = Duration::from_millis(10);
+        let cases = [
+            (Dist::Exponential { mean: ms }, 1.0),
+            (Dist::LogNormal { mean: ms, cv: 1.5 }, 1.5),
+            (Dist::Erlang { k: 4, mean: ms }, 0.5),
+            (
+                Dist::Uniform {
+                    min: Duration::from_millis(5),
+                    max: Duration::from_millis(15),
+                },
+                Dist::Uniform {
+                    min: Duration::from_millis(5),
+                    max: Duration::from_millis(15),
+                }
+                .cv(),
+            ),
+        ];
+        for (dist, cv) in cases {
+            let (mean, sample_cv) = mean_and_cv(&dist, 400_000);
+            assert!((mean / 1e7 - 1.0).abs() < 0.01, "{dist:?}: mean {mean}");
+            assert!(
+                (sample_cv / cv - 1.0).abs() < 0.04,
+                "{dist:?}: cv {sample_cv} vs {cv}"
+            );
+            assert!((dist.cv() - cv).abs() < 1e-12);
+        }
+        assert_eq!(
+            Dist::Constant(ms)
+                .sampler()
+                .sample(&mut stream(1, "c", Purpose::Service)),
+            10_000_000
+        );
+    }
+
+    #[test]
+    fn invalid_parameters_are_explained() {
+        assert!(
+            Dist::Exponential {
+                mean: Duration::ZERO
+            }
+            .problems()[0]
+                .contains("greater than zero")
+        );
+        assert_eq!(
+            Dist::Erlang {
+                k: 0,
+                mean: Duration::from_secs(1)
+            }
+            .problems()
+            .len(),
+            1
+        );
+        assert!(
+            !Dist::Uniform {
+                min: Duration::from_secs(2),
+                max: Duration::from_secs(1)
+            }
+            .problems()
+            .is_empty()
+        );
+        assert!(
+            !Dist::LogNormal {
+                mean: Duration::from_secs(1),
+                cv: -1.0
+            }
+            .problems()
+            .is_empty()
+        );
+        assert!(!Arrival::Poisson { rate: 0.0 }.problems().is_empty());
+        assert!(!Arrival::Poisson { rate: f64::NAN }.problems().is_empty());
+        assert!(
+            Arrival::Ramp {
+                from: 0.0,
+                to: 5.0,
+                over: Duration::from_secs(1)
+            }
+            .problems()
+            .is_empty()
+        );
+    }
+
+    fn count_arrivals(arrival: &Arrival, horizon_s: u64) -> u64 {
+        let mut sampler = ArrivalSampler::new(arrival);
+        let mut rng = stream(11, "p", Purpose::Arrivals);
+        let end = horizon_s * 1_000_000_000;
+        let mut t = 0;
+        let mut n = 0;
+        while let Some(next) = sampler.next(t, &mut rng) {
+            if next > end {
+                break;
+            }
+            t = next;
+            n += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn arrival_counts_match_rates() {
+        assert_eq!(count_arrivals(&Arrival::Constant { rate: 3.0 }, 100), 300);
+        let poisson = count_arrivals(&Arrival::Poisson { rate: 100.0 }, 1_000);
+        // Poisson count: mean 100 000, sd 316; 5 sd is a wrong-engine bound.
+        assert!(
+            (poisson as i64 - 100_000).abs() < 1_600,
+            "poisson count {poisson}"
+        );
+        let bursty = Arrival::Bursty {
+            rate: 200.0,
+            on: Duration::from_secs(2),
+            off: Duration::from_secs(8),
+            base_rate: 10.0,
+        };
+        // 100 cycles: 200·2 + 10·8 = 480 per cycle, mean 48 000.
+        let n = count_arrivals(&bursty, 1_000);
+        assert!((n as i64 - 48_000).abs() < 1_100, "bursty count {n}");
+        assert!((bursty.mean_rate() - 48.0).abs() < 1e-12);
+        // Ramp 0 → 100/s over 100 s: 5 000 expected during the ramp, then
+        // 100/s for 100 s more.
+        let ramp = Arrival::Ramp {
+            from: 0.0,
+            to: 100.0,
+            over: Duration::from_secs(100),
+        };
+        let n = count_arrivals(&ramp, 200);
+        assert!((n as i64 - 15_000).abs() < 500, "ramp count {n}");
+    }
+
+    #[test]
+    fn bursty_is_silent_when_off() {
+        let arrival = Arrival::Bursty {
+            rate: 1_000.0,
+            on: Duration::from_secs(1),
+            off: Duration::from_secs(1),
+            base_rate: 0.0,
+        };
+        let mut sampler = ArrivalSampler::new(&arrival);
+        let mut rng = stream(5, "b", Purpose::Arrivals);
+        let mut t = 0;
+        for _ in 0..10_000 {
+            t = sampler.next(t, &mut rng).unwrap_or(u64::MAX);
+            assert!(
+                t % 2_000_000_000 <= 1_000_000_000,
+                "event in an off period at {t}"
+            );
+        }
+    }
+}

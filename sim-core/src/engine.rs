@@ -1,0 +1,772 @@
+//! The discrete-event engine: an event calendar ordered by `(time,
+//! sequence)`, messages in an arena, and the moves every node kind shares
+//! (sending along edges, blocking, waking, completing, dropping).
+//!
+//! Node behaviours live in their kinds' modules (`nodes/*.rs`) as `impl
+//! Simulation` blocks; this module routes events and messages to them.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+
+use crate::metrics::{DropReason, NodeStats};
+use crate::model::Model;
+use crate::nodes::consumer::ConsumerRt;
+use crate::nodes::dead_letter::DeadLetterRt;
+use crate::nodes::producer::ProducerRt;
+use crate::nodes::queue::QueueRt;
+use crate::nodes::sink::SinkRt;
+use crate::nodes::{EdgeRole, Kind, NodeKind};
+use crate::report::{Conservation, RunResult};
+use crate::time::{Duration, SimTime};
+
+/// Index of a message in the arena.
+pub(crate) type MsgId = u32;
+/// Index of a node in the compiled simulation (model order).
+pub(crate) type NodeIx = u32;
+/// Index of an edge in the compiled simulation (model order).
+pub(crate) type EdgeIx = u32;
+
+/// No node: a message that did not come from a queue.
+pub(crate) const NO_NODE: u32 = u32::MAX;
+/// A message whose queue receipt expired while a consumer held it.
+pub(crate) const DETACHED: u32 = u32::MAX - 1;
+
+/// A message in flight.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Msg {
+    /// When its producer created it (end-to-end latency starts here).
+    pub created: u64,
+    /// When it arrived at the node that holds it (sojourn starts here).
+    pub node_in: u64,
+    /// When its current wait began (in a queue, an inbox, a backlog).
+    pub wait_from: u64,
+    pub event_type: u16,
+    /// The partitioning key, drawn from the producer's key space.
+    #[expect(
+        dead_code,
+        reason = "read by key-hash partitioning of logs and the message inspector"
+    )]
+    pub key: u32,
+    /// Processing attempts at the current consumer.
+    pub attempts: u32,
+    /// Receives from the current queue.
+    pub receives: u32,
+    /// Bumped on allocation and on every receive, so stale timers and
+    /// receipts never match a reused slot.
+    pub ticket: u32,
+    /// The queue whose receipt covers this message, [`NO_NODE`], or
+    /// [`DETACHED`].
+    pub origin: u32,
+}
+
+/// Messages live here; freed slots are reused.
+#[derive(Debug, Default)]
+pub(crate) struct Arena {
+    slots: Vec<Msg>,
+    free: Vec<MsgId>,
+    pub live: u64,
+}
+
+impl Arena {
+    #[inline]
+    fn alloc(&mut self, msg: Msg) -> MsgId {
+        self.live += 1;
+        if let Some(id) = self.free.pop() {
+            let slot = &mut self.slots[id as usize];
+            let ticket = slot.ticket.wrapping_add(1);
+            *slot = Msg { ticket, ..msg };
+            id
+        } else {
+            let id = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+            self.slots.push(msg);
+            id
+        }
+    }
+
+    #[inline]
+    fn free(&mut self, id: MsgId) {
+        self.live -= 1;
+        self.free.push(id);
+    }
+
+    #[inline]
+    pub fn get(&self, id: MsgId) -> &Msg {
+        &self.slots[id as usize]
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, id: MsgId) -> &mut Msg {
+        &mut self.slots[id as usize]
+    }
+}
+
+/// What happens at an instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ev {
+    /// A producer's next event is due.
+    Arrival(NodeIx),
+    /// A consumer finished processing a message.
+    ServiceDone { node: NodeIx, msg: MsgId },
+    /// A sink finished with a message.
+    SinkDone { node: NodeIx, msg: MsgId },
+    /// The message at the head of an edge's transit line arrives.
+    EdgeArrive(EdgeIx),
+    /// A message waiting out a retry delay in a queue becomes visible.
+    QueueVisible {
+        node: NodeIx,
+        msg: MsgId,
+        ticket: u32,
+    },
+    /// A queue checks its oldest receipts for expired visibility timeouts.
+    VisibilityCheck(NodeIx),
+    /// A pushed message's retry delay at a consumer is over.
+    InboxRetry {
+        node: NodeIx,
+        msg: MsgId,
+        ticket: u32,
+    },
+    /// The warm-up ends: statistics restart.
+    WarmupEnd,
+}
+
+#[derive(Debug)]
+struct Entry {
+    time: u64,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    /// Reversed, so the max-heap pops the earliest `(time, seq)` first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// The event calendar: earliest `(time, sequence)` first; events at the
+/// same instant run in the order they were scheduled.
+#[derive(Debug, Default)]
+struct Calendar {
+    heap: BinaryHeap<Entry>,
+    seq: u64,
+}
+
+impl Calendar {
+    #[inline]
+    fn push(&mut self, time: u64, ev: Ev) {
+        self.seq += 1;
+        self.heap.push(Entry {
+            time,
+            seq: self.seq,
+            ev,
+        });
+    }
+
+    #[inline]
+    fn peek_time(&self) -> Option<u64> {
+        self.heap.peek().map(|e| e.time)
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<Entry> {
+        self.heap.pop()
+    }
+}
+
+/// The fixed shape of a compiled model.
+#[derive(Debug)]
+pub(crate) struct NodeTopo {
+    pub id: String,
+    pub kind: Kind,
+    /// Index into the kind's state vector.
+    pub slot: u32,
+    /// Data edges out (push or pull), in model order.
+    pub out: Vec<EdgeIx>,
+    /// The dead-letter edge, if any.
+    pub dlq: Option<EdgeIx>,
+}
+
+#[derive(Debug)]
+pub(crate) struct EdgeTopo {
+    pub from: NodeIx,
+    pub to: NodeIx,
+    pub latency: u64,
+    /// Event types a topic subscription accepts (`None`: all).
+    pub filter: Option<Vec<u16>>,
+}
+
+/// Why a run stopped before its end.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    #[error("the model has errors and cannot run:\n{0}")]
+    Invalid(String),
+    #[error(
+        "runaway: {limit} messages were in flight at {at}, the scenario's max_in_flight; \
+         the most were held at '{node}' ({held}). Something accepts work faster than it can \
+         finish it (an unbounded queue under overload, an endless retry loop): add capacity, \
+         bound the queue, or raise max_in_flight in the scenario"
+    )]
+    InFlightLimit {
+        limit: u64,
+        at: SimTime,
+        node: String,
+        held: u64,
+    },
+}
+
+/// A compiled, runnable model.
+#[derive(Debug)]
+pub struct Simulation {
+    pub(crate) now: u64,
+    end: u64,
+    warmup: u64,
+    seed: u64,
+    model_name: String,
+    calendar: Calendar,
+    pub(crate) msgs: Arena,
+    pub(crate) topo: Vec<NodeTopo>,
+    pub(crate) edges: Vec<EdgeTopo>,
+    pub(crate) transit: Vec<VecDeque<(u64, MsgId)>>,
+    pub(crate) stats: Vec<NodeStats>,
+    pub(crate) waiters: Vec<Vec<NodeIx>>,
+    pub(crate) producers: Vec<ProducerRt>,
+    pub(crate) queues: Vec<QueueRt>,
+    pub(crate) consumers: Vec<ConsumerRt>,
+    pub(crate) sinks: Vec<SinkRt>,
+    pub(crate) dead_letters: Vec<DeadLetterRt>,
+    pub(crate) totals: Conservation,
+    events: u64,
+    max_in_flight: u64,
+    error: Option<RunError>,
+    pub(crate) event_types: Vec<String>,
+}
+
+impl Simulation {
+    /// Compiles `model` for a run seeded `seed`. Fails if validation finds
+    /// errors.
+    pub fn new(model: &Model, seed: u64) -> Result<Self, RunError> {
+        let errors: Vec<String> = crate::validate::validate(model)
+            .into_iter()
+            .filter(crate::validate::Diagnostic::is_error)
+            .map(|d| format!("  {d}"))
+            .collect();
+        if !errors.is_empty() {
+            return Err(RunError::Invalid(errors.join("\n")));
+        }
+        Ok(Self::compile(model, seed))
+    }
+
+    fn compile(model: &Model, seed: u64) -> Self {
+        let scenario = &model.scenario;
+        let graph = &model.graph;
+        let node_ixs: Vec<_> = graph.node_indices().collect();
+        let position = |ix| node_ixs.iter().position(|&n| n == ix).unwrap_or(0);
+
+        // Event types: every name any producer emits or any filter names,
+        // in first-seen order.
+        let mut event_types: Vec<String> = Vec::new();
+        let type_id = |name: &str, types: &mut Vec<String>| -> u16 {
+            if let Some(i) = types.iter().position(|t| t == name) {
+                return u16::try_from(i).unwrap_or(u16::MAX);
+            }
+            types.push(name.to_owned());
+            u16::try_from(types.len() - 1).unwrap_or(u16::MAX)
+        };
+
+        let mut topo = Vec::with_capacity(node_ixs.len());
+        let mut sim_edges = Vec::new();
+        let edge_ixs: Vec<_> = graph.edge_indices().collect();
+        for &e in &edge_ixs {
+            let Some((a, b)) = graph.edge_endpoints(e) else {
+                continue;
+            };
+            let edge = &graph[e];
+            let filter = edge.filter.as_ref().map(|names| {
+                names
+                    .iter()
+                    .map(|n| type_id(n, &mut event_types))
+                    .collect::<Vec<u16>>()
+            });
+            sim_edges.push(EdgeTopo {
+                from: position(a) as u32,
+                to: position(b) as u32,
+                latency: edge.latency.map_or(0, |d| d.0),
+                filter,
+            });
+        }
+
+        let mut producers = Vec::new();
+        let mut queues = Vec::new();
+        let mut consumers = Vec::new();
+        let mut sinks = Vec::new();
+        let mut dead_letters = Vec::new();
+        for (i, &n) in node_ixs.iter().enumerate() {
+            let node = &graph[n];
+            let kind = node.kind.kind();
+            let mut out = Vec::new();
+            let mut dlq = None;
+            for (k, edge) in sim_edges.iter().enumerate() {
+                if edge.from as usize == i {
+                    let to_kind = graph[node_ixs[edge.to as usize]].kind.kind();
+                    match kind.connect(to_kind) {
+                        Ok(EdgeRole::DeadLetter) => dlq = Some(k as u32),
+                        Ok(_) => out.push(k as u32),
+                        Err(_) => {}
+                    }
+                }
+            }
+            let slot = match &node.kind {
+                NodeKind::Producer(p) => {
+                    producers.push(ProducerRt::new(p, seed, &node.id, &mut |name| {
+                        type_id(name, &mut event_types)
+                    }));
+                    producers.len() - 1
+                }
+                NodeKind::Queue(q) => {
+                    queues.push(QueueRt::new(q));
+                    queues.len() - 1
+                }
+                NodeKind::Topic(_) => 0,
+                NodeKind::Consumer(c) => {
+                    consumers.push(ConsumerRt::new(c, seed, &node.id));
+                    consumers.len() - 1
+                }
+                NodeKind::Sink(s) => {
+                    sinks.push(SinkRt::new(s, seed, &node.id));
+                    sinks.len() - 1
+                }
+                NodeKind::DeadLetter(d) => {
+                    dead_letters.push(DeadLetterRt::new(d));
+                    dead_letters.len() - 1
+                }
+            };
+            topo.push(NodeTopo {
+                id: node.id.clone(),
+                kind,
+                slot: slot as u32,
+                out,
+                dlq,
+            });
+        }
+        // Wire pull edges: a consumer knows the queues it reads, a queue
+        // the consumers that read it.
+        for edge in &sim_edges {
+            let (from, to) = (&topo[edge.from as usize], &topo[edge.to as usize]);
+            if from.kind == Kind::Queue && to.kind == Kind::Consumer {
+                let (q, c) = (from.slot as usize, to.slot as usize);
+                queues[q].consumers.push(edge.to);
+                consumers[c].queues.push(edge.from);
+            }
+        }
+
+        let n_nodes = topo.len();
+        let mut sim = Self {
+            now: 0,
+            end: scenario.duration.0,
+            warmup: scenario.warmup.0,
+            seed,
+            model_name: model.name.clone(),
+            calendar: Calendar::default(),
+            msgs: Arena::default(),
+            transit: sim_edges.iter().map(|_| VecDeque::new()).collect(),
+            edges: sim_edges,
+            topo,
+            stats: vec![NodeStats::default(); n_nodes],
+            waiters: vec![Vec::new(); n_nodes],
+            producers,
+            queues,
+            consumers,
+            sinks,
+            dead_letters,
+            totals: Conservation::default(),
+            events: 0,
+            max_in_flight: scenario.max_in_flight,
+            error: None,
+            event_types,
+        };
+        if sim.warmup > 0 {
+            sim.calendar.push(sim.warmup, Ev::WarmupEnd);
+        }
+        for i in 0..n_nodes {
+            if sim.topo[i].kind == Kind::Producer {
+                sim.producer_start(i as NodeIx);
+            }
+        }
+        sim
+    }
+
+    /// The simulation clock.
+    pub fn now(&self) -> SimTime {
+        SimTime(self.now)
+    }
+
+    /// When the run ends.
+    pub fn end(&self) -> SimTime {
+        SimTime(self.end)
+    }
+
+    /// Whether the clock has reached the end of the scenario.
+    pub fn is_finished(&self) -> bool {
+        self.now >= self.end
+    }
+
+    /// Engine events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// The event types of the run, in the order of their numeric ids.
+    pub fn event_types(&self) -> &[String] {
+        &self.event_types
+    }
+
+    /// Messages alive right now.
+    pub fn in_flight(&self) -> u64 {
+        self.msgs.live
+    }
+
+    /// Runs every event up to and including `until` (capped at the end of
+    /// the scenario), then sets the clock there.
+    pub fn run_until(&mut self, until: SimTime) -> Result<(), RunError> {
+        let until = until.0.min(self.end);
+        while let Some(time) = self.calendar.peek_time() {
+            if time > until {
+                break;
+            }
+            let Some(entry) = self.calendar.pop() else {
+                break;
+            };
+            self.now = entry.time;
+            self.events += 1;
+            self.handle(entry.ev);
+            if let Some(err) = self.error.take() {
+                return Err(err);
+            }
+        }
+        self.now = self.now.max(until);
+        Ok(())
+    }
+
+    /// Runs for `span` of simulated time from now.
+    pub fn step(&mut self, span: Duration) -> Result<(), RunError> {
+        self.run_until(SimTime(self.now).after(span))
+    }
+
+    /// Runs to the end of the scenario and returns the run's result.
+    pub fn run(mut self) -> Result<RunResult, RunError> {
+        self.run_until(SimTime(self.end))?;
+        Ok(self.result())
+    }
+
+    /// The results measured so far (after warm-up, up to now).
+    pub fn result(&self) -> RunResult {
+        crate::report::collect(self)
+    }
+
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
+    }
+    pub(crate) fn model_name(&self) -> &str {
+        &self.model_name
+    }
+    pub(crate) fn warmup(&self) -> u64 {
+        self.warmup.min(self.end)
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::Arrival(node) => self.producer_arrival(node),
+            Ev::ServiceDone { node, msg } => self.consumer_done(node, msg),
+            Ev::SinkDone { node, msg } => self.sink_done(node, msg),
+            Ev::EdgeArrive(edge) => self.edge_arrive(edge),
+            Ev::QueueVisible { node, msg, ticket } => self.queue_visible(node, msg, ticket),
+            Ev::VisibilityCheck(node) => self.queue_visibility_check(node),
+            Ev::InboxRetry { node, msg, ticket } => self.consumer_inbox_retry(node, msg, ticket),
+            Ev::WarmupEnd => {
+                let now = self.now;
+                for stats in &mut self.stats {
+                    stats.reset(now);
+                }
+            }
+        }
+    }
+
+    // ---- services for the node kinds ----
+
+    #[inline]
+    pub(crate) fn schedule(&mut self, at: u64, ev: Ev) {
+        self.calendar.push(at, ev);
+    }
+
+    /// A new message in the system (from a producer or a copy).
+    #[inline]
+    pub(crate) fn alloc(&mut self, at: NodeIx, msg: Msg) -> MsgId {
+        self.totals.produced += 1;
+        if self.msgs.live >= self.max_in_flight && self.error.is_none() {
+            let (node, held) = self.busiest_node();
+            self.error = Some(RunError::InFlightLimit {
+                limit: self.max_in_flight,
+                at: SimTime(self.now),
+                node: if node.is_empty() {
+                    self.topo[at as usize].id.clone()
+                } else {
+                    node
+                },
+                held,
+            });
+        }
+        self.msgs.alloc(msg)
+    }
+
+    /// A copy of `msg` as a new message (fan-out, redelivery).
+    pub(crate) fn copy(&mut self, at: NodeIx, msg: MsgId) -> MsgId {
+        let original = *self.msgs.get(msg);
+        self.alloc(
+            at,
+            Msg {
+                origin: NO_NODE,
+                ..original
+            },
+        )
+    }
+
+    fn busiest_node(&self) -> (String, u64) {
+        let mut best = (String::new(), 0);
+        for (i, node) in self.topo.iter().enumerate() {
+            let held = match node.kind {
+                Kind::Queue => self.queues[node.slot as usize].occupancy(),
+                Kind::Consumer => self.consumers[node.slot as usize].held(),
+                Kind::Sink => self.sinks[node.slot as usize].held(),
+                _ => self.stats[i].depth.value(),
+            };
+            if held > best.1 {
+                best = (node.id.clone(), held);
+            }
+        }
+        best
+    }
+
+    /// The message's journey ends well at `node`.
+    pub(crate) fn complete(&mut self, node: NodeIx, msg: MsgId) {
+        let created = self.msgs.get(msg).created;
+        let stats = &mut self.stats[node as usize];
+        stats.completed += 1;
+        stats.end_to_end.record(self.now - created);
+        self.totals.completed += 1;
+        self.msgs.free(msg);
+    }
+
+    pub(crate) fn drop_msg(&mut self, node: NodeIx, msg: MsgId, reason: DropReason) {
+        self.stats[node as usize].drops[reason as usize] += 1;
+        self.totals.dropped += 1;
+        self.msgs.free(msg);
+    }
+
+    /// The message is now stored in a dead-letter queue and leaves the flow.
+    pub(crate) fn dead_letter_stored(&mut self, msg: MsgId) {
+        self.totals.dead_lettered += 1;
+        self.msgs.free(msg);
+    }
+
+    /// Whether `node` would take `msg` now. When it would not, the node that
+    /// is full has been told that `node`'s sender... is waiting — see
+    /// [`Self::send_out`].
+    fn accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
+        let topo = &self.topo[node as usize];
+        match topo.kind {
+            Kind::Queue => self.queues[topo.slot as usize].has_room(),
+            Kind::Topic => {
+                for k in 0..self.topo[node as usize].out.len() {
+                    let e = self.topo[node as usize].out[k];
+                    if !self.matches(e, msg) {
+                        continue;
+                    }
+                    let to = self.edges[e as usize].to;
+                    if !self.accepts(to, msg) {
+                        self.add_waiter(to, node);
+                        return false;
+                    }
+                }
+                true
+            }
+            _ => true,
+        }
+    }
+
+    #[inline]
+    fn matches(&self, edge: EdgeIx, msg: MsgId) -> bool {
+        match &self.edges[edge as usize].filter {
+            None => true,
+            Some(types) => types.contains(&self.msgs.get(msg).event_type),
+        }
+    }
+
+    fn add_waiter(&mut self, node: NodeIx, waiter: NodeIx) {
+        let list = &mut self.waiters[node as usize];
+        if !list.contains(&waiter) {
+            list.push(waiter);
+        }
+    }
+
+    /// Sends `msg` from `from` along its data edges: the first matching
+    /// edge carries the message itself, every further one a copy. Returns
+    /// `false`, without sending anything, when a receiver is full and
+    /// blocks; `from` is then woken when room appears. A node with no
+    /// matching edge: a topic drops the message, others complete it.
+    pub(crate) fn send_out(&mut self, from: NodeIx, msg: MsgId) -> bool {
+        let n_out = self.topo[from as usize].out.len();
+        if n_out == 1 {
+            // The common case: one edge, no copies.
+            let e = self.topo[from as usize].out[0];
+            if !self.matches(e, msg) {
+                self.drop_msg(from, msg, DropReason::NoSubscriber);
+                return true;
+            }
+            let to = self.edges[e as usize].to;
+            if !self.accepts(to, msg) {
+                self.add_waiter(to, from);
+                return false;
+            }
+            self.transmit(e, msg);
+            return true;
+        }
+        let mut any = false;
+        for k in 0..n_out {
+            let e = self.topo[from as usize].out[k];
+            if !self.matches(e, msg) {
+                continue;
+            }
+            any = true;
+            let to = self.edges[e as usize].to;
+            if !self.accepts(to, msg) {
+                self.add_waiter(to, from);
+                return false;
+            }
+        }
+        if !any {
+            if self.topo[from as usize].kind == Kind::Topic {
+                self.drop_msg(from, msg, DropReason::NoSubscriber);
+            } else {
+                self.complete(from, msg);
+            }
+            return true;
+        }
+        // Copies first, so the original's fields are intact when copied.
+        let mut first = None;
+        for k in 0..n_out {
+            let e = self.topo[from as usize].out[k];
+            if !self.matches(e, msg) {
+                continue;
+            }
+            if first.is_none() {
+                first = Some(e);
+            } else {
+                let copy = self.copy(from, msg);
+                self.totals.fanout_copies += 1;
+                self.transmit(e, copy);
+            }
+        }
+        if let Some(e) = first {
+            self.transmit(e, msg);
+        }
+        true
+    }
+
+    /// Puts `msg` on edge `e`: it arrives now, or after the edge's latency.
+    pub(crate) fn transmit(&mut self, e: EdgeIx, msg: MsgId) {
+        let edge = &self.edges[e as usize];
+        let (to, latency) = (edge.to, edge.latency);
+        if latency == 0 {
+            self.arrive(to, msg);
+            return;
+        }
+        let to_topo = &self.topo[to as usize];
+        if to_topo.kind == Kind::Queue {
+            // Room is reserved now, so a blocking queue never overfills.
+            self.queues[to_topo.slot as usize].reserved += 1;
+        }
+        let due = self.now + latency;
+        let line = &mut self.transit[e as usize];
+        line.push_back((due, msg));
+        if line.len() == 1 {
+            self.schedule(due, Ev::EdgeArrive(e));
+        }
+    }
+
+    fn edge_arrive(&mut self, e: EdgeIx) {
+        let Some((_, msg)) = self.transit[e as usize].pop_front() else {
+            return;
+        };
+        if let Some(&(due, _)) = self.transit[e as usize].front() {
+            self.schedule(due, Ev::EdgeArrive(e));
+        }
+        let to = self.edges[e as usize].to;
+        let to_topo = &self.topo[to as usize];
+        if to_topo.kind == Kind::Queue {
+            self.queues[to_topo.slot as usize].reserved -= 1;
+        }
+        self.arrive(to, msg);
+    }
+
+    /// `msg` reaches `node`.
+    pub(crate) fn arrive(&mut self, node: NodeIx, msg: MsgId) {
+        {
+            let m = self.msgs.get_mut(msg);
+            m.node_in = self.now;
+            m.wait_from = self.now;
+            m.attempts = 0;
+            m.origin = NO_NODE;
+        }
+        self.stats[node as usize].arrived += 1;
+        match self.topo[node as usize].kind {
+            Kind::Queue => self.queue_arrive(node, msg),
+            Kind::Topic => {
+                self.stats[node as usize].departed += 1;
+                let sent = self.send_out(node, msg);
+                debug_assert!(
+                    sent,
+                    "a topic is only sent to when all its subscribers have room"
+                );
+            }
+            Kind::Consumer => self.consumer_arrive(node, msg),
+            Kind::Sink => self.sink_arrive(node, msg),
+            Kind::DeadLetter => self.dead_letter_arrive(node, msg),
+            Kind::Producer => {
+                debug_assert!(false, "validation forbids edges into producers");
+                self.complete(node, msg);
+            }
+        }
+    }
+
+    /// Room appeared downstream of `node`: let it try again.
+    pub(crate) fn wake(&mut self, node: NodeIx) {
+        match self.topo[node as usize].kind {
+            Kind::Producer => self.producer_wake(node),
+            Kind::Consumer => self.consumer_wake(node),
+            Kind::Topic => self.wake_waiters(node),
+            Kind::Queue | Kind::Sink | Kind::DeadLetter => {}
+        }
+    }
+
+    /// Wakes every node blocked on `node`, in the order they blocked.
+    pub(crate) fn wake_waiters(&mut self, node: NodeIx) {
+        if self.waiters[node as usize].is_empty() {
+            return;
+        }
+        let waiting = std::mem::take(&mut self.waiters[node as usize]);
+        for w in waiting {
+            self.wake(w);
+        }
+    }
+}

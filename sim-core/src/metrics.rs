@@ -1,0 +1,286 @@
+//! Streaming metrics: counters, time-weighted levels and latency
+//! histograms. Memory depends on the model, never on simulated time.
+
+use hdrhistogram::Histogram;
+
+/// Why a message was dropped. Reported by key in `drops`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DropReason {
+    /// A queue with the drop-newest policy was full when it arrived.
+    QueueFull,
+    /// Evicted by a newer message from a full drop-oldest queue.
+    EvictedOldest,
+    /// Its producer's downstream was blocked and the producer drops.
+    ProducerBlocked,
+    /// A topic had no subscription whose filter matched it.
+    NoSubscriber,
+    /// It failed on every attempt and there was no dead-letter queue.
+    RetriesExhausted,
+    /// A queue's receive limit was reached and there was no dead-letter queue.
+    MaxReceives,
+    /// Its dead-letter queue was full.
+    DeadLetterFull,
+    /// A consumer's copy whose queue receipt had expired (the queue already
+    /// delivered it again) failed; the redelivered copy carries on.
+    ReceiptExpired,
+}
+
+impl DropReason {
+    pub const COUNT: usize = 8;
+    pub const ALL: [Self; Self::COUNT] = [
+        Self::QueueFull,
+        Self::EvictedOldest,
+        Self::ProducerBlocked,
+        Self::NoSubscriber,
+        Self::RetriesExhausted,
+        Self::MaxReceives,
+        Self::DeadLetterFull,
+        Self::ReceiptExpired,
+    ];
+
+    /// The key used in reports.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::QueueFull => "queue_full",
+            Self::EvictedOldest => "evicted_oldest",
+            Self::ProducerBlocked => "producer_blocked",
+            Self::NoSubscriber => "no_subscriber",
+            Self::RetriesExhausted => "retries_exhausted",
+            Self::MaxReceives => "max_receives",
+            Self::DeadLetterFull => "dead_letter_full",
+            Self::ReceiptExpired => "receipt_expired",
+        }
+    }
+}
+
+/// A level that changes over time (a queue's depth, busy servers),
+/// integrated so its time-weighted mean is exact.
+#[derive(Clone, Debug, Default)]
+pub struct Level {
+    value: u64,
+    since: u64,
+    area: u128,
+    start: u64,
+    max: u64,
+}
+
+impl Level {
+    #[inline]
+    pub fn set(&mut self, now: u64, value: u64) {
+        self.area += u128::from(self.value) * u128::from(now - self.since);
+        self.since = now;
+        self.value = value;
+        if value > self.max {
+            self.max = value;
+        }
+    }
+
+    pub const fn value(&self) -> u64 {
+        self.value
+    }
+
+    /// Forgets the history before `now` (warm-up deletion).
+    pub fn reset(&mut self, now: u64) {
+        self.area = 0;
+        self.since = now;
+        self.start = now;
+        self.max = self.value;
+    }
+
+    /// The time-weighted mean over [start, `end`].
+    #[expect(clippy::cast_precision_loss, reason = "report values")]
+    pub fn mean(&self, end: u64) -> f64 {
+        let area = self.area + u128::from(self.value) * u128::from(end.saturating_sub(self.since));
+        let span = end.saturating_sub(self.start);
+        if span == 0 {
+            self.value as f64
+        } else {
+            area as f64 / span as f64
+        }
+    }
+
+    pub const fn max(&self) -> u64 {
+        self.max
+    }
+}
+
+/// Latencies in nanoseconds: exact count, mean and max, and an HDR
+/// histogram (three significant digits) for percentiles.
+#[derive(Clone, Debug)]
+pub struct Latency {
+    hist: Histogram<u64>,
+    count: u64,
+    sum: u128,
+    max: u64,
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A latency summary in seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Summary {
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl Latency {
+    pub fn new() -> Self {
+        let mut hist = Histogram::new(3).unwrap_or_else(|_| unreachable_hist());
+        hist.auto(true);
+        Self {
+            hist,
+            count: 0,
+            sum: 0,
+            max: 0,
+        }
+    }
+
+    #[inline]
+    pub fn record(&mut self, ns: u64) {
+        self.count += 1;
+        self.sum += u128::from(ns);
+        if ns > self.max {
+            self.max = ns;
+        }
+        // With auto-resize on, recording only fails for values beyond
+        // u64::MAX / 2, which the clock cannot reach within a run.
+        let _ = self.hist.record(ns);
+    }
+
+    pub fn clear(&mut self) {
+        self.hist.reset();
+        self.count = 0;
+        self.sum = 0;
+        self.max = 0;
+    }
+
+    pub const fn count(&self) -> u64 {
+        self.count
+    }
+
+    #[expect(clippy::cast_precision_loss, reason = "report values")]
+    pub fn summary(&self) -> Summary {
+        if self.count == 0 {
+            return Summary::default();
+        }
+        let secs = |ns: u64| ns as f64 / 1e9;
+        Summary {
+            count: self.count,
+            mean: self.sum as f64 / self.count as f64 / 1e9,
+            p50: secs(self.hist.value_at_quantile(0.50)),
+            p95: secs(self.hist.value_at_quantile(0.95)),
+            p99: secs(self.hist.value_at_quantile(0.99)),
+            max: secs(self.max),
+        }
+    }
+}
+
+/// Three significant digits is always a valid precision; this is never
+/// reached, but keeps `new` free of `unwrap`.
+#[cold]
+fn unreachable_hist() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 2, 0).unwrap_or_else(|_| std::process::abort())
+}
+
+/// The measurements every node keeps; which of them a kind reports is the
+/// kind's choice.
+#[derive(Clone, Debug, Default)]
+pub struct NodeStats {
+    pub arrived: u64,
+    pub departed: u64,
+    pub completed: u64,
+    pub retries: u64,
+    pub redelivered: u64,
+    pub dead_lettered: u64,
+    pub drops: [u64; DropReason::COUNT],
+    /// Messages waiting (queue depth, consumer inbox, sink backlog).
+    pub depth: Level,
+    /// Messages in service (busy servers), or 1 while a producer is blocked.
+    pub busy: Level,
+    pub wait: Latency,
+    pub sojourn: Latency,
+    pub end_to_end: Latency,
+}
+
+impl NodeStats {
+    /// Warm-up deletion: forget everything measured before `now`, keeping
+    /// the current levels.
+    pub fn reset(&mut self, now: u64) {
+        let (depth, busy) = (self.depth.value(), self.busy.value());
+        *self = Self {
+            depth: std::mem::take(&mut self.depth),
+            busy: std::mem::take(&mut self.busy),
+            wait: std::mem::take(&mut self.wait),
+            sojourn: std::mem::take(&mut self.sojourn),
+            end_to_end: std::mem::take(&mut self.end_to_end),
+            ..Self::default()
+        };
+        debug_assert_eq!((depth, busy), (self.depth.value(), self.busy.value()));
+        self.depth.reset(now);
+        self.busy.reset(now);
+        self.wait.clear();
+        self.sojourn.clear();
+        self.end_to_end.clear();
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.drops.iter().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_mean_is_time_weighted() {
+        let mut level = Level::default();
+        level.set(0, 2); // 2 for 10 ns
+        level.set(10, 0); // 0 for 30 ns
+        assert!((level.mean(40) - 0.5).abs() < 1e-12);
+        assert_eq!(level.max(), 2);
+        level.reset(40);
+        level.set(50, 4);
+        // 0 for 10 ns then 4 for 10 ns.
+        assert!((level.mean(60) - 2.0).abs() < 1e-12);
+        assert_eq!(level.max(), 4);
+    }
+
+    #[test]
+    fn latency_summary_is_exact_where_it_can_be() {
+        let mut lat = Latency::new();
+        for ms in 1..=1000u64 {
+            lat.record(ms * 1_000_000);
+        }
+        let s = lat.summary();
+        assert_eq!(s.count, 1000);
+        assert!((s.mean - 0.5005).abs() < 1e-12, "mean {}", s.mean);
+        assert!((s.p50 - 0.5).abs() < 0.001, "p50 {}", s.p50);
+        assert!((s.p99 - 0.99).abs() < 0.001, "p99 {}", s.p99);
+        assert!((s.max - 1.0).abs() < 1e-12);
+        lat.clear();
+        assert_eq!(lat.summary(), Summary::default());
+    }
+
+    #[test]
+    fn reset_keeps_levels_and_clears_counts() {
+        let mut stats = NodeStats::default();
+        stats.arrived = 5;
+        stats.depth.set(0, 3);
+        stats.wait.record(10);
+        stats.reset(100);
+        assert_eq!(stats.arrived, 0);
+        assert_eq!(stats.depth.value(), 3);
+        assert_eq!(stats.depth.max(), 3);
+        assert_eq!(stats.wait.count(), 0);
+        assert!((stats.depth.mean(200) - 3.0).abs() < 1e-12);
+    }
+}

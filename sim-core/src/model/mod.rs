@@ -1,0 +1,205 @@
+//! The model: the document a user draws, saves and runs.
+//!
+//! In memory it is a petgraph [`StableGraph`] — indices stay valid through
+//! deletions — of [`Node`]s and [`Edge`]s, plus a [`Scenario`]. On disk it
+//! is a versioned RON file ([`file`]) with nodes and edges as lists keyed
+//! by their string ids.
+
+pub mod file;
+
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableGraph};
+use serde::{Deserialize, Serialize};
+
+use crate::nodes::NodeKind;
+use crate::time::Duration;
+
+/// A node: a stable string id (used in files, reports and on the command
+/// line), an optional display name, its kind with parameters, and where it
+/// sits on the canvas.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub id: String,
+    pub name: Option<String>,
+    pub kind: NodeKind,
+    pub pos: Option<[f32; 2]>,
+}
+
+impl Node {
+    pub fn new(id: impl Into<String>, kind: NodeKind) -> Self {
+        Self {
+            id: id.into(),
+            name: None,
+            kind,
+            pos: None,
+        }
+    }
+
+    /// The name to show: the display name, else the id.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// A link between two nodes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Edge {
+    /// A stable id; `None` means the default, `"from->to"`.
+    pub id: Option<String>,
+    /// Network latency on the link.
+    pub latency: Option<Duration>,
+    /// For a topic subscription: the event types it accepts (`None`: all).
+    pub filter: Option<Vec<String>>,
+}
+
+/// How a model is run: how long, from which seed, how many times.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Simulated time per run.
+    #[serde(default = "default_duration")]
+    pub duration: Duration,
+    /// Simulated time at the start whose statistics are discarded.
+    #[serde(default, skip_serializing_if = "is_zero_duration")]
+    pub warmup: Duration,
+    /// The seed of the first replication; the others derive from it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Independent runs; with two or more, reports carry 95% confidence
+    /// half-widths.
+    #[serde(default = "default_replications", skip_serializing_if = "is_one")]
+    pub replications: u32,
+    /// A run stops with a diagnostic when more messages than this are
+    /// alive at once: a guard against runaway models.
+    #[serde(
+        default = "default_max_in_flight",
+        skip_serializing_if = "is_default_max_in_flight"
+    )]
+    pub max_in_flight: u64,
+}
+
+const fn default_duration() -> Duration {
+    Duration::from_secs(600)
+}
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+const fn is_zero_duration(d: &Duration) -> bool {
+    d.is_zero()
+}
+const fn default_seed() -> u64 {
+    1
+}
+const fn default_replications() -> u32 {
+    1
+}
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+const fn is_one(v: &u32) -> bool {
+    *v == 1
+}
+/// Enough for any sensible model; a million messages take about 100 MiB.
+pub const DEFAULT_MAX_IN_FLIGHT: u64 = 1_000_000;
+const fn default_max_in_flight() -> u64 {
+    DEFAULT_MAX_IN_FLIGHT
+}
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+const fn is_default_max_in_flight(v: &u64) -> bool {
+    *v == DEFAULT_MAX_IN_FLIGHT
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            duration: default_duration(),
+            warmup: Duration::ZERO,
+            seed: default_seed(),
+            replications: 1,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+        }
+    }
+}
+
+/// The whole document.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub name: String,
+    /// What the model shows, in a paragraph.
+    pub description: String,
+    pub scenario: Scenario,
+    pub graph: StableGraph<Node, Edge>,
+}
+
+impl Model {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a node and returns its index.
+    pub fn add_node(&mut self, node: Node) -> NodeIndex {
+        self.graph.add_node(node)
+    }
+
+    /// Adds an edge between two nodes.
+    pub fn add_edge(&mut self, from: NodeIndex, to: NodeIndex, edge: Edge) -> EdgeIndex {
+        self.graph.add_edge(from, to, edge)
+    }
+
+    /// The first node with this id.
+    pub fn find(&self, id: &str) -> Option<NodeIndex> {
+        self.graph.node_indices().find(|&n| self.graph[n].id == id)
+    }
+
+    /// The id of an edge: its own, or `"from->to"`.
+    pub fn edge_id(&self, e: EdgeIndex) -> String {
+        if let Some(id) = &self.graph[e].id {
+            return id.clone();
+        }
+        match self.graph.edge_endpoints(e) {
+            Some((a, b)) => default_edge_id(&self.graph[a].id, &self.graph[b].id),
+            None => String::new(),
+        }
+    }
+
+    /// Structural equality: same name, description, scenario, and the same
+    /// nodes and edges in the same order.
+    pub fn same_as(&self, other: &Self) -> bool {
+        let nodes = |m: &Self| {
+            m.graph
+                .node_indices()
+                .map(|n| m.graph[n].clone())
+                .collect::<Vec<_>>()
+        };
+        let edges = |m: &Self| {
+            m.graph
+                .edge_indices()
+                .filter_map(|e| {
+                    let (a, b) = m.graph.edge_endpoints(e)?;
+                    Some((
+                        m.graph[a].id.clone(),
+                        m.graph[b].id.clone(),
+                        m.graph[e].clone(),
+                    ))
+                })
+                .collect::<Vec<_>>()
+        };
+        self.name == other.name
+            && self.description == other.description
+            && self.scenario == other.scenario
+            && nodes(self) == nodes(other)
+            && edges(self) == edges(other)
+    }
+}
+
+/// The id an edge has when the file gives none.
+pub fn default_edge_id(from: &str, to: &str) -> String {
+    format!("{from}->{to}")
+}

@@ -1,0 +1,60 @@
+//! Dead-letter queue: where messages go that failed every attempt or were
+//! received too often. They leave the flow here and are counted as
+//! dead-lettered; a full dead-letter queue drops what arrives.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{MsgId, NodeIx, Simulation};
+use crate::metrics::DropReason;
+
+/// A dead-letter queue's parameters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetterParams {
+    /// Most messages stored; `None` for no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u64>,
+}
+
+impl DeadLetterParams {
+    pub fn problems(&self) -> Vec<String> {
+        if self.capacity == Some(0) {
+            vec!["capacity must be at least 1 (leave it out for no limit)".to_owned()]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// A dead-letter queue during a run.
+#[derive(Debug)]
+pub(crate) struct DeadLetterRt {
+    capacity: u64,
+    stored: u64,
+}
+
+impl DeadLetterRt {
+    pub fn new(params: &DeadLetterParams) -> Self {
+        Self {
+            capacity: params.capacity.unwrap_or(u64::MAX),
+            stored: 0,
+        }
+    }
+}
+
+impl Simulation {
+    pub(crate) fn dead_letter_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        let d = self.topo[node as usize].slot as usize;
+        let dlq = &mut self.dead_letters[d];
+        if dlq.stored >= dlq.capacity {
+            self.drop_msg(node, msg, DropReason::DeadLetterFull);
+            return;
+        }
+        dlq.stored += 1;
+        let stored = dlq.stored;
+        let stats = &mut self.stats[node as usize];
+        stats.depth.set(self.now, stored);
+        stats.dead_lettered += 1;
+        self.dead_letter_stored(msg);
+    }
+}

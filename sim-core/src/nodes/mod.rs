@@ -1,0 +1,171 @@
+//! The node kinds: one module each, holding the kind's parameters (as
+//! written in model files), their checks, and the kind's behaviour in the
+//! engine.
+
+pub mod consumer;
+pub mod dead_letter;
+pub mod producer;
+pub mod queue;
+pub mod sink;
+pub mod topic;
+
+use serde::{Deserialize, Serialize};
+
+pub use consumer::{ConsumerParams, Jitter, RetryPolicy};
+pub use dead_letter::DeadLetterParams;
+pub use producer::{EventType, OnBlock, ProducerParams};
+pub use queue::{Overflow, QueueParams};
+pub use sink::SinkParams;
+pub use topic::TopicParams;
+
+/// What a node is, with the parameters of its kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum NodeKind {
+    Producer(ProducerParams),
+    Queue(QueueParams),
+    Topic(TopicParams),
+    Consumer(ConsumerParams),
+    Sink(SinkParams),
+    DeadLetter(DeadLetterParams),
+}
+
+/// A node kind without its parameters: for rules, labels and palettes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Producer,
+    Queue,
+    Topic,
+    Consumer,
+    Sink,
+    DeadLetter,
+}
+
+impl Kind {
+    pub const ALL: [Self; 6] = [
+        Self::Producer,
+        Self::Queue,
+        Self::Topic,
+        Self::Consumer,
+        Self::Sink,
+        Self::DeadLetter,
+    ];
+
+    /// The lower-case name used in reports (`"dead_letter"`).
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Producer => "producer",
+            Self::Queue => "queue",
+            Self::Topic => "topic",
+            Self::Consumer => "consumer",
+            Self::Sink => "sink",
+            Self::DeadLetter => "dead_letter",
+        }
+    }
+
+    /// The name people read (`"dead-letter queue"`).
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Producer => "producer",
+            Self::Queue => "queue",
+            Self::Topic => "topic",
+            Self::Consumer => "consumer",
+            Self::Sink => "sink",
+            Self::DeadLetter => "dead-letter queue",
+        }
+    }
+
+    /// What an edge from `self` to `to` means, or why there cannot be one.
+    pub fn connect(self, to: Self) -> Result<EdgeRole, String> {
+        use Kind::{Consumer, DeadLetter, Producer, Queue, Sink, Topic};
+        match (self, to) {
+            (_, Producer) => {
+                Err("nothing can send to a producer: it is where events start".to_owned())
+            }
+            (Sink | DeadLetter, _) => Err(format!(
+                "a {} is the end of a flow and has no outputs",
+                self.label()
+            )),
+            (Queue, Consumer) => Ok(EdgeRole::Pull),
+            (Queue | Consumer, DeadLetter) => Ok(EdgeRole::DeadLetter),
+            (Producer | Topic, DeadLetter) => Err(format!(
+                "a {} has no failed messages to dead-letter; connect the dead-letter queue to a queue or consumer",
+                self.label()
+            )),
+            (Queue, _) => Err(
+                "a queue is read by consumers: connect it to a consumer (or a dead-letter queue)"
+                    .to_owned(),
+            ),
+            (Topic, Topic) => Err(
+                "a topic cannot subscribe to another topic; put a consumer between them".to_owned(),
+            ),
+            (Producer | Topic | Consumer, Queue | Topic | Consumer | Sink) => Ok(EdgeRole::Push),
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// How messages travel along an edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeRole {
+    /// The sender delivers (a producer publishing, a topic fanning out, a
+    /// consumer emitting downstream).
+    Push,
+    /// The receiver pulls: consumers read from a queue when they have room.
+    Pull,
+    /// Failed or poison messages leave this way.
+    DeadLetter,
+}
+
+impl NodeKind {
+    pub const fn kind(&self) -> Kind {
+        match self {
+            Self::Producer(_) => Kind::Producer,
+            Self::Queue(_) => Kind::Queue,
+            Self::Topic(_) => Kind::Topic,
+            Self::Consumer(_) => Kind::Consumer,
+            Self::Sink(_) => Kind::Sink,
+            Self::DeadLetter(_) => Kind::DeadLetter,
+        }
+    }
+
+    /// A node of `kind` with sensible default parameters.
+    pub fn default_for(kind: Kind) -> Self {
+        match kind {
+            Kind::Producer => Self::Producer(ProducerParams::default()),
+            Kind::Queue => Self::Queue(QueueParams::default()),
+            Kind::Topic => Self::Topic(TopicParams::default()),
+            Kind::Consumer => Self::Consumer(ConsumerParams::default()),
+            Kind::Sink => Self::Sink(SinkParams::default()),
+            Kind::DeadLetter => Self::DeadLetter(DeadLetterParams::default()),
+        }
+    }
+
+    /// Problems with the parameters, as sentences; empty when valid.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            Self::Producer(p) => p.problems(),
+            Self::Queue(p) => p.problems(),
+            Self::Topic(_) => Vec::new(),
+            Self::Consumer(p) => p.problems(),
+            Self::Sink(p) => p.problems(),
+            Self::DeadLetter(p) => p.problems(),
+        }
+    }
+}
+
+/// Checks a probability in [0, 1].
+pub(crate) fn check_probability(name: &str, p: f64, out: &mut Vec<String>) {
+    if !(0.0..=1.0).contains(&p) {
+        out.push(format!("the {name} must be between 0 and 1 (found {p})"));
+    }
+}
+
+/// Serde helper: skip a field equal to its type's default.
+pub(crate) fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}

@@ -1,0 +1,266 @@
+//! Producer: an event source (an API, a sensor, an app).
+//!
+//! It creates events by its arrival process, gives each an event type (by
+//! weight) and a key, and sends it downstream. When the downstream is full
+//! and blocks, it either waits — holding the event and creating no more
+//! until room appears, which is how backpressure reaches the source — or
+//! drops the event and carries on.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dist::{Arrival, ArrivalSampler};
+use crate::engine::{Ev, Msg, NO_NODE, NodeIx, Simulation};
+use crate::metrics::DropReason;
+use crate::rng::{Purpose, Stream, stream, unit};
+
+/// A producer's parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerParams {
+    /// How events are spaced in time.
+    pub arrival: Arrival,
+    /// Event types with relative weights; empty means a single type,
+    /// `"event"`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventType>,
+    /// How many distinct keys events carry (uniformly drawn).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub keys: u32,
+    /// What to do when the downstream blocks.
+    #[serde(default, skip_serializing_if = "super::is_default")]
+    pub on_block: OnBlock,
+    /// Stop after this many events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+}
+
+const fn one() -> u32 {
+    1
+}
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+const fn is_one(v: &u32) -> bool {
+    *v == 1
+}
+
+impl Default for ProducerParams {
+    fn default() -> Self {
+        Self {
+            arrival: Arrival::Poisson { rate: 10.0 },
+            events: Vec::new(),
+            keys: 1,
+            on_block: OnBlock::Wait,
+            limit: None,
+        }
+    }
+}
+
+/// An event type a producer emits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventType {
+    pub name: String,
+    #[serde(default = "unit_weight")]
+    pub weight: f64,
+}
+
+const fn unit_weight() -> f64 {
+    1.0
+}
+
+/// What a producer does when its downstream is full and blocks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OnBlock {
+    /// Hold the event and create no more until room appears (backpressure).
+    #[default]
+    Wait,
+    /// Drop the event (counted, with reason `producer_blocked`) and carry on.
+    Drop,
+}
+
+/// The name of the event type of a producer without `events`.
+pub const DEFAULT_EVENT_TYPE: &str = "event";
+
+impl ProducerParams {
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = self.arrival.problems();
+        for ty in &self.events {
+            if !ty.weight.is_finite() || ty.weight <= 0.0 {
+                out.push(format!(
+                    "event type '{}' needs a weight greater than zero (found {})",
+                    ty.name, ty.weight
+                ));
+            }
+            if ty.name.trim().is_empty() {
+                out.push("an event type needs a name".to_owned());
+            }
+        }
+        if self.keys == 0 {
+            out.push("keys must be at least 1".to_owned());
+        }
+        if self.limit == Some(0) {
+            out.push(
+                "a limit of 0 events produces nothing; remove the limit or raise it".to_owned(),
+            );
+        }
+        out
+    }
+
+    /// The names of the event types this producer emits.
+    pub fn event_names(&self) -> Vec<&str> {
+        if self.events.is_empty() {
+            vec![DEFAULT_EVENT_TYPE]
+        } else {
+            self.events.iter().map(|t| t.name.as_str()).collect()
+        }
+    }
+}
+
+/// A producer during a run.
+#[derive(Debug)]
+pub(crate) struct ProducerRt {
+    arrivals: ArrivalSampler,
+    rng_arrivals: Stream,
+    rng_attrs: Stream,
+    /// (global event type, cumulative weight share).
+    types: Vec<(u16, f64)>,
+    keys: u32,
+    on_block: OnBlock,
+    limit: Option<u64>,
+    created: u64,
+    /// The event held while the downstream blocks.
+    held: Option<u32>,
+}
+
+impl ProducerRt {
+    pub fn new(
+        params: &ProducerParams,
+        seed: u64,
+        id: &str,
+        type_id: &mut dyn FnMut(&str) -> u16,
+    ) -> Self {
+        let total: f64 = params.events.iter().map(|t| t.weight).sum();
+        let mut acc = 0.0;
+        let types = if params.events.is_empty() {
+            vec![(type_id(DEFAULT_EVENT_TYPE), 1.0)]
+        } else {
+            params
+                .events
+                .iter()
+                .map(|t| {
+                    acc += t.weight / total;
+                    (type_id(&t.name), acc)
+                })
+                .collect()
+        };
+        Self {
+            arrivals: ArrivalSampler::new(&params.arrival),
+            rng_arrivals: stream(seed, id, Purpose::Arrivals),
+            rng_attrs: stream(seed, id, Purpose::Attributes),
+            types,
+            keys: params.keys.max(1),
+            on_block: params.on_block,
+            limit: params.limit,
+            created: 0,
+            held: None,
+        }
+    }
+
+    fn draw_type(&mut self) -> u16 {
+        if self.types.len() == 1 {
+            return self.types[0].0;
+        }
+        let u = unit(&mut self.rng_attrs);
+        self.types
+            .iter()
+            .find(|(_, cum)| u < *cum)
+            .or(self.types.last())
+            .map_or(0, |(ty, _)| *ty)
+    }
+
+    fn draw_key(&mut self) -> u32 {
+        if self.keys == 1 {
+            return 0;
+        }
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "unit() < 1, so the product is below keys"
+        )]
+        let key = (unit(&mut self.rng_attrs) * f64::from(self.keys)) as u32;
+        key.min(self.keys - 1)
+    }
+}
+
+impl Simulation {
+    pub(crate) fn producer_start(&mut self, node: NodeIx) {
+        self.producer_schedule_next(node);
+    }
+
+    fn producer_schedule_next(&mut self, node: NodeIx) {
+        let slot = self.topo[node as usize].slot as usize;
+        let now = self.now;
+        let p = &mut self.producers[slot];
+        if p.limit.is_some_and(|limit| p.created >= limit) {
+            return;
+        }
+        if let Some(at) = p.arrivals.next(now, &mut p.rng_arrivals) {
+            self.schedule(at, Ev::Arrival(node));
+        }
+    }
+
+    pub(crate) fn producer_arrival(&mut self, node: NodeIx) {
+        let slot = self.topo[node as usize].slot as usize;
+        let p = &mut self.producers[slot];
+        p.created += 1;
+        let event_type = p.draw_type();
+        let key = p.draw_key();
+        let now = self.now;
+        let msg = self.alloc(
+            node,
+            Msg {
+                created: now,
+                node_in: now,
+                wait_from: now,
+                event_type,
+                key,
+                origin: NO_NODE,
+                ..Msg::default()
+            },
+        );
+        self.totals.emitted += 1;
+        self.stats[node as usize].arrived += 1;
+        if self.send_out(node, msg) {
+            self.stats[node as usize].departed += 1;
+            self.producer_schedule_next(node);
+            return;
+        }
+        match self.producers[slot].on_block {
+            OnBlock::Wait => {
+                self.producers[slot].held = Some(msg);
+                self.stats[node as usize].busy.set(now, 1);
+            }
+            OnBlock::Drop => {
+                self.drop_msg(node, msg, DropReason::ProducerBlocked);
+                self.producer_schedule_next(node);
+            }
+        }
+    }
+
+    pub(crate) fn producer_wake(&mut self, node: NodeIx) {
+        let slot = self.topo[node as usize].slot as usize;
+        let Some(msg) = self.producers[slot].held else {
+            return;
+        };
+        if self.send_out(node, msg) {
+            self.producers[slot].held = None;
+            let now = self.now;
+            let stats = &mut self.stats[node as usize];
+            stats.departed += 1;
+            stats.busy.set(now, 0);
+            self.producer_schedule_next(node);
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! Queue: an SQS-style point-to-point queue.
+//!
+//! Consumers connected to it compete for its messages, pulling one whenever
+//! they have a free slot. A received message stays in the queue, invisible,
+//! until its consumer acknowledges it; if that takes longer than the
+//! visibility timeout the queue delivers it again (a duplicate). A message
+//! that fails goes back into the queue (after its retry delay); once it has
+//! been received `max_receives` times it moves to the dead-letter queue.
+//!
+//! Capacity counts every message the queue holds: visible, waiting out a
+//! retry delay, received but not yet acknowledged, and on its way in over
+//! an edge with latency. When it is full, the overflow policy decides:
+//! block the sender (backpressure), drop the newest, or drop the oldest.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{DETACHED, Ev, MsgId, NodeIx, Simulation};
+use crate::metrics::DropReason;
+use crate::time::Duration;
+
+/// A queue's parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueParams {
+    /// Most messages held at once; `None` for unbounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u64>,
+    /// What happens when a message arrives at a full queue.
+    #[serde(default, skip_serializing_if = "super::is_default")]
+    pub overflow: Overflow,
+    /// How long a received message stays invisible before it is delivered
+    /// again if not acknowledged.
+    #[serde(
+        default = "default_visibility",
+        skip_serializing_if = "is_default_visibility"
+    )]
+    pub visibility_timeout: Duration,
+    /// After this many receives a message goes to the dead-letter queue
+    /// instead of back into the queue; `None` for no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_receives: Option<u32>,
+}
+
+/// SQS's default visibility timeout.
+const fn default_visibility() -> Duration {
+    Duration::from_secs(30)
+}
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+fn is_default_visibility(d: &Duration) -> bool {
+    *d == default_visibility()
+}
+
+impl Default for QueueParams {
+    fn default() -> Self {
+        Self {
+            capacity: None,
+            overflow: Overflow::Block,
+            visibility_timeout: default_visibility(),
+            max_receives: None,
+        }
+    }
+}
+
+/// What a full queue does with a new message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Overflow {
+    /// Refuse it: the sender waits (backpressure travels upstream).
+    #[default]
+    Block,
+    /// Drop the arriving message.
+    DropNewest,
+    /// Drop the oldest waiting message to make room.
+    DropOldest,
+}
+
+impl QueueParams {
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.capacity == Some(0) {
+            out.push(
+                "capacity must be at least 1 (leave it out for an unbounded queue)".to_owned(),
+            );
+        }
+        if self.visibility_timeout.is_zero() {
+            out.push("the visibility timeout must be longer than zero".to_owned());
+        }
+        if self.max_receives == Some(0) {
+            out.push("max_receives must be at least 1".to_owned());
+        }
+        out
+    }
+}
+
+/// A queue during a run.
+#[derive(Debug)]
+pub(crate) struct QueueRt {
+    capacity: u64,
+    overflow: Overflow,
+    visibility: u64,
+    max_receives: u32,
+    visible: VecDeque<MsgId>,
+    /// Waiting out a retry delay.
+    delayed: u64,
+    /// Received and not yet acknowledged.
+    in_flight: u64,
+    /// On their way in over edges with latency.
+    pub reserved: u64,
+    /// (deadline, message, ticket) of receipts, oldest first; entries whose
+    /// message was acknowledged are skipped when reached.
+    receipts: VecDeque<(u64, MsgId, u32)>,
+    timer_pending: bool,
+    /// Consumers reading this queue (node indices).
+    pub consumers: Vec<NodeIx>,
+    next_consumer: usize,
+}
+
+impl QueueRt {
+    pub fn new(params: &QueueParams) -> Self {
+        Self {
+            capacity: params.capacity.unwrap_or(u64::MAX),
+            overflow: params.overflow,
+            visibility: params.visibility_timeout.0.max(1),
+            max_receives: params.max_receives.unwrap_or(u32::MAX),
+            visible: VecDeque::new(),
+            delayed: 0,
+            in_flight: 0,
+            reserved: 0,
+            receipts: VecDeque::new(),
+            timer_pending: false,
+            consumers: Vec::new(),
+            next_consumer: 0,
+        }
+    }
+
+    /// Every message the queue is responsible for.
+    pub fn occupancy(&self) -> u64 {
+        self.visible.len() as u64 + self.delayed + self.in_flight + self.reserved
+    }
+
+    /// Whether a sender may deliver now (only a full blocking queue refuses).
+    pub fn has_room(&self) -> bool {
+        self.overflow != Overflow::Block || self.occupancy() < self.capacity
+    }
+}
+
+impl Simulation {
+    fn queue_slot(&self, node: NodeIx) -> usize {
+        self.topo[node as usize].slot as usize
+    }
+
+    pub(crate) fn queue_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        let q = self.queue_slot(node);
+        let queue = &self.queues[q];
+        if queue.occupancy() >= queue.capacity {
+            match queue.overflow {
+                Overflow::Block => {
+                    // Senders check for room first and edges reserve it, so
+                    // this is not reached; keep the message rather than lose it.
+                    debug_assert!(false, "a blocking queue received a message while full");
+                }
+                Overflow::DropNewest => {
+                    self.drop_msg(node, msg, DropReason::QueueFull);
+                    return;
+                }
+                Overflow::DropOldest => {
+                    if let Some(oldest) = self.queues[q].visible.pop_front() {
+                        self.drop_msg(node, oldest, DropReason::EvictedOldest);
+                    } else {
+                        // Everything held is being processed: nothing to evict.
+                        self.drop_msg(node, msg, DropReason::QueueFull);
+                        return;
+                    }
+                }
+            }
+        }
+        self.queue_push_visible(node, msg);
+    }
+
+    fn queue_push_visible(&mut self, node: NodeIx, msg: MsgId) {
+        let q = self.queue_slot(node);
+        let now = self.now;
+        self.msgs.get_mut(msg).wait_from = now;
+        let queue = &mut self.queues[q];
+        queue.visible.push_back(msg);
+        let depth = queue.visible.len() as u64;
+        self.stats[node as usize].depth.set(now, depth);
+        self.queue_dispatch(node);
+    }
+
+    /// Offers waiting messages to the consumers with free slots.
+    fn queue_dispatch(&mut self, node: NodeIx) {
+        let q = self.queue_slot(node);
+        let n = self.queues[q].consumers.len();
+        let start = self.queues[q].next_consumer;
+        for k in 0..n {
+            if self.queues[q].visible.is_empty() {
+                break;
+            }
+            let c = self.queues[q].consumers[(start + k) % n];
+            self.consumer_fill(c);
+        }
+        if n > 0 {
+            self.queues[q].next_consumer = (start + 1) % n;
+        }
+    }
+
+    /// A consumer takes the oldest visible message, if any.
+    pub(crate) fn queue_receive(&mut self, node: NodeIx) -> Option<MsgId> {
+        let q = self.queue_slot(node);
+        let now = self.now;
+        let queue = &mut self.queues[q];
+        let msg = queue.visible.pop_front()?;
+        queue.in_flight += 1;
+        let deadline = now + queue.visibility;
+        let depth = queue.visible.len() as u64;
+        let m = self.msgs.get_mut(msg);
+        m.receives += 1;
+        m.ticket = m.ticket.wrapping_add(1);
+        m.origin = node;
+        let (ticket, waited) = (m.ticket, now - m.wait_from);
+        queue.receipts.push_back((deadline, msg, ticket));
+        let arm_timer = !queue.timer_pending;
+        queue.timer_pending = true;
+        let stats = &mut self.stats[node as usize];
+        stats.departed += 1;
+        stats.wait.record(waited);
+        stats.depth.set(now, depth);
+        if arm_timer {
+            self.schedule(deadline, Ev::VisibilityCheck(node));
+        }
+        Some(msg)
+    }
+
+    /// The consumer holding a receipt is done with it (acknowledged, or
+    /// dead-lettered by the consumer): the queue forgets the message.
+    pub(crate) fn queue_release(&mut self, node: NodeIx) {
+        let q = self.queue_slot(node);
+        self.queues[q].in_flight -= 1;
+        self.wake_waiters(node);
+    }
+
+    /// A consumer failed `msg` and will retry it: it goes back into the
+    /// queue after `delay` — or to the dead-letter queue once it has been
+    /// received `max_receives` times.
+    pub(crate) fn queue_nack(&mut self, node: NodeIx, msg: MsgId, delay: u64) {
+        let q = self.queue_slot(node);
+        self.queues[q].in_flight -= 1;
+        if self.msgs.get(msg).receives >= self.queues[q].max_receives {
+            self.queue_to_dead_letter(node, msg);
+            self.wake_waiters(node);
+            return;
+        }
+        self.stats[node as usize].retries += 1;
+        if delay == 0 {
+            self.queue_push_visible(node, msg);
+        } else {
+            self.queues[q].delayed += 1;
+            let ticket = {
+                let m = self.msgs.get_mut(msg);
+                m.origin = node;
+                m.ticket = m.ticket.wrapping_add(1);
+                m.ticket
+            };
+            self.schedule(self.now + delay, Ev::QueueVisible { node, msg, ticket });
+        }
+    }
+
+    pub(crate) fn queue_visible(&mut self, node: NodeIx, msg: MsgId, _ticket: u32) {
+        let q = self.queue_slot(node);
+        self.queues[q].delayed -= 1;
+        self.msgs.get_mut(msg).origin = crate::engine::NO_NODE;
+        self.queue_push_visible(node, msg);
+    }
+
+    /// Moves `msg` (no longer counted by the queue) to the dead-letter
+    /// queue, or drops it if there is none.
+    fn queue_to_dead_letter(&mut self, node: NodeIx, msg: MsgId) {
+        self.msgs.get_mut(msg).origin = crate::engine::NO_NODE;
+        self.stats[node as usize].dead_lettered += 1;
+        match self.topo[node as usize].dlq {
+            Some(edge) => self.transmit(edge, msg),
+            None => self.drop_msg(node, msg, DropReason::MaxReceives),
+        }
+    }
+
+    /// The dead-letter edge a consumer may use for messages it received
+    /// from this queue.
+    pub(crate) fn queue_dead_letter_edge(&self, node: NodeIx) -> Option<u32> {
+        self.topo[node as usize].dlq
+    }
+
+    pub(crate) fn queue_visibility_check(&mut self, node: NodeIx) {
+        let q = self.queue_slot(node);
+        self.queues[q].timer_pending = false;
+        let now = self.now;
+        while let Some(&(deadline, msg, ticket)) = self.queues[q].receipts.front() {
+            let m = self.msgs.get(msg);
+            if m.ticket != ticket || m.origin != node {
+                self.queues[q].receipts.pop_front();
+                continue;
+            }
+            if deadline > now {
+                self.queues[q].timer_pending = true;
+                self.schedule(deadline, Ev::VisibilityCheck(node));
+                return;
+            }
+            self.queues[q].receipts.pop_front();
+            // The consumer keeps its copy, now detached from the queue; the
+            // queue delivers the message again.
+            self.msgs.get_mut(msg).origin = DETACHED;
+            self.queues[q].in_flight -= 1;
+            let again = self.copy(node, msg);
+            self.totals.redelivered += 1;
+            self.stats[node as usize].redelivered += 1;
+            if self.msgs.get(again).receives >= self.queues[q].max_receives {
+                self.queue_to_dead_letter(node, again);
+                self.wake_waiters(node);
+            } else {
+                self.queue_push_visible(node, again);
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Sink: an external dependency or the end of a flow.
+//!
+//! Each message takes the sink's latency; with a concurrency limit, the
+//! rest wait their turn in order. When a message is done the journey is
+//! complete: its end-to-end latency (from its producer) is measured here.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dist::{Dist, Sampler};
+use crate::engine::{Ev, MsgId, NodeIx, Simulation};
+use crate::rng::{Purpose, Stream, stream};
+
+/// A sink's parameters.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SinkParams {
+    /// How long the sink takes with each message (default: no time).
+    #[serde(default, skip_serializing_if = "super::is_default")]
+    pub latency: Dist,
+    /// Most messages handled at once; `None` for no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+}
+
+impl SinkParams {
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = self.latency.problems();
+        if self.concurrency == Some(0) {
+            out.push("concurrency must be at least 1 (leave it out for no limit)".to_owned());
+        }
+        out
+    }
+}
+
+/// A sink during a run.
+#[derive(Debug)]
+pub(crate) struct SinkRt {
+    latency: Sampler,
+    limit: u64,
+    busy: u64,
+    backlog: VecDeque<MsgId>,
+    rng: Stream,
+}
+
+impl SinkRt {
+    pub fn new(params: &SinkParams, seed: u64, id: &str) -> Self {
+        Self {
+            latency: params.latency.sampler(),
+            limit: params.concurrency.map_or(u64::MAX, u64::from),
+            busy: 0,
+            backlog: VecDeque::new(),
+            rng: stream(seed, id, Purpose::Latency),
+        }
+    }
+
+    /// The concurrency limit, if any.
+    pub fn limit(&self) -> Option<u64> {
+        (self.limit != u64::MAX).then_some(self.limit)
+    }
+
+    /// Messages this sink holds.
+    pub fn held(&self) -> u64 {
+        self.busy + self.backlog.len() as u64
+    }
+}
+
+impl Simulation {
+    pub(crate) fn sink_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        let s = self.topo[node as usize].slot as usize;
+        let sink = &mut self.sinks[s];
+        if sink.busy < sink.limit {
+            self.sink_start(node, msg);
+        } else {
+            sink.backlog.push_back(msg);
+            let depth = sink.backlog.len() as u64;
+            self.stats[node as usize].depth.set(self.now, depth);
+        }
+    }
+
+    fn sink_start(&mut self, node: NodeIx, msg: MsgId) {
+        let s = self.topo[node as usize].slot as usize;
+        let now = self.now;
+        let sink = &mut self.sinks[s];
+        if sink.latency.is_zero() {
+            self.sink_finish(node, msg);
+            return;
+        }
+        let latency = sink.latency.sample(&mut sink.rng);
+        sink.busy += 1;
+        let busy = sink.busy;
+        let stats = &mut self.stats[node as usize];
+        stats.busy.set(now, busy);
+        stats.wait.record(now - self.msgs.get(msg).wait_from);
+        self.schedule(now + latency, Ev::SinkDone { node, msg });
+    }
+
+    fn sink_finish(&mut self, node: NodeIx, msg: MsgId) {
+        let now = self.now;
+        let stats = &mut self.stats[node as usize];
+        stats.departed += 1;
+        stats.sojourn.record(now - self.msgs.get(msg).node_in);
+        self.complete(node, msg);
+    }
+
+    pub(crate) fn sink_done(&mut self, node: NodeIx, msg: MsgId) {
+        let s = self.topo[node as usize].slot as usize;
+        self.sinks[s].busy -= 1;
+        let busy = self.sinks[s].busy;
+        self.stats[node as usize].busy.set(self.now, busy);
+        self.sink_finish(node, msg);
+        if let Some(next) = self.sinks[s].backlog.pop_front() {
+            let depth = self.sinks[s].backlog.len() as u64;
+            self.stats[node as usize].depth.set(self.now, depth);
+            self.sink_start(node, next);
+        }
+    }
+}

@@ -1,0 +1,523 @@
+//! Results: one run's measurements ([`RunResult`]) and the report over
+//! replications ([`Report`]), with its stable JSON form and a table for
+//! people.
+//!
+//! Node metrics are named by paths (`"wait_s.p99"`); the JSON nests them
+//! (`"wait_s": {"p99": …}`). With two or more replications every value is
+//! the mean over replications and a `ci95` object beside the values holds
+//! each one's 95% confidence half-width (Student t).
+
+use serde_json::{Map, Value, json};
+
+use crate::engine::Simulation;
+use crate::metrics::{DropReason, Level, NodeStats, Summary};
+use crate::nodes::Kind;
+use crate::stats::half_width;
+
+/// Where every message ended up. Always adds up:
+/// `produced = completed + dropped + dead_lettered + expired + in_flight`,
+/// and `produced = emitted + fanout_copies + redelivered`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Conservation {
+    /// Messages that came into being: emitted by producers, copied by a
+    /// fan-out, or delivered again by a queue.
+    pub produced: u64,
+    pub completed: u64,
+    pub dropped: u64,
+    pub dead_lettered: u64,
+    pub expired: u64,
+    pub in_flight: u64,
+    pub emitted: u64,
+    pub fanout_copies: u64,
+    pub redelivered: u64,
+}
+
+impl Conservation {
+    /// Whether both identities hold.
+    pub fn balanced(&self) -> bool {
+        self.produced
+            == self.completed + self.dropped + self.dead_lettered + self.expired + self.in_flight
+            && self.produced == self.emitted + self.fanout_copies + self.redelivered
+    }
+
+    fn add(&mut self, other: &Self) {
+        self.produced += other.produced;
+        self.completed += other.completed;
+        self.dropped += other.dropped;
+        self.dead_lettered += other.dead_lettered;
+        self.expired += other.expired;
+        self.in_flight += other.in_flight;
+        self.emitted += other.emitted;
+        self.fanout_copies += other.fanout_copies;
+        self.redelivered += other.redelivered;
+    }
+
+    fn to_json(self) -> Value {
+        json!({
+            "produced": self.produced,
+            "completed": self.completed,
+            "dropped": self.dropped,
+            "dead_lettered": self.dead_lettered,
+            "expired": self.expired,
+            "in_flight": self.in_flight,
+            "emitted": self.emitted,
+            "fanout_copies": self.fanout_copies,
+            "redelivered": self.redelivered,
+        })
+    }
+}
+
+/// One run's measurements.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunResult {
+    pub model: String,
+    pub seed: u64,
+    pub sim_time_s: f64,
+    pub warmup_s: f64,
+    pub events: u64,
+    pub conservation: Conservation,
+    /// In model order.
+    pub nodes: Vec<NodeResult>,
+}
+
+/// One node's measurements in one run: named values in a fixed order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeResult {
+    pub id: String,
+    pub kind: Kind,
+    pub metrics: Vec<(String, f64)>,
+}
+
+impl NodeResult {
+    pub fn get(&self, path: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|&(_, v)| v)
+    }
+}
+
+impl RunResult {
+    pub fn node(&self, id: &str) -> Option<&NodeResult> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+}
+
+struct Recorder {
+    metrics: Vec<(String, f64)>,
+}
+
+impl Recorder {
+    #[expect(clippy::cast_precision_loss, reason = "report values")]
+    fn count(&mut self, name: &str, v: u64) {
+        self.metrics.push((name.to_owned(), v as f64));
+    }
+    fn real(&mut self, name: &str, v: f64) {
+        self.metrics.push((name.to_owned(), v));
+    }
+    fn latency(&mut self, name: &str, s: &Summary) {
+        if s.count == 0 {
+            return;
+        }
+        for (part, v) in [
+            ("mean", s.mean),
+            ("p50", s.p50),
+            ("p95", s.p95),
+            ("p99", s.p99),
+            ("max", s.max),
+        ] {
+            self.metrics.push((format!("{name}.{part}"), v));
+        }
+    }
+    fn level(&mut self, mean_name: &str, max_name: &str, level: &Level, end: u64) {
+        self.real(mean_name, level.mean(end));
+        self.count(max_name, level.max());
+    }
+}
+
+/// Reads a simulation's measurements at its current clock.
+pub(crate) fn collect(sim: &Simulation) -> RunResult {
+    let end = sim.now;
+    let warmup = sim.warmup().min(end);
+    #[expect(clippy::cast_precision_loss, reason = "report values")]
+    let measured_s = (end - warmup) as f64 / 1e9;
+    let per_s = |n: u64| {
+        #[expect(clippy::cast_precision_loss, reason = "report values")]
+        let n = n as f64;
+        if measured_s > 0.0 {
+            n / measured_s
+        } else {
+            0.0
+        }
+    };
+    let mut nodes = Vec::with_capacity(sim.topo.len());
+    for (i, topo) in sim.topo.iter().enumerate() {
+        let st: &NodeStats = &sim.stats[i];
+        let mut r = Recorder {
+            metrics: Vec::new(),
+        };
+        r.count("arrived", st.arrived);
+        r.count("departed", st.departed);
+        r.count("dropped", st.dropped());
+        for reason in DropReason::ALL {
+            let n = st.drops[reason as usize];
+            if n > 0 {
+                r.count(&format!("drops.{}", reason.key()), n);
+            }
+        }
+        r.real("throughput_per_s", per_s(st.departed));
+        match topo.kind {
+            Kind::Producer => {
+                r.real("blocked_fraction", st.busy.mean(end));
+            }
+            Kind::Queue => {
+                r.level("mean_depth", "max_depth", &st.depth, end);
+                r.latency("wait_s", &st.wait.summary());
+                r.count("retries", st.retries);
+                r.count("redelivered", st.redelivered);
+                r.count("dead_lettered", st.dead_lettered);
+            }
+            Kind::Topic => {}
+            Kind::Consumer => {
+                let c = &sim.consumers[topo.slot as usize];
+                let slots = c.slots_total();
+                r.count("instances", c.instances());
+                r.level("mean_depth", "max_depth", &st.depth, end);
+                r.real("mean_busy", st.busy.mean(end));
+                #[expect(clippy::cast_precision_loss, reason = "report values")]
+                r.real("utilization", st.busy.mean(end) / slots as f64);
+                r.latency("wait_s", &st.wait.summary());
+                r.latency("sojourn_s", &st.sojourn.summary());
+                r.count("retries", st.retries);
+                r.count("dead_lettered", st.dead_lettered);
+                if topo.out.is_empty() {
+                    r.count("completed", st.completed);
+                    r.latency("end_to_end_s", &st.end_to_end.summary());
+                }
+            }
+            Kind::Sink => {
+                let sink = &sim.sinks[topo.slot as usize];
+                r.count("completed", st.completed);
+                r.level("mean_depth", "max_depth", &st.depth, end);
+                r.real("mean_busy", st.busy.mean(end));
+                if let Some(limit) = sink.limit() {
+                    #[expect(clippy::cast_precision_loss, reason = "report values")]
+                    r.real("utilization", st.busy.mean(end) / limit as f64);
+                    r.latency("wait_s", &st.wait.summary());
+                }
+                r.latency("sojourn_s", &st.sojourn.summary());
+                r.latency("end_to_end_s", &st.end_to_end.summary());
+            }
+            Kind::DeadLetter => {
+                r.count("dead_lettered", st.dead_lettered);
+                r.count("stored", st.depth.value());
+            }
+        }
+        nodes.push(NodeResult {
+            id: topo.id.clone(),
+            kind: topo.kind,
+            metrics: r.metrics,
+        });
+    }
+    let mut conservation = sim.totals;
+    conservation.in_flight = sim.msgs.live;
+    #[expect(clippy::cast_precision_loss, reason = "report values")]
+    let (sim_time_s, warmup_s) = (end as f64 / 1e9, warmup as f64 / 1e9);
+    RunResult {
+        model: sim.model_name().to_owned(),
+        seed: sim.seed(),
+        sim_time_s,
+        warmup_s,
+        events: sim.events(),
+        conservation,
+        nodes,
+    }
+}
+
+/// A metric over replications.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Metric {
+    pub path: String,
+    /// The mean over the replications that measured it.
+    pub mean: f64,
+    /// 95% confidence half-width (two or more replications).
+    pub ci95: Option<f64>,
+    /// Each replication's value, in replication order.
+    pub samples: Vec<f64>,
+}
+
+/// One node over replications.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeReport {
+    pub id: String,
+    pub kind: Kind,
+    pub metrics: Vec<Metric>,
+}
+
+impl NodeReport {
+    pub fn get(&self, path: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.path == path)
+    }
+
+    /// The mean of a metric, if the node has it.
+    pub fn value(&self, path: &str) -> Option<f64> {
+        self.get(path).map(|m| m.mean)
+    }
+}
+
+/// The report over all replications of a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub model: String,
+    pub seed: u64,
+    pub seeds: Vec<u64>,
+    pub sim_time_s: f64,
+    pub warmup_s: f64,
+    /// Engine events over all replications.
+    pub events: u64,
+    /// Wall-clock seconds the runs took (the only field that varies
+    /// between identical runs).
+    pub wall_s: f64,
+    /// Summed over replications.
+    pub conservation: Conservation,
+    pub nodes: Vec<NodeReport>,
+    pub runs: Vec<RunResult>,
+}
+
+impl Report {
+    /// Combines replications (in order; at least one) into a report.
+    pub fn from_runs(seed: u64, runs: Vec<RunResult>, wall_s: f64) -> Self {
+        let first = runs.first();
+        let mut conservation = Conservation::default();
+        for run in &runs {
+            conservation.add(&run.conservation);
+        }
+        let mut nodes = Vec::new();
+        if let Some(first) = first {
+            for (i, node) in first.nodes.iter().enumerate() {
+                // Paths in first-seen order over all runs (a drop reason may
+                // show up in some replications only; counts missing from a
+                // run are zero there, latencies are simply not measured).
+                let mut paths: Vec<&str> = Vec::new();
+                for run in &runs {
+                    for (p, _) in &run.nodes[i].metrics {
+                        if !paths.contains(&p.as_str()) {
+                            paths.push(p);
+                        }
+                    }
+                }
+                let metrics = paths
+                    .into_iter()
+                    .map(|path| {
+                        let zero_if_missing = path.starts_with("drops.") || path == "dropped";
+                        let samples: Vec<f64> = runs
+                            .iter()
+                            .filter_map(|run| {
+                                run.nodes[i].get(path).or(zero_if_missing.then_some(0.0))
+                            })
+                            .collect();
+                        let (mean, _) = crate::stats::mean_sd(&samples);
+                        Metric {
+                            path: path.to_owned(),
+                            mean,
+                            ci95: half_width(&samples, 0.95),
+                            samples,
+                        }
+                    })
+                    .collect();
+                nodes.push(NodeReport {
+                    id: node.id.clone(),
+                    kind: node.kind,
+                    metrics,
+                });
+            }
+        }
+        Self {
+            model: first.map(|r| r.model.clone()).unwrap_or_default(),
+            seed,
+            seeds: runs.iter().map(|r| r.seed).collect(),
+            sim_time_s: first.map_or(0.0, |r| r.sim_time_s),
+            warmup_s: first.map_or(0.0, |r| r.warmup_s),
+            events: runs.iter().map(|r| r.events).sum(),
+            wall_s,
+            conservation,
+            nodes,
+            runs,
+        }
+    }
+
+    pub fn node(&self, id: &str) -> Option<&NodeReport> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    pub fn replications(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// The report as JSON (the stable contract; see `docs/report.md`).
+    pub fn to_json(&self) -> Value {
+        let mut nodes = Map::new();
+        for node in &self.nodes {
+            let mut obj = Map::new();
+            obj.insert("kind".to_owned(), Value::from(node.kind.key()));
+            let mut ci = Map::new();
+            for m in &node.metrics {
+                insert_path(&mut obj, &m.path, number(m.mean));
+                if let Some(h) = m.ci95 {
+                    insert_path(&mut ci, &m.path, number(h));
+                }
+            }
+            if !ci.is_empty() {
+                obj.insert("ci95".to_owned(), Value::Object(ci));
+            }
+            nodes.insert(node.id.clone(), Value::Object(obj));
+        }
+        json!({
+            "model": self.model,
+            "seed": self.seed,
+            "replications": self.runs.len(),
+            "seeds": self.seeds,
+            "sim_time_s": number(self.sim_time_s),
+            "warmup_s": number(self.warmup_s),
+            "events": self.events,
+            "wall_s": self.wall_s,
+            "conservation": self.conservation.to_json(),
+            "nodes": Value::Object(nodes),
+        })
+    }
+
+    /// Pretty JSON text, ending in a newline.
+    pub fn to_json_string(&self) -> String {
+        let mut text = serde_json::to_string_pretty(&self.to_json()).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// A readable table of the main numbers per node, then conservation.
+    pub fn to_table(&self) -> String {
+        let ci = self.runs.len() > 1;
+        let cell = |node: &NodeReport, path: &str, scale: f64, digits: usize| -> String {
+            match node.get(path) {
+                None => "-".to_owned(),
+                Some(m) => {
+                    let v = format!("{:.digits$}", m.mean * scale);
+                    match m.ci95 {
+                        Some(h) if ci => format!("{v}±{:.digits$}", h * scale),
+                        _ => v,
+                    }
+                }
+            }
+        };
+        let header = [
+            "node",
+            "kind",
+            "arrived",
+            "departed",
+            "dropped",
+            "thru/s",
+            "depth",
+            "max",
+            "util",
+            "wait p50 ms",
+            "wait p99 ms",
+            "sojourn ms",
+            "e2e mean ms",
+            "e2e p99 ms",
+        ];
+        let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| (*s).to_owned()).collect()];
+        for node in &self.nodes {
+            rows.push(vec![
+                node.id.clone(),
+                node.kind.key().to_owned(),
+                cell(node, "arrived", 1.0, 0),
+                cell(node, "departed", 1.0, 0),
+                cell(node, "dropped", 1.0, 0),
+                cell(node, "throughput_per_s", 1.0, 1),
+                cell(node, "mean_depth", 1.0, 2),
+                cell(node, "max_depth", 1.0, 0),
+                cell(node, "utilization", 100.0, 1).replace('-', "-")
+                    + if node.get("utilization").is_some() {
+                        "%"
+                    } else {
+                        ""
+                    },
+                cell(node, "wait_s.p50", 1e3, 2),
+                cell(node, "wait_s.p99", 1e3, 2),
+                cell(node, "sojourn_s.mean", 1e3, 2),
+                cell(node, "end_to_end_s.mean", 1e3, 2),
+                cell(node, "end_to_end_s.p99", 1e3, 2),
+            ]);
+        }
+        let widths: Vec<usize> = (0..header.len())
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::new();
+        for (i, row) in rows.iter().enumerate() {
+            let line: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(c, v)| {
+                    if c < 2 {
+                        format!("{v:<w$}", w = widths[c])
+                    } else {
+                        format!("{v:>w$}", w = widths[c])
+                    }
+                })
+                .collect();
+            out.push_str(line.join("  ").trim_end());
+            out.push('\n');
+            if i == 0 {
+                let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+                out.push_str(&"-".repeat(total));
+                out.push('\n');
+            }
+        }
+        let c = &self.conservation;
+        out.push_str(&format!(
+            "\nmessages: {} produced = {} completed + {} dropped + {} dead-lettered + {} expired + {} in flight{}\n",
+            c.produced,
+            c.completed,
+            c.dropped,
+            c.dead_lettered,
+            c.expired,
+            c.in_flight,
+            if c.balanced() { "" } else { "  (DOES NOT ADD UP)" }
+        ));
+        if c.fanout_copies + c.redelivered > 0 {
+            out.push_str(&format!(
+                "          ({} emitted by producers, {} fan-out copies, {} redelivered)\n",
+                c.emitted, c.fanout_copies, c.redelivered
+            ));
+        }
+        out
+    }
+}
+
+/// An f64 as a JSON number: whole values as integers, non-finite as null.
+fn number(v: f64) -> Value {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "whole and within i64 range"
+        )]
+        Value::from(v as i64)
+    } else {
+        serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+    }
+}
+
+fn insert_path(obj: &mut Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        None => {
+            obj.insert(path.to_owned(), value);
+        }
+        Some((head, rest)) => {
+            let entry = obj
+                .entry(head.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(inner) = entry {
+                insert_path(inner, rest, value);
+            }
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! Validation: a model's problems as diagnostics — a severity, what they
+//! are about, and a sentence. A model with errors does not run; warnings
+//! point at designs that run but probably not as meant.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use petgraph::Direction;
+use petgraph::algo::tarjan_scc;
+use petgraph::stable_graph::NodeIndex;
+
+use crate::model::Model;
+use crate::nodes::{EdgeRole, Kind, NodeKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// What a diagnostic is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Target {
+    Model,
+    Scenario,
+    Node(String),
+    Edge(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub target: Target,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(target: Target, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            target,
+            message: message.into(),
+        }
+    }
+    pub fn warning(target: Target, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            target,
+            message: message.into(),
+        }
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        match &self.target {
+            Target::Model => write!(f, "{severity}: {}", self.message),
+            Target::Scenario => write!(f, "{severity}: scenario: {}", self.message),
+            Target::Node(id) => write!(f, "{severity}: node '{id}': {}", self.message),
+            Target::Edge(id) => write!(f, "{severity}: edge '{id}': {}", self.message),
+        }
+    }
+}
+
+/// Every problem found in `model`, errors first, in a stable order.
+pub fn validate(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let graph = &model.graph;
+    let node_target = |n: NodeIndex| Target::Node(graph[n].id.clone());
+
+    // Scenario.
+    let s = &model.scenario;
+    if s.duration.is_zero() {
+        out.push(Diagnostic::error(
+            Target::Scenario,
+            "the duration must be longer than zero",
+        ));
+    }
+    if s.warmup >= s.duration && !s.duration.is_zero() {
+        out.push(Diagnostic::error(
+            Target::Scenario,
+            format!(
+                "the warm-up ({}) must be shorter than the duration ({})",
+                s.warmup, s.duration
+            ),
+        ));
+    }
+    if s.replications == 0 {
+        out.push(Diagnostic::error(
+            Target::Scenario,
+            "replications must be at least 1",
+        ));
+    }
+    if s.max_in_flight == 0 {
+        out.push(Diagnostic::error(
+            Target::Scenario,
+            "max_in_flight must be at least 1",
+        ));
+    }
+    if graph.node_count() == 0 {
+        out.push(Diagnostic::error(Target::Model, "the model has no nodes"));
+    }
+
+    // Ids.
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for n in graph.node_indices() {
+        let id = graph[n].id.as_str();
+        if id.trim().is_empty() {
+            out.push(Diagnostic::error(
+                Target::Node(id.to_owned()),
+                "a node needs a non-empty id",
+            ));
+        }
+        *seen.entry(id).or_default() += 1;
+    }
+    for (id, count) in &seen {
+        if *count > 1 {
+            out.push(Diagnostic::error(
+                Target::Node((*id).to_owned()),
+                format!("{count} nodes share this id; ids must be unique"),
+            ));
+        }
+    }
+    let mut edge_ids: BTreeMap<String, usize> = BTreeMap::new();
+    for e in graph.edge_indices() {
+        *edge_ids.entry(model.edge_id(e)).or_default() += 1;
+    }
+    for (id, count) in &edge_ids {
+        if *count > 1 {
+            out.push(Diagnostic::error(
+                Target::Edge(id.clone()),
+                format!("{count} edges share this id; give parallel edges ids of their own"),
+            ));
+        }
+    }
+
+    // Parameters.
+    for n in graph.node_indices() {
+        for problem in graph[n].kind.problems() {
+            out.push(Diagnostic::error(node_target(n), problem));
+        }
+    }
+
+    // Edges.
+    let mut known_types: Vec<String> = Vec::new();
+    for n in graph.node_indices() {
+        if let NodeKind::Producer(p) = &graph[n].kind {
+            known_types.extend(p.event_names().into_iter().map(str::to_owned));
+        }
+    }
+    for e in graph.edge_indices() {
+        let Some((a, b)) = graph.edge_endpoints(e) else {
+            continue;
+        };
+        let target = || Target::Edge(model.edge_id(e));
+        let (ka, kb) = (graph[a].kind.kind(), graph[b].kind.kind());
+        if a == b {
+            out.push(Diagnostic::error(
+                target(),
+                "an edge cannot connect a node to itself",
+            ));
+            continue;
+        }
+        if let Err(why) = ka.connect(kb) {
+            out.push(Diagnostic::error(
+                target(),
+                format!("cannot connect a {ka} to a {kb}: {why}"),
+            ));
+        }
+        let edge = &graph[e];
+        if let Some(filter) = &edge.filter {
+            if ka != Kind::Topic {
+                out.push(Diagnostic::error(
+                    target(),
+                    "only a topic's subscriptions can filter by event type",
+                ));
+            } else if filter.is_empty() {
+                out.push(Diagnostic::warning(
+                    target(),
+                    "the filter lists no event types, so this subscription receives nothing",
+                ));
+            }
+            for name in filter {
+                if !known_types.contains(name) {
+                    out.push(Diagnostic::warning(
+                        target(),
+                        format!("no producer emits event type '{name}'"),
+                    ));
+                }
+            }
+        }
+    }
+
+    // Per-node wiring.
+    for n in graph.node_indices() {
+        let kind = graph[n].kind.kind();
+        let inputs = graph.edges_directed(n, Direction::Incoming).count();
+        let roles: Vec<EdgeRole> = graph
+            .neighbors_directed(n, Direction::Outgoing)
+            .filter_map(|m| kind.connect(graph[m].kind.kind()).ok())
+            .collect();
+        let data_out = roles.iter().filter(|r| **r != EdgeRole::DeadLetter).count();
+        let dlq_out = roles.iter().filter(|r| **r == EdgeRole::DeadLetter).count();
+        if dlq_out > 1 {
+            out.push(Diagnostic::error(
+                node_target(n),
+                format!("{dlq_out} dead-letter queues are connected; a node has at most one"),
+            ));
+        }
+        match &graph[n].kind {
+            NodeKind::Producer(_) if data_out == 0 => {
+                out.push(Diagnostic::error(
+                    node_target(n),
+                    "the producer is not connected to anything",
+                ));
+            }
+            NodeKind::Consumer(_) | NodeKind::Queue(_) | NodeKind::Topic(_) | NodeKind::Sink(_)
+                if inputs == 0 =>
+            {
+                out.push(Diagnostic::error(
+                    node_target(n),
+                    format!("the {kind} has no input, so nothing ever reaches it"),
+                ));
+            }
+            NodeKind::Queue(q) => {
+                if data_out == 0 {
+                    out.push(Diagnostic::warning(
+                        node_target(n),
+                        "no consumer reads this queue: messages pile up until it is full",
+                    ));
+                }
+                if q.max_receives.is_some() && dlq_out == 0 {
+                    out.push(Diagnostic::warning(
+                        node_target(n),
+                        "max_receives is set but no dead-letter queue is connected: messages over the limit are dropped",
+                    ));
+                }
+            }
+            NodeKind::Topic(_) if data_out == 0 => {
+                out.push(Diagnostic::warning(
+                    node_target(n),
+                    "the topic has no subscribers: everything published to it is dropped",
+                ));
+            }
+            NodeKind::DeadLetter(_) if inputs == 0 => {
+                out.push(Diagnostic::warning(
+                    node_target(n),
+                    "nothing dead-letters to this queue",
+                ));
+            }
+            _ => {}
+        }
+    }
+
+    // Producers whose events reach no consumer or sink.
+    for n in graph.node_indices() {
+        if !matches!(graph[n].kind, NodeKind::Producer(_)) {
+            continue;
+        }
+        let mut stack = vec![n];
+        let mut visited = vec![n];
+        let mut reaches = false;
+        while let Some(m) = stack.pop() {
+            if matches!(graph[m].kind, NodeKind::Consumer(_) | NodeKind::Sink(_)) {
+                reaches = true;
+                break;
+            }
+            for next in graph.neighbors_directed(m, Direction::Outgoing) {
+                if !visited.contains(&next) {
+                    visited.push(next);
+                    stack.push(next);
+                }
+            }
+        }
+        if !reaches && graph.neighbors_directed(n, Direction::Outgoing).count() > 0 {
+            out.push(Diagnostic::error(
+                node_target(n),
+                "its events can reach no consumer or sink, so none is ever processed",
+            ));
+        }
+    }
+
+    // Cycles with no exit: a strongly connected group that no edge leaves
+    // and in which nothing completes.
+    for scc in tarjan_scc(graph) {
+        let cyclic = scc.len() > 1 || graph.contains_edge(scc[0], scc[0]);
+        if !cyclic {
+            continue;
+        }
+        let exits = scc.iter().any(|&m| {
+            graph
+                .neighbors_directed(m, Direction::Outgoing)
+                .any(|next| !scc.contains(&next))
+        });
+        if !exits {
+            let mut ids: Vec<&str> = scc.iter().map(|&m| graph[m].id.as_str()).collect();
+            ids.sort_unstable();
+            out.push(Diagnostic::error(
+                Target::Node(ids[0].to_owned()),
+                format!(
+                    "messages in the cycle {} can never leave it: connect it to a sink, a consumer without outputs, or a dead-letter queue",
+                    ids.join(" → ")
+                ),
+            ));
+        }
+    }
+
+    out.sort_by(|a, b| a.severity.cmp(&b.severity));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::file::from_str;
+
+    fn diagnostics(nodes: &str, edges: &str) -> Vec<Diagnostic> {
+        let text = format!("(version: 1, name: \"t\", nodes: [{nodes}], edges: [{edges}])");
+        let (model, mut found) = from_str(&text).expect("parses");
+        found.extend(validate(&model));
+        found
+    }
+
+    fn has(found: &[Diagnostic], severity: Severity, target: &str, words: &str) -> bool {
+        found.iter().any(|d| {
+            d.severity == severity
+                && matches!(&d.target, Target::Node(id) | Target::Edge(id) if id == target)
+                && d.message.contains(words)
+        })
+    }
+
+    const P: &str = r#"(id: "p", kind: Producer(arrival: Poisson(rate: 1.0)))"#;
+    const Q: &str = r#"(id: "q", kind: Queue())"#;
+    const C: &str = r#"(id: "c", kind: Consumer(service: Constant("1s")))"#;
+
+    #[test]
+    fn a_clean_pipeline_has_no_diagnostics() {
+        let found = diagnostics(
+            &format!("{P},{Q},{C}"),
+            r#"(from: "p", to: "q"), (from: "q", to: "c")"#,
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn finds_each_kind_of_problem() {
+        let found = diagnostics(
+            &format!(
+                r#"{P},{Q},{C},(id: "c", kind: Sink()),(id: "bad", kind: Producer(arrival: Poisson(rate: -2.0))),
+                   (id: "lonely", kind: Consumer(service: Constant("0s")))"#
+            ),
+            r#"(from: "p", to: "q"), (from: "q", to: "p"), (from: "bad", to: "q")"#,
+        );
+        assert!(
+            has(&found, Severity::Error, "c", "share this id"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Error, "bad", "greater than zero"),
+            "{found:#?}"
+        );
+        assert!(
+            has(
+                &found,
+                Severity::Error,
+                "q->p",
+                "cannot connect a queue to a producer"
+            ),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Error, "lonely", "no input"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Error, "lonely", "longer than zero"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Error, "p", "reach no consumer or sink"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn finds_a_cycle_with_no_exit() {
+        let found = diagnostics(
+            &format!(
+                r#"{P},{Q},{C},(id: "q2", kind: Queue()),(id: "c2", kind: Consumer(service: Constant("1s")))"#
+            ),
+            r#"(from: "p", to: "q"), (from: "q", to: "c"), (from: "c", to: "q2"), (from: "q2", to: "c2"), (from: "c2", to: "q")"#,
+        );
+        assert!(
+            found
+                .iter()
+                .any(|d| d.is_error() && d.message.contains("can never leave")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn warns_about_designs_that_lose_messages() {
+        let found = diagnostics(
+            &format!(r#"{P},(id: "t", kind: Topic()),(id: "q", kind: Queue(max_receives: 3)),{C}"#),
+            r#"(from: "p", to: "t"), (from: "t", to: "q", filter: ["nothing"]), (from: "q", to: "c")"#,
+        );
+        assert!(
+            has(&found, Severity::Warning, "q", "max_receives"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Warning, "t->q", "no producer emits"),
+            "{found:#?}"
+        );
+    }
+}
