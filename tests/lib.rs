@@ -1,1 +1,120 @@
+//! Helpers shared by Weir's workspace integration tests.
 
+use sim_core::model::file;
+use sim_core::report::NodeReport;
+use sim_core::rng::replication_seed;
+use sim_core::stats::{half_width, mean_sd};
+use sim_core::{Model, Report, RunResult, run_once};
+
+/// Parses a model that must load and validate without errors.
+pub fn model(text: &str) -> Model {
+    let (model, diagnostics) =
+        file::from_str(text).unwrap_or_else(|e| panic!("model does not load: {e}\n{text}"));
+    let mut all = diagnostics;
+    all.extend(sim_core::validate::validate(&model));
+    let errors: Vec<String> = all
+        .iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "model has errors: {errors:#?}");
+    model
+}
+
+/// Runs the scenario's replications, two at a time (results are combined
+/// in replication order, so threads do not change them).
+pub fn replicate(model: &Model) -> Report {
+    let reps = model.scenario.replications.max(1);
+    let seed = model.scenario.seed;
+    let mut runs: Vec<Option<RunResult>> = (0..reps).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2u32)
+            .map(|t| {
+                scope.spawn(move || {
+                    (0..reps)
+                        .filter(|i| i % 2 == t)
+                        .map(|i| (i, run_once(model, replication_seed(seed, i)).expect("runs")))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for handle in handles {
+            for (i, run) in handle.join().expect("replication thread") {
+                runs[i as usize] = Some(run);
+            }
+        }
+    });
+    Report::from_runs(seed, runs.into_iter().flatten().collect(), 0.0)
+}
+
+/// The confidence level of theory checks.
+pub const CONFIDENCE: f64 = 0.999;
+
+/// A quantity measured over replications, checked against theory.
+#[derive(Debug)]
+pub struct Estimate {
+    pub name: String,
+    pub samples: Vec<f64>,
+}
+
+impl Estimate {
+    pub fn new(name: impl Into<String>, samples: Vec<f64>) -> Self {
+        Self {
+            name: name.into(),
+            samples,
+        }
+    }
+
+    /// A node metric's per-replication values.
+    pub fn metric(report: &Report, node: &str, path: &str) -> Self {
+        let samples = node_report(report, node)
+            .get(path)
+            .unwrap_or_else(|| panic!("node '{node}' has no metric '{path}'"))
+            .samples
+            .clone();
+        Self::new(format!("{node}.{path}"), samples)
+    }
+
+    /// Per-replication values combined from several metrics.
+    pub fn combine(name: &str, parts: &[&Self], f: impl Fn(&[f64]) -> f64) -> Self {
+        let n = parts[0].samples.len();
+        let samples = (0..n)
+            .map(|i| f(&parts.iter().map(|p| p.samples[i]).collect::<Vec<_>>()))
+            .collect();
+        Self::new(name, samples)
+    }
+
+    /// Asserts that the 99.9% confidence interval of the mean contains
+    /// `expected`, and that its half-width is at most `max_rel` of
+    /// `expected` — narrow enough that a wrong engine cannot pass.
+    ///
+    /// The suite makes a few dozen such checks; at 99.9% each, a correct
+    /// engine fails one of them by chance far less than once in twenty
+    /// seed choices, while the width bound keeps every check sharp.
+    pub fn assert_contains(&self, expected: f64, max_rel: f64) {
+        let (mean, _) = mean_sd(&self.samples);
+        let hw = half_width(&self.samples, CONFIDENCE).expect("two or more replications");
+        assert!(
+            hw <= max_rel * expected.abs(),
+            "{}: the {}% interval {mean:.6} ± {hw:.6} is wider than {:.1}% of the expected {expected:.6}; \
+             the test needs more samples to mean anything",
+            self.name,
+            CONFIDENCE * 100.0,
+            max_rel * 100.0
+        );
+        assert!(
+            (mean - expected).abs() <= hw,
+            "{}: theory says {expected:.6}, the simulation's {}% interval is {mean:.6} ± {hw:.6} \
+             (off by {:.2}%)",
+            self.name,
+            CONFIDENCE * 100.0,
+            (mean / expected - 1.0) * 100.0
+        );
+    }
+}
+
+pub fn node_report<'r>(report: &'r Report, id: &str) -> &'r NodeReport {
+    report
+        .node(id)
+        .unwrap_or_else(|| panic!("no node '{id}' in the report"))
+}

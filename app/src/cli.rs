@@ -9,7 +9,7 @@ use std::time::Duration as WallDuration;
 use anyhow::{Context as _, Result, bail};
 use clap::{Parser, Subcommand};
 use sim_core::Model;
-use sim_core::model::file::{self, locate_id};
+use sim_core::model::file::{self, locate_edge, locate_id};
 use sim_core::time::Duration;
 use sim_core::validate::{Diagnostic, Target, validate};
 
@@ -98,15 +98,13 @@ fn print_diagnostics(path: &Path, text: &str, diagnostics: &[Diagnostic]) {
         let place = match &d.target {
             Target::Node(id) => locate_id(text, id),
             Target::Edge(id) => locate_id(text, id).or_else(|| {
-                let (from, _) = id.split_once("->")?;
-                text.find(&format!("from: \"{from}\""))
-                    .map(|at| (text[..at].matches('\n').count() + 1, 0))
+                let (from, to) = id.split_once("->")?;
+                locate_edge(text, from, to)
             }),
             _ => None,
         };
         match place {
-            Some((line, col)) if col > 0 => eprintln!("{}:{line}:{col}: {d}", path.display()),
-            Some((line, _)) => eprintln!("{}:{line}: {d}", path.display()),
+            Some((line, col)) => eprintln!("{}:{line}:{col}: {d}", path.display()),
             None => eprintln!("{}: {d}", path.display()),
         }
     }
@@ -115,7 +113,7 @@ fn print_diagnostics(path: &Path, text: &str, diagnostics: &[Diagnostic]) {
 fn all_diagnostics(model: &Model, load_diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut all = load_diagnostics;
     all.extend(validate(model));
-    all.sort_by(|a, b| a.severity.cmp(&b.severity));
+    all.sort_by_key(|d| d.severity);
     all
 }
 

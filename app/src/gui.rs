@@ -125,7 +125,7 @@ impl WeirApp {
                 Ok(Err(e)) => self.run = RunState::Failed(e),
                 Err(TryRecvError::Empty) => {}
                 Err(TryRecvError::Disconnected) => {
-                    self.run = RunState::Failed("the run stopped unexpectedly".to_owned())
+                    self.run = RunState::Failed("the run stopped unexpectedly".to_owned());
                 }
             }
         }

@@ -1,1 +1,91 @@
-fn main() {}
+//! Engine speed: messages completed per second of wall time.
+//!
+//! `cargo bench -p sim-core --bench engine` — criterion reports the
+//! throughput in messages (elements) per second for:
+//! - `mm1`: M/M/1 at ρ = 0.9 with every metric on (1 M messages);
+//! - `pipeline20`: a 20-node pipeline (producer, 9 queue+consumer stages, sink);
+//! - `inflight100k`: about 10⁵ messages in service at once (a deep calendar).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sim_core::model::file;
+use sim_core::{Model, run_once};
+
+fn load(text: &str) -> Model {
+    match file::from_str(text) {
+        Ok((model, _)) => model,
+        Err(e) => panic!("benchmark model does not load: {e}"),
+    }
+}
+
+fn mm1(messages: u64) -> Model {
+    // λ = 900/s, μ = 1000/s; the run lasts until about `messages` arrive.
+    let seconds = messages / 900;
+    load(&format!(
+        r#"(version: 1, name: "mm1", scenario: (duration: "{seconds}s", max_in_flight: 100000000),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 900.0))),
+                (id: "q", kind: Queue()),
+                (id: "srv", kind: Consumer(service: Exponential(mean: "1ms"))),
+                (id: "out", kind: Sink()),
+            ],
+            edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")])"#
+    ))
+}
+
+fn pipeline(stages: usize, seconds: u64) -> Model {
+    let mut nodes =
+        vec![r#"(id: "src", kind: Producer(arrival: Poisson(rate: 500.0)))"#.to_owned()];
+    let mut edges = Vec::new();
+    let mut prev = "src".to_owned();
+    for s in 0..stages {
+        nodes.push(format!(r#"(id: "q{s}", kind: Queue())"#));
+        nodes.push(format!(
+            r#"(id: "c{s}", kind: Consumer(instances: 2, service: Exponential(mean: "2ms")))"#
+        ));
+        edges.push(format!(r#"(from: "{prev}", to: "q{s}")"#));
+        edges.push(format!(r#"(from: "q{s}", to: "c{s}")"#));
+        prev = format!("c{s}");
+    }
+    nodes.push(r#"(id: "out", kind: Sink())"#.to_owned());
+    edges.push(format!(r#"(from: "{prev}", to: "out")"#));
+    load(&format!(
+        r#"(version: 1, name: "pipeline", scenario: (duration: "{seconds}s"), nodes: [{}], edges: [{}])"#,
+        nodes.join(","),
+        edges.join(",")
+    ))
+}
+
+fn in_flight(seconds: u64) -> Model {
+    // 100 000/s, each held 1 s by a consumer with room for all: ~10⁵ pending.
+    load(&format!(
+        r#"(version: 1, name: "inflight", scenario: (duration: "{seconds}s"),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 100000.0))),
+                (id: "srv", kind: Consumer(instances: 1000, concurrency: 200, service: Exponential(mean: "1s"))),
+            ],
+            edges: [(from: "src", to: "srv")])"#
+    ))
+}
+
+fn completed(model: &Model) -> u64 {
+    run_once(model, 1).map_or(0, |r| r.conservation.completed)
+}
+
+fn benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("engine");
+    group.sample_size(10);
+    for (name, model) in [
+        ("mm1", mm1(1_000_000)),
+        ("pipeline20", pipeline(9, 1000)),
+        ("inflight100k", in_flight(10)),
+    ] {
+        group.throughput(Throughput::Elements(completed(&model)));
+        group.bench_function(name, |b| b.iter(|| black_box(run_once(&model, 1))));
+    }
+    group.finish();
+}
+
+criterion_group!(engine, benches);
+criterion_main!(engine);

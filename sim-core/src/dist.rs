@@ -204,6 +204,10 @@ pub enum Arrival {
     Ramp { from: f64, to: f64, over: Duration },
 }
 
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
 fn is_zero_f64(x: &f64) -> bool {
     *x == 0.0
 }

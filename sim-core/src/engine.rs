@@ -15,6 +15,7 @@ use crate::nodes::dead_letter::DeadLetterRt;
 use crate::nodes::producer::ProducerRt;
 use crate::nodes::queue::QueueRt;
 use crate::nodes::sink::SinkRt;
+use crate::nodes::topic::TopicRt;
 use crate::nodes::{EdgeRole, Kind, NodeKind};
 use crate::report::{Conservation, RunResult};
 use crate::time::{Duration, SimTime};
@@ -105,6 +106,8 @@ impl Arena {
 pub(crate) enum Ev {
     /// A producer's next event is due.
     Arrival(NodeIx),
+    /// A message pulled over a link with latency reaches its consumer.
+    Fetched { node: NodeIx, msg: MsgId },
     /// A consumer finished processing a message.
     ServiceDone { node: NodeIx, msg: MsgId },
     /// A sink finished with a message.
@@ -112,19 +115,11 @@ pub(crate) enum Ev {
     /// The message at the head of an edge's transit line arrives.
     EdgeArrive(EdgeIx),
     /// A message waiting out a retry delay in a queue becomes visible.
-    QueueVisible {
-        node: NodeIx,
-        msg: MsgId,
-        ticket: u32,
-    },
+    QueueVisible { node: NodeIx, msg: MsgId },
     /// A queue checks its oldest receipts for expired visibility timeouts.
     VisibilityCheck(NodeIx),
     /// A pushed message's retry delay at a consumer is over.
-    InboxRetry {
-        node: NodeIx,
-        msg: MsgId,
-        ticket: u32,
-    },
+    InboxRetry { node: NodeIx, msg: MsgId },
     /// The warm-up ends: statistics restart.
     WarmupEnd,
 }
@@ -242,6 +237,7 @@ pub struct Simulation {
     pub(crate) waiters: Vec<Vec<NodeIx>>,
     pub(crate) producers: Vec<ProducerRt>,
     pub(crate) queues: Vec<QueueRt>,
+    pub(crate) topics: Vec<TopicRt>,
     pub(crate) consumers: Vec<ConsumerRt>,
     pub(crate) sinks: Vec<SinkRt>,
     pub(crate) dead_letters: Vec<DeadLetterRt>,
@@ -308,6 +304,7 @@ impl Simulation {
 
         let mut producers = Vec::new();
         let mut queues = Vec::new();
+        let mut topics = Vec::new();
         let mut consumers = Vec::new();
         let mut sinks = Vec::new();
         let mut dead_letters = Vec::new();
@@ -337,7 +334,10 @@ impl Simulation {
                     queues.push(QueueRt::new(q));
                     queues.len() - 1
                 }
-                NodeKind::Topic(_) => 0,
+                NodeKind::Topic(_) => {
+                    topics.push(TopicRt::default());
+                    topics.len() - 1
+                }
                 NodeKind::Consumer(c) => {
                     consumers.push(ConsumerRt::new(c, seed, &node.id));
                     consumers.len() - 1
@@ -366,7 +366,7 @@ impl Simulation {
             if from.kind == Kind::Queue && to.kind == Kind::Consumer {
                 let (q, c) = (from.slot as usize, to.slot as usize);
                 queues[q].consumers.push(edge.to);
-                consumers[c].queues.push(edge.from);
+                consumers[c].queues.push((edge.from, edge.latency));
             }
         }
 
@@ -386,6 +386,7 @@ impl Simulation {
             waiters: vec![Vec::new(); n_nodes],
             producers,
             queues,
+            topics,
             consumers,
             sinks,
             dead_letters,
@@ -487,12 +488,13 @@ impl Simulation {
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::Arrival(node) => self.producer_arrival(node),
+            Ev::Fetched { node, msg } => self.consumer_fetched(node, msg),
             Ev::ServiceDone { node, msg } => self.consumer_done(node, msg),
             Ev::SinkDone { node, msg } => self.sink_done(node, msg),
             Ev::EdgeArrive(edge) => self.edge_arrive(edge),
-            Ev::QueueVisible { node, msg, ticket } => self.queue_visible(node, msg, ticket),
+            Ev::QueueVisible { node, msg } => self.queue_visible(node, msg),
             Ev::VisibilityCheck(node) => self.queue_visibility_check(node),
-            Ev::InboxRetry { node, msg, ticket } => self.consumer_inbox_retry(node, msg, ticket),
+            Ev::InboxRetry { node, msg } => self.consumer_inbox_retry(node, msg),
             Ev::WarmupEnd => {
                 let now = self.now;
                 for stats in &mut self.stats {
@@ -548,6 +550,7 @@ impl Simulation {
                 Kind::Queue => self.queues[node.slot as usize].occupancy(),
                 Kind::Consumer => self.consumers[node.slot as usize].held(),
                 Kind::Sink => self.sinks[node.slot as usize].held(),
+                Kind::Topic => self.topics[node.slot as usize].held(),
                 _ => self.stats[i].depth.value(),
             };
             if held > best.1 {
@@ -582,37 +585,24 @@ impl Simulation {
     /// Whether `node` would take `msg` now. When it would not, the node that
     /// is full has been told that `node`'s sender... is waiting — see
     /// [`Self::send_out`].
-    fn accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
+    pub(crate) fn accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
         let topo = &self.topo[node as usize];
         match topo.kind {
             Kind::Queue => self.queues[topo.slot as usize].has_room(),
-            Kind::Topic => {
-                for k in 0..self.topo[node as usize].out.len() {
-                    let e = self.topo[node as usize].out[k];
-                    if !self.matches(e, msg) {
-                        continue;
-                    }
-                    let to = self.edges[e as usize].to;
-                    if !self.accepts(to, msg) {
-                        self.add_waiter(to, node);
-                        return false;
-                    }
-                }
-                true
-            }
+            Kind::Topic => self.topic_accepts(node, msg),
             _ => true,
         }
     }
 
     #[inline]
-    fn matches(&self, edge: EdgeIx, msg: MsgId) -> bool {
+    pub(crate) fn edge_matches(&self, edge: EdgeIx, msg: MsgId) -> bool {
         match &self.edges[edge as usize].filter {
             None => true,
             Some(types) => types.contains(&self.msgs.get(msg).event_type),
         }
     }
 
-    fn add_waiter(&mut self, node: NodeIx, waiter: NodeIx) {
+    pub(crate) fn add_waiter(&mut self, node: NodeIx, waiter: NodeIx) {
         let list = &mut self.waiters[node as usize];
         if !list.contains(&waiter) {
             list.push(waiter);
@@ -629,7 +619,7 @@ impl Simulation {
         if n_out == 1 {
             // The common case: one edge, no copies.
             let e = self.topo[from as usize].out[0];
-            if !self.matches(e, msg) {
+            if !self.edge_matches(e, msg) {
                 self.drop_msg(from, msg, DropReason::NoSubscriber);
                 return true;
             }
@@ -644,7 +634,7 @@ impl Simulation {
         let mut any = false;
         for k in 0..n_out {
             let e = self.topo[from as usize].out[k];
-            if !self.matches(e, msg) {
+            if !self.edge_matches(e, msg) {
                 continue;
             }
             any = true;
@@ -666,7 +656,7 @@ impl Simulation {
         let mut first = None;
         for k in 0..n_out {
             let e = self.topo[from as usize].out[k];
-            if !self.matches(e, msg) {
+            if !self.edge_matches(e, msg) {
                 continue;
             }
             if first.is_none() {
@@ -731,14 +721,7 @@ impl Simulation {
         self.stats[node as usize].arrived += 1;
         match self.topo[node as usize].kind {
             Kind::Queue => self.queue_arrive(node, msg),
-            Kind::Topic => {
-                self.stats[node as usize].departed += 1;
-                let sent = self.send_out(node, msg);
-                debug_assert!(
-                    sent,
-                    "a topic is only sent to when all its subscribers have room"
-                );
-            }
+            Kind::Topic => self.topic_arrive(node, msg),
             Kind::Consumer => self.consumer_arrive(node, msg),
             Kind::Sink => self.sink_arrive(node, msg),
             Kind::DeadLetter => self.dead_letter_arrive(node, msg),
@@ -754,7 +737,7 @@ impl Simulation {
         match self.topo[node as usize].kind {
             Kind::Producer => self.producer_wake(node),
             Kind::Consumer => self.consumer_wake(node),
-            Kind::Topic => self.wake_waiters(node),
+            Kind::Topic => self.topic_wake(node),
             Kind::Queue | Kind::Sink | Kind::DeadLetter => {}
         }
     }

@@ -203,8 +203,11 @@ pub struct NodeStats {
     pub drops: [u64; DropReason::COUNT],
     /// Messages waiting (queue depth, consumer inbox, sink backlog).
     pub depth: Level,
-    /// Messages in service (busy servers), or 1 while a producer is blocked.
+    /// Messages in service (busy servers).
     pub busy: Level,
+    /// Senders held back by a full downstream: a producer's held event, a
+    /// consumer's finished messages waiting for room.
+    pub blocked: Level,
     pub wait: Latency,
     pub sojourn: Latency,
     pub end_to_end: Latency,
@@ -214,18 +217,18 @@ impl NodeStats {
     /// Warm-up deletion: forget everything measured before `now`, keeping
     /// the current levels.
     pub fn reset(&mut self, now: u64) {
-        let (depth, busy) = (self.depth.value(), self.busy.value());
         *self = Self {
             depth: std::mem::take(&mut self.depth),
             busy: std::mem::take(&mut self.busy),
+            blocked: std::mem::take(&mut self.blocked),
             wait: std::mem::take(&mut self.wait),
             sojourn: std::mem::take(&mut self.sojourn),
             end_to_end: std::mem::take(&mut self.end_to_end),
             ..Self::default()
         };
-        debug_assert_eq!((depth, busy), (self.depth.value(), self.busy.value()));
         self.depth.reset(now);
         self.busy.reset(now);
+        self.blocked.reset(now);
         self.wait.clear();
         self.sojourn.clear();
         self.end_to_end.clear();
@@ -272,8 +275,10 @@ mod tests {
 
     #[test]
     fn reset_keeps_levels_and_clears_counts() {
-        let mut stats = NodeStats::default();
-        stats.arrived = 5;
+        let mut stats = NodeStats {
+            arrived: 5,
+            ..NodeStats::default()
+        };
         stats.depth.set(0, 3);
         stats.wait.record(10);
         stats.reset(100);

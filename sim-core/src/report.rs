@@ -168,7 +168,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         r.real("throughput_per_s", per_s(st.departed));
         match topo.kind {
             Kind::Producer => {
-                r.real("blocked_fraction", st.busy.mean(end));
+                r.real("blocked_fraction", st.blocked.mean(end));
             }
             Kind::Queue => {
                 r.level("mean_depth", "max_depth", &st.depth, end);
@@ -177,7 +177,9 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.count("redelivered", st.redelivered);
                 r.count("dead_lettered", st.dead_lettered);
             }
-            Kind::Topic => {}
+            Kind::Topic => {
+                r.level("mean_depth", "max_depth", &st.depth, end);
+            }
             Kind::Consumer => {
                 let c = &sim.consumers[topo.slot as usize];
                 let slots = c.slots_total();
@@ -185,7 +187,9 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.level("mean_depth", "max_depth", &st.depth, end);
                 r.real("mean_busy", st.busy.mean(end));
                 #[expect(clippy::cast_precision_loss, reason = "report values")]
-                r.real("utilization", st.busy.mean(end) / slots as f64);
+                let slots = slots as f64;
+                r.real("utilization", st.busy.mean(end) / slots);
+                r.real("blocked_fraction", st.blocked.mean(end) / slots);
                 r.latency("wait_s", &st.wait.summary());
                 r.latency("sojourn_s", &st.sojourn.summary());
                 r.count("retries", st.retries);
@@ -435,7 +439,7 @@ impl Report {
                 cell(node, "throughput_per_s", 1.0, 1),
                 cell(node, "mean_depth", 1.0, 2),
                 cell(node, "max_depth", 1.0, 0),
-                cell(node, "utilization", 100.0, 1).replace('-', "-")
+                cell(node, "utilization", 100.0, 1)
                     + if node.get("utilization").is_some() {
                         "%"
                     } else {

@@ -9,7 +9,7 @@
 //! The generator is `rand_pcg`'s `Pcg64Mcg` (128-bit multiplicative
 //! congruential, XSL-RR output), whose output for a given seed is documented
 //! as portable across platforms and stable across crate versions. Seeds are
-//! expanded with SplitMix64 and node ids hashed with 64-bit FNV-1a, both
+//! expanded with `SplitMix64` and node ids hashed with 64-bit FNV-1a, both
 //! fixed algorithms written out here.
 
 use rand::SeedableRng;
@@ -30,7 +30,7 @@ pub enum Purpose {
     Latency = 6,
 }
 
-/// SplitMix64's finaliser: a bijective mix of 64 bits.
+/// `SplitMix64`'s finaliser: a bijective mix of 64 bits.
 pub const fn mix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

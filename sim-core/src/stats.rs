@@ -64,7 +64,7 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
     if t >= 0.0 { 1.0 - tail } else { tail }
 }
 
-/// The regularised incomplete beta function I_x(a, b).
+/// The regularised incomplete beta function `I_x(a, b)`.
 fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;

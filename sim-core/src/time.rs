@@ -151,6 +151,8 @@ impl FromStr for Duration {
         let invalid = || DurationError::Invalid(text.to_owned());
         let mut rest = s;
         let mut total: u128 = 0;
+        // Parts go from the largest unit down, each at most once ("1m30s").
+        let mut last_scale = u64::MAX;
         while !rest.is_empty() {
             let num_len = rest
                 .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -168,6 +170,10 @@ impl FromStr for Duration {
                 })
                 .ok_or_else(invalid)?;
             rest = after[unit.len()..].trim_start();
+            if *scale >= last_scale {
+                return Err(invalid());
+            }
+            last_scale = *scale;
             total += part_nanos(num, *scale).ok_or_else(invalid)?;
             if total > u128::from(u64::MAX) {
                 return Err(DurationError::TooLong(text.to_owned()));
@@ -208,7 +214,7 @@ impl fmt::Display for Duration {
         const MIN: u64 = 60 * NANOS_PER_SEC;
         const HOUR: u64 = 60 * MIN;
         // Whole minutes and hours read best as compound text.
-        if ns % NANOS_PER_SEC == 0 && ns >= MIN {
+        if ns.is_multiple_of(NANOS_PER_SEC) && ns >= MIN {
             let mut rest = ns;
             let mut out = String::new();
             for (unit, size) in [("h", HOUR), ("m", MIN), ("s", NANOS_PER_SEC)] {
@@ -234,7 +240,7 @@ impl fmt::Display for Duration {
                 }
                 // A short decimal if exact in at most three places.
                 for (places, step) in [(1u32, size / 10), (2, size / 100), (3, size / 1000)] {
-                    if step > 0 && frac % step == 0 {
+                    if step > 0 && frac.is_multiple_of(step) {
                         let digits = frac / step;
                         return write!(
                             f,
@@ -311,7 +317,16 @@ mod tests {
             "-2s".parse::<Duration>(),
             Err(DurationError::Negative(_))
         ));
-        for bad in ["2x", "s", "2 seconds", "1..5s", "ms5", "2sms"] {
+        for bad in [
+            "2x",
+            "s",
+            "2 seconds",
+            "1..5s",
+            "ms5",
+            "2sms",
+            "30s1m",
+            "1s1s",
+        ] {
             assert!(
                 matches!(bad.parse::<Duration>(), Err(DurationError::Invalid(_))),
                 "{bad:?} should be invalid"

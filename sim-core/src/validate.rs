@@ -249,6 +249,20 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                     "the topic has no subscribers: everything published to it is dropped",
                 ));
             }
+            NodeKind::Consumer(c) if c.failure > 0.0 && dlq_out == 0 => {
+                let queue_dlq = graph.neighbors_directed(n, Direction::Incoming).any(|q| {
+                    matches!(graph[q].kind, NodeKind::Queue(_))
+                        && graph
+                            .neighbors_directed(q, Direction::Outgoing)
+                            .any(|d| matches!(graph[d].kind, NodeKind::DeadLetter(_)))
+                });
+                if !queue_dlq {
+                    out.push(Diagnostic::warning(
+                        node_target(n),
+                        "messages that fail every attempt are dropped: connect a dead-letter queue to keep them",
+                    ));
+                }
+            }
             NodeKind::DeadLetter(_) if inputs == 0 => {
                 out.push(Diagnostic::warning(
                     node_target(n),
@@ -312,7 +326,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         }
     }
 
-    out.sort_by(|a, b| a.severity.cmp(&b.severity));
+    out.sort_by_key(|d| d.severity);
     out
 }
 

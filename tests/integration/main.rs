@@ -1,1 +1,7 @@
+//! Weir's workspace integration tests, compiled as one binary.
 
+mod bad_input;
+mod behaviour;
+mod cli;
+mod properties;
+mod theory;

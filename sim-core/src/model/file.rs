@@ -47,6 +47,8 @@ pub enum LoadError {
         "the file has no `version` field; Weir model files start with `version: {FORMAT_VERSION},`"
     )]
     MissingVersion,
+    #[error("there is no format version 0; the first is 1")]
+    NoSuchVersion,
     #[error(
         "the file is format version {found}, written by a newer Weir; this build reads versions up to {supported}. Update Weir to open it"
     )]
@@ -104,55 +106,113 @@ fn options() -> ron::Options {
         .with_recursion_limit(64)
 }
 
-fn syntax_error(err: &ron::error::SpannedError) -> LoadError {
+fn syntax_error(text: &str, err: &ron::error::SpannedError) -> LoadError {
+    if text.trim().is_empty() {
+        return LoadError::Syntax {
+            line: 1,
+            col: 1,
+            message: format!(
+                "the file is empty; a Weir model starts with `(version: {FORMAT_VERSION}, name: \"…\", …`"
+            ),
+        };
+    }
+    let (line, col) = skip_blanks(text, err.span.start.line, err.span.start.col);
     LoadError::Syntax {
-        line: err.span.start.line,
-        col: err.span.start.col,
+        line,
+        col,
         message: describe(&err.code),
     }
+}
+
+/// RON reports some errors at the blank before the offending value; point
+/// at the value itself.
+fn skip_blanks(text: &str, line: usize, col: usize) -> (usize, usize) {
+    let Some(row) = text.lines().nth(line.saturating_sub(1)) else {
+        return (line, col);
+    };
+    let skipped = row
+        .chars()
+        .skip(col.saturating_sub(1))
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .count();
+    if col.saturating_sub(1) + skipped < row.chars().count() {
+        (line, col + skipped)
+    } else {
+        (line, col)
+    }
+}
+
+/// How a Rust type behind the format is called in messages.
+fn place(outer: Option<&str>) -> String {
+    let name = match outer {
+        None => return String::new(),
+        Some("ModelFile" | "VersionProbe") => "the model",
+        Some("NodeDef") => "a node",
+        Some("EdgeDef") => "an edge",
+        Some("Scenario") => "the scenario",
+        Some("NodeKind") => "the node kind",
+        Some("Dist") => "the distribution",
+        Some("Arrival") => "the arrival process",
+        Some("RetryPolicy") => "the retry policy",
+        Some(other) => return format!(" in {}", other.strip_suffix("Params").unwrap_or(other)),
+    };
+    format!(" in {name}")
 }
 
 /// RON's error, in words for someone editing a model file.
 fn describe(code: &ron::Error) -> String {
     use ron::Error as E;
+    let list = |expected: &[&str]| {
+        if expected.is_empty() {
+            "it takes no fields".to_owned()
+        } else {
+            format!("expected one of: {}", expected.join(", "))
+        }
+    };
     match code {
         E::NoSuchStructField {
             expected,
             found,
             outer,
         } => {
-            let place = outer
-                .as_deref()
-                .map(|o| format!(" in {o}"))
-                .unwrap_or_default();
             format!(
-                "unknown field `{found}`{place}; expected one of: {}",
-                expected.join(", ")
+                "unknown field `{found}`{}; {}",
+                place(outer.as_deref()),
+                list(expected)
             )
         }
         E::MissingStructField { field, outer } => {
-            let place = outer
-                .as_deref()
-                .map(|o| format!(" in {o}"))
-                .unwrap_or_default();
-            format!("missing field `{field}`{place}")
+            format!("missing field `{field}`{}", place(outer.as_deref()))
         }
         E::NoSuchEnumVariant {
             expected,
             found,
             outer,
         } => {
-            let place = outer
-                .as_deref()
-                .map(|o| format!(" for {o}"))
-                .unwrap_or_default();
             format!(
-                "unknown variant `{found}`{place}; expected one of: {}",
-                expected.join(", ")
+                "unknown variant `{found}`{}; {}",
+                place(outer.as_deref()),
+                list(expected)
             )
         }
-        E::DuplicateStructField { field, .. } => format!("the field `{field}` appears twice"),
-        other => other.to_string(),
+        E::DuplicateStructField { field, outer } => {
+            format!(
+                "the field `{field}` appears twice{}",
+                place(outer.as_deref())
+            )
+        }
+        E::ExpectedDifferentStructName { .. } => {
+            "a model is written as an unnamed struct: `(version: 1, …)`".to_owned()
+        }
+        E::ExpectedNamedStructLike(_) | E::ExpectedStructLike => {
+            "expected a parenthesised struct, like `(field: value, …)`".to_owned()
+        }
+        other => {
+            let text = other.to_string();
+            ["VersionProbe", "ModelFile", "NodeDef", "EdgeDef"]
+                .iter()
+                .fold(text, |t, internal| t.replace(&format!(" `{internal}`"), ""))
+        }
     }
 }
 
@@ -160,7 +220,9 @@ fn describe(code: &ron::Error) -> String {
 /// placed in the graph: they are left out and reported as errors in the
 /// returned diagnostics.
 pub fn from_str(text: &str) -> Result<(Model, Vec<Diagnostic>), LoadError> {
-    let probe: VersionProbe = options().from_str(text).map_err(|e| syntax_error(&e))?;
+    let probe: VersionProbe = options()
+        .from_str(text)
+        .map_err(|e| syntax_error(text, &e))?;
     match probe.version {
         None => return Err(LoadError::MissingVersion),
         Some(v) if v > FORMAT_VERSION => {
@@ -169,20 +231,22 @@ pub fn from_str(text: &str) -> Result<(Model, Vec<Diagnostic>), LoadError> {
                 supported: FORMAT_VERSION,
             });
         }
+        Some(0) => return Err(LoadError::NoSuchVersion),
         Some(_) => {}
     }
-    let file: ModelFile = options().from_str(text).map_err(|e| syntax_error(&e))?;
+    let file: ModelFile = options()
+        .from_str(text)
+        .map_err(|e| syntax_error(text, &e))?;
     Ok(from_file(migrate(file)))
 }
 
-/// Brings an older file up to [`FORMAT_VERSION`]. Version 1 is the first;
-/// each later version adds a step here.
+/// Brings an older file up to [`FORMAT_VERSION`]. Version 1 is the first
+/// format, so there is nothing to convert yet; each later version adds a
+/// step here that rewrites its predecessor's fields.
 fn migrate(file: ModelFile) -> ModelFile {
-    match file.version {
-        _ => ModelFile {
-            version: FORMAT_VERSION,
-            ..file
-        },
+    ModelFile {
+        version: FORMAT_VERSION,
+        ..file
     }
 }
 
@@ -320,6 +384,35 @@ pub fn locate_id(text: &str, id: &str) -> Option<(usize, usize)> {
     None
 }
 
+/// Where the edge from `from` to `to` stands in `text` (its `from:`), as a
+/// 1-based (line, column).
+pub fn locate_edge(text: &str, from: &str, to: &str) -> Option<(usize, usize)> {
+    let needle = format!("\"{from}\"");
+    let target = format!("\"{to}\"");
+    let mut offset = 0;
+    while let Some(found) = text[offset..].find(&needle) {
+        let at = offset + found;
+        offset = at + needle.len();
+        if !text[..at].trim_end().ends_with("from:") {
+            continue;
+        }
+        // The rest of this edge, up to its closing parenthesis.
+        let rest = &text[offset..];
+        let entry = &rest[..rest.find(')').unwrap_or(rest.len())];
+        let Some(to_at) = entry.find(&target) else {
+            continue;
+        };
+        if !entry[..to_at].trim_end().ends_with("to:") {
+            continue;
+        }
+        let start = text[..at].rfind("from:").unwrap_or(at);
+        let line = text[..start].matches('\n').count() + 1;
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        return Some((line, text[line_start..start].chars().count() + 1));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,6 +477,35 @@ mod tests {
     }
 
     #[test]
+    fn messages_speak_of_the_format_not_the_code() {
+        for (text, words) in [
+            ("", "the file is empty"),
+            (
+                "(version: 1, name: \"x\", nodes: [(kind: Topic())])",
+                "missing field `id` in a node",
+            ),
+            (
+                "(version: 1, name: \"x\", nodes: [(id: \"t\", kind: Topic(x: 1))])",
+                "it takes no fields",
+            ),
+            (
+                "(version: 1, name: \"x\", nodes: [(id: \"t\", kind: Broker())])",
+                "unknown variant `Broker` in the node kind",
+            ),
+            (
+                "Model(version: 1, name: \"x\", nodes: [])",
+                "unnamed struct",
+            ),
+        ] {
+            let err = from_str(text).expect_err("invalid").to_string();
+            assert!(err.contains(words), "{text:?} gave {err:?}");
+            for internal in ["VersionProbe", "ModelFile", "NodeDef", "EdgeDef", "Params"] {
+                assert!(!err.contains(internal), "{text:?} gave {err:?}");
+            }
+        }
+    }
+
+    #[test]
     fn unknown_fields_are_named() {
         let text = SMALL.replace("capacity: 10", "capacty: 10");
         let err = from_str(&text).expect_err("unknown field").to_string();
@@ -404,6 +526,8 @@ mod tests {
         );
         let none = SMALL.replace("version: 1,", "");
         assert_eq!(from_str(&none).err(), Some(LoadError::MissingVersion));
+        let zero = SMALL.replace("version: 1", "version: 0");
+        assert_eq!(from_str(&zero).err(), Some(LoadError::NoSuchVersion));
     }
 
     #[test]
@@ -423,5 +547,8 @@ mod tests {
     fn locates_ids() {
         assert_eq!(locate_id(SMALL, "q"), Some((9, 14)));
         assert_eq!(locate_id(SMALL, "zzz"), None);
+        assert_eq!(locate_edge(SMALL, "q", "c"), Some((14, 10)));
+        assert_eq!(locate_edge(SMALL, "p", "q"), Some((13, 10)));
+        assert_eq!(locate_edge(SMALL, "p", "c"), None);
     }
 }

@@ -55,6 +55,10 @@ const fn one() -> u32 {
 const fn is_one(v: &u32) -> bool {
     *v == 1
 }
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
 fn is_zero(v: &f64) -> bool {
     *v == 0.0
 }
@@ -233,8 +237,10 @@ pub(crate) struct ConsumerRt {
     /// Processed messages waiting for room downstream, oldest first.
     blocked: VecDeque<MsgId>,
     inbox: VecDeque<MsgId>,
-    /// Queues this consumer reads (node indices).
-    pub queues: Vec<NodeIx>,
+    /// Queues this consumer reads (node index, latency of the link).
+    pub queues: Vec<(NodeIx, u64)>,
+    /// Messages received from a queue and still crossing the link.
+    fetching: u64,
     next_queue: usize,
     service: Sampler,
     failure: f64,
@@ -254,6 +260,7 @@ impl ConsumerRt {
             blocked: VecDeque::new(),
             inbox: VecDeque::new(),
             queues: Vec::new(),
+            fetching: 0,
             next_queue: 0,
             service: params.service.sampler(),
             failure: params.failure,
@@ -267,7 +274,7 @@ impl ConsumerRt {
 
     fn free(&self) -> u64 {
         self.slots
-            .saturating_sub(self.busy + self.blocked.len() as u64)
+            .saturating_sub(self.busy + self.fetching + self.blocked.len() as u64)
     }
 
     pub fn instances(&self) -> u64 {
@@ -280,7 +287,7 @@ impl ConsumerRt {
 
     /// Messages this consumer holds (in its inbox, in service, blocked).
     pub fn held(&self) -> u64 {
-        self.inbox.len() as u64 + self.busy + self.blocked.len() as u64
+        self.inbox.len() as u64 + self.busy + self.fetching + self.blocked.len() as u64
     }
 }
 
@@ -315,23 +322,37 @@ impl Simulation {
                 let start = self.consumers[c].next_queue;
                 let mut got = None;
                 for k in 0..n {
-                    let q = self.consumers[c].queues[(start + k) % n];
+                    let (q, latency) = self.consumers[c].queues[(start + k) % n];
                     if let Some(msg) = self.queue_receive(q) {
                         self.consumers[c].next_queue = (start + k + 1) % n;
-                        got = Some(msg);
+                        got = Some((msg, latency));
                         break;
                     }
                 }
-                let Some(msg) = got else { break };
+                let Some((msg, latency)) = got else { break };
                 // Counted as an arrival here: pulled messages do not pass
                 // through `arrive`.
-                let m = self.msgs.get_mut(msg);
-                m.node_in = self.now;
+                self.msgs.get_mut(msg).node_in = self.now;
                 self.stats[node as usize].arrived += 1;
+                if latency > 0 {
+                    // The message crosses the link before work starts; its
+                    // slot is taken meanwhile.
+                    self.consumers[c].fetching += 1;
+                    self.schedule(self.now + latency, Ev::Fetched { node, msg });
+                    continue;
+                }
                 msg
             };
             self.consumer_start(node, msg);
         }
+    }
+
+    /// A message pulled over a link with latency has arrived.
+    pub(crate) fn consumer_fetched(&mut self, node: NodeIx, msg: MsgId) {
+        let c = self.consumer_slot(node);
+        self.consumers[c].fetching -= 1;
+        self.msgs.get_mut(msg).node_in = self.now;
+        self.consumer_start(node, msg);
     }
 
     fn consumer_start(&mut self, node: NodeIx, msg: MsgId) {
@@ -358,18 +379,24 @@ impl Simulation {
         let origin = self.msgs.get(msg).origin;
         if failed {
             self.consumer_failed(node, msg, origin);
-        } else {
-            let node_in = self.msgs.get(msg).node_in;
-            self.stats[node as usize].sojourn.record(now - node_in);
-            self.msgs.get_mut(msg).origin = NO_NODE;
-            if !self.consumer_forward(node, msg) {
-                self.consumers[c].blocked.push_back(msg);
-            }
-            if origin != NO_NODE && origin != DETACHED {
-                self.queue_release(origin);
-            }
+            self.consumer_fill(node);
+            return;
         }
+        let node_in = self.msgs.get(msg).node_in;
+        self.stats[node as usize].sojourn.record(now - node_in);
+        self.msgs.get_mut(msg).origin = NO_NODE;
+        if !self.consumer_forward(node, msg) {
+            self.consumers[c].blocked.push_back(msg);
+            let blocked = self.consumers[c].blocked.len() as u64;
+            self.stats[node as usize].blocked.set(now, blocked);
+        }
+        // NOTE: take the next message before acknowledging this one, so a
+        // blocked sender woken by the acknowledgement finds the slot taken
+        // and the queue never shows more waiting than its capacity allows.
         self.consumer_fill(node);
+        if origin != NO_NODE && origin != DETACHED {
+            self.queue_release(origin);
+        }
     }
 
     /// Sends a processed message on; `false` if the next stage blocks.
@@ -400,24 +427,25 @@ impl Simulation {
             return;
         }
         if attempts < self.consumers[c].max_attempts {
-            self.stats[node as usize].retries += 1;
             let consumer = &mut self.consumers[c];
             let delay = consumer.retry.delay_ns(attempts, &mut consumer.rng_backoff);
-            if origin == NO_NODE {
+            let retried = if origin == NO_NODE {
                 // Pushed: back to this consumer's inbox.
                 if delay == 0 {
                     self.consumer_requeue(node, msg);
                 } else {
-                    let ticket = self.msgs.get(msg).ticket;
-                    self.schedule(self.now + delay, Ev::InboxRetry { node, msg, ticket });
+                    self.schedule(self.now + delay, Ev::InboxRetry { node, msg });
                 }
+                true
             } else {
-                self.queue_nack(origin, msg, delay);
+                self.queue_nack(origin, msg, delay)
+            };
+            if retried {
+                self.stats[node as usize].retries += 1;
             }
             return;
         }
         // Out of attempts: the consumer's dead-letter queue, else the queue's.
-        self.stats[node as usize].dead_lettered += 1;
         let edge = self.topo[node as usize].dlq.or_else(|| {
             (origin != NO_NODE)
                 .then(|| self.queue_dead_letter_edge(origin))
@@ -425,7 +453,10 @@ impl Simulation {
         });
         self.msgs.get_mut(msg).origin = NO_NODE;
         match edge {
-            Some(e) => self.transmit(e, msg),
+            Some(e) => {
+                self.stats[node as usize].dead_lettered += 1;
+                self.transmit(e, msg);
+            }
             None => self.drop_msg(node, msg, DropReason::RetriesExhausted),
         }
         if origin != NO_NODE {
@@ -433,15 +464,20 @@ impl Simulation {
         }
     }
 
+    /// A pushed message comes back for another attempt: a new arrival.
     fn consumer_requeue(&mut self, node: NodeIx, msg: MsgId) {
         let c = self.consumer_slot(node);
-        self.msgs.get_mut(msg).wait_from = self.now;
+        let m = self.msgs.get_mut(msg);
+        m.wait_from = self.now;
+        m.node_in = self.now;
         self.consumers[c].inbox.push_back(msg);
         let depth = self.consumers[c].inbox.len() as u64;
-        self.stats[node as usize].depth.set(self.now, depth);
+        let stats = &mut self.stats[node as usize];
+        stats.arrived += 1;
+        stats.depth.set(self.now, depth);
     }
 
-    pub(crate) fn consumer_inbox_retry(&mut self, node: NodeIx, msg: MsgId, _ticket: u32) {
+    pub(crate) fn consumer_inbox_retry(&mut self, node: NodeIx, msg: MsgId) {
         self.consumer_requeue(node, msg);
         self.consumer_fill(node);
     }
@@ -459,6 +495,8 @@ impl Simulation {
             }
         }
         if freed {
+            let blocked = self.consumers[c].blocked.len() as u64;
+            self.stats[node as usize].blocked.set(self.now, blocked);
             self.consumer_fill(node);
         }
     }

@@ -240,7 +240,7 @@ impl Simulation {
         match self.producers[slot].on_block {
             OnBlock::Wait => {
                 self.producers[slot].held = Some(msg);
-                self.stats[node as usize].busy.set(now, 1);
+                self.stats[node as usize].blocked.set(now, 1);
             }
             OnBlock::Drop => {
                 self.drop_msg(node, msg, DropReason::ProducerBlocked);
@@ -259,7 +259,7 @@ impl Simulation {
             let now = self.now;
             let stats = &mut self.stats[node as usize];
             stats.departed += 1;
-            stats.busy.set(now, 0);
+            stats.blocked.set(now, 0);
             self.producer_schedule_next(node);
         }
     }

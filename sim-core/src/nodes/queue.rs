@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{DETACHED, Ev, MsgId, NodeIx, Simulation};
+use crate::engine::{DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation};
 use crate::metrics::DropReason;
 use crate::time::Duration;
 
@@ -246,44 +246,44 @@ impl Simulation {
 
     /// A consumer failed `msg` and will retry it: it goes back into the
     /// queue after `delay` — or to the dead-letter queue once it has been
-    /// received `max_receives` times.
-    pub(crate) fn queue_nack(&mut self, node: NodeIx, msg: MsgId, delay: u64) {
+    /// received `max_receives` times. Returns whether it went back.
+    pub(crate) fn queue_nack(&mut self, node: NodeIx, msg: MsgId, delay: u64) -> bool {
         let q = self.queue_slot(node);
         self.queues[q].in_flight -= 1;
+        // The receipt ends here: its visibility timer must not fire.
+        let m = self.msgs.get_mut(msg);
+        m.origin = NO_NODE;
+        m.ticket = m.ticket.wrapping_add(1);
         if self.msgs.get(msg).receives >= self.queues[q].max_receives {
             self.queue_to_dead_letter(node, msg);
             self.wake_waiters(node);
-            return;
+            return false;
         }
         self.stats[node as usize].retries += 1;
         if delay == 0 {
             self.queue_push_visible(node, msg);
         } else {
             self.queues[q].delayed += 1;
-            let ticket = {
-                let m = self.msgs.get_mut(msg);
-                m.origin = node;
-                m.ticket = m.ticket.wrapping_add(1);
-                m.ticket
-            };
-            self.schedule(self.now + delay, Ev::QueueVisible { node, msg, ticket });
+            self.schedule(self.now + delay, Ev::QueueVisible { node, msg });
         }
+        true
     }
 
-    pub(crate) fn queue_visible(&mut self, node: NodeIx, msg: MsgId, _ticket: u32) {
+    pub(crate) fn queue_visible(&mut self, node: NodeIx, msg: MsgId) {
         let q = self.queue_slot(node);
         self.queues[q].delayed -= 1;
-        self.msgs.get_mut(msg).origin = crate::engine::NO_NODE;
         self.queue_push_visible(node, msg);
     }
 
     /// Moves `msg` (no longer counted by the queue) to the dead-letter
     /// queue, or drops it if there is none.
     fn queue_to_dead_letter(&mut self, node: NodeIx, msg: MsgId) {
-        self.msgs.get_mut(msg).origin = crate::engine::NO_NODE;
-        self.stats[node as usize].dead_lettered += 1;
+        self.msgs.get_mut(msg).origin = NO_NODE;
         match self.topo[node as usize].dlq {
-            Some(edge) => self.transmit(edge, msg),
+            Some(edge) => {
+                self.stats[node as usize].dead_lettered += 1;
+                self.transmit(edge, msg);
+            }
             None => self.drop_msg(node, msg, DropReason::MaxReceives),
         }
     }

@@ -4,11 +4,84 @@
 //! (its outgoing edges) whose event-type filter matches — a copy each. A
 //! message no subscription wants is dropped (`no_subscriber`). A topic
 //! holds nothing itself: when a subscribed queue is full and blocks, the
-//! publisher waits until every matching subscriber has room.
+//! publisher waits until every matching subscriber has room. (Messages
+//! already on their way over a link with latency when that happens wait in
+//! the topic, in order, until the subscriber has room.)
+
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
+
+use crate::engine::{MsgId, NodeIx, Simulation};
 
 /// A topic's parameters (subscriptions and their filters are its edges).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopicParams {}
+
+/// A topic during a run: only what arrived over a link with latency while
+/// a subscriber was full waits here, in order.
+#[derive(Debug, Default)]
+pub(crate) struct TopicRt {
+    held: VecDeque<MsgId>,
+}
+
+impl TopicRt {
+    /// Messages waiting for a full subscriber.
+    pub fn held(&self) -> u64 {
+        self.held.len() as u64
+    }
+}
+
+impl Simulation {
+    /// Whether the topic can publish `msg` now: nothing is waiting before
+    /// it and every matching subscriber has room. When a subscriber is
+    /// full, the topic waits on it.
+    pub(crate) fn topic_accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
+        let t = self.topo[node as usize].slot as usize;
+        if !self.topics[t].held.is_empty() {
+            return false;
+        }
+        for k in 0..self.topo[node as usize].out.len() {
+            let e = self.topo[node as usize].out[k];
+            if !self.edge_matches(e, msg) {
+                continue;
+            }
+            let to = self.edges[e as usize].to;
+            if !self.accepts(to, msg) {
+                self.add_waiter(to, node);
+                return false;
+            }
+        }
+        true
+    }
+
+    pub(crate) fn topic_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        let t = self.topo[node as usize].slot as usize;
+        // A message that crossed a link with latency may find a subscriber
+        // full: it waits here, and so does everything behind it.
+        if self.topics[t].held.is_empty() && self.send_out(node, msg) {
+            self.stats[node as usize].departed += 1;
+            return;
+        }
+        self.topics[t].held.push_back(msg);
+        let held = self.topics[t].held();
+        self.stats[node as usize].depth.set(self.now, held);
+    }
+
+    /// A subscriber has room again: publish what waits, then let blocked
+    /// publishers try again.
+    pub(crate) fn topic_wake(&mut self, node: NodeIx) {
+        let t = self.topo[node as usize].slot as usize;
+        while let Some(&msg) = self.topics[t].held.front() {
+            if !self.send_out(node, msg) {
+                return;
+            }
+            self.topics[t].held.pop_front();
+            self.stats[node as usize].departed += 1;
+            let held = self.topics[t].held();
+            self.stats[node as usize].depth.set(self.now, held);
+        }
+        self.wake_waiters(node);
+    }
+}

@@ -1,0 +1,470 @@
+//! The `weir` binary, run for real: `check` and `run` exit statuses, what
+//! they print on stdout and stderr, and the JSON report's contract
+//! (`DESIGN.md`, "The headless contract").
+//!
+//! The binary belongs to another package, so Cargo does not hand this
+//! crate `CARGO_BIN_EXE_weir`; it is found next to this test executable
+//! (`target/<profile>/weir`) after `cargo build -p weir` brings it up to
+//! date.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// The workspace root: commands run there, so paths in messages are the
+/// relative ones passed on the command line.
+fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits in the workspace")
+}
+
+/// The `weir` binary, built once per test run.
+///
+/// NOTE: `cargo test -p weir-tests` does not rebuild another package's
+/// binary, so a `weir` left over from an earlier build would be tested
+/// against today's expectations. `cargo build` is quick when nothing
+/// changed, so it always runs.
+fn weir() -> &'static Path {
+    static WEIR: OnceLock<PathBuf> = OnceLock::new();
+    WEIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test executable's path");
+        // target/<profile>/deps/integration-<hash> → target/<profile>
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("the test executable is in target/<profile>/deps");
+        let release = profile_dir.file_name().is_some_and(|n| n == "release");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.current_dir(workspace()).args(["build", "-p", "weir"]);
+        if release {
+            build.arg("--release");
+        }
+        let out = build.output().expect("cargo runs");
+        assert!(
+            out.status.success(),
+            "cargo build -p weir failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let weir = profile_dir.join(format!("weir{}", std::env::consts::EXE_SUFFIX));
+        assert!(weir.is_file(), "no binary at {}", weir.display());
+        weir
+    })
+}
+
+/// What one run of `weir` did.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Panics, showing the output, unless the exit status is `code`.
+    fn expect_code(&self, code: i32, why: &str) -> &Self {
+        assert_eq!(self.code, Some(code), "{why}\n{self:#?}");
+        self
+    }
+}
+
+fn weir_with(args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(weir())
+        .current_dir(workspace())
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start weir {args:?}: {e}"));
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Every example, as a path relative to the workspace root.
+fn examples() -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(workspace().join("examples"))
+        .expect("examples/ is readable")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.ends_with(".ron").then(|| format!("examples/{name}"))
+        })
+        .collect();
+    found.sort();
+    assert!(found.len() >= 5, "examples missing: {found:?}");
+    found
+}
+
+/// A run short enough for tests: no warm-up in the file, a few seconds of
+/// wall time at most.
+const MODEL: &str = "examples/backpressure.ron";
+
+fn json_report(args: &[&str]) -> (Value, String) {
+    let run = weir_with(args);
+    run.expect_code(0, "a run with --json - succeeds");
+    let report: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", run.stdout));
+    (report, run.stdout)
+}
+
+fn u64_at(value: &Value, key: &str) -> u64 {
+    value
+        .get(key)
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("`{key}` is not a whole number in {value}"))
+}
+
+#[test]
+fn check_accepts_every_example() {
+    for example in examples() {
+        let run = weir_with(&["check", &example]);
+        run.expect_code(0, "an example checks clean");
+        assert!(
+            run.stdout.starts_with(&format!("{example}: ok (")),
+            "{run:#?}"
+        );
+        assert!(
+            !run.stderr.contains("error"),
+            "an example has errors: {run:#?}"
+        );
+    }
+}
+
+#[test]
+fn check_reports_a_validation_error_at_the_node() {
+    let file = "tests/corpus/negative-rate.ron";
+    let run = weir_with(&["check", file]);
+    run.expect_code(1, "a model with errors exits 1");
+    // `id: "orders"` is on line 7, its quote at column 14.
+    let expected =
+        format!("{file}:7:14: error: node 'orders': the rate must be a number greater than zero");
+    assert!(
+        run.stderr.lines().any(|l| l.starts_with(&expected)),
+        "expected a line starting `{expected}`:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("{file}: 1 error(s), 0 warning(s)")),
+        "{run:#?}"
+    );
+    assert!(
+        !run.stdout.contains("ok"),
+        "nothing claims success: {run:#?}"
+    );
+}
+
+#[test]
+fn check_reports_each_validation_corpus_file() {
+    // (file, line:col of the node's id, node id, words)
+    let cases = [
+        (
+            "zero-capacity",
+            "8:14",
+            "inbox",
+            "capacity must be at least 1",
+        ),
+        ("duplicate-id", "9:14", "worker", "2 nodes share this id"),
+        ("cycle-no-exit", "9:14", "inbox", "can never leave it"),
+        ("consumer-no-input", "11:14", "auditor", "has no input"),
+    ];
+    for (name, place, id, words) in cases {
+        let file = format!("tests/corpus/{name}.ron");
+        let run = weir_with(&["check", &file]);
+        run.expect_code(1, "a model with errors exits 1");
+        let expected = format!("{file}:{place}: error: node '{id}': ");
+        assert!(
+            run.stderr
+                .lines()
+                .any(|l| l.starts_with(&expected) && l.contains(words)),
+            "expected a line starting `{expected}` saying `{words}`:\n{}",
+            run.stderr
+        );
+    }
+}
+
+/// An edge's diagnostic points at the line of that edge.
+#[test]
+fn check_reports_an_edge_error_on_the_edges_line() {
+    let file = "tests/corpus/queue-to-producer.ron";
+    let run = weir_with(&["check", file]);
+    run.expect_code(1, "a model with errors exits 1");
+    // The offending `(from: "inbox", to: "orders")` is line 16; line 14
+    // holds the healthy `(from: "inbox", to: "worker")`.
+    let expected = format!("{file}:16");
+    assert!(
+        run.stderr.lines().any(|l| l.starts_with(&expected)
+            && l.contains("error: edge 'inbox->orders': cannot connect a queue to a producer")),
+        "expected a line starting `{expected}` about edge 'inbox->orders':\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn check_reports_a_dangling_edge() {
+    let file = "tests/corpus/edge-to-missing-node.ron";
+    let run = weir_with(&["check", file]);
+    run.expect_code(1, "an edge to a missing node is an error");
+    assert!(
+        run.stderr.lines().any(|l| l.starts_with(file)
+            && l.contains(
+                "error: edge 'worker->audit': the edge refers to 'audit', which does not exist"
+            )),
+        "{run:#?}"
+    );
+    // `run` refuses it too, although the loaded model (without the edge)
+    // would run.
+    let run = weir_with(&["run", file, "--duration", "1s"]);
+    run.expect_code(1, "a model with errors is not run");
+    assert!(
+        run.stderr.contains("the model has errors and was not run"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.is_empty(), "nothing ran: {run:#?}");
+}
+
+#[test]
+fn a_syntax_error_names_file_line_and_column() {
+    let cases = [
+        (
+            "syntax-missing-paren",
+            "line 8, column 9",
+            "Expected identifier",
+        ),
+        (
+            "unknown-field",
+            "line 8, column 35",
+            "unknown field `capacty`",
+        ),
+        ("duration-no-unit", "line 9, column", "\"15\" has no unit"),
+        ("version-too-new", "", "newer Weir"),
+    ];
+    for (name, place, words) in cases {
+        let file = format!("tests/corpus/{name}.ron");
+        for command in ["check", "run"] {
+            let run = weir_with(&[command, &file]);
+            assert!(
+                matches!(run.code, Some(c) if c != 0),
+                "weir {command} {file} must fail: {run:#?}"
+            );
+            let first = run.stderr.lines().next().unwrap_or_default();
+            assert!(
+                first.contains(&format!("{file}: {place}")) && first.contains(words),
+                "weir {command} {file}: expected `{file}: {place}…{words}` in:\n{}",
+                run.stderr
+            );
+            assert!(run.stdout.is_empty(), "nothing on stdout: {run:#?}");
+        }
+    }
+}
+
+#[test]
+fn a_binary_file_is_refused_with_its_name() {
+    let file = "tests/corpus/garbage.ron";
+    let run = weir_with(&["check", file]);
+    assert!(matches!(run.code, Some(c) if c != 0), "{run:#?}");
+    assert!(
+        run.stderr.contains(file) && run.stderr.contains("UTF-8"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn run_json_report_holds_the_contract() {
+    let (report, _) = json_report(&["run", MODEL, "--duration", "30s", "--json", "-"]);
+    assert_eq!(report["model"], "Backpressure chain", "{report:#}");
+    // The scenario's seed, since none was given.
+    assert_eq!(report["seed"], 11, "{report:#}");
+    assert_eq!(report["sim_time_s"].as_f64(), Some(30.0), "{report:#}");
+    assert!(u64_at(&report, "events") > 0, "{report:#}");
+    assert!(
+        report["wall_s"].as_f64().is_some_and(|w| w >= 0.0),
+        "{report:#}"
+    );
+
+    let c = &report["conservation"];
+    let produced = u64_at(c, "produced");
+    let parts = [
+        "completed",
+        "dropped",
+        "dead_lettered",
+        "expired",
+        "in_flight",
+    ];
+    let sum: u64 = parts.iter().map(|k| u64_at(c, k)).sum();
+    assert_eq!(produced, sum, "conservation does not add up: {c:#}");
+    // About 100/s get through the slow writer for 30 s.
+    assert!(
+        (2_000..4_000).contains(&u64_at(c, "completed")),
+        "completed: {c:#}"
+    );
+
+    let nodes = report["nodes"].as_object().expect("nodes is an object");
+    let kinds: Vec<(&str, &str)> = nodes
+        .iter()
+        .map(|(id, node)| (id.as_str(), node["kind"].as_str().unwrap_or("?")))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("sensors", "producer"),
+            ("ingest-q", "queue"),
+            ("transform", "consumer"),
+            ("write-q", "queue"),
+            ("db-writer", "consumer"),
+        ],
+        "nodes keyed by id, in model order, with their kinds"
+    );
+    assert!(
+        nodes.values().all(|n| n.get("ci95").is_none()),
+        "one replication has no confidence intervals"
+    );
+    assert!(
+        nodes["ingest-q"]["wait_s"]["p99"].is_number(),
+        "latencies nest: {:#}",
+        nodes["ingest-q"]
+    );
+}
+
+#[test]
+fn run_with_replications_gives_confidence_intervals() {
+    let (report, _) = json_report(&[
+        "run",
+        MODEL,
+        "--duration",
+        "20s",
+        "--replications",
+        "3",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(report["replications"], 3, "{report:#}");
+    let nodes = report["nodes"].as_object().expect("nodes is an object");
+    for (id, node) in nodes {
+        let ci = node["ci95"]
+            .as_object()
+            .unwrap_or_else(|| panic!("node '{id}' has no ci95 object: {node:#}"));
+        assert!(ci.contains_key("throughput_per_s"), "'{id}': {ci:?}");
+        assert!(
+            ci.values().all(|h| h.is_number() || h.is_object()),
+            "'{id}': {ci:?}"
+        );
+    }
+    let c = &report["conservation"];
+    let sum: u64 = [
+        "completed",
+        "dropped",
+        "dead_lettered",
+        "expired",
+        "in_flight",
+    ]
+    .iter()
+    .map(|k| u64_at(c, k))
+    .sum();
+    assert_eq!(u64_at(c, "produced"), sum, "{c:#}");
+}
+
+/// Same model, same seed: the same report byte for byte, wall-clock time
+/// aside; another seed: another report.
+#[test]
+fn runs_are_deterministic_and_seeded() {
+    let args = ["run", MODEL, "--duration", "20s", "--json", "-"];
+    let without_wall = |text: &str| {
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("\"wall_s\":"))
+            .collect();
+        assert_eq!(
+            kept.len() + 1,
+            text.lines().count(),
+            "exactly one wall_s line:\n{text}"
+        );
+        kept.join("\n")
+    };
+    let (_, first) = json_report(&args);
+    let (_, second) = json_report(&args);
+    assert_eq!(without_wall(&first), without_wall(&second));
+
+    let (other, third) = json_report(&[
+        "run",
+        MODEL,
+        "--duration",
+        "20s",
+        "--seed",
+        "12345",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(other["seed"], 12345, "{other:#}");
+    assert_ne!(
+        without_wall(&first).replace("\"seed\": 11", ""),
+        without_wall(&third).replace("\"seed\": 12345", ""),
+        "another seed must change more than the seed field"
+    );
+}
+
+#[test]
+fn run_prints_a_table_with_the_conservation_line() {
+    let run = weir_with(&["run", MODEL, "--duration", "10s"]);
+    run.expect_code(0, "the example runs");
+    let messages = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("messages:"))
+        .unwrap_or_else(|| panic!("no `messages:` line:\n{}", run.stdout));
+    // messages: P produced = C completed + D dropped + L dead-lettered + E expired + F in flight
+    let numbers: Vec<u64> = messages
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [produced, rest @ ..] = numbers.as_slice() else {
+        panic!("no numbers in `{messages}`");
+    };
+    assert_eq!(rest.len(), 5, "`{messages}`");
+    assert_eq!(*produced, rest.iter().sum::<u64>(), "`{messages}`");
+    assert!(!messages.contains("DOES NOT ADD UP"), "`{messages}`");
+    for id in ["sensors", "ingest-q", "transform", "write-q", "db-writer"] {
+        assert!(
+            run.stdout.lines().any(|l| l.starts_with(id)),
+            "no row for '{id}':\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn run_of_a_missing_file_names_it() {
+    let file = "examples/no-such-model.ron";
+    let run = weir_with(&["run", file]);
+    assert!(matches!(run.code, Some(c) if c != 0), "{run:#?}");
+    assert!(
+        run.stderr.contains(&format!("cannot read {file}")),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn a_duration_without_unit_is_rejected_by_argument_parsing() {
+    let run = weir_with(&["run", MODEL, "--duration", "10"]);
+    // clap's usage error status, before any file is read.
+    run.expect_code(2, "a bad argument is a usage error");
+    assert!(run.stderr.contains("--duration"), "{run:#?}");
+    assert!(run.stderr.contains("\"10\" has no unit"), "{run:#?}");
+    assert!(run.stdout.is_empty(), "nothing ran: {run:#?}");
+}
+
+#[test]
+fn help_lists_the_subcommands() {
+    let run = weir_with(&["--help"]);
+    run.expect_code(0, "--help succeeds");
+    let listed = |name: &str| run.stdout.lines().any(|l| l.trim_start().starts_with(name));
+    assert!(listed("run"), "{}", run.stdout);
+    assert!(listed("check"), "{}", run.stdout);
+}
