@@ -5,9 +5,9 @@
 //! Node behaviours live in their kinds' modules (`nodes/*.rs`) as `impl
 //! Simulation` blocks; this module routes events and messages to them.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
+use crate::calendar::Calendar;
 use crate::metrics::{DropReason, NodeStats};
 use crate::model::Model;
 use crate::nodes::consumer::ConsumerRt;
@@ -124,61 +124,6 @@ pub(crate) enum Ev {
     WarmupEnd,
 }
 
-#[derive(Debug)]
-struct Entry {
-    time: u64,
-    seq: u64,
-    ev: Ev,
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Entry {
-    /// Reversed, so the max-heap pops the earliest `(time, seq)` first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
-    }
-}
-
-/// The event calendar: earliest `(time, sequence)` first; events at the
-/// same instant run in the order they were scheduled.
-#[derive(Debug, Default)]
-struct Calendar {
-    heap: BinaryHeap<Entry>,
-    seq: u64,
-}
-
-impl Calendar {
-    #[inline]
-    fn push(&mut self, time: u64, ev: Ev) {
-        self.seq += 1;
-        self.heap.push(Entry {
-            time,
-            seq: self.seq,
-            ev,
-        });
-    }
-
-    #[inline]
-    fn peek_time(&self) -> Option<u64> {
-        self.heap.peek().map(|e| e.time)
-    }
-
-    #[inline]
-    fn pop(&mut self) -> Option<Entry> {
-        self.heap.pop()
-    }
-}
-
 /// The fixed shape of a compiled model.
 #[derive(Debug)]
 pub(crate) struct NodeTopo {
@@ -228,7 +173,7 @@ pub struct Simulation {
     warmup: u64,
     seed: u64,
     model_name: String,
-    calendar: Calendar,
+    calendar: Calendar<Ev>,
     pub(crate) msgs: Arena,
     pub(crate) topo: Vec<NodeTopo>,
     pub(crate) edges: Vec<EdgeTopo>,
@@ -432,6 +377,11 @@ impl Simulation {
         &self.event_types
     }
 
+    /// Events scheduled and not yet run.
+    pub fn pending_events(&self) -> usize {
+        self.calendar.len()
+    }
+
     /// Messages alive right now.
     pub fn in_flight(&self) -> u64 {
         self.msgs.live
@@ -445,12 +395,12 @@ impl Simulation {
             if time > until {
                 break;
             }
-            let Some(entry) = self.calendar.pop() else {
+            let Some((time, ev)) = self.calendar.pop() else {
                 break;
             };
-            self.now = entry.time;
+            self.now = time;
             self.events += 1;
-            self.handle(entry.ev);
+            self.handle(ev);
             if let Some(err) = self.error.take() {
                 return Err(err);
             }

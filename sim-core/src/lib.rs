@@ -48,6 +48,7 @@
 //! - [`report`]: results per run and over replications, as JSON and as a
 //!   table.
 
+mod calendar;
 pub mod dist;
 mod engine;
 pub mod metrics;

@@ -84,7 +84,9 @@ impl Simulation {
         let now = self.now;
         let sink = &mut self.sinks[s];
         if sink.latency.is_zero() {
-            self.sink_finish(node, msg);
+            // An instant sink: the journey ends on arrival.
+            self.stats[node as usize].departed += 1;
+            self.complete(node, msg);
             return;
         }
         let latency = sink.latency.sample(&mut sink.rng);
@@ -96,23 +98,19 @@ impl Simulation {
         self.schedule(now + latency, Ev::SinkDone { node, msg });
     }
 
-    fn sink_finish(&mut self, node: NodeIx, msg: MsgId) {
-        let now = self.now;
-        let stats = &mut self.stats[node as usize];
-        stats.departed += 1;
-        stats.sojourn.record(now - self.msgs.get(msg).node_in);
-        self.complete(node, msg);
-    }
-
     pub(crate) fn sink_done(&mut self, node: NodeIx, msg: MsgId) {
         let s = self.topo[node as usize].slot as usize;
         self.sinks[s].busy -= 1;
         let busy = self.sinks[s].busy;
-        self.stats[node as usize].busy.set(self.now, busy);
-        self.sink_finish(node, msg);
+        let now = self.now;
+        let stats = &mut self.stats[node as usize];
+        stats.busy.set(now, busy);
+        stats.departed += 1;
+        stats.sojourn.record(now - self.msgs.get(msg).node_in);
+        self.complete(node, msg);
         if let Some(next) = self.sinks[s].backlog.pop_front() {
             let depth = self.sinks[s].backlog.len() as u64;
-            self.stats[node as usize].depth.set(self.now, depth);
+            self.stats[node as usize].depth.set(now, depth);
             self.sink_start(node, next);
         }
     }
