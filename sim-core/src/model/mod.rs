@@ -5,7 +5,10 @@
 //! is a versioned RON file ([`file`]) with nodes and edges as lists keyed
 //! by their string ids.
 
+pub mod commands;
 pub mod file;
+
+pub use commands::{EditError, ModelCommand};
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableGraph};
 use serde::{Deserialize, Serialize};
