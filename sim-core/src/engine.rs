@@ -32,6 +32,12 @@ pub(crate) const NO_NODE: u32 = u32::MAX;
 /// A message whose queue receipt expired while a consumer held it.
 pub(crate) const DETACHED: u32 = u32::MAX - 1;
 
+/// `i` modulo `n` for `i < 2n`, without a division (round-robin indices).
+#[inline]
+pub(crate) fn wrap(i: usize, n: usize) -> usize {
+    if i >= n { i - n } else { i }
+}
+
 /// A message in flight.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Msg {
@@ -535,6 +541,7 @@ impl Simulation {
     /// Whether `node` would take `msg` now. When it would not, the node that
     /// is full has been told that `node`'s sender... is waiting — see
     /// [`Self::send_out`].
+    #[inline]
     pub(crate) fn accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
         let topo = &self.topo[node as usize];
         match topo.kind {
@@ -693,10 +700,15 @@ impl Simulation {
     }
 
     /// Wakes every node blocked on `node`, in the order they blocked.
+    #[inline]
     pub(crate) fn wake_waiters(&mut self, node: NodeIx) {
-        if self.waiters[node as usize].is_empty() {
-            return;
+        if !self.waiters[node as usize].is_empty() {
+            self.wake_all(node);
         }
+    }
+
+    #[cold]
+    fn wake_all(&mut self, node: NodeIx) {
         let waiting = std::mem::take(&mut self.waiters[node as usize]);
         for w in waiting {
             self.wake(w);

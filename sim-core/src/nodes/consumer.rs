@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::dist::{Dist, Sampler, to_ns};
-use crate::engine::{DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation};
+use crate::engine::{DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
 use crate::metrics::DropReason;
 use crate::rng::{Purpose, Stream, stream, unit};
 use crate::time::Duration;
@@ -322,9 +322,9 @@ impl Simulation {
                 let start = self.consumers[c].next_queue;
                 let mut got = None;
                 for k in 0..n {
-                    let (q, latency) = self.consumers[c].queues[(start + k) % n];
+                    let (q, latency) = self.consumers[c].queues[wrap(start + k, n)];
                     if let Some(msg) = self.queue_receive(q) {
-                        self.consumers[c].next_queue = (start + k + 1) % n;
+                        self.consumers[c].next_queue = wrap(start + k + 1, n);
                         got = Some((msg, latency));
                         break;
                     }

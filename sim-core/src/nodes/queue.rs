@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation};
+use crate::engine::{DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
 use crate::metrics::DropReason;
 use crate::time::Duration;
 
@@ -201,11 +201,11 @@ impl Simulation {
             if self.queues[q].visible.is_empty() {
                 break;
             }
-            let c = self.queues[q].consumers[(start + k) % n];
+            let c = self.queues[q].consumers[wrap(start + k, n)];
             self.consumer_fill(c);
         }
         if n > 0 {
-            self.queues[q].next_consumer = (start + 1) % n;
+            self.queues[q].next_consumer = wrap(start + 1, n);
         }
     }
 
