@@ -79,11 +79,10 @@ pub fn run_all(
         }
     }
     let runs = slots.into_iter().flatten().collect::<Result<Vec<_>, _>>()?;
-    Ok(Report::from_runs(
-        scenario.seed,
-        runs,
-        started.elapsed().as_secs_f64(),
-    ))
+    Ok(
+        Report::from_runs(scenario.seed, runs, started.elapsed().as_secs_f64())
+            .with_faults(&scenario.faults),
+    )
 }
 
 fn run_one(

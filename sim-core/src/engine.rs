@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 
 use crate::calendar::Calendar;
+use crate::faults::CompiledFault;
 use crate::metrics::{DropReason, NodeStats};
 use crate::model::Model;
 use crate::nodes::consumer::ConsumerRt;
@@ -64,6 +65,8 @@ pub(crate) struct Msg {
     /// The queue whose receipt covers this message, [`NO_NODE`], or
     /// [`DETACHED`].
     pub origin: u32,
+    /// Where the node holding it keeps it (a consumer's in-service list).
+    pub aux: u32,
 }
 
 /// Messages live here; freed slots are reused.
@@ -93,6 +96,9 @@ impl Arena {
     #[inline]
     fn free(&mut self, id: MsgId) {
         self.live -= 1;
+        // Timers that still name this slot must not match it.
+        let slot = &mut self.slots[id as usize];
+        slot.ticket = slot.ticket.wrapping_add(1);
         self.free.push(id);
     }
 
@@ -110,12 +116,21 @@ impl Arena {
 /// What happens at an instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Ev {
-    /// A producer's next event is due.
-    Arrival(NodeIx),
-    /// A message pulled over a link with latency reaches its consumer.
-    Fetched { node: NodeIx, msg: MsgId },
-    /// A consumer finished processing a message.
-    ServiceDone { node: NodeIx, msg: MsgId },
+    /// A producer's next event is due (unless its generation moved on).
+    Arrival { node: NodeIx, generation: u32 },
+    /// A message pulled over a link with latency reaches its consumer
+    /// (unless the consumer crashed meanwhile: the ticket tells).
+    Fetched {
+        node: NodeIx,
+        msg: MsgId,
+        ticket: u32,
+    },
+    /// A consumer finished processing a message (ticket as above).
+    ServiceDone {
+        node: NodeIx,
+        msg: MsgId,
+        ticket: u32,
+    },
     /// A sink finished with a message.
     SinkDone { node: NodeIx, msg: MsgId },
     /// The message at the head of an edge's transit line arrives.
@@ -126,6 +141,10 @@ pub(crate) enum Ev {
     VisibilityCheck(NodeIx),
     /// A pushed message's retry delay at a consumer is over.
     InboxRetry { node: NodeIx, msg: MsgId },
+    /// A fault of the scenario timeline starts.
+    FaultStart(u32),
+    /// A fault of the scenario timeline ends.
+    FaultEnd(u32),
     /// The warm-up ends: statistics restart.
     WarmupEnd,
 }
@@ -197,6 +216,9 @@ pub struct Simulation {
     max_in_flight: u64,
     error: Option<RunError>,
     pub(crate) event_types: Vec<String>,
+    pub(crate) faults: Vec<CompiledFault>,
+    /// How many faults hold each node down right now.
+    pub(crate) down: Vec<u32>,
 }
 
 impl Simulation {
@@ -346,7 +368,22 @@ impl Simulation {
             max_in_flight: scenario.max_in_flight,
             error: None,
             event_types,
+            faults: scenario
+                .faults
+                .iter()
+                .filter_map(|f| {
+                    let node = node_ixs.iter().position(|&n| graph[n].id == f.node)?;
+                    Some(CompiledFault {
+                        node: u32::try_from(node).ok()?,
+                        effect: f.effect,
+                        start: f.at.0,
+                        end: f.at.0.saturating_add(f.duration.0),
+                    })
+                })
+                .collect(),
+            down: vec![0; n_nodes],
         };
+        sim.schedule_faults();
         if sim.warmup > 0 {
             sim.calendar.push(sim.warmup, Ev::WarmupEnd);
         }
@@ -443,14 +480,24 @@ impl Simulation {
 
     fn handle(&mut self, ev: Ev) {
         match ev {
-            Ev::Arrival(node) => self.producer_arrival(node),
-            Ev::Fetched { node, msg } => self.consumer_fetched(node, msg),
-            Ev::ServiceDone { node, msg } => self.consumer_done(node, msg),
+            Ev::Arrival { node, generation } => self.producer_arrival(node, generation),
+            Ev::Fetched { node, msg, ticket } => {
+                if self.msgs.get(msg).ticket == ticket {
+                    self.consumer_fetched(node, msg);
+                }
+            }
+            Ev::ServiceDone { node, msg, ticket } => {
+                if self.msgs.get(msg).ticket == ticket {
+                    self.consumer_done(node, msg);
+                }
+            }
             Ev::SinkDone { node, msg } => self.sink_done(node, msg),
             Ev::EdgeArrive(edge) => self.edge_arrive(edge),
             Ev::QueueVisible { node, msg } => self.queue_visible(node, msg),
             Ev::VisibilityCheck(node) => self.queue_visibility_check(node),
             Ev::InboxRetry { node, msg } => self.consumer_inbox_retry(node, msg),
+            Ev::FaultStart(i) => self.fault_start(i),
+            Ev::FaultEnd(i) => self.fault_end(i),
             Ev::WarmupEnd => {
                 let now = self.now;
                 for stats in &mut self.stats {
@@ -545,7 +592,7 @@ impl Simulation {
     pub(crate) fn accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
         let topo = &self.topo[node as usize];
         match topo.kind {
-            Kind::Queue => self.queues[topo.slot as usize].has_room(),
+            Kind::Queue => !self.is_down(node) && self.queues[topo.slot as usize].has_room(),
             Kind::Topic => self.topic_accepts(node, msg),
             _ => true,
         }

@@ -51,6 +51,7 @@
 mod calendar;
 pub mod dist;
 mod engine;
+pub mod faults;
 pub mod metrics;
 pub mod model;
 pub mod nodes;
@@ -77,5 +78,5 @@ pub fn run_replications(model: &Model) -> Result<Report, RunError> {
     let runs = (0..scenario.replications.max(1))
         .map(|i| run_once(model, rng::replication_seed(scenario.seed, i)))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Report::from_runs(scenario.seed, runs, 0.0))
+    Ok(Report::from_runs(scenario.seed, runs, 0.0).with_faults(&scenario.faults))
 }

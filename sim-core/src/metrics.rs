@@ -23,10 +23,14 @@ pub enum DropReason {
     /// A consumer's copy whose queue receipt had expired (the queue already
     /// delivered it again) failed; the redelivered copy carries on.
     ReceiptExpired,
+    /// Held by a consumer when it crashed (and not covered by a queue receipt).
+    Crashed,
+    /// Sent to a consumer or sink while it was down.
+    NodeDown,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 10;
     pub const ALL: [Self; Self::COUNT] = [
         Self::QueueFull,
         Self::EvictedOldest,
@@ -36,6 +40,8 @@ impl DropReason {
         Self::MaxReceives,
         Self::DeadLetterFull,
         Self::ReceiptExpired,
+        Self::Crashed,
+        Self::NodeDown,
     ];
 
     /// The key used in reports.
@@ -49,6 +55,8 @@ impl DropReason {
             Self::MaxReceives => "max_receives",
             Self::DeadLetterFull => "dead_letter_full",
             Self::ReceiptExpired => "receipt_expired",
+            Self::Crashed => "crashed",
+            Self::NodeDown => "node_down",
         }
     }
 }

@@ -286,6 +286,8 @@ pub struct Report {
     pub conservation: Conservation,
     pub nodes: Vec<NodeReport>,
     pub runs: Vec<RunResult>,
+    /// The scenario's timeline, as run.
+    pub faults: Vec<crate::faults::Fault>,
 }
 
 impl Report {
@@ -347,7 +349,15 @@ impl Report {
             conservation,
             nodes,
             runs,
+            faults: Vec::new(),
         }
+    }
+
+    /// The report with the scenario's timeline attached.
+    #[must_use]
+    pub fn with_faults(mut self, faults: &[crate::faults::Fault]) -> Self {
+        self.faults = faults.to_vec();
+        self
     }
 
     pub fn node(&self, id: &str) -> Option<&NodeReport> {
@@ -386,6 +396,18 @@ impl Report {
             "events": self.events,
             "wall_s": self.wall_s,
             "conservation": self.conservation.to_json(),
+            "faults": self.faults.iter().map(|f| {
+                let mut fault = json!({
+                    "node": f.node,
+                    "effect": f.effect.key(),
+                    "at_s": number(f.at.as_secs_f64()),
+                    "duration_s": number(f.duration.as_secs_f64()),
+                });
+                if let (Some(obj), crate::faults::Effect::Slow { factor } | crate::faults::Effect::Burst { factor }) = (fault.as_object_mut(), f.effect) {
+                    obj.insert("factor".to_owned(), number(factor));
+                }
+                fault
+            }).collect::<Vec<_>>(),
             "nodes": Value::Object(nodes),
         })
     }

@@ -104,6 +104,47 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             "max_in_flight must be at least 1",
         ));
     }
+    for (i, fault) in s.faults.iter().enumerate() {
+        let n = i + 1;
+        match model.find(&fault.node) {
+            None => out.push(Diagnostic::error(
+                Target::Scenario,
+                format!(
+                    "fault {n} names node '{}', which does not exist",
+                    fault.node
+                ),
+            )),
+            Some(ix) => {
+                if let Some(why) = fault.effect.unfit_for(graph[ix].kind.kind()) {
+                    out.push(Diagnostic::error(
+                        Target::Scenario,
+                        format!("fault {n} on '{}': {why}", fault.node),
+                    ));
+                }
+            }
+        }
+        for problem in fault.effect.problems() {
+            out.push(Diagnostic::error(
+                Target::Scenario,
+                format!("fault {n} on '{}': {problem}", fault.node),
+            ));
+        }
+        if fault.duration.is_zero() {
+            out.push(Diagnostic::error(
+                Target::Scenario,
+                format!("fault {n} on '{}' must last longer than zero", fault.node),
+            ));
+        }
+        if fault.at >= s.duration {
+            out.push(Diagnostic::warning(
+                Target::Scenario,
+                format!(
+                    "fault {n} on '{}' starts at {}, after the run ends ({})",
+                    fault.node, fault.at, s.duration
+                ),
+            ));
+        }
+    }
     if graph.node_count() == 0 {
         out.push(Diagnostic::error(Target::Model, "the model has no nodes"));
     }

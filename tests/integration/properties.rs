@@ -57,6 +57,8 @@ struct Spec {
     sink: Option<(u32, Option<u32>)>,
     duration_s: u32,
     max_in_flight: u32,
+    /// (which node, which effect, start in ms, length in ms)
+    faults: Vec<(u8, u8, u32, u32)>,
 }
 
 fn consumer_spec() -> impl Strategy<Value = ConsumerSpec> {
@@ -143,14 +145,16 @@ fn spec() -> impl Strategy<Value = Spec> {
         proptest::option::of((0..=20u32, proptest::option::of(1..=3u32))),
         2..=30u32,
         prop_oneof![Just(1_000_000u32), 200..=5000u32],
+        proptest::collection::vec((any::<u8>(), 0..3u8, 0..30_000u32, 1..10_000u32), 0..4),
     )
         .prop_map(
-            |(producers, stages, sink, duration_s, max_in_flight)| Spec {
+            |(producers, stages, sink, duration_s, max_in_flight, faults)| Spec {
                 producers,
                 stages,
                 sink,
                 duration_s,
                 max_in_flight,
+                faults,
             },
         )
 }
@@ -201,7 +205,14 @@ fn queue_kind(q: &QueueSpec) -> String {
 fn build(spec: &Spec) -> String {
     let mut nodes: Vec<String> = Vec::new();
     let mut edges: Vec<String> = Vec::new();
-    let mut node = |id: &str, kind: String| nodes.push(format!("(id: \"{id}\", kind: {kind})"));
+    let mut kinds: Vec<(String, String)> = Vec::new();
+    let mut node = |id: &str, kind: String| {
+        kinds.push((
+            id.to_owned(),
+            kind.split('(').next().unwrap_or_default().to_owned(),
+        ));
+        nodes.push(format!("(id: \"{id}\", kind: {kind})"));
+    };
     let mut pushers: Vec<String> = Vec::new();
     for (i, p) in spec.producers.iter().enumerate() {
         let arrival = match p.arrival {
@@ -325,12 +336,32 @@ fn build(spec: &Spec) -> String {
         }
     }
     format!(
-        "(version: 1, name: \"random\", scenario: (duration: \"{}s\", seed: 1, max_in_flight: {}),\n nodes: [\n  {}\n ],\n edges: [\n  {}\n ])",
+        "(version: 1, name: \"random\", scenario: (duration: \"{}s\", seed: 1, max_in_flight: {}, faults: [{}]),\n nodes: [\n  {}\n ],\n edges: [\n  {}\n ])",
         spec.duration_s,
         spec.max_in_flight,
+        faults(spec, &kinds),
         nodes.join(",\n  "),
         edges.join(",\n  ")
     )
+}
+
+/// The spec's faults, each on a node of a kind it fits.
+fn faults(spec: &Spec, kinds: &[(String, String)]) -> String {
+    let candidates: Vec<&(String, String)> =
+        kinds.iter().filter(|(_, k)| k != "DeadLetter").collect();
+    let mut out = Vec::new();
+    for &(which, effect, at, len) in &spec.faults {
+        let (id, kind) = candidates[which as usize % candidates.len()];
+        let effect = match (effect, kind.as_str()) {
+            (1, "Consumer" | "Sink") => "Slow(factor: 3.0)",
+            (2, "Producer") => "Burst(factor: 4.0)",
+            _ => "Crash",
+        };
+        out.push(format!(
+            "(at: \"{at}ms\", duration: \"{len}ms\", node: \"{id}\", effect: {effect})"
+        ));
+    }
+    out.join(", ")
 }
 
 proptest! {

@@ -55,7 +55,7 @@ pub struct Edge {
 }
 
 /// How a model is run: how long, from which seed, how many times.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Simulated time per run.
@@ -78,6 +78,9 @@ pub struct Scenario {
         skip_serializing_if = "is_default_max_in_flight"
     )]
     pub max_in_flight: u64,
+    /// The timeline: crashes, slow-downs and bursts at given times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<crate::faults::Fault>,
 }
 
 const fn default_duration() -> Duration {
@@ -124,6 +127,7 @@ impl Default for Scenario {
             seed: default_seed(),
             replications: 1,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            faults: Vec::new(),
         }
     }
 }

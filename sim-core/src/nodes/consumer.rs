@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::dist::{Dist, Sampler, to_ns};
-use crate::engine::{DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
+use crate::engine::{Arena, DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
 use crate::metrics::DropReason;
 use crate::rng::{Purpose, Stream, stream, unit};
 use crate::time::Duration;
@@ -237,6 +237,11 @@ pub(crate) struct ConsumerRt {
     /// Processed messages waiting for room downstream, oldest first.
     blocked: VecDeque<MsgId>,
     inbox: VecDeque<MsgId>,
+    /// Messages being fetched or processed; each knows its place here
+    /// (`Msg::aux`), so a crash can find them all.
+    in_service: Vec<MsgId>,
+    /// Service-time multiplier (slow-down faults); 1 normally.
+    slow: f64,
     /// Queues this consumer reads (node index, latency of the link).
     pub queues: Vec<(NodeIx, u64)>,
     /// Messages received from a queue and still crossing the link.
@@ -260,6 +265,8 @@ impl ConsumerRt {
             blocked: VecDeque::new(),
             inbox: VecDeque::new(),
             queues: Vec::new(),
+            in_service: Vec::new(),
+            slow: 1.0,
             fetching: 0,
             next_queue: 0,
             service: params.service.sampler(),
@@ -275,6 +282,24 @@ impl ConsumerRt {
     fn free(&self) -> u64 {
         self.slots
             .saturating_sub(self.busy + self.fetching + self.blocked.len() as u64)
+    }
+
+    fn track(&mut self, msg: MsgId, msgs: &mut Arena) {
+        msgs.get_mut(msg).aux = u32::try_from(self.in_service.len()).unwrap_or(u32::MAX);
+        self.in_service.push(msg);
+    }
+
+    fn untrack(&mut self, msg: MsgId, msgs: &mut Arena) {
+        let pos = msgs.get(msg).aux as usize;
+        self.in_service.swap_remove(pos);
+        if let Some(&moved) = self.in_service.get(pos) {
+            msgs.get_mut(moved).aux = u32::try_from(pos).unwrap_or(u32::MAX);
+        }
+    }
+
+    /// Multiplies service times from now on (slow-down faults).
+    pub fn scale_service(&mut self, factor: f64) {
+        self.slow *= factor;
     }
 
     pub fn instances(&self) -> u64 {
@@ -298,6 +323,10 @@ impl Simulation {
 
     /// A pushed message joins the inbox.
     pub(crate) fn consumer_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        if self.is_down(node) {
+            self.drop_msg(node, msg, DropReason::NodeDown);
+            return;
+        }
         let c = self.consumer_slot(node);
         self.consumers[c].inbox.push_back(msg);
         let depth = self.consumers[c].inbox.len() as u64;
@@ -307,6 +336,9 @@ impl Simulation {
 
     /// Fills free slots: inbox first, then the queues in turn.
     pub(crate) fn consumer_fill(&mut self, node: NodeIx) {
+        if self.is_down(node) {
+            return;
+        }
         let c = self.consumer_slot(node);
         while self.consumers[c].free() > 0 {
             let msg = if let Some(msg) = self.consumers[c].inbox.pop_front() {
@@ -323,6 +355,9 @@ impl Simulation {
                 let mut got = None;
                 for k in 0..n {
                     let (q, latency) = self.consumers[c].queues[wrap(start + k, n)];
+                    if self.is_down(q) {
+                        continue;
+                    }
                     if let Some(msg) = self.queue_receive(q) {
                         self.consumers[c].next_queue = wrap(start + k + 1, n);
                         got = Some((msg, latency));
@@ -338,12 +373,14 @@ impl Simulation {
                     // The message crosses the link before work starts; its
                     // slot is taken meanwhile.
                     self.consumers[c].fetching += 1;
-                    self.schedule(self.now + latency, Ev::Fetched { node, msg });
+                    self.consumers[c].track(msg, &mut self.msgs);
+                    let ticket = self.msgs.get(msg).ticket;
+                    self.schedule(self.now + latency, Ev::Fetched { node, msg, ticket });
                     continue;
                 }
                 msg
             };
-            self.consumer_start(node, msg);
+            self.consumer_start(node, msg, false);
         }
     }
 
@@ -352,24 +389,65 @@ impl Simulation {
         let c = self.consumer_slot(node);
         self.consumers[c].fetching -= 1;
         self.msgs.get_mut(msg).node_in = self.now;
-        self.consumer_start(node, msg);
+        self.consumer_start(node, msg, true);
     }
 
-    fn consumer_start(&mut self, node: NodeIx, msg: MsgId) {
+    fn consumer_start(&mut self, node: NodeIx, msg: MsgId, tracked: bool) {
         let c = self.consumer_slot(node);
         let now = self.now;
         let consumer = &mut self.consumers[c];
+        if !tracked {
+            consumer.track(msg, &mut self.msgs);
+        }
         consumer.busy += 1;
         let busy = consumer.busy;
-        let service = consumer.service.sample(&mut consumer.rng_service);
+        let mut service = consumer.service.sample(&mut consumer.rng_service);
+        if consumer.slow != 1.0 {
+            #[expect(clippy::cast_precision_loss, reason = "service times in ns")]
+            let scaled = service as f64 * consumer.slow;
+            service = to_ns(scaled);
+        }
         self.stats[node as usize].busy.set(now, busy);
-        self.schedule(now + service, Ev::ServiceDone { node, msg });
+        let ticket = self.msgs.get(msg).ticket;
+        self.schedule(now + service, Ev::ServiceDone { node, msg, ticket });
+    }
+
+    /// The consumer crashes: what it holds is lost, except messages covered
+    /// by a queue receipt, which the queue shows again once their
+    /// visibility timeout ends.
+    pub(crate) fn consumer_crash(&mut self, node: NodeIx) {
+        let c = self.consumer_slot(node);
+        let now = self.now;
+        let consumer = &mut self.consumers[c];
+        let in_service = std::mem::take(&mut consumer.in_service);
+        let inbox = std::mem::take(&mut consumer.inbox);
+        let blocked = std::mem::take(&mut consumer.blocked);
+        consumer.busy = 0;
+        consumer.fetching = 0;
+        let stats = &mut self.stats[node as usize];
+        stats.busy.set(now, 0);
+        stats.depth.set(now, 0);
+        stats.blocked.set(now, 0);
+        for msg in in_service {
+            let m = self.msgs.get_mut(msg);
+            m.ticket = m.ticket.wrapping_add(1);
+            let origin = m.origin;
+            if origin == NO_NODE || origin == DETACHED {
+                self.drop_msg(node, msg, DropReason::Crashed);
+            } else {
+                self.queue_abandon(origin, msg);
+            }
+        }
+        for msg in inbox.into_iter().chain(blocked) {
+            self.drop_msg(node, msg, DropReason::Crashed);
+        }
     }
 
     pub(crate) fn consumer_done(&mut self, node: NodeIx, msg: MsgId) {
         let c = self.consumer_slot(node);
         let now = self.now;
         let consumer = &mut self.consumers[c];
+        consumer.untrack(msg, &mut self.msgs);
         consumer.busy -= 1;
         let busy = consumer.busy;
         let failed = consumer.failure > 0.0

@@ -132,6 +132,8 @@ pub(crate) struct ProducerRt {
     created: u64,
     /// The event held while the downstream blocks.
     held: Option<u32>,
+    /// Bumped to cancel the pending arrival (a crash, a change of rate).
+    generation: u32,
 }
 
 impl ProducerRt {
@@ -165,6 +167,7 @@ impl ProducerRt {
             limit: params.limit,
             created: 0,
             held: None,
+            generation: 0,
         }
     }
 
@@ -207,13 +210,42 @@ impl Simulation {
             return;
         }
         if let Some(at) = p.arrivals.next(now, &mut p.rng_arrivals) {
-            self.schedule(at, Ev::Arrival(node));
+            let generation = p.generation;
+            self.schedule(at, Ev::Arrival { node, generation });
         }
     }
 
-    pub(crate) fn producer_arrival(&mut self, node: NodeIx) {
+    /// A crash stops the producer: its next event is cancelled.
+    pub(crate) fn producer_pause(&mut self, node: NodeIx) {
+        let slot = self.topo[node as usize].slot as usize;
+        self.producers[slot].generation += 1;
+    }
+
+    pub(crate) fn producer_resume(&mut self, node: NodeIx) {
+        let slot = self.topo[node as usize].slot as usize;
+        if self.producers[slot].held.is_none() {
+            self.producer_schedule_next(node);
+        }
+    }
+
+    /// A burst (or its end) changes the rate from now on: the pending
+    /// event is drawn again at the new rate.
+    pub(crate) fn producer_scale_rate(&mut self, node: NodeIx, factor: f64) {
         let slot = self.topo[node as usize].slot as usize;
         let p = &mut self.producers[slot];
+        p.arrivals.rate_factor *= factor;
+        p.generation += 1;
+        if p.held.is_none() && !self.is_down(node) {
+            self.producer_schedule_next(node);
+        }
+    }
+
+    pub(crate) fn producer_arrival(&mut self, node: NodeIx, generation: u32) {
+        let slot = self.topo[node as usize].slot as usize;
+        let p = &mut self.producers[slot];
+        if generation != p.generation {
+            return;
+        }
         p.created += 1;
         let event_type = p.draw_type();
         let key = p.draw_key();
@@ -260,7 +292,9 @@ impl Simulation {
             let stats = &mut self.stats[node as usize];
             stats.departed += 1;
             stats.blocked.set(now, 0);
-            self.producer_schedule_next(node);
+            if !self.is_down(node) {
+                self.producer_schedule_next(node);
+            }
         }
     }
 }

@@ -222,7 +222,9 @@ impl Simulation {
         m.receives += 1;
         m.ticket = m.ticket.wrapping_add(1);
         m.origin = node;
-        let (ticket, waited) = (m.ticket, now - m.wait_from);
+        let received_from = m.wait_from;
+        m.wait_from = now;
+        let (ticket, waited) = (m.ticket, now - received_from);
         queue.receipts.push_back((deadline, msg, ticket));
         let arm_timer = !queue.timer_pending;
         queue.timer_pending = true;
@@ -286,6 +288,26 @@ impl Simulation {
             }
             None => self.drop_msg(node, msg, DropReason::MaxReceives),
         }
+    }
+
+    /// The consumer holding `msg` crashed: the message stays invisible
+    /// until its visibility timeout ends, then the queue shows it again.
+    pub(crate) fn queue_abandon(&mut self, node: NodeIx, msg: MsgId) {
+        let q = self.queue_slot(node);
+        let queue = &mut self.queues[q];
+        queue.in_flight -= 1;
+        queue.delayed += 1;
+        let deadline = (self.msgs.get(msg).wait_from + queue.visibility).max(self.now);
+        let m = self.msgs.get_mut(msg);
+        m.origin = NO_NODE;
+        m.ticket = m.ticket.wrapping_add(1);
+        self.stats[node as usize].redelivered += 1;
+        self.schedule(deadline, Ev::QueueVisible { node, msg });
+    }
+
+    /// A queue back from an outage offers what waits to its consumers.
+    pub(crate) fn queue_recover(&mut self, node: NodeIx) {
+        self.queue_dispatch(node);
     }
 
     /// The dead-letter edge a consumer may use for messages it received

@@ -42,6 +42,8 @@ pub(crate) struct SinkRt {
     busy: u64,
     backlog: VecDeque<MsgId>,
     rng: Stream,
+    /// Latency multiplier (slow-down faults); 1 normally.
+    slow: f64,
 }
 
 impl SinkRt {
@@ -52,7 +54,13 @@ impl SinkRt {
             busy: 0,
             backlog: VecDeque::new(),
             rng: stream(seed, id, Purpose::Latency),
+            slow: 1.0,
         }
+    }
+
+    /// Multiplies latencies from now on (slow-down faults).
+    pub fn scale_latency(&mut self, factor: f64) {
+        self.slow *= factor;
     }
 
     /// The concurrency limit, if any.
@@ -68,6 +76,10 @@ impl SinkRt {
 
 impl Simulation {
     pub(crate) fn sink_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        if self.is_down(node) {
+            self.drop_msg(node, msg, crate::metrics::DropReason::NodeDown);
+            return;
+        }
         let s = self.topo[node as usize].slot as usize;
         let sink = &mut self.sinks[s];
         if sink.busy < sink.limit {
@@ -89,7 +101,12 @@ impl Simulation {
             self.complete(node, msg);
             return;
         }
-        let latency = sink.latency.sample(&mut sink.rng);
+        let mut latency = sink.latency.sample(&mut sink.rng);
+        if sink.slow != 1.0 {
+            #[expect(clippy::cast_precision_loss, reason = "latencies in ns")]
+            let scaled = latency as f64 * sink.slow;
+            latency = crate::dist::to_ns(scaled);
+        }
         sink.busy += 1;
         let busy = sink.busy;
         let stats = &mut self.stats[node as usize];

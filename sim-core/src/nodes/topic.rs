@@ -39,7 +39,7 @@ impl Simulation {
     /// full, the topic waits on it.
     pub(crate) fn topic_accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
         let t = self.topo[node as usize].slot as usize;
-        if !self.topics[t].held.is_empty() {
+        if !self.topics[t].held.is_empty() || self.is_down(node) {
             return false;
         }
         for k in 0..self.topo[node as usize].out.len() {
@@ -60,7 +60,7 @@ impl Simulation {
         let t = self.topo[node as usize].slot as usize;
         // A message that crossed a link with latency may find a subscriber
         // full: it waits here, and so does everything behind it.
-        if self.topics[t].held.is_empty() && self.send_out(node, msg) {
+        if self.topics[t].held.is_empty() && !self.is_down(node) && self.send_out(node, msg) {
             self.stats[node as usize].departed += 1;
             return;
         }
@@ -72,6 +72,9 @@ impl Simulation {
     /// A subscriber has room again: publish what waits, then let blocked
     /// publishers try again.
     pub(crate) fn topic_wake(&mut self, node: NodeIx) {
+        if self.is_down(node) {
+            return;
+        }
         let t = self.topo[node as usize].slot as usize;
         while let Some(&msg) = self.topics[t].held.front() {
             if !self.send_out(node, msg) {
