@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 
 use crate::calendar::Calendar;
 use crate::faults::CompiledFault;
+use crate::ledger::Ledger;
 use crate::metrics::{DropReason, NodeStats};
 use crate::model::Model;
 use crate::nodes::consumer::ConsumerRt;
@@ -67,6 +68,8 @@ pub(crate) struct Msg {
     pub origin: u32,
     /// Where the node holding it keeps it (a consumer's in-service list).
     pub aux: u32,
+    /// Its identity: shared by redelivered instances, new for fan-out copies.
+    pub lineage: u64,
 }
 
 /// Messages live here; freed slots are reused.
@@ -127,6 +130,12 @@ pub(crate) enum Ev {
     },
     /// A consumer finished processing a message (ticket as above).
     ServiceDone {
+        node: NodeIx,
+        msg: MsgId,
+        ticket: u32,
+    },
+    /// A consumer's processing timeout ran out before the work was done.
+    ServiceTimeout {
         node: NodeIx,
         msg: MsgId,
         ticket: u32,
@@ -217,6 +226,7 @@ pub struct Simulation {
     error: Option<RunError>,
     pub(crate) event_types: Vec<String>,
     pub(crate) faults: Vec<CompiledFault>,
+    pub(crate) ledger: Ledger,
     /// How many faults hold each node down right now.
     pub(crate) down: Vec<u32>,
 }
@@ -382,6 +392,7 @@ impl Simulation {
                 })
                 .collect(),
             down: vec![0; n_nodes],
+            ledger: Ledger::default(),
         };
         sim.schedule_faults();
         if sim.warmup > 0 {
@@ -488,7 +499,12 @@ impl Simulation {
             }
             Ev::ServiceDone { node, msg, ticket } => {
                 if self.msgs.get(msg).ticket == ticket {
-                    self.consumer_done(node, msg);
+                    self.consumer_done(node, msg, false);
+                }
+            }
+            Ev::ServiceTimeout { node, msg, ticket } => {
+                if self.msgs.get(msg).ticket == ticket {
+                    self.consumer_done(node, msg, true);
                 }
             }
             Ev::SinkDone { node, msg } => self.sink_done(node, msg),
@@ -535,8 +551,25 @@ impl Simulation {
     }
 
     /// A copy of `msg` as a new message (fan-out, redelivery).
+    /// A copy of `msg` as a new message with an identity of its own (a
+    /// fan-out copy).
     pub(crate) fn copy(&mut self, at: NodeIx, msg: MsgId) -> MsgId {
         let original = *self.msgs.get(msg);
+        let lineage = self.ledger.new_id();
+        self.alloc(
+            at,
+            Msg {
+                origin: NO_NODE,
+                lineage,
+                ..original
+            },
+        )
+    }
+
+    /// A second instance of `msg` with the same identity (a redelivery).
+    pub(crate) fn duplicate(&mut self, at: NodeIx, msg: MsgId) -> MsgId {
+        let original = *self.msgs.get(msg);
+        self.ledger.redelivered(original.lineage);
         self.alloc(
             at,
             Msg {
@@ -565,23 +598,33 @@ impl Simulation {
 
     /// The message's journey ends well at `node`.
     pub(crate) fn complete(&mut self, node: NodeIx, msg: MsgId) {
-        let created = self.msgs.get(msg).created;
+        let Msg {
+            created, lineage, ..
+        } = *self.msgs.get(msg);
+        let duplicate = self.ledger.completed(lineage);
         let stats = &mut self.stats[node as usize];
         stats.completed += 1;
+        stats.duplicates += u64::from(duplicate);
         stats.end_to_end.record(self.now - created);
         self.totals.completed += 1;
-        self.msgs.free(msg);
+        self.release(msg);
     }
 
     pub(crate) fn drop_msg(&mut self, node: NodeIx, msg: MsgId, reason: DropReason) {
         self.stats[node as usize].drops[reason as usize] += 1;
         self.totals.dropped += 1;
-        self.msgs.free(msg);
+        self.release(msg);
     }
 
     /// The message is now stored in a dead-letter queue and leaves the flow.
     pub(crate) fn dead_letter_stored(&mut self, msg: MsgId) {
         self.totals.dead_lettered += 1;
+        self.release(msg);
+    }
+
+    #[inline]
+    fn release(&mut self, msg: MsgId) {
+        self.ledger.released(self.msgs.get(msg).lineage);
         self.msgs.free(msg);
     }
 

@@ -52,6 +52,7 @@ mod calendar;
 pub mod dist;
 mod engine;
 pub mod faults;
+mod ledger;
 pub mod metrics;
 pub mod model;
 pub mod nodes;

@@ -27,10 +27,15 @@ pub enum DropReason {
     Crashed,
     /// Sent to a consumer or sink while it was down.
     NodeDown,
+    /// Failed at an at-most-once consumer: acknowledged on receipt, so lost.
+    Failed,
+    /// Discarded by an exactly-once (idempotent) consumer that had already
+    /// processed the same message.
+    Duplicate,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 12;
     pub const ALL: [Self; Self::COUNT] = [
         Self::QueueFull,
         Self::EvictedOldest,
@@ -42,6 +47,8 @@ impl DropReason {
         Self::ReceiptExpired,
         Self::Crashed,
         Self::NodeDown,
+        Self::Failed,
+        Self::Duplicate,
     ];
 
     /// The key used in reports.
@@ -57,6 +64,8 @@ impl DropReason {
             Self::ReceiptExpired => "receipt_expired",
             Self::Crashed => "crashed",
             Self::NodeDown => "node_down",
+            Self::Failed => "failed",
+            Self::Duplicate => "duplicate",
         }
     }
 }
@@ -207,6 +216,11 @@ pub struct NodeStats {
     pub completed: u64,
     pub retries: u64,
     pub redelivered: u64,
+    /// Instances of a message that had already completed (at a sink or
+    /// terminal consumer).
+    pub duplicates: u64,
+    /// Processing attempts cut off by a consumer's timeout.
+    pub timeouts: u64,
     pub dead_lettered: u64,
     pub drops: [u64; DropReason::COUNT],
     /// Messages waiting (queue depth, consumer inbox, sink backlog).

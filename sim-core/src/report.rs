@@ -193,15 +193,18 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.latency("wait_s", &st.wait.summary());
                 r.latency("sojourn_s", &st.sojourn.summary());
                 r.count("retries", st.retries);
+                r.count("timeouts", st.timeouts);
                 r.count("dead_lettered", st.dead_lettered);
                 if topo.out.is_empty() {
                     r.count("completed", st.completed);
+                    r.count("duplicates", st.duplicates);
                     r.latency("end_to_end_s", &st.end_to_end.summary());
                 }
             }
             Kind::Sink => {
                 let sink = &sim.sinks[topo.slot as usize];
                 r.count("completed", st.completed);
+                r.count("duplicates", st.duplicates);
                 r.level("mean_depth", "max_depth", &st.depth, end);
                 r.real("mean_busy", st.busy.mean(end));
                 if let Some(limit) = sink.limit() {

@@ -290,6 +290,15 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                     "the topic has no subscribers: everything published to it is dropped",
                 ));
             }
+            NodeKind::Consumer(c)
+                if c.delivery == crate::nodes::Delivery::AtMostOnce
+                    && c.retry != crate::nodes::RetryPolicy::None =>
+            {
+                out.push(Diagnostic::warning(
+                    node_target(n),
+                    "an at-most-once consumer acknowledges on receipt and never retries: its retry policy has no effect",
+                ));
+            }
             NodeKind::Consumer(c) if c.failure > 0.0 && dlq_out == 0 => {
                 let queue_dlq = graph.neighbors_directed(n, Direction::Incoming).any(|q| {
                     matches!(graph[q].kind, NodeKind::Queue(_))

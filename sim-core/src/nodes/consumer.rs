@@ -43,6 +43,31 @@ pub struct ConsumerParams {
     /// What happens after a failure.
     #[serde(default, skip_serializing_if = "super::is_default")]
     pub retry: RetryPolicy,
+    /// When a message pulled from a queue is acknowledged, and what a
+    /// second delivery of the same message does.
+    #[serde(default, skip_serializing_if = "super::is_default")]
+    pub delivery: Delivery,
+    /// An attempt still running after this long fails (and is retried by
+    /// the retry policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+}
+
+/// Delivery guarantee of a consumer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    /// Acknowledged on receipt: a failure or crash loses the message
+    /// (dropped, reason `failed` or `crashed`); never delivered twice.
+    AtMostOnce,
+    /// Acknowledged after processing: timeouts, failures and crashes lead
+    /// to redelivery, so downstream may see duplicates (counted where they
+    /// complete).
+    #[default]
+    AtLeastOnce,
+    /// At-least-once with an idempotent consumer: a second instance of a
+    /// message it already processed is recognised and discarded (dropped,
+    /// reason `duplicate`).
+    ExactlyOnce,
 }
 
 const fn one() -> u32 {
@@ -73,6 +98,8 @@ impl Default for ConsumerParams {
             },
             failure: 0.0,
             retry: RetryPolicy::None,
+            delivery: Delivery::AtLeastOnce,
+            timeout: None,
         }
     }
 }
@@ -219,6 +246,9 @@ impl ConsumerParams {
         out.extend(self.service.problems());
         super::check_probability("failure probability", self.failure, &mut out);
         self.retry.problems(&mut out);
+        if self.timeout.is_some_and(Duration::is_zero) {
+            out.push("the processing timeout must be longer than zero".to_owned());
+        }
         out
     }
 
@@ -251,6 +281,8 @@ pub(crate) struct ConsumerRt {
     failure: f64,
     retry: RetryPolicy,
     max_attempts: u32,
+    delivery: Delivery,
+    timeout: Option<u64>,
     rng_service: Stream,
     rng_failure: Stream,
     rng_backoff: Stream,
@@ -273,6 +305,8 @@ impl ConsumerRt {
             failure: params.failure,
             retry: params.retry.clone(),
             max_attempts: params.retry.max_attempts(),
+            delivery: params.delivery,
+            timeout: params.timeout.map(|d| d.0),
             rng_service: stream(seed, id, Purpose::Service),
             rng_failure: stream(seed, id, Purpose::Failures),
             rng_backoff: stream(seed, id, Purpose::Backoff),
@@ -376,11 +410,13 @@ impl Simulation {
                     self.consumers[c].track(msg, &mut self.msgs);
                     let ticket = self.msgs.get(msg).ticket;
                     self.schedule(self.now + latency, Ev::Fetched { node, msg, ticket });
+                    self.consumer_ack_on_receipt(node, msg);
                     continue;
                 }
                 msg
             };
             self.consumer_start(node, msg, false);
+            self.consumer_ack_on_receipt(node, msg);
         }
     }
 
@@ -407,9 +443,28 @@ impl Simulation {
             let scaled = service as f64 * consumer.slow;
             service = to_ns(scaled);
         }
+        let timeout = consumer.timeout;
         self.stats[node as usize].busy.set(now, busy);
         let ticket = self.msgs.get(msg).ticket;
-        self.schedule(now + service, Ev::ServiceDone { node, msg, ticket });
+        match timeout {
+            Some(limit) if service > limit => {
+                self.schedule(now + limit, Ev::ServiceTimeout { node, msg, ticket });
+            }
+            _ => self.schedule(now + service, Ev::ServiceDone { node, msg, ticket }),
+        }
+    }
+
+    /// At-most-once: the queue forgets the message as soon as it is taken.
+    fn consumer_ack_on_receipt(&mut self, node: NodeIx, msg: MsgId) {
+        let c = self.consumer_slot(node);
+        if self.consumers[c].delivery != Delivery::AtMostOnce {
+            return;
+        }
+        let origin = self.msgs.get(msg).origin;
+        if origin != NO_NODE && origin != DETACHED {
+            self.msgs.get_mut(msg).origin = NO_NODE;
+            self.queue_release(origin);
+        }
     }
 
     /// The consumer crashes: what it holds is lost, except messages covered
@@ -443,21 +498,41 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn consumer_done(&mut self, node: NodeIx, msg: MsgId) {
+    pub(crate) fn consumer_done(&mut self, node: NodeIx, msg: MsgId, timed_out: bool) {
         let c = self.consumer_slot(node);
         let now = self.now;
         let consumer = &mut self.consumers[c];
         consumer.untrack(msg, &mut self.msgs);
         consumer.busy -= 1;
         let busy = consumer.busy;
-        let failed = consumer.failure > 0.0
-            && (consumer.failure >= 1.0 || unit(&mut consumer.rng_failure) < consumer.failure);
-        self.stats[node as usize].busy.set(now, busy);
+        let failed = timed_out
+            || (consumer.failure > 0.0
+                && (consumer.failure >= 1.0 || unit(&mut consumer.rng_failure) < consumer.failure));
+        let delivery = consumer.delivery;
+        let stats = &mut self.stats[node as usize];
+        stats.busy.set(now, busy);
+        stats.timeouts += u64::from(timed_out);
 
         let origin = self.msgs.get(msg).origin;
         if failed {
-            self.consumer_failed(node, msg, origin);
+            if delivery == Delivery::AtMostOnce {
+                // Acknowledged on receipt: nothing will bring it back.
+                self.drop_msg(node, msg, DropReason::Failed);
+            } else {
+                self.consumer_failed(node, msg, origin);
+            }
             self.consumer_fill(node);
+            return;
+        }
+        let lineage = self.msgs.get(msg).lineage;
+        if delivery == Delivery::ExactlyOnce && self.ledger.processed(lineage, node) {
+            // Idempotent: this message was processed already.
+            self.msgs.get_mut(msg).origin = NO_NODE;
+            self.drop_msg(node, msg, DropReason::Duplicate);
+            self.consumer_fill(node);
+            if origin != NO_NODE && origin != DETACHED {
+                self.queue_release(origin);
+            }
             return;
         }
         let node_in = self.msgs.get(msg).node_in;
@@ -577,5 +652,120 @@ impl Simulation {
             self.stats[node as usize].blocked.set(self.now, blocked);
             self.consumer_fill(node);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::file::from_str;
+    use crate::{RunResult, Simulation};
+
+    /// A queue whose visibility timeout (60 ms) is shorter than many service
+    /// times (mean 40 ms, exponential): receipts expire and the queue
+    /// delivers messages again while the consumer still works on them.
+    fn run(consumer_extra: &str) -> (RunResult, usize) {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "delivery",
+                scenario: (duration: "300s", seed: 5),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Poisson(rate: 20.0))),
+                    (id: "q", kind: Queue(visibility_timeout: "60ms")),
+                    (id: "srv", kind: Consumer(instances: 4, service: Exponential(mean: "40ms"){consumer_extra})),
+                    (id: "out", kind: Sink()),
+                ],
+                edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")],
+            )"#
+        );
+        let (model, _) = from_str(&text).expect("loads");
+        let mut sim = Simulation::new(&model, 5).expect("valid");
+        sim.run_until(sim.end()).expect("runs");
+        let followed = sim.ledger.followed();
+        (sim.result(), followed)
+    }
+
+    fn get(r: &RunResult, node: &str, path: &str) -> f64 {
+        r.node(node).and_then(|n| n.get(path)).unwrap_or(0.0)
+    }
+
+    #[test]
+    fn at_least_once_lets_duplicates_through() {
+        let (r, followed) = run("");
+        let redelivered = get(&r, "q", "redelivered");
+        let duplicates = get(&r, "out", "duplicates");
+        // P(service > 60 ms) = e^-1.5 ≈ 22% of about 6 000 messages.
+        assert!(redelivered > 1_000.0, "redelivered {redelivered}");
+        assert!(
+            duplicates > 0.5 * redelivered,
+            "duplicates {duplicates} of {redelivered} redeliveries"
+        );
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+        assert!(
+            followed as u64 <= r.conservation.in_flight,
+            "the ledger outlived its messages"
+        );
+    }
+
+    #[test]
+    fn exactly_once_discards_duplicates_before_they_reach_the_sink() {
+        let (r, _) = run(", delivery: ExactlyOnce");
+        assert_eq!(get(&r, "out", "duplicates"), 0.0);
+        let discarded = get(&r, "srv", "drops.duplicate");
+        assert!(discarded > 500.0, "discarded {discarded}");
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+        // Every event reached the sink once (bar those still in flight).
+        let emitted = r.conservation.emitted as f64;
+        let completed = get(&r, "out", "completed");
+        assert!(
+            (emitted - completed).abs() <= r.conservation.in_flight as f64,
+            "{emitted} vs {completed}"
+        );
+    }
+
+    #[test]
+    fn at_most_once_loses_failures_and_never_duplicates() {
+        let (r, _) = run(", failure: 0.1, retry: Immediate(), delivery: AtMostOnce");
+        assert_eq!(
+            get(&r, "q", "redelivered"),
+            0.0,
+            "acknowledged on receipt: nothing expires"
+        );
+        assert_eq!(get(&r, "out", "duplicates"), 0.0);
+        assert_eq!(get(&r, "srv", "retries"), 0.0);
+        let failed = get(&r, "srv", "drops.failed");
+        let received = get(&r, "srv", "arrived");
+        assert!(
+            (failed / received - 0.1).abs() < 0.015,
+            "lost {failed} of {received}"
+        );
+    }
+
+    #[test]
+    fn a_timeout_fails_slow_attempts() {
+        // Uniform 0–100 ms against a 50 ms timeout: half the attempts fail
+        // and are retried until one is quick enough.
+        let text = r#"(
+            version: 1,
+            name: "timeout",
+            scenario: (duration: "200s", seed: 9),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 10.0))),
+                (id: "q", kind: Queue()),
+                (id: "srv", kind: Consumer(instances: 2, service: Uniform(min: "0ms", max: "100ms"),
+                    timeout: "50ms", retry: Immediate())),
+            ],
+            edges: [(from: "src", to: "q"), (from: "q", to: "srv")],
+        )"#;
+        let (model, _) = from_str(text).expect("loads");
+        let r = crate::run_once(&model, 9).expect("runs");
+        let (timeouts, attempts) = (get(&r, "srv", "timeouts"), get(&r, "srv", "arrived"));
+        assert!(
+            (timeouts / attempts - 0.5).abs() < 0.03,
+            "{timeouts} of {attempts}"
+        );
+        assert_eq!(get(&r, "srv", "retries"), timeouts);
+        // No attempt lasts longer than the timeout.
+        assert!(get(&r, "srv", "sojourn_s.max") <= 0.050 + 1e-9);
     }
 }

@@ -11,7 +11,7 @@ pub mod topic;
 
 use serde::{Deserialize, Serialize};
 
-pub use consumer::{ConsumerParams, Jitter, RetryPolicy};
+pub use consumer::{ConsumerParams, Delivery, Jitter, RetryPolicy};
 pub use dead_letter::DeadLetterParams;
 pub use producer::{EventType, OnBlock, ProducerParams};
 pub use queue::{Overflow, QueueParams};

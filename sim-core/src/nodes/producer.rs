@@ -250,9 +250,11 @@ impl Simulation {
         let event_type = p.draw_type();
         let key = p.draw_key();
         let now = self.now;
+        let lineage = self.ledger.new_id();
         let msg = self.alloc(
             node,
             Msg {
+                lineage,
                 created: now,
                 node_in: now,
                 wait_from: now,

@@ -336,7 +336,7 @@ impl Simulation {
             // queue delivers the message again.
             self.msgs.get_mut(msg).origin = DETACHED;
             self.queues[q].in_flight -= 1;
-            let again = self.copy(node, msg);
+            let again = self.duplicate(node, msg);
             self.totals.redelivered += 1;
             self.stats[node as usize].redelivered += 1;
             if self.msgs.get(again).receives >= self.queues[q].max_receives {
