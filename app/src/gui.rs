@@ -193,6 +193,7 @@ fn summary(kind: &NodeKind) -> String {
                 String::new()
             }
         ),
+        NodeKind::Router(r) => format!("routes {:?}", r.mode),
         NodeKind::Sink(s) => format!("latency {}", s.latency.mean()),
         NodeKind::DeadLetter(d) => d
             .capacity

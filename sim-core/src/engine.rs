@@ -16,6 +16,7 @@ use crate::nodes::consumer::ConsumerRt;
 use crate::nodes::dead_letter::DeadLetterRt;
 use crate::nodes::producer::ProducerRt;
 use crate::nodes::queue::QueueRt;
+use crate::nodes::router::RouterRt;
 use crate::nodes::sink::SinkRt;
 use crate::nodes::topic::TopicRt;
 use crate::nodes::{EdgeRole, Kind, NodeKind};
@@ -176,8 +177,10 @@ pub(crate) struct EdgeTopo {
     pub from: NodeIx,
     pub to: NodeIx,
     pub latency: u64,
-    /// Event types a topic subscription accepts (`None`: all).
+    /// Event types a topic subscription or router route accepts (`None`: all).
     pub filter: Option<Vec<u16>>,
+    /// A router's weight for this route.
+    pub weight: f64,
 }
 
 /// Why a run stopped before its end.
@@ -218,6 +221,7 @@ pub struct Simulation {
     pub(crate) queues: Vec<QueueRt>,
     pub(crate) topics: Vec<TopicRt>,
     pub(crate) consumers: Vec<ConsumerRt>,
+    pub(crate) routers: Vec<RouterRt>,
     pub(crate) sinks: Vec<SinkRt>,
     pub(crate) dead_letters: Vec<DeadLetterRt>,
     pub(crate) totals: Conservation,
@@ -282,6 +286,7 @@ impl Simulation {
                 to: position(b) as u32,
                 latency: edge.latency.map_or(0, |d| d.0),
                 filter,
+                weight: edge.weight.unwrap_or(1.0),
             });
         }
 
@@ -289,6 +294,7 @@ impl Simulation {
         let mut queues = Vec::new();
         let mut topics = Vec::new();
         let mut consumers = Vec::new();
+        let mut routers = Vec::new();
         let mut sinks = Vec::new();
         let mut dead_letters = Vec::new();
         for (i, &n) in node_ixs.iter().enumerate() {
@@ -324,6 +330,10 @@ impl Simulation {
                 NodeKind::Consumer(c) => {
                     consumers.push(ConsumerRt::new(c, seed, &node.id));
                     consumers.len() - 1
+                }
+                NodeKind::Router(r) => {
+                    routers.push(RouterRt::new(r, seed, &node.id));
+                    routers.len() - 1
                 }
                 NodeKind::Sink(s) => {
                     sinks.push(SinkRt::new(s, seed, &node.id));
@@ -371,6 +381,7 @@ impl Simulation {
             queues,
             topics,
             consumers,
+            routers,
             sinks,
             dead_letters,
             totals: Conservation::default(),
@@ -587,6 +598,7 @@ impl Simulation {
                 Kind::Consumer => self.consumers[node.slot as usize].held(),
                 Kind::Sink => self.sinks[node.slot as usize].held(),
                 Kind::Topic => self.topics[node.slot as usize].held(),
+                Kind::Router => self.routers[node.slot as usize].held(),
                 _ => self.stats[i].depth.value(),
             };
             if held > best.1 {
@@ -637,6 +649,7 @@ impl Simulation {
         match topo.kind {
             Kind::Queue => !self.is_down(node) && self.queues[topo.slot as usize].has_room(),
             Kind::Topic => self.topic_accepts(node, msg),
+            Kind::Router => self.router_accepts(node),
             _ => true,
         }
     }
@@ -770,6 +783,7 @@ impl Simulation {
             Kind::Queue => self.queue_arrive(node, msg),
             Kind::Topic => self.topic_arrive(node, msg),
             Kind::Consumer => self.consumer_arrive(node, msg),
+            Kind::Router => self.router_arrive(node, msg),
             Kind::Sink => self.sink_arrive(node, msg),
             Kind::DeadLetter => self.dead_letter_arrive(node, msg),
             Kind::Producer => {
@@ -785,6 +799,7 @@ impl Simulation {
             Kind::Producer => self.producer_wake(node),
             Kind::Consumer => self.consumer_wake(node),
             Kind::Topic => self.topic_wake(node),
+            Kind::Router => self.router_wake(node),
             Kind::Queue | Kind::Sink | Kind::DeadLetter => {}
         }
     }

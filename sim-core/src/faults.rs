@@ -65,7 +65,7 @@ impl Effect {
         };
         (!ok).then(|| {
             let fits = match self {
-                Self::Crash => "producers, queues, topics, consumers and sinks",
+                Self::Crash => "producers, queues, topics, consumers, routers and sinks",
                 Self::Slow { .. } => "consumers and sinks",
                 Self::Burst { .. } => "producers",
             };
@@ -141,7 +141,7 @@ impl Simulation {
         match self.topo[node as usize].kind {
             Kind::Consumer => self.consumer_crash(node),
             Kind::Producer => self.producer_pause(node),
-            Kind::Queue | Kind::Topic | Kind::Sink | Kind::DeadLetter => {}
+            Kind::Queue | Kind::Topic | Kind::Router | Kind::Sink | Kind::DeadLetter => {}
         }
     }
 
@@ -158,6 +158,7 @@ impl Simulation {
                 self.wake_waiters(node);
             }
             Kind::Topic => self.topic_wake(node),
+            Kind::Router => self.router_wake(node),
             Kind::Sink | Kind::DeadLetter => {}
         }
     }
@@ -168,7 +169,7 @@ impl Simulation {
             Kind::Consumer => self.consumers[slot].scale_service(factor),
             Kind::Sink => self.sinks[slot].scale_latency(factor),
             Kind::Producer => self.producer_scale_rate(node, factor),
-            Kind::Queue | Kind::Topic | Kind::DeadLetter => {}
+            Kind::Queue | Kind::Topic | Kind::Router | Kind::DeadLetter => {}
         }
     }
 

@@ -32,10 +32,12 @@ pub enum DropReason {
     /// Discarded by an exactly-once (idempotent) consumer that had already
     /// processed the same message.
     Duplicate,
+    /// A router had no route for it.
+    NoRoute,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 13;
     pub const ALL: [Self; Self::COUNT] = [
         Self::QueueFull,
         Self::EvictedOldest,
@@ -49,6 +51,7 @@ impl DropReason {
         Self::NodeDown,
         Self::Failed,
         Self::Duplicate,
+        Self::NoRoute,
     ];
 
     /// The key used in reports.
@@ -66,6 +69,7 @@ impl DropReason {
             Self::NodeDown => "node_down",
             Self::Failed => "failed",
             Self::Duplicate => "duplicate",
+            Self::NoRoute => "no_route",
         }
     }
 }

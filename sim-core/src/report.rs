@@ -177,7 +177,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.count("redelivered", st.redelivered);
                 r.count("dead_lettered", st.dead_lettered);
             }
-            Kind::Topic => {
+            Kind::Topic | Kind::Router => {
                 r.level("mean_depth", "max_depth", &st.depth, end);
             }
             Kind::Consumer => {

@@ -216,11 +216,24 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             ));
         }
         let edge = &graph[e];
-        if let Some(filter) = &edge.filter {
-            if ka != Kind::Topic {
+        if let Some(weight) = edge.weight {
+            if ka != Kind::Router {
                 out.push(Diagnostic::error(
                     target(),
-                    "only a topic's subscriptions can filter by event type",
+                    "only a router's routes have weights",
+                ));
+            } else if !weight.is_finite() || weight <= 0.0 {
+                out.push(Diagnostic::error(
+                    target(),
+                    format!("a route's weight must be a number greater than zero (found {weight})"),
+                ));
+            }
+        }
+        if let Some(filter) = &edge.filter {
+            if !matches!(ka, Kind::Topic | Kind::Router) {
+                out.push(Diagnostic::error(
+                    target(),
+                    "only a topic's subscriptions and a router's routes can filter by event type",
                 ));
             } else if filter.is_empty() {
                 out.push(Diagnostic::warning(
@@ -262,7 +275,11 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                     "the producer is not connected to anything",
                 ));
             }
-            NodeKind::Consumer(_) | NodeKind::Queue(_) | NodeKind::Topic(_) | NodeKind::Sink(_)
+            NodeKind::Consumer(_)
+            | NodeKind::Queue(_)
+            | NodeKind::Topic(_)
+            | NodeKind::Router(_)
+            | NodeKind::Sink(_)
                 if inputs == 0 =>
             {
                 out.push(Diagnostic::error(
@@ -283,6 +300,12 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                         "max_receives is set but no dead-letter queue is connected: messages over the limit are dropped",
                     ));
                 }
+            }
+            NodeKind::Router(_) if data_out == 0 => {
+                out.push(Diagnostic::error(
+                    node_target(n),
+                    "the router has no routes: connect it to where messages should go",
+                ));
             }
             NodeKind::Topic(_) if data_out == 0 => {
                 out.push(Diagnostic::warning(

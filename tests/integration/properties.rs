@@ -33,7 +33,7 @@ struct QueueSpec {
 struct StageSpec {
     /// 0: queue read by the consumers; 1: topic with a subscription per
     /// consumer (some through a queue, some filtered); 2: consumers
-    /// pushed to directly.
+    /// pushed to directly; 3: a router in front of the consumers.
     shape: u8,
     queue: QueueSpec,
     consumers: Vec<ConsumerSpec>,
@@ -109,7 +109,7 @@ fn queue_spec() -> impl Strategy<Value = QueueSpec> {
 
 fn stage_spec() -> impl Strategy<Value = StageSpec> {
     (
-        0..3u8,
+        0..4u8,
         queue_spec(),
         proptest::collection::vec(consumer_spec(), 1..=3),
         proptest::collection::vec(any::<bool>(), 3),
@@ -272,6 +272,26 @@ fn build(spec: &Spec) -> String {
                 }
                 vec![q]
             }
+            3 => {
+                let r = format!("s{s}r");
+                let mode =
+                    ["ByType", "Weighted", "Split(parts: 2)"][stage.queue.overflow as usize % 3];
+                node(&r, format!("Router(mode: {mode})"));
+                for (c, spec) in stage.consumers.iter().enumerate() {
+                    let id = consumer(c, spec, &mut edges, &mut node);
+                    let filter = if stage.filtered[c] {
+                        r#", filter: ["A"]"#
+                    } else {
+                        ""
+                    };
+                    edges.push(format!(
+                        "(from: \"{r}\", to: \"{id}\", weight: {}.0{filter})",
+                        c + 1
+                    ));
+                    next.push(id);
+                }
+                vec![r]
+            }
             1 => {
                 let t = format!("s{s}t");
                 node(&t, "Topic()".to_owned());
@@ -386,8 +406,13 @@ proptest! {
         let c = result.conservation;
         prop_assert!(c.balanced(), "at the end ({stopped:?}): {c:?}\n{text}");
         prop_assert_eq!(c.in_flight, sim.in_flight());
-        if stopped.is_some() {
-            prop_assert!(c.in_flight >= u64::from(spec.max_in_flight), "stopped early with {c:?}");
+        if let Some(err) = &stopped {
+            // The only way a valid model stops early: the runaway guard.
+            let limit = match err {
+                sim_core::RunError::InFlightLimit { limit, .. } => Some(*limit),
+                sim_core::RunError::Invalid(_) => None,
+            };
+            prop_assert_eq!(limit, Some(u64::from(spec.max_in_flight)), "stopped by {:?}", err);
         }
         // Node counts agree with the totals: whatever was dropped anywhere
         // adds up to the total dropped (no warm-up here).

@@ -92,6 +92,8 @@ struct EdgeDef {
     latency: Option<Duration>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     filter: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    weight: Option<f64>,
 }
 
 /// Only the version, read before anything else.
@@ -284,6 +286,7 @@ fn from_file(file: ModelFile) -> (Model, Vec<Diagnostic>) {
                         id: def.id,
                         latency: def.latency,
                         filter: def.filter,
+                        weight: def.weight,
                     },
                 );
             }
@@ -348,6 +351,7 @@ pub fn to_string(model: &Model) -> String {
                     to,
                     latency: edge.latency,
                     filter: edge.filter.clone(),
+                    weight: edge.weight,
                 })
             })
             .collect(),

@@ -50,8 +50,12 @@ pub struct Edge {
     pub id: Option<String>,
     /// Network latency on the link.
     pub latency: Option<Duration>,
-    /// For a topic subscription: the event types it accepts (`None`: all).
+    /// For a topic subscription or a router's route: the event types it
+    /// accepts (`None`: all).
     pub filter: Option<Vec<String>>,
+    /// For a router's route: its share when the router balances by weight
+    /// (`None`: 1).
+    pub weight: Option<f64>,
 }
 
 /// How a model is run: how long, from which seed, how many times.

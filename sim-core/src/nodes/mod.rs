@@ -6,6 +6,7 @@ pub mod consumer;
 pub mod dead_letter;
 pub mod producer;
 pub mod queue;
+pub mod router;
 pub mod sink;
 pub mod topic;
 
@@ -15,6 +16,7 @@ pub use consumer::{ConsumerParams, Delivery, Jitter, RetryPolicy};
 pub use dead_letter::DeadLetterParams;
 pub use producer::{EventType, OnBlock, ProducerParams};
 pub use queue::{Overflow, QueueParams};
+pub use router::{RouteMode, RouterParams};
 pub use sink::SinkParams;
 pub use topic::TopicParams;
 
@@ -25,6 +27,7 @@ pub enum NodeKind {
     Queue(QueueParams),
     Topic(TopicParams),
     Consumer(ConsumerParams),
+    Router(RouterParams),
     Sink(SinkParams),
     DeadLetter(DeadLetterParams),
 }
@@ -36,16 +39,18 @@ pub enum Kind {
     Queue,
     Topic,
     Consumer,
+    Router,
     Sink,
     DeadLetter,
 }
 
 impl Kind {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Producer,
         Self::Queue,
         Self::Topic,
         Self::Consumer,
+        Self::Router,
         Self::Sink,
         Self::DeadLetter,
     ];
@@ -57,6 +62,7 @@ impl Kind {
             Self::Queue => "queue",
             Self::Topic => "topic",
             Self::Consumer => "consumer",
+            Self::Router => "router",
             Self::Sink => "sink",
             Self::DeadLetter => "dead_letter",
         }
@@ -69,6 +75,7 @@ impl Kind {
             Self::Queue => "queue",
             Self::Topic => "topic",
             Self::Consumer => "consumer",
+            Self::Router => "router",
             Self::Sink => "sink",
             Self::DeadLetter => "dead-letter queue",
         }
@@ -76,7 +83,7 @@ impl Kind {
 
     /// What an edge from `self` to `to` means, or why there cannot be one.
     pub fn connect(self, to: Self) -> Result<EdgeRole, String> {
-        use Kind::{Consumer, DeadLetter, Producer, Queue, Sink, Topic};
+        use Kind::{Consumer, DeadLetter, Producer, Queue, Router, Sink, Topic};
         match (self, to) {
             (_, Producer) => {
                 Err("nothing can send to a producer: it is where events start".to_owned())
@@ -87,7 +94,7 @@ impl Kind {
             )),
             (Queue, Consumer) => Ok(EdgeRole::Pull),
             (Queue | Consumer, DeadLetter) => Ok(EdgeRole::DeadLetter),
-            (Producer | Topic, DeadLetter) => Err(format!(
+            (Producer | Topic | Router, DeadLetter) => Err(format!(
                 "a {} has no failed messages to dead-letter; connect the dead-letter queue to a queue or consumer",
                 self.label()
             )),
@@ -98,7 +105,12 @@ impl Kind {
             (Topic, Topic) => Err(
                 "a topic cannot subscribe to another topic; put a consumer between them".to_owned(),
             ),
-            (Producer | Topic | Consumer, Queue | Topic | Consumer | Sink) => Ok(EdgeRole::Push),
+            (Router, Router) => {
+                Err("a router cannot feed another router directly; merge their rules".to_owned())
+            }
+            (Producer | Topic | Consumer | Router, Queue | Topic | Consumer | Sink | Router) => {
+                Ok(EdgeRole::Push)
+            }
         }
     }
 }
@@ -128,6 +140,7 @@ impl NodeKind {
             Self::Queue(_) => Kind::Queue,
             Self::Topic(_) => Kind::Topic,
             Self::Consumer(_) => Kind::Consumer,
+            Self::Router(_) => Kind::Router,
             Self::Sink(_) => Kind::Sink,
             Self::DeadLetter(_) => Kind::DeadLetter,
         }
@@ -140,6 +153,7 @@ impl NodeKind {
             Kind::Queue => Self::Queue(QueueParams::default()),
             Kind::Topic => Self::Topic(TopicParams::default()),
             Kind::Consumer => Self::Consumer(ConsumerParams::default()),
+            Kind::Router => Self::Router(RouterParams::default()),
             Kind::Sink => Self::Sink(SinkParams::default()),
             Kind::DeadLetter => Self::DeadLetter(DeadLetterParams::default()),
         }
@@ -152,6 +166,7 @@ impl NodeKind {
             Self::Queue(p) => p.problems(),
             Self::Topic(_) => Vec::new(),
             Self::Consumer(p) => p.problems(),
+            Self::Router(p) => p.problems(),
             Self::Sink(p) => p.problems(),
             Self::DeadLetter(p) => p.problems(),
         }

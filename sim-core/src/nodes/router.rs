@@ -1,0 +1,279 @@
+//! Router: content-based routing, weighted load balancing, and splitting.
+//!
+//! - `ByType`: each message takes the first outgoing edge whose `filter`
+//!   lists its event type; an edge without a filter is the default route.
+//!   A message no route takes is dropped (`no_route`).
+//! - `Weighted`: each message takes one edge, drawn by the edges'
+//!   `weight` (default 1).
+//! - `Split(parts: N)`: each message becomes N messages (the original and
+//!   N − 1 copies, counted as fan-out copies), each sent along every
+//!   outgoing edge.
+//!
+//! A router holds nothing itself: when the chosen next stage is full and
+//! blocks, the message waits in the router, which refuses new messages
+//! until it has passed it on.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{EdgeIx, MsgId, NodeIx, Simulation};
+use crate::metrics::DropReason;
+use crate::rng::{Purpose, Stream, stream, unit};
+
+/// A router's parameters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouterParams {
+    #[serde(default, skip_serializing_if = "super::is_default")]
+    pub mode: RouteMode,
+}
+
+/// How a router picks where a message goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RouteMode {
+    /// By event type, through the edges' filters.
+    #[default]
+    ByType,
+    /// One edge per message, drawn by edge weight.
+    Weighted,
+    /// Into `parts` messages, each along every edge.
+    Split { parts: u32 },
+}
+
+impl RouterParams {
+    pub fn problems(&self) -> Vec<String> {
+        match self.mode {
+            RouteMode::Split { parts: 0 } => vec!["a split needs at least one part".to_owned()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Where a waiting message goes once there is room.
+#[derive(Clone, Copy, Debug)]
+enum Route {
+    Edge(EdgeIx),
+    Everywhere,
+}
+
+/// A router during a run.
+#[derive(Debug)]
+pub(crate) struct RouterRt {
+    mode: RouteMode,
+    held: VecDeque<(MsgId, Route)>,
+    rng: Stream,
+}
+
+impl RouterRt {
+    pub fn new(params: &RouterParams, seed: u64, id: &str) -> Self {
+        Self {
+            mode: params.mode,
+            held: VecDeque::new(),
+            rng: stream(seed, id, Purpose::Attributes),
+        }
+    }
+
+    pub fn held(&self) -> u64 {
+        self.held.len() as u64
+    }
+}
+
+impl Simulation {
+    fn router_slot(&self, node: NodeIx) -> usize {
+        self.topo[node as usize].slot as usize
+    }
+
+    /// A router takes a message when nothing waits in it.
+    pub(crate) fn router_accepts(&self, node: NodeIx) -> bool {
+        self.routers[self.router_slot(node)].held.is_empty() && !self.is_down(node)
+    }
+
+    pub(crate) fn router_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        let r = self.router_slot(node);
+        let routes: Vec<(MsgId, Route)> = match self.routers[r].mode {
+            RouteMode::ByType => match self.route_by_type(node, msg) {
+                Some(edge) => vec![(msg, Route::Edge(edge))],
+                None => {
+                    self.drop_msg(node, msg, DropReason::NoRoute);
+                    return;
+                }
+            },
+            RouteMode::Weighted => match self.route_by_weight(node) {
+                Some(edge) => vec![(msg, Route::Edge(edge))],
+                None => {
+                    self.drop_msg(node, msg, DropReason::NoRoute);
+                    return;
+                }
+            },
+            RouteMode::Split { parts } => {
+                let mut all = vec![(msg, Route::Everywhere)];
+                for _ in 1..parts {
+                    let part = self.copy(node, msg);
+                    self.totals.fanout_copies += 1;
+                    all.push((part, Route::Everywhere));
+                }
+                all
+            }
+        };
+        self.routers[r].held.extend(routes);
+        self.router_wake(node);
+    }
+
+    fn route_by_type(&self, node: NodeIx, msg: MsgId) -> Option<EdgeIx> {
+        let out = &self.topo[node as usize].out;
+        let filtered = out
+            .iter()
+            .copied()
+            .find(|&e| self.edges[e as usize].filter.is_some() && self.edge_matches(e, msg));
+        filtered.or_else(|| {
+            out.iter()
+                .copied()
+                .find(|&e| self.edges[e as usize].filter.is_none())
+        })
+    }
+
+    fn route_by_weight(&mut self, node: NodeIx) -> Option<EdgeIx> {
+        let total: f64 = self.topo[node as usize]
+            .out
+            .iter()
+            .map(|&e| self.edges[e as usize].weight)
+            .sum();
+        if self.topo[node as usize].out.is_empty() || total <= 0.0 {
+            return None;
+        }
+        let r = self.router_slot(node);
+        let mut pick = unit(&mut self.routers[r].rng) * total;
+        let out = &self.topo[node as usize].out;
+        for &e in out {
+            pick -= self.edges[e as usize].weight;
+            if pick < 0.0 {
+                return Some(e);
+            }
+        }
+        out.last().copied()
+    }
+
+    /// Passes on what waits, in order, as far as there is room; then lets
+    /// blocked senders try again.
+    pub(crate) fn router_wake(&mut self, node: NodeIx) {
+        if self.is_down(node) {
+            return;
+        }
+        let r = self.router_slot(node);
+        while let Some(&(msg, route)) = self.routers[r].held.front() {
+            let sent = match route {
+                Route::Everywhere => self.send_out(node, msg),
+                Route::Edge(edge) => {
+                    let to = self.edges[edge as usize].to;
+                    if self.accepts(to, msg) {
+                        self.transmit(edge, msg);
+                        true
+                    } else {
+                        self.add_waiter(to, node);
+                        false
+                    }
+                }
+            };
+            if !sent {
+                break;
+            }
+            self.routers[r].held.pop_front();
+            self.stats[node as usize].departed += 1;
+        }
+        let held = self.routers[r].held();
+        self.stats[node as usize].depth.set(self.now, held);
+        if held == 0 {
+            self.wake_waiters(node);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::file::from_str;
+    use crate::{RunResult, run_once};
+
+    fn run(mode: &str, edges: &str) -> RunResult {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "router",
+                scenario: (duration: "200s", seed: 4),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Poisson(rate: 50.0),
+                        events: [(name: "Order", weight: 3.0), (name: "Refund", weight: 1.0)])),
+                    (id: "router", kind: Router(mode: {mode})),
+                    (id: "a", kind: Sink()),
+                    (id: "b", kind: Sink()),
+                ],
+                edges: [(from: "src", to: "router"), {edges}],
+            )"#
+        );
+        let (model, problems) = from_str(&text).expect("loads");
+        assert!(problems.is_empty());
+        run_once(&model, 4).expect("runs")
+    }
+
+    fn completed(r: &RunResult, id: &str) -> f64 {
+        r.node(id).and_then(|n| n.get("completed")).unwrap_or(0.0)
+    }
+
+    #[test]
+    fn routes_by_event_type_with_a_default() {
+        let r = run(
+            "ByType",
+            r#"(from: "router", to: "a", filter: ["Refund"]), (from: "router", to: "b")"#,
+        );
+        let (a, b) = (completed(&r, "a"), completed(&r, "b"));
+        // Refunds are a quarter of 10 000 events.
+        assert!((a / (a + b) - 0.25).abs() < 0.02, "a {a}, b {b}");
+        assert_eq!(r.conservation.dropped, 0);
+    }
+
+    #[test]
+    fn drops_what_no_route_takes() {
+        let r = run(
+            "ByType",
+            r#"(from: "router", to: "a", filter: ["Refund"]), (from: "router", to: "b", filter: ["Order"]), (from: "router", to: "b", id: "never", filter: ["Other"])"#,
+        );
+        assert_eq!(r.conservation.dropped, 0, "every type has a route");
+        let r = run(
+            "ByType",
+            r#"(from: "router", to: "a", filter: ["Refund"]), (from: "router", to: "b", filter: ["Other"])"#,
+        );
+        let dropped = r
+            .node("router")
+            .and_then(|n| n.get("drops.no_route"))
+            .unwrap_or(0.0);
+        assert!(
+            (dropped / r.conservation.emitted as f64 - 0.75).abs() < 0.02,
+            "dropped {dropped}"
+        );
+        assert_eq!(completed(&r, "b"), 0.0);
+    }
+
+    #[test]
+    fn balances_by_weight() {
+        let r = run(
+            "Weighted",
+            r#"(from: "router", to: "a", weight: 4.0), (from: "router", to: "b")"#,
+        );
+        let (a, b) = (completed(&r, "a"), completed(&r, "b"));
+        assert!((a / (a + b) - 0.8).abs() < 0.015, "a {a}, b {b}");
+    }
+
+    #[test]
+    fn splits_each_message_into_parts() {
+        let r = run(
+            "Split(parts: 3)",
+            r#"(from: "router", to: "a"), (from: "router", to: "b")"#,
+        );
+        let c = r.conservation;
+        // Three parts, each to both sinks: six messages per event.
+        assert_eq!(c.fanout_copies, 5 * c.emitted);
+        assert_eq!(completed(&r, "a"), completed(&r, "b"));
+        assert_eq!(completed(&r, "a") as u64, 3 * c.emitted);
+        assert!(c.balanced());
+    }
+}
