@@ -31,6 +31,18 @@ pub const EXAMPLES: &[Example] = &[
         file: "retries-dead-letter.ron",
         text: include_str!("../../examples/retries-dead-letter.ron"),
     },
+    Example {
+        file: "delivery-guarantees.ron",
+        text: include_str!("../../examples/delivery-guarantees.ron"),
+    },
+    Example {
+        file: "consumer-crash.ron",
+        text: include_str!("../../examples/consumer-crash.ron"),
+    },
+    Example {
+        file: "content-routing.ron",
+        text: include_str!("../../examples/content-routing.ron"),
+    },
 ];
 
 /// The example the app opens when given no file.

@@ -386,6 +386,30 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 .neighbors_directed(m, Direction::Outgoing)
                 .any(|next| !scc.contains(&next))
         });
+        // Only a consumer takes time (or a link with latency): a loop of
+        // routers and topics alone would pass messages round forever in
+        // one instant.
+        let instant_only = scc
+            .iter()
+            .all(|&m| matches!(graph[m].kind, NodeKind::Topic(_) | NodeKind::Router(_)));
+        let takes_time = !instant_only
+            || graph.edge_indices().any(|e| {
+                graph
+                    .edge_endpoints(e)
+                    .is_some_and(|(a, b)| scc.contains(&a) && scc.contains(&b))
+                    && graph[e].latency.is_some_and(|d| !d.is_zero())
+            });
+        if !takes_time {
+            let mut ids: Vec<&str> = scc.iter().map(|&m| graph[m].id.as_str()).collect();
+            ids.sort_unstable();
+            out.push(Diagnostic::error(
+                Target::Node(ids[0].to_owned()),
+                format!(
+                    "the loop {} has no consumer and no link latency, so messages would circle in it without time passing",
+                    ids.join(" → ")
+                ),
+            ));
+        }
         if !exits {
             let mut ids: Vec<&str> = scc.iter().map(|&m| graph[m].id.as_str()).collect();
             ids.sort_unstable();
@@ -488,6 +512,22 @@ mod tests {
             found
                 .iter()
                 .any(|d| d.is_error() && d.message.contains("can never leave")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn finds_a_loop_that_takes_no_time() {
+        let found = diagnostics(
+            &format!(
+                r#"{P},(id: "t", kind: Topic()),(id: "r", kind: Router()),(id: "s", kind: Sink())"#
+            ),
+            r#"(from: "p", to: "t"), (from: "t", to: "r"), (from: "r", to: "t"), (from: "r", to: "s")"#,
+        );
+        assert!(
+            found
+                .iter()
+                .any(|d| d.is_error() && d.message.contains("without time passing")),
             "{found:#?}"
         );
     }

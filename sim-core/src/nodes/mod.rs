@@ -105,9 +105,6 @@ impl Kind {
             (Topic, Topic) => Err(
                 "a topic cannot subscribe to another topic; put a consumer between them".to_owned(),
             ),
-            (Router, Router) => {
-                Err("a router cannot feed another router directly; merge their rules".to_owned())
-            }
             (Producer | Topic | Consumer | Router, Queue | Topic | Consumer | Sink | Router) => {
                 Ok(EdgeRole::Push)
             }

@@ -1,0 +1,137 @@
+//! Every example in the gallery loads cleanly, and shows what it exists
+//! to show.
+
+use sim_core::run_replications;
+use weir_tests::{model, node_report};
+
+fn value(report: &sim_core::Report, node: &str, path: &str) -> f64 {
+    node_report(report, node)
+        .value(path)
+        .unwrap_or_else(|| panic!("{node} has no {path}"))
+}
+
+#[test]
+fn every_example_validates_without_warnings() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("examples folder") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "ron") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let (m, load) = sim_core::model::file::from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut all = load;
+        all.extend(sim_core::validate::validate(&m));
+        assert!(all.is_empty(), "{}: {all:#?}", path.display());
+        assert!(
+            !m.description.is_empty(),
+            "{}: needs a description",
+            path.display()
+        );
+        assert!(
+            text.trim_start().starts_with("//"),
+            "{}: opens with a comment on what to watch",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert!(seen >= 8, "only {seen} examples found");
+}
+
+#[test]
+fn delivery_guarantees_show_duplicates_only_at_least_once() {
+    let report = run_replications(&model(include_str!(
+        "../../examples/delivery-guarantees.ron"
+    )))
+    .expect("runs");
+    let dup_a = value(&report, "ledger-a", "duplicates");
+    let dup_b = value(&report, "ledger-b", "duplicates");
+    assert!(
+        dup_a > 100.0,
+        "at-least-once ledger saw only {dup_a} duplicates"
+    );
+    assert_eq!(dup_b, 0.0, "the exactly-once ledger saw duplicates");
+    assert!(value(&report, "pay-b", "drops.duplicate") > 100.0);
+    assert!(report.conservation.balanced());
+}
+
+#[test]
+fn consumer_crash_builds_a_backlog_that_drains() {
+    let report =
+        run_replications(&model(include_str!("../../examples/consumer-crash.ron"))).expect("runs");
+    // 45 s × 60/s ≈ 2 700 orders wait while the worker is down.
+    let max_depth = value(&report, "order-queue", "max_depth");
+    assert!(
+        (2_300.0..3_100.0).contains(&max_depth),
+        "max depth {max_depth}"
+    );
+    assert_eq!(report.conservation.dropped, 0, "nothing is lost");
+    // It has drained by the end of the run.
+    assert!(
+        report.conservation.in_flight < 50,
+        "{:?}",
+        report.conservation
+    );
+    // The longest journey sat out the outage.
+    assert!(value(&report, "done", "end_to_end_s.max") > 30.0);
+}
+
+#[test]
+fn content_routing_divides_the_load() {
+    let report =
+        run_replications(&model(include_str!("../../examples/content-routing.ron"))).expect("runs");
+    let refunds = value(&report, "refunds", "arrived");
+    let old = value(&report, "old-cluster", "arrived");
+    let new = value(&report, "new-cluster", "arrived");
+    let total = refunds + old + new;
+    assert!(
+        (refunds / total - 0.1).abs() < 0.01,
+        "refund share {}",
+        refunds / total
+    );
+    assert!(
+        (new / (old + new) - 0.75).abs() < 0.015,
+        "new cluster share {}",
+        new / (old + new)
+    );
+    assert_eq!(report.conservation.dropped, 0);
+}
+
+#[test]
+fn pubsub_filter_and_fan_out() {
+    let report =
+        run_replications(&model(include_str!("../../examples/pubsub-fanout.ron"))).expect("runs");
+    let billing = value(&report, "billing", "arrived");
+    let shipping = value(&report, "shipping", "arrived");
+    // Shipping subscribes to OrderPlaced only: 4 of every 5 events.
+    assert!(
+        (shipping / billing - 0.8).abs() < 0.02,
+        "shipping/billing {}",
+        shipping / billing
+    );
+}
+
+#[test]
+fn retries_add_load_and_few_reach_the_dead_letter_queue() {
+    let report = run_replications(&model(include_str!(
+        "../../examples/retries-dead-letter.ron"
+    )))
+    .expect("runs");
+    let produced = value(&report, "checkout", "departed");
+    let attempts = value(&report, "payments", "arrived");
+    // Attempts per payment: 1 + 0.2 + 0.04 + 0.008 = 1.248.
+    assert!(
+        (attempts / produced - 1.248).abs() < 0.02,
+        "attempts per payment {}",
+        attempts / produced
+    );
+    let dead = value(&report, "payments-dlq", "dead_lettered");
+    // 0.2⁴ = 0.16% of payments.
+    assert!(
+        (dead / produced - 0.0016).abs() < 0.0008,
+        "dead-lettered share {}",
+        dead / produced
+    );
+}
