@@ -43,6 +43,10 @@ pub const EXAMPLES: &[Example] = &[
         file: "content-routing.ron",
         text: include_str!("../../examples/content-routing.ron"),
     },
+    Example {
+        file: "autoscaling-oscillation.ron",
+        text: include_str!("../../examples/autoscaling-oscillation.ron"),
+    },
 ];
 
 /// The example the app opens when given no file.

@@ -12,6 +12,7 @@ use crate::faults::CompiledFault;
 use crate::ledger::Ledger;
 use crate::metrics::{DropReason, NodeStats};
 use crate::model::Model;
+use crate::nodes::autoscale::Autoscaler;
 use crate::nodes::consumer::ConsumerRt;
 use crate::nodes::dead_letter::DeadLetterRt;
 use crate::nodes::producer::ProducerRt;
@@ -155,6 +156,10 @@ pub(crate) enum Ev {
     FaultStart(u32),
     /// A fault of the scenario timeline ends.
     FaultEnd(u32),
+    /// A consumer's autoscaler looks at the load.
+    Autoscale(NodeIx),
+    /// A new consumer instance has started (unless cancelled meanwhile).
+    InstanceReady { node: NodeIx, token: u32 },
     /// The warm-up ends: statistics restart.
     WarmupEnd,
 }
@@ -406,6 +411,23 @@ impl Simulation {
             ledger: Ledger::default(),
         };
         sim.schedule_faults();
+        for i in 0..n_nodes {
+            if sim.topo[i].kind != Kind::Consumer {
+                continue;
+            }
+            let node = i as NodeIx;
+            let c = sim.topo[i].slot as usize;
+            let (instances, slots) = (sim.consumers[c].instances(), sim.consumers[c].slots_total());
+            sim.stats[i].capacity.set(0, slots);
+            sim.stats[i].instances.set(0, instances);
+            if let Some(interval) = sim.consumers[c]
+                .autoscaler
+                .as_ref()
+                .map(Autoscaler::interval)
+            {
+                sim.schedule(interval, Ev::Autoscale(node));
+            }
+        }
         if sim.warmup > 0 {
             sim.calendar.push(sim.warmup, Ev::WarmupEnd);
         }
@@ -525,6 +547,8 @@ impl Simulation {
             Ev::InboxRetry { node, msg } => self.consumer_inbox_retry(node, msg),
             Ev::FaultStart(i) => self.fault_start(i),
             Ev::FaultEnd(i) => self.fault_end(i),
+            Ev::Autoscale(node) => self.autoscale(node),
+            Ev::InstanceReady { node, token } => self.instance_ready(node, token),
             Ev::WarmupEnd => {
                 let now = self.now;
                 for stats in &mut self.stats {

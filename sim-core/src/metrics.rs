@@ -123,6 +123,12 @@ impl Level {
     pub const fn max(&self) -> u64 {
         self.max
     }
+
+    /// The integral of the level from its start to `now` (value × ns).
+    #[expect(clippy::cast_precision_loss, reason = "autoscaler arithmetic")]
+    pub fn area_until(&self, now: u64) -> f64 {
+        (self.area + u128::from(self.value) * u128::from(now.saturating_sub(self.since))) as f64
+    }
 }
 
 /// Latencies in nanoseconds: exact count, mean and max, and an HDR
@@ -234,6 +240,9 @@ pub struct NodeStats {
     /// Senders held back by a full downstream: a producer's held event, a
     /// consumer's finished messages waiting for room.
     pub blocked: Level,
+    /// Slots available (instances × concurrency), and instances running.
+    pub capacity: Level,
+    pub instances: Level,
     pub wait: Latency,
     pub sojourn: Latency,
     pub end_to_end: Latency,
@@ -247,6 +256,8 @@ impl NodeStats {
             depth: std::mem::take(&mut self.depth),
             busy: std::mem::take(&mut self.busy),
             blocked: std::mem::take(&mut self.blocked),
+            capacity: std::mem::take(&mut self.capacity),
+            instances: std::mem::take(&mut self.instances),
             wait: std::mem::take(&mut self.wait),
             sojourn: std::mem::take(&mut self.sojourn),
             end_to_end: std::mem::take(&mut self.end_to_end),
@@ -255,6 +266,8 @@ impl NodeStats {
         self.depth.reset(now);
         self.busy.reset(now);
         self.blocked.reset(now);
+        self.capacity.reset(now);
+        self.instances.reset(now);
         self.wait.clear();
         self.sojourn.clear();
         self.end_to_end.clear();

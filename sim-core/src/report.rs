@@ -182,12 +182,15 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
             }
             Kind::Consumer => {
                 let c = &sim.consumers[topo.slot as usize];
-                let slots = c.slots_total();
-                r.count("instances", c.instances());
+                r.real("instances", st.instances.mean(end));
+                if let Some(scaler) = &c.autoscaler {
+                    r.count("max_instances", st.instances.max());
+                    r.count("scale_outs", scaler.scale_outs);
+                    r.count("scale_ins", scaler.scale_ins);
+                }
                 r.level("mean_depth", "max_depth", &st.depth, end);
                 r.real("mean_busy", st.busy.mean(end));
-                #[expect(clippy::cast_precision_loss, reason = "report values")]
-                let slots = slots as f64;
+                let slots = st.capacity.mean(end).max(f64::MIN_POSITIVE);
                 r.real("utilization", st.busy.mean(end) / slots);
                 r.real("blocked_fraction", st.blocked.mean(end) / slots);
                 r.latency("wait_s", &st.wait.summary());

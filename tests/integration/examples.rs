@@ -135,3 +135,19 @@ fn retries_add_load_and_few_reach_the_dead_letter_queue() {
         dead / produced
     );
 }
+
+#[test]
+fn autoscaling_oscillates_with_slow_startup_and_short_cooldowns() {
+    let report = run_replications(&model(include_str!(
+        "../../examples/autoscaling-oscillation.ron"
+    )))
+    .expect("runs");
+    let outs = value(&report, "workers", "scale_outs");
+    let ins = value(&report, "workers", "scale_ins");
+    assert!(
+        outs >= 5.0 && ins >= 5.0,
+        "scale-outs {outs}, scale-ins {ins}: no oscillation"
+    );
+    assert!(value(&report, "workers", "max_instances") >= 6.0);
+    assert_eq!(report.conservation.dropped, 0);
+}

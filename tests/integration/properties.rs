@@ -179,8 +179,17 @@ fn consumer_kind(c: &ConsumerSpec) -> String {
         _ => format!("Exponential(initial: \"5ms\", max_delay: \"200ms\", {attempts})"),
     };
     format!(
-        "Consumer(instances: {}, concurrency: {}, service: {service}, failure: {:?}, retry: {retry})",
-        c.instances, c.concurrency, c.failure
+        "Consumer(instances: {}, concurrency: {}, service: {service}, failure: {:?}, retry: {retry}{})",
+        c.instances,
+        c.concurrency,
+        c.failure,
+        // Consumers that pull and fail half the time also scale.
+        if c.dlq && c.retry % 2 == 1 {
+            r#", autoscale: (min: 1, max: 4, target: Backlog(per_instance: 3.0), interval: "500ms",
+                scale_out_cooldown: "1s", scale_in_cooldown: "2s", startup: "300ms")"#
+        } else {
+            ""
+        }
     )
 }
 

@@ -332,3 +332,41 @@ fn littles_law_holds_on_measured_data() {
         );
     }
 }
+
+#[test]
+fn autoscaled_group_lies_between_its_fixed_sizes() {
+    // λ = 30/s, μ = 20/s per instance, between 2 and 4 instances: the mean
+    // queue length must fall between that of M/M/4 and that of M/M/2.
+    let (lambda, mu) = (30.0, 20.0);
+    let lq = |c: u32| {
+        let a = lambda / mu;
+        let rho = a / f64::from(c);
+        erlang_c(c, a) * rho / (1.0 - rho)
+    };
+    let text = r#"(
+        version: 1,
+        name: "autoscaled",
+        scenario: (duration: "2000s", warmup: "60s", seed: 1111, replications: 12),
+        nodes: [
+            (id: "src", kind: Producer(arrival: Poisson(rate: 30.0))),
+            (id: "q", kind: Queue()),
+            (id: "srv", kind: Consumer(instances: 2, service: Exponential(mean: "50ms"),
+                autoscale: (min: 2, max: 4, target: Utilization(target: 0.5), interval: "10s",
+                    scale_out_cooldown: "20s", scale_in_cooldown: "60s", startup: "5s"))),
+        ],
+        edges: [(from: "src", to: "q"), (from: "q", to: "srv")],
+    )"#;
+    let report = replicate(&model(text));
+    let depth = Estimate::metric(&report, "q", "mean_depth");
+    let (mean, _) = sim_core::stats::mean_sd(&depth.samples);
+    let hw =
+        sim_core::stats::half_width(&depth.samples, weir_tests::CONFIDENCE).expect("replications");
+    let (low, high) = (lq(4), lq(2));
+    assert!(
+        low < mean - hw && mean + hw < high,
+        "Lq {mean} ± {hw} not within M/M/4 {low} and M/M/2 {high}"
+    );
+    let instances = Estimate::metric(&report, "srv", "instances");
+    let (n, _) = sim_core::stats::mean_sd(&instances.samples);
+    assert!((2.0..4.0).contains(&n), "mean instances {n}");
+}

@@ -51,6 +51,9 @@ pub struct ConsumerParams {
     /// the retry policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
+    /// Change the number of instances with the load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<super::AutoscaleParams>,
 }
 
 /// Delivery guarantee of a consumer.
@@ -100,6 +103,7 @@ impl Default for ConsumerParams {
             retry: RetryPolicy::None,
             delivery: Delivery::AtLeastOnce,
             timeout: None,
+            autoscale: None,
         }
     }
 }
@@ -246,6 +250,9 @@ impl ConsumerParams {
         out.extend(self.service.problems());
         super::check_probability("failure probability", self.failure, &mut out);
         self.retry.problems(&mut out);
+        if let Some(scaling) = &self.autoscale {
+            out.extend(scaling.problems(self.instances));
+        }
         if self.timeout.is_some_and(Duration::is_zero) {
             out.push("the processing timeout must be longer than zero".to_owned());
         }
@@ -262,7 +269,9 @@ impl ConsumerParams {
 #[derive(Debug)]
 pub(crate) struct ConsumerRt {
     instances: u64,
+    concurrency: u64,
     slots: u64,
+    pub autoscaler: Option<super::autoscale::Autoscaler>,
     busy: u64,
     /// Processed messages waiting for room downstream, oldest first.
     blocked: VecDeque<MsgId>,
@@ -292,7 +301,12 @@ impl ConsumerRt {
     pub fn new(params: &ConsumerParams, seed: u64, id: &str) -> Self {
         Self {
             instances: u64::from(params.instances),
+            concurrency: u64::from(params.concurrency),
             slots: params.slots(),
+            autoscaler: params
+                .autoscale
+                .as_ref()
+                .map(super::autoscale::Autoscaler::new),
             busy: 0,
             blocked: VecDeque::new(),
             inbox: VecDeque::new(),
@@ -418,6 +432,19 @@ impl Simulation {
             self.consumer_start(node, msg, false);
             self.consumer_ack_on_receipt(node, msg);
         }
+    }
+
+    /// Sets the running instances (autoscaling); instances removed finish
+    /// the work they hold.
+    pub(crate) fn consumer_set_instances(&mut self, node: NodeIx, instances: u64) {
+        let c = self.consumer_slot(node);
+        let consumer = &mut self.consumers[c];
+        consumer.instances = instances;
+        consumer.slots = instances * consumer.concurrency;
+        let slots = consumer.slots;
+        let stats = &mut self.stats[node as usize];
+        stats.capacity.set(self.now, slots);
+        stats.instances.set(self.now, instances);
     }
 
     /// A message pulled over a link with latency has arrived.

@@ -2,6 +2,7 @@
 //! written in model files), their checks, and the kind's behaviour in the
 //! engine.
 
+pub mod autoscale;
 pub mod consumer;
 pub mod dead_letter;
 pub mod producer;
@@ -12,6 +13,7 @@ pub mod topic;
 
 use serde::{Deserialize, Serialize};
 
+pub use autoscale::{AutoscaleParams, ScaleTarget};
 pub use consumer::{ConsumerParams, Delivery, Jitter, RetryPolicy};
 pub use dead_letter::DeadLetterParams;
 pub use producer::{EventType, OnBlock, ProducerParams};
