@@ -47,6 +47,10 @@ pub const EXAMPLES: &[Example] = &[
         file: "autoscaling-oscillation.ron",
         text: include_str!("../../examples/autoscaling-oscillation.ron"),
     },
+    Example {
+        file: "circuit-breaker.ron",
+        text: include_str!("../../examples/circuit-breaker.ron"),
+    },
 ];
 
 /// The example the app opens when given no file.

@@ -194,6 +194,7 @@ fn summary(kind: &NodeKind) -> String {
             }
         ),
         NodeKind::Router(r) => format!("routes {:?}", r.mode),
+        NodeKind::Service(s) => format!("called, latency {}", s.latency.mean()),
         NodeKind::Sink(s) => format!("latency {}", s.latency.mean()),
         NodeKind::DeadLetter(d) => d
             .capacity

@@ -18,6 +18,7 @@ use crate::nodes::dead_letter::DeadLetterRt;
 use crate::nodes::producer::ProducerRt;
 use crate::nodes::queue::QueueRt;
 use crate::nodes::router::RouterRt;
+use crate::nodes::service::ServiceRt;
 use crate::nodes::sink::SinkRt;
 use crate::nodes::topic::TopicRt;
 use crate::nodes::{EdgeRole, Kind, NodeKind};
@@ -70,6 +71,8 @@ pub(crate) struct Msg {
     pub origin: u32,
     /// Where the node holding it keeps it (a consumer's in-service list).
     pub aux: u32,
+    /// The consumer waiting for a service's answer about it.
+    pub caller: u32,
     /// Its identity: shared by redelivered instances, new for fan-out copies.
     pub lineage: u64,
 }
@@ -156,6 +159,12 @@ pub(crate) enum Ev {
     FaultStart(u32),
     /// A fault of the scenario timeline ends.
     FaultEnd(u32),
+    /// A service finished a call (its caller is named in the message).
+    CallDone {
+        service: NodeIx,
+        msg: MsgId,
+        ticket: u32,
+    },
     /// A consumer's autoscaler looks at the load.
     Autoscale(NodeIx),
     /// A new consumer instance has started (unless cancelled meanwhile).
@@ -175,6 +184,8 @@ pub(crate) struct NodeTopo {
     pub out: Vec<EdgeIx>,
     /// The dead-letter edge, if any.
     pub dlq: Option<EdgeIx>,
+    /// The service a consumer calls, if any.
+    pub call: Option<EdgeIx>,
 }
 
 #[derive(Debug)]
@@ -227,6 +238,7 @@ pub struct Simulation {
     pub(crate) topics: Vec<TopicRt>,
     pub(crate) consumers: Vec<ConsumerRt>,
     pub(crate) routers: Vec<RouterRt>,
+    pub(crate) services: Vec<ServiceRt>,
     pub(crate) sinks: Vec<SinkRt>,
     pub(crate) dead_letters: Vec<DeadLetterRt>,
     pub(crate) totals: Conservation,
@@ -300,6 +312,7 @@ impl Simulation {
         let mut topics = Vec::new();
         let mut consumers = Vec::new();
         let mut routers = Vec::new();
+        let mut services = Vec::new();
         let mut sinks = Vec::new();
         let mut dead_letters = Vec::new();
         for (i, &n) in node_ixs.iter().enumerate() {
@@ -307,11 +320,13 @@ impl Simulation {
             let kind = node.kind.kind();
             let mut out = Vec::new();
             let mut dlq = None;
+            let mut call = None;
             for (k, edge) in sim_edges.iter().enumerate() {
                 if edge.from as usize == i {
                     let to_kind = graph[node_ixs[edge.to as usize]].kind.kind();
                     match kind.connect(to_kind) {
                         Ok(EdgeRole::DeadLetter) => dlq = Some(k as u32),
+                        Ok(EdgeRole::Call) => call = Some(k as u32),
                         Ok(_) => out.push(k as u32),
                         Err(_) => {}
                     }
@@ -340,6 +355,10 @@ impl Simulation {
                     routers.push(RouterRt::new(r, seed, &node.id));
                     routers.len() - 1
                 }
+                NodeKind::Service(s) => {
+                    services.push(ServiceRt::new(s, seed, &node.id));
+                    services.len() - 1
+                }
                 NodeKind::Sink(s) => {
                     sinks.push(SinkRt::new(s, seed, &node.id));
                     sinks.len() - 1
@@ -355,6 +374,7 @@ impl Simulation {
                 slot: slot as u32,
                 out,
                 dlq,
+                call,
             });
         }
         // Wire pull edges: a consumer knows the queues it reads, a queue
@@ -387,6 +407,7 @@ impl Simulation {
             topics,
             consumers,
             routers,
+            services,
             sinks,
             dead_letters,
             totals: Conservation::default(),
@@ -549,6 +570,11 @@ impl Simulation {
             Ev::FaultEnd(i) => self.fault_end(i),
             Ev::Autoscale(node) => self.autoscale(node),
             Ev::InstanceReady { node, token } => self.instance_ready(node, token),
+            Ev::CallDone {
+                service,
+                msg,
+                ticket,
+            } => self.service_done(service, msg, ticket),
             Ev::WarmupEnd => {
                 let now = self.now;
                 for stats in &mut self.stats {
@@ -623,6 +649,7 @@ impl Simulation {
                 Kind::Sink => self.sinks[node.slot as usize].held(),
                 Kind::Topic => self.topics[node.slot as usize].held(),
                 Kind::Router => self.routers[node.slot as usize].held(),
+                Kind::Service => self.services[node.slot as usize].held(),
                 _ => self.stats[i].depth.value(),
             };
             if held > best.1 {
@@ -808,6 +835,10 @@ impl Simulation {
             Kind::Topic => self.topic_arrive(node, msg),
             Kind::Consumer => self.consumer_arrive(node, msg),
             Kind::Router => self.router_arrive(node, msg),
+            Kind::Service => {
+                debug_assert!(false, "validation forbids pushing to a service");
+                self.complete(node, msg);
+            }
             Kind::Sink => self.sink_arrive(node, msg),
             Kind::DeadLetter => self.dead_letter_arrive(node, msg),
             Kind::Producer => {
@@ -824,7 +855,7 @@ impl Simulation {
             Kind::Consumer => self.consumer_wake(node),
             Kind::Topic => self.topic_wake(node),
             Kind::Router => self.router_wake(node),
-            Kind::Queue | Kind::Sink | Kind::DeadLetter => {}
+            Kind::Queue | Kind::Service | Kind::Sink | Kind::DeadLetter => {}
         }
     }
 

@@ -60,13 +60,13 @@ impl Effect {
     pub fn unfit_for(self, kind: Kind) -> Option<String> {
         let ok = match self {
             Self::Crash => !matches!(kind, Kind::DeadLetter),
-            Self::Slow { .. } => matches!(kind, Kind::Consumer | Kind::Sink),
+            Self::Slow { .. } => matches!(kind, Kind::Consumer | Kind::Service | Kind::Sink),
             Self::Burst { .. } => matches!(kind, Kind::Producer),
         };
         (!ok).then(|| {
             let fits = match self {
-                Self::Crash => "producers, queues, topics, consumers, routers and sinks",
-                Self::Slow { .. } => "consumers and sinks",
+                Self::Crash => "producers, queues, topics, consumers, routers, services and sinks",
+                Self::Slow { .. } => "consumers, services and sinks",
                 Self::Burst { .. } => "producers",
             };
             format!("a {} fault applies to {fits}, not to a {kind}", self.key())
@@ -141,7 +141,12 @@ impl Simulation {
         match self.topo[node as usize].kind {
             Kind::Consumer => self.consumer_crash(node),
             Kind::Producer => self.producer_pause(node),
-            Kind::Queue | Kind::Topic | Kind::Router | Kind::Sink | Kind::DeadLetter => {}
+            Kind::Queue
+            | Kind::Topic
+            | Kind::Router
+            | Kind::Service
+            | Kind::Sink
+            | Kind::DeadLetter => {}
         }
     }
 
@@ -159,7 +164,7 @@ impl Simulation {
             }
             Kind::Topic => self.topic_wake(node),
             Kind::Router => self.router_wake(node),
-            Kind::Sink | Kind::DeadLetter => {}
+            Kind::Service | Kind::Sink | Kind::DeadLetter => {}
         }
     }
 
@@ -168,6 +173,7 @@ impl Simulation {
         match self.topo[node as usize].kind {
             Kind::Consumer => self.consumers[slot].scale_service(factor),
             Kind::Sink => self.sinks[slot].scale_latency(factor),
+            Kind::Service => self.services[slot].scale_latency(factor),
             Kind::Producer => self.producer_scale_rate(node, factor),
             Kind::Queue | Kind::Topic | Kind::Router | Kind::DeadLetter => {}
         }
@@ -368,7 +374,7 @@ mod tests {
             .collect();
         for words in [
             "'ghost', which does not exist",
-            "applies to consumers and sinks",
+            "applies to consumers, services and sinks",
             "longer than zero",
             "greater than zero",
         ] {

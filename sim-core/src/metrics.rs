@@ -243,6 +243,16 @@ pub struct NodeStats {
     /// Slots available (instances × concurrency), and instances running.
     pub capacity: Level,
     pub instances: Level,
+    /// A consumer's circuit breaker: 1 while open / half-open.
+    pub breaker_open: Level,
+    pub breaker_half_open: Level,
+    pub breaker_opens: u64,
+    /// Calls a breaker failed without sending them.
+    pub fast_failed: u64,
+    /// A service's calls that failed (errors, rejections, outages).
+    pub failed_calls: u64,
+    /// A service's calls refused by its rate limit.
+    pub rejected: u64,
     pub wait: Latency,
     pub sojourn: Latency,
     pub end_to_end: Latency,
@@ -258,6 +268,8 @@ impl NodeStats {
             blocked: std::mem::take(&mut self.blocked),
             capacity: std::mem::take(&mut self.capacity),
             instances: std::mem::take(&mut self.instances),
+            breaker_open: std::mem::take(&mut self.breaker_open),
+            breaker_half_open: std::mem::take(&mut self.breaker_half_open),
             wait: std::mem::take(&mut self.wait),
             sojourn: std::mem::take(&mut self.sojourn),
             end_to_end: std::mem::take(&mut self.end_to_end),
@@ -268,6 +280,8 @@ impl NodeStats {
         self.blocked.reset(now);
         self.capacity.reset(now);
         self.instances.reset(now);
+        self.breaker_open.reset(now);
+        self.breaker_half_open.reset(now);
         self.wait.clear();
         self.sojourn.clear();
         self.end_to_end.clear();

@@ -197,12 +197,31 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.latency("sojourn_s", &st.sojourn.summary());
                 r.count("retries", st.retries);
                 r.count("timeouts", st.timeouts);
+                if c.breaker.is_some() {
+                    r.count("fast_failed", st.fast_failed);
+                    r.count("breaker_opens", st.breaker_opens);
+                    r.real("breaker_open_fraction", st.breaker_open.mean(end));
+                    r.real("breaker_half_open_fraction", st.breaker_half_open.mean(end));
+                }
                 r.count("dead_lettered", st.dead_lettered);
                 if topo.out.is_empty() {
                     r.count("completed", st.completed);
                     r.count("duplicates", st.duplicates);
                     r.latency("end_to_end_s", &st.end_to_end.summary());
                 }
+            }
+            Kind::Service => {
+                let service = &sim.services[topo.slot as usize];
+                r.count("failed_calls", st.failed_calls);
+                r.count("rejected", st.rejected);
+                r.level("mean_depth", "max_depth", &st.depth, end);
+                r.real("mean_busy", st.busy.mean(end));
+                if let Some(limit) = service.limit() {
+                    #[expect(clippy::cast_precision_loss, reason = "report values")]
+                    r.real("utilization", st.busy.mean(end) / limit as f64);
+                }
+                r.latency("wait_s", &st.wait.summary());
+                r.latency("sojourn_s", &st.sojourn.summary());
             }
             Kind::Sink => {
                 let sink = &sim.sinks[topo.slot as usize];

@@ -202,6 +202,12 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         };
         let target = || Target::Edge(model.edge_id(e));
         let (ka, kb) = (graph[a].kind.kind(), graph[b].kind.kind());
+        if kb == Kind::Service && graph[e].latency.is_some_and(|d| !d.is_zero()) {
+            out.push(Diagnostic::error(
+                target(),
+                "a call to a service takes the service's latency; put the network time there",
+            ));
+        }
         if a == b {
             out.push(Diagnostic::error(
                 target(),
@@ -260,8 +266,18 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             .neighbors_directed(n, Direction::Outgoing)
             .filter_map(|m| kind.connect(graph[m].kind.kind()).ok())
             .collect();
-        let data_out = roles.iter().filter(|r| **r != EdgeRole::DeadLetter).count();
+        let data_out = roles
+            .iter()
+            .filter(|r| !matches!(r, EdgeRole::DeadLetter | EdgeRole::Call))
+            .count();
         let dlq_out = roles.iter().filter(|r| **r == EdgeRole::DeadLetter).count();
+        let calls = roles.iter().filter(|r| **r == EdgeRole::Call).count();
+        if calls > 1 {
+            out.push(Diagnostic::error(
+                node_target(n),
+                format!("{calls} services are called; a consumer calls at most one"),
+            ));
+        }
         if dlq_out > 1 {
             out.push(Diagnostic::error(
                 node_target(n),
@@ -335,6 +351,18 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                         "messages that fail every attempt are dropped: connect a dead-letter queue to keep them",
                     ));
                 }
+            }
+            NodeKind::Service(_) if inputs == 0 => {
+                out.push(Diagnostic::warning(
+                    node_target(n),
+                    "no consumer calls this service",
+                ));
+            }
+            NodeKind::Consumer(c) if c.breaker.is_some() && calls == 0 => {
+                out.push(Diagnostic::warning(
+                    node_target(n),
+                    "the circuit breaker guards calls to a service, but this consumer calls none",
+                ));
             }
             NodeKind::DeadLetter(_) if inputs == 0 => {
                 out.push(Diagnostic::warning(

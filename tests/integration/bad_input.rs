@@ -114,7 +114,7 @@ const CASES: &[Case] = &[
             words: &[
                 "unknown variant `broker`",
                 "expected one of",
-                "producer, queue, topic, consumer, router, sink, deadletter",
+                "producer, queue, topic, consumer, router, service, sink, deadletter",
             ],
         },
     },

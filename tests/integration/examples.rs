@@ -151,3 +151,21 @@ fn autoscaling_oscillates_with_slow_startup_and_short_cooldowns() {
     assert!(value(&report, "workers", "max_instances") >= 6.0);
     assert_eq!(report.conservation.dropped, 0);
 }
+
+#[test]
+fn a_circuit_breaker_spares_a_dependency_that_is_down() {
+    let report =
+        run_replications(&model(include_str!("../../examples/circuit-breaker.ron"))).expect("runs");
+    let unguarded = value(&report, "provider-a", "arrived");
+    let guarded = value(&report, "provider-b", "arrived");
+    // Same traffic, same outage: the breaker keeps thousands of calls off
+    // the dead provider.
+    assert!(
+        unguarded - guarded > 1_000.0,
+        "provider A {unguarded} calls, B {guarded}"
+    );
+    assert!(value(&report, "worker-b", "fast_failed") > 500.0);
+    assert!(value(&report, "worker-b", "breaker_opens") >= 1.0);
+    assert!(value(&report, "worker-b", "breaker_open_fraction") > 0.1);
+    assert!(report.conservation.balanced());
+}

@@ -183,8 +183,10 @@ fn consumer_kind(c: &ConsumerSpec) -> String {
         c.instances,
         c.concurrency,
         c.failure,
-        // Consumers that pull and fail half the time also scale.
-        if c.dlq && c.retry % 2 == 1 {
+        // Some consumers scale, and those calling a service have a breaker.
+        if c.retry == 2 {
+            r#", breaker: (failure_rate: 0.3, window: 10, min_calls: 5, open_for: "200ms", probes: 2)"#
+        } else if c.dlq && c.retry % 2 == 1 {
             r#", autoscale: (min: 1, max: 4, target: Backlog(per_instance: 3.0), interval: "500ms",
                 scale_out_cooldown: "1s", scale_in_cooldown: "2s", startup: "300ms")"#
         } else {
@@ -263,6 +265,14 @@ fn build(spec: &Spec) -> String {
             if spec.dlq {
                 node(&format!("{id}-dlq"), "DeadLetter()".to_owned());
                 edges.push(format!("(from: \"{id}\", to: \"{id}-dlq\")"));
+            }
+            if spec.retry == 2 {
+                // It calls a flaky dependency.
+                node(
+                    &format!("{id}-api"),
+                    r#"Service(latency: Exponential(mean: "5ms"), concurrency: 2, rate_limit: 200.0, failure: 0.2)"#.to_owned(),
+                );
+                edges.push(format!("(from: \"{id}\", to: \"{id}-api\")"));
             }
             id
         };

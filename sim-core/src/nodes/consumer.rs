@@ -19,6 +19,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use super::breaker::BreakerState;
 use crate::dist::{Dist, Sampler, to_ns};
 use crate::engine::{Arena, DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
 use crate::metrics::DropReason;
@@ -54,6 +55,9 @@ pub struct ConsumerParams {
     /// Change the number of instances with the load.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscale: Option<super::AutoscaleParams>,
+    /// A circuit breaker around the calls to the service this consumer calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<super::BreakerParams>,
 }
 
 /// Delivery guarantee of a consumer.
@@ -104,6 +108,7 @@ impl Default for ConsumerParams {
             delivery: Delivery::AtLeastOnce,
             timeout: None,
             autoscale: None,
+            breaker: None,
         }
     }
 }
@@ -250,6 +255,9 @@ impl ConsumerParams {
         out.extend(self.service.problems());
         super::check_probability("failure probability", self.failure, &mut out);
         self.retry.problems(&mut out);
+        if let Some(breaker) = &self.breaker {
+            out.extend(breaker.problems());
+        }
         if let Some(scaling) = &self.autoscale {
             out.extend(scaling.problems(self.instances));
         }
@@ -272,6 +280,7 @@ pub(crate) struct ConsumerRt {
     concurrency: u64,
     slots: u64,
     pub autoscaler: Option<super::autoscale::Autoscaler>,
+    pub breaker: Option<super::breaker::Breaker>,
     busy: u64,
     /// Processed messages waiting for room downstream, oldest first.
     blocked: VecDeque<MsgId>,
@@ -307,6 +316,7 @@ impl ConsumerRt {
                 .autoscale
                 .as_ref()
                 .map(super::autoscale::Autoscaler::new),
+            breaker: params.breaker.as_ref().map(super::breaker::Breaker::new),
             busy: 0,
             blocked: VecDeque::new(),
             inbox: VecDeque::new(),
@@ -527,18 +537,79 @@ impl Simulation {
 
     pub(crate) fn consumer_done(&mut self, node: NodeIx, msg: MsgId, timed_out: bool) {
         let c = self.consumer_slot(node);
+        let consumer = &mut self.consumers[c];
+        let failed = timed_out
+            || (consumer.failure > 0.0
+                && (consumer.failure >= 1.0 || unit(&mut consumer.rng_failure) < consumer.failure));
+        self.stats[node as usize].timeouts += u64::from(timed_out);
+        if !failed && let Some(call) = self.topo[node as usize].call {
+            self.consumer_call(node, msg, call);
+            return;
+        }
+        self.consumer_finish(node, msg, failed);
+    }
+
+    /// The work is done except for a call to a service: the circuit
+    /// breaker decides whether it goes out; the slot stays taken until the
+    /// answer comes.
+    fn consumer_call(&mut self, node: NodeIx, msg: MsgId, call: u32) {
+        let c = self.consumer_slot(node);
+        let now = self.now;
+        let (allowed, change) = match self.consumers[c].breaker.as_mut() {
+            Some(breaker) => breaker.allow(now),
+            None => (true, None),
+        };
+        if let Some(state) = change {
+            self.breaker_state(node, state);
+        }
+        if !allowed {
+            self.stats[node as usize].fast_failed += 1;
+            self.consumer_finish(node, msg, true);
+            return;
+        }
+        let service = self.edges[call as usize].to;
+        self.service_call(service, node, msg);
+    }
+
+    /// The service answered (`ok`: the call succeeded).
+    pub(crate) fn consumer_call_done(&mut self, node: NodeIx, msg: MsgId, ok: bool) {
+        let c = self.consumer_slot(node);
+        let now = self.now;
+        let change = self.consumers[c]
+            .breaker
+            .as_mut()
+            .and_then(|b| b.record(now, ok));
+        if let Some(state) = change {
+            self.breaker_state(node, state);
+        }
+        self.consumer_finish(node, msg, !ok);
+    }
+
+    fn breaker_state(&mut self, node: NodeIx, state: BreakerState) {
+        let now = self.now;
+        let stats = &mut self.stats[node as usize];
+        stats
+            .breaker_open
+            .set(now, u64::from(state == BreakerState::Open));
+        stats
+            .breaker_half_open
+            .set(now, u64::from(state == BreakerState::HalfOpen));
+        if state == BreakerState::Open {
+            stats.breaker_opens += 1;
+        }
+    }
+
+    /// The attempt is over: the slot frees, and the message goes on, or is
+    /// retried, dead-lettered or lost.
+    fn consumer_finish(&mut self, node: NodeIx, msg: MsgId, failed: bool) {
+        let c = self.consumer_slot(node);
         let now = self.now;
         let consumer = &mut self.consumers[c];
         consumer.untrack(msg, &mut self.msgs);
         consumer.busy -= 1;
         let busy = consumer.busy;
-        let failed = timed_out
-            || (consumer.failure > 0.0
-                && (consumer.failure >= 1.0 || unit(&mut consumer.rng_failure) < consumer.failure));
         let delivery = consumer.delivery;
-        let stats = &mut self.stats[node as usize];
-        stats.busy.set(now, busy);
-        stats.timeouts += u64::from(timed_out);
+        self.stats[node as usize].busy.set(now, busy);
 
         let origin = self.msgs.get(msg).origin;
         if failed {

@@ -3,22 +3,26 @@
 //! engine.
 
 pub mod autoscale;
+pub mod breaker;
 pub mod consumer;
 pub mod dead_letter;
 pub mod producer;
 pub mod queue;
 pub mod router;
+pub mod service;
 pub mod sink;
 pub mod topic;
 
 use serde::{Deserialize, Serialize};
 
 pub use autoscale::{AutoscaleParams, ScaleTarget};
+pub use breaker::BreakerParams;
 pub use consumer::{ConsumerParams, Delivery, Jitter, RetryPolicy};
 pub use dead_letter::DeadLetterParams;
 pub use producer::{EventType, OnBlock, ProducerParams};
 pub use queue::{Overflow, QueueParams};
 pub use router::{RouteMode, RouterParams};
+pub use service::ServiceParams;
 pub use sink::SinkParams;
 pub use topic::TopicParams;
 
@@ -30,6 +34,7 @@ pub enum NodeKind {
     Topic(TopicParams),
     Consumer(ConsumerParams),
     Router(RouterParams),
+    Service(ServiceParams),
     Sink(SinkParams),
     DeadLetter(DeadLetterParams),
 }
@@ -42,17 +47,19 @@ pub enum Kind {
     Topic,
     Consumer,
     Router,
+    Service,
     Sink,
     DeadLetter,
 }
 
 impl Kind {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Producer,
         Self::Queue,
         Self::Topic,
         Self::Consumer,
         Self::Router,
+        Self::Service,
         Self::Sink,
         Self::DeadLetter,
     ];
@@ -65,6 +72,7 @@ impl Kind {
             Self::Topic => "topic",
             Self::Consumer => "consumer",
             Self::Router => "router",
+            Self::Service => "service",
             Self::Sink => "sink",
             Self::DeadLetter => "dead_letter",
         }
@@ -78,6 +86,7 @@ impl Kind {
             Self::Topic => "topic",
             Self::Consumer => "consumer",
             Self::Router => "router",
+            Self::Service => "service",
             Self::Sink => "sink",
             Self::DeadLetter => "dead-letter queue",
         }
@@ -85,10 +94,15 @@ impl Kind {
 
     /// What an edge from `self` to `to` means, or why there cannot be one.
     pub fn connect(self, to: Self) -> Result<EdgeRole, String> {
-        use Kind::{Consumer, DeadLetter, Producer, Queue, Router, Sink, Topic};
+        use Kind::{Consumer, DeadLetter, Producer, Queue, Router, Service, Sink, Topic};
         match (self, to) {
             (_, Producer) => {
                 Err("nothing can send to a producer: it is where events start".to_owned())
+            }
+            (Consumer, Service) => Ok(EdgeRole::Call),
+            (_, Service) => Err("only a consumer calls a service".to_owned()),
+            (Service, _) => {
+                Err("a service answers the calls of consumers; it sends nothing on".to_owned())
             }
             (Sink | DeadLetter, _) => Err(format!(
                 "a {} is the end of a flow and has no outputs",
@@ -130,6 +144,8 @@ pub enum EdgeRole {
     Pull,
     /// Failed or poison messages leave this way.
     DeadLetter,
+    /// A consumer calls a service and waits for the answer.
+    Call,
 }
 
 impl NodeKind {
@@ -140,6 +156,7 @@ impl NodeKind {
             Self::Topic(_) => Kind::Topic,
             Self::Consumer(_) => Kind::Consumer,
             Self::Router(_) => Kind::Router,
+            Self::Service(_) => Kind::Service,
             Self::Sink(_) => Kind::Sink,
             Self::DeadLetter(_) => Kind::DeadLetter,
         }
@@ -153,6 +170,7 @@ impl NodeKind {
             Kind::Topic => Self::Topic(TopicParams::default()),
             Kind::Consumer => Self::Consumer(ConsumerParams::default()),
             Kind::Router => Self::Router(RouterParams::default()),
+            Kind::Service => Self::Service(ServiceParams::default()),
             Kind::Sink => Self::Sink(SinkParams::default()),
             Kind::DeadLetter => Self::DeadLetter(DeadLetterParams::default()),
         }
@@ -166,6 +184,7 @@ impl NodeKind {
             Self::Topic(_) => Vec::new(),
             Self::Consumer(p) => p.problems(),
             Self::Router(p) => p.problems(),
+            Self::Service(p) => p.problems(),
             Self::Sink(p) => p.problems(),
             Self::DeadLetter(p) => p.problems(),
         }

@@ -1,0 +1,354 @@
+//! Service: an external dependency that consumers call, waiting for the
+//! answer while they hold their slot — a payment provider, a database, a
+//! third-party API.
+//!
+//! A call takes the service's latency. With a concurrency limit, calls
+//! beyond it wait their turn; with a rate limit (a token bucket refilled
+//! at `rate_limit` per second, holding up to one second's worth), calls
+//! beyond it are rejected at once. A call fails with the failure
+//! probability, and every call to a crashed service fails at once. A
+//! failed call fails the consumer's attempt, which its retry policy
+//! handles — and its circuit breaker, if it has one, counts.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dist::{Dist, Sampler, to_ns};
+use crate::engine::{Ev, MsgId, NodeIx, Simulation};
+use crate::rng::{Purpose, Stream, stream, unit};
+use crate::time::Duration;
+
+/// A service's parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceParams {
+    /// How long a call takes.
+    pub latency: Dist,
+    /// Most calls served at once; `None` for no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+    /// Most calls accepted per second; `None` for no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<f64>,
+    /// Probability that a call fails.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failure: f64,
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+impl Default for ServiceParams {
+    fn default() -> Self {
+        Self {
+            latency: Dist::Exponential {
+                mean: Duration::from_millis(20),
+            },
+            concurrency: None,
+            rate_limit: None,
+            failure: 0.0,
+        }
+    }
+}
+
+impl ServiceParams {
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = self.latency.problems();
+        if self.concurrency == Some(0) {
+            out.push("concurrency must be at least 1 (leave it out for no limit)".to_owned());
+        }
+        if let Some(rate) = self.rate_limit
+            && !(rate.is_finite() && rate > 0.0)
+        {
+            out.push(format!(
+                "the rate limit must be greater than zero (found {rate})"
+            ));
+        }
+        super::check_probability("failure probability", self.failure, &mut out);
+        out
+    }
+}
+
+/// A service during a run.
+#[derive(Debug)]
+pub(crate) struct ServiceRt {
+    latency: Sampler,
+    limit: u64,
+    busy: u64,
+    /// Calls waiting for a free slot: (message, its ticket, when it came).
+    waiting: VecDeque<(MsgId, u32, u64)>,
+    rate: Option<f64>,
+    tokens: f64,
+    refilled_at: u64,
+    failure: f64,
+    slow: f64,
+    rng_latency: Stream,
+    rng_failure: Stream,
+}
+
+impl ServiceRt {
+    pub fn new(params: &ServiceParams, seed: u64, id: &str) -> Self {
+        Self {
+            latency: params.latency.sampler(),
+            limit: params.concurrency.map_or(u64::MAX, u64::from),
+            busy: 0,
+            waiting: VecDeque::new(),
+            rate: params.rate_limit,
+            tokens: params.rate_limit.unwrap_or(0.0),
+            refilled_at: 0,
+            failure: params.failure,
+            slow: 1.0,
+            rng_latency: stream(seed, id, Purpose::Latency),
+            rng_failure: stream(seed, id, Purpose::Failures),
+        }
+    }
+
+    pub fn limit(&self) -> Option<u64> {
+        (self.limit != u64::MAX).then_some(self.limit)
+    }
+
+    pub fn held(&self) -> u64 {
+        self.busy + self.waiting.len() as u64
+    }
+
+    /// Multiplies latencies from now on (slow-down faults).
+    pub fn scale_latency(&mut self, factor: f64) {
+        self.slow *= factor;
+    }
+
+    /// Takes a token from the bucket, if the rate limit allows a call now.
+    fn admit(&mut self, now: u64) -> bool {
+        let Some(rate) = self.rate else { return true };
+        #[expect(clippy::cast_precision_loss, reason = "elapsed ns")]
+        let elapsed = (now - self.refilled_at) as f64 / 1e9;
+        self.tokens = (self.tokens + elapsed * rate).min(rate.max(1.0));
+        self.refilled_at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Simulation {
+    /// `caller` calls `service` about `msg`; the answer comes back through
+    /// [`Simulation::consumer_call_done`].
+    pub(crate) fn service_call(&mut self, service: NodeIx, caller: NodeIx, msg: MsgId) {
+        let s = self.topo[service as usize].slot as usize;
+        let now = self.now;
+        self.stats[service as usize].arrived += 1;
+        if self.is_down(service) {
+            self.stats[service as usize].failed_calls += 1;
+            self.consumer_call_done(caller, msg, false);
+            return;
+        }
+        if !self.services[s].admit(now) {
+            self.stats[service as usize].rejected += 1;
+            self.stats[service as usize].failed_calls += 1;
+            self.consumer_call_done(caller, msg, false);
+            return;
+        }
+        let m = self.msgs.get_mut(msg);
+        m.caller = caller;
+        let ticket = m.ticket;
+        if self.services[s].busy < self.services[s].limit {
+            self.service_start(service, msg, ticket, now);
+        } else {
+            self.services[s].waiting.push_back((msg, ticket, now));
+            let depth = self.services[s].waiting.len() as u64;
+            self.stats[service as usize].depth.set(now, depth);
+        }
+    }
+
+    fn service_start(&mut self, service: NodeIx, msg: MsgId, ticket: u32, since: u64) {
+        let s = self.topo[service as usize].slot as usize;
+        let now = self.now;
+        let rt = &mut self.services[s];
+        rt.busy += 1;
+        let busy = rt.busy;
+        let mut latency = rt.latency.sample(&mut rt.rng_latency);
+        if rt.slow != 1.0 {
+            #[expect(clippy::cast_precision_loss, reason = "latencies in ns")]
+            let scaled = latency as f64 * rt.slow;
+            latency = to_ns(scaled);
+        }
+        let stats = &mut self.stats[service as usize];
+        stats.busy.set(now, busy);
+        stats.wait.record(now - since);
+        // The whole call, waiting included, is known now.
+        stats.sojourn.record(now - since + latency);
+        self.schedule(
+            now + latency,
+            Ev::CallDone {
+                service,
+                msg,
+                ticket,
+            },
+        );
+    }
+
+    pub(crate) fn service_done(&mut self, service: NodeIx, msg: MsgId, ticket: u32) {
+        let s = self.topo[service as usize].slot as usize;
+        let now = self.now;
+        let rt = &mut self.services[s];
+        rt.busy -= 1;
+        let busy = rt.busy;
+        let failed =
+            rt.failure > 0.0 && (rt.failure >= 1.0 || unit(&mut rt.rng_failure) < rt.failure);
+        let stats = &mut self.stats[service as usize];
+        stats.busy.set(now, busy);
+        stats.departed += 1;
+        stats.failed_calls += u64::from(failed);
+        // The caller may have crashed meanwhile: then nobody waits for this answer.
+        let m = self.msgs.get(msg);
+        if m.ticket == ticket {
+            let caller = m.caller;
+            self.consumer_call_done(caller, msg, !failed);
+        }
+        while let Some((next, next_ticket, since)) = self.services[s].waiting.pop_front() {
+            let depth = self.services[s].waiting.len() as u64;
+            self.stats[service as usize].depth.set(now, depth);
+            if self.msgs.get(next).ticket == next_ticket {
+                self.service_start(service, next, next_ticket, since);
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::file::from_str;
+    use crate::{RunResult, run_once};
+
+    fn run(consumer: &str, service: &str, faults: &str, duration: &str) -> RunResult {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "calls",
+                scenario: (duration: "{duration}", seed: 6, faults: [{faults}]),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Poisson(rate: 50.0))),
+                    (id: "q", kind: Queue()),
+                    (id: "srv", kind: Consumer({consumer})),
+                    (id: "api", kind: Service({service})),
+                    (id: "dlq", kind: DeadLetter()),
+                ],
+                edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "api"), (from: "srv", to: "dlq")],
+            )"#
+        );
+        let (model, _) = from_str(&text).expect("loads");
+        let errors: Vec<_> = crate::validate::validate(&model)
+            .into_iter()
+            .filter(crate::validate::Diagnostic::is_error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        run_once(&model, 6).expect("runs")
+    }
+
+    fn get(r: &RunResult, node: &str, path: &str) -> f64 {
+        r.node(node).and_then(|n| n.get(path)).unwrap_or(0.0)
+    }
+
+    #[test]
+    fn a_call_holds_the_slot_for_the_service_latency() {
+        let r = run(
+            r#"instances: 4, service: Constant("10ms")"#,
+            r#"latency: Constant("20ms")"#,
+            "",
+            "100s",
+        );
+        assert!((get(&r, "srv", "sojourn_s.mean") - 0.030).abs() < 1e-9);
+        // 50/s × 30 ms = 1.5 busy slots of 4.
+        assert!(
+            (get(&r, "srv", "utilization") - 0.375).abs() < 0.02,
+            "{}",
+            get(&r, "srv", "utilization")
+        );
+        assert!((get(&r, "api", "sojourn_s.mean") - 0.020).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_concurrency_limit_makes_calls_wait() {
+        // One call at a time, 15 ms each, 50/s: an M/D/1 at ρ = 0.75 inside
+        // the service. Wq = ρ / (2μ(1 − ρ)) = 22.5 ms.
+        let r = run(
+            r#"instances: 8, service: Constant("1ms")"#,
+            r#"latency: Constant("15ms"), concurrency: 1"#,
+            "",
+            "2000s",
+        );
+        let wait = get(&r, "api", "wait_s.mean");
+        assert!((wait - 0.0225).abs() < 0.002, "wait {wait}");
+        assert!((get(&r, "api", "utilization") - 0.75).abs() < 0.02);
+    }
+
+    #[test]
+    fn a_rate_limit_rejects_the_excess() {
+        let r = run(
+            r#"instances: 4, service: Constant("1ms")"#,
+            r#"latency: Constant("1ms"), rate_limit: 25.0"#,
+            "",
+            "200s",
+        );
+        let (calls, rejected) = (get(&r, "api", "arrived"), get(&r, "api", "rejected"));
+        // 50/s offered, 25/s allowed.
+        assert!(
+            (rejected / calls - 0.5).abs() < 0.03,
+            "{rejected} of {calls}"
+        );
+        assert!(r.conservation.balanced());
+    }
+
+    #[test]
+    fn a_breaker_stops_calls_to_a_service_that_is_down() {
+        let consumer = |breaker: &str| {
+            format!(
+                r#"instances: 4, service: Constant("1ms"),
+                retry: Fixed(delay: "100ms", max_attempts: 5){breaker}"#
+            )
+        };
+        let outage = r#"(at: "60s", duration: "60s", node: "api", effect: Crash)"#;
+        let plain = run(
+            &consumer(""),
+            r#"latency: Constant("10ms")"#,
+            outage,
+            "240s",
+        );
+        let guarded = run(
+            &consumer(
+                r#", breaker: (failure_rate: 0.5, window: 20, min_calls: 10, open_for: "5s", probes: 2)"#,
+            ),
+            r#"latency: Constant("10ms")"#,
+            outage,
+            "240s",
+        );
+        // Without a breaker every attempt during the outage hits the service.
+        let (plain_calls, guarded_calls) = (
+            get(&plain, "api", "arrived"),
+            get(&guarded, "api", "arrived"),
+        );
+        assert!(
+            guarded_calls < plain_calls - 5_000.0,
+            "calls {guarded_calls} vs {plain_calls}"
+        );
+        assert!(get(&guarded, "srv", "fast_failed") > 5_000.0);
+        let opens = get(&guarded, "srv", "breaker_opens");
+        // It opens at the outage and again after each failed probe.
+        assert!(opens >= 2.0, "opens {opens}");
+        let open = get(&guarded, "srv", "breaker_open_fraction");
+        assert!(
+            (open - 0.25).abs() < 0.05,
+            "open {open} of the time (60 s of 240 s)"
+        );
+        assert!(plain.conservation.balanced() && guarded.conservation.balanced());
+    }
+}
