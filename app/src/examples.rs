@@ -51,6 +51,10 @@ pub const EXAMPLES: &[Example] = &[
         file: "circuit-breaker.ron",
         text: include_str!("../../examples/circuit-breaker.ron"),
     },
+    Example {
+        file: "serverless-cold-starts.ron",
+        text: include_str!("../../examples/serverless-cold-starts.ron"),
+    },
 ];
 
 /// The example the app opens when given no file.

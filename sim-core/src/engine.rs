@@ -165,6 +165,8 @@ pub(crate) enum Ev {
         msg: MsgId,
         ticket: u32,
     },
+    /// A serverless consumer's idle instances may have outlived their keep-alive.
+    KeepAlive(NodeIx),
     /// A consumer's autoscaler looks at the load.
     Autoscale(NodeIx),
     /// A new consumer instance has started (unless cancelled meanwhile).
@@ -569,6 +571,7 @@ impl Simulation {
             Ev::FaultStart(i) => self.fault_start(i),
             Ev::FaultEnd(i) => self.fault_end(i),
             Ev::Autoscale(node) => self.autoscale(node),
+            Ev::KeepAlive(node) => self.consumer_keep_alive(node),
             Ev::InstanceReady { node, token } => self.instance_ready(node, token),
             Ev::CallDone {
                 service,
@@ -731,7 +734,8 @@ impl Simulation {
             // The common case: one edge, no copies.
             let e = self.topo[from as usize].out[0];
             if !self.edge_matches(e, msg) {
-                self.drop_msg(from, msg, DropReason::NoSubscriber);
+                let reason = self.unrouted_reason(from);
+                self.drop_msg(from, msg, reason);
                 return true;
             }
             let to = self.edges[e as usize].to;
@@ -756,10 +760,12 @@ impl Simulation {
             }
         }
         if !any {
-            if self.topo[from as usize].kind == Kind::Topic {
-                self.drop_msg(from, msg, DropReason::NoSubscriber);
-            } else {
-                self.complete(from, msg);
+            match self.topo[from as usize].kind {
+                Kind::Topic | Kind::Router => {
+                    let reason = self.unrouted_reason(from);
+                    self.drop_msg(from, msg, reason);
+                }
+                _ => self.complete(from, msg),
             }
             return true;
         }
@@ -782,6 +788,15 @@ impl Simulation {
             self.transmit(e, msg);
         }
         true
+    }
+
+    /// Why a message no outgoing edge accepts is dropped at `node`.
+    fn unrouted_reason(&self, node: NodeIx) -> DropReason {
+        if self.topo[node as usize].kind == Kind::Router {
+            DropReason::NoRoute
+        } else {
+            DropReason::NoSubscriber
+        }
     }
 
     /// Puts `msg` on edge `e`: it arrives now, or after the edge's latency.

@@ -34,10 +34,13 @@ pub enum DropReason {
     Duplicate,
     /// A router had no route for it.
     NoRoute,
+    /// A serverless function at its concurrency limit refused it, and the
+    /// retry policy gave up.
+    Throttled,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 14;
     pub const ALL: [Self; Self::COUNT] = [
         Self::QueueFull,
         Self::EvictedOldest,
@@ -52,6 +55,7 @@ impl DropReason {
         Self::Failed,
         Self::Duplicate,
         Self::NoRoute,
+        Self::Throttled,
     ];
 
     /// The key used in reports.
@@ -70,6 +74,7 @@ impl DropReason {
             Self::Failed => "failed",
             Self::Duplicate => "duplicate",
             Self::NoRoute => "no_route",
+            Self::Throttled => "throttled",
         }
     }
 }
@@ -253,6 +258,8 @@ pub struct NodeStats {
     pub failed_calls: u64,
     /// A service's calls refused by its rate limit.
     pub rejected: u64,
+    /// Messages a serverless function refused at its concurrency limit.
+    pub throttled: u64,
     pub wait: Latency,
     pub sojourn: Latency,
     pub end_to_end: Latency,

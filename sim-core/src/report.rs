@@ -183,6 +183,11 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
             Kind::Consumer => {
                 let c = &sim.consumers[topo.slot as usize];
                 r.real("instances", st.instances.mean(end));
+                if c.is_serverless() {
+                    r.count("max_instances", st.instances.max());
+                    r.count("cold_starts", c.cold_starts);
+                    r.count("throttled", st.throttled);
+                }
                 if let Some(scaler) = &c.autoscaler {
                     r.count("max_instances", st.instances.max());
                     r.count("scale_outs", scaler.scale_outs);

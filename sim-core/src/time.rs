@@ -128,6 +128,10 @@ pub enum DurationError {
         "\"{0}\" is not a duration; expected a number with a unit, like \"250ms\", \"2s\" or \"1m30s\""
     )]
     Invalid(String),
+    #[error(
+        "\"{0}\" mixes its parts up; write them from the largest unit to the smallest, each once, like \"1h2m3s\""
+    )]
+    Order(String),
     #[error("\"{0}\" is negative; durations must be zero or more")]
     Negative(String),
     #[error("\"{0}\" is too long; the simulation clock ends after about 584 years")]
@@ -171,7 +175,7 @@ impl FromStr for Duration {
                 .ok_or_else(invalid)?;
             rest = after[unit.len()..].trim_start();
             if *scale >= last_scale {
-                return Err(invalid());
+                return Err(DurationError::Order(text.to_owned()));
             }
             last_scale = *scale;
             total += part_nanos(num, *scale).ok_or_else(invalid)?;
@@ -317,19 +321,16 @@ mod tests {
             "-2s".parse::<Duration>(),
             Err(DurationError::Negative(_))
         ));
-        for bad in [
-            "2x",
-            "s",
-            "2 seconds",
-            "1..5s",
-            "ms5",
-            "2sms",
-            "30s1m",
-            "1s1s",
-        ] {
+        for bad in ["2x", "s", "2 seconds", "1..5s", "ms5"] {
             assert!(
                 matches!(bad.parse::<Duration>(), Err(DurationError::Invalid(_))),
                 "{bad:?} should be invalid"
+            );
+        }
+        for bad in ["30s1m", "1s1s", "2s1m"] {
+            assert!(
+                matches!(bad.parse::<Duration>(), Err(DurationError::Order(_))),
+                "{bad:?} is out of order"
             );
         }
         assert!(matches!(

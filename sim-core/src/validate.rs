@@ -317,6 +317,25 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                     ));
                 }
             }
+            NodeKind::Router(r) if data_out > 0 => {
+                use crate::nodes::RouteMode;
+                let routes: Vec<_> = graph
+                    .edges_directed(n, Direction::Outgoing)
+                    .map(|e| e.weight())
+                    .collect();
+                if r.mode != RouteMode::Weighted && routes.iter().any(|e| e.weight.is_some()) {
+                    out.push(Diagnostic::warning(
+                        node_target(n),
+                        "route weights apply only to a Weighted router; this router ignores them",
+                    ));
+                }
+                if r.mode == RouteMode::Weighted && routes.iter().any(|e| e.filter.is_some()) {
+                    out.push(Diagnostic::warning(
+                        node_target(n),
+                        "a Weighted router ignores route filters; route by type first with a ByType router",
+                    ));
+                }
+            }
             NodeKind::Router(_) if data_out == 0 => {
                 out.push(Diagnostic::error(
                     node_target(n),
@@ -338,7 +357,11 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                     "an at-most-once consumer acknowledges on receipt and never retries: its retry policy has no effect",
                 ));
             }
-            NodeKind::Consumer(c) if c.failure > 0.0 && dlq_out == 0 => {
+            NodeKind::Consumer(c)
+                if c.failure > 0.0
+                    && dlq_out == 0
+                    && c.delivery != crate::nodes::Delivery::AtMostOnce =>
+            {
                 let queue_dlq = graph.neighbors_directed(n, Direction::Incoming).any(|q| {
                     matches!(graph[q].kind, NodeKind::Queue(_))
                         && graph

@@ -169,3 +169,20 @@ fn a_circuit_breaker_spares_a_dependency_that_is_down() {
     assert!(value(&report, "worker-b", "breaker_open_fraction") > 0.1);
     assert!(report.conservation.balanced());
 }
+
+#[test]
+fn serverless_bursts_start_cold_and_throttle() {
+    let report = run_replications(&model(include_str!(
+        "../../examples/serverless-cold-starts.ron"
+    )))
+    .expect("runs");
+    let cold = value(&report, "resize", "cold_starts");
+    // Four bursts: each needs about 25 new instances after the keep-alive
+    // has emptied the pool.
+    assert!(cold >= 60.0, "cold starts {cold}");
+    assert!(value(&report, "resize", "throttled") > 100.0);
+    assert_eq!(value(&report, "resize", "max_instances"), 25.0);
+    // Cold starts show in the tail.
+    assert!(value(&report, "bucket", "end_to_end_s.p99") > 0.8);
+    assert!(report.conservation.balanced());
+}

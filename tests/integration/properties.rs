@@ -183,8 +183,11 @@ fn consumer_kind(c: &ConsumerSpec) -> String {
         c.instances,
         c.concurrency,
         c.failure,
-        // Some consumers scale, and those calling a service have a breaker.
-        if c.retry == 2 {
+        // Some consumers scale, some run serverless, and those calling a
+        // service have a breaker.
+        if c.retry == 0 && c.concurrency == 2 {
+            r#", serverless: (concurrency: 3, cold_start: "50ms", keep_alive: "1s")"#
+        } else if c.retry == 2 {
             r#", breaker: (failure_rate: 0.3, window: 10, min_calls: 5, open_for: "200ms", probes: 2)"#
         } else if c.dlq && c.retry % 2 == 1 {
             r#", autoscale: (min: 1, max: 4, target: Backlog(per_instance: 3.0), interval: "500ms",

@@ -370,3 +370,39 @@ fn autoscaled_group_lies_between_its_fixed_sizes() {
     let (n, _) = sim_core::stats::mean_sd(&instances.samples);
     assert!((2.0..4.0).contains(&n), "mean instances {n}");
 }
+
+/// Erlang B: the share of arrivals lost at `c` busy servers, offered load `a`.
+fn erlang_b(c: u32, a: f64) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
+}
+
+#[test]
+fn serverless_function_without_queue_loses_erlang_b() {
+    // Pushes at λ = 80/s to a function with at most 5 concurrent
+    // executions of mean 50 ms (a = 4 Erlangs), no retries: what arrives
+    // while all 5 are busy is throttled, with probability B(5, 4) ≈ 0.199
+    // whatever the service-time distribution.
+    let b = erlang_b(5, 4.0);
+    for service in [
+        r#"Exponential(mean: "50ms")"#,
+        r#"LogNormal(mean: "50ms", cv: 2.0)"#,
+    ] {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "erlang-b",
+                scenario: (duration: "2000s", warmup: "10s", seed: 1212, replications: 16),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Poisson(rate: 80.0))),
+                    (id: "fn", kind: Consumer(service: {service}, serverless: (concurrency: 5))),
+                ],
+                edges: [(from: "src", to: "fn")],
+            )"#
+        );
+        let report = replicate(&model(&text));
+        let throttled = Estimate::metric(&report, "fn", "drops.throttled");
+        let arrived = Estimate::metric(&report, "fn", "arrived");
+        Estimate::combine("P(throttled)", &[&throttled, &arrived], |v| v[0] / v[1])
+            .assert_contains(b, 0.03);
+    }
+}

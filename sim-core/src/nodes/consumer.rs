@@ -58,6 +58,33 @@ pub struct ConsumerParams {
     /// A circuit breaker around the calls to the service this consumer calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breaker: Option<super::BreakerParams>,
+    /// Run as a serverless function: an instance per message in progress,
+    /// up to a concurrency limit (`instances` and `concurrency` then do not
+    /// apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless: Option<Serverless>,
+}
+
+/// Serverless execution.
+///
+/// A message starts on a warm idle instance if there is one; otherwise a
+/// new instance starts cold, adding `cold_start` to that message's
+/// processing. Idle instances stay warm for `keep_alive`. A message pushed
+/// while `concurrency` instances are busy is throttled: retried by the
+/// retry policy, or dropped (reason `throttled`). A queue is read only as
+/// fast as free concurrency allows, so queued messages wait instead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Serverless {
+    pub concurrency: u32,
+    #[serde(default)]
+    pub cold_start: Duration,
+    #[serde(default = "ten_minutes")]
+    pub keep_alive: Duration,
+}
+
+const fn ten_minutes() -> Duration {
+    Duration::from_secs(600)
 }
 
 /// Delivery guarantee of a consumer.
@@ -109,6 +136,7 @@ impl Default for ConsumerParams {
             timeout: None,
             autoscale: None,
             breaker: None,
+            serverless: None,
         }
     }
 }
@@ -255,6 +283,17 @@ impl ConsumerParams {
         out.extend(self.service.problems());
         super::check_probability("failure probability", self.failure, &mut out);
         self.retry.problems(&mut out);
+        if let Some(serverless) = &self.serverless {
+            if serverless.concurrency == 0 {
+                out.push("a serverless function needs a concurrency of at least 1".to_owned());
+            }
+            if serverless.keep_alive.is_zero() {
+                out.push("the keep-alive must be longer than zero".to_owned());
+            }
+            if self.autoscale.is_some() {
+                out.push("a serverless function scales by itself: remove autoscale".to_owned());
+            }
+        }
         if let Some(breaker) = &self.breaker {
             out.extend(breaker.problems());
         }
@@ -281,6 +320,10 @@ pub(crate) struct ConsumerRt {
     slots: u64,
     pub autoscaler: Option<super::autoscale::Autoscaler>,
     pub breaker: Option<super::breaker::Breaker>,
+    serverless: Option<Serverless>,
+    /// Serverless: when each idle warm instance went idle, most recent last.
+    warm: Vec<u64>,
+    pub cold_starts: u64,
     busy: u64,
     /// Processed messages waiting for room downstream, oldest first.
     blocked: VecDeque<MsgId>,
@@ -309,14 +352,24 @@ pub(crate) struct ConsumerRt {
 impl ConsumerRt {
     pub fn new(params: &ConsumerParams, seed: u64, id: &str) -> Self {
         Self {
-            instances: u64::from(params.instances),
+            instances: if params.serverless.is_some() {
+                0
+            } else {
+                u64::from(params.instances)
+            },
             concurrency: u64::from(params.concurrency),
-            slots: params.slots(),
+            slots: params
+                .serverless
+                .as_ref()
+                .map_or(params.slots(), |s| u64::from(s.concurrency)),
             autoscaler: params
                 .autoscale
                 .as_ref()
                 .map(super::autoscale::Autoscaler::new),
             breaker: params.breaker.as_ref().map(super::breaker::Breaker::new),
+            serverless: params.serverless.clone(),
+            warm: Vec::new(),
+            cold_starts: 0,
             busy: 0,
             blocked: VecDeque::new(),
             inbox: VecDeque::new(),
@@ -360,6 +413,10 @@ impl ConsumerRt {
         self.slow *= factor;
     }
 
+    pub fn is_serverless(&self) -> bool {
+        self.serverless.is_some()
+    }
+
     pub fn instances(&self) -> u64 {
         self.instances
     }
@@ -386,10 +443,58 @@ impl Simulation {
             return;
         }
         let c = self.consumer_slot(node);
+        if self.consumers[c].serverless.is_some() && self.consumers[c].free() == 0 {
+            self.consumer_throttle(node, msg);
+            return;
+        }
         self.consumers[c].inbox.push_back(msg);
         let depth = self.consumers[c].inbox.len() as u64;
         self.stats[node as usize].depth.set(self.now, depth);
         self.consumer_fill(node);
+    }
+
+    /// A serverless function at its concurrency limit refuses a pushed
+    /// message: the retry policy may try again later.
+    fn consumer_throttle(&mut self, node: NodeIx, msg: MsgId) {
+        let c = self.consumer_slot(node);
+        self.stats[node as usize].throttled += 1;
+        let attempts = {
+            let m = self.msgs.get_mut(msg);
+            m.attempts += 1;
+            m.attempts
+        };
+        if attempts < self.consumers[c].max_attempts {
+            let consumer = &mut self.consumers[c];
+            let delay = consumer
+                .retry
+                .delay_ns(attempts, &mut consumer.rng_backoff)
+                .max(1);
+            self.stats[node as usize].retries += 1;
+            self.schedule(self.now + delay, Ev::InboxRetry { node, msg });
+        } else {
+            self.drop_msg(node, msg, DropReason::Throttled);
+        }
+    }
+
+    /// Serverless: instances idle longer than the keep-alive stop.
+    pub(crate) fn consumer_keep_alive(&mut self, node: NodeIx) {
+        let c = self.consumer_slot(node);
+        let now = self.now;
+        let consumer = &mut self.consumers[c];
+        let Some(keep_alive) = consumer.serverless.as_ref().map(|s| s.keep_alive.0) else {
+            return;
+        };
+        let expired = consumer
+            .warm
+            .iter()
+            .take_while(|&&idle| idle + keep_alive <= now)
+            .count();
+        if expired > 0 {
+            consumer.warm.drain(..expired);
+            consumer.instances = consumer.busy + consumer.warm.len() as u64;
+            let instances = consumer.instances;
+            self.stats[node as usize].instances.set(now, instances);
+        }
     }
 
     /// Fills free slots: inbox first, then the queues in turn.
@@ -475,6 +580,15 @@ impl Simulation {
         consumer.busy += 1;
         let busy = consumer.busy;
         let mut service = consumer.service.sample(&mut consumer.rng_service);
+        if let Some(serverless) = &consumer.serverless {
+            if consumer.warm.pop().is_none() {
+                consumer.cold_starts += 1;
+                service += serverless.cold_start.0;
+            }
+            consumer.instances = consumer.busy + consumer.warm.len() as u64;
+            let instances = consumer.instances;
+            self.stats[node as usize].instances.set(now, instances);
+        }
         if consumer.slow != 1.0 {
             #[expect(clippy::cast_precision_loss, reason = "service times in ns")]
             let scaled = service as f64 * consumer.slow;
@@ -516,6 +630,12 @@ impl Simulation {
         let blocked = std::mem::take(&mut consumer.blocked);
         consumer.busy = 0;
         consumer.fetching = 0;
+        if consumer.serverless.is_some() {
+            // Every instance, warm or busy, is gone.
+            consumer.warm.clear();
+            consumer.instances = 0;
+            self.stats[node as usize].instances.set(now, 0);
+        }
         let stats = &mut self.stats[node as usize];
         stats.busy.set(now, 0);
         stats.depth.set(now, 0);
@@ -610,6 +730,11 @@ impl Simulation {
         let busy = consumer.busy;
         let delivery = consumer.delivery;
         self.stats[node as usize].busy.set(now, busy);
+        if let Some(keep_alive) = consumer.serverless.as_ref().map(|s| s.keep_alive.0) {
+            // The instance stays warm for a while.
+            consumer.warm.push(now);
+            self.schedule(now + keep_alive, Ev::KeepAlive(node));
+        }
 
         let origin = self.msgs.get(msg).origin;
         if failed {
@@ -729,6 +854,11 @@ impl Simulation {
     }
 
     pub(crate) fn consumer_inbox_retry(&mut self, node: NodeIx, msg: MsgId) {
+        if self.is_down(node) {
+            // Its retry came due while the consumer was down.
+            self.drop_msg(node, msg, DropReason::Crashed);
+            return;
+        }
         self.consumer_requeue(node, msg);
         self.consumer_fill(node);
     }
@@ -865,5 +995,42 @@ mod tests {
         assert_eq!(get(&r, "srv", "retries"), timeouts);
         // No attempt lasts longer than the timeout.
         assert!(get(&r, "srv", "sojourn_s.max") <= 0.050 + 1e-9);
+    }
+
+    #[test]
+    fn serverless_cold_starts_and_keep_alive() {
+        // One event every 2 s, each taking 100 ms: one instance serves them
+        // all if it stays warm for 5 s, but with a 1 s keep-alive every
+        // event starts cold.
+        let run = |keep_alive: &str| {
+            let text = format!(
+                r#"(
+                    version: 1,
+                    name: "serverless",
+                    scenario: (duration: "100s", seed: 1),
+                    nodes: [
+                        (id: "src", kind: Producer(arrival: Constant(rate: 0.5))),
+                        (id: "fn", kind: Consumer(service: Constant("100ms"),
+                            serverless: (concurrency: 10, cold_start: "400ms", keep_alive: "{keep_alive}"))),
+                    ],
+                    edges: [(from: "src", to: "fn")],
+                )"#
+            );
+            let (model, _) = from_str(&text).expect("loads");
+            crate::run_once(&model, 1).expect("runs")
+        };
+        let warm = run("5s");
+        assert_eq!(get(&warm, "fn", "cold_starts"), 1.0);
+        assert_eq!(get(&warm, "fn", "max_instances"), 1.0);
+        let cold = run("1s");
+        assert_eq!(get(&cold, "fn", "cold_starts"), get(&cold, "fn", "arrived"));
+        assert!(
+            (get(&cold, "fn", "sojourn_s.mean") - 0.5).abs() < 1e-9,
+            "cold starts add 400 ms"
+        );
+        // Each instance lives 500 ms busy plus 1 s warm of every 2 s (the
+        // first 2 s of the run have none).
+        let alive = get(&cold, "fn", "instances");
+        assert!((alive - 0.75 * 98.0 / 100.0).abs() < 0.01, "{alive}");
     }
 }

@@ -274,6 +274,12 @@ impl Simulation {
     pub(crate) fn queue_visible(&mut self, node: NodeIx, msg: MsgId) {
         let q = self.queue_slot(node);
         self.queues[q].delayed -= 1;
+        if self.msgs.get(msg).receives >= self.queues[q].max_receives {
+            // Back from a crashed consumer with no receives left.
+            self.queue_to_dead_letter(node, msg);
+            self.wake_waiters(node);
+            return;
+        }
         self.queue_push_visible(node, msg);
     }
 
