@@ -3,5 +3,6 @@
 mod bad_input;
 mod behaviour;
 mod cli;
+mod gui;
 mod properties;
 mod theory;
