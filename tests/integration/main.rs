@@ -3,6 +3,7 @@
 mod bad_input;
 mod behaviour;
 mod cli;
+mod export;
 mod gui;
 mod properties;
 mod theory;
