@@ -643,12 +643,17 @@ fn paint_edge(painter: &Painter, from: Pos2, to: Pos2, stroke: Stroke, zoom: f32
     // The curve ends at the arrowhead's base.
     let end = to - vec2(head, 0.0);
     let [p0, p1, p2, _] = bezier_controls(from, to);
-    painter.add(egui::epaint::CubicBezierShape::from_points_stroke(
-        [p0, p1, p2, end],
-        false,
-        Color32::TRANSPARENT,
-        stroke,
-    ));
+    if zoom < 0.4 && to.x > from.x {
+        // Far out a straight line reads the same and costs far less.
+        painter.line_segment([from, end], stroke);
+    } else {
+        painter.add(egui::epaint::CubicBezierShape::from_points_stroke(
+            [p0, p1, p2, end],
+            false,
+            Color32::TRANSPARENT,
+            stroke,
+        ));
+    }
     painter.add(Shape::convex_polygon(
         vec![
             to,
@@ -720,12 +725,16 @@ fn paint_card(painter: &Painter, r: Rect, node: &Node, look: CardLook, visuals: 
     } else {
         Color32::WHITE
     };
-    // Shadow, body, outline.
-    painter.rect_filled(
-        r.translate(vec2(0.0, 2.0 * z)),
-        radius,
-        Color32::from_black_alpha(if visuals.dark_mode { 90 } else { 28 }),
-    );
+    // NOTE: far out, hundreds of cards are in view and details are
+    // smaller than a pixel: skip the shadow and the icon's strokes.
+    let detailed = z >= 0.4;
+    if detailed {
+        painter.rect_filled(
+            r.translate(vec2(0.0, 2.0 * z)),
+            radius,
+            Color32::from_black_alpha(if visuals.dark_mode { 90 } else { 28 }),
+        );
+    }
     painter.rect_filled(r, radius, fill);
     let outline = if look.selected {
         Stroke::new(2.5 * look.weight, visuals.selection.stroke.color)
@@ -745,8 +754,12 @@ fn paint_card(painter: &Painter, r: Rect, node: &Node, look: CardLook, visuals: 
 
     // Icon tile on the left.
     let tile = Rect::from_min_size(r.min, vec2(r.height(), r.height())).shrink(9.0 * z);
-    painter.rect_filled(tile, radius, accent.gamma_multiply(0.16));
-    kinds::paint_icon(painter, tile.shrink(6.0 * z), kind, accent);
+    if detailed {
+        painter.rect_filled(tile, radius, accent.gamma_multiply(0.16));
+        kinds::paint_icon(painter, tile.shrink(6.0 * z), kind, accent);
+    } else {
+        painter.rect_filled(tile, radius, accent);
+    }
 
     if z > 0.35 {
         let text_x = tile.right() + 7.0 * z;

@@ -75,6 +75,7 @@ impl Document {
     /// Applies an edit as part of the current gesture (`gesture`: the user
     /// is still dragging or typing) or as a step of its own.
     pub fn apply(&mut self, cmd: ModelCommand, gesture: bool) -> Result<(), EditError> {
+        let revalidate = !only_moves(&cmd);
         let inverse = self.model.apply(cmd)?;
         let after = self.next_state;
         self.next_state += 1;
@@ -92,7 +93,11 @@ impl Document {
         self.gesture_open = gesture;
         self.state = after;
         self.redo.clear();
-        self.revalidate();
+        // NOTE: positions never change diagnostics, and a drag moves nodes
+        // every frame: validating a large model each time would be waste.
+        if revalidate {
+            self.revalidate();
+        }
         Ok(())
     }
 
@@ -194,6 +199,15 @@ impl Document {
     fn revalidate(&mut self) {
         self.diagnostics = self.load_diagnostics.clone();
         self.diagnostics.extend(validate(&self.model));
+    }
+}
+
+/// Whether a command only moves nodes.
+fn only_moves(cmd: &ModelCommand) -> bool {
+    match cmd {
+        ModelCommand::MoveNode { .. } => true,
+        ModelCommand::Batch(cmds) => cmds.iter().all(only_moves),
+        _ => false,
     }
 }
 

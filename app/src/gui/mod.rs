@@ -269,6 +269,13 @@ impl WeirApp {
         Some(self.canvas.screen_rect_of(&self.doc.model.graph[n]))
     }
 
+    /// Selects a node and centres the view on it.
+    pub fn frame_node(&mut self, id: &str) {
+        if let Some(n) = self.doc.model.find(id) {
+            self.canvas.focus_node(&self.doc.model, n);
+        }
+    }
+
     /// Whether there is a step to undo or redo.
     pub fn can_undo(&self) -> bool {
         self.doc.can_undo()

@@ -33,10 +33,13 @@ pub fn problems_ui(ui: &mut egui::Ui, diagnostics: &[Diagnostic]) -> Option<Prob
         ui.label(RichText::new("No problems: the model is ready to run.").weak());
         return None;
     }
+    // NOTE: only the visible rows are laid out: a large broken model can
+    // have hundreds of problems.
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
     egui::ScrollArea::vertical()
         .auto_shrink([false, true])
-        .show(ui, |ui| {
-            for d in diagnostics {
+        .show_rows(ui, row_height, diagnostics.len(), |ui, rows| {
+            for d in &diagnostics[rows] {
                 let (mark, color) = if d.is_error() {
                     ("error", ui.visuals().error_fg_color)
                 } else {
