@@ -37,6 +37,36 @@ pub enum Command {
         /// The model file.
         file: PathBuf,
     },
+    /// Export a model (asyncapi, dot, …) or its run's report (json, csv).
+    Export(ExportArgs),
+    /// Import an AsyncAPI 3.0 document as a model; prints what it could not map.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The model file.
+    pub file: PathBuf,
+    /// asyncapi, asyncapi-json, dot, mermaid, terraform; json and csv run
+    /// the model's scenario and export the report.
+    #[arg(long, value_parser = parse_format)]
+    pub format: sim_core::export::Format,
+    /// Where to write: a file, or `-` (the default) for standard output.
+    #[arg(short, long, value_name = "PATH|-", default_value = "-")]
+    pub output: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// An AsyncAPI 3.0 document, YAML or JSON.
+    pub file: PathBuf,
+    /// Where to write the model: a `.ron` file, or `-` (the default) for standard output.
+    #[arg(short, long, value_name = "PATH|-", default_value = "-")]
+    pub output: String,
+}
+
+fn parse_format(text: &str) -> Result<sim_core::export::Format, String> {
+    text.parse()
 }
 
 #[derive(Debug, clap::Args)]
@@ -71,6 +101,8 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Some(Command::Run(args)) => run(&args),
         Some(Command::Check { file }) => check(&file),
+        Some(Command::Export(args)) => export(&args),
+        Some(Command::Import(args)) => import(&args),
         None => crate::gui::open(cli.file.as_deref()).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
@@ -224,5 +256,51 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
             println!("report written to {path}");
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes text to a file, or to standard output for `-`.
+fn write_output(output: &str, text: &str) -> Result<()> {
+    if output == "-" {
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+    } else {
+        std::fs::write(output, text).with_context(|| format!("cannot write {output}"))?;
+    }
+    Ok(())
+}
+
+fn export(args: &ExportArgs) -> Result<ExitCode> {
+    use sim_core::export::{export, export_report};
+    let (model, load_diagnostics, text) = load(&args.file)?;
+    let diagnostics = all_diagnostics(&model, load_diagnostics);
+    let exported = if args.format.needs_report() {
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            print_diagnostics(&args.file, &text, &diagnostics);
+            eprintln!(
+                "{}: the model has errors and was not run",
+                args.file.display()
+            );
+            return Ok(ExitCode::from(1));
+        }
+        let report = crate::runner::run_all(&model, |_, _| {})
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+        export_report(&report, args.format)
+    } else {
+        export(&model, args.format)
+    };
+    let exported = exported.with_context(|| format!("{}", args.file.display()))?;
+    write_output(&args.output, &exported)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(args: &ImportArgs) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let (model, diagnostics) = sim_core::export::asyncapi::import(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    for d in &diagnostics {
+        eprintln!("{}: {d}", args.file.display());
+    }
+    write_output(&args.output, &file::to_string(&model))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -51,6 +51,7 @@
 mod calendar;
 pub mod dist;
 mod engine;
+pub mod export;
 pub mod faults;
 mod ledger;
 pub mod metrics;

@@ -4,5 +4,7 @@ mod bad_input;
 mod behaviour;
 mod cli;
 mod examples;
+mod export;
+mod gui;
 mod properties;
 mod theory;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Checks Weir's exports with each format's own tooling (issue 6):
+#   AsyncAPI (YAML and JSON)  the official parser, @asyncapi/parser (npm)
+#   Graphviz DOT              dot -Tsvg, from Debian's graphviz
+#   Terraform                 the HCL2 parser python-hcl2 (PyPI)
+# Every example is exported to each of these formats with the `weir`
+# binary, and the golden files in tests/golden are checked too. Any error
+# fails the script. Mermaid has no validator here: its parser needs a
+# browser environment.
+#
+# Usage: bash .ci/validate-exports.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+need_apt=""
+command -v dot >/dev/null 2>&1 || need_apt="$need_apt graphviz"
+command -v node >/dev/null 2>&1 || need_apt="$need_apt nodejs npm"
+if [ -n "$need_apt" ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends $need_apt
+fi
+if [ ! -f .ci/node_modules/@asyncapi/parser/package.json ]; then
+  (cd .ci && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+fi
+python3 -c 'import hcl2' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check 'python-hcl2==8.1.4'
+
+# The binary of this checkout (quick when the tests have built it).
+cargo build --locked -q -p weir
+weir=${CARGO_TARGET_DIR:-target}/debug/weir
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+failures=0
+for example in examples/*.ron; do
+  name=$(basename "$example" .ron)
+  for format in asyncapi asyncapi-json dot terraform; do
+    case $format in
+      asyncapi) ext=asyncapi.yaml ;;
+      asyncapi-json) ext=asyncapi.json ;;
+      dot) ext=dot ;;
+      terraform) ext=tf ;;
+    esac
+    if ! "$weir" export "$example" --format "$format" -o "$out/$name.$ext"; then
+      echo "FAILED: weir export $example --format $format"
+      failures=$((failures + 1))
+    fi
+  done
+done
+mkdir "$out/golden"
+cp tests/golden/*/*.asyncapi.yaml tests/golden/*/*.asyncapi.json tests/golden/*/*.dot tests/golden/*/*.tf "$out/golden/"
+
+echo "== AsyncAPI: @asyncapi/parser"
+node .ci/validate-asyncapi.mjs "$out"/*.asyncapi.yaml "$out"/*.asyncapi.json "$out"/golden/*.asyncapi.yaml "$out"/golden/*.asyncapi.json || failures=$((failures + 1))
+
+echo "== DOT: dot -Tsvg"
+for f in "$out"/*.dot "$out"/golden/*.dot; do
+  if dot -Tsvg "$f" -o "$f.svg"; then
+    echo "$f: ok"
+  else
+    echo "$f: FAILED"
+    failures=$((failures + 1))
+  fi
+done
+
+echo "== Terraform: python-hcl2"
+python3 .ci/validate-hcl.py "$out"/*.tf "$out"/golden/*.tf || failures=$((failures + 1))
+
+if [ "$failures" -gt 0 ]; then
+  echo "export validation: $failures failure(s)"
+  exit 1
+fi
+echo "export validation: all exports valid"

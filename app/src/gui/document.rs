@@ -1,0 +1,254 @@
+//! The open document: the model, where it lives on disk, its undo history
+//! and its diagnostics.
+//!
+//! Every change goes through [`Document::apply`], which applies a
+//! [`ModelCommand`] via `Model::apply` and keeps the inverse. Commands
+//! applied while the user is still interacting (a drag, a slider, typing
+//! in a field) join one open undo step, closed by
+//! [`Document::end_gesture`] once the interaction ends: one drag is one
+//! step.
+
+use std::path::PathBuf;
+
+use sim_core::Model;
+use sim_core::model::{EditError, ModelCommand};
+use sim_core::validate::{Diagnostic, validate};
+
+/// One undo step: the inverses of the commands it applied, in order.
+#[derive(Debug)]
+struct Step {
+    inverses: Vec<ModelCommand>,
+    /// The document state before the step, and after it.
+    before: u64,
+    after: u64,
+}
+
+#[derive(Debug)]
+pub struct Document {
+    pub model: Model,
+    /// The file this document was opened from or saved to.
+    pub path: Option<PathBuf>,
+    /// Where an unsaved document came from, e.g. "example: pipeline.ron".
+    pub origin: String,
+    /// Problems found while reading the file (kept until the next load).
+    load_diagnostics: Vec<Diagnostic>,
+    diagnostics: Vec<Diagnostic>,
+    undo: Vec<Step>,
+    redo: Vec<Step>,
+    /// Whether the last undo step is still collecting a gesture.
+    gesture_open: bool,
+    /// An id for the current content; equal ids mean equal content.
+    state: u64,
+    saved_state: Option<u64>,
+    next_state: u64,
+}
+
+impl Document {
+    pub fn new(model: Model, path: Option<PathBuf>, origin: String) -> Self {
+        Self::with_diagnostics(model, path, origin, Vec::new())
+    }
+
+    pub fn with_diagnostics(
+        model: Model,
+        path: Option<PathBuf>,
+        origin: String,
+        load_diagnostics: Vec<Diagnostic>,
+    ) -> Self {
+        let mut doc = Self {
+            model,
+            path,
+            origin,
+            load_diagnostics,
+            diagnostics: Vec::new(),
+            undo: Vec::new(),
+            redo: Vec::new(),
+            gesture_open: false,
+            state: 0,
+            // NOTE: a document just opened or created has nothing to lose.
+            saved_state: Some(0),
+            next_state: 1,
+        };
+        doc.revalidate();
+        doc
+    }
+
+    /// Applies an edit as part of the current gesture (`gesture`: the user
+    /// is still dragging or typing) or as a step of its own.
+    pub fn apply(&mut self, cmd: ModelCommand, gesture: bool) -> Result<(), EditError> {
+        let revalidate = !only_moves(&cmd);
+        let inverse = self.model.apply(cmd)?;
+        let after = self.next_state;
+        self.next_state += 1;
+        match self.undo.last_mut() {
+            Some(step) if self.gesture_open => {
+                step.inverses.push(inverse);
+                step.after = after;
+            }
+            _ => self.undo.push(Step {
+                inverses: vec![inverse],
+                before: self.state,
+                after,
+            }),
+        }
+        self.gesture_open = gesture;
+        self.state = after;
+        self.redo.clear();
+        // NOTE: positions never change diagnostics, and a drag moves nodes
+        // every frame: validating a large model each time would be waste.
+        if revalidate {
+            self.revalidate();
+        }
+        Ok(())
+    }
+
+    /// Closes the open undo step: the gesture is over.
+    pub fn end_gesture(&mut self) {
+        self.gesture_open = false;
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Undoes the last step; false if there was none.
+    pub fn undo(&mut self) -> bool {
+        self.gesture_open = false;
+        let Some(step) = self.undo.pop() else {
+            return false;
+        };
+        let redo = self.replay(step.inverses);
+        self.redo.push(Step {
+            inverses: redo,
+            before: step.before,
+            after: step.after,
+        });
+        self.state = step.before;
+        self.revalidate();
+        true
+    }
+
+    /// Redoes the last undone step; false if there was none.
+    pub fn redo(&mut self) -> bool {
+        self.gesture_open = false;
+        let Some(step) = self.redo.pop() else {
+            return false;
+        };
+        let undo = self.replay(step.inverses);
+        self.undo.push(Step {
+            inverses: undo,
+            before: step.before,
+            after: step.after,
+        });
+        self.state = step.after;
+        self.revalidate();
+        true
+    }
+
+    /// Applies inverses last to first; returns their own inverses in the
+    /// order that undoes them again.
+    fn replay(&mut self, inverses: Vec<ModelCommand>) -> Vec<ModelCommand> {
+        let mut out = Vec::with_capacity(inverses.len());
+        for inverse in inverses.into_iter().rev() {
+            // NOTE: an inverse applies to the state its command left, which
+            // is what undo and redo restore; a refusal would be a bug in
+            // Model::apply, and skipping it keeps the rest consistent.
+            if let Ok(forward) = self.model.apply(inverse) {
+                out.push(forward);
+            }
+        }
+        out
+    }
+
+    /// Whether there are changes not written to a file.
+    pub fn is_dirty(&self) -> bool {
+        self.saved_state != Some(self.state)
+    }
+
+    /// Marks the current content as saved to `path`.
+    pub fn mark_saved(&mut self, path: PathBuf) {
+        self.path = Some(path);
+        self.saved_state = Some(self.state);
+    }
+
+    /// Marks the content as not saved anywhere (restored after a crash).
+    pub fn mark_unsaved(&mut self) {
+        self.saved_state = None;
+    }
+
+    /// A number that changes whenever the content does.
+    pub fn revision(&self) -> u64 {
+        self.state
+    }
+
+    /// The file name, or the model's name for an unsaved document.
+    pub fn display_name(&self) -> String {
+        self.path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map_or_else(|| self.model.name.clone(), |n| n.to_string_lossy().into())
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    fn revalidate(&mut self) {
+        self.diagnostics = self.load_diagnostics.clone();
+        self.diagnostics.extend(validate(&self.model));
+    }
+}
+
+/// Whether a command only moves nodes.
+fn only_moves(cmd: &ModelCommand) -> bool {
+    match cmd {
+        ModelCommand::MoveNode { .. } => true,
+        ModelCommand::Batch(cmds) => cmds.iter().all(only_moves),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sim_core::model::Node;
+    use sim_core::nodes::{Kind, NodeKind};
+
+    use super::*;
+
+    fn add(id: &str) -> ModelCommand {
+        ModelCommand::AddNode(Node::new(id, NodeKind::default_for(Kind::Queue)))
+    }
+
+    #[test]
+    fn a_gesture_is_one_step_and_dirtiness_follows_undo() {
+        let mut doc = Document::new(Model::new("t"), Some("t.ron".into()), String::new());
+        assert!(!doc.is_dirty(), "a freshly opened file is clean");
+        doc.apply(add("a"), false).expect("new id");
+        for x in 0..10 {
+            #[expect(clippy::cast_precision_loss, reason = "small test values")]
+            let pos = Some([x as f32, 0.0]);
+            doc.apply(
+                ModelCommand::MoveNode {
+                    id: "a".into(),
+                    pos,
+                },
+                true,
+            )
+            .expect("a exists");
+        }
+        doc.end_gesture();
+        assert!(doc.is_dirty());
+        assert!(doc.undo(), "undo the drag");
+        let a = doc.model.find("a").expect("still there");
+        assert_eq!(doc.model.graph[a].pos, None, "the whole drag is undone");
+        assert!(doc.undo(), "undo the add");
+        assert!(!doc.is_dirty(), "back at the saved state");
+        assert!(!doc.undo(), "nothing more to undo");
+        assert!(doc.redo() && doc.redo());
+        let a = doc.model.find("a").expect("redone");
+        assert_eq!(doc.model.graph[a].pos, Some([9.0, 0.0]));
+    }
+}

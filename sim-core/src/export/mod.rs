@@ -1,0 +1,312 @@
+//! Exports: the same model as other tools read it, and a run's report as
+//! data. Every exporter is a pure function from a model (or a report) to
+//! text; writing files is the caller's business.
+//!
+//! | format | what | module |
+//! | --- | --- | --- |
+//! | `asyncapi`, `asyncapi-json` | AsyncAPI 3.0, YAML or JSON; also read back by [`asyncapi::import`] | [`asyncapi`] |
+//! | `dot` | a Graphviz diagram | [`dot`] |
+//! | `mermaid` | a Mermaid flowchart | [`mermaid`] |
+//! | `terraform` | the AWS shape of the model (SQS, SNS, Lambda) | [`terraform`] |
+//! | `json` | the run report ([`Report::to_json`]) | — |
+//! | `csv` | one row of summary metrics per node | [`csv`] |
+//!
+//! ```
+//! use sim_core::export::{Format, export};
+//! use sim_core::model::file;
+//!
+//! let (model, _) = file::from_str(r#"(
+//!     version: 1,
+//!     name: "M/M/1",
+//!     nodes: [
+//!         (id: "orders", kind: Producer(arrival: Poisson(rate: 50.0))),
+//!         (id: "inbox", kind: Queue()),
+//!         (id: "worker", kind: Consumer(service: Exponential(mean: "10ms"))),
+//!     ],
+//!     edges: [(from: "orders", to: "inbox"), (from: "inbox", to: "worker")],
+//! )"#)?;
+//! let dot = export(&model, Format::Dot)?;
+//! assert!(dot.contains("\"orders\" -> \"inbox\""));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod asyncapi;
+pub mod csv;
+pub mod dot;
+pub mod mermaid;
+pub mod terraform;
+
+use std::fmt;
+use std::str::FromStr;
+
+use petgraph::stable_graph::EdgeIndex;
+
+use crate::dist::{Arrival, Dist};
+use crate::model::Model;
+use crate::nodes::{EdgeRole, NodeKind, Overflow, RetryPolicy};
+use crate::report::Report;
+
+/// An export format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// AsyncAPI 3.0 as YAML.
+    AsyncApi,
+    /// AsyncAPI 3.0 as JSON.
+    AsyncApiJson,
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid flowchart text.
+    Mermaid,
+    /// The run report as JSON.
+    Json,
+    /// The run report as CSV, one row per node.
+    Csv,
+    /// Terraform (HCL) for the AWS shape of the model.
+    Terraform,
+}
+
+impl Format {
+    pub const ALL: [Self; 7] = [
+        Self::AsyncApi,
+        Self::AsyncApiJson,
+        Self::Dot,
+        Self::Mermaid,
+        Self::Json,
+        Self::Csv,
+        Self::Terraform,
+    ];
+
+    /// The name on the command line (`--format asyncapi-json`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::AsyncApi => "asyncapi",
+            Self::AsyncApiJson => "asyncapi-json",
+            Self::Dot => "dot",
+            Self::Mermaid => "mermaid",
+            Self::Json => "json",
+            Self::Csv => "csv",
+            Self::Terraform => "terraform",
+        }
+    }
+
+    /// The usual file name ending, without the dot.
+    pub const fn extension(self) -> &'static str {
+        match self {
+            Self::AsyncApi => "asyncapi.yaml",
+            Self::AsyncApiJson => "asyncapi.json",
+            Self::Dot => "dot",
+            Self::Mermaid => "mmd",
+            Self::Json => "report.json",
+            Self::Csv => "csv",
+            Self::Terraform => "tf",
+        }
+    }
+
+    /// Whether the format describes a run's results (so the model must be
+    /// run first, and [`export_report`] does the export).
+    pub const fn needs_report(self) -> bool {
+        matches!(self, Self::Json | Self::Csv)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
+                format!(
+                    "unknown export format '{text}'; expected one of: {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// Why an export failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    #[error("the {0} export describes a run: run the model and export its report (export_report)")]
+    NeedsReport(Format),
+    #[error("the {0} export describes a model, not a report")]
+    NotAReport(Format),
+    #[error("could not write {format}: {message}")]
+    Encode { format: Format, message: String },
+}
+
+/// Exports a model. The report formats (`json`, `csv`) need a run: use
+/// [`export_report`] for them.
+pub fn export(model: &Model, format: Format) -> Result<String, ExportError> {
+    match format {
+        Format::AsyncApi => asyncapi::to_yaml(model),
+        Format::AsyncApiJson => asyncapi::to_json(model),
+        Format::Dot => Ok(dot::to_dot(model)),
+        Format::Mermaid => Ok(mermaid::to_mermaid(model)),
+        Format::Terraform => Ok(terraform::to_terraform(model)),
+        Format::Json | Format::Csv => Err(ExportError::NeedsReport(format)),
+    }
+}
+
+/// Exports a run's report as JSON or CSV.
+pub fn export_report(report: &Report, format: Format) -> Result<String, ExportError> {
+    match format {
+        Format::Json => Ok(report.to_json_string()),
+        Format::Csv => csv::to_csv(report),
+        Format::AsyncApi
+        | Format::AsyncApiJson
+        | Format::Dot
+        | Format::Mermaid
+        | Format::Terraform => Err(ExportError::NotAReport(format)),
+    }
+}
+
+/// What an edge means, by the kinds at its ends (`None` for a pair that
+/// cannot be connected; validation reports those).
+pub(crate) fn edge_role(model: &Model, e: EdgeIndex) -> Option<EdgeRole> {
+    let (a, b) = model.graph.edge_endpoints(e)?;
+    model.graph[a]
+        .kind
+        .kind()
+        .connect(model.graph[b].kind.kind())
+        .ok()
+}
+
+/// A node's main parameters in a few words each, for diagram labels.
+pub(crate) fn summary(kind: &NodeKind) -> Vec<String> {
+    let mut out = Vec::new();
+    match kind {
+        NodeKind::Producer(p) => {
+            out.push(arrival_text(&p.arrival));
+            if !p.events.is_empty() {
+                out.push(p.event_names().join(", "));
+            }
+        }
+        NodeKind::Queue(q) => {
+            if let Some(c) = q.capacity {
+                let overflow = match q.overflow {
+                    Overflow::Block => "block",
+                    Overflow::DropNewest => "drop newest",
+                    Overflow::DropOldest => "drop oldest",
+                };
+                out.push(format!("capacity {c}, {overflow}"));
+            }
+            if let Some(m) = q.max_receives {
+                out.push(format!("max receives {m}"));
+            }
+        }
+        NodeKind::Topic(_) => {}
+        NodeKind::Consumer(c) => {
+            let mut line = dist_text(&c.service);
+            if c.instances > 1 || c.concurrency > 1 {
+                line = format!("{} × {}, {line}", c.instances, c.concurrency);
+            }
+            out.push(line);
+            if c.failure > 0.0 {
+                out.push(format!("fails {}%", c.failure * 100.0));
+            }
+            if let Some(retry) = retry_text(&c.retry) {
+                out.push(retry);
+            }
+        }
+        NodeKind::Router(r) => out.push(match r.mode {
+            crate::nodes::RouteMode::ByType => "by event type".to_owned(),
+            crate::nodes::RouteMode::Weighted => "by weight".to_owned(),
+            crate::nodes::RouteMode::Split { parts } => format!("split into {parts}"),
+        }),
+        NodeKind::Service(s) => {
+            out.push(dist_text(&s.latency));
+            if let Some(c) = s.concurrency {
+                out.push(format!("concurrency {c}"));
+            }
+            if let Some(r) = s.rate_limit {
+                out.push(format!("rate limit {r}/s"));
+            }
+            if s.failure > 0.0 {
+                out.push(format!("fails {}%", s.failure * 100.0));
+            }
+        }
+        NodeKind::Sink(s) => {
+            if s.latency != Dist::default() {
+                out.push(dist_text(&s.latency));
+            }
+            if let Some(c) = s.concurrency {
+                out.push(format!("concurrency {c}"));
+            }
+        }
+        NodeKind::DeadLetter(d) => {
+            if let Some(c) = d.capacity {
+                out.push(format!("capacity {c}"));
+            }
+        }
+    }
+    out
+}
+
+/// A retry policy in a few words (`None` for no retries).
+pub(crate) fn retry_text(retry: &RetryPolicy) -> Option<String> {
+    match retry {
+        RetryPolicy::None => None,
+        RetryPolicy::Immediate { max_attempts } => Some(attempts("retry at once", *max_attempts)),
+        RetryPolicy::Fixed {
+            delay,
+            max_attempts,
+        } => Some(attempts(&format!("retry after {delay}"), *max_attempts)),
+        RetryPolicy::Exponential {
+            initial,
+            max_delay,
+            max_attempts,
+            ..
+        } => Some(attempts(
+            &format!("backoff {initial}..{max_delay}"),
+            *max_attempts,
+        )),
+    }
+}
+
+fn attempts(what: &str, max_attempts: Option<u32>) -> String {
+    match max_attempts {
+        Some(n) => format!("{what}, ≤{n} attempts"),
+        None => what.to_owned(),
+    }
+}
+
+fn arrival_text(arrival: &Arrival) -> String {
+    match arrival {
+        Arrival::Constant { rate } => format!("constant {rate}/s"),
+        Arrival::Poisson { rate } => format!("Poisson {rate}/s"),
+        Arrival::Bursty { rate, on, off, .. } => format!("bursts {rate}/s ({on} on, {off} off)"),
+        Arrival::Ramp { from, to, over } => format!("ramp {from}→{to}/s over {over}"),
+    }
+}
+
+pub(crate) fn dist_text(dist: &Dist) -> String {
+    match dist {
+        Dist::Constant(d) => format!("{d}"),
+        Dist::Exponential { mean } => format!("exp. mean {mean}"),
+        Dist::Uniform { min, max } => format!("{min}..{max}"),
+        Dist::LogNormal { mean, cv } => format!("log-normal {mean}, cv {cv}"),
+        Dist::Erlang { k, mean } => format!("Erlang-{k} mean {mean}"),
+    }
+}
+
+/// A line describing an edge's link parameters (latency, filter), if any.
+pub(crate) fn edge_text(model: &Model, e: EdgeIndex) -> Option<String> {
+    let edge = &model.graph[e];
+    let mut parts = Vec::new();
+    if let Some(filter) = &edge.filter {
+        parts.push(filter.join(", "));
+    }
+    if let Some(latency) = edge.latency {
+        parts.push(format!("+{latency}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
+}

@@ -1,0 +1,462 @@
+//! The designer, driven through `egui_kittest` over the real app: the same
+//! `WeirApp` the window runs, fed pointer and key events, checked through
+//! its model. No renderer is needed.
+
+use eframe::egui::{self, Key, Modifiers, Pos2, Vec2};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use sim_core::Model;
+use sim_core::model::file;
+use sim_core::nodes::Kind;
+use weir::examples::EXAMPLES;
+use weir::gui::WeirApp;
+
+/// The app in a 1280×800 window. Text the app itself writes must be in
+/// egui's bundled font (a missing glyph fails the test); models from files
+/// may hold any text, which a desktop draws with its system fonts.
+fn harness(app: WeirApp) -> Harness<'static, WeirApp> {
+    Harness::builder()
+        .with_size(Vec2::new(1280.0, 800.0))
+        .with_accessibility_check(false)
+        .build_eframe(|_| app)
+}
+
+fn harness_any_text(app: WeirApp) -> Harness<'static, WeirApp> {
+    Harness::builder()
+        .with_size(Vec2::new(1280.0, 800.0))
+        .with_accessibility_check(false)
+        .allow_missing_glyphs()
+        .build_eframe(|_| app)
+}
+
+fn empty() -> Harness<'static, WeirApp> {
+    let mut h = harness(WeirApp::from_model(Model::new("test"), None));
+    h.run();
+    h
+}
+
+fn count(h: &Harness<'_, WeirApp>) -> (usize, usize) {
+    let g = &h.state().model().graph;
+    (g.node_count(), g.edge_count())
+}
+
+/// Adds a node by clicking its palette entry; returns its id.
+fn add(h: &mut Harness<'_, WeirApp>, label: &str) -> String {
+    let before: Vec<String> = h
+        .state()
+        .model()
+        .graph
+        .node_weights()
+        .map(|n| n.id.clone())
+        .collect();
+    h.get_by_role_and_label(Role::Button, label).click();
+    h.run();
+    h.state()
+        .model()
+        .graph
+        .node_weights()
+        .map(|n| n.id.clone())
+        .find(|id| !before.contains(id))
+        .unwrap_or_else(|| panic!("clicking '{label}' in the palette adds a node"))
+}
+
+fn rect(h: &Harness<'_, WeirApp>, id: &str) -> egui::Rect {
+    h.state()
+        .node_screen_rect(id)
+        .unwrap_or_else(|| panic!("node '{id}' is on the canvas"))
+}
+
+/// A primary-button drag over several frames.
+fn drag(h: &mut Harness<'_, WeirApp>, from: Pos2, to: Pos2) {
+    h.hover_at(from);
+    h.run();
+    h.drag_at(from);
+    h.run();
+    for i in 1..=6 {
+        #[expect(clippy::cast_precision_loss, reason = "a small loop counter")]
+        let t = i as f32 / 6.0;
+        h.hover_at(from + (to - from) * t);
+        h.run();
+    }
+    h.drop_at(to);
+    h.run();
+}
+
+/// Drags from `from`'s output port onto the middle of `to`'s card.
+fn connect(h: &mut Harness<'_, WeirApp>, from: &str, to: &str) {
+    let a = rect(h, from);
+    let b = rect(h, to);
+    drag(h, a.right_center(), b.center());
+}
+
+fn click_at(h: &mut Harness<'_, WeirApp>, p: Pos2, modifiers: Modifiers) {
+    h.hover_at(p);
+    h.run();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers,
+        });
+        h.run();
+    }
+}
+
+#[test]
+fn palette_adds_nodes_and_dragging_connects_them() {
+    let mut h = empty();
+    let producer = add(&mut h, "Producer");
+    let queue = add(&mut h, "Queue");
+    let consumer = add(&mut h, "Consumer");
+    assert_eq!(count(&h), (3, 0), "three nodes, no edges yet");
+    let (a, b) = (rect(&h, &producer), rect(&h, &queue));
+    assert!(
+        !a.intersects(b),
+        "placed nodes do not cover each other: {a:?} {b:?}"
+    );
+    connect(&mut h, &producer, &queue);
+    connect(&mut h, &queue, &consumer);
+    let m = h.state().model();
+    assert!(
+        m.find_edge(&producer, &queue).is_some(),
+        "producer → queue connected"
+    );
+    assert!(
+        m.find_edge(&queue, &consumer).is_some(),
+        "queue → consumer connected"
+    );
+    assert!(h.state().is_dirty(), "edits mark the document unsaved");
+    assert!(h.state().title().starts_with('*'), "{}", h.state().title());
+}
+
+#[test]
+fn an_invalid_connection_is_refused_with_the_reason() {
+    let mut h = empty();
+    let queue = add(&mut h, "Queue");
+    let producer = add(&mut h, "Producer");
+    connect(&mut h, &queue, &producer);
+    assert_eq!(count(&h), (2, 0), "no edge into a producer");
+    let notice = h
+        .state()
+        .notice()
+        .expect("the refusal is explained")
+        .to_owned();
+    assert!(
+        notice.contains("nothing can send to a producer"),
+        "the kind rule's reason: {notice}"
+    );
+}
+
+#[test]
+fn editing_a_parameter_undo_and_redo() {
+    let mut h = empty();
+    let consumer = add(&mut h, "Consumer");
+    // The new node is not selected; select it with a click.
+    let r = rect(&h, &consumer);
+    click_at(&mut h, r.center(), Modifiers::NONE);
+    assert_eq!(h.state().selected_ids(), vec![consumer.clone()]);
+    h.get_by_role_and_label(Role::SpinButton, "Instances")
+        .set_value_accesskit(3.0);
+    h.run();
+    let instances = |h: &Harness<'_, WeirApp>| {
+        let m = h.state().model();
+        let n = m.find(&consumer).expect("still there");
+        match &m.graph[n].kind {
+            sim_core::nodes::NodeKind::Consumer(c) => c.instances,
+            other => panic!("a consumer, not {other:?}"),
+        }
+    };
+    assert_eq!(instances(&h), 3, "the inspector edited the model");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(instances(&h), 1, "ctrl+z undoes the edit");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run();
+    assert_eq!(instances(&h), 3, "ctrl+shift+z redoes it");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Y);
+    h.run();
+    assert_eq!(instances(&h), 3, "ctrl+y redoes too");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(count(&h).0, 0, "undo also removes the added node");
+}
+
+#[test]
+fn a_drag_moves_the_node_and_is_one_undo_step() {
+    let mut h = empty();
+    let sink = add(&mut h, "Sink");
+    let start = h.state().model().graph[h.state().model().find(&sink).expect("added")].pos;
+    let r = rect(&h, &sink);
+    drag(&mut h, r.center(), r.center() + Vec2::new(200.0, 120.0));
+    let m = h.state().model();
+    let moved = m.graph[m.find(&sink).expect("still there")].pos;
+    assert_ne!(moved, start, "the card moved");
+    let p = moved.expect("placed");
+    assert!(
+        p[0] % 20.0 == 0.0 && p[1] % 20.0 == 0.0,
+        "snapped to the grid: {p:?}"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    let m = h.state().model();
+    assert_eq!(
+        m.graph[m.find(&sink).expect("still there")].pos,
+        start,
+        "one undo takes the whole drag back"
+    );
+}
+
+#[test]
+fn deleting_a_node_removes_its_edges() {
+    let (model, _) = file::from_str(EXAMPLES[0].text).expect("the default example loads");
+    let mut h = harness(WeirApp::from_model(model, None));
+    h.run();
+    let (nodes, edges) = count(&h);
+    let m = h.state().model();
+    let queue = m
+        .graph
+        .node_weights()
+        .find(|n| n.kind.kind() == Kind::Queue)
+        .expect("the example has a queue")
+        .id
+        .clone();
+    let touching = m
+        .graph
+        .edge_indices()
+        .filter(|&e| {
+            let (a, b) = m.graph.edge_endpoints(e).expect("live edge");
+            m.graph[a].id == queue || m.graph[b].id == queue
+        })
+        .count();
+    assert!(touching > 0, "the queue has edges");
+    let r = rect(&h, &queue);
+    click_at(&mut h, r.center(), Modifiers::NONE);
+    h.key_press(Key::Delete);
+    h.run();
+    assert_eq!(
+        count(&h),
+        (nodes - 1, edges - touching),
+        "the node and its edges went"
+    );
+    assert!(h.state().model().find(&queue).is_none());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(count(&h), (nodes, edges), "undo brings them back");
+}
+
+#[test]
+fn box_select_and_duplicate() {
+    let (model, _) = file::from_str(EXAMPLES[1].text).expect("pipeline loads");
+    let mut h = harness_any_text(WeirApp::from_model(model, None));
+    h.run();
+    let (nodes, edges) = count(&h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run();
+    assert_eq!(h.state().selected_ids().len(), nodes, "select all");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::D);
+    h.run();
+    assert_eq!(
+        count(&h),
+        (2 * nodes, 2 * edges),
+        "duplicate copies the nodes and the edges between them"
+    );
+    assert_eq!(
+        h.state().selected_ids().len(),
+        nodes,
+        "the copies are selected"
+    );
+}
+
+#[test]
+fn save_and_reopen_round_trips() {
+    let (model, _) = file::from_str(EXAMPLES[2].text).expect("the example loads");
+    let mut h = harness(WeirApp::from_model(model, None));
+    h.run();
+    add(&mut h, "Dead-letter queue");
+    let dir = std::env::temp_dir().join(format!("weir-gui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let path = dir.join("saved.ron");
+    h.state_mut().save_to(&path).expect("saving works");
+    h.run();
+    assert!(!h.state().is_dirty(), "saved");
+    assert_eq!(
+        h.state().title(),
+        "saved.ron — Weir",
+        "title without a mark"
+    );
+    let text = std::fs::read_to_string(&path).expect("the file exists");
+    let (reopened, _) = file::from_str(&text).expect("the saved file loads");
+    assert!(
+        reopened.same_as(h.state().model()),
+        "the model round-trips equal"
+    );
+    let mut again = harness(WeirApp::from_model(reopened, Some(path.clone())));
+    again.run();
+    again.state_mut().open_path(&path);
+    again.run();
+    assert!(again.state().model().same_as(h.state().model()));
+    assert!(!again.state().is_dirty(), "an opened file is clean");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_bundled_example_opens_without_errors() {
+    let mut h = harness_any_text(WeirApp::from_model(Model::new("test"), None));
+    for example in EXAMPLES {
+        h.state_mut().open_example(*example);
+        h.run();
+        let errors: Vec<String> = h
+            .state()
+            .diagnostics()
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", example.file);
+        assert!(h.state().model().graph.node_count() > 0, "{}", example.file);
+        for n in h.state().model().graph.node_weights() {
+            assert!(n.pos.is_some(), "{}: '{}' has a place", example.file, n.id);
+        }
+    }
+}
+
+#[test]
+fn the_gallery_opens_an_example() {
+    let mut h = harness_any_text(WeirApp::from_model(Model::new("test"), None));
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::G);
+    h.run();
+    h.get_by_label("Open Three-stage pipeline").click();
+    h.run();
+    assert_eq!(h.state().model().name, "Three-stage pipeline");
+    assert!(!h.state().is_dirty(), "an example opens unmodified");
+}
+
+/// A model of `chains` producer → queue → consumer → queue → sink chains.
+fn big_model(chains: usize) -> Model {
+    use sim_core::model::{Edge, Node};
+    use sim_core::nodes::NodeKind;
+    let mut m = Model::new("big");
+    let kinds = [
+        Kind::Producer,
+        Kind::Queue,
+        Kind::Consumer,
+        Kind::Queue,
+        Kind::Sink,
+    ];
+    for c in 0..chains {
+        let mut prev = None;
+        for (i, kind) in kinds.iter().enumerate() {
+            let mut node = Node::new(format!("n{c}-{i}"), NodeKind::default_for(*kind));
+            #[expect(clippy::cast_precision_loss, reason = "small grid coordinates")]
+            let pos = [(i + (c % 4) * 5) as f32 * 220.0, (c / 4) as f32 * 100.0];
+            node.pos = Some(pos);
+            let n = m.add_node(node);
+            if let Some(p) = prev {
+                m.add_edge(p, n, Edge::default());
+            }
+            prev = Some(n);
+        }
+    }
+    m
+}
+
+/// Frame CPU time (the app's UI pass plus tessellation) with 500 nodes,
+/// while panning and while dragging a node. Run in release:
+/// `cargo test --release -p weir-tests --test integration frame_time -- --ignored --nocapture`
+/// (with `WEIR_FRAME_BUDGET=1` it fails above 8 ms a frame).
+#[test]
+#[ignore = "a measurement; run in release with --ignored --nocapture"]
+fn frame_time_with_500_nodes() {
+    let mut h = harness(WeirApp::from_model(big_model(100), None));
+    h.run();
+    assert_eq!(count(&h).0, 500);
+    let measure = |h: &mut Harness<'_, WeirApp>, label: &str, moves: &[Pos2]| {
+        let mut times = Vec::new();
+        for &p in moves {
+            h.hover_at(p);
+            let start = std::time::Instant::now();
+            h.step();
+            let output = h.output().clone();
+            let primitives = h.ctx.tessellate(output.shapes, output.pixels_per_point);
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+            assert!(!primitives.is_empty(), "something was drawn");
+        }
+        times.sort_by(f64::total_cmp);
+        #[expect(clippy::cast_precision_loss, reason = "a small count")]
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        let p95 = times[times.len() * 95 / 100];
+        println!(
+            "{label}: mean {mean:.2} ms, p95 {p95:.2} ms over {} frames",
+            times.len()
+        );
+        mean
+    };
+    let centre = Pos2::new(560.0, 400.0);
+    #[expect(clippy::cast_precision_loss, reason = "a small loop counter")]
+    let path: Vec<Pos2> = (0..120)
+        .map(|i| {
+            centre
+                + Vec2::new(
+                    (i as f32 * 0.1).sin() * 200.0,
+                    (i as f32 * 0.07).cos() * 150.0,
+                )
+        })
+        .collect();
+    // Everything in view (zoomed to fit), panning by dragging empty space.
+    h.drag_at(Pos2::new(190.0, 90.0));
+    let pan_fit = measure(&mut h, "pan, all 500 in view", &path);
+    h.drop_at(Pos2::new(190.0, 90.0));
+    h.run();
+    // Zoomed in to about 100%: cards with text.
+    for _ in 0..9 {
+        h.event(egui::Event::Zoom(1.25));
+    }
+    h.hover_at(centre);
+    h.run();
+    h.drag_at(Pos2::new(190.0, 90.0));
+    let pan_near = measure(&mut h, "pan, zoomed in", &path);
+    h.drop_at(Pos2::new(190.0, 90.0));
+    h.run();
+    // Dragging a node, framed in the middle of the view.
+    let id = "n40-2".to_owned();
+    h.state_mut().frame_node(&id);
+    h.run();
+    let r = rect(&h, &id);
+    let before = h
+        .state()
+        .model()
+        .find(&id)
+        .map(|n| h.state().model().graph[n].pos);
+    h.hover_at(r.center());
+    h.run();
+    h.drag_at(r.center());
+    h.run();
+    let drag = measure(&mut h, "drag a node", &path);
+    h.drop_at(r.center());
+    h.run();
+    let after = h
+        .state()
+        .model()
+        .find(&id)
+        .map(|n| h.state().model().graph[n].pos);
+    assert_ne!(before, after, "the node was dragged");
+    // NOTE: timing on a shared machine is noisy; the budget is enforced
+    // only when asked for, on a quiet machine.
+    if std::env::var_os("WEIR_FRAME_BUDGET").is_some() {
+        for (what, ms) in [
+            ("pan (fit)", pan_fit),
+            ("pan (near)", pan_near),
+            ("drag", drag),
+        ] {
+            assert!(
+                ms < 8.0,
+                "{what}: {ms:.2} ms per frame, over the 8 ms budget"
+            );
+        }
+    }
+}
