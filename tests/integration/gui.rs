@@ -517,3 +517,29 @@ fn f2_renames_the_selected_node_on_its_card() {
         "renamed in place"
     );
 }
+
+#[test]
+fn opening_with_unsaved_changes_asks_first() {
+    let mut h = harness_any_text(WeirApp::from_model(Model::new("test"), None));
+    h.run();
+    add(&mut h, "Queue");
+    assert!(h.state().is_dirty());
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::G);
+    h.run();
+    h.get_by_label("Open Three-stage pipeline").click();
+    h.run();
+    assert_eq!(h.state().model().name, "test", "nothing replaced yet");
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert_eq!(
+        h.state().model().graph.node_count(),
+        1,
+        "cancel keeps the work"
+    );
+    h.get_by_label("Open Three-stage pipeline").click();
+    h.run();
+    h.get_by_label("Don't save").click();
+    h.run();
+    assert_eq!(h.state().model().name, "Three-stage pipeline");
+    assert!(!h.state().is_dirty());
+}
