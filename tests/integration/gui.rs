@@ -460,3 +460,86 @@ fn frame_time_with_500_nodes() {
         }
     }
 }
+
+#[test]
+fn copy_in_one_window_and_paste_in_another() {
+    let (model, _) = file::from_str(EXAMPLES[0].text).expect("the default example loads");
+    let mut source = harness(WeirApp::from_model(model, None));
+    source.run();
+    source.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    source.event(egui::Event::Copy);
+    source.step();
+    let copied = source
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        })
+        .expect("copy puts the selection on the clipboard");
+    let mut target = empty();
+    target.event(egui::Event::Paste(copied));
+    target.run();
+    let (a, b) = (source.state().model(), target.state().model());
+    assert_eq!(
+        b.graph.node_count(),
+        a.graph.node_count(),
+        "every node pasted"
+    );
+    assert_eq!(
+        b.graph.edge_count(),
+        a.graph.edge_count(),
+        "and the edges between them"
+    );
+    target.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    target.run();
+    assert_eq!(count(&target), (0, 0), "a paste is one undo step");
+}
+
+#[test]
+fn f2_renames_the_selected_node_on_its_card() {
+    let mut h = empty();
+    let queue = add(&mut h, "Queue");
+    h.state_mut().select_ids(&[&queue]);
+    h.key_press(Key::F2);
+    h.run();
+    // The whole name is selected: typing replaces it.
+    h.event(egui::Event::Text("Orders".to_owned()));
+    h.key_press(Key::Enter);
+    h.run();
+    let m = h.state().model();
+    let n = m.find(&queue).expect("the id stays");
+    assert_eq!(
+        m.graph[n].name.as_deref(),
+        Some("Orders"),
+        "renamed in place"
+    );
+}
+
+#[test]
+fn opening_with_unsaved_changes_asks_first() {
+    let mut h = harness_any_text(WeirApp::from_model(Model::new("test"), None));
+    h.run();
+    add(&mut h, "Queue");
+    assert!(h.state().is_dirty());
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::G);
+    h.run();
+    h.get_by_label("Open Three-stage pipeline").click();
+    h.run();
+    assert_eq!(h.state().model().name, "test", "nothing replaced yet");
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert_eq!(
+        h.state().model().graph.node_count(),
+        1,
+        "cancel keeps the work"
+    );
+    h.get_by_label("Open Three-stage pipeline").click();
+    h.run();
+    h.get_by_label("Don't save").click();
+    h.run();
+    assert_eq!(h.state().model().name, "Three-stage pipeline");
+    assert!(!h.state().is_dirty());
+}

@@ -117,6 +117,15 @@ impl CanvasState {
         }
     }
 
+    /// Starts renaming the only selected node on its card.
+    pub fn start_rename(&mut self, model: &Model) {
+        if let [n] = self.selected.iter().copied().collect::<Vec<_>>()[..]
+            && let Some(node) = model.graph.node_weight(n)
+        {
+            self.renaming = Some((n, node.label().to_owned()));
+        }
+    }
+
     /// Shows a message over the canvas for a few seconds.
     pub fn notify(&mut self, ctx: &egui::Context, text: impl Into<String>) {
         let until = ctx.input(|i| i.time) + 4.0;
@@ -575,7 +584,15 @@ fn rename_ui(
             .font(egui::TextStyle::Body),
     );
     if !edit.has_focus() && !edit.lost_focus() {
+        // First frame: focus the field with the whole name selected, so
+        // typing replaces it.
         edit.request_focus();
+        if let Some(mut text_state) = egui::TextEdit::load_state(ui.ctx(), edit.id) {
+            text_state
+                .cursor
+                .set_char_range(Some(egui::text::CCursorRange::select_all_str(text)));
+            text_state.store(ui.ctx(), edit.id);
+        }
     }
     let cancel = ui.input(|i| i.key_pressed(Key::Escape));
     if edit.lost_focus() || cancel {

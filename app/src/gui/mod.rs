@@ -430,6 +430,7 @@ impl WeirApp {
                     self.paste(ctx, &text);
                 }
             }
+            Action::Rename => self.canvas.start_rename(&self.doc.model),
             Action::SelectAll => {
                 self.canvas.selected = self.doc.model.graph.node_indices().collect();
             }

@@ -14,6 +14,7 @@ pub enum Action {
     Redo,
     Delete,
     Duplicate,
+    Rename,
     SelectAll,
     ZoomToFit,
     Arrange,
@@ -65,6 +66,11 @@ pub const SHORTCUTS: &[(KeyboardShortcut, Action, &str)] = &[
         KeyboardShortcut::new(CMD, Key::D),
         Action::Duplicate,
         "Duplicate the selection",
+    ),
+    (
+        KeyboardShortcut::new(Modifiers::NONE, Key::F2),
+        Action::Rename,
+        "Rename the selected node",
     ),
     (
         KeyboardShortcut::new(CMD, Key::A),
@@ -123,15 +129,31 @@ const GESTURES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The actions whose shortcut was pressed this frame. Shortcuts without
-/// Ctrl are ignored while a text field has the keyboard.
+/// Whether the action still applies while a text field has the keyboard;
+/// the others (undo, delete, select all…) belong to the field then.
+fn while_typing(action: Action) -> bool {
+    matches!(
+        action,
+        Action::New
+            | Action::Open
+            | Action::Save
+            | Action::SaveAs
+            | Action::Run
+            | Action::Help
+            | Action::Presentation
+            | Action::ToggleTheme
+            | Action::Gallery
+    )
+}
+
+/// The actions whose shortcut was pressed this frame.
 pub fn pressed(ctx: &egui::Context) -> Vec<Action> {
     let typing = ctx.egui_wants_keyboard_input();
     let mut out = Vec::new();
     ctx.input_mut(|i| {
         for (shortcut, action, _) in SHORTCUTS {
             let plain = !shortcut.modifiers.command && !shortcut.modifiers.ctrl;
-            if typing && plain {
+            if typing && (plain || !while_typing(*action)) {
                 continue;
             }
             if i.consume_shortcut(shortcut) && !out.contains(action) {
