@@ -514,19 +514,6 @@ pub fn to_document(model: &Model) -> Value {
         }
     }
 
-    // A router's routes are no operation of anyone's: keep them whole.
-    for e in graph.edge_indices() {
-        let Some((a, b)) = graph.edge_endpoints(e) else {
-            continue;
-        };
-        if graph[a].kind.kind() == Kind::Router {
-            let mut doc = EdgeDoc::of(&graph[e]);
-            doc.from = Some(graph[a].id.clone());
-            doc.to = Some(graph[b].id.clone());
-            unmapped_edges.push(doc);
-        }
-    }
-
     let weir = ModelDoc {
         format_version: crate::model::file::FORMAT_VERSION,
         scenario: model.scenario.clone(),

@@ -171,6 +171,11 @@ impl Simulation {
                 let Some(scaler) = self.consumers[c].autoscaler.as_mut() else {
                     return;
                 };
+                // After the warm-up reset the totals restart from zero.
+                if busy < scaler.busy_area || capacity < scaler.capacity_area {
+                    scaler.busy_area = 0.0;
+                    scaler.capacity_area = 0.0;
+                }
                 let (busy_window, capacity_window) =
                     (busy - scaler.busy_area, capacity - scaler.capacity_area);
                 scaler.busy_area = busy;
