@@ -260,6 +260,11 @@ pub struct NodeStats {
     pub rejected: u64,
     /// Messages a serverless function refused at its concurrency limit.
     pub throttled: u64,
+    /// Serverless instances started cold.
+    pub cold_starts: u64,
+    /// Autoscaler actions.
+    pub scale_outs: u64,
+    pub scale_ins: u64,
     pub wait: Latency,
     pub sojourn: Latency,
     pub end_to_end: Latency,

@@ -185,13 +185,13 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.real("instances", st.instances.mean(end));
                 if c.is_serverless() {
                     r.count("max_instances", st.instances.max());
-                    r.count("cold_starts", c.cold_starts);
+                    r.count("cold_starts", st.cold_starts);
                     r.count("throttled", st.throttled);
                 }
-                if let Some(scaler) = &c.autoscaler {
+                if c.autoscaler.is_some() {
                     r.count("max_instances", st.instances.max());
-                    r.count("scale_outs", scaler.scale_outs);
-                    r.count("scale_ins", scaler.scale_ins);
+                    r.count("scale_outs", st.scale_outs);
+                    r.count("scale_ins", st.scale_ins);
                 }
                 r.level("mean_depth", "max_depth", &st.depth, end);
                 r.real("mean_busy", st.busy.mean(end));

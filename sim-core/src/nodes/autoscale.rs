@@ -113,8 +113,6 @@ pub(crate) struct Autoscaler {
     /// Busy-slot integral and capacity integral at the last look.
     busy_area: f64,
     capacity_area: f64,
-    pub scale_outs: u64,
-    pub scale_ins: u64,
 }
 
 impl Autoscaler {
@@ -127,8 +125,6 @@ impl Autoscaler {
             last_change: None,
             busy_area: 0.0,
             capacity_area: 0.0,
-            scale_outs: 0,
-            scale_ins: 0,
         }
     }
 
@@ -211,7 +207,7 @@ impl Simulation {
             }
             scaler.last_out = Some(now);
             scaler.last_change = Some(now);
-            scaler.scale_outs += 1;
+            self.stats[node as usize].scale_outs += 1;
             let mut tokens = Vec::new();
             for _ in current..desired {
                 scaler.next_token += 1;
@@ -229,7 +225,7 @@ impl Simulation {
                 return;
             }
             scaler.last_change = Some(now);
-            scaler.scale_ins += 1;
+            self.stats[node as usize].scale_ins += 1;
             // Instances still starting go first.
             let mut remove = current - desired;
             while remove > 0 && scaler.starting.pop_back().is_some() {

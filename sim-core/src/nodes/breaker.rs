@@ -176,6 +176,12 @@ impl Breaker {
         }
     }
 
+    /// The consumer crashed: probes out at the time will never answer, so
+    /// they may be sent again.
+    pub fn forget_probes(&mut self) {
+        self.probes_out = self.probes_ok;
+    }
+
     fn open(&mut self, now: u64) -> BreakerState {
         self.state = BreakerState::Open;
         self.opened_at = now;
@@ -229,6 +235,20 @@ mod tests {
         assert!(allowed);
         assert_eq!(b.record(10_000_000_000, false), Some(BreakerState::Open));
         assert_eq!(b.opens, 2);
+    }
+
+    #[test]
+    fn probes_lost_in_a_crash_can_be_sent_again() {
+        let mut b = breaker();
+        for _ in 0..4 {
+            b.allow(0);
+            b.record(0, false);
+        }
+        let later = 10_000_000_000;
+        assert!(b.allow(later).0 && b.allow(later).0, "two probes out");
+        assert!(!b.allow(later).0, "no third probe");
+        b.forget_probes();
+        assert!(b.allow(later).0, "the lost probes are sent again");
     }
 
     #[test]

@@ -323,7 +323,6 @@ pub(crate) struct ConsumerRt {
     serverless: Option<Serverless>,
     /// Serverless: when each idle warm instance went idle, most recent last.
     warm: Vec<u64>,
-    pub cold_starts: u64,
     busy: u64,
     /// Processed messages waiting for room downstream, oldest first.
     blocked: VecDeque<MsgId>,
@@ -369,7 +368,6 @@ impl ConsumerRt {
             breaker: params.breaker.as_ref().map(super::breaker::Breaker::new),
             serverless: params.serverless.clone(),
             warm: Vec::new(),
-            cold_starts: 0,
             busy: 0,
             blocked: VecDeque::new(),
             inbox: VecDeque::new(),
@@ -582,7 +580,7 @@ impl Simulation {
         let mut service = consumer.service.sample(&mut consumer.rng_service);
         if let Some(serverless) = &consumer.serverless {
             if consumer.warm.pop().is_none() {
-                consumer.cold_starts += 1;
+                self.stats[node as usize].cold_starts += 1;
                 service += serverless.cold_start.0;
             }
             consumer.instances = consumer.busy + consumer.warm.len() as u64;
@@ -630,6 +628,9 @@ impl Simulation {
         let blocked = std::mem::take(&mut consumer.blocked);
         consumer.busy = 0;
         consumer.fetching = 0;
+        if let Some(breaker) = consumer.breaker.as_mut() {
+            breaker.forget_probes();
+        }
         if consumer.serverless.is_some() {
             // Every instance, warm or busy, is gone.
             consumer.warm.clear();
