@@ -159,6 +159,17 @@ impl Sampler {
     }
 }
 
+/// `ns` multiplied by `factor` (a slow-down fault), unchanged at 1.
+#[inline]
+pub(crate) fn scaled(ns: u64, factor: f64) -> u64 {
+    if factor == 1.0 {
+        return ns;
+    }
+    #[expect(clippy::cast_precision_loss, reason = "durations in ns")]
+    let x = ns as f64 * factor;
+    to_ns(x)
+}
+
 /// A standard exponential draw (mean 1).
 #[inline]
 fn exp1(rng: &mut Stream) -> f64 {

@@ -587,11 +587,7 @@ impl Simulation {
             let instances = consumer.instances;
             self.stats[node as usize].instances.set(now, instances);
         }
-        if consumer.slow != 1.0 {
-            #[expect(clippy::cast_precision_loss, reason = "service times in ns")]
-            let scaled = service as f64 * consumer.slow;
-            service = to_ns(scaled);
-        }
+        service = crate::dist::scaled(service, consumer.slow);
         let timeout = consumer.timeout;
         self.stats[node as usize].busy.set(now, busy);
         let ticket = self.msgs.get(msg).ticket;

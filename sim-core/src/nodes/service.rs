@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dist::{Dist, Sampler, to_ns};
+use crate::dist::{Dist, Sampler};
 use crate::engine::{Ev, MsgId, NodeIx, Simulation};
 use crate::rng::{Purpose, Stream, stream, unit};
 use crate::time::Duration;
@@ -175,11 +175,7 @@ impl Simulation {
         rt.busy += 1;
         let busy = rt.busy;
         let mut latency = rt.latency.sample(&mut rt.rng_latency);
-        if rt.slow != 1.0 {
-            #[expect(clippy::cast_precision_loss, reason = "latencies in ns")]
-            let scaled = latency as f64 * rt.slow;
-            latency = to_ns(scaled);
-        }
+        latency = crate::dist::scaled(latency, rt.slow);
         let stats = &mut self.stats[service as usize];
         stats.busy.set(now, busy);
         stats.wait.record(now - since);

@@ -102,11 +102,7 @@ impl Simulation {
             return;
         }
         let mut latency = sink.latency.sample(&mut sink.rng);
-        if sink.slow != 1.0 {
-            #[expect(clippy::cast_precision_loss, reason = "latencies in ns")]
-            let scaled = latency as f64 * sink.slow;
-            latency = crate::dist::to_ns(scaled);
-        }
+        latency = crate::dist::scaled(latency, sink.slow);
         sink.busy += 1;
         let busy = sink.busy;
         let stats = &mut self.stats[node as usize];
