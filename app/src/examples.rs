@@ -55,6 +55,10 @@ pub const EXAMPLES: &[Example] = &[
         file: "serverless-cold-starts.ron",
         text: include_str!("../../examples/serverless-cold-starts.ron"),
     },
+    Example {
+        file: "retry-storm.ron",
+        text: include_str!("../../examples/retry-storm.ron"),
+    },
 ];
 
 /// The example the app opens when given no file.

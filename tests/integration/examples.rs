@@ -186,3 +186,26 @@ fn serverless_bursts_start_cold_and_throttle() {
     assert!(value(&report, "bucket", "end_to_end_s.p99") > 0.8);
     assert!(report.conservation.balanced());
 }
+
+#[test]
+fn immediate_retries_storm_a_failing_service_and_lose_more() {
+    let report =
+        run_replications(&model(include_str!("../../examples/retry-storm.ron"))).expect("runs");
+    let failed_a = value(&report, "inventory-a", "failed_calls");
+    let failed_b = value(&report, "inventory-b", "failed_calls");
+    assert!(
+        failed_a > failed_b + 2_000.0,
+        "failed calls: immediate {failed_a}, backoff {failed_b}"
+    );
+    // 30 s × 50/s orders meet the outage: immediate retries lose them all.
+    let dead_a = value(&report, "dlq-a", "dead_lettered");
+    let dead_b = value(&report, "dlq-b", "dead_lettered");
+    assert!(
+        (1_300.0..1_700.0).contains(&dead_a),
+        "immediate retries dead-lettered {dead_a}"
+    );
+    assert!(
+        dead_b < dead_a / 2.0,
+        "backoff dead-lettered {dead_b} of {dead_a}"
+    );
+}
