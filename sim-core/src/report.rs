@@ -528,6 +528,48 @@ impl Report {
                 out.push('\n');
             }
         }
+        // Everything else each node measured, so that no metric is only in
+        // the JSON.
+        const SHOWN: [&str; 12] = [
+            "arrived",
+            "departed",
+            "dropped",
+            "throughput_per_s",
+            "mean_depth",
+            "max_depth",
+            "utilization",
+            "wait_s.p50",
+            "wait_s.p99",
+            "sojourn_s.mean",
+            "end_to_end_s.mean",
+            "end_to_end_s.p99",
+        ];
+        let mut details = String::new();
+        for node in &self.nodes {
+            let extra: Vec<String> = node
+                .metrics
+                .iter()
+                .filter(|m| !SHOWN.contains(&m.path.as_str()) && m.mean != 0.0)
+                .map(|m| {
+                    let value = if m.mean.fract() == 0.0 && m.mean.abs() < 1e15 {
+                        format!("{:.0}", m.mean)
+                    } else {
+                        format!("{:.4}", m.mean)
+                    };
+                    match m.ci95 {
+                        Some(h) if ci => format!("{}={value}±{h:.4}", m.path),
+                        _ => format!("{}={value}", m.path),
+                    }
+                })
+                .collect();
+            if !extra.is_empty() {
+                details.push_str(&format!("  {}: {}\n", node.id, extra.join("  ")));
+            }
+        }
+        if !details.is_empty() {
+            out.push_str("\nmore (non-zero metrics not in the table; times in seconds):\n");
+            out.push_str(&details);
+        }
         let c = &self.conservation;
         out.push_str(&format!(
             "\nmessages: {} produced = {} completed + {} dropped + {} dead-lettered + {} expired + {} in flight{}\n",
