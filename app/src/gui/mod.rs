@@ -859,7 +859,7 @@ impl WeirApp {
             let mut open = true;
             egui::Window::new("Results")
                 .open(&mut open)
-                .default_size([720.0, 360.0])
+                .default_size([1040.0, 420.0])
                 .show(ctx, |ui| self.run.results_ui(ui));
             self.show_results = open;
         }

@@ -59,8 +59,13 @@ impl RunState {
     pub fn results_ui(&self, ui: &mut egui::Ui) {
         match self {
             Self::Done(table) => {
+                // NOTE: the table is laid out in columns: never wrap its
+                // lines; scroll instead.
                 egui::ScrollArea::both().show(ui, |ui| {
-                    ui.label(egui::RichText::new(table).monospace());
+                    ui.add(
+                        egui::Label::new(egui::RichText::new(table).monospace())
+                            .wrap_mode(egui::TextWrapMode::Extend),
+                    );
                 });
             }
             Self::Failed(e) => {
