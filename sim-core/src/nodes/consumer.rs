@@ -454,24 +454,25 @@ impl Simulation {
     /// A serverless function at its concurrency limit refuses a pushed
     /// message: the retry policy may try again later.
     fn consumer_throttle(&mut self, node: NodeIx, msg: MsgId) {
-        let c = self.consumer_slot(node);
         self.stats[node as usize].throttled += 1;
-        let attempts = {
-            let m = self.msgs.get_mut(msg);
-            m.attempts += 1;
-            m.attempts
-        };
-        if attempts < self.consumers[c].max_attempts {
-            let consumer = &mut self.consumers[c];
-            let delay = consumer
-                .retry
-                .delay_ns(attempts, &mut consumer.rng_backoff)
-                .max(1);
+        if let Some(delay) = self.consumer_retry_delay(node, msg) {
             self.stats[node as usize].retries += 1;
-            self.schedule(self.now + delay, Ev::InboxRetry { node, msg });
+            self.schedule(self.now + delay.max(1), Ev::InboxRetry { node, msg });
         } else {
             self.drop_msg(node, msg, DropReason::Throttled);
         }
+    }
+
+    /// Counts a failed attempt of `msg`; the delay before the next one, or
+    /// `None` when the retry policy has no attempts left.
+    fn consumer_retry_delay(&mut self, node: NodeIx, msg: MsgId) -> Option<u64> {
+        let c = self.consumer_slot(node);
+        let m = self.msgs.get_mut(msg);
+        m.attempts += 1;
+        let attempts = m.attempts;
+        let consumer = &mut self.consumers[c];
+        (attempts < consumer.max_attempts)
+            .then(|| consumer.retry.delay_ns(attempts, &mut consumer.rng_backoff))
     }
 
     /// Serverless: instances idle longer than the keep-alive stop.
@@ -788,20 +789,12 @@ impl Simulation {
     }
 
     fn consumer_failed(&mut self, node: NodeIx, msg: MsgId, origin: u32) {
-        let c = self.consumer_slot(node);
-        let attempts = {
-            let m = self.msgs.get_mut(msg);
-            m.attempts += 1;
-            m.attempts
-        };
         if origin == DETACHED {
             // The queue already delivered this message again.
             self.drop_msg(node, msg, DropReason::ReceiptExpired);
             return;
         }
-        if attempts < self.consumers[c].max_attempts {
-            let consumer = &mut self.consumers[c];
-            let delay = consumer.retry.delay_ns(attempts, &mut consumer.rng_backoff);
+        if let Some(delay) = self.consumer_retry_delay(node, msg) {
             let retried = if origin == NO_NODE {
                 // Pushed: back to this consumer's inbox.
                 if delay == 0 {
