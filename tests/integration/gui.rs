@@ -560,7 +560,7 @@ fn the_inspector_edits_scaling_and_the_circuit_breaker() {
     };
     assert!(params(&h).autoscale.is_none() && params(&h).serverless.is_none());
 
-    h.get_by_label("fixed instances").click();
+    h.get_by_role_and_label(Role::ComboBox, "Scaling").click();
     h.run();
     h.get_by_label("autoscaled").click();
     h.run();
@@ -577,7 +577,7 @@ fn the_inspector_edits_scaling_and_the_circuit_breaker() {
         "the start-up delay is edited"
     );
 
-    h.get_by_label("autoscaled").click();
+    h.get_by_role_and_label(Role::ComboBox, "Scaling").click();
     h.run();
     h.get_by_label("serverless function").click();
     h.run();

@@ -413,7 +413,7 @@ fn scaling_ui(ui: &mut Ui, c: &mut ConsumerParams) {
         Scaling::Fixed
     };
     let before = mode;
-    ui.label("Scaling");
+    let label = ui.label("Scaling");
     enum_ui(
         ui,
         "scaling",
@@ -423,7 +423,8 @@ fn scaling_ui(ui: &mut Ui, c: &mut ConsumerParams) {
             (Scaling::Autoscaled, "autoscaled"),
             (Scaling::Serverless, "serverless function"),
         ],
-    );
+    )
+    .labelled_by(label.id);
     ui.end_row();
     if mode != before {
         c.autoscale = (mode == Scaling::Autoscaled).then(|| AutoscaleParams {
@@ -994,7 +995,14 @@ fn optional_count_ui(ui: &mut Ui, value: &mut Option<u64>, none: &str, default: 
     });
 }
 
-fn enum_ui<T: PartialEq + Copy>(ui: &mut Ui, id: &str, value: &mut T, options: &[(T, &str)]) {
+/// A drop-down of named values; returns the drop-down's response (to be
+/// labelled by its row).
+fn enum_ui<T: PartialEq + Copy>(
+    ui: &mut Ui,
+    id: &str,
+    value: &mut T,
+    options: &[(T, &str)],
+) -> egui::Response {
     let current = options
         .iter()
         .find(|(v, _)| v == value)
@@ -1005,7 +1013,8 @@ fn enum_ui<T: PartialEq + Copy>(ui: &mut Ui, id: &str, value: &mut T, options: &
             for (v, name) in options {
                 ui.selectable_value(value, *v, *name);
             }
-        });
+        })
+        .response
 }
 
 fn dist_row_ui(ui: &mut Ui, label: &str, id: &str, d: &mut Dist) {
