@@ -37,7 +37,8 @@ pub enum Command {
         /// The model file.
         file: PathBuf,
     },
-    /// Export a model (asyncapi, dot, …) or its run's report (json, csv).
+    /// Export a model (asyncapi, dot, …), its run's report (json, csv) or
+    /// its sampled message journeys (chrome-trace, otlp).
     Export(ExportArgs),
     /// Import an AsyncAPI 3.0 document as a model; prints what it could not map.
     Import(ImportArgs),
@@ -48,9 +49,15 @@ pub struct ExportArgs {
     /// The model file.
     pub file: PathBuf,
     /// asyncapi, asyncapi-json, dot, mermaid, terraform; json and csv run
-    /// the model's scenario and export the report.
+    /// the model's scenario and export the report; chrome-trace (for Perfetto
+    /// and Chrome tracing) and otlp (OpenTelemetry JSON) run the scenario
+    /// once, with its seed, and export the journeys of sampled messages.
     #[arg(long, value_parser = parse_format)]
     pub format: sim_core::export::Format,
+    /// chrome-trace and otlp: follow one event in N that producers create
+    /// (and every copy made of it); at most 1000 journeys of 256 hops.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub sample: Option<u64>,
     /// Where to write: a file, or `-` (the default) for standard output.
     #[arg(short, long, value_name = "PATH|-", default_value = "-")]
     pub output: String,
@@ -270,21 +277,37 @@ fn write_output(output: &str, text: &str) -> Result<()> {
 }
 
 fn export(args: &ExportArgs) -> Result<ExitCode> {
-    use sim_core::export::{export, export_report};
+    use sim_core::export::{export, export_report, export_trace};
+    use sim_core::journey::{JourneyOptions, record};
+    if args.sample.is_some() && !args.format.needs_trace() {
+        bail!(
+            "--sample applies to the trace formats (chrome-trace, otlp), not to {}",
+            args.format
+        );
+    }
     let (model, load_diagnostics, text) = load(&args.file)?;
     let diagnostics = all_diagnostics(&model, load_diagnostics);
+    let runs = args.format.needs_report() || args.format.needs_trace();
+    if runs && diagnostics.iter().any(Diagnostic::is_error) {
+        print_diagnostics(&args.file, &text, &diagnostics);
+        eprintln!(
+            "{}: the model has errors and was not run",
+            args.file.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
     let exported = if args.format.needs_report() {
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            print_diagnostics(&args.file, &text, &diagnostics);
-            eprintln!(
-                "{}: the model has errors and was not run",
-                args.file.display()
-            );
-            return Ok(ExitCode::from(1));
-        }
         let report = crate::runner::run_all(&model, |_, _| {})
             .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
         export_report(&report, args.format)
+    } else if args.format.needs_trace() {
+        let options = JourneyOptions {
+            every: args.sample.unwrap_or(JourneyOptions::DEFAULT_EVERY),
+            ..JourneyOptions::default()
+        };
+        let trace =
+            record(&model, options).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+        export_trace(&trace, args.format)
     } else {
         export(&model, args.format)
     };
