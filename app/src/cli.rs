@@ -51,9 +51,10 @@ pub struct ExportArgs {
     /// asyncapi, asyncapi-json, dot, mermaid, terraform; json and csv run
     /// the model's scenario and export the report; chrome-trace (for Perfetto
     /// and Chrome tracing) and otlp (OpenTelemetry JSON) run the scenario
-    /// once, with its seed, and export the journeys of sampled messages.
+    /// once, with its seed, and export the journeys of sampled messages;
+    /// svg and png draw the canvas as the designer shows it.
     #[arg(long, value_parser = parse_format)]
-    pub format: sim_core::export::Format,
+    pub format: crate::exports::Target,
     /// chrome-trace and otlp: follow one event in N that producers create
     /// (and every copy made of it); at most 1000 journeys of 256 hops.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -61,6 +62,12 @@ pub struct ExportArgs {
     /// Where to write: a file, or `-` (the default) for standard output.
     #[arg(short, long, value_name = "PATH|-", default_value = "-")]
     pub output: String,
+    /// Pictures (svg, png): light or dark background.
+    #[arg(long, value_name = "light|dark", default_value = "light")]
+    pub look: crate::picture::Look,
+    /// PNG pixels per canvas point (2 suits documents and high-density screens).
+    #[arg(long, value_name = "N", default_value_t = 2.0)]
+    pub scale: f32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,7 +79,7 @@ pub struct ImportArgs {
     pub output: String,
 }
 
-fn parse_format(text: &str) -> Result<sim_core::export::Format, String> {
+fn parse_format(text: &str) -> Result<crate::exports::Target, String> {
     text.parse()
 }
 
@@ -277,8 +284,7 @@ fn write_output(output: &str, text: &str) -> Result<()> {
 }
 
 fn export(args: &ExportArgs) -> Result<ExitCode> {
-    use sim_core::export::{export, export_report, export_trace};
-    use sim_core::journey::{JourneyOptions, record};
+    use crate::exports::{PictureOptions, export_bytes};
     if args.sample.is_some() && !args.format.needs_trace() {
         bail!(
             "--sample applies to the trace formats (chrome-trace, otlp), not to {}",
@@ -287,8 +293,7 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
     }
     let (model, load_diagnostics, text) = load(&args.file)?;
     let diagnostics = all_diagnostics(&model, load_diagnostics);
-    let runs = args.format.needs_report() || args.format.needs_trace();
-    if runs && diagnostics.iter().any(Diagnostic::is_error) {
+    if args.format.needs_run() && diagnostics.iter().any(Diagnostic::is_error) {
         print_diagnostics(&args.file, &text, &diagnostics);
         eprintln!(
             "{}: the model has errors and was not run",
@@ -296,23 +301,24 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
-    let exported = if args.format.needs_report() {
-        let report = crate::runner::run_all(&model, |_, _| {})
-            .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-        export_report(&report, args.format)
-    } else if args.format.needs_trace() {
-        let options = JourneyOptions {
-            every: args.sample.unwrap_or(JourneyOptions::DEFAULT_EVERY),
-            ..JourneyOptions::default()
-        };
-        let trace =
-            record(&model, options).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-        export_trace(&trace, args.format)
-    } else {
-        export(&model, args.format)
+    if !(args.scale.is_finite() && args.scale > 0.0 && args.scale <= 8.0) {
+        bail!("--scale must be a number above 0 and at most 8");
+    }
+    let options = PictureOptions {
+        look: args.look,
+        scale: args.scale,
+        sample: args
+            .sample
+            .unwrap_or(sim_core::journey::JourneyOptions::DEFAULT_EVERY),
     };
-    let exported = exported.with_context(|| format!("{}", args.file.display()))?;
-    write_output(&args.output, &exported)?;
+    let bytes = export_bytes(&model, args.format, options)
+        .with_context(|| format!("{}", args.file.display()))?;
+    if args.output == "-" {
+        std::io::stdout().lock().write_all(&bytes)?;
+    } else {
+        std::fs::write(&args.output, bytes)
+            .with_context(|| format!("cannot write {}", args.output))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,5 +6,6 @@ mod cli;
 mod examples;
 mod export;
 mod gui;
+mod picture;
 mod properties;
 mod theory;
