@@ -3,10 +3,14 @@
 #   AsyncAPI (YAML and JSON)  the official parser, @asyncapi/parser (npm)
 #   Graphviz DOT              dot -Tsvg, from Debian's graphviz
 #   Terraform                 the HCL2 parser python-hcl2 (PyPI)
+#   OTLP/JSON traces          the OpenTelemetry protocol's protobuf classes,
+#                             opentelemetry-proto (PyPI): .ci/validate-otlp.py
 # Every example is exported to each of these formats with the `weir`
 # binary, and the golden files in tests/golden are checked too. Any error
 # fails the script. Mermaid has no validator here: its parser needs a
-# browser environment.
+# browser environment. Chrome trace events have no validator that installs
+# without downloading a binary at run time; tests/integration/export.rs
+# checks their structure (slices nest per track, flows bind to slices).
 #
 # Usage: bash .ci/validate-exports.sh
 set -euo pipefail
@@ -24,6 +28,8 @@ if [ ! -f .ci/node_modules/@asyncapi/parser/package.json ]; then
   (cd .ci && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 fi
 python3 -c 'import hcl2' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check 'python-hcl2==8.1.4'
+python3 -c 'import opentelemetry.proto.trace.v1.trace_pb2' 2>/dev/null ||
+  python3 -m pip install -q --disable-pip-version-check 'opentelemetry-proto==1.45.2'
 
 # The binary of this checkout (quick when the tests have built it).
 cargo build --locked -q -p weir
@@ -34,12 +40,13 @@ trap 'rm -rf "$out"' EXIT
 failures=0
 for example in examples/*.ron; do
   name=$(basename "$example" .ron)
-  for format in asyncapi asyncapi-json dot terraform; do
+  for format in asyncapi asyncapi-json dot terraform otlp; do
     case $format in
       asyncapi) ext=asyncapi.yaml ;;
       asyncapi-json) ext=asyncapi.json ;;
       dot) ext=dot ;;
       terraform) ext=tf ;;
+      otlp) ext=otlp.json ;;
     esac
     if ! "$weir" export "$example" --format "$format" -o "$out/$name.$ext"; then
       echo "FAILED: weir export $example --format $format"
@@ -48,7 +55,8 @@ for example in examples/*.ron; do
   done
 done
 mkdir "$out/golden"
-cp tests/golden/*/*.asyncapi.yaml tests/golden/*/*.asyncapi.json tests/golden/*/*.dot tests/golden/*/*.tf "$out/golden/"
+cp tests/golden/*/*.asyncapi.yaml tests/golden/*/*.asyncapi.json tests/golden/*/*.dot tests/golden/*/*.tf \
+  tests/golden/*/*.otlp.json "$out/golden/"
 
 echo "== AsyncAPI: @asyncapi/parser"
 node .ci/validate-asyncapi.mjs "$out"/*.asyncapi.yaml "$out"/*.asyncapi.json "$out"/golden/*.asyncapi.yaml "$out"/golden/*.asyncapi.json || failures=$((failures + 1))
@@ -65,6 +73,9 @@ done
 
 echo "== Terraform: python-hcl2"
 python3 .ci/validate-hcl.py "$out"/*.tf "$out"/golden/*.tf || failures=$((failures + 1))
+
+echo "== OTLP/JSON: opentelemetry-proto"
+python3 .ci/validate-otlp.py "$out"/*.otlp.json "$out"/golden/*.otlp.json || failures=$((failures + 1))
 
 if [ "$failures" -gt 0 ]; then
   echo "export validation: $failures failure(s)"

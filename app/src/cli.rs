@@ -37,7 +37,8 @@ pub enum Command {
         /// The model file.
         file: PathBuf,
     },
-    /// Export a model (asyncapi, dot, …) or its run's report (json, csv).
+    /// Export a model (asyncapi, dot, …), its run's report (json, csv) or
+    /// its sampled message journeys (chrome-trace, otlp).
     Export(ExportArgs),
     /// Import an AsyncAPI 3.0 document as a model; prints what it could not map.
     Import(ImportArgs),
@@ -48,10 +49,16 @@ pub struct ExportArgs {
     /// The model file.
     pub file: PathBuf,
     /// asyncapi, asyncapi-json, dot, mermaid, terraform; json and csv run
-    /// the model's scenario and export the report; svg and png draw the
-    /// canvas as the designer shows it.
+    /// the model's scenario and export the report; chrome-trace (for Perfetto
+    /// and Chrome tracing) and otlp (OpenTelemetry JSON) run the scenario
+    /// once, with its seed, and export the journeys of sampled messages;
+    /// svg and png draw the canvas as the designer shows it.
     #[arg(long, value_parser = parse_format)]
     pub format: crate::exports::Target,
+    /// chrome-trace and otlp: follow one event in N that producers create
+    /// (and every copy made of it); at most 1000 journeys of 256 hops.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub sample: Option<u64>,
     /// Where to write: a file, or `-` (the default) for standard output.
     #[arg(short, long, value_name = "PATH|-", default_value = "-")]
     pub output: String,
@@ -278,6 +285,12 @@ fn write_output(output: &str, text: &str) -> Result<()> {
 
 fn export(args: &ExportArgs) -> Result<ExitCode> {
     use crate::exports::{PictureOptions, export_bytes};
+    if args.sample.is_some() && !args.format.needs_trace() {
+        bail!(
+            "--sample applies to the trace formats (chrome-trace, otlp), not to {}",
+            args.format
+        );
+    }
     let (model, load_diagnostics, text) = load(&args.file)?;
     let diagnostics = all_diagnostics(&model, load_diagnostics);
     if args.format.needs_run() && diagnostics.iter().any(Diagnostic::is_error) {
@@ -294,6 +307,9 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
     let options = PictureOptions {
         look: args.look,
         scale: args.scale,
+        sample: args
+            .sample
+            .unwrap_or(sim_core::journey::JourneyOptions::DEFAULT_EVERY),
     };
     let bytes = export_bytes(&model, args.format, options)
         .with_context(|| format!("{}", args.file.display()))?;

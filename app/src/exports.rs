@@ -58,6 +58,8 @@ impl Target {
                 "terraform" => "Terraform (AWS)…".to_owned(),
                 "json" => "Run report (JSON)…".to_owned(),
                 "csv" => "Run report (CSV)…".to_owned(),
+                "chrome-trace" => "Message traces (Chrome trace, Perfetto)…".to_owned(),
+                "otlp" => "Message traces (OpenTelemetry OTLP/JSON)…".to_owned(),
                 other => format!("{other}…"),
             },
             Self::Svg => "Canvas picture (SVG)…".to_owned(),
@@ -65,10 +67,18 @@ impl Target {
         }
     }
 
+    /// Whether the export describes sampled message journeys.
+    pub const fn needs_trace(self) -> bool {
+        match self {
+            Self::Text(format) => format.needs_trace(),
+            Self::Svg | Self::Png => false,
+        }
+    }
+
     /// Whether the model must run first (the export describes a run).
     pub const fn needs_run(self) -> bool {
         match self {
-            Self::Text(format) => format.needs_report(),
+            Self::Text(format) => format.needs_report() || format.needs_trace(),
             Self::Svg | Self::Png => false,
         }
     }
@@ -97,12 +107,14 @@ impl FromStr for Target {
     }
 }
 
-/// How pictures look.
+/// How exports are made: how pictures look, how traces sample.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PictureOptions {
     pub look: Look,
     /// PNG pixels per canvas point.
     pub scale: f32,
+    /// Traces (chrome-trace, otlp): follow one event in this many.
+    pub sample: u64,
 }
 
 impl Default for PictureOptions {
@@ -110,6 +122,7 @@ impl Default for PictureOptions {
         Self {
             look: Look::Light,
             scale: 2.0,
+            sample: sim_core::journey::JourneyOptions::DEFAULT_EVERY,
         }
     }
 }
@@ -117,12 +130,22 @@ impl Default for PictureOptions {
 /// The export's bytes. Formats that describe a run run the model's
 /// scenario here, in the calling thread (replications on worker threads).
 pub fn export_bytes(model: &Model, target: Target, options: PictureOptions) -> Result<Vec<u8>> {
-    use sim_core::export::{export, export_report};
+    use sim_core::export::{export, export_report, export_trace};
+    use sim_core::journey::{JourneyOptions, record};
     Ok(match target {
         Target::Text(format) if format.needs_report() => {
             let report = crate::runner::run_all(model, |_, _| {})
                 .map_err(|e| anyhow::anyhow!("the run failed: {e}"))?;
             export_report(&report, format)?.into_bytes()
+        }
+        Target::Text(format) if format.needs_trace() => {
+            let journeys = JourneyOptions {
+                every: options.sample,
+                ..JourneyOptions::default()
+            };
+            let trace =
+                record(model, journeys).map_err(|e| anyhow::anyhow!("the run failed: {e}"))?;
+            export_trace(&trace, format)?.into_bytes()
         }
         Target::Text(format) => export(model, format)?.into_bytes(),
         Target::Svg => picture::canvas_svg(model, options.look).into_bytes(),

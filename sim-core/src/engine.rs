@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 
 use crate::calendar::Calendar;
 use crate::faults::CompiledFault;
+use crate::journey::{ForkKind, HopKind, JourneyEnd, Recorder};
 use crate::ledger::Ledger;
 use crate::metrics::{DropReason, NodeStats};
 use crate::model::Model;
@@ -54,10 +55,6 @@ pub(crate) struct Msg {
     pub wait_from: u64,
     pub event_type: u16,
     /// The partitioning key, drawn from the producer's key space.
-    #[expect(
-        dead_code,
-        reason = "read by key-hash partitioning of logs and the message inspector"
-    )]
     pub key: u32,
     /// Processing attempts at the current consumer.
     pub attempts: u32,
@@ -252,6 +249,8 @@ pub struct Simulation {
     pub(crate) ledger: Ledger,
     /// How many faults hold each node down right now.
     pub(crate) down: Vec<u32>,
+    /// Sampled message journeys, when recording is on.
+    pub(crate) journeys: Option<Box<Recorder>>,
 }
 
 impl Simulation {
@@ -432,6 +431,7 @@ impl Simulation {
                 .collect(),
             down: vec![0; n_nodes],
             ledger: Ledger::default(),
+            journeys: None,
         };
         sim.schedule_faults();
         for i in 0..n_nodes {
@@ -614,33 +614,36 @@ impl Simulation {
         self.msgs.alloc(msg)
     }
 
-    /// A copy of `msg` as a new message (fan-out, redelivery).
     /// A copy of `msg` as a new message with an identity of its own (a
     /// fan-out copy).
     pub(crate) fn copy(&mut self, at: NodeIx, msg: MsgId) -> MsgId {
         let original = *self.msgs.get(msg);
         let lineage = self.ledger.new_id();
-        self.alloc(
+        let copy = self.alloc(
             at,
             Msg {
                 origin: NO_NODE,
                 lineage,
                 ..original
             },
-        )
+        );
+        self.journey_fork(at, msg, copy, ForkKind::FanOut);
+        copy
     }
 
     /// A second instance of `msg` with the same identity (a redelivery).
     pub(crate) fn duplicate(&mut self, at: NodeIx, msg: MsgId) -> MsgId {
         let original = *self.msgs.get(msg);
         self.ledger.redelivered(original.lineage);
-        self.alloc(
+        let again = self.alloc(
             at,
             Msg {
                 origin: NO_NODE,
                 ..original
             },
-        )
+        );
+        self.journey_fork(at, msg, again, ForkKind::Redelivery);
+        again
     }
 
     fn busiest_node(&self) -> (String, u64) {
@@ -673,18 +676,25 @@ impl Simulation {
         stats.duplicates += u64::from(duplicate);
         stats.end_to_end.record(self.now - created);
         self.totals.completed += 1;
+        let at = SimTime(self.now);
+        self.journey_end(msg, JourneyEnd::Completed { node, at });
         self.release(msg);
     }
 
     pub(crate) fn drop_msg(&mut self, node: NodeIx, msg: MsgId, reason: DropReason) {
         self.stats[node as usize].drops[reason as usize] += 1;
         self.totals.dropped += 1;
+        let at = SimTime(self.now);
+        self.journey_end(msg, JourneyEnd::Dropped { node, at, reason });
         self.release(msg);
     }
 
-    /// The message is now stored in a dead-letter queue and leaves the flow.
-    pub(crate) fn dead_letter_stored(&mut self, msg: MsgId) {
+    /// The message is now stored in the dead-letter queue `node` and leaves
+    /// the flow.
+    pub(crate) fn dead_letter_stored(&mut self, node: NodeIx, msg: MsgId) {
         self.totals.dead_lettered += 1;
+        let at = SimTime(self.now);
+        self.journey_end(msg, JourneyEnd::DeadLettered { node, at });
         self.release(msg);
     }
 
@@ -802,11 +812,12 @@ impl Simulation {
     /// Puts `msg` on edge `e`: it arrives now, or after the edge's latency.
     pub(crate) fn transmit(&mut self, e: EdgeIx, msg: MsgId) {
         let edge = &self.edges[e as usize];
-        let (to, latency) = (edge.to, edge.latency);
+        let (from, to, latency) = (edge.from, edge.to, edge.latency);
         if latency == 0 {
             self.arrive(to, msg);
             return;
         }
+        self.journey_hop(msg, from, HopKind::Transit { to });
         let to_topo = &self.topo[to as usize];
         if to_topo.kind == Kind::Queue {
             // Room is reserved now, so a blocking queue never overfills.
@@ -845,6 +856,13 @@ impl Simulation {
             m.origin = NO_NODE;
         }
         self.stats[node as usize].arrived += 1;
+        if self.journeys.is_some() {
+            let kind = match self.topo[node as usize].kind {
+                Kind::Topic | Kind::Router => HopKind::Route,
+                _ => HopKind::Wait,
+            };
+            self.journey_hop(msg, node, kind);
+        }
         match self.topo[node as usize].kind {
             Kind::Queue => self.queue_arrive(node, msg),
             Kind::Topic => self.topic_arrive(node, msg),

@@ -47,12 +47,14 @@
 //!   behaviour.
 //! - [`report`]: results per run and over replications, as JSON and as a
 //!   table.
+//! - [`journey`]: sampled messages followed hop by hop, for traces.
 
 mod calendar;
 pub mod dist;
 mod engine;
 pub mod export;
 pub mod faults;
+pub mod journey;
 mod ledger;
 pub mod metrics;
 pub mod model;

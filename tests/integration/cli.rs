@@ -470,6 +470,35 @@ fn help_lists_the_subcommands() {
 }
 
 #[test]
+fn export_writes_traces_of_sampled_messages() {
+    let sampled = |n: &str| {
+        let run = weir_with(&["export", MODEL, "--format", "chrome-trace", "--sample", n]);
+        run.expect_code(0, "a trace export succeeds");
+        let trace: Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e})"));
+        u64_at(&trace["otherData"], "journeys")
+    };
+    let (every_50, every_500) = (sampled("50"), sampled("500"));
+    assert!(
+        every_50 > 5 * every_500,
+        "--sample 50 follows more than --sample 500: {every_50} vs {every_500}"
+    );
+    let run = weir_with(&["export", MODEL, "--format", "otlp"]);
+    run.expect_code(0, "the OTLP export succeeds");
+    assert!(
+        run.stdout.contains("\"resourceSpans\""),
+        "{}",
+        &run.stdout[..200]
+    );
+    // --sample only applies to traces.
+    let run = weir_with(&["export", MODEL, "--format", "dot", "--sample", "5"]);
+    run.expect_code(2, "--sample with a model format is an error");
+    assert!(run.stderr.contains("--sample"), "{run:#?}");
+    let run = weir_with(&["export", MODEL, "--format", "otlp", "--sample", "0"]);
+    run.expect_code(2, "one in zero is not a rate");
+}
+
+#[test]
 fn export_draws_the_canvas_headless_as_svg_and_png() {
     let dir = std::env::temp_dir().join(format!("weir-cli-picture-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

@@ -10,7 +10,11 @@
 
 use std::path::{Path, PathBuf};
 
-use sim_core::export::{Format, asyncapi, export, export_report};
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use sim_core::export::{Format, asyncapi, export, export_report, export_trace};
+use sim_core::journey::{JourneyEnd, JourneyOptions, Trace, record};
 use sim_core::model::file;
 use sim_core::time::Duration;
 use sim_core::{Model, Report, run_replications};
@@ -53,9 +57,23 @@ fn short_report(model: &Model) -> Report {
     run_replications(&model).expect("the example runs")
 }
 
+/// The journeys of a short run: one event in 100, for 20 s.
+fn short_trace(model: &Model) -> Trace {
+    let mut model = model.clone();
+    model.scenario.duration = Duration::from_secs(20);
+    model.scenario.warmup = Duration::from_secs(2);
+    let options = JourneyOptions {
+        every: 100,
+        ..JourneyOptions::default()
+    };
+    record(&model, options).expect("the example runs")
+}
+
 fn render(model: &Model, format: Format) -> String {
     if format.needs_report() {
         export_report(&short_report(model), format)
+    } else if format.needs_trace() {
+        export_trace(&short_trace(model), format)
     } else {
         export(model, format)
     }
@@ -158,5 +176,370 @@ fn csv_has_a_row_per_node_and_the_report_numbers() {
             let value: f64 = cells[departed].parse().expect("a number");
             assert_eq!(Some(value), node.value("departed"), "{name}: {}", node.id);
         }
+    }
+}
+
+// ---- traces ----
+
+/// Each example's journeys over its whole scenario, one event in 25.
+fn traces() -> Vec<(String, Trace)> {
+    examples()
+        .into_iter()
+        .map(|(name, model)| {
+            let options = JourneyOptions {
+                every: 25,
+                ..JourneyOptions::default()
+            };
+            let trace = record(&model, options).expect("the example runs");
+            (name, trace)
+        })
+        .collect()
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON: {e}"))
+}
+
+/// Trace-event microseconds as whole nanoseconds.
+fn ns(value: &Value) -> i64 {
+    let us = value.as_f64().expect("a number");
+    (us * 1000.0).round() as i64
+}
+
+fn int(value: &Value) -> i64 {
+    value.as_i64().expect("an integer")
+}
+
+#[test]
+fn chrome_traces_have_tracks_slices_and_flows_that_perfetto_reads() {
+    for (name, trace) in traces() {
+        let doc = parse(&export_trace(&trace, Format::ChromeTrace).expect("exports"));
+        let events = doc["traceEvents"].as_array().expect("traceEvents");
+        // A named, sorted process per node.
+        for (i, node) in trace.nodes.iter().enumerate() {
+            let pid = i as i64 + 1;
+            assert!(
+                events.iter().any(|e| e["ph"] == "M"
+                    && e["name"] == "process_name"
+                    && int(&e["pid"]) == pid
+                    && e["args"]["name"]
+                        .as_str()
+                        .is_some_and(|n| n.starts_with(&node.id))),
+                "{name}: no process named for {}",
+                node.id
+            );
+        }
+        // Slices: on each track they never overlap, so Perfetto nests
+        // nothing by mistake.
+        let mut tracks: BTreeMap<(i64, i64), Vec<(i64, i64)>> = BTreeMap::new();
+        let mut per_journey: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut slices = 0;
+        for e in events.iter().filter(|e| e["ph"] == "X") {
+            slices += 1;
+            assert!(e["name"].as_str().is_some_and(|n| !n.is_empty()), "{e}");
+            assert_eq!(e["cat"], "journey");
+            let (ts, dur) = (ns(&e["ts"]), ns(&e["dur"]));
+            assert!(dur >= 0, "{name}: a slice ends before it starts: {e}");
+            let track = (int(&e["pid"]), int(&e["tid"]));
+            assert!(track.0 >= 1 && track.0 <= trace.nodes.len() as i64, "{e}");
+            tracks.entry(track).or_default().push((ts, ts + dur));
+            *per_journey.entry(int(&e["args"]["journey"])).or_default() += dur;
+        }
+        let hops: usize = trace.journeys.iter().map(|j| j.hops.len()).sum();
+        assert_eq!(slices, hops, "{name}: a slice per hop");
+        for (track, spans) in &mut tracks {
+            spans.sort_unstable();
+            for pair in spans.windows(2) {
+                assert!(
+                    pair[0].1 <= pair[1].0,
+                    "{name}: slices overlap on track {track:?}: {pair:?}"
+                );
+            }
+        }
+        // Each journey's slices add up to its life (to the nanosecond,
+        // after the microsecond encoding).
+        for journey in &trace.journeys {
+            let end = journey.end.place().map_or(trace.at, |(_, at)| at);
+            let life = (end.0 - journey.created.0) as i64;
+            let total = per_journey
+                .get(&i64::from(journey.id))
+                .copied()
+                .unwrap_or(0);
+            assert!(
+                (total - life).abs() <= journey.hops.len() as i64,
+                "{name}: journey {} lasts {life} ns, its slices {total} ns",
+                journey.id
+            );
+        }
+        // Flows: one start and one finish per journey id, each bound to a
+        // slice on its track that contains it.
+        let mut flows: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+        for e in events
+            .iter()
+            .filter(|e| ["s", "t", "f"].contains(&e["ph"].as_str().unwrap_or("")))
+        {
+            let ts = ns(&e["ts"]);
+            let track = (int(&e["pid"]), int(&e["tid"]));
+            let inside = tracks.get(&track).is_some_and(|spans| {
+                spans
+                    .iter()
+                    .any(|&(a, b)| a < ts && ts < b || a == ts && ts == b)
+            });
+            assert!(inside, "{name}: flow event outside any slice: {e}");
+            flows
+                .entry(int(&e["id"]))
+                .or_default()
+                .push(e["ph"].as_str().unwrap_or(""));
+        }
+        for (id, phases) in &flows {
+            assert_eq!(phases.first(), Some(&"s"), "{name}: flow {id}: {phases:?}");
+            assert_eq!(phases.last(), Some(&"f"), "{name}: flow {id}: {phases:?}");
+            assert!(phases[1..phases.len() - 1].iter().all(|p| *p == "t"));
+        }
+        let moving = trace
+            .journeys
+            .iter()
+            .filter(|j| j.hops.iter().filter(|h| h.end > h.start).count() >= 2)
+            .count();
+        assert_eq!(flows.len(), moving, "{name}: a flow per journey that moved");
+    }
+}
+
+/// Spans of an OTLP export by span id: (trace id, parent, journey, span).
+fn otlp_spans(doc: &Value) -> BTreeMap<String, (String, Option<String>, Value)> {
+    let mut spans = BTreeMap::new();
+    for rs in doc["resourceSpans"].as_array().expect("resourceSpans") {
+        let service = rs["resource"]["attributes"]
+            .as_array()
+            .and_then(|a| a.iter().find(|kv| kv["key"] == "service.name"))
+            .map(|kv| kv["value"]["stringValue"].clone())
+            .expect("service.name");
+        for ss in rs["scopeSpans"].as_array().expect("scopeSpans") {
+            for span in ss["spans"].as_array().expect("spans") {
+                let id = span["spanId"].as_str().expect("spanId").to_owned();
+                let trace = span["traceId"].as_str().expect("traceId").to_owned();
+                assert_eq!(id.len(), 16, "{span}");
+                assert_eq!(trace.len(), 32, "{span}");
+                assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+                let parent = span["parentSpanId"].as_str().map(str::to_owned);
+                let mut span = span.clone();
+                span["service"] = service.clone();
+                assert!(
+                    spans.insert(id.clone(), (trace, parent, span)).is_none(),
+                    "span id {id} twice"
+                );
+            }
+        }
+    }
+    spans
+}
+
+fn attribute<'a>(span: &'a Value, key: &str) -> Option<&'a Value> {
+    span["attributes"]
+        .as_array()?
+        .iter()
+        .find(|kv| kv["key"] == key)
+        .map(|kv| &kv["value"])
+}
+
+fn nanos(span: &Value, field: &str) -> u64 {
+    span[field]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("a time in ns as a string")
+}
+
+#[test]
+fn otlp_spans_resolve_their_parents_and_cover_their_hops() {
+    for (name, trace) in traces() {
+        let doc = parse(&export_trace(&trace, Format::Otlp).expect("exports"));
+        let spans = otlp_spans(&doc);
+        let hops: usize = trace.journeys.iter().map(|j| j.hops.len()).sum();
+        assert_eq!(
+            spans.len(),
+            hops + trace.journeys.len(),
+            "{name}: a root span per journey, a span per hop"
+        );
+        for (id, (trace_id, parent, span)) in &spans {
+            let (start, end) = (
+                nanos(span, "startTimeUnixNano"),
+                nanos(span, "endTimeUnixNano"),
+            );
+            assert!(end >= start, "{name}: span {id} ends before it starts");
+            let Some(parent) = parent else { continue };
+            let (parent_trace, _, parent_span) = spans
+                .get(parent)
+                .unwrap_or_else(|| panic!("{name}: span {id}'s parent {parent} is missing"));
+            assert_eq!(
+                parent_trace, trace_id,
+                "{name}: span {id} and its parent in one trace"
+            );
+            // A hop lies within its journey; a copy's journey begins
+            // during the hop it was copied in (or the redelivery after it).
+            let (p_start, p_end) = (
+                nanos(parent_span, "startTimeUnixNano"),
+                nanos(parent_span, "endTimeUnixNano"),
+            );
+            if attribute(span, "weir.copy").is_none() {
+                assert!(
+                    p_start <= start && end <= p_end,
+                    "{name}: span {id} outside its parent"
+                );
+            } else {
+                assert!(
+                    p_start <= start,
+                    "{name}: copy {id} before its original's hop"
+                );
+            }
+        }
+        // Every node is a resource, and failures carry an error status.
+        let services: Vec<&str> = doc["resourceSpans"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .filter_map(|rs| rs["resource"]["attributes"][0]["value"]["stringValue"].as_str())
+            .collect();
+        let ids: Vec<&str> = trace.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(services, ids, "{name}");
+        for (_, _, span) in spans.values() {
+            let failed = span["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("process ("));
+            assert_eq!(
+                failed,
+                span["status"]["code"] == 2
+                    && span["parentSpanId"].is_string()
+                    && attribute(span, "weir.journey").is_none(),
+                "{name}: {span}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_retried_payment_shows_its_attempts_and_backoff_in_both_formats() {
+    let (_, model) = examples()
+        .into_iter()
+        .find(|(n, _)| n == "retries-dead-letter")
+        .expect("the example");
+    let options = JourneyOptions {
+        every: 5,
+        ..JourneyOptions::default()
+    };
+    let trace = record(&model, options).expect("runs");
+    // Payments fail 20% of attempts: among 1 000 journeys some need a
+    // second and third attempt, with a backoff in the queue between.
+    let retried = trace
+        .journeys
+        .iter()
+        .find(|j| {
+            matches!(j.end, JourneyEnd::Completed { .. })
+                && j.hops.iter().filter(|h| h.kind.key() == "backoff").count() == 2
+        })
+        .expect("a payment completed on its third attempt");
+    let chrome = parse(&export_trace(&trace, Format::ChromeTrace).expect("exports"));
+    let mut names: Vec<(i64, String)> = chrome["traceEvents"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["ph"] == "X" && int(&e["args"]["journey"]) == i64::from(retried.id))
+        .map(|e| (ns(&e["ts"]), e["name"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    names.sort();
+    let names: Vec<&str> = names
+        .iter()
+        .map(|(_, n)| n.as_str())
+        .filter(|n| *n != "wait")
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "created",
+            "process (failed)",
+            "backoff",
+            "process (failed)",
+            "backoff",
+            "process",
+            "process"
+        ],
+        "created, two failed attempts with backoff, the third succeeds, the ledger's write"
+    );
+    let otlp = parse(&export_trace(&trace, Format::Otlp).expect("exports"));
+    let spans = otlp_spans(&otlp);
+    let attempts: Vec<i64> = spans
+        .values()
+        .filter(|(_, _, s)| {
+            s["service"] == "payments"
+                && s["name"].as_str().is_some_and(|n| n.starts_with("process"))
+        })
+        .filter(|(t, _, _)| {
+            spans.values().any(|(t2, p, s)| {
+                t2 == t
+                    && p.is_none()
+                    && attribute(s, "weir.journey").and_then(|v| v["intValue"].as_str())
+                        == Some(&retried.id.to_string())
+            })
+        })
+        .filter_map(|(_, _, s)| {
+            attribute(s, "weir.attempt")?["intValue"]
+                .as_str()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    let mut attempts = attempts;
+    attempts.sort_unstable();
+    assert_eq!(attempts, [1, 2, 3], "three attempt spans, numbered");
+}
+
+#[test]
+fn a_fanned_out_order_yields_linked_child_spans() {
+    let (_, model) = examples()
+        .into_iter()
+        .find(|(n, _)| n == "pubsub-fanout")
+        .expect("the example");
+    let trace = record(&model, JourneyOptions::default()).expect("runs");
+    let otlp = parse(&export_trace(&trace, Format::Otlp).expect("exports"));
+    let spans = otlp_spans(&otlp);
+    let mut children = 0;
+    for (id, (trace_id, parent, span)) in &spans {
+        if attribute(span, "weir.copy").is_none() || attribute(span, "weir.journey").is_none() {
+            continue;
+        }
+        children += 1;
+        // The copy's root span hangs off the original's hop at the topic,
+        // and links to the original's root span.
+        let parent = parent.as_ref().expect("a copy has a parent span");
+        let (_, _, at) = &spans[parent];
+        assert_eq!(at["service"], "order-events", "{id}: copied at the topic");
+        assert_eq!(at["name"], "route");
+        let link = &span["links"][0];
+        assert_eq!(link["traceId"].as_str(), Some(trace_id.as_str()));
+        let (_, original_parent, original) = &spans[link["spanId"].as_str().expect("a link")];
+        assert!(
+            original_parent.is_none(),
+            "the link names the original's root span"
+        );
+        assert_eq!(original["name"], span["name"], "the same event type");
+    }
+    // Every OrderPlaced goes to three queues (two copies), every
+    // OrderCancelled to two (one copy): 1.8 copies per event on average.
+    let roots = trace.journeys.iter().filter(|j| j.parent.is_none()).count();
+    assert!(
+        children as f64 > 1.6 * roots as f64 && children <= 2 * roots,
+        "{children} copies of {roots} events"
+    );
+}
+
+#[test]
+fn a_trace_is_the_same_for_the_same_seed() {
+    let (_, model) = examples()
+        .into_iter()
+        .find(|(n, _)| n == "pubsub-fanout")
+        .expect("the example");
+    for format in [Format::ChromeTrace, Format::Otlp] {
+        let a = export_trace(&short_trace(&model), format).expect("exports");
+        let b = export_trace(&short_trace(&model), format).expect("exports");
+        assert!(a == b, "{format}: two runs differ");
     }
 }

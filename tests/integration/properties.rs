@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use proptest::prelude::*;
 use sim_core::Simulation;
+use sim_core::journey::JourneyOptions;
 use sim_core::time::Duration;
 use weir_tests::model;
 
@@ -444,6 +445,23 @@ proptest! {
         if stopped.is_none() {
             let again = sim_core::run_once(&m, seed).expect("runs again");
             prop_assert_eq!(&again, &result);
+            // Following messages changes nothing, and each journey's hops
+            // tile its life.
+            let mut traced = Simulation::new(&m, seed).expect("compiles");
+            traced.record_journeys(JourneyOptions { every: 3, max_journeys: 200, max_hops: 64 });
+            traced.run_until(traced.end()).expect("runs as before");
+            prop_assert_eq!(&traced.result(), &result);
+            let open = traced.journeys().iter().filter(|j| j.is_open()).count();
+            prop_assert!(open as u64 <= c.in_flight, "{open} open journeys, {c:?}");
+            for j in traced.journeys() {
+                prop_assert_eq!(j.hops[0].start, j.created);
+                for pair in j.hops.windows(2) {
+                    prop_assert_eq!(pair[0].end, pair[1].start, "journey {}: {:?}\n{}", j.id, j.hops, text);
+                }
+                if let Some((_, at)) = j.end.place() {
+                    prop_assert_eq!(j.hops[j.hops.len() - 1].end, at);
+                }
+            }
         }
     }
 }

@@ -10,6 +10,8 @@
 //! | `terraform` | the AWS shape of the model (SQS, SNS, Lambda) | [`terraform`] |
 //! | `json` | the run report ([`Report::to_json`]) | — |
 //! | `csv` | one row of summary metrics per node | [`csv`] |
+//! | `chrome-trace` | sampled message journeys as Chrome trace events (Perfetto) | [`trace`] |
+//! | `otlp` | sampled message journeys as OpenTelemetry OTLP/JSON spans | [`trace`] |
 //!
 //! ```
 //! use sim_core::export::{Format, export};
@@ -35,6 +37,7 @@ pub mod csv;
 pub mod dot;
 pub mod mermaid;
 pub mod terraform;
+pub mod trace;
 
 use std::fmt;
 use std::str::FromStr;
@@ -42,6 +45,7 @@ use std::str::FromStr;
 use petgraph::stable_graph::EdgeIndex;
 
 use crate::dist::{Arrival, Dist};
+use crate::journey::Trace;
 use crate::model::Model;
 use crate::nodes::{EdgeRole, NodeKind, Overflow, RetryPolicy};
 use crate::report::Report;
@@ -63,10 +67,14 @@ pub enum Format {
     Csv,
     /// Terraform (HCL) for the AWS shape of the model.
     Terraform,
+    /// Sampled message journeys as Chrome trace-event JSON.
+    ChromeTrace,
+    /// Sampled message journeys as OpenTelemetry OTLP/JSON.
+    Otlp,
 }
 
 impl Format {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::AsyncApi,
         Self::AsyncApiJson,
         Self::Dot,
@@ -74,6 +82,8 @@ impl Format {
         Self::Json,
         Self::Csv,
         Self::Terraform,
+        Self::ChromeTrace,
+        Self::Otlp,
     ];
 
     /// The name on the command line (`--format asyncapi-json`).
@@ -86,6 +96,8 @@ impl Format {
             Self::Json => "json",
             Self::Csv => "csv",
             Self::Terraform => "terraform",
+            Self::ChromeTrace => "chrome-trace",
+            Self::Otlp => "otlp",
         }
     }
 
@@ -99,6 +111,8 @@ impl Format {
             Self::Json => "report.json",
             Self::Csv => "csv",
             Self::Terraform => "tf",
+            Self::ChromeTrace => "trace.json",
+            Self::Otlp => "otlp.json",
         }
     }
 
@@ -106,6 +120,12 @@ impl Format {
     /// run first, and [`export_report`] does the export).
     pub const fn needs_report(self) -> bool {
         matches!(self, Self::Json | Self::Csv)
+    }
+
+    /// Whether the format describes sampled message journeys (so the model
+    /// must be run with recording on, and [`export_trace`] does the export).
+    pub const fn needs_trace(self) -> bool {
+        matches!(self, Self::ChromeTrace | Self::Otlp)
     }
 }
 
@@ -139,6 +159,10 @@ pub enum ExportError {
     NeedsReport(Format),
     #[error("the {0} export describes a model, not a report")]
     NotAReport(Format),
+    #[error("the {0} export describes message journeys: record them and use export_trace")]
+    NeedsTrace(Format),
+    #[error("the {0} export is not a trace format")]
+    NotATrace(Format),
     #[error("could not write {format}: {message}")]
     Encode { format: Format, message: String },
 }
@@ -153,6 +177,7 @@ pub fn export(model: &Model, format: Format) -> Result<String, ExportError> {
         Format::Mermaid => Ok(mermaid::to_mermaid(model)),
         Format::Terraform => Ok(terraform::to_terraform(model)),
         Format::Json | Format::Csv => Err(ExportError::NeedsReport(format)),
+        Format::ChromeTrace | Format::Otlp => Err(ExportError::NeedsTrace(format)),
     }
 }
 
@@ -165,7 +190,19 @@ pub fn export_report(report: &Report, format: Format) -> Result<String, ExportEr
         | Format::AsyncApiJson
         | Format::Dot
         | Format::Mermaid
-        | Format::Terraform => Err(ExportError::NotAReport(format)),
+        | Format::Terraform
+        | Format::ChromeTrace
+        | Format::Otlp => Err(ExportError::NotAReport(format)),
+    }
+}
+
+/// Exports recorded message journeys ([`crate::journey::record`]) as a
+/// Chrome trace or OTLP/JSON.
+pub fn export_trace(trace: &Trace, format: Format) -> Result<String, ExportError> {
+    match format {
+        Format::ChromeTrace => Ok(trace::to_chrome(trace)),
+        Format::Otlp => Ok(trace::to_otlp(trace)),
+        _ => Err(ExportError::NotATrace(format)),
     }
 }
 

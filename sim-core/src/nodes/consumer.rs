@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::breaker::BreakerState;
 use crate::dist::{Dist, Sampler, to_ns};
 use crate::engine::{Arena, DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
+use crate::journey::{HopKind, Outcome};
 use crate::metrics::DropReason;
 use crate::rng::{Purpose, Stream, stream, unit};
 use crate::time::Duration;
@@ -455,8 +456,11 @@ impl Simulation {
     /// message: the retry policy may try again later.
     fn consumer_throttle(&mut self, node: NodeIx, msg: MsgId) {
         self.stats[node as usize].throttled += 1;
+        let (attempt, outcome) = (self.next_attempt(msg), Outcome::Throttled);
+        self.journey_hop(msg, node, HopKind::Process { attempt, outcome });
         if let Some(delay) = self.consumer_retry_delay(node, msg) {
             self.stats[node as usize].retries += 1;
+            self.journey_hop(msg, node, HopKind::Backoff { attempt });
             self.schedule(self.now + delay.max(1), Ev::InboxRetry { node, msg });
         } else {
             self.drop_msg(node, msg, DropReason::Throttled);
@@ -522,11 +526,13 @@ impl Simulation {
                     }
                     if let Some(msg) = self.queue_receive(q) {
                         self.consumers[c].next_queue = wrap(start + k + 1, n);
-                        got = Some((msg, latency));
+                        got = Some((msg, latency, q));
                         break;
                     }
                 }
-                let Some((msg, latency)) = got else { break };
+                let Some((msg, latency, q_node)) = got else {
+                    break;
+                };
                 // Counted as an arrival here: pulled messages do not pass
                 // through `arrive`.
                 self.msgs.get_mut(msg).node_in = self.now;
@@ -534,6 +540,7 @@ impl Simulation {
                 if latency > 0 {
                     // The message crosses the link before work starts; its
                     // slot is taken meanwhile.
+                    self.journey_hop(msg, q_node, HopKind::Transit { to: node });
                     self.consumers[c].fetching += 1;
                     self.consumers[c].track(msg, &mut self.msgs);
                     let ticket = self.msgs.get(msg).ticket;
@@ -591,6 +598,15 @@ impl Simulation {
         service = crate::dist::scaled(service, consumer.slow);
         let timeout = consumer.timeout;
         self.stats[node as usize].busy.set(now, busy);
+        let attempt = self.next_attempt(msg);
+        self.journey_hop(
+            msg,
+            node,
+            HopKind::Process {
+                attempt,
+                outcome: Outcome::Ok,
+            },
+        );
         let ticket = self.msgs.get(msg).ticket;
         match timeout {
             Some(limit) if service > limit => {
@@ -639,6 +655,7 @@ impl Simulation {
         stats.depth.set(now, 0);
         stats.blocked.set(now, 0);
         for msg in in_service {
+            self.journey_outcome(msg, Outcome::Crashed);
             let m = self.msgs.get_mut(msg);
             m.ticket = m.ticket.wrapping_add(1);
             let origin = m.origin;
@@ -660,6 +677,9 @@ impl Simulation {
             || (consumer.failure > 0.0
                 && (consumer.failure >= 1.0 || unit(&mut consumer.rng_failure) < consumer.failure));
         self.stats[node as usize].timeouts += u64::from(timed_out);
+        if timed_out {
+            self.journey_outcome(msg, Outcome::TimedOut);
+        }
         if !failed && let Some(call) = self.topo[node as usize].call {
             self.consumer_call(node, msg, call);
             return;
@@ -682,6 +702,7 @@ impl Simulation {
         }
         if !allowed {
             self.stats[node as usize].fast_failed += 1;
+            self.journey_outcome(msg, Outcome::BreakerOpen);
             self.consumer_finish(node, msg, true);
             return;
         }
@@ -736,6 +757,7 @@ impl Simulation {
 
         let origin = self.msgs.get(msg).origin;
         if failed {
+            self.journey_outcome(msg, Outcome::Failed);
             if delivery == Delivery::AtMostOnce {
                 // Acknowledged on receipt: nothing will bring it back.
                 self.drop_msg(node, msg, DropReason::Failed);
@@ -760,6 +782,7 @@ impl Simulation {
         self.stats[node as usize].sojourn.record(now - node_in);
         self.msgs.get_mut(msg).origin = NO_NODE;
         if !self.consumer_forward(node, msg) {
+            self.journey_hop(msg, node, HopKind::Blocked);
             self.consumers[c].blocked.push_back(msg);
             let blocked = self.consumers[c].blocked.len() as u64;
             self.stats[node as usize].blocked.set(now, blocked);
@@ -800,6 +823,8 @@ impl Simulation {
                 if delay == 0 {
                     self.consumer_requeue(node, msg);
                 } else {
+                    let attempt = self.msgs.get(msg).attempts;
+                    self.journey_hop(msg, node, HopKind::Backoff { attempt });
                     self.schedule(self.now + delay, Ev::InboxRetry { node, msg });
                 }
                 true
@@ -836,6 +861,7 @@ impl Simulation {
         let m = self.msgs.get_mut(msg);
         m.wait_from = self.now;
         m.node_in = self.now;
+        self.journey_hop(msg, node, HopKind::Wait);
         self.consumers[c].inbox.push_back(msg);
         let depth = self.consumers[c].inbox.len() as u64;
         let stats = &mut self.stats[node as usize];

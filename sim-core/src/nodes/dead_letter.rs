@@ -55,6 +55,6 @@ impl Simulation {
         let stats = &mut self.stats[node as usize];
         stats.depth.set(self.now, stored);
         stats.dead_lettered += 1;
-        self.dead_letter_stored(msg);
+        self.dead_letter_stored(node, msg);
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dist::{Arrival, ArrivalSampler};
 use crate::engine::{Ev, Msg, NO_NODE, NodeIx, Simulation};
+use crate::journey::HopKind;
 use crate::metrics::DropReason;
 use crate::rng::{Purpose, Stream, stream, unit};
 
@@ -266,6 +267,7 @@ impl Simulation {
         );
         self.totals.emitted += 1;
         self.stats[node as usize].arrived += 1;
+        self.journey_created(node, msg);
         if self.send_out(node, msg) {
             self.stats[node as usize].departed += 1;
             self.producer_schedule_next(node);
@@ -273,6 +275,7 @@ impl Simulation {
         }
         match self.producers[slot].on_block {
             OnBlock::Wait => {
+                self.journey_hop(msg, node, HopKind::Blocked);
                 self.producers[slot].held = Some(msg);
                 self.stats[node as usize].blocked.set(now, 1);
             }

@@ -17,6 +17,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
+use crate::journey::HopKind;
 use crate::metrics::DropReason;
 use crate::time::Duration;
 
@@ -185,6 +186,7 @@ impl Simulation {
         let q = self.queue_slot(node);
         let now = self.now;
         self.msgs.get_mut(msg).wait_from = now;
+        self.journey_hop(msg, node, HopKind::Wait);
         let queue = &mut self.queues[q];
         queue.visible.push_back(msg);
         let depth = queue.visible.len() as u64;
@@ -265,6 +267,8 @@ impl Simulation {
         if delay == 0 {
             self.queue_push_visible(node, msg);
         } else {
+            let attempt = self.msgs.get(msg).attempts;
+            self.journey_hop(msg, node, HopKind::Backoff { attempt });
             self.queues[q].delayed += 1;
             self.schedule(self.now + delay, Ev::QueueVisible { node, msg });
         }
@@ -308,6 +312,7 @@ impl Simulation {
         m.origin = NO_NODE;
         m.ticket = m.ticket.wrapping_add(1);
         self.stats[node as usize].redelivered += 1;
+        self.journey_hop(msg, node, HopKind::Invisible);
         self.schedule(deadline, Ev::QueueVisible { node, msg });
     }
 

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dist::{Dist, Sampler};
 use crate::engine::{Ev, MsgId, NodeIx, Simulation};
+use crate::journey::{HopKind, Outcome};
 use crate::rng::{Purpose, Stream, stream, unit};
 use crate::time::Duration;
 
@@ -147,12 +148,14 @@ impl Simulation {
         self.stats[service as usize].arrived += 1;
         if self.is_down(service) {
             self.stats[service as usize].failed_calls += 1;
+            self.service_refused(service, msg);
             self.consumer_call_done(caller, msg, false);
             return;
         }
         if !self.services[s].admit(now) {
             self.stats[service as usize].rejected += 1;
             self.stats[service as usize].failed_calls += 1;
+            self.service_refused(service, msg);
             self.consumer_call_done(caller, msg, false);
             return;
         }
@@ -162,13 +165,23 @@ impl Simulation {
         if self.services[s].busy < self.services[s].limit {
             self.service_start(service, msg, ticket, now);
         } else {
+            self.journey_hop(msg, service, HopKind::Wait);
             self.services[s].waiting.push_back((msg, ticket, now));
             let depth = self.services[s].waiting.len() as u64;
             self.stats[service as usize].depth.set(now, depth);
         }
     }
 
+    /// The call about `msg` never started (the service is down or over its
+    /// rate limit): a zero-length hop says so.
+    fn service_refused(&mut self, service: NodeIx, msg: MsgId) {
+        let (attempt, outcome) = (self.next_attempt(msg), Outcome::Rejected);
+        self.journey_hop(msg, service, HopKind::Process { attempt, outcome });
+    }
+
     fn service_start(&mut self, service: NodeIx, msg: MsgId, ticket: u32, since: u64) {
+        let (attempt, outcome) = (self.next_attempt(msg), Outcome::Ok);
+        self.journey_hop(msg, service, HopKind::Process { attempt, outcome });
         let s = self.topo[service as usize].slot as usize;
         let now = self.now;
         let rt = &mut self.services[s];

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dist::{Dist, Sampler};
 use crate::engine::{Ev, MsgId, NodeIx, Simulation};
+use crate::journey::HopKind;
 use crate::rng::{Purpose, Stream, stream};
 
 /// A sink's parameters.
@@ -108,6 +109,8 @@ impl Simulation {
         let stats = &mut self.stats[node as usize];
         stats.busy.set(now, busy);
         stats.wait.record(now - self.msgs.get(msg).wait_from);
+        let (attempt, outcome) = (self.next_attempt(msg), crate::journey::Outcome::Ok);
+        self.journey_hop(msg, node, HopKind::Process { attempt, outcome });
         self.schedule(now + latency, Ev::SinkDone { node, msg });
     }
 
