@@ -246,6 +246,12 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.count("dead_lettered", st.dead_lettered);
                 r.count("stored", st.depth.value());
             }
+            Kind::Log => {
+                r.level("mean_depth", "max_depth", &st.depth, end);
+                r.latency("wait_s", &st.wait.summary());
+                let ids: Vec<String> = sim.topo.iter().map(|t| t.id.clone()).collect();
+                sim.logs[topo.slot as usize].metrics(end, &ids, &mut r.metrics);
+            }
         }
         nodes.push(NodeResult {
             id: topo.id.clone(),

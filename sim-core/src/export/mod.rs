@@ -247,6 +247,18 @@ pub(crate) fn summary(kind: &NodeKind) -> Vec<String> {
                 out.push(format!("capacity {c}"));
             }
         }
+        NodeKind::Log(l) => {
+            let partitioner = match l.partitioner {
+                crate::nodes::Partitioner::KeyHash => "by key",
+                crate::nodes::Partitioner::RoundRobin => "round-robin",
+            };
+            out.push(format!(
+                "{} partition{} {partitioner}",
+                l.partitions,
+                if l.partitions == 1 { "" } else { "s" }
+            ));
+            out.push(format!("retention {}", l.retention));
+        }
     }
     out
 }
