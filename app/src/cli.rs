@@ -47,7 +47,7 @@ pub enum Command {
 pub struct ExportArgs {
     /// The model file.
     pub file: PathBuf,
-    /// asyncapi, asyncapi-json, dot, mermaid, terraform; json and csv run
+    /// asyncapi, asyncapi-json, dot, mermaid, terraform, kafka; json and csv run
     /// the model's scenario and export the report.
     #[arg(long, value_parser = parse_format)]
     pub format: sim_core::export::Format,

@@ -8,6 +8,7 @@
 //! | `dot` | a Graphviz diagram | [`dot`] |
 //! | `mermaid` | a Mermaid flowchart | [`mermaid`] |
 //! | `terraform` | the AWS shape of the model (SQS, SNS, Lambda) | [`terraform`] |
+//! | `kafka` | Kafka topic definitions for the model's logs (`kafka-topics.sh` lines) | [`kafka`] |
 //! | `json` | the run report ([`Report::to_json`]) | — |
 //! | `csv` | one row of summary metrics per node | [`csv`] |
 //!
@@ -33,6 +34,7 @@
 pub mod asyncapi;
 pub mod csv;
 pub mod dot;
+pub mod kafka;
 pub mod mermaid;
 pub mod terraform;
 
@@ -63,10 +65,12 @@ pub enum Format {
     Csv,
     /// Terraform (HCL) for the AWS shape of the model.
     Terraform,
+    /// Kafka topic definitions (a shell script of `kafka-topics.sh`).
+    Kafka,
 }
 
 impl Format {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::AsyncApi,
         Self::AsyncApiJson,
         Self::Dot,
@@ -74,6 +78,7 @@ impl Format {
         Self::Json,
         Self::Csv,
         Self::Terraform,
+        Self::Kafka,
     ];
 
     /// The name on the command line (`--format asyncapi-json`).
@@ -86,6 +91,7 @@ impl Format {
             Self::Json => "json",
             Self::Csv => "csv",
             Self::Terraform => "terraform",
+            Self::Kafka => "kafka",
         }
     }
 
@@ -99,6 +105,7 @@ impl Format {
             Self::Json => "report.json",
             Self::Csv => "csv",
             Self::Terraform => "tf",
+            Self::Kafka => "kafka-topics.sh",
         }
     }
 
@@ -152,6 +159,7 @@ pub fn export(model: &Model, format: Format) -> Result<String, ExportError> {
         Format::Dot => Ok(dot::to_dot(model)),
         Format::Mermaid => Ok(mermaid::to_mermaid(model)),
         Format::Terraform => Ok(terraform::to_terraform(model)),
+        Format::Kafka => Ok(kafka::to_kafka(model)),
         Format::Json | Format::Csv => Err(ExportError::NeedsReport(format)),
     }
 }
@@ -165,7 +173,8 @@ pub fn export_report(report: &Report, format: Format) -> Result<String, ExportEr
         | Format::AsyncApiJson
         | Format::Dot
         | Format::Mermaid
-        | Format::Terraform => Err(ExportError::NotAReport(format)),
+        | Format::Terraform
+        | Format::Kafka => Err(ExportError::NotAReport(format)),
     }
 }
 
