@@ -219,8 +219,16 @@ fn kafka_consumer_lag_grows_drains_blocks_one_partition_and_idles_extra_instance
     let lag = |path: &str| value(&report, "orders-log", path);
     // The burst (1.5 × 80/s against 100/s for 30 s) builds hundreds of
     // messages of lag; by the end the group has caught up.
-    assert!(lag("groups.billing.lag.max") > 400.0, "{}", lag("groups.billing.lag.max"));
-    assert!(lag("groups.billing.lag.current") < 60.0, "{}", lag("groups.billing.lag.current"));
+    assert!(
+        lag("groups.billing.lag.max") > 400.0,
+        "{}",
+        lag("groups.billing.lag.max")
+    );
+    assert!(
+        lag("groups.billing.lag.current") < 60.0,
+        "{}",
+        lag("groups.billing.lag.current")
+    );
     assert!(lag("groups.billing.lag.mean") < 0.25 * lag("groups.billing.lag.max"));
     // The malformed order (key 0) blocks its own partition for 3 retries
     // × 5 s; the other partitions never wait that long.
