@@ -1202,6 +1202,8 @@ mod tests {
             (id: "db", kind: Sink(latency: Uniform(min: "1ms", max: "3ms"), concurrency: 4)),
             (id: "dlq", kind: DeadLetter(capacity: 100)),
             (id: "idle", kind: Consumer(service: Erlang(k: 2, mean: "5ms"))),
+            (id: "stream", kind: Log(partitions: 3, partitioner: RoundRobin, retention: "2h", rebalance_pause: "1s")),
+            (id: "reader", kind: Consumer(service: Constant("2ms"), poison: ["Cancelled"])),
         ],
         edges: [
             (from: "web", to: "events", latency: "2ms"),
@@ -1212,6 +1214,8 @@ mod tests {
             (from: "web", to: "audit"),
             (from: "q", to: "dlq"),
             (from: "worker", to: "dlq"),
+            (from: "web", to: "stream"),
+            (from: "stream", to: "reader", latency: "3ms"),
         ],
     )"#;
 

@@ -771,6 +771,43 @@ mod tests {
     }
 
     #[test]
+    fn every_parameter_round_trips_through_the_file_and_defaults_stay_out() {
+        use crate::model::file::to_string;
+        let text = r#"(
+            version: 1,
+            name: "logs",
+            nodes: [
+                (id: "p", kind: Producer(arrival: Poisson(rate: 1.0))),
+                (id: "plain", kind: Log()),
+                (id: "full", kind: Log(partitions: 12, partitioner: RoundRobin, retention: "36h", rebalance_pause: "250ms")),
+                (id: "c", kind: Consumer(service: Constant("1ms"), poison: ["bad", "worse"])),
+            ],
+            edges: [(from: "p", to: "plain"), (from: "p", to: "full"), (from: "full", to: "c"), (from: "plain", to: "c")],
+        )"#;
+        let (model, _) = from_str(text).expect("loads");
+        let once = to_string(&model);
+        assert!(
+            once.contains("kind: Log(),"),
+            "defaults are left out:\n{once}"
+        );
+        assert!(once.contains("partitioner: RoundRobin"), "{once}");
+        assert!(once.contains("poison: ["), "{once}");
+        let (again, _) = from_str(&once).expect("reloads");
+        assert!(model.same_as(&again));
+        assert_eq!(once, to_string(&again), "byte-identical");
+        let full = model.find("full").map(|n| model.graph[n].kind.clone());
+        assert_eq!(
+            full,
+            Some(crate::nodes::NodeKind::Log(LogParams {
+                partitions: 12,
+                partitioner: Partitioner::RoundRobin,
+                retention: Duration::from_secs(36 * 3600),
+                rebalance_pause: Duration::from_millis(250),
+            }))
+        );
+    }
+
+    #[test]
     fn parameters_are_checked() {
         let bad = LogParams {
             partitions: 0,
