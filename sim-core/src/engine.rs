@@ -908,8 +908,7 @@ impl Simulation {
             Kind::Consumer => self.consumer_wake(node),
             Kind::Topic => self.topic_wake(node),
             Kind::Router => self.router_wake(node),
-            Kind::Queue | Kind::Service | Kind::Sink | Kind::DeadLetter => {}
-            Kind::Log => {}
+            Kind::Queue | Kind::Service | Kind::Sink | Kind::DeadLetter | Kind::Log => {}
         }
     }
 

@@ -151,8 +151,8 @@ impl Simulation {
             | Kind::Router
             | Kind::Service
             | Kind::Sink
-            | Kind::DeadLetter => {}
-            Kind::Log => {}
+            | Kind::DeadLetter
+            | Kind::Log => {}
         }
     }
 
@@ -185,8 +185,7 @@ impl Simulation {
             Kind::Sink => self.sinks[slot].scale_latency(factor),
             Kind::Service => self.services[slot].scale_latency(factor),
             Kind::Producer => self.producer_scale_rate(node, factor),
-            Kind::Queue | Kind::Topic | Kind::Router | Kind::DeadLetter => {}
-            Kind::Log => {}
+            Kind::Queue | Kind::Topic | Kind::Router | Kind::DeadLetter | Kind::Log => {}
         }
     }
 

@@ -281,8 +281,8 @@ pub fn to_document(model: &Model) -> Value {
             | NodeKind::Router(_)
             | NodeKind::Service(_)
             | NodeKind::Sink(_)
-            | NodeKind::DeadLetter(_) => true,
-            NodeKind::Log(_) => true,
+            | NodeKind::DeadLetter(_)
+            | NodeKind::Log(_) => true,
             NodeKind::Producer(_) | NodeKind::Consumer(_) => false,
         };
         if is_channel {
@@ -380,8 +380,8 @@ pub fn to_document(model: &Model) -> Value {
             | NodeKind::Router(_)
             | NodeKind::Service(_)
             | NodeKind::Sink(_)
-            | NodeKind::DeadLetter(_) => false,
-            NodeKind::Log(_) => false,
+            | NodeKind::DeadLetter(_)
+            | NodeKind::Log(_) => false,
         };
         if !acts {
             continue;

@@ -78,7 +78,7 @@ fn shape(kind: &NodeKind) -> (&'static str, &'static str) {
         NodeKind::Service(_) => ("[[", "]]"),
         NodeKind::Sink(_) => ("[/", "/]"),
         NodeKind::DeadLetter(_) => ("[\\", "/]"),
-        NodeKind::Log(_) => ("[(", ")]"),
+        NodeKind::Log(_) => (">", "]"),
     }
 }
 

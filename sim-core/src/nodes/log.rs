@@ -342,6 +342,17 @@ impl LogRt {
         u32::try_from(self.groups.len() - 1).unwrap_or(u32::MAX)
     }
 
+    /// Records group `consumer` has yet to commit and is not processing
+    /// (its lag less its records in progress): its share of an autoscaler's
+    /// backlog.
+    pub fn waiting_for(&self, consumer: NodeIx) -> u64 {
+        self.group_of(consumer).map_or(0, |g| {
+            let group = &self.groups[g];
+            let busy = group.parts.iter().filter(|gp| gp.busy).count() as u64;
+            group.lag.value().saturating_sub(busy)
+        })
+    }
+
     /// Records held.
     pub fn held(&self) -> u64 {
         self.records
@@ -901,7 +912,7 @@ mod behaviour {
             r#"(from: "log", to: "c"), (from: "c", to: "dlq")"#,
         );
         let mut sim = sim(&text);
-        let mut committed = vec![0u64; 3];
+        let mut committed = [0u64; 3];
         let mut max_busy = 0;
         while !sim.is_finished() {
             sim.step(Duration::from_millis(5)).expect("runs");
@@ -1004,8 +1015,7 @@ mod behaviour {
         // 4 × 2 s before it goes to the dead-letter queue. Its partition
         // waits behind it; the others flow.
         let bad = partition_for_key(0, 4) as usize;
-        let text = format!(
-            r#"(
+        let text = r#"(
                 version: 1,
                 name: "poison",
                 scenario: (duration: "60s", seed: 1),
@@ -1018,9 +1028,8 @@ mod behaviour {
                     (id: "dlq", kind: DeadLetter()),
                 ],
                 edges: [(from: "p", to: "log"), (from: "bad", to: "log"), (from: "log", to: "c"), (from: "c", to: "dlq")],
-            )"#
-        );
-        let (model, _) = from_str(&text).expect("loads");
+            )"#;
+        let (model, _) = from_str(text).expect("loads");
         let r = crate::run_once(&model, 1).expect("runs");
         assert_eq!(get(&r, "c", "retries"), 4.0);
         assert_eq!(get(&r, "dlq", "dead_lettered"), 1.0);
@@ -1066,6 +1075,53 @@ mod behaviour {
         assert!((lag_s - 12.0).abs() < 0.15, "lag {lag_s}");
         let lag = get(&r, "log", "groups.c.lag.max");
         assert!((lag - 120.0).abs() <= 2.0, "lag {lag}");
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+    }
+}
+
+#[cfg(test)]
+mod scaling {
+    use crate::model::file::from_str;
+
+    /// An autoscaled group: the lag drives scale-out, each change is a
+    /// rebalance, and once it has more members than partitions the extra
+    /// ones sit idle.
+    #[test]
+    fn lag_drives_the_autoscaler_and_each_change_rebalances() {
+        let text = r#"(
+            version: 1,
+            name: "scaling group",
+            scenario: (duration: "120s", seed: 4),
+            nodes: [
+                (id: "p", kind: Producer(arrival: Poisson(rate: 60.0), keys: 500)),
+                (id: "log", kind: Log(partitions: 4, rebalance_pause: "1s")),
+                (id: "c", kind: Consumer(instances: 1, service: Exponential(mean: "40ms"),
+                    autoscale: (min: 1, max: 6, target: Backlog(per_instance: 20.0), interval: "2s",
+                        scale_out_cooldown: "4s", scale_in_cooldown: "30s", startup: "1s"))),
+            ],
+            edges: [(from: "p", to: "log"), (from: "log", to: "c")],
+        )"#;
+        let (model, _) = from_str(text).expect("loads");
+        let r = crate::run_once(&model, 4).expect("runs");
+        let get = |node: &str, path: &str| {
+            r.node(node)
+                .and_then(|n| n.get(path))
+                .unwrap_or_else(|| panic!("{node} has no {path}"))
+        };
+        // One instance serves 25/s of 60/s: the lag makes it scale out.
+        assert!(get("c", "scale_outs") >= 1.0);
+        assert!(get("c", "max_instances") >= 3.0);
+        // Every instance that joins or leaves is a rebalance; a scaling
+        // decision may start several instances.
+        let changes = get("c", "scale_outs") + get("c", "scale_ins");
+        let rebalances = get("log", "groups.c.rebalances");
+        assert!(
+            rebalances >= changes,
+            "{rebalances} rebalances for {changes} decisions"
+        );
+        assert!(get("log", "groups.c.rebalancing_fraction") > 0.0);
+        // By the end the group keeps up.
+        assert!(get("log", "groups.c.lag.current") < 100.0);
         assert!(r.conservation.balanced(), "{:?}", r.conservation);
     }
 }

@@ -115,14 +115,12 @@ impl Kind {
                 "a {} is the end of a flow and has no outputs",
                 self.label()
             )),
-            (Log, Consumer) => Ok(EdgeRole::Pull),
+            (Queue | Log, Consumer) => Ok(EdgeRole::Pull),
             (Log, _) => Err(
                 "a log is read by consumers (each consumer is a consumer group); it keeps its \
                  records until the retention, so it has no dead-letter queue"
                     .to_owned(),
             ),
-            (Producer | Topic | Consumer | Router, Log) => Ok(EdgeRole::Push),
-            (Queue, Consumer) => Ok(EdgeRole::Pull),
             (Queue | Consumer, DeadLetter) => Ok(EdgeRole::DeadLetter),
             (Producer | Topic | Router, DeadLetter) => Err(format!(
                 "a {} has no failed messages to dead-letter; connect the dead-letter queue to a queue or consumer",
@@ -135,9 +133,10 @@ impl Kind {
             (Topic, Topic) => Err(
                 "a topic cannot subscribe to another topic; put a consumer between them".to_owned(),
             ),
-            (Producer | Topic | Consumer | Router, Queue | Topic | Consumer | Sink | Router) => {
-                Ok(EdgeRole::Push)
-            }
+            (
+                Producer | Topic | Consumer | Router,
+                Queue | Topic | Consumer | Sink | Router | Log,
+            ) => Ok(EdgeRole::Push),
         }
     }
 }
