@@ -601,14 +601,10 @@ fn log_ui(ui: &mut Ui, l: &mut LogParams) {
     );
     ui.end_row();
     duration_row_ui(ui, "Retention", &mut l.retention);
+    // NOTE: the kind's blurb above the grid says that each consumer reading
+    // the log is a consumer group; a long note in the grid would widen its
+    // label column and push the values out of view.
     duration_row_ui(ui, "Rebalance pause", &mut l.rebalance_pause);
-    ui.label(
-        RichText::new(
-            "Each consumer reading this log is a consumer group; its instances × concurrency are the group's members.",
-        )
-        .weak(),
-    );
-    ui.end_row();
     let problems = l.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);

@@ -87,11 +87,12 @@ pub fn summary(kind: &NodeKind) -> String {
             .capacity
             .map_or_else(|| "unbounded".to_owned(), |c| format!("cap {c}")),
         NodeKind::Log(l) => format!(
-            "{} part. · {} · keep {}",
+            "{} part{}{} · {}",
             l.partitions,
+            if l.partitions == 1 { "" } else { "s" },
             match l.partitioner {
-                sim_core::nodes::Partitioner::KeyHash => "by key",
-                sim_core::nodes::Partitioner::RoundRobin => "round-robin",
+                sim_core::nodes::Partitioner::KeyHash => "",
+                sim_core::nodes::Partitioner::RoundRobin => " rr",
             },
             l.retention
         ),
