@@ -48,11 +48,11 @@ pub enum Command {
 pub struct ExportArgs {
     /// The model file.
     pub file: PathBuf,
-    /// asyncapi, asyncapi-json, dot, mermaid, terraform; json and csv run
-    /// the model's scenario and export the report; chrome-trace (for Perfetto
-    /// and Chrome tracing) and otlp (OpenTelemetry JSON) run the scenario
-    /// once, with its seed, and export the journeys of sampled messages;
-    /// svg and png draw the canvas as the designer shows it.
+    /// asyncapi, asyncapi-json, dot, mermaid, terraform, kafka; json and csv
+    /// run the model's scenario and export the report; chrome-trace (for
+    /// Perfetto and Chrome tracing) and otlp (OpenTelemetry JSON) run the
+    /// scenario once, with its seed, and export the journeys of sampled
+    /// messages; svg and png draw the canvas as the designer shows it.
     #[arg(long, value_parser = parse_format)]
     pub format: crate::exports::Target,
     /// chrome-trace and otlp: follow one event in N that producers create

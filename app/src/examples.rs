@@ -59,6 +59,10 @@ pub const EXAMPLES: &[Example] = &[
         file: "retry-storm.ron",
         text: include_str!("../../examples/retry-storm.ron"),
     },
+    Example {
+        file: "kafka-consumer-lag.ron",
+        text: include_str!("../../examples/kafka-consumer-lag.ron"),
+    },
 ];
 
 /// The example the app opens when given no file.

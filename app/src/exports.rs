@@ -56,6 +56,7 @@ impl Target {
                 "dot" => "Graphviz DOT…".to_owned(),
                 "mermaid" => "Mermaid flowchart…".to_owned(),
                 "terraform" => "Terraform (AWS)…".to_owned(),
+                "kafka" => "Kafka topics (kafka-topics.sh)…".to_owned(),
                 "json" => "Run report (JSON)…".to_owned(),
                 "csv" => "Run report (CSV)…".to_owned(),
                 "chrome-trace" => "Message traces (Chrome trace, Perfetto)…".to_owned(),

@@ -16,6 +16,7 @@ use crate::model::Model;
 use crate::nodes::autoscale::Autoscaler;
 use crate::nodes::consumer::ConsumerRt;
 use crate::nodes::dead_letter::DeadLetterRt;
+use crate::nodes::log::LogRt;
 use crate::nodes::producer::ProducerRt;
 use crate::nodes::queue::QueueRt;
 use crate::nodes::router::RouterRt;
@@ -56,6 +57,8 @@ pub(crate) struct Msg {
     pub event_type: u16,
     /// The partitioning key, drawn from the producer's key space.
     pub key: u32,
+    /// The log partition a group's copy was read from.
+    pub partition: u32,
     /// Processing attempts at the current consumer.
     pub attempts: u32,
     /// Receives from the current queue.
@@ -168,6 +171,11 @@ pub(crate) enum Ev {
     Autoscale(NodeIx),
     /// A new consumer instance has started (unless cancelled meanwhile).
     InstanceReady { node: NodeIx, token: u32 },
+    /// A log's oldest records may have outlived the retention.
+    LogExpire(NodeIx),
+    /// A log's consumer group may fetch again (a retry is due, or a
+    /// rebalance is over).
+    LogWake { node: NodeIx, group: u32 },
     /// The warm-up ends: statistics restart.
     WarmupEnd,
 }
@@ -240,6 +248,7 @@ pub struct Simulation {
     pub(crate) services: Vec<ServiceRt>,
     pub(crate) sinks: Vec<SinkRt>,
     pub(crate) dead_letters: Vec<DeadLetterRt>,
+    pub(crate) logs: Vec<LogRt>,
     pub(crate) totals: Conservation,
     events: u64,
     max_in_flight: u64,
@@ -316,6 +325,7 @@ impl Simulation {
         let mut services = Vec::new();
         let mut sinks = Vec::new();
         let mut dead_letters = Vec::new();
+        let mut logs = Vec::new();
         for (i, &n) in node_ixs.iter().enumerate() {
             let node = &graph[n];
             let kind = node.kind.kind();
@@ -349,7 +359,13 @@ impl Simulation {
                     topics.len() - 1
                 }
                 NodeKind::Consumer(c) => {
-                    consumers.push(ConsumerRt::new(c, seed, &node.id));
+                    let mut rt = ConsumerRt::new(c, seed, &node.id);
+                    rt.poison = c
+                        .poison
+                        .iter()
+                        .map(|name| type_id(name, &mut event_types))
+                        .collect();
+                    consumers.push(rt);
                     consumers.len() - 1
                 }
                 NodeKind::Router(r) => {
@@ -367,6 +383,10 @@ impl Simulation {
                 NodeKind::DeadLetter(d) => {
                     dead_letters.push(DeadLetterRt::new(d));
                     dead_letters.len() - 1
+                }
+                NodeKind::Log(l) => {
+                    logs.push(LogRt::new(l));
+                    logs.len() - 1
                 }
             };
             topo.push(NodeTopo {
@@ -386,6 +406,13 @@ impl Simulation {
                 let (q, c) = (from.slot as usize, to.slot as usize);
                 queues[q].consumers.push(edge.to);
                 consumers[c].queues.push((edge.from, edge.latency));
+            }
+            if from.kind == Kind::Log && to.kind == Kind::Consumer {
+                // Each consumer reading a log is a consumer group; each of
+                // its slots is a member.
+                let (l, c) = (from.slot as usize, to.slot as usize);
+                logs[l].add_group(edge.to, consumers[c].slots_total());
+                consumers[c].logs.push((edge.from, edge.latency));
             }
         }
 
@@ -411,6 +438,7 @@ impl Simulation {
             services,
             sinks,
             dead_letters,
+            logs,
             totals: Conservation::default(),
             events: 0,
             max_in_flight: scenario.max_in_flight,
@@ -578,10 +606,15 @@ impl Simulation {
                 msg,
                 ticket,
             } => self.service_done(service, msg, ticket),
+            Ev::LogExpire(node) => self.log_expire(node),
+            Ev::LogWake { node, group } => self.log_wake(node, group),
             Ev::WarmupEnd => {
                 let now = self.now;
                 for stats in &mut self.stats {
                     stats.reset(now);
+                }
+                for log in &mut self.logs {
+                    log.reset(now);
                 }
             }
         }
@@ -656,6 +689,7 @@ impl Simulation {
                 Kind::Topic => self.topics[node.slot as usize].held(),
                 Kind::Router => self.routers[node.slot as usize].held(),
                 Kind::Service => self.services[node.slot as usize].held(),
+                Kind::Log => self.logs[node.slot as usize].held(),
                 _ => self.stats[i].depth.value(),
             };
             if held > best.1 {
@@ -698,6 +732,12 @@ impl Simulation {
         self.release(msg);
     }
 
+    /// A log's record outlived its retention and leaves the log.
+    pub(crate) fn expire_msg(&mut self, msg: MsgId) {
+        self.totals.expired += 1;
+        self.release(msg);
+    }
+
     #[inline]
     fn release(&mut self, msg: MsgId) {
         self.ledger.released(self.msgs.get(msg).lineage);
@@ -714,6 +754,7 @@ impl Simulation {
             Kind::Queue => !self.is_down(node) && self.queues[topo.slot as usize].has_room(),
             Kind::Topic => self.topic_accepts(node, msg),
             Kind::Router => self.router_accepts(node),
+            Kind::Log => !self.is_down(node),
             _ => true,
         }
     }
@@ -874,6 +915,7 @@ impl Simulation {
             }
             Kind::Sink => self.sink_arrive(node, msg),
             Kind::DeadLetter => self.dead_letter_arrive(node, msg),
+            Kind::Log => self.log_arrive(node, msg),
             Kind::Producer => {
                 debug_assert!(false, "validation forbids edges into producers");
                 self.complete(node, msg);
@@ -888,7 +930,7 @@ impl Simulation {
             Kind::Consumer => self.consumer_wake(node),
             Kind::Topic => self.topic_wake(node),
             Kind::Router => self.router_wake(node),
-            Kind::Queue | Kind::Service | Kind::Sink | Kind::DeadLetter => {}
+            Kind::Queue | Kind::Service | Kind::Sink | Kind::DeadLetter | Kind::Log => {}
         }
     }
 

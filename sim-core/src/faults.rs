@@ -65,7 +65,9 @@ impl Effect {
         };
         (!ok).then(|| {
             let fits = match self {
-                Self::Crash => "producers, queues, topics, consumers, routers, services and sinks",
+                Self::Crash => {
+                    "producers, queues, topics, logs, consumers, routers, services and sinks"
+                }
                 Self::Slow { .. } => "consumers, services and sinks",
                 Self::Burst { .. } => "producers",
             };
@@ -139,14 +141,18 @@ impl Simulation {
             return;
         }
         match self.topo[node as usize].kind {
-            Kind::Consumer => self.consumer_crash(node),
+            Kind::Consumer => {
+                self.consumer_crash(node);
+                self.log_members_changed(node);
+            }
             Kind::Producer => self.producer_pause(node),
             Kind::Queue
             | Kind::Topic
             | Kind::Router
             | Kind::Service
             | Kind::Sink
-            | Kind::DeadLetter => {}
+            | Kind::DeadLetter
+            | Kind::Log => {}
         }
     }
 
@@ -156,7 +162,10 @@ impl Simulation {
             return;
         }
         match self.topo[node as usize].kind {
-            Kind::Consumer => self.consumer_fill(node),
+            Kind::Consumer => {
+                self.log_members_changed(node);
+                self.consumer_fill(node);
+            }
             Kind::Producer => self.producer_resume(node),
             Kind::Queue => {
                 self.queue_recover(node);
@@ -165,6 +174,7 @@ impl Simulation {
             Kind::Topic => self.topic_wake(node),
             Kind::Router => self.router_wake(node),
             Kind::Service | Kind::Sink | Kind::DeadLetter => {}
+            Kind::Log => self.log_recover(node),
         }
     }
 
@@ -175,7 +185,7 @@ impl Simulation {
             Kind::Sink => self.sinks[slot].scale_latency(factor),
             Kind::Service => self.services[slot].scale_latency(factor),
             Kind::Producer => self.producer_scale_rate(node, factor),
-            Kind::Queue | Kind::Topic | Kind::Router | Kind::DeadLetter => {}
+            Kind::Queue | Kind::Topic | Kind::Router | Kind::DeadLetter | Kind::Log => {}
         }
     }
 

@@ -246,6 +246,12 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.count("dead_lettered", st.dead_lettered);
                 r.count("stored", st.depth.value());
             }
+            Kind::Log => {
+                r.level("mean_depth", "max_depth", &st.depth, end);
+                r.latency("wait_s", &st.wait.summary());
+                let ids: Vec<String> = sim.topo.iter().map(|t| t.id.clone()).collect();
+                sim.logs[topo.slot as usize].metrics(end, &ids, &mut r.metrics);
+            }
         }
         nodes.push(NodeResult {
             id: topo.id.clone(),
@@ -549,7 +555,12 @@ impl Report {
             let extra: Vec<String> = node
                 .metrics
                 .iter()
-                .filter(|m| !SHOWN.contains(&m.path.as_str()) && m.mean != 0.0)
+                .filter(|m| {
+                    // Consumer groups of logs have a section of their own.
+                    !SHOWN.contains(&m.path.as_str())
+                        && !m.path.starts_with("groups.")
+                        && m.mean != 0.0
+                })
                 .map(|m| {
                     let value = if m.mean.fract() == 0.0 && m.mean.abs() < 1e15 {
                         format!("{:.0}", m.mean)
@@ -570,6 +581,7 @@ impl Report {
             out.push_str("\nmore (non-zero metrics not in the table; times in seconds):\n");
             out.push_str(&details);
         }
+        out.push_str(&self.lag_table(&cell));
         let c = &self.conservation;
         out.push_str(&format!(
             "\nmessages: {} produced = {} completed + {} dropped + {} dead-lettered + {} expired + {} in flight{}\n",
@@ -586,6 +598,104 @@ impl Report {
                 "          ({} emitted by producers, {} fan-out copies, {} redelivered)\n",
                 c.emitted, c.fanout_copies, c.redelivered
             ));
+        }
+        out
+    }
+}
+
+impl Report {
+    /// The consumer groups of every log: lag in messages and seconds
+    /// (current, mean, max), missed records, rebalances, idle members; a
+    /// line per group and one per partition under it.
+    fn lag_table(&self, cell: &dyn Fn(&NodeReport, &str, f64, usize) -> String) -> String {
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for node in self.nodes.iter().filter(|n| n.kind == Kind::Log) {
+            let mut groups: Vec<&str> = Vec::new();
+            for m in &node.metrics {
+                if let Some(rest) = m.path.strip_prefix("groups.")
+                    && let Some((group, _)) = rest.split_once('.')
+                    && !groups.contains(&group)
+                {
+                    groups.push(group);
+                }
+            }
+            for group in groups {
+                let g = format!("groups.{group}");
+                let mut partitions: Vec<&str> = Vec::new();
+                for m in &node.metrics {
+                    if let Some(rest) = m.path.strip_prefix(&format!("{g}.partitions."))
+                        && let Some((p, _)) = rest.split_once('.')
+                        && !partitions.contains(&p)
+                    {
+                        partitions.push(p);
+                    }
+                }
+                let line = |label: String, prefix: &str, whole: bool| -> Vec<String> {
+                    let mut row = vec![
+                        label,
+                        cell(node, &format!("{prefix}.lag.current"), 1.0, 0),
+                        cell(node, &format!("{prefix}.lag.mean"), 1.0, 2),
+                        cell(node, &format!("{prefix}.lag.max"), 1.0, 0),
+                        cell(node, &format!("{prefix}.lag_s.current"), 1.0, 3),
+                        cell(node, &format!("{prefix}.lag_s.mean"), 1.0, 3),
+                        cell(node, &format!("{prefix}.lag_s.max"), 1.0, 3),
+                    ];
+                    for extra in ["missed", "rebalances", "idle_members"] {
+                        row.push(if whole {
+                            cell(node, &format!("{prefix}.{extra}"), 1.0, 2)
+                        } else {
+                            String::new()
+                        });
+                    }
+                    row
+                };
+                rows.push(line(format!("{} → {group}", node.id), &g, true));
+                for p in partitions {
+                    rows.push(line(
+                        format!("  partition {p}"),
+                        &format!("{g}.partitions.{p}"),
+                        false,
+                    ));
+                }
+            }
+        }
+        if rows.is_empty() {
+            return String::new();
+        }
+        let header: Vec<String> = [
+            "log → group",
+            "lag",
+            "lag mean",
+            "lag max",
+            "lag s",
+            "lag s mean",
+            "lag s max",
+            "missed",
+            "rebalances",
+            "idle",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        rows.insert(0, header);
+        let widths: Vec<usize> = (0..rows[0].len())
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::from("\nconsumer-group lag (messages; seconds):\n");
+        for row in &rows {
+            let line: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(c, v)| {
+                    if c == 0 {
+                        format!("{v:<w$}", w = widths[c])
+                    } else {
+                        format!("{v:>w$}", w = widths[c])
+                    }
+                })
+                .collect();
+            out.push_str(line.join("  ").trim_end());
+            out.push('\n');
         }
         out
     }

@@ -336,6 +336,18 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                     ));
                 }
             }
+            NodeKind::Log(_) if inputs == 0 => {
+                out.push(Diagnostic::error(
+                    node_target(n),
+                    "the log has no input, so nothing is ever appended to it",
+                ));
+            }
+            NodeKind::Log(_) if data_out == 0 => {
+                out.push(Diagnostic::warning(
+                    node_target(n),
+                    "no consumer group reads this log: records stay until the retention removes them",
+                ));
+            }
             NodeKind::Router(_) if data_out == 0 => {
                 out.push(Diagnostic::error(
                     node_target(n),
@@ -358,7 +370,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 ));
             }
             NodeKind::Consumer(c)
-                if c.failure > 0.0
+                if (c.failure > 0.0 || !c.poison.is_empty())
                     && dlq_out == 0
                     && c.delivery != crate::nodes::Delivery::AtMostOnce =>
             {

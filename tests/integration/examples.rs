@@ -209,3 +209,47 @@ fn immediate_retries_storm_a_failing_service_and_lose_more() {
         "backoff dead-lettered {dead_b} of {dead_a}"
     );
 }
+
+#[test]
+fn kafka_consumer_lag_grows_drains_blocks_one_partition_and_idles_extra_instances() {
+    let report = run_replications(&model(include_str!(
+        "../../examples/kafka-consumer-lag.ron"
+    )))
+    .expect("runs");
+    let lag = |path: &str| value(&report, "orders-log", path);
+    // The burst (1.5 × 80/s against 100/s for 30 s) builds hundreds of
+    // messages of lag; by the end the group has caught up.
+    assert!(
+        lag("groups.billing.lag.max") > 400.0,
+        "{}",
+        lag("groups.billing.lag.max")
+    );
+    assert!(
+        lag("groups.billing.lag.current") < 60.0,
+        "{}",
+        lag("groups.billing.lag.current")
+    );
+    assert!(lag("groups.billing.lag.mean") < 0.25 * lag("groups.billing.lag.max"));
+    // The malformed order (key 0) blocks its own partition for 3 retries
+    // × 5 s; the other partitions never wait that long.
+    let bad = sim_core::nodes::log::partition_for_key(0, 4);
+    for p in 0..4 {
+        let waited = lag(&format!("groups.billing.partitions.{p}.lag_s.max"));
+        if p == bad {
+            assert!(waited >= 15.0, "the poisoned partition waited {waited} s");
+        } else {
+            assert!(waited < 12.0, "partition {p} waited {waited} s");
+        }
+    }
+    assert_eq!(value(&report, "billing", "retries"), 3.0);
+    assert_eq!(value(&report, "billing-dlq", "dead_lettered"), 1.0);
+    // Six analytics instances for four partitions: two idle, and the
+    // group never lags.
+    assert_eq!(lag("groups.analytics.idle_members"), 2.0);
+    assert!(lag("groups.analytics.lag.max") < 50.0);
+    // Both groups read everything; the records stay for the retention.
+    let emitted = report.conservation.emitted as f64;
+    assert!(emitted - value(&report, "analytics", "completed") < 10.0);
+    assert!(emitted - value(&report, "billing", "completed") - 1.0 < 60.0);
+    assert!(report.conservation.balanced());
+}

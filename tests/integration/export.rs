@@ -103,7 +103,7 @@ fn every_example_exports_to_every_format() {
 fn golden_files_match() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let examples = examples();
-    for stem in ["pubsub-fanout", "retries-dead-letter"] {
+    for stem in ["pubsub-fanout", "retries-dead-letter", "kafka-consumer-lag"] {
         let (_, model) = examples
             .iter()
             .find(|(name, _)| name == stem)

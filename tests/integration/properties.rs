@@ -19,6 +19,8 @@ struct ConsumerSpec {
     retry: u8,
     max_attempts: Option<u32>,
     dlq: bool,
+    /// Events of type B fail here on every attempt.
+    poison: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -34,7 +36,8 @@ struct QueueSpec {
 struct StageSpec {
     /// 0: queue read by the consumers; 1: topic with a subscription per
     /// consumer (some through a queue, some filtered); 2: consumers
-    /// pushed to directly; 3: a router in front of the consumers.
+    /// pushed to directly; 3: a router in front of the consumers; 4: a
+    /// log each consumer reads as its own group (some with a poison type).
     shape: u8,
     queue: QueueSpec,
     consumers: Vec<ConsumerSpec>,
@@ -72,9 +75,20 @@ fn consumer_spec() -> impl Strategy<Value = ConsumerSpec> {
         0..4u8,
         proptest::option::of(1..=4u32),
         any::<bool>(),
+        any::<bool>(),
     )
         .prop_map(
-            |(instances, concurrency, service, mean_ms, failure, retry, max_attempts, dlq)| {
+            |(
+                instances,
+                concurrency,
+                service,
+                mean_ms,
+                failure,
+                retry,
+                max_attempts,
+                dlq,
+                poison,
+            )| {
                 ConsumerSpec {
                     instances,
                     concurrency,
@@ -84,6 +98,7 @@ fn consumer_spec() -> impl Strategy<Value = ConsumerSpec> {
                     retry,
                     max_attempts,
                     dlq,
+                    poison,
                 }
             },
         )
@@ -110,7 +125,7 @@ fn queue_spec() -> impl Strategy<Value = QueueSpec> {
 
 fn stage_spec() -> impl Strategy<Value = StageSpec> {
     (
-        0..4u8,
+        0..5u8,
         queue_spec(),
         proptest::collection::vec(consumer_spec(), 1..=3),
         proptest::collection::vec(any::<bool>(), 3),
@@ -180,10 +195,11 @@ fn consumer_kind(c: &ConsumerSpec) -> String {
         _ => format!("Exponential(initial: \"5ms\", max_delay: \"200ms\", {attempts})"),
     };
     format!(
-        "Consumer(instances: {}, concurrency: {}, service: {service}, failure: {:?}, retry: {retry}{})",
+        "Consumer(instances: {}, concurrency: {}, service: {service}, failure: {:?}, retry: {retry}{}{})",
         c.instances,
         c.concurrency,
         c.failure,
+        if c.poison { r#", poison: ["B"]"# } else { "" },
         // Some consumers scale, some run serverless, and those calling a
         // service have a breaker.
         if c.retry == 0 && c.concurrency == 2 {
@@ -294,6 +310,29 @@ fn build(spec: &Spec) -> String {
                     next.push(id);
                 }
                 vec![q]
+            }
+            4 => {
+                // Short retentions (20 ms – 3 s) make records expire while
+                // groups lag; short rebalance pauses follow crashes and
+                // autoscaling.
+                let l = format!("s{s}l");
+                let q = &stage.queue;
+                node(
+                    &l,
+                    format!(
+                        "Log(partitions: {}, partitioner: {}, retention: \"{}ms\", rebalance_pause: \"{}ms\")",
+                        q.visibility_ms % 4 + 1,
+                        ["KeyHash", "RoundRobin"][q.overflow as usize % 2],
+                        q.visibility_ms,
+                        stage.latency_ms * 50
+                    ),
+                );
+                for (c, spec) in stage.consumers.iter().enumerate() {
+                    let id = consumer(c, spec, &mut edges, &mut node);
+                    edges.push(format!("(from: \"{l}\", to: \"{id}\"{latency})"));
+                    next.push(id);
+                }
+                vec![l]
             }
             3 => {
                 let r = format!("s{s}r");

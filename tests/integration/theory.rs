@@ -406,3 +406,48 @@ fn serverless_function_without_queue_loses_erlang_b() {
             .assert_contains(b, 0.03);
     }
 }
+
+#[test]
+fn log_partitions_with_one_member_each_are_mm1_queues() {
+    // Poisson orders at 40/s with 1 000 keys, hashed onto 4 partitions,
+    // read by a group of 4 members (one per partition) taking Exp(70 ms):
+    // key hashing thins the Poisson stream, so partition p is an M/M/1
+    // queue at λ_p = 40 × (its share of the keys), and its lag in messages
+    // (records appended, not yet committed) is L = ρ/(1−ρ). A record's
+    // wait in the log before it is read is Wq = ρ/(μ−λ_p).
+    let (lambda, mu, keys, partitions) = (40.0, 1.0 / 0.070, 1000u32, 4u32);
+    let mut share = [0u32; 4];
+    for key in 0..keys {
+        share[sim_core::nodes::log::partition_for_key(key, partitions) as usize] += 1;
+    }
+    let report = replicate(&model(&format!(
+        r#"(
+            version: 1,
+            name: "log M/M/1",
+            scenario: (duration: "2000s", warmup: "100s", seed: 41, replications: 20),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: {lambda:?}), keys: {keys})),
+                (id: "log", kind: Log(partitions: {partitions})),
+                (id: "group", kind: Consumer(instances: {partitions}, service: Exponential(mean: "70ms"))),
+            ],
+            edges: [(from: "src", to: "log"), (from: "log", to: "group")],
+        )"#
+    )));
+    let mut total_l = 0.0;
+    let mut weighted_wq = 0.0;
+    for (p, &n) in share.iter().enumerate() {
+        let lambda_p = lambda * f64::from(n) / f64::from(keys);
+        let rho = lambda_p / mu;
+        let l = rho / (1.0 - rho);
+        total_l += l;
+        weighted_wq += lambda_p * rho / (mu - lambda_p);
+        Estimate::metric(
+            &report,
+            "log",
+            &format!("groups.group.partitions.{p}.lag.mean"),
+        )
+        .assert_contains(l, 0.06);
+    }
+    Estimate::metric(&report, "log", "groups.group.lag.mean").assert_contains(total_l, 0.04);
+    Estimate::metric(&report, "log", "wait_s.mean").assert_contains(weighted_wq / lambda, 0.05);
+}

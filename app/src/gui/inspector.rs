@@ -13,8 +13,8 @@ use sim_core::model::{Edge, ModelCommand, Scenario};
 use sim_core::nodes::consumer::Serverless;
 use sim_core::nodes::{
     AutoscaleParams, BreakerParams, ConsumerParams, DeadLetterParams, Delivery, EventType, Jitter,
-    NodeKind, OnBlock, Overflow, ProducerParams, QueueParams, RetryPolicy, RouteMode, RouterParams,
-    ScaleTarget, ServiceParams, SinkParams,
+    LogParams, NodeKind, OnBlock, Overflow, Partitioner, ProducerParams, QueueParams, RetryPolicy,
+    RouteMode, RouterParams, ScaleTarget, ServiceParams, SinkParams,
 };
 use sim_core::time::Duration;
 use sim_core::validate::{Diagnostic, Target};
@@ -177,6 +177,7 @@ fn params_ui(ui: &mut Ui, kind: &mut NodeKind) {
         NodeKind::Service(s) => service_ui(ui, s),
         NodeKind::Sink(s) => sink_ui(ui, s),
         NodeKind::DeadLetter(d) => dead_letter_ui(ui, d),
+        NodeKind::Log(l) => log_ui(ui, l),
     }
 }
 
@@ -360,6 +361,11 @@ fn consumer_ui(ui: &mut Ui, c: &mut ConsumerParams) {
     .on_hover_text("Probability that one processing attempt fails");
     ui.end_row();
     retry_ui(ui, &mut c.retry);
+    let label = ui.label("Poison types");
+    names_ui(ui, "poison", &mut c.poison)
+        .labelled_by(label.id)
+        .on_hover_text("Event types that fail every attempt here (comma-separated)");
+    ui.end_row();
     ui.label("Delivery");
     enum_ui(
         ui,
@@ -771,6 +777,58 @@ fn sink_ui(ui: &mut Ui, s: &mut SinkParams) {
         field_problems_ui(ui, &problems);
         ui.end_row();
     }
+}
+
+fn log_ui(ui: &mut Ui, l: &mut LogParams) {
+    let label = ui.label("Partitions");
+    ui.add(DragValue::new(&mut l.partitions).range(1..=4096).speed(0.1))
+        .labelled_by(label.id);
+    ui.end_row();
+    ui.label("Partitioner");
+    enum_ui(
+        ui,
+        "partitioner",
+        &mut l.partitioner,
+        &[
+            (Partitioner::KeyHash, "by key hash"),
+            (Partitioner::RoundRobin, "round-robin"),
+        ],
+    );
+    ui.end_row();
+    duration_row_ui(ui, "Retention", &mut l.retention);
+    // NOTE: the kind's blurb above the grid says that each consumer reading
+    // the log is a consumer group; a long note in the grid would widen its
+    // label column and push the values out of view.
+    duration_row_ui(ui, "Rebalance pause", &mut l.rebalance_pause);
+    let problems = l.problems();
+    if !problems.is_empty() {
+        field_problems_ui(ui, &problems);
+        ui.end_row();
+    }
+}
+
+/// A list of names as comma-separated text. The text being typed is kept
+/// while the field has focus, so a trailing comma survives.
+fn names_ui(ui: &mut Ui, salt: &str, names: &mut Vec<String>) -> egui::Response {
+    let id = ui.make_persistent_id(("names", salt));
+    let mut text = ui
+        .data(|d| d.get_temp::<String>(id))
+        .unwrap_or_else(|| names.join(", "));
+    let response = ui.add(egui::TextEdit::singleline(&mut text).hint_text("none"));
+    if response.changed() {
+        *names = text
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .collect();
+    }
+    if response.has_focus() {
+        ui.data_mut(|d| d.insert_temp(id, text));
+    } else {
+        ui.data_mut(|d| d.remove::<String>(id));
+    }
+    response
 }
 
 fn dead_letter_ui(ui: &mut Ui, d: &mut DeadLetterParams) {

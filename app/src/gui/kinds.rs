@@ -16,6 +16,7 @@ pub fn accent(kind: Kind) -> Color32 {
         Kind::Service => Color32::from_rgb(0xb0, 0x5a, 0x8c),
         Kind::Sink => Color32::from_rgb(0x5f, 0x72, 0x85),
         Kind::DeadLetter => Color32::from_rgb(0xc9, 0x45, 0x45),
+        Kind::Log => Color32::from_rgb(0x2a, 0x8c, 0x7e),
     }
 }
 
@@ -40,6 +41,9 @@ pub fn blurb(kind: Kind) -> &'static str {
         Kind::Service => "An external dependency that consumers call and wait for",
         Kind::Sink => "An external dependency or the end of a flow",
         Kind::DeadLetter => "Where failed and poison messages go",
+        Kind::Log => {
+            "A Kafka-style log: partitions, retention; each consumer is a group that reads everything"
+        }
     }
 }
 
@@ -82,6 +86,16 @@ pub fn summary(kind: &NodeKind) -> String {
         NodeKind::DeadLetter(d) => d
             .capacity
             .map_or_else(|| "unbounded".to_owned(), |c| format!("cap {c}")),
+        NodeKind::Log(l) => format!(
+            "{} part{}{} · {}",
+            l.partitions,
+            if l.partitions == 1 { "" } else { "s" },
+            match l.partitioner {
+                sim_core::nodes::Partitioner::KeyHash => "",
+                sim_core::nodes::Partitioner::RoundRobin => " rr",
+            },
+            l.retention
+        ),
     }
 }
 
@@ -192,6 +206,22 @@ pub fn paint_icon(painter: &egui::Painter, rect: Rect, kind: Kind, color: Color3
             let white = Stroke::new(w, Color32::WHITE);
             painter.line_segment([x + vec2(-d, -d), x + vec2(d, d)], white);
             painter.line_segment([x + vec2(-d, d), x + vec2(d, -d)], white);
+        }
+        Kind::Log => {
+            // Three partitions: rows of appended records, filled to
+            // different ends, with a read position on each.
+            for (row, filled) in [(-0.55f32, 4), (0.0, 3), (0.55, 2)] {
+                for i in 0..4 {
+                    #[expect(clippy::cast_precision_loss, reason = "a small loop counter")]
+                    let x = -0.75 + i as f32 * 0.42;
+                    let r = Rect::from_center_size(p(x, row), vec2(s * 0.34, s * 0.36));
+                    if i < filled {
+                        painter.rect_filled(r, s * 0.05, color);
+                    } else {
+                        painter.rect_stroke(r, s * 0.05, stroke, egui::StrokeKind::Middle);
+                    }
+                }
+            }
         }
     }
 }

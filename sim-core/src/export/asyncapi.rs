@@ -281,7 +281,8 @@ pub fn to_document(model: &Model) -> Value {
             | NodeKind::Router(_)
             | NodeKind::Service(_)
             | NodeKind::Sink(_)
-            | NodeKind::DeadLetter(_) => true,
+            | NodeKind::DeadLetter(_)
+            | NodeKind::Log(_) => true,
             NodeKind::Producer(_) | NodeKind::Consumer(_) => false,
         };
         if is_channel {
@@ -379,7 +380,8 @@ pub fn to_document(model: &Model) -> Value {
             | NodeKind::Router(_)
             | NodeKind::Service(_)
             | NodeKind::Sink(_)
-            | NodeKind::DeadLetter(_) => false,
+            | NodeKind::DeadLetter(_)
+            | NodeKind::Log(_) => false,
         };
         if !acts {
             continue;
@@ -434,6 +436,16 @@ pub fn to_document(model: &Model) -> Value {
                 "messages".into(),
                 Value::Array(message_refs(channel, &types)),
             );
+            if graph[a].kind.kind() == Kind::Log {
+                // Each consumer reading a log is its own consumer group.
+                op.insert(
+                    "bindings".into(),
+                    json!({ "kafka": {
+                        "groupId": { "type": "string", "enum": [node.id] },
+                        "bindingVersion": "0.5.0",
+                    } }),
+                );
+            }
             op.insert("x-weir-node".into(), node_doc.clone());
             if !from_topic {
                 let doc = EdgeDoc::of(&graph[e]);
@@ -597,12 +609,26 @@ fn channel_bindings(model: &Model, n: NodeIndex) -> Option<Value> {
         NodeKind::Topic(_) => {
             Some(json!({ "sns": { "name": node.id, "bindingVersion": "0.1.0" } }))
         }
+        NodeKind::Log(l) => Some(json!({ "kafka": {
+            "topic": node.id,
+            "partitions": l.partitions,
+            "topicConfiguration": {
+                "cleanup.policy": ["delete"],
+                "retention.ms": retention_ms(l.retention),
+            },
+            "bindingVersion": "0.5.0",
+        } })),
         NodeKind::Producer(_)
         | NodeKind::Consumer(_)
         | NodeKind::Router(_)
         | NodeKind::Service(_)
         | NodeKind::Sink(_) => None,
     }
+}
+
+/// A retention in whole milliseconds (Kafka's `retention.ms`), rounded up.
+pub(crate) fn retention_ms(d: Duration) -> u64 {
+    d.0.div_ceil(1_000_000)
 }
 
 /// The dead-letter queue a node's dead-letter edge leads to.
@@ -842,7 +868,26 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
             .to_owned();
         let bindings = ch.get("bindings");
         let sqs = bindings.and_then(|bd| bd.get("sqs"));
-        let kind = if bindings.and_then(|bd| bd.get("sns")).is_some() {
+        let kind = if let Some(kafka) = bindings.and_then(|bd| bd.get("kafka")) {
+            let mut l = crate::nodes::LogParams::default();
+            if let Some(p) = kafka
+                .get("partitions")
+                .and_then(Value::as_u64)
+                .and_then(|p| u32::try_from(p).ok())
+                .filter(|&p| p > 0)
+            {
+                l.partitions = p;
+            }
+            if let Some(ms) = kafka
+                .get("topicConfiguration")
+                .and_then(|c| c.get("retention.ms"))
+                .and_then(Value::as_u64)
+                .filter(|&ms| ms > 0)
+            {
+                l.retention = Duration(ms.saturating_mul(1_000_000));
+            }
+            NodeKind::Log(l)
+        } else if bindings.and_then(|bd| bd.get("sns")).is_some() {
             NodeKind::Topic(TopicParams::default())
         } else if let Some(sqs) = sqs {
             let mut q = QueueParams::default();
@@ -1157,6 +1202,8 @@ mod tests {
             (id: "db", kind: Sink(latency: Uniform(min: "1ms", max: "3ms"), concurrency: 4)),
             (id: "dlq", kind: DeadLetter(capacity: 100)),
             (id: "idle", kind: Consumer(service: Erlang(k: 2, mean: "5ms"))),
+            (id: "stream", kind: Log(partitions: 3, partitioner: RoundRobin, retention: "2h", rebalance_pause: "1s")),
+            (id: "reader", kind: Consumer(service: Constant("2ms"), poison: ["Cancelled"])),
         ],
         edges: [
             (from: "web", to: "events", latency: "2ms"),
@@ -1167,6 +1214,8 @@ mod tests {
             (from: "web", to: "audit"),
             (from: "q", to: "dlq"),
             (from: "worker", to: "dlq"),
+            (from: "web", to: "stream"),
+            (from: "stream", to: "reader", latency: "3ms"),
         ],
     )"#;
 
@@ -1208,7 +1257,10 @@ channels:
           redrivePolicy: { deadLetterQueue: { name: orders-dlq }, maxReceiveCount: 5 }
   stream:
     address: stream
-    bindings: { kafka: { partitions: 3 } }
+    bindings: { amqp: { is: routingKey } }
+  clicks:
+    address: clicks
+    bindings: { kafka: { partitions: 3, topicConfiguration: { retention.ms: 3600000 } } }
 operations:
   placeOrder:
     action: send
@@ -1225,6 +1277,12 @@ operations:
         assert_eq!(kind("placeOrder"), Some(Kind::Producer));
         assert_eq!(kind("fulfil"), Some(Kind::Consumer));
         assert_eq!(kind("stream"), Some(Kind::Queue));
+        let Some(NodeKind::Log(l)) = model.find("clicks").map(|n| model.graph[n].kind.clone())
+        else {
+            panic!("clicks is a log");
+        };
+        assert_eq!(l.partitions, 3);
+        assert_eq!(l.retention, Duration::from_secs(3600));
         let Some(NodeKind::Queue(q)) = model.find("orders").map(|n| model.graph[n].kind.clone())
         else {
             panic!("orders is a queue");
@@ -1242,8 +1300,8 @@ operations:
         assert_eq!(model.graph.edge_count(), 3, "send, receive and redrive");
         let text: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
         assert!(
-            text.iter().any(|d| d.contains("kafka")),
-            "the Kafka channel is reported: {text:?}"
+            text.iter().any(|d| d.contains("amqp")),
+            "the AMQP channel is reported: {text:?}"
         );
         assert!(text.iter().any(|d| d.contains("rate")), "{text:?}");
         assert!(text.iter().any(|d| d.contains("service time")), "{text:?}");

@@ -34,6 +34,8 @@ const COLUMNS: &[&str] = &[
     "timeouts",
     "duplicates",
     "stored",
+    "records",
+    "expired",
     "lag",
     "staleness_s",
 ];

@@ -78,6 +78,7 @@ fn look(kind: &NodeKind) -> (&'static str, &'static str) {
         NodeKind::Service(_) => ("component", "#d4e6f1"),
         NodeKind::Sink(_) => ("cylinder", "#eaeded"),
         NodeKind::DeadLetter(_) => ("folder", "#f5b7b1"),
+        NodeKind::Log(_) => ("box3d", "#d0ece7"),
     }
 }
 

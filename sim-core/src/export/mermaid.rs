@@ -51,6 +51,7 @@ pub fn to_mermaid(model: &Model) -> String {
         ("consumer", "#d5f5e3"),
         ("sink", "#eaeded"),
         ("dead_letter", "#f5b7b1"),
+        ("log", "#d0ece7"),
     ] {
         let members: Vec<String> = ids
             .iter()
@@ -77,6 +78,7 @@ fn shape(kind: &NodeKind) -> (&'static str, &'static str) {
         NodeKind::Service(_) => ("[[", "]]"),
         NodeKind::Sink(_) => ("[/", "/]"),
         NodeKind::DeadLetter(_) => ("[\\", "/]"),
+        NodeKind::Log(_) => (">", "]"),
     }
 }
 

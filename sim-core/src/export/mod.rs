@@ -8,6 +8,7 @@
 //! | `dot` | a Graphviz diagram | [`dot`] |
 //! | `mermaid` | a Mermaid flowchart | [`mermaid`] |
 //! | `terraform` | the AWS shape of the model (SQS, SNS, Lambda) | [`terraform`] |
+//! | `kafka` | Kafka topic definitions for the model's logs (`kafka-topics.sh` lines) | [`kafka`] |
 //! | `json` | the run report ([`Report::to_json`]) | — |
 //! | `csv` | one row of summary metrics per node | [`csv`] |
 //! | `chrome-trace` | sampled message journeys as Chrome trace events (Perfetto) | [`trace`] |
@@ -35,6 +36,7 @@
 pub mod asyncapi;
 pub mod csv;
 pub mod dot;
+pub mod kafka;
 pub mod mermaid;
 pub mod terraform;
 pub mod trace;
@@ -67,6 +69,8 @@ pub enum Format {
     Csv,
     /// Terraform (HCL) for the AWS shape of the model.
     Terraform,
+    /// Kafka topic definitions (a shell script of `kafka-topics.sh`).
+    Kafka,
     /// Sampled message journeys as Chrome trace-event JSON.
     ChromeTrace,
     /// Sampled message journeys as OpenTelemetry OTLP/JSON.
@@ -74,7 +78,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::AsyncApi,
         Self::AsyncApiJson,
         Self::Dot,
@@ -84,6 +88,7 @@ impl Format {
         Self::Terraform,
         Self::ChromeTrace,
         Self::Otlp,
+        Self::Kafka,
     ];
 
     /// The name on the command line (`--format asyncapi-json`).
@@ -98,6 +103,7 @@ impl Format {
             Self::Terraform => "terraform",
             Self::ChromeTrace => "chrome-trace",
             Self::Otlp => "otlp",
+            Self::Kafka => "kafka",
         }
     }
 
@@ -113,6 +119,7 @@ impl Format {
             Self::Terraform => "tf",
             Self::ChromeTrace => "trace.json",
             Self::Otlp => "otlp.json",
+            Self::Kafka => "kafka-topics.sh",
         }
     }
 
@@ -176,6 +183,7 @@ pub fn export(model: &Model, format: Format) -> Result<String, ExportError> {
         Format::Dot => Ok(dot::to_dot(model)),
         Format::Mermaid => Ok(mermaid::to_mermaid(model)),
         Format::Terraform => Ok(terraform::to_terraform(model)),
+        Format::Kafka => Ok(kafka::to_kafka(model)),
         Format::Json | Format::Csv => Err(ExportError::NeedsReport(format)),
         Format::ChromeTrace | Format::Otlp => Err(ExportError::NeedsTrace(format)),
     }
@@ -191,6 +199,7 @@ pub fn export_report(report: &Report, format: Format) -> Result<String, ExportEr
         | Format::Dot
         | Format::Mermaid
         | Format::Terraform
+        | Format::Kafka
         | Format::ChromeTrace
         | Format::Otlp => Err(ExportError::NotAReport(format)),
     }
@@ -283,6 +292,18 @@ pub(crate) fn summary(kind: &NodeKind) -> Vec<String> {
             if let Some(c) = d.capacity {
                 out.push(format!("capacity {c}"));
             }
+        }
+        NodeKind::Log(l) => {
+            let partitioner = match l.partitioner {
+                crate::nodes::Partitioner::KeyHash => "by key",
+                crate::nodes::Partitioner::RoundRobin => "round-robin",
+            };
+            out.push(format!(
+                "{} partition{} {partitioner}",
+                l.partitions,
+                if l.partitions == 1 { "" } else { "s" }
+            ));
+            out.push(format!("retention {}", l.retention));
         }
     }
     out

@@ -6,6 +6,7 @@
 //! | dead-letter queue | `aws_sqs_queue` |
 //! | topic | `aws_sns_topic`, and an `aws_sns_topic_subscription` per subscription to a queue or consumer, with a filter policy on `event_type` |
 //! | consumer | `aws_lambda_function` with reserved concurrency (instances × concurrency) and its dead-letter queue, and an `aws_lambda_event_source_mapping` per queue it reads (batch size 1, maximum concurrency) |
+//! | log | nothing: a Kafka log has no SQS/SNS counterpart; a comment says so and lists its simulated parameters (use `weir export --format kafka` for topic definitions) |
 //! | producer, sink | nothing: they are applications and dependencies outside these resources; a comment says what the simulation assumed |
 //!
 //! Every value that came from the simulation model is marked `# simulated`
@@ -314,6 +315,15 @@ pub fn to_terraform(model: &Model) -> String {
                 for e in graph.edges_directed(n, Direction::Incoming) {
                     let source = e.source();
                     match edge_role(model, e.id()) {
+                        Some(EdgeRole::Pull) if graph[source].kind.kind() == Kind::Log => {
+                            let _ = writeln!(
+                                out,
+                                "# Not mapped: '{}' reads the Kafka log '{}' as consumer group '{}': an event source mapping from Amazon MSK or self-managed Kafka would carry it, and this file has no Kafka cluster to point at.",
+                                one_line(&node.id),
+                                one_line(&graph[source].id),
+                                one_line(&node.id)
+                            );
+                        }
                         Some(EdgeRole::Pull) => {
                             let mapping = resource_name(
                                 &format!("{}_to_{}", graph[source].id, node.id),
@@ -397,6 +407,15 @@ pub fn to_terraform(model: &Model) -> String {
                     }
                 );
             }
+            NodeKind::Log(_) => {
+                let _ = writeln!(
+                    out,
+                    "# Log '{}' ({}): a Kafka log has no AWS SQS/SNS mapping; no resource is generated (weir export --format kafka writes its topic definition). Simulated: {}.",
+                    one_line(&node.id),
+                    one_line(node.label()),
+                    one_line(&summary(&node.kind).join("; "))
+                );
+            }
             NodeKind::DeadLetter(d) => {
                 let _ = writeln!(out, "resource \"aws_sqs_queue\" \"{name}\" {{");
                 let _ = writeln!(out, "  name = {}", string(&node.id));
@@ -448,6 +467,7 @@ fn send_permission(kind: Kind) -> &'static str {
         Kind::Topic => "; grant it sns:Publish (not generated)",
         Kind::Consumer => "; grant it lambda:InvokeFunction (not generated)",
         Kind::Router => ", through a router (not mapped)",
+        Kind::Log => ", a Kafka log (not mapped: no AWS SQS/SNS counterpart)",
         Kind::Producer | Kind::Service | Kind::Sink => ", outside these resources",
     }
 }

@@ -4,8 +4,9 @@
 //! works out how many instances it wants, between `min` and `max`:
 //!
 //! - `Backlog(per_instance: B)`: the messages waiting for or in the
-//!   consumer (its queues' visible, delayed and in-flight messages, its
-//!   inbox and its busy slots) divided by B, rounded up;
+//!   consumer (its queues' visible, delayed and in-flight messages, the
+//!   lag of its consumer groups on logs, its inbox and its busy slots)
+//!   divided by B, rounded up;
 //! - `Utilization(target: U)`: the busy share of its slots over the last
 //!   interval, times the instances running, divided by U, rounded up.
 //!
@@ -156,6 +157,12 @@ impl Simulation {
                     .iter()
                     .map(|&(q, _)| self.queues[self.topo[q as usize].slot as usize].occupancy())
                     .sum();
+                let lagging: u64 = self.consumers[c]
+                    .logs
+                    .iter()
+                    .map(|&(l, _)| self.logs[self.topo[l as usize].slot as usize].waiting_for(node))
+                    .sum();
+                let queued = queued + lagging;
                 #[expect(clippy::cast_precision_loss, reason = "message counts")]
                 let backlog = (queued + self.consumers[c].held()) as f64;
                 backlog / per_instance

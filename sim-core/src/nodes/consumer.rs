@@ -64,6 +64,10 @@ pub struct ConsumerParams {
     /// apply).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serverless: Option<Serverless>,
+    /// Event types this consumer fails on every attempt: poison messages
+    /// (retried by the retry policy, then dead-lettered or dropped).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub poison: Vec<String>,
 }
 
 /// Serverless execution.
@@ -138,6 +142,7 @@ impl Default for ConsumerParams {
             autoscale: None,
             breaker: None,
             serverless: None,
+            poison: Vec::new(),
         }
     }
 }
@@ -301,6 +306,9 @@ impl ConsumerParams {
         if let Some(scaling) = &self.autoscale {
             out.extend(scaling.problems(self.instances));
         }
+        if self.poison.iter().any(|t| t.trim().is_empty()) {
+            out.push("a poison event type needs a name".to_owned());
+        }
         if self.timeout.is_some_and(Duration::is_zero) {
             out.push("the processing timeout must be longer than zero".to_owned());
         }
@@ -335,6 +343,8 @@ pub(crate) struct ConsumerRt {
     slow: f64,
     /// Queues this consumer reads (node index, latency of the link).
     pub queues: Vec<(NodeIx, u64)>,
+    /// Logs this consumer reads as a consumer group (node index, latency).
+    pub logs: Vec<(NodeIx, u64)>,
     /// Messages received from a queue and still crossing the link.
     fetching: u64,
     next_queue: usize,
@@ -347,6 +357,8 @@ pub(crate) struct ConsumerRt {
     rng_service: Stream,
     rng_failure: Stream,
     rng_backoff: Stream,
+    /// Event types that always fail here (ids).
+    pub poison: Vec<u16>,
 }
 
 impl ConsumerRt {
@@ -373,6 +385,7 @@ impl ConsumerRt {
             blocked: VecDeque::new(),
             inbox: VecDeque::new(),
             queues: Vec::new(),
+            logs: Vec::new(),
             in_service: Vec::new(),
             slow: 1.0,
             fetching: 0,
@@ -386,6 +399,7 @@ impl ConsumerRt {
             rng_service: stream(seed, id, Purpose::Service),
             rng_failure: stream(seed, id, Purpose::Failures),
             rng_backoff: stream(seed, id, Purpose::Backoff),
+            poison: Vec::new(),
         }
     }
 
@@ -422,6 +436,12 @@ impl ConsumerRt {
 
     pub fn slots_total(&self) -> u64 {
         self.slots
+    }
+
+    /// Messages being fetched or processed.
+    #[cfg(test)]
+    pub fn in_service(&self) -> &[MsgId] {
+        &self.in_service
     }
 
     /// Messages this consumer holds (in its inbox, in service, blocked).
@@ -530,6 +550,9 @@ impl Simulation {
                         break;
                     }
                 }
+                if got.is_none() {
+                    got = self.consumer_read_logs(node);
+                }
                 let Some((msg, latency, q_node)) = got else {
                     break;
                 };
@@ -555,6 +578,29 @@ impl Simulation {
         }
     }
 
+    /// The next record from the logs this consumer reads as a group.
+    fn consumer_read_logs(&mut self, node: NodeIx) -> Option<(MsgId, u64, NodeIx)> {
+        let c = self.consumer_slot(node);
+        for k in 0..self.consumers[c].logs.len() {
+            let (log, latency) = self.consumers[c].logs[k];
+            if self.is_down(log) {
+                continue;
+            }
+            if let Some(msg) = self.log_receive(log, node) {
+                return Some((msg, latency, log));
+            }
+        }
+        None
+    }
+
+    /// Where a message's origin is a log, the log's consumer group commits
+    /// past it (before the slot is filled again, so the partition is free).
+    fn consumer_commit_log(&mut self, node: NodeIx, origin: u32, partition: u32) {
+        if origin != NO_NODE && origin != DETACHED && self.is_log(origin) {
+            self.log_commit(origin, node, partition);
+        }
+    }
+
     /// Sets the running instances (autoscaling); instances removed finish
     /// the work they hold.
     pub(crate) fn consumer_set_instances(&mut self, node: NodeIx, instances: u64) {
@@ -563,9 +609,13 @@ impl Simulation {
         consumer.instances = instances;
         consumer.slots = instances * consumer.concurrency;
         let slots = consumer.slots;
+        let reads_logs = !consumer.logs.is_empty();
         let stats = &mut self.stats[node as usize];
         stats.capacity.set(self.now, slots);
         stats.instances.set(self.now, instances);
+        if reads_logs {
+            self.log_members_changed(node);
+        }
     }
 
     /// A message pulled over a link with latency has arrived.
@@ -623,7 +673,9 @@ impl Simulation {
             return;
         }
         let origin = self.msgs.get(msg).origin;
-        if origin != NO_NODE && origin != DETACHED {
+        // NOTE: a log's group commits when the attempt ends (the partition
+        // is held until then to keep its order); see `consumer_finish`.
+        if origin != NO_NODE && origin != DETACHED && !self.is_log(origin) {
             self.msgs.get_mut(msg).origin = NO_NODE;
             self.queue_release(origin);
         }
@@ -661,6 +713,8 @@ impl Simulation {
             let origin = m.origin;
             if origin == NO_NODE || origin == DETACHED {
                 self.drop_msg(node, msg, DropReason::Crashed);
+            } else if self.is_log(origin) {
+                self.log_abandon(origin, node, msg);
             } else {
                 self.queue_abandon(origin, msg);
             }
@@ -672,8 +726,10 @@ impl Simulation {
 
     pub(crate) fn consumer_done(&mut self, node: NodeIx, msg: MsgId, timed_out: bool) {
         let c = self.consumer_slot(node);
+        let event_type = self.msgs.get(msg).event_type;
         let consumer = &mut self.consumers[c];
         let failed = timed_out
+            || consumer.poison.contains(&event_type)
             || (consumer.failure > 0.0
                 && (consumer.failure >= 1.0 || unit(&mut consumer.rng_failure) < consumer.failure));
         self.stats[node as usize].timeouts += u64::from(timed_out);
@@ -756,11 +812,14 @@ impl Simulation {
         }
 
         let origin = self.msgs.get(msg).origin;
+        let partition = self.msgs.get(msg).partition;
+        let from_log = origin != NO_NODE && origin != DETACHED && self.is_log(origin);
         if failed {
             self.journey_outcome(msg, Outcome::Failed);
             if delivery == Delivery::AtMostOnce {
                 // Acknowledged on receipt: nothing will bring it back.
                 self.drop_msg(node, msg, DropReason::Failed);
+                self.consumer_commit_log(node, origin, partition);
             } else {
                 self.consumer_failed(node, msg, origin);
             }
@@ -772,6 +831,11 @@ impl Simulation {
             // Idempotent: this message was processed already.
             self.msgs.get_mut(msg).origin = NO_NODE;
             self.drop_msg(node, msg, DropReason::Duplicate);
+            if from_log {
+                self.log_commit(origin, node, partition);
+                self.consumer_fill(node);
+                return;
+            }
             self.consumer_fill(node);
             if origin != NO_NODE && origin != DETACHED {
                 self.queue_release(origin);
@@ -786,6 +850,13 @@ impl Simulation {
             self.consumers[c].blocked.push_back(msg);
             let blocked = self.consumers[c].blocked.len() as u64;
             self.stats[node as usize].blocked.set(now, blocked);
+        }
+        if from_log {
+            // Nothing waits on a log: commit first, so the partition is
+            // free when the slot is filled again.
+            self.log_commit(origin, node, partition);
+            self.consumer_fill(node);
+            return;
         }
         // NOTE: take the next message before acknowledging this one, so a
         // blocked sender woken by the acknowledgement finds the slot taken
@@ -828,6 +899,10 @@ impl Simulation {
                     self.schedule(self.now + delay, Ev::InboxRetry { node, msg });
                 }
                 true
+            } else if self.is_log(origin) {
+                // Back to the head of its partition, which waits for it.
+                self.log_retry(origin, node, msg, delay);
+                true
             } else {
                 self.queue_nack(origin, msg, delay)
             };
@@ -842,6 +917,7 @@ impl Simulation {
                 .then(|| self.queue_dead_letter_edge(origin))
                 .flatten()
         });
+        let partition = self.msgs.get(msg).partition;
         self.msgs.get_mut(msg).origin = NO_NODE;
         match edge {
             Some(e) => {
@@ -850,7 +926,10 @@ impl Simulation {
             }
             None => self.drop_msg(node, msg, DropReason::RetriesExhausted),
         }
-        if origin != NO_NODE {
+        if origin != NO_NODE && self.is_log(origin) {
+            // The group gives up on the record and reads on.
+            self.log_commit(origin, node, partition);
+        } else if origin != NO_NODE {
             self.queue_release(origin);
         }
     }

@@ -6,6 +6,7 @@ pub mod autoscale;
 pub mod breaker;
 pub mod consumer;
 pub mod dead_letter;
+pub mod log;
 pub mod producer;
 pub mod queue;
 pub mod router;
@@ -19,6 +20,7 @@ pub use autoscale::{AutoscaleParams, ScaleTarget};
 pub use breaker::BreakerParams;
 pub use consumer::{ConsumerParams, Delivery, Jitter, RetryPolicy};
 pub use dead_letter::DeadLetterParams;
+pub use log::{LogParams, Partitioner};
 pub use producer::{EventType, OnBlock, ProducerParams};
 pub use queue::{Overflow, QueueParams};
 pub use router::{RouteMode, RouterParams};
@@ -37,6 +39,7 @@ pub enum NodeKind {
     Service(ServiceParams),
     Sink(SinkParams),
     DeadLetter(DeadLetterParams),
+    Log(LogParams),
 }
 
 /// A node kind without its parameters: for rules, labels and palettes.
@@ -50,10 +53,11 @@ pub enum Kind {
     Service,
     Sink,
     DeadLetter,
+    Log,
 }
 
 impl Kind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Producer,
         Self::Queue,
         Self::Topic,
@@ -62,6 +66,7 @@ impl Kind {
         Self::Service,
         Self::Sink,
         Self::DeadLetter,
+        Self::Log,
     ];
 
     /// The lower-case name used in reports (`"dead_letter"`).
@@ -75,6 +80,7 @@ impl Kind {
             Self::Service => "service",
             Self::Sink => "sink",
             Self::DeadLetter => "dead_letter",
+            Self::Log => "log",
         }
     }
 
@@ -89,12 +95,13 @@ impl Kind {
             Self::Service => "service",
             Self::Sink => "sink",
             Self::DeadLetter => "dead-letter queue",
+            Self::Log => "log",
         }
     }
 
     /// What an edge from `self` to `to` means, or why there cannot be one.
     pub fn connect(self, to: Self) -> Result<EdgeRole, String> {
-        use Kind::{Consumer, DeadLetter, Producer, Queue, Router, Service, Sink, Topic};
+        use Kind::{Consumer, DeadLetter, Log, Producer, Queue, Router, Service, Sink, Topic};
         match (self, to) {
             (_, Producer) => {
                 Err("nothing can send to a producer: it is where events start".to_owned())
@@ -108,7 +115,12 @@ impl Kind {
                 "a {} is the end of a flow and has no outputs",
                 self.label()
             )),
-            (Queue, Consumer) => Ok(EdgeRole::Pull),
+            (Queue | Log, Consumer) => Ok(EdgeRole::Pull),
+            (Log, _) => Err(
+                "a log is read by consumers (each consumer is a consumer group); it keeps its \
+                 records until the retention, so it has no dead-letter queue"
+                    .to_owned(),
+            ),
             (Queue | Consumer, DeadLetter) => Ok(EdgeRole::DeadLetter),
             (Producer | Topic | Router, DeadLetter) => Err(format!(
                 "a {} has no failed messages to dead-letter; connect the dead-letter queue to a queue or consumer",
@@ -121,9 +133,10 @@ impl Kind {
             (Topic, Topic) => Err(
                 "a topic cannot subscribe to another topic; put a consumer between them".to_owned(),
             ),
-            (Producer | Topic | Consumer | Router, Queue | Topic | Consumer | Sink | Router) => {
-                Ok(EdgeRole::Push)
-            }
+            (
+                Producer | Topic | Consumer | Router,
+                Queue | Topic | Consumer | Sink | Router | Log,
+            ) => Ok(EdgeRole::Push),
         }
     }
 }
@@ -159,6 +172,7 @@ impl NodeKind {
             Self::Service(_) => Kind::Service,
             Self::Sink(_) => Kind::Sink,
             Self::DeadLetter(_) => Kind::DeadLetter,
+            Self::Log(_) => Kind::Log,
         }
     }
 
@@ -173,6 +187,7 @@ impl NodeKind {
             Kind::Service => Self::Service(ServiceParams::default()),
             Kind::Sink => Self::Sink(SinkParams::default()),
             Kind::DeadLetter => Self::DeadLetter(DeadLetterParams::default()),
+            Kind::Log => Self::Log(LogParams::default()),
         }
     }
 
@@ -187,6 +202,7 @@ impl NodeKind {
             Self::Service(p) => p.problems(),
             Self::Sink(p) => p.problems(),
             Self::DeadLetter(p) => p.problems(),
+            Self::Log(p) => p.problems(),
         }
     }
 }

@@ -1,0 +1,1127 @@
+//! Log: a Kafka-style partitioned, retained log.
+//!
+//! A message sent to a log is appended to one of its partitions — chosen by
+//! a hash of the message's key, or round-robin — and stays there until it
+//! is older than the retention, whether or not anyone read it. A log never
+//! refuses a message (there is no size cap; retention alone bounds what it
+//! holds), so it never blocks its producers, except while it is down.
+//!
+//! **Consumer groups.** Each consumer node connected to a log is one
+//! consumer group (named by the consumer's id), and every group reads every
+//! message: a group receives its own copy of each record (counted as a
+//! fan-out copy). Each processing slot of the consumer (instances ×
+//! concurrency; a serverless function's concurrency limit) is one member of
+//! the group. Partition `p` is assigned to member `p mod members`; a member
+//! processes one record at a time from its partitions, and a partition has
+//! at most one record in progress per group, so records of a partition are
+//! processed in offset order. Members beyond the partition count have no
+//! partition and sit idle.
+//!
+//! **Offsets and failures.** A group commits a record's offset when its
+//! consumer is done with it (processed, dead-lettered, or given up). A
+//! failed record is retried by the consumer's retry policy from the head of
+//! its partition: until it succeeds or runs out of attempts, nothing behind
+//! it in that partition is read by that group (head-of-line blocking), while
+//! the group's other partitions keep flowing. An at-most-once consumer
+//! commits on receipt in Kafka's sense: a failure loses the record
+//! (dropped, `failed`) and the partition moves on. A consumer that crashes
+//! hands its uncommitted records back; the group reads them again once it
+//! is back.
+//!
+//! **Rebalances.** When the number of members of a group changes
+//! (autoscaling, a crash, a recovery), the group rebalances: it fetches
+//! nothing for `rebalance_pause`; work already in progress finishes.
+//!
+//! **Retention.** A record older than `retention` is removed and counted
+//! as `expired` in the conservation identity (the record itself; the
+//! groups' copies live on independently). A record removed before a group
+//! read it is also counted as `missed` by that group, which then continues
+//! from the oldest record still held (Kafka's `auto.offset.reset=earliest`).
+//! Memory is bounded by rate × retention.
+//!
+//! **Lag.** Per group and partition: lag in messages (end offset minus
+//! committed offset, records in progress included) and lag in seconds (the
+//! age of the oldest uncommitted record; zero when caught up), each as the
+//! current value, the time-weighted mean and the maximum.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Ev, MsgId, NodeIx, Simulation};
+use crate::metrics::Level;
+use crate::rng::mix64;
+use crate::time::Duration;
+
+/// A log's parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogParams {
+    /// Partitions of the log (Kafka's `num.partitions` defaults to 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub partitions: u32,
+    /// How a message's partition is chosen.
+    #[serde(default, skip_serializing_if = "super::is_default")]
+    pub partitioner: Partitioner,
+    /// How long a record is kept (Kafka's `retention.ms`, 7 days by default).
+    #[serde(
+        default = "default_retention",
+        skip_serializing_if = "is_default_retention"
+    )]
+    pub retention: Duration,
+    /// How long a consumer group fetches nothing after its membership
+    /// changes.
+    #[serde(
+        default = "default_rebalance",
+        skip_serializing_if = "is_default_rebalance"
+    )]
+    pub rebalance_pause: Duration,
+}
+
+/// How a log picks a message's partition.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Partitioner {
+    /// A hash of the message's key: one key always lands in one partition,
+    /// so per-key order holds.
+    #[default]
+    KeyHash,
+    /// Partitions in turn, whatever the key.
+    RoundRobin,
+}
+
+const fn one() -> u32 {
+    1
+}
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+const fn is_one(v: &u32) -> bool {
+    *v == 1
+}
+/// Kafka's default `retention.ms`: 7 days.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+const fn default_retention() -> Duration {
+    DEFAULT_RETENTION
+}
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+fn is_default_retention(d: &Duration) -> bool {
+    *d == DEFAULT_RETENTION
+}
+/// Kafka's `group.initial.rebalance.delay.ms` default: 3 s.
+pub const DEFAULT_REBALANCE_PAUSE: Duration = Duration::from_secs(3);
+const fn default_rebalance() -> Duration {
+    DEFAULT_REBALANCE_PAUSE
+}
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+fn is_default_rebalance(d: &Duration) -> bool {
+    *d == DEFAULT_REBALANCE_PAUSE
+}
+
+/// More partitions than this are refused (each costs state per group).
+pub const MAX_PARTITIONS: u32 = 4096;
+
+impl Default for LogParams {
+    fn default() -> Self {
+        Self {
+            partitions: 1,
+            partitioner: Partitioner::KeyHash,
+            retention: DEFAULT_RETENTION,
+            rebalance_pause: DEFAULT_REBALANCE_PAUSE,
+        }
+    }
+}
+
+impl LogParams {
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.partitions == 0 {
+            out.push("a log needs at least 1 partition".to_owned());
+        }
+        if self.partitions > MAX_PARTITIONS {
+            out.push(format!(
+                "at most {MAX_PARTITIONS} partitions are supported (found {})",
+                self.partitions
+            ));
+        }
+        if self.retention.is_zero() {
+            out.push("the retention must be longer than zero".to_owned());
+        }
+        out
+    }
+}
+
+/// The partition a key-hash partitioner gives `key` among `partitions`.
+pub fn partition_for_key(key: u32, partitions: u32) -> u32 {
+    let p = mix64(u64::from(key) ^ 0x6b61_666b_615f_6c6f) % u64::from(partitions.max(1));
+    u32::try_from(p).unwrap_or(0)
+}
+
+/// The age of a group's oldest uncommitted record, integrated over time.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Age {
+    /// Append time of the oldest uncommitted record, if any.
+    oldest: Option<u64>,
+    since: u64,
+    start: u64,
+    /// ∫ age dt, in s².
+    area: f64,
+    max: u64,
+}
+
+impl Age {
+    fn accrue(&mut self, now: u64) {
+        if let Some(a) = self.oldest {
+            #[expect(clippy::cast_precision_loss, reason = "ages in seconds")]
+            let (x0, x1) = (
+                self.since.saturating_sub(a) as f64 / 1e9,
+                now.saturating_sub(a) as f64 / 1e9,
+            );
+            self.area += (x1 * x1 - x0 * x0) / 2.0;
+            self.max = self.max.max(now.saturating_sub(a));
+        }
+        self.since = now;
+    }
+
+    fn set(&mut self, now: u64, oldest: Option<u64>) {
+        self.accrue(now);
+        self.oldest = oldest;
+    }
+
+    fn reset(&mut self, now: u64) {
+        self.accrue(now);
+        self.area = 0.0;
+        self.start = now;
+        self.max = self.oldest.map_or(0, |a| now.saturating_sub(a));
+    }
+
+    fn current_s(&self, now: u64) -> f64 {
+        #[expect(clippy::cast_precision_loss, reason = "ages in seconds")]
+        self.oldest
+            .map_or(0.0, |a| now.saturating_sub(a) as f64 / 1e9)
+    }
+
+    fn mean_s(&self, now: u64) -> f64 {
+        let mut copy = self.clone();
+        copy.accrue(now);
+        #[expect(clippy::cast_precision_loss, reason = "report values")]
+        let span = now.saturating_sub(self.start) as f64 / 1e9;
+        if span > 0.0 {
+            copy.area / span
+        } else {
+            copy.current_s(now)
+        }
+    }
+
+    fn max_s(&self, now: u64) -> f64 {
+        let mut copy = self.clone();
+        copy.accrue(now);
+        #[expect(clippy::cast_precision_loss, reason = "report values")]
+        let max = copy.max as f64 / 1e9;
+        max
+    }
+}
+
+/// One partition's records.
+#[derive(Debug, Default)]
+struct Partition {
+    /// Offset of `records[0]`.
+    base: u64,
+    /// (append time, record), oldest first.
+    records: VecDeque<(u64, MsgId)>,
+    appended: u64,
+}
+
+impl Partition {
+    fn end(&self) -> u64 {
+        self.base + self.records.len() as u64
+    }
+
+    fn append_time(&self, offset: u64) -> Option<u64> {
+        let i = usize::try_from(offset.checked_sub(self.base)?).ok()?;
+        self.records.get(i).map(|&(t, _)| t)
+    }
+}
+
+/// A group's position in one partition.
+#[derive(Debug, Default)]
+struct GroupPart {
+    /// Every offset below this is done.
+    committed: u64,
+    /// The next offset to read.
+    next: u64,
+    /// A record of this partition is with the consumer.
+    busy: bool,
+    /// A failed (or abandoned) record waiting to be tried again, and when.
+    retry: Option<(MsgId, u64)>,
+    lag: Level,
+    age: Age,
+}
+
+/// A consumer group: one consumer node reading this log.
+#[derive(Debug)]
+pub(crate) struct Group {
+    pub consumer: NodeIx,
+    parts: Vec<GroupPart>,
+    members: u64,
+    /// Records in progress per member.
+    member_busy: Vec<u32>,
+    paused_until: u64,
+    next: usize,
+    lag: Level,
+    age: Age,
+    members_level: Level,
+    idle: Level,
+    paused: Level,
+    rebalances: u64,
+    missed: u64,
+}
+
+/// A log during a run.
+#[derive(Debug)]
+pub(crate) struct LogRt {
+    partitions: Vec<Partition>,
+    partitioner: Partitioner,
+    retention: u64,
+    rebalance_pause: u64,
+    next_partition: u32,
+    timer_pending: bool,
+    pub groups: Vec<Group>,
+    records: u64,
+    expired: u64,
+}
+
+impl LogRt {
+    pub fn new(params: &LogParams) -> Self {
+        Self {
+            partitions: (0..params.partitions.max(1))
+                .map(|_| Partition::default())
+                .collect(),
+            partitioner: params.partitioner,
+            retention: params.retention.0.max(1),
+            rebalance_pause: params.rebalance_pause.0,
+            next_partition: 0,
+            timer_pending: false,
+            groups: Vec::new(),
+            records: 0,
+            expired: 0,
+        }
+    }
+
+    /// Adds a consumer group; returns its index.
+    pub fn add_group(&mut self, consumer: NodeIx, members: u64) -> u32 {
+        let parts = (0..self.partitions.len())
+            .map(|_| GroupPart::default())
+            .collect();
+        let mut group = Group {
+            consumer,
+            parts,
+            members,
+            member_busy: vec![0; usize::try_from(members).unwrap_or(0)],
+            paused_until: 0,
+            next: 0,
+            lag: Level::default(),
+            age: Age::default(),
+            members_level: Level::default(),
+            idle: Level::default(),
+            paused: Level::default(),
+            rebalances: 0,
+            missed: 0,
+        };
+        group.members_level.set(0, members);
+        group
+            .idle
+            .set(0, members.saturating_sub(self.partitions.len() as u64));
+        self.groups.push(group);
+        u32::try_from(self.groups.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Records group `consumer` has yet to commit and is not processing
+    /// (its lag less its records in progress): its share of an autoscaler's
+    /// backlog.
+    pub fn waiting_for(&self, consumer: NodeIx) -> u64 {
+        self.group_of(consumer).map_or(0, |g| {
+            let group = &self.groups[g];
+            let busy = group.parts.iter().filter(|gp| gp.busy).count() as u64;
+            group.lag.value().saturating_sub(busy)
+        })
+    }
+
+    /// Records held.
+    pub fn held(&self) -> u64 {
+        self.records
+    }
+
+    fn group_of(&self, consumer: NodeIx) -> Option<usize> {
+        self.groups.iter().position(|g| g.consumer == consumer)
+    }
+
+    /// Updates the lag of group `g` in partition `p` after a change.
+    fn update_lag(&mut self, now: u64, g: usize, p: usize) {
+        let part = &self.partitions[p];
+        let gp = &mut self.groups[g].parts[p];
+        let lag = part.end().saturating_sub(gp.committed);
+        gp.lag.set(now, lag);
+        let oldest = part.append_time(gp.committed);
+        gp.age.set(now, oldest);
+        let group = &mut self.groups[g];
+        let total: u64 = group.parts.iter().map(|gp| gp.lag.value()).sum();
+        group.lag.set(now, total);
+        let oldest = group
+            .parts
+            .iter()
+            .zip(&self.partitions)
+            .filter_map(|(gp, part)| part.append_time(gp.committed))
+            .min();
+        group.age.set(now, oldest);
+    }
+
+    /// Forgets statistics before `now` (warm-up deletion).
+    pub fn reset(&mut self, now: u64) {
+        self.expired = 0;
+        for part in &mut self.partitions {
+            part.appended = 0;
+        }
+        for group in &mut self.groups {
+            group.lag.reset(now);
+            group.age.reset(now);
+            group.members_level.reset(now);
+            group.idle.reset(now);
+            group.paused.reset(now);
+            group.rebalances = 0;
+            group.missed = 0;
+            for gp in &mut group.parts {
+                gp.lag.reset(now);
+                gp.age.reset(now);
+            }
+        }
+    }
+
+    /// The log's metrics (paths and values) at `now`.
+    pub fn metrics(&self, now: u64, ids: &[String], out: &mut Vec<(String, f64)>) {
+        #[expect(clippy::cast_precision_loss, reason = "report values")]
+        let count = |v: u64| v as f64;
+        out.push(("records".to_owned(), count(self.records)));
+        out.push(("expired".to_owned(), count(self.expired)));
+        for (p, part) in self.partitions.iter().enumerate() {
+            out.push((format!("partitions.{p}.appended"), count(part.appended)));
+        }
+        for group in &self.groups {
+            // Node ids may hold dots; report paths use them as separators.
+            let name = ids[group.consumer as usize].replace('.', "_");
+            let g = format!("groups.{name}");
+            out.push((format!("{g}.lag.current"), count(group.lag.value())));
+            out.push((format!("{g}.lag.mean"), group.lag.mean(now)));
+            out.push((format!("{g}.lag.max"), count(group.lag.max())));
+            out.push((format!("{g}.lag_s.current"), group.age.current_s(now)));
+            out.push((format!("{g}.lag_s.mean"), group.age.mean_s(now)));
+            out.push((format!("{g}.lag_s.max"), group.age.max_s(now)));
+            out.push((format!("{g}.members"), group.members_level.mean(now)));
+            out.push((format!("{g}.idle_members"), group.idle.mean(now)));
+            out.push((format!("{g}.rebalances"), count(group.rebalances)));
+            out.push((format!("{g}.rebalancing_fraction"), group.paused.mean(now)));
+            out.push((format!("{g}.missed"), count(group.missed)));
+            for (p, gp) in group.parts.iter().enumerate() {
+                let pp = format!("{g}.partitions.{p}");
+                out.push((format!("{pp}.lag.current"), count(gp.lag.value())));
+                out.push((format!("{pp}.lag.mean"), gp.lag.mean(now)));
+                out.push((format!("{pp}.lag.max"), count(gp.lag.max())));
+                out.push((format!("{pp}.lag_s.current"), gp.age.current_s(now)));
+                out.push((format!("{pp}.lag_s.mean"), gp.age.mean_s(now)));
+                out.push((format!("{pp}.lag_s.max"), gp.age.max_s(now)));
+            }
+        }
+    }
+}
+
+impl Simulation {
+    fn log_slot(&self, node: NodeIx) -> usize {
+        self.topo[node as usize].slot as usize
+    }
+
+    /// Whether `node` is a log (messages name their origin by node index).
+    pub(crate) fn is_log(&self, node: NodeIx) -> bool {
+        self.topo
+            .get(node as usize)
+            .is_some_and(|t| t.kind == super::Kind::Log)
+    }
+
+    /// A message is appended to a partition.
+    pub(crate) fn log_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        let l = self.log_slot(node);
+        let now = self.now;
+        let log = &mut self.logs[l];
+        let n = log.partitions.len() as u32;
+        let p = match log.partitioner {
+            Partitioner::KeyHash => partition_for_key(self.msgs.get(msg).key, n),
+            Partitioner::RoundRobin => {
+                let p = log.next_partition;
+                log.next_partition = if p + 1 >= n { 0 } else { p + 1 };
+                p
+            }
+        } as usize;
+        let part = &mut log.partitions[p];
+        part.records.push_back((now, msg));
+        part.appended += 1;
+        log.records += 1;
+        let records = log.records;
+        let arm = !log.timer_pending;
+        log.timer_pending = true;
+        let due = now + log.retention;
+        let m = self.msgs.get_mut(msg);
+        m.origin = crate::engine::NO_NODE;
+        m.wait_from = now;
+        for g in 0..log.groups.len() {
+            log.update_lag(now, g, p);
+        }
+        let stats = &mut self.stats[node as usize];
+        stats.depth.set(now, records);
+        if arm {
+            self.schedule(due, Ev::LogExpire(node));
+        }
+        for g in 0..self.logs[l].groups.len() {
+            let consumer = self.logs[l].groups[g].consumer;
+            self.consumer_fill(consumer);
+        }
+    }
+
+    /// The next record group `consumer` may process from this log, as its
+    /// own copy: a waiting retry first, else the next offset of a
+    /// partition that has nothing in progress and whose member is free.
+    pub(crate) fn log_receive(&mut self, node: NodeIx, consumer: NodeIx) -> Option<MsgId> {
+        let l = self.log_slot(node);
+        let now = self.now;
+        let g = self.logs[l].group_of(consumer)?;
+        let log = &mut self.logs[l];
+        let group = &mut log.groups[g];
+        if group.members == 0 || now < group.paused_until {
+            return None;
+        }
+        let n = log.partitions.len();
+        let members = usize::try_from(group.members).unwrap_or(usize::MAX);
+        let start = group.next;
+        let mut found = None;
+        for k in 0..n {
+            let p = crate::engine::wrap(start + k, n);
+            let gp = &group.parts[p];
+            if gp.busy || group.member_busy[p % members] > 0 {
+                continue;
+            }
+            if let Some((msg, ready)) = gp.retry {
+                if ready <= now {
+                    found = Some((p, Some(msg)));
+                    break;
+                }
+                continue;
+            }
+            if gp.next < log.partitions[p].end() {
+                found = Some((p, None));
+                break;
+            }
+        }
+        let (p, retry) = found?;
+        group.next = crate::engine::wrap(p + 1, n);
+        group.member_busy[p % members] += 1;
+        let gp = &mut group.parts[p];
+        gp.busy = true;
+        let msg = if let Some(msg) = retry {
+            gp.retry = None;
+            msg
+        } else {
+            let part = &log.partitions[p];
+            let offset = gp.next;
+            gp.next += 1;
+            let i = usize::try_from(offset - part.base).unwrap_or(usize::MAX);
+            let (appended, record) = part.records[i];
+            let copy = self.copy(node, record);
+            self.totals.fanout_copies += 1;
+            let m = self.msgs.get_mut(copy);
+            m.wait_from = appended;
+            m.attempts = 0;
+            let stats = &mut self.stats[node as usize];
+            stats.departed += 1;
+            stats.wait.record(now - appended);
+            copy
+        };
+        let m = self.msgs.get_mut(msg);
+        m.origin = node;
+        m.partition = u32::try_from(p).unwrap_or(u32::MAX);
+        m.ticket = m.ticket.wrapping_add(1);
+        Some(msg)
+    }
+
+    /// The consumer is done with its attempt at `partition`'s record: the
+    /// group commits past it (processed, dead-lettered or given up).
+    pub(crate) fn log_commit(&mut self, node: NodeIx, consumer: NodeIx, partition: u32) {
+        let l = self.log_slot(node);
+        let now = self.now;
+        let log = &mut self.logs[l];
+        let Some(g) = log.group_of(consumer) else {
+            return;
+        };
+        let p = partition as usize;
+        let group = &mut log.groups[g];
+        let members = usize::try_from(group.members.max(1)).unwrap_or(1);
+        let gp = &mut group.parts[p];
+        if gp.busy {
+            gp.busy = false;
+            let member = &mut group.member_busy[p % members];
+            *member = member.saturating_sub(1);
+        }
+        gp.committed = gp.committed.max(gp.next);
+        log.update_lag(now, g, p);
+    }
+
+    /// The consumer failed `msg` and will try it again after `delay`: it
+    /// stays at the head of its partition, which reads nothing else for
+    /// this group meanwhile.
+    pub(crate) fn log_retry(&mut self, node: NodeIx, consumer: NodeIx, msg: MsgId, delay: u64) {
+        let l = self.log_slot(node);
+        let now = self.now;
+        let p = self.msgs.get(msg).partition as usize;
+        let m = self.msgs.get_mut(msg);
+        m.ticket = m.ticket.wrapping_add(1);
+        m.wait_from = now;
+        let log = &mut self.logs[l];
+        let Some(g) = log.group_of(consumer) else {
+            return;
+        };
+        let group = &mut log.groups[g];
+        let members = usize::try_from(group.members.max(1)).unwrap_or(1);
+        let gp = &mut group.parts[p];
+        gp.busy = false;
+        gp.retry = Some((msg, now + delay));
+        let member = &mut group.member_busy[p % members];
+        *member = member.saturating_sub(1);
+        if delay > 0 {
+            self.schedule(
+                now + delay,
+                Ev::LogWake {
+                    node,
+                    group: u32::try_from(g).unwrap_or(u32::MAX),
+                },
+            );
+        }
+    }
+
+    /// The consumer holding `msg` crashed: the record is read again from
+    /// the committed offset once the group can fetch.
+    pub(crate) fn log_abandon(&mut self, node: NodeIx, consumer: NodeIx, msg: MsgId) {
+        self.log_retry(node, consumer, msg, 0);
+    }
+
+    /// A timer of group `group`: a retry is due or a rebalance is over.
+    pub(crate) fn log_wake(&mut self, node: NodeIx, group: u32) {
+        let l = self.log_slot(node);
+        let now = self.now;
+        let Some(g) = self.logs[l].groups.get_mut(group as usize) else {
+            return;
+        };
+        if now >= g.paused_until {
+            g.paused.set(now, 0);
+        }
+        let consumer = g.consumer;
+        self.consumer_fill(consumer);
+    }
+
+    /// The consumer's members may have changed (autoscaling, crash,
+    /// recovery): each group it forms rebalances and pauses.
+    pub(crate) fn log_members_changed(&mut self, consumer: NodeIx) {
+        let c = self.topo[consumer as usize].slot as usize;
+        let members = if self.is_down(consumer) {
+            0
+        } else {
+            self.consumers[c].slots_total()
+        };
+        let now = self.now;
+        let logs = self.consumers[c].logs.clone();
+        for (node, _) in logs {
+            let l = self.log_slot(node);
+            let log = &mut self.logs[l];
+            let n = log.partitions.len() as u64;
+            let pause = log.rebalance_pause;
+            let Some(g) = log.group_of(consumer) else {
+                continue;
+            };
+            let group = &mut log.groups[g];
+            if group.members == members {
+                continue;
+            }
+            group.members = members;
+            group.rebalances += 1;
+            group.members_level.set(now, members);
+            group.idle.set(now, members.saturating_sub(n));
+            let m = usize::try_from(members).unwrap_or(0);
+            group.member_busy = vec![0; m];
+            if m > 0 {
+                for (p, gp) in group.parts.iter().enumerate() {
+                    if gp.busy {
+                        group.member_busy[p % m] += 1;
+                    }
+                }
+            }
+            if pause > 0 {
+                group.paused_until = now + pause;
+                group.paused.set(now, 1);
+                self.schedule(
+                    now + pause,
+                    Ev::LogWake {
+                        node,
+                        group: u32::try_from(g).unwrap_or(u32::MAX),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Records older than the retention leave the log, counted as expired.
+    pub(crate) fn log_expire(&mut self, node: NodeIx) {
+        let l = self.log_slot(node);
+        let now = self.now;
+        self.logs[l].timer_pending = false;
+        let retention = self.logs[l].retention;
+        let mut gone: Vec<MsgId> = Vec::new();
+        for p in 0..self.logs[l].partitions.len() {
+            let log = &mut self.logs[l];
+            let part = &mut log.partitions[p];
+            let before = gone.len();
+            while let Some(&(t, record)) = part.records.front() {
+                if t + retention > now {
+                    break;
+                }
+                part.records.pop_front();
+                part.base += 1;
+                gone.push(record);
+            }
+            if gone.len() == before {
+                continue;
+            }
+            let base = part.base;
+            for g in 0..log.groups.len() {
+                let gp = &mut log.groups[g].parts[p];
+                if gp.next < base {
+                    log.groups[g].missed += base - gp.next;
+                    let gp = &mut log.groups[g].parts[p];
+                    gp.next = base;
+                }
+                let gp = &mut log.groups[g].parts[p];
+                gp.committed = gp.committed.max(base);
+                log.update_lag(now, g, p);
+            }
+        }
+        let log = &mut self.logs[l];
+        log.records -= gone.len() as u64;
+        log.expired += gone.len() as u64;
+        let records = log.records;
+        let next = log
+            .partitions
+            .iter()
+            .filter_map(|part| part.records.front().map(|&(t, _)| t + retention))
+            .min();
+        if let Some(due) = next {
+            log.timer_pending = true;
+            self.schedule(due, Ev::LogExpire(node));
+        }
+        self.stats[node as usize].depth.set(now, records);
+        for record in gone {
+            self.expire_msg(record);
+        }
+        // Groups whose position moved past expired records may read on.
+        for g in 0..self.logs[l].groups.len() {
+            let consumer = self.logs[l].groups[g].consumer;
+            self.consumer_fill(consumer);
+        }
+    }
+
+    /// A log back from an outage: its producers may send again and its
+    /// groups read again.
+    pub(crate) fn log_recover(&mut self, node: NodeIx) {
+        self.wake_waiters(node);
+        let l = self.log_slot(node);
+        for g in 0..self.logs[l].groups.len() {
+            let consumer = self.logs[l].groups[g].consumer;
+            self.consumer_fill(consumer);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::file::from_str;
+    use crate::{RunResult, run_once};
+
+    fn run(text: &str, seed: u64) -> RunResult {
+        let (model, _) = from_str(text).expect("loads");
+        run_once(&model, seed).expect("runs")
+    }
+
+    fn get(r: &RunResult, node: &str, path: &str) -> f64 {
+        r.node(node)
+            .and_then(|n| n.get(path))
+            .unwrap_or_else(|| panic!("{node} has no {path}"))
+    }
+
+    #[test]
+    fn key_hash_spreads_keys_and_is_stable() {
+        let mut counts = [0u32; 4];
+        for key in 0..4000 {
+            counts[partition_for_key(key, 4) as usize] += 1;
+        }
+        for c in counts {
+            assert!((900..1100).contains(&c), "uneven spread {counts:?}");
+        }
+        assert_eq!(partition_for_key(17, 4), partition_for_key(17, 4));
+        assert_eq!(partition_for_key(17, 1), 0);
+    }
+
+    #[test]
+    fn every_parameter_round_trips_through_the_file_and_defaults_stay_out() {
+        use crate::model::file::to_string;
+        let text = r#"(
+            version: 1,
+            name: "logs",
+            nodes: [
+                (id: "p", kind: Producer(arrival: Poisson(rate: 1.0))),
+                (id: "plain", kind: Log()),
+                (id: "full", kind: Log(partitions: 12, partitioner: RoundRobin, retention: "36h", rebalance_pause: "250ms")),
+                (id: "c", kind: Consumer(service: Constant("1ms"), poison: ["bad", "worse"])),
+            ],
+            edges: [(from: "p", to: "plain"), (from: "p", to: "full"), (from: "full", to: "c"), (from: "plain", to: "c")],
+        )"#;
+        let (model, _) = from_str(text).expect("loads");
+        let once = to_string(&model);
+        assert!(
+            once.contains("kind: Log(),"),
+            "defaults are left out:\n{once}"
+        );
+        assert!(once.contains("partitioner: RoundRobin"), "{once}");
+        assert!(once.contains("poison: ["), "{once}");
+        let (again, _) = from_str(&once).expect("reloads");
+        assert!(model.same_as(&again));
+        assert_eq!(once, to_string(&again), "byte-identical");
+        let full = model.find("full").map(|n| model.graph[n].kind.clone());
+        assert_eq!(
+            full,
+            Some(crate::nodes::NodeKind::Log(LogParams {
+                partitions: 12,
+                partitioner: Partitioner::RoundRobin,
+                retention: Duration::from_secs(36 * 3600),
+                rebalance_pause: Duration::from_millis(250),
+            }))
+        );
+    }
+
+    #[test]
+    fn parameters_are_checked() {
+        let bad = LogParams {
+            partitions: 0,
+            retention: Duration::ZERO,
+            ..LogParams::default()
+        };
+        assert_eq!(bad.problems().len(), 2, "{:?}", bad.problems());
+        assert!(LogParams::default().problems().is_empty());
+    }
+
+    #[test]
+    fn round_robin_fills_partitions_evenly_and_groups_read_everything() {
+        let r = run(
+            r#"(
+                version: 1,
+                name: "rr",
+                scenario: (duration: "100s"),
+                nodes: [
+                    (id: "p", kind: Producer(arrival: Constant(rate: 10.0))),
+                    (id: "log", kind: Log(partitions: 3, partitioner: RoundRobin)),
+                    (id: "a", kind: Consumer(service: Constant("10ms"))),
+                    (id: "b", kind: Consumer(service: Constant("10ms"))),
+                ],
+                edges: [(from: "p", to: "log"), (from: "log", to: "a"), (from: "log", to: "b")],
+            )"#,
+            1,
+        );
+        let appended: Vec<f64> = (0..3)
+            .map(|p| get(&r, "log", &format!("partitions.{p}.appended")))
+            .collect();
+        assert!(
+            appended.iter().all(|&a| (a - appended[0]).abs() <= 1.0),
+            "{appended:?}"
+        );
+        let total: f64 = appended.iter().sum();
+        // Each group completes every record (a copy each); the records
+        // themselves stay in the log (retention is 7 days).
+        // (The last record may still be in progress at the end.)
+        for group in ["a", "b"] {
+            let completed = get(&r, group, "completed");
+            assert!(total - completed <= 1.0, "{group}: {completed} of {total}");
+        }
+        assert_eq!(get(&r, "log", "records"), total);
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+    }
+}
+
+#[cfg(test)]
+mod behaviour {
+    use super::*;
+    use crate::Simulation;
+    use crate::model::file::from_str;
+
+    fn model(partitions: u32, consumers: &str, extra_nodes: &str, extra_edges: &str) -> String {
+        format!(
+            r#"(
+                version: 1,
+                name: "log",
+                scenario: (duration: "200s", seed: 3),
+                nodes: [
+                    (id: "p", kind: Producer(arrival: Poisson(rate: 40.0), keys: 1000)),
+                    (id: "log", kind: Log(partitions: {partitions}, retention: "20s", rebalance_pause: "2s")),
+                    {consumers}
+                    {extra_nodes}
+                ],
+                edges: [(from: "p", to: "log"), {extra_edges}],
+            )"#
+        )
+    }
+
+    fn sim(text: &str) -> Simulation {
+        let (model, _) = from_str(text).expect("loads");
+        Simulation::new(&model, 3).expect("valid")
+    }
+
+    fn get(r: &crate::RunResult, node: &str, path: &str) -> f64 {
+        r.node(node)
+            .and_then(|n| n.get(path))
+            .unwrap_or_else(|| panic!("{node} has no {path}"))
+    }
+
+    /// Per partition, a group has at most one record in progress, and it
+    /// commits offsets one after another: records are processed in order.
+    #[test]
+    fn a_partition_is_processed_in_order_by_one_member_at_a_time() {
+        let text = model(
+            3,
+            r#"(id: "c", kind: Consumer(instances: 8, service: Exponential(mean: "60ms"),
+                    failure: 0.2, retry: Fixed(delay: "50ms", max_attempts: 3))),"#,
+            r#"(id: "dlq", kind: DeadLetter()),"#,
+            r#"(from: "log", to: "c"), (from: "c", to: "dlq")"#,
+        );
+        let mut sim = sim(&text);
+        let mut committed = [0u64; 3];
+        let mut max_busy = 0;
+        while !sim.is_finished() {
+            sim.step(Duration::from_millis(5)).expect("runs");
+            let mut per_partition = [0u32; 3];
+            for &msg in sim.consumers[0].in_service() {
+                per_partition[sim.msgs.get(msg).partition as usize] += 1;
+            }
+            assert!(
+                per_partition.iter().all(|&n| n <= 1),
+                "two records of one partition in progress: {per_partition:?}"
+            );
+            max_busy = max_busy.max(per_partition.iter().sum::<u32>());
+            for (p, last) in committed.iter_mut().enumerate() {
+                let now = sim.logs[0].groups[0].parts[p].committed;
+                assert!(now >= *last, "partition {p}'s offset went back");
+                *last = now;
+            }
+        }
+        assert_eq!(max_busy, 3, "three partitions keep three members busy");
+        let r = sim.result();
+        assert!(get(&r, "c", "retries") > 100.0);
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+    }
+
+    #[test]
+    fn members_beyond_the_partition_count_sit_idle() {
+        let text = model(
+            2,
+            r#"(id: "c", kind: Consumer(instances: 5, service: Exponential(mean: "20ms"))),"#,
+            "",
+            r#"(from: "log", to: "c")"#,
+        );
+        let mut sim = sim(&text);
+        sim.run_until(sim.end()).expect("runs");
+        let r = sim.result();
+        assert_eq!(get(&r, "log", "groups.c.idle_members"), 3.0);
+        assert_eq!(get(&r, "log", "groups.c.members"), 5.0);
+        // At most two of the five are ever busy.
+        assert!(get(&r, "c", "mean_busy") < 2.0);
+        assert!(
+            get(&r, "c", "utilization") < 0.4,
+            "{}",
+            get(&r, "c", "utilization")
+        );
+    }
+
+    #[test]
+    fn every_group_reads_every_record_and_retention_expires_them() {
+        let text = model(
+            4,
+            r#"(id: "fast", kind: Consumer(instances: 4, service: Exponential(mean: "10ms"))),
+               (id: "slow", kind: Consumer(service: Exponential(mean: "20ms"))),"#,
+            "",
+            r#"(from: "log", to: "fast"), (from: "log", to: "slow")"#,
+        );
+        let (model, _) = from_str(&text).expect("loads");
+        let r = crate::run_once(&model, 3).expect("runs");
+        let emitted = r.conservation.emitted as f64;
+        let expired = get(&r, "log", "expired");
+        let held = get(&r, "log", "records");
+        assert_eq!(expired + held, emitted, "every record is held or expired");
+        // 20 s of records at 40/s are held at the end.
+        assert!((held - 800.0).abs() < 150.0, "held {held}");
+        assert_eq!(r.conservation.expired as f64, expired);
+        for group in ["fast", "slow"] {
+            let done = get(&r, group, "completed");
+            assert!(
+                emitted - done < 20.0,
+                "{group} completed {done} of {emitted}"
+            );
+            assert_eq!(get(&r, "log", &format!("groups.{group}.missed")), 0.0);
+        }
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+    }
+
+    #[test]
+    fn records_expired_before_a_group_reads_them_are_missed() {
+        // 40/s into one partition read at 10/s: the backlog outgrows the
+        // 20 s retention, and the group skips what expired.
+        let text = model(
+            1,
+            r#"(id: "c", kind: Consumer(service: Constant("100ms"))),"#,
+            "",
+            r#"(from: "log", to: "c")"#,
+        );
+        let (model, _) = from_str(&text).expect("loads");
+        let r = crate::run_once(&model, 3).expect("runs");
+        let missed = get(&r, "log", "groups.c.missed");
+        let done = get(&r, "c", "completed");
+        assert!(missed > 4000.0, "missed {missed}");
+        assert!((done - 2000.0).abs() < 2.0, "done {done}");
+        // The lag never exceeds what the retention keeps.
+        assert!(get(&r, "log", "groups.c.lag_s.max") <= 20.0 + 1e-9);
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+    }
+
+    #[test]
+    fn a_poison_record_blocks_only_its_partition() {
+        // One "bad" record (key 0) fails every attempt; it is retried for
+        // 4 × 2 s before it goes to the dead-letter queue. Its partition
+        // waits behind it; the others flow.
+        let bad = partition_for_key(0, 4) as usize;
+        let text = r#"(
+                version: 1,
+                name: "poison",
+                scenario: (duration: "60s", seed: 1),
+                nodes: [
+                    (id: "p", kind: Producer(arrival: Poisson(rate: 40.0), keys: 1000)),
+                    (id: "bad", kind: Producer(arrival: Constant(rate: 0.05), events: [(name: "bad")], limit: 1)),
+                    (id: "log", kind: Log(partitions: 4)),
+                    (id: "c", kind: Consumer(instances: 4, service: Exponential(mean: "10ms"),
+                        poison: ["bad"], retry: Fixed(delay: "2s", max_attempts: 5))),
+                    (id: "dlq", kind: DeadLetter()),
+                ],
+                edges: [(from: "p", to: "log"), (from: "bad", to: "log"), (from: "log", to: "c"), (from: "c", to: "dlq")],
+            )"#;
+        let (model, _) = from_str(text).expect("loads");
+        let r = crate::run_once(&model, 1).expect("runs");
+        assert_eq!(get(&r, "c", "retries"), 4.0);
+        assert_eq!(get(&r, "dlq", "dead_lettered"), 1.0);
+        for p in 0..4 {
+            let lag_s = get(&r, "log", &format!("groups.c.partitions.{p}.lag_s.max"));
+            let lag = get(&r, "log", &format!("groups.c.partitions.{p}.lag.max"));
+            if p == bad {
+                assert!(lag_s >= 8.0, "the poisoned partition waited {lag_s} s");
+                assert!(lag > 50.0, "the poisoned partition's lag {lag}");
+            } else {
+                assert!(lag_s < 1.0, "partition {p} waited {lag_s} s");
+                assert!(lag < 20.0, "partition {p}'s lag {lag}");
+            }
+        }
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+    }
+
+    #[test]
+    fn a_rebalance_pauses_the_group() {
+        // The consumer crashes at 50 s for 10 s: one rebalance when its
+        // members leave, one when they come back; the 2 s pause after the
+        // return adds to the outage before the backlog drains.
+        let text = r#"(
+            version: 1,
+            name: "rebalance",
+            scenario: (duration: "100s", seed: 2, faults: [(at: "50s", duration: "10s", node: "c", effect: Crash)]),
+            nodes: [
+                (id: "p", kind: Producer(arrival: Constant(rate: 10.0))),
+                (id: "log", kind: Log(partitions: 2, rebalance_pause: "2s")),
+                (id: "c", kind: Consumer(instances: 2, service: Constant("10ms"))),
+            ],
+            edges: [(from: "p", to: "log"), (from: "log", to: "c")],
+        )"#;
+        let (model, _) = from_str(text).expect("loads");
+        let r = crate::run_once(&model, 2).expect("runs");
+        assert_eq!(get(&r, "log", "groups.c.rebalances"), 2.0);
+        // Paused 2 s after the crash (moot: nobody reads) and 2 s after the
+        // return: 4 s of 100 s.
+        let paused = get(&r, "log", "groups.c.rebalancing_fraction");
+        assert!((paused - 0.04).abs() < 1e-9, "paused {paused}");
+        // The oldest waiting record waited through the outage and the pause.
+        let lag_s = get(&r, "log", "groups.c.lag_s.max");
+        assert!((lag_s - 12.0).abs() < 0.15, "lag {lag_s}");
+        let lag = get(&r, "log", "groups.c.lag.max");
+        assert!((lag - 120.0).abs() <= 2.0, "lag {lag}");
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+    }
+}
+
+#[cfg(test)]
+mod scaling {
+    use crate::model::file::from_str;
+
+    /// An autoscaled group: the lag drives scale-out, each change is a
+    /// rebalance, and once it has more members than partitions the extra
+    /// ones sit idle.
+    #[test]
+    fn lag_drives_the_autoscaler_and_each_change_rebalances() {
+        let text = r#"(
+            version: 1,
+            name: "scaling group",
+            scenario: (duration: "120s", seed: 4),
+            nodes: [
+                (id: "p", kind: Producer(arrival: Poisson(rate: 60.0), keys: 500)),
+                (id: "log", kind: Log(partitions: 4, rebalance_pause: "1s")),
+                (id: "c", kind: Consumer(instances: 1, service: Exponential(mean: "40ms"),
+                    autoscale: (min: 1, max: 6, target: Backlog(per_instance: 20.0), interval: "2s",
+                        scale_out_cooldown: "4s", scale_in_cooldown: "30s", startup: "1s"))),
+            ],
+            edges: [(from: "p", to: "log"), (from: "log", to: "c")],
+        )"#;
+        let (model, _) = from_str(text).expect("loads");
+        let r = crate::run_once(&model, 4).expect("runs");
+        let get = |node: &str, path: &str| {
+            r.node(node)
+                .and_then(|n| n.get(path))
+                .unwrap_or_else(|| panic!("{node} has no {path}"))
+        };
+        // One instance serves 25/s of 60/s: the lag makes it scale out.
+        assert!(get("c", "scale_outs") >= 1.0);
+        assert!(get("c", "max_instances") >= 3.0);
+        // Every instance that joins or leaves is a rebalance; a scaling
+        // decision may start several instances.
+        let changes = get("c", "scale_outs") + get("c", "scale_ins");
+        let rebalances = get("log", "groups.c.rebalances");
+        assert!(
+            rebalances >= changes,
+            "{rebalances} rebalances for {changes} decisions"
+        );
+        assert!(get("log", "groups.c.rebalancing_fraction") > 0.0);
+        // By the end the group keeps up.
+        assert!(get("log", "groups.c.lag.current") < 100.0);
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+    }
+}
