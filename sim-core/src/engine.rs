@@ -13,9 +13,12 @@ use crate::ledger::Ledger;
 use crate::metrics::{DropReason, NodeStats};
 use crate::model::Model;
 use crate::nodes::autoscale::Autoscaler;
+use crate::nodes::cep::CepRt;
 use crate::nodes::consumer::ConsumerRt;
 use crate::nodes::dead_letter::DeadLetterRt;
+use crate::nodes::event_store::StoreRt;
 use crate::nodes::producer::ProducerRt;
+use crate::nodes::projection::ProjectionRt;
 use crate::nodes::queue::QueueRt;
 use crate::nodes::router::RouterRt;
 use crate::nodes::service::ServiceRt;
@@ -53,11 +56,8 @@ pub(crate) struct Msg {
     /// When its current wait began (in a queue, an inbox, a backlog).
     pub wait_from: u64,
     pub event_type: u16,
-    /// The partitioning key, drawn from the producer's key space.
-    #[expect(
-        dead_code,
-        reason = "read by key-hash partitioning of logs and the message inspector"
-    )]
+    /// The partitioning key, drawn from the producer's key space (CEP
+    /// windows are per key).
     pub key: u32,
     /// Processing attempts at the current consumer.
     pub attempts: u32,
@@ -75,6 +75,10 @@ pub(crate) struct Msg {
     pub caller: u32,
     /// Its identity: shared by redelivered instances, new for fan-out copies.
     pub lineage: u64,
+    /// When an event store appended it (a projection's staleness starts here).
+    pub stamp: u64,
+    /// Sent by an event store's replay, not by the live flow.
+    pub replayed: bool,
 }
 
 /// Messages live here; freed slots are reused.
@@ -171,6 +175,23 @@ pub(crate) enum Ev {
     Autoscale(NodeIx),
     /// A new consumer instance has started (unless cancelled meanwhile).
     InstanceReady { node: NodeIx, token: u32 },
+    /// A CEP rule's timer for a key (unless the window moved on: token).
+    CepTimer {
+        node: NodeIx,
+        key: u32,
+        rule: u16,
+        token: u32,
+    },
+    /// An event store's append attempt is over.
+    StoreAppended { node: NodeIx, msg: MsgId },
+    /// An event store's rate limit allows the next append.
+    StoreNext(NodeIx),
+    /// A conflicted append is tried again.
+    StoreRetry { node: NodeIx, msg: MsgId },
+    /// An event store's replay sends its next event.
+    StoreReplay(NodeIx),
+    /// A projection applied an event.
+    ProjectionApplied { node: NodeIx, msg: MsgId },
     /// The warm-up ends: statistics restart.
     WarmupEnd,
 }
@@ -243,6 +264,9 @@ pub struct Simulation {
     pub(crate) services: Vec<ServiceRt>,
     pub(crate) sinks: Vec<SinkRt>,
     pub(crate) dead_letters: Vec<DeadLetterRt>,
+    pub(crate) ceps: Vec<CepRt>,
+    pub(crate) stores: Vec<StoreRt>,
+    pub(crate) projections: Vec<ProjectionRt>,
     pub(crate) totals: Conservation,
     events: u64,
     max_in_flight: u64,
@@ -317,6 +341,10 @@ impl Simulation {
         let mut services = Vec::new();
         let mut sinks = Vec::new();
         let mut dead_letters = Vec::new();
+        let mut ceps = Vec::new();
+        let mut stores = Vec::new();
+        let mut projections = Vec::new();
+        let mut replays = Vec::new();
         for (i, &n) in node_ixs.iter().enumerate() {
             let node = &graph[n];
             let kind = node.kind.kind();
@@ -369,6 +397,21 @@ impl Simulation {
                     dead_letters.push(DeadLetterRt::new(d));
                     dead_letters.len() - 1
                 }
+                NodeKind::Cep(p) => {
+                    ceps.push(CepRt::new(p, &mut |name| type_id(name, &mut event_types)));
+                    ceps.len() - 1
+                }
+                NodeKind::EventStore(p) => {
+                    if let Some(replay) = &p.replay {
+                        replays.push((i as NodeIx, replay.at.0));
+                    }
+                    stores.push(StoreRt::new(p, seed, &node.id));
+                    stores.len() - 1
+                }
+                NodeKind::Projection(p) => {
+                    projections.push(ProjectionRt::new(p, seed, &node.id));
+                    projections.len() - 1
+                }
             };
             topo.push(NodeTopo {
                 id: node.id.clone(),
@@ -412,6 +455,9 @@ impl Simulation {
             services,
             sinks,
             dead_letters,
+            ceps,
+            stores,
+            projections,
             totals: Conservation::default(),
             events: 0,
             max_in_flight: scenario.max_in_flight,
@@ -434,6 +480,9 @@ impl Simulation {
             ledger: Ledger::default(),
         };
         sim.schedule_faults();
+        for (node, at) in replays {
+            sim.schedule(at, Ev::StoreReplay(node));
+        }
         for i in 0..n_nodes {
             if sim.topo[i].kind != Kind::Consumer {
                 continue;
@@ -578,10 +627,30 @@ impl Simulation {
                 msg,
                 ticket,
             } => self.service_done(service, msg, ticket),
+            Ev::CepTimer {
+                node,
+                key,
+                rule,
+                token,
+            } => self.cep_timer(node, key, rule, token),
+            Ev::StoreAppended { node, msg } => self.store_appended(node, msg),
+            Ev::StoreNext(node) => self.store_next(node),
+            Ev::StoreRetry { node, msg } => self.store_retry(node, msg),
+            Ev::StoreReplay(node) => self.store_replay(node),
+            Ev::ProjectionApplied { node, msg } => self.projection_applied(node, msg),
             Ev::WarmupEnd => {
                 let now = self.now;
                 for stats in &mut self.stats {
                     stats.reset(now);
+                }
+                for cep in &mut self.ceps {
+                    cep.reset(now);
+                }
+                for store in &mut self.stores {
+                    store.reset();
+                }
+                for projection in &mut self.projections {
+                    projection.reset();
                 }
             }
         }
@@ -653,6 +722,9 @@ impl Simulation {
                 Kind::Topic => self.topics[node.slot as usize].held(),
                 Kind::Router => self.routers[node.slot as usize].held(),
                 Kind::Service => self.services[node.slot as usize].held(),
+                Kind::Cep => self.ceps[node.slot as usize].held(),
+                Kind::EventStore => self.stores[node.slot as usize].held(),
+                Kind::Projection => self.projections[node.slot as usize].held(),
                 _ => self.stats[i].depth.value(),
             };
             if held > best.1 {
@@ -704,6 +776,8 @@ impl Simulation {
             Kind::Queue => !self.is_down(node) && self.queues[topo.slot as usize].has_room(),
             Kind::Topic => self.topic_accepts(node, msg),
             Kind::Router => self.router_accepts(node),
+            Kind::Cep => self.cep_accepts(node),
+            Kind::EventStore => self.store_accepts(node),
             _ => true,
         }
     }
@@ -856,6 +930,9 @@ impl Simulation {
             }
             Kind::Sink => self.sink_arrive(node, msg),
             Kind::DeadLetter => self.dead_letter_arrive(node, msg),
+            Kind::Cep => self.cep_arrive(node, msg),
+            Kind::EventStore => self.store_arrive(node, msg),
+            Kind::Projection => self.projection_arrive(node, msg),
             Kind::Producer => {
                 debug_assert!(false, "validation forbids edges into producers");
                 self.complete(node, msg);
@@ -870,7 +947,9 @@ impl Simulation {
             Kind::Consumer => self.consumer_wake(node),
             Kind::Topic => self.topic_wake(node),
             Kind::Router => self.router_wake(node),
-            Kind::Queue | Kind::Service | Kind::Sink | Kind::DeadLetter => {}
+            Kind::Cep => self.cep_wake(node),
+            Kind::EventStore => self.store_wake(node),
+            Kind::Queue | Kind::Service | Kind::Sink | Kind::DeadLetter | Kind::Projection => {}
         }
     }
 

@@ -60,13 +60,18 @@ impl Effect {
     pub fn unfit_for(self, kind: Kind) -> Option<String> {
         let ok = match self {
             Self::Crash => !matches!(kind, Kind::DeadLetter),
-            Self::Slow { .. } => matches!(kind, Kind::Consumer | Kind::Service | Kind::Sink),
+            Self::Slow { .. } => matches!(
+                kind,
+                Kind::Consumer | Kind::Service | Kind::Sink | Kind::EventStore | Kind::Projection
+            ),
             Self::Burst { .. } => matches!(kind, Kind::Producer),
         };
         (!ok).then(|| {
             let fits = match self {
-                Self::Crash => "producers, queues, topics, consumers, routers, services and sinks",
-                Self::Slow { .. } => "consumers, services and sinks",
+                Self::Crash => {
+                    "producers, queues, topics, consumers, routers, services, sinks, CEP nodes, event stores and projections"
+                }
+                Self::Slow { .. } => "consumers, services, sinks, event stores and projections",
                 Self::Burst { .. } => "producers",
             };
             format!("a {} fault applies to {fits}, not to a {kind}", self.key())
@@ -141,6 +146,8 @@ impl Simulation {
         match self.topo[node as usize].kind {
             Kind::Consumer => self.consumer_crash(node),
             Kind::Producer => self.producer_pause(node),
+            Kind::Cep => self.cep_crash(node),
+            Kind::EventStore | Kind::Projection => {}
             Kind::Queue
             | Kind::Topic
             | Kind::Router
@@ -164,6 +171,9 @@ impl Simulation {
             }
             Kind::Topic => self.topic_wake(node),
             Kind::Router => self.router_wake(node),
+            Kind::Cep => self.cep_wake(node),
+            Kind::EventStore => self.store_wake(node),
+            Kind::Projection => self.projection_fill(node),
             Kind::Service | Kind::Sink | Kind::DeadLetter => {}
         }
     }
@@ -175,7 +185,9 @@ impl Simulation {
             Kind::Sink => self.sinks[slot].scale_latency(factor),
             Kind::Service => self.services[slot].scale_latency(factor),
             Kind::Producer => self.producer_scale_rate(node, factor),
-            Kind::Queue | Kind::Topic | Kind::Router | Kind::DeadLetter => {}
+            Kind::EventStore => self.stores[slot].scale_latency(factor),
+            Kind::Projection => self.projections[slot].scale_latency(factor),
+            Kind::Queue | Kind::Topic | Kind::Router | Kind::DeadLetter | Kind::Cep => {}
         }
     }
 
@@ -374,7 +386,7 @@ mod tests {
             .collect();
         for words in [
             "'ghost', which does not exist",
-            "applies to consumers, services and sinks",
+            "applies to consumers, services, sinks, event stores and projections",
             "longer than zero",
             "greater than zero",
         ] {

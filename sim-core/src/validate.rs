@@ -195,6 +195,9 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         if let NodeKind::Producer(p) = &graph[n].kind {
             known_types.extend(p.event_names().into_iter().map(str::to_owned));
         }
+        if let NodeKind::Cep(c) = &graph[n].kind {
+            known_types.extend(c.rules.iter().map(|r| r.emit.clone()));
+        }
     }
     for e in graph.edge_indices() {
         let Some((a, b)) = graph.edge_endpoints(e) else {
@@ -296,6 +299,9 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             | NodeKind::Topic(_)
             | NodeKind::Router(_)
             | NodeKind::Sink(_)
+            | NodeKind::Cep(_)
+            | NodeKind::EventStore(_)
+            | NodeKind::Projection(_)
                 if inputs == 0 =>
             {
                 out.push(Diagnostic::error(
@@ -393,6 +399,39 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                     "nothing dead-letters to this queue",
                 ));
             }
+            NodeKind::Cep(c) => {
+                if data_out == 0 {
+                    out.push(Diagnostic::warning(
+                        node_target(n),
+                        "the CEP node has no outputs: matches are counted, but no derived event is sent",
+                    ));
+                }
+                for rule in &c.rules {
+                    for name in rule.pattern.inputs() {
+                        if !known_types.iter().any(|t| t == name) {
+                            out.push(Diagnostic::warning(
+                                node_target(n),
+                                format!(
+                                    "rule '{}' looks for event type '{name}', which no producer or CEP rule emits",
+                                    rule.name
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            NodeKind::EventStore(s) if s.replay.is_some() => {
+                let projections = graph
+                    .neighbors_directed(n, Direction::Outgoing)
+                    .filter(|&m| matches!(graph[m].kind, NodeKind::Projection(_)))
+                    .count();
+                if projections == 0 {
+                    out.push(Diagnostic::warning(
+                        node_target(n),
+                        "the replay rebuilds projections, but no projection is connected to this store",
+                    ));
+                }
+            }
             _ => {}
         }
     }
@@ -406,7 +445,14 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         let mut visited = vec![n];
         let mut reaches = false;
         while let Some(m) = stack.pop() {
-            if matches!(graph[m].kind, NodeKind::Consumer(_) | NodeKind::Sink(_)) {
+            if matches!(
+                graph[m].kind,
+                NodeKind::Consumer(_)
+                    | NodeKind::Sink(_)
+                    | NodeKind::Cep(_)
+                    | NodeKind::EventStore(_)
+                    | NodeKind::Projection(_)
+            ) {
                 reaches = true;
                 break;
             }
@@ -440,9 +486,12 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         // Only a consumer takes time (or a link with latency): a loop of
         // routers and topics alone would pass messages round forever in
         // one instant.
-        let instant_only = scc
-            .iter()
-            .all(|&m| matches!(graph[m].kind, NodeKind::Topic(_) | NodeKind::Router(_)));
+        let instant_only = scc.iter().all(|&m| {
+            matches!(
+                graph[m].kind,
+                NodeKind::Topic(_) | NodeKind::Router(_) | NodeKind::Cep(_)
+            )
+        });
         let takes_time = !instant_only
             || graph.edge_indices().any(|e| {
                 graph

@@ -78,6 +78,9 @@ fn look(kind: &NodeKind) -> (&'static str, &'static str) {
         NodeKind::Service(_) => ("component", "#d4e6f1"),
         NodeKind::Sink(_) => ("cylinder", "#eaeded"),
         NodeKind::DeadLetter(_) => ("folder", "#f5b7b1"),
+        NodeKind::Cep(_) => ("octagon", "#fadbd8"),
+        NodeKind::EventStore(_) => ("box3d", "#d1f2eb"),
+        NodeKind::Projection(_) => ("tab", "#fef5e7"),
     }
 }
 

@@ -51,6 +51,9 @@ pub fn to_mermaid(model: &Model) -> String {
         ("consumer", "#d5f5e3"),
         ("sink", "#eaeded"),
         ("dead_letter", "#f5b7b1"),
+        ("cep", "#fadbd8"),
+        ("event_store", "#d1f2eb"),
+        ("projection", "#fef5e7"),
     ] {
         let members: Vec<String> = ids
             .iter()
@@ -77,6 +80,9 @@ fn shape(kind: &NodeKind) -> (&'static str, &'static str) {
         NodeKind::Service(_) => ("[[", "]]"),
         NodeKind::Sink(_) => ("[/", "/]"),
         NodeKind::DeadLetter(_) => ("[\\", "/]"),
+        NodeKind::Cep(_) => ("{{", "}}"),
+        NodeKind::EventStore(_) => ("[(", ")]"),
+        NodeKind::Projection(_) => ("[/", "\\]"),
     }
 }
 
