@@ -37,7 +37,9 @@ pub enum Effect {
     /// received from a queue become visible there again when their
     /// visibility timeout ends) and refuses pushes; a queue or topic is
     /// unavailable, so senders wait; a sink loses what arrives; a producer
-    /// stops.
+    /// stops; a CEP node loses its windows and refuses input; an event
+    /// store starts no appends and refuses writers; a projection stops
+    /// applying (its inbox waits).
     Crash,
     /// Service times (a consumer) or latencies (a sink) are multiplied by
     /// `factor`.

@@ -165,3 +165,52 @@ fn a_rate_limited_store_holds_its_writers_back() {
     assert_eq!(report.conservation.dropped, 0);
     assert!(report.conservation.balanced());
 }
+
+#[test]
+fn the_new_kinds_round_trip_through_the_file_byte_for_byte() {
+    let text = r#"(
+        version: 1,
+        name: "every field",
+        nodes: [
+            (id: "p", kind: Producer(arrival: Poisson(rate: 5.0), events: [(name: "A"), (name: "B")])),
+            (id: "cep", kind: Cep(max_keys: 7, rules: [
+                (name: "n", pattern: Count(event: "A", at_least: 2, window: Tumbling(size: "1s")), emit: "N"),
+                (name: "s", pattern: Count(at_least: 3, window: Session(gap: "2s")), emit: "S"),
+                (name: "w", pattern: Count(at_least: 3, window: Sliding(size: "2s")), emit: "W"),
+                (name: "f", pattern: FollowedBy(first: "A", then: "B", within: "5s"), emit: "F"),
+                (name: "x", pattern: NotFollowedBy(first: "B", then: "A", within: "1m"), emit: "X"),
+            ])),
+            (id: "store", kind: EventStore(append: Exponential(mean: "3ms"), max_rate: 100.0, backlog: 10,
+                conflict: 0.2, retry_delay: "7ms", max_attempts: 4, replay: (at: "30s", rate: 50.0))),
+            (id: "view", kind: Projection(apply: Constant("2ms"), concurrency: 2)),
+        ],
+        edges: [(from: "p", to: "cep"), (from: "cep", to: "store"), (from: "store", to: "view")],
+    )"#;
+    let m = model(text);
+    let once = sim_core::model::file::to_string(&m);
+    let (again, _) = sim_core::model::file::from_str(&once).expect("reloads");
+    assert!(m.same_as(&again), "reloaded model differs:\n{once}");
+    assert_eq!(once, sim_core::model::file::to_string(&again));
+    for words in [
+        "max_keys: 7",
+        "Session(gap: \"2s\")",
+        "NotFollowedBy",
+        "max_attempts: 4",
+        "concurrency: 2",
+    ] {
+        assert!(once.contains(words), "{words} missing from:\n{once}");
+    }
+    // Defaults are left out when written.
+    let plain = model(
+        r#"(version: 1, name: "plain", nodes: [
+            (id: "p", kind: Producer(arrival: Poisson(rate: 5.0))),
+            (id: "store", kind: EventStore()),
+            (id: "view", kind: Projection(apply: Constant("2ms"))),
+        ], edges: [(from: "p", to: "store"), (from: "store", to: "view")])"#,
+    );
+    let written = sim_core::model::file::to_string(&plain);
+    assert!(
+        !written.contains("conflict") && !written.contains("concurrency"),
+        "{written}"
+    );
+}
