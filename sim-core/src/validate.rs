@@ -486,11 +486,10 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         // Only a consumer takes time (or a link with latency): a loop of
         // routers and topics alone would pass messages round forever in
         // one instant.
-        let instant_only = scc.iter().all(|&m| {
-            matches!(
-                graph[m].kind,
-                NodeKind::Topic(_) | NodeKind::Router(_) | NodeKind::Cep(_)
-            )
+        let instant_only = scc.iter().all(|&m| match &graph[m].kind {
+            NodeKind::Topic(_) | NodeKind::Router(_) | NodeKind::Cep(_) => true,
+            NodeKind::EventStore(s) => s.append.mean().is_zero(),
+            _ => false,
         });
         let takes_time = !instant_only
             || graph.edge_indices().any(|e| {
@@ -628,6 +627,75 @@ mod tests {
             found
                 .iter()
                 .any(|d| d.is_error() && d.message.contains("without time passing")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn finds_an_instant_loop_through_a_cep_node_or_an_instant_store() {
+        for middle in [
+            r#"(id: "m", kind: Cep(rules: [(name: "r", pattern: Count(at_least: 1, window: Sliding(size: "1s")), emit: "event")]))"#,
+            r#"(id: "m", kind: EventStore(append: Constant("0s")))"#,
+        ] {
+            let found = diagnostics(
+                &format!(r#"{P},(id: "r", kind: Router()),{middle},(id: "s", kind: Sink())"#),
+                r#"(from: "p", to: "r"), (from: "r", to: "m"), (from: "m", to: "r"), (from: "r", to: "s")"#,
+            );
+            assert!(
+                found
+                    .iter()
+                    .any(|d| d.is_error() && d.message.contains("without time passing")),
+                "{middle}: {found:#?}"
+            );
+        }
+        // A store that takes time to append breaks the loop.
+        let found = diagnostics(
+            &format!(
+                r#"{P},(id: "r", kind: Router()),(id: "m", kind: EventStore()),(id: "s", kind: Sink())"#
+            ),
+            r#"(from: "p", to: "r"), (from: "r", to: "m"), (from: "m", to: "r"), (from: "r", to: "s")"#,
+        );
+        assert!(
+            !found
+                .iter()
+                .any(|d| d.message.contains("without time passing")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn checks_the_wiring_of_the_event_kinds() {
+        let found = diagnostics(
+            &format!(
+                r#"{P},{Q},(id: "cep", kind: Cep(rules: [(name: "r", pattern: FollowedBy(first: "Nope", then: "event", within: "1s"), emit: "X")])),
+                   (id: "store", kind: EventStore(replay: (at: "1s", rate: 10.0))),
+                   (id: "view", kind: Projection(apply: Constant("1ms"))),
+                   (id: "lost", kind: Projection(apply: Constant("1ms")))"#
+            ),
+            r#"(from: "p", to: "cep"), (from: "p", to: "store"), (from: "q", to: "view"), (from: "view", to: "q")"#,
+        );
+        assert!(
+            has(&found, Severity::Error, "q->view", "fed by an event store"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Error, "view->q", "sends nothing on"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Error, "lost", "no input"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Warning, "cep", "'Nope'"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Warning, "cep", "no outputs"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Warning, "store", "no projection"),
             "{found:#?}"
         );
     }
