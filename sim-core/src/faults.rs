@@ -149,8 +149,9 @@ impl Simulation {
             Kind::Consumer => self.consumer_crash(node),
             Kind::Producer => self.producer_pause(node),
             Kind::Cep => self.cep_crash(node),
-            Kind::EventStore | Kind::Projection => {}
-            Kind::Queue
+            Kind::EventStore
+            | Kind::Projection
+            | Kind::Queue
             | Kind::Topic
             | Kind::Router
             | Kind::Service

@@ -277,12 +277,14 @@ pub fn to_document(model: &Model) -> Value {
             | NodeKind::Router(_)
             | NodeKind::Service(_)
             | NodeKind::Sink(_)
-            | NodeKind::DeadLetter(_) => true,
+            | NodeKind::DeadLetter(_)
             // Nor have CEP nodes, event stores and projections: each is a
             // channel its writers send to, with its parameters (rules,
             // append limits, replay, apply latency) in `x-weir-node` and
             // its outgoing edges in `x-weir`.
-            NodeKind::Cep(_) | NodeKind::EventStore(_) | NodeKind::Projection(_) => true,
+            | NodeKind::Cep(_)
+            | NodeKind::EventStore(_)
+            | NodeKind::Projection(_) => true,
             NodeKind::Producer(_) | NodeKind::Consumer(_) => false,
         };
         if is_channel {
@@ -380,8 +382,10 @@ pub fn to_document(model: &Model) -> Value {
             | NodeKind::Router(_)
             | NodeKind::Service(_)
             | NodeKind::Sink(_)
-            | NodeKind::DeadLetter(_) => false,
-            NodeKind::Cep(_) | NodeKind::EventStore(_) | NodeKind::Projection(_) => false,
+            | NodeKind::DeadLetter(_)
+            | NodeKind::Cep(_)
+            | NodeKind::EventStore(_)
+            | NodeKind::Projection(_) => false,
         };
         if !acts {
             continue;
@@ -603,8 +607,10 @@ fn channel_bindings(model: &Model, n: NodeIndex) -> Option<Value> {
         | NodeKind::Consumer(_)
         | NodeKind::Router(_)
         | NodeKind::Service(_)
-        | NodeKind::Sink(_) => None,
-        NodeKind::Cep(_) | NodeKind::EventStore(_) | NodeKind::Projection(_) => None,
+        | NodeKind::Sink(_)
+        | NodeKind::Cep(_)
+        | NodeKind::EventStore(_)
+        | NodeKind::Projection(_) => None,
     }
 }
 

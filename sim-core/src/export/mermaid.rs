@@ -80,8 +80,8 @@ fn shape(kind: &NodeKind) -> (&'static str, &'static str) {
         NodeKind::Service(_) => ("[[", "]]"),
         NodeKind::Sink(_) => ("[/", "/]"),
         NodeKind::DeadLetter(_) => ("[\\", "/]"),
-        NodeKind::Cep(_) => ("{{", "}}"),
-        NodeKind::EventStore(_) => ("[(", ")]"),
+        NodeKind::Cep(_) => ("(((", ")))"),
+        NodeKind::EventStore(_) => ("((", "))"),
         NodeKind::Projection(_) => ("[/", "\\]"),
     }
 }

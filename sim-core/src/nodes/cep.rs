@@ -421,6 +421,7 @@ impl CepRt {
 }
 
 /// What a rule's step asks of the engine.
+#[derive(Clone, Copy)]
 enum Action {
     Nothing,
     /// Fire with this result delay.

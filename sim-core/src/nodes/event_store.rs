@@ -1,4 +1,4 @@
-//! EventStore: event sourcing's append-only store.
+//! Event store: event sourcing's append-only store.
 //!
 //! Every event that reaches the store is **appended**: each attempt takes
 //! the append latency. With `max_rate`, attempts start at most that many

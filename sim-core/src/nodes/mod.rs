@@ -127,7 +127,9 @@ impl Kind {
             // events and pushes derived ones; an event store takes appends
             // and pushes what it appended; a projection is fed by a store
             // and is the end of its flow.
-            (EventStore, Projection) => Ok(EdgeRole::Push),
+            (EventStore, Projection)
+            | (Cep | EventStore, Cep | EventStore | Queue | Topic | Consumer | Sink | Router)
+            | (Producer | Topic | Consumer | Router, Cep | EventStore) => Ok(EdgeRole::Push),
             (_, Projection) => Err(
                 "a projection is a read model fed by an event store: connect an event store to it"
                     .to_owned(),
@@ -140,13 +142,10 @@ impl Kind {
                 "a {} has no failed messages to dead-letter",
                 self.label()
             )),
-            (Cep | EventStore, Service) => Err("only a consumer calls a service".to_owned()),
             (Queue, Cep | EventStore) => Err(format!(
                 "a queue is read by consumers: put a consumer between the queue and the {}",
                 to.label()
             )),
-            (Cep | EventStore, Cep | EventStore | Queue | Topic | Consumer | Sink | Router)
-            | (Producer | Topic | Consumer | Router, Cep | EventStore) => Ok(EdgeRole::Push),
             (Consumer, Service) => Ok(EdgeRole::Call),
             (_, Service) => Err("only a consumer calls a service".to_owned()),
             (Service, _) => {
