@@ -193,7 +193,7 @@ fn the_new_kinds_round_trip_through_the_file_byte_for_byte() {
     assert_eq!(once, sim_core::model::file::to_string(&again));
     for words in [
         "max_keys: 7",
-        "Session(gap: \"2s\")",
+        "gap: \"2s\"",
         "NotFollowedBy",
         "max_attempts: 4",
         "concurrency: 2",
