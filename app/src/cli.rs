@@ -48,12 +48,19 @@ pub struct ExportArgs {
     /// The model file.
     pub file: PathBuf,
     /// asyncapi, asyncapi-json, dot, mermaid, terraform; json and csv run
-    /// the model's scenario and export the report.
+    /// the model's scenario and export the report; svg and png draw the
+    /// canvas as the designer shows it.
     #[arg(long, value_parser = parse_format)]
-    pub format: sim_core::export::Format,
+    pub format: crate::exports::Target,
     /// Where to write: a file, or `-` (the default) for standard output.
     #[arg(short, long, value_name = "PATH|-", default_value = "-")]
     pub output: String,
+    /// Pictures (svg, png): light or dark background.
+    #[arg(long, value_name = "light|dark", default_value = "light")]
+    pub look: crate::picture::Look,
+    /// PNG pixels per canvas point (2 suits documents and high-density screens).
+    #[arg(long, value_name = "N", default_value_t = 2.0)]
+    pub scale: f32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,7 +72,7 @@ pub struct ImportArgs {
     pub output: String,
 }
 
-fn parse_format(text: &str) -> Result<sim_core::export::Format, String> {
+fn parse_format(text: &str) -> Result<crate::exports::Target, String> {
     text.parse()
 }
 
@@ -270,26 +277,32 @@ fn write_output(output: &str, text: &str) -> Result<()> {
 }
 
 fn export(args: &ExportArgs) -> Result<ExitCode> {
-    use sim_core::export::{export, export_report};
+    use crate::exports::{PictureOptions, export_bytes};
     let (model, load_diagnostics, text) = load(&args.file)?;
     let diagnostics = all_diagnostics(&model, load_diagnostics);
-    let exported = if args.format.needs_report() {
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            print_diagnostics(&args.file, &text, &diagnostics);
-            eprintln!(
-                "{}: the model has errors and was not run",
-                args.file.display()
-            );
-            return Ok(ExitCode::from(1));
-        }
-        let report = crate::runner::run_all(&model, |_, _| {})
-            .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-        export_report(&report, args.format)
-    } else {
-        export(&model, args.format)
+    if args.format.needs_run() && diagnostics.iter().any(Diagnostic::is_error) {
+        print_diagnostics(&args.file, &text, &diagnostics);
+        eprintln!(
+            "{}: the model has errors and was not run",
+            args.file.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    if !(args.scale.is_finite() && args.scale > 0.0 && args.scale <= 8.0) {
+        bail!("--scale must be a number above 0 and at most 8");
+    }
+    let options = PictureOptions {
+        look: args.look,
+        scale: args.scale,
     };
-    let exported = exported.with_context(|| format!("{}", args.file.display()))?;
-    write_output(&args.output, &exported)?;
+    let bytes = export_bytes(&model, args.format, options)
+        .with_context(|| format!("{}", args.file.display()))?;
+    if args.output == "-" {
+        std::io::stdout().lock().write_all(&bytes)?;
+    } else {
+        std::fs::write(&args.output, bytes)
+            .with_context(|| format!("cannot write {}", args.output))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,5 +4,7 @@
 
 pub mod cli;
 pub mod examples;
+pub mod exports;
 pub mod gui;
+pub mod picture;
 pub mod runner;

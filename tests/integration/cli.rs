@@ -468,3 +468,32 @@ fn help_lists_the_subcommands() {
     assert!(listed("run"), "{}", run.stdout);
     assert!(listed("check"), "{}", run.stdout);
 }
+
+#[test]
+fn export_draws_the_canvas_headless_as_svg_and_png() {
+    let dir = std::env::temp_dir().join(format!("weir-cli-picture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let png = dir.join("model.png");
+    let png_arg = png.to_str().expect("UTF-8 temp path");
+    weir_with(&[
+        "export", MODEL, "--format", "png", "--scale", "1", "-o", png_arg,
+    ])
+    .expect_code(0, "a PNG is written without a display");
+    let bytes = std::fs::read(&png).expect("the PNG exists");
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG signature");
+    let svg = weir_with(&["export", MODEL, "--format", "svg", "--look", "dark"]);
+    svg.expect_code(0, "SVG to standard output");
+    assert!(svg.stdout.starts_with("<svg "), "{}", svg.stdout);
+    weir_with(&[
+        "export", MODEL, "--format", "png", "--scale", "0", "-o", png_arg,
+    ])
+    .expect_code(2, "a scale of 0 is refused");
+    let bad_look = weir_with(&["export", MODEL, "--format", "svg", "--look", "sepia"]);
+    bad_look.expect_code(2, "an unknown look is refused");
+    assert!(
+        bad_look.stderr.contains("light or dark"),
+        "{}",
+        bad_look.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

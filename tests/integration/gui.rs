@@ -543,3 +543,74 @@ fn opening_with_unsaved_changes_asks_first() {
     assert_eq!(h.state().model().name, "Three-stage pipeline");
     assert!(!h.state().is_dirty());
 }
+
+#[test]
+fn the_inspector_edits_scaling_and_the_circuit_breaker() {
+    use sim_core::nodes::NodeKind;
+    let mut h = empty();
+    let consumer = add(&mut h, "Consumer");
+    let r = rect(&h, &consumer);
+    click_at(&mut h, r.center(), Modifiers::NONE);
+    let params = |h: &Harness<'_, WeirApp>| {
+        let m = h.state().model();
+        match &m.graph[m.find(&consumer).expect("still there")].kind {
+            NodeKind::Consumer(c) => c.clone(),
+            other => panic!("a consumer, not {other:?}"),
+        }
+    };
+    assert!(params(&h).autoscale.is_none() && params(&h).serverless.is_none());
+
+    h.get_by_role_and_label(Role::ComboBox, "Scaling").click();
+    h.run();
+    h.get_by_label("autoscaled").click();
+    h.run();
+    let a = params(&h)
+        .autoscale
+        .expect("choosing autoscaled adds a policy");
+    assert!(a.min <= a.max, "a valid default range: {a:?}");
+    h.get_by_role_and_label(Role::SpinButton, "Start-up delay")
+        .set_value_accesskit(45.0);
+    h.run();
+    assert_eq!(
+        params(&h).autoscale.expect("still autoscaled").startup,
+        sim_core::time::Duration::from_secs(45),
+        "the start-up delay is edited"
+    );
+
+    h.get_by_role_and_label(Role::ComboBox, "Scaling").click();
+    h.run();
+    h.get_by_label("serverless function").click();
+    h.run();
+    let c = params(&h);
+    assert!(c.autoscale.is_none(), "a function does not also autoscale");
+    assert!(
+        c.serverless.is_some(),
+        "choosing serverless makes a function"
+    );
+    assert!(
+        c.problems().is_empty(),
+        "the defaults are valid: {:?}",
+        c.problems()
+    );
+
+    h.get_by_role_and_label(Role::CheckBox, "Circuit breaker")
+        .click();
+    h.run();
+    let b = params(&h).breaker.expect("ticking the box adds a breaker");
+    assert!(
+        b.problems().is_empty(),
+        "valid defaults: {:?}",
+        b.problems()
+    );
+    h.get_by_role_and_label(Role::SpinButton, "Half-open probes")
+        .set_value_accesskit(5.0);
+    h.run();
+    assert_eq!(params(&h).breaker.expect("kept").probes, 5);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(
+        params(&h).breaker.expect("kept").probes,
+        3,
+        "undo works here too"
+    );
+}

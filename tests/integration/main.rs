@@ -7,5 +7,6 @@ mod event_processing;
 mod examples;
 mod export;
 mod gui;
+mod picture;
 mod properties;
 mod theory;

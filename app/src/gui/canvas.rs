@@ -60,6 +60,8 @@ pub struct CanvasState {
     pub snap: bool,
     /// Line and text weight multiplier (presentation mode).
     pub weight: f32,
+    /// Draw the background grid (pictures for documents leave it out).
+    pub show_grid: bool,
     gesture: Gesture,
     /// Inline rename in progress: the node and the text so far.
     renaming: Option<(NodeIndex, String)>,
@@ -82,6 +84,7 @@ impl Default for CanvasState {
             selected_edge: None,
             snap: true,
             weight: 1.0,
+            show_grid: true,
             gesture: Gesture::Idle,
             renaming: None,
             notice: None,
@@ -250,7 +253,9 @@ pub fn canvas_ui(
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals().clone();
     painter.rect_filled(rect, 0.0, canvas_background(&visuals));
-    paint_grid(&painter, rect, state, &visuals);
+    if state.show_grid {
+        paint_grid(&painter, rect, state, &visuals);
+    }
 
     let pointer = ui.input(|i| i.pointer.interact_pos());
     let hover_canvas = pointer.map(|p| state.to_canvas(rect, p));

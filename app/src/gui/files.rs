@@ -16,10 +16,10 @@ pub fn load(path: &Path) -> Result<(Model, Vec<Diagnostic>)> {
     file::from_str(&text).with_context(|| format!("cannot open {}", path.display()))
 }
 
-/// Writes `text` to `path` so that a crash leaves either the old file or
+/// Writes `bytes` to `path` so that a crash leaves either the old file or
 /// the new one, never half of one: a temporary file in the same folder,
 /// flushed to disk, then renamed over the target.
-pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
+pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -31,7 +31,7 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
     let result = (|| -> Result<()> {
         let mut f = std::fs::File::create(&tmp)
             .with_context(|| format!("cannot create {}", tmp.display()))?;
-        f.write_all(text.as_bytes())
+        f.write_all(bytes.as_ref())
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         f.sync_all()
             .with_context(|| format!("cannot flush {}", tmp.display()))?;
@@ -50,7 +50,7 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
 
 /// Saves a model to `path`.
 pub fn save(model: &Model, path: &Path) -> Result<()> {
-    write_atomic(path, &file::to_string(model))
+    write_atomic(path, file::to_string(model))
 }
 
 /// The native "open" dialog; `None` if cancelled or unavailable.
@@ -83,7 +83,7 @@ pub fn pick_save(start: Option<&Path>, name: &str) -> Option<PathBuf> {
 }
 
 /// A file name from a model name: lower case, dashes for spaces.
-fn file_stem(name: &str) -> String {
+pub(crate) fn file_stem(name: &str) -> String {
     let stem: String = name
         .trim()
         .chars()
@@ -131,7 +131,7 @@ impl Recovery {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        write_atomic(&self.model, &file::to_string(model))?;
+        write_atomic(&self.model, file::to_string(model))?;
         let origin = path.map(|p| p.display().to_string()).unwrap_or_default();
         write_atomic(&self.origin, &origin)
     }

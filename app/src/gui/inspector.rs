@@ -10,10 +10,12 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use sim_core::Model;
 use sim_core::dist::{Arrival, Dist};
 use sim_core::model::{Edge, ModelCommand, Scenario};
+use sim_core::nodes::consumer::Serverless;
 use sim_core::nodes::{
-    CepParams, CepRule, ConsumerParams, DeadLetterParams, Delivery, EventStoreParams, EventType,
-    Jitter, NodeKind, OnBlock, Overflow, Pattern, ProducerParams, ProjectionParams, QueueParams,
-    Replay, RetryPolicy, RouteMode, RouterParams, ServiceParams, SinkParams, Window,
+    AutoscaleParams, BreakerParams, CepParams, CepRule, ConsumerParams, DeadLetterParams, Delivery,
+    EventStoreParams, EventType, Jitter, NodeKind, OnBlock, Overflow, Pattern, ProducerParams,
+    ProjectionParams, QueueParams, Replay, RetryPolicy, RouteMode, RouterParams, ScaleTarget,
+    ServiceParams, SinkParams, Window,
 };
 use sim_core::time::Duration;
 use sim_core::validate::{Diagnostic, Target};
@@ -388,24 +390,218 @@ fn consumer_ui(ui: &mut Ui, c: &mut ConsumerParams) {
         }
     });
     ui.end_row();
-    let extras: Vec<&str> = [
-        c.autoscale.is_some().then_some("autoscaling"),
-        c.breaker.is_some().then_some("a circuit breaker"),
-        c.serverless.is_some().then_some("serverless execution"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if !extras.is_empty() {
-        ui.label("Also");
-        ui.label(RichText::new(format!("{} (edit in the model file)", extras.join(", "))).weak());
-        ui.end_row();
-    }
+    scaling_ui(ui, c);
+    breaker_ui(ui, &mut c.breaker);
     let problems = c.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);
         ui.end_row();
     }
+}
+
+/// How the consumer's instances come and go: fixed, autoscaled, or
+/// serverless (an instance per message in progress). Problems are listed
+/// with the consumer's.
+fn scaling_ui(ui: &mut Ui, c: &mut ConsumerParams) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Scaling {
+        Fixed,
+        Autoscaled,
+        Serverless,
+    }
+    let mut mode = if c.serverless.is_some() {
+        Scaling::Serverless
+    } else if c.autoscale.is_some() {
+        Scaling::Autoscaled
+    } else {
+        Scaling::Fixed
+    };
+    let before = mode;
+    let label = ui.label("Scaling");
+    enum_ui(
+        ui,
+        "scaling",
+        &mut mode,
+        &[
+            (Scaling::Fixed, "fixed instances"),
+            (Scaling::Autoscaled, "autoscaled"),
+            (Scaling::Serverless, "serverless function"),
+        ],
+    )
+    .labelled_by(label.id);
+    ui.end_row();
+    if mode != before {
+        c.autoscale = (mode == Scaling::Autoscaled).then(|| AutoscaleParams {
+            min: 1,
+            max: c.instances.max(2).saturating_mul(4).min(10_000),
+            target: ScaleTarget::Utilization { target: 0.7 },
+            interval: Duration::from_secs(15),
+            scale_out_cooldown: Duration::from_secs(60),
+            scale_in_cooldown: Duration::from_secs(300),
+            startup: Duration::from_secs(30),
+        });
+        c.serverless = (mode == Scaling::Serverless).then(|| Serverless {
+            concurrency: c.instances.saturating_mul(c.concurrency).max(10),
+            cold_start: Duration::from_millis(500),
+            keep_alive: Duration::from_secs(600),
+        });
+    }
+    if let Some(a) = &mut c.autoscale {
+        let label = ui.label("Autoscale between");
+        ui.horizontal(|ui| {
+            ui.add(
+                DragValue::new(&mut a.min)
+                    .range(0..=10_000)
+                    .speed(0.1)
+                    .prefix("min "),
+            );
+            ui.add(
+                DragValue::new(&mut a.max)
+                    .range(1..=10_000)
+                    .speed(0.1)
+                    .prefix("max "),
+            );
+        })
+        .response
+        .labelled_by(label.id);
+        ui.end_row();
+        ui.label("Scale to keep");
+        ui.horizontal(|ui| {
+            let mut backlog = matches!(a.target, ScaleTarget::Backlog { .. });
+            let was = backlog;
+            egui::ComboBox::from_id_salt("scale-target")
+                .selected_text(if backlog {
+                    "backlog per instance"
+                } else {
+                    "utilization"
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut backlog, false, "utilization");
+                    ui.selectable_value(&mut backlog, true, "backlog per instance");
+                });
+            if backlog != was {
+                a.target = if backlog {
+                    ScaleTarget::Backlog { per_instance: 10.0 }
+                } else {
+                    ScaleTarget::Utilization { target: 0.7 }
+                };
+            }
+            match &mut a.target {
+                ScaleTarget::Utilization { target } => {
+                    ui.add(
+                        DragValue::new(target)
+                            .range(0.01..=1.0)
+                            .speed(0.01)
+                            .custom_formatter(|v, _| format!("{:.0}%", v * 100.0))
+                            .custom_parser(|t| {
+                                t.trim()
+                                    .trim_end_matches('%')
+                                    .parse::<f64>()
+                                    .ok()
+                                    .map(|v| v / 100.0)
+                            }),
+                    );
+                }
+                ScaleTarget::Backlog { per_instance } => {
+                    ui.add(
+                        DragValue::new(per_instance)
+                            .range(0.1..=1e6)
+                            .speed(0.1)
+                            .suffix(" messages"),
+                    );
+                }
+            }
+        });
+        ui.end_row();
+        duration_row_ui(ui, "Evaluate every", &mut a.interval);
+        duration_row_ui(ui, "Scale-out cooldown", &mut a.scale_out_cooldown);
+        duration_row_ui(ui, "Scale-in cooldown", &mut a.scale_in_cooldown);
+        duration_row_ui(ui, "Start-up delay", &mut a.startup);
+    }
+    if let Some(f) = &mut c.serverless {
+        let label = ui.label("Concurrency limit");
+        ui.add(
+            DragValue::new(&mut f.concurrency)
+                .range(1..=100_000)
+                .speed(0.5),
+        )
+        .labelled_by(label.id)
+        .on_hover_text("At most this many instances at once; more messages are throttled");
+        ui.end_row();
+        duration_row_ui(ui, "Cold start", &mut f.cold_start);
+        duration_row_ui(ui, "Keep warm for", &mut f.keep_alive);
+        ui.label("");
+        ui.label(
+            RichText::new("Instances and concurrency above do not apply to a function.").weak(),
+        );
+        ui.end_row();
+    }
+}
+
+/// The circuit breaker on the consumer's calls to a service. Its problems
+/// are listed with the consumer's.
+fn breaker_ui(ui: &mut Ui, breaker: &mut Option<BreakerParams>) {
+    let label = ui.label("Circuit breaker");
+    let mut on = breaker.is_some();
+    if ui
+        .checkbox(&mut on, "")
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Stop calling a failing service for a while (needs a call edge to a service)",
+        )
+        .changed()
+    {
+        *breaker = on.then(|| BreakerParams {
+            failure_rate: 0.5,
+            window: 20,
+            min_calls: 10,
+            open_for: Duration::from_secs(30),
+            probes: 3,
+        });
+    }
+    ui.end_row();
+    let Some(b) = breaker else {
+        return;
+    };
+    ui.label("Breaker opens at");
+    ui.add(
+        egui::Slider::new(&mut b.failure_rate, 0.01..=1.0)
+            .custom_formatter(|v, _| format!("{:.0}% failed", v * 100.0))
+            .custom_parser(|t| {
+                t.trim()
+                    .trim_end_matches("failed")
+                    .trim()
+                    .trim_end_matches('%')
+                    .parse::<f64>()
+                    .ok()
+                    .map(|v| v / 100.0)
+            }),
+    );
+    ui.end_row();
+    let label = ui.label("Breaker window");
+    ui.horizontal(|ui| {
+        ui.add(
+            DragValue::new(&mut b.window)
+                .range(1..=100_000)
+                .speed(0.2)
+                .suffix(" calls"),
+        );
+        ui.add(
+            DragValue::new(&mut b.min_calls)
+                .range(1..=100_000)
+                .speed(0.2)
+                .prefix("at least ")
+                .suffix(" to open"),
+        );
+    })
+    .response
+    .labelled_by(label.id);
+    ui.end_row();
+    duration_row_ui(ui, "Stays open for", &mut b.open_for);
+    let label = ui.label("Half-open probes");
+    ui.add(DragValue::new(&mut b.probes).range(1..=10_000).speed(0.1))
+        .labelled_by(label.id);
+    ui.end_row();
 }
 
 fn retry_ui(ui: &mut Ui, r: &mut RetryPolicy) {
@@ -1040,7 +1236,14 @@ fn optional_count_ui(ui: &mut Ui, value: &mut Option<u64>, none: &str, default: 
     });
 }
 
-fn enum_ui<T: PartialEq + Copy>(ui: &mut Ui, id: &str, value: &mut T, options: &[(T, &str)]) {
+/// A drop-down of named values; returns the drop-down's response (to be
+/// labelled by its row).
+fn enum_ui<T: PartialEq + Copy>(
+    ui: &mut Ui,
+    id: &str,
+    value: &mut T,
+    options: &[(T, &str)],
+) -> egui::Response {
     let current = options
         .iter()
         .find(|(v, _)| v == value)
@@ -1051,7 +1254,8 @@ fn enum_ui<T: PartialEq + Copy>(ui: &mut Ui, id: &str, value: &mut T, options: &
             for (v, name) in options {
                 ui.selectable_value(value, *v, *name);
             }
-        });
+        })
+        .response
 }
 
 fn dist_row_ui(ui: &mut Ui, label: &str, id: &str, d: &mut Dist) {

@@ -13,6 +13,7 @@
 
 pub mod canvas;
 pub mod document;
+pub mod export;
 pub mod files;
 pub mod gallery;
 pub mod inspector;
@@ -124,6 +125,8 @@ pub struct WeirApp {
     canvas: CanvasState,
     inspector: InspectorState,
     run: RunState,
+    /// File → Export writing in the background.
+    export: export::ExportState,
     show_results: bool,
     show_help: bool,
     show_gallery: bool,
@@ -200,6 +203,7 @@ impl WeirApp {
             canvas,
             inspector: InspectorState::default(),
             run: RunState::Idle,
+            export: export::ExportState::Idle,
             show_results: false,
             show_help: false,
             show_gallery: false,
@@ -596,6 +600,50 @@ impl WeirApp {
         }
     }
 
+    /// Exports the model (or its run's report, or a picture of the canvas
+    /// in the current theme) to `path`, in the background.
+    pub fn export_to(
+        &mut self,
+        ctx: &egui::Context,
+        target: crate::exports::Target,
+        path: PathBuf,
+    ) {
+        let options = crate::exports::PictureOptions {
+            look: if ctx.global_style().visuals.dark_mode {
+                crate::picture::Look::Dark
+            } else {
+                crate::picture::Look::Light
+            },
+            ..crate::exports::PictureOptions::default()
+        };
+        self.export = export::ExportState::start(&self.doc.model, target, path, options, ctx);
+    }
+
+    /// Whether an export is still being written.
+    pub fn is_exporting(&self) -> bool {
+        self.export.is_running()
+    }
+
+    fn poll_export(&mut self, ctx: &egui::Context) {
+        match self.export.poll() {
+            Some(export::Finished::Written { target, path }) => {
+                let what = target.label();
+                self.canvas.notify(
+                    ctx,
+                    format!(
+                        "{} written to {}",
+                        what.trim_end_matches('…'),
+                        path.display()
+                    ),
+                );
+            }
+            Some(export::Finished::Failed(message)) => {
+                self.error = Some(format!("The export failed: {message}"));
+            }
+            None => {}
+        }
+    }
+
     fn menu_bar_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let mut actions = Vec::new();
@@ -619,6 +667,25 @@ impl WeirApp {
                     for path in self.prefs.recent.clone() {
                         if ui.button(path.display().to_string()).clicked() {
                             self.request(Pending::Open(Some(path)));
+                        }
+                    }
+                });
+                ui.menu_button("Export", |ui| {
+                    let busy = self.export.is_running();
+                    for target in crate::exports::Target::all() {
+                        let button = ui.add_enabled(!busy, egui::Button::new(target.label()));
+                        let button = if target.needs_run() {
+                            button.on_hover_text("Runs the scenario first")
+                        } else {
+                            button
+                        };
+                        if button.clicked() {
+                            let start = self.doc.path.as_deref();
+                            if let Some(path) =
+                                export::pick_export(start, &self.doc.model.name, target)
+                            {
+                                self.export_to(&ctx, target, path);
+                            }
                         }
                     }
                 });
@@ -698,7 +765,7 @@ impl WeirApp {
                 if run.clicked() {
                     actions.push(Action::Run);
                 }
-                if running {
+                if running || self.export.is_running() {
                     ui.spinner();
                 }
                 ui.separator();
@@ -940,6 +1007,7 @@ impl eframe::App for WeirApp {
         let ctx = ui.ctx().clone();
         self.apply_look(&ctx);
         self.run.poll();
+        self.poll_export(&ctx);
 
         // Closing with unsaved changes asks first.
         if ctx.input(|i| i.viewport().close_requested()) && !self.allow_close {
