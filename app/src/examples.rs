@@ -63,6 +63,18 @@ pub const EXAMPLES: &[Example] = &[
         file: "kafka-consumer-lag.ron",
         text: include_str!("../../examples/kafka-consumer-lag.ron"),
     },
+    Example {
+        file: "simple-event-processing.ron",
+        text: include_str!("../../examples/simple-event-processing.ron"),
+    },
+    Example {
+        file: "cep-fraud-detection.ron",
+        text: include_str!("../../examples/cep-fraud-detection.ron"),
+    },
+    Example {
+        file: "event-sourcing-cqrs.ron",
+        text: include_str!("../../examples/event-sourcing-cqrs.ron"),
+    },
 ];
 
 /// The example the app opens when given no file.

@@ -14,10 +14,13 @@ use crate::ledger::Ledger;
 use crate::metrics::{DropReason, NodeStats};
 use crate::model::Model;
 use crate::nodes::autoscale::Autoscaler;
+use crate::nodes::cep::CepRt;
 use crate::nodes::consumer::ConsumerRt;
 use crate::nodes::dead_letter::DeadLetterRt;
+use crate::nodes::event_store::StoreRt;
 use crate::nodes::log::LogRt;
 use crate::nodes::producer::ProducerRt;
+use crate::nodes::projection::ProjectionRt;
 use crate::nodes::queue::QueueRt;
 use crate::nodes::router::RouterRt;
 use crate::nodes::service::ServiceRt;
@@ -56,6 +59,8 @@ pub(crate) struct Msg {
     pub wait_from: u64,
     pub event_type: u16,
     /// The partitioning key, drawn from the producer's key space.
+    /// The partitioning key, drawn from the producer's key space (CEP
+    /// windows are per key).
     pub key: u32,
     /// The log partition a group's copy was read from.
     pub partition: u32,
@@ -75,6 +80,10 @@ pub(crate) struct Msg {
     pub caller: u32,
     /// Its identity: shared by redelivered instances, new for fan-out copies.
     pub lineage: u64,
+    /// When an event store appended it (a projection's staleness starts here).
+    pub stamp: u64,
+    /// Sent by an event store's replay, not by the live flow.
+    pub replayed: bool,
 }
 
 /// Messages live here; freed slots are reused.
@@ -176,6 +185,23 @@ pub(crate) enum Ev {
     /// A log's consumer group may fetch again (a retry is due, or a
     /// rebalance is over).
     LogWake { node: NodeIx, group: u32 },
+    /// A CEP rule's timer for a key (unless the window moved on: token).
+    CepTimer {
+        node: NodeIx,
+        key: u32,
+        rule: u16,
+        token: u32,
+    },
+    /// An event store's append attempt is over.
+    StoreAppended { node: NodeIx, msg: MsgId },
+    /// An event store's rate limit allows the next append.
+    StoreNext(NodeIx),
+    /// A conflicted append is tried again.
+    StoreRetry { node: NodeIx, msg: MsgId },
+    /// An event store's replay sends its next event.
+    StoreReplay(NodeIx),
+    /// A projection applied an event.
+    ProjectionApplied { node: NodeIx, msg: MsgId },
     /// The warm-up ends: statistics restart.
     WarmupEnd,
 }
@@ -249,6 +275,9 @@ pub struct Simulation {
     pub(crate) sinks: Vec<SinkRt>,
     pub(crate) dead_letters: Vec<DeadLetterRt>,
     pub(crate) logs: Vec<LogRt>,
+    pub(crate) ceps: Vec<CepRt>,
+    pub(crate) stores: Vec<StoreRt>,
+    pub(crate) projections: Vec<ProjectionRt>,
     pub(crate) totals: Conservation,
     events: u64,
     max_in_flight: u64,
@@ -326,6 +355,10 @@ impl Simulation {
         let mut sinks = Vec::new();
         let mut dead_letters = Vec::new();
         let mut logs = Vec::new();
+        let mut ceps = Vec::new();
+        let mut stores = Vec::new();
+        let mut projections = Vec::new();
+        let mut replays = Vec::new();
         for (i, &n) in node_ixs.iter().enumerate() {
             let node = &graph[n];
             let kind = node.kind.kind();
@@ -388,6 +421,21 @@ impl Simulation {
                     logs.push(LogRt::new(l));
                     logs.len() - 1
                 }
+                NodeKind::Cep(p) => {
+                    ceps.push(CepRt::new(p, &mut |name| type_id(name, &mut event_types)));
+                    ceps.len() - 1
+                }
+                NodeKind::EventStore(p) => {
+                    if let Some(replay) = &p.replay {
+                        replays.push((i as NodeIx, replay.at.0));
+                    }
+                    stores.push(StoreRt::new(p, seed, &node.id));
+                    stores.len() - 1
+                }
+                NodeKind::Projection(p) => {
+                    projections.push(ProjectionRt::new(p, seed, &node.id));
+                    projections.len() - 1
+                }
             };
             topo.push(NodeTopo {
                 id: node.id.clone(),
@@ -439,6 +487,9 @@ impl Simulation {
             sinks,
             dead_letters,
             logs,
+            ceps,
+            stores,
+            projections,
             totals: Conservation::default(),
             events: 0,
             max_in_flight: scenario.max_in_flight,
@@ -462,6 +513,9 @@ impl Simulation {
             journeys: None,
         };
         sim.schedule_faults();
+        for (node, at) in replays {
+            sim.schedule(at, Ev::StoreReplay(node));
+        }
         for i in 0..n_nodes {
             if sim.topo[i].kind != Kind::Consumer {
                 continue;
@@ -608,6 +662,17 @@ impl Simulation {
             } => self.service_done(service, msg, ticket),
             Ev::LogExpire(node) => self.log_expire(node),
             Ev::LogWake { node, group } => self.log_wake(node, group),
+            Ev::CepTimer {
+                node,
+                key,
+                rule,
+                token,
+            } => self.cep_timer(node, key, rule, token),
+            Ev::StoreAppended { node, msg } => self.store_appended(node, msg),
+            Ev::StoreNext(node) => self.store_next(node),
+            Ev::StoreRetry { node, msg } => self.store_retry(node, msg),
+            Ev::StoreReplay(node) => self.store_replay(node),
+            Ev::ProjectionApplied { node, msg } => self.projection_applied(node, msg),
             Ev::WarmupEnd => {
                 let now = self.now;
                 for stats in &mut self.stats {
@@ -615,6 +680,15 @@ impl Simulation {
                 }
                 for log in &mut self.logs {
                     log.reset(now);
+                }
+                for cep in &mut self.ceps {
+                    cep.reset(now);
+                }
+                for store in &mut self.stores {
+                    store.reset();
+                }
+                for projection in &mut self.projections {
+                    projection.reset();
                 }
             }
         }
@@ -690,6 +764,9 @@ impl Simulation {
                 Kind::Router => self.routers[node.slot as usize].held(),
                 Kind::Service => self.services[node.slot as usize].held(),
                 Kind::Log => self.logs[node.slot as usize].held(),
+                Kind::Cep => self.ceps[node.slot as usize].held(),
+                Kind::EventStore => self.stores[node.slot as usize].held(),
+                Kind::Projection => self.projections[node.slot as usize].held(),
                 _ => self.stats[i].depth.value(),
             };
             if held > best.1 {
@@ -733,8 +810,10 @@ impl Simulation {
     }
 
     /// A log's record outlived its retention and leaves the log.
-    pub(crate) fn expire_msg(&mut self, msg: MsgId) {
+    pub(crate) fn expire_msg(&mut self, node: NodeIx, msg: MsgId) {
         self.totals.expired += 1;
+        let at = SimTime(self.now);
+        self.journey_end(msg, JourneyEnd::Expired { node, at });
         self.release(msg);
     }
 
@@ -755,6 +834,8 @@ impl Simulation {
             Kind::Topic => self.topic_accepts(node, msg),
             Kind::Router => self.router_accepts(node),
             Kind::Log => !self.is_down(node),
+            Kind::Cep => self.cep_accepts(node),
+            Kind::EventStore => self.store_accepts(node),
             _ => true,
         }
     }
@@ -916,6 +997,9 @@ impl Simulation {
             Kind::Sink => self.sink_arrive(node, msg),
             Kind::DeadLetter => self.dead_letter_arrive(node, msg),
             Kind::Log => self.log_arrive(node, msg),
+            Kind::Cep => self.cep_arrive(node, msg),
+            Kind::EventStore => self.store_arrive(node, msg),
+            Kind::Projection => self.projection_arrive(node, msg),
             Kind::Producer => {
                 debug_assert!(false, "validation forbids edges into producers");
                 self.complete(node, msg);
@@ -930,7 +1014,14 @@ impl Simulation {
             Kind::Consumer => self.consumer_wake(node),
             Kind::Topic => self.topic_wake(node),
             Kind::Router => self.router_wake(node),
-            Kind::Queue | Kind::Service | Kind::Sink | Kind::DeadLetter | Kind::Log => {}
+            Kind::Cep => self.cep_wake(node),
+            Kind::EventStore => self.store_wake(node),
+            Kind::Queue
+            | Kind::Service
+            | Kind::Sink
+            | Kind::DeadLetter
+            | Kind::Log
+            | Kind::Projection => {}
         }
     }
 

@@ -37,7 +37,9 @@ pub enum Effect {
     /// received from a queue become visible there again when their
     /// visibility timeout ends) and refuses pushes; a queue or topic is
     /// unavailable, so senders wait; a sink loses what arrives; a producer
-    /// stops.
+    /// stops; a CEP node loses its windows and refuses input; an event
+    /// store starts no appends and refuses writers; a projection stops
+    /// applying (its inbox waits).
     Crash,
     /// Service times (a consumer) or latencies (a sink) are multiplied by
     /// `factor`.
@@ -60,15 +62,18 @@ impl Effect {
     pub fn unfit_for(self, kind: Kind) -> Option<String> {
         let ok = match self {
             Self::Crash => !matches!(kind, Kind::DeadLetter),
-            Self::Slow { .. } => matches!(kind, Kind::Consumer | Kind::Service | Kind::Sink),
+            Self::Slow { .. } => matches!(
+                kind,
+                Kind::Consumer | Kind::Service | Kind::Sink | Kind::EventStore | Kind::Projection
+            ),
             Self::Burst { .. } => matches!(kind, Kind::Producer),
         };
         (!ok).then(|| {
             let fits = match self {
                 Self::Crash => {
-                    "producers, queues, topics, logs, consumers, routers, services and sinks"
+                    "producers, queues, topics, logs, consumers, routers, services, sinks, CEP nodes, event stores and projections"
                 }
-                Self::Slow { .. } => "consumers, services and sinks",
+                Self::Slow { .. } => "consumers, services, sinks, event stores and projections",
                 Self::Burst { .. } => "producers",
             };
             format!("a {} fault applies to {fits}, not to a {kind}", self.key())
@@ -146,7 +151,10 @@ impl Simulation {
                 self.log_members_changed(node);
             }
             Kind::Producer => self.producer_pause(node),
-            Kind::Queue
+            Kind::Cep => self.cep_crash(node),
+            Kind::EventStore
+            | Kind::Projection
+            | Kind::Queue
             | Kind::Topic
             | Kind::Router
             | Kind::Service
@@ -173,6 +181,9 @@ impl Simulation {
             }
             Kind::Topic => self.topic_wake(node),
             Kind::Router => self.router_wake(node),
+            Kind::Cep => self.cep_wake(node),
+            Kind::EventStore => self.store_wake(node),
+            Kind::Projection => self.projection_fill(node),
             Kind::Service | Kind::Sink | Kind::DeadLetter => {}
             Kind::Log => self.log_recover(node),
         }
@@ -185,7 +196,10 @@ impl Simulation {
             Kind::Sink => self.sinks[slot].scale_latency(factor),
             Kind::Service => self.services[slot].scale_latency(factor),
             Kind::Producer => self.producer_scale_rate(node, factor),
-            Kind::Queue | Kind::Topic | Kind::Router | Kind::DeadLetter | Kind::Log => {}
+            Kind::EventStore => self.stores[slot].scale_latency(factor),
+            Kind::Projection => self.projections[slot].scale_latency(factor),
+            Kind::Queue | Kind::Topic | Kind::Router | Kind::DeadLetter | Kind::Log | Kind::Cep => {
+            }
         }
     }
 
@@ -384,7 +398,7 @@ mod tests {
             .collect();
         for words in [
             "'ghost', which does not exist",
-            "applies to consumers, services and sinks",
+            "applies to consumers, services, sinks, event stores and projections",
             "longer than zero",
             "greater than zero",
         ] {

@@ -37,10 +37,12 @@ pub enum DropReason {
     /// A serverless function at its concurrency limit refused it, and the
     /// retry policy gave up.
     Throttled,
+    /// An event store's append conflicted on every attempt allowed.
+    Conflict,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 15;
     pub const ALL: [Self; Self::COUNT] = [
         Self::QueueFull,
         Self::EvictedOldest,
@@ -56,6 +58,7 @@ impl DropReason {
         Self::Duplicate,
         Self::NoRoute,
         Self::Throttled,
+        Self::Conflict,
     ];
 
     /// The key used in reports.
@@ -75,6 +78,7 @@ impl DropReason {
             Self::Duplicate => "duplicate",
             Self::NoRoute => "no_route",
             Self::Throttled => "throttled",
+            Self::Conflict => "conflict",
         }
     }
 }

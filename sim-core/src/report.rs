@@ -16,7 +16,7 @@ use crate::stats::half_width;
 
 /// Where every message ended up. Always adds up:
 /// `produced = completed + dropped + dead_lettered + expired + in_flight`,
-/// and `produced = emitted + fanout_copies + redelivered`.
+/// and `produced = emitted + fanout_copies + redelivered + derived + replayed`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Conservation {
     /// Messages that came into being: emitted by producers, copied by a
@@ -30,6 +30,10 @@ pub struct Conservation {
     pub emitted: u64,
     pub fanout_copies: u64,
     pub redelivered: u64,
+    /// Events a CEP node emitted on a match.
+    pub derived: u64,
+    /// Events an event store's replay sent to its projections.
+    pub replayed: u64,
 }
 
 impl Conservation {
@@ -37,7 +41,12 @@ impl Conservation {
     pub fn balanced(&self) -> bool {
         self.produced
             == self.completed + self.dropped + self.dead_lettered + self.expired + self.in_flight
-            && self.produced == self.emitted + self.fanout_copies + self.redelivered
+            && self.produced
+                == self.emitted
+                    + self.fanout_copies
+                    + self.redelivered
+                    + self.derived
+                    + self.replayed
     }
 
     fn add(&mut self, other: &Self) {
@@ -50,6 +59,8 @@ impl Conservation {
         self.emitted += other.emitted;
         self.fanout_copies += other.fanout_copies;
         self.redelivered += other.redelivered;
+        self.derived += other.derived;
+        self.replayed += other.replayed;
     }
 
     fn to_json(self) -> Value {
@@ -63,6 +74,8 @@ impl Conservation {
             "emitted": self.emitted,
             "fanout_copies": self.fanout_copies,
             "redelivered": self.redelivered,
+            "derived": self.derived,
+            "replayed": self.replayed,
         })
     }
 }
@@ -251,6 +264,64 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.latency("wait_s", &st.wait.summary());
                 let ids: Vec<String> = sim.topo.iter().map(|t| t.id.clone()).collect();
                 sim.logs[topo.slot as usize].metrics(end, &ids, &mut r.metrics);
+            }
+            Kind::Cep => {
+                let cep = &sim.ceps[topo.slot as usize];
+                r.count("completed", st.completed);
+                r.count(
+                    "matches",
+                    cep.rules.iter().map(|rule| rule.matches).sum::<u64>(),
+                );
+                for rule in &cep.rules {
+                    r.count(&format!("rules.{}.matches", rule.name), rule.matches);
+                    r.real(
+                        &format!("rules.{}.matches_per_s", rule.name),
+                        per_s(rule.matches),
+                    );
+                    r.latency(
+                        &format!("rules.{}.result_delay_s", rule.name),
+                        &rule.delay.summary(),
+                    );
+                }
+                r.real("mean_active_keys", cep.active_keys.mean(end));
+                r.count("max_active_keys", cep.active_keys.max());
+                r.real("mean_open_windows", cep.open_windows.mean(end));
+                r.count("max_open_windows", cep.open_windows.max());
+                r.count("untracked", cep.untracked);
+                r.level("mean_depth", "max_depth", &st.depth, end);
+            }
+            Kind::EventStore => {
+                let store = &sim.stores[topo.slot as usize];
+                r.count("appended", store.appended);
+                r.count("append_attempts", store.attempts);
+                r.count("conflicts", store.conflicts);
+                r.count("retries", st.retries);
+                r.count("stored", store.stored);
+                r.count("replayed", store.replayed);
+                r.real("appends_per_s", per_s(store.appended));
+                r.level("mean_depth", "max_depth", &st.depth, end);
+                r.real("mean_busy", st.busy.mean(end));
+                r.real("blocked_fraction", st.blocked.mean(end).min(1.0));
+                r.latency("append_latency_s", &store.append_latency.summary());
+                r.latency("wait_s", &st.wait.summary());
+                r.latency("sojourn_s", &st.sojourn.summary());
+                if topo.out.is_empty() {
+                    r.count("completed", st.completed);
+                    r.latency("end_to_end_s", &st.end_to_end.summary());
+                }
+            }
+            Kind::Projection => {
+                let projection = &sim.projections[topo.slot as usize];
+                r.count("completed", st.completed);
+                r.count("replayed", projection.replayed);
+                r.level("mean_depth", "max_depth", &st.depth, end);
+                r.real("mean_busy", st.busy.mean(end));
+                #[expect(clippy::cast_precision_loss, reason = "report values")]
+                r.real("utilization", st.busy.mean(end) / projection.limit() as f64);
+                r.latency("staleness_s", &projection.staleness.summary());
+                r.latency("wait_s", &st.wait.summary());
+                r.latency("sojourn_s", &st.sojourn.summary());
+                r.latency("end_to_end_s", &st.end_to_end.summary());
             }
         }
         nodes.push(NodeResult {
@@ -593,11 +664,19 @@ impl Report {
             c.in_flight,
             if c.balanced() { "" } else { "  (DOES NOT ADD UP)" }
         ));
-        if c.fanout_copies + c.redelivered > 0 {
-            out.push_str(&format!(
-                "          ({} emitted by producers, {} fan-out copies, {} redelivered)\n",
-                c.emitted, c.fanout_copies, c.redelivered
-            ));
+        if c.fanout_copies + c.redelivered + c.derived + c.replayed > 0 {
+            let mut parts = vec![
+                format!("{} emitted by producers", c.emitted),
+                format!("{} fan-out copies", c.fanout_copies),
+                format!("{} redelivered", c.redelivered),
+            ];
+            if c.derived > 0 {
+                parts.push(format!("{} derived by CEP rules", c.derived));
+            }
+            if c.replayed > 0 {
+                parts.push(format!("{} replayed", c.replayed));
+            }
+            out.push_str(&format!("          ({})\n", parts.join(", ")));
         }
         out
     }

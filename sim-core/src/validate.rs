@@ -195,6 +195,9 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         if let NodeKind::Producer(p) = &graph[n].kind {
             known_types.extend(p.event_names().into_iter().map(str::to_owned));
         }
+        if let NodeKind::Cep(c) = &graph[n].kind {
+            known_types.extend(c.rules.iter().map(|r| r.emit.clone()));
+        }
     }
     for e in graph.edge_indices() {
         let Some((a, b)) = graph.edge_endpoints(e) else {
@@ -296,6 +299,9 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             | NodeKind::Topic(_)
             | NodeKind::Router(_)
             | NodeKind::Sink(_)
+            | NodeKind::Cep(_)
+            | NodeKind::EventStore(_)
+            | NodeKind::Projection(_)
                 if inputs == 0 =>
             {
                 out.push(Diagnostic::error(
@@ -405,6 +411,39 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                     "nothing dead-letters to this queue",
                 ));
             }
+            NodeKind::Cep(c) => {
+                if data_out == 0 {
+                    out.push(Diagnostic::warning(
+                        node_target(n),
+                        "the CEP node has no outputs: matches are counted, but no derived event is sent",
+                    ));
+                }
+                for rule in &c.rules {
+                    for name in rule.pattern.inputs() {
+                        if !known_types.iter().any(|t| t == name) {
+                            out.push(Diagnostic::warning(
+                                node_target(n),
+                                format!(
+                                    "rule '{}' looks for event type '{name}', which no producer or CEP rule emits",
+                                    rule.name
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            NodeKind::EventStore(s) if s.replay.is_some() => {
+                let projections = graph
+                    .neighbors_directed(n, Direction::Outgoing)
+                    .filter(|&m| matches!(graph[m].kind, NodeKind::Projection(_)))
+                    .count();
+                if projections == 0 {
+                    out.push(Diagnostic::warning(
+                        node_target(n),
+                        "the replay rebuilds projections, but no projection is connected to this store",
+                    ));
+                }
+            }
             _ => {}
         }
     }
@@ -418,7 +457,14 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         let mut visited = vec![n];
         let mut reaches = false;
         while let Some(m) = stack.pop() {
-            if matches!(graph[m].kind, NodeKind::Consumer(_) | NodeKind::Sink(_)) {
+            if matches!(
+                graph[m].kind,
+                NodeKind::Consumer(_)
+                    | NodeKind::Sink(_)
+                    | NodeKind::Cep(_)
+                    | NodeKind::EventStore(_)
+                    | NodeKind::Projection(_)
+            ) {
                 reaches = true;
                 break;
             }
@@ -452,9 +498,11 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         // Only a consumer takes time (or a link with latency): a loop of
         // routers and topics alone would pass messages round forever in
         // one instant.
-        let instant_only = scc
-            .iter()
-            .all(|&m| matches!(graph[m].kind, NodeKind::Topic(_) | NodeKind::Router(_)));
+        let instant_only = scc.iter().all(|&m| match &graph[m].kind {
+            NodeKind::Topic(_) | NodeKind::Router(_) | NodeKind::Cep(_) => true,
+            NodeKind::EventStore(s) => s.append.mean().is_zero(),
+            _ => false,
+        });
         let takes_time = !instant_only
             || graph.edge_indices().any(|e| {
                 graph
@@ -591,6 +639,75 @@ mod tests {
             found
                 .iter()
                 .any(|d| d.is_error() && d.message.contains("without time passing")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn finds_an_instant_loop_through_a_cep_node_or_an_instant_store() {
+        for middle in [
+            r#"(id: "m", kind: Cep(rules: [(name: "r", pattern: Count(at_least: 1, window: Sliding(size: "1s")), emit: "event")]))"#,
+            r#"(id: "m", kind: EventStore(append: Constant("0s")))"#,
+        ] {
+            let found = diagnostics(
+                &format!(r#"{P},(id: "r", kind: Router()),{middle},(id: "s", kind: Sink())"#),
+                r#"(from: "p", to: "r"), (from: "r", to: "m"), (from: "m", to: "r"), (from: "r", to: "s")"#,
+            );
+            assert!(
+                found
+                    .iter()
+                    .any(|d| d.is_error() && d.message.contains("without time passing")),
+                "{middle}: {found:#?}"
+            );
+        }
+        // A store that takes time to append breaks the loop.
+        let found = diagnostics(
+            &format!(
+                r#"{P},(id: "r", kind: Router()),(id: "m", kind: EventStore()),(id: "s", kind: Sink())"#
+            ),
+            r#"(from: "p", to: "r"), (from: "r", to: "m"), (from: "m", to: "r"), (from: "r", to: "s")"#,
+        );
+        assert!(
+            !found
+                .iter()
+                .any(|d| d.message.contains("without time passing")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn checks_the_wiring_of_the_event_kinds() {
+        let found = diagnostics(
+            &format!(
+                r#"{P},{Q},(id: "cep", kind: Cep(rules: [(name: "r", pattern: FollowedBy(first: "Nope", then: "event", within: "1s"), emit: "X")])),
+                   (id: "store", kind: EventStore(replay: (at: "1s", rate: 10.0))),
+                   (id: "view", kind: Projection(apply: Constant("1ms"))),
+                   (id: "lost", kind: Projection(apply: Constant("1ms")))"#
+            ),
+            r#"(from: "p", to: "cep"), (from: "p", to: "store"), (from: "q", to: "view"), (from: "view", to: "q")"#,
+        );
+        assert!(
+            has(&found, Severity::Error, "q->view", "fed by an event store"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Error, "view->q", "sends nothing on"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Error, "lost", "no input"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Warning, "cep", "'Nope'"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Warning, "cep", "no outputs"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Warning, "store", "no projection"),
             "{found:#?}"
         );
     }

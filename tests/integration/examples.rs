@@ -253,3 +253,100 @@ fn kafka_consumer_lag_grows_drains_blocks_one_partition_and_idles_extra_instance
     assert!(emitted - value(&report, "billing", "completed") - 1.0 < 60.0);
     assert!(report.conservation.balanced());
 }
+
+#[test]
+fn simple_event_processing_turns_each_event_into_one_action() {
+    let report = run_replications(&model(include_str!(
+        "../../examples/simple-event-processing.ron"
+    )))
+    .expect("runs");
+    let c = report.conservation;
+    assert_eq!(c.dropped, 0);
+    assert_eq!(c.fanout_copies + c.derived, 0, "no event makes more");
+    let actions = value(&report, "siren", "completed") + value(&report, "heating", "completed");
+    assert_eq!(actions as u64 + c.in_flight, c.emitted);
+    // Door openings are a fifth of the events.
+    let share = value(&report, "siren", "completed") / actions;
+    assert!((share - 0.2).abs() < 0.02, "share {share}");
+}
+
+#[test]
+fn cep_fraud_detection_raises_alerts_from_both_rules() {
+    let report = run_replications(&model(include_str!(
+        "../../examples/cep-fraud-detection.ron"
+    )))
+    .expect("runs");
+    let failed = value(&report, "fraud", "rules.failed_logins.matches");
+    let sequence = value(&report, "fraud", "rules.login_then_withdrawal.matches");
+    assert!(failed > 5.0, "failed-login alerts {failed}");
+    assert!(sequence > 50.0, "login-then-withdrawal alerts {sequence}");
+    // Every match is one alert at the fraud desk; the activity itself is
+    // consumed by the CEP node.
+    assert_eq!(value(&report, "fraud-desk", "completed"), failed + sequence);
+    assert_eq!(
+        value(&report, "fraud", "completed"),
+        value(&report, "ledger", "completed")
+    );
+    assert_eq!(report.conservation.derived as f64, failed + sequence);
+    // Alerts go out the moment the pattern completes.
+    assert_eq!(
+        value(
+            &report,
+            "fraud",
+            "rules.login_then_withdrawal.result_delay_s.max"
+        ),
+        0.0
+    );
+    // State only for cards with an open window: far fewer than 1 000.
+    assert!(value(&report, "fraud", "max_active_keys") < 600.0);
+    assert!(report.conservation.balanced());
+}
+
+#[test]
+fn event_sourcing_shows_staleness_conflicts_and_a_replay() {
+    let m = model(include_str!("../../examples/event-sourcing-cqrs.ron"));
+    let report = run_replications(&m).expect("runs");
+    let appended = value(&report, "event-store", "appended");
+    let attempts = value(&report, "event-store", "append_attempts");
+    assert!(
+        (attempts / appended - 1.0 / 0.9).abs() < 0.02,
+        "{attempts} attempts for {appended} appends"
+    );
+    // The replay sent the stored log to both views.
+    let replayed = value(&report, "orders-view", "replayed");
+    assert!(replayed > 5_000.0, "replayed {replayed}");
+    assert_eq!(value(&report, "reporting-view", "replayed"), replayed);
+    // The slower read model is staler.
+    let fast = value(&report, "orders-view", "staleness_s.p99");
+    let slow = value(&report, "reporting-view", "staleness_s.p99");
+    assert!(slow > 10.0 * fast, "p99 {slow} vs {fast}");
+    assert!(report.conservation.balanced());
+    // Each phenomenon alone: the replay, then the burst, each raises the
+    // reporting view's p99 staleness over the run without either.
+    let variant = |replay: bool, burst: bool| {
+        let mut v = m.clone();
+        if !burst {
+            v.scenario.faults.clear();
+        }
+        if !replay {
+            let store = v.find("event-store").expect("the store");
+            if let sim_core::nodes::NodeKind::EventStore(s) = &mut v.graph[store].kind {
+                s.replay = None;
+            }
+        }
+        let r = run_replications(&v).expect("runs");
+        assert!(r.conservation.balanced());
+        value(&r, "reporting-view", "staleness_s.p99")
+    };
+    let calm = variant(false, false);
+    let replay = variant(true, false);
+    let burst = variant(false, true);
+    assert!(
+        replay > 10.0 * calm,
+        "p99 with the replay {replay}, without {calm}"
+    );
+    assert!(
+        burst > 5.0 * calm,
+        "p99 with the burst {burst}, without {calm}"
+    );
+}

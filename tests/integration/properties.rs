@@ -38,6 +38,9 @@ struct StageSpec {
     /// consumer (some through a queue, some filtered); 2: consumers
     /// pushed to directly; 3: a router in front of the consumers; 4: a
     /// log each consumer reads as its own group (some with a poison type).
+    /// pushed to directly; 3: a router in front of the consumers; 4: a CEP
+    /// node whose derived events go to the consumers; 5: an event store
+    /// appending for the consumers and a projection.
     shape: u8,
     queue: QueueSpec,
     consumers: Vec<ConsumerSpec>,
@@ -125,7 +128,7 @@ fn queue_spec() -> impl Strategy<Value = QueueSpec> {
 
 fn stage_spec() -> impl Strategy<Value = StageSpec> {
     (
-        0..5u8,
+        0..7u8,
         queue_spec(),
         proptest::collection::vec(consumer_spec(), 1..=3),
         proptest::collection::vec(any::<bool>(), 3),
@@ -311,7 +314,7 @@ fn build(spec: &Spec) -> String {
                 }
                 vec![q]
             }
-            4 => {
+            6 => {
                 // Short retentions (20 ms – 3 s) make records expire while
                 // groups lag; short rebalance pauses follow crashes and
                 // autoscaling.
@@ -376,6 +379,72 @@ fn build(spec: &Spec) -> String {
                 }
                 vec![t]
             }
+            4 => {
+                let cep = format!("s{s}cep");
+                let window = [
+                    "Tumbling(size: \"300ms\")",
+                    "Sliding(size: \"300ms\")",
+                    "Session(gap: \"100ms\")",
+                ][stage.queue.overflow as usize % 3];
+                let max_keys = if stage.via_queue[0] {
+                    ", max_keys: 5"
+                } else {
+                    ""
+                };
+                node(
+                    &cep,
+                    format!(
+                        r#"Cep(rules: [
+                            (name: "count", pattern: Count(event: "A", at_least: 2, window: {window}), emit: "A"),
+                            (name: "seq", pattern: FollowedBy(first: "A", then: "B", within: "300ms"), emit: "A"),
+                            (name: "absent", pattern: NotFollowedBy(first: "B", then: "A", within: "200ms"), emit: "B"),
+                        ]{max_keys})"#
+                    ),
+                );
+                for (c, spec) in stage.consumers.iter().enumerate() {
+                    let id = consumer(c, spec, &mut edges, &mut node);
+                    edges.push(format!("(from: \"{cep}\", to: \"{id}\")"));
+                    next.push(id);
+                }
+                vec![cep]
+            }
+            5 => {
+                let store = format!("s{s}store");
+                let q = &stage.queue;
+                let mut params =
+                    format!("append: Exponential(mean: \"{}ms\")", stage.latency_ms + 1);
+                if stage.filtered[0] {
+                    params.push_str(", max_rate: 100.0");
+                }
+                if let Some(c) = q.capacity {
+                    let _ = write!(params, ", backlog: {c}");
+                }
+                if stage.via_queue[1] {
+                    params.push_str(", conflict: 0.3, retry_delay: \"5ms\"");
+                    if let Some(m) = q.max_receives {
+                        let _ = write!(params, ", max_attempts: {m}");
+                    }
+                }
+                if stage.via_queue[2] {
+                    params.push_str(", replay: (at: \"1s\", rate: 500.0)");
+                }
+                node(&store, format!("EventStore({params})"));
+                let view = format!("s{s}view");
+                node(
+                    &view,
+                    format!(
+                        "Projection(apply: Exponential(mean: \"3ms\"), concurrency: {})",
+                        stage.consumers[0].concurrency
+                    ),
+                );
+                edges.push(format!("(from: \"{store}\", to: \"{view}\")"));
+                for (c, spec) in stage.consumers.iter().enumerate() {
+                    let id = consumer(c, spec, &mut edges, &mut node);
+                    edges.push(format!("(from: \"{store}\", to: \"{id}\")"));
+                    next.push(id);
+                }
+                vec![store]
+            }
             _ => {
                 let mut entries = Vec::new();
                 for (c, spec) in stage.consumers.iter().enumerate() {
@@ -435,7 +504,7 @@ fn faults(spec: &Spec, kinds: &[(String, String)]) -> String {
     for &(which, effect, at, len) in &spec.faults {
         let (id, kind) = candidates[which as usize % candidates.len()];
         let effect = match (effect, kind.as_str()) {
-            (1, "Consumer" | "Sink") => "Slow(factor: 3.0)",
+            (1, "Consumer" | "Sink" | "EventStore" | "Projection") => "Slow(factor: 3.0)",
             (2, "Producer") => "Burst(factor: 4.0)",
             _ => "Crash",
         };

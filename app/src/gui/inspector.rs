@@ -12,9 +12,10 @@ use sim_core::dist::{Arrival, Dist};
 use sim_core::model::{Edge, ModelCommand, Scenario};
 use sim_core::nodes::consumer::Serverless;
 use sim_core::nodes::{
-    AutoscaleParams, BreakerParams, ConsumerParams, DeadLetterParams, Delivery, EventType, Jitter,
-    LogParams, NodeKind, OnBlock, Overflow, Partitioner, ProducerParams, QueueParams, RetryPolicy,
-    RouteMode, RouterParams, ScaleTarget, ServiceParams, SinkParams,
+    AutoscaleParams, BreakerParams, CepParams, CepRule, ConsumerParams, DeadLetterParams, Delivery,
+    EventStoreParams, EventType, Jitter, LogParams, NodeKind, OnBlock, Overflow, Partitioner,
+    Pattern, ProducerParams, ProjectionParams, QueueParams, Replay, RetryPolicy, RouteMode,
+    RouterParams, ScaleTarget, ServiceParams, SinkParams, Window,
 };
 use sim_core::time::Duration;
 use sim_core::validate::{Diagnostic, Target};
@@ -178,6 +179,9 @@ fn params_ui(ui: &mut Ui, kind: &mut NodeKind) {
         NodeKind::Sink(s) => sink_ui(ui, s),
         NodeKind::DeadLetter(d) => dead_letter_ui(ui, d),
         NodeKind::Log(l) => log_ui(ui, l),
+        NodeKind::Cep(c) => cep_ui(ui, c),
+        NodeKind::EventStore(s) => event_store_ui(ui, s),
+        NodeKind::Projection(p) => projection_ui(ui, p),
     }
 }
 
@@ -836,6 +840,243 @@ fn dead_letter_ui(ui: &mut Ui, d: &mut DeadLetterParams) {
     optional_count_ui(ui, &mut d.capacity, "unbounded", 1000);
     ui.end_row();
     let problems = d.problems();
+    if !problems.is_empty() {
+        field_problems_ui(ui, &problems);
+        ui.end_row();
+    }
+}
+
+fn cep_ui(ui: &mut Ui, c: &mut CepParams) {
+    ui.label("Max keys");
+    ui.add(
+        DragValue::new(&mut c.max_keys)
+            .range(1..=u32::MAX)
+            .speed(10.0),
+    )
+    .on_hover_text("Most keys with open windows at once; events of further keys are not matched");
+    ui.end_row();
+    let mut remove = None;
+    for (i, rule) in c.rules.iter_mut().enumerate() {
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("Rule {}", i + 1)).strong());
+            if ui.small_button("Remove").clicked() {
+                remove = Some(i);
+            }
+        });
+        ui.end_row();
+        cep_rule_ui(ui, i, rule);
+    }
+    if let Some(i) = remove {
+        c.rules.remove(i);
+    }
+    ui.label("");
+    if ui.button("Add rule").clicked() {
+        let mut rule = CepParams::default().rules.remove(0);
+        rule.name = format!("rule{}", c.rules.len() + 1);
+        c.rules.push(rule);
+    }
+    ui.end_row();
+    let problems = c.problems();
+    if !problems.is_empty() {
+        field_problems_ui(ui, &problems);
+        ui.end_row();
+    }
+}
+
+fn cep_rule_ui(ui: &mut Ui, i: usize, rule: &mut CepRule) {
+    ui.label("Name");
+    ui.text_edit_singleline(&mut rule.name);
+    ui.end_row();
+    ui.label("Pattern");
+    let mut which = match rule.pattern {
+        Pattern::Count { .. } => 0,
+        Pattern::FollowedBy { .. } => 1,
+        Pattern::NotFollowedBy { .. } => 2,
+    };
+    let before = which;
+    enum_ui(
+        ui,
+        &format!("cep-pattern-{i}"),
+        &mut which,
+        &[
+            (0, "count ≥ N in a window"),
+            (1, "A followed by B within T"),
+            (2, "A not followed by B within T"),
+        ],
+    );
+    ui.end_row();
+    if which != before {
+        let inputs: Vec<String> = rule
+            .pattern
+            .inputs()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let first = inputs.first().cloned().unwrap_or_else(|| "A".to_owned());
+        let then = inputs.get(1).cloned().unwrap_or_else(|| "B".to_owned());
+        let within = Duration::from_secs(30);
+        rule.pattern = match which {
+            0 => Pattern::Count {
+                event: Some(first),
+                at_least: 3,
+                window: Window::Sliding {
+                    size: Duration::from_secs(60),
+                },
+            },
+            1 => Pattern::FollowedBy {
+                first,
+                then,
+                within,
+            },
+            _ => Pattern::NotFollowedBy {
+                first,
+                then,
+                within,
+            },
+        };
+    }
+    match &mut rule.pattern {
+        Pattern::Count {
+            event,
+            at_least,
+            window,
+        } => {
+            ui.label("Event type");
+            let mut text = event.clone().unwrap_or_default();
+            if ui
+                .text_edit_singleline(&mut text)
+                .on_hover_text("Leave empty to count every event")
+                .changed()
+            {
+                *event = (!text.trim().is_empty()).then_some(text);
+            }
+            ui.end_row();
+            ui.label("At least");
+            ui.add(DragValue::new(at_least).range(1..=u32::MAX).speed(0.1));
+            ui.end_row();
+            ui.label("Window");
+            let span = window.span();
+            enum_ui(
+                ui,
+                &format!("cep-window-{i}"),
+                window,
+                &[
+                    (Window::Tumbling { size: span }, "tumbling"),
+                    (Window::Sliding { size: span }, "sliding"),
+                    (Window::Session { gap: span }, "session (gap)"),
+                ],
+            );
+            ui.end_row();
+            match window {
+                Window::Tumbling { size } | Window::Sliding { size } => {
+                    duration_row_ui(ui, "Size", size);
+                }
+                Window::Session { gap } => duration_row_ui(ui, "Gap", gap),
+            }
+        }
+        Pattern::FollowedBy {
+            first,
+            then,
+            within,
+        }
+        | Pattern::NotFollowedBy {
+            first,
+            then,
+            within,
+        } => {
+            ui.label("First (A)");
+            ui.text_edit_singleline(first);
+            ui.end_row();
+            ui.label("Then (B)");
+            ui.text_edit_singleline(then);
+            ui.end_row();
+            duration_row_ui(ui, "Within", within);
+        }
+    }
+    ui.label("Emits");
+    ui.text_edit_singleline(&mut rule.emit)
+        .on_hover_text("The event type of the derived event sent on a match");
+    ui.end_row();
+}
+
+fn event_store_ui(ui: &mut Ui, s: &mut EventStoreParams) {
+    dist_row_ui(ui, "Append", "store-append", &mut s.append);
+    ui.label("Max rate");
+    let mut limited = s.max_rate.is_some();
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut limited, "");
+        if limited {
+            let mut rate = s.max_rate.unwrap_or(1000.0);
+            ui.add(
+                DragValue::new(&mut rate)
+                    .range(0.001..=f64::MAX)
+                    .speed(1.0)
+                    .suffix(" appends/s"),
+            );
+            s.max_rate = Some(rate);
+        } else {
+            s.max_rate = None;
+            ui.label(RichText::new("no limit").weak());
+        }
+    });
+    ui.end_row();
+    ui.label("Backlog");
+    let mut b = s.backlog.map(u64::from);
+    optional_count_ui(ui, &mut b, "unbounded", 1000);
+    s.backlog = b.map(|b| u32::try_from(b).unwrap_or(u32::MAX));
+    ui.end_row();
+    ui.label("Conflicts");
+    ui.add(
+        egui::Slider::new(&mut s.conflict, 0.0..=0.99)
+            .custom_formatter(|v, _| format!("{:.1}%", v * 100.0)),
+    )
+    .on_hover_text(
+        "Probability that an append meets an optimistic-concurrency conflict and is retried",
+    );
+    ui.end_row();
+    duration_row_ui(ui, "Retry after", &mut s.retry_delay);
+    ui.label("Max attempts");
+    let mut m = s.max_attempts.map(u64::from);
+    optional_count_ui(ui, &mut m, "unlimited", 5);
+    s.max_attempts = m.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
+    ui.end_row();
+    ui.label("Replay");
+    let mut replay = s.replay.is_some();
+    ui.checkbox(&mut replay, "rebuild the projections")
+        .on_hover_text("At a time, send every stored event again to the connected projections");
+    ui.end_row();
+    match (replay, &mut s.replay) {
+        (true, Some(r)) => {
+            duration_row_ui(ui, "Replay at", &mut r.at);
+            rate_row_ui(ui, "Replay rate", &mut r.rate);
+        }
+        (true, None) => {
+            s.replay = Some(Replay {
+                at: Duration::from_secs(60),
+                rate: 1000.0,
+            });
+        }
+        (false, _) => s.replay = None,
+    }
+    let problems = s.problems();
+    if !problems.is_empty() {
+        field_problems_ui(ui, &problems);
+        ui.end_row();
+    }
+}
+
+fn projection_ui(ui: &mut Ui, p: &mut ProjectionParams) {
+    dist_row_ui(ui, "Apply", "projection-apply", &mut p.apply);
+    ui.label("Concurrency");
+    ui.add(
+        DragValue::new(&mut p.concurrency)
+            .range(1..=u32::MAX)
+            .speed(0.1),
+    )
+    .on_hover_text("Events applied at once; 1 applies them strictly in order");
+    ui.end_row();
+    let problems = p.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);
         ui.end_row();

@@ -17,6 +17,9 @@ pub fn accent(kind: Kind) -> Color32 {
         Kind::Sink => Color32::from_rgb(0x5f, 0x72, 0x85),
         Kind::DeadLetter => Color32::from_rgb(0xc9, 0x45, 0x45),
         Kind::Log => Color32::from_rgb(0x2a, 0x8c, 0x7e),
+        Kind::Cep => Color32::from_rgb(0xc2, 0x3b, 0x8a),
+        Kind::EventStore => Color32::from_rgb(0x2e, 0x8b, 0x74),
+        Kind::Projection => Color32::from_rgb(0xb8, 0x86, 0x0b),
     }
 }
 
@@ -44,6 +47,9 @@ pub fn blurb(kind: Kind) -> &'static str {
         Kind::Log => {
             "A Kafka-style log: partitions, retention; each consumer is a group that reads everything"
         }
+        Kind::Cep => "Complex event processing: windows and patterns per key emit derived events",
+        Kind::EventStore => "Event sourcing's append-only log: appends, conflicts, replay",
+        Kind::Projection => "A CQRS read model fed by an event store; shows staleness",
     }
 }
 
@@ -96,6 +102,30 @@ pub fn summary(kind: &NodeKind) -> String {
             },
             l.retention
         ),
+        NodeKind::Cep(c) => match c.rules.as_slice() {
+            [rule] => format!("{} → {}", rule.name, rule.emit),
+            rules => format!("{} rules", rules.len()),
+        },
+        NodeKind::EventStore(s) => {
+            let mut text = format!("append {}", s.append.mean());
+            if let Some(rate) = s.max_rate {
+                text.push_str(&format!(" · max {}/s", short_number(rate)));
+            }
+            if s.conflict > 0.0 {
+                text.push_str(&format!(
+                    " · {}% conflict",
+                    short_number(s.conflict * 100.0)
+                ));
+            }
+            text
+        }
+        NodeKind::Projection(p) => {
+            let mut text = format!("apply {}", p.apply.mean());
+            if p.concurrency > 1 {
+                text.push_str(&format!(" · ×{}", p.concurrency));
+            }
+            text
+        }
     }
 }
 
@@ -191,6 +221,41 @@ pub fn paint_icon(painter: &egui::Painter, rect: Rect, kind: Kind, color: Color3
             for y in [-0.3f32, 0.3] {
                 painter.line_segment([p(0.3, y), p(0.8, y)], stroke);
             }
+        }
+        Kind::Cep => {
+            // A pattern spotted in a stream: dots on a line, three ringed.
+            painter.line_segment([p(-0.9, 0.35), p(0.9, 0.35)], stroke);
+            for x in [-0.7f32, -0.35, 0.0, 0.35, 0.7] {
+                painter.circle_filled(p(x, 0.35), s * 0.11, color);
+            }
+            let ring = Rect::from_min_max(p(-0.5, 0.05), p(0.5, 0.65));
+            painter.rect_stroke(ring, s * 0.2, stroke, egui::StrokeKind::Middle);
+            // The derived event, rising from the match.
+            painter.line_segment([p(0.0, 0.05), p(0.0, -0.45)], stroke);
+            painter.circle_filled(p(0.0, -0.6), s * 0.22, color);
+        }
+        Kind::EventStore => {
+            // A stack of appended records, the newest drawn solid.
+            for (i, y) in [-0.55f32, -0.1, 0.35].into_iter().enumerate() {
+                let r = Rect::from_center_size(p(0.0, y), vec2(s * 1.5, s * 0.34));
+                if i == 2 {
+                    painter.rect_filled(r, s * 0.08, color);
+                } else {
+                    painter.rect_stroke(r, s * 0.08, stroke, egui::StrokeKind::Middle);
+                }
+            }
+            painter.line_segment([p(0.0, 0.6), p(0.0, 0.95)], stroke);
+        }
+        Kind::Projection => {
+            // A table: a read model.
+            let r = Rect::from_center_size(c, vec2(s * 1.6, s * 1.3));
+            painter.rect_stroke(r, s * 0.1, stroke, egui::StrokeKind::Middle);
+            let head = Rect::from_min_max(r.min, pos2(r.max.x, r.min.y + s * 0.38));
+            painter.rect_filled(head, s * 0.1, color);
+            for y in [0.15f32, 0.45] {
+                painter.line_segment([p(-0.8, y), p(0.8, y)], stroke);
+            }
+            painter.line_segment([p(-0.15, -0.27), p(-0.15, 0.65)], stroke);
         }
         Kind::DeadLetter => {
             // An envelope with a cross.

@@ -191,10 +191,8 @@ fn event_types(model: &Model, nodes: &[NodeIndex]) -> Vec<BTreeSet<String>> {
             let (Some(ia), Some(ib)) = (pos(a), pos(b)) else {
                 continue;
             };
-            let leaving: Vec<String> = match &graph[a].kind {
-                NodeKind::Producer(p) => p.event_names().into_iter().map(str::to_owned).collect(),
-                _ => arriving[ia].iter().cloned().collect(),
-            };
+            let leaving: Vec<String> = emitted_names(&graph[a].kind)
+                .unwrap_or_else(|| arriving[ia].iter().cloned().collect());
             for ty in leaving {
                 let passes = graph[e]
                     .filter
@@ -222,10 +220,10 @@ pub fn to_document(model: &Model) -> Value {
     let pos = |n: NodeIndex| nodes.iter().position(|&m| m == n).unwrap_or(0);
     let arriving = event_types(model, &nodes);
     let leaving = |n: NodeIndex| -> BTreeSet<String> {
-        match &graph[n].kind {
-            NodeKind::Producer(p) => p.event_names().into_iter().map(str::to_owned).collect(),
-            _ => arriving[pos(n)].clone(),
-        }
+        emitted_names(&graph[n].kind).map_or_else(
+            || arriving[pos(n)].clone(),
+            |names| names.into_iter().collect(),
+        )
     };
 
     // Messages: one per event type, in the order producers name them.
@@ -233,15 +231,13 @@ pub fn to_document(model: &Model) -> Value {
     let mut used = BTreeSet::new();
     let mut messages = Map::new();
     for &n in &nodes {
-        if let NodeKind::Producer(p) = &graph[n].kind {
-            for name in p.event_names() {
-                if message_keys.contains_key(name) {
-                    continue;
-                }
-                let key = unique_key(name, &mut used);
-                message_keys.insert(name.to_owned(), key.clone());
-                messages.insert(key, message(name));
+        for name in emitted_names(&graph[n].kind).unwrap_or_default() {
+            if message_keys.contains_key(&name) {
+                continue;
             }
+            let key = unique_key(&name, &mut used);
+            message_keys.insert(name.clone(), key.clone());
+            messages.insert(key, message(&name));
         }
     }
     let message_map = |types: &BTreeSet<String>| -> Map<String, Value> {
@@ -283,6 +279,11 @@ pub fn to_document(model: &Model) -> Value {
             | NodeKind::Sink(_)
             | NodeKind::DeadLetter(_)
             | NodeKind::Log(_) => true,
+            // Nor have CEP nodes, event stores and projections: each is a
+            // channel its writers send to, with its parameters (rules,
+            // append limits, replay, apply latency) in `x-weir-node` and
+            // its outgoing edges in `x-weir`.
+            NodeKind::Cep(_) | NodeKind::EventStore(_) | NodeKind::Projection(_) => true,
             NodeKind::Producer(_) | NodeKind::Consumer(_) => false,
         };
         if is_channel {
@@ -382,6 +383,7 @@ pub fn to_document(model: &Model) -> Value {
             | NodeKind::Sink(_)
             | NodeKind::DeadLetter(_)
             | NodeKind::Log(_) => false,
+            NodeKind::Cep(_) | NodeKind::EventStore(_) | NodeKind::Projection(_) => false,
         };
         if !acts {
             continue;
@@ -622,7 +624,20 @@ fn channel_bindings(model: &Model, n: NodeIndex) -> Option<Value> {
         | NodeKind::Consumer(_)
         | NodeKind::Router(_)
         | NodeKind::Service(_)
-        | NodeKind::Sink(_) => None,
+        | NodeKind::Sink(_)
+        | NodeKind::Cep(_)
+        | NodeKind::EventStore(_)
+        | NodeKind::Projection(_) => None,
+    }
+}
+
+/// The event types a node makes itself (a producer's, a CEP node's derived
+/// events); `None` for a node that passes on what reaches it.
+fn emitted_names(kind: &NodeKind) -> Option<Vec<String>> {
+    match kind {
+        NodeKind::Producer(p) => Some(p.event_names().into_iter().map(str::to_owned).collect()),
+        NodeKind::Cep(c) => Some(c.rules.iter().map(|r| r.emit.clone()).collect()),
+        _ => None,
     }
 }
 

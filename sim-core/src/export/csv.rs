@@ -37,9 +37,8 @@ const COLUMNS: &[&str] = &[
     "records",
     "expired",
     "lag",
-    "staleness_s",
 ];
-const SUMMARIES: &[&str] = &["wait_s", "sojourn_s", "end_to_end_s"];
+const SUMMARIES: &[&str] = &["wait_s", "sojourn_s", "end_to_end_s", "staleness_s"];
 const PARTS: &[&str] = &["mean", "p50", "p95", "p99", "max"];
 
 /// The report's per-node summary as CSV text.

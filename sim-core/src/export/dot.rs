@@ -79,6 +79,9 @@ fn look(kind: &NodeKind) -> (&'static str, &'static str) {
         NodeKind::Sink(_) => ("cylinder", "#eaeded"),
         NodeKind::DeadLetter(_) => ("folder", "#f5b7b1"),
         NodeKind::Log(_) => ("box3d", "#d0ece7"),
+        NodeKind::Cep(_) => ("octagon", "#fadbd8"),
+        NodeKind::EventStore(_) => ("box3d", "#d1f2eb"),
+        NodeKind::Projection(_) => ("tab", "#fef5e7"),
     }
 }
 

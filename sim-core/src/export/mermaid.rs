@@ -52,6 +52,9 @@ pub fn to_mermaid(model: &Model) -> String {
         ("sink", "#eaeded"),
         ("dead_letter", "#f5b7b1"),
         ("log", "#d0ece7"),
+        ("cep", "#fadbd8"),
+        ("event_store", "#d1f2eb"),
+        ("projection", "#fef5e7"),
     ] {
         let members: Vec<String> = ids
             .iter()
@@ -79,6 +82,9 @@ fn shape(kind: &NodeKind) -> (&'static str, &'static str) {
         NodeKind::Sink(_) => ("[/", "/]"),
         NodeKind::DeadLetter(_) => ("[\\", "/]"),
         NodeKind::Log(_) => (">", "]"),
+        NodeKind::Cep(_) => ("(((", ")))"),
+        NodeKind::EventStore(_) => ("((", "))"),
+        NodeKind::Projection(_) => ("[/", "\\]"),
     }
 }
 

@@ -305,8 +305,70 @@ pub(crate) fn summary(kind: &NodeKind) -> Vec<String> {
             ));
             out.push(format!("retention {}", l.retention));
         }
+        NodeKind::Cep(c) => {
+            for rule in &c.rules {
+                out.push(format!(
+                    "{}: {} → {}",
+                    rule.name,
+                    pattern_text(&rule.pattern),
+                    rule.emit
+                ));
+            }
+        }
+        NodeKind::EventStore(s) => {
+            out.push(format!("append {}", dist_text(&s.append)));
+            if let Some(rate) = s.max_rate {
+                out.push(format!("max {rate} appends/s"));
+            }
+            if let Some(b) = s.backlog {
+                out.push(format!("backlog {b}"));
+            }
+            if s.conflict > 0.0 {
+                out.push(format!("conflicts {}%", s.conflict * 100.0));
+            }
+            if let Some(r) = &s.replay {
+                out.push(format!("replay at {} ({}/s)", r.at, r.rate));
+            }
+        }
+        NodeKind::Projection(p) => {
+            let mut line = format!("apply {}", dist_text(&p.apply));
+            if p.concurrency > 1 {
+                line = format!("{line}, {} at once", p.concurrency);
+            }
+            out.push(line);
+        }
     }
     out
+}
+
+/// A CEP pattern in a few words.
+pub(crate) fn pattern_text(pattern: &crate::nodes::Pattern) -> String {
+    use crate::nodes::{Pattern, Window};
+    match pattern {
+        Pattern::Count {
+            event,
+            at_least,
+            window,
+        } => {
+            let what = event.as_deref().unwrap_or("events");
+            let window = match window {
+                Window::Tumbling { size } => format!("per tumbling {size}"),
+                Window::Sliding { size } => format!("within {size}"),
+                Window::Session { gap } => format!("per session (gap {gap})"),
+            };
+            format!("≥{at_least} {what} {window}")
+        }
+        Pattern::FollowedBy {
+            first,
+            then,
+            within,
+        } => format!("{first} then {then} within {within}"),
+        Pattern::NotFollowedBy {
+            first,
+            then,
+            within,
+        } => format!("{first} without {then} within {within}"),
+    }
 }
 
 /// A retry policy in a few words (`None` for no retries).

@@ -8,6 +8,7 @@
 //! | consumer | `aws_lambda_function` with reserved concurrency (instances × concurrency) and its dead-letter queue, and an `aws_lambda_event_source_mapping` per queue it reads (batch size 1, maximum concurrency) |
 //! | log | nothing: a Kafka log has no SQS/SNS counterpart; a comment says so and lists its simulated parameters (use `weir export --format kafka` for topic definitions) |
 //! | producer, sink | nothing: they are applications and dependencies outside these resources; a comment says what the simulation assumed |
+//! | CEP node, event store, projection | nothing: AWS has no single resource for them (a comment says so and lists the simulated parameters and outputs) |
 //!
 //! Every value that came from the simulation model is marked `# simulated`
 //! in the file. Parameters with no AWS counterpart (a queue's capacity, a
@@ -416,6 +417,42 @@ pub fn to_terraform(model: &Model) -> String {
                     one_line(&summary(&node.kind).join("; "))
                 );
             }
+            NodeKind::Cep(_) | NodeKind::EventStore(_) | NodeKind::Projection(_) => {
+                let (kind, what) = match node.kind {
+                    NodeKind::Cep(_) => (
+                        "CEP node",
+                        "complex event processing; there is no AWS mapping for it (it would be code in a stream processor such as Managed Service for Apache Flink), so no resource is generated",
+                    ),
+                    NodeKind::EventStore(_) => (
+                        "Event store",
+                        "event sourcing's append-only store; there is no AWS mapping for it (it would be a database table with conditional writes, such as DynamoDB), so no resource is generated",
+                    ),
+                    _ => (
+                        "Projection",
+                        "a CQRS read model; there is no AWS mapping for it (it would be a table and the code that updates it), so no resource is generated",
+                    ),
+                };
+                let _ = writeln!(
+                    out,
+                    "# {kind} '{}' ({}): {what}.",
+                    one_line(&node.id),
+                    one_line(node.label())
+                );
+                let _ = writeln!(
+                    out,
+                    "# Not mapped: {}.",
+                    one_line(&summary(&node.kind).join("; "))
+                );
+                for e in graph.edges_directed(n, Direction::Outgoing) {
+                    let _ = writeln!(
+                        out,
+                        "# It sends to '{}'{}{}.",
+                        one_line(&graph[e.target()].id),
+                        latency_note(e.weight().latency),
+                        send_permission(graph[e.target()].kind.kind())
+                    );
+                }
+            }
             NodeKind::DeadLetter(d) => {
                 let _ = writeln!(out, "resource \"aws_sqs_queue\" \"{name}\" {{");
                 let _ = writeln!(out, "  name = {}", string(&node.id));
@@ -469,6 +506,9 @@ fn send_permission(kind: Kind) -> &'static str {
         Kind::Router => ", through a router (not mapped)",
         Kind::Log => ", a Kafka log (not mapped: no AWS SQS/SNS counterpart)",
         Kind::Producer | Kind::Service | Kind::Sink => ", outside these resources",
+        Kind::Cep | Kind::EventStore | Kind::Projection => {
+            ", which has no AWS mapping (not mapped)"
+        }
     }
 }
 

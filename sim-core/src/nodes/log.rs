@@ -730,7 +730,7 @@ impl Simulation {
         }
         self.stats[node as usize].depth.set(now, records);
         for record in gone {
-            self.expire_msg(record);
+            self.expire_msg(node, record);
         }
         // Groups whose position moved past expired records may read on.
         for g in 0..self.logs[l].groups.len() {

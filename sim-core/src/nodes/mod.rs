@@ -4,10 +4,13 @@
 
 pub mod autoscale;
 pub mod breaker;
+pub mod cep;
 pub mod consumer;
 pub mod dead_letter;
+pub mod event_store;
 pub mod log;
 pub mod producer;
+pub mod projection;
 pub mod queue;
 pub mod router;
 pub mod service;
@@ -18,10 +21,13 @@ use serde::{Deserialize, Serialize};
 
 pub use autoscale::{AutoscaleParams, ScaleTarget};
 pub use breaker::BreakerParams;
+pub use cep::{CepParams, CepRule, Pattern, Window};
 pub use consumer::{ConsumerParams, Delivery, Jitter, RetryPolicy};
 pub use dead_letter::DeadLetterParams;
+pub use event_store::{EventStoreParams, Replay};
 pub use log::{LogParams, Partitioner};
 pub use producer::{EventType, OnBlock, ProducerParams};
+pub use projection::ProjectionParams;
 pub use queue::{Overflow, QueueParams};
 pub use router::{RouteMode, RouterParams};
 pub use service::ServiceParams;
@@ -40,6 +46,9 @@ pub enum NodeKind {
     Sink(SinkParams),
     DeadLetter(DeadLetterParams),
     Log(LogParams),
+    Cep(CepParams),
+    EventStore(EventStoreParams),
+    Projection(ProjectionParams),
 }
 
 /// A node kind without its parameters: for rules, labels and palettes.
@@ -54,10 +63,13 @@ pub enum Kind {
     Sink,
     DeadLetter,
     Log,
+    Cep,
+    EventStore,
+    Projection,
 }
 
 impl Kind {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 12] = [
         Self::Producer,
         Self::Queue,
         Self::Topic,
@@ -67,6 +79,9 @@ impl Kind {
         Self::Sink,
         Self::DeadLetter,
         Self::Log,
+        Self::Cep,
+        Self::EventStore,
+        Self::Projection,
     ];
 
     /// The lower-case name used in reports (`"dead_letter"`).
@@ -81,6 +96,9 @@ impl Kind {
             Self::Sink => "sink",
             Self::DeadLetter => "dead_letter",
             Self::Log => "log",
+            Self::Cep => "cep",
+            Self::EventStore => "event_store",
+            Self::Projection => "projection",
         }
     }
 
@@ -96,16 +114,48 @@ impl Kind {
             Self::Sink => "sink",
             Self::DeadLetter => "dead-letter queue",
             Self::Log => "log",
+            Self::Cep => "CEP node",
+            Self::EventStore => "event store",
+            Self::Projection => "projection",
         }
     }
 
     /// What an edge from `self` to `to` means, or why there cannot be one.
     pub fn connect(self, to: Self) -> Result<EdgeRole, String> {
-        use Kind::{Consumer, DeadLetter, Log, Producer, Queue, Router, Service, Sink, Topic};
+        use Kind::{
+            Cep, Consumer, DeadLetter, EventStore, Log, Producer, Projection, Queue, Router,
+            Service, Sink, Topic,
+        };
         match (self, to) {
             (_, Producer) => {
                 Err("nothing can send to a producer: it is where events start".to_owned())
             }
+            // Event processing and event sourcing: a CEP node takes pushed
+            // events and pushes derived ones; an event store takes appends
+            // and pushes what it appended; a projection is fed by a store
+            // and is the end of its flow.
+            (EventStore, Projection)
+            | (
+                Cep | EventStore,
+                Cep | EventStore | Queue | Topic | Log | Consumer | Sink | Router,
+            )
+            | (Producer | Topic | Consumer | Router, Cep | EventStore) => Ok(EdgeRole::Push),
+            (_, Projection) => Err(
+                "a projection is a read model fed by an event store: connect an event store to it"
+                    .to_owned(),
+            ),
+            (Projection, _) => Err(
+                "a projection is a read model at the end of its flow; it sends nothing on"
+                    .to_owned(),
+            ),
+            (Cep | EventStore, DeadLetter) => Err(format!(
+                "a {} has no failed messages to dead-letter",
+                self.label()
+            )),
+            (Queue, Cep | EventStore) => Err(format!(
+                "a queue is read by consumers: put a consumer between the queue and the {}",
+                to.label()
+            )),
             (Consumer, Service) => Ok(EdgeRole::Call),
             (_, Service) => Err("only a consumer calls a service".to_owned()),
             (Service, _) => {
@@ -173,6 +223,9 @@ impl NodeKind {
             Self::Sink(_) => Kind::Sink,
             Self::DeadLetter(_) => Kind::DeadLetter,
             Self::Log(_) => Kind::Log,
+            Self::Cep(_) => Kind::Cep,
+            Self::EventStore(_) => Kind::EventStore,
+            Self::Projection(_) => Kind::Projection,
         }
     }
 
@@ -188,6 +241,9 @@ impl NodeKind {
             Kind::Sink => Self::Sink(SinkParams::default()),
             Kind::DeadLetter => Self::DeadLetter(DeadLetterParams::default()),
             Kind::Log => Self::Log(LogParams::default()),
+            Kind::Cep => Self::Cep(CepParams::default()),
+            Kind::EventStore => Self::EventStore(EventStoreParams::default()),
+            Kind::Projection => Self::Projection(ProjectionParams::default()),
         }
     }
 
@@ -203,6 +259,9 @@ impl NodeKind {
             Self::Sink(p) => p.problems(),
             Self::DeadLetter(p) => p.problems(),
             Self::Log(p) => p.problems(),
+            Self::Cep(p) => p.problems(),
+            Self::EventStore(p) => p.problems(),
+            Self::Projection(p) => p.problems(),
         }
     }
 }

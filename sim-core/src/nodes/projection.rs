@@ -1,0 +1,224 @@
+//! Projection: a CQRS read model fed by an event store.
+//!
+//! Events from the store wait in the projection's inbox and are applied in
+//! order, `concurrency` at a time (1 by default: strictly in order), each
+//! taking the apply latency. A projection is the end of its flow: an
+//! applied event is complete.
+//!
+//! **Staleness** is the read model's eventual-consistency lag: the time
+//! from an event's append at the store to its application here
+//! (`staleness_s`). Replayed events (a store's rebuild) are applied like
+//! any other but counted apart (`replayed`) and left out of staleness,
+//! which is about live events — though a replay delays the live events
+//! queued behind it, and that shows in their staleness.
+//!
+//! A crash stops applying: events keep arriving and wait in the inbox (the
+//! store keeps them); the projection catches up when it is back.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dist::{Dist, Sampler};
+use crate::engine::{Ev, MsgId, NodeIx, Simulation};
+use crate::metrics::Latency;
+use crate::rng::{Purpose, Stream, stream};
+use crate::time::Duration;
+
+/// A projection's parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectionParams {
+    /// How long applying one event takes.
+    pub apply: Dist,
+    /// Events applied at once (1: in order).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub concurrency: u32,
+}
+
+const fn one() -> u32 {
+    1
+}
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+const fn is_one(v: &u32) -> bool {
+    *v == 1
+}
+
+impl Default for ProjectionParams {
+    fn default() -> Self {
+        Self {
+            apply: Dist::Constant(Duration::from_millis(2)),
+            concurrency: 1,
+        }
+    }
+}
+
+impl ProjectionParams {
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = self.apply.problems();
+        if self.concurrency == 0 {
+            out.push("concurrency must be at least 1".to_owned());
+        }
+        out
+    }
+}
+
+/// A projection during a run.
+#[derive(Debug)]
+pub(crate) struct ProjectionRt {
+    apply: Sampler,
+    rng: Stream,
+    limit: u64,
+    busy: u64,
+    inbox: VecDeque<MsgId>,
+    slow: f64,
+    pub staleness: Latency,
+    pub replayed: u64,
+}
+
+impl ProjectionRt {
+    pub fn new(params: &ProjectionParams, seed: u64, id: &str) -> Self {
+        Self {
+            apply: params.apply.sampler(),
+            rng: stream(seed, id, Purpose::Service),
+            limit: u64::from(params.concurrency.max(1)),
+            busy: 0,
+            inbox: VecDeque::new(),
+            slow: 1.0,
+            staleness: Latency::new(),
+            replayed: 0,
+        }
+    }
+
+    /// Messages the projection holds.
+    pub fn held(&self) -> u64 {
+        self.busy + self.inbox.len() as u64
+    }
+
+    /// Events applied at once.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// Multiplies apply latencies from now on (slow-down faults).
+    pub fn scale_latency(&mut self, factor: f64) {
+        self.slow *= factor;
+    }
+
+    /// Warm-up deletion of the projection's own measurements.
+    pub fn reset(&mut self) {
+        self.staleness.clear();
+        self.replayed = 0;
+    }
+}
+
+impl Simulation {
+    fn projection_slot(&self, node: NodeIx) -> usize {
+        self.topo[node as usize].slot as usize
+    }
+
+    pub(crate) fn projection_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        let p = self.projection_slot(node);
+        self.projections[p].inbox.push_back(msg);
+        let depth = self.projections[p].inbox.len() as u64;
+        self.stats[node as usize].depth.set(self.now, depth);
+        self.projection_fill(node);
+    }
+
+    /// Starts applying while there is room (and the projection is up).
+    pub(crate) fn projection_fill(&mut self, node: NodeIx) {
+        if self.is_down(node) {
+            return;
+        }
+        let p = self.projection_slot(node);
+        let now = self.now;
+        while self.projections[p].busy < self.projections[p].limit {
+            let proj = &mut self.projections[p];
+            let Some(msg) = proj.inbox.pop_front() else {
+                break;
+            };
+            proj.busy += 1;
+            let latency = crate::dist::scaled(proj.apply.sample(&mut proj.rng), proj.slow);
+            let (depth, busy) = (proj.inbox.len() as u64, proj.busy);
+            let waited = now - self.msgs.get(msg).wait_from;
+            let stats = &mut self.stats[node as usize];
+            stats.depth.set(now, depth);
+            stats.busy.set(now, busy);
+            stats.wait.record(waited);
+            self.schedule(now + latency, Ev::ProjectionApplied { node, msg });
+        }
+    }
+
+    /// An event is applied: the read model is up to date with it.
+    pub(crate) fn projection_applied(&mut self, node: NodeIx, msg: MsgId) {
+        let p = self.projection_slot(node);
+        let now = self.now;
+        let m = *self.msgs.get(msg);
+        let proj = &mut self.projections[p];
+        proj.busy -= 1;
+        if m.replayed {
+            proj.replayed += 1;
+        } else {
+            proj.staleness.record(now.saturating_sub(m.stamp));
+        }
+        let busy = proj.busy;
+        let stats = &mut self.stats[node as usize];
+        stats.busy.set(now, busy);
+        stats.departed += 1;
+        stats.sojourn.record(now - m.node_in);
+        self.complete(node, msg);
+        self.projection_fill(node);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::file::from_str;
+    use crate::run_once;
+
+    #[test]
+    fn staleness_grows_with_the_queue_behind_a_slow_projection() {
+        // One event every 100 ms, appended at once; applying takes 150 ms
+        // one at a time: the projection falls further behind with every
+        // event, and four at a time it keeps up.
+        let run = |concurrency: u32| {
+            let text = format!(
+                r#"(
+                    version: 1,
+                    name: "projection",
+                    scenario: (duration: "10s", seed: 1),
+                    nodes: [
+                        (id: "cmds", kind: Producer(arrival: Constant(rate: 10.0))),
+                        (id: "store", kind: EventStore(append: Constant("0s"))),
+                        (id: "view", kind: Projection(apply: Constant("150ms"), concurrency: {concurrency})),
+                    ],
+                    edges: [(from: "cmds", to: "store"), (from: "store", to: "view")],
+                )"#
+            );
+            let (model, _) = from_str(&text).expect("loads");
+            run_once(&model, 1).expect("runs")
+        };
+        let get =
+            |r: &crate::RunResult, p: &str| r.node("view").and_then(|n| n.get(p)).unwrap_or(0.0);
+        let serial = run(1);
+        // The k-th event (from 0) is applied at 0.1 + 0.15(k+1) s, appended
+        // at 0.1(k+1) s: staleness 0.15 + 0.05k.
+        assert!(
+            (get(&serial, "staleness_s.p50") - 0.15).abs() > 0.5,
+            "it falls behind"
+        );
+        let applied = get(&serial, "completed");
+        let last = 0.15 + 0.05 * (applied - 1.0);
+        assert!(
+            (get(&serial, "staleness_s.max") - last).abs() < 1e-3,
+            "max {}",
+            get(&serial, "staleness_s.max")
+        );
+        let parallel = run(4);
+        assert!((get(&parallel, "staleness_s.max") - 0.15).abs() < 1e-9);
+        assert!(serial.conservation.balanced() && parallel.conservation.balanced());
+    }
+}
