@@ -23,6 +23,7 @@ use crate::nodes::sink::SinkRt;
 use crate::nodes::topic::TopicRt;
 use crate::nodes::{EdgeRole, Kind, NodeKind};
 use crate::report::{Conservation, RunResult};
+use crate::series::Series;
 use crate::time::{Duration, SimTime};
 
 /// Index of a message in the arena.
@@ -252,6 +253,32 @@ pub struct Simulation {
     pub(crate) ledger: Ledger,
     /// How many faults hold each node down right now.
     pub(crate) down: Vec<u32>,
+    /// Messages each edge has carried since the start (warm-up included).
+    pub(crate) carried: Vec<u64>,
+    /// Each edge's last few crossings, for the live view's moving dots.
+    pub(crate) recent: Vec<[Crossing; RECENT]>,
+    /// Time series, sampled at fixed intervals of simulated time.
+    pub(crate) series: Series,
+    /// Each node's parameters as compiled or last changed live.
+    pub(crate) params: Vec<NodeKind>,
+    /// When the next series point is due (a copy of `series.next_due()`
+    /// for the hot loop).
+    next_sample: u64,
+}
+
+/// Crossings remembered per edge.
+pub(crate) const RECENT: usize = 4;
+
+/// A message crossing an edge, remembered for the live view.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Crossing {
+    /// The edge's carried count after this crossing (0: no crossing yet).
+    pub seq: u64,
+    pub at: u64,
+    pub lineage: u64,
+    pub event_type: u16,
+    /// Processing attempts or receives so far: above 1 means retried.
+    pub attempts: u32,
 }
 
 impl Simulation {
@@ -381,14 +408,21 @@ impl Simulation {
         }
         // Wire pull edges: a consumer knows the queues it reads, a queue
         // the consumers that read it.
-        for edge in &sim_edges {
+        for (k, edge) in sim_edges.iter().enumerate() {
             let (from, to) = (&topo[edge.from as usize], &topo[edge.to as usize]);
             if from.kind == Kind::Queue && to.kind == Kind::Consumer {
                 let (q, c) = (from.slot as usize, to.slot as usize);
                 queues[q].consumers.push(edge.to);
                 consumers[c].queues.push((edge.from, edge.latency));
+                consumers[c].queue_edges.push(k as EdgeIx);
             }
         }
+        let series = Series::new(
+            &topo,
+            &sim_edges,
+            scenario.duration.0,
+            crate::series::DEFAULT_CAPACITY,
+        );
 
         let n_nodes = topo.len();
         let mut sim = Self {
@@ -400,6 +434,11 @@ impl Simulation {
             calendar: Calendar::default(),
             msgs: Arena::default(),
             transit: sim_edges.iter().map(|_| VecDeque::new()).collect(),
+            carried: vec![0; sim_edges.len()],
+            recent: vec![[Crossing::default(); RECENT]; sim_edges.len()],
+            next_sample: series.next_due(),
+            params: node_ixs.iter().map(|&n| graph[n].kind.clone()).collect(),
+            series,
             edges: sim_edges,
             topo,
             stats: vec![NodeStats::default(); n_nodes],
@@ -505,6 +544,12 @@ impl Simulation {
             if time > until {
                 break;
             }
+            if time > self.next_sample {
+                // NOTE: a point at T sees every event up to T and none
+                // after, however the run is cut into steps.
+                self.sample_series();
+                continue;
+            }
             let Some((time, ev)) = self.calendar.pop() else {
                 break;
             };
@@ -515,8 +560,40 @@ impl Simulation {
                 return Err(err);
             }
         }
+        while self.next_sample <= until {
+            self.sample_series();
+        }
         self.now = self.now.max(until);
         Ok(())
+    }
+
+    /// Records the series point due at `next_sample`.
+    fn sample_series(&mut self) {
+        let at = self.next_sample;
+        let (topo, consumers) = (&self.topo, &self.consumers);
+        let breaker = |i: usize| {
+            let t = &topo[i];
+            if t.kind == Kind::Consumer {
+                consumers[t.slot as usize].breaker.as_ref().map(|b| b.state)
+            } else {
+                None
+            }
+        };
+        self.series
+            .record(at, &mut self.stats, &self.carried, &breaker);
+        self.next_sample = self.series.next_due();
+    }
+
+    /// The time series recorded so far.
+    pub fn series(&self) -> &Series {
+        &self.series
+    }
+
+    /// Re-creates the (still empty) series with at most `capacity` points
+    /// per line. Call before running.
+    pub fn set_series_capacity(&mut self, capacity: usize) {
+        self.series = Series::new(&self.topo, &self.edges, self.end, capacity);
+        self.next_sample = self.series.next_due();
     }
 
     /// Runs for `span` of simulated time from now.
@@ -580,6 +657,7 @@ impl Simulation {
             } => self.service_done(service, msg, ticket),
             Ev::WarmupEnd => {
                 let now = self.now;
+                self.series.before_reset(&self.stats);
                 for stats in &mut self.stats {
                     stats.reset(now);
                 }
@@ -801,6 +879,7 @@ impl Simulation {
 
     /// Puts `msg` on edge `e`: it arrives now, or after the edge's latency.
     pub(crate) fn transmit(&mut self, e: EdgeIx, msg: MsgId) {
+        self.note_crossing(e, msg);
         let edge = &self.edges[e as usize];
         let (to, latency) = (edge.to, edge.latency);
         if latency == 0 {
@@ -818,6 +897,22 @@ impl Simulation {
         if line.len() == 1 {
             self.schedule(due, Ev::EdgeArrive(e));
         }
+    }
+
+    /// Counts `msg` crossing edge `e` and remembers it for the live view.
+    #[inline]
+    pub(crate) fn note_crossing(&mut self, e: EdgeIx, msg: MsgId) {
+        let m = self.msgs.get(msg);
+        let carried = &mut self.carried[e as usize];
+        *carried += 1;
+        let seq = *carried;
+        self.recent[e as usize][(seq % RECENT as u64) as usize] = Crossing {
+            seq,
+            at: self.now,
+            lineage: m.lineage,
+            event_type: m.event_type,
+            attempts: m.attempts.max(m.receives),
+        };
     }
 
     fn edge_arrive(&mut self, e: EdgeIx) {

@@ -334,6 +334,8 @@ pub(crate) struct ConsumerRt {
     slow: f64,
     /// Queues this consumer reads (node index, latency of the link).
     pub queues: Vec<(NodeIx, u64)>,
+    /// The edge from each of `queues` (same order).
+    pub queue_edges: Vec<crate::engine::EdgeIx>,
     /// Messages received from a queue and still crossing the link.
     fetching: u64,
     next_queue: usize,
@@ -372,6 +374,7 @@ impl ConsumerRt {
             blocked: VecDeque::new(),
             inbox: VecDeque::new(),
             queues: Vec::new(),
+            queue_edges: Vec::new(),
             in_service: Vec::new(),
             slow: 1.0,
             fetching: 0,
@@ -404,6 +407,18 @@ impl ConsumerRt {
         if let Some(&moved) = self.in_service.get(pos) {
             msgs.get_mut(moved).aux = u32::try_from(pos).unwrap_or(u32::MAX);
         }
+    }
+
+    /// New processing parameters from now on (instances are set apart);
+    /// messages in service keep the times already drawn.
+    pub fn retune(&mut self, params: &ConsumerParams) {
+        self.concurrency = u64::from(params.concurrency);
+        self.service = params.service.sampler();
+        self.failure = params.failure;
+        self.retry = params.retry.clone();
+        self.max_attempts = params.retry.max_attempts();
+        self.delivery = params.delivery;
+        self.timeout = params.timeout.map(|d| d.0);
     }
 
     /// Multiplies service times from now on (slow-down faults).
@@ -521,6 +536,8 @@ impl Simulation {
                         continue;
                     }
                     if let Some(msg) = self.queue_receive(q) {
+                        let edge = self.consumers[c].queue_edges[wrap(start + k, n)];
+                        self.note_crossing(edge, msg);
                         self.consumers[c].next_queue = wrap(start + k + 1, n);
                         got = Some((msg, latency));
                         break;
@@ -757,7 +774,7 @@ impl Simulation {
             return;
         }
         let node_in = self.msgs.get(msg).node_in;
-        self.stats[node as usize].sojourn.record(now - node_in);
+        self.stats[node as usize].record_sojourn(now - node_in);
         self.msgs.get_mut(msg).origin = NO_NODE;
         if !self.consumer_forward(node, msg) {
             self.consumers[c].blocked.push_back(msg);

@@ -142,9 +142,25 @@ impl QueueRt {
         self.visible.len() as u64 + self.delayed + self.in_flight + self.reserved
     }
 
+    /// The capacity, if bounded.
+    pub fn capacity(&self) -> Option<u64> {
+        (self.capacity != u64::MAX).then_some(self.capacity)
+    }
+
     /// Whether a sender may deliver now (only a full blocking queue refuses).
     pub fn has_room(&self) -> bool {
         self.overflow != Overflow::Block || self.occupancy() < self.capacity
+    }
+}
+
+impl QueueRt {
+    /// New limits from now on; what the queue holds stays.
+    pub fn retune(&mut self, params: &QueueParams) {
+        let fresh = Self::new(params);
+        self.capacity = fresh.capacity;
+        self.overflow = fresh.overflow;
+        self.visibility = fresh.visibility;
+        self.max_receives = fresh.max_receives;
     }
 }
 
