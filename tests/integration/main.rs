@@ -6,5 +6,6 @@ mod cli;
 mod examples;
 mod export;
 mod gui;
+mod live;
 mod properties;
 mod theory;

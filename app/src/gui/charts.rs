@@ -19,7 +19,7 @@ impl ChartSubject {
     fn title(&self) -> String {
         match self {
             Self::Node(id) => id.clone(),
-            Self::Edge(from, to) => format!("{from} → {to}"),
+            Self::Edge(from, to) => format!("edge {from} to {to}"),
         }
     }
 }

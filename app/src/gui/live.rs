@@ -556,3 +556,102 @@ fn sim_thread(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    const PIPE: &str = r#"(
+        version: 1,
+        name: "pipe",
+        scenario: (duration: "1m", seed: 2),
+        nodes: [
+            (id: "src", kind: Producer(arrival: Poisson(rate: 200.0))),
+            (id: "q", kind: Queue()),
+            (id: "worker", kind: Consumer(service: Exponential(mean: "2ms"))),
+        ],
+        edges: [(from: "src", to: "q"), (from: "q", to: "worker")],
+    )"#;
+
+    fn stepper() -> Stepper {
+        let (model, _) = sim_core::model::file::from_str(PIPE).expect("model");
+        Stepper::new(&model, 2).expect("stepper")
+    }
+
+    #[test]
+    fn real_time_pacing_follows_the_wall_clock_times_the_speed() {
+        let mut s = stepper();
+        s.apply(Command::SetSpeed(Speed::Times(10.0)));
+        s.apply(Command::Play);
+        let clock = || 0.0;
+        s.advance(100.0, 1.0, &clock);
+        assert_eq!(s.simulation().now(), SimTime::ZERO, "play starts the clock");
+        s.advance(101.5, 1.0, &clock);
+        assert_eq!(s.simulation().now().as_nanos(), 15 * NANOS_PER_SEC);
+        s.apply(Command::Pause);
+        s.advance(200.0, 1.0, &clock);
+        assert_eq!(
+            s.simulation().now().as_nanos(),
+            15 * NANOS_PER_SEC,
+            "paused"
+        );
+    }
+
+    #[test]
+    fn flat_out_stops_at_the_budget_and_run_to_end_finishes() {
+        let mut s = stepper();
+        s.apply(Command::SetSpeed(Speed::Max));
+        s.apply(Command::Play);
+        // A fake clock that moves 1 ms per look: a 5 ms budget allows a
+        // handful of chunks, not the whole run.
+        let t = Cell::new(0.0);
+        let clock = || {
+            t.set(t.get() + 0.001);
+            t.get()
+        };
+        s.advance(0.0, 0.005, &clock);
+        assert!(!s.simulation().is_finished(), "the budget bounds a frame");
+        assert!(s.simulation().now() > SimTime::ZERO);
+        s.apply(Command::RunToEnd);
+        while s.is_active() {
+            s.advance(0.0, 1.0, &clock);
+        }
+        assert!(s.simulation().is_finished());
+        let mut frame = LiveFrame::default();
+        s.publish(&mut frame);
+        assert!(frame.finished && !frame.playing);
+        assert!(frame.snapshot.totals.balanced());
+    }
+
+    #[test]
+    fn reset_with_the_same_seed_replays_and_refusals_are_reported() {
+        let mut s = stepper();
+        for _ in 0..5 {
+            s.apply(Command::Step);
+        }
+        let first = s.simulation().snapshot();
+        s.apply(Command::Reset {
+            seed: 2,
+            model: None,
+        });
+        assert_eq!(s.simulation().now(), SimTime::ZERO);
+        for _ in 0..5 {
+            s.apply(Command::Step);
+        }
+        assert_eq!(s.simulation().snapshot(), first);
+        s.apply(Command::Fault {
+            id: "q".to_owned(),
+            effect: Effect::Slow { factor: 2.0 },
+            duration: Duration::from_secs(1),
+        });
+        let mut frame = LiveFrame::default();
+        s.publish(&mut frame);
+        assert!(
+            matches!(frame.notices.as_slice(), [Notice::Refused(why)] if why.contains("“q”")),
+            "{:?}",
+            frame.notices
+        );
+    }
+}

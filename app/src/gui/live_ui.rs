@@ -17,13 +17,13 @@ impl WeirApp {
     pub(super) fn run_controls_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let mut action = None;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().button_padding = egui::vec2(10.0, 4.0);
             let (playing, finished) = self
                 .live
                 .as_ref()
                 .map_or((false, false), |l| (l.playing(), l.frame().finished));
-            let play_label = if playing { "⏸ Pause" } else { "▶ Play" };
+            let play_label = if playing { "Pause" } else { "Play" };
             if ui
                 .add(
                     egui::Button::new(RichText::new(play_label).strong())

@@ -281,6 +281,11 @@ impl WeirApp {
         self.play_pending = true;
     }
 
+    /// Applies an edit as the inspector or canvas would (one undo step).
+    pub fn apply_edit(&mut self, cmd: ModelCommand) -> Result<(), String> {
+        self.doc.apply(cmd, false).map_err(|e| e.to_string())
+    }
+
     /// The live simulation, if one is open.
     pub fn live(&self) -> Option<&LiveSession> {
         self.live.as_ref()
@@ -300,6 +305,8 @@ impl WeirApp {
             LiveAction::PlayPause => {
                 if live.playing() {
                     live.send(Command::Pause);
+                    self.canvas
+                        .notify(&ctx, "The model has errors: the live run is paused");
                 } else {
                     if live.frame().finished {
                         let seed = live.seed;
@@ -1238,6 +1245,8 @@ impl eframe::App for WeirApp {
             if self.doc.diagnostics().iter().any(Diagnostic::is_error) {
                 if live.playing() {
                     live.send(Command::Pause);
+                    self.canvas
+                        .notify(&ctx, "The model has errors: the live run is paused");
                 }
             } else {
                 live.sync(&self.doc.model, wall);
