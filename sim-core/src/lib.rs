@@ -47,6 +47,9 @@
 //!   behaviour.
 //! - [`report`]: results per run and over replications, as JSON and as a
 //!   table.
+//! - [`snapshot`], [`series`] and [`live`]: for watching a run as it goes —
+//!   the state now, time series with a bounded number of points, and
+//!   changes (parameters, faults) applied to a running simulation.
 
 mod calendar;
 pub mod dist;

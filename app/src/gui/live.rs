@@ -273,10 +273,13 @@ impl Stepper {
     /// At ×k the clock aims at k × the wall time since play started (a
     /// run that cannot keep up falls behind rather than catching up in a
     /// rush); flat out, it runs chunks until the budget is spent.
-    pub fn advance(&mut self, wall_s: f64, budget_s: f64, clock: &dyn Fn() -> f64) {
+    /// Returns whether the clock caught up with real time (so a caller may
+    /// rest until the next frame).
+    pub fn advance(&mut self, wall_s: f64, budget_s: f64, clock: &dyn Fn() -> f64) -> bool {
         if !self.is_active() {
-            return;
+            return true;
         }
+        let mut caught_up = false;
         let events_before = self.sim.events();
         let started = clock();
         let flat_out = self.to_end || self.speed == Speed::Max;
@@ -319,6 +322,8 @@ impl Stepper {
             if at < target {
                 // Too slow for this speed: drop the debt.
                 self.anchor = Some((wall_s, at));
+            } else {
+                caught_up = true;
             }
         }
         let spent = clock() - started;
@@ -335,6 +340,7 @@ impl Stepper {
         } else {
             acc
         };
+        caught_up
     }
 
     /// Writes the current state into `frame` (reusing its allocations).
@@ -522,7 +528,7 @@ fn sim_thread(
             return;
         }
         let was_active = stepper.is_active();
-        stepper.advance(clock(), BUDGET_S, &clock);
+        let rest = stepper.advance(clock(), BUDGET_S, &clock);
         dirty |= was_active;
         let now = clock();
         if dirty && now - last_publish >= 1.0 / PUBLISH_HZ {
@@ -547,7 +553,7 @@ fn sim_thread(
                     pending = Some(frame);
                 }
             }
-        } else if stepper.is_active() && !matches!(stepper.speed, Speed::Max) && !stepper.to_end {
+        } else if rest && stepper.is_active() {
             // Real-time pacing: rest until the next frame is due.
             if let Ok(cmd) = rx.recv_timeout(std::time::Duration::from_millis(4)) {
                 stepper.apply(cmd);
