@@ -91,7 +91,7 @@ impl WeirApp {
                 let progress = if end > 0.0 { (now / end) as f32 } else { 0.0 };
                 ui.add(
                     egui::ProgressBar::new(progress)
-                        .desired_width(120.0)
+                        .desired_width(90.0)
                         .desired_height(14.0),
                 );
                 ui.label(
@@ -100,16 +100,14 @@ impl WeirApp {
                         .strong(),
                 );
                 let t = &snap.totals;
-                ui.label(
-                    RichText::new(format!(
-                        "produced {} · completed {} · in flight {}",
-                        t.produced, t.completed, t.in_flight
-                    ))
-                    .monospace(),
-                );
+                ui.label(format!(
+                    "produced {} · completed {} · in flight {}",
+                    t.produced, t.completed, t.in_flight
+                ));
                 let rate = live.frame().events_per_s;
                 if rate > 0.0 {
-                    ui.label(RichText::new(format!("{:.2}M events/s", rate / 1e6)).weak());
+                    ui.label(RichText::new(format!("{:.1}M ev/s", rate / 1e6)).weak())
+                        .on_hover_text("Engine events per second of real time");
                 }
                 if ui
                     .button("Results")

@@ -401,7 +401,7 @@ impl Overlay for LiveOverlay<'_> {
         };
         // Width grows with the square root of the rate, so a quiet edge
         // stays visible beside a busy one.
-        Stroke::new(normal.width * (1.0 + 3.5 * (rate / max).sqrt()), color)
+        Stroke::new(normal.width * (1.0 + 1.8 * (rate / max).sqrt()), color)
     }
 
     fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, Pos2, Pos2)], zoom: f32) {
@@ -519,7 +519,7 @@ fn ratio(a: u64, b: u64) -> f32 {
 /// Marks on and under a node's card: fill, slots, breaker, blocked,
 /// down, counts. One arm per kind.
 pub fn paint_node_marks(painter: &Painter, n: &NodeSnapshot, card: Rect, zoom: f32, dark: bool) {
-    let size = (11.5 * zoom).clamp(8.0, 17.0);
+    let size = (11.5 * zoom).clamp(9.5, 17.0);
     let text_color = if dark {
         Color32::from_gray(225)
     } else {
@@ -530,7 +530,8 @@ pub fn paint_node_marks(painter: &Painter, n: &NodeSnapshot, card: Rect, zoom: f
         vec2(card.width(), (6.0 * zoom).max(3.0)),
     );
     let text_at = bar_rect.left_bottom() + vec2(0.0, 2.0 * zoom);
-    let mut line = String::new();
+    let mut line: String;
+    let mut line_color = text_color;
     let mut show_bar = None;
     match n.kind {
         Kind::Producer => {
@@ -579,14 +580,10 @@ pub fn paint_node_marks(painter: &Painter, n: &NodeSnapshot, card: Rect, zoom: f
         }
         Kind::DeadLetter => {
             show_bar = n.capacity.map(|c| ratio(n.held, c));
-            tag(
-                painter,
-                card.right_top() + vec2(-4.0 * zoom, -6.0 * zoom),
-                Align2::RIGHT_BOTTOM,
-                &format!("{} dead", short(n.held)),
-                colors::WARN,
-                size * 1.15,
-            );
+            line = format!("{} dead-lettered", short(n.held));
+            if n.held > 0 {
+                line_color = colors::WARN;
+            }
         }
     }
     if n.dropped > 0 {
@@ -596,13 +593,17 @@ pub fn paint_node_marks(painter: &Painter, n: &NodeSnapshot, card: Rect, zoom: f
         bar(painter, bar_rect, fill, dark);
     }
     if zoom >= 0.45 && !line.is_empty() {
-        painter.text(
-            text_at,
-            Align2::LEFT_TOP,
-            line,
-            FontId::proportional(size),
-            text_color,
-        );
+        // NOTE: tight layouts put the next card right under this line; a
+        // backing keeps it readable over it.
+        let galley = painter.layout_no_wrap(line, FontId::proportional(size), line_color);
+        let back = Rect::from_min_size(text_at, galley.size()).expand(1.5);
+        let bg = if dark {
+            Color32::from_black_alpha(170)
+        } else {
+            Color32::from_white_alpha(200)
+        };
+        painter.rect_filled(back, 3.0, bg);
+        painter.galley(text_at, galley, line_color);
     }
     if let Some(state) = n.breaker {
         let (label, fill) = match state {
