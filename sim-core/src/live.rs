@@ -224,7 +224,7 @@ mod tests {
             NodeKind::Consumer(mut c) => {
                 c.instances = instances;
                 c.service = crate::dist::Dist::Exponential {
-                    mean: crate::time::Duration::from_millis(40),
+                    mean: Duration::from_millis(40),
                 };
                 NodeKind::Consumer(c)
             }
@@ -253,7 +253,7 @@ mod tests {
     fn an_injected_crash_stops_the_consumer_for_its_duration() {
         let mut sim = Simulation::new(&model(), 4).expect("sim");
         sim.run_until(at(10)).expect("runs");
-        sim.inject_fault("worker", Effect::Crash, crate::time::Duration::from_secs(5))
+        sim.inject_fault("worker", Effect::Crash, Duration::from_secs(5))
             .expect("a consumer can crash");
         let done = completed(&sim);
         sim.run_until(at(14)).expect("runs");
@@ -269,11 +269,7 @@ mod tests {
     fn refusals_name_the_node_and_change_nothing() {
         let mut sim = Simulation::new(&model(), 4).expect("sim");
         let err = sim
-            .inject_fault(
-                "q",
-                Effect::Burst { factor: 2.0 },
-                crate::time::Duration::from_secs(1),
-            )
+            .inject_fault("q", Effect::Burst { factor: 2.0 }, Duration::from_secs(1))
             .expect_err("a queue cannot burst");
         assert!(err.to_string().contains("“q”"), "{err}");
         let err = sim

@@ -123,7 +123,6 @@ pub fn charts_ui(
                     ui.selectable_value(&mut state.window, w, w.label());
                 }
             });
-        #[expect(clippy::cast_precision_loss, reason = "display value")]
         let every = if frame.series_times.len() >= 2 {
             frame.series_times[1] - frame.series_times[0]
         } else {

@@ -79,7 +79,7 @@ pub enum Command {
     /// New parameters for a node, from now on.
     SetParams {
         id: String,
-        kind: NodeKind,
+        kind: Box<NodeKind>,
     },
     /// A fault on a node, starting now.
     Fault {
@@ -305,7 +305,6 @@ impl Stepper {
             #[expect(
                 clippy::cast_possible_truncation,
                 clippy::cast_sign_loss,
-                clippy::cast_precision_loss,
                 reason = "simulated ns from wall seconds"
             )]
             let target = anchor_sim + ((wall_s - anchor_wall) * k * 1e9).max(0.0) as u64;

@@ -305,8 +305,6 @@ impl WeirApp {
             LiveAction::PlayPause => {
                 if live.playing() {
                     live.send(Command::Pause);
-                    self.canvas
-                        .notify(&ctx, "The model has errors: the live run is paused");
                 } else {
                     if live.frame().finished {
                         let seed = live.seed;
@@ -1251,10 +1249,10 @@ impl eframe::App for WeirApp {
             } else {
                 live.sync(&self.doc.model, wall);
             }
-            if let Some((text, until)) = live.notice.take() {
-                if wall < until {
-                    self.canvas.notify(&ctx, text);
-                }
+            if let Some((text, until)) = live.notice.take()
+                && wall < until
+            {
+                self.canvas.notify(&ctx, text);
             }
             session::keep_painting(&ctx, live);
         }

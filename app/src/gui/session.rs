@@ -279,7 +279,7 @@ impl LiveSession {
                 if old.kind != new.kind {
                     self.send(Command::SetParams {
                         id: new.id.clone(),
-                        kind: new.kind.clone(),
+                        kind: Box::new(new.kind.clone()),
                     });
                 }
                 let _ = i;
@@ -360,7 +360,8 @@ fn same_structure(a: &Model, b: &Model) -> bool {
             .map(|n| (n, m.graph[n].id.clone(), m.graph[n].kind.kind()))
             .collect()
     };
-    let edges = |m: &Model| -> Vec<(EdgeIndex, Option<(NodeIndex, NodeIndex)>, sim_core::Edge)> {
+    type Link = (EdgeIndex, Option<(NodeIndex, NodeIndex)>, sim_core::Edge);
+    let edges = |m: &Model| -> Vec<Link> {
         m.graph
             .edge_indices()
             .map(|e| (e, m.graph.edge_endpoints(e), m.graph[e].clone()))
