@@ -258,7 +258,7 @@ fn big_model(chains: usize) -> sim_core::Model {
             (id: "p{c}", kind: Producer(arrival: Poisson(rate: {rate}.0), events: [(name: "a", weight: 2.0), (name: "b", weight: 1.0)]), pos: ({x}, {y})),
             (id: "q{c}", kind: Queue(capacity: 200), pos: ({}, {y})),
             (id: "c{c}", kind: Consumer(instances: 2, service: Exponential(mean: "12ms"), failure: 0.05, retry: Fixed(delay: "100ms", max_attempts: 3)), pos: ({}, {y})),
-            (id: "r{c}", kind: Queue(), pos: ({}, {y})),
+            (id: "r{c}", kind: Topic(), pos: ({}, {y})),
             (id: "s{c}", kind: Sink(latency: Constant("5ms")), pos: ({}, {y})),"#,
             x + 220.0,
             x + 440.0,
