@@ -225,7 +225,13 @@ fn node_charts_ui(ui: &mut egui::Ui, id: &str, line: &NodeSeries, times: &[f64],
                         1.0
                     };
                     let values = values.get(first..)?;
-                    Some((m.label(), color, zip(times, values, scale)))
+                    let name = match m {
+                        Metric::LatencyP50 => "p50",
+                        Metric::LatencyP99 => "p99",
+                        Metric::Breaker => "breaker",
+                        _ => m.label(),
+                    };
+                    Some((name, color, zip(times, values, scale)))
                 })
                 .collect();
             plot_ui(
@@ -258,9 +264,14 @@ fn plot_ui(
         ui.set_width(width);
         ui.label(RichText::new(title).small());
         Plot::new(id)
-            .height(130.0)
+            .height(150.0)
             .width(width)
-            .legend(Legend::default().position(Corner::LeftTop))
+            .legend(
+                Legend::default()
+                    .position(Corner::LeftTop)
+                    .text_style(egui::TextStyle::Small)
+                    .background_alpha(0.5),
+            )
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)

@@ -1206,8 +1206,8 @@ impl eframe::App for WeirApp {
         if self.live.is_some() {
             egui::Panel::bottom("charts")
                 .resizable(true)
-                .default_size(230.0)
-                .min_size(120.0)
+                .default_size(260.0)
+                .min_size(140.0)
                 .show(ui, |ui| {
                     ui.add_space(4.0);
                     self.live_charts_ui(ui);
