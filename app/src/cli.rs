@@ -24,6 +24,9 @@ use sim_core::validate::{Diagnostic, Target, validate};
 pub struct Cli {
     /// A model file to open in the designer.
     pub file: Option<PathBuf>,
+    /// Open with the live simulation already running (kiosks, workshops).
+    #[arg(long)]
+    pub play: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -117,7 +120,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check { file }) => check(&file),
         Some(Command::Export(args)) => export(&args),
         Some(Command::Import(args)) => import(&args),
-        None => crate::gui::open(cli.file.as_deref()).map(|()| ExitCode::SUCCESS),
+        None => crate::gui::open(cli.file.as_deref(), cli.play).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
         Ok(code) => code,

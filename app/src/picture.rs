@@ -139,7 +139,7 @@ fn canvas_shapes(model: &Model, look: Look) -> (egui::Vec2, Vec<epaint::ClippedS
             egui::CentralPanel::default()
                 .frame(egui::Frame::NONE)
                 .show(ui, |ui| {
-                    let _ = canvas_ui(ui, &model, &[], &mut state);
+                    let _ = canvas_ui(ui, &model, &[], &mut state, None);
                 });
         });
         let mut output = output;

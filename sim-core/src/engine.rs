@@ -28,6 +28,7 @@ use crate::nodes::sink::SinkRt;
 use crate::nodes::topic::TopicRt;
 use crate::nodes::{EdgeRole, Kind, NodeKind};
 use crate::report::{Conservation, RunResult};
+use crate::series::Series;
 use crate::time::{Duration, SimTime};
 
 /// Index of a message in the arena.
@@ -289,6 +290,32 @@ pub struct Simulation {
     pub(crate) down: Vec<u32>,
     /// Sampled message journeys, when recording is on.
     pub(crate) journeys: Option<Box<Recorder>>,
+    /// Messages each edge has carried since the start (warm-up included).
+    pub(crate) carried: Vec<u64>,
+    /// Each edge's last few crossings, for the live view's moving dots.
+    pub(crate) recent: Vec<[Crossing; RECENT]>,
+    /// Time series, sampled at fixed intervals of simulated time.
+    pub(crate) series: Series,
+    /// Each node's parameters as compiled or last changed live.
+    pub(crate) params: Vec<NodeKind>,
+    /// When the next series point is due (a copy of `series.next_due()`
+    /// for the hot loop).
+    next_sample: u64,
+}
+
+/// Crossings remembered per edge.
+pub(crate) const RECENT: usize = 4;
+
+/// A message crossing an edge, remembered for the live view.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Crossing {
+    /// The edge's carried count after this crossing (0: no crossing yet).
+    pub seq: u64,
+    pub at: u64,
+    pub lineage: u64,
+    pub event_type: u16,
+    /// Processing attempts or receives so far: above 1 means retried.
+    pub attempts: u32,
 }
 
 impl Simulation {
@@ -448,12 +475,13 @@ impl Simulation {
         }
         // Wire pull edges: a consumer knows the queues it reads, a queue
         // the consumers that read it.
-        for edge in &sim_edges {
+        for (k, edge) in sim_edges.iter().enumerate() {
             let (from, to) = (&topo[edge.from as usize], &topo[edge.to as usize]);
             if from.kind == Kind::Queue && to.kind == Kind::Consumer {
                 let (q, c) = (from.slot as usize, to.slot as usize);
                 queues[q].consumers.push(edge.to);
                 consumers[c].queues.push((edge.from, edge.latency));
+                consumers[c].queue_edges.push(k as EdgeIx);
             }
             if from.kind == Kind::Log && to.kind == Kind::Consumer {
                 // Each consumer reading a log is a consumer group; each of
@@ -463,6 +491,12 @@ impl Simulation {
                 consumers[c].logs.push((edge.from, edge.latency));
             }
         }
+        let series = Series::new(
+            &topo,
+            &sim_edges,
+            scenario.duration.0,
+            crate::series::DEFAULT_CAPACITY,
+        );
 
         let n_nodes = topo.len();
         let mut sim = Self {
@@ -474,6 +508,11 @@ impl Simulation {
             calendar: Calendar::default(),
             msgs: Arena::default(),
             transit: sim_edges.iter().map(|_| VecDeque::new()).collect(),
+            carried: vec![0; sim_edges.len()],
+            recent: vec![[Crossing::default(); RECENT]; sim_edges.len()],
+            next_sample: series.next_due(),
+            params: node_ixs.iter().map(|&n| graph[n].kind.clone()).collect(),
+            series,
             edges: sim_edges,
             topo,
             stats: vec![NodeStats::default(); n_nodes],
@@ -587,6 +626,12 @@ impl Simulation {
             if time > until {
                 break;
             }
+            if time > self.next_sample {
+                // NOTE: a point at T sees every event up to T and none
+                // after, however the run is cut into steps.
+                self.sample_series();
+                continue;
+            }
             let Some((time, ev)) = self.calendar.pop() else {
                 break;
             };
@@ -597,8 +642,48 @@ impl Simulation {
                 return Err(err);
             }
         }
+        while self.next_sample <= until {
+            self.sample_series();
+        }
         self.now = self.now.max(until);
         Ok(())
+    }
+
+    /// Records the series point due at `next_sample`.
+    fn sample_series(&mut self) {
+        let at = self.next_sample;
+        let (topo, consumers, logs) = (&self.topo, &self.consumers, &self.logs);
+        let breaker = |i: usize| {
+            let t = &topo[i];
+            if t.kind == Kind::Consumer {
+                consumers[t.slot as usize].breaker.as_ref().map(|b| b.state)
+            } else {
+                None
+            }
+        };
+        let lag = |i: usize| {
+            let t = &topo[i];
+            if t.kind == Kind::Log {
+                logs[t.slot as usize].max_lag()
+            } else {
+                0
+            }
+        };
+        self.series
+            .record(at, &mut self.stats, &self.carried, &breaker, &lag);
+        self.next_sample = self.series.next_due();
+    }
+
+    /// The time series recorded so far.
+    pub fn series(&self) -> &Series {
+        &self.series
+    }
+
+    /// Re-creates the (still empty) series with at most `capacity` points
+    /// per line. Call before running.
+    pub fn set_series_capacity(&mut self, capacity: usize) {
+        self.series = Series::new(&self.topo, &self.edges, self.end, capacity);
+        self.next_sample = self.series.next_due();
     }
 
     /// Runs for `span` of simulated time from now.
@@ -675,6 +760,7 @@ impl Simulation {
             Ev::ProjectionApplied { node, msg } => self.projection_applied(node, msg),
             Ev::WarmupEnd => {
                 let now = self.now;
+                self.series.before_reset(&self.stats);
                 for stats in &mut self.stats {
                     stats.reset(now);
                 }
@@ -933,6 +1019,7 @@ impl Simulation {
 
     /// Puts `msg` on edge `e`: it arrives now, or after the edge's latency.
     pub(crate) fn transmit(&mut self, e: EdgeIx, msg: MsgId) {
+        self.note_crossing(e, msg);
         let edge = &self.edges[e as usize];
         let (from, to, latency) = (edge.from, edge.to, edge.latency);
         if latency == 0 {
@@ -951,6 +1038,22 @@ impl Simulation {
         if line.len() == 1 {
             self.schedule(due, Ev::EdgeArrive(e));
         }
+    }
+
+    /// Counts `msg` crossing edge `e` and remembers it for the live view.
+    #[inline]
+    pub(crate) fn note_crossing(&mut self, e: EdgeIx, msg: MsgId) {
+        let m = self.msgs.get(msg);
+        let carried = &mut self.carried[e as usize];
+        *carried += 1;
+        let seq = *carried;
+        self.recent[e as usize][(seq % RECENT as u64) as usize] = Crossing {
+            seq,
+            at: self.now,
+            lineage: m.lineage,
+            event_type: m.event_type,
+            attempts: m.attempts.max(m.receives),
+        };
     }
 
     fn edge_arrive(&mut self, e: EdgeIx) {

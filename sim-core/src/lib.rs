@@ -48,6 +48,9 @@
 //! - [`report`]: results per run and over replications, as JSON and as a
 //!   table.
 //! - [`journey`]: sampled messages followed hop by hop, for traces.
+//! - [`snapshot`], [`series`] and [`live`]: for watching a run as it goes —
+//!   the state now, time series with a bounded number of points, and
+//!   changes (parameters, faults) applied to a running simulation.
 
 mod calendar;
 pub mod dist;
@@ -56,11 +59,14 @@ pub mod export;
 pub mod faults;
 pub mod journey;
 mod ledger;
+pub mod live;
 pub mod metrics;
 pub mod model;
 pub mod nodes;
 pub mod report;
 pub mod rng;
+pub mod series;
+pub mod snapshot;
 pub mod stats;
 pub mod time;
 pub mod validate;

@@ -272,6 +272,9 @@ pub struct NodeStats {
     pub wait: Latency,
     pub sojourn: Latency,
     pub end_to_end: Latency,
+    /// Sojourns finished since the last time-series point (cleared by the
+    /// series at each point, kept through the warm-up reset).
+    pub interval: Latency,
 }
 
 impl NodeStats {
@@ -289,6 +292,7 @@ impl NodeStats {
             wait: std::mem::take(&mut self.wait),
             sojourn: std::mem::take(&mut self.sojourn),
             end_to_end: std::mem::take(&mut self.end_to_end),
+            interval: std::mem::take(&mut self.interval),
             ..Self::default()
         };
         self.depth.reset(now);
@@ -301,6 +305,14 @@ impl NodeStats {
         self.wait.clear();
         self.sojourn.clear();
         self.end_to_end.clear();
+    }
+
+    /// A message's time at the node, for the run and the current
+    /// time-series interval.
+    #[inline]
+    pub fn record_sojourn(&mut self, ns: u64) {
+        self.sojourn.record(ns);
+        self.interval.record(ns);
     }
 
     pub fn dropped(&self) -> u64 {

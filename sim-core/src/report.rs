@@ -91,6 +91,9 @@ pub struct RunResult {
     pub conservation: Conservation,
     /// In model order.
     pub nodes: Vec<NodeResult>,
+    /// Every node's and edge's time series over the run, warm-up
+    /// included ([`crate::series`]); `Series::to_csv` writes them out.
+    pub series: crate::series::Series,
 }
 
 /// One node's measurements in one run: named values in a fixed order.
@@ -342,6 +345,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         events: sim.events(),
         conservation,
         nodes,
+        series: sim.series().clone(),
     }
 }
 

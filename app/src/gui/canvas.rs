@@ -233,12 +233,27 @@ fn badges(diagnostics: &[Diagnostic]) -> std::collections::BTreeMap<&str, (Sever
     out
 }
 
-/// Draws the canvas and handles its gestures.
+/// What a live run draws over the canvas: edge looks, flow between the
+/// edges and the cards, and marks on each card. The canvas knows nothing
+/// of simulations; it asks.
+pub trait Overlay {
+    /// The stroke of an edge, given its normal one.
+    fn edge_stroke(&self, edge: EdgeIndex, normal: Stroke) -> Stroke;
+    /// Paints over the edges and under the cards. `edges` holds each
+    /// edge's screen endpoints; [`bezier_point`] follows its curve.
+    fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, Pos2, Pos2)], zoom: f32);
+    /// Paints on and around a node's card (`card` in screen space).
+    fn paint_node(&self, painter: &Painter, node: NodeIndex, card: Rect, zoom: f32);
+}
+
+/// Draws the canvas and handles its gestures; `overlay` draws a live run
+/// over it.
 pub fn canvas_ui(
     ui: &mut egui::Ui,
     model: &Model,
     diagnostics: &[Diagnostic],
     state: &mut CanvasState,
+    mut overlay: Option<&mut dyn Overlay>,
 ) -> CanvasOutput {
     let mut out = CanvasOutput::default();
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
@@ -434,6 +449,7 @@ pub fn canvas_ui(
 
     // Edges under nodes.
     let weight = state.weight;
+    let mut edge_ends = Vec::new();
     for e in model.graph.edge_indices() {
         let Some((a, b)) = model.graph.edge_endpoints(e) else {
             continue;
@@ -450,7 +466,16 @@ pub fn canvas_ui(
         let width = if selected { 3.0 } else { 1.8 } * weight;
         let from = state.to_screen(rect, output_port(na));
         let to = state.to_screen(rect, input_port(nb));
-        paint_edge(&painter, from, to, Stroke::new(width, color), state.zoom);
+        let mut stroke = Stroke::new(width, color);
+        if let Some(overlay) = overlay.as_deref()
+            && !selected
+        {
+            stroke = overlay.edge_stroke(e, stroke);
+        }
+        paint_edge(&painter, from, to, stroke, state.zoom);
+        if overlay.is_some() {
+            edge_ends.push((e, from, to));
+        }
         let label = model.graph[e]
             .latency
             .filter(|d| !d.is_zero())
@@ -486,6 +511,10 @@ pub fn canvas_ui(
         }
     }
 
+    if let Some(overlay) = overlay.as_deref_mut() {
+        overlay.paint_flow(&painter, &edge_ends, state.zoom);
+    }
+
     // Cards.
     let badges = badges(diagnostics);
     let hovered = hover_canvas.and_then(hit_node);
@@ -509,6 +538,9 @@ pub fn canvas_ui(
             },
             &visuals,
         );
+        if let Some(overlay) = overlay.as_deref() {
+            overlay.paint_node(&painter, n, r, state.zoom);
+        }
     }
     if let Some(b) = band {
         let r = Rect::from_two_pos(state.to_screen(rect, b.min), state.to_screen(rect, b.max));
@@ -636,7 +668,9 @@ fn bezier_controls(from: Pos2, to: Pos2) -> [Pos2; 4] {
     [from, from + vec2(dx, 0.0), to - vec2(dx, 0.0), to]
 }
 
-fn bezier_point(from: Pos2, to: Pos2, t: f32) -> Pos2 {
+/// The point at `t` (0..1) along the curve an edge from `from` to `to`
+/// is drawn with (screen or canvas space alike).
+pub fn bezier_point(from: Pos2, to: Pos2, t: f32) -> Pos2 {
     let [p0, p1, p2, p3] = bezier_controls(from, to);
     let u = 1.0 - t;
     let v = p0.to_vec2() * (u * u * u)

@@ -82,6 +82,16 @@ pub fn pick_save(start: Option<&Path>, name: &str) -> Option<PathBuf> {
     })
 }
 
+/// The native "save" dialog for an export: `what` names it ("report"),
+/// `ext` is the extension; `None` if cancelled or unavailable.
+pub fn pick_export(name: &str, what: &str, ext: &str) -> Option<PathBuf> {
+    rfd::FileDialog::new()
+        .set_title(format!("Export the {what}"))
+        .add_filter(ext.to_uppercase(), &[ext])
+        .set_file_name(format!("{}-{what}.{ext}", file_stem(name)))
+        .save_file()
+}
+
 /// A file name from a model name: lower case, dashes for spaces.
 pub(crate) fn file_stem(name: &str) -> String {
     let stem: String = name

@@ -12,6 +12,7 @@
 //! gesture in progress, dialogs).
 
 pub mod canvas;
+pub mod charts;
 pub mod document;
 pub mod export;
 pub mod files;
@@ -19,9 +20,12 @@ pub mod gallery;
 pub mod inspector;
 pub mod kinds;
 pub mod layout;
+pub mod live;
+mod live_ui;
 pub mod palette;
 pub mod problems;
 pub mod run;
+pub mod session;
 pub mod shortcuts;
 
 use std::collections::BTreeSet;
@@ -36,16 +40,22 @@ use sim_core::validate::Diagnostic;
 
 use crate::examples::{Example, default_example};
 use canvas::{CanvasState, canvas_ui};
+use charts::{ChartSubject, ChartsState, charts_ui};
 use document::Document;
 use files::Recovery;
 use gallery::{GalleryChoice, gallery_ui};
 use inspector::{InspectorState, Subject, inspector_ui};
+use live::{Command, Speed};
 use problems::{ProblemAction, problems_ui};
 use run::RunState;
+use session::LiveSession;
 use shortcuts::Action;
+use sim_core::faults::{Effect, Fault};
+use sim_core::time::Duration;
 
-/// Opens the window on `path`, or on the start screen.
-pub fn open(path: Option<&Path>) -> Result<()> {
+/// Opens the window on `path`, or on the start screen; `play` starts the
+/// live simulation at once.
+pub fn open(path: Option<&Path>, play: bool) -> Result<()> {
     let path = path.map(Path::to_path_buf);
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -60,10 +70,11 @@ pub fn open(path: Option<&Path>) -> Result<()> {
         "Weir",
         options,
         Box::new(move |cc| {
-            Ok(Box::new(WeirApp::with_creation_context(
-                cc,
-                path.as_deref(),
-            )))
+            let mut app = WeirApp::with_creation_context(cc, path.as_deref());
+            if play {
+                app.play_on_start();
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow!("cannot open the window: {e}"))
@@ -147,6 +158,47 @@ pub struct WeirApp {
     /// What the last copy put on the clipboard, for duplicate and for
     /// platforms without one.
     clipboard: Option<String>,
+    /// The live simulation, while there is one.
+    live: Option<LiveSession>,
+    /// Start the live simulation on the first frame.
+    play_pending: bool,
+    /// The seed and speed the next live run starts with.
+    live_seed: Option<u64>,
+    live_speed: Speed,
+    charts: ChartsState,
+    fault_form: FaultForm,
+    /// When the results window last asked the live run for its report.
+    results_asked: f64,
+    /// The results window shows the live run (else the replications).
+    results_live: bool,
+}
+
+/// The fault buttons' settings.
+#[derive(Clone, Copy, Debug)]
+struct FaultForm {
+    seconds: f64,
+    factor: f64,
+    record: bool,
+}
+
+impl Default for FaultForm {
+    fn default() -> Self {
+        Self {
+            seconds: 10.0,
+            factor: 5.0,
+            record: false,
+        }
+    }
+}
+
+/// What the run controls ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveAction {
+    PlayPause,
+    Step,
+    Reset,
+    RunToEnd,
+    Stop,
 }
 
 impl std::fmt::Debug for WeirApp {
@@ -217,6 +269,93 @@ impl WeirApp {
             title_sent: String::new(),
             applied_look: None,
             clipboard: None,
+            live: None,
+            play_pending: false,
+            live_seed: None,
+            live_speed: Speed::Times(1.0),
+            charts: ChartsState::default(),
+            fault_form: FaultForm::default(),
+            results_asked: f64::NEG_INFINITY,
+            results_live: false,
+        }
+    }
+
+    /// Starts the live simulation on the first frame (`weir FILE --play`).
+    pub fn play_on_start(&mut self) {
+        self.play_pending = true;
+    }
+
+    /// Applies an edit as the inspector or canvas would (one undo step).
+    pub fn apply_edit(&mut self, cmd: ModelCommand) -> Result<(), String> {
+        self.doc.apply(cmd, false).map_err(|e| e.to_string())
+    }
+
+    /// The live simulation, if one is open.
+    pub fn live(&self) -> Option<&LiveSession> {
+        self.live.as_ref()
+    }
+
+    /// Drives the run controls as the toolbar does.
+    pub fn live_action(&mut self, ctx: &egui::Context, action: LiveAction) {
+        if action == LiveAction::Stop {
+            self.live = None;
+            return;
+        }
+        if !self.ensure_live(ctx) {
+            return;
+        }
+        let Some(live) = &mut self.live else { return };
+        match action {
+            LiveAction::PlayPause => {
+                if live.playing() {
+                    live.send(Command::Pause);
+                } else {
+                    if live.frame().finished {
+                        let seed = live.seed;
+                        live.reset(seed);
+                    }
+                    live.send(Command::Play);
+                }
+            }
+            LiveAction::Step => live.send(Command::Step),
+            LiveAction::Reset => {
+                let seed = self.live_seed.unwrap_or(self.doc.model.scenario.seed);
+                live.reset(seed);
+            }
+            LiveAction::RunToEnd => live.send(Command::RunToEnd),
+            LiveAction::Stop => {}
+        }
+        ctx.request_repaint();
+    }
+
+    /// Opens a live session if there is none; false if the model cannot run.
+    fn ensure_live(&mut self, ctx: &egui::Context) -> bool {
+        if self.live.is_some() {
+            return true;
+        }
+        if self.doc.diagnostics().iter().any(Diagnostic::is_error) {
+            self.canvas.notify(
+                ctx,
+                "The model has errors; fix the problems listed below to run it.",
+            );
+            return false;
+        }
+        let seed = *self.live_seed.get_or_insert(self.doc.model.scenario.seed);
+        let repaint_ctx = ctx.clone();
+        match LiveSession::start(
+            &self.doc.model,
+            seed,
+            Box::new(move || repaint_ctx.request_repaint()),
+        ) {
+            Ok(mut live) => {
+                live.set_speed(self.live_speed);
+                self.live = Some(live);
+                true
+            }
+            Err(e) => {
+                self.error = Some(e);
+                false
+            }
         }
     }
 
@@ -333,6 +472,9 @@ impl WeirApp {
         self.canvas.request_fit();
         self.inspector = InspectorState::default();
         self.run = RunState::Idle;
+        self.live = None;
+        self.live_seed = None;
+        self.charts = ChartsState::default();
         self.show_results = false;
         self.show_gallery = false;
         if let Some(r) = &self.recovery {
@@ -455,6 +597,7 @@ impl WeirApp {
                 };
             }
             Action::Gallery => self.show_gallery = !self.show_gallery,
+            Action::PlayPause => self.live_action(ctx, LiveAction::PlayPause),
         }
     }
 
@@ -471,6 +614,7 @@ impl WeirApp {
         }
         self.run = RunState::start(&self.doc.model, ctx);
         self.show_results = true;
+        self.results_live = false;
     }
 
     /// The command that deletes the selected nodes (with their edges) or
@@ -924,10 +1068,17 @@ impl WeirApp {
         }
         if self.show_results {
             let mut open = true;
+            let live = self.live.is_some() && self.results_live;
             egui::Window::new("Results")
                 .open(&mut open)
                 .default_size([1040.0, 420.0])
-                .show(ctx, |ui| self.run.results_ui(ui));
+                .show(ctx, |ui| {
+                    if live {
+                        self.live_results_ui(ui);
+                    } else {
+                        self.run.results_ui(ui);
+                    }
+                });
             self.show_results = open;
         }
     }
@@ -1008,6 +1159,13 @@ impl eframe::App for WeirApp {
         self.apply_look(&ctx);
         self.run.poll();
         self.poll_export(&ctx);
+        let wall = ctx.input(|i| i.time);
+        if std::mem::take(&mut self.play_pending) {
+            self.live_action(&ctx, LiveAction::PlayPause);
+        }
+        if let Some(live) = &mut self.live {
+            live.poll(wall);
+        }
 
         // Closing with unsaved changes asks first.
         if ctx.input(|i| i.viewport().close_requested()) && !self.allow_close {
@@ -1037,6 +1195,9 @@ impl eframe::App for WeirApp {
         egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
             self.toolbar_ui(ui);
+            ui.add_space(2.0);
+            ui.separator();
+            self.run_controls_ui(ui);
             ui.add_space(4.0);
         });
 
@@ -1067,6 +1228,7 @@ impl eframe::App for WeirApp {
                 .default_size(340.0)
                 .min_size(260.0)
                 .show(ui, |ui| {
+                    self.live_node_ui(ui);
                     commands.extend(inspector_ui(
                         ui,
                         &self.doc.model,
@@ -1109,15 +1271,28 @@ impl eframe::App for WeirApp {
                 None => {}
             }
         }
+        if self.live.is_some() {
+            egui::Panel::bottom("charts")
+                .resizable(true)
+                .default_size(260.0)
+                .min_size(140.0)
+                .show(ui, |ui| {
+                    ui.add_space(4.0);
+                    self.live_charts_ui(ui);
+                });
+        }
         let mut gesture = false;
+        let dark = ctx.global_style().visuals.dark_mode;
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
+                let mut overlay = self.live.as_mut().map(|l| l.overlay(dark, wall));
                 let out = canvas_ui(
                     ui,
                     &self.doc.model,
                     self.doc.diagnostics(),
                     &mut self.canvas,
+                    overlay.as_mut().map(|o| o as &mut dyn canvas::Overlay),
                 );
                 commands.extend(out.commands);
                 gesture = out.gesture;
@@ -1130,6 +1305,24 @@ impl eframe::App for WeirApp {
         self.apply_all(&ctx, commands, interacting);
         if !interacting {
             self.doc.end_gesture();
+        }
+        if let Some(live) = &mut self.live {
+            // Parameter edits apply live; structural ones restart the run.
+            if self.doc.diagnostics().iter().any(Diagnostic::is_error) {
+                if live.playing() {
+                    live.send(Command::Pause);
+                    self.canvas
+                        .notify(&ctx, "The model has errors: the live run is paused");
+                }
+            } else {
+                live.sync(&self.doc.model, wall);
+            }
+            if let Some((text, until)) = live.notice.take()
+                && wall < until
+            {
+                self.canvas.notify(&ctx, text);
+            }
+            session::keep_painting(&ctx, live);
         }
 
         self.dialogs_ui(&ctx);

@@ -23,6 +23,7 @@ pub enum Action {
     Presentation,
     ToggleTheme,
     Gallery,
+    PlayPause,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
@@ -111,6 +112,11 @@ pub const SHORTCUTS: &[(KeyboardShortcut, Action, &str)] = &[
         KeyboardShortcut::new(CMD_SHIFT, Key::G),
         Action::Gallery,
         "Example gallery",
+    ),
+    (
+        KeyboardShortcut::new(Modifiers::NONE, Key::Space),
+        Action::PlayPause,
+        "Play or pause the live simulation",
     ),
 ];
 

@@ -345,6 +345,8 @@ pub(crate) struct ConsumerRt {
     pub queues: Vec<(NodeIx, u64)>,
     /// Logs this consumer reads as a consumer group (node index, latency).
     pub logs: Vec<(NodeIx, u64)>,
+    /// The edge from each of `queues` (same order).
+    pub queue_edges: Vec<crate::engine::EdgeIx>,
     /// Messages received from a queue and still crossing the link.
     fetching: u64,
     next_queue: usize,
@@ -386,6 +388,7 @@ impl ConsumerRt {
             inbox: VecDeque::new(),
             queues: Vec::new(),
             logs: Vec::new(),
+            queue_edges: Vec::new(),
             in_service: Vec::new(),
             slow: 1.0,
             fetching: 0,
@@ -419,6 +422,18 @@ impl ConsumerRt {
         if let Some(&moved) = self.in_service.get(pos) {
             msgs.get_mut(moved).aux = u32::try_from(pos).unwrap_or(u32::MAX);
         }
+    }
+
+    /// New processing parameters from now on (instances are set apart);
+    /// messages in service keep the times already drawn.
+    pub fn retune(&mut self, params: &ConsumerParams) {
+        self.concurrency = u64::from(params.concurrency);
+        self.service = params.service.sampler();
+        self.failure = params.failure;
+        self.retry = params.retry.clone();
+        self.max_attempts = params.retry.max_attempts();
+        self.delivery = params.delivery;
+        self.timeout = params.timeout.map(|d| d.0);
     }
 
     /// Multiplies service times from now on (slow-down faults).
@@ -545,6 +560,8 @@ impl Simulation {
                         continue;
                     }
                     if let Some(msg) = self.queue_receive(q) {
+                        let edge = self.consumers[c].queue_edges[wrap(start + k, n)];
+                        self.note_crossing(edge, msg);
                         self.consumers[c].next_queue = wrap(start + k + 1, n);
                         got = Some((msg, latency, q));
                         break;
@@ -843,7 +860,7 @@ impl Simulation {
             return;
         }
         let node_in = self.msgs.get(msg).node_in;
-        self.stats[node as usize].sojourn.record(now - node_in);
+        self.stats[node as usize].record_sojourn(now - node_in);
         self.msgs.get_mut(msg).origin = NO_NODE;
         if !self.consumer_forward(node, msg) {
             self.journey_hop(msg, node, HopKind::Blocked);

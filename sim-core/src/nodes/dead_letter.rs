@@ -34,6 +34,19 @@ pub(crate) struct DeadLetterRt {
 }
 
 impl DeadLetterRt {
+    /// A new capacity from now on.
+    pub fn retune(&mut self, params: &DeadLetterParams) {
+        self.capacity = params.capacity.unwrap_or(u64::MAX);
+    }
+
+    /// Messages stored, and the capacity if bounded.
+    pub fn fill(&self) -> (u64, Option<u64>) {
+        (
+            self.stored,
+            (self.capacity != u64::MAX).then_some(self.capacity),
+        )
+    }
+
     pub fn new(params: &DeadLetterParams) -> Self {
         Self {
             capacity: params.capacity.unwrap_or(u64::MAX),

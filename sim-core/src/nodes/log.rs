@@ -353,6 +353,11 @@ impl LogRt {
         })
     }
 
+    /// The largest lag of any group reading this log, in records.
+    pub fn max_lag(&self) -> u64 {
+        self.groups.iter().map(|g| g.lag.value()).max().unwrap_or(0)
+    }
+
     /// Records held.
     pub fn held(&self) -> u64 {
         self.records

@@ -199,6 +199,34 @@ impl ProducerRt {
 }
 
 impl Simulation {
+    /// New parameters from now on: the pending event is drawn again under
+    /// them (a burst in progress keeps multiplying the new rate).
+    pub(crate) fn producer_retune(&mut self, node: NodeIx, params: &ProducerParams) {
+        let slot = self.topo[node as usize].slot as usize;
+        let mut types = std::mem::take(&mut self.event_types);
+        let mut type_id = |name: &str| -> u16 {
+            if let Some(i) = types.iter().position(|t| t == name) {
+                return u16::try_from(i).unwrap_or(u16::MAX);
+            }
+            types.push(name.to_owned());
+            u16::try_from(types.len() - 1).unwrap_or(u16::MAX)
+        };
+        let p = &mut self.producers[slot];
+        let fresh = ProducerRt::new(params, 0, "", &mut type_id);
+        self.event_types = types;
+        let factor = p.arrivals.rate_factor;
+        p.arrivals = fresh.arrivals;
+        p.arrivals.rate_factor = factor;
+        p.types = fresh.types;
+        p.keys = fresh.keys;
+        p.on_block = fresh.on_block;
+        p.limit = fresh.limit;
+        p.generation += 1;
+        if p.held.is_none() && !self.is_down(node) {
+            self.producer_schedule_next(node);
+        }
+    }
+
     pub(crate) fn producer_start(&mut self, node: NodeIx) {
         self.producer_schedule_next(node);
     }

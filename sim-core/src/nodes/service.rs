@@ -118,6 +118,13 @@ impl ServiceRt {
         self.busy + self.waiting.len() as u64
     }
 
+    /// New latency, failure rate and rate limit from now on.
+    pub fn retune(&mut self, params: &ServiceParams) {
+        self.latency = params.latency.sampler();
+        self.failure = params.failure;
+        self.rate = params.rate_limit;
+    }
+
     /// Multiplies latencies from now on (slow-down faults).
     pub fn scale_latency(&mut self, factor: f64) {
         self.slow *= factor;
@@ -193,7 +200,7 @@ impl Simulation {
         stats.busy.set(now, busy);
         stats.wait.record(now - since);
         // The whole call, waiting included, is known now.
-        stats.sojourn.record(now - since + latency);
+        stats.record_sojourn(now - since + latency);
         self.schedule(
             now + latency,
             Ev::CallDone {

@@ -59,6 +59,11 @@ impl SinkRt {
         }
     }
 
+    /// A new latency distribution from now on.
+    pub fn retune(&mut self, params: &SinkParams) {
+        self.latency = params.latency.sampler();
+    }
+
     /// Multiplies latencies from now on (slow-down faults).
     pub fn scale_latency(&mut self, factor: f64) {
         self.slow *= factor;
@@ -122,7 +127,7 @@ impl Simulation {
         let stats = &mut self.stats[node as usize];
         stats.busy.set(now, busy);
         stats.departed += 1;
-        stats.sojourn.record(now - self.msgs.get(msg).node_in);
+        stats.record_sojourn(now - self.msgs.get(msg).node_in);
         self.complete(node, msg);
         if let Some(next) = self.sinks[s].backlog.pop_front() {
             let depth = self.sinks[s].backlog.len() as u64;

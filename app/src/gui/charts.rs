@@ -1,0 +1,324 @@
+//! Charts of a live run: time series of the selected node or edge, and of
+//! pinned ones, on a simulated-time axis.
+
+use eframe::egui::{self, Color32, RichText};
+use egui_plot::{Corner, HoverPosition, Legend, Line, Plot, PlotPoints};
+use sim_core::series::{Metric, NodeSeries};
+
+use super::live::LiveFrame;
+use super::session::colors;
+
+/// What a chart row shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChartSubject {
+    Node(String),
+    Edge(String, String),
+}
+
+impl ChartSubject {
+    fn title(&self) -> String {
+        match self {
+            Self::Node(id) => id.clone(),
+            Self::Edge(from, to) => format!("edge {from} to {to}"),
+        }
+    }
+}
+
+/// How much of the run the charts show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    Minutes(u32),
+    WholeRun,
+}
+
+impl Window {
+    const CHOICES: [Self; 4] = [
+        Self::Minutes(1),
+        Self::Minutes(5),
+        Self::Minutes(15),
+        Self::WholeRun,
+    ];
+
+    fn label(self) -> String {
+        match self {
+            Self::Minutes(m) => format!("last {m} min"),
+            Self::WholeRun => "whole run".to_owned(),
+        }
+    }
+}
+
+/// The charts' view state.
+#[derive(Clone, Debug)]
+pub struct ChartsState {
+    pub pinned: Vec<ChartSubject>,
+    pub window: Window,
+}
+
+impl Default for ChartsState {
+    fn default() -> Self {
+        Self {
+            pinned: Vec::new(),
+            window: Window::WholeRun,
+        }
+    }
+}
+
+impl ChartsState {
+    /// The rows to draw: pinned ones, then the selection if not pinned.
+    pub fn subjects(&self, selected: Option<&ChartSubject>) -> Vec<ChartSubject> {
+        let mut out = self.pinned.clone();
+        if let Some(s) = selected
+            && !out.contains(s)
+        {
+            out.push(s.clone());
+        }
+        out
+    }
+}
+
+/// Groups of metrics drawn together, with their colours.
+const GROUPS: &[(&str, &[(Metric, Color32)])] = &[
+    (
+        "throughput (msg/s)",
+        &[
+            (Metric::ThroughputIn, colors::BLUE),
+            (Metric::ThroughputOut, colors::GREEN),
+            (Metric::Dropped, colors::VERMILLION),
+        ],
+    ),
+    (
+        "messages held",
+        &[
+            (Metric::Depth, colors::ORANGE),
+            (Metric::Busy, colors::SKY),
+            (Metric::Instances, colors::PURPLE),
+        ],
+    ),
+    (
+        "latency (ms)",
+        &[
+            (Metric::LatencyP50, colors::BLUE),
+            (Metric::LatencyP99, colors::VERMILLION),
+        ],
+    ),
+    (
+        "breaker (1 = open)",
+        &[(Metric::Breaker, colors::VERMILLION)],
+    ),
+];
+
+/// Draws the charts; returns a subject the user pinned or unpinned.
+pub fn charts_ui(
+    ui: &mut egui::Ui,
+    state: &mut ChartsState,
+    frame: &LiveFrame,
+    selected: Option<&ChartSubject>,
+) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Charts").strong());
+        egui::ComboBox::from_id_salt("chart-window")
+            .selected_text(state.window.label())
+            .show_ui(ui, |ui| {
+                for w in Window::CHOICES {
+                    ui.selectable_value(&mut state.window, w, w.label());
+                }
+            });
+        let every = if frame.series_times.len() >= 2 {
+            frame.series_times[1] - frame.series_times[0]
+        } else {
+            0.0
+        };
+        if every > 0.0 {
+            ui.label(RichText::new(format!("one point every {}", seconds(every))).weak());
+        }
+    });
+    let subjects = state.subjects(selected);
+    if subjects.is_empty() {
+        ui.label(
+            RichText::new("Select a node or an edge to chart it; pin it to keep it here.").weak(),
+        );
+        return;
+    }
+    let times = &frame.series_times;
+    let from = match (state.window, times.last()) {
+        (Window::Minutes(m), Some(&end)) => end - f64::from(m) * 60.0,
+        _ => f64::NEG_INFINITY,
+    };
+    let first = times.partition_point(|&t| t < from);
+    let mut unpin = None;
+    let mut pin = None;
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for subject in &subjects {
+            let pinned = state.pinned.contains(subject);
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(subject.title()).strong());
+                let label = if pinned { "Unpin" } else { "Pin" };
+                if ui
+                    .small_button(label)
+                    .on_hover_text("Keep this chart while selecting others")
+                    .clicked()
+                {
+                    if pinned {
+                        unpin = Some(subject.clone());
+                    } else {
+                        pin = Some(subject.clone());
+                    }
+                }
+            });
+            match subject {
+                ChartSubject::Node(id) => {
+                    if let Some(line) = frame.series.iter().find(|s| &s.id == id) {
+                        node_charts_ui(ui, id, line, &times[first..], first);
+                    } else {
+                        ui.label(RichText::new("waiting for the first points…").weak());
+                    }
+                }
+                ChartSubject::Edge(a, b) => {
+                    let line = frame
+                        .edge_series
+                        .iter()
+                        .find(|s| &s.from == a && &s.to == b);
+                    if let Some(line) = line {
+                        let points = zip(&times[first..], &line.throughput[first..], 1.0);
+                        plot_ui(
+                            ui,
+                            &format!("edge-{a}-{b}"),
+                            "carried (msg/s)",
+                            vec![("carried /s", colors::BLUE, points)],
+                            ui.available_width(),
+                        );
+                    } else {
+                        ui.label(RichText::new("waiting for the first points…").weak());
+                    }
+                }
+            }
+            ui.add_space(6.0);
+        }
+    });
+    if let Some(s) = pin {
+        state.pinned.push(s);
+    }
+    if let Some(s) = unpin {
+        state.pinned.retain(|p| *p != s);
+    }
+}
+
+fn node_charts_ui(ui: &mut egui::Ui, id: &str, line: &NodeSeries, times: &[f64], first: usize) {
+    let groups: Vec<_> = GROUPS
+        .iter()
+        .filter(|(_, metrics)| metrics.iter().any(|(m, _)| line.values(*m).is_some()))
+        .collect();
+    if groups.is_empty() {
+        return;
+    }
+    #[expect(clippy::cast_precision_loss, reason = "a handful of groups")]
+    let width = (ui.available_width() - 8.0 * (groups.len() as f32 - 1.0)) / groups.len() as f32;
+    ui.horizontal(|ui| {
+        for (title, metrics) in groups {
+            let lines = metrics
+                .iter()
+                .filter_map(|&(m, color)| {
+                    let values = line.values(m)?;
+                    let scale = if matches!(m, Metric::LatencyP50 | Metric::LatencyP99) {
+                        1000.0
+                    } else {
+                        1.0
+                    };
+                    let values = values.get(first..)?;
+                    let name = match m {
+                        Metric::LatencyP50 => "p50",
+                        Metric::LatencyP99 => "p99",
+                        Metric::Breaker => "breaker",
+                        _ => m.label(),
+                    };
+                    Some((name, color, zip(times, values, scale)))
+                })
+                .collect();
+            plot_ui(
+                ui,
+                &format!("node-{id}-{title}"),
+                title,
+                lines,
+                width.max(120.0),
+            );
+        }
+    });
+}
+
+fn zip(times: &[f64], values: &[f32], scale: f64) -> Vec<[f64; 2]> {
+    times
+        .iter()
+        .zip(values)
+        .map(|(&t, &v)| [t, f64::from(v) * scale])
+        .collect()
+}
+
+fn plot_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    title: &str,
+    lines: Vec<(&str, Color32, Vec<[f64; 2]>)>,
+    width: f32,
+) {
+    ui.vertical(|ui| {
+        ui.set_width(width);
+        ui.label(RichText::new(title).small());
+        Plot::new(id)
+            .height(150.0)
+            .width(width)
+            .legend(
+                Legend::default()
+                    .position(Corner::LeftTop)
+                    .text_style(egui::TextStyle::Small)
+                    .background_alpha(0.5),
+            )
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .include_y(0.0)
+            .x_axis_label("simulated s")
+            .label_formatter(|pos| match pos {
+                HoverPosition::NearDataPoint {
+                    plot_name,
+                    position,
+                    ..
+                } => Some(format!(
+                    "{plot_name}\nt = {}\n{}",
+                    seconds(position.x),
+                    value(position.y)
+                )),
+                HoverPosition::Elsewhere { .. } => None,
+            })
+            .show(ui, |plot| {
+                for (name, color, points) in lines {
+                    plot.line(
+                        Line::new(name, PlotPoints::new(points))
+                            .stroke(egui::Stroke::new(2.0, color)),
+                    );
+                }
+            });
+    });
+}
+
+/// A chart value for people: three significant digits.
+fn value(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// A simulated time for people: "850 ms", "12.5 s", "3 m 20 s".
+pub fn seconds(s: f64) -> String {
+    if s < 1.0 {
+        format!("{:.0} ms", s * 1000.0)
+    } else if s < 120.0 {
+        format!("{s:.1} s")
+    } else {
+        let m = (s / 60.0).floor();
+        format!("{m:.0} m {:.0} s", s - m * 60.0)
+    }
+}

@@ -1,0 +1,662 @@
+//! The live run: a simulation advancing while the window shows it.
+//!
+//! [`Stepper`] is the stepping logic and owns the [`Simulation`]: it
+//! applies [`Command`]s and advances the clock by a wall-clock budget
+//! (real time × speed, or as far as the budget allows). It starts no
+//! threads, so a runner without them — advancing a budget per frame — is a
+//! matter of calling [`Stepper::advance`] from the frame loop.
+//!
+//! [`LiveRun`] runs a stepper on its own named thread, fed by a command
+//! channel. It publishes a [`LiveFrame`] (a snapshot, the watched nodes'
+//! time series, the run's status) through a hand-off where neither side
+//! ever waits: each side only `try_lock`s a slot and, if the other holds
+//! it, tries again later. The simulation is never slowed by drawing and
+//! the window never waits on the simulation.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::{Arc, Mutex, TryLockError};
+use std::time::Instant;
+
+use sim_core::faults::Effect;
+use sim_core::live::LiveError;
+use sim_core::nodes::NodeKind;
+use sim_core::series::{EdgeSeries, NodeSeries};
+use sim_core::snapshot::Snapshot;
+use sim_core::time::{Duration, NANOS_PER_SEC, SimTime};
+use sim_core::{Model, RunResult, Simulation};
+
+/// How fast simulated time runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Speed {
+    /// Simulated seconds per wall-clock second.
+    Times(f64),
+    /// As fast as the machine allows.
+    Max,
+}
+
+impl Speed {
+    /// The speeds the toolbar offers.
+    pub const CHOICES: [Self; 10] = [
+        Self::Times(0.1),
+        Self::Times(0.25),
+        Self::Times(0.5),
+        Self::Times(1.0),
+        Self::Times(2.0),
+        Self::Times(5.0),
+        Self::Times(10.0),
+        Self::Times(100.0),
+        Self::Times(1000.0),
+        Self::Max,
+    ];
+
+    pub fn label(self) -> String {
+        match self {
+            Self::Times(k) => format!("×{k}"),
+            Self::Max => "max".to_owned(),
+        }
+    }
+}
+
+/// Simulated time one press of Step advances.
+pub const STEP: Duration = Duration::from_millis(100);
+
+/// What the window asks of the simulation.
+#[derive(Clone, Debug)]
+pub enum Command {
+    Play,
+    Pause,
+    /// Advance [`STEP`] of simulated time, then pause.
+    Step,
+    /// Start again from zero with this seed (and this model, if given).
+    Reset {
+        seed: u64,
+        model: Option<Box<Model>>,
+    },
+    /// Run to the end of the scenario as fast as possible.
+    RunToEnd,
+    SetSpeed(Speed),
+    /// New parameters for a node, from now on.
+    SetParams {
+        id: String,
+        kind: Box<NodeKind>,
+    },
+    /// A fault on a node, starting now.
+    Fault {
+        id: String,
+        effect: Effect,
+        duration: Duration,
+    },
+    /// Publish the full result so far (for the results panel).
+    Report,
+    /// Publish the time series of these nodes and edges (charts).
+    Watch {
+        nodes: Vec<String>,
+        edges: Vec<(String, String)>,
+    },
+}
+
+/// What went wrong applying a command, or how a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// A live change needs a restart.
+    NeedsRestart(String),
+    /// A refused change or fault.
+    Refused(String),
+    /// The run stopped with an error (a runaway model).
+    Failed(String),
+}
+
+/// What the simulation publishes for the window.
+#[derive(Clone, Debug, Default)]
+pub struct LiveFrame {
+    pub snapshot: Snapshot,
+    pub playing: bool,
+    pub speed: Option<Speed>,
+    pub finished: bool,
+    /// Counts resets, so the window can tell frames of a new run.
+    pub run_id: u64,
+    /// Series of the watched nodes, in the order asked, with their times.
+    pub series: Vec<NodeSeries>,
+    pub edge_series: Vec<EdgeSeries>,
+    pub series_times: Vec<f64>,
+    series_stamp: u64,
+    /// The latest full result, after a [`Command::Report`].
+    pub result: Option<Box<RunResult>>,
+    /// Notices since the last frame the window took.
+    pub notices: Vec<Notice>,
+    /// Engine events per wall-clock second over the last second of play.
+    pub events_per_s: f64,
+}
+
+/// The stepping logic: a simulation, its clock pacing and its commands.
+#[derive(Debug)]
+pub struct Stepper {
+    sim: Simulation,
+    model: Model,
+    seed: u64,
+    playing: bool,
+    to_end: bool,
+    speed: Speed,
+    /// Real-time pacing: simulated ns at wall-clock `anchor_wall`.
+    anchor: Option<(f64, u64)>,
+    /// Simulated ns per chunk when running flat out, tuned to the budget.
+    chunk_ns: u64,
+    run_id: u64,
+    watched: Vec<String>,
+    watched_edges: Vec<(String, String)>,
+    series_len: usize,
+    series_dirty: bool,
+    series_stamp: u64,
+    result_wanted: bool,
+    notices: Vec<Notice>,
+    failed: bool,
+    rate: (f64, u64, f64),
+}
+
+impl Stepper {
+    /// A stepper at time zero, paused.
+    pub fn new(model: &Model, seed: u64) -> Result<Self, String> {
+        let sim = Simulation::new(model, seed).map_err(|e| e.to_string())?;
+        Ok(Self {
+            sim,
+            model: model.clone(),
+            seed,
+            playing: false,
+            to_end: false,
+            speed: Speed::Times(1.0),
+            anchor: None,
+            chunk_ns: NANOS_PER_SEC / 100,
+            run_id: 0,
+            watched: Vec::new(),
+            watched_edges: Vec::new(),
+            series_len: 0,
+            series_dirty: true,
+            series_stamp: 0,
+            result_wanted: false,
+            notices: Vec::new(),
+            failed: false,
+            rate: (0.0, 0, 0.0),
+        })
+    }
+
+    pub fn simulation(&self) -> &Simulation {
+        &self.sim
+    }
+
+    /// Whether the clock should move without being asked.
+    pub fn is_active(&self) -> bool {
+        (self.playing || self.to_end) && !self.sim.is_finished() && !self.failed
+    }
+
+    pub fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::Play => {
+                self.playing = true;
+                self.anchor = None;
+            }
+            Command::Pause => {
+                self.playing = false;
+                self.to_end = false;
+            }
+            Command::Step => {
+                self.playing = false;
+                self.to_end = false;
+                let until = self.sim.now().after(STEP);
+                self.run_until(until);
+            }
+            Command::Reset { seed, model } => {
+                if let Some(model) = model {
+                    self.model = *model;
+                }
+                match Simulation::new(&self.model, seed) {
+                    Ok(sim) => {
+                        self.sim = sim;
+                        self.seed = seed;
+                        self.failed = false;
+                    }
+                    Err(e) => {
+                        self.failed = true;
+                        self.notices.push(Notice::Failed(e.to_string()));
+                    }
+                }
+                self.playing = false;
+                self.to_end = false;
+                self.anchor = None;
+                self.run_id += 1;
+                self.series_dirty = true;
+            }
+            Command::RunToEnd => self.to_end = true,
+            Command::SetSpeed(speed) => {
+                self.speed = speed;
+                self.anchor = None;
+            }
+            Command::SetParams { id, kind } => match self.sim.set_node_params(&id, &kind) {
+                Ok(()) => {}
+                Err(e @ LiveError::NeedsRestart { .. }) => {
+                    self.notices.push(Notice::NeedsRestart(e.to_string()));
+                }
+                Err(e) => self.notices.push(Notice::Refused(e.to_string())),
+            },
+            Command::Fault {
+                id,
+                effect,
+                duration,
+            } => {
+                if let Err(e) = self.sim.inject_fault(&id, effect, duration) {
+                    self.notices.push(Notice::Refused(e.to_string()));
+                }
+            }
+            Command::Report => self.result_wanted = true,
+            Command::Watch { nodes, edges } => {
+                self.watched = nodes;
+                self.watched_edges = edges;
+                self.series_dirty = true;
+            }
+        }
+    }
+
+    fn run_until(&mut self, until: SimTime) {
+        if self.failed {
+            return;
+        }
+        if let Err(e) = self.sim.run_until(until) {
+            self.failed = true;
+            self.playing = false;
+            self.to_end = false;
+            self.notices.push(Notice::Failed(e.to_string()));
+        }
+    }
+
+    /// Advances the clock for wall-clock time `wall_s` (seconds on any
+    /// monotonic clock), spending at most `budget_s` of wall-clock time.
+    /// At ×k the clock aims at k × the wall time since play started (a
+    /// run that cannot keep up falls behind rather than catching up in a
+    /// rush); flat out, it runs chunks until the budget is spent.
+    /// Returns whether the clock caught up with real time (so a caller may
+    /// rest until the next frame).
+    pub fn advance(&mut self, wall_s: f64, budget_s: f64, clock: &dyn Fn() -> f64) -> bool {
+        if !self.is_active() {
+            return true;
+        }
+        let mut caught_up = false;
+        let events_before = self.sim.events();
+        let started = clock();
+        let flat_out = self.to_end || self.speed == Speed::Max;
+        if flat_out {
+            loop {
+                let t0 = clock();
+                let until = SimTime(self.sim.now().as_nanos().saturating_add(self.chunk_ns));
+                self.run_until(until);
+                let spent = clock() - t0;
+                // Aim for chunks of about a millisecond.
+                if spent < 0.0005 {
+                    self.chunk_ns = self.chunk_ns.saturating_mul(2).min(3600 * NANOS_PER_SEC);
+                } else if spent > 0.002 {
+                    self.chunk_ns = (self.chunk_ns / 2).max(1000);
+                }
+                if !self.is_active() || clock() - started >= budget_s {
+                    break;
+                }
+            }
+        } else if let Speed::Times(k) = self.speed {
+            let now_ns = self.sim.now().as_nanos();
+            let (anchor_wall, anchor_sim) = *self.anchor.get_or_insert((wall_s, now_ns));
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "simulated ns from wall seconds"
+            )]
+            let target = anchor_sim + ((wall_s - anchor_wall) * k * 1e9).max(0.0) as u64;
+            // Bounded steps keep one frame's work within the budget.
+            let mut at = now_ns;
+            while at < target {
+                let next = target.min(at.saturating_add(self.chunk_ns.max(NANOS_PER_SEC / 1000)));
+                self.run_until(SimTime(next));
+                at = self.sim.now().as_nanos();
+                if !self.is_active() || clock() - started >= budget_s {
+                    break;
+                }
+            }
+            if at < target {
+                // Too slow for this speed: drop the debt.
+                self.anchor = Some((wall_s, at));
+            } else {
+                caught_up = true;
+            }
+        }
+        let spent = clock() - started;
+        let (acc_wall, acc_events, _) = self.rate;
+        let acc = (
+            acc_wall + spent,
+            acc_events + (self.sim.events() - events_before),
+            self.rate.2,
+        );
+        self.rate = if acc.0 >= 0.5 {
+            #[expect(clippy::cast_precision_loss, reason = "a display rate")]
+            let per_s = acc.1 as f64 / acc.0;
+            (0.0, 0, per_s)
+        } else {
+            acc
+        };
+        caught_up
+    }
+
+    /// Writes the current state into `frame` (reusing its allocations).
+    pub fn publish(&mut self, frame: &mut LiveFrame) {
+        self.sim.snapshot_into(&mut frame.snapshot);
+        frame.playing = self.is_active();
+        frame.speed = Some(if self.to_end { Speed::Max } else { self.speed });
+        frame.finished = self.sim.is_finished();
+        frame.run_id = self.run_id;
+        frame.events_per_s = self.rate.2;
+        let series = self.sim.series();
+        if self.series_dirty || series.len() != self.series_len {
+            self.series_stamp += 1;
+            self.series_len = series.len();
+            self.series_dirty = false;
+        }
+        // NOTE: frames are recycled; a stamp tells whether this one holds
+        // the current lines.
+        if frame.series_stamp != self.series_stamp {
+            frame.series_stamp = self.series_stamp;
+            frame.series.clear();
+            for id in &self.watched {
+                if let Some(line) = series.node(id) {
+                    frame.series.push(line.clone());
+                }
+            }
+            frame.edge_series.clear();
+            for (from, to) in &self.watched_edges {
+                if let Some(line) = series.edge(from, to) {
+                    frame.edge_series.push(line.clone());
+                }
+            }
+            frame.series_times.clear();
+            frame.series_times.extend(series.times());
+        }
+        if self.result_wanted {
+            frame.result = Some(Box::new(self.sim.result()));
+            self.result_wanted = false;
+        }
+        frame.notices.append(&mut self.notices);
+    }
+}
+
+/// The hand-off between the simulation thread and the window: a slot
+/// either side takes with `try_lock` only.
+#[derive(Debug, Default)]
+struct Slot {
+    /// The newest frame not yet taken by the window.
+    fresh: Option<Box<LiveFrame>>,
+    /// A frame the window is done with, for the thread to reuse.
+    spare: Option<Box<LiveFrame>>,
+}
+
+/// A live run on its own thread.
+#[derive(Debug)]
+pub struct LiveRun {
+    tx: Sender<Command>,
+    slot: Arc<Mutex<Slot>>,
+    /// Frames the thread could not hand over because the window held the
+    /// slot (it skipped them and went on).
+    skipped: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Frames per wall-clock second the thread publishes while running.
+const PUBLISH_HZ: f64 = 60.0;
+/// Wall-clock time the thread runs between looks at its commands.
+const BUDGET_S: f64 = 0.008;
+
+impl LiveRun {
+    /// Starts `model` paused at time zero on a thread named `weir-live`.
+    /// `repaint` is called after each published frame.
+    pub fn start(model: &Model, seed: u64, repaint: Box<dyn Fn() + Send>) -> Result<Self, String> {
+        let mut stepper = Stepper::new(model, seed)?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let slot = Arc::new(Mutex::new(Slot::default()));
+        let skipped = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (slot, skipped, stop) = (slot.clone(), skipped.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("weir-live".to_owned())
+                .spawn(move || {
+                    sim_thread(&mut stepper, &rx, &slot, &skipped, &stop, &*repaint);
+                })
+                .map_err(|e| format!("cannot start the simulation thread: {e}"))?
+        };
+        Ok(Self {
+            tx,
+            slot,
+            skipped,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn send(&self, cmd: Command) {
+        // NOTE: the thread only ends when this run is dropped, so a send
+        // cannot fail while `self` lives.
+        let _ = self.tx.send(cmd);
+    }
+
+    /// The newest frame, if one came since the last call. Never waits:
+    /// when the thread holds the slot, this returns `None` and the frame
+    /// is picked up next time. A frame in `spare` goes back to the thread
+    /// for reuse when the slot is taken.
+    pub fn take_frame(&self, spare: &mut Option<Box<LiveFrame>>) -> Option<Box<LiveFrame>> {
+        let mut slot = match self.slot.try_lock() {
+            Ok(slot) => slot,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return None,
+        };
+        if let Some(mut frame) = spare.take() {
+            frame.result = None;
+            frame.notices.clear();
+            slot.spare = Some(frame);
+        }
+        slot.fresh.take()
+    }
+
+    /// Holds the hand-off slot, as a window stuck in a long frame would
+    /// (for tests: the simulation must go on regardless).
+    pub fn hold_slot<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self.slot.lock();
+        f()
+    }
+
+    /// Frames the thread skipped because the slot was held.
+    pub fn skipped_frames(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for LiveRun {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Wake the thread if it waits for a command.
+        let _ = self.tx.send(Command::Pause);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn sim_thread(
+    stepper: &mut Stepper,
+    rx: &Receiver<Command>,
+    slot: &Mutex<Slot>,
+    skipped: &AtomicU64,
+    stop: &AtomicBool,
+    repaint: &dyn Fn(),
+) {
+    let epoch = Instant::now();
+    let clock = move || epoch.elapsed().as_secs_f64();
+    let mut pending: Option<Box<LiveFrame>> = None;
+    let mut last_publish = f64::NEG_INFINITY;
+    let mut dirty = true;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        // Commands: wait for one while idle with nothing to hand over.
+        let first = if stepper.is_active() || dirty {
+            match rx.try_recv() {
+                Ok(cmd) => Some(cmd),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => return,
+            }
+        } else {
+            match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok(cmd) => Some(cmd),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        };
+        if let Some(cmd) = first {
+            stepper.apply(cmd);
+            while let Ok(cmd) = rx.try_recv() {
+                stepper.apply(cmd);
+            }
+            dirty = true;
+        }
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let was_active = stepper.is_active();
+        let rest = stepper.advance(clock(), BUDGET_S, &clock);
+        dirty |= was_active;
+        let now = clock();
+        if dirty && now - last_publish >= 1.0 / PUBLISH_HZ {
+            let mut frame = pending.take().unwrap_or_default();
+            stepper.publish(&mut frame);
+            match slot.try_lock() {
+                Ok(mut s) => {
+                    // An unread frame is replaced; its notices carry over.
+                    if let Some(mut old) = s.fresh.take() {
+                        old.notices.append(&mut frame.notices);
+                        frame.notices = std::mem::take(&mut old.notices);
+                        s.spare.get_or_insert(old);
+                    }
+                    s.fresh = Some(frame);
+                    pending = s.spare.take();
+                    last_publish = now;
+                    dirty = stepper.is_active();
+                    repaint();
+                }
+                Err(_) => {
+                    skipped.fetch_add(1, Ordering::Relaxed);
+                    pending = Some(frame);
+                }
+            }
+        } else if rest && stepper.is_active() {
+            // Real-time pacing: rest until the next frame is due.
+            if let Ok(cmd) = rx.recv_timeout(std::time::Duration::from_millis(4)) {
+                stepper.apply(cmd);
+                dirty = true;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    const PIPE: &str = r#"(
+        version: 1,
+        name: "pipe",
+        scenario: (duration: "1m", seed: 2),
+        nodes: [
+            (id: "src", kind: Producer(arrival: Poisson(rate: 200.0))),
+            (id: "q", kind: Queue()),
+            (id: "worker", kind: Consumer(service: Exponential(mean: "2ms"))),
+        ],
+        edges: [(from: "src", to: "q"), (from: "q", to: "worker")],
+    )"#;
+
+    fn stepper() -> Stepper {
+        let (model, _) = sim_core::model::file::from_str(PIPE).expect("model");
+        Stepper::new(&model, 2).expect("stepper")
+    }
+
+    #[test]
+    fn real_time_pacing_follows_the_wall_clock_times_the_speed() {
+        let mut s = stepper();
+        s.apply(Command::SetSpeed(Speed::Times(10.0)));
+        s.apply(Command::Play);
+        let clock = || 0.0;
+        s.advance(100.0, 1.0, &clock);
+        assert_eq!(s.simulation().now(), SimTime::ZERO, "play starts the clock");
+        s.advance(101.5, 1.0, &clock);
+        assert_eq!(s.simulation().now().as_nanos(), 15 * NANOS_PER_SEC);
+        s.apply(Command::Pause);
+        s.advance(200.0, 1.0, &clock);
+        assert_eq!(
+            s.simulation().now().as_nanos(),
+            15 * NANOS_PER_SEC,
+            "paused"
+        );
+    }
+
+    #[test]
+    fn flat_out_stops_at_the_budget_and_run_to_end_finishes() {
+        let mut s = stepper();
+        s.apply(Command::SetSpeed(Speed::Max));
+        s.apply(Command::Play);
+        // A fake clock that moves 1 ms per look: a 5 ms budget allows a
+        // handful of chunks, not the whole run.
+        let t = Cell::new(0.0);
+        let clock = || {
+            t.set(t.get() + 0.001);
+            t.get()
+        };
+        s.advance(0.0, 0.005, &clock);
+        assert!(!s.simulation().is_finished(), "the budget bounds a frame");
+        assert!(s.simulation().now() > SimTime::ZERO);
+        s.apply(Command::RunToEnd);
+        while s.is_active() {
+            s.advance(0.0, 1.0, &clock);
+        }
+        assert!(s.simulation().is_finished());
+        let mut frame = LiveFrame::default();
+        s.publish(&mut frame);
+        assert!(frame.finished && !frame.playing);
+        assert!(frame.snapshot.totals.balanced());
+    }
+
+    #[test]
+    fn reset_with_the_same_seed_replays_and_refusals_are_reported() {
+        let mut s = stepper();
+        for _ in 0..5 {
+            s.apply(Command::Step);
+        }
+        let first = s.simulation().snapshot();
+        s.apply(Command::Reset {
+            seed: 2,
+            model: None,
+        });
+        assert_eq!(s.simulation().now(), SimTime::ZERO);
+        for _ in 0..5 {
+            s.apply(Command::Step);
+        }
+        assert_eq!(s.simulation().snapshot(), first);
+        s.apply(Command::Fault {
+            id: "q".to_owned(),
+            effect: Effect::Slow { factor: 2.0 },
+            duration: Duration::from_secs(1),
+        });
+        let mut frame = LiveFrame::default();
+        s.publish(&mut frame);
+        assert!(
+            matches!(frame.notices.as_slice(), [Notice::Refused(why)] if why.contains("“q”")),
+            "{:?}",
+            frame.notices
+        );
+    }
+}

@@ -1,0 +1,365 @@
+//! The live run's panels: the run controls, the selected node's live
+//! state with its fault buttons, the charts, and the results window's
+//! live report with its exports.
+
+use eframe::egui::{self, RichText};
+use sim_core::Report;
+use sim_core::model::ModelCommand;
+use sim_core::nodes::Kind;
+
+use super::charts::seconds;
+use super::live::Speed;
+use super::session::colors;
+use super::{ChartSubject, Duration, Effect, Fault, LiveAction, WeirApp, charts_ui, files};
+
+impl WeirApp {
+    /// The run controls: play, step, reset, run to end, speed, seed, clock.
+    pub(super) fn run_controls_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let mut action = None;
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().button_padding = egui::vec2(10.0, 4.0);
+            let (playing, finished) = self
+                .live
+                .as_ref()
+                .map_or((false, false), |l| (l.playing(), l.frame().finished));
+            let play_label = if playing { "Pause" } else { "Play" };
+            if ui
+                .add(
+                    egui::Button::new(RichText::new(play_label).strong())
+                        .min_size(egui::vec2(84.0, 0.0)),
+                )
+                .on_hover_text("Play or pause the live simulation (Space)")
+                .clicked()
+            {
+                action = Some(LiveAction::PlayPause);
+            }
+            if ui
+                .button("Step")
+                .on_hover_text("Advance 100 ms of simulated time")
+                .clicked()
+            {
+                action = Some(LiveAction::Step);
+            }
+            if ui
+                .button("Reset")
+                .on_hover_text("Start again from zero with the seed")
+                .clicked()
+            {
+                action = Some(LiveAction::Reset);
+            }
+            if ui
+                .add_enabled(!finished, egui::Button::new("Run to end"))
+                .on_hover_text("Run to the end of the scenario as fast as possible")
+                .clicked()
+            {
+                action = Some(LiveAction::RunToEnd);
+            }
+            ui.separator();
+            ui.label("Speed");
+            let mut speed = self.live_speed;
+            egui::ComboBox::from_id_salt("live-speed")
+                .selected_text(speed.label())
+                .width(64.0)
+                .show_ui(ui, |ui| {
+                    for choice in Speed::CHOICES {
+                        ui.selectable_value(&mut speed, choice, choice.label());
+                    }
+                })
+                .response
+                .on_hover_text("Simulated time per second of real time");
+            if speed != self.live_speed {
+                self.live_speed = speed;
+                if let Some(live) = &mut self.live {
+                    live.set_speed(speed);
+                }
+            }
+            ui.label("Seed");
+            let mut seed = self.live_seed.unwrap_or(self.doc.model.scenario.seed);
+            let changed = ui
+                .add(egui::DragValue::new(&mut seed).speed(0.2))
+                .on_hover_text("The seed of the live run; Reset applies it")
+                .changed();
+            if changed {
+                self.live_seed = Some(seed);
+            }
+            ui.separator();
+            if let Some(live) = &self.live {
+                let snap = &live.frame().snapshot;
+                let (now, end) = (snap.now.as_secs_f64(), snap.end.as_secs_f64());
+                #[expect(clippy::cast_possible_truncation, reason = "a progress fraction")]
+                let progress = if end > 0.0 { (now / end) as f32 } else { 0.0 };
+                ui.add(
+                    egui::ProgressBar::new(progress)
+                        .desired_width(90.0)
+                        .desired_height(14.0),
+                );
+                ui.label(
+                    RichText::new(format!("t = {} / {}", seconds(now), seconds(end)))
+                        .monospace()
+                        .strong(),
+                );
+                let t = &snap.totals;
+                ui.label(format!(
+                    "produced {} · completed {} · in flight {}",
+                    t.produced, t.completed, t.in_flight
+                ));
+                let rate = live.frame().events_per_s;
+                if rate > 0.0 {
+                    ui.label(RichText::new(format!("{:.1}M ev/s", rate / 1e6)).weak())
+                        .on_hover_text("Engine events per second of real time");
+                }
+                if ui
+                    .button("Results")
+                    .on_hover_text("The live run's report now, with exports")
+                    .clicked()
+                {
+                    self.show_results = true;
+                    self.results_live = true;
+                }
+                if ui
+                    .small_button("Close run")
+                    .on_hover_text("Leave the live view")
+                    .clicked()
+                {
+                    action = Some(LiveAction::Stop);
+                }
+            } else {
+                ui.label(RichText::new("Press Play to watch the model run").weak());
+            }
+        });
+        if let Some(action) = action {
+            self.live_action(&ctx, action);
+        }
+    }
+
+    /// The selected node's live state and fault buttons (above the
+    /// inspector while a run is open).
+    pub(super) fn live_node_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(live) = &self.live else { return };
+        let Some(&n) = self.canvas.selected.first() else {
+            return;
+        };
+        if self.canvas.selected.len() != 1 {
+            return;
+        }
+        let Some(snap) = live.node(n) else { return };
+        let node_id = snap.id.clone();
+        let kind = snap.kind;
+        ui.add_space(4.0);
+        ui.label(RichText::new("Live").strong().size(15.0));
+        egui::Grid::new("live-node")
+            .num_columns(2)
+            .spacing([12.0, 2.0])
+            .show(ui, |ui| {
+                let mut row = |name: &str, v: String| {
+                    ui.label(RichText::new(name).weak());
+                    ui.label(RichText::new(v).monospace());
+                    ui.end_row();
+                };
+                row("held", snap.held.to_string());
+                if let Some(c) = snap.capacity {
+                    row("capacity", c.to_string());
+                }
+                if kind == Kind::Consumer {
+                    row("instances", snap.instances.to_string());
+                    row("busy", snap.busy.to_string());
+                }
+                row("arrived", snap.arrived.to_string());
+                row("departed", snap.departed.to_string());
+                if snap.dropped > 0 {
+                    row("dropped", snap.dropped.to_string());
+                }
+                if snap.retries > 0 {
+                    row("retries", snap.retries.to_string());
+                }
+                if snap.dead_lettered > 0 {
+                    row("dead-lettered", snap.dead_lettered.to_string());
+                }
+                if snap.blocked {
+                    row("state", "blocked".to_owned());
+                }
+                if snap.down {
+                    row("state", "down".to_owned());
+                }
+            });
+        ui.add_space(6.0);
+        ui.label(RichText::new("Faults").strong());
+        let form = &mut self.fault_form;
+        ui.horizontal(|ui| {
+            ui.label("for");
+            ui.add(
+                egui::DragValue::new(&mut form.seconds)
+                    .range(0.1..=3600.0)
+                    .suffix(" s")
+                    .speed(0.5),
+            );
+            ui.label("factor ×");
+            ui.add(
+                egui::DragValue::new(&mut form.factor)
+                    .range(1.1..=100.0)
+                    .speed(0.1),
+            );
+        });
+        let form = *form;
+        let mut chosen = None;
+        ui.horizontal_wrapped(|ui| {
+            for (label, effect) in [
+                (format!("Crash {} s", form.seconds), Effect::Crash),
+                (
+                    format!("Slow ×{}", form.factor),
+                    Effect::Slow {
+                        factor: form.factor,
+                    },
+                ),
+                (
+                    format!("Burst ×{}", form.factor),
+                    Effect::Burst {
+                        factor: form.factor,
+                    },
+                ),
+            ] {
+                let why = effect.unfit_for(kind);
+                let button = ui.add_enabled(why.is_none(), egui::Button::new(label));
+                let button = match why {
+                    Some(why) => button.on_disabled_hover_text(why),
+                    None => button,
+                };
+                if button.clicked() {
+                    chosen = Some(effect);
+                }
+            }
+        });
+        ui.checkbox(
+            &mut self.fault_form.record,
+            "Record into the scenario timeline",
+        )
+        .on_hover_text("Add the fault to the model's scenario, so a replay has it too");
+        ui.separator();
+        let Some(effect) = chosen else { return };
+        let duration = Duration::from_secs_f64(form.seconds);
+        let at = live.frame().snapshot.now;
+        live.fault(&node_id, effect, duration);
+        if form.record {
+            let mut scenario = self.doc.model.scenario.clone();
+            scenario.faults.push(Fault {
+                at: Duration(at.as_nanos()),
+                duration,
+                node: node_id,
+                effect,
+            });
+            if let Some(live) = &mut self.live {
+                live.adopt_scenario(&scenario);
+            }
+            if let Err(e) = self.doc.apply(ModelCommand::SetScenario(scenario), false) {
+                self.error = Some(e.to_string());
+            }
+        }
+    }
+
+    /// The charts panel's contents.
+    pub(super) fn live_charts_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(live) = &mut self.live else { return };
+        let model = &self.doc.model;
+        let selected = match (self.canvas.selected.len(), self.canvas.selected_edge) {
+            (1, _) => self
+                .canvas
+                .selected
+                .first()
+                .and_then(|&n| model.graph.node_weight(n))
+                .map(|n| ChartSubject::Node(n.id.clone())),
+            (0, Some(e)) => model.graph.edge_endpoints(e).map(|(a, b)| {
+                ChartSubject::Edge(model.graph[a].id.clone(), model.graph[b].id.clone())
+            }),
+            _ => None,
+        };
+        let subjects = self.charts.subjects(selected.as_ref());
+        let mut nodes = Vec::new();
+        let mut edges = Vec::new();
+        for s in subjects {
+            match s {
+                ChartSubject::Node(id) => nodes.push(id),
+                ChartSubject::Edge(a, b) => edges.push((a, b)),
+            }
+        }
+        live.watch(nodes, edges);
+        charts_ui(ui, &mut self.charts, live.frame(), selected.as_ref());
+    }
+
+    /// The results window while a live run is open: its report now, and
+    /// exports.
+    pub(super) fn live_results_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(live) = &mut self.live else { return };
+        let wall = ui.input(|i| i.time);
+        // A fresh report twice a second while the window is open.
+        if wall - self.results_asked > 0.5 {
+            live.send(super::Command::Report);
+            self.results_asked = wall;
+        }
+        let Some(result) = live.result.as_deref() else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("gathering the report…");
+            });
+            return;
+        };
+        let report = Report::from_runs(result.seed, vec![result.clone()], 0.0)
+            .with_faults(&self.doc.model.scenario.faults);
+        let name = self.doc.model.name.clone();
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(format!(
+                    "Live run at t = {} (seed {})",
+                    seconds(result.sim_time_s),
+                    result.seed
+                ))
+                .strong(),
+            );
+            let balanced = report.conservation.balanced();
+            ui.label(
+                RichText::new(if balanced {
+                    "every message accounted for"
+                } else {
+                    "conservation does not add up"
+                })
+                .color(if balanced {
+                    colors::GREEN
+                } else {
+                    colors::WARN
+                }),
+            );
+            if ui.button("Export JSON…").clicked()
+                && let Some(path) = files::pick_export(&name, "report", "json")
+                && let Err(e) = files::write_atomic(&path, &report.to_json_string())
+            {
+                self.error = Some(format!("{e:#}"));
+            }
+            if ui.button("Export CSV…").clicked()
+                && let Some(path) = files::pick_export(&name, "report", "csv")
+            {
+                let written = sim_core::export::csv::to_csv(&report)
+                    .map_err(|e| anyhow::anyhow!(e.to_string()))
+                    .and_then(|text| files::write_atomic(&path, &text));
+                if let Err(e) = written {
+                    self.error = Some(format!("{e:#}"));
+                }
+            }
+            if ui
+                .button("Export series CSV…")
+                .on_hover_text("Every node's and edge's time series")
+                .clicked()
+                && let Some(path) = files::pick_export(&name, "series", "csv")
+                && let Err(e) = files::write_atomic(&path, &result.series.to_csv())
+            {
+                self.error = Some(format!("{e:#}"));
+            }
+        });
+        ui.separator();
+        egui::ScrollArea::both().show(ui, |ui| {
+            ui.add(
+                egui::Label::new(RichText::new(report.to_table()).monospace())
+                    .wrap_mode(egui::TextWrapMode::Extend),
+            );
+        });
+    }
+}

@@ -1,0 +1,563 @@
+//! Time series of a run with a bounded number of points.
+//!
+//! The engine samples every node (and every edge) at fixed intervals of
+//! simulated time: throughput in and out over the interval, the depth and
+//! busy slots at its end, the latency percentiles of the messages that
+//! finished at the node during the interval, instances, breaker state.
+//! When a series is full, neighbouring points are merged in pairs and the
+//! interval doubles, so memory depends on the model, never on simulated
+//! time; a run always has between `capacity / 2` and `capacity` points.
+//!
+//! Recording reads counters; it draws no random numbers and schedules
+//! nothing, so a run's results are the same with or without it.
+//!
+//! A node kind chooses its metrics in [`metrics_for`] (one `match`); a new
+//! metric is a new [`Metric`] variant with its key, unit, merge rule and
+//! the line in [`Series::record`] that reads it.
+
+use crate::engine::{EdgeTopo, NodeTopo};
+use crate::nodes::Kind;
+use crate::nodes::breaker::BreakerState;
+
+/// Points kept per line at most.
+pub const DEFAULT_CAPACITY: usize = 512;
+/// The first sampling interval for a run of `duration_ns`: the duration
+/// split into `capacity / 2` steps, at least a millisecond.
+fn first_interval(duration_ns: u64, capacity: usize) -> u64 {
+    (duration_ns / (capacity as u64 / 2).max(1)).max(1_000_000)
+}
+
+/// One measured quantity over time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    /// Messages that arrived, per second over the interval.
+    ThroughputIn,
+    /// Messages that left (sent on, or completed at a sink), per second.
+    ThroughputOut,
+    /// Messages waiting at the end of the interval (queue depth, inbox,
+    /// backlog).
+    Depth,
+    /// Messages in service at the end of the interval.
+    Busy,
+    /// Median time spent at the node by messages that finished during the
+    /// interval, seconds.
+    LatencyP50,
+    /// 99th percentile of the same, seconds.
+    LatencyP99,
+    /// Consumer instances running at the end of the interval.
+    Instances,
+    /// Circuit breaker at the end of the interval: 0 closed, 0.5 half-open,
+    /// 1 open.
+    Breaker,
+    /// Messages dropped, per second over the interval.
+    Dropped,
+    /// A log's largest consumer-group lag at the end of the interval, in
+    /// records.
+    Lag,
+}
+
+/// How two neighbouring points become one when resolution halves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Merge {
+    /// Rates and levels: the mean of the two.
+    Mean,
+    /// Tail latencies and states: the larger, so a spike never vanishes.
+    Max,
+}
+
+impl Metric {
+    /// Every metric, in chart order.
+    pub const ALL: [Self; 10] = [
+        Self::ThroughputIn,
+        Self::ThroughputOut,
+        Self::Depth,
+        Self::Busy,
+        Self::LatencyP50,
+        Self::LatencyP99,
+        Self::Instances,
+        Self::Breaker,
+        Self::Dropped,
+        Self::Lag,
+    ];
+
+    /// The key used in CSV headers and JSON.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::ThroughputIn => "throughput_in_per_s",
+            Self::ThroughputOut => "throughput_out_per_s",
+            Self::Depth => "depth",
+            Self::Busy => "busy",
+            Self::LatencyP50 => "latency_p50_s",
+            Self::LatencyP99 => "latency_p99_s",
+            Self::Instances => "instances",
+            Self::Breaker => "breaker",
+            Self::Dropped => "dropped_per_s",
+            Self::Lag => "lag",
+        }
+    }
+
+    /// A label for people.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::ThroughputIn => "in /s",
+            Self::ThroughputOut => "out /s",
+            Self::Depth => "depth",
+            Self::Busy => "busy",
+            Self::LatencyP50 => "p50 latency (s)",
+            Self::LatencyP99 => "p99 latency (s)",
+            Self::Instances => "instances",
+            Self::Breaker => "breaker (1 = open)",
+            Self::Dropped => "dropped /s",
+            Self::Lag => "lag (records)",
+        }
+    }
+
+    const fn merge(self) -> Merge {
+        match self {
+            Self::LatencyP99 | Self::Breaker | Self::Lag => Merge::Max,
+            Self::ThroughputIn
+            | Self::ThroughputOut
+            | Self::Depth
+            | Self::Busy
+            | Self::LatencyP50
+            | Self::Instances
+            | Self::Dropped => Merge::Mean,
+        }
+    }
+}
+
+/// The metrics a node of `kind` records.
+pub fn metrics_for(kind: Kind) -> &'static [Metric] {
+    use Metric::{
+        Breaker, Busy, Depth, Dropped, Instances, Lag, LatencyP50, LatencyP99, ThroughputIn,
+        ThroughputOut,
+    };
+    match kind {
+        Kind::Producer => &[ThroughputOut, Dropped],
+        Kind::Queue => &[ThroughputIn, ThroughputOut, Depth, Dropped],
+        Kind::Topic | Kind::Router => &[ThroughputIn, ThroughputOut, Dropped],
+        Kind::Consumer => &[
+            ThroughputIn,
+            ThroughputOut,
+            Depth,
+            Busy,
+            LatencyP50,
+            LatencyP99,
+            Instances,
+            Breaker,
+            Dropped,
+        ],
+        Kind::Service | Kind::Sink => &[
+            ThroughputIn,
+            ThroughputOut,
+            Depth,
+            Busy,
+            LatencyP50,
+            LatencyP99,
+            Dropped,
+        ],
+        Kind::DeadLetter => &[ThroughputIn, Depth],
+        Kind::Log => &[ThroughputIn, ThroughputOut, Depth, Lag, Dropped],
+        Kind::Cep => &[ThroughputIn, ThroughputOut, Depth, Dropped],
+        Kind::EventStore | Kind::Projection => &[
+            ThroughputIn,
+            ThroughputOut,
+            Depth,
+            Busy,
+            LatencyP50,
+            LatencyP99,
+            Dropped,
+        ],
+    }
+}
+
+/// One node's lines.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeSeries {
+    pub id: String,
+    pub kind: Kind,
+    lines: Vec<(Metric, Vec<f32>)>,
+    /// Counts at the previous sample (signed: the warm-up reset moves them).
+    prev_in: i64,
+    prev_out: i64,
+    prev_dropped: i64,
+}
+
+impl NodeSeries {
+    /// The metrics this node records, in chart order.
+    pub fn metrics(&self) -> impl Iterator<Item = Metric> + '_ {
+        self.lines.iter().map(|(m, _)| *m)
+    }
+
+    /// The values of `metric`, one per [`Series::times`] entry, if this
+    /// node records it.
+    pub fn values(&self, metric: Metric) -> Option<&[f32]> {
+        self.lines
+            .iter()
+            .find(|(m, _)| *m == metric)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+/// One edge's line: messages carried per second.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EdgeSeries {
+    pub from: String,
+    pub to: String,
+    pub throughput: Vec<f32>,
+    prev: u64,
+}
+
+/// Every node's and edge's time series of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    interval_ns: u64,
+    capacity: usize,
+    /// The end of each point's interval, ns.
+    times: Vec<u64>,
+    nodes: Vec<NodeSeries>,
+    edges: Vec<EdgeSeries>,
+    /// The start of the interval being measured now.
+    open_since: u64,
+}
+
+impl Series {
+    /// Empty series for a run of `duration_ns`, at most `capacity` points
+    /// per line (rounded up to an even number, at least 4).
+    pub(crate) fn new(
+        topo: &[NodeTopo],
+        edges: &[EdgeTopo],
+        duration_ns: u64,
+        capacity: usize,
+    ) -> Self {
+        let capacity = capacity.max(4).next_multiple_of(2);
+        Self {
+            interval_ns: first_interval(duration_ns, capacity),
+            capacity,
+            times: Vec::new(),
+            nodes: topo
+                .iter()
+                .map(|t| NodeSeries {
+                    id: t.id.clone(),
+                    kind: t.kind,
+                    lines: metrics_for(t.kind)
+                        .iter()
+                        .map(|&m| (m, Vec::new()))
+                        .collect(),
+                    prev_in: 0,
+                    prev_out: 0,
+                    prev_dropped: 0,
+                })
+                .collect(),
+            edges: edges
+                .iter()
+                .map(|e| EdgeSeries {
+                    from: topo[e.from as usize].id.clone(),
+                    to: topo[e.to as usize].id.clone(),
+                    throughput: Vec::new(),
+                    prev: 0,
+                })
+                .collect(),
+            open_since: 0,
+        }
+    }
+
+    /// The sampling interval now, in seconds (it doubles as the run grows
+    /// past the capacity).
+    #[expect(clippy::cast_precision_loss, reason = "display value")]
+    pub fn interval_s(&self) -> f64 {
+        self.interval_ns as f64 / 1e9
+    }
+
+    /// The most points a line holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The end of each point's interval, in simulated seconds.
+    #[expect(clippy::cast_precision_loss, reason = "display value")]
+    pub fn times(&self) -> impl ExactSizeIterator<Item = f64> + '_ {
+        self.times.iter().map(|&t| t as f64 / 1e9)
+    }
+
+    /// Points recorded so far.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+
+    /// Every node's lines, in model order.
+    pub fn nodes(&self) -> &[NodeSeries] {
+        &self.nodes
+    }
+
+    /// Every edge's line, in model order.
+    pub fn edges(&self) -> &[EdgeSeries] {
+        &self.edges
+    }
+
+    /// A node's lines by id.
+    pub fn node(&self, id: &str) -> Option<&NodeSeries> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// An edge's line by the ids of its ends.
+    pub fn edge(&self, from: &str, to: &str) -> Option<&EdgeSeries> {
+        self.edges.iter().find(|e| e.from == from && e.to == to)
+    }
+
+    /// When the next point is due (ns).
+    pub(crate) fn next_due(&self) -> u64 {
+        self.open_since.saturating_add(self.interval_ns)
+    }
+
+    /// The warm-up is about to clear the counters: keep the interval's
+    /// counts continuous across it.
+    pub(crate) fn before_reset(&mut self, sim_stats: &[crate::metrics::NodeStats]) {
+        for (line, st) in self.nodes.iter_mut().zip(sim_stats) {
+            line.prev_in -= signed(st.arrived);
+            line.prev_out -= signed(st.departed);
+            line.prev_dropped -= signed(st.dropped());
+        }
+    }
+
+    /// Records one point at `at` from the simulation's counters, clearing
+    /// the per-interval latencies.
+    pub(crate) fn record(
+        &mut self,
+        at: u64,
+        stats: &mut [crate::metrics::NodeStats],
+        carried: &[u64],
+        breakers: &dyn Fn(usize) -> Option<BreakerState>,
+        lags: &dyn Fn(usize) -> u64,
+    ) {
+        if self.times.len() == self.capacity {
+            self.halve();
+        }
+        #[expect(clippy::cast_precision_loss, reason = "interval length")]
+        let span_s = (at.saturating_sub(self.open_since)).max(1) as f64 / 1e9;
+        #[expect(clippy::cast_possible_truncation, reason = "chart values")]
+        let per_s = |delta: i64| (delta as f64 / span_s) as f32;
+        for (i, (line, st)) in self.nodes.iter_mut().zip(stats.iter_mut()).enumerate() {
+            let (arrived, departed, dropped) = (
+                signed(st.arrived),
+                signed(st.departed),
+                signed(st.dropped()),
+            );
+            let latency = st.interval.summary();
+            st.interval.clear();
+            for (metric, values) in &mut line.lines {
+                #[expect(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+                let v = match metric {
+                    Metric::ThroughputIn => per_s(arrived - line.prev_in),
+                    Metric::ThroughputOut => per_s(departed - line.prev_out),
+                    Metric::Dropped => per_s(dropped - line.prev_dropped),
+                    Metric::Depth => st.depth.value() as f32,
+                    Metric::Busy => st.busy.value() as f32,
+                    Metric::LatencyP50 => latency.p50 as f32,
+                    Metric::LatencyP99 => latency.p99 as f32,
+                    Metric::Instances => st.instances.value() as f32,
+                    Metric::Breaker => match breakers(i) {
+                        Some(BreakerState::Open) => 1.0,
+                        Some(BreakerState::HalfOpen) => 0.5,
+                        Some(BreakerState::Closed) | None => 0.0,
+                    },
+                    Metric::Lag => lags(i) as f32,
+                };
+                values.push(v);
+            }
+            line.prev_in = arrived;
+            line.prev_out = departed;
+            line.prev_dropped = dropped;
+        }
+        for (line, &count) in self.edges.iter_mut().zip(carried) {
+            #[expect(clippy::cast_possible_wrap, reason = "counts stay below i64::MAX")]
+            line.throughput
+                .push(per_s(count.wrapping_sub(line.prev) as i64));
+            line.prev = count;
+        }
+        self.times.push(at);
+        self.open_since = at;
+    }
+
+    /// Merges neighbouring points in pairs and doubles the interval.
+    fn halve(&mut self) {
+        let n = self.times.len() / 2;
+        for k in 0..n {
+            self.times[k] = self.times[2 * k + 1];
+        }
+        self.times.truncate(n);
+        for line in &mut self.nodes {
+            for (metric, values) in &mut line.lines {
+                merge_pairs(values, metric.merge());
+            }
+        }
+        for line in &mut self.edges {
+            merge_pairs(&mut line.throughput, Merge::Mean);
+        }
+        self.interval_ns = self.interval_ns.saturating_mul(2);
+    }
+
+    /// The series as CSV: one row per point, a column per node metric
+    /// (`node.metric`) and per edge (`from->to.throughput_per_s`).
+    pub fn to_csv(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::from("time_s");
+        for node in &self.nodes {
+            for metric in node.metrics() {
+                let _ = write!(out, ",{}.{}", node.id, metric.key());
+            }
+        }
+        for edge in &self.edges {
+            let _ = write!(out, ",{}->{}.throughput_per_s", edge.from, edge.to);
+        }
+        out.push('\n');
+        for (k, t) in self.times().enumerate() {
+            let _ = write!(out, "{t}");
+            for node in &self.nodes {
+                for (_, values) in &node.lines {
+                    let _ = write!(out, ",{}", values[k]);
+                }
+            }
+            for edge in &self.edges {
+                let _ = write!(out, ",{}", edge.throughput[k]);
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Halves a line: each pair of neighbours becomes one point.
+fn merge_pairs(values: &mut Vec<f32>, merge: Merge) {
+    let n = values.len() / 2;
+    for k in 0..n {
+        let (a, b) = (values[2 * k], values[2 * k + 1]);
+        values[k] = match merge {
+            Merge::Mean => (a + b) / 2.0,
+            Merge::Max => a.max(b),
+        };
+    }
+    values.truncate(n);
+}
+
+#[expect(clippy::cast_possible_wrap, reason = "counts stay below i64::MAX")]
+fn signed(v: u64) -> i64 {
+    v as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Simulation;
+    use crate::model::file::from_str;
+    use crate::time::{NANOS_PER_SEC, SimTime};
+
+    fn secs(s: u64) -> SimTime {
+        SimTime(s * NANOS_PER_SEC)
+    }
+
+    const MM1: &str = r#"(
+        version: 1,
+        name: "mm1",
+        scenario: (duration: "100s", warmup: "10s", seed: 11),
+        nodes: [
+            (id: "src", kind: Producer(arrival: Poisson(rate: 100.0))),
+            (id: "q", kind: Queue()),
+            (id: "worker", kind: Consumer(service: Exponential(mean: "5ms"))),
+        ],
+        edges: [(from: "src", to: "q"), (from: "q", to: "worker")],
+    )"#;
+
+    fn sim(capacity: usize) -> Simulation {
+        let (model, _) = from_str(MM1).expect("model");
+        let mut sim = Simulation::new(&model, 11).expect("sim");
+        sim.set_series_capacity(capacity);
+        sim
+    }
+
+    #[test]
+    fn points_stay_bounded_and_cover_the_run() {
+        let mut s = sim(16);
+        s.run_until(secs(100)).expect("runs");
+        let series = s.series();
+        assert!(
+            (8..=16).contains(&series.len()),
+            "between half and full capacity, got {}",
+            series.len()
+        );
+        let last = series.times().last().expect("points");
+        assert!(
+            (last - 100.0).abs() < 1e-9,
+            "the last point ends the run: {last}"
+        );
+        // 100 s over 16 points halved at least once.
+        assert!(
+            series.interval_s() >= 100.0 / 16.0,
+            "{}",
+            series.interval_s()
+        );
+    }
+
+    #[test]
+    fn throughput_matches_the_counts() {
+        let mut s = sim(512);
+        s.run_until(secs(100)).expect("runs");
+        let series = s.series();
+        let worker = series.node("worker").expect("worker line");
+        let out = worker.values(Metric::ThroughputOut).expect("out");
+        let dt = series.interval_s();
+        let total: f64 = out.iter().map(|&v| f64::from(v) * dt).sum();
+        // Every departure over the whole run, warm-up included: about 100/s.
+        assert!(
+            (total / 100.0 - 100.0).abs() < 6.0,
+            "mean rate {}",
+            total / 100.0
+        );
+        let p99 = worker.values(Metric::LatencyP99).expect("p99");
+        let p50 = worker.values(Metric::LatencyP50).expect("p50");
+        assert!(p99.iter().zip(p50).all(|(a, b)| a >= b), "p99 ≥ p50");
+        assert!(p50.iter().any(|&v| v > 0.0), "latencies are recorded");
+    }
+
+    #[test]
+    fn recording_does_not_change_the_results() {
+        let (model, _) = from_str(MM1).expect("model");
+        let plain = crate::run_once(&model, 5).expect("runs");
+        let mut coarse = Simulation::new(&model, 5).expect("sim");
+        coarse.set_series_capacity(4);
+        let coarse = coarse.run().expect("runs");
+        assert_eq!(plain.nodes, coarse.nodes);
+        assert_eq!(plain.conservation, coarse.conservation);
+        assert_eq!(plain.events, coarse.events);
+    }
+
+    #[test]
+    fn halving_merges_means_and_keeps_peaks() {
+        let mut means = vec![1.0_f32, 3.0, 0.0, 8.0, 5.0];
+        merge_pairs(&mut means, Metric::Depth.merge());
+        assert_eq!(means, vec![2.0, 4.0]);
+        let mut peaks = vec![1.0_f32, 3.0, 9.0, 8.0];
+        merge_pairs(&mut peaks, Metric::LatencyP99.merge());
+        assert_eq!(peaks, vec![3.0, 9.0]);
+    }
+
+    #[test]
+    fn csv_has_a_row_per_point() {
+        let mut s = sim(32);
+        s.run_until(secs(50)).expect("runs");
+        let csv = s.series().to_csv();
+        let mut lines = csv.lines();
+        let header = lines.next().expect("header");
+        assert!(
+            header.starts_with("time_s,src.throughput_out_per_s"),
+            "{header}"
+        );
+        assert!(header.contains("worker.latency_p99_s"), "{header}");
+        assert!(header.contains("q->worker.throughput_per_s"), "{header}");
+        assert_eq!(lines.count(), s.series().len());
+    }
+}
