@@ -55,7 +55,8 @@ pub struct ExportArgs {
     /// run the model's scenario and export the report; chrome-trace (for
     /// Perfetto and Chrome tracing) and otlp (OpenTelemetry JSON) run the
     /// scenario once, with its seed, and export the journeys of sampled
-    /// messages; svg and png draw the canvas as the designer shows it.
+    /// messages; series runs it once and writes its time series as CSV;
+    /// svg and png draw the canvas as the designer shows it.
     #[arg(long, value_parser = parse_format)]
     pub format: crate::exports::Target,
     /// chrome-trace and otlp: follow one event in N that producers create

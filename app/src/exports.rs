@@ -57,6 +57,7 @@ impl Target {
                 "mermaid" => "Mermaid flowchart…".to_owned(),
                 "terraform" => "Terraform (AWS)…".to_owned(),
                 "kafka" => "Kafka topics (kafka-topics.sh)…".to_owned(),
+                "series" => "Time series of a run (CSV)…".to_owned(),
                 "json" => "Run report (JSON)…".to_owned(),
                 "csv" => "Run report (CSV)…".to_owned(),
                 "chrome-trace" => "Message traces (Chrome trace, Perfetto)…".to_owned(),
@@ -79,7 +80,9 @@ impl Target {
     /// Whether the model must run first (the export describes a run).
     pub const fn needs_run(self) -> bool {
         match self {
-            Self::Text(format) => format.needs_report() || format.needs_trace(),
+            Self::Text(format) => {
+                format.needs_report() || format.needs_trace() || format.needs_run()
+            }
             Self::Svg | Self::Png => false,
         }
     }
@@ -147,6 +150,12 @@ pub fn export_bytes(model: &Model, target: Target, options: PictureOptions) -> R
             let trace =
                 record(model, journeys).map_err(|e| anyhow::anyhow!("the run failed: {e}"))?;
             export_trace(&trace, format)?.into_bytes()
+        }
+        Target::Text(format) if format.needs_run() => {
+            // The run `weir run` reports as its first replication.
+            let run = sim_core::run_once(model, model.scenario.seed)
+                .map_err(|e| anyhow::anyhow!("the run failed: {e}"))?;
+            sim_core::export::export_run(&run, format)?.into_bytes()
         }
         Target::Text(format) => export(model, format)?.into_bytes(),
         Target::Svg => picture::canvas_svg(model, options.look).into_bytes(),

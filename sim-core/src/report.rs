@@ -92,7 +92,7 @@ pub struct RunResult {
     /// In model order.
     pub nodes: Vec<NodeResult>,
     /// Every node's and edge's time series over the run, warm-up
-    /// included ([`crate::series`]); `Series::to_csv` writes them out.
+    /// included ([`crate::series`]); `Series::to_csv` writes them out (`sim_time_s,node,metric,value`).
     pub series: crate::series::Series,
 }
 

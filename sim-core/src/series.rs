@@ -134,7 +134,7 @@ pub fn metrics_for(kind: Kind) -> &'static [Metric] {
     };
     match kind {
         Kind::Producer => &[ThroughputOut, Dropped],
-        Kind::Queue => &[ThroughputIn, ThroughputOut, Depth, Dropped],
+        Kind::Queue | Kind::Cep => &[ThroughputIn, ThroughputOut, Depth, Dropped],
         Kind::Topic | Kind::Router => &[ThroughputIn, ThroughputOut, Dropped],
         Kind::Consumer => &[
             ThroughputIn,
@@ -147,7 +147,7 @@ pub fn metrics_for(kind: Kind) -> &'static [Metric] {
             Breaker,
             Dropped,
         ],
-        Kind::Service | Kind::Sink => &[
+        Kind::Service | Kind::Sink | Kind::EventStore | Kind::Projection => &[
             ThroughputIn,
             ThroughputOut,
             Depth,
@@ -158,16 +158,6 @@ pub fn metrics_for(kind: Kind) -> &'static [Metric] {
         ],
         Kind::DeadLetter => &[ThroughputIn, Depth],
         Kind::Log => &[ThroughputIn, ThroughputOut, Depth, Lag, Dropped],
-        Kind::Cep => &[ThroughputIn, ThroughputOut, Depth, Dropped],
-        Kind::EventStore | Kind::Projection => &[
-            ThroughputIn,
-            ThroughputOut,
-            Depth,
-            Busy,
-            LatencyP50,
-            LatencyP99,
-            Dropped,
-        ],
     }
 }
 
@@ -400,34 +390,49 @@ impl Series {
         }
         self.interval_ns = self.interval_ns.saturating_mul(2);
     }
+}
 
-    /// The series as CSV: one row per point, a column per node metric
-    /// (`node.metric`) and per edge (`from->to.throughput_per_s`).
+impl Series {
+    /// The series as "long" CSV, one value per row:
+    /// `sim_time_s,node,metric,value`, in time order, then nodes in model
+    /// order and their metrics in [`Metric::ALL`] order, then edges (named
+    /// `from->to`, metric `throughput_per_s`). Each row's time is the end
+    /// of the interval it describes.
     pub fn to_csv(&self) -> String {
         use std::fmt::Write as _;
-        let mut out = String::from("time_s");
-        for node in &self.nodes {
-            for metric in node.metrics() {
-                let _ = write!(out, ",{}.{}", node.id, metric.key());
-            }
-        }
-        for edge in &self.edges {
-            let _ = write!(out, ",{}->{}.throughput_per_s", edge.from, edge.to);
-        }
-        out.push('\n');
+        let mut out = String::from("sim_time_s,node,metric,value\n");
         for (k, t) in self.times().enumerate() {
-            let _ = write!(out, "{t}");
             for node in &self.nodes {
-                for (_, values) in &node.lines {
-                    let _ = write!(out, ",{}", values[k]);
+                for (metric, values) in &node.lines {
+                    let _ = writeln!(
+                        out,
+                        "{t},{},{},{}",
+                        csv_field(&node.id),
+                        metric.key(),
+                        values[k]
+                    );
                 }
             }
             for edge in &self.edges {
-                let _ = write!(out, ",{}", edge.throughput[k]);
+                let name = format!("{}->{}", edge.from, edge.to);
+                let _ = writeln!(
+                    out,
+                    "{t},{},throughput_per_s,{}",
+                    csv_field(&name),
+                    edge.throughput[k]
+                );
             }
-            out.push('\n');
         }
         out
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
@@ -546,18 +551,29 @@ mod tests {
     }
 
     #[test]
-    fn csv_has_a_row_per_point() {
+    fn csv_has_a_row_per_point_and_line() {
         let mut s = sim(32);
         s.run_until(secs(50)).expect("runs");
         let csv = s.series().to_csv();
         let mut lines = csv.lines();
-        let header = lines.next().expect("header");
+        assert_eq!(lines.next(), Some("sim_time_s,node,metric,value"));
+        let rows: Vec<&str> = lines.collect();
         assert!(
-            header.starts_with("time_s,src.throughput_out_per_s"),
-            "{header}"
+            rows.iter()
+                .any(|r| r.contains(",src,throughput_out_per_s,"))
         );
-        assert!(header.contains("worker.latency_p99_s"), "{header}");
-        assert!(header.contains("q->worker.throughput_per_s"), "{header}");
-        assert_eq!(lines.count(), s.series().len());
+        assert!(rows.iter().any(|r| r.contains(",worker,latency_p99_s,")));
+        assert!(
+            rows.iter()
+                .any(|r| r.contains(",q->worker,throughput_per_s,"))
+        );
+        let per_point: usize = s
+            .series()
+            .nodes()
+            .iter()
+            .map(|n| n.metrics().count())
+            .sum::<usize>()
+            + s.series().edges().len();
+        assert_eq!(rows.len(), s.series().len() * per_point);
     }
 }

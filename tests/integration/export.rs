@@ -74,6 +74,14 @@ fn render(model: &Model, format: Format) -> String {
         export_report(&short_report(model), format)
     } else if format.needs_trace() {
         export_trace(&short_trace(model), format)
+    } else if format.needs_run() {
+        let mut model = model.clone();
+        model.scenario.duration = Duration::from_secs(20);
+        model.scenario.warmup = Duration::from_secs(2);
+        sim_core::export::export_run(
+            &sim_core::run_once(&model, model.scenario.seed).expect("the example runs"),
+            format,
+        )
     } else {
         export(model, format)
     }
@@ -542,4 +550,58 @@ fn a_trace_is_the_same_for_the_same_seed() {
         let b = export_trace(&short_trace(&model), format).expect("exports");
         assert!(a == b, "{format}: two runs differ");
     }
+}
+
+#[test]
+fn time_series_csv_is_long_bounded_and_agrees_with_the_run() {
+    let (_, model) = examples()
+        .into_iter()
+        .find(|(name, _)| name == "backpressure")
+        .expect("the example exists");
+    let run = sim_core::run_once(&model, model.scenario.seed).expect("runs");
+    let csv = sim_core::export::export_run(&run, Format::Series).expect("exports");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("sim_time_s,node,metric,value"));
+    let mut last_time = 0.0f64;
+    let mut times = std::collections::BTreeSet::new();
+    let mut sent = Vec::new();
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields.len(), 4, "four fields: {line}");
+        let t: f64 = fields[0].parse().expect("a time");
+        assert!(t >= last_time, "rows in time order: {line}");
+        last_time = t;
+        times.insert(fields[0].to_owned());
+        let value: f64 = fields[3].parse().expect("a number");
+        assert!(value.is_finite() && value >= 0.0, "{line}");
+        if fields[1] == "sensors" && fields[2] == "throughput_out_per_s" {
+            sent.push(value);
+        }
+    }
+    assert!(
+        times.len() <= sim_core::series::DEFAULT_CAPACITY,
+        "at most {} points per line, got {}",
+        sim_core::series::DEFAULT_CAPACITY,
+        times.len()
+    );
+    assert!(
+        times.len() >= 100,
+        "a useful resolution: {} points",
+        times.len()
+    );
+    for n in model.graph.node_weights() {
+        assert!(
+            csv.contains(&format!(",{},", n.id)),
+            "node {} has rows",
+            n.id
+        );
+    }
+    // The producer's mean sending rate over the series is what it sent in
+    // the run (every interval has the same length).
+    let mean = sent.iter().sum::<f64>() / sent.len() as f64;
+    let produced = run.conservation.produced as f64 / run.sim_time_s;
+    assert!(
+        (mean - produced).abs() / produced < 0.01,
+        "series mean {mean} /s against {produced} /s produced"
+    );
 }

@@ -330,7 +330,7 @@ impl WeirApp {
             );
             if ui.button("Export JSON…").clicked()
                 && let Some(path) = files::pick_export(&name, "report", "json")
-                && let Err(e) = files::write_atomic(&path, &report.to_json_string())
+                && let Err(e) = files::write_atomic(&path, report.to_json_string())
             {
                 self.error = Some(format!("{e:#}"));
             }
@@ -349,7 +349,7 @@ impl WeirApp {
                 .on_hover_text("Every node's and edge's time series")
                 .clicked()
                 && let Some(path) = files::pick_export(&name, "series", "csv")
-                && let Err(e) = files::write_atomic(&path, &result.series.to_csv())
+                && let Err(e) = files::write_atomic(&path, result.series.to_csv())
             {
                 self.error = Some(format!("{e:#}"));
             }

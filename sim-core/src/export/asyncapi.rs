@@ -271,19 +271,21 @@ pub fn to_document(model: &Model) -> Value {
         let node = &graph[n];
         let is_channel = match &node.kind {
             // Routers and services have no AsyncAPI counterpart; as channels
-            // they keep their parameters in `x-weir-node`.
+            // they keep their parameters in `x-weir-node`. Nor have CEP
+            // nodes, event stores and projections: each is a channel its
+            // writers send to, with its parameters (rules, append limits,
+            // replay, apply latency) in `x-weir-node` and its outgoing
+            // edges in `x-weir`.
             NodeKind::Queue(_)
             | NodeKind::Topic(_)
             | NodeKind::Router(_)
             | NodeKind::Service(_)
             | NodeKind::Sink(_)
             | NodeKind::DeadLetter(_)
-            | NodeKind::Log(_) => true,
-            // Nor have CEP nodes, event stores and projections: each is a
-            // channel its writers send to, with its parameters (rules,
-            // append limits, replay, apply latency) in `x-weir-node` and
-            // its outgoing edges in `x-weir`.
-            NodeKind::Cep(_) | NodeKind::EventStore(_) | NodeKind::Projection(_) => true,
+            | NodeKind::Log(_)
+            | NodeKind::Cep(_)
+            | NodeKind::EventStore(_)
+            | NodeKind::Projection(_) => true,
             NodeKind::Producer(_) | NodeKind::Consumer(_) => false,
         };
         if is_channel {
@@ -382,8 +384,10 @@ pub fn to_document(model: &Model) -> Value {
             | NodeKind::Service(_)
             | NodeKind::Sink(_)
             | NodeKind::DeadLetter(_)
-            | NodeKind::Log(_) => false,
-            NodeKind::Cep(_) | NodeKind::EventStore(_) | NodeKind::Projection(_) => false,
+            | NodeKind::Log(_)
+            | NodeKind::Cep(_)
+            | NodeKind::EventStore(_)
+            | NodeKind::Projection(_) => false,
         };
         if !acts {
             continue;

@@ -50,7 +50,7 @@ use crate::dist::{Arrival, Dist};
 use crate::journey::Trace;
 use crate::model::Model;
 use crate::nodes::{EdgeRole, NodeKind, Overflow, RetryPolicy};
-use crate::report::Report;
+use crate::report::{Report, RunResult};
 
 /// An export format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -75,10 +75,12 @@ pub enum Format {
     ChromeTrace,
     /// Sampled message journeys as OpenTelemetry OTLP/JSON.
     Otlp,
+    /// One run's time series as CSV: `sim_time_s,node,metric,value`.
+    Series,
 }
 
 impl Format {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::AsyncApi,
         Self::AsyncApiJson,
         Self::Dot,
@@ -89,6 +91,7 @@ impl Format {
         Self::ChromeTrace,
         Self::Otlp,
         Self::Kafka,
+        Self::Series,
     ];
 
     /// The name on the command line (`--format asyncapi-json`).
@@ -103,6 +106,7 @@ impl Format {
             Self::Terraform => "terraform",
             Self::ChromeTrace => "chrome-trace",
             Self::Otlp => "otlp",
+            Self::Series => "series",
             Self::Kafka => "kafka",
         }
     }
@@ -119,6 +123,7 @@ impl Format {
             Self::Terraform => "tf",
             Self::ChromeTrace => "trace.json",
             Self::Otlp => "otlp.json",
+            Self::Series => "series.csv",
             Self::Kafka => "kafka-topics.sh",
         }
     }
@@ -133,6 +138,12 @@ impl Format {
     /// must be run with recording on, and [`export_trace`] does the export).
     pub const fn needs_trace(self) -> bool {
         matches!(self, Self::ChromeTrace | Self::Otlp)
+    }
+
+    /// Whether the format describes one run as it went (so the model must
+    /// be run once, and [`export_run`] does the export).
+    pub const fn needs_run(self) -> bool {
+        matches!(self, Self::Series)
     }
 }
 
@@ -170,6 +181,10 @@ pub enum ExportError {
     NeedsTrace(Format),
     #[error("the {0} export is not a trace format")]
     NotATrace(Format),
+    #[error("the {0} export describes one run: run the model once and use export_run")]
+    NeedsRun(Format),
+    #[error("the {0} export does not describe one run")]
+    NotARun(Format),
     #[error("could not write {format}: {message}")]
     Encode { format: Format, message: String },
 }
@@ -186,6 +201,7 @@ pub fn export(model: &Model, format: Format) -> Result<String, ExportError> {
         Format::Kafka => Ok(kafka::to_kafka(model)),
         Format::Json | Format::Csv => Err(ExportError::NeedsReport(format)),
         Format::ChromeTrace | Format::Otlp => Err(ExportError::NeedsTrace(format)),
+        Format::Series => Err(ExportError::NeedsRun(format)),
     }
 }
 
@@ -201,7 +217,8 @@ pub fn export_report(report: &Report, format: Format) -> Result<String, ExportEr
         | Format::Terraform
         | Format::Kafka
         | Format::ChromeTrace
-        | Format::Otlp => Err(ExportError::NotAReport(format)),
+        | Format::Otlp
+        | Format::Series => Err(ExportError::NotAReport(format)),
     }
 }
 
@@ -212,6 +229,14 @@ pub fn export_trace(trace: &Trace, format: Format) -> Result<String, ExportError
         Format::ChromeTrace => Ok(trace::to_chrome(trace)),
         Format::Otlp => Ok(trace::to_otlp(trace)),
         _ => Err(ExportError::NotATrace(format)),
+    }
+}
+
+/// Exports one run's time series ([`RunResult::series`]) as CSV.
+pub fn export_run(run: &RunResult, format: Format) -> Result<String, ExportError> {
+    match format {
+        Format::Series => Ok(run.series.to_csv()),
+        _ => Err(ExportError::NotARun(format)),
     }
 }
 
