@@ -16,7 +16,7 @@ use sim_core::time::Duration;
 use sim_core::{Model, RunResult};
 
 use super::canvas::{Overlay, bezier_point};
-use super::live::{Command, LiveFrame, LiveRun, Notice, Speed};
+use super::live::{Command, JourneyRef, LiveFrame, LiveRun, Notice, Speed};
 
 /// Colours that read on a projector and for colour-blind viewers (the
 /// Okabe–Ito palette).
@@ -87,6 +87,8 @@ pub struct LiveSession {
     /// The latest full result, after asking for one.
     pub result: Option<Box<RunResult>>,
     watching: (Vec<String>, Vec<(String, String)>),
+    /// The sampled message the inspector asked for.
+    inspecting: Option<JourneyRef>,
 }
 
 impl LiveSession {
@@ -113,6 +115,7 @@ impl LiveSession {
             notice: None,
             result: None,
             watching: (Vec::new(), Vec::new()),
+            inspecting: None,
         };
         session.map_model();
         Ok(session)
@@ -332,6 +335,25 @@ impl LiveSession {
     pub fn node(&self, n: NodeIndex) -> Option<&NodeSnapshot> {
         let i = *self.node_ix.get(&n)?;
         self.frame.snapshot.nodes.get(i)
+    }
+
+    /// Asks for the journey of a sampled message with every frame (or
+    /// for none).
+    pub fn inspect(&mut self, which: Option<JourneyRef>) {
+        if self.inspecting != which {
+            self.inspecting = which;
+            self.send(Command::Inspect(which));
+        }
+    }
+
+    /// The model's index of the node at `i` in simulation (model) order.
+    pub fn node_index(&self, i: u32) -> Option<NodeIndex> {
+        self.nodes.get(i as usize).copied()
+    }
+
+    /// The simulation (model) order of a node of the model.
+    pub fn model_order(&self, n: NodeIndex) -> Option<u32> {
+        self.node_ix.get(&n).and_then(|&i| u32::try_from(i).ok())
     }
 
     /// Whether dots are moving (so the window keeps repainting).
