@@ -17,7 +17,10 @@ const RETRIES: &str = include_str!("../../examples/retries-dead-letter.ron");
 
 fn harness() -> Harness<'static, WeirApp> {
     let app = WeirApp::from_model(weir_tests::model(RETRIES), None);
+    // NOTE: frames of 1/60 s, as on screen, so a dot moves a few points
+    // between two frames.
     let mut h = Harness::builder()
+        .with_step_dt(1.0 / 60.0)
         .with_size(Vec2::new(1500.0, 950.0))
         .with_accessibility_check(false)
         .build_eframe(|_| app);
@@ -158,4 +161,37 @@ fn the_messages_window_lists_sampled_messages_and_shows_a_retried_ones_waterfall
 
 fn end_is(s: &JourneySummary, key: &str) -> bool {
     s.end.key() == key
+}
+
+#[test]
+fn clicking_the_dot_of_a_sampled_message_opens_its_journey() {
+    let mut h = harness();
+    h.get_by_role_and_label(Role::Button, "Play").click();
+    // Followed messages' dots wear a ring and can be clicked.
+    until(&mut h, "the dot of a sampled message", |h| {
+        h.state()
+            .live()
+            .is_some_and(|l| !l.sampled_dots().is_empty())
+    });
+    let (pos, msg_id) = h.state().live().expect("live").sampled_dots()[0];
+    // Press and release on the dot as the last frame showed it.
+    h.hover_at(pos);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::default(),
+        });
+    }
+    until(&mut h, "the clicked message's journey", |h| {
+        h.state()
+            .live()
+            .and_then(|l| l.frame().inspected.as_ref())
+            .is_some_and(|i| i.journey.msg_id == msg_id)
+    });
+    assert!(
+        h.query_all_by_label("Messages").count() >= 2,
+        "the toolbar button and the window's title"
+    );
 }

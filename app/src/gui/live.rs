@@ -118,6 +118,8 @@ pub struct JourneyRef {
 #[derive(Clone, Debug, PartialEq)]
 pub struct JourneySummary {
     pub at: JourneyRef,
+    /// The message's identity, as the live view's dots carry it.
+    pub msg_id: u64,
     pub event_type: String,
     pub key: u32,
     pub created: SimTime,
@@ -146,6 +148,7 @@ impl JourneySummary {
                 recording,
                 id: journey.id,
             },
+            msg_id: journey.msg_id,
             event_type: journey.event_type.clone(),
             key: journey.key,
             created: journey.created,

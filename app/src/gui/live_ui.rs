@@ -315,6 +315,34 @@ impl WeirApp {
         }
     }
 
+    /// A click on the moving dot of a sampled message opens its journey.
+    /// NOTE: on the press, against the dots on screen then: a dot moves
+    /// on while the button is down.
+    pub(super) fn click_message(&mut self, ctx: &egui::Context) {
+        let Some(live) = &self.live else { return };
+        let Some(pos) = ctx.input(|i| {
+            i.pointer
+                .primary_pressed()
+                .then(|| i.pointer.press_origin())
+                .flatten()
+        }) else {
+            return;
+        };
+        // NOTE: only clicks on the canvas itself, not on a window over it.
+        let on_canvas = self.canvas.last_rect.contains(pos)
+            && ctx
+                .layer_id_at(pos)
+                .is_some_and(|l| l.order == egui::Order::Background);
+        if !on_canvas {
+            return;
+        }
+        if let Some(at) = live.message_at(pos, 10.0) {
+            self.messages.open = true;
+            self.messages.selected = Some(at);
+            self.messages.through = None;
+        }
+    }
+
     /// The charts panel's contents.
     pub(super) fn live_charts_ui(&mut self, ui: &mut egui::Ui) {
         let Some(live) = &mut self.live else { return };

@@ -1302,6 +1302,7 @@ impl eframe::App for WeirApp {
                 commands.extend(out.commands);
                 gesture = out.gesture;
             });
+        self.click_message(&ctx);
 
         // Edits apply once, after drawing. While the pointer is down or a
         // field has the keyboard, they join one undo step.

@@ -58,6 +58,8 @@ struct Dot {
     color: Color32,
     retried: bool,
     failed: bool,
+    /// The message's identity (a sampled one opens in the inspector).
+    msg_id: u64,
 }
 
 /// A live run as the window sees it.
@@ -89,6 +91,11 @@ pub struct LiveSession {
     watching: (Vec<String>, Vec<(String, String)>),
     /// The sampled message the inspector asked for.
     inspecting: Option<JourneyRef>,
+    /// Where the dots of sampled messages were drawn last (screen
+    /// positions and message identities), for clicks.
+    sampled_dots: Vec<(Pos2, u64)>,
+    /// The same, one frame earlier: what was on screen when a click came.
+    shown_dots: Vec<(Pos2, u64)>,
 }
 
 impl LiveSession {
@@ -116,6 +123,8 @@ impl LiveSession {
             result: None,
             watching: (Vec::new(), Vec::new()),
             inspecting: None,
+            sampled_dots: Vec::new(),
+            shown_dots: Vec::new(),
         };
         session.map_model();
         Ok(session)
@@ -262,6 +271,7 @@ impl LiveSession {
                 color: colors::event(m.event_type),
                 retried: m.retried(),
                 failed: snap.edges[e].dead_letter,
+                msg_id: m.msg_id,
             });
         }
         for (seq, e) in self.last_seq.iter_mut().zip(&snap.edges) {
@@ -344,6 +354,30 @@ impl LiveSession {
             self.inspecting = which;
             self.send(Command::Inspect(which));
         }
+    }
+
+    /// Where the dots of sampled messages were drawn in the last frame.
+    pub fn sampled_dots(&self) -> &[(Pos2, u64)] {
+        &self.sampled_dots
+    }
+
+    /// The sampled message whose dot was on screen nearest `pos` (in the
+    /// frame shown when the click came, or the one painted since), within
+    /// `radius` points (the newest journey of that message, if it was
+    /// redelivered).
+    pub fn message_at(&self, pos: Pos2, radius: f32) -> Option<JourneyRef> {
+        let (_, msg_id) = self
+            .shown_dots
+            .iter()
+            .chain(&self.sampled_dots)
+            .map(|&(at, id)| (at.distance(pos), id))
+            .filter(|&(d, _)| d <= radius)
+            .min_by(|a, b| a.0.total_cmp(&b.0))?;
+        self.frame
+            .journeys
+            .iter()
+            .find(|j| j.msg_id == msg_id)
+            .map(|j| j.at)
     }
 
     /// The model's index of the node at `i` in simulation (model) order.
@@ -441,6 +475,21 @@ impl Overlay for LiveOverlay<'_> {
         } else {
             Color32::WHITE
         };
+        let s_journeys = &s.frame.journeys;
+        let sampled = |id: u64| s_journeys.iter().any(|j| j.msg_id == id);
+        let mut hits = Vec::new();
+        let ring = if self.dark {
+            Color32::WHITE
+        } else {
+            Color32::BLACK
+        };
+        let mut mark = |at: Pos2, id: u64| {
+            if sampled(id) {
+                // A followed message: a ring says it can be inspected.
+                painter.circle_stroke(at, r * 2.4, Stroke::new(1.5, ring));
+                hits.push((at, id));
+            }
+        };
         let dot = |at: Pos2, color: Color32, retried: bool, failed: bool| {
             if failed {
                 // Failed: a warning-coloured cross over the dot.
@@ -463,7 +512,9 @@ impl Overlay for LiveOverlay<'_> {
             };
             #[expect(clippy::cast_possible_truncation, reason = "animation phase")]
             let t = ((self.wall - d.born) / DOT_TRAVEL_S).clamp(0.0, 1.0) as f32;
-            dot(bezier_point(from, to, t), d.color, d.retried, d.failed);
+            let at = bezier_point(from, to, t);
+            dot(at, d.color, d.retried, d.failed);
+            mark(at, d.msg_id);
         }
         let snap = &s.frame.snapshot;
         for m in &snap.messages {
@@ -475,13 +526,12 @@ impl Overlay for LiveOverlay<'_> {
                 continue;
             };
             let failed = snap.edges.get(e).is_some_and(|x| x.dead_letter);
-            dot(
-                bezier_point(from, to, progress),
-                colors::event(m.event_type),
-                m.retried(),
-                failed,
-            );
+            let at = bezier_point(from, to, progress);
+            dot(at, colors::event(m.event_type), m.retried(), failed);
+            mark(at, m.msg_id);
         }
+        // NOTE: a click lands on what the user saw: the previous frame.
+        self.session.shown_dots = std::mem::replace(&mut self.session.sampled_dots, hits);
     }
 
     fn paint_node(&self, painter: &Painter, node: NodeIndex, card: Rect, zoom: f32) {
