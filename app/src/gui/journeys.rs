@@ -146,7 +146,7 @@ pub fn duration_label(nanos: u64) -> String {
     #[expect(clippy::cast_precision_loss, reason = "a display value")]
     let s = nanos as f64 / 1e9;
     if s == 0.0 {
-        "0".to_owned()
+        "0 ms".to_owned()
     } else if s < 0.001 {
         format!("{:.2} ms", s * 1e3)
     } else if s < 1.0 {
@@ -321,7 +321,7 @@ impl MessagesView {
                     let age = duration_label(now.as_nanos().saturating_sub(s.created.as_nanos()));
                     let mut job = LayoutJob::default();
                     let body = egui::TextStyle::Body.resolve(&style);
-                    let small = egui::TextStyle::Small.resolve(&style);
+                    let small = FontId::proportional(body.size * 0.88);
                     job.append(
                         &row_title(s),
                         0.0,
@@ -340,13 +340,12 @@ impl MessagesView {
                         egui::TextFormat::simple(small, color),
                     );
                     let selected = self.selected == Some(s.at);
-                    if ui
-                        .add_sized(
-                            [ui.available_width(), 0.0],
-                            egui::Button::selectable(selected, job),
-                        )
-                        .clicked()
-                    {
+                    let clicked = ui
+                        .with_layout(Layout::top_down_justified(Align::Min), |ui| {
+                            ui.add(egui::Button::selectable(selected, job)).clicked()
+                        })
+                        .inner;
+                    if clicked {
                         self.selected = Some(s.at);
                     }
                 }
@@ -384,15 +383,21 @@ impl MessagesView {
         });
         ui.label(
             RichText::new(format!(
-                "end to end {} · waiting {} · processing {} · backoff {} · transit {} · {} attempt{} ({} failed)",
+                "end to end {} · {} attempt{} ({} failed)",
                 duration_label(totals.end_to_end),
+                totals.attempts,
+                if totals.attempts == 1 { "" } else { "s" },
+                totals.failed_attempts,
+            ))
+            .monospace(),
+        );
+        ui.label(
+            RichText::new(format!(
+                "waiting {} · processing {} · backoff {} · transit {}",
                 duration_label(totals.waiting),
                 duration_label(totals.processing),
                 duration_label(totals.backoff),
                 duration_label(totals.transit),
-                totals.attempts,
-                if totals.attempts == 1 { "" } else { "s" },
-                totals.failed_attempts,
             ))
             .monospace(),
         );
@@ -423,7 +428,7 @@ impl MessagesView {
         ui.add_space(4.0);
         let t0 = journey.created;
         let t1 = journey.end.place().map_or(now, |(_, at)| at).max(t0);
-        let axis = (ui.available_width() - 440.0).max(160.0);
+        let axis = (ui.available_width() - 380.0).max(200.0);
         egui::ScrollArea::vertical()
             .id_salt("waterfall")
             .auto_shrink([false, false])
