@@ -96,6 +96,10 @@ impl Default for JourneyOptions {
 pub struct Journey {
     /// Its index in [`Simulation::journeys`].
     pub id: u32,
+    /// The message's identity, as [`crate::snapshot::MessageDot::msg_id`]
+    /// shows it (a live view finds a moving dot's journey by it). A
+    /// redelivery shares it with its parent; a fan-out copy has its own.
+    pub msg_id: u64,
     /// The journey it was copied from, if it is a copy.
     pub parent: Option<Fork>,
     /// Its event type's name.
@@ -370,7 +374,7 @@ impl Recorder {
         now: u64,
         parent: Option<Fork>,
         event_type: &str,
-        key: u32,
+        (key, msg_id): (u32, u64),
     ) {
         if self.journeys.len() >= self.options.max_journeys {
             self.skipped += 1;
@@ -380,6 +384,7 @@ impl Recorder {
         let at = SimTime(now);
         self.journeys.push(Journey {
             id,
+            msg_id,
             parent,
             event_type: event_type.to_owned(),
             key,
@@ -528,7 +533,7 @@ impl Simulation {
                     .event_types
                     .get(m.event_type as usize)
                     .map_or("", String::as_str);
-                recorder.open(msg, node, self.now, None, name, m.key);
+                recorder.open(msg, node, self.now, None, name, (m.key, m.lineage));
             }
         }
     }
@@ -556,7 +561,7 @@ impl Simulation {
                 .event_types
                 .get(m.event_type as usize)
                 .map_or("", String::as_str);
-            recorder.open(copy, node, self.now, Some(fork), name, m.key);
+            recorder.open(copy, node, self.now, Some(fork), name, (m.key, m.lineage));
         }
     }
 
@@ -841,13 +846,24 @@ mod tests {
             assert_eq!(child.event_type, parent.event_type);
             assert_eq!(child.key, parent.key);
             if fork.why == ForkKind::FanOut {
+                assert_ne!(child.msg_id, parent.msg_id, "a copy has its own identity");
                 assert_eq!(child.hops[0].node, hop.node, "copied where the parent was");
             } else {
+                assert_eq!(child.msg_id, parent.msg_id, "the same message again");
                 // The queue delivers again while a consumer holds the original.
                 assert_eq!(sim.node_id(child.hops[0].node), "pay-q");
                 assert!(["pay", "api"].contains(&sim.node_id(hop.node)), "{hop:?}");
             }
         }
+        let mut roots: Vec<u64> = journeys
+            .iter()
+            .filter(|j| j.parent.is_none())
+            .map(|j| j.msg_id)
+            .collect();
+        let followed = roots.len();
+        roots.sort_unstable();
+        roots.dedup();
+        assert_eq!(roots.len(), followed, "each event has its own identity");
         // A-type events go to the topic's two subscriptions (one copy) and
         // the split makes a second part: two children per A event followed.
         let a_roots = journeys

@@ -7,6 +7,7 @@ mod event_processing;
 mod examples;
 mod export;
 mod gui;
+mod inspector;
 mod live;
 mod picture;
 mod properties;

@@ -72,7 +72,7 @@ pub struct CanvasState {
     /// Centre this canvas point on the next draw.
     focus_pending: Option<Pos2>,
     /// Last known canvas rect, for placing nodes at the view's centre.
-    last_rect: Rect,
+    pub(super) last_rect: Rect,
 }
 
 impl Default for CanvasState {

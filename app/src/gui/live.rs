@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Instant;
 
 use sim_core::faults::Effect;
+use sim_core::journey::{Journey, JourneyEnd, JourneyOptions};
 use sim_core::live::LiveError;
 use sim_core::nodes::NodeKind;
 use sim_core::series::{EdgeSeries, NodeSeries};
@@ -94,6 +95,99 @@ pub enum Command {
         nodes: Vec<String>,
         edges: Vec<(String, String)>,
     },
+    /// Publish this sampled message's whole journey with every frame
+    /// (the message inspector), or none.
+    Inspect(Option<JourneyRef>),
+}
+
+/// The live run follows one event in this many (message inspector).
+pub const JOURNEY_EVERY: u64 = 50;
+/// Sampled messages listed with each frame, newest first.
+pub const RECENT_JOURNEYS: usize = 50;
+
+/// A sampled message of a live run: the recording it belongs to (each
+/// reset, and each restart of a full recorder, begins a new one) and its
+/// id there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JourneyRef {
+    pub recording: u64,
+    pub id: u32,
+}
+
+/// A sampled message as the list shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JourneySummary {
+    pub at: JourneyRef,
+    /// The message's identity, as the live view's dots carry it.
+    pub msg_id: u64,
+    pub event_type: String,
+    pub key: u32,
+    pub created: SimTime,
+    /// Where it is now, or its last node (model order).
+    pub node: u32,
+    /// What it is doing there (`HopKind::key`).
+    pub doing: &'static str,
+    pub end: JourneyEnd,
+    /// Processing attempts so far.
+    pub attempts: u32,
+    /// Every node it visited, sorted, without repeats (for filtering).
+    pub visited: Vec<u32>,
+    /// Its recording was restarted while it was in flight: it is no
+    /// longer followed.
+    pub abandoned: bool,
+}
+
+impl JourneySummary {
+    fn of(journey: &Journey, recording: u64) -> Self {
+        let last = journey.hops.last();
+        let mut visited: Vec<u32> = journey.hops.iter().map(|h| h.node).collect();
+        visited.sort_unstable();
+        visited.dedup();
+        Self {
+            at: JourneyRef {
+                recording,
+                id: journey.id,
+            },
+            msg_id: journey.msg_id,
+            event_type: journey.event_type.clone(),
+            key: journey.key,
+            created: journey.created,
+            node: journey
+                .end
+                .place()
+                .map_or_else(|| last.map_or(0, |h| h.node), |(n, _)| n),
+            doing: last.map_or("created", |h| h.kind.key()),
+            end: journey.end,
+            attempts: attempts(journey),
+            visited,
+            abandoned: false,
+        }
+    }
+}
+
+/// Processing attempts in `journey` (the highest attempt number seen).
+pub fn attempts(journey: &Journey) -> u32 {
+    journey
+        .hops
+        .iter()
+        .filter_map(|h| match h.kind {
+            sim_core::journey::HopKind::Process { attempt, .. } => Some(attempt),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The journey the window inspects, as published with a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inspected {
+    pub at: JourneyRef,
+    /// Open hops closed at the frame's time.
+    pub journey: Journey,
+    /// Copies made from it (fan-out, redelivery), in creation order.
+    pub children: Vec<JourneyRef>,
+    /// No longer followed (its recording was restarted).
+    pub abandoned: bool,
 }
 
 /// What went wrong applying a command, or how a run ended.
@@ -127,6 +221,14 @@ pub struct LiveFrame {
     pub notices: Vec<Notice>,
     /// Engine events per wall-clock second over the last second of play.
     pub events_per_s: f64,
+    /// The newest sampled messages, newest first (at most
+    /// [`RECENT_JOURNEYS`]).
+    pub journeys: Vec<JourneySummary>,
+    /// The message asked for with [`Command::Inspect`], if it is known.
+    pub inspected: Option<Inspected>,
+    /// What the last [`Command::Inspect`] asked for (so the window can
+    /// tell a journey on its way from one no longer recorded).
+    pub inspect_asked: Option<JourneyRef>,
 }
 
 /// The stepping logic: a simulation, its clock pacing and its commands.
@@ -152,12 +254,28 @@ pub struct Stepper {
     notices: Vec<Notice>,
     failed: bool,
     rate: (f64, u64, f64),
+    /// Counts journey recordings (resets and restarts of a full recorder).
+    recording: u64,
+    /// The newest summaries of the previous recording, shown until the
+    /// current one has as many.
+    previous: Vec<JourneySummary>,
+    inspect: Option<JourneyRef>,
+    /// The inspected journey, kept when its recording was restarted.
+    kept: Option<Inspected>,
+}
+
+fn journey_options() -> JourneyOptions {
+    JourneyOptions {
+        every: JOURNEY_EVERY,
+        ..JourneyOptions::default()
+    }
 }
 
 impl Stepper {
     /// A stepper at time zero, paused.
     pub fn new(model: &Model, seed: u64) -> Result<Self, String> {
-        let sim = Simulation::new(model, seed).map_err(|e| e.to_string())?;
+        let mut sim = Simulation::new(model, seed).map_err(|e| e.to_string())?;
+        sim.record_journeys(journey_options());
         Ok(Self {
             sim,
             model: model.clone(),
@@ -177,6 +295,10 @@ impl Stepper {
             notices: Vec::new(),
             failed: false,
             rate: (0.0, 0, 0.0),
+            recording: 0,
+            previous: Vec::new(),
+            inspect: None,
+            kept: None,
         })
     }
 
@@ -210,7 +332,8 @@ impl Stepper {
                     self.model = *model;
                 }
                 match Simulation::new(&self.model, seed) {
-                    Ok(sim) => {
+                    Ok(mut sim) => {
+                        sim.record_journeys(journey_options());
                         self.sim = sim;
                         self.seed = seed;
                         self.failed = false;
@@ -225,6 +348,9 @@ impl Stepper {
                 self.anchor = None;
                 self.run_id += 1;
                 self.series_dirty = true;
+                self.recording += 1;
+                self.previous.clear();
+                self.kept = None;
             }
             Command::RunToEnd => self.to_end = true,
             Command::SetSpeed(speed) => {
@@ -253,7 +379,71 @@ impl Stepper {
                 self.watched_edges = edges;
                 self.series_dirty = true;
             }
+            Command::Inspect(which) => {
+                if which != self.inspect {
+                    self.kept = None;
+                }
+                self.inspect = which;
+            }
         }
+    }
+
+    /// A full recorder stops sampling: start a new recording, keeping the
+    /// newest summaries and the inspected journey for the window.
+    fn renew_recording(&mut self) {
+        let max = journey_options().max_journeys;
+        if self.sim.journeys().len() < max {
+            return;
+        }
+        let now = self.sim.now();
+        let journeys = self.sim.journeys();
+        self.previous = journeys
+            .iter()
+            .rev()
+            .take(RECENT_JOURNEYS)
+            .map(|j| JourneySummary {
+                abandoned: j.is_open(),
+                ..JourneySummary::of(j, self.recording)
+            })
+            .collect();
+        if let Some(at) = self.inspect
+            && at.recording == self.recording
+        {
+            self.kept = self.inspected(at, now).map(|i| Inspected {
+                abandoned: i.journey.is_open(),
+                ..i
+            });
+        }
+        self.recording += 1;
+        self.sim.record_journeys(journey_options());
+    }
+
+    /// Journey `at` of the current recording, closed at `now`.
+    fn inspected(&self, at: JourneyRef, now: SimTime) -> Option<Inspected> {
+        if at.recording != self.recording {
+            return None;
+        }
+        let journeys = self.sim.journeys();
+        let mut journey = journeys.get(at.id as usize)?.clone();
+        if journey.is_open()
+            && let Some(last) = journey.hops.last_mut()
+        {
+            last.end = now;
+        }
+        let children = journeys[at.id as usize + 1..]
+            .iter()
+            .filter(|j| j.parent.is_some_and(|f| f.journey == at.id))
+            .map(|j| JourneyRef {
+                recording: self.recording,
+                id: j.id,
+            })
+            .collect();
+        Some(Inspected {
+            at,
+            journey,
+            children,
+            abandoned: false,
+        })
     }
 
     fn run_until(&mut self, until: SimTime) {
@@ -380,6 +570,33 @@ impl Stepper {
             self.result_wanted = false;
         }
         frame.notices.append(&mut self.notices);
+        self.publish_journeys(frame);
+    }
+
+    /// The newest sampled messages and the inspected one: a bounded
+    /// amount of copying per frame, whatever the number recorded.
+    fn publish_journeys(&mut self, frame: &mut LiveFrame) {
+        self.renew_recording();
+        frame.journeys.clear();
+        let recording = self.recording;
+        frame.journeys.extend(
+            self.sim
+                .journeys()
+                .iter()
+                .rev()
+                .take(RECENT_JOURNEYS)
+                .map(|j| JourneySummary::of(j, recording)),
+        );
+        let room = RECENT_JOURNEYS.saturating_sub(frame.journeys.len());
+        frame
+            .journeys
+            .extend(self.previous.iter().take(room).cloned());
+        frame.inspect_asked = self.inspect;
+        frame.inspected = match self.inspect {
+            Some(at) if at.recording == self.recording => self.inspected(at, self.sim.now()),
+            Some(at) => self.kept.clone().filter(|k| k.at == at),
+            None => None,
+        };
     }
 }
 
@@ -658,5 +875,80 @@ mod tests {
             "{:?}",
             frame.notices
         );
+    }
+
+    #[test]
+    fn frames_list_recent_journeys_and_the_inspected_one() {
+        let mut s = stepper();
+        for _ in 0..10 {
+            s.apply(Command::Step);
+        }
+        let mut frame = LiveFrame::default();
+        s.publish(&mut frame);
+        // 200 events/s for 1 s, one in 50 followed.
+        let roots = frame
+            .journeys
+            .iter()
+            .filter(|j| j.at.recording == 0)
+            .count();
+        assert!((3..=RECENT_JOURNEYS).contains(&roots), "{roots} journeys");
+        assert!(
+            frame.journeys.windows(2).all(|w| w[0].at.id > w[1].at.id),
+            "newest first"
+        );
+        assert!(frame.inspected.is_none(), "nothing asked");
+        let oldest = frame.journeys.last().expect("journeys").at;
+        s.apply(Command::Inspect(Some(oldest)));
+        s.publish(&mut frame);
+        let inspected = frame.inspected.as_ref().expect("the journey asked for");
+        assert_eq!(inspected.at, oldest);
+        assert_eq!(
+            inspected.journey,
+            s.simulation().trace().expect("recording").journeys[oldest.id as usize],
+            "the journey, closed now"
+        );
+        s.apply(Command::Reset {
+            seed: 2,
+            model: None,
+        });
+        s.publish(&mut frame);
+        assert!(frame.inspected.is_none(), "a reset starts a new recording");
+        assert!(frame.journeys.iter().all(|j| j.at.recording == 1));
+    }
+
+    #[test]
+    fn a_full_recorder_restarts_and_keeps_the_newest_for_the_list() {
+        let busy = PIPE
+            .replace("duration: \"1m\"", "duration: \"10m\"")
+            .replace("rate: 200.0", "rate: 2000.0")
+            .replace("mean: \"2ms\"", "mean: \"0.2ms\"");
+        let (model, _) = sim_core::model::file::from_str(&busy).expect("model");
+        let mut s = Stepper::new(&model, 2).expect("stepper");
+        let max = JourneyOptions::DEFAULT_MAX_JOURNEYS as u64;
+        // Enough events to fill the recorder: 2000/s, one in 50.
+        let secs = max * JOURNEY_EVERY / 2000 + 5;
+        s.apply(Command::Inspect(Some(JourneyRef {
+            recording: 0,
+            id: 10,
+        })));
+        let mut frame = LiveFrame::default();
+        let mut restarted = false;
+        for t in (1..=secs).step_by(2) {
+            s.run_until(SimTime(t * NANOS_PER_SEC));
+            s.publish(&mut frame);
+            restarted |= s.recording > 0;
+            assert!(
+                s.simulation().journeys().len() <= JourneyOptions::DEFAULT_MAX_JOURNEYS,
+                "bounded"
+            );
+        }
+        assert!(restarted, "the recorder was renewed");
+        assert_eq!(frame.journeys.len(), RECENT_JOURNEYS, "the list stays full");
+        let kept = frame
+            .inspected
+            .as_ref()
+            .expect("the inspected journey is kept");
+        assert_eq!(kept.at.id, 10);
+        assert!(!kept.journey.is_open(), "long over");
     }
 }

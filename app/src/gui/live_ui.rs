@@ -8,6 +8,7 @@ use sim_core::model::ModelCommand;
 use sim_core::nodes::Kind;
 
 use super::charts::seconds;
+use super::journeys::MessagesAction;
 use super::live::Speed;
 use super::session::colors;
 use super::{ChartSubject, Duration, Effect, Fault, LiveAction, WeirApp, charts_ui, files};
@@ -118,6 +119,13 @@ impl WeirApp {
                     self.results_live = true;
                 }
                 if ui
+                    .button("Messages")
+                    .on_hover_text("Sampled messages and their journeys, hop by hop")
+                    .clicked()
+                {
+                    self.messages.open = true;
+                }
+                if ui
                     .small_button("Close run")
                     .on_hover_text("Leave the live view")
                     .clicked()
@@ -183,6 +191,14 @@ impl WeirApp {
                     row("state", "down".to_owned());
                 }
             });
+        if ui
+            .button("Messages through this node")
+            .on_hover_text("The sampled messages that went through this node, and their journeys")
+            .clicked()
+        {
+            self.messages.open = true;
+            self.messages.through = live.model_order(n);
+        }
         ui.add_space(6.0);
         ui.label(RichText::new("Faults").strong());
         let form = &mut self.fault_form;
@@ -254,6 +270,76 @@ impl WeirApp {
             if let Err(e) = self.doc.apply(ModelCommand::SetScenario(scenario), false) {
                 self.error = Some(e.to_string());
             }
+        }
+    }
+
+    /// The Messages window (the message inspector), while a run is open.
+    pub(super) fn messages_window(&mut self, ctx: &egui::Context) {
+        let Some(live) = &mut self.live else {
+            self.messages.open = false;
+            return;
+        };
+        if !self.messages.open {
+            live.inspect(None);
+            return;
+        }
+        let mut open = true;
+        let mut action = None;
+        let model = &self.doc.model;
+        let names: Vec<String> = live
+            .frame()
+            .snapshot
+            .nodes
+            .iter()
+            .map(|n| {
+                model
+                    .find(&n.id)
+                    .and_then(|ix| model.graph.node_weight(ix))
+                    .map_or_else(|| n.id.clone(), |node| node.label().to_owned())
+            })
+            .collect();
+        let node_name = |i: u32| names.get(i as usize).cloned().unwrap_or_default();
+        egui::Window::new("Messages")
+            .open(&mut open)
+            .default_size([980.0, 440.0])
+            .min_width(640.0)
+            .show(ctx, |ui| {
+                action = self.messages.ui(ui, live.frame(), &node_name);
+            });
+        live.inspect(self.messages.selected);
+        self.messages.open = open;
+        if let Some(MessagesAction::ShowNode(i)) = action
+            && let Some(n) = live.node_index(i)
+        {
+            self.canvas.focus_node(&self.doc.model, n);
+        }
+    }
+
+    /// A click on the moving dot of a sampled message opens its journey.
+    /// NOTE: on the press, against the dots on screen then: a dot moves
+    /// on while the button is down.
+    pub(super) fn click_message(&mut self, ctx: &egui::Context) {
+        let Some(live) = &self.live else { return };
+        let Some(pos) = ctx.input(|i| {
+            i.pointer
+                .primary_pressed()
+                .then(|| i.pointer.press_origin())
+                .flatten()
+        }) else {
+            return;
+        };
+        // NOTE: only clicks on the canvas itself, not on a window over it.
+        let on_canvas = self.canvas.last_rect.contains(pos)
+            && ctx
+                .layer_id_at(pos)
+                .is_some_and(|l| l.order == egui::Order::Background);
+        if !on_canvas {
+            return;
+        }
+        if let Some(at) = live.message_at(pos, 10.0) {
+            self.messages.open = true;
+            self.messages.selected = Some(at);
+            self.messages.through = None;
         }
     }
 

@@ -18,6 +18,7 @@ pub mod export;
 pub mod files;
 pub mod gallery;
 pub mod inspector;
+pub mod journeys;
 pub mod kinds;
 pub mod layout;
 pub mod live;
@@ -171,6 +172,8 @@ pub struct WeirApp {
     results_asked: f64,
     /// The results window shows the live run (else the replications).
     results_live: bool,
+    /// The message inspector.
+    messages: journeys::MessagesView,
 }
 
 /// The fault buttons' settings.
@@ -277,6 +280,7 @@ impl WeirApp {
             fault_form: FaultForm::default(),
             results_asked: f64::NEG_INFINITY,
             results_live: false,
+            messages: journeys::MessagesView::default(),
         }
     }
 
@@ -1081,6 +1085,7 @@ impl WeirApp {
                 });
             self.show_results = open;
         }
+        self.messages_window(ctx);
     }
 
     fn apply_look(&mut self, ctx: &egui::Context) {
@@ -1297,6 +1302,7 @@ impl eframe::App for WeirApp {
                 commands.extend(out.commands);
                 gesture = out.gesture;
             });
+        self.click_message(&ctx);
 
         // Edits apply once, after drawing. While the pointer is down or a
         // field has the keyboard, they join one undo step.

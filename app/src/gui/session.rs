@@ -16,7 +16,7 @@ use sim_core::time::Duration;
 use sim_core::{Model, RunResult};
 
 use super::canvas::{Overlay, bezier_point};
-use super::live::{Command, LiveFrame, LiveRun, Notice, Speed};
+use super::live::{Command, JourneyRef, LiveFrame, LiveRun, Notice, Speed};
 
 /// Colours that read on a projector and for colour-blind viewers (the
 /// Okabe–Ito palette).
@@ -58,6 +58,8 @@ struct Dot {
     color: Color32,
     retried: bool,
     failed: bool,
+    /// The message's identity (a sampled one opens in the inspector).
+    msg_id: u64,
 }
 
 /// A live run as the window sees it.
@@ -87,6 +89,13 @@ pub struct LiveSession {
     /// The latest full result, after asking for one.
     pub result: Option<Box<RunResult>>,
     watching: (Vec<String>, Vec<(String, String)>),
+    /// The sampled message the inspector asked for.
+    inspecting: Option<JourneyRef>,
+    /// Where the dots of sampled messages were drawn last (screen
+    /// positions and message identities), for clicks.
+    sampled_dots: Vec<(Pos2, u64)>,
+    /// The same, one frame earlier: what was on screen when a click came.
+    shown_dots: Vec<(Pos2, u64)>,
 }
 
 impl LiveSession {
@@ -113,6 +122,9 @@ impl LiveSession {
             notice: None,
             result: None,
             watching: (Vec::new(), Vec::new()),
+            inspecting: None,
+            sampled_dots: Vec::new(),
+            shown_dots: Vec::new(),
         };
         session.map_model();
         Ok(session)
@@ -259,6 +271,7 @@ impl LiveSession {
                 color: colors::event(m.event_type),
                 retried: m.retried(),
                 failed: snap.edges[e].dead_letter,
+                msg_id: m.msg_id,
             });
         }
         for (seq, e) in self.last_seq.iter_mut().zip(&snap.edges) {
@@ -332,6 +345,49 @@ impl LiveSession {
     pub fn node(&self, n: NodeIndex) -> Option<&NodeSnapshot> {
         let i = *self.node_ix.get(&n)?;
         self.frame.snapshot.nodes.get(i)
+    }
+
+    /// Asks for the journey of a sampled message with every frame (or
+    /// for none).
+    pub fn inspect(&mut self, which: Option<JourneyRef>) {
+        if self.inspecting != which {
+            self.inspecting = which;
+            self.send(Command::Inspect(which));
+        }
+    }
+
+    /// Where the dots of sampled messages were drawn in the last frame.
+    pub fn sampled_dots(&self) -> &[(Pos2, u64)] {
+        &self.sampled_dots
+    }
+
+    /// The sampled message whose dot was on screen nearest `pos` (in the
+    /// frame shown when the click came, or the one painted since), within
+    /// `radius` points (the newest journey of that message, if it was
+    /// redelivered).
+    pub fn message_at(&self, pos: Pos2, radius: f32) -> Option<JourneyRef> {
+        let (_, msg_id) = self
+            .shown_dots
+            .iter()
+            .chain(&self.sampled_dots)
+            .map(|&(at, id)| (at.distance(pos), id))
+            .filter(|&(d, _)| d <= radius)
+            .min_by(|a, b| a.0.total_cmp(&b.0))?;
+        self.frame
+            .journeys
+            .iter()
+            .find(|j| j.msg_id == msg_id)
+            .map(|j| j.at)
+    }
+
+    /// The model's index of the node at `i` in simulation (model) order.
+    pub fn node_index(&self, i: u32) -> Option<NodeIndex> {
+        self.nodes.get(i as usize).copied()
+    }
+
+    /// The simulation (model) order of a node of the model.
+    pub fn model_order(&self, n: NodeIndex) -> Option<u32> {
+        self.node_ix.get(&n).and_then(|&i| u32::try_from(i).ok())
     }
 
     /// Whether dots are moving (so the window keeps repainting).
@@ -419,6 +475,21 @@ impl Overlay for LiveOverlay<'_> {
         } else {
             Color32::WHITE
         };
+        let s_journeys = &s.frame.journeys;
+        let sampled = |id: u64| s_journeys.iter().any(|j| j.msg_id == id);
+        let mut hits = Vec::new();
+        let ring = if self.dark {
+            Color32::WHITE
+        } else {
+            Color32::BLACK
+        };
+        let mut mark = |at: Pos2, id: u64| {
+            if sampled(id) {
+                // A followed message: a ring says it can be inspected.
+                painter.circle_stroke(at, r * 2.4, Stroke::new(1.5, ring));
+                hits.push((at, id));
+            }
+        };
         let dot = |at: Pos2, color: Color32, retried: bool, failed: bool| {
             if failed {
                 // Failed: a warning-coloured cross over the dot.
@@ -441,7 +512,9 @@ impl Overlay for LiveOverlay<'_> {
             };
             #[expect(clippy::cast_possible_truncation, reason = "animation phase")]
             let t = ((self.wall - d.born) / DOT_TRAVEL_S).clamp(0.0, 1.0) as f32;
-            dot(bezier_point(from, to, t), d.color, d.retried, d.failed);
+            let at = bezier_point(from, to, t);
+            dot(at, d.color, d.retried, d.failed);
+            mark(at, d.msg_id);
         }
         let snap = &s.frame.snapshot;
         for m in &snap.messages {
@@ -453,13 +526,12 @@ impl Overlay for LiveOverlay<'_> {
                 continue;
             };
             let failed = snap.edges.get(e).is_some_and(|x| x.dead_letter);
-            dot(
-                bezier_point(from, to, progress),
-                colors::event(m.event_type),
-                m.retried(),
-                failed,
-            );
+            let at = bezier_point(from, to, progress);
+            dot(at, colors::event(m.event_type), m.retried(), failed);
+            mark(at, m.msg_id);
         }
+        // NOTE: a click lands on what the user saw: the previous frame.
+        self.session.shown_dots = std::mem::replace(&mut self.session.sampled_dots, hits);
     }
 
     fn paint_node(&self, painter: &Painter, node: NodeIndex, card: Rect, zoom: f32) {
