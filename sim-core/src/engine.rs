@@ -15,7 +15,7 @@ use crate::metrics::{DropReason, NodeStats};
 use crate::model::Model;
 use crate::nodes::autoscale::Autoscaler;
 use crate::nodes::cep::CepRt;
-use crate::nodes::consumer::ConsumerRt;
+use crate::nodes::consumer::{ConsumerRt, PullSource};
 use crate::nodes::dead_letter::DeadLetterRt;
 use crate::nodes::event_store::StoreRt;
 use crate::nodes::log::LogRt;
@@ -480,15 +480,22 @@ impl Simulation {
             if from.kind == Kind::Queue && to.kind == Kind::Consumer {
                 let (q, c) = (from.slot as usize, to.slot as usize);
                 queues[q].consumers.push(edge.to);
-                consumers[c].queues.push((edge.from, edge.latency));
-                consumers[c].queue_edges.push(k as EdgeIx);
+                consumers[c].queues.push(PullSource {
+                    node: edge.from,
+                    latency: edge.latency,
+                    edge: k as EdgeIx,
+                });
             }
             if from.kind == Kind::Log && to.kind == Kind::Consumer {
                 // Each consumer reading a log is a consumer group; each of
                 // its slots is a member.
                 let (l, c) = (from.slot as usize, to.slot as usize);
                 logs[l].add_group(edge.to, consumers[c].slots_total());
-                consumers[c].logs.push((edge.from, edge.latency));
+                consumers[c].logs.push(PullSource {
+                    node: edge.from,
+                    latency: edge.latency,
+                    edge: k as EdgeIx,
+                });
             }
         }
         let series = Series::new(

@@ -361,4 +361,36 @@ mod tests {
         s.snapshot_into(&mut reused);
         assert_eq!(reused, s.snapshot());
     }
+
+    #[test]
+    fn records_read_from_a_log_cross_its_edge_to_each_group() {
+        let mut s = sim(r#"(version: 1, name: "log", scenario: (duration: "20s"),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Constant(rate: 10.0))),
+                (id: "events", kind: Log(partitions: 2)),
+                (id: "a", kind: Consumer(service: Constant("1ms"))),
+                (id: "b", kind: Consumer(service: Constant("1ms"))),
+            ],
+            edges: [(from: "src", to: "events"), (from: "events", to: "a"), (from: "events", to: "b")])"#);
+        s.run_until(SimTime(10 * NANOS_PER_SEC)).expect("runs");
+        let snap = s.snapshot();
+        let sent = snap.edges[0].carried;
+        assert!(sent >= 99, "src → events carried {sent}");
+        for (e, group) in [(1, "a"), (2, "b")] {
+            let arrived = snap
+                .nodes
+                .iter()
+                .find(|n| n.id == group)
+                .expect("node")
+                .arrived;
+            assert_eq!(
+                snap.edges[e].carried, arrived,
+                "every record group {group} read crossed events → {group}"
+            );
+            assert!(
+                arrived + 1 >= sent,
+                "group {group} keeps up: {arrived} of {sent}"
+            );
+        }
+    }
 }

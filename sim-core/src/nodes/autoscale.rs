@@ -155,12 +155,12 @@ impl Simulation {
                 let queued: u64 = self.consumers[c]
                     .queues
                     .iter()
-                    .map(|&(q, _)| self.queues[self.topo[q as usize].slot as usize].occupancy())
+                    .map(|s| self.queues[self.topo[s.node as usize].slot as usize].occupancy())
                     .sum();
                 let lagging: u64 = self.consumers[c]
                     .logs
                     .iter()
-                    .map(|&(l, _)| self.logs[self.topo[l as usize].slot as usize].waiting_for(node))
+                    .map(|s| self.logs[self.topo[s.node as usize].slot as usize].waiting_for(node))
                     .sum();
                 let queued = queued + lagging;
                 #[expect(clippy::cast_precision_loss, reason = "message counts")]

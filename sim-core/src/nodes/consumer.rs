@@ -321,6 +321,15 @@ impl ConsumerParams {
     }
 }
 
+/// A broker a consumer pulls from: the queue or log, the link's latency,
+/// and the edge (counted as crossed by each message pulled).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PullSource {
+    pub node: NodeIx,
+    pub latency: u64,
+    pub edge: crate::engine::EdgeIx,
+}
+
 /// A consumer during a run.
 #[derive(Debug)]
 pub(crate) struct ConsumerRt {
@@ -341,12 +350,10 @@ pub(crate) struct ConsumerRt {
     in_service: Vec<MsgId>,
     /// Service-time multiplier (slow-down faults); 1 normally.
     slow: f64,
-    /// Queues this consumer reads (node index, latency of the link).
-    pub queues: Vec<(NodeIx, u64)>,
-    /// Logs this consumer reads as a consumer group (node index, latency).
-    pub logs: Vec<(NodeIx, u64)>,
-    /// The edge from each of `queues` (same order).
-    pub queue_edges: Vec<crate::engine::EdgeIx>,
+    /// Queues this consumer reads.
+    pub queues: Vec<PullSource>,
+    /// Logs this consumer reads as a consumer group.
+    pub logs: Vec<PullSource>,
     /// Messages received from a queue and still crossing the link.
     fetching: u64,
     next_queue: usize,
@@ -388,7 +395,6 @@ impl ConsumerRt {
             inbox: VecDeque::new(),
             queues: Vec::new(),
             logs: Vec::new(),
-            queue_edges: Vec::new(),
             in_service: Vec::new(),
             slow: 1.0,
             fetching: 0,
@@ -555,12 +561,15 @@ impl Simulation {
                 let start = self.consumers[c].next_queue;
                 let mut got = None;
                 for k in 0..n {
-                    let (q, latency) = self.consumers[c].queues[wrap(start + k, n)];
+                    let PullSource {
+                        node: q,
+                        latency,
+                        edge,
+                    } = self.consumers[c].queues[wrap(start + k, n)];
                     if self.is_down(q) {
                         continue;
                     }
                     if let Some(msg) = self.queue_receive(q) {
-                        let edge = self.consumers[c].queue_edges[wrap(start + k, n)];
                         self.note_crossing(edge, msg);
                         self.consumers[c].next_queue = wrap(start + k + 1, n);
                         got = Some((msg, latency, q));
@@ -599,11 +608,16 @@ impl Simulation {
     fn consumer_read_logs(&mut self, node: NodeIx) -> Option<(MsgId, u64, NodeIx)> {
         let c = self.consumer_slot(node);
         for k in 0..self.consumers[c].logs.len() {
-            let (log, latency) = self.consumers[c].logs[k];
+            let PullSource {
+                node: log,
+                latency,
+                edge,
+            } = self.consumers[c].logs[k];
             if self.is_down(log) {
                 continue;
             }
             if let Some(msg) = self.log_receive(log, node) {
+                self.note_crossing(edge, msg);
                 return Some((msg, latency, log));
             }
         }

@@ -645,8 +645,8 @@ impl Simulation {
             self.consumers[c].slots_total()
         };
         let now = self.now;
-        let logs = self.consumers[c].logs.clone();
-        for (node, _) in logs {
+        for k in 0..self.consumers[c].logs.len() {
+            let node = self.consumers[c].logs[k].node;
             let l = self.log_slot(node);
             let log = &mut self.logs[l];
             let n = log.partitions.len() as u64;
