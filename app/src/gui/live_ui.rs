@@ -18,7 +18,7 @@ impl WeirApp {
     pub(super) fn run_controls_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let mut action = None;
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             ui.spacing_mut().button_padding = egui::vec2(10.0, 4.0);
             let (playing, finished) = self
                 .live
@@ -88,50 +88,51 @@ impl WeirApp {
             if let Some(live) = &self.live {
                 let snap = &live.frame().snapshot;
                 let (now, end) = (snap.now.as_secs_f64(), snap.end.as_secs_f64());
-                #[expect(clippy::cast_possible_truncation, reason = "a progress fraction")]
-                let progress = if end > 0.0 { (now / end) as f32 } else { 0.0 };
-                ui.add(
-                    egui::ProgressBar::new(progress)
-                        .desired_width(90.0)
-                        .desired_height(14.0),
-                );
+                let rate = live.frame().events_per_s;
                 ui.label(
                     RichText::new(format!("t = {} / {}", seconds(now), seconds(end)))
                         .monospace()
                         .strong(),
-                );
+                )
+                .on_hover_ui(|ui| {
+                    ui.label(format!(
+                        "Simulated time; the engine runs {:.1} M events per second of real time",
+                        rate / 1e6
+                    ));
+                });
                 let t = &snap.totals;
-                ui.label(format!(
+                let counters = format!(
                     "produced {} · completed {} · in flight {}",
                     t.produced, t.completed, t.in_flight
-                ));
-                let rate = live.frame().events_per_s;
-                if rate > 0.0 {
-                    ui.label(RichText::new(format!("{:.1}M ev/s", rate / 1e6)).weak())
-                        .on_hover_text("Engine events per second of real time");
-                }
-                if ui
-                    .button("Results")
-                    .on_hover_text("The live run's report now, with exports")
-                    .clicked()
-                {
-                    self.show_results = true;
-                    self.results_live = true;
-                }
-                if ui
-                    .button("Messages")
-                    .on_hover_text("Sampled messages and their journeys, hop by hop")
-                    .clicked()
-                {
-                    self.messages.open = true;
-                }
-                if ui
-                    .small_button("Close run")
-                    .on_hover_text("Leave the live view")
-                    .clicked()
-                {
-                    action = Some(LiveAction::Stop);
-                }
+                );
+                // The run's windows and its end stay on the first row, at
+                // the right; the counters take the room left between, cut
+                // short (whole on hover) when the window is narrow.
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui
+                        .button("Close run")
+                        .on_hover_text("Leave the live view")
+                        .clicked()
+                    {
+                        action = Some(LiveAction::Stop);
+                    }
+                    if ui
+                        .button("Messages")
+                        .on_hover_text("Sampled messages and their journeys, hop by hop")
+                        .clicked()
+                    {
+                        self.messages.open = true;
+                    }
+                    if ui
+                        .button("Results")
+                        .on_hover_text("The live run's report now, with exports")
+                        .clicked()
+                    {
+                        self.show_results = true;
+                        self.results_live = true;
+                    }
+                    ui.add(egui::Label::new(counters).truncate());
+                });
             } else {
                 ui.label(RichText::new("Press Play to watch the model run").weak());
             }
