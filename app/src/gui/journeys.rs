@@ -487,10 +487,11 @@ impl MessagesView {
 /// The time axis over the bars: 0 at the left, the journey's span at the
 /// right, a tick at the middle.
 fn axis_ui(ui: &mut egui::Ui, width: f32, span: u64) {
-    let (rect, _) = ui.allocate_exact_size(vec2(width, 16.0), Sense::hover());
+    // Sized from the body text, so presentation mode enlarges it too.
+    let font = FontId::proportional(egui::TextStyle::Body.resolve(ui.style()).size * 0.85);
+    let (rect, _) = ui.allocate_exact_size(vec2(width, font.size + 5.0), Sense::hover());
     let painter = ui.painter();
     let color = ui.visuals().weak_text_color();
-    let font = FontId::proportional(11.0);
     let y = rect.bottom() - 1.0;
     painter.line_segment(
         [egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)],
@@ -527,9 +528,9 @@ fn legend_ui(ui: &mut egui::Ui, dark: bool) {
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 5.0;
         for (stretch, name) in Stretch::LEGEND {
-            let (rect, _) = ui.allocate_exact_size(vec2(14.0, 10.0), Sense::hover());
+            let (rect, _) = ui.allocate_exact_size(vec2(14.0, 12.0), Sense::hover());
             ui.painter().rect_filled(rect, 2.0, stretch.color(dark));
-            ui.label(RichText::new(name).small());
+            ui.label(RichText::new(name).weak());
             ui.add_space(6.0);
         }
     });
