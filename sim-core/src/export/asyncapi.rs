@@ -268,28 +268,8 @@ pub fn to_document(model: &Model) -> Value {
     let mut channels = Map::new();
     let mut unmapped_edges = Vec::new();
     for &n in &nodes {
-        let node = &graph[n];
-        let is_channel = match &node.kind {
-            // Routers and services have no AsyncAPI counterpart; as channels
-            // they keep their parameters in `x-weir-node`. Nor have CEP
-            // nodes, event stores and projections: each is a channel its
-            // writers send to, with its parameters (rules, append limits,
-            // replay, apply latency) in `x-weir-node` and its outgoing
-            // edges in `x-weir`.
-            NodeKind::Queue(_)
-            | NodeKind::Topic(_)
-            | NodeKind::Router(_)
-            | NodeKind::Service(_)
-            | NodeKind::Sink(_)
-            | NodeKind::DeadLetter(_)
-            | NodeKind::Log(_)
-            | NodeKind::Cep(_)
-            | NodeKind::EventStore(_)
-            | NodeKind::Projection(_) => true,
-            NodeKind::Producer(_) | NodeKind::Consumer(_) => false,
-        };
-        if is_channel {
-            let key = unique_key(&node.id, &mut used);
+        if is_channel(&graph[n].kind) {
+            let key = unique_key(&graph[n].id, &mut used);
             channel_of.insert(n, key);
         }
     }
@@ -370,25 +350,14 @@ pub fn to_document(model: &Model) -> Value {
         }
     }
 
-    // Operations: producers' and consumers' sends, consumers' receives.
+    // Operations: producers' and consumers' sends, consumers' receives
+    // (every node that is not a channel).
     let mut used = BTreeSet::new();
     let mut operations = Map::new();
     let mut unattached = Vec::new();
     for &n in &nodes {
         let node = &graph[n];
-        let acts = match &node.kind {
-            NodeKind::Producer(_) | NodeKind::Consumer(_) => true,
-            NodeKind::Queue(_)
-            | NodeKind::Topic(_)
-            | NodeKind::Router(_)
-            | NodeKind::Service(_)
-            | NodeKind::Sink(_)
-            | NodeKind::DeadLetter(_)
-            | NodeKind::Log(_)
-            | NodeKind::Cep(_)
-            | NodeKind::EventStore(_)
-            | NodeKind::Projection(_) => false,
-        };
+        let acts = !is_channel(&node.kind);
         if !acts {
             continue;
         }
@@ -692,6 +661,27 @@ fn send_bindings(model: &Model, target: NodeIndex) -> Option<Value> {
         .collect();
     (!consumers.is_empty())
         .then(|| json!({ "sns": { "consumers": consumers, "bindingVersion": "0.1.0" } }))
+}
+
+/// Whether a node is an AsyncAPI channel; the others (producers and
+/// consumers) are operations. Brokers map to channels directly. Routers,
+/// services, CEP nodes, event stores and projections have no AsyncAPI
+/// counterpart: as channels their writers send to, they keep their
+/// parameters in `x-weir-node` and their outgoing edges in `x-weir`.
+const fn is_channel(kind: &NodeKind) -> bool {
+    match kind {
+        NodeKind::Queue(_)
+        | NodeKind::Topic(_)
+        | NodeKind::Router(_)
+        | NodeKind::Service(_)
+        | NodeKind::Sink(_)
+        | NodeKind::DeadLetter(_)
+        | NodeKind::Log(_)
+        | NodeKind::Cep(_)
+        | NodeKind::EventStore(_)
+        | NodeKind::Projection(_) => true,
+        NodeKind::Producer(_) | NodeKind::Consumer(_) => false,
+    }
 }
 
 /// The model as AsyncAPI YAML.

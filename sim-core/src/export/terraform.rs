@@ -116,15 +116,7 @@ pub fn to_terraform(model: &Model) -> String {
                         .map(|l| format!("; stops after {l} events"))
                         .unwrap_or_default()
                 );
-                for e in graph.edges_directed(n, Direction::Outgoing) {
-                    let _ = writeln!(
-                        out,
-                        "# It sends to '{}'{}{}.",
-                        one_line(&graph[e.target()].id),
-                        latency_note(e.weight().latency),
-                        send_permission(graph[e.target()].kind.kind())
-                    );
-                }
+                sends_to(&mut out, model, n);
             }
             NodeKind::Queue(q) => {
                 let _ = writeln!(out, "resource \"aws_sqs_queue\" \"{name}\" {{");
@@ -443,15 +435,7 @@ pub fn to_terraform(model: &Model) -> String {
                     "# Not mapped: {}.",
                     one_line(&summary(&node.kind).join("; "))
                 );
-                for e in graph.edges_directed(n, Direction::Outgoing) {
-                    let _ = writeln!(
-                        out,
-                        "# It sends to '{}'{}{}.",
-                        one_line(&graph[e.target()].id),
-                        latency_note(e.weight().latency),
-                        send_permission(graph[e.target()].kind.kind())
-                    );
-                }
+                sends_to(&mut out, model, n);
             }
             NodeKind::DeadLetter(d) => {
                 let _ = writeln!(out, "resource \"aws_sqs_queue\" \"{name}\" {{");
@@ -487,6 +471,21 @@ fn visibility(out: &mut String, d: Duration) {
         let _ = writeln!(
             out,
             "  visibility_timeout_seconds = {whole} # simulated: visibility_timeout {d}, rounded up to whole seconds"
+        );
+    }
+}
+
+/// A comment per outgoing edge of a node that has no resource of its own:
+/// where it sends, over what latency, with which permission.
+fn sends_to(out: &mut String, model: &Model, n: NodeIndex) {
+    let graph = &model.graph;
+    for e in graph.edges_directed(n, Direction::Outgoing) {
+        let _ = writeln!(
+            out,
+            "# It sends to '{}'{}{}.",
+            one_line(&graph[e.target()].id),
+            latency_note(e.weight().latency),
+            send_permission(graph[e.target()].kind.kind())
         );
     }
 }
