@@ -390,9 +390,7 @@ impl Series {
         }
         self.interval_ns = self.interval_ns.saturating_mul(2);
     }
-}
 
-impl Series {
     /// The series as "long" CSV, one value per row:
     /// `sim_time_s,node,metric,value`, in time order, then nodes in model
     /// order and their metrics in [`Metric::ALL`] order, then edges (named
