@@ -1,7 +1,7 @@
 //! Streaming metrics: counters, time-weighted levels and latency
 //! histograms. Memory depends on the model, never on simulated time.
 
-use hdrhistogram::Histogram;
+use crate::histogram::LogHistogram;
 
 /// Why a message was dropped. Reported by key in `drops`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -140,11 +140,11 @@ impl Level {
     }
 }
 
-/// Latencies in nanoseconds: exact count, mean and max, and an HDR
+/// Latencies in nanoseconds: exact count, mean and max, and a log-linear
 /// histogram (three significant digits) for percentiles.
 #[derive(Clone, Debug)]
 pub struct Latency {
-    hist: Histogram<u64>,
+    hist: LogHistogram,
     count: u64,
     sum: u128,
     max: u64,
@@ -201,10 +201,8 @@ impl Latency {
 
     /// A histogram keeping `digits` significant digits of each value.
     fn with_digits(digits: u8) -> Self {
-        let mut hist = Histogram::new(digits).unwrap_or_else(|_| unreachable_hist());
-        hist.auto(true);
         Self {
-            hist,
+            hist: LogHistogram::with_digits(digits),
             count: 0,
             sum: 0,
             max: 0,
@@ -218,9 +216,7 @@ impl Latency {
         if ns > self.max {
             self.max = ns;
         }
-        // With auto-resize on, recording only fails for values beyond
-        // u64::MAX / 2, which the clock cannot reach within a run.
-        let _ = self.hist.record(ns);
+        self.hist.record(ns);
     }
 
     pub fn clear(&mut self) {
@@ -228,7 +224,7 @@ impl Latency {
             // Nothing recorded: skip zeroing the whole histogram.
             return;
         }
-        self.hist.reset();
+        self.hist.clear();
         self.count = 0;
         self.sum = 0;
         self.max = 0;
@@ -253,13 +249,6 @@ impl Latency {
             max: secs(self.max),
         }
     }
-}
-
-/// Three significant digits is always a valid precision; this is never
-/// reached, but keeps `new` free of `unwrap`.
-#[cold]
-fn unreachable_hist() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 2, 0).unwrap_or_else(|_| std::process::abort())
 }
 
 /// The measurements every node keeps; which of them a kind reports is the
