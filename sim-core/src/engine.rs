@@ -132,6 +132,9 @@ impl Arena {
 }
 
 /// What happens at an instant.
+// NOTE: every field is four bytes wide, so an event's payload is three
+// aligned words: a two-byte field once made the compiler copy events as
+// overlapping words, which stalled store forwarding on every event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Ev {
     /// A producer's next event is due (unless its generation moved on).
@@ -186,13 +189,9 @@ pub(crate) enum Ev {
     /// A log's consumer group may fetch again (a retry is due, or a
     /// rebalance is over).
     LogWake { node: NodeIx, group: u32 },
-    /// A CEP rule's timer for a key (unless the window moved on: token).
-    CepTimer {
-        node: NodeIx,
-        key: u32,
-        rule: u16,
-        token: u32,
-    },
+    /// A CEP rule's timer for a key (unless the window moved on: the
+    /// token names the rule's live timer).
+    CepTimer { node: NodeIx, key: u32, token: u32 },
     /// An event store's append attempt is over.
     StoreAppended { node: NodeIx, msg: MsgId },
     /// An event store's rate limit allows the next append.
@@ -292,8 +291,11 @@ pub struct Simulation {
     pub(crate) journeys: Option<Box<Recorder>>,
     /// Messages each edge has carried since the start (warm-up included).
     pub(crate) carried: Vec<u64>,
-    /// Each edge's last few crossings, for the live view's moving dots.
+    /// Each edge's last few crossings, for the live view's moving dots
+    /// (kept only while `watching`).
     pub(crate) recent: Vec<[Crossing; RECENT]>,
+    /// Whether someone watches the run: crossings are remembered.
+    watching: bool,
     /// Time series, sampled at fixed intervals of simulated time.
     pub(crate) series: Series,
     /// Each node's parameters as compiled or last changed live.
@@ -517,6 +519,7 @@ impl Simulation {
             transit: sim_edges.iter().map(|_| VecDeque::new()).collect(),
             carried: vec![0; sim_edges.len()],
             recent: vec![[Crossing::default(); RECENT]; sim_edges.len()],
+            watching: false,
             next_sample: series.next_due(),
             params: node_ixs.iter().map(|&n| graph[n].kind.clone()).collect(),
             series,
@@ -681,6 +684,18 @@ impl Simulation {
         self.next_sample = self.series.next_due();
     }
 
+    /// Remembers each edge's last few crossings from now on, so snapshots
+    /// show messages that just crossed (the live view's moving dots).
+    /// Headless runs leave it off: it costs time on every send.
+    pub fn watch_crossings(&mut self) {
+        self.watching = true;
+    }
+
+    /// Whether crossings are remembered (see [`Self::watch_crossings`]).
+    pub fn watching(&self) -> bool {
+        self.watching
+    }
+
     /// The time series recorded so far.
     pub fn series(&self) -> &Series {
         &self.series
@@ -754,12 +769,7 @@ impl Simulation {
             } => self.service_done(service, msg, ticket),
             Ev::LogExpire(node) => self.log_expire(node),
             Ev::LogWake { node, group } => self.log_wake(node, group),
-            Ev::CepTimer {
-                node,
-                key,
-                rule,
-                token,
-            } => self.cep_timer(node, key, rule, token),
+            Ev::CepTimer { node, key, token } => self.cep_timer(node, key, token),
             Ev::StoreAppended { node, msg } => self.store_appended(node, msg),
             Ev::StoreNext(node) => self.store_next(node),
             Ev::StoreRetry { node, msg } => self.store_retry(node, msg),
@@ -870,6 +880,7 @@ impl Simulation {
     }
 
     /// The message's journey ends well at `node`.
+    #[inline(always)]
     pub(crate) fn complete(&mut self, node: NodeIx, msg: MsgId) {
         let Msg {
             created, lineage, ..
@@ -910,7 +921,7 @@ impl Simulation {
         self.release(msg);
     }
 
-    #[inline]
+    #[inline(always)]
     fn release(&mut self, msg: MsgId) {
         self.ledger.released(self.msgs.get(msg).lineage);
         self.msgs.free(msg);
@@ -919,7 +930,7 @@ impl Simulation {
     /// Whether `node` would take `msg` now. When it would not, the node that
     /// is full has been told that `node`'s sender... is waiting — see
     /// [`Self::send_out`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
         let topo = &self.topo[node as usize];
         match topo.kind {
@@ -953,6 +964,7 @@ impl Simulation {
     /// `false`, without sending anything, when a receiver is full and
     /// blocks; `from` is then woken when room appears. A node with no
     /// matching edge: a topic drops the message, others complete it.
+    #[inline(always)]
     pub(crate) fn send_out(&mut self, from: NodeIx, msg: MsgId) -> bool {
         let n_out = self.topo[from as usize].out.len();
         if n_out == 1 {
@@ -1025,6 +1037,7 @@ impl Simulation {
     }
 
     /// Puts `msg` on edge `e`: it arrives now, or after the edge's latency.
+    #[inline(always)]
     pub(crate) fn transmit(&mut self, e: EdgeIx, msg: MsgId) {
         self.note_crossing(e, msg);
         let edge = &self.edges[e as usize];
@@ -1048,19 +1061,21 @@ impl Simulation {
     }
 
     /// Counts `msg` crossing edge `e` and remembers it for the live view.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn note_crossing(&mut self, e: EdgeIx, msg: MsgId) {
-        let m = self.msgs.get(msg);
         let carried = &mut self.carried[e as usize];
         *carried += 1;
         let seq = *carried;
-        self.recent[e as usize][(seq % RECENT as u64) as usize] = Crossing {
-            seq,
-            at: self.now,
-            lineage: m.lineage,
-            event_type: m.event_type,
-            attempts: m.attempts.max(m.receives),
-        };
+        if self.watching {
+            let m = self.msgs.get(msg);
+            self.recent[e as usize][(seq % RECENT as u64) as usize] = Crossing {
+                seq,
+                at: self.now,
+                lineage: m.lineage,
+                event_type: m.event_type,
+                attempts: m.attempts.max(m.receives),
+            };
+        }
     }
 
     fn edge_arrive(&mut self, e: EdgeIx) {
@@ -1079,6 +1094,7 @@ impl Simulation {
     }
 
     /// `msg` reaches `node`.
+    #[inline(always)]
     pub(crate) fn arrive(&mut self, node: NodeIx, msg: MsgId) {
         {
             let m = self.msgs.get_mut(msg);

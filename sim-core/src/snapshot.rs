@@ -194,6 +194,9 @@ impl Simulation {
                     },
                 });
             }
+            if !self.watching() {
+                continue;
+            }
             let last = self.carried[e];
             let first = last.saturating_sub(RECENT as u64 - 1).max(1);
             for seq in first..=last {
@@ -330,8 +333,12 @@ mod tests {
     #[test]
     fn messages_on_a_slow_link_have_progress_and_recent_crossings_are_sampled() {
         let mut s = sim(CHAIN);
-        s.run_until(SimTime(3 * NANOS_PER_SEC + 10_000_000))
-            .expect("runs");
+        let mut unwatched = sim(CHAIN);
+        s.watch_crossings();
+        for sim in [&mut s, &mut unwatched] {
+            sim.run_until(SimTime(3 * NANOS_PER_SEC + 10_000_000))
+                .expect("runs");
+        }
         let snap = s.snapshot();
         let on_link: Vec<f32> = snap
             .messages
@@ -350,6 +357,17 @@ mod tests {
             .filter(|m| matches!(m.place, Place::Crossed { edge: 0, .. }))
             .count();
         assert_eq!(crossings, RECENT);
+        // Unwatched, a run remembers no crossings, and its numbers are
+        // the same.
+        let plain = unwatched.snapshot();
+        assert!(
+            plain
+                .messages
+                .iter()
+                .all(|m| !matches!(m.place, Place::Crossed { .. }))
+        );
+        assert_eq!(plain.totals, snap.totals);
+        assert_eq!(plain.edges, snap.edges);
         assert_eq!(snap.event_types, vec!["event".to_owned()]);
     }
 

@@ -275,6 +275,7 @@ impl Stepper {
     /// A stepper at time zero, paused.
     pub fn new(model: &Model, seed: u64) -> Result<Self, String> {
         let mut sim = Simulation::new(model, seed).map_err(|e| e.to_string())?;
+        sim.watch_crossings();
         sim.record_journeys(journey_options());
         Ok(Self {
             sim,
@@ -333,6 +334,7 @@ impl Stepper {
                 }
                 match Simulation::new(&self.model, seed) {
                     Ok(mut sim) => {
+                        sim.watch_crossings();
                         sim.record_journeys(journey_options());
                         self.sim = sim;
                         self.seed = seed;

@@ -481,20 +481,22 @@ impl Simulation {
     }
 
     /// A rule's timer for a key is due.
-    pub(crate) fn cep_timer(&mut self, node: NodeIx, key: u32, rule: u16, token: u32) {
+    pub(crate) fn cep_timer(&mut self, node: NodeIx, key: u32, token: u32) {
         let c = self.cep_slot(node);
         let now = self.now;
-        let rule = rule as usize;
         let cep = &mut self.ceps[c];
+        // Tokens are unique per node: the slot holding this one is the
+        // rule's; none holds it if the window moved on.
+        let Some(slots) = cep.keys.get_mut(&key) else {
+            return;
+        };
+        let Some(rule) = slots.iter().position(|s| s.timer == Some(token)) else {
+            return;
+        };
         let Some(pattern) = cep.rules.get(rule).map(|r| r.pattern) else {
             return;
         };
-        let Some(slot) = cep.keys.get_mut(&key).and_then(|slots| slots.get_mut(rule)) else {
-            return;
-        };
-        if slot.timer != Some(token) {
-            return;
-        }
+        let slot = &mut slots[rule];
         slot.timer = None;
         let was_active = slot.active;
         let action = step_timer(pattern, slot, now);
@@ -530,16 +532,7 @@ impl Simulation {
             if let Some(slot) = cep.keys.get_mut(&key).and_then(|slots| slots.get_mut(rule)) {
                 slot.timer = Some(token);
             }
-            let rule = u16::try_from(rule).unwrap_or(u16::MAX);
-            self.schedule(
-                at.max(self.now),
-                Ev::CepTimer {
-                    node,
-                    key,
-                    rule,
-                    token,
-                },
-            );
+            self.schedule(at.max(self.now), Ev::CepTimer { node, key, token });
         }
         if let Some(delay) = fire {
             self.cep_fire(node, key, rule, delay);

@@ -542,6 +542,7 @@ impl Simulation {
     }
 
     /// Fills free slots: inbox first, then the queues in turn.
+    #[inline(always)]
     pub(crate) fn consumer_fill(&mut self, node: NodeIx) {
         if self.is_down(node) {
             return;
@@ -657,6 +658,7 @@ impl Simulation {
         self.consumer_start(node, msg, true);
     }
 
+    #[inline(always)]
     fn consumer_start(&mut self, node: NodeIx, msg: MsgId, tracked: bool) {
         let c = self.consumer_slot(node);
         let now = self.now;
@@ -827,6 +829,7 @@ impl Simulation {
 
     /// The attempt is over: the slot frees, and the message goes on, or is
     /// retried, dead-lettered or lost.
+    #[inline(always)]
     fn consumer_finish(&mut self, node: NodeIx, msg: MsgId, failed: bool) {
         let c = self.consumer_slot(node);
         let now = self.now;
@@ -899,6 +902,7 @@ impl Simulation {
     }
 
     /// Sends a processed message on; `false` if the next stage blocks.
+    #[inline(always)]
     fn consumer_forward(&mut self, node: NodeIx, msg: MsgId) -> bool {
         if self.topo[node as usize].out.is_empty() {
             self.stats[node as usize].departed += 1;

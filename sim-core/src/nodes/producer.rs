@@ -231,6 +231,7 @@ impl Simulation {
         self.producer_schedule_next(node);
     }
 
+    #[inline(always)]
     fn producer_schedule_next(&mut self, node: NodeIx) {
         let slot = self.topo[node as usize].slot as usize;
         let now = self.now;
@@ -269,6 +270,7 @@ impl Simulation {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn producer_arrival(&mut self, node: NodeIx, generation: u32) {
         let slot = self.topo[node as usize].slot as usize;
         let p = &mut self.producers[slot];

@@ -177,6 +177,7 @@ impl Simulation {
         self.topo[node as usize].slot as usize
     }
 
+    #[inline(always)]
     pub(crate) fn queue_arrive(&mut self, node: NodeIx, msg: MsgId) {
         let q = self.queue_slot(node);
         let queue = &self.queues[q];
@@ -211,6 +212,7 @@ impl Simulation {
         self.queue_push_visible(node, msg);
     }
 
+    #[inline(always)]
     fn queue_push_visible(&mut self, node: NodeIx, msg: MsgId) {
         let q = self.queue_slot(node);
         let now = self.now;
@@ -224,6 +226,7 @@ impl Simulation {
     }
 
     /// Offers waiting messages to the consumers with free slots.
+    #[inline(always)]
     fn queue_dispatch(&mut self, node: NodeIx) {
         let q = self.queue_slot(node);
         let n = self.queues[q].consumers.len();
@@ -241,6 +244,7 @@ impl Simulation {
     }
 
     /// A consumer takes the oldest visible message, if any.
+    #[inline(always)]
     pub(crate) fn queue_receive(&mut self, node: NodeIx) -> Option<MsgId> {
         let q = self.queue_slot(node);
         let now = self.now;
@@ -271,6 +275,7 @@ impl Simulation {
 
     /// The consumer holding a receipt is done with it (acknowledged, or
     /// dead-lettered by the consumer): the queue forgets the message.
+    #[inline(always)]
     pub(crate) fn queue_release(&mut self, node: NodeIx) {
         let q = self.queue_slot(node);
         self.queues[q].in_flight -= 1;

@@ -81,6 +81,7 @@ impl SinkRt {
 }
 
 impl Simulation {
+    #[inline(always)]
     pub(crate) fn sink_arrive(&mut self, node: NodeIx, msg: MsgId) {
         if self.is_down(node) {
             self.drop_msg(node, msg, crate::metrics::DropReason::NodeDown);
@@ -97,6 +98,7 @@ impl Simulation {
         }
     }
 
+    #[inline(always)]
     fn sink_start(&mut self, node: NodeIx, msg: MsgId) {
         let s = self.topo[node as usize].slot as usize;
         let now = self.now;
