@@ -287,6 +287,8 @@ pub struct Simulation {
     pub(crate) ledger: Ledger,
     /// How many faults hold each node down right now.
     pub(crate) down: Vec<u32>,
+    /// How many nodes are down right now.
+    pub(crate) nodes_down: u32,
     /// Sampled message journeys, when recording is on.
     pub(crate) journeys: Option<Box<Recorder>>,
     /// Messages each edge has carried since the start (warm-up included).
@@ -558,6 +560,7 @@ impl Simulation {
                 })
                 .collect(),
             down: vec![0; n_nodes],
+            nodes_down: 0,
             ledger: Ledger::default(),
             journeys: None,
         };

@@ -145,6 +145,7 @@ impl Simulation {
         if self.down[node as usize] > 1 {
             return;
         }
+        self.nodes_down += 1;
         match self.topo[node as usize].kind {
             Kind::Consumer => {
                 self.consumer_crash(node);
@@ -169,6 +170,7 @@ impl Simulation {
         if self.down[node as usize] > 0 {
             return;
         }
+        self.nodes_down -= 1;
         match self.topo[node as usize].kind {
             Kind::Consumer => {
                 self.log_members_changed(node);
@@ -204,9 +206,10 @@ impl Simulation {
     }
 
     /// Whether `node` is down now.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn is_down(&self, node: NodeIx) -> bool {
-        self.down[node as usize] > 0
+        // Checked on every send and fetch: mostly nothing is down.
+        self.nodes_down > 0 && self.down[node as usize] > 0
     }
 }
 

@@ -1,24 +1,32 @@
 //! Latency counts in log-linear buckets, for percentiles.
 //!
 //! Values below `2^m` each have a bucket of their own; above, every power
-//! of two is split into `2^(m-1)` equal buckets, so a value is known to
-//! within one part in `2^(m-1)`: `m = 11` keeps three significant digits,
-//! `m = 8` two. This is the bucket layout of an HDR histogram with a unit
-//! of one, and percentiles are read the same way: the highest value
+//! of two (an octave) is split into `2^(m-1)` equal buckets, so a value is
+//! known to within one part in `2^(m-1)`: `m = 11` keeps three significant
+//! digits, `m = 8` two. This is the bucket layout of an HDR histogram with
+//! a unit of one, and percentiles are read the same way: the highest value
 //! equivalent to the bucket where the running count reaches the rank.
 //!
 //! NOTE: the engine records four latencies per message on its hottest
-//! path; `record` is a shift, a leading-zero count and an add, where the
+//! path; `record` is a shift, a leading-zero count and two adds, where the
 //! general-purpose HDR crate (generic counts, resizing, min/max tracking)
-//! spent several times that. The equivalence is tested against it.
+//! spent several times that. Each octave also keeps its total, so reading
+//! percentiles and clearing (the time series does both at every point)
+//! visit only the octaves that hold values. The equivalence is tested
+//! against the HDR crate.
+
+/// Octaves a `u64` can span (the first holds the exact range).
+const OCTAVES: usize = 64;
 
 /// A histogram of `u64` values (nanoseconds).
 #[derive(Clone, Debug)]
 pub struct LogHistogram {
-    /// `m - 1`: log2 of the buckets per power of two.
+    /// `m - 1`: log2 of the buckets per octave.
     half_magnitude: u32,
     /// One count per bucket, grown to the largest value seen.
     counts: Vec<u64>,
+    /// Values counted in each octave.
+    octaves: [u64; OCTAVES],
     total: u64,
 }
 
@@ -31,38 +39,54 @@ impl LogHistogram {
         Self {
             half_magnitude: magnitude - 1,
             counts: Vec::new(),
+            octaves: [0; OCTAVES],
             total: 0,
         }
     }
 
-    /// The bucket of `value`.
+    /// The octave and bucket of `value`.
     #[inline]
-    fn index(&self, value: u64) -> usize {
+    fn locate(&self, value: u64) -> (usize, usize) {
         let half = self.half_magnitude;
         let mask = (1_u64 << (half + 1)) - 1;
         // How many powers of two `value` lies above the exact range.
-        let bucket = (63 - half) - (value | mask).leading_zeros();
-        let sub = value >> bucket;
-        // Bucket 0 uses all its `2^m` slots; later ones their upper half.
-        ((u64::from(bucket) << half) + sub) as usize
+        let octave = (63 - half) - (value | mask).leading_zeros();
+        let sub = value >> octave;
+        // Octave 0 uses all its `2^m` buckets; later ones their upper half.
+        (
+            octave as usize,
+            ((u64::from(octave) << half) + sub) as usize,
+        )
+    }
+
+    /// The buckets of `octave`.
+    fn octave_range(&self, octave: usize) -> std::ops::Range<usize> {
+        let per = 1_usize << self.half_magnitude;
+        if octave == 0 {
+            0..2 * per
+        } else {
+            (octave + 1) * per..(octave + 2) * per
+        }
     }
 
     /// Counts one `value`.
     #[inline]
     pub fn record(&mut self, value: u64) {
-        let i = self.index(value);
+        let (octave, i) = self.locate(value);
         match self.counts.get_mut(i) {
             Some(count) => *count += 1,
             None => self.grow_and_count(i),
         }
+        self.octaves[octave] += 1;
         self.total += 1;
     }
 
     #[cold]
     fn grow_and_count(&mut self, i: usize) {
-        // Whole powers of two at a time, so growth is rare.
-        let per_bucket = 1_usize << self.half_magnitude;
-        let len = (i / per_bucket + 1) * per_bucket;
+        // Whole octaves at a time (the first is two blocks wide), so
+        // growth is rare and an octave with values is always all there.
+        let per = 1_usize << self.half_magnitude;
+        let len = ((i / per + 1) * per).max(2 * per);
         self.counts.resize(len, 0);
         self.counts[i] += 1;
     }
@@ -74,45 +98,77 @@ impl LogHistogram {
 
     /// Forgets every value, keeping the memory.
     pub fn clear(&mut self) {
-        self.counts.fill(0);
+        for octave in 0..OCTAVES {
+            if self.octaves[octave] > 0 {
+                let range = self.octave_range(octave);
+                self.counts[range].fill(0);
+                self.octaves[octave] = 0;
+            }
+        }
         self.total = 0;
     }
 
     /// The lowest and highest value of bucket `i`.
     fn bounds(&self, i: usize) -> (u64, u64) {
         let half = self.half_magnitude;
-        let per_bucket = 1_u64 << half;
+        let per = 1_u64 << half;
         let i = i as u64;
-        let (bucket, sub) = if i < 2 * per_bucket {
+        let (octave, sub) = if i < 2 * per {
             (0, i)
         } else {
-            let bucket = (i >> half) - 1;
-            (bucket, (i & (per_bucket - 1)) + per_bucket)
+            ((i >> half) - 1, (i & (per - 1)) + per)
         };
-        let low = sub << bucket;
-        (low, low + (1_u64 << bucket) - 1)
+        let low = sub << octave;
+        (low, low + (1_u64 << octave) - 1)
     }
 
     /// The value at `quantile` (0 to 1): the highest value equivalent to
     /// the bucket holding the value of rank ⌈quantile × n⌉; 0 when empty.
+    pub fn value_at_quantile(&self, quantile: f64) -> u64 {
+        self.values_at_quantiles([quantile])[0]
+    }
+
+    /// The values at several quantiles, in increasing order, read in one
+    /// pass.
     #[expect(
         clippy::cast_precision_loss,
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
         reason = "a rank from a fraction of the count"
     )]
-    pub fn value_at_quantile(&self, quantile: f64) -> u64 {
-        let quantile = quantile.clamp(0.0, 1.0);
-        let rank = ((quantile * self.total as f64).ceil() as u64).max(1);
+    pub fn values_at_quantiles<const N: usize>(&self, quantiles: [f64; N]) -> [u64; N] {
+        let mut out = [0; N];
+        let rank = |q: f64| ((q * self.total as f64).ceil() as u64).max(1);
+        let mut k = 0;
         let mut seen = 0;
-        for (i, &count) in self.counts.iter().enumerate() {
-            seen += count;
-            if seen >= rank {
-                let (low, high) = self.bounds(i);
-                return if quantile == 0.0 { low } else { high };
+        for octave in 0..OCTAVES {
+            if k == N {
+                break;
+            }
+            let in_octave = self.octaves[octave];
+            if in_octave == 0 || seen + in_octave < rank(quantiles[k].clamp(0.0, 1.0)) {
+                seen += in_octave;
+                continue;
+            }
+            // A rank falls in this octave: walk its buckets.
+            for i in self.octave_range(octave) {
+                let count = self.counts[i];
+                if count == 0 {
+                    continue;
+                }
+                seen += count;
+                while k < N {
+                    let q = quantiles[k].clamp(0.0, 1.0);
+                    if seen < rank(q) {
+                        break;
+                    }
+                    let (low, high) = self.bounds(i);
+                    out[k] = if q == 0.0 { low } else { high };
+                    k += 1;
+                }
             }
         }
-        0
+        out
     }
 }
 
@@ -145,8 +201,10 @@ mod tests {
         for i in 0..4096 {
             let (low, high) = h.bounds(i);
             assert_eq!(low, next, "bucket {i}");
-            assert_eq!(h.index(low), i);
-            assert_eq!(h.index(high), i);
+            let (octave, at) = h.locate(low);
+            assert_eq!(at, i);
+            assert_eq!(h.locate(high), (octave, i));
+            assert!(h.octave_range(octave).contains(&i));
             next = high + 1;
         }
     }
@@ -166,12 +224,12 @@ mod tests {
                     ours.record(v);
                     hdr.record(v).expect("in range");
                 }
-                for q in [0.0, 0.001, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0] {
-                    assert_eq!(
-                        ours.value_at_quantile(q),
-                        hdr.value_at_quantile(q),
-                        "digits {digits}, scale {scale}, q {q}"
-                    );
+                let qs = [0.0, 0.001, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0];
+                let all = ours.values_at_quantiles(qs);
+                for (q, value) in qs.into_iter().zip(all) {
+                    let expected = hdr.value_at_quantile(q);
+                    assert_eq!(value, expected, "digits {digits}, scale {scale}, q {q}");
+                    assert_eq!(ours.value_at_quantile(q), expected);
                 }
                 assert_eq!(ours.len(), hdr.len());
             }

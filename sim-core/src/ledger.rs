@@ -43,11 +43,18 @@ impl Ledger {
     }
 
     /// An instance of `id` left the system.
-    #[inline]
+    #[inline(always)]
     pub fn released(&mut self, id: u64) {
-        if self.entries.is_empty() {
-            return;
+        // NOTE: the map is empty unless a queue redelivered something:
+        // the common case costs one comparison, the map work stays out of
+        // line.
+        if !self.entries.is_empty() {
+            self.release_followed(id);
         }
+    }
+
+    #[cold]
+    fn release_followed(&mut self, id: u64) {
         if let Some(entry) = self.entries.get_mut(&id) {
             entry.alive -= 1;
             if entry.alive == 0 {
@@ -57,11 +64,13 @@ impl Ledger {
     }
 
     /// An instance of `id` completed; whether an earlier one already had.
-    #[inline]
+    #[inline(always)]
     pub fn completed(&mut self, id: u64) -> bool {
-        if self.entries.is_empty() {
-            return false;
-        }
+        !self.entries.is_empty() && self.complete_followed(id)
+    }
+
+    #[cold]
+    fn complete_followed(&mut self, id: u64) -> bool {
         self.entries.get_mut(&id).is_some_and(|entry| {
             entry.completions += 1;
             entry.completions > 1
@@ -70,11 +79,13 @@ impl Ledger {
 
     /// `node` processed an instance of `id`; whether it already had one
     /// (an idempotent consumer then discards this instance).
-    #[inline]
+    #[inline(always)]
     pub fn processed(&mut self, id: u64, node: NodeIx) -> bool {
-        if self.entries.is_empty() {
-            return false;
-        }
+        !self.entries.is_empty() && self.process_followed(id, node)
+    }
+
+    #[cold]
+    fn process_followed(&mut self, id: u64, node: NodeIx) -> bool {
         self.entries.get_mut(&id).is_some_and(|entry| {
             if entry.processed_by.contains(&node) {
                 true

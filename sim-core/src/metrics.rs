@@ -240,12 +240,13 @@ impl Latency {
             return Summary::default();
         }
         let secs = |ns: u64| ns as f64 / 1e9;
+        let [p50, p95, p99] = self.hist.values_at_quantiles([0.50, 0.95, 0.99]);
         Summary {
             count: self.count,
             mean: self.sum as f64 / self.count as f64 / 1e9,
-            p50: secs(self.hist.value_at_quantile(0.50)),
-            p95: secs(self.hist.value_at_quantile(0.95)),
-            p99: secs(self.hist.value_at_quantile(0.99)),
+            p50: secs(p50),
+            p95: secs(p95),
+            p99: secs(p99),
             max: secs(self.max),
         }
     }
