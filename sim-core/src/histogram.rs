@@ -96,6 +96,11 @@ impl LogHistogram {
         self.total
     }
 
+    /// Whether nothing is counted.
+    pub const fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
     /// Forgets every value, keeping the memory.
     pub fn clear(&mut self) {
         for octave in 0..OCTAVES {
@@ -242,7 +247,7 @@ mod tests {
         assert_eq!(h.value_at_quantile(0.99), 0);
         h.record(5_000_000);
         h.clear();
-        assert_eq!(h.len(), 0);
+        assert!(h.is_empty());
         assert_eq!(h.value_at_quantile(0.99), 0);
         h.record(7);
         assert_eq!(h.value_at_quantile(0.99), 7);
