@@ -91,32 +91,30 @@ impl Simulation {
 
     pub(crate) fn router_arrive(&mut self, node: NodeIx, msg: MsgId) {
         let r = self.router_slot(node);
-        let routes: Vec<(MsgId, Route)> = match self.routers[r].mode {
-            RouteMode::ByType => match self.route_by_type(node, msg) {
-                Some(edge) => vec![(msg, Route::Edge(edge))],
-                None => {
+        match self.routers[r].mode {
+            RouteMode::ByType | RouteMode::Weighted => {
+                let edge = if self.routers[r].mode == RouteMode::ByType {
+                    self.route_by_type(node, msg)
+                } else {
+                    self.route_by_weight(node)
+                };
+                let Some(edge) = edge else {
                     self.drop_msg(node, msg, DropReason::NoRoute);
                     return;
-                }
-            },
-            RouteMode::Weighted => match self.route_by_weight(node) {
-                Some(edge) => vec![(msg, Route::Edge(edge))],
-                None => {
-                    self.drop_msg(node, msg, DropReason::NoRoute);
-                    return;
-                }
-            },
+                };
+                self.routers[r].held.push_back((msg, Route::Edge(edge)));
+            }
             RouteMode::Split { parts } => {
-                let mut all = vec![(msg, Route::Everywhere)];
+                // The parts are made before any is sent, so each is a copy
+                // of the message as it arrived.
+                self.routers[r].held.push_back((msg, Route::Everywhere));
                 for _ in 1..parts {
                     let part = self.copy(node, msg);
                     self.totals.fanout_copies += 1;
-                    all.push((part, Route::Everywhere));
+                    self.routers[r].held.push_back((part, Route::Everywhere));
                 }
-                all
             }
-        };
-        self.routers[r].held.extend(routes);
+        }
         self.router_wake(node);
     }
 
