@@ -11,24 +11,18 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sim_core::model::file;
+use sim_core::time::Duration;
 use weir::runner::run_all;
 
 fn mm1_replications(replications: u32, messages: u64) -> sim_core::Model {
-    let seconds = messages / 900;
-    let text = format!(
-        r#"(version: 1, name: "mm1", scenario: (duration: "{seconds}s", replications: {replications}, max_in_flight: 100000000),
-            nodes: [
-                (id: "src", kind: Producer(arrival: Poisson(rate: 900.0))),
-                (id: "q", kind: Queue()),
-                (id: "srv", kind: Consumer(service: Exponential(mean: "1ms"))),
-                (id: "out", kind: Sink()),
-            ],
-            edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")])"#
-    );
-    match file::from_str(&text) {
+    let mut model = match file::from_str(include_str!("../../sim-core/benches/mm1.ron")) {
         Ok((model, _)) => model,
         Err(e) => panic!("benchmark model does not load: {e}"),
-    }
+    };
+    // λ = 900/s: each replication lasts until about `messages` arrive.
+    model.scenario.duration = Duration::from_secs(messages / 900);
+    model.scenario.replications = replications;
+    model
 }
 
 fn benches(c: &mut Criterion) {

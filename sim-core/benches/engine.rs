@@ -10,6 +10,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sim_core::model::file;
+use sim_core::time::Duration;
 use sim_core::{Model, run_once};
 
 fn load(text: &str) -> Model {
@@ -20,18 +21,10 @@ fn load(text: &str) -> Model {
 }
 
 fn mm1(messages: u64) -> Model {
-    // λ = 900/s, μ = 1000/s; the run lasts until about `messages` arrive.
-    let seconds = messages / 900;
-    load(&format!(
-        r#"(version: 1, name: "mm1", scenario: (duration: "{seconds}s", max_in_flight: 100000000),
-            nodes: [
-                (id: "src", kind: Producer(arrival: Poisson(rate: 900.0))),
-                (id: "q", kind: Queue()),
-                (id: "srv", kind: Consumer(service: Exponential(mean: "1ms"))),
-                (id: "out", kind: Sink()),
-            ],
-            edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")])"#
-    ))
+    // λ = 900/s: the run lasts until about `messages` arrive.
+    let mut model = load(include_str!("mm1.ron"));
+    model.scenario.duration = Duration::from_secs(messages / 900);
+    model
 }
 
 fn pipeline(stages: usize, seconds: u64) -> Model {
