@@ -149,6 +149,21 @@ impl Recorder {
         self.real(mean_name, level.mean(end));
         self.count(max_name, level.max());
     }
+    /// The mean number in service and, if the work is bounded by `slots`
+    /// (possibly changing over the run: their mean), the utilization.
+    fn busy(&mut self, busy: &Level, slots: Option<f64>, end: u64) {
+        let mean = busy.mean(end);
+        self.real("mean_busy", mean);
+        if let Some(slots) = slots {
+            self.real("utilization", mean / slots.max(f64::MIN_POSITIVE));
+        }
+    }
+}
+
+/// A concurrency limit as a number of slots for [`Recorder::busy`].
+#[expect(clippy::cast_precision_loss, reason = "report values")]
+fn slots(limit: u64) -> f64 {
+    limit as f64
 }
 
 /// Reads a simulation's measurements at its current clock.
@@ -166,6 +181,8 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
             0.0
         }
     };
+    // Node ids, for logs naming their consumer groups.
+    let ids: Vec<String> = sim.topo.iter().map(|t| t.id.clone()).collect();
     let mut nodes = Vec::with_capacity(sim.topo.len());
     for (i, topo) in sim.topo.iter().enumerate() {
         let st: &NodeStats = &sim.stats[i];
@@ -210,10 +227,9 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                     r.count("scale_ins", st.scale_ins);
                 }
                 r.level("mean_depth", "max_depth", &st.depth, end);
-                r.real("mean_busy", st.busy.mean(end));
-                let slots = st.capacity.mean(end).max(f64::MIN_POSITIVE);
-                r.real("utilization", st.busy.mean(end) / slots);
-                r.real("blocked_fraction", st.blocked.mean(end) / slots);
+                let capacity = st.capacity.mean(end).max(f64::MIN_POSITIVE);
+                r.busy(&st.busy, Some(capacity), end);
+                r.real("blocked_fraction", st.blocked.mean(end) / capacity);
                 r.latency("wait_s", &st.wait.summary());
                 r.latency("sojourn_s", &st.sojourn.summary());
                 r.count("retries", st.retries);
@@ -236,11 +252,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.count("failed_calls", st.failed_calls);
                 r.count("rejected", st.rejected);
                 r.level("mean_depth", "max_depth", &st.depth, end);
-                r.real("mean_busy", st.busy.mean(end));
-                if let Some(limit) = service.limit() {
-                    #[expect(clippy::cast_precision_loss, reason = "report values")]
-                    r.real("utilization", st.busy.mean(end) / limit as f64);
-                }
+                r.busy(&st.busy, service.limit().map(slots), end);
                 r.latency("wait_s", &st.wait.summary());
                 r.latency("sojourn_s", &st.sojourn.summary());
             }
@@ -249,10 +261,8 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.count("completed", st.completed);
                 r.count("duplicates", st.duplicates);
                 r.level("mean_depth", "max_depth", &st.depth, end);
-                r.real("mean_busy", st.busy.mean(end));
-                if let Some(limit) = sink.limit() {
-                    #[expect(clippy::cast_precision_loss, reason = "report values")]
-                    r.real("utilization", st.busy.mean(end) / limit as f64);
+                r.busy(&st.busy, sink.limit().map(slots), end);
+                if sink.limit().is_some() {
                     r.latency("wait_s", &st.wait.summary());
                 }
                 r.latency("sojourn_s", &st.sojourn.summary());
@@ -265,7 +275,6 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
             Kind::Log => {
                 r.level("mean_depth", "max_depth", &st.depth, end);
                 r.latency("wait_s", &st.wait.summary());
-                let ids: Vec<String> = sim.topo.iter().map(|t| t.id.clone()).collect();
                 sim.logs[topo.slot as usize].metrics(end, &ids, &mut r.metrics);
             }
             Kind::Cep => {
@@ -318,9 +327,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.count("completed", st.completed);
                 r.count("replayed", projection.replayed);
                 r.level("mean_depth", "max_depth", &st.depth, end);
-                r.real("mean_busy", st.busy.mean(end));
-                #[expect(clippy::cast_precision_loss, reason = "report values")]
-                r.real("utilization", st.busy.mean(end) / projection.limit() as f64);
+                r.busy(&st.busy, Some(slots(projection.limit())), end);
                 r.latency("staleness_s", &projection.staleness.summary());
                 r.latency("wait_s", &st.wait.summary());
                 r.latency("sojourn_s", &st.sojourn.summary());
