@@ -5,6 +5,12 @@
 //! A four-ary min-heap over one 128-bit key (time in the high half, a
 //! running sequence number in the low half): one comparison per step, half
 //! the depth of a binary heap, and children side by side in memory.
+//!
+//! The engine takes the earliest event with [`Calendar::take`], which
+//! leaves it at the root: most handlers schedule one event, and the first
+//! push after a take replaces the root and sifts it down once, where a pop
+//! and a push would sift twice. [`Calendar::settle`] removes the root if
+//! nothing replaced it. The order of events is the same either way.
 
 /// An entry: its key and what happens.
 #[derive(Clone, Copy, Debug)]
@@ -18,6 +24,8 @@ struct Entry<E> {
 pub(crate) struct Calendar<E> {
     heap: Vec<Entry<E>>,
     seq: u64,
+    /// The root was taken and is no longer an event.
+    taken: bool,
 }
 
 impl<E> Default for Calendar<E> {
@@ -25,6 +33,7 @@ impl<E> Default for Calendar<E> {
         Self {
             heap: Vec::new(),
             seq: 0,
+            taken: false,
         }
     }
 }
@@ -33,40 +42,73 @@ const ARITY: usize = 4;
 
 impl<E: Copy> Calendar<E> {
     /// Schedules `event` at `time`.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, time: u64, event: E) {
         self.seq += 1;
-        let entry = Entry {
-            key: (u128::from(time) << 64) | u128::from(self.seq),
-            event,
-        };
+        // NOTE: the key and event travel as separate values and the entry
+        // is written whole into its final slot; an entry built on the
+        // stack and copied from there stalls store forwarding.
+        let key = (u128::from(time) << 64) | u128::from(self.seq);
+        if self.taken {
+            self.taken = false;
+            self.sift_down_from_root(key, event);
+            return;
+        }
         let mut i = self.heap.len();
-        self.heap.push(entry);
+        self.heap.push(Entry { key, event });
         while i > 0 {
             let parent = (i - 1) / ARITY;
-            if self.heap[parent].key <= entry.key {
+            if self.heap[parent].key <= key {
                 break;
             }
             self.heap[i] = self.heap[parent];
             i = parent;
         }
-        self.heap[i] = entry;
+        self.heap[i] = Entry { key, event };
     }
 
     /// The time of the earliest event.
     #[inline]
     pub fn peek_time(&self) -> Option<u64> {
+        debug_assert!(!self.taken, "peek after take without settle");
         self.heap.first().map(|e| time_of(e.key))
     }
 
-    /// Removes and returns the earliest event with its time.
+    /// The earliest event with its time, left in place until the next
+    /// [`Self::push`] replaces it or [`Self::settle`] removes it.
     #[inline]
+    pub fn take(&mut self) -> Option<(u64, E)> {
+        debug_assert!(!self.taken, "take twice without settle");
+        let top = *self.heap.first()?;
+        self.taken = true;
+        Some((time_of(top.key), top.event))
+    }
+
+    /// Removes a taken event that no push replaced.
+    #[inline]
+    pub fn settle(&mut self) {
+        if self.taken {
+            self.taken = false;
+            if let Some(last) = self.heap.pop()
+                && !self.heap.is_empty()
+            {
+                self.sift_down_from_root(last.key, last.event);
+            }
+        }
+    }
+
+    /// Removes and returns the earliest event with its time (the engine
+    /// takes and settles instead).
+    #[cfg(test)]
     pub fn pop(&mut self) -> Option<(u64, E)> {
-        let last = self.heap.pop()?;
-        let Some(&top) = self.heap.first() else {
-            return Some((time_of(last.key), last.event));
-        };
-        // Sift the last entry down from the root through a hole.
+        let top = self.take()?;
+        self.settle();
+        Some(top)
+    }
+
+    /// Puts an entry in the root's place and sifts it down through a hole.
+    #[inline(always)]
+    fn sift_down_from_root(&mut self, key: u128, event: E) {
         let len = self.heap.len();
         let mut i = 0;
         loop {
@@ -81,18 +123,18 @@ impl<E: Copy> Calendar<E> {
                     best = c;
                 }
             }
-            if self.heap[best].key >= last.key {
+            if self.heap[best].key >= key {
                 break;
             }
             self.heap[i] = self.heap[best];
             i = best;
         }
-        self.heap[i] = last;
-        Some((time_of(top.key), top.event))
+        self.heap[i] = Entry { key, event };
     }
 
+    /// Events scheduled (a taken one not counted).
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() - usize::from(self.taken)
     }
 }
 
@@ -124,6 +166,41 @@ mod tests {
         }
         assert_eq!(got, expected);
         assert_eq!(cal.len(), 0);
+    }
+
+    /// Taking an event, scheduling from its handler and settling gives
+    /// the same events in the same order as popping first.
+    #[test]
+    fn take_then_push_is_pop_then_push() {
+        let mut taken = Calendar::default();
+        let mut popped = Calendar::default();
+        let mut rng = stream(4, "calendar", Purpose::Service);
+        for cal in [&mut taken, &mut popped] {
+            cal.push(0, 0u32);
+            cal.push(5, 1);
+        }
+        let mut next = 2u32;
+        for _ in 0..20_000 {
+            let a = taken.take();
+            let b = popped.pop();
+            assert_eq!(a, b);
+            let Some((now, _)) = a else { break };
+            // Zero to three events, some at the same instant.
+            let n = rng.next_u64() % 4;
+            for _ in 0..n {
+                let at = now + rng.next_u64() % 3 * (rng.next_u64() % 50);
+                taken.push(at, next);
+                popped.push(at, next);
+                next += 1;
+            }
+            taken.settle();
+            assert_eq!(taken.len(), popped.len());
+            if taken.len() == 0 {
+                taken.push(now + 1, next);
+                popped.push(now + 1, next);
+                next += 1;
+            }
+        }
     }
 
     #[test]

@@ -645,12 +645,15 @@ impl Simulation {
                 self.sample_series();
                 continue;
             }
-            let Some((time, ev)) = self.calendar.pop() else {
+            // The event stays in the calendar while it is handled: the
+            // first event the handler schedules takes its place.
+            let Some((time, ev)) = self.calendar.take() else {
                 break;
             };
             self.now = time;
             self.events += 1;
             self.handle(ev);
+            self.calendar.settle();
             if let Some(err) = self.error.take() {
                 return Err(err);
             }
