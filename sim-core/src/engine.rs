@@ -96,7 +96,7 @@ pub(crate) struct Arena {
 }
 
 impl Arena {
-    #[inline]
+    #[inline(always)]
     fn alloc(&mut self, msg: Msg) -> MsgId {
         self.live += 1;
         if let Some(id) = self.free.pop() {
@@ -811,7 +811,7 @@ impl Simulation {
     }
 
     /// A new message in the system (from a producer or a copy).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn alloc(&mut self, at: NodeIx, msg: Msg) -> MsgId {
         self.totals.produced += 1;
         if self.msgs.live >= self.max_in_flight && self.error.is_none() {
