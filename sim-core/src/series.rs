@@ -548,6 +548,48 @@ mod tests {
         assert_eq!(peaks, vec![3.0, 9.0]);
     }
 
+    /// Commands appended at once to a store and applied by a projection
+    /// taking `apply` each, `concurrency` at a time.
+    fn cqrs(apply: &str, concurrency: u32) -> Simulation {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "cqrs",
+                scenario: (duration: "10s", seed: 1),
+                nodes: [
+                    (id: "cmds", kind: Producer(arrival: Constant(rate: 10.0))),
+                    (id: "store", kind: EventStore(append: Constant("4ms"))),
+                    (id: "view", kind: Projection(apply: Constant("{apply}"), concurrency: {concurrency})),
+                ],
+                edges: [(from: "cmds", to: "store"), (from: "store", to: "view")],
+            )"#
+        );
+        let (model, _) = from_str(&text).expect("model");
+        Simulation::new(&model, 1).expect("sim")
+    }
+
+    #[test]
+    fn stores_and_projections_chart_their_latencies() {
+        let mut s = cqrs("30ms", 1);
+        s.set_series_capacity(20);
+        s.run_until(secs(10)).expect("runs");
+        let series = s.series();
+        for (id, want) in [("store", 0.004), ("view", 0.030)] {
+            let p50 = series
+                .node(id)
+                .and_then(|n| n.values(Metric::LatencyP50))
+                .expect("a p50 line");
+            // Every interval of 1 s applies about 10 events, each taking
+            // exactly `want` (two significant digits).
+            assert!(
+                p50.iter()
+                    .skip(1)
+                    .all(|&v| (f64::from(v) - want).abs() <= want * 0.01),
+                "{id}: {p50:?}"
+            );
+        }
+    }
+
     #[test]
     fn csv_has_a_row_per_point_and_line() {
         let mut s = sim(32);

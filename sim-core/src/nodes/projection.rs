@@ -168,7 +168,7 @@ impl Simulation {
         let stats = &mut self.stats[node as usize];
         stats.busy.set(now, busy);
         stats.departed += 1;
-        stats.sojourn.record(now - m.node_in);
+        stats.record_sojourn(now - m.node_in);
         self.complete(node, msg);
         self.projection_fill(node);
     }
