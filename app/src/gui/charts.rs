@@ -76,10 +76,22 @@ impl ChartsState {
     }
 }
 
-/// Groups of metrics drawn together, with their colours.
-const GROUPS: &[(&str, &[(Metric, Color32)])] = &[
+/// What a chart's values measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unit {
+    /// Counts, rates and states, drawn as recorded.
+    Plain,
+    /// Seconds, drawn in ms or s, whichever reads better for the values
+    /// on show.
+    Time,
+}
+
+/// Groups of metrics drawn together: title, unit and lines with their
+/// colours.
+const GROUPS: &[(&str, Unit, &[(Metric, Color32)])] = &[
     (
         "throughput (msg/s)",
+        Unit::Plain,
         &[
             (Metric::ThroughputIn, colors::BLUE),
             (Metric::ThroughputOut, colors::GREEN),
@@ -88,6 +100,7 @@ const GROUPS: &[(&str, &[(Metric, Color32)])] = &[
     ),
     (
         "messages held",
+        Unit::Plain,
         &[
             (Metric::Depth, colors::ORANGE),
             (Metric::Busy, colors::SKY),
@@ -95,17 +108,53 @@ const GROUPS: &[(&str, &[(Metric, Color32)])] = &[
         ],
     ),
     (
-        "latency (ms)",
+        "largest group lag (records)",
+        Unit::Plain,
+        &[(Metric::Lag, colors::VERMILLION)],
+    ),
+    (
+        "latency",
+        Unit::Time,
         &[
             (Metric::LatencyP50, colors::BLUE),
             (Metric::LatencyP99, colors::VERMILLION),
         ],
     ),
     (
+        "staleness (append → applied)",
+        Unit::Time,
+        &[
+            (Metric::StalenessP50, colors::BLUE),
+            (Metric::StalenessP99, colors::VERMILLION),
+        ],
+    ),
+    (
         "breaker (1 = open)",
+        Unit::Plain,
         &[(Metric::Breaker, colors::VERMILLION)],
     ),
 ];
+
+/// How a group's values are drawn: the factor from recorded values, and
+/// the unit's name for the title (`None`: the title says it already).
+fn scale_for(unit: Unit, largest: f32) -> (f64, Option<&'static str>) {
+    match unit {
+        Unit::Plain => (1.0, None),
+        Unit::Time if largest >= 1.0 => (1.0, Some("s")),
+        Unit::Time => (1000.0, Some("ms")),
+    }
+}
+
+/// The name of a line in its chart's legend.
+fn line_name(metric: Metric) -> &'static str {
+    match metric {
+        Metric::LatencyP50 | Metric::StalenessP50 => "p50",
+        Metric::LatencyP99 | Metric::StalenessP99 => "p99",
+        Metric::Breaker => "breaker",
+        Metric::Lag => "lag",
+        _ => metric.label(),
+    }
+}
 
 /// Draws the charts; returns a subject the user pinned or unpinned.
 pub fn charts_ui(
@@ -206,7 +255,7 @@ pub fn charts_ui(
 fn node_charts_ui(ui: &mut egui::Ui, id: &str, line: &NodeSeries, times: &[f64], first: usize) {
     let groups: Vec<_> = GROUPS
         .iter()
-        .filter(|(_, metrics)| metrics.iter().any(|(m, _)| line.values(*m).is_some()))
+        .filter(|(_, _, metrics)| metrics.iter().any(|(m, _)| line.values(*m).is_some()))
         .collect();
     if groups.is_empty() {
         return;
@@ -214,30 +263,28 @@ fn node_charts_ui(ui: &mut egui::Ui, id: &str, line: &NodeSeries, times: &[f64],
     #[expect(clippy::cast_precision_loss, reason = "a handful of groups")]
     let width = (ui.available_width() - 8.0 * (groups.len() as f32 - 1.0)) / groups.len() as f32;
     ui.horizontal(|ui| {
-        for (title, metrics) in groups {
-            let lines = metrics
+        for &(title, unit, metrics) in groups {
+            let shown: Vec<(Metric, Color32, &[f32])> = metrics
                 .iter()
-                .filter_map(|&(m, color)| {
-                    let values = line.values(m)?;
-                    let scale = if matches!(m, Metric::LatencyP50 | Metric::LatencyP99) {
-                        1000.0
-                    } else {
-                        1.0
-                    };
-                    let values = values.get(first..)?;
-                    let name = match m {
-                        Metric::LatencyP50 => "p50",
-                        Metric::LatencyP99 => "p99",
-                        Metric::Breaker => "breaker",
-                        _ => m.label(),
-                    };
-                    Some((name, color, zip(times, values, scale)))
-                })
+                .filter_map(|&(m, color)| Some((m, color, line.values(m)?.get(first..)?)))
                 .collect();
+            let largest = shown
+                .iter()
+                .flat_map(|(_, _, values)| values.iter().copied())
+                .fold(0.0_f32, f32::max);
+            let (scale, unit_name) = scale_for(unit, largest);
+            let lines = shown
+                .into_iter()
+                .map(|(m, color, values)| (line_name(m), color, zip(times, values, scale)))
+                .collect();
+            let shown_title = match unit_name {
+                Some(u) => format!("{title} ({u})"),
+                None => title.to_owned(),
+            };
             plot_ui(
                 ui,
                 &format!("node-{id}-{title}"),
-                title,
+                &shown_title,
                 lines,
                 width.max(120.0),
             );
@@ -320,5 +367,29 @@ pub fn seconds(s: f64) -> String {
     } else {
         let m = (s / 60.0).floor();
         format!("{m:.0} m {:.0} s", s - m * 60.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_has_a_chart() {
+        for metric in Metric::ALL {
+            assert!(
+                GROUPS
+                    .iter()
+                    .any(|(_, _, lines)| lines.iter().any(|(m, _)| *m == metric)),
+                "{metric:?} is recorded but never drawn"
+            );
+        }
+    }
+
+    #[test]
+    fn times_read_in_ms_below_a_second_and_in_s_above() {
+        assert_eq!(scale_for(Unit::Time, 0.25), (1000.0, Some("ms")));
+        assert_eq!(scale_for(Unit::Time, 65.0), (1.0, Some("s")));
+        assert_eq!(scale_for(Unit::Plain, 65.0), (1.0, None));
     }
 }
