@@ -1282,6 +1282,10 @@ impl eframe::App for WeirApp {
                 .default_size(260.0)
                 .min_size(140.0)
                 .show(ui, |ui| {
+                    // NOTE: a panel shrinks to what it holds; without this
+                    // the hint shown while nothing is selected would leave
+                    // the charts no room once something is.
+                    ui.take_available_space();
                     ui.add_space(4.0);
                     self.live_charts_ui(ui);
                 });
