@@ -244,6 +244,10 @@ pub trait Overlay {
     fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, Pos2, Pos2)], zoom: f32);
     /// Paints on and around a node's card (`card` in screen space).
     fn paint_node(&self, painter: &Painter, node: NodeIndex, card: Rect, zoom: f32);
+    /// What the card's tooltip says while the pointer rests on it.
+    fn node_hover_text(&self, _node: NodeIndex) -> Option<String> {
+        None
+    }
 }
 
 /// Draws the canvas and handles its gestures; `overlay` draws a live run
@@ -541,6 +545,15 @@ pub fn canvas_ui(
         if let Some(overlay) = overlay.as_deref() {
             overlay.paint_node(&painter, n, r, state.zoom);
         }
+    }
+    if let (Some(n), Some(overlay)) = (hovered, overlay.as_deref())
+        && matches!(state.gesture, Gesture::Idle)
+        && let Some(text) = overlay.node_hover_text(n)
+    {
+        response.clone().on_hover_ui_at_pointer(|ui| {
+            ui.set_max_width(360.0);
+            ui.label(text);
+        });
     }
     if let Some(b) = band {
         let r = Rect::from_two_pos(state.to_screen(rect, b.min), state.to_screen(rect, b.max));

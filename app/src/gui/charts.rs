@@ -86,53 +86,60 @@ enum Unit {
     Time,
 }
 
-/// Groups of metrics drawn together: title, unit and lines with their
-/// colours.
-const GROUPS: &[(&str, Unit, &[(Metric, Color32)])] = &[
-    (
-        "throughput (msg/s)",
-        Unit::Plain,
-        &[
+/// Metrics drawn together in one chart.
+#[derive(Debug)]
+struct Group {
+    title: &'static str,
+    unit: Unit,
+    /// Lines and their colours.
+    lines: &'static [(Metric, Color32)],
+}
+
+const GROUPS: &[Group] = &[
+    Group {
+        title: "throughput (msg/s)",
+        unit: Unit::Plain,
+        lines: &[
             (Metric::ThroughputIn, colors::BLUE),
             (Metric::ThroughputOut, colors::GREEN),
             (Metric::Dropped, colors::VERMILLION),
         ],
-    ),
-    (
-        "messages held",
-        Unit::Plain,
-        &[
+    },
+    Group {
+        title: "messages held",
+        unit: Unit::Plain,
+        lines: &[
             (Metric::Depth, colors::ORANGE),
             (Metric::Busy, colors::SKY),
             (Metric::Instances, colors::PURPLE),
         ],
-    ),
-    (
-        "largest group lag (records)",
-        Unit::Plain,
-        &[(Metric::Lag, colors::VERMILLION)],
-    ),
-    (
-        "latency",
-        Unit::Time,
-        &[
+    },
+    Group {
+        title: "largest group lag (records)",
+        unit: Unit::Plain,
+        lines: &[(Metric::Lag, colors::VERMILLION)],
+    },
+    Group {
+        title: "latency",
+        unit: Unit::Time,
+        lines: &[
             (Metric::LatencyP50, colors::BLUE),
             (Metric::LatencyP99, colors::VERMILLION),
         ],
-    ),
-    (
-        "staleness (append → applied)",
-        Unit::Time,
-        &[
+    },
+    Group {
+        title: "staleness (append → applied)",
+        unit: Unit::Time,
+        lines: &[
             (Metric::StalenessP50, colors::BLUE),
             (Metric::StalenessP99, colors::VERMILLION),
         ],
-    ),
-    (
-        "breaker (1 = open)",
-        Unit::Plain,
-        &[(Metric::Breaker, colors::VERMILLION)],
-    ),
+    },
+    Group {
+        title: "breaker (1 = open)",
+        unit: Unit::Plain,
+        lines: &[(Metric::Breaker, colors::VERMILLION)],
+    },
 ];
 
 /// How a group's values are drawn: the factor from recorded values, and
@@ -255,7 +262,7 @@ pub fn charts_ui(
 fn node_charts_ui(ui: &mut egui::Ui, id: &str, line: &NodeSeries, times: &[f64], first: usize) {
     let groups: Vec<_> = GROUPS
         .iter()
-        .filter(|(_, _, metrics)| metrics.iter().any(|(m, _)| line.values(*m).is_some()))
+        .filter(|g| g.lines.iter().any(|(m, _)| line.values(*m).is_some()))
         .collect();
     if groups.is_empty() {
         return;
@@ -263,8 +270,10 @@ fn node_charts_ui(ui: &mut egui::Ui, id: &str, line: &NodeSeries, times: &[f64],
     #[expect(clippy::cast_precision_loss, reason = "a handful of groups")]
     let width = (ui.available_width() - 8.0 * (groups.len() as f32 - 1.0)) / groups.len() as f32;
     ui.horizontal(|ui| {
-        for &(title, unit, metrics) in groups {
-            let shown: Vec<(Metric, Color32, &[f32])> = metrics
+        for group in groups {
+            let (title, unit) = (group.title, group.unit);
+            let shown: Vec<(Metric, Color32, &[f32])> = group
+                .lines
                 .iter()
                 .filter_map(|&(m, color)| Some((m, color, line.values(m)?.get(first..)?)))
                 .collect();
@@ -380,7 +389,7 @@ mod tests {
             assert!(
                 GROUPS
                     .iter()
-                    .any(|(_, _, lines)| lines.iter().any(|(m, _)| *m == metric)),
+                    .any(|g| g.lines.iter().any(|(m, _)| *m == metric)),
                 "{metric:?} is recorded but never drawn"
             );
         }
