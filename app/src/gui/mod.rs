@@ -416,6 +416,11 @@ impl WeirApp {
         Some(self.canvas.screen_rect_of(&self.doc.model.graph[n]))
     }
 
+    /// Where the canvas is on screen (after the last frame).
+    pub fn canvas_rect(&self) -> egui::Rect {
+        self.canvas.last_rect
+    }
+
     /// Selects a node and centres the view on it.
     pub fn frame_node(&mut self, id: &str) {
         if let Some(n) = self.doc.model.find(id) {
