@@ -156,6 +156,9 @@ pub struct WeirApp {
     /// The last title sent to the window, to send it only on change.
     title_sent: String,
     applied_look: Option<(ThemeChoice, bool)>,
+    /// Frame every node on the next frame (presentation mode changed the
+    /// size of everything).
+    refit_pending: bool,
     /// What the last copy put on the clipboard, for duplicate and for
     /// platforms without one.
     clipboard: Option<String>,
@@ -271,6 +274,7 @@ impl WeirApp {
             allow_close: false,
             title_sent: String::new(),
             applied_look: None,
+            refit_pending: false,
             clipboard: None,
             live: None,
             play_pending: false,
@@ -1094,9 +1098,19 @@ impl WeirApp {
     }
 
     fn apply_look(&mut self, ctx: &egui::Context) {
+        if std::mem::take(&mut self.refit_pending) {
+            self.canvas.request_fit();
+        }
         let look = (self.prefs.theme, self.prefs.presentation);
         if self.applied_look == Some(look) {
             return;
+        }
+        if let Some((_, was)) = self.applied_look
+            && was != self.prefs.presentation
+        {
+            // NOTE: the new zoom factor, and with it the canvas's size in
+            // points, take effect on the next frame: fit then.
+            self.refit_pending = true;
         }
         ctx.set_theme(match self.prefs.theme {
             ThemeChoice::System => egui::ThemePreference::System,
