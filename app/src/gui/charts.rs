@@ -201,6 +201,9 @@ pub fn charts_ui(
         _ => f64::NEG_INFINITY,
     };
     let first = times.partition_point(|&t| t < from);
+    // Plots as tall as the panel allows (under a subject's title and a
+    // chart's), within reason.
+    let plot_height = (ui.available_height() - 48.0).clamp(90.0, 150.0);
     let mut unpin = None;
     let mut pin = None;
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -224,7 +227,7 @@ pub fn charts_ui(
             match subject {
                 ChartSubject::Node(id) => {
                     if let Some(line) = frame.series.iter().find(|s| &s.id == id) {
-                        node_charts_ui(ui, id, line, &times[first..], first);
+                        node_charts_ui(ui, id, line, &times[first..], first, plot_height);
                     } else {
                         ui.label(RichText::new("waiting for the first points…").weak());
                     }
@@ -242,6 +245,7 @@ pub fn charts_ui(
                             "carried (msg/s)",
                             vec![("carried /s", colors::BLUE, points)],
                             ui.available_width(),
+                            plot_height,
                         );
                     } else {
                         ui.label(RichText::new("waiting for the first points…").weak());
@@ -259,7 +263,14 @@ pub fn charts_ui(
     }
 }
 
-fn node_charts_ui(ui: &mut egui::Ui, id: &str, line: &NodeSeries, times: &[f64], first: usize) {
+fn node_charts_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    line: &NodeSeries,
+    times: &[f64],
+    first: usize,
+    height: f32,
+) {
     let groups: Vec<_> = GROUPS
         .iter()
         .filter(|g| g.lines.iter().any(|(m, _)| line.values(*m).is_some()))
@@ -296,6 +307,7 @@ fn node_charts_ui(ui: &mut egui::Ui, id: &str, line: &NodeSeries, times: &[f64],
                 &shown_title,
                 lines,
                 width.max(120.0),
+                height,
             );
         }
     });
@@ -315,12 +327,13 @@ fn plot_ui(
     title: &str,
     lines: Vec<(&str, Color32, Vec<[f64; 2]>)>,
     width: f32,
+    height: f32,
 ) {
     ui.vertical(|ui| {
         ui.set_width(width);
         ui.label(RichText::new(title).small());
         Plot::new(id)
-            .height(150.0)
+            .height(height)
             .width(width)
             .legend(
                 Legend::default()
