@@ -301,6 +301,10 @@ pub struct NodeStats {
     /// Sojourns finished since the last time-series point (cleared by the
     /// series at each point, kept through the warm-up reset).
     pub interval: IntervalLatency,
+    /// A projection's staleness (append to applied) of the live events it
+    /// applied since the last time-series point; cleared and kept like
+    /// `interval`.
+    pub interval_staleness: IntervalLatency,
 }
 
 impl NodeStats {
@@ -319,6 +323,7 @@ impl NodeStats {
             sojourn: std::mem::take(&mut self.sojourn),
             end_to_end: std::mem::take(&mut self.end_to_end),
             interval: std::mem::take(&mut self.interval),
+            interval_staleness: std::mem::take(&mut self.interval_staleness),
             ..Self::default()
         };
         self.depth.reset(now);

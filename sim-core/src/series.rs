@@ -3,7 +3,9 @@
 //! The engine samples every node (and every edge) at fixed intervals of
 //! simulated time: throughput in and out over the interval, the depth and
 //! busy slots at its end, the latency percentiles of the messages that
-//! finished at the node during the interval, instances, breaker state.
+//! finished at the node during the interval, a projection's staleness
+//! percentiles of the events it applied during the interval, instances,
+//! breaker state, a log's lag.
 //! When a series is full, neighbouring points are merged in pairs and the
 //! interval doubles, so memory depends on the model, never on simulated
 //! time; a run always has between `capacity / 2` and `capacity` points.
@@ -54,6 +56,13 @@ pub enum Metric {
     /// A log's largest consumer-group lag at the end of the interval, in
     /// records.
     Lag,
+    /// A projection's median staleness — the time from an event's append
+    /// at the store to its application — over the live events it applied
+    /// during the interval, seconds (replayed events are left out, as in
+    /// the report's `staleness_s`).
+    StalenessP50,
+    /// 99th percentile of the same, seconds.
+    StalenessP99,
 }
 
 /// How two neighbouring points become one when resolution halves.
@@ -67,7 +76,7 @@ enum Merge {
 
 impl Metric {
     /// Every metric, in chart order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::ThroughputIn,
         Self::ThroughputOut,
         Self::Depth,
@@ -78,6 +87,8 @@ impl Metric {
         Self::Breaker,
         Self::Dropped,
         Self::Lag,
+        Self::StalenessP50,
+        Self::StalenessP99,
     ];
 
     /// The key used in CSV headers and JSON.
@@ -93,6 +104,8 @@ impl Metric {
             Self::Breaker => "breaker",
             Self::Dropped => "dropped_per_s",
             Self::Lag => "lag",
+            Self::StalenessP50 => "staleness_p50_s",
+            Self::StalenessP99 => "staleness_p99_s",
         }
     }
 
@@ -109,17 +122,20 @@ impl Metric {
             Self::Breaker => "breaker (1 = open)",
             Self::Dropped => "dropped /s",
             Self::Lag => "lag (records)",
+            Self::StalenessP50 => "p50 staleness (s)",
+            Self::StalenessP99 => "p99 staleness (s)",
         }
     }
 
     const fn merge(self) -> Merge {
         match self {
-            Self::LatencyP99 | Self::Breaker | Self::Lag => Merge::Max,
+            Self::LatencyP99 | Self::StalenessP99 | Self::Breaker | Self::Lag => Merge::Max,
             Self::ThroughputIn
             | Self::ThroughputOut
             | Self::Depth
             | Self::Busy
             | Self::LatencyP50
+            | Self::StalenessP50
             | Self::Instances
             | Self::Dropped => Merge::Mean,
         }
@@ -129,8 +145,8 @@ impl Metric {
 /// The metrics a node of `kind` records.
 pub fn metrics_for(kind: Kind) -> &'static [Metric] {
     use Metric::{
-        Breaker, Busy, Depth, Dropped, Instances, Lag, LatencyP50, LatencyP99, ThroughputIn,
-        ThroughputOut,
+        Breaker, Busy, Depth, Dropped, Instances, Lag, LatencyP50, LatencyP99, StalenessP50,
+        StalenessP99, ThroughputIn, ThroughputOut,
     };
     match kind {
         Kind::Producer => &[ThroughputOut, Dropped],
@@ -147,13 +163,24 @@ pub fn metrics_for(kind: Kind) -> &'static [Metric] {
             Breaker,
             Dropped,
         ],
-        Kind::Service | Kind::Sink | Kind::EventStore | Kind::Projection => &[
+        Kind::Service | Kind::Sink | Kind::EventStore => &[
             ThroughputIn,
             ThroughputOut,
             Depth,
             Busy,
             LatencyP50,
             LatencyP99,
+            Dropped,
+        ],
+        Kind::Projection => &[
+            ThroughputIn,
+            ThroughputOut,
+            Depth,
+            Busy,
+            LatencyP50,
+            LatencyP99,
+            StalenessP50,
+            StalenessP99,
             Dropped,
         ],
         Kind::DeadLetter => &[ThroughputIn, Depth],
@@ -339,6 +366,8 @@ impl Series {
             );
             let latency = st.interval.summary();
             st.interval.clear();
+            let staleness = st.interval_staleness.summary();
+            st.interval_staleness.clear();
             for (metric, values) in &mut line.lines {
                 #[expect(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
                 let v = match metric {
@@ -356,6 +385,8 @@ impl Series {
                         Some(BreakerState::Closed) | None => 0.0,
                     },
                     Metric::Lag => lags(i) as f32,
+                    Metric::StalenessP50 => staleness.p50 as f32,
+                    Metric::StalenessP99 => staleness.p99 as f32,
                 };
                 values.push(v);
             }
@@ -393,7 +424,7 @@ impl Series {
 
     /// The series as "long" CSV, one value per row:
     /// `sim_time_s,node,metric,value`, in time order, then nodes in model
-    /// order and their metrics in [`Metric::ALL`] order, then edges (named
+    /// order and their metrics in their kind's order ([`metrics_for`]), then edges (named
     /// `from->to`, metric `throughput_per_s`). Each row's time is the end
     /// of the interval it describes.
     pub fn to_csv(&self) -> String {
@@ -546,6 +577,155 @@ mod tests {
         let mut peaks = vec![1.0_f32, 3.0, 9.0, 8.0];
         merge_pairs(&mut peaks, Metric::LatencyP99.merge());
         assert_eq!(peaks, vec![3.0, 9.0]);
+    }
+
+    /// Commands appended at once to a store and applied by a projection
+    /// taking `apply` each, `concurrency` at a time.
+    fn cqrs(apply: &str, concurrency: u32) -> Simulation {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "cqrs",
+                scenario: (duration: "10s", seed: 1),
+                nodes: [
+                    (id: "cmds", kind: Producer(arrival: Constant(rate: 10.0))),
+                    (id: "store", kind: EventStore(append: Constant("4ms"))),
+                    (id: "view", kind: Projection(apply: Constant("{apply}"), concurrency: {concurrency})),
+                ],
+                edges: [(from: "cmds", to: "store"), (from: "store", to: "view")],
+            )"#
+        );
+        let (model, _) = from_str(&text).expect("model");
+        Simulation::new(&model, 1).expect("sim")
+    }
+
+    #[test]
+    fn stores_and_projections_chart_their_latencies() {
+        let mut s = cqrs("30ms", 1);
+        s.set_series_capacity(20);
+        s.run_until(secs(10)).expect("runs");
+        let series = s.series();
+        for (id, want) in [("store", 0.004), ("view", 0.030)] {
+            let p50 = series
+                .node(id)
+                .and_then(|n| n.values(Metric::LatencyP50))
+                .expect("a p50 line");
+            // Every interval of 1 s applies about 10 events, each taking
+            // exactly `want` (two significant digits).
+            assert!(
+                p50.iter()
+                    .skip(1)
+                    .all(|&v| (f64::from(v) - want).abs() <= want * 0.01),
+                "{id}: {p50:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn staleness_follows_a_projection_falling_behind() {
+        // One event every 100 ms, appended at once, applied in 150 ms one
+        // at a time: the k-th event (from 0) is applied at 0.25 + 0.15k s
+        // with a staleness of 0.15 + 0.05k s. One point a second.
+        let text = r#"(
+            version: 1,
+            name: "behind",
+            scenario: (duration: "10s", seed: 1),
+            nodes: [
+                (id: "cmds", kind: Producer(arrival: Constant(rate: 10.0))),
+                (id: "store", kind: EventStore(append: Constant("0s"))),
+                (id: "view", kind: Projection(apply: Constant("150ms"))),
+            ],
+            edges: [(from: "cmds", to: "store"), (from: "store", to: "view")],
+        )"#;
+        let (model, _) = from_str(text).expect("model");
+        let mut s = Simulation::new(&model, 1).expect("sim");
+        s.set_series_capacity(20);
+        s.run_until(secs(10)).expect("runs");
+        let report = s.result();
+        let series = s.series();
+        let view = series.node("view").expect("view line");
+        let p50 = view.values(Metric::StalenessP50).expect("a p50 line");
+        let p99 = view.values(Metric::StalenessP99).expect("a p99 line");
+        assert!(
+            series
+                .node("store")
+                .and_then(|n| n.values(Metric::StalenessP50))
+                .is_none(),
+            "only projections chart staleness"
+        );
+        let near = |got: f32, want: f64| (f64::from(got) - want).abs() <= want * 0.011 + 1e-9;
+        for (k, t) in series.times().enumerate() {
+            let applied: Vec<f64> = (0..100_u32)
+                .map(f64::from)
+                .filter(|&k| {
+                    let at = 0.25 + 0.15 * k;
+                    at > t - 1.0 + 1e-9 && at <= t + 1e-9
+                })
+                .map(|k| 0.15 + 0.05 * k)
+                .collect();
+            let (want50, want99) = match applied.len() {
+                0 => (0.0, 0.0),
+                n => (applied[n.div_ceil(2) - 1], applied[n - 1]),
+            };
+            assert!(
+                near(p50[k], want50) && near(p99[k], want99),
+                "at {t} s: p50 {} p99 {} against {want50} {want99}",
+                p50[k],
+                p99[k]
+            );
+        }
+        assert!(
+            p50.windows(2).all(|w| w[1] >= w[0]) && p50[p50.len() - 1] > 3.0 * p50[1],
+            "staleness grows: {p50:?}"
+        );
+        let max = report
+            .node("view")
+            .and_then(|n| n.get("staleness_s.max"))
+            .expect("the report's staleness");
+        let peak = p99.iter().copied().fold(0.0_f32, f32::max);
+        assert!(
+            near(peak, max),
+            "series peak {peak} against the report's max {max}"
+        );
+    }
+
+    #[test]
+    fn replayed_events_are_left_out_of_staleness() {
+        // Twenty live events in the first two seconds, then a replay of
+        // them at 5 s: in the interval of the replay the projection
+        // applies events but none is live.
+        let text = r#"(
+            version: 1,
+            name: "replay",
+            scenario: (duration: "10s", seed: 1),
+            nodes: [
+                (id: "cmds", kind: Producer(arrival: Constant(rate: 10.0), limit: 20)),
+                (id: "store", kind: EventStore(append: Constant("0s"), replay: (at: "5s", rate: 100.0))),
+                (id: "view", kind: Projection(apply: Constant("20ms"))),
+            ],
+            edges: [(from: "cmds", to: "store"), (from: "store", to: "view")],
+        )"#;
+        let (model, _) = from_str(text).expect("model");
+        let mut s = Simulation::new(&model, 1).expect("sim");
+        s.set_series_capacity(20);
+        s.run_until(secs(10)).expect("runs");
+        let series = s.series();
+        let view = series.node("view").expect("view line");
+        let out = view.values(Metric::ThroughputOut).expect("out");
+        let p99 = view.values(Metric::StalenessP99).expect("p99");
+        let k = series
+            .times()
+            .position(|t| (t - 6.0).abs() < 1e-9)
+            .expect("a point at 6 s");
+        assert!(
+            out[k] >= 19.0,
+            "the replay is applied in (5 s, 6 s]: {out:?}"
+        );
+        assert!(p99[k] == 0.0, "and counts for no staleness: {p99:?}");
+        assert!(
+            (f64::from(p99[0]) - 0.02).abs() < 0.001,
+            "live events are 20 ms stale: {p99:?}"
+        );
     }
 
     #[test]

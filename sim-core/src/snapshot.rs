@@ -2,11 +2,12 @@
 //!
 //! [`Simulation::snapshot`] copies the current state of every node and
 //! edge — how many messages each holds, whether it is blocked or down,
-//! its breaker, its counters — and a bounded sample of recent messages
-//! (the last few crossings of each edge, and messages on links with
-//! latency with how far along they are). It reads and never changes the
-//! simulation, and costs a few microseconds per node and edge: cheap
-//! enough to take tens of times a second on a model of hundreds of nodes.
+//! its breaker, its counters, each partition of a log — and a bounded
+//! sample of recent messages (the last few crossings of each edge, and
+//! messages on links with latency with how far along they are). It reads
+//! and never changes the simulation, and costs a few microseconds per
+//! node and edge: cheap enough to take tens of times a second on a model
+//! of hundreds of nodes.
 //!
 //! A view derives rates by comparing two snapshots' cumulative counters
 //! ([`EdgeSnapshot::carried`], [`NodeSnapshot::arrived`], …) over their
@@ -16,7 +17,7 @@ use crate::engine::{RECENT, Simulation};
 use crate::nodes::Kind;
 use crate::nodes::breaker::BreakerState;
 use crate::report::Conservation;
-use crate::time::SimTime;
+use crate::time::{Duration, SimTime};
 
 /// At most this many messages on links with latency per edge.
 pub const MAX_IN_TRANSIT_PER_EDGE: usize = 8;
@@ -61,7 +62,8 @@ pub struct NodeSnapshot {
     /// Consumer instances running.
     pub instances: u64,
     /// Waiting for room downstream (a producer holding an event, a
-    /// consumer holding finished work).
+    /// consumer holding finished work, a topic or router whose next
+    /// message waits for a full subscriber or route).
     pub blocked: bool,
     /// Down because of a crash fault.
     pub down: bool,
@@ -69,6 +71,8 @@ pub struct NodeSnapshot {
     pub breaker: Option<BreakerState>,
     /// A log's largest consumer-group lag, in records (0 for other kinds).
     pub lag: u64,
+    /// A log's partitions, in order (empty for other kinds).
+    pub partitions: Vec<PartitionSnapshot>,
     /// Counters since the start of the warm-up-free part of the run (they
     /// restart when the warm-up ends, like the report's).
     pub arrived: u64,
@@ -79,6 +83,24 @@ pub struct NodeSnapshot {
     pub retries: u64,
     pub redelivered: u64,
     pub timeouts: u64,
+}
+
+/// One partition of a log now. Over its consumer groups, the numbers
+/// of the group furthest behind: a partition that holds one group back
+/// shows, however well the others keep up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PartitionSnapshot {
+    /// Records the partition holds (appended and not yet removed by the
+    /// retention), read or not.
+    pub records: u64,
+    /// The largest group lag in this partition, in records: appended and
+    /// not yet committed, records in progress included.
+    pub lag: u64,
+    /// How long the oldest record some group has yet to commit has been
+    /// in the partition (zero when every group is caught up): a record
+    /// failing again and again at the head of the partition makes this
+    /// grow while the partition's other records wait behind it.
+    pub oldest_unread: Duration,
 }
 
 /// One edge now.
@@ -145,22 +167,20 @@ impl Simulation {
         }
         out.nodes.truncate(self.topo.len());
         for (i, topo) in self.topo.iter().enumerate() {
-            let node = self.node_snapshot(i);
+            // NOTE: the id and the partitions keep their allocations from
+            // the previous snapshot: this runs for every node every frame.
+            let (id, partitions) = match out.nodes.get_mut(i) {
+                Some(slot) if slot.id == topo.id => (
+                    std::mem::take(&mut slot.id),
+                    std::mem::take(&mut slot.partitions),
+                ),
+                Some(slot) => (topo.id.clone(), std::mem::take(&mut slot.partitions)),
+                None => (topo.id.clone(), Vec::new()),
+            };
+            let node = self.node_snapshot(i, id, partitions);
             match out.nodes.get_mut(i) {
-                Some(slot) if slot.id == topo.id => {
-                    let id = std::mem::take(&mut slot.id);
-                    *slot = NodeSnapshot { id, ..node };
-                }
-                Some(slot) => {
-                    *slot = NodeSnapshot {
-                        id: topo.id.clone(),
-                        ..node
-                    };
-                }
-                None => out.nodes.push(NodeSnapshot {
-                    id: topo.id.clone(),
-                    ..node
-                }),
+                Some(slot) => *slot = node,
+                None => out.nodes.push(node),
             }
         }
         out.edges.clear();
@@ -215,8 +235,13 @@ impl Simulation {
         }
     }
 
-    /// One node's state, without its id (the caller fills it in).
-    fn node_snapshot(&self, i: usize) -> NodeSnapshot {
+    /// One node's state, with `id` and into `partitions` (cleared first).
+    fn node_snapshot(
+        &self,
+        i: usize,
+        id: String,
+        mut partitions: Vec<PartitionSnapshot>,
+    ) -> NodeSnapshot {
         let topo = &self.topo[i];
         let st = &self.stats[i];
         let slot = topo.slot as usize;
@@ -247,24 +272,36 @@ impl Simulation {
             Kind::Log => {
                 let l = &self.logs[slot];
                 lag = l.max_lag();
+                l.partitions_now(self.now, &mut partitions);
                 (l.held(), None)
             }
             Kind::Cep => (self.ceps[slot].held(), None),
             Kind::EventStore => (self.stores[slot].held(), None),
             Kind::Projection => (self.projections[slot].held(), None),
         };
+        if topo.kind != Kind::Log {
+            partitions.clear();
+        }
+        // A topic or router keeps no count of its own: it waits on the
+        // receivers that refused it.
+        let waiting = matches!(topo.kind, Kind::Topic | Kind::Router)
+            && topo.out.iter().any(|&e| {
+                let to = self.edges[e as usize].to as usize;
+                self.waiters[to].iter().any(|&w| w as usize == i)
+            });
         NodeSnapshot {
-            id: String::new(),
+            id,
             kind: topo.kind,
             depth: st.depth.value(),
             held,
             capacity,
             busy: st.busy.value(),
             instances: st.instances.value(),
-            blocked: st.blocked.value() > 0,
+            blocked: st.blocked.value() > 0 || waiting,
             down: self.down[i] > 0,
             breaker,
             lag,
+            partitions,
             arrived: st.arrived,
             departed: st.departed,
             completed: st.completed,
@@ -378,6 +415,125 @@ mod tests {
         s.run_until(SimTime(2 * NANOS_PER_SEC)).expect("runs");
         s.snapshot_into(&mut reused);
         assert_eq!(reused, s.snapshot());
+    }
+
+    #[test]
+    fn a_poisoned_partition_shows_its_lag_while_the_others_flow() {
+        // 40 orders a second over 4 partitions, and one poison order at
+        // 1 s that fails 4 times, 1 s apart, before the dead-letter queue
+        // takes it: its partition reads nothing meanwhile.
+        let mut s = sim(r#"(version: 1, name: "poison", scenario: (duration: "20s"),
+            nodes: [
+                (id: "orders", kind: Producer(arrival: Constant(rate: 40.0), keys: 1000)),
+                (id: "bad", kind: Producer(arrival: Constant(rate: 1.0), events: [(name: "bad")], limit: 1)),
+                (id: "log", kind: Log(partitions: 4)),
+                (id: "billing", kind: Consumer(instances: 4, service: Constant("5ms"),
+                    retry: Fixed(delay: "1s", max_attempts: 4), poison: ["bad"])),
+                (id: "dlq", kind: DeadLetter()),
+            ],
+            edges: [(from: "orders", to: "log"), (from: "bad", to: "log"),
+                    (from: "log", to: "billing"), (from: "billing", to: "dlq")])"#);
+        let lags = |s: &Simulation| {
+            let snap = s.snapshot();
+            let log = snap.nodes.iter().find(|n| n.id == "log").expect("the log");
+            assert_eq!(log.partitions.len(), 4);
+            assert_eq!(
+                log.partitions.iter().map(|p| p.records).sum::<u64>(),
+                log.held,
+                "the partitions hold the log's records"
+            );
+            assert_eq!(
+                log.partitions.iter().map(|p| p.lag).sum::<u64>(),
+                log.lag,
+                "with one group, the partitions' lags add up to the group's"
+            );
+            log.partitions.clone()
+        };
+        s.run_until(SimTime(2 * NANOS_PER_SEC)).expect("runs");
+        let early = lags(&s);
+        s.run_until(SimTime(3 * NANOS_PER_SEC + NANOS_PER_SEC / 2))
+            .expect("runs");
+        let blocked = lags(&s);
+        let hot = (0..4)
+            .max_by_key(|&p| blocked[p].lag)
+            .expect("four partitions");
+        // About 10 records a second pile up behind the poison order.
+        assert!(
+            blocked[hot].lag > early[hot].lag + 10 && blocked[hot].lag >= 20,
+            "the poisoned partition's lag grows: {early:?} then {blocked:?}"
+        );
+        let stuck = blocked[hot].oldest_unread.0;
+        assert!(
+            (2 * NANOS_PER_SEC..=3 * NANOS_PER_SEC).contains(&stuck),
+            "its head has waited since about 1 s: {stuck} ns"
+        );
+        for (p, part) in blocked.iter().enumerate().filter(|&(p, _)| p != hot) {
+            assert!(
+                part.lag <= 1 && part.oldest_unread.0 < NANOS_PER_SEC / 10,
+                "partition {p} keeps flowing: {part:?}"
+            );
+        }
+        // Dead-lettered after its fourth attempt (at 4 s), the partition
+        // catches up.
+        s.run_until(SimTime(6 * NANOS_PER_SEC)).expect("runs");
+        let after = lags(&s);
+        assert!(after.iter().all(|p| p.lag <= 1), "drained: {after:?}");
+        // Other kinds have no partitions.
+        let snap = s.snapshot();
+        assert!(
+            snap.nodes
+                .iter()
+                .filter(|n| n.id != "log")
+                .all(|n| n.partitions.is_empty())
+        );
+    }
+
+    #[test]
+    fn a_topic_waiting_for_a_full_subscriber_shows_as_blocked() {
+        let mut s = sim(r#"(version: 1, name: "fanout", scenario: (duration: "20s"),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Constant(rate: 100.0))),
+                (id: "topic", kind: Topic()),
+                (id: "small", kind: Queue(capacity: 5)),
+                (id: "slow", kind: Consumer(service: Constant("100ms"))),
+                (id: "big", kind: Queue()),
+                (id: "fast", kind: Consumer(service: Constant("1ms"))),
+            ],
+            edges: [(from: "src", to: "topic"), (from: "topic", to: "small"), (from: "small", to: "slow"),
+                    (from: "topic", to: "big"), (from: "big", to: "fast")])"#);
+        s.run_until(SimTime(NANOS_PER_SEC / 100)).expect("runs");
+        assert!(!s.snapshot().nodes[1].blocked, "room everywhere at first");
+        s.run_until(SimTime(2 * NANOS_PER_SEC)).expect("runs");
+        let snap = s.snapshot();
+        let topic = &snap.nodes[1];
+        assert_eq!(topic.id, "topic");
+        assert!(topic.blocked, "the topic waits for the full queue");
+        assert!(
+            snap.edges[1].blocked,
+            "topic → small is the blocked subscription"
+        );
+        assert!(!snap.edges[3].blocked, "topic → big has room");
+    }
+
+    #[test]
+    fn snapshot_into_reuses_the_partitions() {
+        let mut s = sim(r#"(version: 1, name: "log", scenario: (duration: "20s"),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Constant(rate: 10.0))),
+                (id: "events", kind: Log(partitions: 8)),
+                (id: "a", kind: Consumer(service: Constant("1ms"))),
+            ],
+            edges: [(from: "src", to: "events"), (from: "events", to: "a")])"#);
+        let mut reused = s.snapshot();
+        let before = reused.nodes[1].partitions.as_ptr();
+        s.run_until(SimTime(2 * NANOS_PER_SEC)).expect("runs");
+        s.snapshot_into(&mut reused);
+        assert_eq!(reused, s.snapshot());
+        assert_eq!(
+            reused.nodes[1].partitions.as_ptr(),
+            before,
+            "the same buffer, refilled"
+        );
     }
 
     #[test]

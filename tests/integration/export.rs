@@ -604,4 +604,76 @@ fn time_series_csv_is_long_bounded_and_agrees_with_the_run() {
         (mean - produced).abs() / produced < 0.01,
         "series mean {mean} /s against {produced} /s produced"
     );
+
+    // A projection's staleness lines agree with the report's staleness of
+    // the same run (no warm-up, so both see every event; two significant
+    // digits in the series, three in the report).
+    let (_, model) = examples()
+        .into_iter()
+        .find(|(name, _)| name == "event-sourcing-cqrs")
+        .expect("the example exists");
+    let run = sim_core::run_once(&model, model.scenario.seed).expect("runs");
+    let csv = sim_core::export::export_run(&run, Format::Series).expect("exports");
+    for view in ["orders-view", "reporting-view"] {
+        let line = |metric: &str| -> Vec<(f64, f64)> {
+            csv.lines()
+                .filter_map(|row| {
+                    let f: Vec<&str> = row.split(',').collect();
+                    (f[1] == view && f[2] == metric).then(|| {
+                        (
+                            f[0].parse().expect("a time"),
+                            f[3].parse().expect("a value"),
+                        )
+                    })
+                })
+                .collect()
+        };
+        let (p50, p99) = (line("staleness_p50_s"), line("staleness_p99_s"));
+        assert!(
+            p50.len() >= 100 && p50.len() == p99.len(),
+            "{view}: staleness rows {} {}",
+            p50.len(),
+            p99.len()
+        );
+        let report = |path: &str| {
+            run.node(view)
+                .and_then(|n| n.get(&format!("staleness_s.{path}")))
+                .expect("the report's staleness")
+        };
+        let peak = p99.iter().map(|&(_, v)| v).fold(0.0, f64::max);
+        assert!(
+            peak >= report("p99") * 0.99 && peak <= report("max") * 1.01,
+            "{view}: the series' highest p99 {peak} lies between the run's p99 {} and max {}",
+            report("p99"),
+            report("max")
+        );
+        let (low, high) = p50
+            .iter()
+            .filter(|&&(_, v)| v > 0.0)
+            .fold((f64::MAX, 0.0_f64), |(lo, hi), &(_, v)| {
+                (lo.min(v), hi.max(v))
+            });
+        assert!(
+            low <= report("p50") * 1.01 && report("p50") <= high * 1.01,
+            "{view}: the run's median {} within the series' medians {low}..{high}",
+            report("p50")
+        );
+    }
+    // The burst at 7 min overloads the reporting view: its staleness then
+    // is far above what it was before the replay at 2 min.
+    let p99 = |from: f64, to: f64| {
+        csv.lines()
+            .filter_map(|row| {
+                let f: Vec<&str> = row.split(',').collect();
+                let t: f64 = f[0].parse().ok()?;
+                (f[1] == "reporting-view" && f[2] == "staleness_p99_s" && t > from && t <= to)
+                    .then(|| f[3].parse::<f64>().expect("a value"))
+            })
+            .fold(0.0, f64::max)
+    };
+    let (calm, burst) = (p99(10.0, 110.0), p99(420.0, 480.0));
+    assert!(
+        burst > 5.0 * calm,
+        "reporting view p99 staleness: {calm} s before the replay, {burst} s in the burst"
+    );
 }

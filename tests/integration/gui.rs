@@ -614,3 +614,57 @@ fn the_inspector_edits_scaling_and_the_circuit_breaker() {
         "undo works here too"
     );
 }
+
+/// Whether every node is on the canvas and the drawing is centred in it.
+fn everything_framed(h: &Harness<'_, WeirApp>) -> bool {
+    let canvas = h.state().canvas_rect();
+    let drawing = h
+        .state()
+        .model()
+        .graph
+        .node_weights()
+        .filter_map(|n| h.state().node_screen_rect(&n.id))
+        .fold(egui::Rect::NOTHING, egui::Rect::union);
+    canvas.contains_rect(drawing) && (drawing.center() - canvas.center()).length() < 1.0
+}
+
+fn toggle_presentation(h: &mut Harness<'_, WeirApp>) {
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Presentation mode").click();
+    h.run();
+    // The menu closes with a click elsewhere (the top bar's title).
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("View").click();
+    h.run();
+}
+
+#[test]
+fn presentation_mode_frames_every_node_as_it_comes_and_goes() {
+    let example = EXAMPLES
+        .iter()
+        .find(|e| e.file == "kafka-consumer-lag.ron")
+        .expect("the example is bundled");
+    let (model, _) = file::from_str(example.text).expect("loads");
+    let mut h = harness(WeirApp::from_model(model, None));
+    h.run();
+    assert!(everything_framed(&h), "a file opens framed");
+    // The user looks closely at one corner of it.
+    h.state_mut().frame_node("orders");
+    h.run();
+    assert!(!everything_framed(&h), "the view moved");
+
+    toggle_presentation(&mut h);
+    assert!(h.state().prefs().presentation);
+    assert!(
+        everything_framed(&h),
+        "entering presentation mode frames it all"
+    );
+
+    h.state_mut().frame_node("orders");
+    h.run();
+    toggle_presentation(&mut h);
+    assert!(!h.state().prefs().presentation);
+    assert!(everything_framed(&h), "leaving it frames it all again");
+}

@@ -10,8 +10,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use weir::gui::WeirApp;
-use weir::gui::journeys::{end_label, hop_label, row_title};
-use weir::gui::live::{Command, JourneySummary};
+use weir::gui::journeys::{MessagesView, end_label, hop_label, row_title};
+use weir::gui::live::{Command, JourneyRef, JourneySummary, LiveFrame};
 
 const RETRIES: &str = include_str!("../../examples/retries-dead-letter.ron");
 
@@ -74,6 +74,14 @@ fn the_messages_window_lists_sampled_messages_and_shows_a_retried_ones_waterfall
     h.get_by_role_and_label(Role::Button, "Messages").click();
     h.step();
     h.step();
+    // It opens docked along the bottom, leaving the canvas's middle free.
+    let centre = h.state().canvas_rect().center();
+    assert!(
+        h.ctx
+            .layer_id_at(centre)
+            .is_some_and(|layer| layer.order == egui::Order::Background),
+        "the Messages window covers the middle of the canvas at {centre:?}"
+    );
 
     let journeys: Vec<JourneySummary> = h.state().live().expect("live").frame().journeys.clone();
     assert!(journeys.len() >= 20, "{} sampled messages", journeys.len());
@@ -194,4 +202,81 @@ fn clicking_the_dot_of_a_sampled_message_opens_its_journey() {
         h.query_all_by_label("Messages").count() >= 2,
         "the toolbar button and the window's title"
     );
+}
+
+/// A sampled message as the list shows it, number `id`, in flight.
+fn summary(id: u32) -> JourneySummary {
+    JourneySummary {
+        at: JourneyRef { recording: 1, id },
+        msg_id: u64::from(id),
+        event_type: "order".to_owned(),
+        key: id * 7,
+        created: sim_core::time::SimTime(u64::from(id) * 1_000_000),
+        node: 0,
+        doing: "wait",
+        end: sim_core::journey::JourneyEnd::InFlight,
+        attempts: 1,
+        visited: vec![0],
+        abandoned: false,
+    }
+}
+
+#[test]
+fn the_message_list_holds_still_under_the_pointer() {
+    let mut frame = LiveFrame::default();
+    frame.journeys = (1..=6).rev().map(summary).collect();
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(900.0, 500.0))
+        .with_accessibility_check(false)
+        .build_ui_state(
+            |ui, (view, frame): &mut (MessagesView, LiveFrame)| {
+                let _ = view.ui(ui, frame, &|_| "queue".to_owned());
+            },
+            (MessagesView::default(), frame),
+        );
+    h.run();
+    let row = |h: &Harness<'_, (MessagesView, LiveFrame)>, id: u32| {
+        h.query_all_by_label_contains(&row_title(&summary(id)))
+            .find(|n| n.accesskit_node().role() == Role::Button)
+            .map(|n| n.rect())
+    };
+    let before = row(&h, 3).expect("#3 is listed");
+    h.get_by_label_contains(&row_title(&summary(3))).hover();
+    h.run();
+
+    // Two newer messages arrive while the pointer rests on #3.
+    for id in [7, 8] {
+        h.state_mut().1.journeys.insert(0, summary(id));
+        let mut progressed = summary(3);
+        progressed.doing = "process";
+        h.state_mut().1.journeys[5] = progressed;
+        h.run();
+    }
+    assert_eq!(row(&h, 3), Some(before), "#3 stayed under the pointer");
+    assert!(row(&h, 8).is_none(), "the newer ones wait");
+    assert!(
+        h.query_by_label_contains("2 newer not shown").is_some(),
+        "and the window says so"
+    );
+    assert!(
+        h.query_by_label_contains("process at queue").is_some(),
+        "a held row still shows where its message is now"
+    );
+    // A click picks the row under the pointer.
+    h.get_by_label_contains(&row_title(&summary(3))).click();
+    // NOTE: steps, not `run`: a spinner turns until the journey comes.
+    h.run_steps(3);
+    assert_eq!(
+        h.state().0.selected,
+        Some(JourneyRef {
+            recording: 1,
+            id: 3
+        })
+    );
+
+    // The pointer leaves: the list shows the newest first again.
+    h.hover_at(egui::pos2(890.0, 490.0));
+    h.run_steps(3);
+    let newest = row(&h, 8).expect("#8 is listed now");
+    assert!(newest.top() < row(&h, 3).expect("#3").top(), "newest first");
 }

@@ -349,3 +349,36 @@ fn live_speed_with_200_nodes() {
         );
     }
 }
+
+#[test]
+fn presentation_mode_gives_the_canvas_room_and_keeps_the_toolbar_legible() {
+    let mut h = harness();
+    steps(&mut h, 1);
+    let canvas_before = h.state().canvas_rect();
+    h.get_by_label("View").click();
+    h.step();
+    h.step();
+    h.get_by_label("Presentation mode").click();
+    for _ in 0..4 {
+        h.step();
+    }
+    assert!(h.state().prefs().presentation);
+    // 1280 x 800 at 1.5 points per pixel: 853 x 533 points.
+    let clock = h.get_by_label_contains("t = ").rect();
+    for button in ["Results", "Messages", "Close run"] {
+        let r = h.get_by_role_and_label(Role::Button, button).rect();
+        assert!(
+            !r.intersects(clock),
+            "{button} at {r:?} is drawn over the clock at {clock:?}"
+        );
+    }
+    assert!(
+        h.query_by_label("Producer").is_none(),
+        "no palette while presenting"
+    );
+    let canvas = h.state().canvas_rect();
+    assert!(
+        canvas.height() >= 533.0 * 0.4 && canvas.width() >= 853.0 * 0.45,
+        "the canvas keeps room: {canvas:?} (was {canvas_before:?} before)"
+    );
+}

@@ -69,6 +69,11 @@ pub struct CanvasState {
     notice: Option<(String, f64)>,
     /// Frame everything on the next draw (after opening a file).
     fit_pending: bool,
+    /// The canvas's size when everything was last framed, while the view
+    /// is still as that left it: if the canvas changes size meanwhile (a
+    /// panel opens, the window or presentation mode resizes it), it is
+    /// framed again.
+    framed_size: Option<Vec2>,
     /// Centre this canvas point on the next draw.
     focus_pending: Option<Pos2>,
     /// Last known canvas rect, for placing nodes at the view's centre.
@@ -89,6 +94,7 @@ impl Default for CanvasState {
             renaming: None,
             notice: None,
             fit_pending: true,
+            framed_size: None,
             focus_pending: None,
             last_rect: Rect::from_min_size(Pos2::ZERO, vec2(800.0, 600.0)),
         }
@@ -205,6 +211,7 @@ impl CanvasState {
     }
 
     fn zoom_around(&mut self, rect: Rect, screen: Pos2, factor: f32) {
+        self.framed_size = None;
         let before = self.to_canvas(rect, screen);
         self.zoom = (self.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
         self.offset = screen - rect.min - before.to_vec2() * self.zoom;
@@ -244,6 +251,10 @@ pub trait Overlay {
     fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, Pos2, Pos2)], zoom: f32);
     /// Paints on and around a node's card (`card` in screen space).
     fn paint_node(&self, painter: &Painter, node: NodeIndex, card: Rect, zoom: f32);
+    /// What the card's tooltip says while the pointer rests on it.
+    fn node_hover_text(&self, _node: NodeIndex) -> Option<String> {
+        None
+    }
 }
 
 /// Draws the canvas and handles its gestures; `overlay` draws a live run
@@ -258,12 +269,14 @@ pub fn canvas_ui(
     let mut out = CanvasOutput::default();
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     state.last_rect = rect;
-    if state.fit_pending {
+    if state.fit_pending || state.framed_size.is_some_and(|size| size != rect.size()) {
         state.fit(rect, model);
         state.fit_pending = false;
+        state.framed_size = Some(rect.size());
     }
     if let Some(p) = state.focus_pending.take() {
         state.offset = rect.size() / 2.0 - p.to_vec2() * state.zoom;
+        state.framed_size = None;
     }
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals().clone();
@@ -299,6 +312,7 @@ pub fn canvas_ui(
             }
         } else if scroll != Vec2::ZERO {
             state.offset += scroll;
+            state.framed_size = None;
         }
     }
 
@@ -350,7 +364,10 @@ pub fn canvas_ui(
     }
     let dragging = response.dragged();
     match &state.gesture {
-        Gesture::Pan if dragging => state.offset += response.drag_delta(),
+        Gesture::Pan if dragging => {
+            state.offset += response.drag_delta();
+            state.framed_size = None;
+        }
         Gesture::Move { grab, origins } if dragging => {
             if let Some(p) = hover_canvas {
                 let delta = p - *grab;
@@ -541,6 +558,15 @@ pub fn canvas_ui(
         if let Some(overlay) = overlay.as_deref() {
             overlay.paint_node(&painter, n, r, state.zoom);
         }
+    }
+    if let (Some(n), Some(overlay)) = (hovered, overlay.as_deref())
+        && matches!(state.gesture, Gesture::Idle)
+        && let Some(text) = overlay.node_hover_text(n)
+    {
+        response.clone().on_hover_ui_at_pointer(|ui| {
+            ui.set_max_width(360.0);
+            ui.label(text);
+        });
     }
     if let Some(b) = band {
         let r = Rect::from_two_pos(state.to_screen(rect, b.min), state.to_screen(rect, b.max));

@@ -76,36 +76,92 @@ impl ChartsState {
     }
 }
 
-/// Groups of metrics drawn together, with their colours.
-const GROUPS: &[(&str, &[(Metric, Color32)])] = &[
-    (
-        "throughput (msg/s)",
-        &[
+/// What a chart's values measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unit {
+    /// Counts, rates and states, drawn as recorded.
+    Plain,
+    /// Seconds, drawn in ms or s, whichever reads better for the values
+    /// on show.
+    Time,
+}
+
+/// Metrics drawn together in one chart.
+#[derive(Debug)]
+struct Group {
+    title: &'static str,
+    unit: Unit,
+    /// Lines and their colours.
+    lines: &'static [(Metric, Color32)],
+}
+
+const GROUPS: &[Group] = &[
+    Group {
+        title: "throughput (msg/s)",
+        unit: Unit::Plain,
+        lines: &[
             (Metric::ThroughputIn, colors::BLUE),
             (Metric::ThroughputOut, colors::GREEN),
             (Metric::Dropped, colors::VERMILLION),
         ],
-    ),
-    (
-        "messages held",
-        &[
+    },
+    Group {
+        title: "messages held",
+        unit: Unit::Plain,
+        lines: &[
             (Metric::Depth, colors::ORANGE),
             (Metric::Busy, colors::SKY),
             (Metric::Instances, colors::PURPLE),
         ],
-    ),
-    (
-        "latency (ms)",
-        &[
+    },
+    Group {
+        title: "largest group lag (records)",
+        unit: Unit::Plain,
+        lines: &[(Metric::Lag, colors::VERMILLION)],
+    },
+    Group {
+        title: "latency",
+        unit: Unit::Time,
+        lines: &[
             (Metric::LatencyP50, colors::BLUE),
             (Metric::LatencyP99, colors::VERMILLION),
         ],
-    ),
-    (
-        "breaker (1 = open)",
-        &[(Metric::Breaker, colors::VERMILLION)],
-    ),
+    },
+    Group {
+        title: "staleness (append → applied)",
+        unit: Unit::Time,
+        lines: &[
+            (Metric::StalenessP50, colors::BLUE),
+            (Metric::StalenessP99, colors::VERMILLION),
+        ],
+    },
+    Group {
+        title: "breaker (1 = open)",
+        unit: Unit::Plain,
+        lines: &[(Metric::Breaker, colors::VERMILLION)],
+    },
 ];
+
+/// How a group's values are drawn: the factor from recorded values, and
+/// the unit's name for the title (`None`: the title says it already).
+fn scale_for(unit: Unit, largest: f32) -> (f64, Option<&'static str>) {
+    match unit {
+        Unit::Plain => (1.0, None),
+        Unit::Time if largest >= 1.0 => (1.0, Some("s")),
+        Unit::Time => (1000.0, Some("ms")),
+    }
+}
+
+/// The name of a line in its chart's legend.
+fn line_name(metric: Metric) -> &'static str {
+    match metric {
+        Metric::LatencyP50 | Metric::StalenessP50 => "p50",
+        Metric::LatencyP99 | Metric::StalenessP99 => "p99",
+        Metric::Breaker => "breaker",
+        Metric::Lag => "lag",
+        _ => metric.label(),
+    }
+}
 
 /// Draws the charts; returns a subject the user pinned or unpinned.
 pub fn charts_ui(
@@ -145,6 +201,9 @@ pub fn charts_ui(
         _ => f64::NEG_INFINITY,
     };
     let first = times.partition_point(|&t| t < from);
+    // Plots as tall as the panel allows (under a subject's title and a
+    // chart's), within reason.
+    let plot_height = (ui.available_height() - 48.0).clamp(90.0, 150.0);
     let mut unpin = None;
     let mut pin = None;
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -168,7 +227,7 @@ pub fn charts_ui(
             match subject {
                 ChartSubject::Node(id) => {
                     if let Some(line) = frame.series.iter().find(|s| &s.id == id) {
-                        node_charts_ui(ui, id, line, &times[first..], first);
+                        node_charts_ui(ui, id, line, &times[first..], first, plot_height);
                     } else {
                         ui.label(RichText::new("waiting for the first points…").weak());
                     }
@@ -186,6 +245,7 @@ pub fn charts_ui(
                             "carried (msg/s)",
                             vec![("carried /s", colors::BLUE, points)],
                             ui.available_width(),
+                            plot_height,
                         );
                     } else {
                         ui.label(RichText::new("waiting for the first points…").weak());
@@ -203,10 +263,17 @@ pub fn charts_ui(
     }
 }
 
-fn node_charts_ui(ui: &mut egui::Ui, id: &str, line: &NodeSeries, times: &[f64], first: usize) {
+fn node_charts_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    line: &NodeSeries,
+    times: &[f64],
+    first: usize,
+    height: f32,
+) {
     let groups: Vec<_> = GROUPS
         .iter()
-        .filter(|(_, metrics)| metrics.iter().any(|(m, _)| line.values(*m).is_some()))
+        .filter(|g| g.lines.iter().any(|(m, _)| line.values(*m).is_some()))
         .collect();
     if groups.is_empty() {
         return;
@@ -214,32 +281,33 @@ fn node_charts_ui(ui: &mut egui::Ui, id: &str, line: &NodeSeries, times: &[f64],
     #[expect(clippy::cast_precision_loss, reason = "a handful of groups")]
     let width = (ui.available_width() - 8.0 * (groups.len() as f32 - 1.0)) / groups.len() as f32;
     ui.horizontal(|ui| {
-        for (title, metrics) in groups {
-            let lines = metrics
+        for group in groups {
+            let (title, unit) = (group.title, group.unit);
+            let shown: Vec<(Metric, Color32, &[f32])> = group
+                .lines
                 .iter()
-                .filter_map(|&(m, color)| {
-                    let values = line.values(m)?;
-                    let scale = if matches!(m, Metric::LatencyP50 | Metric::LatencyP99) {
-                        1000.0
-                    } else {
-                        1.0
-                    };
-                    let values = values.get(first..)?;
-                    let name = match m {
-                        Metric::LatencyP50 => "p50",
-                        Metric::LatencyP99 => "p99",
-                        Metric::Breaker => "breaker",
-                        _ => m.label(),
-                    };
-                    Some((name, color, zip(times, values, scale)))
-                })
+                .filter_map(|&(m, color)| Some((m, color, line.values(m)?.get(first..)?)))
                 .collect();
+            let largest = shown
+                .iter()
+                .flat_map(|(_, _, values)| values.iter().copied())
+                .fold(0.0_f32, f32::max);
+            let (scale, unit_name) = scale_for(unit, largest);
+            let lines = shown
+                .into_iter()
+                .map(|(m, color, values)| (line_name(m), color, zip(times, values, scale)))
+                .collect();
+            let shown_title = match unit_name {
+                Some(u) => format!("{title} ({u})"),
+                None => title.to_owned(),
+            };
             plot_ui(
                 ui,
                 &format!("node-{id}-{title}"),
-                title,
+                &shown_title,
                 lines,
                 width.max(120.0),
+                height,
             );
         }
     });
@@ -259,12 +327,13 @@ fn plot_ui(
     title: &str,
     lines: Vec<(&str, Color32, Vec<[f64; 2]>)>,
     width: f32,
+    height: f32,
 ) {
     ui.vertical(|ui| {
         ui.set_width(width);
         ui.label(RichText::new(title).small());
         Plot::new(id)
-            .height(150.0)
+            .height(height)
             .width(width)
             .legend(
                 Legend::default()
@@ -320,5 +389,29 @@ pub fn seconds(s: f64) -> String {
     } else {
         let m = (s / 60.0).floor();
         format!("{m:.0} m {:.0} s", s - m * 60.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_has_a_chart() {
+        for metric in Metric::ALL {
+            assert!(
+                GROUPS
+                    .iter()
+                    .any(|g| g.lines.iter().any(|(m, _)| *m == metric)),
+                "{metric:?} is recorded but never drawn"
+            );
+        }
+    }
+
+    #[test]
+    fn times_read_in_ms_below_a_second_and_in_s_above() {
+        assert_eq!(scale_for(Unit::Time, 0.25), (1000.0, Some("ms")));
+        assert_eq!(scale_for(Unit::Time, 65.0), (1.0, Some("s")));
+        assert_eq!(scale_for(Unit::Plain, 65.0), (1.0, None));
     }
 }

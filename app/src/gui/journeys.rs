@@ -28,6 +28,10 @@ pub struct MessagesView {
     pub selected: Option<JourneyRef>,
     /// List only the messages that went through this node (model order).
     pub through: Option<u32>,
+    /// The list as it was when the pointer came onto it, kept (with each
+    /// row's state brought up to date) until the pointer leaves: new
+    /// messages arrive at the top and would move the rows under it.
+    held: Option<Vec<JourneySummary>>,
 }
 
 /// What the user asked for in the window.
@@ -230,12 +234,22 @@ impl MessagesView {
         let mut action = None;
         let now = frame.snapshot.now;
         ui.horizontal(|ui| {
-            ui.label(
-                RichText::new(format!(
+            let about = match &self.held {
+                Some(held) => {
+                    let newer = frame
+                        .journeys
+                        .iter()
+                        .filter(|s| !held.iter().any(|h| h.at == s.at))
+                        .count();
+                    format!(
+                        "The list holds still while the pointer is on it ({newer} newer not shown)."
+                    )
+                }
+                None => format!(
                     "One event in {JOURNEY_EVERY} is followed; the newest {RECENT_JOURNEYS} are listed."
-                ))
-                .weak(),
-            );
+                ),
+            };
+            ui.label(RichText::new(about).weak());
             if let Some(n) = self.through {
                 let mut only = true;
                 ui.checkbox(&mut only, format!("Only through {}", node_name(n)));
@@ -298,8 +312,12 @@ impl MessagesView {
         now: SimTime,
         node_name: &dyn Fn(u32) -> String,
     ) {
-        let listed: Vec<&JourneySummary> = frame
-            .journeys
+        // NOTE: the area the list will take is known before any row is
+        // drawn, so the rows drawn this frame already hold still.
+        let over = ui.rect_contains_pointer(ui.max_rect());
+        self.hold(over, frame);
+        let source = self.held.as_deref().unwrap_or(&frame.journeys);
+        let listed: Vec<&JourneySummary> = source
             .iter()
             .filter(|s| {
                 self.through
@@ -350,6 +368,24 @@ impl MessagesView {
                     }
                 }
             });
+    }
+
+    /// Holds the list while the pointer is `over` it, refreshing each
+    /// held row from `frame`; lets it go when the pointer leaves or the
+    /// run restarts.
+    fn hold(&mut self, over: bool, frame: &LiveFrame) {
+        let restarted = |held: &[JourneySummary]| matches!((held.first(), frame.journeys.first()), (Some(a), Some(b)) if a.at.recording != b.at.recording);
+        match &mut self.held {
+            Some(held) if over && !restarted(held) => {
+                for row in held.iter_mut() {
+                    if let Some(fresh) = frame.journeys.iter().find(|s| s.at == row.at) {
+                        row.clone_from(fresh);
+                    }
+                }
+            }
+            _ if over => self.held = Some(frame.journeys.clone()),
+            _ => self.held = None,
+        }
     }
 
     fn journey_ui(

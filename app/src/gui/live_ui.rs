@@ -18,6 +18,11 @@ impl WeirApp {
     pub(super) fn run_controls_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let mut action = None;
+        // NOTE: below this width (presentation mode on a projector's
+        // 1280 x 800, a small window) the run's windows would be drawn over
+        // the clock: they take a row of their own.
+        let narrow = ui.available_width() < 1000.0;
+        let mut counters = None;
         ui.horizontal(|ui| {
             ui.spacing_mut().button_padding = egui::vec2(10.0, 4.0);
             let (playing, finished) = self
@@ -101,45 +106,66 @@ impl WeirApp {
                     ));
                 });
                 let t = &snap.totals;
-                let counters = format!(
+                let text = format!(
                     "produced {} · completed {} · in flight {}",
                     t.produced, t.completed, t.in_flight
                 );
-                // The run's windows and its end stay on the first row, at
-                // the right; the counters take the room left between, cut
-                // short (whole on hover) when the window is narrow.
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui
-                        .button("Close run")
-                        .on_hover_text("Leave the live view")
-                        .clicked()
-                    {
-                        action = Some(LiveAction::Stop);
-                    }
-                    if ui
-                        .button("Messages")
-                        .on_hover_text("Sampled messages and their journeys, hop by hop")
-                        .clicked()
-                    {
-                        self.messages.open = true;
-                    }
-                    if ui
-                        .button("Results")
-                        .on_hover_text("The live run's report now, with exports")
-                        .clicked()
-                    {
-                        self.show_results = true;
-                        self.results_live = true;
-                    }
-                    ui.add(egui::Label::new(counters).truncate());
-                });
+                if narrow {
+                    counters = Some(text);
+                } else {
+                    // The run's windows and its end stay on the first row,
+                    // at the right; the counters take the room left
+                    // between, cut short (whole on hover) when it is tight.
+                    self.run_windows_ui(ui, text, &mut action);
+                }
             } else {
                 ui.label(RichText::new("Press Play to watch the model run").weak());
             }
         });
+        if narrow && let Some(counters) = counters {
+            ui.horizontal(|ui| {
+                ui.spacing_mut().button_padding = egui::vec2(10.0, 4.0);
+                self.run_windows_ui(ui, counters, &mut action);
+            });
+        }
         if let Some(action) = action {
             self.live_action(&ctx, action);
         }
+    }
+
+    /// The run's counters and its Results, Messages and Close buttons,
+    /// right-aligned in the rest of the row.
+    fn run_windows_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        counters: String,
+        action: &mut Option<LiveAction>,
+    ) {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button("Close run")
+                .on_hover_text("Leave the live view")
+                .clicked()
+            {
+                *action = Some(LiveAction::Stop);
+            }
+            if ui
+                .button("Messages")
+                .on_hover_text("Sampled messages and their journeys, hop by hop")
+                .clicked()
+            {
+                self.messages.open = true;
+            }
+            if ui
+                .button("Results")
+                .on_hover_text("The live run's report now, with exports")
+                .clicked()
+            {
+                self.show_results = true;
+                self.results_live = true;
+            }
+            ui.add(egui::Label::new(counters).truncate());
+        });
     }
 
     /// The selected node's live state and fault buttons (above the
@@ -300,10 +326,23 @@ impl WeirApp {
             })
             .collect();
         let node_name = |i: u32| names.get(i as usize).cloned().unwrap_or_default();
+        // Docked at first along the bottom, over the charts, under the
+        // canvas: the flow it explains stays in view. Moved or resized,
+        // it stays where the user put it.
+        let screen = ctx.content_rect();
+        let canvas = self.canvas.last_rect;
+        let height = (screen.height() * 0.45).clamp(240.0, 380.0);
+        let left = canvas.left().clamp(screen.left(), screen.right() - 640.0) + 8.0;
+        let dock = egui::Rect::from_min_max(
+            egui::pos2(left, screen.bottom() - height - 8.0),
+            egui::pos2(screen.right() - 8.0, screen.bottom() - 8.0),
+        );
         egui::Window::new("Messages")
             .open(&mut open)
-            .default_size([980.0, 440.0])
+            .default_rect(dock)
             .min_width(640.0)
+            .min_height(200.0)
+            .resizable(true)
             .show(ctx, |ui| {
                 action = self.messages.ui(ui, live.frame(), &node_name);
             });

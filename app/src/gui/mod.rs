@@ -156,6 +156,13 @@ pub struct WeirApp {
     /// The last title sent to the window, to send it only on change.
     title_sent: String,
     applied_look: Option<(ThemeChoice, bool)>,
+    /// Frame every node on the next frame (presentation mode changed the
+    /// size of everything).
+    refit_pending: bool,
+    /// Panels are laid out for presentation mode. It follows the
+    /// preference once the zoom that goes with it is in effect, so no
+    /// panel is sized for one zoom while the other is on screen.
+    presenting: bool,
     /// What the last copy put on the clipboard, for duplicate and for
     /// platforms without one.
     clipboard: Option<String>,
@@ -271,6 +278,8 @@ impl WeirApp {
             allow_close: false,
             title_sent: String::new(),
             applied_look: None,
+            refit_pending: false,
+            presenting: false,
             clipboard: None,
             live: None,
             play_pending: false,
@@ -414,6 +423,11 @@ impl WeirApp {
     pub fn node_screen_rect(&self, id: &str) -> Option<egui::Rect> {
         let n = self.doc.model.find(id)?;
         Some(self.canvas.screen_rect_of(&self.doc.model.graph[n]))
+    }
+
+    /// Where the canvas is on screen (after the last frame).
+    pub fn canvas_rect(&self) -> egui::Rect {
+        self.canvas.last_rect
     }
 
     /// Selects a node and centres the view on it.
@@ -867,9 +881,18 @@ impl WeirApp {
                 }
             });
             ui.menu_button("View", |ui| {
-                ui.checkbox(&mut self.prefs.show_palette, "Palette");
+                let presenting = self.prefs.presentation;
+                ui.add_enabled(
+                    !presenting,
+                    egui::Checkbox::new(&mut self.prefs.show_palette, "Palette"),
+                )
+                .on_disabled_hover_text("Hidden in presentation mode");
                 ui.checkbox(&mut self.prefs.show_inspector, "Inspector");
-                ui.checkbox(&mut self.prefs.show_problems, "Problems");
+                ui.add_enabled(
+                    !presenting,
+                    egui::Checkbox::new(&mut self.prefs.show_problems, "Problems"),
+                )
+                .on_disabled_hover_text("In presentation mode, shown only when there are problems");
                 ui.checkbox(&mut self.prefs.snap, "Snap to grid");
                 ui.separator();
                 if ui.button("Zoom to fit").clicked() {
@@ -1089,9 +1112,22 @@ impl WeirApp {
     }
 
     fn apply_look(&mut self, ctx: &egui::Context) {
+        if std::mem::take(&mut self.refit_pending) {
+            self.presenting = self.prefs.presentation;
+            self.canvas.request_fit();
+        }
         let look = (self.prefs.theme, self.prefs.presentation);
         if self.applied_look == Some(look) {
             return;
+        }
+        match self.applied_look {
+            Some((_, was)) if was != self.prefs.presentation => {
+                // NOTE: the new zoom factor, and with it the canvas's size
+                // in points, take effect on the next frame: fit then.
+                self.refit_pending = true;
+            }
+            Some(_) => {}
+            None => self.presenting = self.prefs.presentation,
         }
         ctx.set_theme(match self.prefs.theme {
             ThemeChoice::System => egui::ThemePreference::System,
@@ -1207,7 +1243,10 @@ impl eframe::App for WeirApp {
         });
 
         let mut commands = Vec::new();
-        if self.prefs.show_palette {
+        // NOTE: presentation mode gives the canvas the room: nothing is
+        // added while presenting, and an empty problems list says nothing.
+        let presenting = self.presenting;
+        if self.prefs.show_palette && !presenting {
             egui::Panel::left("palette")
                 .resizable(false)
                 .exact_size(176.0)
@@ -1243,7 +1282,7 @@ impl eframe::App for WeirApp {
                     ));
                 });
         }
-        if self.prefs.show_problems {
+        if self.prefs.show_problems && (!presenting || !self.doc.diagnostics().is_empty()) {
             let mut action = None;
             egui::Panel::bottom("problems")
                 .resizable(true)
@@ -1277,11 +1316,25 @@ impl eframe::App for WeirApp {
             }
         }
         if self.live.is_some() {
-            egui::Panel::bottom("charts")
+            // NOTE: at most 40% of the height left, so the canvas keeps
+            // the most of a small window or of presentation mode.
+            let room = ui.available_height();
+            // Each mode keeps its own height.
+            let id = if presenting {
+                "charts-presenting"
+            } else {
+                "charts"
+            };
+            egui::Panel::bottom(id)
                 .resizable(true)
                 .default_size(260.0)
                 .min_size(140.0)
+                .max_size((room * 0.4).max(140.0))
                 .show(ui, |ui| {
+                    // NOTE: a panel shrinks to what it holds; without this
+                    // the hint shown while nothing is selected would leave
+                    // the charts no room once something is.
+                    ui.take_available_space();
                     ui.add_space(4.0);
                     self.live_charts_ui(ui);
                 });

@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 
 use eframe::egui::{self, Align2, Color32, FontId, Painter, Pos2, Rect, Stroke, StrokeKind, vec2};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef as _;
 use sim_core::faults::Effect;
 use sim_core::nodes::Kind;
 use sim_core::nodes::breaker::BreakerState;
-use sim_core::snapshot::{NodeSnapshot, Place};
+use sim_core::snapshot::{NodeSnapshot, PartitionSnapshot, Place};
 use sim_core::time::Duration;
 use sim_core::{Model, RunResult};
 
@@ -45,6 +46,12 @@ pub mod colors {
         if dark { SKY } else { BLUE }
     }
 }
+
+/// Wall-clock seconds a node or edge stays marked blocked after the last
+/// frame that found it so.
+// NOTE: a sender that waits most of the time is free for an instant
+// between two messages; without the hold its mark would blink.
+const BLOCKED_HOLD_S: f64 = 0.4;
 
 /// Wall-clock seconds a dot takes to cross an edge without latency.
 const DOT_TRAVEL_S: f64 = 0.9;
@@ -96,6 +103,8 @@ pub struct LiveSession {
     sampled_dots: Vec<(Pos2, u64)>,
     /// The same, one frame earlier: what was on screen when a click came.
     shown_dots: Vec<(Pos2, u64)>,
+    /// Until when (wall seconds) each node and each edge shows as blocked.
+    blocked_until: (Vec<f64>, Vec<f64>),
 }
 
 impl LiveSession {
@@ -125,6 +134,7 @@ impl LiveSession {
             inspecting: None,
             sampled_dots: Vec::new(),
             shown_dots: Vec::new(),
+            blocked_until: (Vec::new(), Vec::new()),
         };
         session.map_model();
         Ok(session)
@@ -155,6 +165,7 @@ impl LiveSession {
         self.last_seq = vec![0; self.edges.len()];
         self.last_counts = None;
         self.dots.clear();
+        self.blocked_until = (Vec::new(), Vec::new());
     }
 
     pub fn send(&self, cmd: Command) {
@@ -205,6 +216,7 @@ impl LiveSession {
             self.last_seq = vec![0; self.edges.len()];
             self.rates = vec![0.0; self.edges.len()];
             self.dots.clear();
+            self.blocked_until = (Vec::new(), Vec::new());
         }
         for notice in std::mem::take(&mut fresh.notices) {
             match notice {
@@ -219,8 +231,37 @@ impl LiveSession {
         }
         self.update_rates(&fresh);
         self.spawn_dots(&fresh, wall);
+        self.hold_blocked(&fresh, wall);
         // The previous frame goes back to the thread for reuse.
         self.spare = Some(std::mem::replace(&mut self.frame, fresh));
+    }
+
+    fn hold_blocked(&mut self, frame: &LiveFrame, wall: f64) {
+        let snap = &frame.snapshot;
+        let (nodes, edges) = &mut self.blocked_until;
+        nodes.resize(snap.nodes.len(), f64::NEG_INFINITY);
+        edges.resize(snap.edges.len(), f64::NEG_INFINITY);
+        let blocked = snap.nodes.iter().map(|n| n.blocked);
+        for (until, blocked) in nodes.iter_mut().zip(blocked) {
+            if blocked {
+                *until = wall + BLOCKED_HOLD_S;
+            }
+        }
+        for (until, e) in edges.iter_mut().zip(&snap.edges) {
+            if e.blocked {
+                *until = wall + BLOCKED_HOLD_S;
+            }
+        }
+    }
+
+    /// Whether the node at `i` (model order) shows as blocked at `wall`.
+    fn node_blocked(&self, i: usize, wall: f64) -> bool {
+        self.blocked_until.0.get(i).is_some_and(|&t| wall < t)
+    }
+
+    /// Whether the edge at `i` (model order) shows as blocked at `wall`.
+    fn edge_blocked(&self, i: usize, wall: f64) -> bool {
+        self.blocked_until.1.get(i).is_some_and(|&t| wall < t)
     }
 
     fn update_rates(&mut self, frame: &LiveFrame) {
@@ -443,7 +484,7 @@ impl Overlay for LiveOverlay<'_> {
         let Some(snap) = s.frame.snapshot.edges.get(i) else {
             return normal;
         };
-        if snap.blocked {
+        if s.edge_blocked(i, self.wall) {
             return Stroke::new(normal.width * 2.2, colors::WARN);
         }
         let max = s.rates.iter().copied().fold(0.0_f32, f32::max);
@@ -535,9 +576,211 @@ impl Overlay for LiveOverlay<'_> {
     }
 
     fn paint_node(&self, painter: &Painter, node: NodeIndex, card: Rect, zoom: f32) {
-        if let Some(snap) = self.session.node(node) {
-            paint_node_marks(painter, snap, card, zoom, self.dark);
+        let s = &*self.session;
+        if let (Some(snap), Some(&i)) = (s.node(node), s.node_ix.get(&node)) {
+            let blocked = s.node_blocked(i, self.wall);
+            paint_node_marks(painter, snap, blocked, card, zoom, self.dark);
         }
+    }
+
+    fn node_hover_text(&self, node: NodeIndex) -> Option<String> {
+        let s = &*self.session;
+        let snap = s.node(node)?;
+        let i = *s.node_ix.get(&node)?;
+        match snap.kind {
+            Kind::Log if !snap.partitions.is_empty() => Some(partitions_text(&snap.partitions)),
+            Kind::Topic | Kind::Router if s.node_blocked(i, self.wall) => {
+                let graph = &s.model.graph;
+                let full: Vec<&str> = graph
+                    .edges(node)
+                    .filter(|e| {
+                        s.edge_ix
+                            .get(&e.id())
+                            .is_some_and(|&e| s.edge_blocked(e, self.wall))
+                    })
+                    .filter_map(|e| graph.node_weight(e.target()).map(sim_core::Node::label))
+                    .collect();
+                let why = if snap.kind == Kind::Topic {
+                    "a message goes to every matching subscriber at once, so the topic \
+                     and its publishers wait for the slowest"
+                } else {
+                    "the message it holds waits for its route, and so does everything \
+                     behind it"
+                };
+                Some(format!("Waiting for room at {}: {why}.", full.join(", ")))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Columns a log card's partition strip draws at most; with more
+/// partitions, neighbours share a column.
+pub const MAX_PARTITION_COLUMNS: usize = 32;
+/// A column's bar is full at the largest lag among the log's partitions,
+/// but never below this many records: a few records of lag are a partition
+/// flowing, not a hot one.
+const LAG_FULL_AT_LEAST: u64 = 20;
+/// A partition whose oldest unread record is older than this is behind…
+const BEHIND: Duration = Duration::from_secs(1);
+/// …and older than this, stuck (a poison message at its head, a group
+/// that stopped).
+const STUCK: Duration = Duration::from_secs(5);
+
+/// How far behind a partition is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Behind {
+    Flowing,
+    Behind,
+    Stuck,
+}
+
+/// One column of a log card's partition strip: one partition, or
+/// neighbours sharing a column (their slowest numbers, their records
+/// summed).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PartitionColumn {
+    /// The partitions it stands for, `first..=last`.
+    pub first: usize,
+    pub last: usize,
+    pub records: u64,
+    /// The largest lag among them.
+    pub lag: u64,
+    /// The oldest unread record among them.
+    pub oldest_unread: Duration,
+    /// The bar's height, 0 to 1: the lag against the log's largest.
+    pub fill: f32,
+}
+
+impl PartitionColumn {
+    pub fn behind(&self) -> Behind {
+        if self.oldest_unread >= STUCK {
+            Behind::Stuck
+        } else if self.oldest_unread >= BEHIND {
+            Behind::Behind
+        } else {
+            Behind::Flowing
+        }
+    }
+
+    /// "p3" or "p0–3".
+    pub fn name(&self) -> String {
+        if self.first == self.last {
+            format!("p{}", self.first)
+        } else {
+            format!("p{}–{}", self.first, self.last)
+        }
+    }
+}
+
+/// A log's partitions as at most `max_columns` columns (at least one),
+/// neighbours grouped evenly when there are more partitions than that.
+pub fn partition_columns(parts: &[PartitionSnapshot], max_columns: usize) -> Vec<PartitionColumn> {
+    let per_column = parts.len().div_ceil(max_columns.max(1)).max(1);
+    let mut columns: Vec<PartitionColumn> = parts
+        .chunks(per_column)
+        .enumerate()
+        .map(|(k, chunk)| PartitionColumn {
+            first: k * per_column,
+            last: k * per_column + chunk.len() - 1,
+            records: chunk.iter().map(|p| p.records).sum(),
+            lag: chunk.iter().map(|p| p.lag).max().unwrap_or(0),
+            oldest_unread: chunk
+                .iter()
+                .map(|p| p.oldest_unread)
+                .max()
+                .unwrap_or_default(),
+            fill: 0.0,
+        })
+        .collect();
+    let full_at = columns
+        .iter()
+        .map(|c| c.lag)
+        .max()
+        .unwrap_or(0)
+        .max(LAG_FULL_AT_LEAST);
+    for c in &mut columns {
+        c.fill = ratio(c.lag, full_at);
+    }
+    columns
+}
+
+/// A log's partitions in words, for the card's tooltip.
+pub fn partitions_text(parts: &[PartitionSnapshot]) -> String {
+    use std::fmt::Write as _;
+    let columns = partition_columns(parts, MAX_PARTITION_COLUMNS);
+    let mut out = format!(
+        "{} partition{}; the consumer group furthest behind in each:",
+        parts.len(),
+        if parts.len() == 1 { "" } else { "s" }
+    );
+    if columns.len() < parts.len() {
+        let _ = write!(
+            out,
+            "\n(each bar stands for {} neighbouring partitions and shows the slowest)",
+            parts.len().div_ceil(columns.len())
+        );
+    }
+    for c in &columns {
+        let behind = if c.oldest_unread.is_zero() {
+            "caught up".to_owned()
+        } else {
+            format!(
+                "{} behind",
+                super::charts::seconds(c.oldest_unread.as_secs_f64())
+            )
+        };
+        let _ = write!(
+            out,
+            "\n{}: {} records · lag {} · {behind}",
+            c.name(),
+            short(c.records),
+            short(c.lag)
+        );
+    }
+    out
+}
+
+/// One thin bar per partition (or group of neighbours), filled from the
+/// bottom by its lag and coloured by how long its oldest unread record
+/// has waited.
+fn partition_strip(painter: &Painter, rect: Rect, parts: &[PartitionSnapshot], dark: bool) {
+    let gap = if rect.width() / parts.len().max(1) as f32 >= 6.0 {
+        2.0
+    } else {
+        1.0
+    };
+    // At least 2 points of bar per column.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a small positive count"
+    )]
+    let fit = (rect.width() / (2.0 + gap)).floor().max(1.0) as usize;
+    let columns = partition_columns(parts, MAX_PARTITION_COLUMNS.min(fit));
+    let n = columns.len() as f32;
+    let width = (rect.width() - gap * (n - 1.0)) / n;
+    let bg = if dark {
+        Color32::from_gray(60)
+    } else {
+        Color32::from_gray(222)
+    };
+    for (k, c) in columns.iter().enumerate() {
+        let left = rect.left() + k as f32 * (width + gap);
+        let cell = Rect::from_min_size(Pos2::new(left, rect.top()), vec2(width, rect.height()));
+        painter.rect_filled(cell, 1.0, bg);
+        if c.lag == 0 {
+            continue;
+        }
+        // Any lag at all shows as a sliver.
+        let height = (rect.height() * c.fill).max(1.5);
+        let filled = Rect::from_min_max(Pos2::new(cell.left(), cell.bottom() - height), cell.max);
+        let color = match c.behind() {
+            Behind::Flowing => colors::flow(dark),
+            Behind::Behind => colors::ORANGE,
+            Behind::Stuck => colors::WARN,
+        };
+        painter.rect_filled(filled, 1.0, color);
     }
 }
 
@@ -589,9 +832,16 @@ fn ratio(a: u64, b: u64) -> f32 {
     if b == 0 { 0.0 } else { a as f32 / b as f32 }
 }
 
-/// Marks on and under a node's card: fill, slots, breaker, blocked,
-/// down, counts. One arm per kind.
-pub fn paint_node_marks(painter: &Painter, n: &NodeSnapshot, card: Rect, zoom: f32, dark: bool) {
+/// Marks on and under a node's card: fill, slots, breaker, blocked
+/// (`blocked`: now or a moment ago), down, counts. One arm per kind.
+pub fn paint_node_marks(
+    painter: &Painter,
+    n: &NodeSnapshot,
+    blocked: bool,
+    card: Rect,
+    zoom: f32,
+    dark: bool,
+) {
     let size = (11.5 * zoom).clamp(9.5, 17.0);
     let text_color = if dark {
         Color32::from_gray(225)
@@ -602,7 +852,7 @@ pub fn paint_node_marks(painter: &Painter, n: &NodeSnapshot, card: Rect, zoom: f
         card.left_bottom() + vec2(0.0, 4.0 * zoom),
         vec2(card.width(), (6.0 * zoom).max(3.0)),
     );
-    let text_at = bar_rect.left_bottom() + vec2(0.0, 2.0 * zoom);
+    let mut text_at = bar_rect.left_bottom() + vec2(0.0, 2.0 * zoom);
     let mut line: String;
     let mut line_color = text_color;
     let mut show_bar = None;
@@ -652,9 +902,34 @@ pub fn paint_node_marks(painter: &Painter, n: &NodeSnapshot, card: Rect, zoom: f
             }
         }
         Kind::Log => {
-            // The lag bar: the slowest group's unread share of the records.
-            show_bar = Some(ratio(n.lag, n.held.max(1)));
             line = format!("{} records · lag {}", short(n.held), short(n.lag));
+            if n.partitions.is_empty() {
+                // The lag bar: the slowest group's unread share of the records.
+                show_bar = Some(ratio(n.lag, n.held.max(1)));
+            } else {
+                let strip = Rect::from_min_size(
+                    bar_rect.min,
+                    vec2(bar_rect.width(), (11.0 * zoom).max(5.0)),
+                );
+                partition_strip(painter, strip, &n.partitions, dark);
+                text_at = strip.left_bottom() + vec2(0.0, 2.0 * zoom);
+                // The partition furthest behind, when one is.
+                let worst = n
+                    .partitions
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(_, p)| p.oldest_unread)
+                    .filter(|(_, p)| p.oldest_unread >= BEHIND);
+                if let Some((p, part)) = worst {
+                    line.push_str(&format!(
+                        " · p{p} {} behind",
+                        super::charts::seconds(part.oldest_unread.as_secs_f64())
+                    ));
+                    if part.oldest_unread >= STUCK {
+                        line_color = colors::WARN;
+                    }
+                }
+            }
             if n.lag > 0 && n.lag * 2 > n.held {
                 line_color = colors::WARN;
             }
@@ -719,7 +994,7 @@ pub fn paint_node_marks(painter: &Painter, n: &NodeSnapshot, card: Rect, zoom: f
             size,
         );
     }
-    if n.blocked {
+    if blocked {
         painter.rect_stroke(
             card.expand(2.0),
             8.0 * zoom,
@@ -765,5 +1040,88 @@ fn short(v: u64) -> String {
 pub fn keep_painting(ctx: &egui::Context, session: &LiveSession) {
     if session.playing() || session.animating() {
         ctx.request_repaint();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(records: u64, lag: u64, unread_ms: u64) -> PartitionSnapshot {
+        PartitionSnapshot {
+            records,
+            lag,
+            oldest_unread: Duration::from_millis(unread_ms),
+        }
+    }
+
+    #[test]
+    fn a_poisoned_partition_fills_its_bar_and_reads_stuck() {
+        let parts = [
+            part(1000, 2, 40),
+            part(1000, 300, 12_000),
+            part(1000, 0, 0),
+            part(1000, 5, 1_500),
+        ];
+        let columns = partition_columns(&parts, MAX_PARTITION_COLUMNS);
+        assert_eq!(columns.len(), 4, "one column a partition");
+        assert_eq!(columns[1].fill, 1.0, "the hottest partition is full");
+        assert!(
+            columns[0].fill < 0.01 && columns[2].fill == 0.0,
+            "{columns:?}"
+        );
+        let behind: Vec<Behind> = columns.iter().map(PartitionColumn::behind).collect();
+        assert_eq!(
+            behind,
+            [
+                Behind::Flowing,
+                Behind::Stuck,
+                Behind::Flowing,
+                Behind::Behind
+            ]
+        );
+        let text = partitions_text(&parts);
+        assert!(
+            text.contains("p1: 1000 records · lag 300 · 12.0 s behind"),
+            "{text}"
+        );
+        assert!(
+            text.contains("p2: 1000 records · lag 0 · caught up"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_few_records_of_lag_stay_low() {
+        // No partition is behind: the bars are not scaled up to look full.
+        let columns = partition_columns(&[part(10, 2, 5), part(10, 4, 9)], 32);
+        assert!((columns[1].fill - 4.0 / 20.0).abs() < 1e-6, "{columns:?}");
+    }
+
+    #[test]
+    fn many_partitions_share_columns_and_keep_the_slowest() {
+        let mut parts: Vec<PartitionSnapshot> = (0..100).map(|_| part(10, 1, 10)).collect();
+        parts[57] = part(10, 80, 9_000);
+        let columns = partition_columns(&parts, MAX_PARTITION_COLUMNS);
+        // 100 partitions, 4 a column: 25 columns.
+        assert_eq!(columns.len(), 25);
+        assert!(columns.windows(2).all(|w| w[1].first == w[0].last + 1));
+        assert_eq!((columns[0].first, columns[24].last), (0, 99));
+        let hot = &columns[14];
+        assert_eq!(
+            (hot.first, hot.last, hot.name().as_str()),
+            (56, 59, "p56–59")
+        );
+        assert_eq!(
+            (hot.lag, hot.records, hot.behind()),
+            (80, 40, Behind::Stuck)
+        );
+        assert!(
+            partitions_text(&parts).contains("each bar stands for 4 neighbouring partitions"),
+            "the tooltip says the bars are grouped"
+        );
+        // A narrow card draws fewer, wider groups.
+        assert_eq!(partition_columns(&parts, 10).len(), 10);
+        assert_eq!(partition_columns(&parts[..3], 0).len(), 1);
     }
 }

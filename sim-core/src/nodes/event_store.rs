@@ -342,7 +342,7 @@ impl Simulation {
         let m = self.msgs.get_mut(msg);
         m.stamp = now;
         let node_in = m.node_in;
-        self.stats[node as usize].sojourn.record(now - node_in);
+        self.stats[node as usize].record_sojourn(now - node_in);
         if self.topo[node as usize].out.is_empty() {
             self.stats[node as usize].departed += 1;
             self.complete(node, msg);

@@ -363,6 +363,27 @@ impl LogRt {
         self.records
     }
 
+    /// Each partition now, into `out` (cleared first; its allocation is
+    /// reused).
+    pub fn partitions_now(&self, now: u64, out: &mut Vec<crate::snapshot::PartitionSnapshot>) {
+        out.clear();
+        out.extend(self.partitions.iter().enumerate().map(|(p, part)| {
+            let (mut lag, mut oldest) = (0, None::<u64>);
+            for group in &self.groups {
+                let gp = &group.parts[p];
+                lag = lag.max(gp.lag.value());
+                if let Some(at) = part.append_time(gp.committed) {
+                    oldest = Some(oldest.map_or(at, |o| o.min(at)));
+                }
+            }
+            crate::snapshot::PartitionSnapshot {
+                records: part.records.len() as u64,
+                lag,
+                oldest_unread: Duration(oldest.map_or(0, |at| now.saturating_sub(at))),
+            }
+        }));
+    }
+
     fn group_of(&self, consumer: NodeIx) -> Option<usize> {
         self.groups.iter().position(|g| g.consumer == consumer)
     }

@@ -7,7 +7,8 @@
 //!
 //! **Staleness** is the read model's eventual-consistency lag: the time
 //! from an event's append at the store to its application here
-//! (`staleness_s`). Replayed events (a store's rebuild) are applied like
+//! (`staleness_s`, and per time-series interval `staleness_p50_s` and
+//! `staleness_p99_s`). Replayed events (a store's rebuild) are applied like
 //! any other but counted apart (`replayed`) and left out of staleness,
 //! which is about live events — though a replay delays the live events
 //! queued behind it, and that shows in their staleness.
@@ -159,16 +160,18 @@ impl Simulation {
         let m = *self.msgs.get(msg);
         let proj = &mut self.projections[p];
         proj.busy -= 1;
+        let stats = &mut self.stats[node as usize];
         if m.replayed {
             proj.replayed += 1;
         } else {
-            proj.staleness.record(now.saturating_sub(m.stamp));
+            let staleness = now.saturating_sub(m.stamp);
+            proj.staleness.record(staleness);
+            stats.interval_staleness.record(staleness);
         }
         let busy = proj.busy;
-        let stats = &mut self.stats[node as usize];
         stats.busy.set(now, busy);
         stats.departed += 1;
-        stats.sojourn.record(now - m.node_in);
+        stats.record_sojourn(now - m.node_in);
         self.complete(node, msg);
         self.projection_fill(node);
     }
