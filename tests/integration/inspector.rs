@@ -82,6 +82,18 @@ fn the_messages_window_lists_sampled_messages_and_shows_a_retried_ones_waterfall
             .is_some_and(|layer| layer.order == egui::Order::Background),
         "the Messages window covers the middle of the canvas at {centre:?}"
     );
+    // Nor does it cover the inspector beside the canvas, when the canvas
+    // is wide enough for it.
+    let canvas = h.state().canvas_rect();
+    if canvas.width() > 700.0 {
+        let beside = egui::pos2(canvas.right() + 24.0, canvas.bottom() - 24.0);
+        assert!(
+            h.ctx
+                .layer_id_at(beside)
+                .is_some_and(|layer| layer.order == egui::Order::Background),
+            "the Messages window covers the inspector at {beside:?}"
+        );
+    }
 
     let journeys: Vec<JourneySummary> = h.state().live().expect("live").frame().journeys.clone();
     assert!(journeys.len() >= 20, "{} sampled messages", journeys.len());

@@ -327,15 +327,19 @@ impl WeirApp {
             .collect();
         let node_name = |i: u32| names.get(i as usize).cloned().unwrap_or_default();
         // Docked at first along the bottom, over the charts, under the
-        // canvas: the flow it explains stays in view. Moved or resized,
-        // it stays where the user put it.
+        // canvas: the flow it explains stays in view, and so does the
+        // inspector beside it (unless the canvas is too narrow for the
+        // window). Moved or resized, it stays where the user put it.
         let screen = ctx.content_rect();
         let canvas = self.canvas.last_rect;
         let height = (screen.height() * 0.45).clamp(240.0, 380.0);
         let left = canvas.left().clamp(screen.left(), screen.right() - 640.0) + 8.0;
+        let right = (canvas.right() - 8.0)
+            .max(left + 640.0)
+            .min(screen.right() - 8.0);
         let dock = egui::Rect::from_min_max(
             egui::pos2(left, screen.bottom() - height - 8.0),
-            egui::pos2(screen.right() - 8.0, screen.bottom() - 8.0),
+            egui::pos2(right, screen.bottom() - 8.0),
         );
         egui::Window::new("Messages")
             .open(&mut open)
