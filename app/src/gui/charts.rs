@@ -2,7 +2,7 @@
 //! pinned ones, on a simulated-time axis.
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{Corner, HoverPosition, Legend, Line, Plot, PlotPoints};
+use egui_plot::{GridInput, HoverPosition, Line, Plot, PlotPoints, uniform_grid_spacer};
 use sim_core::series::{Metric, NodeSeries};
 
 use super::live::LiveFrame;
@@ -201,9 +201,9 @@ pub fn charts_ui(
         _ => f64::NEG_INFINITY,
     };
     let first = times.partition_point(|&t| t < from);
-    // Plots as tall as the panel allows (under a subject's title and a
-    // chart's), within reason.
-    let plot_height = (ui.available_height() - 48.0).clamp(90.0, 150.0);
+    // Plots as tall as the panel allows (under a subject's title, a
+    // chart's and its key), within reason.
+    let plot_height = (ui.available_height() - 66.0).clamp(90.0, 150.0);
     let mut unpin = None;
     let mut pin = None;
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -332,15 +332,24 @@ fn plot_ui(
     ui.vertical(|ui| {
         ui.set_width(width);
         ui.label(RichText::new(title).small());
+        // The key sits above the plot, where it never covers a line (a
+        // legend inside the plot hid the first points of the run).
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 3.0;
+            for (name, color, _) in &lines {
+                let (dot, _) = ui.allocate_exact_size(egui::vec2(8.0, 8.0), egui::Sense::hover());
+                ui.painter().circle_filled(dot.center(), 3.5, *color);
+                ui.label(RichText::new(*name).small());
+                ui.add_space(4.0);
+            }
+        });
         Plot::new(id)
             .height(height)
             .width(width)
-            .legend(
-                Legend::default()
-                    .position(Corner::LeftTop)
-                    .text_style(egui::TextStyle::Small)
-                    .background_alpha(0.5),
-            )
+            // Steps of 1, 2 or 5: with powers of ten alone a short plot
+            // often had room for no label but "0".
+            .x_grid_spacer(uniform_grid_spacer(|input| nice_steps(&input, 64.0)))
+            .y_grid_spacer(uniform_grid_spacer(|input| nice_steps(&input, 24.0)))
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)
@@ -369,6 +378,30 @@ fn plot_ui(
     });
 }
 
+/// Three grid steps, the finest from the 1, 2, 5 × 10ⁿ ladder and at least
+/// `min_points` apart on screen (a label needs 20 points on the y axis and
+/// 60 on the x axis), each a multiple of the one before so every mark sits
+/// on the finest grid and labels never crowd each other.
+fn nice_steps(input: &GridInput, min_points: f64) -> [f64; 3] {
+    // `base_step_size` is the value spanned by egui_plot's minimum grid
+    // spacing of 8 points.
+    let min = input.base_step_size * min_points / 8.0;
+    if !(min.is_finite() && min > 0.0) {
+        return [1.0, 5.0, 10.0];
+    }
+    #[expect(clippy::cast_possible_truncation, reason = "a decade exponent")]
+    let mut decade = 10_f64.powi(min.log10().floor() as i32);
+    loop {
+        for (m, next) in [(1.0, 5.0), (2.0, 5.0), (5.0, 2.0)] {
+            let fine = m * decade;
+            if fine >= min {
+                return [fine, fine * next, fine * 10.0];
+            }
+        }
+        decade *= 10.0;
+    }
+}
+
 /// A chart value for people: three significant digits.
 fn value(v: f64) -> String {
     if v.abs() >= 100.0 {
@@ -395,6 +428,26 @@ pub fn seconds(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grid_steps_nest_and_keep_labels_apart() {
+        let input = |base: f64| GridInput {
+            bounds: (0.0, 60.0),
+            base_step_size: base,
+        };
+        // 52 messages over 95 points: 8 points are 4.4; 24 points, 13.
+        assert_eq!(nice_steps(&input(4.4), 24.0), [20.0, 100.0, 200.0]);
+        assert_eq!(nice_steps(&input(1.0), 24.0), [5.0, 10.0, 50.0]);
+        assert_eq!(nice_steps(&input(1.25), 64.0), [10.0, 50.0, 100.0]);
+        assert_eq!(nice_steps(&input(0.0), 24.0), [1.0, 5.0, 10.0]);
+        let [fine, mid, coarse] = nice_steps(&input(0.004), 24.0);
+        assert!((fine - 0.02).abs() < 1e-12, "{fine}");
+        // Each step a whole multiple of the finer one.
+        for (a, b) in [(fine, mid), (mid, coarse)] {
+            let ratio = b / a;
+            assert!((ratio - ratio.round()).abs() < 1e-9, "{a} {b}");
+        }
+    }
 
     #[test]
     fn every_metric_has_a_chart() {
