@@ -966,7 +966,9 @@ pub fn paint_node_marks(
     if let Some(fill) = show_bar {
         bar(painter, bar_rect, fill, dark);
     }
-    if zoom >= 0.45 && !line.is_empty() {
+    // NOTE: the line keeps a readable size (9.5 points at least) as the
+    // cards shrink; below 35 % zoom it would dwarf them, so it goes.
+    if zoom >= 0.35 && !line.is_empty() {
         // NOTE: tight layouts put the next card right under this line; a
         // backing keeps it readable over it.
         let galley = painter.layout_no_wrap(line, FontId::proportional(size), line_color);
