@@ -595,13 +595,13 @@ impl Simulation {
                     self.consumers[c].track(msg, &mut self.msgs);
                     let ticket = self.msgs.get(msg).ticket;
                     self.schedule(self.now + latency, Ev::Fetched { node, msg, ticket });
-                    self.consumer_ack_on_receipt(node, msg);
+                    self.consumer_ack_on_receipt(c, msg);
                     continue;
                 }
                 msg
             };
-            self.consumer_start(node, msg, false);
-            self.consumer_ack_on_receipt(node, msg);
+            self.consumer_start(node, c, msg, false);
+            self.consumer_ack_on_receipt(c, msg);
         }
     }
 
@@ -655,12 +655,11 @@ impl Simulation {
         let c = self.consumer_slot(node);
         self.consumers[c].fetching -= 1;
         self.msgs.get_mut(msg).node_in = self.now;
-        self.consumer_start(node, msg, true);
+        self.consumer_start(node, c, msg, true);
     }
 
     #[inline(always)]
-    fn consumer_start(&mut self, node: NodeIx, msg: MsgId, tracked: bool) {
-        let c = self.consumer_slot(node);
+    fn consumer_start(&mut self, node: NodeIx, c: usize, msg: MsgId, tracked: bool) {
         let now = self.now;
         let consumer = &mut self.consumers[c];
         if !tracked {
@@ -700,8 +699,7 @@ impl Simulation {
     }
 
     /// At-most-once: the queue forgets the message as soon as it is taken.
-    fn consumer_ack_on_receipt(&mut self, node: NodeIx, msg: MsgId) {
-        let c = self.consumer_slot(node);
+    fn consumer_ack_on_receipt(&mut self, c: usize, msg: MsgId) {
         if self.consumers[c].delivery != Delivery::AtMostOnce {
             return;
         }
@@ -762,7 +760,7 @@ impl Simulation {
         let event_type = self.msgs.get(msg).event_type;
         let consumer = &mut self.consumers[c];
         let failed = timed_out
-            || consumer.poison.contains(&event_type)
+            || (!consumer.poison.is_empty() && consumer.poison.contains(&event_type))
             || (consumer.failure > 0.0
                 && (consumer.failure >= 1.0 || unit(&mut consumer.rng_failure) < consumer.failure));
         self.stats[node as usize].timeouts += u64::from(timed_out);
@@ -773,7 +771,7 @@ impl Simulation {
             self.consumer_call(node, msg, call);
             return;
         }
-        self.consumer_finish(node, msg, failed);
+        self.consumer_finish(node, c, msg, failed);
     }
 
     /// The work is done except for a call to a service: the circuit
@@ -792,7 +790,7 @@ impl Simulation {
         if !allowed {
             self.stats[node as usize].fast_failed += 1;
             self.journey_outcome(msg, Outcome::BreakerOpen);
-            self.consumer_finish(node, msg, true);
+            self.consumer_finish(node, c, msg, true);
             return;
         }
         let service = self.edges[call as usize].to;
@@ -810,7 +808,7 @@ impl Simulation {
         if let Some(state) = change {
             self.breaker_state(node, state);
         }
-        self.consumer_finish(node, msg, !ok);
+        self.consumer_finish(node, c, msg, !ok);
     }
 
     fn breaker_state(&mut self, node: NodeIx, state: BreakerState) {
@@ -830,8 +828,7 @@ impl Simulation {
     /// The attempt is over: the slot frees, and the message goes on, or is
     /// retried, dead-lettered or lost.
     #[inline(always)]
-    fn consumer_finish(&mut self, node: NodeIx, msg: MsgId, failed: bool) {
-        let c = self.consumer_slot(node);
+    fn consumer_finish(&mut self, node: NodeIx, c: usize, msg: MsgId, failed: bool) {
         let now = self.now;
         let consumer = &mut self.consumers[c];
         consumer.untrack(msg, &mut self.msgs);
