@@ -377,11 +377,7 @@ impl ArrivalSampler {
                 Some(now.saturating_add(to_ns(whole)))
             }
             ArrivalKind::Poisson { mean_gap_ns } => {
-                let gap = exp1(rng) * *mean_gap_ns;
-                // A division costs as much as the rest of the draw; at the
-                // usual factor of one it changes nothing, so it is skipped.
-                let gap = if factor == 1.0 { gap } else { gap / factor };
-                Some(now.saturating_add(to_ns(gap)))
+                Some(now.saturating_add(to_ns(exp1(rng) * *mean_gap_ns / factor)))
             }
             ArrivalKind::Bursty {
                 rate,

@@ -15,9 +15,6 @@
 //! visit only the octaves that hold values. The equivalence is tested
 //! against the HDR crate.
 
-/// Octaves a `u64` can span (the first holds the exact range).
-const OCTAVES: usize = 64;
-
 /// A histogram of `u64` values (nanoseconds).
 #[derive(Clone, Debug)]
 pub struct LogHistogram {
@@ -25,8 +22,8 @@ pub struct LogHistogram {
     half_magnitude: u32,
     /// One count per bucket, grown to the largest value seen.
     counts: Vec<u64>,
-    /// Values counted in each octave.
-    octaves: [u64; OCTAVES],
+    /// Values counted in each octave, for the octaves `counts` covers.
+    octaves: Vec<u64>,
     total: u64,
 }
 
@@ -39,7 +36,7 @@ impl LogHistogram {
         Self {
             half_magnitude: magnitude - 1,
             counts: Vec::new(),
-            octaves: [0; OCTAVES],
+            octaves: Vec::new(),
             total: 0,
         }
     }
@@ -89,6 +86,8 @@ impl LogHistogram {
         let len = ((i / per + 1) * per).max(2 * per);
         self.counts.resize(len, 0);
         self.counts[i] += 1;
+        // The first octave spans two blocks, every later one block.
+        self.octaves.resize(len / per - 1, 0);
     }
 
     /// Values counted.
@@ -103,7 +102,7 @@ impl LogHistogram {
 
     /// Forgets every value, keeping the memory.
     pub fn clear(&mut self) {
-        for octave in 0..OCTAVES {
+        for octave in 0..self.octaves.len() {
             if self.octaves[octave] > 0 {
                 let range = self.octave_range(octave);
                 self.counts[range].fill(0);
@@ -146,7 +145,7 @@ impl LogHistogram {
         let rank = |q: f64| ((q * self.total as f64).ceil() as u64).max(1);
         let mut k = 0;
         let mut seen = 0;
-        for octave in 0..OCTAVES {
+        for octave in 0..self.octaves.len() {
             if k == N {
                 break;
             }

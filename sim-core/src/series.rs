@@ -579,30 +579,35 @@ mod tests {
         assert_eq!(peaks, vec![3.0, 9.0]);
     }
 
-    /// Commands appended at once to a store and applied by a projection
-    /// taking `apply` each, `concurrency` at a time.
-    fn cqrs(apply: &str, concurrency: u32) -> Simulation {
+    /// A 10 s run of commands → event store → projection, the three
+    /// nodes' parameters as given, one series point a second.
+    fn cqrs(cmds: &str, store: &str, view: &str) -> Simulation {
         let text = format!(
             r#"(
                 version: 1,
                 name: "cqrs",
                 scenario: (duration: "10s", seed: 1),
                 nodes: [
-                    (id: "cmds", kind: Producer(arrival: Constant(rate: 10.0))),
-                    (id: "store", kind: EventStore(append: Constant("4ms"))),
-                    (id: "view", kind: Projection(apply: Constant("{apply}"), concurrency: {concurrency})),
+                    (id: "cmds", kind: Producer({cmds})),
+                    (id: "store", kind: EventStore({store})),
+                    (id: "view", kind: Projection({view})),
                 ],
                 edges: [(from: "cmds", to: "store"), (from: "store", to: "view")],
             )"#
         );
         let (model, _) = from_str(&text).expect("model");
-        Simulation::new(&model, 1).expect("sim")
+        let mut s = Simulation::new(&model, 1).expect("sim");
+        s.set_series_capacity(20);
+        s
     }
 
     #[test]
     fn stores_and_projections_chart_their_latencies() {
-        let mut s = cqrs("30ms", 1);
-        s.set_series_capacity(20);
+        let mut s = cqrs(
+            "arrival: Constant(rate: 10.0)",
+            r#"append: Constant("4ms")"#,
+            r#"apply: Constant("30ms")"#,
+        );
         s.run_until(secs(10)).expect("runs");
         let series = s.series();
         for (id, want) in [("store", 0.004), ("view", 0.030)] {
@@ -626,20 +631,11 @@ mod tests {
         // One event every 100 ms, appended at once, applied in 150 ms one
         // at a time: the k-th event (from 0) is applied at 0.25 + 0.15k s
         // with a staleness of 0.15 + 0.05k s. One point a second.
-        let text = r#"(
-            version: 1,
-            name: "behind",
-            scenario: (duration: "10s", seed: 1),
-            nodes: [
-                (id: "cmds", kind: Producer(arrival: Constant(rate: 10.0))),
-                (id: "store", kind: EventStore(append: Constant("0s"))),
-                (id: "view", kind: Projection(apply: Constant("150ms"))),
-            ],
-            edges: [(from: "cmds", to: "store"), (from: "store", to: "view")],
-        )"#;
-        let (model, _) = from_str(text).expect("model");
-        let mut s = Simulation::new(&model, 1).expect("sim");
-        s.set_series_capacity(20);
+        let mut s = cqrs(
+            "arrival: Constant(rate: 10.0)",
+            r#"append: Constant("0s")"#,
+            r#"apply: Constant("150ms")"#,
+        );
         s.run_until(secs(10)).expect("runs");
         let report = s.result();
         let series = s.series();
@@ -694,20 +690,11 @@ mod tests {
         // Twenty live events in the first two seconds, then a replay of
         // them at 5 s: in the interval of the replay the projection
         // applies events but none is live.
-        let text = r#"(
-            version: 1,
-            name: "replay",
-            scenario: (duration: "10s", seed: 1),
-            nodes: [
-                (id: "cmds", kind: Producer(arrival: Constant(rate: 10.0), limit: 20)),
-                (id: "store", kind: EventStore(append: Constant("0s"), replay: (at: "5s", rate: 100.0))),
-                (id: "view", kind: Projection(apply: Constant("20ms"))),
-            ],
-            edges: [(from: "cmds", to: "store"), (from: "store", to: "view")],
-        )"#;
-        let (model, _) = from_str(text).expect("model");
-        let mut s = Simulation::new(&model, 1).expect("sim");
-        s.set_series_capacity(20);
+        let mut s = cqrs(
+            "arrival: Constant(rate: 10.0), limit: 20",
+            r#"append: Constant("0s"), replay: (at: "5s", rate: 100.0)"#,
+            r#"apply: Constant("20ms")"#,
+        );
         s.run_until(secs(10)).expect("runs");
         let series = s.series();
         let view = series.node("view").expect("view line");

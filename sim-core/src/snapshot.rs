@@ -187,7 +187,7 @@ impl Simulation {
         out.messages.clear();
         for (e, edge) in self.edges.iter().enumerate() {
             let from = &self.topo[edge.from as usize];
-            let blocked = self.waiters[edge.to as usize].contains(&edge.from);
+            let blocked = self.edge_waits(e);
             let transit = &self.transit[e];
             out.edges.push(EdgeSnapshot {
                 carried: self.carried[e],
@@ -233,6 +233,12 @@ impl Simulation {
                 });
             }
         }
+    }
+
+    /// Whether edge `e`'s sender waits for room at its receiver.
+    fn edge_waits(&self, e: usize) -> bool {
+        let edge = &self.edges[e];
+        self.waiters[edge.to as usize].contains(&edge.from)
     }
 
     /// One node's state, with `id` and into `partitions` (cleared first).
@@ -285,10 +291,7 @@ impl Simulation {
         // A topic or router keeps no count of its own: it waits on the
         // receivers that refused it.
         let waiting = matches!(topo.kind, Kind::Topic | Kind::Router)
-            && topo.out.iter().any(|&e| {
-                let to = self.edges[e as usize].to as usize;
-                self.waiters[to].iter().any(|&w| w as usize == i)
-            });
+            && topo.out.iter().any(|&e| self.edge_waits(e as usize));
         NodeSnapshot {
             id,
             kind: topo.kind,
