@@ -222,4 +222,39 @@ mod tests {
         }
         assert_eq!(cal.peek_time().map(|t| t >= now), Some(true));
     }
+
+    /// Against a plain ordered map, through sizes that grow and shrink,
+    /// with takes and settles as the engine does them.
+    #[test]
+    fn agrees_with_an_ordered_map() {
+        use std::collections::BTreeMap;
+        let mut cal = Calendar::default();
+        let mut reference = BTreeMap::new();
+        let mut rng = stream(9, "calendar", Purpose::Service);
+        let mut seq = 0u64;
+        let mut now = 0u64;
+        for round in 0..200_000u32 {
+            // The target size drifts between 0 and 40.
+            let target = (round / 2_000 % 20) as usize * 2;
+            let pushes = if cal.len() < target {
+                2
+            } else {
+                rng.next_u64() % 2
+            };
+            let taken = cal.take();
+            let expected = reference.pop_first().map(|((t, _), e)| (t, e));
+            assert_eq!(taken, expected);
+            if let Some((t, _)) = taken {
+                now = t;
+            }
+            for _ in 0..pushes {
+                seq += 1;
+                let at = now + rng.next_u64() % 4 * (rng.next_u64() % 100);
+                cal.push(at, round);
+                reference.insert((at, seq), round);
+            }
+            cal.settle();
+            assert_eq!(cal.len(), reference.len());
+        }
+    }
 }
