@@ -139,8 +139,19 @@ pub enum Sampler {
 
 impl Sampler {
     /// One draw, rounded to the nearest nanosecond.
-    #[inline]
+    // NOTE: the two commonest kinds are drawn inline (one draw per message
+    // on the hottest path); the others out of line.
+    #[inline(always)]
     pub fn sample(&self, rng: &mut Stream) -> u64 {
+        match self {
+            Self::Constant(ns) => *ns,
+            Self::Exponential { mean_ns } => to_ns(exp1(rng) * mean_ns),
+            _ => self.sample_other(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn sample_other(&self, rng: &mut Stream) -> u64 {
         match self {
             Self::Constant(ns) => *ns,
             Self::Exponential { mean_ns } => to_ns(exp1(rng) * mean_ns),
@@ -364,7 +375,20 @@ impl ArrivalSampler {
 
     /// The time of the next event strictly after `now`... or at `now` for a
     /// zero gap that rounding produced; `None` when the rate is zero forever.
+    #[inline(always)]
     pub fn next(&mut self, now: u64, rng: &mut Stream) -> Option<u64> {
+        let factor = self.rate_factor;
+        if let ArrivalKind::Poisson { mean_gap_ns } = self.kind
+            && factor > 0.0
+        {
+            // The commonest process, drawn inline; the others out of line.
+            return Some(now.saturating_add(to_ns(exp1(rng) * mean_gap_ns / factor)));
+        }
+        self.next_other(now, rng)
+    }
+
+    #[inline(never)]
+    fn next_other(&mut self, now: u64, rng: &mut Stream) -> Option<u64> {
         let factor = self.rate_factor;
         if factor <= 0.0 {
             return None;

@@ -230,6 +230,10 @@ pub(crate) struct EdgeTopo {
     pub filter: Option<Vec<u16>>,
     /// A router's weight for this route.
     pub weight: f64,
+    /// The receiver's kind and index into its kind's state (kept here so
+    /// a send need not look the receiver up).
+    pub to_kind: Kind,
+    pub to_slot: u32,
 }
 
 /// Why a run stopped before its end.
@@ -374,6 +378,9 @@ impl Simulation {
                 latency: edge.latency.map_or(0, |d| d.0),
                 filter,
                 weight: edge.weight.unwrap_or(1.0),
+                // Set below, once the nodes are compiled.
+                to_kind: Kind::Sink,
+                to_slot: 0,
             });
         }
 
@@ -476,6 +483,10 @@ impl Simulation {
                 dlq,
                 call,
             });
+        }
+        for edge in &mut sim_edges {
+            let to = &topo[edge.to as usize];
+            (edge.to_kind, edge.to_slot) = (to.kind, to.slot);
         }
         // Wire pull edges: a consumer knows the queues it reads, a queue
         // the consumers that read it.
@@ -939,8 +950,14 @@ impl Simulation {
     #[inline(always)]
     pub(crate) fn accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
         let topo = &self.topo[node as usize];
-        match topo.kind {
-            Kind::Queue => !self.is_down(node) && self.queues[topo.slot as usize].has_room(),
+        self.accepts_at(node, topo.kind, topo.slot as usize, msg)
+    }
+
+    /// [`Self::accepts`] for a node whose kind and slot are known.
+    #[inline(always)]
+    fn accepts_at(&mut self, node: NodeIx, kind: Kind, slot: usize, msg: MsgId) -> bool {
+        match kind {
+            Kind::Queue => !self.is_down(node) && self.queues[slot].has_room(),
             Kind::Topic => self.topic_accepts(node, msg),
             Kind::Router => self.router_accepts(node),
             Kind::Log => !self.is_down(node),
@@ -950,7 +967,7 @@ impl Simulation {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn edge_matches(&self, edge: EdgeIx, msg: MsgId) -> bool {
         match &self.edges[edge as usize].filter {
             None => true,
@@ -981,8 +998,9 @@ impl Simulation {
                 self.drop_msg(from, msg, reason);
                 return true;
             }
-            let to = self.edges[e as usize].to;
-            if !self.accepts(to, msg) {
+            let edge = &self.edges[e as usize];
+            let (to, kind, slot) = (edge.to, edge.to_kind, edge.to_slot as usize);
+            if !self.accepts_at(to, kind, slot, msg) {
                 self.add_waiter(to, from);
                 return false;
             }
@@ -1049,7 +1067,8 @@ impl Simulation {
         let edge = &self.edges[e as usize];
         let (from, to, latency) = (edge.from, edge.to, edge.latency);
         if latency == 0 {
-            self.arrive(to, msg);
+            let (kind, slot) = (edge.to_kind, edge.to_slot as usize);
+            self.arrive_at(to, kind, slot, msg);
             return;
         }
         self.journey_hop(msg, from, HopKind::Transit { to });
@@ -1102,6 +1121,13 @@ impl Simulation {
     /// `msg` reaches `node`.
     #[inline(always)]
     pub(crate) fn arrive(&mut self, node: NodeIx, msg: MsgId) {
+        let topo = &self.topo[node as usize];
+        self.arrive_at(node, topo.kind, topo.slot as usize, msg);
+    }
+
+    /// [`Self::arrive`] at a node whose kind and slot are known.
+    #[inline(always)]
+    fn arrive_at(&mut self, node: NodeIx, kind: Kind, slot: usize, msg: MsgId) {
         {
             let m = self.msgs.get_mut(msg);
             m.node_in = self.now;
@@ -1111,14 +1137,14 @@ impl Simulation {
         }
         self.stats[node as usize].arrived += 1;
         if self.journeys.is_some() {
-            let kind = match self.topo[node as usize].kind {
+            let hop = match kind {
                 Kind::Topic | Kind::Router => HopKind::Route,
                 _ => HopKind::Wait,
             };
-            self.journey_hop(msg, node, kind);
+            self.journey_hop(msg, node, hop);
         }
-        match self.topo[node as usize].kind {
-            Kind::Queue => self.queue_arrive(node, msg),
+        match kind {
+            Kind::Queue => self.queue_arrive(node, slot, msg),
             Kind::Topic => self.topic_arrive(node, msg),
             Kind::Consumer => self.consumer_arrive(node, msg),
             Kind::Router => self.router_arrive(node, msg),
@@ -1126,7 +1152,7 @@ impl Simulation {
                 debug_assert!(false, "validation forbids pushing to a service");
                 self.complete(node, msg);
             }
-            Kind::Sink => self.sink_arrive(node, msg),
+            Kind::Sink => self.sink_arrive(node, slot, msg),
             Kind::DeadLetter => self.dead_letter_arrive(node, msg),
             Kind::Log => self.log_arrive(node, msg),
             Kind::Cep => self.cep_arrive(node, msg),

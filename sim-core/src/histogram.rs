@@ -20,6 +20,11 @@
 pub struct LogHistogram {
     /// `m - 1`: log2 of the buckets per octave.
     half_magnitude: u32,
+    /// `2^m - 1`: the values counted exactly (kept to save the shift on
+    /// every record).
+    exact_mask: u64,
+    /// `63 - (m - 1)`: as above.
+    top: u32,
     /// One count per bucket, grown to the largest value seen.
     counts: Vec<u64>,
     /// Values counted in each octave, for the octaves `counts` covers.
@@ -35,6 +40,8 @@ impl LogHistogram {
         let magnitude = 64 - (largest - 1).leading_zeros();
         Self {
             half_magnitude: magnitude - 1,
+            exact_mask: (1_u64 << magnitude) - 1,
+            top: 63 - (magnitude - 1),
             counts: Vec::new(),
             octaves: Vec::new(),
             total: 0,
@@ -45,9 +52,8 @@ impl LogHistogram {
     #[inline]
     fn locate(&self, value: u64) -> (usize, usize) {
         let half = self.half_magnitude;
-        let mask = (1_u64 << (half + 1)) - 1;
         // How many powers of two `value` lies above the exact range.
-        let octave = (63 - half) - (value | mask).leading_zeros();
+        let octave = self.top - (value | self.exact_mask).leading_zeros();
         let sub = value >> octave;
         // Octave 0 uses all its `2^m` buckets; later ones their upper half.
         (

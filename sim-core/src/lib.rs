@@ -57,6 +57,7 @@ pub mod dist;
 mod engine;
 pub mod export;
 pub mod faults;
+mod fifo;
 pub mod histogram;
 pub mod journey;
 mod ledger;

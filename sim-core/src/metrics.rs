@@ -144,8 +144,8 @@ impl Level {
 /// histogram (three significant digits) for percentiles.
 #[derive(Clone, Debug)]
 pub struct Latency {
+    /// Counts every value (its total is the count).
     hist: LogHistogram,
-    count: u64,
     sum: u128,
     max: u64,
 }
@@ -203,7 +203,6 @@ impl Latency {
     fn with_digits(digits: u8) -> Self {
         Self {
             hist: LogHistogram::with_digits(digits),
-            count: 0,
             sum: 0,
             max: 0,
         }
@@ -211,7 +210,6 @@ impl Latency {
 
     #[inline]
     pub fn record(&mut self, ns: u64) {
-        self.count += 1;
         self.sum += u128::from(ns);
         if ns > self.max {
             self.max = ns;
@@ -220,30 +218,30 @@ impl Latency {
     }
 
     pub fn clear(&mut self) {
-        if self.count == 0 {
+        if self.hist.is_empty() {
             // Nothing recorded: skip zeroing the whole histogram.
             return;
         }
         self.hist.clear();
-        self.count = 0;
         self.sum = 0;
         self.max = 0;
     }
 
     pub const fn count(&self) -> u64 {
-        self.count
+        self.hist.len()
     }
 
     #[expect(clippy::cast_precision_loss, reason = "report values")]
     pub fn summary(&self) -> Summary {
-        if self.count == 0 {
+        let count = self.count();
+        if count == 0 {
             return Summary::default();
         }
         let secs = |ns: u64| ns as f64 / 1e9;
         let [p50, p95, p99] = self.hist.values_at_quantiles([0.50, 0.95, 0.99]);
         Summary {
-            count: self.count,
-            mean: self.sum as f64 / self.count as f64 / 1e9,
+            count,
+            mean: self.sum as f64 / count as f64 / 1e9,
             p50: secs(p50),
             p95: secs(p95),
             p99: secs(p99),
@@ -340,7 +338,7 @@ impl NodeStats {
 
     /// A message's time at the node, for the run and the current
     /// time-series interval.
-    #[inline]
+    #[inline(always)]
     pub fn record_sojourn(&mut self, ns: u64) {
         self.sojourn.record(ns);
         self.interval.record(ns);

@@ -548,6 +548,12 @@ impl Simulation {
             return;
         }
         let c = self.consumer_slot(node);
+        self.consumer_fill_slots(node, c);
+    }
+
+    /// [`Self::consumer_fill`] for a consumer that is up, at its slot `c`.
+    #[inline(always)]
+    fn consumer_fill_slots(&mut self, node: NodeIx, c: usize) {
         while self.consumers[c].free() > 0 {
             let msg = if let Some(msg) = self.consumers[c].inbox.pop_front() {
                 let now = self.now;
@@ -558,29 +564,7 @@ impl Simulation {
                 stats.wait.record(waited);
                 msg
             } else {
-                let n = self.consumers[c].queues.len();
-                let start = self.consumers[c].next_queue;
-                let mut got = None;
-                for k in 0..n {
-                    let PullSource {
-                        node: q,
-                        latency,
-                        edge,
-                    } = self.consumers[c].queues[wrap(start + k, n)];
-                    if self.is_down(q) {
-                        continue;
-                    }
-                    if let Some(msg) = self.queue_receive(q) {
-                        self.note_crossing(edge, msg);
-                        self.consumers[c].next_queue = wrap(start + k + 1, n);
-                        got = Some((msg, latency, q));
-                        break;
-                    }
-                }
-                if got.is_none() {
-                    got = self.consumer_read_logs(node);
-                }
-                let Some((msg, latency, q_node)) = got else {
+                let Some((msg, latency, q_node)) = self.consumer_pull(node, c) else {
                     break;
                 };
                 // Counted as an arrival here: pulled messages do not pass
@@ -602,6 +586,49 @@ impl Simulation {
             };
             self.consumer_start(node, c, msg, false);
             self.consumer_ack_on_receipt(c, msg);
+        }
+    }
+
+    /// The next message from the queues this consumer reads, in turn, then
+    /// from its logs: the message, the link's latency, the broker.
+    #[inline(always)]
+    fn consumer_pull(&mut self, node: NodeIx, c: usize) -> Option<(MsgId, u64, NodeIx)> {
+        let n = self.consumers[c].queues.len();
+        if n == 1 {
+            // One queue, the commonest shape: no turn to keep.
+            let PullSource {
+                node: q,
+                latency,
+                edge,
+            } = self.consumers[c].queues[0];
+            if !self.is_down(q)
+                && let Some(msg) = self.queue_receive(q)
+            {
+                self.note_crossing(edge, msg);
+                return Some((msg, latency, q));
+            }
+        } else {
+            let start = self.consumers[c].next_queue;
+            for k in 0..n {
+                let PullSource {
+                    node: q,
+                    latency,
+                    edge,
+                } = self.consumers[c].queues[wrap(start + k, n)];
+                if self.is_down(q) {
+                    continue;
+                }
+                if let Some(msg) = self.queue_receive(q) {
+                    self.note_crossing(edge, msg);
+                    self.consumers[c].next_queue = wrap(start + k + 1, n);
+                    return Some((msg, latency, q));
+                }
+            }
+        }
+        if self.consumers[c].logs.is_empty() {
+            None
+        } else {
+            self.consumer_read_logs(node)
         }
     }
 
@@ -699,10 +726,14 @@ impl Simulation {
     }
 
     /// At-most-once: the queue forgets the message as soon as it is taken.
+    #[inline(always)]
     fn consumer_ack_on_receipt(&mut self, c: usize, msg: MsgId) {
-        if self.consumers[c].delivery != Delivery::AtMostOnce {
-            return;
+        if self.consumers[c].delivery == Delivery::AtMostOnce {
+            self.consumer_ack_now(msg);
         }
+    }
+
+    fn consumer_ack_now(&mut self, msg: MsgId) {
         let origin = self.msgs.get(msg).origin;
         // NOTE: a log's group commits when the attempt ends (the partition
         // is held until then to keep its order); see `consumer_finish`.
@@ -757,10 +788,10 @@ impl Simulation {
 
     pub(crate) fn consumer_done(&mut self, node: NodeIx, msg: MsgId, timed_out: bool) {
         let c = self.consumer_slot(node);
-        let event_type = self.msgs.get(msg).event_type;
         let consumer = &mut self.consumers[c];
         let failed = timed_out
-            || (!consumer.poison.is_empty() && consumer.poison.contains(&event_type))
+            || (!consumer.poison.is_empty()
+                && consumer.poison.contains(&self.msgs.get(msg).event_type))
             || (consumer.failure > 0.0
                 && (consumer.failure >= 1.0 || unit(&mut consumer.rng_failure) < consumer.failure));
         self.stats[node as usize].timeouts += u64::from(timed_out);
@@ -835,6 +866,7 @@ impl Simulation {
         consumer.busy -= 1;
         let busy = consumer.busy;
         let delivery = consumer.delivery;
+        let reads_logs = !consumer.logs.is_empty();
         self.stats[node as usize].busy.set(now, busy);
         if let Some(keep_alive) = consumer.serverless.as_ref().map(|s| s.keep_alive.0) {
             // The instance stays warm for a while.
@@ -842,9 +874,9 @@ impl Simulation {
             self.schedule(now + keep_alive, Ev::KeepAlive(node));
         }
 
-        let origin = self.msgs.get(msg).origin;
-        let partition = self.msgs.get(msg).partition;
-        let from_log = origin != NO_NODE && origin != DETACHED && self.is_log(origin);
+        let m = self.msgs.get(msg);
+        let (origin, partition, lineage, node_in) = (m.origin, m.partition, m.lineage, m.node_in);
+        let from_log = reads_logs && origin != NO_NODE && origin != DETACHED && self.is_log(origin);
         if failed {
             self.journey_outcome(msg, Outcome::Failed);
             if delivery == Delivery::AtMostOnce {
@@ -857,7 +889,6 @@ impl Simulation {
             self.consumer_fill(node);
             return;
         }
-        let lineage = self.msgs.get(msg).lineage;
         if delivery == Delivery::ExactlyOnce && self.ledger.processed(lineage, node) {
             // Idempotent: this message was processed already.
             self.msgs.get_mut(msg).origin = NO_NODE;
@@ -873,7 +904,6 @@ impl Simulation {
             }
             return;
         }
-        let node_in = self.msgs.get(msg).node_in;
         self.stats[node as usize].record_sojourn(now - node_in);
         self.msgs.get_mut(msg).origin = NO_NODE;
         if !self.consumer_forward(node, msg) {
@@ -892,7 +922,9 @@ impl Simulation {
         // NOTE: take the next message before acknowledging this one, so a
         // blocked sender woken by the acknowledgement finds the slot taken
         // and the queue never shows more waiting than its capacity allows.
-        self.consumer_fill(node);
+        if !self.is_down(node) {
+            self.consumer_fill_slots(node, c);
+        }
         if origin != NO_NODE && origin != DETACHED {
             self.queue_release(origin);
         }

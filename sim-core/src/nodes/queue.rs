@@ -12,11 +12,10 @@
 //! an edge with latency. When it is full, the overflow policy decides:
 //! block the sender (backpressure), drop the newest, or drop the oldest.
 
-use std::collections::VecDeque;
-
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
+use crate::fifo::Fifo;
 use crate::journey::HopKind;
 use crate::metrics::DropReason;
 use crate::time::Duration;
@@ -104,7 +103,7 @@ pub(crate) struct QueueRt {
     overflow: Overflow,
     visibility: u64,
     max_receives: u32,
-    visible: VecDeque<MsgId>,
+    visible: Fifo<MsgId>,
     /// Waiting out a retry delay.
     delayed: u64,
     /// Received and not yet acknowledged.
@@ -116,7 +115,7 @@ pub(crate) struct QueueRt {
     grace: u64,
     /// (deadline, message, ticket) of receipts, oldest first; entries whose
     /// message was acknowledged are skipped when reached.
-    receipts: VecDeque<(u64, MsgId, u32)>,
+    receipts: Fifo<(u64, MsgId, u32)>,
     timer_pending: bool,
     /// Consumers reading this queue (node indices).
     pub consumers: Vec<NodeIx>,
@@ -131,11 +130,11 @@ impl QueueRt {
             overflow: params.overflow,
             visibility: params.visibility_timeout.0.max(1),
             max_receives: params.max_receives.unwrap_or(u32::MAX),
-            visible: VecDeque::new(),
+            visible: Fifo::default(),
             delayed: 0,
             in_flight: 0,
             reserved: 0,
-            receipts: VecDeque::new(),
+            receipts: Fifo::default(),
             timer_pending: false,
             consumers: Vec::new(),
             next_consumer: 0,
@@ -178,8 +177,7 @@ impl Simulation {
     }
 
     #[inline(always)]
-    pub(crate) fn queue_arrive(&mut self, node: NodeIx, msg: MsgId) {
-        let q = self.queue_slot(node);
+    pub(crate) fn queue_arrive(&mut self, node: NodeIx, q: usize, msg: MsgId) {
         let queue = &self.queues[q];
         if queue.occupancy() >= queue.capacity {
             match queue.overflow {
@@ -209,12 +207,11 @@ impl Simulation {
                 }
             }
         }
-        self.queue_push_visible(node, msg);
+        self.queue_push_visible(node, q, msg);
     }
 
     #[inline(always)]
-    fn queue_push_visible(&mut self, node: NodeIx, msg: MsgId) {
-        let q = self.queue_slot(node);
+    fn queue_push_visible(&mut self, node: NodeIx, q: usize, msg: MsgId) {
         let now = self.now;
         self.msgs.get_mut(msg).wait_from = now;
         self.journey_hop(msg, node, HopKind::Wait);
@@ -222,14 +219,21 @@ impl Simulation {
         queue.visible.push_back(msg);
         let depth = queue.visible.len() as u64;
         self.stats[node as usize].depth.set(now, depth);
-        self.queue_dispatch(node);
+        self.queue_dispatch(q);
     }
 
     /// Offers waiting messages to the consumers with free slots.
     #[inline(always)]
-    fn queue_dispatch(&mut self, node: NodeIx) {
-        let q = self.queue_slot(node);
+    fn queue_dispatch(&mut self, q: usize) {
         let n = self.queues[q].consumers.len();
+        if n == 1 {
+            // One consumer, the commonest shape: no turn to keep.
+            if !self.queues[q].visible.is_empty() {
+                let c = self.queues[q].consumers[0];
+                self.consumer_fill(c);
+            }
+            return;
+        }
         let start = self.queues[q].next_consumer;
         for k in 0..n {
             if self.queues[q].visible.is_empty() {
@@ -299,7 +303,7 @@ impl Simulation {
         }
         self.stats[node as usize].retries += 1;
         if delay == 0 {
-            self.queue_push_visible(node, msg);
+            self.queue_push_visible(node, q, msg);
         } else {
             let attempt = self.msgs.get(msg).attempts;
             self.journey_hop(msg, node, HopKind::Backoff { attempt });
@@ -318,7 +322,7 @@ impl Simulation {
             self.wake_waiters(node);
             return;
         }
-        self.queue_push_visible(node, msg);
+        self.queue_push_visible(node, q, msg);
     }
 
     /// Moves `msg` (no longer counted by the queue) to the dead-letter
@@ -352,7 +356,8 @@ impl Simulation {
 
     /// A queue back from an outage offers what waits to its consumers.
     pub(crate) fn queue_recover(&mut self, node: NodeIx) {
-        self.queue_dispatch(node);
+        let q = self.queue_slot(node);
+        self.queue_dispatch(q);
     }
 
     /// The dead-letter edge a consumer may use for messages it received
@@ -388,7 +393,7 @@ impl Simulation {
                 self.queue_to_dead_letter(node, again);
                 self.wake_waiters(node);
             } else {
-                self.queue_push_visible(node, again);
+                self.queue_push_visible(node, q, again);
             }
         }
     }

@@ -82,15 +82,14 @@ impl SinkRt {
 
 impl Simulation {
     #[inline(always)]
-    pub(crate) fn sink_arrive(&mut self, node: NodeIx, msg: MsgId) {
+    pub(crate) fn sink_arrive(&mut self, node: NodeIx, s: usize, msg: MsgId) {
         if self.is_down(node) {
             self.drop_msg(node, msg, crate::metrics::DropReason::NodeDown);
             return;
         }
-        let s = self.topo[node as usize].slot as usize;
         let sink = &mut self.sinks[s];
         if sink.busy < sink.limit {
-            self.sink_start(node, msg);
+            self.sink_start(node, s, msg);
         } else {
             sink.backlog.push_back(msg);
             let depth = sink.backlog.len() as u64;
@@ -99,8 +98,7 @@ impl Simulation {
     }
 
     #[inline(always)]
-    fn sink_start(&mut self, node: NodeIx, msg: MsgId) {
-        let s = self.topo[node as usize].slot as usize;
+    fn sink_start(&mut self, node: NodeIx, s: usize, msg: MsgId) {
         let now = self.now;
         let sink = &mut self.sinks[s];
         if sink.latency.is_zero() {
@@ -134,7 +132,7 @@ impl Simulation {
         if let Some(next) = self.sinks[s].backlog.pop_front() {
             let depth = self.sinks[s].backlog.len() as u64;
             self.stats[node as usize].depth.set(now, depth);
-            self.sink_start(node, next);
+            self.sink_start(node, s, next);
         }
     }
 }
