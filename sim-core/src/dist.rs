@@ -145,7 +145,7 @@ impl Sampler {
     pub fn sample(&self, rng: &mut Stream) -> u64 {
         match self {
             Self::Constant(ns) => *ns,
-            Self::Exponential { mean_ns } => to_ns(exp1(rng) * mean_ns),
+            Self::Exponential { mean_ns } => to_ns_finite_nonneg(exp1(rng) * mean_ns),
             _ => self.sample_other(rng),
         }
     }
@@ -185,6 +185,24 @@ pub(crate) fn scaled(ns: u64, factor: f64) -> u64 {
 #[inline]
 fn exp1(rng: &mut Stream) -> f64 {
     <Exp1 as Distribution<f64>>::sample(&Exp1, rng)
+}
+
+/// [`to_ns`] for a value known to be finite and at least zero (an
+/// exponential draw times a positive mean): the same result, without the
+/// checks for NaN and negatives.
+#[inline(always)]
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "clamped to the u64 range first"
+)]
+fn to_ns_finite_nonneg(x: f64) -> u64 {
+    debug_assert!(x >= 0.0, "{x} is not a finite non-negative value");
+    if x < 9.0e18 {
+        (x + 0.5) as i64 as u64
+    } else {
+        to_ns(x)
+    }
 }
 
 /// Nanoseconds from a non-negative float, rounded and clamped.
@@ -382,7 +400,7 @@ impl ArrivalSampler {
             && factor > 0.0
         {
             // The commonest process, drawn inline; the others out of line.
-            return Some(now.saturating_add(to_ns(exp1(rng) * mean_gap_ns / factor)));
+            return Some(now.saturating_add(to_ns_finite_nonneg(exp1(rng) * mean_gap_ns / factor)));
         }
         self.next_other(now, rng)
     }

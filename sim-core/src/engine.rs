@@ -111,13 +111,16 @@ impl Arena {
         }
     }
 
+    /// Frees the message's slot; returns its lineage.
     #[inline]
-    fn free(&mut self, id: MsgId) {
+    fn free(&mut self, id: MsgId) -> u64 {
         self.live -= 1;
         // Timers that still name this slot must not match it.
         let slot = &mut self.slots[id as usize];
         slot.ticket = slot.ticket.wrapping_add(1);
+        let lineage = slot.lineage;
         self.free.push(id);
+        lineage
     }
 
     #[inline]
@@ -497,6 +500,7 @@ impl Simulation {
                 queues[q].consumers.push(edge.to);
                 consumers[c].queues.push(PullSource {
                     node: edge.from,
+                    slot: from.slot,
                     latency: edge.latency,
                     edge: k as EdgeIx,
                 });
@@ -508,6 +512,7 @@ impl Simulation {
                 logs[l].add_group(edge.to, consumers[c].slots_total());
                 consumers[c].logs.push(PullSource {
                     node: edge.from,
+                    slot: from.slot,
                     latency: edge.latency,
                     edge: k as EdgeIx,
                 });
@@ -940,8 +945,8 @@ impl Simulation {
 
     #[inline(always)]
     fn release(&mut self, msg: MsgId) {
-        self.ledger.released(self.msgs.get(msg).lineage);
-        self.msgs.free(msg);
+        let lineage = self.msgs.free(msg);
+        self.ledger.released(lineage);
     }
 
     /// Whether `node` would take `msg` now. When it would not, the node that
@@ -993,12 +998,14 @@ impl Simulation {
         if n_out == 1 {
             // The common case: one edge, no copies.
             let e = self.topo[from as usize].out[0];
-            if !self.edge_matches(e, msg) {
+            let edge = &self.edges[e as usize];
+            if let Some(types) = &edge.filter
+                && !types.contains(&self.msgs.get(msg).event_type)
+            {
                 let reason = self.unrouted_reason(from);
                 self.drop_msg(from, msg, reason);
                 return true;
             }
-            let edge = &self.edges[e as usize];
             let (to, kind, slot) = (edge.to, edge.to_kind, edge.to_slot as usize);
             if !self.accepts_at(to, kind, slot, msg) {
                 self.add_waiter(to, from);

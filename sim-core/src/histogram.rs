@@ -23,8 +23,6 @@ pub struct LogHistogram {
     /// `2^m - 1`: the values counted exactly (kept to save the shift on
     /// every record).
     exact_mask: u64,
-    /// `63 - (m - 1)`: as above.
-    top: u32,
     /// One count per bucket, grown to the largest value seen.
     counts: Vec<u64>,
     /// Values counted in each octave, for the octaves `counts` covers.
@@ -41,7 +39,6 @@ impl LogHistogram {
         Self {
             half_magnitude: magnitude - 1,
             exact_mask: (1_u64 << magnitude) - 1,
-            top: 63 - (magnitude - 1),
             counts: Vec::new(),
             octaves: Vec::new(),
             total: 0,
@@ -53,7 +50,9 @@ impl LogHistogram {
     fn locate(&self, value: u64) -> (usize, usize) {
         let half = self.half_magnitude;
         // How many powers of two `value` lies above the exact range.
-        let octave = self.top - (value | self.exact_mask).leading_zeros();
+        // (`| 1` changes nothing, the mask has that bit, but tells the
+        // compiler the logarithm's argument is never zero.)
+        let octave = (value | self.exact_mask | 1).ilog2() - half;
         let sub = value >> octave;
         // Octave 0 uses all its `2^m` buckets; later ones their upper half.
         (

@@ -590,6 +590,18 @@ impl Simulation {
         }
     }
 
+    /// `msg` starts a processing attempt at `node` (its outcome `Ok` until
+    /// told otherwise). The attempt's number is looked up only when
+    /// journeys are recorded.
+    #[inline(always)]
+    pub(crate) fn journey_process(&mut self, msg: MsgId, node: NodeIx) {
+        if self.journeys.is_some() {
+            let attempt = self.next_attempt(msg);
+            let outcome = Outcome::Ok;
+            self.journey_hop(msg, node, HopKind::Process { attempt, outcome });
+        }
+    }
+
     /// The attempt `msg`'s next processing would be.
     #[inline]
     pub(crate) fn next_attempt(&self, msg: MsgId) -> u32 {

@@ -326,6 +326,8 @@ impl ConsumerParams {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PullSource {
     pub node: NodeIx,
+    /// The broker's index into its kind's state.
+    pub slot: u32,
     pub latency: u64,
     pub edge: crate::engine::EdgeIx,
 }
@@ -417,9 +419,12 @@ impl ConsumerRt {
             .saturating_sub(self.busy + self.fetching + self.blocked.len() as u64)
     }
 
-    fn track(&mut self, msg: MsgId, msgs: &mut Arena) {
-        msgs.get_mut(msg).aux = u32::try_from(self.in_service.len()).unwrap_or(u32::MAX);
+    /// Records `msg` as in service here; returns its ticket.
+    fn track(&mut self, msg: MsgId, msgs: &mut Arena) -> u32 {
+        let m = msgs.get_mut(msg);
+        m.aux = u32::try_from(self.in_service.len()).unwrap_or(u32::MAX);
         self.in_service.push(msg);
+        m.ticket
     }
 
     fn untrack(&mut self, msg: MsgId, msgs: &mut Arena) {
@@ -576,8 +581,7 @@ impl Simulation {
                     // slot is taken meanwhile.
                     self.journey_hop(msg, q_node, HopKind::Transit { to: node });
                     self.consumers[c].fetching += 1;
-                    self.consumers[c].track(msg, &mut self.msgs);
-                    let ticket = self.msgs.get(msg).ticket;
+                    let ticket = self.consumers[c].track(msg, &mut self.msgs);
                     self.schedule(self.now + latency, Ev::Fetched { node, msg, ticket });
                     self.consumer_ack_on_receipt(c, msg);
                     continue;
@@ -598,11 +602,12 @@ impl Simulation {
             // One queue, the commonest shape: no turn to keep.
             let PullSource {
                 node: q,
+                slot,
                 latency,
                 edge,
             } = self.consumers[c].queues[0];
             if !self.is_down(q)
-                && let Some(msg) = self.queue_receive(q)
+                && let Some(msg) = self.queue_receive(q, slot as usize)
             {
                 self.note_crossing(edge, msg);
                 return Some((msg, latency, q));
@@ -612,13 +617,14 @@ impl Simulation {
             for k in 0..n {
                 let PullSource {
                     node: q,
+                    slot,
                     latency,
                     edge,
                 } = self.consumers[c].queues[wrap(start + k, n)];
                 if self.is_down(q) {
                     continue;
                 }
-                if let Some(msg) = self.queue_receive(q) {
+                if let Some(msg) = self.queue_receive(q, slot as usize) {
                     self.note_crossing(edge, msg);
                     self.consumers[c].next_queue = wrap(start + k + 1, n);
                     return Some((msg, latency, q));
@@ -640,6 +646,7 @@ impl Simulation {
                 node: log,
                 latency,
                 edge,
+                ..
             } = self.consumers[c].logs[k];
             if self.is_down(log) {
                 continue;
@@ -689,9 +696,11 @@ impl Simulation {
     fn consumer_start(&mut self, node: NodeIx, c: usize, msg: MsgId, tracked: bool) {
         let now = self.now;
         let consumer = &mut self.consumers[c];
-        if !tracked {
-            consumer.track(msg, &mut self.msgs);
-        }
+        let ticket = if tracked {
+            self.msgs.get(msg).ticket
+        } else {
+            consumer.track(msg, &mut self.msgs)
+        };
         consumer.busy += 1;
         let busy = consumer.busy;
         let mut service = consumer.service.sample(&mut consumer.rng_service);
@@ -707,16 +716,7 @@ impl Simulation {
         service = crate::dist::scaled(service, consumer.slow);
         let timeout = consumer.timeout;
         self.stats[node as usize].busy.set(now, busy);
-        let attempt = self.next_attempt(msg);
-        self.journey_hop(
-            msg,
-            node,
-            HopKind::Process {
-                attempt,
-                outcome: Outcome::Ok,
-            },
-        );
-        let ticket = self.msgs.get(msg).ticket;
+        self.journey_process(msg, node);
         match timeout {
             Some(limit) if service > limit => {
                 self.schedule(now + limit, Ev::ServiceTimeout { node, msg, ticket });

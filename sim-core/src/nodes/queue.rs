@@ -249,8 +249,7 @@ impl Simulation {
 
     /// A consumer takes the oldest visible message, if any.
     #[inline(always)]
-    pub(crate) fn queue_receive(&mut self, node: NodeIx) -> Option<MsgId> {
-        let q = self.queue_slot(node);
+    pub(crate) fn queue_receive(&mut self, node: NodeIx, q: usize) -> Option<MsgId> {
         let now = self.now;
         let queue = &mut self.queues[q];
         let msg = queue.visible.pop_front()?;

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::dist::{Dist, Sampler};
 use crate::engine::{Ev, MsgId, NodeIx, Simulation};
-use crate::journey::HopKind;
 use crate::rng::{Purpose, Stream, stream};
 
 /// A sink's parameters.
@@ -114,8 +113,7 @@ impl Simulation {
         let stats = &mut self.stats[node as usize];
         stats.busy.set(now, busy);
         stats.wait.record(now - self.msgs.get(msg).wait_from);
-        let (attempt, outcome) = (self.next_attempt(msg), crate::journey::Outcome::Ok);
-        self.journey_hop(msg, node, HopKind::Process { attempt, outcome });
+        self.journey_process(msg, node);
         self.schedule(now + latency, Ev::SinkDone { node, msg });
     }
 
