@@ -756,6 +756,7 @@ impl Simulation {
         self.warmup.min(self.end)
     }
 
+    #[inline(always)]
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::Arrival { node, generation } => self.producer_arrival(node, generation),

@@ -933,11 +933,8 @@ impl Simulation {
     /// Sends a processed message on; `false` if the next stage blocks.
     #[inline(always)]
     fn consumer_forward(&mut self, node: NodeIx, msg: MsgId) -> bool {
-        if self.topo[node as usize].out.is_empty() {
-            self.stats[node as usize].departed += 1;
-            self.complete(node, msg);
-            return true;
-        }
+        // (A consumer with no outputs ends the flow: `send_out` completes
+        // the message.)
         if self.send_out(node, msg) {
             self.stats[node as usize].departed += 1;
             true

@@ -231,9 +231,14 @@ impl Simulation {
         self.producer_schedule_next(node);
     }
 
-    #[inline(always)]
     fn producer_schedule_next(&mut self, node: NodeIx) {
         let slot = self.topo[node as usize].slot as usize;
+        self.producer_schedule_next_at(node, slot);
+    }
+
+    /// [`Self::producer_schedule_next`] for the producer at `slot`.
+    #[inline(always)]
+    fn producer_schedule_next_at(&mut self, node: NodeIx, slot: usize) {
         let now = self.now;
         let p = &mut self.producers[slot];
         if p.limit.is_some_and(|limit| p.created >= limit) {
@@ -300,7 +305,7 @@ impl Simulation {
         self.journey_created(node, msg);
         if self.send_out(node, msg) {
             self.stats[node as usize].departed += 1;
-            self.producer_schedule_next(node);
+            self.producer_schedule_next_at(node, slot);
             return;
         }
         match self.producers[slot].on_block {
