@@ -68,7 +68,7 @@ impl<E: Copy> Calendar<E> {
     }
 
     /// The time of the earliest event.
-    #[inline]
+    #[cfg(test)]
     pub fn peek_time(&self) -> Option<u64> {
         debug_assert!(!self.taken, "peek after take without settle");
         self.heap.first().map(|e| time_of(e.key))
@@ -76,12 +76,27 @@ impl<E: Copy> Calendar<E> {
 
     /// The earliest event with its time, left in place until the next
     /// [`Self::push`] replaces it or [`Self::settle`] removes it.
-    #[inline]
+    #[cfg(test)]
     pub fn take(&mut self) -> Option<(u64, E)> {
-        debug_assert!(!self.taken, "take twice without settle");
-        let top = *self.heap.first()?;
-        self.taken = true;
+        let top = self.peek()?;
+        self.mark_taken();
+        Some(top)
+    }
+
+    /// The earliest event with its time, still in the calendar.
+    #[inline]
+    pub fn peek(&self) -> Option<(u64, E)> {
+        debug_assert!(!self.taken, "peek after take without settle");
+        let top = self.heap.first()?;
         Some((time_of(top.key), top.event))
+    }
+
+    /// The earliest event (just peeked) is taken: it stays in place until
+    /// the next [`Self::push`] replaces it or [`Self::settle`] removes it.
+    #[inline]
+    pub fn mark_taken(&mut self) {
+        debug_assert!(!self.taken && !self.heap.is_empty(), "nothing to take");
+        self.taken = true;
     }
 
     /// Removes a taken event that no push replaced.

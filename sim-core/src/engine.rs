@@ -651,7 +651,7 @@ impl Simulation {
     /// the scenario), then sets the clock there.
     pub fn run_until(&mut self, until: SimTime) -> Result<(), RunError> {
         let until = until.0.min(self.end);
-        while let Some(time) = self.calendar.peek_time() {
+        while let Some((time, ev)) = self.calendar.peek() {
             if time > until {
                 break;
             }
@@ -663,14 +663,15 @@ impl Simulation {
             }
             // The event stays in the calendar while it is handled: the
             // first event the handler schedules takes its place.
-            let Some((time, ev)) = self.calendar.take() else {
-                break;
-            };
+            self.calendar.mark_taken();
             self.now = time;
             self.events += 1;
             self.handle(ev);
             self.calendar.settle();
-            if let Some(err) = self.error.take() {
+            // (Checked before taking: `take` writes back on every event.)
+            if self.error.is_some()
+                && let Some(err) = self.error.take()
+            {
                 return Err(err);
             }
         }
