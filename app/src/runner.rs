@@ -6,6 +6,7 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration as WallDuration, Instant};
 
 use sim_core::rng::replication_seed;
@@ -13,8 +14,8 @@ use sim_core::time::Duration;
 use sim_core::{Model, Report, RunError, RunResult, Simulation};
 
 /// Runs every replication of `model`'s scenario. `on_progress` is called
-/// on the calling thread about ten times a second with the fraction done
-/// and the wall time so far.
+/// on the calling thread about ten times a second, and as each replication
+/// finishes, with the fraction done and the wall time so far.
 pub fn run_all(
     model: &Model,
     mut on_progress: impl FnMut(f64, WallDuration),
@@ -34,9 +35,13 @@ pub fn run_all(
     let total_ns = scenario.duration.0.max(1) as f64 * reps as f64;
 
     std::thread::scope(|scope| {
+        // Each worker says when it finishes a replication, so the caller
+        // returns as soon as the last one is done (not at its next tick).
+        let (done_tx, done_rx) = mpsc::channel::<()>();
         let mut spawned = 0;
         for t in 0..threads {
             let (next, finished, progress, results) = (&next, &finished, &progress, &results);
+            let done_tx = done_tx.clone();
             let worker = move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -49,6 +54,8 @@ pub fn run_all(
                         slots[i] = Some(outcome);
                     }
                     finished.fetch_add(1, Ordering::Release);
+                    // The caller may have stopped listening: nothing to tell.
+                    let _ = done_tx.send(());
                 }
             };
             let spawned_thread = std::thread::Builder::new()
@@ -60,9 +67,15 @@ pub fn run_all(
                 Err(_) => break,
             }
         }
+        drop(done_tx);
         // With no thread at all, the caller's thread runs everything below.
         while spawned > 0 && finished.load(Ordering::Acquire) < reps {
-            std::thread::sleep(WallDuration::from_millis(100));
+            if done_rx.recv_timeout(WallDuration::from_millis(100))
+                == Err(RecvTimeoutError::Disconnected)
+            {
+                // Every worker is gone; what they left undone runs below.
+                break;
+            }
             let done: f64 = progress
                 .iter()
                 .map(|p| p.load(Ordering::Relaxed) as f64)
