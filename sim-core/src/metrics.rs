@@ -160,11 +160,11 @@ impl Default for Latency {
 /// resolution, plenty for a chart), so clearing it at every point costs a
 /// tenth of a full [`Latency`].
 #[derive(Clone, Debug)]
-pub struct IntervalLatency(Latency);
+pub struct IntervalLatency(LogHistogram);
 
 impl Default for IntervalLatency {
     fn default() -> Self {
-        Self(Latency::with_digits(2))
+        Self(LogHistogram::with_digits(2))
     }
 }
 
@@ -175,11 +175,17 @@ impl IntervalLatency {
     }
 
     pub fn clear(&mut self) {
-        self.0.clear();
+        if !self.0.is_empty() {
+            self.0.clear();
+        }
     }
 
-    pub fn summary(&self) -> Summary {
-        self.0.summary()
+    /// The median and the 99th percentile, in seconds (0 when empty): all
+    /// a chart draws, so no sum or maximum is kept.
+    #[expect(clippy::cast_precision_loss, reason = "report values")]
+    pub fn p50_p99(&self) -> (f64, f64) {
+        let [p50, p99] = self.0.values_at_quantiles([0.50, 0.99]);
+        (p50 as f64 / 1e9, p99 as f64 / 1e9)
     }
 }
 

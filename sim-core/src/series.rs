@@ -364,9 +364,9 @@ impl Series {
                 signed(st.departed),
                 signed(st.dropped()),
             );
-            let latency = st.interval.summary();
+            let latency = st.interval.p50_p99();
             st.interval.clear();
-            let staleness = st.interval_staleness.summary();
+            let staleness = st.interval_staleness.p50_p99();
             st.interval_staleness.clear();
             for (metric, values) in &mut line.lines {
                 #[expect(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
@@ -376,8 +376,8 @@ impl Series {
                     Metric::Dropped => per_s(dropped - line.prev_dropped),
                     Metric::Depth => st.depth.value() as f32,
                     Metric::Busy => st.busy.value() as f32,
-                    Metric::LatencyP50 => latency.p50 as f32,
-                    Metric::LatencyP99 => latency.p99 as f32,
+                    Metric::LatencyP50 => latency.0 as f32,
+                    Metric::LatencyP99 => latency.1 as f32,
                     Metric::Instances => st.instances.value() as f32,
                     Metric::Breaker => match breakers(i) {
                         Some(BreakerState::Open) => 1.0,
@@ -385,8 +385,8 @@ impl Series {
                         Some(BreakerState::Closed) | None => 0.0,
                     },
                     Metric::Lag => lags(i) as f32,
-                    Metric::StalenessP50 => staleness.p50 as f32,
-                    Metric::StalenessP99 => staleness.p99 as f32,
+                    Metric::StalenessP50 => staleness.0 as f32,
+                    Metric::StalenessP99 => staleness.1 as f32,
                 };
                 values.push(v);
             }

@@ -153,7 +153,9 @@ impl QueueRt {
 
     /// Whether a sender may deliver now (only a full blocking queue refuses).
     pub fn has_room(&self) -> bool {
-        self.overflow != Overflow::Block || self.occupancy() < self.capacity
+        self.capacity == u64::MAX
+            || self.overflow != Overflow::Block
+            || self.occupancy() < self.capacity
     }
 }
 
