@@ -145,22 +145,11 @@ impl Sampler {
     pub fn sample(&self, rng: &mut Stream) -> u64 {
         match self {
             Self::Constant(ns) => *ns,
-            Self::Exponential { mean_ns } => to_ns_finite_nonneg(exp1(rng) * mean_ns),
-            _ => self.sample_other(rng),
-        }
-    }
-
-    #[inline(never)]
-    fn sample_other(&self, rng: &mut Stream) -> u64 {
-        match self {
-            Self::Constant(ns) => *ns,
-            Self::Exponential { mean_ns } => to_ns(exp1(rng) * mean_ns),
-            Self::Uniform { min_ns, span_ns } => to_ns(min_ns + span_ns * unit(rng)),
-            Self::LogNormal(dist) => to_ns(dist.sample(rng)),
-            Self::Erlang { k, phase_mean_ns } => {
-                let total: f64 = (0..*k).map(|_| exp1(rng)).sum::<f64>();
-                to_ns(total * phase_mean_ns)
-            }
+            // A draw is never negative and the mean is positive.
+            Self::Exponential { mean_ns } => to_ns_positive(exp1(rng) * mean_ns),
+            Self::Uniform { min_ns, span_ns } => uniform(*min_ns, *span_ns, rng),
+            Self::LogNormal(dist) => lognormal(dist, rng),
+            Self::Erlang { k, phase_mean_ns } => erlang(*k, *phase_mean_ns, rng),
         }
     }
 
@@ -187,35 +176,44 @@ fn exp1(rng: &mut Stream) -> f64 {
     <Exp1 as Distribution<f64>>::sample(&Exp1, rng)
 }
 
-/// [`to_ns`] for a value known to be finite and at least zero (an
-/// exponential draw times a positive mean): the same result, without the
-/// checks for NaN and negatives.
+#[inline(never)]
+fn uniform(min_ns: f64, span_ns: f64, rng: &mut Stream) -> u64 {
+    to_ns(min_ns + span_ns * unit(rng))
+}
+
+#[inline(never)]
+fn lognormal(dist: &LogNormalDist<f64>, rng: &mut Stream) -> u64 {
+    to_ns(dist.sample(rng))
+}
+
+#[inline(never)]
+fn erlang(k: u32, phase_mean_ns: f64, rng: &mut Stream) -> u64 {
+    let total: f64 = (0..k).map(|_| exp1(rng)).sum::<f64>();
+    to_ns(total * phase_mean_ns)
+}
+
+/// Nanoseconds from a float, rounded and clamped (NaN and negatives give
+/// zero).
+#[inline]
+pub(crate) fn to_ns(x: f64) -> u64 {
+    if x.is_nan() || x <= 0.0 {
+        0
+    } else {
+        to_ns_positive(x)
+    }
+}
+
+/// [`to_ns`] for a value known not to be NaN or negative (an exponential
+/// draw times a positive mean), without checking.
 #[inline(always)]
 #[expect(
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
     reason = "clamped to the u64 range first"
 )]
-fn to_ns_finite_nonneg(x: f64) -> u64 {
-    debug_assert!(x >= 0.0, "{x} is not a finite non-negative value");
+fn to_ns_positive(x: f64) -> u64 {
+    debug_assert!(x >= 0.0, "{x} is NaN or negative");
     if x < 9.0e18 {
-        (x + 0.5) as i64 as u64
-    } else {
-        to_ns(x)
-    }
-}
-
-/// Nanoseconds from a non-negative float, rounded and clamped.
-#[inline]
-#[expect(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    reason = "clamped to the u64 range first"
-)]
-pub(crate) fn to_ns(x: f64) -> u64 {
-    if x.is_nan() || x <= 0.0 {
-        0
-    } else if x < 9.0e18 {
         // Through a signed integer: one instruction, where a float to
         // unsigned conversion takes several.
         (x + 0.5) as i64 as u64
@@ -396,21 +394,22 @@ impl ArrivalSampler {
     #[inline(always)]
     pub fn next(&mut self, now: u64, rng: &mut Stream) -> Option<u64> {
         let factor = self.rate_factor;
-        if let ArrivalKind::Poisson { mean_gap_ns } = self.kind
-            && factor > 0.0
-        {
-            // The commonest process, drawn inline; the others out of line.
-            return Some(now.saturating_add(to_ns_finite_nonneg(exp1(rng) * mean_gap_ns / factor)));
-        }
-        self.next_other(now, rng)
-    }
-
-    #[inline(never)]
-    fn next_other(&mut self, now: u64, rng: &mut Stream) -> Option<u64> {
-        let factor = self.rate_factor;
         if factor <= 0.0 {
             return None;
         }
+        match self.kind {
+            // The commonest process, drawn inline; the others out of line.
+            ArrivalKind::Poisson { mean_gap_ns } => Some(
+                // A draw is never negative and the gap is positive.
+                now.saturating_add(to_ns_positive(exp1(rng) * mean_gap_ns / factor)),
+            ),
+            _ => self.next_other(now, factor, rng),
+        }
+    }
+
+    /// [`Self::next`] for the processes other than Poisson.
+    #[inline(never)]
+    fn next_other(&mut self, now: u64, factor: f64, rng: &mut Stream) -> Option<u64> {
         match &mut self.kind {
             ArrivalKind::Constant { gap_ns, carry } => {
                 let exact = *gap_ns / factor + *carry;
@@ -418,9 +417,8 @@ impl ArrivalSampler {
                 *carry = exact - whole;
                 Some(now.saturating_add(to_ns(whole)))
             }
-            ArrivalKind::Poisson { mean_gap_ns } => {
-                Some(now.saturating_add(to_ns(exp1(rng) * *mean_gap_ns / factor)))
-            }
+            // Drawn by `next` itself.
+            ArrivalKind::Poisson { .. } => self.next(now, rng),
             ArrivalKind::Bursty {
                 rate,
                 base,

@@ -239,6 +239,16 @@ pub(crate) struct EdgeTopo {
     pub to_slot: u32,
 }
 
+impl EdgeTopo {
+    /// Whether the edge's filter lets `msg` through.
+    #[inline(always)]
+    fn passes(&self, msgs: &Arena, msg: MsgId) -> bool {
+        self.filter
+            .as_ref()
+            .is_none_or(|types| types.contains(&msgs.get(msg).event_type))
+    }
+}
+
 /// Why a run stopped before its end.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RunError {
@@ -976,10 +986,7 @@ impl Simulation {
 
     #[inline(always)]
     pub(crate) fn edge_matches(&self, edge: EdgeIx, msg: MsgId) -> bool {
-        match &self.edges[edge as usize].filter {
-            None => true,
-            Some(types) => types.contains(&self.msgs.get(msg).event_type),
-        }
+        self.edges[edge as usize].passes(&self.msgs, msg)
     }
 
     pub(crate) fn add_waiter(&mut self, node: NodeIx, waiter: NodeIx) {
@@ -1001,9 +1008,7 @@ impl Simulation {
             // The common case: one edge, no copies.
             let e = self.topo[from as usize].out[0];
             let edge = &self.edges[e as usize];
-            if let Some(types) = &edge.filter
-                && !types.contains(&self.msgs.get(msg).event_type)
-            {
+            if !edge.passes(&self.msgs, msg) {
                 let reason = self.unrouted_reason(from);
                 self.drop_msg(from, msg, reason);
                 return true;

@@ -187,8 +187,7 @@ impl Simulation {
     }
 
     fn service_start(&mut self, service: NodeIx, msg: MsgId, ticket: u32, since: u64) {
-        let (attempt, outcome) = (self.next_attempt(msg), Outcome::Ok);
-        self.journey_hop(msg, service, HopKind::Process { attempt, outcome });
+        self.journey_process(msg, service);
         let s = self.topo[service as usize].slot as usize;
         let now = self.now;
         let rt = &mut self.services[s];
