@@ -75,8 +75,9 @@ pub(crate) struct Msg {
     /// The queue whose receipt covers this message, [`NO_NODE`], or
     /// [`DETACHED`].
     pub origin: u32,
-    /// Where the node holding it keeps it (a consumer's in-service list).
-    pub aux: u32,
+    /// The consumer it is in service at (being fetched or processed), or
+    /// [`NO_NODE`]: a crash finds what the consumer loses by this.
+    pub held_by: NodeIx,
     /// The consumer waiting for a service's answer about it.
     pub caller: u32,
     /// Its identity: shared by redelivered instances, new for fan-out copies.
@@ -99,14 +100,22 @@ impl Arena {
     #[inline(always)]
     fn alloc(&mut self, msg: Msg) -> MsgId {
         self.live += 1;
+        // (Whatever it is made from, a new message is in service nowhere.)
         if let Some(id) = self.free.pop() {
             let slot = &mut self.slots[id as usize];
             let ticket = slot.ticket.wrapping_add(1);
-            *slot = Msg { ticket, ..msg };
+            *slot = Msg {
+                ticket,
+                held_by: NO_NODE,
+                ..msg
+            };
             id
         } else {
             let id = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
-            self.slots.push(msg);
+            self.slots.push(Msg {
+                held_by: NO_NODE,
+                ..msg
+            });
             id
         }
     }
@@ -118,9 +127,19 @@ impl Arena {
         // Timers that still name this slot must not match it.
         let slot = &mut self.slots[id as usize];
         slot.ticket = slot.ticket.wrapping_add(1);
+        slot.held_by = NO_NODE;
         let lineage = slot.lineage;
         self.free.push(id);
         lineage
+    }
+
+    /// The messages in service at consumer `node`, in slot order.
+    pub(crate) fn in_service_at(&self, node: NodeIx) -> Vec<MsgId> {
+        (0..)
+            .zip(&self.slots)
+            .filter(|(_, m)| m.held_by == node)
+            .map(|(id, _)| id)
+            .collect()
     }
 
     #[inline]
@@ -167,8 +186,15 @@ pub(crate) enum Ev {
     EdgeArrive(EdgeIx),
     /// A message waiting out a retry delay in a queue becomes visible.
     QueueVisible { node: NodeIx, msg: MsgId },
-    /// A queue checks its oldest receipts for expired visibility timeouts.
+    /// A queue checks its line of receipts for expired visibility timeouts.
     VisibilityCheck(NodeIx),
+    /// The visibility timeout of a queue's receipt ends (unless the
+    /// ticket or the message's origin show that the receipt is gone).
+    ReceiptExpiry {
+        node: NodeIx,
+        msg: MsgId,
+        ticket: u32,
+    },
     /// A pushed message's retry delay at a consumer is over.
     InboxRetry { node: NodeIx, msg: MsgId },
     /// A fault of the scenario timeline starts.
@@ -449,6 +475,7 @@ impl Simulation {
                         .iter()
                         .map(|name| type_id(name, &mut event_types))
                         .collect();
+                    rt.calls = call.is_some();
                     consumers.push(rt);
                     consumers.len() - 1
                 }
@@ -790,6 +817,9 @@ impl Simulation {
             Ev::EdgeArrive(edge) => self.edge_arrive(edge),
             Ev::QueueVisible { node, msg } => self.queue_visible(node, msg),
             Ev::VisibilityCheck(node) => self.queue_visibility_check(node),
+            Ev::ReceiptExpiry { node, msg, ticket } => {
+                self.queue_receipt_expired(node, msg, ticket);
+            }
             Ev::InboxRetry { node, msg } => self.consumer_inbox_retry(node, msg),
             Ev::FaultStart(i) => self.fault_start(i),
             Ev::FaultEnd(i) => self.fault_end(i),

@@ -6,7 +6,7 @@
 //! line's length and each element is moved at most once on average.
 //!
 //! NOTE: `VecDeque::push_back` stayed a call on the hottest path (a queue's
-//! visibility receipts, one per receive); this is a few inlined
+//! line of messages, one push per message); this is a few inlined
 //! instructions.
 
 #[derive(Clone, Debug)]

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::breaker::BreakerState;
 use crate::dist::{Dist, Sampler, to_ns};
-use crate::engine::{Arena, DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
+use crate::engine::{DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
 use crate::journey::{HopKind, Outcome};
 use crate::metrics::DropReason;
 use crate::rng::{Purpose, Stream, stream, unit};
@@ -321,6 +321,18 @@ impl ConsumerParams {
     }
 }
 
+/// A message a consumer took from a broker.
+#[derive(Clone, Copy, Debug)]
+struct Pulled {
+    msg: MsgId,
+    /// The link's latency.
+    latency: u64,
+    /// The broker.
+    from: NodeIx,
+    /// The queue's index into the queues' state (`None`: a log).
+    queue: Option<usize>,
+}
+
 /// A broker a consumer pulls from: the queue or log, the link's latency,
 /// and the edge (counted as crossed by each message pulled).
 #[derive(Clone, Copy, Debug)]
@@ -347,9 +359,6 @@ pub(crate) struct ConsumerRt {
     /// Processed messages waiting for room downstream, oldest first.
     blocked: VecDeque<MsgId>,
     inbox: VecDeque<MsgId>,
-    /// Messages being fetched or processed; each knows its place here
-    /// (`Msg::aux`), so a crash can find them all.
-    in_service: Vec<MsgId>,
     /// Service-time multiplier (slow-down faults); 1 normally.
     slow: f64,
     /// Queues this consumer reads.
@@ -370,6 +379,9 @@ pub(crate) struct ConsumerRt {
     rng_backoff: Stream,
     /// Event types that always fail here (ids).
     pub poison: Vec<u16>,
+    /// It calls a service: how long an attempt holds its message is not
+    /// known when it starts.
+    pub calls: bool,
 }
 
 impl ConsumerRt {
@@ -397,7 +409,6 @@ impl ConsumerRt {
             inbox: VecDeque::new(),
             queues: Vec::new(),
             logs: Vec::new(),
-            in_service: Vec::new(),
             slow: 1.0,
             fetching: 0,
             next_queue: 0,
@@ -411,28 +422,13 @@ impl ConsumerRt {
             rng_failure: stream(seed, id, Purpose::Failures),
             rng_backoff: stream(seed, id, Purpose::Backoff),
             poison: Vec::new(),
+            calls: false,
         }
     }
 
     fn free(&self) -> u64 {
         self.slots
             .saturating_sub(self.busy + self.fetching + self.blocked.len() as u64)
-    }
-
-    /// Records `msg` as in service here; returns its ticket.
-    fn track(&mut self, msg: MsgId, msgs: &mut Arena) -> u32 {
-        let m = msgs.get_mut(msg);
-        m.aux = u32::try_from(self.in_service.len()).unwrap_or(u32::MAX);
-        self.in_service.push(msg);
-        m.ticket
-    }
-
-    fn untrack(&mut self, msg: MsgId, msgs: &mut Arena) {
-        let pos = msgs.get(msg).aux as usize;
-        self.in_service.swap_remove(pos);
-        if let Some(&moved) = self.in_service.get(pos) {
-            msgs.get_mut(moved).aux = u32::try_from(pos).unwrap_or(u32::MAX);
-        }
     }
 
     /// New processing parameters from now on (instances are set apart);
@@ -462,12 +458,6 @@ impl ConsumerRt {
 
     pub fn slots_total(&self) -> u64 {
         self.slots
-    }
-
-    /// Messages being fetched or processed.
-    #[cfg(test)]
-    pub fn in_service(&self) -> &[MsgId] {
-        &self.in_service
     }
 
     /// Messages this consumer holds (in its inbox, in service, blocked).
@@ -560,16 +550,22 @@ impl Simulation {
     #[inline(always)]
     fn consumer_fill_slots(&mut self, node: NodeIx, c: usize) {
         while self.consumers[c].free() > 0 {
-            let msg = if let Some(msg) = self.consumers[c].inbox.pop_front() {
+            let (msg, receipt) = if let Some(msg) = self.consumers[c].inbox.pop_front() {
                 let now = self.now;
                 let depth = self.consumers[c].inbox.len() as u64;
                 let waited = now - self.msgs.get(msg).wait_from;
                 let stats = &mut self.stats[node as usize];
                 stats.depth.set(now, depth);
                 stats.wait.record(waited);
-                msg
+                (msg, None)
             } else {
-                let Some((msg, latency, q_node)) = self.consumer_pull(node, c) else {
+                let Some(Pulled {
+                    msg,
+                    latency,
+                    from,
+                    queue,
+                }) = self.consumer_pull(node, c)
+                else {
                     break;
                 };
                 // Counted as an arrival here: pulled messages do not pass
@@ -578,17 +574,21 @@ impl Simulation {
                 self.stats[node as usize].arrived += 1;
                 if latency > 0 {
                     // The message crosses the link before work starts; its
-                    // slot is taken meanwhile.
-                    self.journey_hop(msg, q_node, HopKind::Transit { to: node });
+                    // slot is taken meanwhile, and its receipt may run out
+                    // on the way.
+                    self.journey_hop(msg, from, HopKind::Transit { to: node });
                     self.consumers[c].fetching += 1;
-                    let ticket = self.consumers[c].track(msg, &mut self.msgs);
+                    if let Some(q) = queue {
+                        self.consumer_watch_receipt(c, from, q, msg, None);
+                    }
+                    let ticket = self.consumer_track(node, msg);
                     self.schedule(self.now + latency, Ev::Fetched { node, msg, ticket });
                     self.consumer_ack_on_receipt(c, msg);
                     continue;
                 }
-                msg
+                (msg, queue.map(|q| (from, q)))
             };
-            self.consumer_start(node, c, msg, false);
+            self.consumer_start(node, c, msg, false, receipt);
             self.consumer_ack_on_receipt(c, msg);
         }
     }
@@ -596,7 +596,7 @@ impl Simulation {
     /// The next message from the queues this consumer reads, in turn, then
     /// from its logs: the message, the link's latency, the broker.
     #[inline(always)]
-    fn consumer_pull(&mut self, node: NodeIx, c: usize) -> Option<(MsgId, u64, NodeIx)> {
+    fn consumer_pull(&mut self, node: NodeIx, c: usize) -> Option<Pulled> {
         let n = self.consumers[c].queues.len();
         if n == 1 {
             // One queue, the commonest shape: no turn to keep.
@@ -610,7 +610,12 @@ impl Simulation {
                 && let Some(msg) = self.queue_receive(q, slot as usize)
             {
                 self.note_crossing(edge, msg);
-                return Some((msg, latency, q));
+                return Some(Pulled {
+                    msg,
+                    latency,
+                    from: q,
+                    queue: Some(slot as usize),
+                });
             }
         } else {
             let start = self.consumers[c].next_queue;
@@ -627,7 +632,12 @@ impl Simulation {
                 if let Some(msg) = self.queue_receive(q, slot as usize) {
                     self.note_crossing(edge, msg);
                     self.consumers[c].next_queue = wrap(start + k + 1, n);
-                    return Some((msg, latency, q));
+                    return Some(Pulled {
+                        msg,
+                        latency,
+                        from: q,
+                        queue: Some(slot as usize),
+                    });
                 }
             }
         }
@@ -639,7 +649,7 @@ impl Simulation {
     }
 
     /// The next record from the logs this consumer reads as a group.
-    fn consumer_read_logs(&mut self, node: NodeIx) -> Option<(MsgId, u64, NodeIx)> {
+    fn consumer_read_logs(&mut self, node: NodeIx) -> Option<Pulled> {
         let c = self.consumer_slot(node);
         for k in 0..self.consumers[c].logs.len() {
             let PullSource {
@@ -653,7 +663,12 @@ impl Simulation {
             }
             if let Some(msg) = self.log_receive(log, node) {
                 self.note_crossing(edge, msg);
-                return Some((msg, latency, log));
+                return Some(Pulled {
+                    msg,
+                    latency,
+                    from: log,
+                    queue: None,
+                });
             }
         }
         None
@@ -689,18 +704,29 @@ impl Simulation {
         let c = self.consumer_slot(node);
         self.consumers[c].fetching -= 1;
         self.msgs.get_mut(msg).node_in = self.now;
-        self.consumer_start(node, c, msg, true);
+        // (Its receipt, if any, has been watched since it was received.)
+        self.consumer_start(node, c, msg, true, None);
     }
 
+    /// Starts an attempt at `msg`. `tracked`: it was fetched over a link
+    /// and is known as in service already; `receipt`: the queue (node and
+    /// slot) whose receipt covers it, to be watched from now on.
     #[inline(always)]
-    fn consumer_start(&mut self, node: NodeIx, c: usize, msg: MsgId, tracked: bool) {
+    fn consumer_start(
+        &mut self,
+        node: NodeIx,
+        c: usize,
+        msg: MsgId,
+        tracked: bool,
+        receipt: Option<(NodeIx, usize)>,
+    ) {
         let now = self.now;
-        let consumer = &mut self.consumers[c];
         let ticket = if tracked {
             self.msgs.get(msg).ticket
         } else {
-            consumer.track(msg, &mut self.msgs)
+            self.consumer_track(node, msg)
         };
+        let consumer = &mut self.consumers[c];
         consumer.busy += 1;
         let busy = consumer.busy;
         let mut service = consumer.service.sample(&mut consumer.rng_service);
@@ -714,15 +740,48 @@ impl Simulation {
             self.stats[node as usize].instances.set(now, instances);
         }
         service = crate::dist::scaled(service, consumer.slow);
-        let timeout = consumer.timeout;
+        let (timeout, calls) = (consumer.timeout, consumer.calls);
         self.stats[node as usize].busy.set(now, busy);
         self.journey_process(msg, node);
-        match timeout {
-            Some(limit) if service > limit => {
-                self.schedule(now + limit, Ev::ServiceTimeout { node, msg, ticket });
-            }
-            _ => self.schedule(now + service, Ev::ServiceDone { node, msg, ticket }),
+        let (ends, timed_out) = match timeout {
+            Some(limit) if service > limit => (now + limit, true),
+            _ => (now + service, false),
+        };
+        if let Some((queue, q)) = receipt {
+            // A call to a service holds the message for as long as the
+            // service takes to answer.
+            self.consumer_watch_receipt(c, queue, q, msg, (!calls).then_some(ends));
         }
+        if timed_out {
+            self.schedule(ends, Ev::ServiceTimeout { node, msg, ticket });
+        } else {
+            self.schedule(ends, Ev::ServiceDone { node, msg, ticket });
+        }
+    }
+
+    /// A queue's receipt covers `msg` until this consumer is done with it
+    /// (see [`Self::queue_watch_receipt`]); at-most-once acknowledges on
+    /// receipt, so there is none to watch.
+    #[inline(always)]
+    fn consumer_watch_receipt(
+        &mut self,
+        c: usize,
+        queue: NodeIx,
+        q: usize,
+        msg: MsgId,
+        held_until: Option<u64>,
+    ) {
+        if self.consumers[c].delivery != Delivery::AtMostOnce {
+            self.queue_watch_receipt(queue, q, msg, held_until);
+        }
+    }
+
+    /// Records `msg` as in service at `node`; returns its ticket.
+    #[inline(always)]
+    fn consumer_track(&mut self, node: NodeIx, msg: MsgId) -> u32 {
+        let m = self.msgs.get_mut(msg);
+        m.held_by = node;
+        m.ticket
     }
 
     /// At-most-once: the queue forgets the message as soon as it is taken.
@@ -749,8 +808,8 @@ impl Simulation {
     pub(crate) fn consumer_crash(&mut self, node: NodeIx) {
         let c = self.consumer_slot(node);
         let now = self.now;
+        let in_service = self.msgs.in_service_at(node);
         let consumer = &mut self.consumers[c];
-        let in_service = std::mem::take(&mut consumer.in_service);
         let inbox = std::mem::take(&mut consumer.inbox);
         let blocked = std::mem::take(&mut consumer.blocked);
         consumer.busy = 0;
@@ -772,6 +831,7 @@ impl Simulation {
             self.journey_outcome(msg, Outcome::Crashed);
             let m = self.msgs.get_mut(msg);
             m.ticket = m.ticket.wrapping_add(1);
+            m.held_by = NO_NODE;
             let origin = m.origin;
             if origin == NO_NODE || origin == DETACHED {
                 self.drop_msg(node, msg, DropReason::Crashed);
@@ -862,7 +922,6 @@ impl Simulation {
     fn consumer_finish(&mut self, node: NodeIx, c: usize, msg: MsgId, failed: bool) {
         let now = self.now;
         let consumer = &mut self.consumers[c];
-        consumer.untrack(msg, &mut self.msgs);
         consumer.busy -= 1;
         let busy = consumer.busy;
         let delivery = consumer.delivery;
@@ -874,7 +933,8 @@ impl Simulation {
             self.schedule(now + keep_alive, Ev::KeepAlive(node));
         }
 
-        let m = self.msgs.get(msg);
+        let m = self.msgs.get_mut(msg);
+        m.held_by = NO_NODE;
         let (origin, partition, lineage, node_in) = (m.origin, m.partition, m.lineage, m.node_in);
         let from_log = reads_logs && origin != NO_NODE && origin != DETACHED && self.is_log(origin);
         if failed {

@@ -938,12 +938,13 @@ mod behaviour {
             r#"(from: "log", to: "c"), (from: "c", to: "dlq")"#,
         );
         let mut sim = sim(&text);
+        let consumer = sim.topo.iter().position(|t| t.id == "c").expect("c") as NodeIx;
         let mut committed = [0u64; 3];
         let mut max_busy = 0;
         while !sim.is_finished() {
             sim.step(Duration::from_millis(5)).expect("runs");
             let mut per_partition = [0u32; 3];
-            for &msg in sim.consumers[0].in_service() {
+            for msg in sim.msgs.in_service_at(consumer) {
                 per_partition[sim.msgs.get(msg).partition as usize] += 1;
             }
             assert!(

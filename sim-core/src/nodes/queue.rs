@@ -113,8 +113,9 @@ pub(crate) struct QueueRt {
     /// Arrivals that may exceed a capacity lowered while they were on
     /// their way (live changes).
     grace: u64,
-    /// (deadline, message, ticket) of receipts, oldest first; entries whose
-    /// message was acknowledged are skipped when reached.
+    /// (deadline, message, ticket) of receipts whose end is not known
+    /// (see [`Simulation::queue_watch_receipt`]), oldest first; entries
+    /// whose message was acknowledged are skipped when reached.
     receipts: Fifo<(u64, MsgId, u32)>,
     timer_pending: bool,
     /// Consumers reading this queue (node indices).
@@ -131,11 +132,11 @@ impl QueueRt {
             visibility: params.visibility_timeout.0.max(1),
             max_receives: params.max_receives.unwrap_or(u32::MAX),
             visible: Fifo::default(),
+            receipts: Fifo::default(),
+            timer_pending: false,
             delayed: 0,
             in_flight: 0,
             reserved: 0,
-            receipts: Fifo::default(),
-            timer_pending: false,
             consumers: Vec::new(),
             next_consumer: 0,
         }
@@ -256,7 +257,6 @@ impl Simulation {
         let queue = &mut self.queues[q];
         let msg = queue.visible.pop_front()?;
         queue.in_flight += 1;
-        let deadline = now + queue.visibility;
         let depth = queue.visible.len() as u64;
         let m = self.msgs.get_mut(msg);
         m.receives += 1;
@@ -264,18 +264,55 @@ impl Simulation {
         m.origin = node;
         let received_from = m.wait_from;
         m.wait_from = now;
-        let (ticket, waited) = (m.ticket, now - received_from);
-        queue.receipts.push_back((deadline, msg, ticket));
-        let arm_timer = !queue.timer_pending;
-        queue.timer_pending = true;
+        let waited = now - received_from;
         let stats = &mut self.stats[node as usize];
         stats.departed += 1;
         stats.wait.record(waited);
         stats.depth.set(now, depth);
-        if arm_timer {
+        Some(msg)
+    }
+
+    /// The receipt of `msg`, received from queue `node` (at slot `q`), is
+    /// watched from now on. `held_until` is when its consumer will be done
+    /// with it, if that is known: the receipt needs a timer of its own only
+    /// if it outlives its timeout. A receipt whose end is not known (the
+    /// message still crosses a link, or waits on a call to a service) joins
+    /// the queue's line of receipts, checked in deadline order by one timer.
+    ///
+    /// NOTE: most attempts end well within the timeout; their receipts are
+    /// never looked at again, which saves a line entry, and a check, per
+    /// message.
+    #[inline(always)]
+    pub(crate) fn queue_watch_receipt(
+        &mut self,
+        node: NodeIx,
+        q: usize,
+        msg: MsgId,
+        held_until: Option<u64>,
+    ) {
+        let m = self.msgs.get(msg);
+        let (deadline, ticket) = (m.wait_from + self.queues[q].visibility, m.ticket);
+        match held_until {
+            Some(end) if end <= deadline => {}
+            Some(_) => self.schedule(deadline, Ev::ReceiptExpiry { node, msg, ticket }),
+            None => self.queue_line_receipt(node, q, msg, deadline, ticket),
+        }
+    }
+
+    fn queue_line_receipt(
+        &mut self,
+        node: NodeIx,
+        q: usize,
+        msg: MsgId,
+        deadline: u64,
+        ticket: u32,
+    ) {
+        let queue = &mut self.queues[q];
+        queue.receipts.push_back((deadline, msg, ticket));
+        if !queue.timer_pending {
+            queue.timer_pending = true;
             self.schedule(deadline, Ev::VisibilityCheck(node));
         }
-        Some(msg)
     }
 
     /// The consumer holding a receipt is done with it (acknowledged, or
@@ -367,13 +404,31 @@ impl Simulation {
         self.topo[node as usize].dlq
     }
 
+    /// The visibility timeout of a receipt ran out: unless its consumer
+    /// was done with the message meanwhile (it acknowledged, failed or
+    /// lost it, or the slot holds another message: the ticket and origin
+    /// tell), the queue delivers the message again.
+    pub(crate) fn queue_receipt_expired(&mut self, node: NodeIx, msg: MsgId, ticket: u32) {
+        if self.queue_receipt_live(node, msg, ticket) {
+            let q = self.queue_slot(node);
+            self.queue_redeliver(node, q, msg);
+        }
+    }
+
+    /// Whether the receipt `ticket` still covers `msg` at queue `node`.
+    fn queue_receipt_live(&self, node: NodeIx, msg: MsgId, ticket: u32) -> bool {
+        let m = self.msgs.get(msg);
+        m.ticket == ticket && m.origin == node
+    }
+
+    /// The queue's line of receipts is due: expired ones are delivered
+    /// again, and the timer is set for the next live one.
     pub(crate) fn queue_visibility_check(&mut self, node: NodeIx) {
         let q = self.queue_slot(node);
         self.queues[q].timer_pending = false;
         let now = self.now;
         while let Some(&(deadline, msg, ticket)) = self.queues[q].receipts.front() {
-            let m = self.msgs.get(msg);
-            if m.ticket != ticket || m.origin != node {
+            if !self.queue_receipt_live(node, msg, ticket) {
                 self.queues[q].receipts.pop_front();
                 continue;
             }
@@ -383,19 +438,94 @@ impl Simulation {
                 return;
             }
             self.queues[q].receipts.pop_front();
-            // The consumer keeps its copy, now detached from the queue; the
-            // queue delivers the message again.
-            self.msgs.get_mut(msg).origin = DETACHED;
-            self.queues[q].in_flight -= 1;
-            let again = self.duplicate(node, msg);
-            self.totals.redelivered += 1;
-            self.stats[node as usize].redelivered += 1;
-            if self.msgs.get(again).receives >= self.queues[q].max_receives {
-                self.queue_to_dead_letter(node, again);
-                self.wake_waiters(node);
-            } else {
-                self.queue_push_visible(node, q, again);
-            }
+            self.queue_redeliver(node, q, msg);
         }
+    }
+
+    /// The receipt of `msg` expired while its consumer still holds it: the
+    /// consumer keeps its copy, now detached from the queue, and the queue
+    /// delivers the message again.
+    fn queue_redeliver(&mut self, node: NodeIx, q: usize, msg: MsgId) {
+        self.msgs.get_mut(msg).origin = DETACHED;
+        self.queues[q].in_flight -= 1;
+        let again = self.duplicate(node, msg);
+        self.totals.redelivered += 1;
+        self.stats[node as usize].redelivered += 1;
+        if self.msgs.get(again).receives >= self.queues[q].max_receives {
+            self.queue_to_dead_letter(node, again);
+            self.wake_waiters(node);
+        } else {
+            self.queue_push_visible(node, q, again);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::file::from_str;
+    use crate::{RunResult, run_once};
+
+    /// One event a second through a queue with a 60 ms visibility timeout
+    /// to a consumer with a constant service time; `link` is the queue →
+    /// consumer edge's latency.
+    fn run(service: &str, link: &str) -> RunResult {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "receipts",
+                scenario: (duration: "100.5s", seed: 1),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Constant(rate: 1.0))),
+                    (id: "q", kind: Queue(visibility_timeout: "60ms", max_receives: 2)),
+                    (id: "srv", kind: Consumer(service: Constant("{service}"))),
+                    (id: "out", kind: Sink()),
+                    (id: "dlq", kind: DeadLetter()),
+                ],
+                edges: [
+                    (from: "src", to: "q"), (from: "q", to: "srv", latency: "{link}"),
+                    (from: "srv", to: "out"), (from: "q", to: "dlq"),
+                ],
+            )"#
+        );
+        let (model, _) = from_str(&text).expect("loads");
+        run_once(&model, 1).expect("runs")
+    }
+
+    fn get(r: &RunResult, node: &str, path: &str) -> f64 {
+        r.node(node).and_then(|n| n.get(path)).unwrap_or(0.0)
+    }
+
+    #[test]
+    fn an_attempt_that_ends_by_the_deadline_keeps_its_receipt() {
+        for service in ["50ms", "60ms"] {
+            let r = run(service, "0ms");
+            assert_eq!(get(&r, "q", "redelivered"), 0.0, "service {service}");
+            assert_eq!(get(&r, "out", "completed"), 100.0, "service {service}");
+        }
+    }
+
+    #[test]
+    fn an_attempt_that_outlives_the_deadline_is_delivered_again() {
+        // Each event: received at t, shown again at t + 60 ms while the
+        // first attempt runs to t + 100 ms (and goes on downstream); the
+        // second copy, received at t + 100 ms, expires at t + 160 ms with
+        // its two receives used up, and moves to the dead-letter queue
+        // while its attempt goes on to t + 200 ms.
+        let r = run("100ms", "0ms");
+        assert_eq!(get(&r, "q", "redelivered"), 200.0);
+        assert_eq!(get(&r, "q", "dead_lettered"), 100.0);
+        assert_eq!(get(&r, "out", "completed"), 200.0);
+        assert_eq!(get(&r, "srv", "drops.receipt_expired"), 0.0);
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+    }
+
+    #[test]
+    fn a_receipt_can_run_out_while_the_message_crosses_the_link() {
+        // 80 ms on the link and 10 ms of work: the receipt of t runs out at
+        // t + 60 ms, before the work starts.
+        let r = run("10ms", "80ms");
+        assert_eq!(get(&r, "q", "redelivered"), 200.0);
+        assert_eq!(get(&r, "q", "dead_lettered"), 100.0);
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
     }
 }
