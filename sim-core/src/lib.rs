@@ -92,3 +92,10 @@ pub fn run_replications(model: &Model) -> Result<Report, RunError> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Report::from_runs(scenario.seed, runs, 0.0).with_faults(&scenario.faults))
 }
+
+/// A node's measurement in a run's report, 0 when the report has none
+/// (for tests).
+#[cfg(test)]
+pub(crate) fn metric(r: &RunResult, node: &str, path: &str) -> f64 {
+    r.node(node).and_then(|n| n.get(path)).unwrap_or(0.0)
+}

@@ -1129,9 +1129,7 @@ mod tests {
         (sim.result(), followed)
     }
 
-    fn get(r: &RunResult, node: &str, path: &str) -> f64 {
-        r.node(node).and_then(|n| n.get(path)).unwrap_or(0.0)
-    }
+    use crate::metric as get;
 
     #[test]
     fn at_least_once_lets_duplicates_through() {

@@ -478,9 +478,7 @@ mod tests {
         r
     }
 
-    fn get(r: &RunResult, node: &str, path: &str) -> f64 {
-        r.node(node).and_then(|n| n.get(path)).unwrap_or(0.0)
-    }
+    use crate::metric as get;
 
     #[test]
     fn appends_fan_out_to_every_projection_with_staleness() {

@@ -491,9 +491,7 @@ mod tests {
         run_once(&model, 1).expect("runs")
     }
 
-    fn get(r: &RunResult, node: &str, path: &str) -> f64 {
-        r.node(node).and_then(|n| n.get(path)).unwrap_or(0.0)
-    }
+    use crate::metric as get;
 
     #[test]
     fn an_attempt_that_ends_by_the_deadline_keeps_its_receipt() {

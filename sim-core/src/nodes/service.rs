@@ -269,9 +269,7 @@ mod tests {
         run_once(&model, 6).expect("runs")
     }
 
-    fn get(r: &RunResult, node: &str, path: &str) -> f64 {
-        r.node(node).and_then(|n| n.get(path)).unwrap_or(0.0)
-    }
+    use crate::metric as get;
 
     #[test]
     fn a_call_holds_the_slot_for_the_service_latency() {
