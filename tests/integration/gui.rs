@@ -668,3 +668,31 @@ fn presentation_mode_frames_every_node_as_it_comes_and_goes() {
     assert!(!h.state().prefs().presentation);
     assert!(everything_framed(&h), "leaving it frames it all again");
 }
+
+#[test]
+fn a_card_cut_short_shows_its_whole_name_on_hover() {
+    let long = "Payment authorisation and fraud screening";
+    let text = format!(
+        r#"(version: 1, name: "names",
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 10.0)), pos: (0.0, 0.0)),
+                (id: "auth", name: "{long}", kind: Sink(), pos: (300.0, 0.0)),
+            ],
+            edges: [(from: "src", to: "auth")])"#
+    );
+    let model = file::from_str(&text).expect("loads").0;
+    let mut h = harness(WeirApp::from_model(model, None));
+    h.run();
+    assert!(
+        h.query_by_label(long).is_none(),
+        "the card shows the name cut short"
+    );
+    h.hover_at(rect(&h, "auth").center());
+    h.run();
+    assert!(h.query_by_label(long).is_some(), "hovering shows it whole");
+    // A card that shows all it has has nothing to add on hover.
+    h.hover_at(rect(&h, "src").center());
+    h.run();
+    assert!(h.query_by_label(long).is_none());
+    assert!(h.query_by_label("src").is_none(), "no hover text for src");
+}

@@ -9,8 +9,8 @@
 use std::collections::BTreeSet;
 
 use eframe::egui::{
-    self, Color32, CornerRadius, FontId, Key, Painter, PointerButton, Pos2, Rect, Sense, Shape,
-    Stroke, StrokeKind, Vec2, pos2, vec2,
+    self, Color32, CornerRadius, FontId, Key, Painter, PointerButton, Pos2, Rect, RichText, Sense,
+    Shape, Stroke, StrokeKind, Vec2, pos2, vec2,
 };
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use sim_core::Model;
@@ -535,6 +535,8 @@ pub fn canvas_ui(
     // Cards.
     let badges = badges(diagnostics);
     let hovered = hover_canvas.and_then(hit_node);
+    // Whether the hovered card shows less than its name and summary.
+    let mut hovered_cut = false;
     for n in model.graph.node_indices() {
         let node = &model.graph[n];
         let r = Rect::from_min_size(state.to_screen(rect, node_pos(node)), CARD * state.zoom);
@@ -542,7 +544,7 @@ pub fn canvas_ui(
             continue;
         }
         let badge = badges.get(node.id.as_str()).copied();
-        paint_card(
+        let cut = paint_card(
             &painter,
             r,
             node,
@@ -555,18 +557,31 @@ pub fn canvas_ui(
             },
             &visuals,
         );
+        hovered_cut |= cut && hovered == Some(n);
         if let Some(overlay) = overlay.as_deref() {
             overlay.paint_node(&painter, n, r, state.zoom);
         }
     }
-    if let (Some(n), Some(overlay)) = (hovered, overlay.as_deref())
+    if let Some(n) = hovered
         && matches!(state.gesture, Gesture::Idle)
-        && let Some(text) = overlay.node_hover_text(n)
     {
-        response.clone().on_hover_ui_at_pointer(|ui| {
-            ui.set_max_width(360.0);
-            ui.label(text);
-        });
+        // A card cut short (a long name, or zoomed out) tells the rest on
+        // hover, above what a live run has to say about the node.
+        let node = &model.graph[n];
+        let card = hovered_cut.then(|| (node.label(), kinds::summary(&node.kind)));
+        let live = overlay.as_deref().and_then(|o| o.node_hover_text(n));
+        if card.is_some() || live.is_some() {
+            response.clone().on_hover_ui_at_pointer(|ui| {
+                ui.set_max_width(360.0);
+                if let Some((name, summary)) = card {
+                    ui.label(RichText::new(name).strong());
+                    ui.label(RichText::new(summary).weak());
+                }
+                if let Some(text) = live {
+                    ui.label(text);
+                }
+            });
+        }
     }
     if let Some(b) = band {
         let r = Rect::from_two_pos(state.to_screen(rect, b.min), state.to_screen(rect, b.max));
@@ -797,7 +812,15 @@ struct CardLook {
     weight: f32,
 }
 
-fn paint_card(painter: &Painter, r: Rect, node: &Node, look: CardLook, visuals: &egui::Visuals) {
+/// Paints a node's card; returns whether it shows less than the node's
+/// name and summary (cut to fit, or too small for text).
+fn paint_card(
+    painter: &Painter,
+    r: Rect,
+    node: &Node,
+    look: CardLook,
+    visuals: &egui::Visuals,
+) -> bool {
     let kind = node.kind.kind();
     let accent = kinds::accent(kind);
     let z = look.zoom;
@@ -843,7 +866,9 @@ fn paint_card(painter: &Painter, r: Rect, node: &Node, look: CardLook, visuals: 
         painter.rect_filled(tile, radius, accent);
     }
 
-    if z > 0.35 {
+    // Too small for text: the name and summary are left out.
+    let mut cut = z <= 0.35;
+    if !cut {
         let text_x = tile.right() + 7.0 * z;
         let width = r.right() - text_x - 6.0 * z;
         let name_font = FontId::proportional(14.0 * z);
@@ -853,6 +878,7 @@ fn paint_card(painter: &Painter, r: Rect, node: &Node, look: CardLook, visuals: 
             visuals.strong_text_color(),
             f32::INFINITY,
         );
+        cut |= name.size().x > width;
         let name = elide(painter, name, node.label(), 14.0 * z, width, visuals);
         painter.galley(
             pos2(text_x, r.top() + 10.0 * z),
@@ -868,6 +894,8 @@ fn paint_card(painter: &Painter, r: Rect, node: &Node, look: CardLook, visuals: 
                 line,
                 visuals.weak_text_color(),
             );
+        } else {
+            cut = true;
         }
     }
 
@@ -901,6 +929,7 @@ fn paint_card(painter: &Painter, r: Rect, node: &Node, look: CardLook, visuals: 
             );
         }
     }
+    cut
 }
 
 /// The name, cut with an ellipsis to fit `width`.
