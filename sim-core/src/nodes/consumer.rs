@@ -1101,6 +1101,7 @@ impl Simulation {
 
 #[cfg(test)]
 mod tests {
+    use crate::metric as get;
     use crate::model::file::from_str;
     use crate::{RunResult, Simulation};
 
@@ -1128,8 +1129,6 @@ mod tests {
         let followed = sim.ledger.followed();
         (sim.result(), followed)
     }
-
-    use crate::metric as get;
 
     #[test]
     fn at_least_once_lets_duplicates_through() {

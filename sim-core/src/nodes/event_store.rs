@@ -453,6 +453,7 @@ impl Simulation {
 
 #[cfg(test)]
 mod tests {
+    use crate::metric as get;
     use crate::model::file::from_str;
     use crate::{RunResult, run_once};
 
@@ -477,8 +478,6 @@ mod tests {
         assert!(r.conservation.balanced(), "{:?}", r.conservation);
         r
     }
-
-    use crate::metric as get;
 
     #[test]
     fn appends_fan_out_to_every_projection_with_staleness() {

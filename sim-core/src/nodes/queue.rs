@@ -462,6 +462,7 @@ impl Simulation {
 
 #[cfg(test)]
 mod tests {
+    use crate::metric as get;
     use crate::model::file::from_str;
     use crate::{RunResult, run_once};
 
@@ -490,8 +491,6 @@ mod tests {
         let (model, _) = from_str(&text).expect("loads");
         run_once(&model, 1).expect("runs")
     }
-
-    use crate::metric as get;
 
     #[test]
     fn an_attempt_that_ends_by_the_deadline_keeps_its_receipt() {

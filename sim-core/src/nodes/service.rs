@@ -241,6 +241,7 @@ impl Simulation {
 
 #[cfg(test)]
 mod tests {
+    use crate::metric as get;
     use crate::model::file::from_str;
     use crate::{RunResult, run_once};
 
@@ -268,8 +269,6 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         run_once(&model, 6).expect("runs")
     }
-
-    use crate::metric as get;
 
     #[test]
     fn a_call_holds_the_slot_for_the_service_latency() {
