@@ -1172,6 +1172,19 @@ impl Simulation {
     /// [`Self::arrive`] at a node whose kind and slot are known.
     #[inline(always)]
     fn arrive_at(&mut self, node: NodeIx, kind: Kind, slot: usize, msg: MsgId) {
+        if self.journeys.is_some() {
+            let hop = match kind {
+                Kind::Topic | Kind::Router => HopKind::Route,
+                _ => HopKind::Wait,
+            };
+            self.journey_hop(msg, node, hop);
+        } else if kind == Kind::Sink && self.sinks[slot].is_instant() && !self.is_down(node) {
+            // The journey ends here and now: nothing reads the arrival's
+            // times.
+            self.stats[node as usize].arrived += 1;
+            self.sink_complete_now(node, msg);
+            return;
+        }
         {
             let m = self.msgs.get_mut(msg);
             m.node_in = self.now;
@@ -1180,13 +1193,6 @@ impl Simulation {
             m.origin = NO_NODE;
         }
         self.stats[node as usize].arrived += 1;
-        if self.journeys.is_some() {
-            let hop = match kind {
-                Kind::Topic | Kind::Router => HopKind::Route,
-                _ => HopKind::Wait,
-            };
-            self.journey_hop(msg, node, hop);
-        }
         match kind {
             Kind::Queue => self.queue_arrive(node, slot, msg),
             Kind::Topic => self.topic_arrive(node, msg),

@@ -77,6 +77,13 @@ impl SinkRt {
     pub fn held(&self) -> u64 {
         self.busy + self.backlog.len() as u64
     }
+
+    /// Whether a message ends here as it arrives (no latency, and no
+    /// backlog to wait in).
+    #[inline(always)]
+    pub fn is_instant(&self) -> bool {
+        self.latency.is_zero()
+    }
 }
 
 impl Simulation {
@@ -102,8 +109,7 @@ impl Simulation {
         let sink = &mut self.sinks[s];
         if sink.latency.is_zero() {
             // An instant sink: the journey ends on arrival.
-            self.stats[node as usize].departed += 1;
-            self.complete(node, msg);
+            self.sink_complete_now(node, msg);
             return;
         }
         let mut latency = sink.latency.sample(&mut sink.rng);
@@ -115,6 +121,13 @@ impl Simulation {
         stats.wait.record(now - self.msgs.get(msg).wait_from);
         self.journey_process(msg, node);
         self.schedule(now + latency, Ev::SinkDone { node, msg });
+    }
+
+    /// An instant sink ends `msg`'s journey as it arrives.
+    #[inline(always)]
+    pub(crate) fn sink_complete_now(&mut self, node: NodeIx, msg: MsgId) {
+        self.stats[node as usize].departed += 1;
+        self.complete(node, msg);
     }
 
     pub(crate) fn sink_done(&mut self, node: NodeIx, msg: MsgId) {
