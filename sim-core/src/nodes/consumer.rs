@@ -325,6 +325,8 @@ impl ConsumerParams {
 #[derive(Clone, Copy, Debug)]
 struct Pulled {
     msg: MsgId,
+    /// Its ticket, for the events of the attempt.
+    ticket: u32,
     /// The link's latency.
     latency: u64,
     /// The broker.
@@ -548,56 +550,68 @@ impl Simulation {
 
     /// [`Self::consumer_fill`] for a consumer that is up, at its slot `c`.
     #[inline(always)]
-    fn consumer_fill_slots(&mut self, node: NodeIx, c: usize) {
-        while self.consumers[c].free() > 0 {
-            let (msg, receipt) = if let Some(msg) = self.consumers[c].inbox.pop_front() {
+    pub(crate) fn consumer_fill_slots(&mut self, node: NodeIx, c: usize) {
+        loop {
+            let consumer = &mut self.consumers[c];
+            if consumer.free() == 0 {
+                break;
+            }
+            if let Some(msg) = consumer.inbox.pop_front() {
                 let now = self.now;
-                let depth = self.consumers[c].inbox.len() as u64;
-                let waited = now - self.msgs.get(msg).wait_from;
+                let depth = consumer.inbox.len() as u64;
+                let m = self.msgs.get_mut(msg);
+                let waited = now - m.wait_from;
+                m.held_by = node;
+                let ticket = m.ticket;
                 let stats = &mut self.stats[node as usize];
                 stats.depth.set(now, depth);
                 stats.wait.record(waited);
-                (msg, None)
-            } else {
-                let Some(Pulled {
-                    msg,
-                    latency,
-                    from,
-                    queue,
-                }) = self.consumer_pull(node, c)
-                else {
-                    break;
-                };
-                // Counted as an arrival here: pulled messages do not pass
-                // through `arrive`.
-                self.msgs.get_mut(msg).node_in = self.now;
-                self.stats[node as usize].arrived += 1;
-                if latency > 0 {
-                    // The message crosses the link before work starts; its
-                    // slot is taken meanwhile, and its receipt may run out
-                    // on the way.
-                    self.journey_hop(msg, from, HopKind::Transit { to: node });
-                    self.consumers[c].fetching += 1;
-                    if let Some(q) = queue {
-                        self.consumer_watch_receipt(c, from, q, msg, None);
-                    }
-                    let ticket = self.consumer_track(node, msg);
-                    self.schedule(self.now + latency, Ev::Fetched { node, msg, ticket });
-                    self.consumer_ack_on_receipt(c, msg);
-                    continue;
-                }
-                (msg, queue.map(|q| (from, q)))
+                self.consumer_start(node, c, msg, ticket, None, 0);
+                continue;
+            }
+            let Some(Pulled {
+                msg,
+                ticket,
+                latency,
+                from,
+                queue,
+            }) = self.consumer_pull(node, c)
+            else {
+                break;
             };
-            self.consumer_start(node, c, msg, false, receipt);
-            self.consumer_ack_on_receipt(c, msg);
+            if latency > 0 {
+                // The message crosses the link before work starts; its
+                // slot is taken meanwhile, and its receipt may run out on
+                // the way.
+                self.stats[node as usize].arrived += 1;
+                self.journey_hop(msg, from, HopKind::Transit { to: node });
+                let consumer = &mut self.consumers[c];
+                consumer.fetching += 1;
+                let delivery = consumer.delivery;
+                if let Some(q) = queue
+                    && delivery != Delivery::AtMostOnce
+                {
+                    self.queue_watch_receipt(from, q, msg, ticket, None);
+                }
+                self.schedule(self.now + latency, Ev::Fetched { node, msg, ticket });
+                if delivery == Delivery::AtMostOnce {
+                    self.consumer_ack_now(msg);
+                }
+                continue;
+            }
+            // (Counted as an arrival here: pulled messages do not pass
+            // through `arrive`.)
+            self.consumer_start(node, c, msg, ticket, queue.map(|q| (from, q)), 1);
         }
     }
 
     /// The next message from the queues this consumer reads, in turn, then
-    /// from its logs: the message, the link's latency, the broker.
+    /// from its logs: the message (in service here from now), the link's
+    /// latency, the broker.
     #[inline(always)]
     fn consumer_pull(&mut self, node: NodeIx, c: usize) -> Option<Pulled> {
-        let n = self.consumers[c].queues.len();
+        let consumer = &self.consumers[c];
+        let n = consumer.queues.len();
         if n == 1 {
             // One queue, the commonest shape: no turn to keep.
             let PullSource {
@@ -605,20 +619,21 @@ impl Simulation {
                 slot,
                 latency,
                 edge,
-            } = self.consumers[c].queues[0];
+            } = consumer.queues[0];
             if !self.is_down(q)
-                && let Some(msg) = self.queue_receive(q, slot as usize)
+                && let Some((msg, ticket)) = self.queue_receive(q, slot as usize, node)
             {
                 self.note_crossing(edge, msg);
                 return Some(Pulled {
                     msg,
+                    ticket,
                     latency,
                     from: q,
                     queue: Some(slot as usize),
                 });
             }
         } else {
-            let start = self.consumers[c].next_queue;
+            let start = consumer.next_queue;
             for k in 0..n {
                 let PullSource {
                     node: q,
@@ -629,11 +644,12 @@ impl Simulation {
                 if self.is_down(q) {
                     continue;
                 }
-                if let Some(msg) = self.queue_receive(q, slot as usize) {
+                if let Some((msg, ticket)) = self.queue_receive(q, slot as usize, node) {
                     self.note_crossing(edge, msg);
                     self.consumers[c].next_queue = wrap(start + k + 1, n);
                     return Some(Pulled {
                         msg,
+                        ticket,
                         latency,
                         from: q,
                         queue: Some(slot as usize),
@@ -663,8 +679,12 @@ impl Simulation {
             }
             if let Some(msg) = self.log_receive(log, node) {
                 self.note_crossing(edge, msg);
+                let m = self.msgs.get_mut(msg);
+                m.node_in = self.now;
+                m.held_by = node;
                 return Some(Pulled {
                     msg,
+                    ticket: m.ticket,
                     latency,
                     from: log,
                     queue: None,
@@ -703,91 +723,66 @@ impl Simulation {
     pub(crate) fn consumer_fetched(&mut self, node: NodeIx, msg: MsgId) {
         let c = self.consumer_slot(node);
         self.consumers[c].fetching -= 1;
-        self.msgs.get_mut(msg).node_in = self.now;
-        // (Its receipt, if any, has been watched since it was received.)
-        self.consumer_start(node, c, msg, true, None);
+        let m = self.msgs.get_mut(msg);
+        m.node_in = self.now;
+        let ticket = m.ticket;
+        // (Its receipt, if any, has been watched since it was received,
+        // and its arrival counted.)
+        self.consumer_start(node, c, msg, ticket, None, 0);
     }
 
-    /// Starts an attempt at `msg`. `tracked`: it was fetched over a link
-    /// and is known as in service already; `receipt`: the queue (node and
-    /// slot) whose receipt covers it, to be watched from now on.
+    /// Starts an attempt at `msg`, in service here (`held_by`) and
+    /// carrying `ticket`. `receipt`: the queue (node and slot) whose
+    /// receipt covers it, to be watched from now on; `arrived`: 1 if the
+    /// message is counted as arriving now.
     #[inline(always)]
     fn consumer_start(
         &mut self,
         node: NodeIx,
         c: usize,
         msg: MsgId,
-        tracked: bool,
+        ticket: u32,
         receipt: Option<(NodeIx, usize)>,
+        arrived: u64,
     ) {
         let now = self.now;
-        let ticket = if tracked {
-            self.msgs.get(msg).ticket
-        } else {
-            self.consumer_track(node, msg)
-        };
         let consumer = &mut self.consumers[c];
+        let stats = &mut self.stats[node as usize];
+        stats.arrived += arrived;
         consumer.busy += 1;
         let busy = consumer.busy;
         let mut service = consumer.service.sample(&mut consumer.rng_service);
         if let Some(serverless) = &consumer.serverless {
             if consumer.warm.pop().is_none() {
-                self.stats[node as usize].cold_starts += 1;
+                stats.cold_starts += 1;
                 service += serverless.cold_start.0;
             }
             consumer.instances = consumer.busy + consumer.warm.len() as u64;
-            let instances = consumer.instances;
-            self.stats[node as usize].instances.set(now, instances);
+            stats.instances.set(now, consumer.instances);
         }
         service = crate::dist::scaled(service, consumer.slow);
-        let (timeout, calls) = (consumer.timeout, consumer.calls);
-        self.stats[node as usize].busy.set(now, busy);
+        let (timeout, calls, delivery) = (consumer.timeout, consumer.calls, consumer.delivery);
+        stats.busy.set(now, busy);
         self.journey_process(msg, node);
         let (ends, timed_out) = match timeout {
             Some(limit) if service > limit => (now + limit, true),
             _ => (now + service, false),
         };
-        if let Some((queue, q)) = receipt {
+        if let Some((queue, q)) = receipt
+            && delivery != Delivery::AtMostOnce
+        {
             // A call to a service holds the message for as long as the
-            // service takes to answer.
-            self.consumer_watch_receipt(c, queue, q, msg, (!calls).then_some(ends));
+            // service takes to answer. (At-most-once acknowledges on
+            // receipt: there is no receipt to watch.)
+            self.queue_watch_receipt(queue, q, msg, ticket, (!calls).then_some(ends));
         }
         if timed_out {
             self.schedule(ends, Ev::ServiceTimeout { node, msg, ticket });
         } else {
             self.schedule(ends, Ev::ServiceDone { node, msg, ticket });
         }
-    }
-
-    /// A queue's receipt covers `msg` until this consumer is done with it
-    /// (see [`Self::queue_watch_receipt`]); at-most-once acknowledges on
-    /// receipt, so there is none to watch.
-    #[inline(always)]
-    fn consumer_watch_receipt(
-        &mut self,
-        c: usize,
-        queue: NodeIx,
-        q: usize,
-        msg: MsgId,
-        held_until: Option<u64>,
-    ) {
-        if self.consumers[c].delivery != Delivery::AtMostOnce {
-            self.queue_watch_receipt(queue, q, msg, held_until);
-        }
-    }
-
-    /// Records `msg` as in service at `node`; returns its ticket.
-    #[inline(always)]
-    fn consumer_track(&mut self, node: NodeIx, msg: MsgId) -> u32 {
-        let m = self.msgs.get_mut(msg);
-        m.held_by = node;
-        m.ticket
-    }
-
-    /// At-most-once: the queue forgets the message as soon as it is taken.
-    #[inline(always)]
-    fn consumer_ack_on_receipt(&mut self, c: usize, msg: MsgId) {
-        if self.consumers[c].delivery == Delivery::AtMostOnce {
+        if delivery == Delivery::AtMostOnce {
+            // The queue forgets the message as soon as it is taken.
             self.consumer_ack_now(msg);
         }
     }

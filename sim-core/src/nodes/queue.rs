@@ -250,9 +250,15 @@ impl Simulation {
         }
     }
 
-    /// A consumer takes the oldest visible message, if any.
+    /// Consumer `taker` takes the oldest visible message, if any: it is
+    /// in service there from now. Returns the message and its new ticket.
     #[inline(always)]
-    pub(crate) fn queue_receive(&mut self, node: NodeIx, q: usize) -> Option<MsgId> {
+    pub(crate) fn queue_receive(
+        &mut self,
+        node: NodeIx,
+        q: usize,
+        taker: NodeIx,
+    ) -> Option<(MsgId, u32)> {
         let now = self.now;
         let queue = &mut self.queues[q];
         let msg = queue.visible.pop_front()?;
@@ -262,22 +268,25 @@ impl Simulation {
         m.receives += 1;
         m.ticket = m.ticket.wrapping_add(1);
         m.origin = node;
-        let received_from = m.wait_from;
+        let waited = now - m.wait_from;
         m.wait_from = now;
-        let waited = now - received_from;
+        m.node_in = now;
+        m.held_by = taker;
+        let ticket = m.ticket;
         let stats = &mut self.stats[node as usize];
         stats.departed += 1;
         stats.wait.record(waited);
         stats.depth.set(now, depth);
-        Some(msg)
+        Some((msg, ticket))
     }
 
-    /// The receipt of `msg`, received from queue `node` (at slot `q`), is
-    /// watched from now on. `held_until` is when its consumer will be done
-    /// with it, if that is known: the receipt needs a timer of its own only
-    /// if it outlives its timeout. A receipt whose end is not known (the
-    /// message still crosses a link, or waits on a call to a service) joins
-    /// the queue's line of receipts, checked in deadline order by one timer.
+    /// The receipt of `msg` (carrying `ticket`), received from queue
+    /// `node` (at slot `q`) just now, is watched from now on. `held_until`
+    /// is when its consumer will be done with it, if that is known: the
+    /// receipt needs a timer of its own only if it outlives its timeout. A
+    /// receipt whose end is not known (the message still crosses a link,
+    /// or waits on a call to a service) joins the queue's line of
+    /// receipts, checked in deadline order by one timer.
     ///
     /// NOTE: most attempts end well within the timeout; their receipts are
     /// never looked at again, which saves a line entry, and a check, per
@@ -288,10 +297,10 @@ impl Simulation {
         node: NodeIx,
         q: usize,
         msg: MsgId,
+        ticket: u32,
         held_until: Option<u64>,
     ) {
-        let m = self.msgs.get(msg);
-        let (deadline, ticket) = (m.wait_from + self.queues[q].visibility, m.ticket);
+        let deadline = self.now + self.queues[q].visibility;
         match held_until {
             Some(end) if end <= deadline => {}
             Some(_) => self.schedule(deadline, Ev::ReceiptExpiry { node, msg, ticket }),
