@@ -159,8 +159,9 @@ impl Arena {
 // overlapping words, which stalled store forwarding on every event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Ev {
-    /// A producer's next event is due (unless its generation moved on).
-    Arrival { node: NodeIx, generation: u32 },
+    /// A producer's next event is due (unless its generation moved on);
+    /// the producer is named by its slot.
+    Arrival { producer: u32, generation: u32 },
     /// A message pulled over a link with latency reaches its consumer
     /// (unless the consumer crashed meanwhile: the ticket tells).
     Fetched {
@@ -170,7 +171,8 @@ pub(crate) enum Ev {
     },
     /// A consumer finished processing a message (ticket as above).
     ServiceDone {
-        node: NodeIx,
+        /// The consumer's slot.
+        consumer: u32,
         msg: MsgId,
         ticket: u32,
     },
@@ -244,6 +246,9 @@ pub(crate) struct NodeTopo {
     pub slot: u32,
     /// Data edges out (push or pull), in model order.
     pub out: Vec<EdgeIx>,
+    /// The one data edge out, when there is exactly one (the commonest
+    /// shape, sent along without a look at `out`).
+    pub sole_out: Option<EdgeIx>,
     /// The dead-letter edge, if any.
     pub dlq: Option<EdgeIx>,
     /// The service a consumer calls, if any.
@@ -455,9 +460,11 @@ impl Simulation {
             }
             let slot = match &node.kind {
                 NodeKind::Producer(p) => {
-                    producers.push(ProducerRt::new(p, seed, &node.id, &mut |name| {
+                    let mut rt = ProducerRt::new(p, seed, &node.id, &mut |name| {
                         type_id(name, &mut event_types)
-                    }));
+                    });
+                    rt.node = i as NodeIx;
+                    producers.push(rt);
                     producers.len() - 1
                 }
                 NodeKind::Queue(q) => {
@@ -476,6 +483,7 @@ impl Simulation {
                         .map(|name| type_id(name, &mut event_types))
                         .collect();
                     rt.calls = call.is_some();
+                    rt.node = i as NodeIx;
                     consumers.push(rt);
                     consumers.len() - 1
                 }
@@ -519,6 +527,7 @@ impl Simulation {
                 id: node.id.clone(),
                 kind,
                 slot: slot as u32,
+                sole_out: (out.len() == 1).then(|| out[0]),
                 out,
                 dlq,
                 call,
@@ -797,15 +806,23 @@ impl Simulation {
     #[inline(always)]
     fn handle(&mut self, ev: Ev) {
         match ev {
-            Ev::Arrival { node, generation } => self.producer_arrival(node, generation),
+            Ev::Arrival {
+                producer,
+                generation,
+            } => self.producer_arrival(producer as usize, generation),
             Ev::Fetched { node, msg, ticket } => {
                 if self.msgs.get(msg).ticket == ticket {
                     self.consumer_fetched(node, msg);
                 }
             }
-            Ev::ServiceDone { node, msg, ticket } => {
+            Ev::ServiceDone {
+                consumer,
+                msg,
+                ticket,
+            } => {
                 if self.msgs.get(msg).ticket == ticket {
-                    self.consumer_done(node, msg, false);
+                    let c = consumer as usize;
+                    self.consumer_done_at(self.consumers[c].node, c, msg, false);
                 }
             }
             Ev::ServiceTimeout { node, msg, ticket } => {
@@ -1033,24 +1050,24 @@ impl Simulation {
     /// matching edge: a topic drops the message, others complete it.
     #[inline(always)]
     pub(crate) fn send_out(&mut self, from: NodeIx, msg: MsgId) -> bool {
-        let n_out = self.topo[from as usize].out.len();
-        if n_out == 1 {
+        if let Some(e) = self.topo[from as usize].sole_out {
             // The common case: one edge, no copies.
-            let e = self.topo[from as usize].out[0];
             let edge = &self.edges[e as usize];
             if !edge.passes(&self.msgs, msg) {
                 let reason = self.unrouted_reason(from);
                 self.drop_msg(from, msg, reason);
                 return true;
             }
-            let (to, kind, slot) = (edge.to, edge.to_kind, edge.to_slot as usize);
+            let (to, kind, slot, latency) =
+                (edge.to, edge.to_kind, edge.to_slot as usize, edge.latency);
             if !self.accepts_at(to, kind, slot, msg) {
                 self.add_waiter(to, from);
                 return false;
             }
-            self.transmit(e, msg);
+            self.transmit_to(e, to, kind, slot, latency, msg);
             return true;
         }
+        let n_out = self.topo[from as usize].out.len();
         let mut any = false;
         for k in 0..n_out {
             let e = self.topo[from as usize].out[k];
@@ -1107,19 +1124,34 @@ impl Simulation {
     /// Puts `msg` on edge `e`: it arrives now, or after the edge's latency.
     #[inline(always)]
     pub(crate) fn transmit(&mut self, e: EdgeIx, msg: MsgId) {
-        self.note_crossing(e, msg);
         let edge = &self.edges[e as usize];
-        let (from, to, latency) = (edge.from, edge.to, edge.latency);
+        let (to, kind, slot, latency) =
+            (edge.to, edge.to_kind, edge.to_slot as usize, edge.latency);
+        self.transmit_to(e, to, kind, slot, latency, msg);
+    }
+
+    /// [`Self::transmit`] along an edge whose receiver (`to`, of `kind`
+    /// at `slot`) and latency are known.
+    #[inline(always)]
+    fn transmit_to(
+        &mut self,
+        e: EdgeIx,
+        to: NodeIx,
+        kind: Kind,
+        slot: usize,
+        latency: u64,
+        msg: MsgId,
+    ) {
+        self.note_crossing(e, msg);
         if latency == 0 {
-            let (kind, slot) = (edge.to_kind, edge.to_slot as usize);
             self.arrive_at(to, kind, slot, msg);
             return;
         }
+        let from = self.edges[e as usize].from;
         self.journey_hop(msg, from, HopKind::Transit { to });
-        let to_topo = &self.topo[to as usize];
-        if to_topo.kind == Kind::Queue {
+        if kind == Kind::Queue {
             // Room is reserved now, so a blocking queue never overfills.
-            self.queues[to_topo.slot as usize].reserved += 1;
+            self.queues[slot].reserved += 1;
         }
         let due = self.now + latency;
         let line = &mut self.transit[e as usize];

@@ -384,6 +384,8 @@ pub(crate) struct ConsumerRt {
     /// It calls a service: how long an attempt holds its message is not
     /// known when it starts.
     pub calls: bool,
+    /// The consumer's node (a finished attempt names the consumer by slot).
+    pub node: NodeIx,
 }
 
 impl ConsumerRt {
@@ -425,6 +427,7 @@ impl ConsumerRt {
             rng_backoff: stream(seed, id, Purpose::Backoff),
             poison: Vec::new(),
             calls: false,
+            node: 0,
         }
     }
 
@@ -779,7 +782,15 @@ impl Simulation {
         if timed_out {
             self.schedule(ends, Ev::ServiceTimeout { node, msg, ticket });
         } else {
-            self.schedule(ends, Ev::ServiceDone { node, msg, ticket });
+            let consumer = c as u32;
+            self.schedule(
+                ends,
+                Ev::ServiceDone {
+                    consumer,
+                    msg,
+                    ticket,
+                },
+            );
         }
         if delivery == Delivery::AtMostOnce {
             // The queue forgets the message as soon as it is taken.
@@ -843,6 +854,14 @@ impl Simulation {
 
     pub(crate) fn consumer_done(&mut self, node: NodeIx, msg: MsgId, timed_out: bool) {
         let c = self.consumer_slot(node);
+        self.consumer_done_at(node, c, msg, timed_out);
+    }
+
+    /// [`Self::consumer_done`] at the consumer in slot `c`.
+    // NOTE: kept out of the event loop: inlined there, the loop holds more
+    // values than there are registers and spills on every event.
+    #[inline(never)]
+    pub(crate) fn consumer_done_at(&mut self, node: NodeIx, c: usize, msg: MsgId, timed_out: bool) {
         let consumer = &mut self.consumers[c];
         let failed = timed_out
             || (!consumer.poison.is_empty()

@@ -135,6 +135,8 @@ pub(crate) struct ProducerRt {
     held: Option<u32>,
     /// Bumped to cancel the pending arrival (a crash, a change of rate).
     generation: u32,
+    /// The producer's node (its arrivals name the producer by slot).
+    pub node: NodeIx,
 }
 
 impl ProducerRt {
@@ -169,6 +171,7 @@ impl ProducerRt {
             created: 0,
             held: None,
             generation: 0,
+            node: 0,
         }
     }
 
@@ -233,20 +236,26 @@ impl Simulation {
 
     fn producer_schedule_next(&mut self, node: NodeIx) {
         let slot = self.topo[node as usize].slot as usize;
-        self.producer_schedule_next_at(node, slot);
+        self.producer_schedule_next_at(slot);
     }
 
     /// [`Self::producer_schedule_next`] for the producer at `slot`.
     #[inline(always)]
-    fn producer_schedule_next_at(&mut self, node: NodeIx, slot: usize) {
+    fn producer_schedule_next_at(&mut self, slot: usize) {
         let now = self.now;
         let p = &mut self.producers[slot];
         if p.limit.is_some_and(|limit| p.created >= limit) {
             return;
         }
         if let Some(at) = p.arrivals.next(now, &mut p.rng_arrivals) {
-            let generation = p.generation;
-            self.schedule(at, Ev::Arrival { node, generation });
+            let (producer, generation) = (slot as u32, p.generation);
+            self.schedule(
+                at,
+                Ev::Arrival {
+                    producer,
+                    generation,
+                },
+            );
         }
     }
 
@@ -276,12 +285,12 @@ impl Simulation {
     }
 
     #[inline(always)]
-    pub(crate) fn producer_arrival(&mut self, node: NodeIx, generation: u32) {
-        let slot = self.topo[node as usize].slot as usize;
+    pub(crate) fn producer_arrival(&mut self, slot: usize, generation: u32) {
         let p = &mut self.producers[slot];
         if generation != p.generation {
             return;
         }
+        let node = p.node;
         p.created += 1;
         let event_type = p.draw_type();
         let key = p.draw_key();
@@ -305,7 +314,7 @@ impl Simulation {
         self.journey_created(node, msg);
         if self.send_out(node, msg) {
             self.stats[node as usize].departed += 1;
-            self.producer_schedule_next_at(node, slot);
+            self.producer_schedule_next_at(slot);
             return;
         }
         match self.producers[slot].on_block {
