@@ -544,6 +544,8 @@ impl Simulation {
             if from.kind == Kind::Queue && to.kind == Kind::Consumer {
                 let (q, c) = (from.slot as usize, to.slot as usize);
                 queues[q].consumers.push(edge.to);
+                queues[q].sole_reader =
+                    (queues[q].consumers.len() == 1).then_some((edge.to, to.slot));
                 consumers[c].queues.push(PullSource {
                     node: edge.from,
                     slot: from.slot,
@@ -880,7 +882,7 @@ impl Simulation {
 
     // ---- services for the node kinds ----
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn schedule(&mut self, at: u64, ev: Ev) {
         self.calendar.push(at, ev);
     }
@@ -963,11 +965,21 @@ impl Simulation {
     /// The message's journey ends well at `node`.
     #[inline(always)]
     pub(crate) fn complete(&mut self, node: NodeIx, msg: MsgId) {
+        self.complete_passing(node, msg, 0);
+    }
+
+    /// [`Self::complete`], counting the message `passing` times as
+    /// arriving at and leaving `node` as well (a message that ends where
+    /// it arrives).
+    #[inline(always)]
+    pub(crate) fn complete_passing(&mut self, node: NodeIx, msg: MsgId, passing: u64) {
         let Msg {
             created, lineage, ..
         } = *self.msgs.get(msg);
         let duplicate = self.ledger.completed(lineage);
         let stats = &mut self.stats[node as usize];
+        stats.arrived += passing;
+        stats.departed += passing;
         stats.completed += 1;
         stats.duplicates += u64::from(duplicate);
         stats.end_to_end.record(self.now - created);
@@ -1213,8 +1225,7 @@ impl Simulation {
         } else if kind == Kind::Sink && self.sinks[slot].is_instant() && !self.is_down(node) {
             // The journey ends here and now: nothing reads the arrival's
             // times.
-            self.stats[node as usize].arrived += 1;
-            self.sink_complete_now(node, msg);
+            self.complete_passing(node, msg, 1);
             return;
         }
         {

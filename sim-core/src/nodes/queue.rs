@@ -120,6 +120,9 @@ pub(crate) struct QueueRt {
     timer_pending: bool,
     /// Consumers reading this queue (node indices).
     pub consumers: Vec<NodeIx>,
+    /// The one consumer reading this queue, when there is exactly one
+    /// (the commonest shape): its node and slot.
+    pub sole_reader: Option<(NodeIx, u32)>,
     next_consumer: usize,
 }
 
@@ -138,6 +141,7 @@ impl QueueRt {
             in_flight: 0,
             reserved: 0,
             consumers: Vec::new(),
+            sole_reader: None,
             next_consumer: 0,
         }
     }
@@ -228,15 +232,15 @@ impl Simulation {
     /// Offers waiting messages to the consumers with free slots.
     #[inline(always)]
     fn queue_dispatch(&mut self, q: usize) {
-        let n = self.queues[q].consumers.len();
-        if n == 1 {
+        let queue = &self.queues[q];
+        if let Some((node, c)) = queue.sole_reader {
             // One consumer, the commonest shape: no turn to keep.
-            if !self.queues[q].visible.is_empty() {
-                let c = self.queues[q].consumers[0];
-                self.consumer_fill(c);
+            if !queue.visible.is_empty() && !self.is_down(node) {
+                self.consumer_fill_slots(node, c as usize);
             }
             return;
         }
+        let n = queue.consumers.len();
         let start = self.queues[q].next_consumer;
         for k in 0..n {
             if self.queues[q].visible.is_empty() {
