@@ -72,7 +72,7 @@ impl LogHistogram {
     }
 
     /// Counts one `value`.
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, value: u64) {
         let (octave, i) = self.locate(value);
         match self.counts.get_mut(i) {

@@ -868,11 +868,15 @@ impl Simulation {
                 && consumer.poison.contains(&self.msgs.get(msg).event_type))
             || (consumer.failure > 0.0
                 && (consumer.failure >= 1.0 || unit(&mut consumer.rng_failure) < consumer.failure));
-        self.stats[node as usize].timeouts += u64::from(timed_out);
+        let calls = consumer.calls;
         if timed_out {
+            self.stats[node as usize].timeouts += 1;
             self.journey_outcome(msg, Outcome::TimedOut);
         }
-        if !failed && let Some(call) = self.topo[node as usize].call {
+        if !failed
+            && calls
+            && let Some(call) = self.topo[node as usize].call
+        {
             self.consumer_call(node, msg, call);
             return;
         }

@@ -109,7 +109,8 @@ impl Simulation {
         let sink = &mut self.sinks[s];
         if sink.latency.is_zero() {
             // An instant sink: the journey ends on arrival.
-            self.sink_complete_now(node, msg);
+            self.stats[node as usize].departed += 1;
+            self.complete(node, msg);
             return;
         }
         let mut latency = sink.latency.sample(&mut sink.rng);
@@ -121,13 +122,6 @@ impl Simulation {
         stats.wait.record(now - self.msgs.get(msg).wait_from);
         self.journey_process(msg, node);
         self.schedule(now + latency, Ev::SinkDone { node, msg });
-    }
-
-    /// An instant sink ends `msg`'s journey as it arrives.
-    #[inline(always)]
-    pub(crate) fn sink_complete_now(&mut self, node: NodeIx, msg: MsgId) {
-        self.stats[node as usize].departed += 1;
-        self.complete(node, msg);
     }
 
     pub(crate) fn sink_done(&mut self, node: NodeIx, msg: MsgId) {
