@@ -214,13 +214,21 @@ impl Simulation {
                 }
             }
         }
-        self.queue_push_visible(node, q, msg);
+        // (Its wait started as it arrived.)
+        self.queue_enqueue(node, q, msg);
     }
 
+    /// `msg` waits in the queue again from now on.
     #[inline(always)]
     fn queue_push_visible(&mut self, node: NodeIx, q: usize, msg: MsgId) {
+        self.msgs.get_mut(msg).wait_from = self.now;
+        self.queue_enqueue(node, q, msg);
+    }
+
+    /// `msg`, waiting since its `wait_from`, joins the visible messages.
+    #[inline(always)]
+    fn queue_enqueue(&mut self, node: NodeIx, q: usize, msg: MsgId) {
         let now = self.now;
-        self.msgs.get_mut(msg).wait_from = now;
         self.journey_hop(msg, node, HopKind::Wait);
         let queue = &mut self.queues[q];
         queue.visible.push_back(msg);
