@@ -566,6 +566,11 @@ impl Simulation {
                 });
             }
         }
+        for consumer in &mut consumers {
+            if let [source] = consumer.queues[..] {
+                consumer.sole_queue = Some(source);
+            }
+        }
         let series = Series::new(
             &topo,
             &sim_edges,

@@ -365,6 +365,9 @@ pub(crate) struct ConsumerRt {
     slow: f64,
     /// Queues this consumer reads.
     pub queues: Vec<PullSource>,
+    /// The one queue this consumer reads, when it reads exactly one and no
+    /// log (the commonest shape).
+    pub sole_queue: Option<PullSource>,
     /// Logs this consumer reads as a consumer group.
     pub logs: Vec<PullSource>,
     /// Messages received from a queue and still crossing the link.
@@ -428,6 +431,7 @@ impl ConsumerRt {
             poison: Vec::new(),
             calls: false,
             node: 0,
+            sole_queue: None,
         }
     }
 
@@ -614,15 +618,14 @@ impl Simulation {
     #[inline(always)]
     fn consumer_pull(&mut self, node: NodeIx, c: usize) -> Option<Pulled> {
         let consumer = &self.consumers[c];
-        let n = consumer.queues.len();
-        if n == 1 {
+        if let Some(PullSource {
+            node: q,
+            slot,
+            latency,
+            edge,
+        }) = consumer.sole_queue
+        {
             // One queue, the commonest shape: no turn to keep.
-            let PullSource {
-                node: q,
-                slot,
-                latency,
-                edge,
-            } = consumer.queues[0];
             if !self.is_down(q)
                 && let Some((msg, ticket)) = self.queue_receive(q, slot as usize, node)
             {
@@ -636,7 +639,7 @@ impl Simulation {
                 });
             }
         } else {
-            let start = consumer.next_queue;
+            let (start, n) = (consumer.next_queue, consumer.queues.len());
             for k in 0..n {
                 let PullSource {
                     node: q,
@@ -944,6 +947,7 @@ impl Simulation {
         let busy = consumer.busy;
         let delivery = consumer.delivery;
         let reads_logs = !consumer.logs.is_empty();
+        let sole_queue = consumer.sole_queue.map(|source| (source.node, source.slot));
         self.stats[node as usize].busy.set(now, busy);
         if let Some(keep_alive) = consumer.serverless.as_ref().map(|s| s.keep_alive.0) {
             // The instance stays warm for a while.
@@ -954,6 +958,10 @@ impl Simulation {
         let m = self.msgs.get_mut(msg);
         m.held_by = NO_NODE;
         let (origin, partition, lineage, node_in) = (m.origin, m.partition, m.lineage, m.node_in);
+        if !failed {
+            // Done with here, whatever comes next.
+            m.origin = NO_NODE;
+        }
         let from_log = reads_logs && origin != NO_NODE && origin != DETACHED && self.is_log(origin);
         if failed {
             self.journey_outcome(msg, Outcome::Failed);
@@ -969,7 +977,6 @@ impl Simulation {
         }
         if delivery == Delivery::ExactlyOnce && self.ledger.processed(lineage, node) {
             // Idempotent: this message was processed already.
-            self.msgs.get_mut(msg).origin = NO_NODE;
             self.drop_msg(node, msg, DropReason::Duplicate);
             if from_log {
                 self.log_commit(origin, node, partition);
@@ -983,7 +990,6 @@ impl Simulation {
             return;
         }
         self.stats[node as usize].record_sojourn(now - node_in);
-        self.msgs.get_mut(msg).origin = NO_NODE;
         if !self.consumer_forward(node, msg) {
             self.journey_hop(msg, node, HopKind::Blocked);
             self.consumers[c].blocked.push_back(msg);
@@ -1003,8 +1009,10 @@ impl Simulation {
         if !self.is_down(node) {
             self.consumer_fill_slots(node, c);
         }
-        if origin != NO_NODE && origin != DETACHED {
-            self.queue_release(origin);
+        match sole_queue {
+            Some((queue, q)) if queue == origin => self.queue_release_at(queue, q as usize),
+            _ if origin != NO_NODE && origin != DETACHED => self.queue_release(origin),
+            _ => {}
         }
     }
 

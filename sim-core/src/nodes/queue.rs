@@ -341,6 +341,12 @@ impl Simulation {
     #[inline(always)]
     pub(crate) fn queue_release(&mut self, node: NodeIx) {
         let q = self.queue_slot(node);
+        self.queue_release_at(node, q);
+    }
+
+    /// [`Self::queue_release`] for the queue at slot `q`.
+    #[inline(always)]
+    pub(crate) fn queue_release_at(&mut self, node: NodeIx, q: usize) {
         self.queues[q].in_flight -= 1;
         self.wake_waiters(node);
     }
