@@ -544,8 +544,6 @@ impl Simulation {
             if from.kind == Kind::Queue && to.kind == Kind::Consumer {
                 let (q, c) = (from.slot as usize, to.slot as usize);
                 queues[q].consumers.push(edge.to);
-                queues[q].sole_reader =
-                    (queues[q].consumers.len() == 1).then_some((edge.to, to.slot));
                 consumers[c].queues.push(PullSource {
                     node: edge.from,
                     slot: from.slot,
@@ -564,6 +562,11 @@ impl Simulation {
                     latency: edge.latency,
                     edge: k as EdgeIx,
                 });
+            }
+        }
+        for queue in &mut queues {
+            if let [reader] = queue.consumers[..] {
+                queue.sole_reader = Some((reader, topo[reader as usize].slot));
             }
         }
         for consumer in &mut consumers {

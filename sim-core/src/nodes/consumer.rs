@@ -365,8 +365,8 @@ pub(crate) struct ConsumerRt {
     slow: f64,
     /// Queues this consumer reads.
     pub queues: Vec<PullSource>,
-    /// The one queue this consumer reads, when it reads exactly one and no
-    /// log (the commonest shape).
+    /// The one queue this consumer reads, when it reads exactly one (the
+    /// commonest shape); its logs, if any, are read after it.
     pub sole_queue: Option<PullSource>,
     /// Logs this consumer reads as a consumer group.
     pub logs: Vec<PullSource>,

@@ -107,7 +107,7 @@ impl Simulation {
     fn sink_start(&mut self, node: NodeIx, s: usize, msg: MsgId) {
         let now = self.now;
         let sink = &mut self.sinks[s];
-        if sink.latency.is_zero() {
+        if sink.is_instant() {
             // An instant sink: the journey ends on arrival.
             self.stats[node as usize].departed += 1;
             self.complete(node, msg);
