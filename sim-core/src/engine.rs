@@ -26,7 +26,7 @@ use crate::nodes::router::RouterRt;
 use crate::nodes::service::ServiceRt;
 use crate::nodes::sink::SinkRt;
 use crate::nodes::topic::TopicRt;
-use crate::nodes::{EdgeRole, Kind, NodeKind};
+use crate::nodes::{EdgeRole, Kind, NodeKind, Runtime, with_kind};
 use crate::report::{Conservation, RunResult};
 use crate::series::Series;
 use crate::time::{Duration, SimTime};
@@ -872,17 +872,8 @@ impl Simulation {
                 for stats in &mut self.stats {
                     stats.reset(now);
                 }
-                for log in &mut self.logs {
-                    log.reset(now);
-                }
-                for cep in &mut self.ceps {
-                    cep.reset(now);
-                }
-                for store in &mut self.stores {
-                    store.reset();
-                }
-                for projection in &mut self.projections {
-                    projection.reset();
+                for kind in Kind::ALL {
+                    with_kind!(kind, P => P::reset(self, now));
                 }
             }
         }
@@ -950,19 +941,7 @@ impl Simulation {
     fn busiest_node(&self) -> (String, u64) {
         let mut best = (String::new(), 0);
         for (i, node) in self.topo.iter().enumerate() {
-            let held = match node.kind {
-                Kind::Queue => self.queues[node.slot as usize].occupancy(),
-                Kind::Consumer => self.consumers[node.slot as usize].held(),
-                Kind::Sink => self.sinks[node.slot as usize].held(),
-                Kind::Topic => self.topics[node.slot as usize].held(),
-                Kind::Router => self.routers[node.slot as usize].held(),
-                Kind::Service => self.services[node.slot as usize].held(),
-                Kind::Log => self.logs[node.slot as usize].held(),
-                Kind::Cep => self.ceps[node.slot as usize].held(),
-                Kind::EventStore => self.stores[node.slot as usize].held(),
-                Kind::Projection => self.projections[node.slot as usize].held(),
-                _ => self.stats[i].depth.value(),
-            };
+            let held = with_kind!(node.kind, P => P::held(self, i as NodeIx, node.slot as usize));
             if held > best.1 {
                 best = (node.id.clone(), held);
             }

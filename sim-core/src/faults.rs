@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Ev, NodeIx, Simulation};
-use crate::nodes::Kind;
+use crate::nodes::{Kind, Runtime, with_kind};
 use crate::time::Duration;
 
 /// One entry of the timeline.
@@ -58,26 +58,34 @@ impl Effect {
         }
     }
 
+    /// Whether this effect can hit a node of `kind`.
+    pub const fn fits(self, kind: Kind) -> bool {
+        let fit = kind.faults();
+        match self {
+            Self::Crash => fit.crash,
+            Self::Slow { .. } => fit.slow,
+            Self::Burst { .. } => fit.burst,
+        }
+    }
+
     /// Why this effect cannot hit a node of `kind`, if it cannot.
     pub fn unfit_for(self, kind: Kind) -> Option<String> {
-        let ok = match self {
-            Self::Crash => !matches!(kind, Kind::DeadLetter),
-            Self::Slow { .. } => matches!(
-                kind,
-                Kind::Consumer | Kind::Service | Kind::Sink | Kind::EventStore | Kind::Projection
-            ),
-            Self::Burst { .. } => matches!(kind, Kind::Producer),
+        if self.fits(kind) {
+            return None;
+        }
+        let fits: Vec<&str> = Kind::ALL
+            .into_iter()
+            .filter(|&k| self.fits(k))
+            .map(Kind::plural)
+            .collect();
+        let fits = match fits.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => fits.concat(),
         };
-        (!ok).then(|| {
-            let fits = match self {
-                Self::Crash => {
-                    "producers, queues, topics, logs, consumers, routers, services, sinks, CEP nodes, event stores and projections"
-                }
-                Self::Slow { .. } => "consumers, services, sinks, event stores and projections",
-                Self::Burst { .. } => "producers",
-            };
-            format!("a {} fault applies to {fits}, not to a {kind}", self.key())
-        })
+        Some(format!(
+            "a {} fault applies to {fits}, not to a {kind}",
+            self.key()
+        ))
     }
 
     fn factor(self) -> Option<f64> {
@@ -146,23 +154,7 @@ impl Simulation {
             return;
         }
         self.nodes_down += 1;
-        match self.topo[node as usize].kind {
-            Kind::Consumer => {
-                self.consumer_crash(node);
-                self.log_members_changed(node);
-            }
-            Kind::Producer => self.producer_pause(node),
-            Kind::Cep => self.cep_crash(node),
-            Kind::EventStore
-            | Kind::Projection
-            | Kind::Queue
-            | Kind::Topic
-            | Kind::Router
-            | Kind::Service
-            | Kind::Sink
-            | Kind::DeadLetter
-            | Kind::Log => {}
-        }
+        with_kind!(self.topo[node as usize].kind, P => P::down(self, node));
     }
 
     fn node_up(&mut self, node: NodeIx) {
@@ -171,38 +163,13 @@ impl Simulation {
             return;
         }
         self.nodes_down -= 1;
-        match self.topo[node as usize].kind {
-            Kind::Consumer => {
-                self.log_members_changed(node);
-                self.consumer_fill(node);
-            }
-            Kind::Producer => self.producer_resume(node),
-            Kind::Queue => {
-                self.queue_recover(node);
-                self.wake_waiters(node);
-            }
-            Kind::Topic => self.topic_wake(node),
-            Kind::Router => self.router_wake(node),
-            Kind::Cep => self.cep_wake(node),
-            Kind::EventStore => self.store_wake(node),
-            Kind::Projection => self.projection_fill(node),
-            Kind::Service | Kind::Sink | Kind::DeadLetter => {}
-            Kind::Log => self.log_recover(node),
-        }
+        with_kind!(self.topo[node as usize].kind, P => P::up(self, node));
     }
 
     fn node_scale(&mut self, node: NodeIx, factor: f64) {
-        let slot = self.topo[node as usize].slot as usize;
-        match self.topo[node as usize].kind {
-            Kind::Consumer => self.consumers[slot].scale_service(factor),
-            Kind::Sink => self.sinks[slot].scale_latency(factor),
-            Kind::Service => self.services[slot].scale_latency(factor),
-            Kind::Producer => self.producer_scale_rate(node, factor),
-            Kind::EventStore => self.stores[slot].scale_latency(factor),
-            Kind::Projection => self.projections[slot].scale_latency(factor),
-            Kind::Queue | Kind::Topic | Kind::Router | Kind::DeadLetter | Kind::Log | Kind::Cep => {
-            }
-        }
+        let topo = &self.topo[node as usize];
+        let (kind, slot) = (topo.kind, topo.slot as usize);
+        with_kind!(kind, P => P::slow(self, node, slot, factor));
     }
 
     /// Whether `node` is down now.

@@ -16,7 +16,7 @@
 
 use crate::engine::{Ev, NodeIx, Simulation};
 use crate::faults::{CompiledFault, Effect};
-use crate::nodes::NodeKind;
+use crate::nodes::{NodeKind, Runtime, restart_reason, with_params};
 use crate::time::Duration;
 
 /// Why a live change was refused.
@@ -63,83 +63,11 @@ impl Simulation {
                 why,
             });
         }
-        let slot = self.topo[i].slot as usize;
-        match (&self.params[i], kind) {
-            (NodeKind::Producer(_), NodeKind::Producer(p)) => self.producer_retune(node, p),
-            (NodeKind::Queue(_), NodeKind::Queue(q)) => {
-                self.queues[slot].retune(q);
-                // More room may let blocked senders go on.
-                if self.queues[slot].has_room() {
-                    self.wake_waiters(node);
-                }
-            }
-            (NodeKind::Consumer(old), NodeKind::Consumer(c)) => {
-                if old.autoscale != c.autoscale {
-                    return Err(restart("its autoscaling changed"));
-                }
-                if old.breaker != c.breaker {
-                    return Err(restart("its circuit breaker changed"));
-                }
-                if old.serverless != c.serverless {
-                    return Err(restart("its serverless set-up changed"));
-                }
-                self.consumers[slot].retune(c);
-                if c.serverless.is_none() {
-                    // An autoscaler keeps its own instance count.
-                    let instances = if c.autoscale.is_some() {
-                        self.consumers[slot].instances()
-                    } else {
-                        u64::from(c.instances)
-                    };
-                    self.consumer_set_instances(node, instances);
-                }
-                self.consumer_fill(node);
-            }
-            (NodeKind::Sink(old), NodeKind::Sink(s)) => {
-                if old.concurrency != s.concurrency {
-                    return Err(restart("its concurrency changed"));
-                }
-                self.sinks[slot].retune(s);
-            }
-            (NodeKind::Service(old), NodeKind::Service(s)) => {
-                if old.concurrency != s.concurrency {
-                    return Err(restart("its concurrency changed"));
-                }
-                self.services[slot].retune(s);
-            }
-            (NodeKind::DeadLetter(_), NodeKind::DeadLetter(d)) => {
-                self.dead_letters[slot].retune(d);
-            }
-            (NodeKind::Topic(_), NodeKind::Topic(_)) => {}
-            (NodeKind::Router(old), NodeKind::Router(r)) => {
-                if old != r {
-                    return Err(restart("its routing changed"));
-                }
-            }
-            (NodeKind::Log(old), NodeKind::Log(l)) => {
-                if old != l {
-                    return Err(restart(
-                        "its partitions, retention or rebalance pause changed",
-                    ));
-                }
-            }
-            (NodeKind::Cep(old), NodeKind::Cep(c)) => {
-                if old != c {
-                    return Err(restart("its windows or rules changed"));
-                }
-            }
-            (NodeKind::EventStore(old), NodeKind::EventStore(e)) => {
-                if old != e {
-                    return Err(restart("its append settings changed"));
-                }
-            }
-            (NodeKind::Projection(old), NodeKind::Projection(p)) => {
-                if old != p {
-                    return Err(restart("its apply settings changed"));
-                }
-            }
-            _ => return Err(restart("its kind changed")),
+        if let Some(why) = restart_reason(&self.params[i], kind) {
+            return Err(restart(why));
         }
+        let slot = self.topo[i].slot as usize;
+        with_params!(kind, p => p.retune(self, node, slot));
         self.params[i] = kind.clone();
         Ok(())
     }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::Simulation;
 use crate::metrics::{DropReason, Level, NodeStats, Summary};
-use crate::nodes::Kind;
+use crate::nodes::{Kind, Runtime, with_kind};
 use crate::stats::half_width;
 
 /// Where every message ended up. Always adds up:
@@ -119,19 +119,37 @@ impl RunResult {
     }
 }
 
-struct Recorder {
-    metrics: Vec<(String, f64)>,
+/// A node's report section as its kind writes it.
+#[derive(Debug)]
+pub(crate) struct Recorder<'a> {
+    pub metrics: Vec<(String, f64)>,
+    /// The clock the report is read at.
+    pub end: u64,
+    /// Seconds measured (after the warm-up).
+    measured_s: f64,
+    /// Every node's id, by index.
+    pub ids: &'a [String],
 }
 
-impl Recorder {
+impl Recorder<'_> {
+    /// `n` per second measured.
+    pub fn per_s(&self, n: u64) -> f64 {
+        #[expect(clippy::cast_precision_loss, reason = "report values")]
+        let n = n as f64;
+        if self.measured_s > 0.0 {
+            n / self.measured_s
+        } else {
+            0.0
+        }
+    }
     #[expect(clippy::cast_precision_loss, reason = "report values")]
-    fn count(&mut self, name: &str, v: u64) {
+    pub fn count(&mut self, name: &str, v: u64) {
         self.metrics.push((name.to_owned(), v as f64));
     }
-    fn real(&mut self, name: &str, v: f64) {
+    pub fn real(&mut self, name: &str, v: f64) {
         self.metrics.push((name.to_owned(), v));
     }
-    fn latency(&mut self, name: &str, s: &Summary) {
+    pub fn latency(&mut self, name: &str, s: &Summary) {
         if s.count == 0 {
             return;
         }
@@ -145,13 +163,13 @@ impl Recorder {
             self.metrics.push((format!("{name}.{part}"), v));
         }
     }
-    fn level(&mut self, mean_name: &str, max_name: &str, level: &Level, end: u64) {
+    pub fn level(&mut self, mean_name: &str, max_name: &str, level: &Level, end: u64) {
         self.real(mean_name, level.mean(end));
         self.count(max_name, level.max());
     }
     /// The mean number in service and, if the work is bounded by `slots`
     /// (possibly changing over the run: their mean), the utilization.
-    fn busy(&mut self, busy: &Level, slots: Option<f64>, end: u64) {
+    pub fn busy(&mut self, busy: &Level, slots: Option<f64>, end: u64) {
         let mean = busy.mean(end);
         self.real("mean_busy", mean);
         if let Some(slots) = slots {
@@ -162,7 +180,7 @@ impl Recorder {
 
 /// A concurrency limit as a number of slots for [`Recorder::busy`].
 #[expect(clippy::cast_precision_loss, reason = "report values")]
-fn slots(limit: u64) -> f64 {
+pub(crate) fn slots(limit: u64) -> f64 {
     limit as f64
 }
 
@@ -172,15 +190,6 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
     let warmup = sim.warmup().min(end);
     #[expect(clippy::cast_precision_loss, reason = "report values")]
     let measured_s = (end - warmup) as f64 / 1e9;
-    let per_s = |n: u64| {
-        #[expect(clippy::cast_precision_loss, reason = "report values")]
-        let n = n as f64;
-        if measured_s > 0.0 {
-            n / measured_s
-        } else {
-            0.0
-        }
-    };
     // Node ids, for logs naming their consumer groups.
     let ids: Vec<String> = sim.topo.iter().map(|t| t.id.clone()).collect();
     let mut nodes = Vec::with_capacity(sim.topo.len());
@@ -188,6 +197,9 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         let st: &NodeStats = &sim.stats[i];
         let mut r = Recorder {
             metrics: Vec::new(),
+            end,
+            measured_s,
+            ids: &ids,
         };
         r.count("arrived", st.arrived);
         r.count("departed", st.departed);
@@ -198,142 +210,8 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
                 r.count(&format!("drops.{}", reason.key()), n);
             }
         }
-        r.real("throughput_per_s", per_s(st.departed));
-        match topo.kind {
-            Kind::Producer => {
-                r.real("blocked_fraction", st.blocked.mean(end));
-            }
-            Kind::Queue => {
-                r.level("mean_depth", "max_depth", &st.depth, end);
-                r.latency("wait_s", &st.wait.summary());
-                r.count("retries", st.retries);
-                r.count("redelivered", st.redelivered);
-                r.count("dead_lettered", st.dead_lettered);
-            }
-            Kind::Topic | Kind::Router => {
-                r.level("mean_depth", "max_depth", &st.depth, end);
-            }
-            Kind::Consumer => {
-                let c = &sim.consumers[topo.slot as usize];
-                r.real("instances", st.instances.mean(end));
-                if c.is_serverless() {
-                    r.count("max_instances", st.instances.max());
-                    r.count("cold_starts", st.cold_starts);
-                    r.count("throttled", st.throttled);
-                }
-                if c.autoscaler.is_some() {
-                    r.count("max_instances", st.instances.max());
-                    r.count("scale_outs", st.scale_outs);
-                    r.count("scale_ins", st.scale_ins);
-                }
-                r.level("mean_depth", "max_depth", &st.depth, end);
-                let capacity = st.capacity.mean(end).max(f64::MIN_POSITIVE);
-                r.busy(&st.busy, Some(capacity), end);
-                r.real("blocked_fraction", st.blocked.mean(end) / capacity);
-                r.latency("wait_s", &st.wait.summary());
-                r.latency("sojourn_s", &st.sojourn.summary());
-                r.count("retries", st.retries);
-                r.count("timeouts", st.timeouts);
-                if c.breaker.is_some() {
-                    r.count("fast_failed", st.fast_failed);
-                    r.count("breaker_opens", st.breaker_opens);
-                    r.real("breaker_open_fraction", st.breaker_open.mean(end));
-                    r.real("breaker_half_open_fraction", st.breaker_half_open.mean(end));
-                }
-                r.count("dead_lettered", st.dead_lettered);
-                if topo.out.is_empty() {
-                    r.count("completed", st.completed);
-                    r.count("duplicates", st.duplicates);
-                    r.latency("end_to_end_s", &st.end_to_end.summary());
-                }
-            }
-            Kind::Service => {
-                let service = &sim.services[topo.slot as usize];
-                r.count("failed_calls", st.failed_calls);
-                r.count("rejected", st.rejected);
-                r.level("mean_depth", "max_depth", &st.depth, end);
-                r.busy(&st.busy, service.limit().map(slots), end);
-                r.latency("wait_s", &st.wait.summary());
-                r.latency("sojourn_s", &st.sojourn.summary());
-            }
-            Kind::Sink => {
-                let sink = &sim.sinks[topo.slot as usize];
-                r.count("completed", st.completed);
-                r.count("duplicates", st.duplicates);
-                r.level("mean_depth", "max_depth", &st.depth, end);
-                r.busy(&st.busy, sink.limit().map(slots), end);
-                if sink.limit().is_some() {
-                    r.latency("wait_s", &st.wait.summary());
-                }
-                r.latency("sojourn_s", &st.sojourn.summary());
-                r.latency("end_to_end_s", &st.end_to_end.summary());
-            }
-            Kind::DeadLetter => {
-                r.count("dead_lettered", st.dead_lettered);
-                r.count("stored", st.depth.value());
-            }
-            Kind::Log => {
-                r.level("mean_depth", "max_depth", &st.depth, end);
-                r.latency("wait_s", &st.wait.summary());
-                sim.logs[topo.slot as usize].metrics(end, &ids, &mut r.metrics);
-            }
-            Kind::Cep => {
-                let cep = &sim.ceps[topo.slot as usize];
-                r.count("completed", st.completed);
-                r.count(
-                    "matches",
-                    cep.rules.iter().map(|rule| rule.matches).sum::<u64>(),
-                );
-                for rule in &cep.rules {
-                    r.count(&format!("rules.{}.matches", rule.name), rule.matches);
-                    r.real(
-                        &format!("rules.{}.matches_per_s", rule.name),
-                        per_s(rule.matches),
-                    );
-                    r.latency(
-                        &format!("rules.{}.result_delay_s", rule.name),
-                        &rule.delay.summary(),
-                    );
-                }
-                r.real("mean_active_keys", cep.active_keys.mean(end));
-                r.count("max_active_keys", cep.active_keys.max());
-                r.real("mean_open_windows", cep.open_windows.mean(end));
-                r.count("max_open_windows", cep.open_windows.max());
-                r.count("untracked", cep.untracked);
-                r.level("mean_depth", "max_depth", &st.depth, end);
-            }
-            Kind::EventStore => {
-                let store = &sim.stores[topo.slot as usize];
-                r.count("appended", store.appended);
-                r.count("append_attempts", store.attempts);
-                r.count("conflicts", store.conflicts);
-                r.count("retries", st.retries);
-                r.count("stored", store.stored);
-                r.count("replayed", store.replayed);
-                r.real("appends_per_s", per_s(store.appended));
-                r.level("mean_depth", "max_depth", &st.depth, end);
-                r.real("mean_busy", st.busy.mean(end));
-                r.real("blocked_fraction", st.blocked.mean(end).min(1.0));
-                r.latency("append_latency_s", &store.append_latency.summary());
-                r.latency("wait_s", &st.wait.summary());
-                r.latency("sojourn_s", &st.sojourn.summary());
-                if topo.out.is_empty() {
-                    r.count("completed", st.completed);
-                    r.latency("end_to_end_s", &st.end_to_end.summary());
-                }
-            }
-            Kind::Projection => {
-                let projection = &sim.projections[topo.slot as usize];
-                r.count("completed", st.completed);
-                r.count("replayed", projection.replayed);
-                r.level("mean_depth", "max_depth", &st.depth, end);
-                r.busy(&st.busy, Some(slots(projection.limit())), end);
-                r.latency("staleness_s", &projection.staleness.summary());
-                r.latency("wait_s", &st.wait.summary());
-                r.latency("sojourn_s", &st.sojourn.summary());
-                r.latency("end_to_end_s", &st.end_to_end.summary());
-            }
-        }
+        r.real("throughput_per_s", r.per_s(st.departed));
+        with_kind!(topo.kind, P => P::report(sim, topo, st, &mut r));
         nodes.push(NodeResult {
             id: topo.id.clone(),
             kind: topo.kind,

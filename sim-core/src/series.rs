@@ -13,7 +13,7 @@
 //! Recording reads counters; it draws no random numbers and schedules
 //! nothing, so a run's results are the same with or without it.
 //!
-//! A node kind chooses its metrics in [`metrics_for`] (one `match`); a new
+//! A node kind chooses its metrics in its [`KindSpec::SERIES`](crate::nodes::KindSpec::SERIES); a new
 //! metric is a new [`Metric`] variant with its key, unit, merge rule and
 //! the line in [`Series::record`] that reads it.
 
@@ -142,52 +142,6 @@ impl Metric {
     }
 }
 
-/// The metrics a node of `kind` records.
-pub fn metrics_for(kind: Kind) -> &'static [Metric] {
-    use Metric::{
-        Breaker, Busy, Depth, Dropped, Instances, Lag, LatencyP50, LatencyP99, StalenessP50,
-        StalenessP99, ThroughputIn, ThroughputOut,
-    };
-    match kind {
-        Kind::Producer => &[ThroughputOut, Dropped],
-        Kind::Queue | Kind::Cep => &[ThroughputIn, ThroughputOut, Depth, Dropped],
-        Kind::Topic | Kind::Router => &[ThroughputIn, ThroughputOut, Dropped],
-        Kind::Consumer => &[
-            ThroughputIn,
-            ThroughputOut,
-            Depth,
-            Busy,
-            LatencyP50,
-            LatencyP99,
-            Instances,
-            Breaker,
-            Dropped,
-        ],
-        Kind::Service | Kind::Sink | Kind::EventStore => &[
-            ThroughputIn,
-            ThroughputOut,
-            Depth,
-            Busy,
-            LatencyP50,
-            LatencyP99,
-            Dropped,
-        ],
-        Kind::Projection => &[
-            ThroughputIn,
-            ThroughputOut,
-            Depth,
-            Busy,
-            LatencyP50,
-            LatencyP99,
-            StalenessP50,
-            StalenessP99,
-            Dropped,
-        ],
-        Kind::DeadLetter => &[ThroughputIn, Depth],
-        Kind::Log => &[ThroughputIn, ThroughputOut, Depth, Lag, Dropped],
-    }
-}
-
 /// One node's lines.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeSeries {
@@ -257,10 +211,7 @@ impl Series {
                 .map(|t| NodeSeries {
                     id: t.id.clone(),
                     kind: t.kind,
-                    lines: metrics_for(t.kind)
-                        .iter()
-                        .map(|&m| (m, Vec::new()))
-                        .collect(),
+                    lines: t.kind.series().iter().map(|&m| (m, Vec::new())).collect(),
                     prev_in: 0,
                     prev_out: 0,
                     prev_dropped: 0,
@@ -424,7 +375,7 @@ impl Series {
 
     /// The series as "long" CSV, one value per row:
     /// `sim_time_s,node,metric,value`, in time order, then nodes in model
-    /// order and their metrics in their kind's order ([`metrics_for`]), then edges (named
+    /// order and their metrics in their kind's order ([`Kind::series`]), then edges (named
     /// `from->to`, metric `throughput_per_s`). Each row's time is the end
     /// of the interval it describes.
     pub fn to_csv(&self) -> String {

@@ -14,8 +14,8 @@
 //! clocks.
 
 use crate::engine::{RECENT, Simulation};
-use crate::nodes::Kind;
 use crate::nodes::breaker::BreakerState;
+use crate::nodes::{Kind, Runtime, with_kind};
 use crate::report::Conservation;
 use crate::time::{Duration, SimTime};
 
@@ -246,45 +246,22 @@ impl Simulation {
         &self,
         i: usize,
         id: String,
-        mut partitions: Vec<PartitionSnapshot>,
+        partitions: Vec<PartitionSnapshot>,
     ) -> NodeSnapshot {
         let topo = &self.topo[i];
         let st = &self.stats[i];
-        let slot = topo.slot as usize;
-        let mut breaker = None;
-        let mut lag = 0;
-        let (held, capacity) = match topo.kind {
-            Kind::Queue => {
-                let q = &self.queues[slot];
-                (q.occupancy(), q.capacity())
-            }
-            Kind::Consumer => {
-                let c = &self.consumers[slot];
-                breaker = c.breaker.as_ref().map(|b| b.state);
-                (c.held(), Some(c.slots_total()))
-            }
-            Kind::Sink => {
-                let s = &self.sinks[slot];
-                (s.held(), s.limit())
-            }
-            Kind::Service => {
-                let s = &self.services[slot];
-                (s.held(), s.limit())
-            }
-            Kind::Topic => (self.topics[slot].held(), None),
-            Kind::Router => (self.routers[slot].held(), None),
-            Kind::DeadLetter => self.dead_letters[slot].fill(),
-            Kind::Producer => (st.blocked.value(), None),
-            Kind::Log => {
-                let l = &self.logs[slot];
-                lag = l.max_lag();
-                l.partitions_now(self.now, &mut partitions);
-                (l.held(), None)
-            }
-            Kind::Cep => (self.ceps[slot].held(), None),
-            Kind::EventStore => (self.stores[slot].held(), None),
-            Kind::Projection => (self.projections[slot].held(), None),
+        let mut gauge = Gauge {
+            breaker: None,
+            lag: 0,
+            partitions,
         };
+        let slot = topo.slot as usize;
+        let (held, capacity) = with_kind!(topo.kind, P => P::gauge(self, slot, st, &mut gauge));
+        let Gauge {
+            breaker,
+            lag,
+            mut partitions,
+        } = gauge;
         if topo.kind != Kind::Log {
             partitions.clear();
         }
@@ -315,6 +292,15 @@ impl Simulation {
             timeouts: st.timeouts,
         }
     }
+}
+
+/// What a node's kind reports for its snapshot besides what it holds.
+#[derive(Debug)]
+pub(crate) struct Gauge {
+    pub breaker: Option<BreakerState>,
+    pub lag: u64,
+    /// A log's partitions (cleared for every other kind).
+    pub partitions: Vec<PartitionSnapshot>,
 }
 
 #[cfg(test)]

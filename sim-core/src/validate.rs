@@ -9,8 +9,10 @@ use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
 use petgraph::stable_graph::NodeIndex;
 
-use crate::model::Model;
-use crate::nodes::{EdgeRole, Kind, NodeKind};
+use petgraph::stable_graph::StableGraph;
+
+use crate::model::{Edge, Model, Node};
+use crate::nodes::{EdgeRole, Kind, KindSpec, with_params};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -66,6 +68,62 @@ impl fmt::Display for Diagnostic {
             Target::Node(id) => write!(f, "{severity}: node '{id}': {}", self.message),
             Target::Edge(id) => write!(f, "{severity}: edge '{id}': {}", self.message),
         }
+    }
+}
+
+/// A node's connections, for its kind's wiring checks
+/// ([`KindSpec::wiring`](crate::nodes::KindSpec::wiring)).
+#[derive(Debug)]
+pub struct Wiring<'a> {
+    pub graph: &'a StableGraph<Node, Edge>,
+    pub node: NodeIndex,
+    /// Edges in.
+    pub inputs: usize,
+    /// Data edges out (not dead-letter edges or calls).
+    pub data_out: usize,
+    /// Dead-letter edges out.
+    pub dlq_out: usize,
+    /// Calls to services.
+    pub calls: usize,
+    /// Every event type a producer or CEP rule emits.
+    pub known_types: &'a [String],
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl Wiring<'_> {
+    pub fn error(&mut self, message: impl Into<String>) {
+        let target = Target::Node(self.graph[self.node].id.clone());
+        self.out.push(Diagnostic::error(target, message));
+    }
+
+    pub fn warning(&mut self, message: impl Into<String>) {
+        let target = Target::Node(self.graph[self.node].id.clone());
+        self.out.push(Diagnostic::warning(target, message));
+    }
+
+    /// The error of a node that needs an input and has none; `true` when
+    /// it was reported.
+    pub fn no_input(&mut self) -> bool {
+        if self.inputs > 0 {
+            return false;
+        }
+        let kind = self.graph[self.node].kind.kind();
+        self.error(format!(
+            "the {kind} has no input, so nothing ever reaches it"
+        ));
+        true
+    }
+
+    /// The nodes this node's edges lead to.
+    pub fn downstream(&self) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.graph
+            .neighbors_directed(self.node, Direction::Outgoing)
+    }
+
+    /// The nodes whose edges lead here.
+    pub fn upstream(&self) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.graph
+            .neighbors_directed(self.node, Direction::Incoming)
     }
 }
 
@@ -192,12 +250,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
     // Edges.
     let mut known_types: Vec<String> = Vec::new();
     for n in graph.node_indices() {
-        if let NodeKind::Producer(p) = &graph[n].kind {
-            known_types.extend(p.event_names().into_iter().map(str::to_owned));
-        }
-        if let NodeKind::Cep(c) = &graph[n].kind {
-            known_types.extend(c.rules.iter().map(|r| r.emit.clone()));
-        }
+        known_types.extend(graph[n].kind.emitted().unwrap_or_default());
     }
     for e in graph.edge_indices() {
         let Some((a, b)) = graph.edge_endpoints(e) else {
@@ -287,184 +340,29 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 format!("{dlq_out} dead-letter queues are connected; a node has at most one"),
             ));
         }
-        match &graph[n].kind {
-            NodeKind::Producer(_) if data_out == 0 => {
-                out.push(Diagnostic::error(
-                    node_target(n),
-                    "the producer is not connected to anything",
-                ));
-            }
-            NodeKind::Consumer(_)
-            | NodeKind::Queue(_)
-            | NodeKind::Topic(_)
-            | NodeKind::Router(_)
-            | NodeKind::Sink(_)
-            | NodeKind::Cep(_)
-            | NodeKind::EventStore(_)
-            | NodeKind::Projection(_)
-                if inputs == 0 =>
-            {
-                out.push(Diagnostic::error(
-                    node_target(n),
-                    format!("the {kind} has no input, so nothing ever reaches it"),
-                ));
-            }
-            NodeKind::Queue(q) => {
-                if data_out == 0 {
-                    out.push(Diagnostic::warning(
-                        node_target(n),
-                        "no consumer reads this queue: messages pile up until it is full",
-                    ));
-                }
-                if q.max_receives.is_some() && dlq_out == 0 {
-                    out.push(Diagnostic::warning(
-                        node_target(n),
-                        "max_receives is set but no dead-letter queue is connected: messages over the limit are dropped",
-                    ));
-                }
-            }
-            NodeKind::Router(r) if data_out > 0 => {
-                use crate::nodes::RouteMode;
-                let routes: Vec<_> = graph
-                    .edges_directed(n, Direction::Outgoing)
-                    .map(|e| e.weight())
-                    .collect();
-                if r.mode != RouteMode::Weighted && routes.iter().any(|e| e.weight.is_some()) {
-                    out.push(Diagnostic::warning(
-                        node_target(n),
-                        "route weights apply only to a Weighted router; this router ignores them",
-                    ));
-                }
-                if r.mode == RouteMode::Weighted && routes.iter().any(|e| e.filter.is_some()) {
-                    out.push(Diagnostic::warning(
-                        node_target(n),
-                        "a Weighted router ignores route filters; route by type first with a ByType router",
-                    ));
-                }
-            }
-            NodeKind::Log(_) if inputs == 0 => {
-                out.push(Diagnostic::error(
-                    node_target(n),
-                    "the log has no input, so nothing is ever appended to it",
-                ));
-            }
-            NodeKind::Log(_) if data_out == 0 => {
-                out.push(Diagnostic::warning(
-                    node_target(n),
-                    "no consumer group reads this log: records stay until the retention removes them",
-                ));
-            }
-            NodeKind::Router(_) if data_out == 0 => {
-                out.push(Diagnostic::error(
-                    node_target(n),
-                    "the router has no routes: connect it to where messages should go",
-                ));
-            }
-            NodeKind::Topic(_) if data_out == 0 => {
-                out.push(Diagnostic::warning(
-                    node_target(n),
-                    "the topic has no subscribers: everything published to it is dropped",
-                ));
-            }
-            NodeKind::Consumer(c)
-                if c.delivery == crate::nodes::Delivery::AtMostOnce
-                    && c.retry != crate::nodes::RetryPolicy::None =>
-            {
-                out.push(Diagnostic::warning(
-                    node_target(n),
-                    "an at-most-once consumer acknowledges on receipt and never retries: its retry policy has no effect",
-                ));
-            }
-            NodeKind::Consumer(c)
-                if (c.failure > 0.0 || !c.poison.is_empty())
-                    && dlq_out == 0
-                    && c.delivery != crate::nodes::Delivery::AtMostOnce =>
-            {
-                let queue_dlq = graph.neighbors_directed(n, Direction::Incoming).any(|q| {
-                    matches!(graph[q].kind, NodeKind::Queue(_))
-                        && graph
-                            .neighbors_directed(q, Direction::Outgoing)
-                            .any(|d| matches!(graph[d].kind, NodeKind::DeadLetter(_)))
-                });
-                if !queue_dlq {
-                    out.push(Diagnostic::warning(
-                        node_target(n),
-                        "messages that fail every attempt are dropped: connect a dead-letter queue to keep them",
-                    ));
-                }
-            }
-            NodeKind::Service(_) if inputs == 0 => {
-                out.push(Diagnostic::warning(
-                    node_target(n),
-                    "no consumer calls this service",
-                ));
-            }
-            NodeKind::Consumer(c) if c.breaker.is_some() && calls == 0 => {
-                out.push(Diagnostic::warning(
-                    node_target(n),
-                    "the circuit breaker guards calls to a service, but this consumer calls none",
-                ));
-            }
-            NodeKind::DeadLetter(_) if inputs == 0 => {
-                out.push(Diagnostic::warning(
-                    node_target(n),
-                    "nothing dead-letters to this queue",
-                ));
-            }
-            NodeKind::Cep(c) => {
-                if data_out == 0 {
-                    out.push(Diagnostic::warning(
-                        node_target(n),
-                        "the CEP node has no outputs: matches are counted, but no derived event is sent",
-                    ));
-                }
-                for rule in &c.rules {
-                    for name in rule.pattern.inputs() {
-                        if !known_types.iter().any(|t| t == name) {
-                            out.push(Diagnostic::warning(
-                                node_target(n),
-                                format!(
-                                    "rule '{}' looks for event type '{name}', which no producer or CEP rule emits",
-                                    rule.name
-                                ),
-                            ));
-                        }
-                    }
-                }
-            }
-            NodeKind::EventStore(s) if s.replay.is_some() => {
-                let projections = graph
-                    .neighbors_directed(n, Direction::Outgoing)
-                    .filter(|&m| matches!(graph[m].kind, NodeKind::Projection(_)))
-                    .count();
-                if projections == 0 {
-                    out.push(Diagnostic::warning(
-                        node_target(n),
-                        "the replay rebuilds projections, but no projection is connected to this store",
-                    ));
-                }
-            }
-            _ => {}
-        }
+        let mut w = Wiring {
+            graph,
+            node: n,
+            inputs,
+            data_out,
+            dlq_out,
+            calls,
+            known_types: &known_types,
+            out: &mut out,
+        };
+        with_params!(&graph[n].kind, p => p.wiring(&mut w));
     }
 
     // Producers whose events reach no consumer or sink.
     for n in graph.node_indices() {
-        if !matches!(graph[n].kind, NodeKind::Producer(_)) {
+        if graph[n].kind.kind() != Kind::Producer {
             continue;
         }
         let mut stack = vec![n];
         let mut visited = vec![n];
         let mut reaches = false;
         while let Some(m) = stack.pop() {
-            if matches!(
-                graph[m].kind,
-                NodeKind::Consumer(_)
-                    | NodeKind::Sink(_)
-                    | NodeKind::Cep(_)
-                    | NodeKind::EventStore(_)
-                    | NodeKind::Projection(_)
-            ) {
+            if graph[m].kind.kind().processes() {
                 reaches = true;
                 break;
             }
@@ -498,11 +396,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         // Only a consumer takes time (or a link with latency): a loop of
         // routers and topics alone would pass messages round forever in
         // one instant.
-        let instant_only = scc.iter().all(|&m| match &graph[m].kind {
-            NodeKind::Topic(_) | NodeKind::Router(_) | NodeKind::Cep(_) => true,
-            NodeKind::EventStore(s) => s.append.mean().is_zero(),
-            _ => false,
-        });
+        let instant_only = scc.iter().all(|&m| graph[m].kind.instant());
         let takes_time = !instant_only
             || graph.edge_indices().any(|e| {
                 graph

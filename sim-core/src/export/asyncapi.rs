@@ -191,7 +191,9 @@ fn event_types(model: &Model, nodes: &[NodeIndex]) -> Vec<BTreeSet<String>> {
             let (Some(ia), Some(ib)) = (pos(a), pos(b)) else {
                 continue;
             };
-            let leaving: Vec<String> = emitted_names(&graph[a].kind)
+            let leaving: Vec<String> = graph[a]
+                .kind
+                .emitted()
                 .unwrap_or_else(|| arriving[ia].iter().cloned().collect());
             for ty in leaving {
                 let passes = graph[e]
@@ -220,7 +222,7 @@ pub fn to_document(model: &Model) -> Value {
     let pos = |n: NodeIndex| nodes.iter().position(|&m| m == n).unwrap_or(0);
     let arriving = event_types(model, &nodes);
     let leaving = |n: NodeIndex| -> BTreeSet<String> {
-        emitted_names(&graph[n].kind).map_or_else(
+        graph[n].kind.emitted().map_or_else(
             || arriving[pos(n)].clone(),
             |names| names.into_iter().collect(),
         )
@@ -231,7 +233,7 @@ pub fn to_document(model: &Model) -> Value {
     let mut used = BTreeSet::new();
     let mut messages = Map::new();
     for &n in &nodes {
-        for name in emitted_names(&graph[n].kind).unwrap_or_default() {
+        for name in graph[n].kind.emitted().unwrap_or_default() {
             if message_keys.contains_key(&name) {
                 continue;
             }
@@ -601,16 +603,6 @@ fn channel_bindings(model: &Model, n: NodeIndex) -> Option<Value> {
         | NodeKind::Cep(_)
         | NodeKind::EventStore(_)
         | NodeKind::Projection(_) => None,
-    }
-}
-
-/// The event types a node makes itself (a producer's, a CEP node's derived
-/// events); `None` for a node that passes on what reaches it.
-fn emitted_names(kind: &NodeKind) -> Option<Vec<String>> {
-    match kind {
-        NodeKind::Producer(p) => Some(p.event_names().into_iter().map(str::to_owned).collect()),
-        NodeKind::Cep(c) => Some(c.rules.iter().map(|r| r.emit.clone()).collect()),
-        _ => None,
     }
 }
 

@@ -7,9 +7,9 @@
 
 use std::fmt::Write as _;
 
-use super::{edge_role, edge_text, summary};
+use super::{edge_role, edge_text};
 use crate::model::Model;
-use crate::nodes::{EdgeRole, NodeKind};
+use crate::nodes::EdgeRole;
 
 /// The model as a DOT `digraph`.
 pub fn to_dot(model: &Model) -> String {
@@ -23,9 +23,9 @@ pub fn to_dot(model: &Model) -> String {
     out.push_str("    edge [fontname=\"Helvetica\", fontsize=9];\n\n");
     for n in graph.node_indices() {
         let node = &graph[n];
-        let (shape, fill) = look(&node.kind);
+        let (shape, fill) = node.kind.kind().dot_style();
         let mut label = vec![node.label().to_owned(), format!("«{}»", node.kind.kind())];
-        label.extend(summary(&node.kind));
+        label.extend(node.kind.summary());
         let label = label
             .iter()
             .map(|l| escape(l))
@@ -67,24 +67,6 @@ pub fn to_dot(model: &Model) -> String {
     out
 }
 
-/// Shape and fill colour of each kind.
-fn look(kind: &NodeKind) -> (&'static str, &'static str) {
-    match kind {
-        NodeKind::Producer(_) => ("invhouse", "#d6eaf8"),
-        NodeKind::Queue(_) => ("cds", "#fdebd0"),
-        NodeKind::Topic(_) => ("hexagon", "#e8daef"),
-        NodeKind::Consumer(_) => ("box", "#d5f5e3"),
-        NodeKind::Router(_) => ("diamond", "#fcf3cf"),
-        NodeKind::Service(_) => ("component", "#d4e6f1"),
-        NodeKind::Sink(_) => ("cylinder", "#eaeded"),
-        NodeKind::DeadLetter(_) => ("folder", "#f5b7b1"),
-        NodeKind::Log(_) => ("box3d", "#d0ece7"),
-        NodeKind::Cep(_) => ("octagon", "#fadbd8"),
-        NodeKind::EventStore(_) => ("box3d", "#d1f2eb"),
-        NodeKind::Projection(_) => ("tab", "#fef5e7"),
-    }
-}
-
 /// A DOT double-quoted string.
 fn quote(text: &str) -> String {
     format!("\"{}\"", escape(text))
@@ -114,7 +96,7 @@ fn one_line(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::model::{Edge, Node};
-    use crate::nodes::{DeadLetterParams, QueueParams};
+    use crate::nodes::{DeadLetterParams, NodeKind, QueueParams};
 
     #[test]
     fn quotes_and_backslashes_are_escaped() {

@@ -19,7 +19,6 @@ use std::fmt::Write as _;
 use petgraph::Direction;
 
 use super::asyncapi::retention_ms;
-use super::summary;
 use crate::model::Model;
 use crate::nodes::{NodeKind, Partitioner};
 
@@ -66,7 +65,7 @@ pub fn to_kafka(model: &Model) -> String {
             "# Log '{}' ({}). Simulated: {}.",
             one_line(&node.id),
             one_line(node.label()),
-            one_line(&summary(&node.kind).join("; "))
+            one_line(&node.kind.summary().join("; "))
         );
         if topic != node.id {
             let _ = writeln!(

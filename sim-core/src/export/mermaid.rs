@@ -6,9 +6,9 @@
 
 use std::fmt::Write as _;
 
-use super::{edge_role, edge_text, summary};
+use super::{edge_role, edge_text};
 use crate::model::Model;
-use crate::nodes::{EdgeRole, NodeKind};
+use crate::nodes::EdgeRole;
 
 /// The model as a Mermaid flowchart.
 pub fn to_mermaid(model: &Model) -> String {
@@ -24,9 +24,9 @@ pub fn to_mermaid(model: &Model) -> String {
             format!("<b>{}</b>", escape(node.label())),
             format!("«{}»", node.kind.kind()),
         ];
-        label.extend(summary(&node.kind).iter().map(|l| escape(l)));
+        label.extend(node.kind.summary().iter().map(|l| escape(l)));
         let label = label.join("<br/>");
-        let (open, close) = shape(&node.kind);
+        let (open, close) = node.kind.kind().mermaid_shape();
         let _ = writeln!(out, "    n{i}{open}\"{label}\"{close}");
     }
     for e in graph.edge_indices() {
@@ -68,24 +68,6 @@ pub fn to_mermaid(model: &Model) -> String {
         }
     }
     out
-}
-
-/// Mermaid's bracket pair for each kind's shape.
-fn shape(kind: &NodeKind) -> (&'static str, &'static str) {
-    match kind {
-        NodeKind::Producer(_) => ("([", "])"),
-        NodeKind::Queue(_) => ("[(", ")]"),
-        NodeKind::Topic(_) => ("{{", "}}"),
-        NodeKind::Consumer(_) => ("[", "]"),
-        NodeKind::Router(_) => ("{", "}"),
-        NodeKind::Service(_) => ("[[", "]]"),
-        NodeKind::Sink(_) => ("[/", "/]"),
-        NodeKind::DeadLetter(_) => ("[\\", "/]"),
-        NodeKind::Log(_) => (">", "]"),
-        NodeKind::Cep(_) => ("(((", ")))"),
-        NodeKind::EventStore(_) => ("((", "))"),
-        NodeKind::Projection(_) => ("[/", "\\]"),
-    }
 }
 
 /// Escapes text for a quoted Mermaid label: Mermaid's entity codes for

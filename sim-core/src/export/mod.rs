@@ -49,7 +49,7 @@ use petgraph::stable_graph::EdgeIndex;
 use crate::dist::{Arrival, Dist};
 use crate::journey::Trace;
 use crate::model::Model;
-use crate::nodes::{EdgeRole, NodeKind, Overflow, RetryPolicy};
+use crate::nodes::{EdgeRole, RetryPolicy};
 use crate::report::{Report, RunResult};
 
 /// An export format.
@@ -251,121 +251,6 @@ pub(crate) fn edge_role(model: &Model, e: EdgeIndex) -> Option<EdgeRole> {
         .ok()
 }
 
-/// A node's main parameters in a few words each, for diagram labels.
-pub(crate) fn summary(kind: &NodeKind) -> Vec<String> {
-    let mut out = Vec::new();
-    match kind {
-        NodeKind::Producer(p) => {
-            out.push(arrival_text(&p.arrival));
-            if !p.events.is_empty() {
-                out.push(p.event_names().join(", "));
-            }
-        }
-        NodeKind::Queue(q) => {
-            if let Some(c) = q.capacity {
-                let overflow = match q.overflow {
-                    Overflow::Block => "block",
-                    Overflow::DropNewest => "drop newest",
-                    Overflow::DropOldest => "drop oldest",
-                };
-                out.push(format!("capacity {c}, {overflow}"));
-            }
-            if let Some(m) = q.max_receives {
-                out.push(format!("max receives {m}"));
-            }
-        }
-        NodeKind::Topic(_) => {}
-        NodeKind::Consumer(c) => {
-            let mut line = dist_text(&c.service);
-            if c.instances > 1 || c.concurrency > 1 {
-                line = format!("{} × {}, {line}", c.instances, c.concurrency);
-            }
-            out.push(line);
-            if c.failure > 0.0 {
-                out.push(format!("fails {}%", c.failure * 100.0));
-            }
-            if let Some(retry) = retry_text(&c.retry) {
-                out.push(retry);
-            }
-        }
-        NodeKind::Router(r) => out.push(match r.mode {
-            crate::nodes::RouteMode::ByType => "by event type".to_owned(),
-            crate::nodes::RouteMode::Weighted => "by weight".to_owned(),
-            crate::nodes::RouteMode::Split { parts } => format!("split into {parts}"),
-        }),
-        NodeKind::Service(s) => {
-            out.push(dist_text(&s.latency));
-            if let Some(c) = s.concurrency {
-                out.push(format!("concurrency {c}"));
-            }
-            if let Some(r) = s.rate_limit {
-                out.push(format!("rate limit {r}/s"));
-            }
-            if s.failure > 0.0 {
-                out.push(format!("fails {}%", s.failure * 100.0));
-            }
-        }
-        NodeKind::Sink(s) => {
-            if s.latency != Dist::default() {
-                out.push(dist_text(&s.latency));
-            }
-            if let Some(c) = s.concurrency {
-                out.push(format!("concurrency {c}"));
-            }
-        }
-        NodeKind::DeadLetter(d) => {
-            if let Some(c) = d.capacity {
-                out.push(format!("capacity {c}"));
-            }
-        }
-        NodeKind::Log(l) => {
-            let partitioner = match l.partitioner {
-                crate::nodes::Partitioner::KeyHash => "by key",
-                crate::nodes::Partitioner::RoundRobin => "round-robin",
-            };
-            out.push(format!(
-                "{} partition{} {partitioner}",
-                l.partitions,
-                if l.partitions == 1 { "" } else { "s" }
-            ));
-            out.push(format!("retention {}", l.retention));
-        }
-        NodeKind::Cep(c) => {
-            for rule in &c.rules {
-                out.push(format!(
-                    "{}: {} → {}",
-                    rule.name,
-                    pattern_text(&rule.pattern),
-                    rule.emit
-                ));
-            }
-        }
-        NodeKind::EventStore(s) => {
-            out.push(format!("append {}", dist_text(&s.append)));
-            if let Some(rate) = s.max_rate {
-                out.push(format!("max {rate} appends/s"));
-            }
-            if let Some(b) = s.backlog {
-                out.push(format!("backlog {b}"));
-            }
-            if s.conflict > 0.0 {
-                out.push(format!("conflicts {}%", s.conflict * 100.0));
-            }
-            if let Some(r) = &s.replay {
-                out.push(format!("replay at {} ({}/s)", r.at, r.rate));
-            }
-        }
-        NodeKind::Projection(p) => {
-            let mut line = format!("apply {}", dist_text(&p.apply));
-            if p.concurrency > 1 {
-                line = format!("{line}, {} at once", p.concurrency);
-            }
-            out.push(line);
-        }
-    }
-    out
-}
-
 /// A CEP pattern in a few words.
 pub(crate) fn pattern_text(pattern: &crate::nodes::Pattern) -> String {
     use crate::nodes::{Pattern, Window};
@@ -424,7 +309,7 @@ fn attempts(what: &str, max_attempts: Option<u32>) -> String {
     }
 }
 
-fn arrival_text(arrival: &Arrival) -> String {
+pub(crate) fn arrival_text(arrival: &Arrival) -> String {
     match arrival {
         Arrival::Constant { rate } => format!("constant {rate}/s"),
         Arrival::Poisson { rate } => format!("Poisson {rate}/s"),

@@ -24,7 +24,7 @@ use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::EdgeRef as _;
 
 use super::asyncapi::{EVENT_TYPE_ATTRIBUTE, dead_letter_of};
-use super::{dist_text, edge_role, retry_text, summary};
+use super::{dist_text, edge_role, retry_text};
 use crate::model::Model;
 use crate::nodes::{EdgeRole, Kind, NodeKind, Overflow};
 use crate::time::{Duration, NANOS_PER_SEC};
@@ -109,7 +109,7 @@ pub fn to_terraform(model: &Model) -> String {
                 let _ = writeln!(
                     out,
                     "# Simulated: {}; {} key(s); when blocked: {:?}{}.",
-                    one_line(&summary(&node.kind).join("; ")),
+                    one_line(&node.kind.summary().join("; ")),
                     p.keys,
                     p.on_block,
                     p.limit
@@ -376,7 +376,7 @@ pub fn to_terraform(model: &Model) -> String {
                 }
             }
             NodeKind::Router(_) | NodeKind::Service(_) | NodeKind::Sink(_) => {
-                let params = summary(&node.kind);
+                let params = node.kind.summary();
                 let (kind, what) = match node.kind {
                     NodeKind::Router(_) => (
                         "Router",
@@ -406,7 +406,7 @@ pub fn to_terraform(model: &Model) -> String {
                     "# Log '{}' ({}): a Kafka log has no AWS SQS/SNS mapping; no resource is generated (weir export --format kafka writes its topic definition). Simulated: {}.",
                     one_line(&node.id),
                     one_line(node.label()),
-                    one_line(&summary(&node.kind).join("; "))
+                    one_line(&node.kind.summary().join("; "))
                 );
             }
             NodeKind::Cep(_) | NodeKind::EventStore(_) | NodeKind::Projection(_) => {
@@ -433,7 +433,7 @@ pub fn to_terraform(model: &Model) -> String {
                 let _ = writeln!(
                     out,
                     "# Not mapped: {}.",
-                    one_line(&summary(&node.kind).join("; "))
+                    one_line(&node.kind.summary().join("; "))
                 );
                 sends_to(&mut out, model, n);
             }

@@ -793,6 +793,135 @@ fn step_timer(pattern: PatternRt, slot: &mut Slot, now: u64) -> Action {
     }
 }
 
+impl crate::nodes::KindSpec for CepParams {
+    const KIND: crate::nodes::Kind = crate::nodes::Kind::Cep;
+    const KEY: &'static str = "cep";
+    const LABEL: &'static str = "CEP node";
+    const PLURAL: &'static str = "CEP nodes";
+    const SERIES: &'static [crate::series::Metric] =
+        <crate::nodes::QueueParams as crate::nodes::KindSpec>::SERIES;
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
+    const PROCESSES: bool = true;
+    const DOT: (&'static str, &'static str) = ("octagon", "#fadbd8");
+    const MERMAID: (&'static str, &'static str) = ("(((", ")))");
+
+    fn problems(&self) -> Vec<String> {
+        Self::problems(self)
+    }
+
+    fn summary(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .map(|rule| {
+                format!(
+                    "{}: {} → {}",
+                    rule.name,
+                    crate::export::pattern_text(&rule.pattern),
+                    rule.emit
+                )
+            })
+            .collect()
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        Some(self.rules.iter().map(|r| r.emit.clone()).collect())
+    }
+
+    fn instant(&self) -> bool {
+        true
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        if w.no_input() {
+            return;
+        }
+        if w.data_out == 0 {
+            w.warning(
+                "the CEP node has no outputs: matches are counted, but no derived event is sent",
+            );
+        }
+        for rule in &self.rules {
+            for name in rule.pattern.inputs() {
+                if !w.known_types.iter().any(|t| t == name) {
+                    w.warning(format!(
+                        "rule '{}' looks for event type '{name}', which no producer or CEP rule emits",
+                        rule.name
+                    ));
+                }
+            }
+        }
+    }
+
+    fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        (self != new).then_some("its windows or rules changed")
+    }
+}
+
+impl crate::nodes::Runtime for CepParams {
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+
+    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+        sim.ceps[slot].held()
+    }
+
+    fn down(sim: &mut Simulation, node: NodeIx) {
+        sim.cep_crash(node);
+    }
+
+    fn up(sim: &mut Simulation, node: NodeIx) {
+        sim.cep_wake(node);
+    }
+
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+
+    fn reset(sim: &mut Simulation, now: u64) {
+        for cep in &mut sim.ceps {
+            cep.reset(now);
+        }
+    }
+
+    fn report(
+        sim: &Simulation,
+        topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        let end = r.end;
+        let cep = &sim.ceps[topo.slot as usize];
+        r.count("completed", st.completed);
+        r.count(
+            "matches",
+            cep.rules.iter().map(|rule| rule.matches).sum::<u64>(),
+        );
+        for rule in &cep.rules {
+            r.count(&format!("rules.{}.matches", rule.name), rule.matches);
+            r.real(
+                &format!("rules.{}.matches_per_s", rule.name),
+                r.per_s(rule.matches),
+            );
+            r.latency(
+                &format!("rules.{}.result_delay_s", rule.name),
+                &rule.delay.summary(),
+            );
+        }
+        r.real("mean_active_keys", cep.active_keys.mean(end));
+        r.count("max_active_keys", cep.active_keys.max());
+        r.real("mean_open_windows", cep.open_windows.mean(end));
+        r.count("max_open_windows", cep.open_windows.max());
+        r.count("untracked", cep.untracked);
+        r.level("mean_depth", "max_depth", &st.depth, end);
+    }
+
+    fn gauge(
+        sim: &Simulation,
+        slot: usize,
+        _st: &crate::metrics::NodeStats,
+        _g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        (sim.ceps[slot].held(), None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::file::from_str;

@@ -1125,6 +1125,194 @@ impl Simulation {
     }
 }
 
+impl crate::nodes::KindSpec for ConsumerParams {
+    const KIND: crate::nodes::Kind = crate::nodes::Kind::Consumer;
+    const KEY: &'static str = "consumer";
+    const LABEL: &'static str = "consumer";
+    const PLURAL: &'static str = "consumers";
+    const SERIES: &'static [crate::series::Metric] = {
+        use crate::series::Metric::{
+            Breaker, Busy, Depth, Dropped, Instances, LatencyP50, LatencyP99, ThroughputIn,
+            ThroughputOut,
+        };
+        &[
+            ThroughputIn,
+            ThroughputOut,
+            Depth,
+            Busy,
+            LatencyP50,
+            LatencyP99,
+            Instances,
+            Breaker,
+            Dropped,
+        ]
+    };
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
+    const PROCESSES: bool = true;
+    const DOT: (&'static str, &'static str) = ("box", "#d5f5e3");
+    const MERMAID: (&'static str, &'static str) = ("[", "]");
+
+    fn problems(&self) -> Vec<String> {
+        Self::problems(self)
+    }
+
+    fn summary(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut line = crate::export::dist_text(&self.service);
+        if self.instances > 1 || self.concurrency > 1 {
+            line = format!("{} × {}, {line}", self.instances, self.concurrency);
+        }
+        out.push(line);
+        if self.failure > 0.0 {
+            out.push(format!("fails {}%", self.failure * 100.0));
+        }
+        if let Some(retry) = crate::export::retry_text(&self.retry) {
+            out.push(retry);
+        }
+        out
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    fn instant(&self) -> bool {
+        false
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        use crate::nodes::NodeKind;
+        if w.no_input() {
+            return;
+        }
+        if self.delivery == Delivery::AtMostOnce && self.retry != RetryPolicy::None {
+            w.warning(
+                "an at-most-once consumer acknowledges on receipt and never retries: its retry policy has no effect",
+            );
+        } else if (self.failure > 0.0 || !self.poison.is_empty())
+            && w.dlq_out == 0
+            && self.delivery != Delivery::AtMostOnce
+        {
+            let graph = w.graph;
+            let queue_dlq = w.upstream().any(|q| {
+                matches!(graph[q].kind, NodeKind::Queue(_))
+                    && graph
+                        .neighbors_directed(q, petgraph::Direction::Outgoing)
+                        .any(|d| matches!(graph[d].kind, NodeKind::DeadLetter(_)))
+            });
+            if !queue_dlq {
+                w.warning(
+                    "messages that fail every attempt are dropped: connect a dead-letter queue to keep them",
+                );
+            }
+        } else if self.breaker.is_some() && w.calls == 0 {
+            w.warning(
+                "the circuit breaker guards calls to a service, but this consumer calls none",
+            );
+        }
+    }
+
+    fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        if self.autoscale != new.autoscale {
+            Some("its autoscaling changed")
+        } else if self.breaker != new.breaker {
+            Some("its circuit breaker changed")
+        } else if self.serverless != new.serverless {
+            Some("its serverless set-up changed")
+        } else {
+            None
+        }
+    }
+}
+
+impl crate::nodes::Runtime for ConsumerParams {
+    fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: usize) {
+        sim.consumers[slot].retune(self);
+        if self.serverless.is_none() {
+            // An autoscaler keeps its own instance count.
+            let instances = if self.autoscale.is_some() {
+                sim.consumers[slot].instances()
+            } else {
+                u64::from(self.instances)
+            };
+            sim.consumer_set_instances(node, instances);
+        }
+        sim.consumer_fill(node);
+    }
+
+    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+        sim.consumers[slot].held()
+    }
+
+    fn down(sim: &mut Simulation, node: NodeIx) {
+        sim.consumer_crash(node);
+        sim.log_members_changed(node);
+    }
+
+    fn up(sim: &mut Simulation, node: NodeIx) {
+        sim.log_members_changed(node);
+        sim.consumer_fill(node);
+    }
+
+    fn slow(sim: &mut Simulation, _node: NodeIx, slot: usize, factor: f64) {
+        sim.consumers[slot].scale_service(factor);
+    }
+
+    fn reset(_sim: &mut Simulation, _now: u64) {}
+
+    fn report(
+        sim: &Simulation,
+        topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        let end = r.end;
+        let c = &sim.consumers[topo.slot as usize];
+        r.real("instances", st.instances.mean(end));
+        if c.is_serverless() {
+            r.count("max_instances", st.instances.max());
+            r.count("cold_starts", st.cold_starts);
+            r.count("throttled", st.throttled);
+        }
+        if c.autoscaler.is_some() {
+            r.count("max_instances", st.instances.max());
+            r.count("scale_outs", st.scale_outs);
+            r.count("scale_ins", st.scale_ins);
+        }
+        r.level("mean_depth", "max_depth", &st.depth, end);
+        let capacity = st.capacity.mean(end).max(f64::MIN_POSITIVE);
+        r.busy(&st.busy, Some(capacity), end);
+        r.real("blocked_fraction", st.blocked.mean(end) / capacity);
+        r.latency("wait_s", &st.wait.summary());
+        r.latency("sojourn_s", &st.sojourn.summary());
+        r.count("retries", st.retries);
+        r.count("timeouts", st.timeouts);
+        if c.breaker.is_some() {
+            r.count("fast_failed", st.fast_failed);
+            r.count("breaker_opens", st.breaker_opens);
+            r.real("breaker_open_fraction", st.breaker_open.mean(end));
+            r.real("breaker_half_open_fraction", st.breaker_half_open.mean(end));
+        }
+        r.count("dead_lettered", st.dead_lettered);
+        if topo.out.is_empty() {
+            r.count("completed", st.completed);
+            r.count("duplicates", st.duplicates);
+            r.latency("end_to_end_s", &st.end_to_end.summary());
+        }
+    }
+
+    fn gauge(
+        sim: &Simulation,
+        slot: usize,
+        _st: &crate::metrics::NodeStats,
+        g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        let c = &sim.consumers[slot];
+        g.breaker = c.breaker.as_ref().map(|b| b.state);
+        (c.held(), Some(c.slots_total()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::metric as get;

@@ -71,3 +71,88 @@ impl Simulation {
         self.dead_letter_stored(node, msg);
     }
 }
+
+impl crate::nodes::KindSpec for DeadLetterParams {
+    const KIND: crate::nodes::Kind = crate::nodes::Kind::DeadLetter;
+    const KEY: &'static str = "dead_letter";
+    const LABEL: &'static str = "dead-letter queue";
+    const PLURAL: &'static str = "dead-letter queues";
+    const SERIES: &'static [crate::series::Metric] = {
+        use crate::series::Metric::{Depth, ThroughputIn};
+        &[ThroughputIn, Depth]
+    };
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit {
+        crash: false,
+        slow: false,
+        burst: false,
+    };
+    const PROCESSES: bool = false;
+    const DOT: (&'static str, &'static str) = ("folder", "#f5b7b1");
+    const MERMAID: (&'static str, &'static str) = ("[\\", "/]");
+
+    fn problems(&self) -> Vec<String> {
+        Self::problems(self)
+    }
+
+    fn summary(&self) -> Vec<String> {
+        self.capacity
+            .map(|c| format!("capacity {c}"))
+            .into_iter()
+            .collect()
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    fn instant(&self) -> bool {
+        false
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        if w.inputs == 0 {
+            w.warning("nothing dead-letters to this queue");
+        }
+    }
+
+    fn restart_reason(&self, _new: &Self) -> Option<&'static str> {
+        None
+    }
+}
+
+impl crate::nodes::Runtime for DeadLetterParams {
+    fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: usize) {
+        sim.dead_letters[slot].retune(self);
+    }
+
+    fn held(sim: &Simulation, node: NodeIx, _slot: usize) -> u64 {
+        sim.stats[node as usize].depth.value()
+    }
+
+    fn down(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn up(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+
+    fn reset(_sim: &mut Simulation, _now: u64) {}
+
+    fn report(
+        _sim: &Simulation,
+        _topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        r.count("dead_lettered", st.dead_lettered);
+        r.count("stored", st.depth.value());
+    }
+
+    fn gauge(
+        sim: &Simulation,
+        slot: usize,
+        _st: &crate::metrics::NodeStats,
+        _g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        sim.dead_letters[slot].fill()
+    }
+}

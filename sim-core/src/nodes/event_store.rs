@@ -451,6 +451,128 @@ impl Simulation {
     }
 }
 
+impl crate::nodes::KindSpec for EventStoreParams {
+    const KIND: Kind = Kind::EventStore;
+    const KEY: &'static str = "event_store";
+    const LABEL: &'static str = "event store";
+    const PLURAL: &'static str = "event stores";
+    const SERIES: &'static [crate::series::Metric] =
+        <crate::nodes::ServiceParams as crate::nodes::KindSpec>::SERIES;
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
+    const PROCESSES: bool = true;
+    const DOT: (&'static str, &'static str) = ("box3d", "#d1f2eb");
+    const MERMAID: (&'static str, &'static str) = ("((", "))");
+
+    fn problems(&self) -> Vec<String> {
+        Self::problems(self)
+    }
+
+    fn summary(&self) -> Vec<String> {
+        let mut out = vec![format!("append {}", crate::export::dist_text(&self.append))];
+        if let Some(rate) = self.max_rate {
+            out.push(format!("max {rate} appends/s"));
+        }
+        if let Some(b) = self.backlog {
+            out.push(format!("backlog {b}"));
+        }
+        if self.conflict > 0.0 {
+            out.push(format!("conflicts {}%", self.conflict * 100.0));
+        }
+        if let Some(r) = &self.replay {
+            out.push(format!("replay at {} ({}/s)", r.at, r.rate));
+        }
+        out
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    fn instant(&self) -> bool {
+        self.append.mean().is_zero()
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        if w.no_input() || self.replay.is_none() {
+            return;
+        }
+        let graph = w.graph;
+        let projections = w
+            .downstream()
+            .filter(|&m| graph[m].kind.kind() == Kind::Projection)
+            .count();
+        if projections == 0 {
+            w.warning(
+                "the replay rebuilds projections, but no projection is connected to this store",
+            );
+        }
+    }
+
+    fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        (self != new).then_some("its append settings changed")
+    }
+}
+
+impl crate::nodes::Runtime for EventStoreParams {
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+
+    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+        sim.stores[slot].held()
+    }
+
+    fn down(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn up(sim: &mut Simulation, node: NodeIx) {
+        sim.store_wake(node);
+    }
+
+    fn slow(sim: &mut Simulation, _node: NodeIx, slot: usize, factor: f64) {
+        sim.stores[slot].scale_latency(factor);
+    }
+
+    fn reset(sim: &mut Simulation, _now: u64) {
+        for store in &mut sim.stores {
+            store.reset();
+        }
+    }
+
+    fn report(
+        sim: &Simulation,
+        topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        let end = r.end;
+        let store = &sim.stores[topo.slot as usize];
+        r.count("appended", store.appended);
+        r.count("append_attempts", store.attempts);
+        r.count("conflicts", store.conflicts);
+        r.count("retries", st.retries);
+        r.count("stored", store.stored);
+        r.count("replayed", store.replayed);
+        r.real("appends_per_s", r.per_s(store.appended));
+        r.level("mean_depth", "max_depth", &st.depth, end);
+        r.real("mean_busy", st.busy.mean(end));
+        r.real("blocked_fraction", st.blocked.mean(end).min(1.0));
+        r.latency("append_latency_s", &store.append_latency.summary());
+        r.latency("wait_s", &st.wait.summary());
+        r.latency("sojourn_s", &st.sojourn.summary());
+        if topo.out.is_empty() {
+            r.count("completed", st.completed);
+            r.latency("end_to_end_s", &st.end_to_end.summary());
+        }
+    }
+
+    fn gauge(
+        sim: &Simulation,
+        slot: usize,
+        _st: &crate::metrics::NodeStats,
+        _g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        (sim.stores[slot].held(), None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::metric as get;

@@ -777,6 +777,108 @@ impl Simulation {
     }
 }
 
+impl crate::nodes::KindSpec for LogParams {
+    const KIND: crate::nodes::Kind = crate::nodes::Kind::Log;
+    const KEY: &'static str = "log";
+    const LABEL: &'static str = "log";
+    const PLURAL: &'static str = "logs";
+    const SERIES: &'static [crate::series::Metric] = {
+        use crate::series::Metric::{Depth, Dropped, Lag, ThroughputIn, ThroughputOut};
+        &[ThroughputIn, ThroughputOut, Depth, Lag, Dropped]
+    };
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
+    const PROCESSES: bool = false;
+    const DOT: (&'static str, &'static str) = ("box3d", "#d0ece7");
+    const MERMAID: (&'static str, &'static str) = (">", "]");
+
+    fn problems(&self) -> Vec<String> {
+        Self::problems(self)
+    }
+
+    fn summary(&self) -> Vec<String> {
+        let partitioner = match self.partitioner {
+            Partitioner::KeyHash => "by key",
+            Partitioner::RoundRobin => "round-robin",
+        };
+        vec![
+            format!(
+                "{} partition{} {partitioner}",
+                self.partitions,
+                if self.partitions == 1 { "" } else { "s" }
+            ),
+            format!("retention {}", self.retention),
+        ]
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    fn instant(&self) -> bool {
+        false
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        if w.inputs == 0 {
+            w.error("the log has no input, so nothing is ever appended to it");
+        } else if w.data_out == 0 {
+            w.warning(
+                "no consumer group reads this log: records stay until the retention removes them",
+            );
+        }
+    }
+
+    fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        (self != new).then_some("its partitions, retention or rebalance pause changed")
+    }
+}
+
+impl crate::nodes::Runtime for LogParams {
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+
+    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+        sim.logs[slot].held()
+    }
+
+    fn down(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn up(sim: &mut Simulation, node: NodeIx) {
+        sim.log_recover(node);
+    }
+
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+
+    fn reset(sim: &mut Simulation, now: u64) {
+        for log in &mut sim.logs {
+            log.reset(now);
+        }
+    }
+
+    fn report(
+        sim: &Simulation,
+        topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        let end = r.end;
+        r.level("mean_depth", "max_depth", &st.depth, end);
+        r.latency("wait_s", &st.wait.summary());
+        sim.logs[topo.slot as usize].metrics(end, r.ids, &mut r.metrics);
+    }
+
+    fn gauge(
+        sim: &Simulation,
+        slot: usize,
+        _st: &crate::metrics::NodeStats,
+        g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        let l = &sim.logs[slot];
+        g.lag = l.max_lag();
+        l.partitions_now(sim.now, &mut g.partitions);
+        (l.held(), None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,96 @@
 //! The node kinds: one module each, holding the kind's parameters (as
 //! written in model files), their checks, and the kind's behaviour in the
 //! engine.
+//!
+//! Everything about a kind lives in its module: the [`KindSpec`] facts
+//! (names, checks, card summary, series, fitting faults, diagram shapes,
+//! wiring rules) and, for the engine, the [`Runtime`] hooks (compiling,
+//! what it holds, faults, warm-up, live changes, its report section, its
+//! snapshot). Code that must treat every kind reaches them through
+//! [`with_kind!`] and [`with_params!`], the one list of kinds besides the
+//! enums below: adding a kind there makes the compiler name every trait
+//! item it must fill in. The engine's hot paths (a message arriving, a
+//! receiver's room, a wake-up, an event) match on [`Kind`] themselves.
+
+/// Runs `$body` with the type `$P` naming the parameters of `$kind` (a
+/// [`Kind`]).
+macro_rules! with_kind {
+    ($kind:expr, $P:ident => $body:expr) => {
+        match $kind {
+            $crate::nodes::Kind::Producer => {
+                type $P = $crate::nodes::ProducerParams;
+                $body
+            }
+            $crate::nodes::Kind::Queue => {
+                type $P = $crate::nodes::QueueParams;
+                $body
+            }
+            $crate::nodes::Kind::Topic => {
+                type $P = $crate::nodes::TopicParams;
+                $body
+            }
+            $crate::nodes::Kind::Consumer => {
+                type $P = $crate::nodes::ConsumerParams;
+                $body
+            }
+            $crate::nodes::Kind::Router => {
+                type $P = $crate::nodes::RouterParams;
+                $body
+            }
+            $crate::nodes::Kind::Service => {
+                type $P = $crate::nodes::ServiceParams;
+                $body
+            }
+            $crate::nodes::Kind::Sink => {
+                type $P = $crate::nodes::SinkParams;
+                $body
+            }
+            $crate::nodes::Kind::DeadLetter => {
+                type $P = $crate::nodes::DeadLetterParams;
+                $body
+            }
+            $crate::nodes::Kind::Log => {
+                type $P = $crate::nodes::LogParams;
+                $body
+            }
+            $crate::nodes::Kind::Cep => {
+                type $P = $crate::nodes::CepParams;
+                $body
+            }
+            $crate::nodes::Kind::EventStore => {
+                type $P = $crate::nodes::EventStoreParams;
+                $body
+            }
+            $crate::nodes::Kind::Projection => {
+                type $P = $crate::nodes::ProjectionParams;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_kind;
+
+/// Runs `$body` with `$p` bound to the parameters inside `$node_kind` (a
+/// [`NodeKind`] or a reference to one).
+macro_rules! with_params {
+    ($node_kind:expr, $p:ident => $body:expr) => {
+        match $node_kind {
+            $crate::nodes::NodeKind::Producer($p) => $body,
+            $crate::nodes::NodeKind::Queue($p) => $body,
+            $crate::nodes::NodeKind::Topic($p) => $body,
+            $crate::nodes::NodeKind::Consumer($p) => $body,
+            $crate::nodes::NodeKind::Router($p) => $body,
+            $crate::nodes::NodeKind::Service($p) => $body,
+            $crate::nodes::NodeKind::Sink($p) => $body,
+            $crate::nodes::NodeKind::DeadLetter($p) => $body,
+            $crate::nodes::NodeKind::Log($p) => $body,
+            $crate::nodes::NodeKind::Cep($p) => $body,
+            $crate::nodes::NodeKind::EventStore($p) => $body,
+            $crate::nodes::NodeKind::Projection($p) => $body,
+        }
+    };
+}
+pub(crate) use with_params;
 
 pub mod autoscale;
 pub mod breaker;
@@ -18,6 +108,13 @@ pub mod sink;
 pub mod topic;
 
 use serde::{Deserialize, Serialize};
+
+use crate::engine::{NodeIx, NodeTopo, Simulation};
+use crate::metrics::NodeStats;
+use crate::report::Recorder;
+use crate::series::Metric;
+use crate::snapshot::Gauge;
+pub use crate::validate::Wiring;
 
 pub use autoscale::{AutoscaleParams, ScaleTarget};
 pub use breaker::BreakerParams;
@@ -86,38 +183,43 @@ impl Kind {
 
     /// The lower-case name used in reports (`"dead_letter"`).
     pub const fn key(self) -> &'static str {
-        match self {
-            Self::Producer => "producer",
-            Self::Queue => "queue",
-            Self::Topic => "topic",
-            Self::Consumer => "consumer",
-            Self::Router => "router",
-            Self::Service => "service",
-            Self::Sink => "sink",
-            Self::DeadLetter => "dead_letter",
-            Self::Log => "log",
-            Self::Cep => "cep",
-            Self::EventStore => "event_store",
-            Self::Projection => "projection",
-        }
+        with_kind!(self, P => P::KEY)
     }
 
     /// The name people read (`"dead-letter queue"`).
     pub const fn label(self) -> &'static str {
-        match self {
-            Self::Producer => "producer",
-            Self::Queue => "queue",
-            Self::Topic => "topic",
-            Self::Consumer => "consumer",
-            Self::Router => "router",
-            Self::Service => "service",
-            Self::Sink => "sink",
-            Self::DeadLetter => "dead-letter queue",
-            Self::Log => "log",
-            Self::Cep => "CEP node",
-            Self::EventStore => "event store",
-            Self::Projection => "projection",
-        }
+        with_kind!(self, P => P::LABEL)
+    }
+
+    /// The name of several (`"dead-letter queues"`).
+    pub const fn plural(self) -> &'static str {
+        with_kind!(self, P => P::PLURAL)
+    }
+
+    /// The time series a node of this kind records.
+    pub const fn series(self) -> &'static [Metric] {
+        with_kind!(self, P => P::SERIES)
+    }
+
+    /// The faults that can hit a node of this kind.
+    pub const fn faults(self) -> FaultFit {
+        with_kind!(self, P => P::FAULTS)
+    }
+
+    /// Whether a message reaching a node of this kind is processed there
+    /// (a producer's events must reach one such node).
+    pub const fn processes(self) -> bool {
+        with_kind!(self, P => P::PROCESSES)
+    }
+
+    /// Graphviz shape and fill colour.
+    pub const fn dot_style(self) -> (&'static str, &'static str) {
+        with_kind!(self, P => P::DOT)
+    }
+
+    /// Mermaid's opening and closing brackets for the node's shape.
+    pub const fn mermaid_shape(self) -> (&'static str, &'static str) {
+        with_kind!(self, P => P::MERMAID)
     }
 
     /// What an edge from `self` to `to` means, or why there cannot be one.
@@ -191,6 +293,90 @@ impl Kind {
     }
 }
 
+/// What every kind states about itself, implemented by its parameters.
+pub trait KindSpec: Default + Into<NodeKind> + Variant {
+    const KIND: Kind;
+    /// The lower-case name used in reports.
+    const KEY: &'static str;
+    /// The name people read.
+    const LABEL: &'static str;
+    /// The name of several.
+    const PLURAL: &'static str;
+    /// The time series a node of this kind records.
+    const SERIES: &'static [Metric];
+    /// The faults that can hit it.
+    const FAULTS: FaultFit;
+    /// Whether a message reaching it is processed there (a producer's
+    /// events must reach such a node).
+    const PROCESSES: bool;
+    /// Graphviz shape and fill colour.
+    const DOT: (&'static str, &'static str);
+    /// Mermaid's brackets for its shape.
+    const MERMAID: (&'static str, &'static str);
+
+    /// Problems with the parameters, as sentences; empty when valid.
+    fn problems(&self) -> Vec<String>;
+    /// The main parameters in a few words each.
+    fn summary(&self) -> Vec<String>;
+    /// The event types it makes itself; `None` when it passes on what
+    /// reaches it.
+    fn emitted(&self) -> Option<Vec<String>>;
+    /// Whether it passes a message on in the instant it arrives.
+    fn instant(&self) -> bool;
+    /// Diagnostics about how the node is connected.
+    fn wiring(&self, w: &mut Wiring<'_>);
+    /// Why changing a running node's parameters from `self` to `new`
+    /// needs a restart; `None` when the change applies live.
+    fn restart_reason(&self, new: &Self) -> Option<&'static str>;
+}
+
+/// What the engine does with a node of each kind outside the hot path
+/// (which matches on [`Kind`] in `engine.rs`).
+pub(crate) trait Runtime: KindSpec {
+    /// Applies these parameters to a running node, after
+    /// [`KindSpec::restart_reason`] allowed the change.
+    fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: usize);
+    /// Messages the node holds now (for the runaway diagnostic).
+    fn held(sim: &Simulation, node: NodeIx, slot: usize) -> u64;
+    /// A fault takes the node down.
+    fn down(sim: &mut Simulation, node: NodeIx);
+    /// The node is up again.
+    fn up(sim: &mut Simulation, node: NodeIx);
+    /// A slow-down fault multiplies its times by `factor`.
+    fn slow(sim: &mut Simulation, node: NodeIx, slot: usize, factor: f64);
+    /// The warm-up ends: every node of the kind forgets its own
+    /// measurements.
+    fn reset(sim: &mut Simulation, now: u64);
+    /// The kind's section of a node's report.
+    fn report(sim: &Simulation, topo: &NodeTopo, st: &NodeStats, r: &mut Recorder<'_>);
+    /// What the node holds now and its capacity, for a snapshot (setting
+    /// the gauge's breaker, lag and partitions where the kind has them).
+    fn gauge(sim: &Simulation, slot: usize, st: &NodeStats, g: &mut Gauge) -> (u64, Option<u64>);
+}
+
+/// Which faults fit a kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultFit {
+    pub crash: bool,
+    pub slow: bool,
+    pub burst: bool,
+}
+
+impl FaultFit {
+    /// Crashes only.
+    pub const CRASH: Self = Self {
+        crash: true,
+        slow: false,
+        burst: false,
+    };
+    /// Crashes and slow-downs.
+    pub const CRASH_SLOW: Self = Self {
+        crash: true,
+        slow: true,
+        burst: false,
+    };
+}
+
 impl std::fmt::Display for Kind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.label())
@@ -231,39 +417,218 @@ impl NodeKind {
 
     /// A node of `kind` with sensible default parameters.
     pub fn default_for(kind: Kind) -> Self {
-        match kind {
-            Kind::Producer => Self::Producer(ProducerParams::default()),
-            Kind::Queue => Self::Queue(QueueParams::default()),
-            Kind::Topic => Self::Topic(TopicParams::default()),
-            Kind::Consumer => Self::Consumer(ConsumerParams::default()),
-            Kind::Router => Self::Router(RouterParams::default()),
-            Kind::Service => Self::Service(ServiceParams::default()),
-            Kind::Sink => Self::Sink(SinkParams::default()),
-            Kind::DeadLetter => Self::DeadLetter(DeadLetterParams::default()),
-            Kind::Log => Self::Log(LogParams::default()),
-            Kind::Cep => Self::Cep(CepParams::default()),
-            Kind::EventStore => Self::EventStore(EventStoreParams::default()),
-            Kind::Projection => Self::Projection(ProjectionParams::default()),
-        }
+        with_kind!(kind, P => P::default().into())
     }
 
     /// Problems with the parameters, as sentences; empty when valid.
     pub fn problems(&self) -> Vec<String> {
-        match self {
-            Self::Producer(p) => p.problems(),
-            Self::Queue(p) => p.problems(),
-            Self::Topic(_) => Vec::new(),
-            Self::Consumer(p) => p.problems(),
-            Self::Router(p) => p.problems(),
-            Self::Service(p) => p.problems(),
-            Self::Sink(p) => p.problems(),
-            Self::DeadLetter(p) => p.problems(),
-            Self::Log(p) => p.problems(),
-            Self::Cep(p) => p.problems(),
-            Self::EventStore(p) => p.problems(),
-            Self::Projection(p) => p.problems(),
+        with_params!(self, p => p.problems())
+    }
+
+    /// The main parameters in a few words each (card and diagram labels).
+    pub fn summary(&self) -> Vec<String> {
+        with_params!(self, p => p.summary())
+    }
+
+    /// The event types the node makes itself (a producer's, a CEP node's
+    /// derived events); `None` for a node that passes on what reaches it.
+    pub fn emitted(&self) -> Option<Vec<String>> {
+        with_params!(self, p => p.emitted())
+    }
+
+    /// Whether the node passes a message on in the instant it arrives (a
+    /// loop of such nodes with no link latency would never let time pass).
+    pub fn instant(&self) -> bool {
+        with_params!(self, p => p.instant())
+    }
+}
+
+impl From<ProducerParams> for NodeKind {
+    fn from(p: ProducerParams) -> Self {
+        Self::Producer(p)
+    }
+}
+impl From<QueueParams> for NodeKind {
+    fn from(p: QueueParams) -> Self {
+        Self::Queue(p)
+    }
+}
+impl From<TopicParams> for NodeKind {
+    fn from(p: TopicParams) -> Self {
+        Self::Topic(p)
+    }
+}
+impl From<ConsumerParams> for NodeKind {
+    fn from(p: ConsumerParams) -> Self {
+        Self::Consumer(p)
+    }
+}
+impl From<RouterParams> for NodeKind {
+    fn from(p: RouterParams) -> Self {
+        Self::Router(p)
+    }
+}
+impl From<ServiceParams> for NodeKind {
+    fn from(p: ServiceParams) -> Self {
+        Self::Service(p)
+    }
+}
+impl From<SinkParams> for NodeKind {
+    fn from(p: SinkParams) -> Self {
+        Self::Sink(p)
+    }
+}
+impl From<DeadLetterParams> for NodeKind {
+    fn from(p: DeadLetterParams) -> Self {
+        Self::DeadLetter(p)
+    }
+}
+impl From<LogParams> for NodeKind {
+    fn from(p: LogParams) -> Self {
+        Self::Log(p)
+    }
+}
+impl From<CepParams> for NodeKind {
+    fn from(p: CepParams) -> Self {
+        Self::Cep(p)
+    }
+}
+impl From<EventStoreParams> for NodeKind {
+    fn from(p: EventStoreParams) -> Self {
+        Self::EventStore(p)
+    }
+}
+impl From<ProjectionParams> for NodeKind {
+    fn from(p: ProjectionParams) -> Self {
+        Self::Projection(p)
+    }
+}
+
+/// A kind's parameters found in a [`NodeKind`].
+pub trait Variant: Sized {
+    /// The parameters, when `kind` is of this kind.
+    fn of(kind: &NodeKind) -> Option<&Self>;
+}
+
+impl Variant for ProducerParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::Producer(p) = kind {
+            Some(p)
+        } else {
+            None
         }
     }
+}
+impl Variant for QueueParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::Queue(p) = kind {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+impl Variant for TopicParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::Topic(p) = kind {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+impl Variant for ConsumerParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::Consumer(p) = kind {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+impl Variant for RouterParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::Router(p) = kind {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+impl Variant for ServiceParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::Service(p) = kind {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+impl Variant for SinkParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::Sink(p) = kind {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+impl Variant for DeadLetterParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::DeadLetter(p) = kind {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+impl Variant for LogParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::Log(p) = kind {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+impl Variant for CepParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::Cep(p) = kind {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+impl Variant for EventStoreParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::EventStore(p) = kind {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+impl Variant for ProjectionParams {
+    fn of(kind: &NodeKind) -> Option<&Self> {
+        if let NodeKind::Projection(p) = kind {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+
+/// Why changing a running node's parameters from `old` to `new` needs a
+/// restart; `None` when it applies live.
+pub fn restart_reason(old: &NodeKind, new: &NodeKind) -> Option<&'static str> {
+    fn same<'a, P: Variant>(old: &'a NodeKind, _: &P) -> Option<&'a P> {
+        P::of(old)
+    }
+    with_params!(new, p => match same(old, p) {
+        Some(old) => old.restart_reason(p),
+        None => Some("its kind changed"),
+    })
 }
 
 /// Checks a probability in [0, 1].

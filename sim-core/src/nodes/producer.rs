@@ -347,3 +347,95 @@ impl Simulation {
         }
     }
 }
+
+impl crate::nodes::KindSpec for ProducerParams {
+    const KIND: crate::nodes::Kind = crate::nodes::Kind::Producer;
+    const KEY: &'static str = "producer";
+    const LABEL: &'static str = "producer";
+    const PLURAL: &'static str = "producers";
+    const SERIES: &'static [crate::series::Metric] = {
+        use crate::series::Metric::{Dropped, ThroughputOut};
+        &[ThroughputOut, Dropped]
+    };
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit {
+        crash: true,
+        slow: false,
+        burst: true,
+    };
+    const PROCESSES: bool = false;
+    const DOT: (&'static str, &'static str) = ("invhouse", "#d6eaf8");
+    const MERMAID: (&'static str, &'static str) = ("([", "])");
+
+    fn problems(&self) -> Vec<String> {
+        Self::problems(self)
+    }
+
+    fn summary(&self) -> Vec<String> {
+        let mut out = vec![crate::export::arrival_text(&self.arrival)];
+        if !self.events.is_empty() {
+            out.push(self.event_names().join(", "));
+        }
+        out
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        Some(self.event_names().into_iter().map(str::to_owned).collect())
+    }
+
+    fn instant(&self) -> bool {
+        false
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        if w.data_out == 0 {
+            w.error("the producer is not connected to anything");
+        }
+    }
+
+    fn restart_reason(&self, _new: &Self) -> Option<&'static str> {
+        None
+    }
+}
+
+impl crate::nodes::Runtime for ProducerParams {
+    fn retune(&self, sim: &mut Simulation, node: NodeIx, _slot: usize) {
+        sim.producer_retune(node, self);
+    }
+
+    fn held(sim: &Simulation, node: NodeIx, _slot: usize) -> u64 {
+        sim.stats[node as usize].depth.value()
+    }
+
+    fn down(sim: &mut Simulation, node: NodeIx) {
+        sim.producer_pause(node);
+    }
+
+    fn up(sim: &mut Simulation, node: NodeIx) {
+        sim.producer_resume(node);
+    }
+
+    fn slow(sim: &mut Simulation, node: NodeIx, _slot: usize, factor: f64) {
+        sim.producer_scale_rate(node, factor);
+    }
+
+    fn reset(_sim: &mut Simulation, _now: u64) {}
+
+    fn report(
+        _sim: &Simulation,
+        _topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        let end = r.end;
+        r.real("blocked_fraction", st.blocked.mean(end));
+    }
+
+    fn gauge(
+        _sim: &Simulation,
+        _slot: usize,
+        st: &crate::metrics::NodeStats,
+        _g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        (st.blocked.value(), None)
+    }
+}

@@ -177,6 +177,117 @@ impl Simulation {
     }
 }
 
+impl crate::nodes::KindSpec for ProjectionParams {
+    const KIND: crate::nodes::Kind = crate::nodes::Kind::Projection;
+    const KEY: &'static str = "projection";
+    const LABEL: &'static str = "projection";
+    const PLURAL: &'static str = "projections";
+    const SERIES: &'static [crate::series::Metric] = {
+        use crate::series::Metric::{
+            Busy, Depth, Dropped, LatencyP50, LatencyP99, StalenessP50, StalenessP99, ThroughputIn,
+            ThroughputOut,
+        };
+        &[
+            ThroughputIn,
+            ThroughputOut,
+            Depth,
+            Busy,
+            LatencyP50,
+            LatencyP99,
+            StalenessP50,
+            StalenessP99,
+            Dropped,
+        ]
+    };
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
+    const PROCESSES: bool = true;
+    const DOT: (&'static str, &'static str) = ("tab", "#fef5e7");
+    const MERMAID: (&'static str, &'static str) = ("[/", "\\]");
+
+    fn problems(&self) -> Vec<String> {
+        Self::problems(self)
+    }
+
+    fn summary(&self) -> Vec<String> {
+        let mut line = format!("apply {}", crate::export::dist_text(&self.apply));
+        if self.concurrency > 1 {
+            line = format!("{line}, {} at once", self.concurrency);
+        }
+        vec![line]
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    fn instant(&self) -> bool {
+        false
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        w.no_input();
+    }
+
+    fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        (self != new).then_some("its apply settings changed")
+    }
+}
+
+impl crate::nodes::Runtime for ProjectionParams {
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+
+    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+        sim.projections[slot].held()
+    }
+
+    fn down(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn up(sim: &mut Simulation, node: NodeIx) {
+        sim.projection_fill(node);
+    }
+
+    fn slow(sim: &mut Simulation, _node: NodeIx, slot: usize, factor: f64) {
+        sim.projections[slot].scale_latency(factor);
+    }
+
+    fn reset(sim: &mut Simulation, _now: u64) {
+        for projection in &mut sim.projections {
+            projection.reset();
+        }
+    }
+
+    fn report(
+        sim: &Simulation,
+        topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        let end = r.end;
+        let projection = &sim.projections[topo.slot as usize];
+        r.count("completed", st.completed);
+        r.count("replayed", projection.replayed);
+        r.level("mean_depth", "max_depth", &st.depth, end);
+        r.busy(
+            &st.busy,
+            Some(crate::report::slots(projection.limit())),
+            end,
+        );
+        r.latency("staleness_s", &projection.staleness.summary());
+        r.latency("wait_s", &st.wait.summary());
+        r.latency("sojourn_s", &st.sojourn.summary());
+        r.latency("end_to_end_s", &st.end_to_end.summary());
+    }
+
+    fn gauge(
+        sim: &Simulation,
+        slot: usize,
+        _st: &crate::metrics::NodeStats,
+        _g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        (sim.projections[slot].held(), None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::file::from_str;

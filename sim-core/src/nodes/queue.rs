@@ -487,6 +487,116 @@ impl Simulation {
     }
 }
 
+impl crate::nodes::KindSpec for QueueParams {
+    const KIND: crate::nodes::Kind = crate::nodes::Kind::Queue;
+    const KEY: &'static str = "queue";
+    const LABEL: &'static str = "queue";
+    const PLURAL: &'static str = "queues";
+    const SERIES: &'static [crate::series::Metric] = {
+        use crate::series::Metric::{Depth, Dropped, ThroughputIn, ThroughputOut};
+        &[ThroughputIn, ThroughputOut, Depth, Dropped]
+    };
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
+    const PROCESSES: bool = false;
+    const DOT: (&'static str, &'static str) = ("cds", "#fdebd0");
+    const MERMAID: (&'static str, &'static str) = ("[(", ")]");
+
+    fn problems(&self) -> Vec<String> {
+        Self::problems(self)
+    }
+
+    fn summary(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(c) = self.capacity {
+            let overflow = match self.overflow {
+                Overflow::Block => "block",
+                Overflow::DropNewest => "drop newest",
+                Overflow::DropOldest => "drop oldest",
+            };
+            out.push(format!("capacity {c}, {overflow}"));
+        }
+        if let Some(m) = self.max_receives {
+            out.push(format!("max receives {m}"));
+        }
+        out
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    fn instant(&self) -> bool {
+        false
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        if w.no_input() {
+            return;
+        }
+        if w.data_out == 0 {
+            w.warning("no consumer reads this queue: messages pile up until it is full");
+        }
+        if self.max_receives.is_some() && w.dlq_out == 0 {
+            w.warning(
+                "max_receives is set but no dead-letter queue is connected: messages over the limit are dropped",
+            );
+        }
+    }
+
+    fn restart_reason(&self, _new: &Self) -> Option<&'static str> {
+        None
+    }
+}
+
+impl crate::nodes::Runtime for QueueParams {
+    fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: usize) {
+        sim.queues[slot].retune(self);
+        // More room may let blocked senders go on.
+        if sim.queues[slot].has_room() {
+            sim.wake_waiters(node);
+        }
+    }
+
+    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+        sim.queues[slot].occupancy()
+    }
+
+    fn down(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn up(sim: &mut Simulation, node: NodeIx) {
+        sim.queue_recover(node);
+        sim.wake_waiters(node);
+    }
+
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+
+    fn reset(_sim: &mut Simulation, _now: u64) {}
+
+    fn report(
+        _sim: &Simulation,
+        _topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        let end = r.end;
+        r.level("mean_depth", "max_depth", &st.depth, end);
+        r.latency("wait_s", &st.wait.summary());
+        r.count("retries", st.retries);
+        r.count("redelivered", st.redelivered);
+        r.count("dead_lettered", st.dead_lettered);
+    }
+
+    fn gauge(
+        sim: &Simulation,
+        slot: usize,
+        _st: &crate::metrics::NodeStats,
+        _g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        let q = &sim.queues[slot];
+        (q.occupancy(), q.capacity())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::metric as get;

@@ -187,6 +187,107 @@ impl Simulation {
     }
 }
 
+impl crate::nodes::KindSpec for RouterParams {
+    const KIND: crate::nodes::Kind = crate::nodes::Kind::Router;
+    const KEY: &'static str = "router";
+    const LABEL: &'static str = "router";
+    const PLURAL: &'static str = "routers";
+    const SERIES: &'static [crate::series::Metric] = {
+        use crate::series::Metric::{Dropped, ThroughputIn, ThroughputOut};
+        &[ThroughputIn, ThroughputOut, Dropped]
+    };
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
+    const PROCESSES: bool = false;
+    const DOT: (&'static str, &'static str) = ("diamond", "#fcf3cf");
+    const MERMAID: (&'static str, &'static str) = ("{", "}");
+
+    fn problems(&self) -> Vec<String> {
+        Self::problems(self)
+    }
+
+    fn summary(&self) -> Vec<String> {
+        vec![match self.mode {
+            RouteMode::ByType => "by event type".to_owned(),
+            RouteMode::Weighted => "by weight".to_owned(),
+            RouteMode::Split { parts } => format!("split into {parts}"),
+        }]
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    fn instant(&self) -> bool {
+        true
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        if w.no_input() {
+            return;
+        }
+        if w.data_out == 0 {
+            w.error("the router has no routes: connect it to where messages should go");
+            return;
+        }
+        let routes: Vec<_> = w
+            .graph
+            .edges_directed(w.node, petgraph::Direction::Outgoing)
+            .map(|e| e.weight())
+            .collect();
+        let weights = routes.iter().any(|e| e.weight.is_some());
+        let filters = routes.iter().any(|e| e.filter.is_some());
+        if self.mode != RouteMode::Weighted && weights {
+            w.warning("route weights apply only to a Weighted router; this router ignores them");
+        }
+        if self.mode == RouteMode::Weighted && filters {
+            w.warning(
+                "a Weighted router ignores route filters; route by type first with a ByType router",
+            );
+        }
+    }
+
+    fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        (self != new).then_some("its routing changed")
+    }
+}
+
+impl crate::nodes::Runtime for RouterParams {
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+
+    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+        sim.routers[slot].held()
+    }
+
+    fn down(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn up(sim: &mut Simulation, node: NodeIx) {
+        sim.router_wake(node);
+    }
+
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+
+    fn reset(_sim: &mut Simulation, _now: u64) {}
+
+    fn report(
+        _sim: &Simulation,
+        _topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        let end = r.end;
+        r.level("mean_depth", "max_depth", &st.depth, end);
+    }
+
+    fn gauge(
+        sim: &Simulation,
+        slot: usize,
+        _st: &crate::metrics::NodeStats,
+        _g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        (sim.routers[slot].held(), None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::file::from_str;

@@ -239,6 +239,113 @@ impl Simulation {
     }
 }
 
+impl crate::nodes::KindSpec for ServiceParams {
+    const KIND: crate::nodes::Kind = crate::nodes::Kind::Service;
+    const KEY: &'static str = "service";
+    const LABEL: &'static str = "service";
+    const PLURAL: &'static str = "services";
+    const SERIES: &'static [crate::series::Metric] = {
+        use crate::series::Metric::{
+            Busy, Depth, Dropped, LatencyP50, LatencyP99, ThroughputIn, ThroughputOut,
+        };
+        &[
+            ThroughputIn,
+            ThroughputOut,
+            Depth,
+            Busy,
+            LatencyP50,
+            LatencyP99,
+            Dropped,
+        ]
+    };
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
+    const PROCESSES: bool = false;
+    const DOT: (&'static str, &'static str) = ("component", "#d4e6f1");
+    const MERMAID: (&'static str, &'static str) = ("[[", "]]");
+
+    fn problems(&self) -> Vec<String> {
+        Self::problems(self)
+    }
+
+    fn summary(&self) -> Vec<String> {
+        let mut out = vec![crate::export::dist_text(&self.latency)];
+        if let Some(c) = self.concurrency {
+            out.push(format!("concurrency {c}"));
+        }
+        if let Some(r) = self.rate_limit {
+            out.push(format!("rate limit {r}/s"));
+        }
+        if self.failure > 0.0 {
+            out.push(format!("fails {}%", self.failure * 100.0));
+        }
+        out
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    fn instant(&self) -> bool {
+        false
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        if w.inputs == 0 {
+            w.warning("no consumer calls this service");
+        }
+    }
+
+    fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        (self.concurrency != new.concurrency).then_some("its concurrency changed")
+    }
+}
+
+impl crate::nodes::Runtime for ServiceParams {
+    fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: usize) {
+        sim.services[slot].retune(self);
+    }
+
+    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+        sim.services[slot].held()
+    }
+
+    fn down(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn up(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn slow(sim: &mut Simulation, _node: NodeIx, slot: usize, factor: f64) {
+        sim.services[slot].scale_latency(factor);
+    }
+
+    fn reset(_sim: &mut Simulation, _now: u64) {}
+
+    fn report(
+        sim: &Simulation,
+        topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        let end = r.end;
+        let service = &sim.services[topo.slot as usize];
+        r.count("failed_calls", st.failed_calls);
+        r.count("rejected", st.rejected);
+        r.level("mean_depth", "max_depth", &st.depth, end);
+        r.busy(&st.busy, service.limit().map(crate::report::slots), end);
+        r.latency("wait_s", &st.wait.summary());
+        r.latency("sojourn_s", &st.sojourn.summary());
+    }
+
+    fn gauge(
+        sim: &Simulation,
+        slot: usize,
+        _st: &crate::metrics::NodeStats,
+        _g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        let s = &sim.services[slot];
+        (s.held(), s.limit())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::metric as get;

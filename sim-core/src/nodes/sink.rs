@@ -141,3 +141,96 @@ impl Simulation {
         }
     }
 }
+
+impl crate::nodes::KindSpec for SinkParams {
+    const KIND: crate::nodes::Kind = crate::nodes::Kind::Sink;
+    const KEY: &'static str = "sink";
+    const LABEL: &'static str = "sink";
+    const PLURAL: &'static str = "sinks";
+    const SERIES: &'static [crate::series::Metric] =
+        <crate::nodes::ServiceParams as crate::nodes::KindSpec>::SERIES;
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
+    const PROCESSES: bool = true;
+    const DOT: (&'static str, &'static str) = ("cylinder", "#eaeded");
+    const MERMAID: (&'static str, &'static str) = ("[/", "/]");
+
+    fn problems(&self) -> Vec<String> {
+        Self::problems(self)
+    }
+
+    fn summary(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.latency != Dist::default() {
+            out.push(crate::export::dist_text(&self.latency));
+        }
+        if let Some(c) = self.concurrency {
+            out.push(format!("concurrency {c}"));
+        }
+        out
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    fn instant(&self) -> bool {
+        false
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        w.no_input();
+    }
+
+    fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        (self.concurrency != new.concurrency).then_some("its concurrency changed")
+    }
+}
+
+impl crate::nodes::Runtime for SinkParams {
+    fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: usize) {
+        sim.sinks[slot].retune(self);
+    }
+
+    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+        sim.sinks[slot].held()
+    }
+
+    fn down(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn up(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn slow(sim: &mut Simulation, _node: NodeIx, slot: usize, factor: f64) {
+        sim.sinks[slot].scale_latency(factor);
+    }
+
+    fn reset(_sim: &mut Simulation, _now: u64) {}
+
+    fn report(
+        sim: &Simulation,
+        topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        let end = r.end;
+        let sink = &sim.sinks[topo.slot as usize];
+        r.count("completed", st.completed);
+        r.count("duplicates", st.duplicates);
+        r.level("mean_depth", "max_depth", &st.depth, end);
+        r.busy(&st.busy, sink.limit().map(crate::report::slots), end);
+        if sink.limit().is_some() {
+            r.latency("wait_s", &st.wait.summary());
+        }
+        r.latency("sojourn_s", &st.sojourn.summary());
+        r.latency("end_to_end_s", &st.end_to_end.summary());
+    }
+
+    fn gauge(
+        sim: &Simulation,
+        slot: usize,
+        _st: &crate::metrics::NodeStats,
+        _g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        let s = &sim.sinks[slot];
+        (s.held(), s.limit())
+    }
+}

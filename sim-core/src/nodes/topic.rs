@@ -88,3 +88,81 @@ impl Simulation {
         self.wake_waiters(node);
     }
 }
+
+impl crate::nodes::KindSpec for TopicParams {
+    const KIND: crate::nodes::Kind = crate::nodes::Kind::Topic;
+    const KEY: &'static str = "topic";
+    const LABEL: &'static str = "topic";
+    const PLURAL: &'static str = "topics";
+    const SERIES: &'static [crate::series::Metric] = {
+        use crate::series::Metric::{Dropped, ThroughputIn, ThroughputOut};
+        &[ThroughputIn, ThroughputOut, Dropped]
+    };
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
+    const PROCESSES: bool = false;
+    const DOT: (&'static str, &'static str) = ("hexagon", "#e8daef");
+    const MERMAID: (&'static str, &'static str) = ("{{", "}}");
+
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn summary(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn emitted(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    fn instant(&self) -> bool {
+        true
+    }
+
+    fn wiring(&self, w: &mut crate::nodes::Wiring<'_>) {
+        if !w.no_input() && w.data_out == 0 {
+            w.warning("the topic has no subscribers: everything published to it is dropped");
+        }
+    }
+
+    fn restart_reason(&self, _new: &Self) -> Option<&'static str> {
+        None
+    }
+}
+
+impl crate::nodes::Runtime for TopicParams {
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+
+    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+        sim.topics[slot].held()
+    }
+
+    fn down(_sim: &mut Simulation, _node: NodeIx) {}
+
+    fn up(sim: &mut Simulation, node: NodeIx) {
+        sim.topic_wake(node);
+    }
+
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+
+    fn reset(_sim: &mut Simulation, _now: u64) {}
+
+    fn report(
+        _sim: &Simulation,
+        _topo: &crate::engine::NodeTopo,
+        st: &crate::metrics::NodeStats,
+        r: &mut crate::report::Recorder<'_>,
+    ) {
+        let end = r.end;
+        r.level("mean_depth", "max_depth", &st.depth, end);
+    }
+
+    fn gauge(
+        sim: &Simulation,
+        slot: usize,
+        _st: &crate::metrics::NodeStats,
+        _g: &mut crate::snapshot::Gauge,
+    ) -> (u64, Option<u64>) {
+        (sim.topics[slot].held(), None)
+    }
+}
