@@ -111,7 +111,10 @@ impl Arena {
             };
             id
         } else {
+            // Ids stay below the sentinels that name no node in `origin`
+            // and `held_by`; `max_in_flight` stops a run long before.
             let id = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+            debug_assert!(id < DETACHED, "message ids overflowed at {id}");
             self.slots.push(Msg {
                 held_by: NO_NODE,
                 ..msg
@@ -724,6 +727,12 @@ impl Simulation {
             self.events += 1;
             self.handle(ev);
             self.calendar.settle();
+            debug_assert!(
+                self.conserved(),
+                "conservation broken after {ev:?} at {time}: {:?} with {} in flight",
+                self.totals,
+                self.msgs.live
+            );
             // (Checked before taking: `take` writes back on every event.)
             if self.error.is_some()
                 && let Some(err) = self.error.take()
@@ -883,7 +892,22 @@ impl Simulation {
 
     #[inline(always)]
     pub(crate) fn schedule(&mut self, at: u64, ev: Ev) {
+        debug_assert!(
+            at >= self.now,
+            "{ev:?} scheduled at {at}, in the past (now {})",
+            self.now
+        );
         self.calendar.push(at, ev);
+    }
+
+    /// Whether every message is accounted for: the totals add up with the
+    /// messages alive now in flight.
+    fn conserved(&self) -> bool {
+        Conservation {
+            in_flight: self.msgs.live,
+            ..self.totals
+        }
+        .balanced()
     }
 
     /// A new message in the system (from a producer or a copy).
