@@ -858,6 +858,12 @@ impl crate::nodes::KindSpec for CepParams {
 }
 
 impl crate::nodes::Runtime for CepParams {
+    fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
+        sim.ceps
+            .push(CepRt::new(self, &mut |name| cx.type_id(name)));
+        sim.ceps.len() - 1
+    }
+
     fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
 
     fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {

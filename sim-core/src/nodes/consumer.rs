@@ -1226,6 +1226,15 @@ impl crate::nodes::KindSpec for ConsumerParams {
 }
 
 impl crate::nodes::Runtime for ConsumerParams {
+    fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
+        let mut rt = ConsumerRt::new(self, cx.seed, cx.id);
+        rt.poison = self.poison.iter().map(|name| cx.type_id(name)).collect();
+        rt.calls = cx.calls;
+        rt.node = cx.node;
+        sim.consumers.push(rt);
+        sim.consumers.len() - 1
+    }
+
     fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: usize) {
         sim.consumers[slot].retune(self);
         if self.serverless.is_none() {

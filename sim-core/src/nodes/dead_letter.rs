@@ -121,6 +121,11 @@ impl crate::nodes::KindSpec for DeadLetterParams {
 }
 
 impl crate::nodes::Runtime for DeadLetterParams {
+    fn compile(&self, sim: &mut Simulation, _cx: &mut crate::engine::Compile<'_>) -> usize {
+        sim.dead_letters.push(DeadLetterRt::new(self));
+        sim.dead_letters.len() - 1
+    }
+
     fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: usize) {
         sim.dead_letters[slot].retune(self);
     }

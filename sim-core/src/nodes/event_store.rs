@@ -514,6 +514,14 @@ impl crate::nodes::KindSpec for EventStoreParams {
 }
 
 impl crate::nodes::Runtime for EventStoreParams {
+    fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
+        if let Some(replay) = &self.replay {
+            cx.replays.push((cx.node, replay.at.0));
+        }
+        sim.stores.push(StoreRt::new(self, cx.seed, cx.id));
+        sim.stores.len() - 1
+    }
+
     fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
 
     fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {

@@ -834,6 +834,11 @@ impl crate::nodes::KindSpec for LogParams {
 }
 
 impl crate::nodes::Runtime for LogParams {
+    fn compile(&self, sim: &mut Simulation, _cx: &mut crate::engine::Compile<'_>) -> usize {
+        sim.logs.push(LogRt::new(self));
+        sim.logs.len() - 1
+    }
+
     fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
 
     fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {

@@ -109,7 +109,7 @@ pub mod topic;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{NodeIx, NodeTopo, Simulation};
+use crate::engine::{Compile, NodeIx, NodeTopo, Simulation};
 use crate::metrics::NodeStats;
 use crate::report::Recorder;
 use crate::series::Metric;
@@ -333,6 +333,9 @@ pub trait KindSpec: Default + Into<NodeKind> + Variant {
 /// What the engine does with a node of each kind outside the hot path
 /// (which matches on [`Kind`] in `engine.rs`).
 pub(crate) trait Runtime: KindSpec {
+    /// Adds the node's runtime state to its kind's vector in `sim`;
+    /// returns its slot there.
+    fn compile(&self, sim: &mut Simulation, cx: &mut Compile<'_>) -> usize;
     /// Applies these parameters to a running node, after
     /// [`KindSpec::restart_reason`] allowed the change.
     fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: usize);

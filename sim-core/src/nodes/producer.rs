@@ -398,6 +398,14 @@ impl crate::nodes::KindSpec for ProducerParams {
 }
 
 impl crate::nodes::Runtime for ProducerParams {
+    fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
+        let (seed, id, node) = (cx.seed, cx.id, cx.node);
+        let mut rt = ProducerRt::new(self, seed, id, &mut |name| cx.type_id(name));
+        rt.node = node;
+        sim.producers.push(rt);
+        sim.producers.len() - 1
+    }
+
     fn retune(&self, sim: &mut Simulation, node: NodeIx, _slot: usize) {
         sim.producer_retune(node, self);
     }

@@ -234,6 +234,12 @@ impl crate::nodes::KindSpec for ProjectionParams {
 }
 
 impl crate::nodes::Runtime for ProjectionParams {
+    fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
+        sim.projections
+            .push(ProjectionRt::new(self, cx.seed, cx.id));
+        sim.projections.len() - 1
+    }
+
     fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
 
     fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {

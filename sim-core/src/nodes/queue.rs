@@ -549,6 +549,11 @@ impl crate::nodes::KindSpec for QueueParams {
 }
 
 impl crate::nodes::Runtime for QueueParams {
+    fn compile(&self, sim: &mut Simulation, _cx: &mut crate::engine::Compile<'_>) -> usize {
+        sim.queues.push(QueueRt::new(self));
+        sim.queues.len() - 1
+    }
+
     fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: usize) {
         sim.queues[slot].retune(self);
         // More room may let blocked senders go on.

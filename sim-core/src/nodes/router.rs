@@ -252,6 +252,11 @@ impl crate::nodes::KindSpec for RouterParams {
 }
 
 impl crate::nodes::Runtime for RouterParams {
+    fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
+        sim.routers.push(RouterRt::new(self, cx.seed, cx.id));
+        sim.routers.len() - 1
+    }
+
     fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
 
     fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {

@@ -301,6 +301,11 @@ impl crate::nodes::KindSpec for ServiceParams {
 }
 
 impl crate::nodes::Runtime for ServiceParams {
+    fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
+        sim.services.push(ServiceRt::new(self, cx.seed, cx.id));
+        sim.services.len() - 1
+    }
+
     fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: usize) {
         sim.services[slot].retune(self);
     }

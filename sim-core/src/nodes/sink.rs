@@ -187,6 +187,11 @@ impl crate::nodes::KindSpec for SinkParams {
 }
 
 impl crate::nodes::Runtime for SinkParams {
+    fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
+        sim.sinks.push(SinkRt::new(self, cx.seed, cx.id));
+        sim.sinks.len() - 1
+    }
+
     fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: usize) {
         sim.sinks[slot].retune(self);
     }

@@ -131,6 +131,11 @@ impl crate::nodes::KindSpec for TopicParams {
 }
 
 impl crate::nodes::Runtime for TopicParams {
+    fn compile(&self, sim: &mut Simulation, _cx: &mut crate::engine::Compile<'_>) -> usize {
+        sim.topics.push(TopicRt::default());
+        sim.topics.len() - 1
+    }
+
     fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
 
     fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {

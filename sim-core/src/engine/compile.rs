@@ -1,0 +1,316 @@
+//! A model compiled for a run: dense vectors per kind, edges that know
+//! their receivers, and the first events scheduled.
+
+use std::collections::VecDeque;
+
+use super::{Arena, Crossing, EdgeIx, Ev, MsgId, NodeIx, RECENT, RunError, Simulation};
+use crate::calendar::Calendar;
+use crate::faults::CompiledFault;
+use crate::ledger::Ledger;
+use crate::metrics::NodeStats;
+use crate::model::Model;
+use crate::nodes::autoscale::Autoscaler;
+use crate::nodes::consumer::PullSource;
+use crate::nodes::{EdgeRole, Kind, Runtime, with_params};
+use crate::report::Conservation;
+use crate::series::Series;
+
+/// The fixed shape of a compiled model.
+#[derive(Debug)]
+pub(crate) struct NodeTopo {
+    pub id: String,
+    pub kind: Kind,
+    /// Index into the kind's state vector.
+    pub slot: u32,
+    /// Data edges out (push or pull), in model order.
+    pub out: Vec<EdgeIx>,
+    /// The one data edge out, when there is exactly one (the commonest
+    /// shape, sent along without a look at `out`).
+    pub sole_out: Option<EdgeIx>,
+    /// The dead-letter edge, if any.
+    pub dlq: Option<EdgeIx>,
+    /// The service a consumer calls, if any.
+    pub call: Option<EdgeIx>,
+}
+
+#[derive(Debug)]
+pub(crate) struct EdgeTopo {
+    pub from: NodeIx,
+    pub to: NodeIx,
+    pub latency: u64,
+    /// Event types a topic subscription or router route accepts (`None`: all).
+    pub filter: Option<Vec<u16>>,
+    /// A router's weight for this route.
+    pub weight: f64,
+    /// The receiver's kind and index into its kind's state (kept here so
+    /// a send need not look the receiver up).
+    pub to_kind: Kind,
+    pub to_slot: u32,
+}
+
+impl EdgeTopo {
+    /// Whether the edge's filter lets `msg` through.
+    #[inline(always)]
+    pub(super) fn passes(&self, msgs: &Arena, msg: MsgId) -> bool {
+        self.filter
+            .as_ref()
+            .is_none_or(|types| types.contains(&msgs.get(msg).event_type))
+    }
+}
+
+impl Simulation {
+    /// Compiles `model` for a run seeded `seed`. Fails if validation finds
+    /// errors.
+    pub fn new(model: &Model, seed: u64) -> Result<Self, RunError> {
+        let errors: Vec<String> = crate::validate::validate(model)
+            .into_iter()
+            .filter(crate::validate::Diagnostic::is_error)
+            .map(|d| format!("  {d}"))
+            .collect();
+        if !errors.is_empty() {
+            return Err(RunError::Invalid(errors.join("\n")));
+        }
+        Ok(Self::compile(model, seed))
+    }
+
+    fn compile(model: &Model, seed: u64) -> Self {
+        let scenario = &model.scenario;
+        let graph = &model.graph;
+        let node_ixs: Vec<_> = graph.node_indices().collect();
+        let position = |ix| node_ixs.iter().position(|&n| n == ix).unwrap_or(0);
+
+        // Event types: every name any filter names or any node emits, in
+        // first-seen order (filters first, then the nodes in model order).
+        let mut event_types: Vec<String> = Vec::new();
+        let mut sim_edges = Vec::new();
+        for e in graph.edge_indices() {
+            let Some((a, b)) = graph.edge_endpoints(e) else {
+                continue;
+            };
+            let edge = &graph[e];
+            let filter = edge.filter.as_ref().map(|names| {
+                names
+                    .iter()
+                    .map(|n| type_id(n, &mut event_types))
+                    .collect::<Vec<u16>>()
+            });
+            sim_edges.push(EdgeTopo {
+                from: position(a) as u32,
+                to: position(b) as u32,
+                latency: edge.latency.map_or(0, |d| d.0),
+                filter,
+                weight: edge.weight.unwrap_or(1.0),
+                // Set below, once the nodes are compiled.
+                to_kind: Kind::Sink,
+                to_slot: 0,
+            });
+        }
+
+        let n_nodes = node_ixs.len();
+        let mut sim = Self {
+            now: 0,
+            end: scenario.duration.0,
+            warmup: scenario.warmup.0,
+            seed,
+            model_name: model.name.clone(),
+            calendar: Calendar::default(),
+            msgs: Arena::default(),
+            transit: sim_edges.iter().map(|_| VecDeque::new()).collect(),
+            carried: vec![0; sim_edges.len()],
+            recent: vec![[Crossing::default(); RECENT]; sim_edges.len()],
+            watching: false,
+            next_sample: 0,
+            params: node_ixs.iter().map(|&n| graph[n].kind.clone()).collect(),
+            // Made below, once the nodes are compiled.
+            series: Series::new(&[], &[], scenario.duration.0, 1),
+            edges: Vec::new(),
+            topo: Vec::with_capacity(n_nodes),
+            stats: vec![NodeStats::default(); n_nodes],
+            waiters: vec![Vec::new(); n_nodes],
+            producers: Vec::new(),
+            queues: Vec::new(),
+            topics: Vec::new(),
+            consumers: Vec::new(),
+            routers: Vec::new(),
+            services: Vec::new(),
+            sinks: Vec::new(),
+            dead_letters: Vec::new(),
+            logs: Vec::new(),
+            ceps: Vec::new(),
+            stores: Vec::new(),
+            projections: Vec::new(),
+            totals: Conservation::default(),
+            events: 0,
+            max_in_flight: scenario.max_in_flight,
+            error: None,
+            event_types: Vec::new(),
+            faults: scenario
+                .faults
+                .iter()
+                .filter_map(|f| {
+                    let node = node_ixs.iter().position(|&n| graph[n].id == f.node)?;
+                    Some(CompiledFault {
+                        node: u32::try_from(node).ok()?,
+                        effect: f.effect,
+                        start: f.at.0,
+                        end: f.at.0.saturating_add(f.duration.0),
+                    })
+                })
+                .collect(),
+            down: vec![0; n_nodes],
+            nodes_down: 0,
+            ledger: Ledger::default(),
+            journeys: None,
+        };
+
+        let mut replays = Vec::new();
+        for (i, &n) in node_ixs.iter().enumerate() {
+            let node = &graph[n];
+            let kind = node.kind.kind();
+            let mut out = Vec::new();
+            let mut dlq = None;
+            let mut call = None;
+            for (k, edge) in sim_edges.iter().enumerate() {
+                if edge.from as usize == i {
+                    let to_kind = graph[node_ixs[edge.to as usize]].kind.kind();
+                    match kind.connect(to_kind) {
+                        Ok(EdgeRole::DeadLetter) => dlq = Some(k as u32),
+                        Ok(EdgeRole::Call) => call = Some(k as u32),
+                        Ok(_) => out.push(k as u32),
+                        Err(_) => {}
+                    }
+                }
+            }
+            let mut cx = Compile {
+                seed,
+                id: &node.id,
+                node: i as NodeIx,
+                calls: call.is_some(),
+                event_types: &mut event_types,
+                replays: &mut replays,
+            };
+            let slot = with_params!(&node.kind, p => p.compile(&mut sim, &mut cx));
+            sim.topo.push(NodeTopo {
+                id: node.id.clone(),
+                kind,
+                slot: slot as u32,
+                sole_out: (out.len() == 1).then(|| out[0]),
+                out,
+                dlq,
+                call,
+            });
+        }
+        sim.event_types = event_types;
+        for edge in &mut sim_edges {
+            let to = &sim.topo[edge.to as usize];
+            (edge.to_kind, edge.to_slot) = (to.kind, to.slot);
+        }
+        // Wire pull edges: a consumer knows the queues it reads, a queue
+        // the consumers that read it.
+        let topo = &sim.topo;
+        for (k, edge) in sim_edges.iter().enumerate() {
+            let (from, to) = (&topo[edge.from as usize], &topo[edge.to as usize]);
+            if from.kind == Kind::Queue && to.kind == Kind::Consumer {
+                let (q, c) = (from.slot as usize, to.slot as usize);
+                sim.queues[q].consumers.push(edge.to);
+                sim.consumers[c].queues.push(PullSource {
+                    node: edge.from,
+                    slot: from.slot,
+                    latency: edge.latency,
+                    edge: k as EdgeIx,
+                });
+            }
+            if from.kind == Kind::Log && to.kind == Kind::Consumer {
+                // Each consumer reading a log is a consumer group; each of
+                // its slots is a member.
+                let (l, c) = (from.slot as usize, to.slot as usize);
+                sim.logs[l].add_group(edge.to, sim.consumers[c].slots_total());
+                sim.consumers[c].logs.push(PullSource {
+                    node: edge.from,
+                    slot: from.slot,
+                    latency: edge.latency,
+                    edge: k as EdgeIx,
+                });
+            }
+        }
+        for queue in &mut sim.queues {
+            if let [reader] = queue.consumers[..] {
+                queue.sole_reader = Some((reader, topo[reader as usize].slot));
+            }
+        }
+        for consumer in &mut sim.consumers {
+            if let [source] = consumer.queues[..] {
+                consumer.sole_queue = Some(source);
+            }
+        }
+        sim.series = Series::new(
+            &sim.topo,
+            &sim_edges,
+            scenario.duration.0,
+            crate::series::DEFAULT_CAPACITY,
+        );
+        sim.next_sample = sim.series.next_due();
+        sim.edges = sim_edges;
+
+        sim.schedule_faults();
+        for (node, at) in replays {
+            sim.schedule(at, Ev::StoreReplay(node));
+        }
+        for i in 0..n_nodes {
+            if sim.topo[i].kind != Kind::Consumer {
+                continue;
+            }
+            let node = i as NodeIx;
+            let c = sim.topo[i].slot as usize;
+            let (instances, slots) = (sim.consumers[c].instances(), sim.consumers[c].slots_total());
+            sim.stats[i].capacity.set(0, slots);
+            sim.stats[i].instances.set(0, instances);
+            if let Some(interval) = sim.consumers[c]
+                .autoscaler
+                .as_ref()
+                .map(Autoscaler::interval)
+            {
+                sim.schedule(interval, Ev::Autoscale(node));
+            }
+        }
+        if sim.warmup > 0 {
+            sim.calendar.push(sim.warmup, Ev::WarmupEnd);
+        }
+        for i in 0..n_nodes {
+            if sim.topo[i].kind == Kind::Producer {
+                sim.producer_start(i as NodeIx);
+            }
+        }
+        sim
+    }
+}
+
+/// The id of event type `name`, added if new.
+fn type_id(name: &str, types: &mut Vec<String>) -> u16 {
+    if let Some(i) = types.iter().position(|t| t == name) {
+        return u16::try_from(i).unwrap_or(u16::MAX);
+    }
+    types.push(name.to_owned());
+    u16::try_from(types.len() - 1).unwrap_or(u16::MAX)
+}
+
+/// What a node's kind needs to compile its runtime state
+/// ([`Runtime::compile`](crate::nodes::Runtime::compile)).
+#[derive(Debug)]
+pub(crate) struct Compile<'a> {
+    pub seed: u64,
+    pub id: &'a str,
+    pub node: NodeIx,
+    /// Whether the node calls a service.
+    pub calls: bool,
+    event_types: &'a mut Vec<String>,
+    /// Event stores' replays: the store and when it starts.
+    pub replays: &'a mut Vec<(NodeIx, u64)>,
+}
+
+impl Compile<'_> {
+    /// The id of event type `name` in this run.
+    pub fn type_id(&mut self, name: &str) -> u16 {
+        type_id(name, self.event_types)
+    }
+}

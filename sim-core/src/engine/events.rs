@@ -1,0 +1,156 @@
+//! What can happen at an instant, and where each event goes.
+
+use super::{EdgeIx, MsgId, NodeIx, Simulation};
+use crate::nodes::{Kind, Runtime, with_kind};
+
+/// What happens at an instant.
+// NOTE: every field is four bytes wide, so an event's payload is three
+// aligned words: a two-byte field once made the compiler copy events as
+// overlapping words, which stalled store forwarding on every event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ev {
+    /// A producer's next event is due (unless its generation moved on);
+    /// the producer is named by its slot.
+    Arrival { producer: u32, generation: u32 },
+    /// A message pulled over a link with latency reaches its consumer
+    /// (unless the consumer crashed meanwhile: the ticket tells).
+    Fetched {
+        node: NodeIx,
+        msg: MsgId,
+        ticket: u32,
+    },
+    /// A consumer finished processing a message (ticket as above).
+    ServiceDone {
+        /// The consumer's slot.
+        consumer: u32,
+        msg: MsgId,
+        ticket: u32,
+    },
+    /// A consumer's processing timeout ran out before the work was done.
+    ServiceTimeout {
+        node: NodeIx,
+        msg: MsgId,
+        ticket: u32,
+    },
+    /// A sink finished with a message.
+    SinkDone { node: NodeIx, msg: MsgId },
+    /// The message at the head of an edge's transit line arrives.
+    EdgeArrive(EdgeIx),
+    /// A message waiting out a retry delay in a queue becomes visible.
+    QueueVisible { node: NodeIx, msg: MsgId },
+    /// A queue checks its line of receipts for expired visibility timeouts.
+    VisibilityCheck(NodeIx),
+    /// The visibility timeout of a queue's receipt ends (unless the
+    /// ticket or the message's origin show that the receipt is gone).
+    ReceiptExpiry {
+        node: NodeIx,
+        msg: MsgId,
+        ticket: u32,
+    },
+    /// A pushed message's retry delay at a consumer is over.
+    InboxRetry { node: NodeIx, msg: MsgId },
+    /// A fault of the scenario timeline starts.
+    FaultStart(u32),
+    /// A fault of the scenario timeline ends.
+    FaultEnd(u32),
+    /// A service finished a call (its caller is named in the message).
+    CallDone {
+        service: NodeIx,
+        msg: MsgId,
+        ticket: u32,
+    },
+    /// A serverless consumer's idle instances may have outlived their keep-alive.
+    KeepAlive(NodeIx),
+    /// A consumer's autoscaler looks at the load.
+    Autoscale(NodeIx),
+    /// A new consumer instance has started (unless cancelled meanwhile).
+    InstanceReady { node: NodeIx, token: u32 },
+    /// A log's oldest records may have outlived the retention.
+    LogExpire(NodeIx),
+    /// A log's consumer group may fetch again (a retry is due, or a
+    /// rebalance is over).
+    LogWake { node: NodeIx, group: u32 },
+    /// A CEP rule's timer for a key (unless the window moved on: the
+    /// token names the rule's live timer).
+    CepTimer { node: NodeIx, key: u32, token: u32 },
+    /// An event store's append attempt is over.
+    StoreAppended { node: NodeIx, msg: MsgId },
+    /// An event store's rate limit allows the next append.
+    StoreNext(NodeIx),
+    /// A conflicted append is tried again.
+    StoreRetry { node: NodeIx, msg: MsgId },
+    /// An event store's replay sends its next event.
+    StoreReplay(NodeIx),
+    /// A projection applied an event.
+    ProjectionApplied { node: NodeIx, msg: MsgId },
+    /// The warm-up ends: statistics restart.
+    WarmupEnd,
+}
+
+impl Simulation {
+    #[inline(always)]
+    pub(super) fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::Arrival {
+                producer,
+                generation,
+            } => self.producer_arrival(producer as usize, generation),
+            Ev::Fetched { node, msg, ticket } => {
+                if self.msgs.get(msg).ticket == ticket {
+                    self.consumer_fetched(node, msg);
+                }
+            }
+            Ev::ServiceDone {
+                consumer,
+                msg,
+                ticket,
+            } => {
+                if self.msgs.get(msg).ticket == ticket {
+                    let c = consumer as usize;
+                    self.consumer_done_at(self.consumers[c].node, c, msg, false);
+                }
+            }
+            Ev::ServiceTimeout { node, msg, ticket } => {
+                if self.msgs.get(msg).ticket == ticket {
+                    self.consumer_done(node, msg, true);
+                }
+            }
+            Ev::SinkDone { node, msg } => self.sink_done(node, msg),
+            Ev::EdgeArrive(edge) => self.edge_arrive(edge),
+            Ev::QueueVisible { node, msg } => self.queue_visible(node, msg),
+            Ev::VisibilityCheck(node) => self.queue_visibility_check(node),
+            Ev::ReceiptExpiry { node, msg, ticket } => {
+                self.queue_receipt_expired(node, msg, ticket);
+            }
+            Ev::InboxRetry { node, msg } => self.consumer_inbox_retry(node, msg),
+            Ev::FaultStart(i) => self.fault_start(i),
+            Ev::FaultEnd(i) => self.fault_end(i),
+            Ev::Autoscale(node) => self.autoscale(node),
+            Ev::KeepAlive(node) => self.consumer_keep_alive(node),
+            Ev::InstanceReady { node, token } => self.instance_ready(node, token),
+            Ev::CallDone {
+                service,
+                msg,
+                ticket,
+            } => self.service_done(service, msg, ticket),
+            Ev::LogExpire(node) => self.log_expire(node),
+            Ev::LogWake { node, group } => self.log_wake(node, group),
+            Ev::CepTimer { node, key, token } => self.cep_timer(node, key, token),
+            Ev::StoreAppended { node, msg } => self.store_appended(node, msg),
+            Ev::StoreNext(node) => self.store_next(node),
+            Ev::StoreRetry { node, msg } => self.store_retry(node, msg),
+            Ev::StoreReplay(node) => self.store_replay(node),
+            Ev::ProjectionApplied { node, msg } => self.projection_applied(node, msg),
+            Ev::WarmupEnd => {
+                let now = self.now;
+                self.series.before_reset(&self.stats);
+                for stats in &mut self.stats {
+                    stats.reset(now);
+                }
+                for kind in Kind::ALL {
+                    with_kind!(kind, P => P::reset(self, now));
+                }
+            }
+        }
+    }
+}
