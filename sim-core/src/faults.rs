@@ -149,26 +149,26 @@ impl Simulation {
     /// A node goes down (faults may overlap: it is up again when the last
     /// one ends).
     fn node_down(&mut self, node: NodeIx) {
-        self.down[node as usize] += 1;
-        if self.down[node as usize] > 1 {
+        self.down[node] += 1;
+        if self.down[node] > 1 {
             return;
         }
         self.nodes_down += 1;
-        with_kind!(self.topo[node as usize].kind, P => P::down(self, node));
+        with_kind!(self.topo[node].kind, P => P::down(self, node));
     }
 
     fn node_up(&mut self, node: NodeIx) {
-        self.down[node as usize] -= 1;
-        if self.down[node as usize] > 0 {
+        self.down[node] -= 1;
+        if self.down[node] > 0 {
             return;
         }
         self.nodes_down -= 1;
-        with_kind!(self.topo[node as usize].kind, P => P::up(self, node));
+        with_kind!(self.topo[node].kind, P => P::up(self, node));
     }
 
     fn node_scale(&mut self, node: NodeIx, factor: f64) {
-        let topo = &self.topo[node as usize];
-        let (kind, slot) = (topo.kind, topo.slot as usize);
+        let topo = &self.topo[node];
+        let (kind, slot) = (topo.kind, topo.slot);
         with_kind!(kind, P => P::slow(self, node, slot, factor));
     }
 
@@ -176,7 +176,7 @@ impl Simulation {
     #[inline(always)]
     pub(crate) fn is_down(&self, node: NodeIx) -> bool {
         // Checked on every send and fetch: mostly nothing is down.
-        self.nodes_down > 0 && self.down[node as usize] > 0
+        self.nodes_down > 0 && self.down[node] > 0
     }
 }
 

@@ -390,7 +390,7 @@ impl Recorder {
             key,
             created: at,
             hops: vec![Hop {
-                node,
+                node: node.0,
                 kind: HopKind::Created,
                 start: at,
                 end: at,
@@ -421,7 +421,7 @@ impl Recorder {
             *hops += 1;
             return;
         }
-        if last.node == node && last.kind == kind && kind != HopKind::Created {
+        if last.node == node.0 && last.kind == kind && kind != HopKind::Created {
             // The same stretch goes on (an arrival that is also a wait).
             return;
         }
@@ -432,7 +432,7 @@ impl Recorder {
             kind
         };
         journey.hops.push(Hop {
-            node,
+            node: node.0,
             kind,
             start: at,
             end: at,

@@ -116,12 +116,12 @@ mod tests {
         assert!(!ledger.completed(a));
         ledger.redelivered(b);
         assert_eq!(ledger.followed(), 1);
-        assert!(!ledger.processed(b, 3));
+        assert!(!ledger.processed(b, NodeIx(3)));
         assert!(
-            ledger.processed(b, 3),
+            ledger.processed(b, NodeIx(3)),
             "the second instance at the same consumer is a duplicate"
         );
-        assert!(!ledger.processed(b, 4));
+        assert!(!ledger.processed(b, NodeIx(4)));
         assert!(!ledger.completed(b));
         assert!(ledger.completed(b));
         ledger.released(b);

@@ -36,14 +36,14 @@ impl Simulation {
         self.topo
             .iter()
             .position(|t| t.id == id)
-            .and_then(|i| NodeIx::try_from(i).ok())
+            .and_then(|i| u32::try_from(i).ok().map(NodeIx))
             .ok_or_else(|| LiveError::UnknownNode(id.to_owned()))
     }
 
     /// The parameters a node runs with now.
     pub fn node_params(&self, id: &str) -> Option<&NodeKind> {
         let i = self.live_node(id).ok()?;
-        self.params.get(i as usize)
+        self.params.get(i.ix())
     }
 
     /// Gives node `id` new parameters from now on. Parameters with
@@ -51,7 +51,7 @@ impl Simulation {
     /// changes that need a restart (see the [module docs](self)).
     pub fn set_node_params(&mut self, id: &str, kind: &NodeKind) -> Result<(), LiveError> {
         let node = self.live_node(id)?;
-        let i = node as usize;
+        let i = node.ix();
         let restart = |what: &str| LiveError::NeedsRestart {
             node: id.to_owned(),
             what: what.to_owned(),
@@ -66,7 +66,7 @@ impl Simulation {
         if let Some(why) = restart_reason(&self.params[i], kind) {
             return Err(restart(why));
         }
-        let slot = self.topo[i].slot as usize;
+        let slot = self.topo[i].slot;
         with_params!(kind, p => p.retune(self, node, slot));
         self.params[i] = kind.clone();
         Ok(())
@@ -85,7 +85,7 @@ impl Simulation {
             node: id.to_owned(),
             why,
         };
-        if let Some(why) = effect.unfit_for(self.topo[node as usize].kind) {
+        if let Some(why) = effect.unfit_for(self.topo[node].kind) {
             return Err(invalid(why));
         }
         if let Some(why) = effect.problems().into_iter().next() {

@@ -220,8 +220,8 @@ impl Series {
             edges: edges
                 .iter()
                 .map(|e| EdgeSeries {
-                    from: topo[e.from as usize].id.clone(),
-                    to: topo[e.to as usize].id.clone(),
+                    from: topo[e.from.ix()].id.clone(),
+                    to: topo[e.to.ix()].id.clone(),
                     throughput: Vec::new(),
                     prev: 0,
                 })

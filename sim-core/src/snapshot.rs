@@ -13,7 +13,7 @@
 //! ([`EdgeSnapshot::carried`], [`NodeSnapshot::arrived`], …) over their
 //! clocks.
 
-use crate::engine::{RECENT, Simulation};
+use crate::engine::{EdgeIx, RECENT, Simulation};
 use crate::nodes::breaker::BreakerState;
 use crate::nodes::{Kind, Runtime, with_kind};
 use crate::report::Conservation;
@@ -186,14 +186,14 @@ impl Simulation {
         out.edges.clear();
         out.messages.clear();
         for (e, edge) in self.edges.iter().enumerate() {
-            let from = &self.topo[edge.from as usize];
+            let from = &self.topo[edge.from];
             let blocked = self.edge_waits(e);
             let transit = &self.transit[e];
             out.edges.push(EdgeSnapshot {
                 carried: self.carried[e],
                 blocked,
                 in_transit: transit.len() as u64,
-                dead_letter: from.dlq == Some(e as u32),
+                dead_letter: from.dlq == Some(EdgeIx::at(e)),
             });
             let edge_ix = u32::try_from(e).unwrap_or(u32::MAX);
             for &(due, msg) in transit.iter().rev().take(MAX_IN_TRANSIT_PER_EDGE) {
@@ -238,7 +238,7 @@ impl Simulation {
     /// Whether edge `e`'s sender waits for room at its receiver.
     fn edge_waits(&self, e: usize) -> bool {
         let edge = &self.edges[e];
-        self.waiters[edge.to as usize].contains(&edge.from)
+        self.waiters[edge.to].contains(&edge.from)
     }
 
     /// One node's state, with `id` and into `partitions` (cleared first).
@@ -255,7 +255,7 @@ impl Simulation {
             lag: 0,
             partitions,
         };
-        let slot = topo.slot as usize;
+        let slot = topo.slot;
         let (held, capacity) = with_kind!(topo.kind, P => P::gauge(self, slot, st, &mut gauge));
         let Gauge {
             breaker,
@@ -268,7 +268,7 @@ impl Simulation {
         // A topic or router keeps no count of its own: it waits on the
         // receivers that refused it.
         let waiting = matches!(topo.kind, Kind::Topic | Kind::Router)
-            && topo.out.iter().any(|&e| self.edge_waits(e as usize));
+            && topo.out.iter().any(|&e| self.edge_waits(e.ix()));
         NodeSnapshot {
             id,
             kind: topo.kind,

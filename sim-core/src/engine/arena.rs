@@ -1,17 +1,109 @@
 //! Messages in flight: their fields, and the arena that holds them and
 //! reuses freed slots.
 
-/// Index of a message in the arena.
-pub(crate) type MsgId = u32;
-/// Index of a node in the compiled simulation (model order).
-pub(crate) type NodeIx = u32;
-/// Index of an edge in the compiled simulation (model order).
-pub(crate) type EdgeIx = u32;
+/// Declares a zero-cost index type: a `u32` that indexes `Vec`s of one
+/// role only.
+macro_rules! index_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub(crate) struct $name(pub u32);
 
-/// No node: a message that did not come from a queue.
-pub(crate) const NO_NODE: u32 = u32::MAX;
-/// A message whose queue receipt expired while a consumer held it.
-pub(crate) const DETACHED: u32 = u32::MAX - 1;
+        impl $name {
+            /// The index as a `usize`.
+            #[inline(always)]
+            pub(crate) const fn ix(self) -> usize {
+                self.0 as usize
+            }
+
+            /// The index of position `i` (vectors never reach `u32::MAX`
+            /// entries: the model's and the arena's sizes are bounded).
+            #[inline(always)]
+            pub(crate) fn at(i: usize) -> Self {
+                debug_assert!(u32::try_from(i).is_ok(), "{} {i} overflows", stringify!($name));
+                Self(u32::try_from(i).unwrap_or(u32::MAX))
+            }
+        }
+
+        impl<T> std::ops::Index<$name> for Vec<T> {
+            type Output = T;
+            #[inline(always)]
+            fn index(&self, i: $name) -> &T {
+                &self[i.ix()]
+            }
+        }
+
+        impl<T> std::ops::IndexMut<$name> for Vec<T> {
+            #[inline(always)]
+            fn index_mut(&mut self, i: $name) -> &mut T {
+                &mut self[i.ix()]
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+index_type!(
+    /// A message's place in the arena.
+    MsgId
+);
+index_type!(
+    /// A node of the compiled simulation (model order).
+    NodeIx
+);
+index_type!(
+    /// An edge of the compiled simulation (model order).
+    EdgeIx
+);
+index_type!(
+    /// A node's place in its kind's state vector (`queues`, `consumers`…).
+    Slot
+);
+
+impl NodeIx {
+    /// No node (a message in service nowhere).
+    pub(crate) const NONE: Self = Self(u32::MAX);
+}
+
+/// Where a message held by a consumer came from: what its
+/// acknowledgement releases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Origin(u32);
+
+impl Origin {
+    /// Pushed to the consumer, or not at a consumer: nothing to release.
+    pub(crate) const PUSHED: Self = Self(u32::MAX);
+    /// Taken from a queue whose receipt expired while the consumer held
+    /// it: the queue has let it go (it may be delivered again).
+    pub(crate) const DETACHED: Self = Self(u32::MAX - 1);
+
+    /// Taken from the queue or log `node`, which waits for the outcome.
+    #[inline(always)]
+    pub(crate) const fn source(node: NodeIx) -> Self {
+        Self(node.0)
+    }
+
+    /// The queue or log holding the message's receipt, if one does.
+    #[inline(always)]
+    pub(crate) const fn holder(self) -> Option<NodeIx> {
+        if self.0 >= Self::DETACHED.0 {
+            None
+        } else {
+            Some(NodeIx(self.0))
+        }
+    }
+}
+
+impl Default for Origin {
+    fn default() -> Self {
+        Self::PUSHED
+    }
+}
 
 /// A message in flight.
 #[derive(Clone, Copy, Debug, Default)]
@@ -36,14 +128,13 @@ pub(crate) struct Msg {
     /// Bumped on allocation and on every receive, so stale timers and
     /// receipts never match a reused slot.
     pub ticket: u32,
-    /// The queue whose receipt covers this message, [`NO_NODE`], or
-    /// [`DETACHED`].
-    pub origin: u32,
+    /// The queue or log whose receipt covers this message, if any.
+    pub origin: Origin,
     /// The consumer it is in service at (being fetched or processed), or
-    /// [`NO_NODE`]: a crash finds what the consumer loses by this.
+    /// [`NodeIx::NONE`]: a crash finds what the consumer loses by this.
     pub held_by: NodeIx,
     /// The consumer waiting for a service's answer about it.
-    pub caller: u32,
+    pub caller: NodeIx,
     /// Its identity: shared by redelivered instances, new for fan-out copies.
     pub lineage: u64,
     /// When an event store appended it (a projection's staleness starts here).
@@ -66,21 +157,19 @@ impl Arena {
         self.live += 1;
         // (Whatever it is made from, a new message is in service nowhere.)
         if let Some(id) = self.free.pop() {
-            let slot = &mut self.slots[id as usize];
+            let slot = &mut self.slots[id];
             let ticket = slot.ticket.wrapping_add(1);
             *slot = Msg {
                 ticket,
-                held_by: NO_NODE,
+                held_by: NodeIx::NONE,
                 ..msg
             };
             id
         } else {
-            // Ids stay below the sentinels that name no node in `origin`
-            // and `held_by`; `max_in_flight` stops a run long before.
-            let id = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
-            debug_assert!(id < DETACHED, "message ids overflowed at {id}");
+            // `max_in_flight` stops a run long before ids run out.
+            let id = MsgId::at(self.slots.len());
             self.slots.push(Msg {
-                held_by: NO_NODE,
+                held_by: NodeIx::NONE,
                 ..msg
             });
             id
@@ -92,9 +181,9 @@ impl Arena {
     pub(super) fn free(&mut self, id: MsgId) -> u64 {
         self.live -= 1;
         // Timers that still name this slot must not match it.
-        let slot = &mut self.slots[id as usize];
+        let slot = &mut self.slots[id];
         slot.ticket = slot.ticket.wrapping_add(1);
-        slot.held_by = NO_NODE;
+        slot.held_by = NodeIx::NONE;
         let lineage = slot.lineage;
         self.free.push(id);
         lineage
@@ -102,20 +191,21 @@ impl Arena {
 
     /// The messages in service at consumer `node`, in slot order.
     pub(crate) fn in_service_at(&self, node: NodeIx) -> Vec<MsgId> {
-        (0..)
-            .zip(&self.slots)
+        self.slots
+            .iter()
+            .enumerate()
             .filter(|(_, m)| m.held_by == node)
-            .map(|(id, _)| id)
+            .map(|(id, _)| MsgId::at(id))
             .collect()
     }
 
     #[inline]
     pub fn get(&self, id: MsgId) -> &Msg {
-        &self.slots[id as usize]
+        &self.slots[id]
     }
 
     #[inline]
     pub fn get_mut(&mut self, id: MsgId) -> &mut Msg {
-        &mut self.slots[id as usize]
+        &mut self.slots[id]
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::{Arena, Crossing, EdgeIx, Ev, MsgId, NodeIx, RECENT, RunError, Simulation};
+use super::{Arena, Crossing, EdgeIx, Ev, MsgId, NodeIx, RECENT, RunError, Simulation, Slot};
 use crate::calendar::Calendar;
 use crate::faults::CompiledFault;
 use crate::ledger::Ledger;
@@ -21,7 +21,7 @@ pub(crate) struct NodeTopo {
     pub id: String,
     pub kind: Kind,
     /// Index into the kind's state vector.
-    pub slot: u32,
+    pub slot: Slot,
     /// Data edges out (push or pull), in model order.
     pub out: Vec<EdgeIx>,
     /// The one data edge out, when there is exactly one (the commonest
@@ -45,7 +45,7 @@ pub(crate) struct EdgeTopo {
     /// The receiver's kind and index into its kind's state (kept here so
     /// a send need not look the receiver up).
     pub to_kind: Kind,
-    pub to_slot: u32,
+    pub to_slot: Slot,
 }
 
 impl EdgeTopo {
@@ -95,14 +95,14 @@ impl Simulation {
                     .collect::<Vec<u16>>()
             });
             sim_edges.push(EdgeTopo {
-                from: position(a) as u32,
-                to: position(b) as u32,
+                from: NodeIx::at(position(a)),
+                to: NodeIx::at(position(b)),
                 latency: edge.latency.map_or(0, |d| d.0),
                 filter,
                 weight: edge.weight.unwrap_or(1.0),
                 // Set below, once the nodes are compiled.
                 to_kind: Kind::Sink,
-                to_slot: 0,
+                to_slot: Slot(0),
             });
         }
 
@@ -150,7 +150,7 @@ impl Simulation {
                 .filter_map(|f| {
                     let node = node_ixs.iter().position(|&n| graph[n].id == f.node)?;
                     Some(CompiledFault {
-                        node: u32::try_from(node).ok()?,
+                        node: NodeIx(u32::try_from(node).ok()?),
                         effect: f.effect,
                         start: f.at.0,
                         end: f.at.0.saturating_add(f.duration.0),
@@ -171,12 +171,12 @@ impl Simulation {
             let mut dlq = None;
             let mut call = None;
             for (k, edge) in sim_edges.iter().enumerate() {
-                if edge.from as usize == i {
-                    let to_kind = graph[node_ixs[edge.to as usize]].kind.kind();
+                if edge.from.ix() == i {
+                    let to_kind = graph[node_ixs[edge.to]].kind.kind();
                     match kind.connect(to_kind) {
-                        Ok(EdgeRole::DeadLetter) => dlq = Some(k as u32),
-                        Ok(EdgeRole::Call) => call = Some(k as u32),
-                        Ok(_) => out.push(k as u32),
+                        Ok(EdgeRole::DeadLetter) => dlq = Some(EdgeIx::at(k)),
+                        Ok(EdgeRole::Call) => call = Some(EdgeIx::at(k)),
+                        Ok(_) => out.push(EdgeIx::at(k)),
                         Err(_) => {}
                     }
                 }
@@ -184,7 +184,7 @@ impl Simulation {
             let mut cx = Compile {
                 seed,
                 id: &node.id,
-                node: i as NodeIx,
+                node: NodeIx::at(i),
                 calls: call.is_some(),
                 event_types: &mut event_types,
                 replays: &mut replays,
@@ -193,7 +193,7 @@ impl Simulation {
             sim.topo.push(NodeTopo {
                 id: node.id.clone(),
                 kind,
-                slot: slot as u32,
+                slot: Slot::at(slot),
                 sole_out: (out.len() == 1).then(|| out[0]),
                 out,
                 dlq,
@@ -202,40 +202,40 @@ impl Simulation {
         }
         sim.event_types = event_types;
         for edge in &mut sim_edges {
-            let to = &sim.topo[edge.to as usize];
+            let to = &sim.topo[edge.to];
             (edge.to_kind, edge.to_slot) = (to.kind, to.slot);
         }
         // Wire pull edges: a consumer knows the queues it reads, a queue
         // the consumers that read it.
         let topo = &sim.topo;
         for (k, edge) in sim_edges.iter().enumerate() {
-            let (from, to) = (&topo[edge.from as usize], &topo[edge.to as usize]);
+            let (from, to) = (&topo[edge.from], &topo[edge.to]);
             if from.kind == Kind::Queue && to.kind == Kind::Consumer {
-                let (q, c) = (from.slot as usize, to.slot as usize);
+                let (q, c) = (from.slot, to.slot);
                 sim.queues[q].consumers.push(edge.to);
                 sim.consumers[c].queues.push(PullSource {
                     node: edge.from,
                     slot: from.slot,
                     latency: edge.latency,
-                    edge: k as EdgeIx,
+                    edge: EdgeIx::at(k),
                 });
             }
             if from.kind == Kind::Log && to.kind == Kind::Consumer {
                 // Each consumer reading a log is a consumer group; each of
                 // its slots is a member.
-                let (l, c) = (from.slot as usize, to.slot as usize);
+                let (l, c) = (from.slot, to.slot);
                 sim.logs[l].add_group(edge.to, sim.consumers[c].slots_total());
                 sim.consumers[c].logs.push(PullSource {
                     node: edge.from,
                     slot: from.slot,
                     latency: edge.latency,
-                    edge: k as EdgeIx,
+                    edge: EdgeIx::at(k),
                 });
             }
         }
         for queue in &mut sim.queues {
             if let [reader] = queue.consumers[..] {
-                queue.sole_reader = Some((reader, topo[reader as usize].slot));
+                queue.sole_reader = Some((reader, topo[reader].slot));
             }
         }
         for consumer in &mut sim.consumers {
@@ -260,8 +260,8 @@ impl Simulation {
             if sim.topo[i].kind != Kind::Consumer {
                 continue;
             }
-            let node = i as NodeIx;
-            let c = sim.topo[i].slot as usize;
+            let node = NodeIx::at(i);
+            let c = sim.topo[i].slot;
             let (instances, slots) = (sim.consumers[c].instances(), sim.consumers[c].slots_total());
             sim.stats[i].capacity.set(0, slots);
             sim.stats[i].instances.set(0, instances);
@@ -278,7 +278,7 @@ impl Simulation {
         }
         for i in 0..n_nodes {
             if sim.topo[i].kind == Kind::Producer {
-                sim.producer_start(i as NodeIx);
+                sim.producer_start(NodeIx::at(i));
             }
         }
         sim

@@ -1,6 +1,6 @@
 //! What can happen at an instant, and where each event goes.
 
-use super::{EdgeIx, MsgId, NodeIx, Simulation};
+use super::{EdgeIx, MsgId, NodeIx, Simulation, Slot};
 use crate::nodes::{Kind, Runtime, with_kind};
 
 /// What happens at an instant.
@@ -11,7 +11,7 @@ use crate::nodes::{Kind, Runtime, with_kind};
 pub(crate) enum Ev {
     /// A producer's next event is due (unless its generation moved on);
     /// the producer is named by its slot.
-    Arrival { producer: u32, generation: u32 },
+    Arrival { slot: Slot, generation: u32 },
     /// A message pulled over a link with latency reaches its consumer
     /// (unless the consumer crashed meanwhile: the ticket tells).
     Fetched {
@@ -22,7 +22,7 @@ pub(crate) enum Ev {
     /// A consumer finished processing a message (ticket as above).
     ServiceDone {
         /// The consumer's slot.
-        consumer: u32,
+        slot: Slot,
         msg: MsgId,
         ticket: u32,
     },
@@ -91,23 +91,15 @@ impl Simulation {
     #[inline(always)]
     pub(super) fn handle(&mut self, ev: Ev) {
         match ev {
-            Ev::Arrival {
-                producer,
-                generation,
-            } => self.producer_arrival(producer as usize, generation),
+            Ev::Arrival { slot, generation } => self.producer_arrival(slot, generation),
             Ev::Fetched { node, msg, ticket } => {
                 if self.msgs.get(msg).ticket == ticket {
                     self.consumer_fetched(node, msg);
                 }
             }
-            Ev::ServiceDone {
-                consumer,
-                msg,
-                ticket,
-            } => {
+            Ev::ServiceDone { slot, msg, ticket } => {
                 if self.msgs.get(msg).ticket == ticket {
-                    let c = consumer as usize;
-                    self.consumer_done_at(self.consumers[c].node, c, msg, false);
+                    self.consumer_done_at(self.consumers[slot].node, slot, msg, false);
                 }
             }
             Ev::ServiceTimeout { node, msg, ticket } => {

@@ -9,7 +9,7 @@ mod arena;
 mod compile;
 mod events;
 
-pub(crate) use arena::{Arena, DETACHED, EdgeIx, Msg, MsgId, NO_NODE, NodeIx};
+pub(crate) use arena::{Arena, EdgeIx, Msg, MsgId, NodeIx, Origin, Slot};
 pub(crate) use compile::{Compile, EdgeTopo, NodeTopo};
 pub(crate) use events::Ev;
 
@@ -217,7 +217,7 @@ impl Simulation {
         let breaker = |i: usize| {
             let t = &topo[i];
             if t.kind == Kind::Consumer {
-                consumers[t.slot as usize].breaker.as_ref().map(|b| b.state)
+                consumers[t.slot].breaker.as_ref().map(|b| b.state)
             } else {
                 None
             }
@@ -225,7 +225,7 @@ impl Simulation {
         let lag = |i: usize| {
             let t = &topo[i];
             if t.kind == Kind::Log {
-                logs[t.slot as usize].max_lag()
+                logs[t.slot].max_lag()
             } else {
                 0
             }
@@ -317,7 +317,7 @@ impl Simulation {
                 limit: self.max_in_flight,
                 at: SimTime(self.now),
                 node: if node.is_empty() {
-                    self.topo[at as usize].id.clone()
+                    self.topo[at].id.clone()
                 } else {
                     node
                 },
@@ -335,7 +335,7 @@ impl Simulation {
         let copy = self.alloc(
             at,
             Msg {
-                origin: NO_NODE,
+                origin: Origin::PUSHED,
                 lineage,
                 ..original
             },
@@ -351,7 +351,7 @@ impl Simulation {
         let again = self.alloc(
             at,
             Msg {
-                origin: NO_NODE,
+                origin: Origin::PUSHED,
                 ..original
             },
         );
@@ -362,7 +362,7 @@ impl Simulation {
     fn busiest_node(&self) -> (String, u64) {
         let mut best = (String::new(), 0);
         for (i, node) in self.topo.iter().enumerate() {
-            let held = with_kind!(node.kind, P => P::held(self, i as NodeIx, node.slot as usize));
+            let held = with_kind!(node.kind, P => P::held(self, NodeIx::at(i), node.slot));
             if held > best.1 {
                 best = (node.id.clone(), held);
             }
@@ -385,7 +385,7 @@ impl Simulation {
             created, lineage, ..
         } = *self.msgs.get(msg);
         let duplicate = self.ledger.completed(lineage);
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         stats.arrived += passing;
         stats.departed += passing;
         stats.completed += 1;
@@ -393,15 +393,22 @@ impl Simulation {
         stats.end_to_end.record(self.now - created);
         self.totals.completed += 1;
         let at = SimTime(self.now);
-        self.journey_end(msg, JourneyEnd::Completed { node, at });
+        self.journey_end(msg, JourneyEnd::Completed { node: node.0, at });
         self.release(msg);
     }
 
     pub(crate) fn drop_msg(&mut self, node: NodeIx, msg: MsgId, reason: DropReason) {
-        self.stats[node as usize].drops[reason as usize] += 1;
+        self.stats[node].drops[reason as usize] += 1;
         self.totals.dropped += 1;
         let at = SimTime(self.now);
-        self.journey_end(msg, JourneyEnd::Dropped { node, at, reason });
+        self.journey_end(
+            msg,
+            JourneyEnd::Dropped {
+                node: node.0,
+                at,
+                reason,
+            },
+        );
         self.release(msg);
     }
 
@@ -410,7 +417,7 @@ impl Simulation {
     pub(crate) fn dead_letter_stored(&mut self, node: NodeIx, msg: MsgId) {
         self.totals.dead_lettered += 1;
         let at = SimTime(self.now);
-        self.journey_end(msg, JourneyEnd::DeadLettered { node, at });
+        self.journey_end(msg, JourneyEnd::DeadLettered { node: node.0, at });
         self.release(msg);
     }
 
@@ -418,7 +425,7 @@ impl Simulation {
     pub(crate) fn expire_msg(&mut self, node: NodeIx, msg: MsgId) {
         self.totals.expired += 1;
         let at = SimTime(self.now);
-        self.journey_end(msg, JourneyEnd::Expired { node, at });
+        self.journey_end(msg, JourneyEnd::Expired { node: node.0, at });
         self.release(msg);
     }
 
@@ -433,13 +440,13 @@ impl Simulation {
     /// [`Self::send_out`].
     #[inline(always)]
     pub(crate) fn accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
-        let topo = &self.topo[node as usize];
-        self.accepts_at(node, topo.kind, topo.slot as usize, msg)
+        let topo = &self.topo[node];
+        self.accepts_at(node, topo.kind, topo.slot, msg)
     }
 
     /// [`Self::accepts`] for a node whose kind and slot are known.
     #[inline(always)]
-    fn accepts_at(&mut self, node: NodeIx, kind: Kind, slot: usize, msg: MsgId) -> bool {
+    fn accepts_at(&mut self, node: NodeIx, kind: Kind, slot: Slot, msg: MsgId) -> bool {
         match kind {
             Kind::Queue => !self.is_down(node) && self.queues[slot].has_room(),
             Kind::Topic => self.topic_accepts(node, msg),
@@ -453,11 +460,11 @@ impl Simulation {
 
     #[inline(always)]
     pub(crate) fn edge_matches(&self, edge: EdgeIx, msg: MsgId) -> bool {
-        self.edges[edge as usize].passes(&self.msgs, msg)
+        self.edges[edge].passes(&self.msgs, msg)
     }
 
     pub(crate) fn add_waiter(&mut self, node: NodeIx, waiter: NodeIx) {
-        let list = &mut self.waiters[node as usize];
+        let list = &mut self.waiters[node];
         if !list.contains(&waiter) {
             list.push(waiter);
         }
@@ -470,16 +477,15 @@ impl Simulation {
     /// matching edge: a topic drops the message, others complete it.
     #[inline(always)]
     pub(crate) fn send_out(&mut self, from: NodeIx, msg: MsgId) -> bool {
-        if let Some(e) = self.topo[from as usize].sole_out {
+        if let Some(e) = self.topo[from].sole_out {
             // The common case: one edge, no copies.
-            let edge = &self.edges[e as usize];
+            let edge = &self.edges[e];
             if !edge.passes(&self.msgs, msg) {
                 let reason = self.unrouted_reason(from);
                 self.drop_msg(from, msg, reason);
                 return true;
             }
-            let (to, kind, slot, latency) =
-                (edge.to, edge.to_kind, edge.to_slot as usize, edge.latency);
+            let (to, kind, slot, latency) = (edge.to, edge.to_kind, edge.to_slot, edge.latency);
             if !self.accepts_at(to, kind, slot, msg) {
                 self.add_waiter(to, from);
                 return false;
@@ -487,22 +493,22 @@ impl Simulation {
             self.transmit_to(e, to, kind, slot, latency, msg);
             return true;
         }
-        let n_out = self.topo[from as usize].out.len();
+        let n_out = self.topo[from].out.len();
         let mut any = false;
         for k in 0..n_out {
-            let e = self.topo[from as usize].out[k];
+            let e = self.topo[from].out[k];
             if !self.edge_matches(e, msg) {
                 continue;
             }
             any = true;
-            let to = self.edges[e as usize].to;
+            let to = self.edges[e].to;
             if !self.accepts(to, msg) {
                 self.add_waiter(to, from);
                 return false;
             }
         }
         if !any {
-            match self.topo[from as usize].kind {
+            match self.topo[from].kind {
                 Kind::Topic | Kind::Router => {
                     let reason = self.unrouted_reason(from);
                     self.drop_msg(from, msg, reason);
@@ -514,7 +520,7 @@ impl Simulation {
         // Copies first, so the original's fields are intact when copied.
         let mut first = None;
         for k in 0..n_out {
-            let e = self.topo[from as usize].out[k];
+            let e = self.topo[from].out[k];
             if !self.edge_matches(e, msg) {
                 continue;
             }
@@ -534,7 +540,7 @@ impl Simulation {
 
     /// Why a message no outgoing edge accepts is dropped at `node`.
     fn unrouted_reason(&self, node: NodeIx) -> DropReason {
-        if self.topo[node as usize].kind == Kind::Router {
+        if self.topo[node].kind == Kind::Router {
             DropReason::NoRoute
         } else {
             DropReason::NoSubscriber
@@ -544,9 +550,8 @@ impl Simulation {
     /// Puts `msg` on edge `e`: it arrives now, or after the edge's latency.
     #[inline(always)]
     pub(crate) fn transmit(&mut self, e: EdgeIx, msg: MsgId) {
-        let edge = &self.edges[e as usize];
-        let (to, kind, slot, latency) =
-            (edge.to, edge.to_kind, edge.to_slot as usize, edge.latency);
+        let edge = &self.edges[e];
+        let (to, kind, slot, latency) = (edge.to, edge.to_kind, edge.to_slot, edge.latency);
         self.transmit_to(e, to, kind, slot, latency, msg);
     }
 
@@ -558,7 +563,7 @@ impl Simulation {
         e: EdgeIx,
         to: NodeIx,
         kind: Kind,
-        slot: usize,
+        slot: Slot,
         latency: u64,
         msg: MsgId,
     ) {
@@ -567,14 +572,14 @@ impl Simulation {
             self.arrive_at(to, kind, slot, msg);
             return;
         }
-        let from = self.edges[e as usize].from;
-        self.journey_hop(msg, from, HopKind::Transit { to });
+        let from = self.edges[e].from;
+        self.journey_hop(msg, from, HopKind::Transit { to: to.0 });
         if kind == Kind::Queue {
             // Room is reserved now, so a blocking queue never overfills.
             self.queues[slot].reserved += 1;
         }
         let due = self.now + latency;
-        let line = &mut self.transit[e as usize];
+        let line = &mut self.transit[e];
         line.push_back((due, msg));
         if line.len() == 1 {
             self.schedule(due, Ev::EdgeArrive(e));
@@ -584,12 +589,12 @@ impl Simulation {
     /// Counts `msg` crossing edge `e` and remembers it for the live view.
     #[inline(always)]
     pub(crate) fn note_crossing(&mut self, e: EdgeIx, msg: MsgId) {
-        let carried = &mut self.carried[e as usize];
+        let carried = &mut self.carried[e];
         *carried += 1;
         let seq = *carried;
         if self.watching {
             let m = self.msgs.get(msg);
-            self.recent[e as usize][(seq % RECENT as u64) as usize] = Crossing {
+            self.recent[e][(seq % RECENT as u64) as usize] = Crossing {
                 seq,
                 at: self.now,
                 lineage: m.lineage,
@@ -600,16 +605,16 @@ impl Simulation {
     }
 
     fn edge_arrive(&mut self, e: EdgeIx) {
-        let Some((_, msg)) = self.transit[e as usize].pop_front() else {
+        let Some((_, msg)) = self.transit[e].pop_front() else {
             return;
         };
-        if let Some(&(due, _)) = self.transit[e as usize].front() {
+        if let Some(&(due, _)) = self.transit[e].front() {
             self.schedule(due, Ev::EdgeArrive(e));
         }
-        let to = self.edges[e as usize].to;
-        let to_topo = &self.topo[to as usize];
+        let to = self.edges[e].to;
+        let to_topo = &self.topo[to];
         if to_topo.kind == Kind::Queue {
-            self.queues[to_topo.slot as usize].reserved -= 1;
+            self.queues[to_topo.slot].reserved -= 1;
         }
         self.arrive(to, msg);
     }
@@ -617,13 +622,13 @@ impl Simulation {
     /// `msg` reaches `node`.
     #[inline(always)]
     pub(crate) fn arrive(&mut self, node: NodeIx, msg: MsgId) {
-        let topo = &self.topo[node as usize];
-        self.arrive_at(node, topo.kind, topo.slot as usize, msg);
+        let topo = &self.topo[node];
+        self.arrive_at(node, topo.kind, topo.slot, msg);
     }
 
     /// [`Self::arrive`] at a node whose kind and slot are known.
     #[inline(always)]
-    fn arrive_at(&mut self, node: NodeIx, kind: Kind, slot: usize, msg: MsgId) {
+    fn arrive_at(&mut self, node: NodeIx, kind: Kind, slot: Slot, msg: MsgId) {
         if self.journeys.is_some() {
             let hop = match kind {
                 Kind::Topic | Kind::Router => HopKind::Route,
@@ -641,9 +646,9 @@ impl Simulation {
             m.node_in = self.now;
             m.wait_from = self.now;
             m.attempts = 0;
-            m.origin = NO_NODE;
+            m.origin = Origin::PUSHED;
         }
-        self.stats[node as usize].arrived += 1;
+        self.stats[node].arrived += 1;
         match kind {
             Kind::Queue => self.queue_arrive(node, slot, msg),
             Kind::Topic => self.topic_arrive(node, msg),
@@ -668,7 +673,7 @@ impl Simulation {
 
     /// Room appeared downstream of `node`: let it try again.
     pub(crate) fn wake(&mut self, node: NodeIx) {
-        match self.topo[node as usize].kind {
+        match self.topo[node].kind {
             Kind::Producer => self.producer_wake(node),
             Kind::Consumer => self.consumer_wake(node),
             Kind::Topic => self.topic_wake(node),
@@ -687,14 +692,14 @@ impl Simulation {
     /// Wakes every node blocked on `node`, in the order they blocked.
     #[inline]
     pub(crate) fn wake_waiters(&mut self, node: NodeIx) {
-        if !self.waiters[node as usize].is_empty() {
+        if !self.waiters[node].is_empty() {
             self.wake_all(node);
         }
     }
 
     #[cold]
     fn wake_all(&mut self, node: NodeIx) {
-        let waiting = std::mem::take(&mut self.waiters[node as usize]);
+        let waiting = std::mem::take(&mut self.waiters[node]);
         for w in waiting {
             self.wake(w);
         }

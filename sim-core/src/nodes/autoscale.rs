@@ -137,7 +137,7 @@ impl Autoscaler {
 impl Simulation {
     /// One look of the autoscaler of consumer `node`.
     pub(crate) fn autoscale(&mut self, node: NodeIx) {
-        let c = self.topo[node as usize].slot as usize;
+        let c = self.topo[node].slot;
         let now = self.now;
         let Some(params) = self.consumers[c]
             .autoscaler
@@ -155,12 +155,12 @@ impl Simulation {
                 let queued: u64 = self.consumers[c]
                     .queues
                     .iter()
-                    .map(|s| self.queues[self.topo[s.node as usize].slot as usize].occupancy())
+                    .map(|s| self.queues[self.topo[s.node].slot].occupancy())
                     .sum();
                 let lagging: u64 = self.consumers[c]
                     .logs
                     .iter()
-                    .map(|s| self.logs[self.topo[s.node as usize].slot as usize].waiting_for(node))
+                    .map(|s| self.logs[self.topo[s.node].slot].waiting_for(node))
                     .sum();
                 let queued = queued + lagging;
                 #[expect(clippy::cast_precision_loss, reason = "message counts")]
@@ -168,7 +168,7 @@ impl Simulation {
                 backlog / per_instance
             }
             ScaleTarget::Utilization { target } => {
-                let stats = &self.stats[node as usize];
+                let stats = &self.stats[node];
                 let (busy, capacity) = (stats.busy.area_until(now), stats.capacity.area_until(now));
                 let active = self.consumers[c].instances();
                 let Some(scaler) = self.consumers[c].autoscaler.as_mut() else {
@@ -214,7 +214,7 @@ impl Simulation {
             }
             scaler.last_out = Some(now);
             scaler.last_change = Some(now);
-            self.stats[node as usize].scale_outs += 1;
+            self.stats[node].scale_outs += 1;
             let mut tokens = Vec::new();
             for _ in current..desired {
                 scaler.next_token += 1;
@@ -232,7 +232,7 @@ impl Simulation {
                 return;
             }
             scaler.last_change = Some(now);
-            self.stats[node as usize].scale_ins += 1;
+            self.stats[node].scale_ins += 1;
             // Instances still starting go first.
             let mut remove = current - desired;
             while remove > 0 && scaler.starting.pop_back().is_some() {
@@ -246,7 +246,7 @@ impl Simulation {
 
     /// A starting instance is ready (unless it was cancelled).
     pub(crate) fn instance_ready(&mut self, node: NodeIx, token: u32) {
-        let c = self.topo[node as usize].slot as usize;
+        let c = self.topo[node].slot;
         let Some(scaler) = self.consumers[c].autoscaler.as_mut() else {
             return;
         };

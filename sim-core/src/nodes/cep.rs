@@ -50,7 +50,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Ev, Msg, MsgId, NO_NODE, NodeIx, Simulation};
+use crate::engine::{Ev, Msg, MsgId, NodeIx, Origin, Simulation, Slot};
 use crate::metrics::{Latency, Level};
 use crate::time::Duration;
 
@@ -280,7 +280,7 @@ pub(crate) struct RuleRt {
 
 /// One key's state for one rule.
 #[derive(Clone, Debug, Default)]
-struct Slot {
+struct KeyState {
     /// A window or wait is open.
     active: bool,
     /// Window start (tumbling), session start, or the A that started a wait.
@@ -290,12 +290,12 @@ struct Slot {
     count: u64,
     /// A sliding count's newest times (at most N).
     times: VecDeque<u64>,
-    /// The token of the slot's live timer in the calendar, if any; a
+    /// The token of the state's live timer in the calendar, if any; a
     /// timer whose token is not this one is stale and ignored.
     timer: Option<u32>,
 }
 
-impl Slot {
+impl KeyState {
     fn clear(&mut self) {
         self.active = false;
         self.count = 0;
@@ -308,7 +308,7 @@ impl Slot {
 #[derive(Debug)]
 pub(crate) struct CepRt {
     pub rules: Vec<RuleRt>,
-    keys: BTreeMap<u32, Vec<Slot>>,
+    keys: BTreeMap<u32, Vec<KeyState>>,
     max_keys: usize,
     /// Derived events waiting for room downstream.
     outbox: VecDeque<MsgId>,
@@ -433,8 +433,8 @@ enum Action {
 }
 
 impl Simulation {
-    fn cep_slot(&self, node: NodeIx) -> usize {
-        self.topo[node as usize].slot as usize
+    fn cep_slot(&self, node: NodeIx) -> Slot {
+        self.topo[node].slot
     }
 
     /// A CEP node takes input unless derived events wait in it or it is down.
@@ -463,7 +463,7 @@ impl Simulation {
                 cep.untracked += 1;
                 return;
             }
-            cep.keys.insert(key, vec![Slot::default(); n_rules]);
+            cep.keys.insert(key, vec![KeyState::default(); n_rules]);
         }
         for rule in 0..n_rules {
             let cep = &mut self.ceps[c];
@@ -506,7 +506,7 @@ impl Simulation {
         self.cep_tidy(c, key);
     }
 
-    fn cep_open_changed(&mut self, c: usize, was: bool, is: bool) {
+    fn cep_open_changed(&mut self, c: Slot, was: bool, is: bool) {
         let cep = &mut self.ceps[c];
         match (was, is) {
             (false, true) => cep.open += 1,
@@ -540,7 +540,7 @@ impl Simulation {
     }
 
     /// Drops a key whose windows are all closed; tracks the key count.
-    fn cep_tidy(&mut self, c: usize, key: u32) {
+    fn cep_tidy(&mut self, c: Slot, key: u32) {
         let now = self.now;
         let cep = &mut self.ceps[c];
         if cep
@@ -564,7 +564,7 @@ impl Simulation {
         r.matches += 1;
         r.delay.record(delay);
         let event_type = r.emit;
-        if self.topo[node as usize].out.is_empty() {
+        if self.topo[node].out.is_empty() {
             // Nowhere to send it: the match is counted, no event is made.
             return;
         }
@@ -578,7 +578,7 @@ impl Simulation {
                 wait_from: now,
                 event_type,
                 key,
-                origin: NO_NODE,
+                origin: Origin::PUSHED,
                 ..Msg::default()
             },
         );
@@ -596,10 +596,10 @@ impl Simulation {
                 break;
             }
             self.ceps[c].outbox.pop_front();
-            self.stats[node as usize].departed += 1;
+            self.stats[node].departed += 1;
         }
         let held = self.ceps[c].held();
-        self.stats[node as usize].depth.set(self.now, held);
+        self.stats[node].depth.set(self.now, held);
         if held == 0 && !self.is_down(node) {
             self.wake_waiters(node);
         }
@@ -619,7 +619,7 @@ fn counts(want: Option<u16>, ty: u16) -> bool {
 }
 
 /// A rule's state after an event of type `ty` at `now`.
-fn step_event(pattern: PatternRt, slot: &mut Slot, now: u64, ty: u16) -> Action {
+fn step_event(pattern: PatternRt, slot: &mut KeyState, now: u64, ty: u16) -> Action {
     match pattern {
         PatternRt::Tumbling { ty: want, n, size } => {
             if !counts(want, ty) {
@@ -742,7 +742,7 @@ fn step_event(pattern: PatternRt, slot: &mut Slot, now: u64, ty: u16) -> Action 
 }
 
 /// A rule's state when its timer for the slot is due at `now`.
-fn step_timer(pattern: PatternRt, slot: &mut Slot, now: u64) -> Action {
+fn step_timer(pattern: PatternRt, slot: &mut KeyState, now: u64) -> Action {
     if !slot.active {
         return Action::Nothing;
     }
@@ -864,9 +864,9 @@ impl crate::nodes::Runtime for CepParams {
         sim.ceps.len() - 1
     }
 
-    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: Slot) {}
 
-    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+    fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.ceps[slot].held()
     }
 
@@ -878,7 +878,7 @@ impl crate::nodes::Runtime for CepParams {
         sim.cep_wake(node);
     }
 
-    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
     fn reset(sim: &mut Simulation, now: u64) {
         for cep in &mut sim.ceps {
@@ -893,7 +893,7 @@ impl crate::nodes::Runtime for CepParams {
         r: &mut crate::report::Recorder<'_>,
     ) {
         let end = r.end;
-        let cep = &sim.ceps[topo.slot as usize];
+        let cep = &sim.ceps[topo.slot];
         r.count("completed", st.completed);
         r.count(
             "matches",
@@ -920,7 +920,7 @@ impl crate::nodes::Runtime for CepParams {
 
     fn gauge(
         sim: &Simulation,
-        slot: usize,
+        slot: Slot,
         _st: &crate::metrics::NodeStats,
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::breaker::BreakerState;
 use crate::dist::{Dist, Sampler, to_ns};
-use crate::engine::{DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
+use crate::engine::{EdgeIx, Ev, MsgId, NodeIx, Origin, Simulation, Slot, wrap};
 use crate::journey::{HopKind, Outcome};
 use crate::metrics::DropReason;
 use crate::rng::{Purpose, Stream, stream, unit};
@@ -332,7 +332,7 @@ struct Pulled {
     /// The broker.
     from: NodeIx,
     /// The queue's index into the queues' state (`None`: a log).
-    queue: Option<usize>,
+    queue: Option<Slot>,
 }
 
 /// A broker a consumer pulls from: the queue or log, the link's latency,
@@ -341,9 +341,9 @@ struct Pulled {
 pub(crate) struct PullSource {
     pub node: NodeIx,
     /// The broker's index into its kind's state.
-    pub slot: u32,
+    pub slot: Slot,
     pub latency: u64,
-    pub edge: crate::engine::EdgeIx,
+    pub edge: EdgeIx,
 }
 
 /// A consumer during a run.
@@ -430,7 +430,7 @@ impl ConsumerRt {
             rng_backoff: stream(seed, id, Purpose::Backoff),
             poison: Vec::new(),
             calls: false,
-            node: 0,
+            node: NodeIx::NONE,
             sole_queue: None,
         }
     }
@@ -476,8 +476,8 @@ impl ConsumerRt {
 }
 
 impl Simulation {
-    fn consumer_slot(&self, node: NodeIx) -> usize {
-        self.topo[node as usize].slot as usize
+    fn consumer_slot(&self, node: NodeIx) -> Slot {
+        self.topo[node].slot
     }
 
     /// A pushed message joins the inbox.
@@ -493,18 +493,18 @@ impl Simulation {
         }
         self.consumers[c].inbox.push_back(msg);
         let depth = self.consumers[c].inbox.len() as u64;
-        self.stats[node as usize].depth.set(self.now, depth);
+        self.stats[node].depth.set(self.now, depth);
         self.consumer_fill(node);
     }
 
     /// A serverless function at its concurrency limit refuses a pushed
     /// message: the retry policy may try again later.
     fn consumer_throttle(&mut self, node: NodeIx, msg: MsgId) {
-        self.stats[node as usize].throttled += 1;
+        self.stats[node].throttled += 1;
         let (attempt, outcome) = (self.next_attempt(msg), Outcome::Throttled);
         self.journey_hop(msg, node, HopKind::Process { attempt, outcome });
         if let Some(delay) = self.consumer_retry_delay(node, msg) {
-            self.stats[node as usize].retries += 1;
+            self.stats[node].retries += 1;
             self.journey_hop(msg, node, HopKind::Backoff { attempt });
             self.schedule(self.now + delay.max(1), Ev::InboxRetry { node, msg });
         } else {
@@ -541,7 +541,7 @@ impl Simulation {
             consumer.warm.drain(..expired);
             consumer.instances = consumer.busy + consumer.warm.len() as u64;
             let instances = consumer.instances;
-            self.stats[node as usize].instances.set(now, instances);
+            self.stats[node].instances.set(now, instances);
         }
     }
 
@@ -557,7 +557,7 @@ impl Simulation {
 
     /// [`Self::consumer_fill`] for a consumer that is up, at its slot `c`.
     #[inline(always)]
-    pub(crate) fn consumer_fill_slots(&mut self, node: NodeIx, c: usize) {
+    pub(crate) fn consumer_fill_slots(&mut self, node: NodeIx, c: Slot) {
         loop {
             let consumer = &mut self.consumers[c];
             if consumer.free() == 0 {
@@ -570,7 +570,7 @@ impl Simulation {
                 let waited = now - m.wait_from;
                 m.held_by = node;
                 let ticket = m.ticket;
-                let stats = &mut self.stats[node as usize];
+                let stats = &mut self.stats[node];
                 stats.depth.set(now, depth);
                 stats.wait.record(waited);
                 self.consumer_start(node, c, msg, ticket, None, 0);
@@ -590,8 +590,8 @@ impl Simulation {
                 // The message crosses the link before work starts; its
                 // slot is taken meanwhile, and its receipt may run out on
                 // the way.
-                self.stats[node as usize].arrived += 1;
-                self.journey_hop(msg, from, HopKind::Transit { to: node });
+                self.stats[node].arrived += 1;
+                self.journey_hop(msg, from, HopKind::Transit { to: node.0 });
                 let consumer = &mut self.consumers[c];
                 consumer.fetching += 1;
                 let delivery = consumer.delivery;
@@ -616,7 +616,7 @@ impl Simulation {
     /// from its logs: the message (in service here from now), the link's
     /// latency, the broker.
     #[inline(always)]
-    fn consumer_pull(&mut self, node: NodeIx, c: usize) -> Option<Pulled> {
+    fn consumer_pull(&mut self, node: NodeIx, c: Slot) -> Option<Pulled> {
         let consumer = &self.consumers[c];
         if let Some(PullSource {
             node: q,
@@ -627,7 +627,7 @@ impl Simulation {
         {
             // One queue, the commonest shape: no turn to keep.
             if !self.is_down(q)
-                && let Some((msg, ticket)) = self.queue_receive(q, slot as usize, node)
+                && let Some((msg, ticket)) = self.queue_receive(q, slot, node)
             {
                 self.note_crossing(edge, msg);
                 return Some(Pulled {
@@ -635,7 +635,7 @@ impl Simulation {
                     ticket,
                     latency,
                     from: q,
-                    queue: Some(slot as usize),
+                    queue: Some(slot),
                 });
             }
         } else {
@@ -650,7 +650,7 @@ impl Simulation {
                 if self.is_down(q) {
                     continue;
                 }
-                if let Some((msg, ticket)) = self.queue_receive(q, slot as usize, node) {
+                if let Some((msg, ticket)) = self.queue_receive(q, slot, node) {
                     self.note_crossing(edge, msg);
                     self.consumers[c].next_queue = wrap(start + k + 1, n);
                     return Some(Pulled {
@@ -658,7 +658,7 @@ impl Simulation {
                         ticket,
                         latency,
                         from: q,
-                        queue: Some(slot as usize),
+                        queue: Some(slot),
                     });
                 }
             }
@@ -702,9 +702,11 @@ impl Simulation {
 
     /// Where a message's origin is a log, the log's consumer group commits
     /// past it (before the slot is filled again, so the partition is free).
-    fn consumer_commit_log(&mut self, node: NodeIx, origin: u32, partition: u32) {
-        if origin != NO_NODE && origin != DETACHED && self.is_log(origin) {
-            self.log_commit(origin, node, partition);
+    fn consumer_commit_log(&mut self, node: NodeIx, origin: Origin, partition: u32) {
+        if let Some(log) = origin.holder()
+            && self.is_log(log)
+        {
+            self.log_commit(log, node, partition);
         }
     }
 
@@ -717,7 +719,7 @@ impl Simulation {
         consumer.slots = instances * consumer.concurrency;
         let slots = consumer.slots;
         let reads_logs = !consumer.logs.is_empty();
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         stats.capacity.set(self.now, slots);
         stats.instances.set(self.now, instances);
         if reads_logs {
@@ -745,15 +747,15 @@ impl Simulation {
     fn consumer_start(
         &mut self,
         node: NodeIx,
-        c: usize,
+        c: Slot,
         msg: MsgId,
         ticket: u32,
-        receipt: Option<(NodeIx, usize)>,
+        receipt: Option<(NodeIx, Slot)>,
         arrived: u64,
     ) {
         let now = self.now;
         let consumer = &mut self.consumers[c];
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         stats.arrived += arrived;
         consumer.busy += 1;
         let busy = consumer.busy;
@@ -785,11 +787,10 @@ impl Simulation {
         if timed_out {
             self.schedule(ends, Ev::ServiceTimeout { node, msg, ticket });
         } else {
-            let consumer = c as u32;
             self.schedule(
                 ends,
                 Ev::ServiceDone {
-                    consumer,
+                    slot: c,
                     msg,
                     ticket,
                 },
@@ -805,9 +806,11 @@ impl Simulation {
         let origin = self.msgs.get(msg).origin;
         // NOTE: a log's group commits when the attempt ends (the partition
         // is held until then to keep its order); see `consumer_finish`.
-        if origin != NO_NODE && origin != DETACHED && !self.is_log(origin) {
-            self.msgs.get_mut(msg).origin = NO_NODE;
-            self.queue_release(origin);
+        if let Some(queue) = origin.holder()
+            && !self.is_log(queue)
+        {
+            self.msgs.get_mut(msg).origin = Origin::PUSHED;
+            self.queue_release(queue);
         }
     }
 
@@ -830,9 +833,9 @@ impl Simulation {
             // Every instance, warm or busy, is gone.
             consumer.warm.clear();
             consumer.instances = 0;
-            self.stats[node as usize].instances.set(now, 0);
+            self.stats[node].instances.set(now, 0);
         }
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         stats.busy.set(now, 0);
         stats.depth.set(now, 0);
         stats.blocked.set(now, 0);
@@ -840,14 +843,11 @@ impl Simulation {
             self.journey_outcome(msg, Outcome::Crashed);
             let m = self.msgs.get_mut(msg);
             m.ticket = m.ticket.wrapping_add(1);
-            m.held_by = NO_NODE;
-            let origin = m.origin;
-            if origin == NO_NODE || origin == DETACHED {
-                self.drop_msg(node, msg, DropReason::Crashed);
-            } else if self.is_log(origin) {
-                self.log_abandon(origin, node, msg);
-            } else {
-                self.queue_abandon(origin, msg);
+            m.held_by = NodeIx::NONE;
+            match m.origin.holder() {
+                None => self.drop_msg(node, msg, DropReason::Crashed),
+                Some(log) if self.is_log(log) => self.log_abandon(log, node, msg),
+                Some(queue) => self.queue_abandon(queue, msg),
             }
         }
         for msg in inbox.into_iter().chain(blocked) {
@@ -864,7 +864,7 @@ impl Simulation {
     // NOTE: kept out of the event loop: inlined there, the loop holds more
     // values than there are registers and spills on every event.
     #[inline(never)]
-    pub(crate) fn consumer_done_at(&mut self, node: NodeIx, c: usize, msg: MsgId, timed_out: bool) {
+    pub(crate) fn consumer_done_at(&mut self, node: NodeIx, c: Slot, msg: MsgId, timed_out: bool) {
         let consumer = &mut self.consumers[c];
         let failed = timed_out
             || (!consumer.poison.is_empty()
@@ -873,12 +873,12 @@ impl Simulation {
                 && (consumer.failure >= 1.0 || unit(&mut consumer.rng_failure) < consumer.failure));
         let calls = consumer.calls;
         if timed_out {
-            self.stats[node as usize].timeouts += 1;
+            self.stats[node].timeouts += 1;
             self.journey_outcome(msg, Outcome::TimedOut);
         }
         if !failed
             && calls
-            && let Some(call) = self.topo[node as usize].call
+            && let Some(call) = self.topo[node].call
         {
             self.consumer_call(node, msg, call);
             return;
@@ -889,7 +889,7 @@ impl Simulation {
     /// The work is done except for a call to a service: the circuit
     /// breaker decides whether it goes out; the slot stays taken until the
     /// answer comes.
-    fn consumer_call(&mut self, node: NodeIx, msg: MsgId, call: u32) {
+    fn consumer_call(&mut self, node: NodeIx, msg: MsgId, call: EdgeIx) {
         let c = self.consumer_slot(node);
         let now = self.now;
         let (allowed, change) = match self.consumers[c].breaker.as_mut() {
@@ -900,12 +900,12 @@ impl Simulation {
             self.breaker_state(node, state);
         }
         if !allowed {
-            self.stats[node as usize].fast_failed += 1;
+            self.stats[node].fast_failed += 1;
             self.journey_outcome(msg, Outcome::BreakerOpen);
             self.consumer_finish(node, c, msg, true);
             return;
         }
-        let service = self.edges[call as usize].to;
+        let service = self.edges[call].to;
         self.service_call(service, node, msg);
     }
 
@@ -925,7 +925,7 @@ impl Simulation {
 
     fn breaker_state(&mut self, node: NodeIx, state: BreakerState) {
         let now = self.now;
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         stats
             .breaker_open
             .set(now, u64::from(state == BreakerState::Open));
@@ -940,7 +940,7 @@ impl Simulation {
     /// The attempt is over: the slot frees, and the message goes on, or is
     /// retried, dead-lettered or lost.
     #[inline(always)]
-    fn consumer_finish(&mut self, node: NodeIx, c: usize, msg: MsgId, failed: bool) {
+    fn consumer_finish(&mut self, node: NodeIx, c: Slot, msg: MsgId, failed: bool) {
         let now = self.now;
         let consumer = &mut self.consumers[c];
         consumer.busy -= 1;
@@ -948,7 +948,7 @@ impl Simulation {
         let delivery = consumer.delivery;
         let reads_logs = !consumer.logs.is_empty();
         let sole_queue = consumer.sole_queue.map(|source| (source.node, source.slot));
-        self.stats[node as usize].busy.set(now, busy);
+        self.stats[node].busy.set(now, busy);
         if let Some(keep_alive) = consumer.serverless.as_ref().map(|s| s.keep_alive.0) {
             // The instance stays warm for a while.
             consumer.warm.push(now);
@@ -956,13 +956,18 @@ impl Simulation {
         }
 
         let m = self.msgs.get_mut(msg);
-        m.held_by = NO_NODE;
+        m.held_by = NodeIx::NONE;
         let (origin, partition, lineage, node_in) = (m.origin, m.partition, m.lineage, m.node_in);
         if !failed {
             // Done with here, whatever comes next.
-            m.origin = NO_NODE;
+            m.origin = Origin::PUSHED;
         }
-        let from_log = reads_logs && origin != NO_NODE && origin != DETACHED && self.is_log(origin);
+        // The log whose group waits for this record, if it came from one.
+        let from_log = if reads_logs {
+            origin.holder().filter(|&source| self.is_log(source))
+        } else {
+            None
+        };
         if failed {
             self.journey_outcome(msg, Outcome::Failed);
             if delivery == Delivery::AtMostOnce {
@@ -978,28 +983,28 @@ impl Simulation {
         if delivery == Delivery::ExactlyOnce && self.ledger.processed(lineage, node) {
             // Idempotent: this message was processed already.
             self.drop_msg(node, msg, DropReason::Duplicate);
-            if from_log {
-                self.log_commit(origin, node, partition);
+            if let Some(log) = from_log {
+                self.log_commit(log, node, partition);
                 self.consumer_fill(node);
                 return;
             }
             self.consumer_fill(node);
-            if origin != NO_NODE && origin != DETACHED {
-                self.queue_release(origin);
+            if let Some(queue) = origin.holder() {
+                self.queue_release(queue);
             }
             return;
         }
-        self.stats[node as usize].record_sojourn(now - node_in);
+        self.stats[node].record_sojourn(now - node_in);
         if !self.consumer_forward(node, msg) {
             self.journey_hop(msg, node, HopKind::Blocked);
             self.consumers[c].blocked.push_back(msg);
             let blocked = self.consumers[c].blocked.len() as u64;
-            self.stats[node as usize].blocked.set(now, blocked);
+            self.stats[node].blocked.set(now, blocked);
         }
-        if from_log {
+        if let Some(log) = from_log {
             // Nothing waits on a log: commit first, so the partition is
             // free when the slot is filled again.
-            self.log_commit(origin, node, partition);
+            self.log_commit(log, node, partition);
             self.consumer_fill(node);
             return;
         }
@@ -1010,9 +1015,12 @@ impl Simulation {
             self.consumer_fill_slots(node, c);
         }
         match sole_queue {
-            Some((queue, q)) if queue == origin => self.queue_release_at(queue, q as usize),
-            _ if origin != NO_NODE && origin != DETACHED => self.queue_release(origin),
-            _ => {}
+            Some((queue, q)) if Origin::source(queue) == origin => self.queue_release_at(queue, q),
+            _ => {
+                if let Some(queue) = origin.holder() {
+                    self.queue_release(queue);
+                }
+            }
         }
     }
 
@@ -1022,21 +1030,29 @@ impl Simulation {
         // (A consumer with no outputs ends the flow: `send_out` completes
         // the message.)
         if self.send_out(node, msg) {
-            self.stats[node as usize].departed += 1;
+            self.stats[node].departed += 1;
             true
         } else {
             false
         }
     }
 
-    fn consumer_failed(&mut self, node: NodeIx, msg: MsgId, origin: u32) {
-        if origin == DETACHED {
+    fn consumer_failed(&mut self, node: NodeIx, msg: MsgId, origin: Origin) {
+        if origin == Origin::DETACHED {
             // The queue already delivered this message again.
             self.drop_msg(node, msg, DropReason::ReceiptExpired);
             return;
         }
         if let Some(delay) = self.consumer_retry_delay(node, msg) {
-            let retried = if origin == NO_NODE {
+            let retried = if let Some(source) = origin.holder() {
+                if self.is_log(source) {
+                    // Back to the head of its partition, which waits for it.
+                    self.log_retry(source, node, msg, delay);
+                    true
+                } else {
+                    self.queue_nack(source, msg, delay)
+                }
+            } else {
                 // Pushed: back to this consumer's inbox.
                 if delay == 0 {
                     self.consumer_requeue(node, msg);
@@ -1046,38 +1062,34 @@ impl Simulation {
                     self.schedule(self.now + delay, Ev::InboxRetry { node, msg });
                 }
                 true
-            } else if self.is_log(origin) {
-                // Back to the head of its partition, which waits for it.
-                self.log_retry(origin, node, msg, delay);
-                true
-            } else {
-                self.queue_nack(origin, msg, delay)
             };
             if retried {
-                self.stats[node as usize].retries += 1;
+                self.stats[node].retries += 1;
             }
             return;
         }
         // Out of attempts: the consumer's dead-letter queue, else the queue's.
-        let edge = self.topo[node as usize].dlq.or_else(|| {
-            (origin != NO_NODE)
-                .then(|| self.queue_dead_letter_edge(origin))
-                .flatten()
+        let edge = self.topo[node].dlq.or_else(|| {
+            origin
+                .holder()
+                .and_then(|queue| self.queue_dead_letter_edge(queue))
         });
         let partition = self.msgs.get(msg).partition;
-        self.msgs.get_mut(msg).origin = NO_NODE;
+        self.msgs.get_mut(msg).origin = Origin::PUSHED;
         match edge {
             Some(e) => {
-                self.stats[node as usize].dead_lettered += 1;
+                self.stats[node].dead_lettered += 1;
                 self.transmit(e, msg);
             }
             None => self.drop_msg(node, msg, DropReason::RetriesExhausted),
         }
-        if origin != NO_NODE && self.is_log(origin) {
-            // The group gives up on the record and reads on.
-            self.log_commit(origin, node, partition);
-        } else if origin != NO_NODE {
-            self.queue_release(origin);
+        match origin.holder() {
+            Some(log) if self.is_log(log) => {
+                // The group gives up on the record and reads on.
+                self.log_commit(log, node, partition);
+            }
+            Some(queue) => self.queue_release(queue),
+            None => {}
         }
     }
 
@@ -1090,7 +1102,7 @@ impl Simulation {
         self.journey_hop(msg, node, HopKind::Wait);
         self.consumers[c].inbox.push_back(msg);
         let depth = self.consumers[c].inbox.len() as u64;
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         stats.arrived += 1;
         stats.depth.set(self.now, depth);
     }
@@ -1119,7 +1131,7 @@ impl Simulation {
         }
         if freed {
             let blocked = self.consumers[c].blocked.len() as u64;
-            self.stats[node as usize].blocked.set(self.now, blocked);
+            self.stats[node].blocked.set(self.now, blocked);
             self.consumer_fill(node);
         }
     }
@@ -1235,7 +1247,7 @@ impl crate::nodes::Runtime for ConsumerParams {
         sim.consumers.len() - 1
     }
 
-    fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: usize) {
+    fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: Slot) {
         sim.consumers[slot].retune(self);
         if self.serverless.is_none() {
             // An autoscaler keeps its own instance count.
@@ -1249,7 +1261,7 @@ impl crate::nodes::Runtime for ConsumerParams {
         sim.consumer_fill(node);
     }
 
-    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+    fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.consumers[slot].held()
     }
 
@@ -1263,7 +1275,7 @@ impl crate::nodes::Runtime for ConsumerParams {
         sim.consumer_fill(node);
     }
 
-    fn slow(sim: &mut Simulation, _node: NodeIx, slot: usize, factor: f64) {
+    fn slow(sim: &mut Simulation, _node: NodeIx, slot: Slot, factor: f64) {
         sim.consumers[slot].scale_service(factor);
     }
 
@@ -1276,7 +1288,7 @@ impl crate::nodes::Runtime for ConsumerParams {
         r: &mut crate::report::Recorder<'_>,
     ) {
         let end = r.end;
-        let c = &sim.consumers[topo.slot as usize];
+        let c = &sim.consumers[topo.slot];
         r.real("instances", st.instances.mean(end));
         if c.is_serverless() {
             r.count("max_instances", st.instances.max());
@@ -1312,7 +1324,7 @@ impl crate::nodes::Runtime for ConsumerParams {
 
     fn gauge(
         sim: &Simulation,
-        slot: usize,
+        slot: Slot,
         _st: &crate::metrics::NodeStats,
         g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{MsgId, NodeIx, Simulation};
+use crate::engine::{MsgId, NodeIx, Simulation, Slot};
 use crate::metrics::DropReason;
 
 /// A dead-letter queue's parameters.
@@ -57,7 +57,7 @@ impl DeadLetterRt {
 
 impl Simulation {
     pub(crate) fn dead_letter_arrive(&mut self, node: NodeIx, msg: MsgId) {
-        let d = self.topo[node as usize].slot as usize;
+        let d = self.topo[node].slot;
         let dlq = &mut self.dead_letters[d];
         if dlq.stored >= dlq.capacity {
             self.drop_msg(node, msg, DropReason::DeadLetterFull);
@@ -65,7 +65,7 @@ impl Simulation {
         }
         dlq.stored += 1;
         let stored = dlq.stored;
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         stats.depth.set(self.now, stored);
         stats.dead_lettered += 1;
         self.dead_letter_stored(node, msg);
@@ -126,19 +126,19 @@ impl crate::nodes::Runtime for DeadLetterParams {
         sim.dead_letters.len() - 1
     }
 
-    fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: usize) {
+    fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: Slot) {
         sim.dead_letters[slot].retune(self);
     }
 
-    fn held(sim: &Simulation, node: NodeIx, _slot: usize) -> u64 {
-        sim.stats[node as usize].depth.value()
+    fn held(sim: &Simulation, node: NodeIx, _slot: Slot) -> u64 {
+        sim.stats[node].depth.value()
     }
 
     fn down(_sim: &mut Simulation, _node: NodeIx) {}
 
     fn up(_sim: &mut Simulation, _node: NodeIx) {}
 
-    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
     fn reset(_sim: &mut Simulation, _now: u64) {}
 
@@ -154,7 +154,7 @@ impl crate::nodes::Runtime for DeadLetterParams {
 
     fn gauge(
         sim: &Simulation,
-        slot: usize,
+        slot: Slot,
         _st: &crate::metrics::NodeStats,
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {

@@ -37,7 +37,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::dist::{Dist, Sampler, to_ns};
-use crate::engine::{Ev, Msg, MsgId, NO_NODE, NodeIx, Simulation};
+use crate::engine::{Ev, Msg, MsgId, NodeIx, Origin, Simulation, Slot};
 use crate::metrics::{DropReason, Latency};
 use crate::nodes::Kind;
 use crate::rng::{Purpose, Stream, stream, unit};
@@ -234,8 +234,8 @@ impl StoreRt {
 }
 
 impl Simulation {
-    fn store_slot(&self, node: NodeIx) -> usize {
-        self.topo[node as usize].slot as usize
+    fn store_slot(&self, node: NodeIx) -> Slot {
+        self.topo[node].slot
     }
 
     /// The store takes an event while its backlog has room and it is up.
@@ -248,7 +248,7 @@ impl Simulation {
         let s = self.store_slot(node);
         self.stores[s].backlog.push_back(msg);
         let depth = self.stores[s].backlog.len() as u64;
-        self.stats[node as usize].depth.set(self.now, depth);
+        self.stats[node].depth.set(self.now, depth);
         self.store_start(node);
     }
 
@@ -288,7 +288,7 @@ impl Simulation {
             store.append_latency.record(latency);
             let (depth, busy) = (store.backlog.len() as u64, store.in_progress);
             let waited = now - self.msgs.get(msg).wait_from;
-            let stats = &mut self.stats[node as usize];
+            let stats = &mut self.stats[node];
             stats.depth.set(now, depth);
             stats.busy.set(now, busy);
             stats.wait.record(waited);
@@ -311,7 +311,7 @@ impl Simulation {
         let store = &mut self.stores[s];
         store.in_progress -= 1;
         let busy = store.in_progress;
-        self.stats[node as usize].busy.set(now, busy);
+        self.stats[node].busy.set(now, busy);
         let conflicted = store.conflict > 0.0
             && (store.conflict >= 1.0 || unit(&mut store.rng_conflict) < store.conflict);
         if conflicted {
@@ -323,7 +323,7 @@ impl Simulation {
                 self.store_start(node);
                 return;
             }
-            self.stats[node as usize].retries += 1;
+            self.stats[node].retries += 1;
             let delay = store.retry_delay;
             if delay == 0 {
                 self.store_retry(node, msg);
@@ -342,9 +342,9 @@ impl Simulation {
         let m = self.msgs.get_mut(msg);
         m.stamp = now;
         let node_in = m.node_in;
-        self.stats[node as usize].record_sojourn(now - node_in);
-        if self.topo[node as usize].out.is_empty() {
-            self.stats[node as usize].departed += 1;
+        self.stats[node].record_sojourn(now - node_in);
+        if self.topo[node].out.is_empty() {
+            self.stats[node].departed += 1;
             self.complete(node, msg);
         } else {
             self.stores[s].outbox.push_back(msg);
@@ -359,7 +359,7 @@ impl Simulation {
         self.msgs.get_mut(msg).wait_from = self.now;
         self.stores[s].backlog.push_back(msg);
         let depth = self.stores[s].backlog.len() as u64;
-        self.stats[node as usize].depth.set(self.now, depth);
+        self.stats[node].depth.set(self.now, depth);
         self.store_start(node);
     }
 
@@ -368,15 +368,15 @@ impl Simulation {
         let s = self.store_slot(node);
         while let Some(&msg) = self.stores[s].outbox.front() {
             if !self.send_out(node, msg) {
-                self.stats[node as usize]
+                self.stats[node]
                     .blocked
                     .set(self.now, self.stores[s].outbox.len() as u64);
                 return false;
             }
             self.stores[s].outbox.pop_front();
-            self.stats[node as usize].departed += 1;
+            self.stats[node].departed += 1;
         }
-        self.stats[node as usize].blocked.set(self.now, 0);
+        self.stats[node].blocked.set(self.now, 0);
         true
     }
 
@@ -414,11 +414,11 @@ impl Simulation {
             };
             store.replay_left[ty] -= 1;
             let event_type = u16::try_from(ty).unwrap_or(u16::MAX);
-            let n_out = self.topo[node as usize].out.len();
+            let n_out = self.topo[node].out.len();
             for k in 0..n_out {
-                let e = self.topo[node as usize].out[k];
-                let to = self.edges[e as usize].to;
-                if self.topo[to as usize].kind != Kind::Projection {
+                let e = self.topo[node].out[k];
+                let to = self.edges[e].to;
+                if self.topo[to].kind != Kind::Projection {
                     continue;
                 }
                 let lineage = self.ledger.new_id();
@@ -431,7 +431,7 @@ impl Simulation {
                         wait_from: now,
                         stamp: now,
                         event_type,
-                        origin: NO_NODE,
+                        origin: Origin::PUSHED,
                         replayed: true,
                         ..Msg::default()
                     },
@@ -522,9 +522,9 @@ impl crate::nodes::Runtime for EventStoreParams {
         sim.stores.len() - 1
     }
 
-    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: Slot) {}
 
-    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+    fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.stores[slot].held()
     }
 
@@ -534,7 +534,7 @@ impl crate::nodes::Runtime for EventStoreParams {
         sim.store_wake(node);
     }
 
-    fn slow(sim: &mut Simulation, _node: NodeIx, slot: usize, factor: f64) {
+    fn slow(sim: &mut Simulation, _node: NodeIx, slot: Slot, factor: f64) {
         sim.stores[slot].scale_latency(factor);
     }
 
@@ -551,7 +551,7 @@ impl crate::nodes::Runtime for EventStoreParams {
         r: &mut crate::report::Recorder<'_>,
     ) {
         let end = r.end;
-        let store = &sim.stores[topo.slot as usize];
+        let store = &sim.stores[topo.slot];
         r.count("appended", store.appended);
         r.count("append_attempts", store.attempts);
         r.count("conflicts", store.conflicts);
@@ -573,7 +573,7 @@ impl crate::nodes::Runtime for EventStoreParams {
 
     fn gauge(
         sim: &Simulation,
-        slot: usize,
+        slot: Slot,
         _st: &crate::metrics::NodeStats,
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {

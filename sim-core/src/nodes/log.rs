@@ -48,7 +48,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Ev, MsgId, NodeIx, Simulation};
+use crate::engine::{Ev, MsgId, NodeIx, Origin, Simulation, Slot};
 use crate::metrics::Level;
 use crate::rng::mix64;
 use crate::time::Duration;
@@ -440,7 +440,7 @@ impl LogRt {
         }
         for group in &self.groups {
             // Node ids may hold dots; report paths use them as separators.
-            let name = ids[group.consumer as usize].replace('.', "_");
+            let name = ids[group.consumer.ix()].replace('.', "_");
             let g = format!("groups.{name}");
             out.push((format!("{g}.lag.current"), count(group.lag.value())));
             out.push((format!("{g}.lag.mean"), group.lag.mean(now)));
@@ -467,14 +467,14 @@ impl LogRt {
 }
 
 impl Simulation {
-    fn log_slot(&self, node: NodeIx) -> usize {
-        self.topo[node as usize].slot as usize
+    fn log_slot(&self, node: NodeIx) -> Slot {
+        self.topo[node].slot
     }
 
     /// Whether `node` is a log (messages name their origin by node index).
     pub(crate) fn is_log(&self, node: NodeIx) -> bool {
         self.topo
-            .get(node as usize)
+            .get(node.ix())
             .is_some_and(|t| t.kind == super::Kind::Log)
     }
 
@@ -501,12 +501,12 @@ impl Simulation {
         log.timer_pending = true;
         let due = now + log.retention;
         let m = self.msgs.get_mut(msg);
-        m.origin = crate::engine::NO_NODE;
+        m.origin = Origin::PUSHED;
         m.wait_from = now;
         for g in 0..log.groups.len() {
             log.update_lag(now, g, p);
         }
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         stats.depth.set(now, records);
         if arm {
             self.schedule(due, Ev::LogExpire(node));
@@ -570,13 +570,13 @@ impl Simulation {
             let m = self.msgs.get_mut(copy);
             m.wait_from = appended;
             m.attempts = 0;
-            let stats = &mut self.stats[node as usize];
+            let stats = &mut self.stats[node];
             stats.departed += 1;
             stats.wait.record(now - appended);
             copy
         };
         let m = self.msgs.get_mut(msg);
-        m.origin = node;
+        m.origin = Origin::source(node);
         m.partition = u32::try_from(p).unwrap_or(u32::MAX);
         m.ticket = m.ticket.wrapping_add(1);
         Some(msg)
@@ -659,7 +659,7 @@ impl Simulation {
     /// The consumer's members may have changed (autoscaling, crash,
     /// recovery): each group it forms rebalances and pauses.
     pub(crate) fn log_members_changed(&mut self, consumer: NodeIx) {
-        let c = self.topo[consumer as usize].slot as usize;
+        let c = self.topo[consumer].slot;
         let members = if self.is_down(consumer) {
             0
         } else {
@@ -754,7 +754,7 @@ impl Simulation {
             log.timer_pending = true;
             self.schedule(due, Ev::LogExpire(node));
         }
-        self.stats[node as usize].depth.set(now, records);
+        self.stats[node].depth.set(now, records);
         for record in gone {
             self.expire_msg(node, record);
         }
@@ -839,9 +839,9 @@ impl crate::nodes::Runtime for LogParams {
         sim.logs.len() - 1
     }
 
-    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: Slot) {}
 
-    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+    fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.logs[slot].held()
     }
 
@@ -851,7 +851,7 @@ impl crate::nodes::Runtime for LogParams {
         sim.log_recover(node);
     }
 
-    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
     fn reset(sim: &mut Simulation, now: u64) {
         for log in &mut sim.logs {
@@ -868,12 +868,12 @@ impl crate::nodes::Runtime for LogParams {
         let end = r.end;
         r.level("mean_depth", "max_depth", &st.depth, end);
         r.latency("wait_s", &st.wait.summary());
-        sim.logs[topo.slot as usize].metrics(end, r.ids, &mut r.metrics);
+        sim.logs[topo.slot].metrics(end, r.ids, &mut r.metrics);
     }
 
     fn gauge(
         sim: &Simulation,
-        slot: usize,
+        slot: Slot,
         _st: &crate::metrics::NodeStats,
         g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {
@@ -1045,7 +1045,7 @@ mod behaviour {
             r#"(from: "log", to: "c"), (from: "c", to: "dlq")"#,
         );
         let mut sim = sim(&text);
-        let consumer = sim.topo.iter().position(|t| t.id == "c").expect("c") as NodeIx;
+        let consumer = NodeIx::at(sim.topo.iter().position(|t| t.id == "c").expect("c"));
         let mut committed = [0u64; 3];
         let mut max_busy = 0;
         while !sim.is_finished() {

@@ -109,7 +109,7 @@ pub mod topic;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Compile, NodeIx, NodeTopo, Simulation};
+use crate::engine::{Compile, NodeIx, NodeTopo, Simulation, Slot};
 use crate::metrics::NodeStats;
 use crate::report::Recorder;
 use crate::series::Metric;
@@ -338,15 +338,15 @@ pub(crate) trait Runtime: KindSpec {
     fn compile(&self, sim: &mut Simulation, cx: &mut Compile<'_>) -> usize;
     /// Applies these parameters to a running node, after
     /// [`KindSpec::restart_reason`] allowed the change.
-    fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: usize);
+    fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: Slot);
     /// Messages the node holds now (for the runaway diagnostic).
-    fn held(sim: &Simulation, node: NodeIx, slot: usize) -> u64;
+    fn held(sim: &Simulation, node: NodeIx, slot: Slot) -> u64;
     /// A fault takes the node down.
     fn down(sim: &mut Simulation, node: NodeIx);
     /// The node is up again.
     fn up(sim: &mut Simulation, node: NodeIx);
     /// A slow-down fault multiplies its times by `factor`.
-    fn slow(sim: &mut Simulation, node: NodeIx, slot: usize, factor: f64);
+    fn slow(sim: &mut Simulation, node: NodeIx, slot: Slot, factor: f64);
     /// The warm-up ends: every node of the kind forgets its own
     /// measurements.
     fn reset(sim: &mut Simulation, now: u64);
@@ -354,7 +354,7 @@ pub(crate) trait Runtime: KindSpec {
     fn report(sim: &Simulation, topo: &NodeTopo, st: &NodeStats, r: &mut Recorder<'_>);
     /// What the node holds now and its capacity, for a snapshot (setting
     /// the gauge's breaker, lag and partitions where the kind has them).
-    fn gauge(sim: &Simulation, slot: usize, st: &NodeStats, g: &mut Gauge) -> (u64, Option<u64>);
+    fn gauge(sim: &Simulation, slot: Slot, st: &NodeStats, g: &mut Gauge) -> (u64, Option<u64>);
 }
 
 /// Which faults fit a kind.

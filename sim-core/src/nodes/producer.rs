@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dist::{Arrival, ArrivalSampler};
-use crate::engine::{Ev, Msg, NO_NODE, NodeIx, Simulation};
+use crate::engine::{Ev, Msg, MsgId, NodeIx, Origin, Simulation, Slot};
 use crate::journey::HopKind;
 use crate::metrics::DropReason;
 use crate::rng::{Purpose, Stream, stream, unit};
@@ -132,7 +132,7 @@ pub(crate) struct ProducerRt {
     limit: Option<u64>,
     created: u64,
     /// The event held while the downstream blocks.
-    held: Option<u32>,
+    held: Option<MsgId>,
     /// Bumped to cancel the pending arrival (a crash, a change of rate).
     generation: u32,
     /// The producer's node (its arrivals name the producer by slot).
@@ -171,7 +171,7 @@ impl ProducerRt {
             created: 0,
             held: None,
             generation: 0,
-            node: 0,
+            node: NodeIx::NONE,
         }
     }
 
@@ -205,7 +205,7 @@ impl Simulation {
     /// New parameters from now on: the pending event is drawn again under
     /// them (a burst in progress keeps multiplying the new rate).
     pub(crate) fn producer_retune(&mut self, node: NodeIx, params: &ProducerParams) {
-        let slot = self.topo[node as usize].slot as usize;
+        let slot = self.topo[node].slot;
         let mut types = std::mem::take(&mut self.event_types);
         let mut type_id = |name: &str| -> u16 {
             if let Some(i) = types.iter().position(|t| t == name) {
@@ -235,38 +235,32 @@ impl Simulation {
     }
 
     fn producer_schedule_next(&mut self, node: NodeIx) {
-        let slot = self.topo[node as usize].slot as usize;
+        let slot = self.topo[node].slot;
         self.producer_schedule_next_at(slot);
     }
 
     /// [`Self::producer_schedule_next`] for the producer at `slot`.
     #[inline(always)]
-    fn producer_schedule_next_at(&mut self, slot: usize) {
+    fn producer_schedule_next_at(&mut self, slot: Slot) {
         let now = self.now;
         let p = &mut self.producers[slot];
         if p.limit.is_some_and(|limit| p.created >= limit) {
             return;
         }
         if let Some(at) = p.arrivals.next(now, &mut p.rng_arrivals) {
-            let (producer, generation) = (slot as u32, p.generation);
-            self.schedule(
-                at,
-                Ev::Arrival {
-                    producer,
-                    generation,
-                },
-            );
+            let generation = p.generation;
+            self.schedule(at, Ev::Arrival { slot, generation });
         }
     }
 
     /// A crash stops the producer: its next event is cancelled.
     pub(crate) fn producer_pause(&mut self, node: NodeIx) {
-        let slot = self.topo[node as usize].slot as usize;
+        let slot = self.topo[node].slot;
         self.producers[slot].generation += 1;
     }
 
     pub(crate) fn producer_resume(&mut self, node: NodeIx) {
-        let slot = self.topo[node as usize].slot as usize;
+        let slot = self.topo[node].slot;
         if self.producers[slot].held.is_none() {
             self.producer_schedule_next(node);
         }
@@ -275,7 +269,7 @@ impl Simulation {
     /// A burst (or its end) changes the rate from now on: the pending
     /// event is drawn again at the new rate.
     pub(crate) fn producer_scale_rate(&mut self, node: NodeIx, factor: f64) {
-        let slot = self.topo[node as usize].slot as usize;
+        let slot = self.topo[node].slot;
         let p = &mut self.producers[slot];
         p.arrivals.rate_factor *= factor;
         p.generation += 1;
@@ -285,7 +279,7 @@ impl Simulation {
     }
 
     #[inline(always)]
-    pub(crate) fn producer_arrival(&mut self, slot: usize, generation: u32) {
+    pub(crate) fn producer_arrival(&mut self, slot: Slot, generation: u32) {
         let p = &mut self.producers[slot];
         if generation != p.generation {
             return;
@@ -305,15 +299,15 @@ impl Simulation {
                 wait_from: now,
                 event_type,
                 key,
-                origin: NO_NODE,
+                origin: Origin::PUSHED,
                 ..Msg::default()
             },
         );
         self.totals.emitted += 1;
-        self.stats[node as usize].arrived += 1;
+        self.stats[node].arrived += 1;
         self.journey_created(node, msg);
         if self.send_out(node, msg) {
-            self.stats[node as usize].departed += 1;
+            self.stats[node].departed += 1;
             self.producer_schedule_next_at(slot);
             return;
         }
@@ -321,7 +315,7 @@ impl Simulation {
             OnBlock::Wait => {
                 self.journey_hop(msg, node, HopKind::Blocked);
                 self.producers[slot].held = Some(msg);
-                self.stats[node as usize].blocked.set(now, 1);
+                self.stats[node].blocked.set(now, 1);
             }
             OnBlock::Drop => {
                 self.drop_msg(node, msg, DropReason::ProducerBlocked);
@@ -331,14 +325,14 @@ impl Simulation {
     }
 
     pub(crate) fn producer_wake(&mut self, node: NodeIx) {
-        let slot = self.topo[node as usize].slot as usize;
+        let slot = self.topo[node].slot;
         let Some(msg) = self.producers[slot].held else {
             return;
         };
         if self.send_out(node, msg) {
             self.producers[slot].held = None;
             let now = self.now;
-            let stats = &mut self.stats[node as usize];
+            let stats = &mut self.stats[node];
             stats.departed += 1;
             stats.blocked.set(now, 0);
             if !self.is_down(node) {
@@ -406,12 +400,12 @@ impl crate::nodes::Runtime for ProducerParams {
         sim.producers.len() - 1
     }
 
-    fn retune(&self, sim: &mut Simulation, node: NodeIx, _slot: usize) {
+    fn retune(&self, sim: &mut Simulation, node: NodeIx, _slot: Slot) {
         sim.producer_retune(node, self);
     }
 
-    fn held(sim: &Simulation, node: NodeIx, _slot: usize) -> u64 {
-        sim.stats[node as usize].depth.value()
+    fn held(sim: &Simulation, node: NodeIx, _slot: Slot) -> u64 {
+        sim.stats[node].depth.value()
     }
 
     fn down(sim: &mut Simulation, node: NodeIx) {
@@ -422,7 +416,7 @@ impl crate::nodes::Runtime for ProducerParams {
         sim.producer_resume(node);
     }
 
-    fn slow(sim: &mut Simulation, node: NodeIx, _slot: usize, factor: f64) {
+    fn slow(sim: &mut Simulation, node: NodeIx, _slot: Slot, factor: f64) {
         sim.producer_scale_rate(node, factor);
     }
 
@@ -440,7 +434,7 @@ impl crate::nodes::Runtime for ProducerParams {
 
     fn gauge(
         _sim: &Simulation,
-        _slot: usize,
+        _slot: Slot,
         st: &crate::metrics::NodeStats,
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {

@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::dist::{Dist, Sampler};
-use crate::engine::{Ev, MsgId, NodeIx, Simulation};
+use crate::engine::{Ev, MsgId, NodeIx, Simulation, Slot};
 use crate::metrics::Latency;
 use crate::rng::{Purpose, Stream, stream};
 use crate::time::Duration;
@@ -117,15 +117,15 @@ impl ProjectionRt {
 }
 
 impl Simulation {
-    fn projection_slot(&self, node: NodeIx) -> usize {
-        self.topo[node as usize].slot as usize
+    fn projection_slot(&self, node: NodeIx) -> Slot {
+        self.topo[node].slot
     }
 
     pub(crate) fn projection_arrive(&mut self, node: NodeIx, msg: MsgId) {
         let p = self.projection_slot(node);
         self.projections[p].inbox.push_back(msg);
         let depth = self.projections[p].inbox.len() as u64;
-        self.stats[node as usize].depth.set(self.now, depth);
+        self.stats[node].depth.set(self.now, depth);
         self.projection_fill(node);
     }
 
@@ -145,7 +145,7 @@ impl Simulation {
             let latency = crate::dist::scaled(proj.apply.sample(&mut proj.rng), proj.slow);
             let (depth, busy) = (proj.inbox.len() as u64, proj.busy);
             let waited = now - self.msgs.get(msg).wait_from;
-            let stats = &mut self.stats[node as usize];
+            let stats = &mut self.stats[node];
             stats.depth.set(now, depth);
             stats.busy.set(now, busy);
             stats.wait.record(waited);
@@ -160,7 +160,7 @@ impl Simulation {
         let m = *self.msgs.get(msg);
         let proj = &mut self.projections[p];
         proj.busy -= 1;
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         if m.replayed {
             proj.replayed += 1;
         } else {
@@ -240,9 +240,9 @@ impl crate::nodes::Runtime for ProjectionParams {
         sim.projections.len() - 1
     }
 
-    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: Slot) {}
 
-    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+    fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.projections[slot].held()
     }
 
@@ -252,7 +252,7 @@ impl crate::nodes::Runtime for ProjectionParams {
         sim.projection_fill(node);
     }
 
-    fn slow(sim: &mut Simulation, _node: NodeIx, slot: usize, factor: f64) {
+    fn slow(sim: &mut Simulation, _node: NodeIx, slot: Slot, factor: f64) {
         sim.projections[slot].scale_latency(factor);
     }
 
@@ -269,7 +269,7 @@ impl crate::nodes::Runtime for ProjectionParams {
         r: &mut crate::report::Recorder<'_>,
     ) {
         let end = r.end;
-        let projection = &sim.projections[topo.slot as usize];
+        let projection = &sim.projections[topo.slot];
         r.count("completed", st.completed);
         r.count("replayed", projection.replayed);
         r.level("mean_depth", "max_depth", &st.depth, end);
@@ -286,7 +286,7 @@ impl crate::nodes::Runtime for ProjectionParams {
 
     fn gauge(
         sim: &Simulation,
-        slot: usize,
+        slot: Slot,
         _st: &crate::metrics::NodeStats,
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {

@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{DETACHED, Ev, MsgId, NO_NODE, NodeIx, Simulation, wrap};
+use crate::engine::{EdgeIx, Ev, MsgId, NodeIx, Origin, Simulation, Slot, wrap};
 use crate::fifo::Fifo;
 use crate::journey::HopKind;
 use crate::metrics::DropReason;
@@ -122,7 +122,7 @@ pub(crate) struct QueueRt {
     pub consumers: Vec<NodeIx>,
     /// The one consumer reading this queue, when there is exactly one
     /// (the commonest shape): its node and slot.
-    pub sole_reader: Option<(NodeIx, u32)>,
+    pub sole_reader: Option<(NodeIx, Slot)>,
     next_consumer: usize,
 }
 
@@ -179,12 +179,12 @@ impl QueueRt {
 }
 
 impl Simulation {
-    fn queue_slot(&self, node: NodeIx) -> usize {
-        self.topo[node as usize].slot as usize
+    fn queue_slot(&self, node: NodeIx) -> Slot {
+        self.topo[node].slot
     }
 
     #[inline(always)]
-    pub(crate) fn queue_arrive(&mut self, node: NodeIx, q: usize, msg: MsgId) {
+    pub(crate) fn queue_arrive(&mut self, node: NodeIx, q: Slot, msg: MsgId) {
         let queue = &self.queues[q];
         if queue.occupancy() >= queue.capacity {
             match queue.overflow {
@@ -220,31 +220,31 @@ impl Simulation {
 
     /// `msg` waits in the queue again from now on.
     #[inline(always)]
-    fn queue_push_visible(&mut self, node: NodeIx, q: usize, msg: MsgId) {
+    fn queue_push_visible(&mut self, node: NodeIx, q: Slot, msg: MsgId) {
         self.msgs.get_mut(msg).wait_from = self.now;
         self.queue_enqueue(node, q, msg);
     }
 
     /// `msg`, waiting since its `wait_from`, joins the visible messages.
     #[inline(always)]
-    fn queue_enqueue(&mut self, node: NodeIx, q: usize, msg: MsgId) {
+    fn queue_enqueue(&mut self, node: NodeIx, q: Slot, msg: MsgId) {
         let now = self.now;
         self.journey_hop(msg, node, HopKind::Wait);
         let queue = &mut self.queues[q];
         queue.visible.push_back(msg);
         let depth = queue.visible.len() as u64;
-        self.stats[node as usize].depth.set(now, depth);
+        self.stats[node].depth.set(now, depth);
         self.queue_dispatch(q);
     }
 
     /// Offers waiting messages to the consumers with free slots.
     #[inline(always)]
-    fn queue_dispatch(&mut self, q: usize) {
+    fn queue_dispatch(&mut self, q: Slot) {
         let queue = &self.queues[q];
         if let Some((node, c)) = queue.sole_reader {
             // One consumer, the commonest shape: no turn to keep.
             if !queue.visible.is_empty() && !self.is_down(node) {
-                self.consumer_fill_slots(node, c as usize);
+                self.consumer_fill_slots(node, c);
             }
             return;
         }
@@ -268,7 +268,7 @@ impl Simulation {
     pub(crate) fn queue_receive(
         &mut self,
         node: NodeIx,
-        q: usize,
+        q: Slot,
         taker: NodeIx,
     ) -> Option<(MsgId, u32)> {
         let now = self.now;
@@ -279,13 +279,13 @@ impl Simulation {
         let m = self.msgs.get_mut(msg);
         m.receives += 1;
         m.ticket = m.ticket.wrapping_add(1);
-        m.origin = node;
+        m.origin = Origin::source(node);
         let waited = now - m.wait_from;
         m.wait_from = now;
         m.node_in = now;
         m.held_by = taker;
         let ticket = m.ticket;
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         stats.departed += 1;
         stats.wait.record(waited);
         stats.depth.set(now, depth);
@@ -307,7 +307,7 @@ impl Simulation {
     pub(crate) fn queue_watch_receipt(
         &mut self,
         node: NodeIx,
-        q: usize,
+        q: Slot,
         msg: MsgId,
         ticket: u32,
         held_until: Option<u64>,
@@ -323,7 +323,7 @@ impl Simulation {
     fn queue_line_receipt(
         &mut self,
         node: NodeIx,
-        q: usize,
+        q: Slot,
         msg: MsgId,
         deadline: u64,
         ticket: u32,
@@ -346,7 +346,7 @@ impl Simulation {
 
     /// [`Self::queue_release`] for the queue at slot `q`.
     #[inline(always)]
-    pub(crate) fn queue_release_at(&mut self, node: NodeIx, q: usize) {
+    pub(crate) fn queue_release_at(&mut self, node: NodeIx, q: Slot) {
         self.queues[q].in_flight -= 1;
         self.wake_waiters(node);
     }
@@ -359,14 +359,14 @@ impl Simulation {
         self.queues[q].in_flight -= 1;
         // The receipt ends here: its visibility timer must not fire.
         let m = self.msgs.get_mut(msg);
-        m.origin = NO_NODE;
+        m.origin = Origin::PUSHED;
         m.ticket = m.ticket.wrapping_add(1);
         if self.msgs.get(msg).receives >= self.queues[q].max_receives {
             self.queue_to_dead_letter(node, msg);
             self.wake_waiters(node);
             return false;
         }
-        self.stats[node as usize].retries += 1;
+        self.stats[node].retries += 1;
         if delay == 0 {
             self.queue_push_visible(node, q, msg);
         } else {
@@ -393,10 +393,10 @@ impl Simulation {
     /// Moves `msg` (no longer counted by the queue) to the dead-letter
     /// queue, or drops it if there is none.
     fn queue_to_dead_letter(&mut self, node: NodeIx, msg: MsgId) {
-        self.msgs.get_mut(msg).origin = NO_NODE;
-        match self.topo[node as usize].dlq {
+        self.msgs.get_mut(msg).origin = Origin::PUSHED;
+        match self.topo[node].dlq {
             Some(edge) => {
-                self.stats[node as usize].dead_lettered += 1;
+                self.stats[node].dead_lettered += 1;
                 self.transmit(edge, msg);
             }
             None => self.drop_msg(node, msg, DropReason::MaxReceives),
@@ -412,9 +412,9 @@ impl Simulation {
         queue.delayed += 1;
         let deadline = (self.msgs.get(msg).wait_from + queue.visibility).max(self.now);
         let m = self.msgs.get_mut(msg);
-        m.origin = NO_NODE;
+        m.origin = Origin::PUSHED;
         m.ticket = m.ticket.wrapping_add(1);
-        self.stats[node as usize].redelivered += 1;
+        self.stats[node].redelivered += 1;
         self.journey_hop(msg, node, HopKind::Invisible);
         self.schedule(deadline, Ev::QueueVisible { node, msg });
     }
@@ -427,8 +427,8 @@ impl Simulation {
 
     /// The dead-letter edge a consumer may use for messages it received
     /// from this queue.
-    pub(crate) fn queue_dead_letter_edge(&self, node: NodeIx) -> Option<u32> {
-        self.topo[node as usize].dlq
+    pub(crate) fn queue_dead_letter_edge(&self, node: NodeIx) -> Option<EdgeIx> {
+        self.topo[node].dlq
     }
 
     /// The visibility timeout of a receipt ran out: unless its consumer
@@ -445,7 +445,7 @@ impl Simulation {
     /// Whether the receipt `ticket` still covers `msg` at queue `node`.
     fn queue_receipt_live(&self, node: NodeIx, msg: MsgId, ticket: u32) -> bool {
         let m = self.msgs.get(msg);
-        m.ticket == ticket && m.origin == node
+        m.ticket == ticket && m.origin == Origin::source(node)
     }
 
     /// The queue's line of receipts is due: expired ones are delivered
@@ -472,12 +472,12 @@ impl Simulation {
     /// The receipt of `msg` expired while its consumer still holds it: the
     /// consumer keeps its copy, now detached from the queue, and the queue
     /// delivers the message again.
-    fn queue_redeliver(&mut self, node: NodeIx, q: usize, msg: MsgId) {
-        self.msgs.get_mut(msg).origin = DETACHED;
+    fn queue_redeliver(&mut self, node: NodeIx, q: Slot, msg: MsgId) {
+        self.msgs.get_mut(msg).origin = Origin::DETACHED;
         self.queues[q].in_flight -= 1;
         let again = self.duplicate(node, msg);
         self.totals.redelivered += 1;
-        self.stats[node as usize].redelivered += 1;
+        self.stats[node].redelivered += 1;
         if self.msgs.get(again).receives >= self.queues[q].max_receives {
             self.queue_to_dead_letter(node, again);
             self.wake_waiters(node);
@@ -554,7 +554,7 @@ impl crate::nodes::Runtime for QueueParams {
         sim.queues.len() - 1
     }
 
-    fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: usize) {
+    fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: Slot) {
         sim.queues[slot].retune(self);
         // More room may let blocked senders go on.
         if sim.queues[slot].has_room() {
@@ -562,7 +562,7 @@ impl crate::nodes::Runtime for QueueParams {
         }
     }
 
-    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+    fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.queues[slot].occupancy()
     }
 
@@ -573,7 +573,7 @@ impl crate::nodes::Runtime for QueueParams {
         sim.wake_waiters(node);
     }
 
-    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
     fn reset(_sim: &mut Simulation, _now: u64) {}
 
@@ -593,7 +593,7 @@ impl crate::nodes::Runtime for QueueParams {
 
     fn gauge(
         sim: &Simulation,
-        slot: usize,
+        slot: Slot,
         _st: &crate::metrics::NodeStats,
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {

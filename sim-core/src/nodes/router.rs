@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{EdgeIx, MsgId, NodeIx, Simulation};
+use crate::engine::{EdgeIx, MsgId, NodeIx, Simulation, Slot};
 use crate::metrics::DropReason;
 use crate::rng::{Purpose, Stream, stream, unit};
 
@@ -80,8 +80,8 @@ impl RouterRt {
 }
 
 impl Simulation {
-    fn router_slot(&self, node: NodeIx) -> usize {
-        self.topo[node as usize].slot as usize
+    fn router_slot(&self, node: NodeIx) -> Slot {
+        self.topo[node].slot
     }
 
     /// A router takes a message when nothing waits in it.
@@ -119,32 +119,32 @@ impl Simulation {
     }
 
     fn route_by_type(&self, node: NodeIx, msg: MsgId) -> Option<EdgeIx> {
-        let out = &self.topo[node as usize].out;
+        let out = &self.topo[node].out;
         let filtered = out
             .iter()
             .copied()
-            .find(|&e| self.edges[e as usize].filter.is_some() && self.edge_matches(e, msg));
+            .find(|&e| self.edges[e].filter.is_some() && self.edge_matches(e, msg));
         filtered.or_else(|| {
             out.iter()
                 .copied()
-                .find(|&e| self.edges[e as usize].filter.is_none())
+                .find(|&e| self.edges[e].filter.is_none())
         })
     }
 
     fn route_by_weight(&mut self, node: NodeIx) -> Option<EdgeIx> {
-        let total: f64 = self.topo[node as usize]
+        let total: f64 = self.topo[node]
             .out
             .iter()
-            .map(|&e| self.edges[e as usize].weight)
+            .map(|&e| self.edges[e].weight)
             .sum();
-        if self.topo[node as usize].out.is_empty() || total <= 0.0 {
+        if self.topo[node].out.is_empty() || total <= 0.0 {
             return None;
         }
         let r = self.router_slot(node);
         let mut pick = unit(&mut self.routers[r].rng) * total;
-        let out = &self.topo[node as usize].out;
+        let out = &self.topo[node].out;
         for &e in out {
-            pick -= self.edges[e as usize].weight;
+            pick -= self.edges[e].weight;
             if pick < 0.0 {
                 return Some(e);
             }
@@ -163,7 +163,7 @@ impl Simulation {
             let sent = match route {
                 Route::Everywhere => self.send_out(node, msg),
                 Route::Edge(edge) => {
-                    let to = self.edges[edge as usize].to;
+                    let to = self.edges[edge].to;
                     if self.accepts(to, msg) {
                         self.transmit(edge, msg);
                         true
@@ -177,10 +177,10 @@ impl Simulation {
                 break;
             }
             self.routers[r].held.pop_front();
-            self.stats[node as usize].departed += 1;
+            self.stats[node].departed += 1;
         }
         let held = self.routers[r].held();
-        self.stats[node as usize].depth.set(self.now, held);
+        self.stats[node].depth.set(self.now, held);
         if held == 0 {
             self.wake_waiters(node);
         }
@@ -257,9 +257,9 @@ impl crate::nodes::Runtime for RouterParams {
         sim.routers.len() - 1
     }
 
-    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: Slot) {}
 
-    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+    fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.routers[slot].held()
     }
 
@@ -269,7 +269,7 @@ impl crate::nodes::Runtime for RouterParams {
         sim.router_wake(node);
     }
 
-    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
     fn reset(_sim: &mut Simulation, _now: u64) {}
 
@@ -285,7 +285,7 @@ impl crate::nodes::Runtime for RouterParams {
 
     fn gauge(
         sim: &Simulation,
-        slot: usize,
+        slot: Slot,
         _st: &crate::metrics::NodeStats,
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::dist::{Dist, Sampler};
-use crate::engine::{Ev, MsgId, NodeIx, Simulation};
+use crate::engine::{Ev, MsgId, NodeIx, Simulation, Slot};
 use crate::journey::{HopKind, Outcome};
 use crate::rng::{Purpose, Stream, stream, unit};
 use crate::time::Duration;
@@ -150,18 +150,18 @@ impl Simulation {
     /// `caller` calls `service` about `msg`; the answer comes back through
     /// [`Simulation::consumer_call_done`].
     pub(crate) fn service_call(&mut self, service: NodeIx, caller: NodeIx, msg: MsgId) {
-        let s = self.topo[service as usize].slot as usize;
+        let s = self.topo[service].slot;
         let now = self.now;
-        self.stats[service as usize].arrived += 1;
+        self.stats[service].arrived += 1;
         if self.is_down(service) {
-            self.stats[service as usize].failed_calls += 1;
+            self.stats[service].failed_calls += 1;
             self.service_refused(service, msg);
             self.consumer_call_done(caller, msg, false);
             return;
         }
         if !self.services[s].admit(now) {
-            self.stats[service as usize].rejected += 1;
-            self.stats[service as usize].failed_calls += 1;
+            self.stats[service].rejected += 1;
+            self.stats[service].failed_calls += 1;
             self.service_refused(service, msg);
             self.consumer_call_done(caller, msg, false);
             return;
@@ -175,7 +175,7 @@ impl Simulation {
             self.journey_hop(msg, service, HopKind::Wait);
             self.services[s].waiting.push_back((msg, ticket, now));
             let depth = self.services[s].waiting.len() as u64;
-            self.stats[service as usize].depth.set(now, depth);
+            self.stats[service].depth.set(now, depth);
         }
     }
 
@@ -188,14 +188,14 @@ impl Simulation {
 
     fn service_start(&mut self, service: NodeIx, msg: MsgId, ticket: u32, since: u64) {
         self.journey_process(msg, service);
-        let s = self.topo[service as usize].slot as usize;
+        let s = self.topo[service].slot;
         let now = self.now;
         let rt = &mut self.services[s];
         rt.busy += 1;
         let busy = rt.busy;
         let mut latency = rt.latency.sample(&mut rt.rng_latency);
         latency = crate::dist::scaled(latency, rt.slow);
-        let stats = &mut self.stats[service as usize];
+        let stats = &mut self.stats[service];
         stats.busy.set(now, busy);
         stats.wait.record(now - since);
         // The whole call, waiting included, is known now.
@@ -211,14 +211,14 @@ impl Simulation {
     }
 
     pub(crate) fn service_done(&mut self, service: NodeIx, msg: MsgId, ticket: u32) {
-        let s = self.topo[service as usize].slot as usize;
+        let s = self.topo[service].slot;
         let now = self.now;
         let rt = &mut self.services[s];
         rt.busy -= 1;
         let busy = rt.busy;
         let failed =
             rt.failure > 0.0 && (rt.failure >= 1.0 || unit(&mut rt.rng_failure) < rt.failure);
-        let stats = &mut self.stats[service as usize];
+        let stats = &mut self.stats[service];
         stats.busy.set(now, busy);
         stats.departed += 1;
         stats.failed_calls += u64::from(failed);
@@ -230,7 +230,7 @@ impl Simulation {
         }
         while let Some((next, next_ticket, since)) = self.services[s].waiting.pop_front() {
             let depth = self.services[s].waiting.len() as u64;
-            self.stats[service as usize].depth.set(now, depth);
+            self.stats[service].depth.set(now, depth);
             if self.msgs.get(next).ticket == next_ticket {
                 self.service_start(service, next, next_ticket, since);
                 break;
@@ -306,11 +306,11 @@ impl crate::nodes::Runtime for ServiceParams {
         sim.services.len() - 1
     }
 
-    fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: usize) {
+    fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: Slot) {
         sim.services[slot].retune(self);
     }
 
-    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+    fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.services[slot].held()
     }
 
@@ -318,7 +318,7 @@ impl crate::nodes::Runtime for ServiceParams {
 
     fn up(_sim: &mut Simulation, _node: NodeIx) {}
 
-    fn slow(sim: &mut Simulation, _node: NodeIx, slot: usize, factor: f64) {
+    fn slow(sim: &mut Simulation, _node: NodeIx, slot: Slot, factor: f64) {
         sim.services[slot].scale_latency(factor);
     }
 
@@ -331,7 +331,7 @@ impl crate::nodes::Runtime for ServiceParams {
         r: &mut crate::report::Recorder<'_>,
     ) {
         let end = r.end;
-        let service = &sim.services[topo.slot as usize];
+        let service = &sim.services[topo.slot];
         r.count("failed_calls", st.failed_calls);
         r.count("rejected", st.rejected);
         r.level("mean_depth", "max_depth", &st.depth, end);
@@ -342,7 +342,7 @@ impl crate::nodes::Runtime for ServiceParams {
 
     fn gauge(
         sim: &Simulation,
-        slot: usize,
+        slot: Slot,
         _st: &crate::metrics::NodeStats,
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {

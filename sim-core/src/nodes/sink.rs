@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::dist::{Dist, Sampler};
-use crate::engine::{Ev, MsgId, NodeIx, Simulation};
+use crate::engine::{Ev, MsgId, NodeIx, Simulation, Slot};
 use crate::rng::{Purpose, Stream, stream};
 
 /// A sink's parameters.
@@ -88,7 +88,7 @@ impl SinkRt {
 
 impl Simulation {
     #[inline(always)]
-    pub(crate) fn sink_arrive(&mut self, node: NodeIx, s: usize, msg: MsgId) {
+    pub(crate) fn sink_arrive(&mut self, node: NodeIx, s: Slot, msg: MsgId) {
         if self.is_down(node) {
             self.drop_msg(node, msg, crate::metrics::DropReason::NodeDown);
             return;
@@ -99,17 +99,17 @@ impl Simulation {
         } else {
             sink.backlog.push_back(msg);
             let depth = sink.backlog.len() as u64;
-            self.stats[node as usize].depth.set(self.now, depth);
+            self.stats[node].depth.set(self.now, depth);
         }
     }
 
     #[inline(always)]
-    fn sink_start(&mut self, node: NodeIx, s: usize, msg: MsgId) {
+    fn sink_start(&mut self, node: NodeIx, s: Slot, msg: MsgId) {
         let now = self.now;
         let sink = &mut self.sinks[s];
         if sink.is_instant() {
             // An instant sink: the journey ends on arrival.
-            self.stats[node as usize].departed += 1;
+            self.stats[node].departed += 1;
             self.complete(node, msg);
             return;
         }
@@ -117,7 +117,7 @@ impl Simulation {
         latency = crate::dist::scaled(latency, sink.slow);
         sink.busy += 1;
         let busy = sink.busy;
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         stats.busy.set(now, busy);
         stats.wait.record(now - self.msgs.get(msg).wait_from);
         self.journey_process(msg, node);
@@ -125,18 +125,18 @@ impl Simulation {
     }
 
     pub(crate) fn sink_done(&mut self, node: NodeIx, msg: MsgId) {
-        let s = self.topo[node as usize].slot as usize;
+        let s = self.topo[node].slot;
         self.sinks[s].busy -= 1;
         let busy = self.sinks[s].busy;
         let now = self.now;
-        let stats = &mut self.stats[node as usize];
+        let stats = &mut self.stats[node];
         stats.busy.set(now, busy);
         stats.departed += 1;
         stats.record_sojourn(now - self.msgs.get(msg).node_in);
         self.complete(node, msg);
         if let Some(next) = self.sinks[s].backlog.pop_front() {
             let depth = self.sinks[s].backlog.len() as u64;
-            self.stats[node as usize].depth.set(now, depth);
+            self.stats[node].depth.set(now, depth);
             self.sink_start(node, s, next);
         }
     }
@@ -192,11 +192,11 @@ impl crate::nodes::Runtime for SinkParams {
         sim.sinks.len() - 1
     }
 
-    fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: usize) {
+    fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: Slot) {
         sim.sinks[slot].retune(self);
     }
 
-    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+    fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.sinks[slot].held()
     }
 
@@ -204,7 +204,7 @@ impl crate::nodes::Runtime for SinkParams {
 
     fn up(_sim: &mut Simulation, _node: NodeIx) {}
 
-    fn slow(sim: &mut Simulation, _node: NodeIx, slot: usize, factor: f64) {
+    fn slow(sim: &mut Simulation, _node: NodeIx, slot: Slot, factor: f64) {
         sim.sinks[slot].scale_latency(factor);
     }
 
@@ -217,7 +217,7 @@ impl crate::nodes::Runtime for SinkParams {
         r: &mut crate::report::Recorder<'_>,
     ) {
         let end = r.end;
-        let sink = &sim.sinks[topo.slot as usize];
+        let sink = &sim.sinks[topo.slot];
         r.count("completed", st.completed);
         r.count("duplicates", st.duplicates);
         r.level("mean_depth", "max_depth", &st.depth, end);
@@ -231,7 +231,7 @@ impl crate::nodes::Runtime for SinkParams {
 
     fn gauge(
         sim: &Simulation,
-        slot: usize,
+        slot: Slot,
         _st: &crate::metrics::NodeStats,
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {

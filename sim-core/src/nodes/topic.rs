@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{MsgId, NodeIx, Simulation};
+use crate::engine::{MsgId, NodeIx, Simulation, Slot};
 
 /// A topic's parameters (subscriptions and their filters are its edges).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,16 +38,16 @@ impl Simulation {
     /// it and every matching subscriber has room. When a subscriber is
     /// full, the topic waits on it.
     pub(crate) fn topic_accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
-        let t = self.topo[node as usize].slot as usize;
+        let t = self.topo[node].slot;
         if !self.topics[t].held.is_empty() || self.is_down(node) {
             return false;
         }
-        for k in 0..self.topo[node as usize].out.len() {
-            let e = self.topo[node as usize].out[k];
+        for k in 0..self.topo[node].out.len() {
+            let e = self.topo[node].out[k];
             if !self.edge_matches(e, msg) {
                 continue;
             }
-            let to = self.edges[e as usize].to;
+            let to = self.edges[e].to;
             if !self.accepts(to, msg) {
                 self.add_waiter(to, node);
                 return false;
@@ -57,16 +57,16 @@ impl Simulation {
     }
 
     pub(crate) fn topic_arrive(&mut self, node: NodeIx, msg: MsgId) {
-        let t = self.topo[node as usize].slot as usize;
+        let t = self.topo[node].slot;
         // A message that crossed a link with latency may find a subscriber
         // full: it waits here, and so does everything behind it.
         if self.topics[t].held.is_empty() && !self.is_down(node) && self.send_out(node, msg) {
-            self.stats[node as usize].departed += 1;
+            self.stats[node].departed += 1;
             return;
         }
         self.topics[t].held.push_back(msg);
         let held = self.topics[t].held();
-        self.stats[node as usize].depth.set(self.now, held);
+        self.stats[node].depth.set(self.now, held);
     }
 
     /// A subscriber has room again: publish what waits, then let blocked
@@ -75,15 +75,15 @@ impl Simulation {
         if self.is_down(node) {
             return;
         }
-        let t = self.topo[node as usize].slot as usize;
+        let t = self.topo[node].slot;
         while let Some(&msg) = self.topics[t].held.front() {
             if !self.send_out(node, msg) {
                 return;
             }
             self.topics[t].held.pop_front();
-            self.stats[node as usize].departed += 1;
+            self.stats[node].departed += 1;
             let held = self.topics[t].held();
-            self.stats[node as usize].depth.set(self.now, held);
+            self.stats[node].depth.set(self.now, held);
         }
         self.wake_waiters(node);
     }
@@ -136,9 +136,9 @@ impl crate::nodes::Runtime for TopicParams {
         sim.topics.len() - 1
     }
 
-    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: usize) {}
+    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: Slot) {}
 
-    fn held(sim: &Simulation, _node: NodeIx, slot: usize) -> u64 {
+    fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.topics[slot].held()
     }
 
@@ -148,7 +148,7 @@ impl crate::nodes::Runtime for TopicParams {
         sim.topic_wake(node);
     }
 
-    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: usize, _factor: f64) {}
+    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
     fn reset(_sim: &mut Simulation, _now: u64) {}
 
@@ -164,7 +164,7 @@ impl crate::nodes::Runtime for TopicParams {
 
     fn gauge(
         sim: &Simulation,
-        slot: usize,
+        slot: Slot,
         _st: &crate::metrics::NodeStats,
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {
