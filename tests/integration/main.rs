@@ -3,6 +3,7 @@
 mod bad_input;
 mod behaviour;
 mod cli;
+mod docs;
 mod event_processing;
 mod examples;
 mod export;
