@@ -162,3 +162,38 @@ pub fn run_metric(run: &RunResult, node: &str, path: &str) -> f64 {
 pub fn metric_or_zero(report: &Report, node: &str, path: &str) -> f64 {
     node_report(report, node).value(path).unwrap_or(0.0)
 }
+
+/// A big model for the GUI and live tests: `chains` producer → queue →
+/// consumer → topic → sink chains, each with its own load, laid out in a
+/// grid: 5 × `chains` nodes.
+pub fn big_model(chains: usize) -> Model {
+    use std::fmt::Write as _;
+    let mut nodes = String::new();
+    let mut edges = String::new();
+    for c in 0..chains {
+        #[expect(clippy::cast_precision_loss, reason = "small grid coordinates")]
+        let (x, y) = (((c % 4) * 5) as f32 * 220.0, (c / 4) as f32 * 100.0);
+        let rate = 50 + 10 * (c % 7);
+        let _ = write!(
+            nodes,
+            r#"
+            (id: "p{c}", kind: Producer(arrival: Poisson(rate: {rate}.0), events: [(name: "a", weight: 2.0), (name: "b", weight: 1.0)]), pos: ({x}, {y})),
+            (id: "q{c}", kind: Queue(capacity: 200), pos: ({}, {y})),
+            (id: "c{c}", kind: Consumer(instances: 2, service: Exponential(mean: "12ms"), failure: 0.05, retry: Fixed(delay: "100ms", max_attempts: 3)), pos: ({}, {y})),
+            (id: "r{c}", kind: Topic(), pos: ({}, {y})),
+            (id: "s{c}", kind: Sink(latency: Constant("5ms")), pos: ({}, {y})),"#,
+            x + 220.0,
+            x + 440.0,
+            x + 660.0,
+            x + 880.0,
+        );
+        let _ = write!(
+            edges,
+            r#"(from: "p{c}", to: "q{c}"), (from: "q{c}", to: "c{c}"), (from: "c{c}", to: "r{c}"), (from: "r{c}", to: "s{c}", latency: "20ms"),"#
+        );
+    }
+    let text = format!(
+        r#"(version: 1, name: "big", scenario: (duration: "1h", seed: 5), nodes: [{nodes}], edges: [{edges}])"#
+    );
+    model(&text)
+}

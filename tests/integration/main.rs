@@ -8,6 +8,7 @@ mod event_processing;
 mod examples;
 mod export;
 mod gui;
+mod harness;
 mod inspector;
 mod live;
 mod picture;
