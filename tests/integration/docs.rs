@@ -739,6 +739,29 @@ fn model_format_names_every_parameter() {
     assert_none(&problems, "parameters in docs/model-format.md");
 }
 
+/// The scenario's fields and its faults' (effects included), from the
+/// test model's scenario, which has a fault of every effect.
+#[test]
+fn model_format_names_every_scenario_field() {
+    let doc = Doc::read("model-format.md");
+    let section = doc
+        .section("## Scenario")
+        .expect("a Scenario section")
+        .tables();
+    let scenario = model(EVERY_KIND).scenario;
+    let names = Recorder::names_of(&scenario);
+    assert!(
+        names.iter().any(|n| n.container() == "Fault"),
+        "the test model's scenario has no faults"
+    );
+    let problems: Vec<String> = names
+        .iter()
+        .filter(|n| !section.mentions(n.name()))
+        .map(|n| format!("{}: no mention of {n}", section.name))
+        .collect();
+    assert_none(&problems, "the scenario in docs/model-format.md");
+}
+
 /// The connection table says, for each pair of kinds, what
 /// `Kind::connect` says.
 #[test]
