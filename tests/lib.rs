@@ -1,7 +1,7 @@
 //! Helpers shared by Weir's workspace integration tests.
 
 use sim_core::model::file;
-use sim_core::report::NodeReport;
+use sim_core::report::{Metric, NodeReport};
 use sim_core::rng::replication_seed;
 use sim_core::stats::{half_width, mean_sd};
 use sim_core::{Model, Report, RunResult, run_once};
@@ -65,13 +65,10 @@ impl Estimate {
         }
     }
 
-    /// A node metric's per-replication values.
+    /// A node metric's per-replication values; panics as [`metric`] does
+    /// when the node or the metric is missing.
     pub fn metric(report: &Report, node: &str, path: &str) -> Self {
-        let samples = node_report(report, node)
-            .get(path)
-            .unwrap_or_else(|| panic!("node '{node}' has no metric '{path}'"))
-            .samples
-            .clone();
+        let samples = node_metric(report, node, path).samples.clone();
         Self::new(format!("{node}.{path}"), samples)
     }
 
@@ -113,8 +110,90 @@ impl Estimate {
     }
 }
 
+/// A node of the report; panics, naming the nodes there are, when it has
+/// none called `id`.
 pub fn node_report<'r>(report: &'r Report, id: &str) -> &'r NodeReport {
-    report
-        .node(id)
-        .unwrap_or_else(|| panic!("no node '{id}' in the report"))
+    report.node(id).unwrap_or_else(|| {
+        let ids: Vec<&str> = report.nodes.iter().map(|n| n.id.as_str()).collect();
+        panic!("no node '{id}' in the report; its nodes are {ids:?}")
+    })
+}
+
+/// A node's metric over replications. A missing node or path panics,
+/// naming the path and the ones that exist: a renamed metric must fail a
+/// test, never read as 0.
+pub fn node_metric<'r>(report: &'r Report, node: &str, path: &str) -> &'r Metric {
+    let n = node_report(report, node);
+    n.get(path).unwrap_or_else(|| {
+        let paths: Vec<&str> = n.metrics.iter().map(|m| m.path.as_str()).collect();
+        panic!("node '{node}' has no metric '{path}'; it has {paths:?}")
+    })
+}
+
+/// A node's metric: its mean over replications. Panics as [`node_metric`]
+/// does when the node or the path is missing.
+pub fn metric(report: &Report, node: &str, path: &str) -> f64 {
+    node_metric(report, node, path).mean
+}
+
+/// A node's metric in one run. Panics, naming the path and the ones that
+/// exist, when the node or the path is missing.
+pub fn run_metric(run: &RunResult, node: &str, path: &str) -> f64 {
+    let Some(n) = run.node(node) else {
+        let ids: Vec<&str> = run.nodes.iter().map(|n| n.id.as_str()).collect();
+        panic!(
+            "no node '{node}' in the run of seed {}; its nodes are {ids:?}",
+            run.seed
+        );
+    };
+    n.get(path).unwrap_or_else(|| {
+        let paths: Vec<&str> = n.metrics.iter().map(|(p, _)| p.as_str()).collect();
+        panic!(
+            "node '{node}' has no metric '{path}' in the run of seed {}; it has {paths:?}",
+            run.seed
+        )
+    })
+}
+
+/// A metric the report leaves out when nothing happened (a drop reason
+/// that never occurred, a latency never measured): its mean, or 0 when it
+/// is absent. The node must exist. For tests that mean "absent or zero";
+/// everything else reads through [`metric`].
+pub fn metric_or_zero(report: &Report, node: &str, path: &str) -> f64 {
+    node_report(report, node).value(path).unwrap_or(0.0)
+}
+
+/// A big model for the GUI and live tests: `chains` producer → queue →
+/// consumer → topic → sink chains, each with its own load, laid out in a
+/// grid: 5 × `chains` nodes.
+pub fn big_model(chains: usize) -> Model {
+    use std::fmt::Write as _;
+    let mut nodes = String::new();
+    let mut edges = String::new();
+    for c in 0..chains {
+        #[expect(clippy::cast_precision_loss, reason = "small grid coordinates")]
+        let (x, y) = (((c % 4) * 5) as f32 * 220.0, (c / 4) as f32 * 100.0);
+        let rate = 50 + 10 * (c % 7);
+        let _ = write!(
+            nodes,
+            r#"
+            (id: "p{c}", kind: Producer(arrival: Poisson(rate: {rate}.0), events: [(name: "a", weight: 2.0), (name: "b", weight: 1.0)]), pos: ({x}, {y})),
+            (id: "q{c}", kind: Queue(capacity: 200), pos: ({}, {y})),
+            (id: "c{c}", kind: Consumer(instances: 2, service: Exponential(mean: "12ms"), failure: 0.05, retry: Fixed(delay: "100ms", max_attempts: 3)), pos: ({}, {y})),
+            (id: "r{c}", kind: Topic(), pos: ({}, {y})),
+            (id: "s{c}", kind: Sink(latency: Constant("5ms")), pos: ({}, {y})),"#,
+            x + 220.0,
+            x + 440.0,
+            x + 660.0,
+            x + 880.0,
+        );
+        let _ = write!(
+            edges,
+            r#"(from: "p{c}", to: "q{c}"), (from: "q{c}", to: "c{c}"), (from: "c{c}", to: "r{c}"), (from: "r{c}", to: "s{c}", latency: "20ms"),"#
+        );
+    }
+    let text = format!(
+        r#"(version: 1, name: "big", scenario: (duration: "1h", seed: 5), nodes: [{nodes}], edges: [{edges}])"#
+    );
+    model(&text)
 }

@@ -211,7 +211,7 @@ mod tests {
     }
 
     fn get(r: &RunResult, node: &str, path: &str) -> f64 {
-        r.node(node).and_then(|n| n.get(path)).unwrap_or(f64::NAN)
+        crate::metric(r, node, path)
     }
 
     #[test]

@@ -93,9 +93,28 @@ pub fn run_replications(model: &Model) -> Result<Report, RunError> {
     Ok(Report::from_runs(scenario.seed, runs, 0.0).with_faults(&scenario.faults))
 }
 
-/// A node's measurement in a run's report, 0 when the report has none
-/// (for tests).
+/// A node's measurement in a run's report (for tests). A missing node or
+/// metric panics, naming what there is: a renamed metric must fail a test,
+/// not read as 0.
 #[cfg(test)]
 pub(crate) fn metric(r: &RunResult, node: &str, path: &str) -> f64 {
-    r.node(node).and_then(|n| n.get(path)).unwrap_or(0.0)
+    let Some(n) = r.node(node) else {
+        let ids: Vec<&str> = r.nodes.iter().map(|n| n.id.as_str()).collect();
+        panic!("no node '{node}' in the run; its nodes are {ids:?}");
+    };
+    n.get(path).unwrap_or_else(|| {
+        let paths: Vec<&str> = n.metrics.iter().map(|(p, _)| p.as_str()).collect();
+        panic!("node '{node}' has no metric '{path}'; it has {paths:?}")
+    })
+}
+
+/// A count that a run leaves out when nothing happened (a drop reason that
+/// never occurred, a latency never measured): 0 then (for tests). The node
+/// must exist.
+#[cfg(test)]
+pub(crate) fn metric_or_zero(r: &RunResult, node: &str, path: &str) -> f64 {
+    let Some(n) = r.node(node) else {
+        panic!("no node '{node}' in the run");
+    };
+    n.get(path).unwrap_or(0.0)
 }

@@ -3,7 +3,7 @@
 
 use sim_core::model::file;
 use sim_core::{RunError, Simulation, run_once, run_replications};
-use weir_tests::{Estimate, model, node_report, replicate};
+use weir_tests::{Estimate, metric, model, replicate, run_metric};
 
 #[test]
 fn blocking_queue_stalls_its_producer() {
@@ -25,10 +25,9 @@ fn blocking_queue_stalls_its_producer() {
     let report = replicate(&model(text));
     Estimate::metric(&report, "src", "throughput_per_s").assert_contains(100.0, 0.01);
     for run in &report.runs {
-        let q = run.node("q").expect("queue");
         // Depth counts waiting messages; one more is with the consumer.
         assert!(
-            q.get("max_depth").expect("max depth") <= 9.0,
+            run_metric(run, "q", "max_depth") <= 9.0,
             "seed {}: depth over capacity",
             run.seed
         );
@@ -37,10 +36,7 @@ fn blocking_queue_stalls_its_producer() {
             "seed {}: backpressure must not drop",
             run.seed
         );
-        let blocked = run
-            .node("src")
-            .and_then(|s| s.get("blocked_fraction"))
-            .expect("blocked fraction");
+        let blocked = run_metric(run, "src", "blocked_fraction");
         assert!(
             blocked > 0.3,
             "seed {}: the producer was blocked only {blocked:.2} of the time",
@@ -53,19 +49,19 @@ fn blocking_queue_stalls_its_producer() {
 fn backpressure_travels_up_a_chain() {
     let text = include_str!("../../examples/backpressure.ron");
     let report = run_replications(&model(text)).expect("runs");
-    let node = |id| node_report(&report, id);
+    let value = |id, path| metric(&report, id, path);
     // The writer (constant 10 ms) is the bottleneck: 100/s end to end.
-    let rate = node("sensors").value("throughput_per_s").expect("rate");
+    let rate = value("sensors", "throughput_per_s");
     assert!(
         (rate - 100.0).abs() < 1.0,
         "producer rate {rate}, expected the writer's 100/s"
     );
-    assert!(node("sensors").value("blocked_fraction").expect("blocked") > 0.45);
-    assert!(node("write-q").value("max_depth").expect("depth") <= 20.0);
-    assert!(node("ingest-q").value("max_depth").expect("depth") <= 50.0);
+    assert!(value("sensors", "blocked_fraction") > 0.45);
+    assert!(value("write-q", "max_depth") <= 20.0);
+    assert!(value("ingest-q", "max_depth") <= 50.0);
     // Both queues fill: the stall has travelled through the transformer.
-    assert!(node("write-q").value("mean_depth").expect("depth") > 15.0);
-    assert!(node("ingest-q").value("mean_depth").expect("depth") > 40.0);
+    assert!(value("write-q", "mean_depth") > 15.0);
+    assert!(value("ingest-q", "mean_depth") > 40.0);
     assert_eq!(report.conservation.dropped, 0);
     assert!(report.conservation.balanced());
 }

@@ -2,7 +2,7 @@
 //! rate on Poisson input, geometric append retries under conflicts, and a
 //! projection's staleness as an M/M/1 sojourn.
 
-use weir_tests::{Estimate, model, replicate};
+use weir_tests::{Estimate, metric, model, replicate};
 
 /// P(X ≥ n) for X ~ Poisson(mean).
 fn poisson_at_least(mean: f64, n: u32) -> f64 {
@@ -61,10 +61,7 @@ fn sliding_windows_catch_what_tumbling_ones_split() {
                 edges: [(from: "src", to: "cep"), (from: "cep", to: "out")],
             )"#
         ));
-        replicate(&m)
-            .node("cep")
-            .and_then(|n| n.value("rules.r.matches"))
-            .expect("matches")
+        metric(&replicate(&m), "cep", "rules.r.matches")
     };
     let tumbling = run(r#"Tumbling(size: "1s")"#);
     let sliding = run(r#"Sliding(size: "1s")"#);
@@ -151,17 +148,10 @@ fn a_rate_limited_store_holds_its_writers_back() {
         )"#,
     );
     let report = replicate(&m);
-    let store = report.node("store").expect("store");
-    let rate = store.value("appends_per_s").expect("rate");
+    let rate = metric(&report, "store", "appends_per_s");
     assert!((rate - 40.0).abs() < 0.5, "appends/s {rate}");
-    assert_eq!(store.value("max_depth"), Some(20.0));
-    assert!(
-        report
-            .node("cmds")
-            .and_then(|n| n.value("blocked_fraction"))
-            .expect("blocked")
-            > 0.2
-    );
+    assert_eq!(metric(&report, "store", "max_depth"), 20.0);
+    assert!(metric(&report, "cmds", "blocked_fraction") > 0.2);
     assert_eq!(report.conservation.dropped, 0);
     assert!(report.conservation.balanced());
 }

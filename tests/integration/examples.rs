@@ -2,13 +2,7 @@
 //! to show.
 
 use sim_core::run_replications;
-use weir_tests::{model, node_report};
-
-fn value(report: &sim_core::Report, node: &str, path: &str) -> f64 {
-    node_report(report, node)
-        .value(path)
-        .unwrap_or_else(|| panic!("{node} has no {path}"))
-}
+use weir_tests::{metric, model};
 
 #[test]
 fn every_example_validates_without_warnings() {
@@ -46,14 +40,14 @@ fn delivery_guarantees_show_duplicates_only_at_least_once() {
         "../../examples/delivery-guarantees.ron"
     )))
     .expect("runs");
-    let dup_a = value(&report, "ledger-a", "duplicates");
-    let dup_b = value(&report, "ledger-b", "duplicates");
+    let dup_a = metric(&report, "ledger-a", "duplicates");
+    let dup_b = metric(&report, "ledger-b", "duplicates");
     assert!(
         dup_a > 100.0,
         "at-least-once ledger saw only {dup_a} duplicates"
     );
     assert_eq!(dup_b, 0.0, "the exactly-once ledger saw duplicates");
-    assert!(value(&report, "pay-b", "drops.duplicate") > 100.0);
+    assert!(metric(&report, "pay-b", "drops.duplicate") > 100.0);
     assert!(report.conservation.balanced());
 }
 
@@ -62,7 +56,7 @@ fn consumer_crash_builds_a_backlog_that_drains() {
     let report =
         run_replications(&model(include_str!("../../examples/consumer-crash.ron"))).expect("runs");
     // 45 s × 60/s ≈ 2 700 orders wait while the worker is down.
-    let max_depth = value(&report, "order-queue", "max_depth");
+    let max_depth = metric(&report, "order-queue", "max_depth");
     assert!(
         (2_300.0..3_100.0).contains(&max_depth),
         "max depth {max_depth}"
@@ -75,16 +69,16 @@ fn consumer_crash_builds_a_backlog_that_drains() {
         report.conservation
     );
     // The longest journey sat out the outage.
-    assert!(value(&report, "done", "end_to_end_s.max") > 30.0);
+    assert!(metric(&report, "done", "end_to_end_s.max") > 30.0);
 }
 
 #[test]
 fn content_routing_divides_the_load() {
     let report =
         run_replications(&model(include_str!("../../examples/content-routing.ron"))).expect("runs");
-    let refunds = value(&report, "refunds", "arrived");
-    let old = value(&report, "old-cluster", "arrived");
-    let new = value(&report, "new-cluster", "arrived");
+    let refunds = metric(&report, "refunds", "arrived");
+    let old = metric(&report, "old-cluster", "arrived");
+    let new = metric(&report, "new-cluster", "arrived");
     let total = refunds + old + new;
     assert!(
         (refunds / total - 0.1).abs() < 0.01,
@@ -103,8 +97,8 @@ fn content_routing_divides_the_load() {
 fn pubsub_filter_and_fan_out() {
     let report =
         run_replications(&model(include_str!("../../examples/pubsub-fanout.ron"))).expect("runs");
-    let billing = value(&report, "billing", "arrived");
-    let shipping = value(&report, "shipping", "arrived");
+    let billing = metric(&report, "billing", "arrived");
+    let shipping = metric(&report, "shipping", "arrived");
     // Shipping subscribes to OrderPlaced only: 4 of every 5 events.
     assert!(
         (shipping / billing - 0.8).abs() < 0.02,
@@ -119,15 +113,15 @@ fn retries_add_load_and_few_reach_the_dead_letter_queue() {
         "../../examples/retries-dead-letter.ron"
     )))
     .expect("runs");
-    let produced = value(&report, "checkout", "departed");
-    let attempts = value(&report, "payments", "arrived");
+    let produced = metric(&report, "checkout", "departed");
+    let attempts = metric(&report, "payments", "arrived");
     // Attempts per payment: 1 + 0.2 + 0.04 + 0.008 = 1.248.
     assert!(
         (attempts / produced - 1.248).abs() < 0.02,
         "attempts per payment {}",
         attempts / produced
     );
-    let dead = value(&report, "payments-dlq", "dead_lettered");
+    let dead = metric(&report, "payments-dlq", "dead_lettered");
     // 0.2⁴ = 0.16% of payments.
     assert!(
         (dead / produced - 0.0016).abs() < 0.0008,
@@ -142,13 +136,13 @@ fn autoscaling_oscillates_with_slow_startup_and_short_cooldowns() {
         "../../examples/autoscaling-oscillation.ron"
     )))
     .expect("runs");
-    let outs = value(&report, "workers", "scale_outs");
-    let ins = value(&report, "workers", "scale_ins");
+    let outs = metric(&report, "workers", "scale_outs");
+    let ins = metric(&report, "workers", "scale_ins");
     assert!(
         outs >= 5.0 && ins >= 5.0,
         "scale-outs {outs}, scale-ins {ins}: no oscillation"
     );
-    assert!(value(&report, "workers", "max_instances") >= 6.0);
+    assert!(metric(&report, "workers", "max_instances") >= 6.0);
     assert_eq!(report.conservation.dropped, 0);
 }
 
@@ -156,17 +150,17 @@ fn autoscaling_oscillates_with_slow_startup_and_short_cooldowns() {
 fn a_circuit_breaker_spares_a_dependency_that_is_down() {
     let report =
         run_replications(&model(include_str!("../../examples/circuit-breaker.ron"))).expect("runs");
-    let unguarded = value(&report, "provider-a", "arrived");
-    let guarded = value(&report, "provider-b", "arrived");
+    let unguarded = metric(&report, "provider-a", "arrived");
+    let guarded = metric(&report, "provider-b", "arrived");
     // Same traffic, same outage: the breaker keeps thousands of calls off
     // the dead provider.
     assert!(
         unguarded - guarded > 1_000.0,
         "provider A {unguarded} calls, B {guarded}"
     );
-    assert!(value(&report, "worker-b", "fast_failed") > 500.0);
-    assert!(value(&report, "worker-b", "breaker_opens") >= 1.0);
-    assert!(value(&report, "worker-b", "breaker_open_fraction") > 0.1);
+    assert!(metric(&report, "worker-b", "fast_failed") > 500.0);
+    assert!(metric(&report, "worker-b", "breaker_opens") >= 1.0);
+    assert!(metric(&report, "worker-b", "breaker_open_fraction") > 0.1);
     assert!(report.conservation.balanced());
 }
 
@@ -176,14 +170,14 @@ fn serverless_bursts_start_cold_and_throttle() {
         "../../examples/serverless-cold-starts.ron"
     )))
     .expect("runs");
-    let cold = value(&report, "resize", "cold_starts");
+    let cold = metric(&report, "resize", "cold_starts");
     // Four bursts: each needs about 25 new instances after the keep-alive
     // has emptied the pool.
     assert!(cold >= 60.0, "cold starts {cold}");
-    assert!(value(&report, "resize", "throttled") > 100.0);
-    assert_eq!(value(&report, "resize", "max_instances"), 25.0);
+    assert!(metric(&report, "resize", "throttled") > 100.0);
+    assert_eq!(metric(&report, "resize", "max_instances"), 25.0);
     // Cold starts show in the tail.
-    assert!(value(&report, "bucket", "end_to_end_s.p99") > 0.8);
+    assert!(metric(&report, "bucket", "end_to_end_s.p99") > 0.8);
     assert!(report.conservation.balanced());
 }
 
@@ -191,15 +185,15 @@ fn serverless_bursts_start_cold_and_throttle() {
 fn immediate_retries_storm_a_failing_service_and_lose_more() {
     let report =
         run_replications(&model(include_str!("../../examples/retry-storm.ron"))).expect("runs");
-    let failed_a = value(&report, "inventory-a", "failed_calls");
-    let failed_b = value(&report, "inventory-b", "failed_calls");
+    let failed_a = metric(&report, "inventory-a", "failed_calls");
+    let failed_b = metric(&report, "inventory-b", "failed_calls");
     assert!(
         failed_a > failed_b + 2_000.0,
         "failed calls: immediate {failed_a}, backoff {failed_b}"
     );
     // 30 s × 50/s orders meet the outage: immediate retries lose them all.
-    let dead_a = value(&report, "dlq-a", "dead_lettered");
-    let dead_b = value(&report, "dlq-b", "dead_lettered");
+    let dead_a = metric(&report, "dlq-a", "dead_lettered");
+    let dead_b = metric(&report, "dlq-b", "dead_lettered");
     assert!(
         (1_300.0..1_700.0).contains(&dead_a),
         "immediate retries dead-lettered {dead_a}"
@@ -216,7 +210,7 @@ fn kafka_consumer_lag_grows_drains_blocks_one_partition_and_idles_extra_instance
         "../../examples/kafka-consumer-lag.ron"
     )))
     .expect("runs");
-    let lag = |path: &str| value(&report, "orders-log", path);
+    let lag = |path: &str| metric(&report, "orders-log", path);
     // The burst (1.5 × 80/s against 100/s for 30 s) builds hundreds of
     // messages of lag; by the end the group has caught up.
     assert!(
@@ -241,16 +235,16 @@ fn kafka_consumer_lag_grows_drains_blocks_one_partition_and_idles_extra_instance
             assert!(waited < 12.0, "partition {p} waited {waited} s");
         }
     }
-    assert_eq!(value(&report, "billing", "retries"), 3.0);
-    assert_eq!(value(&report, "billing-dlq", "dead_lettered"), 1.0);
+    assert_eq!(metric(&report, "billing", "retries"), 3.0);
+    assert_eq!(metric(&report, "billing-dlq", "dead_lettered"), 1.0);
     // Six analytics instances for four partitions: two idle, and the
     // group never lags.
     assert_eq!(lag("groups.analytics.idle_members"), 2.0);
     assert!(lag("groups.analytics.lag.max") < 50.0);
     // Both groups read everything; the records stay for the retention.
     let emitted = report.conservation.emitted as f64;
-    assert!(emitted - value(&report, "analytics", "completed") < 10.0);
-    assert!(emitted - value(&report, "billing", "completed") - 1.0 < 60.0);
+    assert!(emitted - metric(&report, "analytics", "completed") < 10.0);
+    assert!(emitted - metric(&report, "billing", "completed") - 1.0 < 60.0);
     assert!(report.conservation.balanced());
 }
 
@@ -263,10 +257,10 @@ fn simple_event_processing_turns_each_event_into_one_action() {
     let c = report.conservation;
     assert_eq!(c.dropped, 0);
     assert_eq!(c.fanout_copies + c.derived, 0, "no event makes more");
-    let actions = value(&report, "siren", "completed") + value(&report, "heating", "completed");
+    let actions = metric(&report, "siren", "completed") + metric(&report, "heating", "completed");
     assert_eq!(actions as u64 + c.in_flight, c.emitted);
     // Door openings are a fifth of the events.
-    let share = value(&report, "siren", "completed") / actions;
+    let share = metric(&report, "siren", "completed") / actions;
     assert!((share - 0.2).abs() < 0.02, "share {share}");
 }
 
@@ -276,21 +270,24 @@ fn cep_fraud_detection_raises_alerts_from_both_rules() {
         "../../examples/cep-fraud-detection.ron"
     )))
     .expect("runs");
-    let failed = value(&report, "fraud", "rules.failed_logins.matches");
-    let sequence = value(&report, "fraud", "rules.login_then_withdrawal.matches");
+    let failed = metric(&report, "fraud", "rules.failed_logins.matches");
+    let sequence = metric(&report, "fraud", "rules.login_then_withdrawal.matches");
     assert!(failed > 5.0, "failed-login alerts {failed}");
     assert!(sequence > 50.0, "login-then-withdrawal alerts {sequence}");
     // Every match is one alert at the fraud desk; the activity itself is
     // consumed by the CEP node.
-    assert_eq!(value(&report, "fraud-desk", "completed"), failed + sequence);
     assert_eq!(
-        value(&report, "fraud", "completed"),
-        value(&report, "ledger", "completed")
+        metric(&report, "fraud-desk", "completed"),
+        failed + sequence
+    );
+    assert_eq!(
+        metric(&report, "fraud", "completed"),
+        metric(&report, "ledger", "completed")
     );
     assert_eq!(report.conservation.derived as f64, failed + sequence);
     // Alerts go out the moment the pattern completes.
     assert_eq!(
-        value(
+        metric(
             &report,
             "fraud",
             "rules.login_then_withdrawal.result_delay_s.max"
@@ -298,7 +295,7 @@ fn cep_fraud_detection_raises_alerts_from_both_rules() {
         0.0
     );
     // State only for cards with an open window: far fewer than 1 000.
-    assert!(value(&report, "fraud", "max_active_keys") < 600.0);
+    assert!(metric(&report, "fraud", "max_active_keys") < 600.0);
     assert!(report.conservation.balanced());
 }
 
@@ -306,19 +303,19 @@ fn cep_fraud_detection_raises_alerts_from_both_rules() {
 fn event_sourcing_shows_staleness_conflicts_and_a_replay() {
     let m = model(include_str!("../../examples/event-sourcing-cqrs.ron"));
     let report = run_replications(&m).expect("runs");
-    let appended = value(&report, "event-store", "appended");
-    let attempts = value(&report, "event-store", "append_attempts");
+    let appended = metric(&report, "event-store", "appended");
+    let attempts = metric(&report, "event-store", "append_attempts");
     assert!(
         (attempts / appended - 1.0 / 0.9).abs() < 0.02,
         "{attempts} attempts for {appended} appends"
     );
     // The replay sent the stored log to both views.
-    let replayed = value(&report, "orders-view", "replayed");
+    let replayed = metric(&report, "orders-view", "replayed");
     assert!(replayed > 5_000.0, "replayed {replayed}");
-    assert_eq!(value(&report, "reporting-view", "replayed"), replayed);
+    assert_eq!(metric(&report, "reporting-view", "replayed"), replayed);
     // The slower read model is staler.
-    let fast = value(&report, "orders-view", "staleness_s.p99");
-    let slow = value(&report, "reporting-view", "staleness_s.p99");
+    let fast = metric(&report, "orders-view", "staleness_s.p99");
+    let slow = metric(&report, "reporting-view", "staleness_s.p99");
     assert!(slow > 10.0 * fast, "p99 {slow} vs {fast}");
     assert!(report.conservation.balanced());
     // Each phenomenon alone: the replay, then the burst, each raises the
@@ -336,7 +333,7 @@ fn event_sourcing_shows_staleness_conflicts_and_a_replay() {
         }
         let r = run_replications(&v).expect("runs");
         assert!(r.conservation.balanced());
-        value(&r, "reporting-view", "staleness_s.p99")
+        metric(&r, "reporting-view", "staleness_s.p99")
     };
     let calm = variant(false, false);
     let replay = variant(true, false);

@@ -12,26 +12,21 @@ use sim_core::nodes::Kind;
 use weir::examples::EXAMPLES;
 use weir::gui::WeirApp;
 
-/// The app in a 1280×800 window. Text the app itself writes must be in
-/// egui's bundled font (a missing glyph fails the test); models from files
-/// may hold any text, which a desktop draws with its system fonts.
-fn harness(app: WeirApp) -> Harness<'static, WeirApp> {
-    Harness::builder()
-        .with_size(Vec2::new(1280.0, 800.0))
-        .with_accessibility_check(false)
-        .build_eframe(|_| app)
-}
+use crate::harness::{Window, harness};
 
-fn harness_any_text(app: WeirApp) -> Harness<'static, WeirApp> {
-    Harness::builder()
-        .with_size(Vec2::new(1280.0, 800.0))
-        .with_accessibility_check(false)
-        .allow_missing_glyphs()
-        .build_eframe(|_| app)
-}
+/// A model from a file may hold any text: a desktop draws it with its
+/// system fonts.
+const ANY_TEXT: Window = Window {
+    size: Vec2::new(1280.0, 800.0),
+    step_dt: None,
+    any_text: true,
+};
 
 fn empty() -> Harness<'static, WeirApp> {
-    let mut h = harness(WeirApp::from_model(Model::new("test"), None));
+    let mut h = harness(
+        WeirApp::from_model(Model::new("test"), None),
+        Window::default(),
+    );
     h.run();
     h
 }
@@ -214,7 +209,7 @@ fn a_drag_moves_the_node_and_is_one_undo_step() {
 #[test]
 fn deleting_a_node_removes_its_edges() {
     let (model, _) = file::from_str(EXAMPLES[0].text).expect("the default example loads");
-    let mut h = harness(WeirApp::from_model(model, None));
+    let mut h = harness(WeirApp::from_model(model, None), Window::default());
     h.run();
     let (nodes, edges) = count(&h);
     let m = h.state().model();
@@ -252,7 +247,7 @@ fn deleting_a_node_removes_its_edges() {
 #[test]
 fn box_select_and_duplicate() {
     let (model, _) = file::from_str(EXAMPLES[1].text).expect("pipeline loads");
-    let mut h = harness_any_text(WeirApp::from_model(model, None));
+    let mut h = harness(WeirApp::from_model(model, None), ANY_TEXT);
     h.run();
     let (nodes, edges) = count(&h);
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
@@ -275,7 +270,7 @@ fn box_select_and_duplicate() {
 #[test]
 fn save_and_reopen_round_trips() {
     let (model, _) = file::from_str(EXAMPLES[2].text).expect("the example loads");
-    let mut h = harness(WeirApp::from_model(model, None));
+    let mut h = harness(WeirApp::from_model(model, None), Window::default());
     h.run();
     add(&mut h, "Dead-letter queue");
     let dir = std::env::temp_dir().join(format!("weir-gui-{}", std::process::id()));
@@ -295,7 +290,10 @@ fn save_and_reopen_round_trips() {
         reopened.same_as(h.state().model()),
         "the model round-trips equal"
     );
-    let mut again = harness(WeirApp::from_model(reopened, Some(path.clone())));
+    let mut again = harness(
+        WeirApp::from_model(reopened, Some(path.clone())),
+        Window::default(),
+    );
     again.run();
     again.state_mut().open_path(&path);
     again.run();
@@ -306,7 +304,7 @@ fn save_and_reopen_round_trips() {
 
 #[test]
 fn every_bundled_example_opens_without_errors() {
-    let mut h = harness_any_text(WeirApp::from_model(Model::new("test"), None));
+    let mut h = harness(WeirApp::from_model(Model::new("test"), None), ANY_TEXT);
     for example in EXAMPLES {
         h.state_mut().open_example(*example);
         h.run();
@@ -327,42 +325,13 @@ fn every_bundled_example_opens_without_errors() {
 
 #[test]
 fn the_gallery_opens_an_example() {
-    let mut h = harness_any_text(WeirApp::from_model(Model::new("test"), None));
+    let mut h = harness(WeirApp::from_model(Model::new("test"), None), ANY_TEXT);
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::G);
     h.run();
     h.get_by_label("Open Three-stage pipeline").click();
     h.run();
     assert_eq!(h.state().model().name, "Three-stage pipeline");
     assert!(!h.state().is_dirty(), "an example opens unmodified");
-}
-
-/// A model of `chains` producer → queue → consumer → queue → sink chains.
-fn big_model(chains: usize) -> Model {
-    use sim_core::model::{Edge, Node};
-    use sim_core::nodes::NodeKind;
-    let mut m = Model::new("big");
-    let kinds = [
-        Kind::Producer,
-        Kind::Queue,
-        Kind::Consumer,
-        Kind::Queue,
-        Kind::Sink,
-    ];
-    for c in 0..chains {
-        let mut prev = None;
-        for (i, kind) in kinds.iter().enumerate() {
-            let mut node = Node::new(format!("n{c}-{i}"), NodeKind::default_for(*kind));
-            #[expect(clippy::cast_precision_loss, reason = "small grid coordinates")]
-            let pos = [(i + (c % 4) * 5) as f32 * 220.0, (c / 4) as f32 * 100.0];
-            node.pos = Some(pos);
-            let n = m.add_node(node);
-            if let Some(p) = prev {
-                m.add_edge(p, n, Edge::default());
-            }
-            prev = Some(n);
-        }
-    }
-    m
 }
 
 /// Frame CPU time (the app's UI pass plus tessellation) with 500 nodes,
@@ -372,7 +341,10 @@ fn big_model(chains: usize) -> Model {
 #[test]
 #[ignore = "a measurement; run in release with --ignored --nocapture"]
 fn frame_time_with_500_nodes() {
-    let mut h = harness(WeirApp::from_model(big_model(100), None));
+    let mut h = harness(
+        WeirApp::from_model(weir_tests::big_model(100), None),
+        Window::default(),
+    );
     h.run();
     assert_eq!(count(&h).0, 500);
     let measure = |h: &mut Harness<'_, WeirApp>, label: &str, moves: &[Pos2]| {
@@ -464,7 +436,7 @@ fn frame_time_with_500_nodes() {
 #[test]
 fn copy_in_one_window_and_paste_in_another() {
     let (model, _) = file::from_str(EXAMPLES[0].text).expect("the default example loads");
-    let mut source = harness(WeirApp::from_model(model, None));
+    let mut source = harness(WeirApp::from_model(model, None), Window::default());
     source.run();
     source.key_press_modifiers(Modifiers::COMMAND, Key::A);
     source.event(egui::Event::Copy);
@@ -520,7 +492,7 @@ fn f2_renames_the_selected_node_on_its_card() {
 
 #[test]
 fn opening_with_unsaved_changes_asks_first() {
-    let mut h = harness_any_text(WeirApp::from_model(Model::new("test"), None));
+    let mut h = harness(WeirApp::from_model(Model::new("test"), None), ANY_TEXT);
     h.run();
     add(&mut h, "Queue");
     assert!(h.state().is_dirty());
@@ -647,7 +619,7 @@ fn presentation_mode_frames_every_node_as_it_comes_and_goes() {
         .find(|e| e.file == "kafka-consumer-lag.ron")
         .expect("the example is bundled");
     let (model, _) = file::from_str(example.text).expect("loads");
-    let mut h = harness(WeirApp::from_model(model, None));
+    let mut h = harness(WeirApp::from_model(model, None), Window::default());
     h.run();
     assert!(everything_framed(&h), "a file opens framed");
     // The user looks closely at one corner of it.
@@ -681,7 +653,7 @@ fn a_card_cut_short_shows_its_whole_name_on_hover() {
             edges: [(from: "src", to: "auth")])"#
     );
     let model = file::from_str(&text).expect("loads").0;
-    let mut h = harness(WeirApp::from_model(model, None));
+    let mut h = harness(WeirApp::from_model(model, None), Window::default());
     h.run();
     assert!(
         h.query_by_label(long).is_none(),

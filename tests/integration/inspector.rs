@@ -3,45 +3,33 @@
 //! journey as a waterfall whose rows are that journey's hops, with its
 //! attempts and backoff; a node name on a row frames that node.
 
-use std::time::{Duration, Instant};
-
 use eframe::egui::Vec2;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use weir::gui::WeirApp;
+
+use crate::harness::{Window, harness, until};
 use weir::gui::journeys::{MessagesView, end_label, hop_label, row_title};
 use weir::gui::live::{Command, JourneyRef, JourneySummary, LiveFrame};
 
 const RETRIES: &str = include_str!("../../examples/retries-dead-letter.ron");
 
-fn harness() -> Harness<'static, WeirApp> {
-    let app = WeirApp::from_model(weir_tests::model(RETRIES), None);
+/// The app on the retries example, after its first frame.
+fn retries_app() -> Harness<'static, WeirApp> {
     // NOTE: frames of 1/60 s, as on screen, so a dot moves a few points
     // between two frames.
-    let mut h = Harness::builder()
-        .with_step_dt(1.0 / 60.0)
-        .with_size(Vec2::new(1500.0, 950.0))
-        .with_accessibility_check(false)
-        .build_eframe(|_| app);
+    let window = Window {
+        size: Vec2::new(1500.0, 950.0),
+        step_dt: Some(1.0 / 60.0),
+        ..Window::default()
+    };
+    let mut h = harness(
+        WeirApp::from_model(weir_tests::model(RETRIES), None),
+        window,
+    );
     h.run();
     h
-}
-
-/// Runs frames until `done` holds (the simulation runs on its own thread).
-fn until(h: &mut Harness<'_, WeirApp>, what: &str, done: impl Fn(&Harness<'_, WeirApp>) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// How many widgets carry exactly this label.
@@ -51,7 +39,7 @@ fn count(h: &Harness<'_, WeirApp>, label: &str) -> usize {
 
 #[test]
 fn the_messages_window_lists_sampled_messages_and_shows_a_retried_ones_waterfall() {
-    let mut h = harness();
+    let mut h = retries_app();
     h.get_by_role_and_label(Role::Button, "Step").click();
     until(&mut h, "the live run", |h| {
         h.state()
@@ -185,7 +173,7 @@ fn end_is(s: &JourneySummary, key: &str) -> bool {
 
 #[test]
 fn clicking_the_dot_of_a_sampled_message_opens_its_journey() {
-    let mut h = harness();
+    let mut h = retries_app();
     h.get_by_role_and_label(Role::Button, "Play").click();
     // Followed messages' dots wear a ring and can be clicked.
     until(&mut h, "the dot of a sampled message", |h| {

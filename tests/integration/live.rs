@@ -13,7 +13,19 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use sim_core::model::ModelCommand;
 use sim_core::nodes::NodeKind;
 use weir::gui::WeirApp;
+
+use crate::harness::{Window, harness, until};
 use weir::gui::live::{Command, LiveRun, Speed};
+
+/// The app on the chain model, after its first frame.
+fn chain_app() -> Harness<'static, WeirApp> {
+    let mut h = harness(
+        WeirApp::from_model(weir_tests::model(CHAIN), None),
+        Window::default(),
+    );
+    h.run();
+    h
+}
 
 const CHAIN: &str = r#"(
     version: 1,
@@ -27,17 +39,6 @@ const CHAIN: &str = r#"(
     ],
     edges: [(from: "src", to: "q"), (from: "q", to: "worker"), (from: "worker", to: "out")],
 )"#;
-
-fn harness() -> Harness<'static, WeirApp> {
-    let model = weir_tests::model(CHAIN);
-    let app = WeirApp::from_model(model, None);
-    let mut h = Harness::builder()
-        .with_size(Vec2::new(1280.0, 800.0))
-        .with_accessibility_check(false)
-        .build_eframe(|_| app);
-    h.run();
-    h
-}
 
 /// A widget's text (a label's is its value).
 fn text<'t>(node: &impl NodeT<'t>) -> Option<String> {
@@ -63,27 +64,6 @@ fn number_after(text: &str, word: &str) -> u64 {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no number after '{word}' in '{text}'"))
-}
-
-/// Runs frames until `done` holds (the simulation runs on its own thread).
-fn until(h: &mut Harness<'_, WeirApp>, what: &str, done: impl Fn(&Harness<'_, WeirApp>) -> bool) {
-    let start = Instant::now();
-    loop {
-        // NOTE: `step`, not `run`: a playing run keeps asking for frames.
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}; counters: {:?}, clock: {:?}, live: {:?}, notice: {:?}",
-            counters(h),
-            clock(h),
-            h.state().live().map(|l| l.frame().snapshot.now),
-            h.state().notice()
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 fn click(h: &mut Harness<'_, WeirApp>, label: &str) {
@@ -112,7 +92,7 @@ fn steps(h: &mut Harness<'_, WeirApp>, n: usize) {
 
 #[test]
 fn play_pause_step_and_reset_move_stop_and_reset_the_counters() {
-    let mut h = harness();
+    let mut h = chain_app();
     assert!(counters(&h).is_none(), "no live run before Play");
 
     steps(&mut h, 3);
@@ -155,7 +135,7 @@ fn play_pause_step_and_reset_move_stop_and_reset_the_counters() {
 
 #[test]
 fn a_parameter_edit_applies_live_and_a_structural_edit_restarts() {
-    let mut h = harness();
+    let mut h = chain_app();
     steps(&mut h, 2);
     assert_eq!(produced(&h), 20);
 
@@ -247,40 +227,6 @@ fn a_slow_snapshot_reader_never_blocks_the_simulation() {
     );
 }
 
-/// `chains` producer → queue → consumer → queue → sink chains, each with
-/// its own load, laid out in a grid: 5 × `chains` nodes.
-fn big_model(chains: usize) -> sim_core::Model {
-    use std::fmt::Write as _;
-    let mut nodes = String::new();
-    let mut edges = String::new();
-    for c in 0..chains {
-        #[expect(clippy::cast_precision_loss, reason = "small grid coordinates")]
-        let (x, y) = (((c % 4) * 5) as f32 * 220.0, (c / 4) as f32 * 100.0);
-        let rate = 50 + 10 * (c % 7);
-        let _ = write!(
-            nodes,
-            r#"
-            (id: "p{c}", kind: Producer(arrival: Poisson(rate: {rate}.0), events: [(name: "a", weight: 2.0), (name: "b", weight: 1.0)]), pos: ({x}, {y})),
-            (id: "q{c}", kind: Queue(capacity: 200), pos: ({}, {y})),
-            (id: "c{c}", kind: Consumer(instances: 2, service: Exponential(mean: "12ms"), failure: 0.05, retry: Fixed(delay: "100ms", max_attempts: 3)), pos: ({}, {y})),
-            (id: "r{c}", kind: Topic(), pos: ({}, {y})),
-            (id: "s{c}", kind: Sink(latency: Constant("5ms")), pos: ({}, {y})),"#,
-            x + 220.0,
-            x + 440.0,
-            x + 660.0,
-            x + 880.0,
-        );
-        let _ = write!(
-            edges,
-            r#"(from: "p{c}", to: "q{c}"), (from: "q{c}", to: "c{c}"), (from: "c{c}", to: "r{c}"), (from: "r{c}", to: "s{c}", latency: "20ms"),"#
-        );
-    }
-    let text = format!(
-        r#"(version: 1, name: "big", scenario: (duration: "1h", seed: 5), nodes: [{nodes}], edges: [{edges}])"#
-    );
-    weir_tests::model(&text)
-}
-
 /// Frame CPU time (UI pass plus tessellation) with a 200-node model
 /// running flat out on the simulation thread, and the simulation's rate
 /// inside the app against the headless engine on the same model. Run in
@@ -291,7 +237,7 @@ fn big_model(chains: usize) -> sim_core::Model {
 #[test]
 #[ignore = "a measurement; run in release with --ignored --nocapture"]
 fn live_speed_with_200_nodes() {
-    let model = big_model(40);
+    let model = weir_tests::big_model(40);
     assert_eq!(model.graph.node_count(), 200);
 
     // Headless: the engine alone on this thread.
@@ -357,7 +303,7 @@ fn live_speed_with_200_nodes() {
 
 #[test]
 fn presentation_mode_gives_the_canvas_room_and_keeps_the_toolbar_legible() {
-    let mut h = harness();
+    let mut h = chain_app();
     steps(&mut h, 1);
     let canvas_before = h.state().canvas_rect();
     h.get_by_label("View").click();

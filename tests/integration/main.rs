@@ -3,10 +3,12 @@
 mod bad_input;
 mod behaviour;
 mod cli;
+mod docs;
 mod event_processing;
 mod examples;
 mod export;
 mod gui;
+mod harness;
 mod inspector;
 mod live;
 mod picture;

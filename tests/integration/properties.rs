@@ -547,7 +547,11 @@ proptest! {
         }
         // Node counts agree with the totals: whatever was dropped anywhere
         // adds up to the total dropped (no warm-up here).
-        let dropped: f64 = result.nodes.iter().filter_map(|n| n.get("dropped")).sum();
+        let dropped: f64 = result
+            .nodes
+            .iter()
+            .map(|n| weir_tests::run_metric(&result, &n.id, "dropped"))
+            .sum();
         prop_assert_eq!(dropped as u64, c.dropped);
         // Deterministic: the same model and seed give the same result.
         if stopped.is_none() {

@@ -1,9 +1,10 @@
 //! The engine against queueing theory. Each test runs independent
-//! replications with fixed seeds and checks that the 99% confidence
+//! replications with fixed seeds and checks that the 99.9% confidence
 //! interval of each measured mean contains the analytic value, and that
 //! the interval is narrow (a few percent), so a wrong engine fails.
 
-use weir_tests::{Estimate, model, replicate};
+use sim_core::Report;
+use weir_tests::{Estimate, model, replicate, run_metric};
 
 /// Poisson arrivals at `lambda`/s into an unbounded queue served by
 /// `servers` consumers with the given service distribution, then a sink.
@@ -32,63 +33,155 @@ fn single_station(
     )
 }
 
-struct Station {
-    w: Estimate,
-    wq: Estimate,
-    l: Estimate,
-    lq: Estimate,
-    util: Estimate,
+/// What a check measures, per replication.
+#[derive(Clone, Debug)]
+enum Measure {
+    /// A node's metric.
+    Metric(&'static str, String),
+    /// The sum of two metrics.
+    Sum(&'static str, [(&'static str, &'static str); 2]),
+    /// One metric divided by another.
+    Ratio(&'static str, [(&'static str, &'static str); 2]),
 }
 
-fn measure_station(text: &str) -> Station {
-    let report = replicate(&model(text));
-    let lq = Estimate::metric(&report, "q", "mean_depth");
-    let busy = Estimate::metric(&report, "srv", "mean_busy");
-    Station {
-        w: Estimate::metric(&report, "out", "end_to_end_s.mean"),
-        wq: Estimate::metric(&report, "q", "wait_s.mean"),
-        l: Estimate::combine("L = Lq + busy", &[&lq, &busy], |v| v[0] + v[1]),
-        util: Estimate::metric(&report, "srv", "utilization"),
-        lq,
+use Measure::{Ratio, Sum};
+
+fn metric(node: &'static str, path: &str) -> Measure {
+    Measure::Metric(node, path.to_owned())
+}
+
+/// The station of [`single_station`]: time in the system (at the sink),
+/// time in the queue, number in the system and in the queue, utilization.
+fn w() -> Measure {
+    metric("out", "end_to_end_s.mean")
+}
+fn wq() -> Measure {
+    metric("q", "wait_s.mean")
+}
+fn l() -> Measure {
+    Sum("L = Lq + busy", [("q", "mean_depth"), ("srv", "mean_busy")])
+}
+fn lq() -> Measure {
+    metric("q", "mean_depth")
+}
+fn util() -> Measure {
+    metric("srv", "utilization")
+}
+
+/// A measured mean that must match theory: its 99.9% interval contains
+/// `expected` and is at most `max_rel` of it wide (half-width).
+#[derive(Debug)]
+struct Check {
+    measure: Measure,
+    expected: f64,
+    max_rel: f64,
+}
+
+fn check(measure: Measure, expected: f64, max_rel: f64) -> Check {
+    Check {
+        measure,
+        expected,
+        max_rel,
     }
 }
 
-#[test]
-fn mm1_at_half_load() {
-    // λ = 50/s, μ = 100/s: ρ = 0.5, W = 1/(μ−λ) = 20 ms, Wq = ρ/(μ−λ) = 10 ms,
-    // L = ρ/(1−ρ) = 1, Lq = ρ²/(1−ρ) = 0.5.
-    let s = measure_station(&single_station(
-        50.0,
-        1,
-        r#"Exponential(mean: "10ms")"#,
-        "2000s",
-        "20s",
-        20,
-        101,
-    ));
-    s.w.assert_contains(0.020, 0.02);
-    s.wq.assert_contains(0.010, 0.03);
-    s.l.assert_contains(1.0, 0.02);
-    s.lq.assert_contains(0.5, 0.03);
-    s.util.assert_contains(0.5, 0.01);
+/// A queueing model, the replications that measure it (in its scenario)
+/// and what theory says of it.
+#[derive(Debug)]
+struct Case {
+    name: &'static str,
+    model: String,
+    checks: Vec<Check>,
+    /// Exact checks on the report beside the statistical ones.
+    also: Option<fn(&Report)>,
 }
 
-#[test]
-fn mm1_at_high_load() {
+fn case(name: &'static str, model: String, checks: Vec<Check>) -> Case {
+    Case {
+        name,
+        model,
+        checks,
+        also: None,
+    }
+}
+
+impl Case {
+    /// Replicates the model and makes every check; a failure names the
+    /// case and the quantity.
+    fn run(&self) {
+        let report = replicate(&model(&self.model));
+        for c in &self.checks {
+            let estimate = |node: &str, path: &str| Estimate::metric(&report, node, path);
+            let measured = match &c.measure {
+                Measure::Metric(node, path) => estimate(node, path),
+                Sum(_, [a, b]) => {
+                    Estimate::combine("", &[&estimate(a.0, a.1), &estimate(b.0, b.1)], |v| {
+                        v[0] + v[1]
+                    })
+                }
+                Ratio(_, [a, b]) => {
+                    Estimate::combine("", &[&estimate(a.0, a.1), &estimate(b.0, b.1)], |v| {
+                        v[0] / v[1]
+                    })
+                }
+            };
+            let label = match &c.measure {
+                Measure::Metric(node, path) => format!("{node}.{path}"),
+                Sum(label, _) | Ratio(label, _) => (*label).to_owned(),
+            };
+            Estimate::new(format!("{}: {label}", self.name), measured.samples)
+                .assert_contains(c.expected, c.max_rel);
+        }
+        if let Some(also) = self.also {
+            also(&report);
+        }
+    }
+}
+
+fn mm1_at_half_load() -> Case {
+    // λ = 50/s, μ = 100/s: ρ = 0.5, W = 1/(μ−λ) = 20 ms, Wq = ρ/(μ−λ) = 10 ms,
+    // L = ρ/(1−ρ) = 1, Lq = ρ²/(1−ρ) = 0.5.
+    case(
+        "M/M/1 at half load",
+        single_station(
+            50.0,
+            1,
+            r#"Exponential(mean: "10ms")"#,
+            "2000s",
+            "20s",
+            20,
+            101,
+        ),
+        vec![
+            check(w(), 0.020, 0.02),
+            check(wq(), 0.010, 0.03),
+            check(l(), 1.0, 0.02),
+            check(lq(), 0.5, 0.03),
+            check(util(), 0.5, 0.01),
+        ],
+    )
+}
+
+fn mm1_at_high_load() -> Case {
     // λ = 900/s, μ = 1000/s: ρ = 0.9, W = 10 ms, Wq = 9 ms, L = 9.
-    let s = measure_station(&single_station(
-        900.0,
-        1,
-        r#"Exponential(mean: "1ms")"#,
-        "600s",
-        "10s",
-        30,
-        202,
-    ));
-    s.w.assert_contains(0.010, 0.03);
-    s.wq.assert_contains(0.009, 0.03);
-    s.l.assert_contains(9.0, 0.03);
-    s.util.assert_contains(0.9, 0.01);
+    case(
+        "M/M/1 at high load",
+        single_station(
+            900.0,
+            1,
+            r#"Exponential(mean: "1ms")"#,
+            "600s",
+            "10s",
+            30,
+            202,
+        ),
+        vec![
+            check(w(), 0.010, 0.03),
+            check(wq(), 0.009, 0.03),
+            check(l(), 9.0, 0.03),
+            check(util(), 0.9, 0.01),
+        ],
+    )
 }
 
 /// Erlang C: the probability an arrival waits in M/M/c with offered load
@@ -105,36 +198,41 @@ fn erlang_c(c: u32, a: f64) -> f64 {
     top / (sum + top)
 }
 
-#[test]
-fn mmc_with_four_servers() {
+fn mmc_with_four_servers() -> Case {
     // λ = 320/s, μ = 100/s per server, c = 4: a = 3.2, ρ = 0.8.
     let (lambda, mu, c) = (320.0, 100.0, 4);
     let a = lambda / mu;
-    let wq = erlang_c(c, a) / (f64::from(c) * mu - lambda);
-    let w = wq + 1.0 / mu;
-    let s = measure_station(&single_station(
-        lambda,
-        c,
-        r#"Exponential(mean: "10ms")"#,
-        "1000s",
-        "20s",
-        20,
-        303,
-    ));
-    s.wq.assert_contains(wq, 0.03);
-    s.w.assert_contains(w, 0.02);
-    s.l.assert_contains(lambda * w, 0.02);
-    s.lq.assert_contains(lambda * wq, 0.03);
-    s.util.assert_contains(0.8, 0.01);
+    let wq_theory = erlang_c(c, a) / (f64::from(c) * mu - lambda);
+    let w_theory = wq_theory + 1.0 / mu;
+    case(
+        "M/M/4",
+        single_station(
+            lambda,
+            c,
+            r#"Exponential(mean: "10ms")"#,
+            "1000s",
+            "20s",
+            20,
+            303,
+        ),
+        vec![
+            check(wq(), wq_theory, 0.03),
+            check(w(), w_theory, 0.02),
+            check(l(), lambda * w_theory, 0.02),
+            check(lq(), lambda * wq_theory, 0.03),
+            check(util(), 0.8, 0.01),
+        ],
+    )
 }
 
-#[test]
-fn mm1k_blocking_probability() {
+fn mm1k_blocking_probability() -> Case {
     // λ = 90/s, μ = 100/s, K = 5 in the system (queue capacity counts the
     // message being processed): P(block) = (1−ρ)ρ^K / (1−ρ^(K+1)).
     let (rho, k) = (0.9f64, 5);
     let p_block = (1.0 - rho) * rho.powi(k) / (1.0 - rho.powi(k + 1));
-    let l = rho / (1.0 - rho) - f64::from(k + 1) * rho.powi(k + 1) / (1.0 - rho.powi(k + 1));
+    let l_theory = rho / (1.0 - rho) - f64::from(k + 1) * rho.powi(k + 1) / (1.0 - rho.powi(k + 1));
+    // The end of the flow is the consumer itself: W by Little over accepted work.
+    let w_theory = l_theory / (90.0 * (1.0 - p_block));
     let text = r#"(
         version: 1,
         name: "mm1k",
@@ -146,59 +244,60 @@ fn mm1k_blocking_probability() {
         ],
         edges: [(from: "src", to: "q"), (from: "q", to: "srv")],
     )"#;
-    let report = replicate(&model(text));
-    let dropped = Estimate::metric(&report, "q", "dropped");
-    let arrived = Estimate::metric(&report, "q", "arrived");
-    let blocking = Estimate::combine("P(block)", &[&dropped, &arrived], |v| v[0] / v[1]);
-    blocking.assert_contains(p_block, 0.03);
-    let lq = Estimate::metric(&report, "q", "mean_depth");
-    let busy = Estimate::metric(&report, "srv", "mean_busy");
-    Estimate::combine("L", &[&lq, &busy], |v| v[0] + v[1]).assert_contains(l, 0.02);
-    // The end of the flow is the consumer itself: W by Little over accepted work.
-    let w = l / (90.0 * (1.0 - p_block));
-    Estimate::metric(&report, "srv", "end_to_end_s.mean").assert_contains(w, 0.02);
+    case(
+        "M/M/1/K blocking",
+        text.to_owned(),
+        vec![
+            check(
+                Ratio("P(block)", [("q", "dropped"), ("q", "arrived")]),
+                p_block,
+                0.03,
+            ),
+            check(l(), l_theory, 0.02),
+            check(metric("srv", "end_to_end_s.mean"), w_theory, 0.02),
+        ],
+    )
 }
 
-#[test]
-fn md1_deterministic_service() {
+fn md1_deterministic_service() -> Case {
     // λ = 80/s, constant 10 ms: ρ = 0.8, Wq = ρ/(2μ(1−ρ)) = 20 ms.
-    let s = measure_station(&single_station(
-        80.0,
-        1,
-        r#"Constant("10ms")"#,
-        "2000s",
-        "20s",
-        20,
-        505,
-    ));
-    s.wq.assert_contains(0.020, 0.03);
-    s.w.assert_contains(0.030, 0.02);
-    s.lq.assert_contains(80.0 * 0.020, 0.03);
+    case(
+        "M/D/1",
+        single_station(80.0, 1, r#"Constant("10ms")"#, "2000s", "20s", 20, 505),
+        vec![
+            check(wq(), 0.020, 0.03),
+            check(w(), 0.030, 0.02),
+            check(lq(), 80.0 * 0.020, 0.03),
+        ],
+    )
 }
 
-#[test]
-fn mg1_lognormal_service() {
+fn mg1_lognormal_service() -> Case {
     // λ = 60/s, log-normal service with mean 10 ms and cv 1.5: ρ = 0.6,
     // E[S²] = (1 + cv²)·E[S]², Pollaczek–Khinchine: Wq = λE[S²]/(2(1−ρ)).
     let (lambda, es, cv) = (60.0, 0.010, 1.5);
     let rho = lambda * es;
-    let wq = lambda * (1.0 + cv * cv) * es * es / (2.0 * (1.0 - rho));
-    let s = measure_station(&single_station(
-        lambda,
-        1,
-        r#"LogNormal(mean: "10ms", cv: 1.5)"#,
-        "2000s",
-        "20s",
-        24,
-        606,
-    ));
-    s.wq.assert_contains(wq, 0.04);
-    s.w.assert_contains(wq + es, 0.03);
-    s.util.assert_contains(rho, 0.01);
+    let wq_theory = lambda * (1.0 + cv * cv) * es * es / (2.0 * (1.0 - rho));
+    case(
+        "M/G/1 log-normal",
+        single_station(
+            lambda,
+            1,
+            r#"LogNormal(mean: "10ms", cv: 1.5)"#,
+            "2000s",
+            "20s",
+            24,
+            606,
+        ),
+        vec![
+            check(wq(), wq_theory, 0.04),
+            check(w(), wq_theory + es, 0.03),
+            check(util(), rho, 0.01),
+        ],
+    )
 }
 
-#[test]
-fn tandem_of_three_stations() {
+fn tandem_of_three_stations() -> Case {
     // Jackson: each stage is M/M/1 at λ = 60/s; μ = 100, 80, 120/s.
     // W = Σ 1/(μᵢ − λ) = 25 + 50 + 16.67 ms.
     let text = r#"(
@@ -221,17 +320,24 @@ fn tandem_of_three_stations() {
             (from: "s3", to: "out"),
         ],
     )"#;
-    let report = replicate(&model(text));
     let mu3 = 1.0 / 0.008_333_333;
-    let w = 1.0 / 40.0 + 1.0 / 20.0 + 1.0 / (mu3 - 60.0);
-    Estimate::metric(&report, "out", "end_to_end_s.mean").assert_contains(w, 0.02);
-    Estimate::metric(&report, "q2", "wait_s.mean").assert_contains((60.0 / 80.0) / 20.0, 0.03);
-    Estimate::metric(&report, "q3", "mean_depth")
-        .assert_contains((60.0 / mu3).powi(2) / (1.0 - 60.0 / mu3), 0.03);
+    let w_theory = 1.0 / 40.0 + 1.0 / 20.0 + 1.0 / (mu3 - 60.0);
+    case(
+        "tandem of three M/M/1",
+        text.to_owned(),
+        vec![
+            check(w(), w_theory, 0.02),
+            check(metric("q2", "wait_s.mean"), (60.0 / 80.0) / 20.0, 0.03),
+            check(
+                metric("q3", "mean_depth"),
+                (60.0 / mu3).powi(2) / (1.0 - 60.0 / mu3),
+                0.03,
+            ),
+        ],
+    )
 }
 
-#[test]
-fn pubsub_fan_out_to_three_consumers() {
+fn pubsub_fan_out_to_three_consumers() -> Case {
     // A topic copies every event to three queues, each an M/M/1 at λ = 50/s.
     let text = r#"(
         version: 1,
@@ -250,19 +356,27 @@ fn pubsub_fan_out_to_three_consumers() {
             (from: "qa", to: "a"), (from: "qb", to: "b"), (from: "qc", to: "c"),
         ],
     )"#;
-    let report = replicate(&model(text));
+    let mut checks = Vec::new();
     for (id, mu) in [("a", 100.0), ("b", 62.5), ("c", 200.0)] {
-        Estimate::metric(&report, id, "end_to_end_s.mean").assert_contains(1.0 / (mu - 50.0), 0.03);
-        Estimate::metric(&report, id, "utilization").assert_contains(50.0 / mu, 0.01);
+        checks.push(check(
+            metric(id, "end_to_end_s.mean"),
+            1.0 / (mu - 50.0),
+            0.03,
+        ));
+        checks.push(check(metric(id, "utilization"), 50.0 / mu, 0.01));
     }
-    // Every event became three deliveries.
-    let c = report.conservation;
-    assert_eq!(c.fanout_copies, 2 * c.emitted, "{c:?}");
-    assert!(c.balanced(), "{c:?}");
+    Case {
+        also: Some(|report| {
+            // Every event became three deliveries.
+            let c = report.conservation;
+            assert_eq!(c.fanout_copies, 2 * c.emitted, "pub/sub fan-out: {c:?}");
+            assert!(c.balanced(), "pub/sub fan-out: {c:?}");
+        }),
+        ..case("pub/sub fan-out", text.to_owned(), checks)
+    }
 }
 
-#[test]
-fn retry_loop_is_a_jackson_network_with_feedback() {
+fn retry_loop_is_a_jackson_network_with_feedback() -> Case {
     // Failures (p = 0.25) go straight back to the tail of the queue: the
     // station sees λ/(1−p) = 80/s at μ = 100/s, and a message needs
     // 1/(1−p) visits on average: W = 1/((1−p)(μ − λ/(1−p))) = 66.7 ms.
@@ -280,19 +394,174 @@ fn retry_loop_is_a_jackson_network_with_feedback() {
         ],
         edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")],
     )"#;
-    let report = replicate(&model(text));
-    let w = 1.0 / ((1.0 - p) * (mu - lambda_eff));
-    Estimate::metric(&report, "out", "end_to_end_s.mean").assert_contains(w, 0.03);
-    Estimate::metric(&report, "srv", "utilization").assert_contains(lambda_eff / mu, 0.01);
     let rho = lambda_eff / mu;
-    Estimate::metric(&report, "q", "mean_depth").assert_contains(rho * rho / (1.0 - rho), 0.04);
-    // Retries per message: p/(1−p) = 1/3.
-    let retries = Estimate::metric(&report, "srv", "retries");
-    let arrived = Estimate::metric(&report, "src", "departed");
-    Estimate::combine("retries per message", &[&retries, &arrived], |v| {
-        v[0] / v[1]
-    })
-    .assert_contains(p / (1.0 - p), 0.02);
+    case(
+        "retry loop (Jackson with feedback)",
+        text.to_owned(),
+        vec![
+            check(w(), 1.0 / ((1.0 - p) * (mu - lambda_eff)), 0.03),
+            check(util(), lambda_eff / mu, 0.01),
+            check(lq(), rho * rho / (1.0 - rho), 0.04),
+            // Retries per message: p/(1−p) = 1/3.
+            check(
+                Ratio(
+                    "retries per message",
+                    [("srv", "retries"), ("src", "departed")],
+                ),
+                p / (1.0 - p),
+                0.02,
+            ),
+        ],
+    )
+}
+
+/// Erlang B: the share of arrivals lost at `c` busy servers, offered load `a`.
+fn erlang_b(c: u32, a: f64) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
+}
+
+fn serverless_function_without_queue_loses_erlang_b(service: &str) -> Case {
+    // Pushes at λ = 80/s to a function with at most 5 concurrent
+    // executions of mean 50 ms (a = 4 Erlangs), no retries: what arrives
+    // while all 5 are busy is throttled, with probability B(5, 4) ≈ 0.199
+    // whatever the service-time distribution.
+    let text = format!(
+        r#"(
+            version: 1,
+            name: "erlang-b",
+            scenario: (duration: "2000s", warmup: "10s", seed: 1212, replications: 16),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 80.0))),
+                (id: "fn", kind: Consumer(service: {service}, serverless: (concurrency: 5))),
+            ],
+            edges: [(from: "src", to: "fn")],
+        )"#
+    );
+    Case {
+        name: if service.starts_with("Exponential") {
+            "serverless Erlang B, exponential service"
+        } else {
+            "serverless Erlang B, log-normal service"
+        },
+        ..case(
+            "",
+            text,
+            vec![check(
+                Ratio(
+                    "P(throttled)",
+                    [("fn", "drops.throttled"), ("fn", "arrived")],
+                ),
+                erlang_b(5, 4.0),
+                0.03,
+            )],
+        )
+    }
+}
+
+fn log_partitions_with_one_member_each_are_mm1_queues() -> Case {
+    // Poisson orders at 40/s with 1 000 keys, hashed onto 4 partitions,
+    // read by a group of 4 members (one per partition) taking Exp(70 ms):
+    // key hashing thins the Poisson stream, so partition p is an M/M/1
+    // queue at λ_p = 40 × (its share of the keys), and its lag in messages
+    // (records appended, not yet committed) is L = ρ/(1−ρ). A record's
+    // wait in the log before it is read is Wq = ρ/(μ−λ_p).
+    let (lambda, mu, keys, partitions) = (40.0, 1.0 / 0.070, 1000u32, 4u32);
+    let mut share = [0u32; 4];
+    for key in 0..keys {
+        share[sim_core::nodes::log::partition_for_key(key, partitions) as usize] += 1;
+    }
+    let text = format!(
+        r#"(
+            version: 1,
+            name: "log M/M/1",
+            scenario: (duration: "2000s", warmup: "100s", seed: 41, replications: 20),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: {lambda:?}), keys: {keys})),
+                (id: "log", kind: Log(partitions: {partitions})),
+                (id: "group", kind: Consumer(instances: {partitions}, service: Exponential(mean: "70ms"))),
+            ],
+            edges: [(from: "src", to: "log"), (from: "log", to: "group")],
+        )"#
+    );
+    let mut checks = Vec::new();
+    let mut total_l = 0.0;
+    let mut weighted_wq = 0.0;
+    for (p, &n) in share.iter().enumerate() {
+        let lambda_p = lambda * f64::from(n) / f64::from(keys);
+        let rho = lambda_p / mu;
+        let l_p = rho / (1.0 - rho);
+        total_l += l_p;
+        weighted_wq += lambda_p * rho / (mu - lambda_p);
+        checks.push(check(
+            metric("log", &format!("groups.group.partitions.{p}.lag.mean")),
+            l_p,
+            0.06,
+        ));
+    }
+    checks.push(check(metric("log", "groups.group.lag.mean"), total_l, 0.04));
+    checks.push(check(
+        metric("log", "wait_s.mean"),
+        weighted_wq / lambda,
+        0.05,
+    ));
+    case("log partitions as M/M/1 queues", text, checks)
+}
+
+/// Every queueing model with an analytic answer, one case each.
+fn cases() -> Vec<Case> {
+    vec![
+        mm1_at_half_load(),
+        mm1_at_high_load(),
+        mmc_with_four_servers(),
+        mm1k_blocking_probability(),
+        md1_deterministic_service(),
+        mg1_lognormal_service(),
+        tandem_of_three_stations(),
+        pubsub_fan_out_to_three_consumers(),
+        retry_loop_is_a_jackson_network_with_feedback(),
+        serverless_function_without_queue_loses_erlang_b(r#"Exponential(mean: "50ms")"#),
+        serverless_function_without_queue_loses_erlang_b(r#"LogNormal(mean: "50ms", cv: 2.0)"#),
+        log_partitions_with_one_member_each_are_mm1_queues(),
+    ]
+}
+
+/// Runs every case, each on its own, and fails naming every case that
+/// disagrees with theory (not only the first).
+#[test]
+fn queueing_models_match_theory() {
+    let cases = cases();
+    let mut names: Vec<&str> = cases.iter().map(|c| c.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), cases.len(), "two cases share a name");
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case.run()))
+                .err()
+                .map(|panic| {
+                    let message = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_default();
+                    // Checks name their case themselves; other panics
+                    // (a model that does not load) are named here.
+                    if message.starts_with(case.name) {
+                        message
+                    } else {
+                        format!("{}: {message}", case.name)
+                    }
+                })
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases disagree with theory:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -309,21 +578,19 @@ fn littles_law_holds_on_measured_data() {
         1001,
     )));
     for run in &report.runs {
-        let q = run.node("q").expect("queue");
-        let srv = run.node("srv").expect("consumer");
-        let out = run.node("out").expect("sink");
+        let get = |node, path| run_metric(run, node, path);
         let measured = run.sim_time_s - run.warmup_s;
-        let lambda = q.get("arrived").expect("arrived") / measured;
-        let l = q.get("mean_depth").expect("depth") + srv.get("mean_busy").expect("busy");
-        let w = out.get("end_to_end_s.mean").expect("e2e");
+        let lambda = get("q", "arrived") / measured;
+        let l = get("q", "mean_depth") + get("srv", "mean_busy");
+        let w = get("out", "end_to_end_s.mean");
         assert!(
             (l / (lambda * w) - 1.0).abs() < 0.01,
             "seed {}: L = {l}, λW = {}",
             run.seed,
             lambda * w
         );
-        let lq = q.get("mean_depth").expect("depth");
-        let wq = q.get("wait_s.mean").expect("wait");
+        let lq = get("q", "mean_depth");
+        let wq = get("q", "wait_s.mean");
         assert!(
             (lq / (lambda * wq) - 1.0).abs() < 0.01,
             "seed {}: Lq = {lq}, λWq = {}",
@@ -369,85 +636,4 @@ fn autoscaled_group_lies_between_its_fixed_sizes() {
     let instances = Estimate::metric(&report, "srv", "instances");
     let (n, _) = sim_core::stats::mean_sd(&instances.samples);
     assert!((2.0..4.0).contains(&n), "mean instances {n}");
-}
-
-/// Erlang B: the share of arrivals lost at `c` busy servers, offered load `a`.
-fn erlang_b(c: u32, a: f64) -> f64 {
-    (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
-}
-
-#[test]
-fn serverless_function_without_queue_loses_erlang_b() {
-    // Pushes at λ = 80/s to a function with at most 5 concurrent
-    // executions of mean 50 ms (a = 4 Erlangs), no retries: what arrives
-    // while all 5 are busy is throttled, with probability B(5, 4) ≈ 0.199
-    // whatever the service-time distribution.
-    let b = erlang_b(5, 4.0);
-    for service in [
-        r#"Exponential(mean: "50ms")"#,
-        r#"LogNormal(mean: "50ms", cv: 2.0)"#,
-    ] {
-        let text = format!(
-            r#"(
-                version: 1,
-                name: "erlang-b",
-                scenario: (duration: "2000s", warmup: "10s", seed: 1212, replications: 16),
-                nodes: [
-                    (id: "src", kind: Producer(arrival: Poisson(rate: 80.0))),
-                    (id: "fn", kind: Consumer(service: {service}, serverless: (concurrency: 5))),
-                ],
-                edges: [(from: "src", to: "fn")],
-            )"#
-        );
-        let report = replicate(&model(&text));
-        let throttled = Estimate::metric(&report, "fn", "drops.throttled");
-        let arrived = Estimate::metric(&report, "fn", "arrived");
-        Estimate::combine("P(throttled)", &[&throttled, &arrived], |v| v[0] / v[1])
-            .assert_contains(b, 0.03);
-    }
-}
-
-#[test]
-fn log_partitions_with_one_member_each_are_mm1_queues() {
-    // Poisson orders at 40/s with 1 000 keys, hashed onto 4 partitions,
-    // read by a group of 4 members (one per partition) taking Exp(70 ms):
-    // key hashing thins the Poisson stream, so partition p is an M/M/1
-    // queue at λ_p = 40 × (its share of the keys), and its lag in messages
-    // (records appended, not yet committed) is L = ρ/(1−ρ). A record's
-    // wait in the log before it is read is Wq = ρ/(μ−λ_p).
-    let (lambda, mu, keys, partitions) = (40.0, 1.0 / 0.070, 1000u32, 4u32);
-    let mut share = [0u32; 4];
-    for key in 0..keys {
-        share[sim_core::nodes::log::partition_for_key(key, partitions) as usize] += 1;
-    }
-    let report = replicate(&model(&format!(
-        r#"(
-            version: 1,
-            name: "log M/M/1",
-            scenario: (duration: "2000s", warmup: "100s", seed: 41, replications: 20),
-            nodes: [
-                (id: "src", kind: Producer(arrival: Poisson(rate: {lambda:?}), keys: {keys})),
-                (id: "log", kind: Log(partitions: {partitions})),
-                (id: "group", kind: Consumer(instances: {partitions}, service: Exponential(mean: "70ms"))),
-            ],
-            edges: [(from: "src", to: "log"), (from: "log", to: "group")],
-        )"#
-    )));
-    let mut total_l = 0.0;
-    let mut weighted_wq = 0.0;
-    for (p, &n) in share.iter().enumerate() {
-        let lambda_p = lambda * f64::from(n) / f64::from(keys);
-        let rho = lambda_p / mu;
-        let l = rho / (1.0 - rho);
-        total_l += l;
-        weighted_wq += lambda_p * rho / (mu - lambda_p);
-        Estimate::metric(
-            &report,
-            "log",
-            &format!("groups.group.partitions.{p}.lag.mean"),
-        )
-        .assert_contains(l, 0.06);
-    }
-    Estimate::metric(&report, "log", "groups.group.lag.mean").assert_contains(total_l, 0.04);
-    Estimate::metric(&report, "log", "wait_s.mean").assert_contains(weighted_wq / lambda, 0.05);
 }

@@ -289,7 +289,7 @@ mod tests {
     }
 
     fn get(r: &RunResult, path: &str) -> f64 {
-        r.node("srv").and_then(|n| n.get(path)).unwrap_or(f64::NAN)
+        crate::metric(r, "srv", path)
     }
 
     #[test]

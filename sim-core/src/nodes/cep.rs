@@ -956,7 +956,7 @@ mod tests {
     }
 
     fn get(r: &RunResult, path: &str) -> f64 {
-        r.node("cep").and_then(|n| n.get(path)).unwrap_or(0.0)
+        crate::metric(r, "cep", path)
     }
 
     /// Events of type F at 1, 2, …, `n` s.

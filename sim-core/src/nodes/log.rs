@@ -896,9 +896,7 @@ mod tests {
     }
 
     fn get(r: &RunResult, node: &str, path: &str) -> f64 {
-        r.node(node)
-            .and_then(|n| n.get(path))
-            .unwrap_or_else(|| panic!("{node} has no {path}"))
+        crate::metric(r, node, path)
     }
 
     #[test]
@@ -1028,9 +1026,7 @@ mod behaviour {
     }
 
     fn get(r: &crate::RunResult, node: &str, path: &str) -> f64 {
-        r.node(node)
-            .and_then(|n| n.get(path))
-            .unwrap_or_else(|| panic!("{node} has no {path}"))
+        crate::metric(r, node, path)
     }
 
     /// Per partition, a group has at most one record in progress, and it

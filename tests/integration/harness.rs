@@ -1,0 +1,71 @@
+//! The app under test, shared by the GUI tests: one way to open the real
+//! `WeirApp` in an `egui_kittest` harness, and one way to wait for its
+//! simulation thread.
+
+use std::time::{Duration, Instant};
+
+use eframe::egui::Vec2;
+use egui_kittest::Harness;
+use weir::gui::WeirApp;
+
+/// The window the app runs in. `Window::default()` is a 1280×800 window
+/// whose text must be in egui's bundled font.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub size: Vec2,
+    /// Seconds per frame; kittest's own default when `None`.
+    pub step_dt: Option<f32>,
+    /// Whether text may lack a glyph in egui's fonts: models from files may
+    /// hold any text, which a desktop draws with its system fonts. Text the
+    /// app itself writes must be in the bundled font (a missing glyph fails
+    /// the test).
+    pub any_text: bool,
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Self {
+            size: Vec2::new(1280.0, 800.0),
+            step_dt: None,
+            any_text: false,
+        }
+    }
+}
+
+/// The real app in a harness, before its first frame.
+pub fn harness(app: WeirApp, window: Window) -> Harness<'static, WeirApp> {
+    let mut builder = Harness::builder()
+        .with_size(window.size)
+        .with_accessibility_check(false);
+    if let Some(dt) = window.step_dt {
+        builder = builder.with_step_dt(dt);
+    }
+    if window.any_text {
+        builder = builder.allow_missing_glyphs();
+    }
+    builder.build_eframe(|_| app)
+}
+
+/// Runs frames until `done` holds (the simulation runs on its own thread);
+/// fails after 30 s, with the live run's clock and the app's notice.
+pub fn until(
+    h: &mut Harness<'_, WeirApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, WeirApp>) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        // NOTE: `step`, not `run`: a playing run keeps asking for frames.
+        h.step();
+        if done(h) {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}; live clock: {:?}, notice: {:?}",
+            h.state().live().map(|l| l.frame().snapshot.now),
+            h.state().notice()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
