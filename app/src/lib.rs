@@ -6,5 +6,6 @@ pub mod cli;
 pub mod examples;
 pub mod exports;
 pub mod gui;
+pub mod live;
 pub mod picture;
 pub mod runner;

@@ -11,7 +11,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use weir::gui::WeirApp;
 use weir::gui::journeys::{MessagesView, end_label, hop_label, row_title};
-use weir::gui::live::{Command, JourneyRef, JourneySummary, LiveFrame};
+use weir::live::{Command, JourneyRef, JourneySummary, LiveFrame};
 
 const RETRIES: &str = include_str!("../../examples/retries-dead-letter.ron");
 

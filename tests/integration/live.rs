@@ -13,7 +13,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use sim_core::model::ModelCommand;
 use sim_core::nodes::NodeKind;
 use weir::gui::WeirApp;
-use weir::gui::live::{Command, LiveRun, Speed};
+use weir::live::{Command, LiveRun, Speed};
 
 const CHAIN: &str = r#"(
     version: 1,
