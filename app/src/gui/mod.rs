@@ -312,6 +312,7 @@ impl WeirApp {
         let repaint_ctx = ctx.clone();
         match LiveSession::start(
             &self.doc.model,
+            self.doc.revision(),
             seed,
             Box::new(move || repaint_ctx.request_repaint()),
         ) {
@@ -439,7 +440,7 @@ impl WeirApp {
     }
 
     fn set_document(&mut self, doc: Document) {
-        self.doc = doc;
+        self.doc.replace(doc);
         self.canvas.selected.clear();
         self.canvas.selected_edge = None;
         self.canvas.request_fit();
@@ -857,7 +858,7 @@ impl eframe::App for WeirApp {
                         .notify(&ctx, "The model has errors: the live run is paused");
                 }
             } else {
-                live.sync(&self.doc.model, wall);
+                live.sync(&self.doc.model, self.doc.revision(), wall);
             }
             if let Some((text, until)) = live.notice.take()
                 && wall < until

@@ -53,6 +53,8 @@ pub struct LiveSession {
     spare: Option<Box<LiveFrame>>,
     /// What the run was built from: edits are compared with it.
     model: Model,
+    /// The document's revision `model` was taken at.
+    revision: u64,
     pub seed: u64,
     pub speed: Speed,
     /// Simulation order → the model's indices, and back.
@@ -84,14 +86,21 @@ pub struct LiveSession {
 }
 
 impl LiveSession {
-    /// Starts `model` paused at zero; `repaint` wakes the window.
-    pub fn start(model: &Model, seed: u64, repaint: Box<dyn Fn() + Send>) -> Result<Self, String> {
+    /// Starts `model` (the document's at `revision`) paused at zero;
+    /// `repaint` wakes the window.
+    pub fn start(
+        model: &Model,
+        revision: u64,
+        seed: u64,
+        repaint: Box<dyn Fn() + Send>,
+    ) -> Result<Self, String> {
         let run = LiveRun::start(model, seed, repaint)?;
         let mut session = Self {
             run,
             frame: Box::default(),
             spare: None,
             model: model.clone(),
+            revision,
             seed,
             speed: Speed::Times(1.0),
             nodes: Vec::new(),
@@ -296,11 +305,16 @@ impl LiveSession {
         }
     }
 
-    /// Keeps the run in step with the model being edited: parameter
-    /// changes apply live; anything else restarts the run with a notice.
-    pub fn sync(&mut self, model: &Model, wall: f64) {
+    /// Keeps the run in step with the model being edited, the document's
+    /// at `revision`: parameter changes apply live; anything else restarts
+    /// the run with a notice. Nothing is compared while the revision stays.
+    pub fn sync(&mut self, model: &Model, revision: u64, wall: f64) {
+        if revision == self.revision {
+            return;
+        }
+        self.revision = revision;
         if same_structure(&self.model, model) {
-            for (i, &n) in self.nodes.iter().enumerate() {
+            for &n in &self.nodes {
                 let (Some(old), Some(new)) =
                     (self.model.graph.node_weight(n), model.graph.node_weight(n))
                 else {
@@ -312,7 +326,6 @@ impl LiveSession {
                         kind: Box::new(new.kind.clone()),
                     });
                 }
-                let _ = i;
             }
             self.model = model.clone();
             return;
