@@ -2,6 +2,7 @@
 //! command line (`weir run`, `weir check`). The simulation itself lives in
 //! `sim-core`.
 
+pub mod assets;
 pub mod cli;
 pub mod examples;
 pub mod exports;
