@@ -1,6 +1,6 @@
-//! The live run's panels: the run controls, the selected node's live
-//! state with its fault buttons, the charts, and the results window's
-//! live report with its exports.
+//! The live run's state in the window ([`LiveState`]) and its panels: the
+//! run controls, the selected node's live state with its fault buttons,
+//! the charts, and the results window's live report with its exports.
 
 use eframe::egui::{self, RichText};
 use sim_core::Report;

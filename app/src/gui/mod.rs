@@ -1,10 +1,11 @@
 //! The desktop window: the designer.
 //!
 //! One file per feature: the canvas ([`canvas`]), the palette, the
-//! inspector, the problems list, files and recovery, the gallery, the
-//! keyboard shortcuts, auto-layout. Each draws and returns what the user
-//! asked for; [`WeirApp`] applies those edits to the [`Document`] once per
-//! frame, after drawing, so nothing else mutates the model.
+//! inspector, the menus, the problems list, files and recovery, the
+//! gallery, the keyboard shortcuts, auto-layout; one per node kind under
+//! [`kinds`]. Each draws and returns what the user asked for; [`WeirApp`]
+//! applies those edits and actions once per frame, after drawing, so
+//! nothing else mutates the model.
 //!
 //! State is split three ways: the document (the model, saved to `.ron`),
 //! [`Prefs`] (panels, theme, recent files — remembered by eframe between

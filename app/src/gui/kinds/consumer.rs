@@ -1,4 +1,5 @@
-//! Consumers: services that process events, with retries, scaling and a circuit breaker.
+//! Consumers: services that process events, with retries, scaling and a
+//! circuit breaker.
 
 use eframe::egui::{self, Color32, DragValue, RichText, Ui, vec2};
 use sim_core::nodes::consumer::Serverless;

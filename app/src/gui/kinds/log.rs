@@ -1,4 +1,5 @@
-//! Logs: Kafka-style partitions and retention; each consumer reading one is a consumer group.
+//! Logs: Kafka-style partitions and retention; each consumer reading one
+//! is a consumer group.
 
 use eframe::egui::{self, Color32, DragValue, Painter, Pos2, Rect, Ui, vec2};
 use sim_core::nodes::{LogParams, NodeKind, Partitioner};
