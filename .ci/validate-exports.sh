@@ -5,6 +5,8 @@
 #   Terraform                 the HCL2 parser python-hcl2 (PyPI)
 #   OTLP/JSON traces          the OpenTelemetry protocol's protobuf classes,
 #                             opentelemetry-proto (PyPI): .ci/validate-otlp.py
+#   Linux desktop entry       desktop-file-validate, from Debian's
+#                             desktop-file-utils (assets/weir.desktop)
 # Every example is exported to each of these formats with the `weir`
 # binary, and the golden files in tests/golden are checked too. Any error
 # fails the script. Mermaid has no validator here: its parser needs a
@@ -20,6 +22,7 @@ export DEBIAN_FRONTEND=noninteractive
 need_apt=""
 command -v dot >/dev/null 2>&1 || need_apt="$need_apt graphviz"
 command -v node >/dev/null 2>&1 || need_apt="$need_apt nodejs npm"
+command -v desktop-file-validate >/dev/null 2>&1 || need_apt="$need_apt desktop-file-utils"
 if [ -n "$need_apt" ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends $need_apt
@@ -76,6 +79,16 @@ python3 .ci/validate-hcl.py "$out"/*.tf "$out"/golden/*.tf || failures=$((failur
 
 echo "== OTLP/JSON: opentelemetry-proto"
 python3 .ci/validate-otlp.py "$out"/*.otlp.json "$out"/golden/*.otlp.json || failures=$((failures + 1))
+
+echo "== Desktop entry: desktop-file-validate"
+for f in assets/*.desktop; do
+  if desktop-file-validate "$f"; then
+    echo "$f: ok"
+  else
+    echo "$f: FAILED"
+    failures=$((failures + 1))
+  fi
+done
 
 if [ "$failures" -gt 0 ]; then
   echo "export validation: $failures failure(s)"

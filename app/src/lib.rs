@@ -2,9 +2,11 @@
 //! command line (`weir run`, `weir check`). The simulation itself lives in
 //! `sim-core`.
 
+pub mod assets;
 pub mod cli;
 pub mod examples;
 pub mod exports;
 pub mod gui;
+pub mod live;
 pub mod picture;
 pub mod runner;

@@ -11,7 +11,7 @@ use weir::gui::WeirApp;
 
 use crate::harness::{Window, harness, until};
 use weir::gui::journeys::{MessagesView, end_label, hop_label, row_title};
-use weir::gui::live::{Command, JourneyRef, JourneySummary, LiveFrame};
+use weir::live::{Command, JourneyRef, JourneySummary, LiveFrame};
 
 const RETRIES: &str = include_str!("../../examples/retries-dead-letter.ron");
 

@@ -15,7 +15,7 @@ use sim_core::nodes::NodeKind;
 use weir::gui::WeirApp;
 
 use crate::harness::{Window, harness, until};
-use weir::gui::live::{Command, LiveRun, Speed};
+use weir::live::{Command, LiveRun, Speed};
 
 /// The app on the chain model, after its first frame.
 fn chain_app() -> Harness<'static, WeirApp> {

@@ -475,7 +475,7 @@ pub fn canvas_ui(
         let role = na.kind.kind().connect(nb.kind.kind()).ok();
         let selected = state.selected_edge == Some(e);
         let color = match role {
-            Some(EdgeRole::DeadLetter) => kinds::accent(Kind::DeadLetter),
+            Some(EdgeRole::DeadLetter) => kinds::of(Kind::DeadLetter).accent(),
             None => visuals.error_fg_color,
             _ if selected => visuals.selection.stroke.color,
             _ => visuals.text_color().gamma_multiply(0.55),
@@ -568,7 +568,7 @@ pub fn canvas_ui(
         // A card cut short (a long name, or zoomed out) tells the rest on
         // hover, above what a live run has to say about the node.
         let node = &model.graph[n];
-        let card = hovered_cut.then(|| (node.label(), kinds::summary(&node.kind)));
+        let card = hovered_cut.then(|| (node.label(), kinds::params(&node.kind).summary()));
         let live = overlay.as_deref().and_then(|o| o.node_hover_text(n));
         if card.is_some() || live.is_some() {
             response.clone().on_hover_ui_at_pointer(|ui| {
@@ -822,7 +822,7 @@ fn paint_card(
     visuals: &egui::Visuals,
 ) -> bool {
     let kind = node.kind.kind();
-    let accent = kinds::accent(kind);
+    let accent = kinds::of(kind).accent();
     let z = look.zoom;
     let radius = CornerRadius::same((8.0 * z).clamp(1.0, 20.0) as u8);
     let fill = if visuals.dark_mode {
@@ -885,7 +885,7 @@ fn paint_card(
             name,
             visuals.strong_text_color(),
         );
-        let summary = kinds::summary(&node.kind);
+        let summary = kinds::params(&node.kind).summary();
         let small = FontId::proportional(11.5 * z);
         let line = painter.layout_no_wrap(summary, small, visuals.weak_text_color());
         if line.size().x <= width {

@@ -5,8 +5,8 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{GridInput, HoverPosition, Line, Plot, PlotPoints, uniform_grid_spacer};
 use sim_core::series::{Metric, NodeSeries};
 
-use super::live::LiveFrame;
-use super::session::colors;
+use super::colors;
+use crate::live::LiveFrame;
 
 /// What a chart row shows.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -41,6 +41,9 @@ pub struct Document {
     state: u64,
     saved_state: Option<u64>,
     next_state: u64,
+    /// Counts the changes: every command applied, every undo and redo,
+    /// and every document that took this one's place.
+    revision: u64,
 }
 
 impl Document {
@@ -67,6 +70,7 @@ impl Document {
             // NOTE: a document just opened or created has nothing to lose.
             saved_state: Some(0),
             next_state: 1,
+            revision: 0,
         };
         doc.revalidate();
         doc
@@ -92,6 +96,7 @@ impl Document {
         }
         self.gesture_open = gesture;
         self.state = after;
+        self.revision += 1;
         self.redo.clear();
         // NOTE: positions never change diagnostics, and a drag moves nodes
         // every frame: validating a large model each time would be waste.
@@ -127,6 +132,7 @@ impl Document {
             after: step.after,
         });
         self.state = step.before;
+        self.revision += 1;
         self.revalidate();
         true
     }
@@ -144,6 +150,7 @@ impl Document {
             after: step.after,
         });
         self.state = step.after;
+        self.revision += 1;
         self.revalidate();
         true
     }
@@ -179,9 +186,17 @@ impl Document {
         self.saved_state = None;
     }
 
-    /// A number that changes whenever the content does.
+    /// A number that grows with every change to the model: what follows
+    /// the document (autosave, the live run) looks at it, not the model.
     pub fn revision(&self) -> u64 {
-        self.state
+        self.revision
+    }
+
+    /// Puts `next` (a file opened, an example, a new model) in this
+    /// document's place; its revision follows on from this one's.
+    pub fn replace(&mut self, mut next: Self) {
+        next.revision = self.revision + 1;
+        *self = next;
     }
 
     /// The file name, or the model's name for an unsaved document.
@@ -250,5 +265,25 @@ mod tests {
         assert!(doc.redo() && doc.redo());
         let a = doc.model.find("a").expect("redone");
         assert_eq!(doc.model.graph[a].pos, Some([9.0, 0.0]));
+    }
+
+    #[test]
+    fn every_change_moves_the_revision_on() {
+        let mut doc = Document::new(Model::new("t"), None, String::new());
+        let mut seen = vec![doc.revision()];
+        doc.apply(add("a"), false).expect("new id");
+        seen.push(doc.revision());
+        assert!(doc.apply(add("a"), false).is_err(), "a taken id");
+        assert_eq!(doc.revision(), seen[1], "a refused edit changes nothing");
+        assert!(doc.undo());
+        seen.push(doc.revision());
+        assert!(doc.redo());
+        seen.push(doc.revision());
+        doc.replace(Document::new(Model::new("u"), None, String::new()));
+        seen.push(doc.revision());
+        assert!(
+            seen.windows(2).all(|w| w[0] < w[1]),
+            "edit, undo, redo and load each move it on: {seen:?}"
+        );
     }
 }

@@ -15,10 +15,10 @@ use sim_core::journey::{ForkKind, Hop, HopKind, Journey, JourneyEnd, Outcome};
 use sim_core::time::SimTime;
 
 use super::charts::seconds;
-use super::live::{
+use super::colors;
+use crate::live::{
     Inspected, JOURNEY_EVERY, JourneyRef, JourneySummary, LiveFrame, RECENT_JOURNEYS, attempts,
 };
-use super::session::colors;
 
 /// The Messages window's state (view state: never saved with a model).
 #[derive(Clone, Debug, Default)]

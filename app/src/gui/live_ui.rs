@@ -1,17 +1,77 @@
-//! The live run's panels: the run controls, the selected node's live
-//! state with its fault buttons, the charts, and the results window's
-//! live report with its exports.
+//! The live run's state in the window ([`LiveState`]) and its panels: the
+//! run controls, the selected node's live state with its fault buttons,
+//! the charts, and the results window's live report with its exports.
 
 use eframe::egui::{self, RichText};
 use sim_core::Report;
+use sim_core::faults::{Effect, Fault};
 use sim_core::model::ModelCommand;
 use sim_core::nodes::Kind;
+use sim_core::time::Duration;
 
 use super::charts::seconds;
+use super::charts::{ChartSubject, ChartsState, charts_ui};
+use super::colors;
 use super::journeys::MessagesAction;
-use super::live::Speed;
-use super::session::colors;
-use super::{ChartSubject, Duration, Effect, Fault, LiveAction, WeirApp, charts_ui, files};
+use super::journeys::MessagesView;
+use super::session::LiveSession;
+use super::{LiveAction, WeirApp, files};
+use crate::live::Command;
+use crate::live::Speed;
+
+/// The live run and what its panels remember.
+#[derive(Debug)]
+pub(super) struct LiveState {
+    /// The live simulation, while there is one.
+    pub session: Option<LiveSession>,
+    /// Start the live simulation on the first frame.
+    pub play_pending: bool,
+    /// The seed and speed the next live run starts with.
+    pub seed: Option<u64>,
+    pub speed: Speed,
+    pub charts: ChartsState,
+    pub fault_form: FaultForm,
+    /// When the results window last asked the live run for its report.
+    pub results_asked: f64,
+    /// The results window shows the live run (else the replications).
+    pub results_live: bool,
+    /// The message inspector.
+    pub messages: MessagesView,
+}
+
+impl Default for LiveState {
+    fn default() -> Self {
+        Self {
+            session: None,
+            play_pending: false,
+            seed: None,
+            speed: Speed::Times(1.0),
+            charts: ChartsState::default(),
+            fault_form: FaultForm::default(),
+            results_asked: f64::NEG_INFINITY,
+            results_live: false,
+            messages: MessagesView::default(),
+        }
+    }
+}
+
+/// The fault buttons' settings.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct FaultForm {
+    seconds: f64,
+    factor: f64,
+    record: bool,
+}
+
+impl Default for FaultForm {
+    fn default() -> Self {
+        Self {
+            seconds: 10.0,
+            factor: 5.0,
+            record: false,
+        }
+    }
+}
 
 impl WeirApp {
     /// The run controls: play, step, reset, run to end, speed, seed, clock.
@@ -27,6 +87,7 @@ impl WeirApp {
             ui.spacing_mut().button_padding = egui::vec2(10.0, 4.0);
             let (playing, finished) = self
                 .live
+                .session
                 .as_ref()
                 .map_or((false, false), |l| (l.playing(), l.frame().finished));
             let play_label = if playing { "Pause" } else { "Play" };
@@ -63,7 +124,7 @@ impl WeirApp {
             }
             ui.separator();
             ui.label("Speed");
-            let mut speed = self.live_speed;
+            let mut speed = self.live.speed;
             egui::ComboBox::from_id_salt("live-speed")
                 .selected_text(speed.label())
                 .width(64.0)
@@ -74,23 +135,23 @@ impl WeirApp {
                 })
                 .response
                 .on_hover_text("Simulated time per second of real time");
-            if speed != self.live_speed {
-                self.live_speed = speed;
-                if let Some(live) = &mut self.live {
+            if speed != self.live.speed {
+                self.live.speed = speed;
+                if let Some(live) = &mut self.live.session {
                     live.set_speed(speed);
                 }
             }
             ui.label("Seed");
-            let mut seed = self.live_seed.unwrap_or(self.doc.model.scenario.seed);
+            let mut seed = self.live.seed.unwrap_or(self.doc.model.scenario.seed);
             let changed = ui
                 .add(egui::DragValue::new(&mut seed).speed(0.2))
                 .on_hover_text("The seed of the live run; Reset applies it")
                 .changed();
             if changed {
-                self.live_seed = Some(seed);
+                self.live.seed = Some(seed);
             }
             ui.separator();
-            if let Some(live) = &self.live {
+            if let Some(live) = &self.live.session {
                 let snap = &live.frame().snapshot;
                 let (now, end) = (snap.now.as_secs_f64(), snap.end.as_secs_f64());
                 let rate = live.frame().events_per_s;
@@ -154,7 +215,7 @@ impl WeirApp {
                 .on_hover_text("Sampled messages and their journeys, hop by hop")
                 .clicked()
             {
-                self.messages.open = true;
+                self.live.messages.open = true;
             }
             if ui
                 .button("Results")
@@ -162,7 +223,7 @@ impl WeirApp {
                 .clicked()
             {
                 self.show_results = true;
-                self.results_live = true;
+                self.live.results_live = true;
             }
             ui.add(egui::Label::new(counters).truncate());
         });
@@ -171,7 +232,9 @@ impl WeirApp {
     /// The selected node's live state and fault buttons (above the
     /// inspector while a run is open).
     pub(super) fn live_node_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(live) = &self.live else { return };
+        let Some(live) = &self.live.session else {
+            return;
+        };
         let Some(&n) = self.canvas.selected.first() else {
             return;
         };
@@ -223,12 +286,12 @@ impl WeirApp {
             .on_hover_text("The sampled messages that went through this node, and their journeys")
             .clicked()
         {
-            self.messages.open = true;
-            self.messages.through = live.model_order(n);
+            self.live.messages.open = true;
+            self.live.messages.through = live.model_order(n);
         }
         ui.add_space(6.0);
         ui.label(RichText::new("Faults").strong());
-        let form = &mut self.fault_form;
+        let form = &mut self.live.fault_form;
         ui.horizontal(|ui| {
             ui.label("for");
             ui.add(
@@ -274,7 +337,7 @@ impl WeirApp {
             }
         });
         ui.checkbox(
-            &mut self.fault_form.record,
+            &mut self.live.fault_form.record,
             "Record into the scenario timeline",
         )
         .on_hover_text("Add the fault to the model's scenario, so a replay has it too");
@@ -291,7 +354,7 @@ impl WeirApp {
                 node: node_id,
                 effect,
             });
-            if let Some(live) = &mut self.live {
+            if let Some(live) = &mut self.live.session {
                 live.adopt_scenario(&scenario);
             }
             if let Err(e) = self.doc.apply(ModelCommand::SetScenario(scenario), false) {
@@ -302,11 +365,11 @@ impl WeirApp {
 
     /// The Messages window (the message inspector), while a run is open.
     pub(super) fn messages_window(&mut self, ctx: &egui::Context) {
-        let Some(live) = &mut self.live else {
-            self.messages.open = false;
+        let Some(live) = &mut self.live.session else {
+            self.live.messages.open = false;
             return;
         };
-        if !self.messages.open {
+        if !self.live.messages.open {
             live.inspect(None);
             return;
         }
@@ -348,10 +411,10 @@ impl WeirApp {
             .min_height(200.0)
             .resizable(true)
             .show(ctx, |ui| {
-                action = self.messages.ui(ui, live.frame(), &node_name);
+                action = self.live.messages.ui(ui, live.frame(), &node_name);
             });
-        live.inspect(self.messages.selected);
-        self.messages.open = open;
+        live.inspect(self.live.messages.selected);
+        self.live.messages.open = open;
         if let Some(MessagesAction::ShowNode(i)) = action
             && let Some(n) = live.node_index(i)
         {
@@ -363,7 +426,9 @@ impl WeirApp {
     /// NOTE: on the press, against the dots on screen then: a dot moves
     /// on while the button is down.
     pub(super) fn click_message(&mut self, ctx: &egui::Context) {
-        let Some(live) = &self.live else { return };
+        let Some(live) = &self.live.session else {
+            return;
+        };
         let Some(pos) = ctx.input(|i| {
             i.pointer
                 .primary_pressed()
@@ -381,15 +446,17 @@ impl WeirApp {
             return;
         }
         if let Some(at) = live.message_at(pos, 10.0) {
-            self.messages.open = true;
-            self.messages.selected = Some(at);
-            self.messages.through = None;
+            self.live.messages.open = true;
+            self.live.messages.selected = Some(at);
+            self.live.messages.through = None;
         }
     }
 
     /// The charts panel's contents.
     pub(super) fn live_charts_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(live) = &mut self.live else { return };
+        let Some(live) = &mut self.live.session else {
+            return;
+        };
         let model = &self.doc.model;
         let selected = match (self.canvas.selected.len(), self.canvas.selected_edge) {
             (1, _) => self
@@ -403,7 +470,7 @@ impl WeirApp {
             }),
             _ => None,
         };
-        let subjects = self.charts.subjects(selected.as_ref());
+        let subjects = self.live.charts.subjects(selected.as_ref());
         let mut nodes = Vec::new();
         let mut edges = Vec::new();
         for s in subjects {
@@ -413,18 +480,20 @@ impl WeirApp {
             }
         }
         live.watch(nodes, edges);
-        charts_ui(ui, &mut self.charts, live.frame(), selected.as_ref());
+        charts_ui(ui, &mut self.live.charts, live.frame(), selected.as_ref());
     }
 
     /// The results window while a live run is open: its report now, and
     /// exports.
     pub(super) fn live_results_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(live) = &mut self.live else { return };
+        let Some(live) = &mut self.live.session else {
+            return;
+        };
         let wall = ui.input(|i| i.time);
         // A fresh report twice a second while the window is open.
-        if wall - self.results_asked > 0.5 {
-            live.send(super::Command::Report);
-            self.results_asked = wall;
+        if wall - self.live.results_asked > 0.5 {
+            live.send(Command::Report);
+            self.live.results_asked = wall;
         }
         let Some(result) = live.result.as_deref() else {
             ui.horizontal(|ui| {

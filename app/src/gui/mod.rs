@@ -1,10 +1,11 @@
 //! The desktop window: the designer.
 //!
 //! One file per feature: the canvas ([`canvas`]), the palette, the
-//! inspector, the problems list, files and recovery, the gallery, the
-//! keyboard shortcuts, auto-layout. Each draws and returns what the user
-//! asked for; [`WeirApp`] applies those edits to the [`Document`] once per
-//! frame, after drawing, so nothing else mutates the model.
+//! inspector, the menus, the problems list, files and recovery, the
+//! gallery, the keyboard shortcuts, auto-layout; one per node kind under
+//! [`kinds`]. Each draws and returns what the user asked for; [`WeirApp`]
+//! applies those edits and actions once per frame, after drawing, so
+//! nothing else mutates the model.
 //!
 //! State is split three ways: the document (the model, saved to `.ron`),
 //! [`Prefs`] (panels, theme, recent files — remembered by eframe between
@@ -13,6 +14,9 @@
 
 pub mod canvas;
 pub mod charts;
+mod clipboard;
+pub mod colors;
+mod dialogs;
 pub mod document;
 pub mod export;
 pub mod files;
@@ -21,50 +25,55 @@ pub mod inspector;
 pub mod journeys;
 pub mod kinds;
 pub mod layout;
-pub mod live;
 mod live_ui;
+mod menus;
 pub mod palette;
 pub mod problems;
 pub mod run;
 pub mod session;
 pub mod shortcuts;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
-use eframe::egui::{self, RichText};
+use eframe::egui;
 use serde::{Deserialize, Serialize};
 use sim_core::Model;
 use sim_core::model::{ModelCommand, file};
 use sim_core::validate::Diagnostic;
 
 use crate::examples::{Example, default_example};
+use crate::live::Command;
 use canvas::{CanvasState, canvas_ui};
-use charts::{ChartSubject, ChartsState, charts_ui};
+use charts::ChartsState;
+use dialogs::Pending;
 use document::Document;
 use files::Recovery;
-use gallery::{GalleryChoice, gallery_ui};
 use inspector::{InspectorState, Subject, inspector_ui};
-use live::{Command, Speed};
+use live_ui::LiveState;
+use menus::ToolbarStatus;
 use problems::{ProblemAction, problems_ui};
 use run::RunState;
 use session::LiveSession;
 use shortcuts::Action;
-use sim_core::faults::{Effect, Fault};
-use sim_core::time::Duration;
 
 /// Opens the window on `path`, or on the start screen; `play` starts the
 /// live simulation at once.
 pub fn open(path: Option<&Path>, play: bool) -> Result<()> {
     let path = path.map(Path::to_path_buf);
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Weir")
+        .with_app_id("weir")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([720.0, 480.0])
+        .with_drag_and_drop(true);
+    // NOTE: the icon is built in and checked by a test; were it unreadable
+    // the window would still open, with the platform's icon.
+    if let Some(icon) = crate::assets::window_icon() {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Weir")
-            .with_app_id("weir")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([720.0, 480.0])
-            .with_drag_and_drop(true),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(
@@ -120,16 +129,6 @@ impl Default for Prefs {
 const MAX_RECENT: usize = 10;
 const AUTOSAVE_SECS: f64 = 15.0;
 
-/// Something that would discard unsaved changes, waiting for an answer.
-#[derive(Clone, Debug)]
-enum Pending {
-    New,
-    /// `None`: ask with the open dialog.
-    Open(Option<PathBuf>),
-    Example(Example),
-    Quit,
-}
-
 /// The application.
 pub struct WeirApp {
     doc: Document,
@@ -166,39 +165,8 @@ pub struct WeirApp {
     /// What the last copy put on the clipboard, for duplicate and for
     /// platforms without one.
     clipboard: Option<String>,
-    /// The live simulation, while there is one.
-    live: Option<LiveSession>,
-    /// Start the live simulation on the first frame.
-    play_pending: bool,
-    /// The seed and speed the next live run starts with.
-    live_seed: Option<u64>,
-    live_speed: Speed,
-    charts: ChartsState,
-    fault_form: FaultForm,
-    /// When the results window last asked the live run for its report.
-    results_asked: f64,
-    /// The results window shows the live run (else the replications).
-    results_live: bool,
-    /// The message inspector.
-    messages: journeys::MessagesView,
-}
-
-/// The fault buttons' settings.
-#[derive(Clone, Copy, Debug)]
-struct FaultForm {
-    seconds: f64,
-    factor: f64,
-    record: bool,
-}
-
-impl Default for FaultForm {
-    fn default() -> Self {
-        Self {
-            seconds: 10.0,
-            factor: 5.0,
-            record: false,
-        }
-    }
+    /// The live run and its panels.
+    live: LiveState,
 }
 
 /// What the run controls ask for.
@@ -281,21 +249,13 @@ impl WeirApp {
             refit_pending: false,
             presenting: false,
             clipboard: None,
-            live: None,
-            play_pending: false,
-            live_seed: None,
-            live_speed: Speed::Times(1.0),
-            charts: ChartsState::default(),
-            fault_form: FaultForm::default(),
-            results_asked: f64::NEG_INFINITY,
-            results_live: false,
-            messages: journeys::MessagesView::default(),
+            live: LiveState::default(),
         }
     }
 
     /// Starts the live simulation on the first frame (`weir FILE --play`).
     pub fn play_on_start(&mut self) {
-        self.play_pending = true;
+        self.live.play_pending = true;
     }
 
     /// Applies an edit as the inspector or canvas would (one undo step).
@@ -305,19 +265,21 @@ impl WeirApp {
 
     /// The live simulation, if one is open.
     pub fn live(&self) -> Option<&LiveSession> {
-        self.live.as_ref()
+        self.live.session.as_ref()
     }
 
     /// Drives the run controls as the toolbar does.
     pub fn live_action(&mut self, ctx: &egui::Context, action: LiveAction) {
         if action == LiveAction::Stop {
-            self.live = None;
+            self.live.session = None;
             return;
         }
         if !self.ensure_live(ctx) {
             return;
         }
-        let Some(live) = &mut self.live else { return };
+        let Some(live) = &mut self.live.session else {
+            return;
+        };
         match action {
             LiveAction::PlayPause => {
                 if live.playing() {
@@ -332,7 +294,7 @@ impl WeirApp {
             }
             LiveAction::Step => live.send(Command::Step),
             LiveAction::Reset => {
-                let seed = self.live_seed.unwrap_or(self.doc.model.scenario.seed);
+                let seed = self.live.seed.unwrap_or(self.doc.model.scenario.seed);
                 live.reset(seed);
             }
             LiveAction::RunToEnd => live.send(Command::RunToEnd),
@@ -343,7 +305,7 @@ impl WeirApp {
 
     /// Opens a live session if there is none; false if the model cannot run.
     fn ensure_live(&mut self, ctx: &egui::Context) -> bool {
-        if self.live.is_some() {
+        if self.live.session.is_some() {
             return true;
         }
         if self.doc.diagnostics().iter().any(Diagnostic::is_error) {
@@ -353,16 +315,17 @@ impl WeirApp {
             );
             return false;
         }
-        let seed = *self.live_seed.get_or_insert(self.doc.model.scenario.seed);
+        let seed = *self.live.seed.get_or_insert(self.doc.model.scenario.seed);
         let repaint_ctx = ctx.clone();
         match LiveSession::start(
             &self.doc.model,
+            self.doc.revision(),
             seed,
             Box::new(move || repaint_ctx.request_repaint()),
         ) {
             Ok(mut live) => {
-                live.set_speed(self.live_speed);
-                self.live = Some(live);
+                live.set_speed(self.live.speed);
+                self.live.session = Some(live);
                 true
             }
             Err(e) => {
@@ -484,15 +447,15 @@ impl WeirApp {
     }
 
     fn set_document(&mut self, doc: Document) {
-        self.doc = doc;
+        self.doc.replace(doc);
         self.canvas.selected.clear();
         self.canvas.selected_edge = None;
         self.canvas.request_fit();
         self.inspector = InspectorState::default();
         self.run = RunState::Idle;
-        self.live = None;
-        self.live_seed = None;
-        self.charts = ChartsState::default();
+        self.live.session = None;
+        self.live.seed = None;
+        self.live.charts = ChartsState::default();
         self.show_results = false;
         self.show_gallery = false;
         if let Some(r) = &self.recovery {
@@ -513,58 +476,6 @@ impl WeirApp {
         for cmd in commands {
             if let Err(err) = self.doc.apply(cmd, gesture) {
                 self.canvas.notify(ctx, err.to_string());
-            }
-        }
-    }
-
-    /// Asks before discarding unsaved changes.
-    fn request(&mut self, action: Pending) {
-        if self.doc.is_dirty() {
-            self.confirm = Some(action);
-        } else {
-            self.perform(action);
-        }
-    }
-
-    fn perform(&mut self, action: Pending) {
-        match action {
-            Pending::New => {
-                self.set_document(Document::new(
-                    Model::new("Untitled"),
-                    None,
-                    "new model".into(),
-                ));
-            }
-            Pending::Open(Some(path)) => self.open_path(&path),
-            Pending::Open(None) => {
-                if let Some(path) = files::pick_open(self.doc.path.as_deref()) {
-                    self.open_path(&path);
-                }
-            }
-            Pending::Example(example) => self.open_example(example),
-            Pending::Quit => {
-                self.allow_close = true;
-                if let Some(r) = &self.recovery {
-                    r.clear();
-                }
-            }
-        }
-    }
-
-    /// Saves to the document's file, or asks where; true if saved.
-    fn save(&mut self, save_as: bool) -> bool {
-        let path = match (&self.doc.path, save_as) {
-            (Some(p), false) => Some(p.clone()),
-            _ => files::pick_save(self.doc.path.as_deref(), &self.doc.model.name),
-        };
-        let Some(path) = path else {
-            return false;
-        };
-        match self.save_to(&path) {
-            Ok(()) => true,
-            Err(err) => {
-                self.error = Some(format!("{err:#}"));
-                false
             }
         }
     }
@@ -632,134 +543,7 @@ impl WeirApp {
         }
         self.run = RunState::start(&self.doc.model, ctx);
         self.show_results = true;
-        self.results_live = false;
-    }
-
-    /// The command that deletes the selected nodes (with their edges) or
-    /// the selected edge.
-    fn delete_selection(&mut self) -> Option<ModelCommand> {
-        let graph = &self.doc.model.graph;
-        let mut cmds: Vec<ModelCommand> = self
-            .canvas
-            .selected
-            .iter()
-            .filter_map(|&n| graph.node_weight(n))
-            .map(|node| ModelCommand::RemoveNode {
-                id: node.id.clone(),
-            })
-            .collect();
-        if let Some(e) = self.canvas.selected_edge
-            && let Some((a, b)) = graph.edge_endpoints(e)
-        {
-            cmds.push(ModelCommand::Disconnect {
-                from: graph[a].id.clone(),
-                to: graph[b].id.clone(),
-            });
-        }
-        self.canvas.selected.clear();
-        self.canvas.selected_edge = None;
-        (!cmds.is_empty()).then_some(ModelCommand::Batch(cmds))
-    }
-
-    /// The selected nodes and the edges between them, as model-file text.
-    fn copy_selection(&mut self) -> Option<String> {
-        if self.canvas.selected.is_empty() {
-            return None;
-        }
-        let graph = &self.doc.model.graph;
-        let mut part = Model::new("clipboard");
-        let mut map = std::collections::BTreeMap::new();
-        for &n in &self.canvas.selected {
-            if let Some(node) = graph.node_weight(n) {
-                map.insert(n, part.add_node(node.clone()));
-            }
-        }
-        for e in graph.edge_indices() {
-            if let Some((a, b)) = graph.edge_endpoints(e)
-                && let (Some(&pa), Some(&pb)) = (map.get(&a), map.get(&b))
-            {
-                part.add_edge(pa, pb, graph[e].clone());
-            }
-        }
-        let text = file::to_string(&part);
-        self.clipboard = Some(text.clone());
-        Some(text)
-    }
-
-    /// Adds the nodes and edges of a model-file text, with fresh ids,
-    /// shifted so they do not cover the originals; selects them.
-    fn paste(&mut self, ctx: &egui::Context, text: &str) {
-        let Ok((part, _)) = file::from_str(text) else {
-            return;
-        };
-        let mut taken: BTreeSet<String> = BTreeSet::new();
-        let mut ids = std::collections::BTreeMap::new();
-        let mut cmds = Vec::new();
-        for n in part.graph.node_indices() {
-            let mut node = part.graph[n].clone();
-            let mut id = node.id.clone();
-            let mut i = 2;
-            while self.doc.model.find(&id).is_some() || taken.contains(&id) {
-                id = format!("{}-{i}", node.id);
-                i += 1;
-            }
-            taken.insert(id.clone());
-            ids.insert(n, id.clone());
-            node.id = id;
-            node.pos = node
-                .pos
-                .map(|p| [p[0] + 2.0 * canvas::GRID, p[1] + 2.0 * canvas::GRID]);
-            cmds.push(ModelCommand::AddNode(node));
-        }
-        for e in part.graph.edge_indices() {
-            if let Some((a, b)) = part.graph.edge_endpoints(e) {
-                cmds.push(ModelCommand::Connect {
-                    from: ids[&a].clone(),
-                    to: ids[&b].clone(),
-                    edge: part.graph[e].clone(),
-                });
-            }
-        }
-        if cmds.is_empty() {
-            return;
-        }
-        match self.doc.apply(ModelCommand::Batch(cmds), false) {
-            Ok(()) => {
-                self.canvas.selected = taken
-                    .iter()
-                    .filter_map(|id| self.doc.model.find(id))
-                    .collect();
-                self.canvas.selected_edge = None;
-            }
-            Err(err) => self.canvas.notify(ctx, format!("cannot paste: {err}")),
-        }
-    }
-
-    /// Copy, cut and paste arrive as events (egui reads the platform's
-    /// shortcuts); they apply to nodes unless a text field has the keyboard.
-    fn clipboard_events(&mut self, ctx: &egui::Context) {
-        if ctx.egui_wants_keyboard_input() {
-            return;
-        }
-        let events: Vec<egui::Event> = ctx.input(|i| i.events.clone());
-        for event in events {
-            match event {
-                egui::Event::Copy => {
-                    if let Some(text) = self.copy_selection() {
-                        ctx.copy_text(text);
-                    }
-                }
-                egui::Event::Cut => {
-                    if let Some(text) = self.copy_selection() {
-                        ctx.copy_text(text);
-                        let cmd = self.delete_selection();
-                        self.apply_all(ctx, cmd.into_iter().collect(), false);
-                    }
-                }
-                egui::Event::Paste(text) => self.paste(ctx, &text),
-                _ => {}
-            }
-        }
+        self.live.results_live = false;
     }
 
     /// Exports the model (or its run's report, or a picture of the canvas
@@ -804,311 +588,6 @@ impl WeirApp {
             }
             None => {}
         }
-    }
-
-    fn menu_bar_ui(&mut self, ui: &mut egui::Ui) {
-        let ctx = ui.ctx().clone();
-        let mut actions = Vec::new();
-        egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| {
-                for (label, action) in [
-                    ("New", Action::New),
-                    ("Open…", Action::Open),
-                    ("Save", Action::Save),
-                    ("Save as…", Action::SaveAs),
-                    ("Examples…", Action::Gallery),
-                ] {
-                    if ui.button(label).clicked() {
-                        actions.push(action);
-                    }
-                }
-                ui.menu_button("Open recent", |ui| {
-                    if self.prefs.recent.is_empty() {
-                        ui.label(RichText::new("nothing yet").weak());
-                    }
-                    for path in self.prefs.recent.clone() {
-                        if ui.button(path.display().to_string()).clicked() {
-                            self.request(Pending::Open(Some(path)));
-                        }
-                    }
-                });
-                ui.menu_button("Export", |ui| {
-                    let busy = self.export.is_running();
-                    for target in crate::exports::Target::all() {
-                        let button = ui.add_enabled(!busy, egui::Button::new(target.label()));
-                        let button = if target.needs_run() {
-                            button.on_hover_text("Runs the scenario first")
-                        } else {
-                            button
-                        };
-                        if button.clicked() {
-                            let start = self.doc.path.as_deref();
-                            if let Some(path) =
-                                export::pick_export(start, &self.doc.model.name, target)
-                            {
-                                self.export_to(&ctx, target, path);
-                            }
-                        }
-                    }
-                });
-                ui.separator();
-                if ui.button("Quit").clicked() {
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                }
-            });
-            ui.menu_button("Edit", |ui| {
-                if ui
-                    .add_enabled(self.doc.can_undo(), egui::Button::new("Undo"))
-                    .clicked()
-                {
-                    actions.push(Action::Undo);
-                }
-                if ui
-                    .add_enabled(self.doc.can_redo(), egui::Button::new("Redo"))
-                    .clicked()
-                {
-                    actions.push(Action::Redo);
-                }
-                ui.separator();
-                for (label, action) in [
-                    ("Duplicate", Action::Duplicate),
-                    ("Delete", Action::Delete),
-                    ("Select all", Action::SelectAll),
-                ] {
-                    if ui.button(label).clicked() {
-                        actions.push(action);
-                    }
-                }
-            });
-            ui.menu_button("View", |ui| {
-                let presenting = self.prefs.presentation;
-                ui.add_enabled(
-                    !presenting,
-                    egui::Checkbox::new(&mut self.prefs.show_palette, "Palette"),
-                )
-                .on_disabled_hover_text("Hidden in presentation mode");
-                ui.checkbox(&mut self.prefs.show_inspector, "Inspector");
-                ui.add_enabled(
-                    !presenting,
-                    egui::Checkbox::new(&mut self.prefs.show_problems, "Problems"),
-                )
-                .on_disabled_hover_text("In presentation mode, shown only when there are problems");
-                ui.checkbox(&mut self.prefs.snap, "Snap to grid");
-                ui.separator();
-                if ui.button("Zoom to fit").clicked() {
-                    actions.push(Action::ZoomToFit);
-                }
-                if ui.button("Arrange left to right").clicked() {
-                    actions.push(Action::Arrange);
-                }
-                ui.separator();
-                ui.label("Theme");
-                ui.radio_value(&mut self.prefs.theme, ThemeChoice::System, "System");
-                ui.radio_value(&mut self.prefs.theme, ThemeChoice::Light, "Light");
-                ui.radio_value(&mut self.prefs.theme, ThemeChoice::Dark, "Dark");
-                ui.checkbox(&mut self.prefs.presentation, "Presentation mode");
-            });
-            ui.menu_button("Help", |ui| {
-                if ui.button("Keyboard shortcuts").clicked() {
-                    actions.push(Action::Help);
-                }
-            });
-        });
-        for action in actions {
-            self.handle_action(&ctx, action);
-        }
-    }
-
-    fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
-        let ctx = ui.ctx().clone();
-        let mut actions = Vec::new();
-        ui.horizontal(|ui| {
-            ui.label(RichText::new(&self.doc.model.name).strong().size(16.0));
-            ui.label(RichText::new(&self.doc.origin).weak());
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let running = self.run.is_running();
-                let run = ui
-                    .add_enabled(!running, egui::Button::new("Run"))
-                    .on_hover_text(format!(
-                        "Run the scenario: {} × {}",
-                        self.doc.model.scenario.replications, self.doc.model.scenario.duration
-                    ));
-                if run.clicked() {
-                    actions.push(Action::Run);
-                }
-                if running || self.export.is_running() {
-                    ui.spinner();
-                }
-                ui.separator();
-                if ui
-                    .button("Arrange")
-                    .on_hover_text("Lay out left to right")
-                    .clicked()
-                {
-                    actions.push(Action::Arrange);
-                }
-                if ui.button("Fit").on_hover_text("Zoom to fit (F)").clicked() {
-                    actions.push(Action::ZoomToFit);
-                }
-                ui.label(RichText::new(format!("{:.0}%", self.canvas.zoom * 100.0)).weak());
-                ui.separator();
-                if ui
-                    .add_enabled(self.doc.can_redo(), egui::Button::new("Redo"))
-                    .clicked()
-                {
-                    actions.push(Action::Redo);
-                }
-                if ui
-                    .add_enabled(self.doc.can_undo(), egui::Button::new("Undo"))
-                    .clicked()
-                {
-                    actions.push(Action::Undo);
-                }
-            });
-        });
-        for action in actions {
-            self.handle_action(&ctx, action);
-        }
-    }
-
-    fn dialogs_ui(&mut self, ctx: &egui::Context) {
-        if let Some(pending) = self.confirm.clone() {
-            let modal = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
-                ui.set_max_width(380.0);
-                ui.heading("Unsaved changes");
-                ui.label(format!(
-                    "Save the changes to “{}” first?",
-                    self.doc.display_name()
-                ));
-                ui.add_space(8.0);
-                let mut answer = None;
-                ui.horizontal(|ui| {
-                    if ui.button("Save").clicked() {
-                        answer = Some(true);
-                    }
-                    if ui.button("Don't save").clicked() {
-                        answer = Some(false);
-                    }
-                    if ui.button("Cancel").clicked() {
-                        self.confirm = None;
-                    }
-                });
-                answer
-            });
-            if modal.should_close() {
-                self.confirm = None;
-            }
-            let go_ahead = match modal.inner {
-                Some(true) => self.save(false),
-                Some(false) => true,
-                None => false,
-            };
-            if go_ahead {
-                self.confirm = None;
-                let quit = matches!(pending, Pending::Quit);
-                self.perform(pending);
-                if quit {
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                }
-            }
-        }
-        if let Some((model, origin)) = &self.recovery_offer {
-            let mut answer = None;
-            egui::Modal::new(egui::Id::unique("recovery")).show(ctx, |ui| {
-                ui.set_max_width(420.0);
-                ui.heading("Restore unsaved work?");
-                ui.label(format!(
-                    "Weir did not close cleanly last time. Unsaved changes to “{}”{} were kept.",
-                    model.name,
-                    origin
-                        .as_ref()
-                        .map(|p| format!(" ({})", p.display()))
-                        .unwrap_or_default()
-                ));
-                ui.add_space(8.0);
-                ui.horizontal(|ui| {
-                    if ui.button("Restore").clicked() {
-                        answer = Some(true);
-                    }
-                    if ui.button("Discard").clicked() {
-                        answer = Some(false);
-                    }
-                });
-            });
-            match answer {
-                Some(true) => {
-                    let mut doc =
-                        Document::new(model.clone(), None, "restored after a crash".to_owned());
-                    doc.path.clone_from(origin);
-                    doc.mark_unsaved();
-                    self.set_document(doc);
-                    self.recovery_offer = None;
-                }
-                Some(false) => {
-                    if let Some(r) = &self.recovery {
-                        r.clear();
-                    }
-                    self.recovery_offer = None;
-                    self.show_gallery = self.doc.path.is_none();
-                }
-                None => {}
-            }
-        }
-        if let Some(message) = self.error.clone() {
-            let modal = egui::Modal::new(egui::Id::unique("error")).show(ctx, |ui| {
-                ui.set_max_width(460.0);
-                ui.heading("Something went wrong");
-                ui.label(message);
-                ui.add_space(8.0);
-                ui.button("OK").clicked()
-            });
-            if modal.inner || modal.should_close() {
-                self.error = None;
-            }
-        }
-        if self.show_help {
-            egui::Window::new("Keyboard shortcuts")
-                .open(&mut self.show_help)
-                .collapsible(false)
-                .resizable(false)
-                .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
-                .show(ctx, shortcuts::help_ui);
-        }
-        if self.show_gallery {
-            let mut open = true;
-            let mut choice = None;
-            egui::Window::new("Welcome to Weir")
-                .open(&mut open)
-                .collapsible(false)
-                .default_width(560.0)
-                .max_height(ctx.content_rect().height() * 0.8)
-                .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
-                .show(ctx, |ui| choice = gallery_ui(ui, &self.prefs.recent));
-            self.show_gallery = open;
-            match choice {
-                Some(GalleryChoice::Example(example)) => self.request(Pending::Example(example)),
-                Some(GalleryChoice::Recent(path)) => self.request(Pending::Open(Some(path))),
-                Some(GalleryChoice::New) => self.request(Pending::New),
-                Some(GalleryChoice::Open) => self.request(Pending::Open(None)),
-                None => {}
-            }
-        }
-        if self.show_results {
-            let mut open = true;
-            let live = self.live.is_some() && self.results_live;
-            egui::Window::new("Results")
-                .open(&mut open)
-                .default_size([1040.0, 420.0])
-                .show(ctx, |ui| {
-                    if live {
-                        self.live_results_ui(ui);
-                    } else {
-                        self.run.results_ui(ui);
-                    }
-                });
-            self.show_results = open;
-        }
-        self.messages_window(ctx);
     }
 
     fn apply_look(&mut self, ctx: &egui::Context) {
@@ -1201,10 +680,10 @@ impl eframe::App for WeirApp {
         self.run.poll();
         self.poll_export(&ctx);
         let wall = ctx.input(|i| i.time);
-        if std::mem::take(&mut self.play_pending) {
+        if std::mem::take(&mut self.live.play_pending) {
             self.live_action(&ctx, LiveAction::PlayPause);
         }
-        if let Some(live) = &mut self.live {
+        if let Some(live) = &mut self.live.session {
             live.poll(wall);
         }
 
@@ -1232,10 +711,19 @@ impl eframe::App for WeirApp {
         self.canvas.snap = self.prefs.snap;
         self.canvas.prune(&self.doc.model);
 
-        egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui));
+        let mut menu_actions = Vec::new();
+        egui::Panel::top("menu").show(ui, |ui| {
+            menu_actions =
+                menus::menu_bar_ui(ui, &mut self.prefs, &self.doc, self.export.is_running());
+        });
         egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
-            self.toolbar_ui(ui);
+            let status = ToolbarStatus {
+                running: self.run.is_running(),
+                exporting: self.export.is_running(),
+                zoom: self.canvas.zoom,
+            };
+            menu_actions.extend(menus::toolbar_ui(ui, &self.doc, status));
             ui.add_space(2.0);
             ui.separator();
             self.run_controls_ui(ui);
@@ -1315,7 +803,7 @@ impl eframe::App for WeirApp {
                 None => {}
             }
         }
-        if self.live.is_some() {
+        if self.live.session.is_some() {
             // NOTE: at most 40% of the height left, so the canvas keeps
             // the most of a small window or of presentation mode.
             let room = ui.available_height();
@@ -1344,7 +832,7 @@ impl eframe::App for WeirApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
-                let mut overlay = self.live.as_mut().map(|l| l.overlay(dark, wall));
+                let mut overlay = self.live.session.as_mut().map(|l| l.overlay(dark, wall));
                 let out = canvas_ui(
                     ui,
                     &self.doc.model,
@@ -1365,7 +853,10 @@ impl eframe::App for WeirApp {
         if !interacting {
             self.doc.end_gesture();
         }
-        if let Some(live) = &mut self.live {
+        for action in menu_actions {
+            self.apply_menu_action(&ctx, action);
+        }
+        if let Some(live) = &mut self.live.session {
             // Parameter edits apply live; structural ones restart the run.
             if self.doc.diagnostics().iter().any(Diagnostic::is_error) {
                 if live.playing() {
@@ -1374,7 +865,7 @@ impl eframe::App for WeirApp {
                         .notify(&ctx, "The model has errors: the live run is paused");
                 }
             } else {
-                live.sync(&self.doc.model, wall);
+                live.sync(&self.doc.model, self.doc.revision(), wall);
             }
             if let Some((text, until)) = live.notice.take()
                 && wall < until

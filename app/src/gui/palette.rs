@@ -29,7 +29,7 @@ pub fn palette_ui(ui: &mut egui::Ui) -> Option<Kind> {
         }
         click.on_hover_text(format!(
             "{}.\nDrag onto the canvas, or click to place it in view.",
-            kinds::blurb(kind)
+            kinds::of(kind).blurb()
         ));
     }
     clicked
@@ -43,7 +43,7 @@ fn entry_ui(ui: &mut egui::Ui, kind: Kind) {
         ui.painter()
             .rect_filled(rect, 6.0, visuals.widgets.hovered.weak_bg_fill);
     }
-    let accent = kinds::accent(kind);
+    let accent = kinds::of(kind).accent();
     let tile = egui::Rect::from_min_size(rect.min + vec2(4.0, 4.0), vec2(26.0, 26.0));
     ui.painter()
         .rect_filled(tile, 5.0, accent.gamma_multiply(0.16));

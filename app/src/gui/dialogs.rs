@@ -1,0 +1,217 @@
+//! The window's dialogs and windows over the canvas: unsaved changes,
+//! crash recovery, errors, keyboard shortcuts, the start screen and
+//! results; and what waits on the question about unsaved changes.
+
+use std::path::PathBuf;
+
+use eframe::egui;
+use sim_core::Model;
+
+use super::document::Document;
+use super::gallery::{GalleryChoice, gallery_ui};
+use super::{WeirApp, files, shortcuts};
+use crate::examples::Example;
+
+/// Something that would discard unsaved changes, waiting for an answer.
+#[derive(Clone, Debug)]
+pub(super) enum Pending {
+    New,
+    /// `None`: ask with the open dialog.
+    Open(Option<PathBuf>),
+    Example(Example),
+    Quit,
+}
+
+impl WeirApp {
+    /// Asks before discarding unsaved changes.
+    pub(super) fn request(&mut self, action: Pending) {
+        if self.doc.is_dirty() {
+            self.confirm = Some(action);
+        } else {
+            self.perform(action);
+        }
+    }
+
+    fn perform(&mut self, action: Pending) {
+        match action {
+            Pending::New => {
+                self.set_document(Document::new(
+                    Model::new("Untitled"),
+                    None,
+                    "new model".into(),
+                ));
+            }
+            Pending::Open(Some(path)) => self.open_path(&path),
+            Pending::Open(None) => {
+                if let Some(path) = files::pick_open(self.doc.path.as_deref()) {
+                    self.open_path(&path);
+                }
+            }
+            Pending::Example(example) => self.open_example(example),
+            Pending::Quit => {
+                self.allow_close = true;
+                if let Some(r) = &self.recovery {
+                    r.clear();
+                }
+            }
+        }
+    }
+
+    /// Saves to the document's file, or asks where; true if saved.
+    pub(super) fn save(&mut self, save_as: bool) -> bool {
+        let path = match (&self.doc.path, save_as) {
+            (Some(p), false) => Some(p.clone()),
+            _ => files::pick_save(self.doc.path.as_deref(), &self.doc.model.name),
+        };
+        let Some(path) = path else {
+            return false;
+        };
+        match self.save_to(&path) {
+            Ok(()) => true,
+            Err(err) => {
+                self.error = Some(format!("{err:#}"));
+                false
+            }
+        }
+    }
+
+    pub(super) fn dialogs_ui(&mut self, ctx: &egui::Context) {
+        if let Some(pending) = self.confirm.clone() {
+            let modal = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
+                ui.set_max_width(380.0);
+                ui.heading("Unsaved changes");
+                ui.label(format!(
+                    "Save the changes to “{}” first?",
+                    self.doc.display_name()
+                ));
+                ui.add_space(8.0);
+                let mut answer = None;
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() {
+                        answer = Some(true);
+                    }
+                    if ui.button("Don't save").clicked() {
+                        answer = Some(false);
+                    }
+                    if ui.button("Cancel").clicked() {
+                        self.confirm = None;
+                    }
+                });
+                answer
+            });
+            if modal.should_close() {
+                self.confirm = None;
+            }
+            let go_ahead = match modal.inner {
+                Some(true) => self.save(false),
+                Some(false) => true,
+                None => false,
+            };
+            if go_ahead {
+                self.confirm = None;
+                let quit = matches!(pending, Pending::Quit);
+                self.perform(pending);
+                if quit {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
+        }
+        if let Some((model, origin)) = &self.recovery_offer {
+            let mut answer = None;
+            egui::Modal::new(egui::Id::unique("recovery")).show(ctx, |ui| {
+                ui.set_max_width(420.0);
+                ui.heading("Restore unsaved work?");
+                ui.label(format!(
+                    "Weir did not close cleanly last time. Unsaved changes to “{}”{} were kept.",
+                    model.name,
+                    origin
+                        .as_ref()
+                        .map(|p| format!(" ({})", p.display()))
+                        .unwrap_or_default()
+                ));
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    if ui.button("Restore").clicked() {
+                        answer = Some(true);
+                    }
+                    if ui.button("Discard").clicked() {
+                        answer = Some(false);
+                    }
+                });
+            });
+            match answer {
+                Some(true) => {
+                    let mut doc =
+                        Document::new(model.clone(), None, "restored after a crash".to_owned());
+                    doc.path.clone_from(origin);
+                    doc.mark_unsaved();
+                    self.set_document(doc);
+                    self.recovery_offer = None;
+                }
+                Some(false) => {
+                    if let Some(r) = &self.recovery {
+                        r.clear();
+                    }
+                    self.recovery_offer = None;
+                    self.show_gallery = self.doc.path.is_none();
+                }
+                None => {}
+            }
+        }
+        if let Some(message) = self.error.clone() {
+            let modal = egui::Modal::new(egui::Id::unique("error")).show(ctx, |ui| {
+                ui.set_max_width(460.0);
+                ui.heading("Something went wrong");
+                ui.label(message);
+                ui.add_space(8.0);
+                ui.button("OK").clicked()
+            });
+            if modal.inner || modal.should_close() {
+                self.error = None;
+            }
+        }
+        if self.show_help {
+            egui::Window::new("Keyboard shortcuts")
+                .open(&mut self.show_help)
+                .collapsible(false)
+                .resizable(false)
+                .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+                .show(ctx, shortcuts::help_ui);
+        }
+        if self.show_gallery {
+            let mut open = true;
+            let mut choice = None;
+            egui::Window::new("Welcome to Weir")
+                .open(&mut open)
+                .collapsible(false)
+                .default_width(560.0)
+                .max_height(ctx.content_rect().height() * 0.8)
+                .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+                .show(ctx, |ui| choice = gallery_ui(ui, &self.prefs.recent));
+            self.show_gallery = open;
+            match choice {
+                Some(GalleryChoice::Example(example)) => self.request(Pending::Example(example)),
+                Some(GalleryChoice::Recent(path)) => self.request(Pending::Open(Some(path))),
+                Some(GalleryChoice::New) => self.request(Pending::New),
+                Some(GalleryChoice::Open) => self.request(Pending::Open(None)),
+                None => {}
+            }
+        }
+        if self.show_results {
+            let mut open = true;
+            let live = self.live.session.is_some() && self.live.results_live;
+            egui::Window::new("Results")
+                .open(&mut open)
+                .default_size([1040.0, 420.0])
+                .show(ctx, |ui| {
+                    if live {
+                        self.live_results_ui(ui);
+                    } else {
+                        self.run.results_ui(ui);
+                    }
+                });
+            self.show_results = open;
+        }
+        self.messages_window(ctx);
+    }
+}

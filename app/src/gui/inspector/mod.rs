@@ -1,0 +1,289 @@
+//! The inspector: every parameter of the selected node or edge, or of the
+//! model and its scenario when nothing is selected.
+//!
+//! It edits a copy and returns a [`ModelCommand`] when the copy differs;
+//! the model itself is changed only by the caller. Problems with a value
+//! are written under its field. Each kind's own section is in its file
+//! under `gui::kinds`; the field widgets they share are in [`fields`].
+
+pub mod fields;
+
+use eframe::egui::{self, DragValue, RichText, Ui};
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use sim_core::Model;
+use sim_core::model::{Edge, ModelCommand, Scenario};
+use sim_core::nodes::NodeKind;
+use sim_core::time::Duration;
+use sim_core::validate::{Diagnostic, Target};
+
+use super::kinds;
+use fields::{duration_row_ui, duration_ui, field_problems_ui};
+
+/// Text being typed into fields that apply only when done (ids, filters).
+#[derive(Debug, Default)]
+pub struct InspectorState {
+    id_edit: Option<(NodeIndex, String)>,
+    filter_edit: Option<(EdgeIndex, String)>,
+}
+
+/// What the inspector shows.
+#[derive(Clone, Copy, Debug)]
+pub enum Subject {
+    Node(NodeIndex),
+    Edge(EdgeIndex),
+    Model,
+}
+
+/// Draws the inspector; returns the edits the user made.
+pub fn inspector_ui(
+    ui: &mut Ui,
+    model: &Model,
+    subject: Subject,
+    diagnostics: &[Diagnostic],
+    state: &mut InspectorState,
+) -> Vec<ModelCommand> {
+    let mut out = Vec::new();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| match subject {
+            Subject::Node(n) if model.graph.contains_node(n) => {
+                node_ui(ui, model, n, diagnostics, state, &mut out);
+            }
+            Subject::Edge(e) if model.graph.edge_weight(e).is_some() => {
+                edge_ui(ui, model, e, diagnostics, state, &mut out);
+            }
+            _ => model_ui(ui, model, diagnostics, &mut out),
+        });
+    out
+}
+
+fn heading_ui(ui: &mut Ui, title: &str, subtitle: &str) {
+    ui.add_space(4.0);
+    ui.label(RichText::new(title).strong().size(17.0));
+    ui.label(RichText::new(subtitle).weak());
+    ui.add_space(6.0);
+}
+
+/// Problems about `target`, listed in red (errors) or amber (warnings).
+fn diagnostics_ui(ui: &mut Ui, diagnostics: &[Diagnostic], target: &Target) {
+    for d in diagnostics.iter().filter(|d| &d.target == target) {
+        let color = if d.is_error() {
+            ui.visuals().error_fg_color
+        } else {
+            ui.visuals().warn_fg_color
+        };
+        ui.label(RichText::new(&d.message).color(color));
+    }
+}
+
+fn node_ui(
+    ui: &mut Ui,
+    model: &Model,
+    n: NodeIndex,
+    diagnostics: &[Diagnostic],
+    state: &mut InspectorState,
+    out: &mut Vec<ModelCommand>,
+) {
+    let node = &model.graph[n];
+    let kind = node.kind.kind();
+    heading_ui(ui, node.label(), kinds::of(kind).blurb());
+    diagnostics_ui(ui, diagnostics, &Target::Node(node.id.clone()));
+    egui::Grid::new("node-ident")
+        .num_columns(2)
+        .spacing([12.0, 8.0])
+        .show(ui, |ui| {
+            ui.label("Name");
+            let mut name = node.name.clone().unwrap_or_default();
+            let edit = ui.add(egui::TextEdit::singleline(&mut name).hint_text(node.id.as_str()));
+            if edit.changed() {
+                out.push(ModelCommand::Rename {
+                    id: node.id.clone(),
+                    name: Some(name),
+                });
+            }
+            ui.end_row();
+
+            ui.label("Id");
+            let buffer = match &mut state.id_edit {
+                Some((m, text)) if *m == n => text,
+                slot => &mut slot.insert((n, node.id.clone())).1,
+            };
+            let edit = ui
+                .add(egui::TextEdit::singleline(buffer))
+                .on_hover_text("The stable id used in files, reports and on the command line");
+            let typed = buffer.trim().to_owned();
+            let problem = if typed.is_empty() {
+                Some("an id cannot be empty".to_owned())
+            } else if typed != node.id && model.find(&typed).is_some() {
+                Some(format!("'{typed}' is taken; ids must be unique"))
+            } else {
+                None
+            };
+            if edit.lost_focus() {
+                if problem.is_none() && typed != node.id {
+                    out.push(ModelCommand::SetId {
+                        id: node.id.clone(),
+                        new_id: typed,
+                    });
+                }
+                state.id_edit = None;
+            }
+            if let Some(p) = problem {
+                field_problems_ui(ui, &[p]);
+            }
+            ui.end_row();
+        });
+    ui.separator();
+    let edited = egui::Grid::new("node-params")
+        .num_columns(2)
+        .spacing([12.0, 8.0])
+        .show(ui, |ui| kinds::params(&node.kind).inspector_ui(ui))
+        .inner;
+    if let Some(kind) = edited {
+        out.push(ModelCommand::SetParams {
+            id: node.id.clone(),
+            kind,
+        });
+    }
+}
+
+fn edge_ui(
+    ui: &mut Ui,
+    model: &Model,
+    e: EdgeIndex,
+    diagnostics: &[Diagnostic],
+    state: &mut InspectorState,
+    out: &mut Vec<ModelCommand>,
+) {
+    let Some((a, b)) = model.graph.edge_endpoints(e) else {
+        return;
+    };
+    let (from, to) = (&model.graph[a], &model.graph[b]);
+    let edge = &model.graph[e];
+    heading_ui(
+        ui,
+        &format!("{} to {}", from.label(), to.label()),
+        "A link between two nodes",
+    );
+    diagnostics_ui(ui, diagnostics, &Target::Edge(model.edge_id(e)));
+    let mut edited: Edge = edge.clone();
+    egui::Grid::new("edge")
+        .num_columns(2)
+        .spacing([12.0, 8.0])
+        .show(ui, |ui| {
+            ui.label("Latency");
+            ui.horizontal(|ui| {
+                let mut on = edited.latency.is_some();
+                if ui.checkbox(&mut on, "").changed() {
+                    edited.latency = on.then(|| Duration::from_millis(2));
+                }
+                match &mut edited.latency {
+                    Some(d) => {
+                        duration_ui(ui, d);
+                    }
+                    None => {
+                        ui.label(RichText::new("none").weak());
+                    }
+                }
+            });
+            ui.end_row();
+            if matches!(from.kind, NodeKind::Topic(_)) {
+                ui.label("Filter");
+                let current = edited
+                    .filter
+                    .as_ref()
+                    .map(|f| f.join(", "))
+                    .unwrap_or_default();
+                let buffer = match &mut state.filter_edit {
+                    Some((m, text)) if *m == e => text,
+                    slot => &mut slot.insert((e, current)).1,
+                };
+                let edit = ui
+                    .add(egui::TextEdit::singleline(buffer).hint_text("all event types"))
+                    .on_hover_text("Event types this subscription accepts, separated by commas");
+                if edit.lost_focus() {
+                    let types: Vec<String> = buffer
+                        .split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    edited.filter = (!types.is_empty()).then_some(types);
+                    state.filter_edit = None;
+                }
+                ui.end_row();
+            }
+        });
+    if &edited != edge {
+        out.push(ModelCommand::SetEdge {
+            from: from.id.clone(),
+            to: to.id.clone(),
+            edge: edited,
+        });
+    }
+    ui.add_space(8.0);
+    if ui.button("Delete this link").clicked() {
+        out.push(ModelCommand::Disconnect {
+            from: from.id.clone(),
+            to: to.id.clone(),
+        });
+    }
+}
+
+fn model_ui(ui: &mut Ui, model: &Model, diagnostics: &[Diagnostic], out: &mut Vec<ModelCommand>) {
+    heading_ui(ui, "Model", "Select a node or a link to edit it");
+    diagnostics_ui(ui, diagnostics, &Target::Model);
+    let (mut name, mut description) = (model.name.clone(), model.description.clone());
+    egui::Grid::new("model")
+        .num_columns(2)
+        .spacing([12.0, 8.0])
+        .show(ui, |ui| {
+            ui.label("Name");
+            ui.text_edit_singleline(&mut name);
+            ui.end_row();
+            ui.label("Description");
+            ui.add(egui::TextEdit::multiline(&mut description).desired_rows(4));
+            ui.end_row();
+        });
+    if name != model.name || description != model.description {
+        out.push(ModelCommand::SetInfo { name, description });
+    }
+    ui.separator();
+    ui.label(RichText::new("Scenario").strong().size(15.0));
+    diagnostics_ui(ui, diagnostics, &Target::Scenario);
+    let mut s: Scenario = model.scenario.clone();
+    egui::Grid::new("scenario")
+        .num_columns(2)
+        .spacing([12.0, 8.0])
+        .show(ui, |ui| {
+            duration_row_ui(ui, "Duration", &mut s.duration);
+            duration_row_ui(ui, "Warm-up", &mut s.warmup);
+            if s.warmup >= s.duration {
+                field_problems_ui(
+                    ui,
+                    &["the warm-up must be shorter than the duration".to_owned()],
+                );
+                ui.end_row();
+            }
+            ui.label("Seed");
+            ui.add(DragValue::new(&mut s.seed).speed(1.0));
+            ui.end_row();
+            ui.label("Replications");
+            ui.add(
+                DragValue::new(&mut s.replications)
+                    .range(1..=1000)
+                    .speed(0.1),
+            );
+            ui.end_row();
+            ui.label("Max in flight");
+            ui.add(
+                DragValue::new(&mut s.max_in_flight)
+                    .range(1..=u64::MAX)
+                    .speed(100.0),
+            )
+            .on_hover_text("A run stops when more messages than this are alive at once");
+            ui.end_row();
+        });
+    if s != model.scenario {
+        out.push(ModelCommand::SetScenario(s));
+    }
+}

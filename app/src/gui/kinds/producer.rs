@@ -1,0 +1,183 @@
+//! Producers: event sources.
+
+use eframe::egui::{self, Color32, DragValue, Pos2, RichText, Shape, Stroke, Ui, Vec2};
+use sim_core::dist::Arrival;
+use sim_core::nodes::{EventType, NodeKind, OnBlock, ProducerParams};
+use sim_core::snapshot::NodeSnapshot;
+use sim_core::time::Duration;
+
+use super::{Icon, KindUi, ParamsUi, edited, short_number};
+use crate::gui::inspector::fields::{
+    duration_row_ui, enum_ui, field_problems_ui, optional_count_ui, rate_row_ui,
+};
+use crate::gui::session::marks::{CardMarks, short};
+
+#[derive(Debug)]
+pub struct Producer;
+
+impl KindUi for Producer {
+    fn accent(&self) -> Color32 {
+        Color32::from_rgb(0x2f, 0x9e, 0x5c)
+    }
+
+    fn blurb(&self) -> &'static str {
+        "An event source: an API, a sensor, an app"
+    }
+
+    fn paint_icon(&self, icon: &Icon<'_>) {
+        let Icon {
+            painter,
+            size: s,
+            stroke,
+            color,
+            ..
+        } = *icon;
+        // A source: a dot emitting waves.
+        painter.circle_filled(icon.at(-0.45, 0.0), s * 0.2, color);
+        for r in [0.45f32, 0.8] {
+            arc(painter, icon.at(-0.45, 0.0), s * r, -0.9, 0.9, stroke);
+        }
+    }
+
+    fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
+        marks.line = format!("sent {}", short(n.departed));
+    }
+}
+
+impl ParamsUi for ProducerParams {
+    fn summary(&self) -> String {
+        format!("{} /s", short_number(self.arrival.mean_rate()))
+    }
+
+    fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
+        edited(ui, self, NodeKind::Producer, section_ui)
+    }
+}
+
+fn section_ui(ui: &mut Ui, p: &mut ProducerParams) {
+    arrival_ui(ui, &mut p.arrival);
+    ui.label("Keys");
+    ui.add(DragValue::new(&mut p.keys).range(1..=u32::MAX).speed(1.0))
+        .on_hover_text("How many distinct keys events carry");
+    ui.end_row();
+    ui.label("When blocked");
+    enum_ui(
+        ui,
+        "on-block",
+        &mut p.on_block,
+        &[
+            (OnBlock::Wait, "wait (backpressure)"),
+            (OnBlock::Drop, "drop the event"),
+        ],
+    );
+    ui.end_row();
+    ui.label("Limit");
+    optional_count_ui(ui, &mut p.limit, "no limit", 1000);
+    ui.end_row();
+    ui.label("Event types");
+    ui.vertical(|ui| {
+        let mut remove = None;
+        for (i, ty) in p.events.iter_mut().enumerate() {
+            ui.horizontal(|ui| {
+                ui.add(egui::TextEdit::singleline(&mut ty.name).desired_width(90.0));
+                ui.add(
+                    DragValue::new(&mut ty.weight)
+                        .range(0.0..=f64::MAX)
+                        .speed(0.1)
+                        .prefix("weight "),
+                );
+                if ui.small_button("Remove").clicked() {
+                    remove = Some(i);
+                }
+            });
+            if ty.name.trim().is_empty() || ty.weight <= 0.0 {
+                ui.label(
+                    RichText::new("needs a name and a weight above zero")
+                        .color(ui.visuals().error_fg_color)
+                        .small(),
+                );
+            }
+        }
+        if let Some(i) = remove {
+            p.events.remove(i);
+        }
+        if ui.small_button("+ event type").clicked() {
+            let name = format!("type-{}", p.events.len() + 1);
+            p.events.push(EventType { name, weight: 1.0 });
+        }
+    });
+    ui.end_row();
+}
+
+fn arrival_ui(ui: &mut Ui, a: &mut Arrival) {
+    ui.label("Arrivals");
+    let rate = a.mean_rate();
+    let names = ["Constant", "Poisson", "Bursty", "Ramp"];
+    let current = match a {
+        Arrival::Constant { .. } => 0,
+        Arrival::Poisson { .. } => 1,
+        Arrival::Bursty { .. } => 2,
+        Arrival::Ramp { .. } => 3,
+    };
+    let mut chosen = current;
+    egui::ComboBox::from_id_salt("arrival")
+        .selected_text(names[current])
+        .show_ui(ui, |ui| {
+            for (i, name) in names.iter().enumerate() {
+                ui.selectable_value(&mut chosen, i, *name);
+            }
+        });
+    if chosen != current {
+        *a = match chosen {
+            0 => Arrival::Constant { rate },
+            1 => Arrival::Poisson { rate },
+            2 => Arrival::Bursty {
+                rate: rate * 5.0,
+                on: Duration::from_secs(10),
+                off: Duration::from_secs(40),
+                base_rate: 0.0,
+            },
+            _ => Arrival::Ramp {
+                from: rate,
+                to: rate * 2.0,
+                over: Duration::from_secs(60),
+            },
+        };
+    }
+    ui.end_row();
+    match a {
+        Arrival::Constant { rate } | Arrival::Poisson { rate } => rate_row_ui(ui, "Rate", rate),
+        Arrival::Bursty {
+            rate,
+            on,
+            off,
+            base_rate,
+        } => {
+            rate_row_ui(ui, "Burst rate", rate);
+            duration_row_ui(ui, "On for", on);
+            duration_row_ui(ui, "Off for", off);
+            rate_row_ui(ui, "Rate when off", base_rate);
+        }
+        Arrival::Ramp { from, to, over } => {
+            rate_row_ui(ui, "From", from);
+            rate_row_ui(ui, "To", to);
+            duration_row_ui(ui, "Over", over);
+        }
+    }
+    let problems = a.problems();
+    if !problems.is_empty() {
+        field_problems_ui(ui, &problems);
+        ui.end_row();
+    }
+}
+
+fn arc(painter: &egui::Painter, center: Pos2, radius: f32, from: f32, to: f32, stroke: Stroke) {
+    let points = (0..=12)
+        .map(|i| {
+            #[expect(clippy::cast_precision_loss, reason = "a small loop counter")]
+            let t = from + (to - from) * i as f32 / 12.0;
+            center + Vec2::angled(t) * radius
+        })
+        .collect();
+    painter.add(Shape::line(points, stroke));
+}

@@ -1,0 +1,106 @@
+//! Queues: point-to-point, consumers compete for their messages.
+
+use eframe::egui::{self, Color32, Rect, Ui, vec2};
+use sim_core::nodes::{NodeKind, Overflow, QueueParams};
+use sim_core::snapshot::NodeSnapshot;
+
+use super::{Icon, KindUi, ParamsUi, edited};
+use crate::gui::inspector::fields::{
+    duration_row_ui, enum_ui, field_problems_ui, optional_count_ui,
+};
+use crate::gui::session::marks::{CardMarks, ratio, short};
+
+#[derive(Debug)]
+pub struct Queue;
+
+impl KindUi for Queue {
+    fn accent(&self) -> Color32 {
+        Color32::from_rgb(0x35, 0x7a, 0xd6)
+    }
+
+    fn blurb(&self) -> &'static str {
+        "A point-to-point queue; consumers compete for its messages"
+    }
+
+    fn paint_icon(&self, icon: &Icon<'_>) {
+        let Icon {
+            painter,
+            size: s,
+            stroke,
+            color,
+            ..
+        } = *icon;
+        let p = |x: f32, y: f32| icon.at(x, y);
+        // Messages in a row, the front one highlighted.
+        for (i, x) in [-0.6f32, -0.2, 0.2, 0.6].into_iter().enumerate() {
+            let r = Rect::from_center_size(p(x, 0.0), vec2(s * 0.28, s * 0.9));
+            if i == 3 {
+                painter.rect_filled(r, s * 0.06, color);
+            } else {
+                painter.rect_stroke(r, s * 0.06, stroke, egui::StrokeKind::Middle);
+            }
+        }
+    }
+
+    fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
+        marks.bar = n.capacity.map(|c| ratio(n.held, c));
+        marks.line = match n.capacity {
+            Some(c) => format!("{} / {}", short(n.held), short(c)),
+            None => format!("depth {}", short(n.held)),
+        };
+        if n.redelivered > 0 {
+            marks
+                .line
+                .push_str(&format!(" · {} redelivered", short(n.redelivered)));
+        }
+    }
+}
+
+impl ParamsUi for QueueParams {
+    fn summary(&self) -> String {
+        match self.capacity {
+            Some(c) => format!(
+                "cap {c} · {}",
+                match self.overflow {
+                    Overflow::Block => "blocks",
+                    Overflow::DropNewest => "drops newest",
+                    Overflow::DropOldest => "drops oldest",
+                }
+            ),
+            None => "unbounded".to_owned(),
+        }
+    }
+
+    fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
+        edited(ui, self, NodeKind::Queue, section_ui)
+    }
+}
+
+fn section_ui(ui: &mut Ui, q: &mut QueueParams) {
+    ui.label("Capacity");
+    optional_count_ui(ui, &mut q.capacity, "unbounded", 100);
+    ui.end_row();
+    ui.label("When full");
+    enum_ui(
+        ui,
+        "overflow",
+        &mut q.overflow,
+        &[
+            (Overflow::Block, "block the sender"),
+            (Overflow::DropNewest, "drop the newest"),
+            (Overflow::DropOldest, "drop the oldest"),
+        ],
+    );
+    ui.end_row();
+    duration_row_ui(ui, "Visibility timeout", &mut q.visibility_timeout);
+    ui.label("Max receives");
+    let mut receives = q.max_receives.map(u64::from);
+    optional_count_ui(ui, &mut receives, "no limit", 5);
+    q.max_receives = receives.map(|r| u32::try_from(r).unwrap_or(u32::MAX));
+    ui.end_row();
+    let problems = q.problems();
+    if !problems.is_empty() {
+        field_problems_ui(ui, &problems);
+        ui.end_row();
+    }
+}

@@ -1,0 +1,79 @@
+//! Sinks: external dependencies or the end of a flow.
+
+use eframe::egui::{Color32, Shape, Stroke, Ui};
+use sim_core::nodes::{NodeKind, SinkParams};
+use sim_core::snapshot::NodeSnapshot;
+
+use super::{Icon, KindUi, ParamsUi, edited};
+use crate::gui::inspector::fields::{dist_row_ui, field_problems_ui, optional_count_ui};
+use crate::gui::session::marks::{CardMarks, ratio, short};
+
+#[derive(Debug)]
+pub struct Sink;
+
+impl KindUi for Sink {
+    fn accent(&self) -> Color32 {
+        Color32::from_rgb(0x5f, 0x72, 0x85)
+    }
+
+    fn blurb(&self) -> &'static str {
+        "An external dependency or the end of a flow"
+    }
+
+    fn paint_icon(&self, icon: &Icon<'_>) {
+        let Icon {
+            painter,
+            stroke,
+            color,
+            ..
+        } = *icon;
+        let p = |x: f32, y: f32| icon.at(x, y);
+        // An arrow into a tray.
+        painter.line_segment([p(0.0, -0.85), p(0.0, 0.2)], stroke);
+        painter.add(Shape::convex_polygon(
+            vec![p(-0.35, -0.1), p(0.35, -0.1), p(0.0, 0.35)],
+            color,
+            Stroke::NONE,
+        ));
+        painter.add(Shape::line(
+            vec![p(-0.8, 0.2), p(-0.8, 0.75), p(0.8, 0.75), p(0.8, 0.2)],
+            stroke,
+        ));
+    }
+
+    fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
+        if let Some(limit) = n.capacity {
+            marks.bar = Some(ratio(n.busy, limit));
+        }
+        marks.line = format!("done {}", short(n.departed));
+        if n.depth > 0 {
+            marks
+                .line
+                .push_str(&format!(" · waiting {}", short(n.depth)));
+        }
+    }
+}
+
+impl ParamsUi for SinkParams {
+    fn summary(&self) -> String {
+        format!("latency {}", self.latency.mean())
+    }
+
+    fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
+        edited(ui, self, NodeKind::Sink, section_ui)
+    }
+}
+
+fn section_ui(ui: &mut Ui, s: &mut SinkParams) {
+    dist_row_ui(ui, "Latency", "latency", &mut s.latency);
+    ui.label("Concurrency");
+    let mut c = s.concurrency.map(u64::from);
+    optional_count_ui(ui, &mut c, "unlimited", 10);
+    s.concurrency = c.map(|c| u32::try_from(c).unwrap_or(u32::MAX));
+    ui.end_row();
+    let problems = s.problems();
+    if !problems.is_empty() {
+        field_problems_ui(ui, &problems);
+        ui.end_row();
+    }
+}

@@ -1,0 +1,82 @@
+//! Topics: publish/subscribe, every subscription gets a copy.
+
+use eframe::egui::{Color32, RichText, Ui};
+use sim_core::nodes::{NodeKind, TopicParams};
+use sim_core::snapshot::NodeSnapshot;
+
+use super::{Icon, KindUi, ParamsUi, edited};
+use crate::gui::session::marks::{CardMarks, short};
+
+#[derive(Debug)]
+pub struct Topic;
+
+impl KindUi for Topic {
+    fn accent(&self) -> Color32 {
+        Color32::from_rgb(0x8b, 0x5c, 0xd6)
+    }
+
+    fn blurb(&self) -> &'static str {
+        "Publish/subscribe: every subscription gets a copy"
+    }
+
+    fn paint_icon(&self, icon: &Icon<'_>) {
+        let Icon {
+            painter,
+            size: s,
+            stroke,
+            color,
+            ..
+        } = *icon;
+        let p = |x: f32, y: f32| icon.at(x, y);
+        // One in, three out.
+        let hub = p(-0.3, 0.0);
+        painter.line_segment([p(-0.85, 0.0), hub], stroke);
+        for y in [-0.65f32, 0.0, 0.65] {
+            painter.line_segment([hub, p(0.55, y)], stroke);
+            painter.circle_filled(p(0.65, y), s * 0.16, color);
+        }
+        painter.circle_filled(hub, s * 0.2, color);
+    }
+
+    fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
+        marks.line = format!("out {}", short(n.departed));
+        if n.held > 0 {
+            marks
+                .line
+                .push_str(&format!(" · holding {}", short(n.held)));
+        }
+    }
+
+    fn hover_text(
+        &self,
+        _node: &NodeSnapshot,
+        waiting_on: &dyn Fn() -> Option<String>,
+    ) -> Option<String> {
+        waiting_on().map(|full| {
+            format!(
+                "Waiting for room at {full}: a message goes to every matching subscriber at once, \
+                 so the topic and its publishers wait for the slowest."
+            )
+        })
+    }
+}
+
+impl ParamsUi for TopicParams {
+    fn summary(&self) -> String {
+        "fan-out".to_owned()
+    }
+
+    fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
+        edited(ui, self, NodeKind::Topic, section_ui)
+    }
+}
+
+fn section_ui(ui: &mut Ui, _topic: &mut TopicParams) {
+    ui.label(
+        RichText::new(
+            "Every outgoing edge is a subscription; select an edge to filter it by event type.",
+        )
+        .weak(),
+    );
+    ui.end_row();
+}

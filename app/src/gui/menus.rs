@@ -1,0 +1,215 @@
+//! The menu bar and the toolbar. Each draws and returns what the user
+//! picked; [`WeirApp`] applies it once per frame, after drawing, with the
+//! panels' edits.
+
+use std::path::PathBuf;
+
+use eframe::egui::{self, RichText};
+
+use super::dialogs::Pending;
+use super::document::Document;
+use super::shortcuts::Action;
+use super::{Prefs, ThemeChoice, WeirApp, export};
+use crate::exports::Target;
+
+/// What the user picked in a menu or on the toolbar.
+#[must_use]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MenuAction {
+    /// What the action's keyboard shortcut does.
+    Do(Action),
+    OpenRecent(PathBuf),
+    /// Ask where, then export.
+    Export(Target),
+    Quit,
+}
+
+/// What the toolbar shows of work in progress.
+#[derive(Clone, Copy, Debug)]
+pub struct ToolbarStatus {
+    /// Replications are running.
+    pub running: bool,
+    /// An export is being written.
+    pub exporting: bool,
+    /// The canvas's zoom.
+    pub zoom: f32,
+}
+
+impl WeirApp {
+    /// Does what the user picked in a menu or on the toolbar.
+    pub(super) fn apply_menu_action(&mut self, ctx: &egui::Context, action: MenuAction) {
+        match action {
+            MenuAction::Do(action) => self.handle_action(ctx, action),
+            MenuAction::OpenRecent(path) => self.request(Pending::Open(Some(path))),
+            MenuAction::Export(target) => {
+                let start = self.doc.path.as_deref();
+                if let Some(path) = export::pick_export(start, &self.doc.model.name, target) {
+                    self.export_to(ctx, target, path);
+                }
+            }
+            MenuAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        }
+    }
+}
+
+/// The menu bar; what the user picked in it. The View menu's settings
+/// are preferences, changed in place.
+pub fn menu_bar_ui(
+    ui: &mut egui::Ui,
+    prefs: &mut Prefs,
+    doc: &Document,
+    exporting: bool,
+) -> Vec<MenuAction> {
+    let mut actions = Vec::new();
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            for (label, action) in [
+                ("New", Action::New),
+                ("Open…", Action::Open),
+                ("Save", Action::Save),
+                ("Save as…", Action::SaveAs),
+                ("Examples…", Action::Gallery),
+            ] {
+                if ui.button(label).clicked() {
+                    actions.push(MenuAction::Do(action));
+                }
+            }
+            ui.menu_button("Open recent", |ui| {
+                if prefs.recent.is_empty() {
+                    ui.label(RichText::new("nothing yet").weak());
+                }
+                for path in &prefs.recent {
+                    if ui.button(path.display().to_string()).clicked() {
+                        actions.push(MenuAction::OpenRecent(path.clone()));
+                    }
+                }
+            });
+            ui.menu_button("Export", |ui| {
+                for target in Target::all() {
+                    let button = ui.add_enabled(!exporting, egui::Button::new(target.label()));
+                    let button = if target.needs_run() {
+                        button.on_hover_text("Runs the scenario first")
+                    } else {
+                        button
+                    };
+                    if button.clicked() {
+                        actions.push(MenuAction::Export(target));
+                    }
+                }
+            });
+            ui.separator();
+            if ui.button("Quit").clicked() {
+                actions.push(MenuAction::Quit);
+            }
+        });
+        ui.menu_button("Edit", |ui| {
+            if ui
+                .add_enabled(doc.can_undo(), egui::Button::new("Undo"))
+                .clicked()
+            {
+                actions.push(MenuAction::Do(Action::Undo));
+            }
+            if ui
+                .add_enabled(doc.can_redo(), egui::Button::new("Redo"))
+                .clicked()
+            {
+                actions.push(MenuAction::Do(Action::Redo));
+            }
+            ui.separator();
+            for (label, action) in [
+                ("Duplicate", Action::Duplicate),
+                ("Delete", Action::Delete),
+                ("Select all", Action::SelectAll),
+            ] {
+                if ui.button(label).clicked() {
+                    actions.push(MenuAction::Do(action));
+                }
+            }
+        });
+        ui.menu_button("View", |ui| {
+            let presenting = prefs.presentation;
+            ui.add_enabled(
+                !presenting,
+                egui::Checkbox::new(&mut prefs.show_palette, "Palette"),
+            )
+            .on_disabled_hover_text("Hidden in presentation mode");
+            ui.checkbox(&mut prefs.show_inspector, "Inspector");
+            ui.add_enabled(
+                !presenting,
+                egui::Checkbox::new(&mut prefs.show_problems, "Problems"),
+            )
+            .on_disabled_hover_text("In presentation mode, shown only when there are problems");
+            ui.checkbox(&mut prefs.snap, "Snap to grid");
+            ui.separator();
+            if ui.button("Zoom to fit").clicked() {
+                actions.push(MenuAction::Do(Action::ZoomToFit));
+            }
+            if ui.button("Arrange left to right").clicked() {
+                actions.push(MenuAction::Do(Action::Arrange));
+            }
+            ui.separator();
+            ui.label("Theme");
+            ui.radio_value(&mut prefs.theme, ThemeChoice::System, "System");
+            ui.radio_value(&mut prefs.theme, ThemeChoice::Light, "Light");
+            ui.radio_value(&mut prefs.theme, ThemeChoice::Dark, "Dark");
+            ui.checkbox(&mut prefs.presentation, "Presentation mode");
+        });
+        ui.menu_button("Help", |ui| {
+            if ui.button("Keyboard shortcuts").clicked() {
+                actions.push(MenuAction::Do(Action::Help));
+            }
+        });
+    });
+    actions
+}
+
+/// The toolbar: the model's name, Run, layout, zoom, undo and redo; what
+/// the user clicked in it.
+pub fn toolbar_ui(ui: &mut egui::Ui, doc: &Document, status: ToolbarStatus) -> Vec<MenuAction> {
+    let mut actions = Vec::new();
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(&doc.model.name).strong().size(16.0));
+        ui.label(RichText::new(&doc.origin).weak());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let running = status.running;
+            let run = ui
+                .add_enabled(!running, egui::Button::new("Run"))
+                .on_hover_text(format!(
+                    "Run the scenario: {} × {}",
+                    doc.model.scenario.replications, doc.model.scenario.duration
+                ));
+            if run.clicked() {
+                actions.push(MenuAction::Do(Action::Run));
+            }
+            if running || status.exporting {
+                ui.spinner();
+            }
+            ui.separator();
+            if ui
+                .button("Arrange")
+                .on_hover_text("Lay out left to right")
+                .clicked()
+            {
+                actions.push(MenuAction::Do(Action::Arrange));
+            }
+            if ui.button("Fit").on_hover_text("Zoom to fit (F)").clicked() {
+                actions.push(MenuAction::Do(Action::ZoomToFit));
+            }
+            ui.label(RichText::new(format!("{:.0}%", status.zoom * 100.0)).weak());
+            ui.separator();
+            if ui
+                .add_enabled(doc.can_redo(), egui::Button::new("Redo"))
+                .clicked()
+            {
+                actions.push(MenuAction::Do(Action::Redo));
+            }
+            if ui
+                .add_enabled(doc.can_undo(), egui::Button::new("Undo"))
+                .clicked()
+            {
+                actions.push(MenuAction::Do(Action::Undo));
+            }
+        });
+    });
+    actions
+}

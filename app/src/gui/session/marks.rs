@@ -1,0 +1,201 @@
+//! Marks on and under a node's card during a live run: what every kind
+//! shows (drops, breaker, blocked, down) here, what each kind shows of its
+//! own in its file under `gui::kinds`.
+
+use eframe::egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Stroke, StrokeKind, vec2};
+use sim_core::nodes::breaker::BreakerState;
+use sim_core::snapshot::NodeSnapshot;
+
+use crate::gui::colors;
+use crate::gui::kinds;
+
+/// What a kind puts under its card: a line of text and a fill bar.
+pub struct CardMarks<'a> {
+    /// For kinds that draw more than a bar.
+    pub painter: &'a Painter,
+    pub zoom: f32,
+    pub dark: bool,
+    /// Where the fill bar goes, just under the card.
+    pub bar_rect: Rect,
+    /// Where the line of text starts: under the bar, or under what the
+    /// kind drew in its place.
+    pub text_at: Pos2,
+    pub line: String,
+    pub line_color: Color32,
+    /// The fill bar, 0 to 1, for kinds that show one.
+    pub bar: Option<f32>,
+}
+
+impl std::fmt::Debug for CardMarks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardMarks")
+            .field("line", &self.line)
+            .field("bar", &self.bar)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Marks on and under a node's card: fill, slots, breaker, blocked
+/// (`blocked`: now or a moment ago), down, counts; each kind fills in
+/// its own ([`kinds::KindUi::card_marks`]).
+pub fn paint_node_marks(
+    painter: &Painter,
+    n: &NodeSnapshot,
+    blocked: bool,
+    card: Rect,
+    zoom: f32,
+    dark: bool,
+) {
+    let size = (11.5 * zoom).clamp(9.5, 17.0);
+    let text_color = if dark {
+        Color32::from_gray(225)
+    } else {
+        Color32::from_gray(40)
+    };
+    let bar_rect = Rect::from_min_size(
+        card.left_bottom() + vec2(0.0, 4.0 * zoom),
+        vec2(card.width(), (6.0 * zoom).max(3.0)),
+    );
+    let mut marks = CardMarks {
+        painter,
+        zoom,
+        dark,
+        bar_rect,
+        text_at: bar_rect.left_bottom() + vec2(0.0, 2.0 * zoom),
+        line: String::new(),
+        line_color: text_color,
+        bar: None,
+    };
+    kinds::of(n.kind).card_marks(n, &mut marks);
+    let CardMarks {
+        text_at,
+        mut line,
+        line_color,
+        bar: show_bar,
+        ..
+    } = marks;
+    if n.dropped > 0 {
+        line.push_str(&format!(" · {} dropped", short(n.dropped)));
+    }
+    if let Some(fill) = show_bar {
+        bar(painter, bar_rect, fill, dark);
+    }
+    // NOTE: the line keeps a readable size (9.5 points at least) as the
+    // cards shrink; below 35 % zoom it would dwarf them, so it goes.
+    if zoom >= 0.35 && !line.is_empty() {
+        // NOTE: tight layouts put the next card right under this line; a
+        // backing keeps it readable over it.
+        let galley = painter.layout_no_wrap(line, FontId::proportional(size), line_color);
+        let back = Rect::from_min_size(text_at, galley.size()).expand(1.5);
+        let bg = if dark {
+            Color32::from_black_alpha(170)
+        } else {
+            Color32::from_white_alpha(200)
+        };
+        painter.rect_filled(back, 3.0, bg);
+        painter.galley(text_at, galley, line_color);
+    }
+    if let Some(state) = n.breaker {
+        let (label, fill) = match state {
+            BreakerState::Closed => ("breaker closed", colors::GREEN),
+            BreakerState::HalfOpen => ("breaker half-open", colors::YELLOW),
+            BreakerState::Open => ("breaker OPEN", colors::WARN),
+        };
+        tag(
+            painter,
+            card.left_top() + vec2(4.0 * zoom, -4.0 * zoom),
+            Align2::LEFT_BOTTOM,
+            label,
+            fill,
+            size,
+        );
+    }
+    if blocked {
+        painter.rect_stroke(
+            card.expand(2.0),
+            8.0 * zoom,
+            Stroke::new((3.0 * zoom).max(2.0), colors::WARN),
+            StrokeKind::Outside,
+        );
+        tag(
+            painter,
+            card.right_top() + vec2(-4.0 * zoom, -4.0 * zoom),
+            Align2::RIGHT_BOTTOM,
+            "BLOCKED",
+            colors::WARN,
+            size,
+        );
+    }
+    if n.down {
+        painter.rect_filled(card, 8.0 * zoom, Color32::from_black_alpha(110));
+        tag(
+            painter,
+            card.center(),
+            Align2::CENTER_CENTER,
+            "DOWN",
+            colors::WARN,
+            size * 1.4,
+        );
+    }
+}
+
+/// 1234 → "1234", 12345 → "12.3k", 1234567 → "1.23M".
+pub fn short(v: u64) -> String {
+    #[expect(clippy::cast_precision_loss, reason = "display value")]
+    let x = v as f64;
+    if v < 10_000 {
+        v.to_string()
+    } else if v < 1_000_000 {
+        format!("{:.1}k", x / 1e3)
+    } else {
+        format!("{:.2}M", x / 1e6)
+    }
+}
+
+/// A small tag with a coloured background, anchored at `at`.
+fn tag(painter: &Painter, at: Pos2, anchor: Align2, text: &str, fill: Color32, size: f32) {
+    let galley =
+        painter.layout_no_wrap(text.to_owned(), FontId::proportional(size), Color32::BLACK);
+    let rect = anchor
+        .anchor_size(at, galley.size())
+        .expand2(vec2(size * 0.35, size * 0.12));
+    painter.rect_filled(rect, size * 0.3, fill);
+    let text_color = if fill == colors::YELLOW || fill == colors::ORANGE || fill == colors::SKY {
+        Color32::BLACK
+    } else {
+        Color32::WHITE
+    };
+    painter.galley(
+        rect.min + vec2(size * 0.35, size * 0.12),
+        galley,
+        text_color,
+    );
+}
+
+/// A horizontal fill bar: `fill` of 0..1.
+fn bar(painter: &Painter, rect: Rect, fill: f32, dark: bool) {
+    let bg = if dark {
+        Color32::from_gray(60)
+    } else {
+        Color32::from_gray(222)
+    };
+    painter.rect_filled(rect, 2.0, bg);
+    let fill = fill.clamp(0.0, 1.0);
+    let color = if fill >= 0.9 {
+        colors::WARN
+    } else if fill >= 0.6 {
+        colors::ORANGE
+    } else {
+        colors::flow(dark)
+    };
+    let mut filled = rect;
+    filled.set_width(rect.width() * fill);
+    if filled.width() > 0.0 {
+        painter.rect_filled(filled, 2.0, color);
+    }
+}
+
+#[expect(clippy::cast_precision_loss, reason = "display ratios")]
+pub fn ratio(a: u64, b: u64) -> f32 {
+    if b == 0 { 0.0 } else { a as f32 / b as f32 }
+}

@@ -1,0 +1,455 @@
+//! The window's side of a live run: the latest frame, rates derived from
+//! successive snapshots, moving dots, and keeping the run in step with the
+//! model being edited.
+//!
+//! [`overlay`] draws it all over the canvas; [`marks`] puts the marks on
+//! the cards, each kind's own in its file under `gui::kinds`.
+
+pub mod marks;
+mod overlay;
+
+pub use overlay::LiveOverlay;
+
+use std::collections::BTreeMap;
+
+use eframe::egui::{self, Color32, Pos2};
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use sim_core::faults::Effect;
+use sim_core::nodes::Kind;
+use sim_core::snapshot::{NodeSnapshot, Place};
+use sim_core::time::Duration;
+use sim_core::{Model, RunResult};
+
+use super::colors;
+use crate::live::{Command, JourneyRef, LiveFrame, LiveRun, Notice, Speed};
+
+/// Wall-clock seconds a node or edge stays marked blocked after the last
+/// frame that found it so.
+// NOTE: a sender that waits most of the time is free for an instant
+// between two messages; without the hold its mark would blink.
+const BLOCKED_HOLD_S: f64 = 0.4;
+
+/// Wall-clock seconds a dot takes to cross an edge without latency.
+const DOT_TRAVEL_S: f64 = 0.9;
+/// Dots on screen at most.
+const MAX_DOTS: usize = 900;
+
+#[derive(Clone, Copy, Debug)]
+struct Dot {
+    edge: usize,
+    born: f64,
+    color: Color32,
+    retried: bool,
+    failed: bool,
+    /// The message's identity (a sampled one opens in the inspector).
+    msg_id: u64,
+}
+
+/// A live run as the window sees it.
+#[derive(Debug)]
+pub struct LiveSession {
+    run: LiveRun,
+    frame: Box<LiveFrame>,
+    spare: Option<Box<LiveFrame>>,
+    /// What the run was built from: edits are compared with it.
+    model: Model,
+    /// The document's revision `model` was taken at.
+    revision: u64,
+    pub seed: u64,
+    pub speed: Speed,
+    /// Simulation order → the model's indices, and back.
+    nodes: Vec<NodeIndex>,
+    edges: Vec<EdgeIndex>,
+    node_ix: BTreeMap<NodeIndex, usize>,
+    edge_ix: BTreeMap<EdgeIndex, usize>,
+    edge_has_latency: Vec<bool>,
+    /// Messages per simulated second on each edge, smoothed.
+    rates: Vec<f32>,
+    last_counts: Option<(u64, Vec<u64>)>,
+    last_seq: Vec<u64>,
+    dots: Vec<Dot>,
+    run_id: u64,
+    /// A message for the user and until when (wall seconds).
+    pub notice: Option<(String, f64)>,
+    /// The latest full result, after asking for one.
+    pub result: Option<Box<RunResult>>,
+    watching: (Vec<String>, Vec<(String, String)>),
+    /// The sampled message the inspector asked for.
+    inspecting: Option<JourneyRef>,
+    /// Where the dots of sampled messages were drawn last (screen
+    /// positions and message identities), for clicks.
+    sampled_dots: Vec<(Pos2, u64)>,
+    /// The same, one frame earlier: what was on screen when a click came.
+    shown_dots: Vec<(Pos2, u64)>,
+    /// Until when (wall seconds) each node and each edge shows as blocked.
+    blocked_until: (Vec<f64>, Vec<f64>),
+}
+
+impl LiveSession {
+    /// Starts `model` (the document's at `revision`) paused at zero;
+    /// `repaint` wakes the window.
+    pub fn start(
+        model: &Model,
+        revision: u64,
+        seed: u64,
+        repaint: Box<dyn Fn() + Send>,
+    ) -> Result<Self, String> {
+        let run = LiveRun::start(model, seed, repaint)?;
+        let mut session = Self {
+            run,
+            frame: Box::default(),
+            spare: None,
+            model: model.clone(),
+            revision,
+            seed,
+            speed: Speed::Times(1.0),
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            node_ix: BTreeMap::new(),
+            edge_ix: BTreeMap::new(),
+            edge_has_latency: Vec::new(),
+            rates: Vec::new(),
+            last_counts: None,
+            last_seq: Vec::new(),
+            dots: Vec::new(),
+            run_id: 0,
+            notice: None,
+            result: None,
+            watching: (Vec::new(), Vec::new()),
+            inspecting: None,
+            sampled_dots: Vec::new(),
+            shown_dots: Vec::new(),
+            blocked_until: (Vec::new(), Vec::new()),
+        };
+        session.map_model();
+        Ok(session)
+    }
+
+    fn map_model(&mut self) {
+        let graph = &self.model.graph;
+        self.nodes = graph.node_indices().collect();
+        self.edges = graph.edge_indices().collect();
+        self.node_ix = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (n, i))
+            .collect();
+        self.edge_ix = self
+            .edges
+            .iter()
+            .enumerate()
+            .map(|(i, &e)| (e, i))
+            .collect();
+        self.edge_has_latency = self
+            .edges
+            .iter()
+            .map(|&e| graph[e].latency.is_some_and(|d| !d.is_zero()))
+            .collect();
+        self.rates = vec![0.0; self.edges.len()];
+        self.last_seq = vec![0; self.edges.len()];
+        self.last_counts = None;
+        self.dots.clear();
+        self.blocked_until = (Vec::new(), Vec::new());
+    }
+
+    pub fn send(&self, cmd: Command) {
+        self.run.send(cmd);
+    }
+
+    /// The frame on show.
+    pub fn frame(&self) -> &LiveFrame {
+        &self.frame
+    }
+
+    /// Whether a frame from the thread has arrived since the start.
+    pub fn playing(&self) -> bool {
+        self.frame.playing
+    }
+
+    /// Frames the thread skipped because the window held the hand-off.
+    pub fn skipped_frames(&self) -> u64 {
+        self.run.skipped_frames()
+    }
+
+    /// The thread's run, for tests that hold its hand-off.
+    pub fn run(&self) -> &LiveRun {
+        &self.run
+    }
+
+    /// Resets the run from zero with `seed`.
+    pub fn reset(&mut self, seed: u64) {
+        self.seed = seed;
+        self.send(Command::Reset { seed, model: None });
+        self.result = None;
+    }
+
+    pub fn set_speed(&mut self, speed: Speed) {
+        self.speed = speed;
+        self.send(Command::SetSpeed(speed));
+    }
+
+    /// Picks up the newest frame (never waits); `wall` is the window's
+    /// clock in seconds.
+    pub fn poll(&mut self, wall: f64) {
+        let Some(mut fresh) = self.run.take_frame(&mut self.spare) else {
+            return;
+        };
+        if fresh.run_id != self.run_id {
+            self.run_id = fresh.run_id;
+            self.last_counts = None;
+            self.last_seq = vec![0; self.edges.len()];
+            self.rates = vec![0.0; self.edges.len()];
+            self.dots.clear();
+            self.blocked_until = (Vec::new(), Vec::new());
+        }
+        for notice in std::mem::take(&mut fresh.notices) {
+            match notice {
+                Notice::NeedsRestart(why) => {
+                    self.restart(&format!("{why}: the run restarted from zero"), wall);
+                }
+                Notice::Refused(why) | Notice::Failed(why) => self.notice = Some((why, wall + 6.0)),
+            }
+        }
+        if let Some(result) = fresh.result.take() {
+            self.result = Some(result);
+        }
+        self.update_rates(&fresh);
+        self.spawn_dots(&fresh, wall);
+        self.hold_blocked(&fresh, wall);
+        // The previous frame goes back to the thread for reuse.
+        self.spare = Some(std::mem::replace(&mut self.frame, fresh));
+    }
+
+    fn hold_blocked(&mut self, frame: &LiveFrame, wall: f64) {
+        let snap = &frame.snapshot;
+        let (nodes, edges) = &mut self.blocked_until;
+        nodes.resize(snap.nodes.len(), f64::NEG_INFINITY);
+        edges.resize(snap.edges.len(), f64::NEG_INFINITY);
+        let blocked = snap.nodes.iter().map(|n| n.blocked);
+        for (until, blocked) in nodes.iter_mut().zip(blocked) {
+            if blocked {
+                *until = wall + BLOCKED_HOLD_S;
+            }
+        }
+        for (until, e) in edges.iter_mut().zip(&snap.edges) {
+            if e.blocked {
+                *until = wall + BLOCKED_HOLD_S;
+            }
+        }
+    }
+
+    /// Whether the node at `i` (model order) shows as blocked at `wall`.
+    fn node_blocked(&self, i: usize, wall: f64) -> bool {
+        self.blocked_until.0.get(i).is_some_and(|&t| wall < t)
+    }
+
+    /// Whether the edge at `i` (model order) shows as blocked at `wall`.
+    fn edge_blocked(&self, i: usize, wall: f64) -> bool {
+        self.blocked_until.1.get(i).is_some_and(|&t| wall < t)
+    }
+
+    fn update_rates(&mut self, frame: &LiveFrame) {
+        let snap = &frame.snapshot;
+        if snap.edges.len() != self.rates.len() {
+            return;
+        }
+        let now = snap.now.as_nanos();
+        let counts: Vec<u64> = snap.edges.iter().map(|e| e.carried).collect();
+        if let Some((then, before)) = &self.last_counts {
+            let dt = now.saturating_sub(*then);
+            if dt == 0 {
+                return;
+            }
+            #[expect(clippy::cast_precision_loss, reason = "display rates")]
+            let dt_s = dt as f32 / 1e9;
+            // Smooth over about a simulated second.
+            let keep = (-dt_s).exp();
+            for (rate, (c, b)) in self.rates.iter_mut().zip(counts.iter().zip(before)) {
+                #[expect(clippy::cast_precision_loss, reason = "display rates")]
+                let inst = c.saturating_sub(*b) as f32 / dt_s;
+                *rate = *rate * keep + inst * (1.0 - keep);
+            }
+        }
+        self.last_counts = Some((now, counts));
+    }
+
+    fn spawn_dots(&mut self, frame: &LiveFrame, wall: f64) {
+        let snap = &frame.snapshot;
+        if snap.edges.len() != self.last_seq.len() {
+            return;
+        }
+        self.dots.retain(|d| wall - d.born < DOT_TRAVEL_S);
+        for m in &snap.messages {
+            let Place::Crossed { edge, seq, .. } = m.place else {
+                continue;
+            };
+            let e = edge as usize;
+            if seq <= self.last_seq[e] || self.edge_has_latency[e] {
+                continue;
+            }
+            if self.dots.len() >= MAX_DOTS {
+                break;
+            }
+            self.dots.push(Dot {
+                edge: e,
+                born: wall,
+                color: colors::event(m.event_type),
+                retried: m.retried(),
+                failed: snap.edges[e].dead_letter,
+                msg_id: m.msg_id,
+            });
+        }
+        for (seq, e) in self.last_seq.iter_mut().zip(&snap.edges) {
+            *seq = e.carried;
+        }
+    }
+
+    /// Keeps the run in step with the model being edited, the document's
+    /// at `revision`: parameter changes apply live; anything else restarts
+    /// the run with a notice. Nothing is compared while the revision stays.
+    pub fn sync(&mut self, model: &Model, revision: u64, wall: f64) {
+        if revision == self.revision {
+            return;
+        }
+        self.revision = revision;
+        if same_structure(&self.model, model) {
+            for &n in &self.nodes {
+                let (Some(old), Some(new)) =
+                    (self.model.graph.node_weight(n), model.graph.node_weight(n))
+                else {
+                    continue;
+                };
+                if old.kind != new.kind {
+                    self.send(Command::SetParams {
+                        id: new.id.clone(),
+                        kind: Box::new(new.kind.clone()),
+                    });
+                }
+            }
+            self.model = model.clone();
+            return;
+        }
+        self.model = model.clone();
+        self.restart(
+            "The model's structure changed: the run restarted from zero",
+            wall,
+        );
+    }
+
+    fn restart(&mut self, why: &str, wall: f64) {
+        self.map_model();
+        self.send(Command::Reset {
+            seed: self.seed,
+            model: Some(Box::new(self.model.clone())),
+        });
+        let (nodes, edges) = self.watching.clone();
+        self.send(Command::Watch { nodes, edges });
+        self.notice = Some((why.to_owned(), wall + 6.0));
+        self.result = None;
+    }
+
+    /// Takes the scenario the user recorded a fault into, without
+    /// restarting (the fault is already running).
+    pub fn adopt_scenario(&mut self, scenario: &sim_core::Scenario) {
+        self.model.scenario = scenario.clone();
+    }
+
+    /// Asks for the series of these nodes and edges.
+    pub fn watch(&mut self, nodes: Vec<String>, edges: Vec<(String, String)>) {
+        if self.watching != (nodes.clone(), edges.clone()) {
+            self.watching = (nodes.clone(), edges.clone());
+            self.send(Command::Watch { nodes, edges });
+        }
+    }
+
+    pub fn fault(&self, id: &str, effect: Effect, duration: Duration) {
+        self.send(Command::Fault {
+            id: id.to_owned(),
+            effect,
+            duration,
+        });
+    }
+
+    /// A node's state now, by the model's index.
+    pub fn node(&self, n: NodeIndex) -> Option<&NodeSnapshot> {
+        let i = *self.node_ix.get(&n)?;
+        self.frame.snapshot.nodes.get(i)
+    }
+
+    /// Asks for the journey of a sampled message with every frame (or
+    /// for none).
+    pub fn inspect(&mut self, which: Option<JourneyRef>) {
+        if self.inspecting != which {
+            self.inspecting = which;
+            self.send(Command::Inspect(which));
+        }
+    }
+
+    /// Where the dots of sampled messages were drawn in the last frame.
+    pub fn sampled_dots(&self) -> &[(Pos2, u64)] {
+        &self.sampled_dots
+    }
+
+    /// The sampled message whose dot was on screen nearest `pos` (in the
+    /// frame shown when the click came, or the one painted since), within
+    /// `radius` points (the newest journey of that message, if it was
+    /// redelivered).
+    pub fn message_at(&self, pos: Pos2, radius: f32) -> Option<JourneyRef> {
+        let (_, msg_id) = self
+            .shown_dots
+            .iter()
+            .chain(&self.sampled_dots)
+            .map(|&(at, id)| (at.distance(pos), id))
+            .filter(|&(d, _)| d <= radius)
+            .min_by(|a, b| a.0.total_cmp(&b.0))?;
+        self.frame
+            .journeys
+            .iter()
+            .find(|j| j.msg_id == msg_id)
+            .map(|j| j.at)
+    }
+
+    /// The model's index of the node at `i` in simulation (model) order.
+    pub fn node_index(&self, i: u32) -> Option<NodeIndex> {
+        self.nodes.get(i as usize).copied()
+    }
+
+    /// The simulation (model) order of a node of the model.
+    pub fn model_order(&self, n: NodeIndex) -> Option<u32> {
+        self.node_ix.get(&n).and_then(|&i| u32::try_from(i).ok())
+    }
+
+    /// Whether dots are moving (so the window keeps repainting).
+    pub fn animating(&self) -> bool {
+        !self.dots.is_empty()
+    }
+}
+
+/// Same nodes (ids and kinds, in order), same edges, same scenario.
+fn same_structure(a: &Model, b: &Model) -> bool {
+    if a.scenario != b.scenario {
+        return false;
+    }
+    let nodes = |m: &Model| -> Vec<(NodeIndex, String, Kind)> {
+        m.graph
+            .node_indices()
+            .map(|n| (n, m.graph[n].id.clone(), m.graph[n].kind.kind()))
+            .collect()
+    };
+    type Link = (EdgeIndex, Option<(NodeIndex, NodeIndex)>, sim_core::Edge);
+    let edges = |m: &Model| -> Vec<Link> {
+        m.graph
+            .edge_indices()
+            .map(|e| (e, m.graph.edge_endpoints(e), m.graph[e].clone()))
+            .collect()
+    };
+    nodes(a) == nodes(b) && edges(a) == edges(b)
+}
+
+/// Keeps painting while a run moves.
+pub fn keep_painting(ctx: &egui::Context, session: &LiveSession) {
+    if session.playing() || session.animating() {
+        ctx.request_repaint();
+    }
+}

@@ -1,0 +1,163 @@
+//! A live run drawn over the canvas: edge widths by rate, moving dots,
+//! the cards' marks and what a card's tooltip says.
+
+use eframe::egui::{Color32, Painter, Pos2, Rect, Stroke, vec2};
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef as _;
+use sim_core::snapshot::Place;
+
+use super::{DOT_TRAVEL_S, LiveSession, marks};
+use crate::gui::canvas::{Overlay, bezier_point};
+use crate::gui::colors;
+use crate::gui::kinds;
+
+impl LiveSession {
+    /// The canvas overlay for this frame.
+    pub fn overlay(&mut self, dark: bool, wall: f64) -> LiveOverlay<'_> {
+        LiveOverlay {
+            session: self,
+            dark,
+            wall,
+        }
+    }
+}
+
+/// Draws a live run over the canvas.
+#[derive(Debug)]
+pub struct LiveOverlay<'a> {
+    session: &'a mut LiveSession,
+    dark: bool,
+    wall: f64,
+}
+
+impl Overlay for LiveOverlay<'_> {
+    fn edge_stroke(&self, edge: EdgeIndex, normal: Stroke) -> Stroke {
+        let s = &*self.session;
+        let Some(&i) = s.edge_ix.get(&edge) else {
+            return normal;
+        };
+        let Some(snap) = s.frame.snapshot.edges.get(i) else {
+            return normal;
+        };
+        if s.edge_blocked(i, self.wall) {
+            return Stroke::new(normal.width * 2.2, colors::WARN);
+        }
+        let max = s.rates.iter().copied().fold(0.0_f32, f32::max);
+        let rate = s.rates.get(i).copied().unwrap_or(0.0);
+        if rate <= 0.0 || max <= 0.0 {
+            return normal;
+        }
+        let color = if snap.dead_letter {
+            normal.color
+        } else {
+            colors::flow(self.dark).gamma_multiply(0.75)
+        };
+        // Width grows with the square root of the rate, so a quiet edge
+        // stays visible beside a busy one.
+        Stroke::new(normal.width * (1.0 + 1.8 * (rate / max).sqrt()), color)
+    }
+
+    fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, Pos2, Pos2)], zoom: f32) {
+        let s = &*self.session;
+        let mut ends: Vec<Option<(Pos2, Pos2)>> = vec![None; s.edges.len()];
+        for &(e, from, to) in edges {
+            if let Some(&i) = s.edge_ix.get(&e) {
+                ends[i] = Some((from, to));
+            }
+        }
+        let r = (4.0 * zoom.clamp(0.5, 1.6)).max(2.0);
+        let outline = if self.dark {
+            Color32::from_gray(20)
+        } else {
+            Color32::WHITE
+        };
+        let s_journeys = &s.frame.journeys;
+        let sampled = |id: u64| s_journeys.iter().any(|j| j.msg_id == id);
+        let mut hits = Vec::new();
+        let ring = if self.dark {
+            Color32::WHITE
+        } else {
+            Color32::BLACK
+        };
+        let mut mark = |at: Pos2, id: u64| {
+            if sampled(id) {
+                // A followed message: a ring says it can be inspected.
+                painter.circle_stroke(at, r * 2.4, Stroke::new(1.5, ring));
+                hits.push((at, id));
+            }
+        };
+        let dot = |at: Pos2, color: Color32, retried: bool, failed: bool| {
+            if failed {
+                // Failed: a warning-coloured cross over the dot.
+                painter.circle_filled(at, r * 1.2, colors::WARN);
+                let d = r * 0.8;
+                let stroke = Stroke::new(1.6, outline);
+                painter.line_segment([at - vec2(d, d), at + vec2(d, d)], stroke);
+                painter.line_segment([at - vec2(d, -d), at + vec2(d, -d)], stroke);
+            } else if retried {
+                // Retried: a ring around the dot.
+                painter.circle(at, r, color, Stroke::new(1.0, outline));
+                painter.circle_stroke(at, r * 1.9, Stroke::new(1.8, colors::WARN));
+            } else {
+                painter.circle(at, r, color, Stroke::new(1.0, outline));
+            }
+        };
+        for d in &s.dots {
+            let Some((from, to)) = ends.get(d.edge).copied().flatten() else {
+                continue;
+            };
+            #[expect(clippy::cast_possible_truncation, reason = "animation phase")]
+            let t = ((self.wall - d.born) / DOT_TRAVEL_S).clamp(0.0, 1.0) as f32;
+            let at = bezier_point(from, to, t);
+            dot(at, d.color, d.retried, d.failed);
+            mark(at, d.msg_id);
+        }
+        let snap = &s.frame.snapshot;
+        for m in &snap.messages {
+            let Place::InTransit { edge, progress } = m.place else {
+                continue;
+            };
+            let e = edge as usize;
+            let Some((from, to)) = ends.get(e).copied().flatten() else {
+                continue;
+            };
+            let failed = snap.edges.get(e).is_some_and(|x| x.dead_letter);
+            let at = bezier_point(from, to, progress);
+            dot(at, colors::event(m.event_type), m.retried(), failed);
+            mark(at, m.msg_id);
+        }
+        // NOTE: a click lands on what the user saw: the previous frame.
+        self.session.shown_dots = std::mem::replace(&mut self.session.sampled_dots, hits);
+    }
+
+    fn paint_node(&self, painter: &Painter, node: NodeIndex, card: Rect, zoom: f32) {
+        let s = &*self.session;
+        if let (Some(snap), Some(&i)) = (s.node(node), s.node_ix.get(&node)) {
+            let blocked = s.node_blocked(i, self.wall);
+            marks::paint_node_marks(painter, snap, blocked, card, zoom, self.dark);
+        }
+    }
+
+    fn node_hover_text(&self, node: NodeIndex) -> Option<String> {
+        let s = &*self.session;
+        let snap = s.node(node)?;
+        let i = *s.node_ix.get(&node)?;
+        let waiting_on = || {
+            if !s.node_blocked(i, self.wall) {
+                return None;
+            }
+            let graph = &s.model.graph;
+            let full: Vec<&str> = graph
+                .edges(node)
+                .filter(|e| {
+                    s.edge_ix
+                        .get(&e.id())
+                        .is_some_and(|&e| s.edge_blocked(e, self.wall))
+                })
+                .filter_map(|e| graph.node_weight(e.target()).map(sim_core::Node::label))
+                .collect();
+            Some(full.join(", "))
+        };
+        kinds::of(snap.kind).hover_text(snap, &waiting_on)
+    }
+}
