@@ -18,11 +18,15 @@
 
 use std::collections::VecDeque;
 
+use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::dist::{Dist, Sampler};
 use crate::engine::{Ev, MsgId, NodeIx, Simulation};
+use crate::export::terraform::Terraform;
 use crate::metrics::Latency;
+use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream};
 use crate::time::Duration;
 
@@ -285,6 +289,41 @@ impl crate::nodes::Runtime for ProjectionParams {
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {
         (sim.projections[slot].held(), None)
+    }
+}
+
+impl crate::export::KindExport for ProjectionParams {
+    /// No AsyncAPI counterpart: a channel its writers send to, keeping
+    /// its parameters in `x-weir-node`.
+    const ASYNCAPI_CHANNEL: bool = true;
+
+    fn asyncapi_channel_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = ", which has no AWS mapping (not mapped)";
+
+    /// No AWS mapping: a read model is a table and the code that updates it.
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        tf.no_mapping(
+            out,
+            n,
+            "Projection",
+            "a CQRS read model; there is no AWS mapping for it (it would be a table and the code that updates it), so no resource is generated",
+        );
+    }
+
+    /// No Kafka topic: a projection is a read model.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
     }
 }
 
