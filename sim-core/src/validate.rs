@@ -570,43 +570,6 @@ mod tests {
     }
 
     #[test]
-    fn checks_the_wiring_of_the_event_kinds() {
-        let found = diagnostics(
-            &format!(
-                r#"{P},{Q},(id: "cep", kind: Cep(rules: [(name: "r", pattern: FollowedBy(first: "Nope", then: "event", within: "1s"), emit: "X")])),
-                   (id: "store", kind: EventStore(replay: (at: "1s", rate: 10.0))),
-                   (id: "view", kind: Projection(apply: Constant("1ms"))),
-                   (id: "lost", kind: Projection(apply: Constant("1ms")))"#
-            ),
-            r#"(from: "p", to: "cep"), (from: "p", to: "store"), (from: "q", to: "view"), (from: "view", to: "q")"#,
-        );
-        assert!(
-            has(&found, Severity::Error, "q->view", "fed by an event store"),
-            "{found:#?}"
-        );
-        assert!(
-            has(&found, Severity::Error, "view->q", "sends nothing on"),
-            "{found:#?}"
-        );
-        assert!(
-            has(&found, Severity::Error, "lost", "no input"),
-            "{found:#?}"
-        );
-        assert!(
-            has(&found, Severity::Warning, "cep", "'Nope'"),
-            "{found:#?}"
-        );
-        assert!(
-            has(&found, Severity::Warning, "cep", "no outputs"),
-            "{found:#?}"
-        );
-        assert!(
-            has(&found, Severity::Warning, "store", "no projection"),
-            "{found:#?}"
-        );
-    }
-
-    #[test]
     fn warns_about_designs_that_lose_messages() {
         let found = diagnostics(
             &format!(r#"{P},(id: "t", kind: Topic()),(id: "q", kind: Queue(max_receives: 3)),{C}"#),

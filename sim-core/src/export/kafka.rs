@@ -16,11 +16,9 @@
 
 use std::fmt::Write as _;
 
-use petgraph::Direction;
-
-use super::asyncapi::retention_ms;
+use super::KindExport;
 use crate::model::Model;
-use crate::nodes::{NodeKind, Partitioner};
+use crate::nodes::with_params;
 
 /// The default replication factor the script states.
 pub const DEFAULT_REPLICATION_FACTOR: u32 = 3;
@@ -51,79 +49,19 @@ pub fn to_kafka(model: &Model) -> String {
         out,
         "REPLICATION_FACTOR=\"${{REPLICATION_FACTOR:-{DEFAULT_REPLICATION_FACTOR}}}\""
     );
-    let mut topics = 0;
+    let mut others = Vec::new();
     for n in graph.node_indices() {
-        let node = &graph[n];
-        let NodeKind::Log(l) = &node.kind else {
-            continue;
-        };
-        topics += 1;
-        let topic = topic_name(&node.id);
-        out.push('\n');
-        let _ = writeln!(
-            out,
-            "# Log '{}' ({}). Simulated: {}.",
-            one_line(&node.id),
-            one_line(node.label()),
-            one_line(&node.kind.summary().join("; "))
-        );
-        if topic != node.id {
-            let _ = writeln!(
-                out,
-                "# The topic is named '{topic}': Kafka allows only letters, digits, '.', '_' and '-' (at most 249)."
-            );
-        }
-        let _ = writeln!(
-            out,
-            "kafka-topics.sh --bootstrap-server \"$BOOTSTRAP_SERVER\" --create --if-not-exists \\\n  \
-             --topic {} --partitions {} --replication-factor \"$REPLICATION_FACTOR\" \\\n  \
-             --config retention.ms={} --config cleanup.policy=delete",
-            shell_quote(&topic),
-            l.partitions,
-            retention_ms(l.retention)
-        );
-        let _ = writeln!(
-            out,
-            "# Not mapped: partitioner {}: producers choose partitions ({}).",
-            match l.partitioner {
-                Partitioner::KeyHash => "KeyHash",
-                Partitioner::RoundRobin => "RoundRobin",
-            },
-            match l.partitioner {
-                Partitioner::KeyHash => "Kafka's default partitioner hashes the record key",
-                Partitioner::RoundRobin => {
-                    "set partitioner.class=org.apache.kafka.clients.producer.RoundRobinPartitioner"
-                }
-            }
-        );
-        let _ = writeln!(
-            out,
-            "# Not mapped: rebalance pause {}: the brokers' group.initial.rebalance.delay.ms and the consumers' session settings decide it.",
-            l.rebalance_pause
-        );
-        for reader in graph.neighbors_directed(n, Direction::Outgoing) {
-            let _ = writeln!(
-                out,
-                "# Consumer group '{}': created by its consumers when they join (consumer '{}').",
-                one_line(&graph[reader].id),
-                one_line(&graph[reader].id)
-            );
-        }
-    }
-    if topics == 0 {
-        out.push_str("\n# The model has no logs, so there are no Kafka topics to create.\n");
-    }
-    let others: Vec<String> = graph
-        .node_indices()
-        .filter(|&n| !matches!(graph[n].kind, NodeKind::Log(_)))
-        .map(|n| {
-            format!(
+        if !with_params!(&graph[n].kind, p => p.kafka_topic(&mut out, model, n)) {
+            others.push(format!(
                 "'{}' ({})",
                 one_line(&graph[n].id),
                 graph[n].kind.kind().label()
-            )
-        })
-        .collect();
+            ));
+        }
+    }
+    if others.len() == graph.node_count() {
+        out.push_str("\n# The model has no logs, so there are no Kafka topics to create.\n");
+    }
     if !others.is_empty() {
         out.push('\n');
         let _ = writeln!(
@@ -136,7 +74,7 @@ pub fn to_kafka(model: &Model) -> String {
 }
 
 /// A legal Kafka topic name for `id`.
-fn topic_name(id: &str) -> String {
+pub(crate) fn topic_name(id: &str) -> String {
     let name: String = id
         .chars()
         .map(|c| {
@@ -156,12 +94,12 @@ fn topic_name(id: &str) -> String {
 }
 
 /// Single-quoted for a POSIX shell.
-fn shell_quote(text: &str) -> String {
+pub(crate) fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 /// Text on one line (for comments).
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 

@@ -37,6 +37,7 @@ pub mod asyncapi;
 pub mod csv;
 pub mod dot;
 pub mod kafka;
+mod kind;
 pub mod mermaid;
 pub mod terraform;
 pub mod trace;
@@ -44,13 +45,16 @@ pub mod trace;
 use std::fmt;
 use std::str::FromStr;
 
-use petgraph::stable_graph::EdgeIndex;
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
 use crate::dist::{Arrival, Dist};
 use crate::journey::Trace;
 use crate::model::Model;
 use crate::nodes::{EdgeRole, RetryPolicy};
 use crate::report::{Report, RunResult};
+use crate::time::Duration;
+
+pub(crate) use kind::KindExport;
 
 /// An export format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -238,6 +242,22 @@ pub fn export_run(run: &RunResult, format: Format) -> Result<String, ExportError
         Format::Series => Ok(run.series.to_csv()),
         _ => Err(ExportError::NotARun(format)),
     }
+}
+
+/// A retention in whole milliseconds (Kafka's `retention.ms`), rounded up.
+pub(crate) fn retention_ms(d: Duration) -> u64 {
+    d.0.div_ceil(1_000_000)
+}
+
+/// The dead-letter queue a node's dead-letter edge leads to.
+pub(crate) fn dead_letter_of(model: &Model, n: NodeIndex) -> Option<NodeIndex> {
+    model
+        .graph
+        .edges_directed(n, petgraph::Direction::Outgoing)
+        .map(|e| petgraph::visit::EdgeRef::id(&e))
+        .find(|&e| edge_role(model, e) == Some(EdgeRole::DeadLetter))
+        .and_then(|e| model.graph.edge_endpoints(e))
+        .map(|(_, b)| b)
 }
 
 /// What an edge means, by the kinds at its ends (`None` for a pair that

@@ -48,10 +48,14 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::engine::{Ev, Msg, MsgId, NodeIx, Origin, Simulation, Slot};
+use crate::export::terraform::Terraform;
 use crate::metrics::{Latency, Level};
+use crate::model::{Model, Node};
 use crate::time::Duration;
 
 /// A CEP node's parameters.
@@ -925,6 +929,41 @@ impl crate::nodes::Runtime for CepParams {
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {
         (sim.ceps[slot].held(), None)
+    }
+}
+
+impl crate::export::KindExport for CepParams {
+    /// No AsyncAPI counterpart: a channel its writers send to, keeping
+    /// its parameters in `x-weir-node`.
+    const ASYNCAPI_CHANNEL: bool = true;
+
+    fn asyncapi_channel_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = ", which has no AWS mapping (not mapped)";
+
+    /// No AWS mapping: complex event processing is code in a stream processor.
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        tf.no_mapping(
+            out,
+            n,
+            "CEP node",
+            "complex event processing; there is no AWS mapping for it (it would be code in a stream processor such as Managed Service for Apache Flink), so no resource is generated",
+        );
+    }
+
+    /// No Kafka topic: a CEP node derives events; it stores none.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
     }
 }
 

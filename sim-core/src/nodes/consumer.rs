@@ -16,16 +16,27 @@
 //! blocks, the slot holds the message until room appears.
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 
+use petgraph::Direction;
+use petgraph::stable_graph::NodeIndex;
+use petgraph::visit::EdgeRef as _;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::breaker::BreakerState;
 use crate::dist::{Dist, Sampler, to_ns};
 use crate::engine::{EdgeIx, Ev, MsgId, NodeIx, Origin, Simulation, Slot, wrap};
+use crate::export::terraform::{
+    MAX_LAMBDA_TIMEOUT_S, Terraform, latency_note, one_line, send_permission, string,
+};
+use crate::export::{dead_letter_of, dist_text, edge_role, retry_text};
 use crate::journey::{HopKind, Outcome};
 use crate::metrics::DropReason;
+use crate::model::{Model, Node};
+use crate::nodes::{EdgeRole, Kind};
 use crate::rng::{Purpose, Stream, stream, unit};
-use crate::time::Duration;
+use crate::time::{Duration, NANOS_PER_SEC};
 
 /// A consumer's parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1138,7 +1149,7 @@ impl Simulation {
 }
 
 impl crate::nodes::KindSpec for ConsumerParams {
-    const KIND: crate::nodes::Kind = crate::nodes::Kind::Consumer;
+    const KIND: Kind = Kind::Consumer;
     const KEY: &'static str = "consumer";
     const LABEL: &'static str = "consumer";
     const PLURAL: &'static str = "consumers";
@@ -1170,7 +1181,7 @@ impl crate::nodes::KindSpec for ConsumerParams {
 
     fn summary(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let mut line = crate::export::dist_text(&self.service);
+        let mut line = dist_text(&self.service);
         if self.instances > 1 || self.concurrency > 1 {
             line = format!("{} × {}, {line}", self.instances, self.concurrency);
         }
@@ -1178,7 +1189,7 @@ impl crate::nodes::KindSpec for ConsumerParams {
         if self.failure > 0.0 {
             out.push(format!("fails {}%", self.failure * 100.0));
         }
-        if let Some(retry) = crate::export::retry_text(&self.retry) {
+        if let Some(retry) = retry_text(&self.retry) {
             out.push(retry);
         }
         out
@@ -1209,7 +1220,7 @@ impl crate::nodes::KindSpec for ConsumerParams {
             let queue_dlq = w.upstream().any(|q| {
                 matches!(graph[q].kind, NodeKind::Queue(_))
                     && graph
-                        .neighbors_directed(q, petgraph::Direction::Outgoing)
+                        .neighbors_directed(q, Direction::Outgoing)
                         .any(|d| matches!(graph[d].kind, NodeKind::DeadLetter(_)))
             });
             if !queue_dlq {
@@ -1331,6 +1342,190 @@ impl crate::nodes::Runtime for ConsumerParams {
         let c = &sim.consumers[slot];
         g.breaker = c.breaker.as_ref().map(|b| b.state);
         (c.held(), Some(c.slots_total()))
+    }
+}
+
+impl crate::export::KindExport for ConsumerParams {
+    /// A consumer's receives and sends are operations; what is pushed to it
+    /// directly arrives on a channel of its own, its inbox.
+    const ASYNCAPI_CHANNEL: bool = false;
+
+    fn asyncapi_channel_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = "; grant it lambda:InvokeFunction (not generated)";
+
+    /// An `aws_lambda_function` with reserved concurrency (instances ×
+    /// concurrency) and its dead-letter queue, and an
+    /// `aws_lambda_event_source_mapping` per queue it reads.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the function, then its event sources, in file order"
+    )]
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        let model = tf.model;
+        let graph = &model.graph;
+        let node = &graph[n];
+        let name = tf.name_of(n);
+        let _ = writeln!(out, "resource \"aws_lambda_function\" \"{name}\" {{");
+        let _ = writeln!(
+            out,
+            "  function_name                  = {}",
+            string(&node.id)
+        );
+        out.push_str("  role                           = var.lambda_role_arn\n");
+        out.push_str("  runtime                        = var.lambda_runtime\n");
+        out.push_str("  handler                        = var.lambda_handler\n");
+        let _ = writeln!(out, "  filename                       = var.{name}_package");
+        let _ = writeln!(
+            out,
+            "  reserved_concurrent_executions = {} # simulated: instances {} × concurrency {}",
+            self.slots(),
+            self.instances,
+            self.concurrency
+        );
+        match self.timeout {
+            Some(t) => {
+                let whole = t.0.div_ceil(NANOS_PER_SEC);
+                if (1..=MAX_LAMBDA_TIMEOUT_S).contains(&whole) {
+                    let rounded = if whole * NANOS_PER_SEC == t.0 {
+                        String::new()
+                    } else {
+                        format!(" {t}, rounded up to whole seconds")
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  timeout                        = {whole} # simulated: timeout{rounded}"
+                    );
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "  # Not mapped: timeout {t}: a Lambda function's timeout is 1 to {MAX_LAMBDA_TIMEOUT_S} s."
+                    );
+                }
+            }
+            None => out.push_str(
+                "  # Not mapped: no processing timeout in the simulation; Lambda's default (3 s) applies.\n",
+            ),
+        }
+        if let Some(dlq) = dead_letter_of(model, n) {
+            out.push_str("  dead_letter_config {\n");
+            let _ = writeln!(
+                out,
+                "    target_arn = aws_sqs_queue.{}.arn # simulated: the consumer's dead-letter queue (used for asynchronous invocations)",
+                tf.name_of(dlq)
+            );
+            out.push_str("  }\n");
+        }
+        let _ = writeln!(
+            out,
+            "  # Not mapped: service time {}, failure probability {}: they describe the function's code.",
+            one_line(&dist_text(&self.service)),
+            self.failure
+        );
+        let _ = writeln!(
+            out,
+            "  # Not mapped: delivery {:?}: Lambda's SQS event sources deliver at least once; idempotency is the code's business.",
+            self.delivery
+        );
+        if let Some(retry) = retry_text(&self.retry) {
+            let _ = writeln!(
+                out,
+                "  # Not mapped: retry policy ({}): Lambda retries SQS messages through the queue's visibility timeout and redrive policy, asynchronous invocations at most twice.",
+                one_line(&retry)
+            );
+        }
+        for e in graph.edges_directed(n, Direction::Outgoing) {
+            if edge_role(model, e.id()) == Some(EdgeRole::Push) {
+                let _ = writeln!(
+                    out,
+                    "  # It sends to '{}'{}{}.",
+                    one_line(&graph[e.target()].id),
+                    latency_note(e.weight().latency),
+                    send_permission(&graph[e.target()].kind)
+                );
+            }
+        }
+        out.push_str("}\n");
+        for e in graph.edges_directed(n, Direction::Incoming) {
+            let source = e.source();
+            match edge_role(model, e.id()) {
+                Some(EdgeRole::Pull) if graph[source].kind.kind() == Kind::Log => {
+                    let _ = writeln!(
+                        out,
+                        "# Not mapped: '{}' reads the Kafka log '{}' as consumer group '{}': an event source mapping from Amazon MSK or self-managed Kafka would carry it, and this file has no Kafka cluster to point at.",
+                        one_line(&node.id),
+                        one_line(&graph[source].id),
+                        one_line(&node.id)
+                    );
+                }
+                Some(EdgeRole::Pull) => {
+                    let mapping = tf.new_name(&format!("{}_to_{}", graph[source].id, node.id));
+                    let _ = writeln!(
+                        out,
+                        "\nresource \"aws_lambda_event_source_mapping\" \"{mapping}\" {{"
+                    );
+                    let _ = writeln!(
+                        out,
+                        "  event_source_arn = aws_sqs_queue.{}.arn",
+                        tf.name_of(source)
+                    );
+                    let _ = writeln!(out, "  function_name    = aws_lambda_function.{name}.arn");
+                    out.push_str(
+                        "  batch_size       = 1 # simulated: each attempt processes one message\n",
+                    );
+                    if let Some(dlq) = dead_letter_of(model, n)
+                        && dead_letter_of(model, source).is_none()
+                    {
+                        let _ = writeln!(
+                            out,
+                            "  # Not mapped: the consumer's dead-letter queue '{}': for messages from SQS, AWS dead-letters through the queue's redrive policy, and '{}' has none.",
+                            one_line(&graph[dlq].id),
+                            one_line(&graph[source].id)
+                        );
+                    }
+                    let slots = self.slots();
+                    if (2..=1000).contains(&slots) {
+                        out.push_str("  scaling_config {\n");
+                        let _ = writeln!(
+                            out,
+                            "    maximum_concurrency = {slots} # simulated: instances × concurrency"
+                        );
+                        out.push_str("  }\n");
+                    } else {
+                        let _ = writeln!(
+                            out,
+                            "  # Not mapped: {slots} slot(s): an event source's maximum concurrency is 2 to 1000."
+                        );
+                    }
+                    out.push_str("}\n");
+                }
+                Some(EdgeRole::Push) if graph[source].kind.kind() != Kind::Topic => {
+                    let _ = writeln!(
+                        out,
+                        "# '{}' invokes '{}' directly{}: no event source mapping.",
+                        one_line(&graph[source].id),
+                        one_line(&node.id),
+                        latency_note(e.weight().latency)
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// No Kafka topic: a consumer reading a log is a consumer group, which the log's topic lists.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
     }
 }
 

@@ -2,10 +2,16 @@
 //! received too often. They leave the flow here and are counted as
 //! dead-lettered; a full dead-letter queue drops what arrives.
 
+use std::fmt::Write as _;
+
+use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use crate::engine::{MsgId, NodeIx, Simulation, Slot};
+use crate::export::terraform::{Terraform, string};
 use crate::metrics::DropReason;
+use crate::model::{Model, Node};
 
 /// A dead-letter queue's parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,5 +165,45 @@ impl crate::nodes::Runtime for DeadLetterParams {
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {
         sim.dead_letters[slot].fill()
+    }
+}
+
+impl crate::export::KindExport for DeadLetterParams {
+    const ASYNCAPI_CHANNEL: bool = true;
+
+    /// An SQS queue.
+    fn asyncapi_channel_bindings(&self, model: &Model, n: NodeIndex) -> Option<Value> {
+        Some(json!({
+            "sqs": { "queue": { "name": model.graph[n].id, "fifoQueue": false }, "bindingVersion": "0.2.0" }
+        }))
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = "; grant it sqs:SendMessage (not generated)";
+
+    /// An `aws_sqs_queue`.
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        let _ = writeln!(out, "resource \"aws_sqs_queue\" \"{}\" {{", tf.name_of(n));
+        let _ = writeln!(out, "  name = {}", string(&tf.model.graph[n].id));
+        out.push_str("  # A dead-letter queue (simulated).\n");
+        if let Some(c) = self.capacity {
+            let _ = writeln!(
+                out,
+                "  # Not mapped: capacity {c}: SQS queues are unbounded."
+            );
+        }
+        out.push_str("}\n");
+    }
+
+    /// No Kafka topic: a dead-letter queue maps to SQS.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
     }
 }

@@ -34,11 +34,15 @@
 
 use std::collections::VecDeque;
 
+use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::dist::{Dist, Sampler, to_ns};
 use crate::engine::{Ev, Msg, MsgId, NodeIx, Origin, Simulation, Slot};
+use crate::export::terraform::Terraform;
 use crate::metrics::{DropReason, Latency};
+use crate::model::{Model, Node};
 use crate::nodes::Kind;
 use crate::rng::{Purpose, Stream, stream, unit};
 use crate::time::Duration;
@@ -578,6 +582,41 @@ impl crate::nodes::Runtime for EventStoreParams {
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {
         (sim.stores[slot].held(), None)
+    }
+}
+
+impl crate::export::KindExport for EventStoreParams {
+    /// No AsyncAPI counterpart: a channel its writers send to, keeping
+    /// its parameters in `x-weir-node`.
+    const ASYNCAPI_CHANNEL: bool = true;
+
+    fn asyncapi_channel_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = ", which has no AWS mapping (not mapped)";
+
+    /// No AWS mapping: an event store is a database table with conditional writes.
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        tf.no_mapping(
+            out,
+            n,
+            "Event store",
+            "event sourcing's append-only store; there is no AWS mapping for it (it would be a database table with conditional writes, such as DynamoDB), so no resource is generated",
+        );
+    }
+
+    /// No Kafka topic: an event store is a database of its own here.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
     }
 }
 

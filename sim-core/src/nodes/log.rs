@@ -45,11 +45,18 @@
 //! current value, the time-weighted mean and the maximum.
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 
+use petgraph::Direction;
+use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use crate::engine::{Ev, MsgId, NodeIx, Origin, Simulation, Slot};
+use crate::export::retention_ms;
+use crate::export::terraform::{Terraform, one_line};
 use crate::metrics::Level;
+use crate::model::{Model, Node};
 use crate::rng::mix64;
 use crate::time::Duration;
 
@@ -881,6 +888,110 @@ impl crate::nodes::Runtime for LogParams {
         g.lag = l.max_lag();
         l.partitions_now(sim.now, &mut g.partitions);
         (l.held(), None)
+    }
+}
+
+impl crate::export::KindExport for LogParams {
+    const ASYNCAPI_CHANNEL: bool = true;
+
+    /// A Kafka topic: its partitions and retention.
+    fn asyncapi_channel_bindings(&self, model: &Model, n: NodeIndex) -> Option<Value> {
+        Some(json!({ "kafka": {
+            "topic": model.graph[n].id,
+            "partitions": self.partitions,
+            "topicConfiguration": {
+                "cleanup.policy": ["delete"],
+                "retention.ms": retention_ms(self.retention),
+            },
+            "bindingVersion": "0.5.0",
+        } }))
+    }
+
+    /// Each consumer reading a log is its own consumer group.
+    fn asyncapi_receive_bindings(&self, reader: &Node) -> Option<Value> {
+        Some(json!({ "kafka": {
+            "groupId": { "type": "string", "enum": [reader.id] },
+            "bindingVersion": "0.5.0",
+        } }))
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = ", a Kafka log (not mapped: no AWS SQS/SNS counterpart)";
+
+    /// No AWS mapping: a Kafka log has no SQS/SNS counterpart (the Kafka
+    /// export writes its topic).
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        let node = &tf.model.graph[n];
+        let _ = writeln!(
+            out,
+            "# Log '{}' ({}): a Kafka log has no AWS SQS/SNS mapping; no resource is generated (weir export --format kafka writes its topic definition). Simulated: {}.",
+            one_line(&node.id),
+            one_line(node.label()),
+            one_line(&node.kind.summary().join("; "))
+        );
+    }
+
+    /// A topic with its partitions and retention; the consumers reading it
+    /// are its consumer groups.
+    fn kafka_topic(&self, out: &mut String, model: &Model, n: NodeIndex) -> bool {
+        use crate::export::kafka::{one_line, shell_quote, topic_name};
+        let graph = &model.graph;
+        let node = &graph[n];
+        let topic = topic_name(&node.id);
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "# Log '{}' ({}). Simulated: {}.",
+            one_line(&node.id),
+            one_line(node.label()),
+            one_line(&node.kind.summary().join("; "))
+        );
+        if topic != node.id {
+            let _ = writeln!(
+                out,
+                "# The topic is named '{topic}': Kafka allows only letters, digits, '.', '_' and '-' (at most 249)."
+            );
+        }
+        let _ = writeln!(
+            out,
+            "kafka-topics.sh --bootstrap-server \"$BOOTSTRAP_SERVER\" --create --if-not-exists \\\n  \
+             --topic {} --partitions {} --replication-factor \"$REPLICATION_FACTOR\" \\\n  \
+             --config retention.ms={} --config cleanup.policy=delete",
+            shell_quote(&topic),
+            self.partitions,
+            retention_ms(self.retention)
+        );
+        let _ = writeln!(
+            out,
+            "# Not mapped: partitioner {}: producers choose partitions ({}).",
+            match self.partitioner {
+                Partitioner::KeyHash => "KeyHash",
+                Partitioner::RoundRobin => "RoundRobin",
+            },
+            match self.partitioner {
+                Partitioner::KeyHash => "Kafka's default partitioner hashes the record key",
+                Partitioner::RoundRobin => {
+                    "set partitioner.class=org.apache.kafka.clients.producer.RoundRobinPartitioner"
+                }
+            }
+        );
+        let _ = writeln!(
+            out,
+            "# Not mapped: rebalance pause {}: the brokers' group.initial.rebalance.delay.ms and the consumers' session settings decide it.",
+            self.rebalance_pause
+        );
+        for reader in graph.neighbors_directed(n, Direction::Outgoing) {
+            let _ = writeln!(
+                out,
+                "# Consumer group '{}': created by its consumers when they join (consumer '{}').",
+                one_line(&graph[reader].id),
+                one_line(&graph[reader].id)
+            );
+        }
+        true
     }
 }
 

@@ -6,7 +6,10 @@
 //! (names, checks, card summary, series, fitting faults, diagram shapes,
 //! wiring rules) and, for the engine, the [`Runtime`] hooks (compiling,
 //! what it holds, faults, warm-up, live changes, its report section, its
-//! snapshot). Code that must treat every kind reaches them through
+//! snapshot) and, for the exports, the
+//! [`KindExport`](crate::export::KindExport) mapping (its AsyncAPI
+//! channel, Terraform resources, Kafka topic, or why it has none). Code
+//! that must treat every kind reaches them through
 //! [`with_kind!`] and [`with_params!`], the one list of kinds besides the
 //! enums below: adding a kind there makes the compiler name every trait
 //! item it must fill in. The engine's hot paths (a message arriving, a

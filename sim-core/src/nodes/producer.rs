@@ -6,12 +6,18 @@
 //! until room appears, which is how backpressure reaches the source — or
 //! drops the event and carries on.
 
+use std::fmt::Write as _;
+
+use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::dist::{Arrival, ArrivalSampler};
 use crate::engine::{Ev, Msg, MsgId, NodeIx, Origin, Simulation, Slot};
+use crate::export::terraform::{Terraform, one_line};
 use crate::journey::HopKind;
 use crate::metrics::DropReason;
+use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream, unit};
 
 /// A producer's parameters.
@@ -439,5 +445,52 @@ impl crate::nodes::Runtime for ProducerParams {
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {
         (st.blocked.value(), None)
+    }
+}
+
+impl crate::export::KindExport for ProducerParams {
+    /// A producer's sends are `send` operations, one per output.
+    const ASYNCAPI_CHANNEL: bool = false;
+
+    fn asyncapi_channel_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = ", outside these resources";
+
+    /// No AWS mapping: a producer is an application outside these
+    /// resources; a comment says what the simulation assumed of it.
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        let node = &tf.model.graph[n];
+        let _ = writeln!(
+            out,
+            "# Producer '{}' ({}): an application outside these resources; no resource.",
+            one_line(&node.id),
+            one_line(node.label())
+        );
+        let _ = writeln!(
+            out,
+            "# Simulated: {}; {} key(s); when blocked: {:?}{}.",
+            one_line(&node.kind.summary().join("; ")),
+            self.keys,
+            self.on_block,
+            self.limit
+                .map(|l| format!("; stops after {l} events"))
+                .unwrap_or_default()
+        );
+        tf.sends_to(out, n);
+    }
+
+    /// No Kafka topic: a producer writes to a log, it is none.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
     }
 }

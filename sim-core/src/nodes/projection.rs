@@ -18,11 +18,15 @@
 
 use std::collections::VecDeque;
 
+use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::dist::{Dist, Sampler};
 use crate::engine::{Ev, MsgId, NodeIx, Simulation, Slot};
+use crate::export::terraform::Terraform;
 use crate::metrics::Latency;
+use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream};
 use crate::time::Duration;
 
@@ -294,10 +298,244 @@ impl crate::nodes::Runtime for ProjectionParams {
     }
 }
 
+impl crate::export::KindExport for ProjectionParams {
+    /// No AsyncAPI counterpart: a channel its writers send to, keeping
+    /// its parameters in `x-weir-node`.
+    const ASYNCAPI_CHANNEL: bool = true;
+
+    fn asyncapi_channel_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = ", which has no AWS mapping (not mapped)";
+
+    /// No AWS mapping: a read model is a table and the code that updates it.
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        tf.no_mapping(
+            out,
+            n,
+            "Projection",
+            "a CQRS read model; there is no AWS mapping for it (it would be a table and the code that updates it), so no resource is generated",
+        );
+    }
+
+    /// No Kafka topic: a projection is a read model.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::file::from_str;
-    use crate::run_once;
+    use crate::series::Metric;
+    use crate::time::{NANOS_PER_SEC, SimTime};
+    use crate::validate::{Diagnostic, Severity, Target, validate};
+    use crate::{Simulation, run_once};
+
+    fn secs(s: u64) -> SimTime {
+        SimTime(s * NANOS_PER_SEC)
+    }
+
+    /// The diagnostics of a model with these nodes and edges.
+    fn diagnostics(nodes: &str, edges: &str) -> Vec<Diagnostic> {
+        let text = format!("(version: 1, name: \"t\", nodes: [{nodes}], edges: [{edges}])");
+        let (model, mut found) = from_str(&text).expect("parses");
+        found.extend(validate(&model));
+        found
+    }
+
+    fn has(found: &[Diagnostic], severity: Severity, target: &str, words: &str) -> bool {
+        found.iter().any(|d| {
+            d.severity == severity
+                && matches!(&d.target, Target::Node(id) | Target::Edge(id) if id == target)
+                && d.message.contains(words)
+        })
+    }
+
+    const P: &str = r#"(id: "p", kind: Producer(arrival: Poisson(rate: 1.0)))"#;
+    const Q: &str = r#"(id: "q", kind: Queue())"#;
+
+    #[test]
+    fn checks_the_wiring_of_the_event_kinds() {
+        let found = diagnostics(
+            &format!(
+                r#"{P},{Q},(id: "cep", kind: Cep(rules: [(name: "r", pattern: FollowedBy(first: "Nope", then: "event", within: "1s"), emit: "X")])),
+                   (id: "store", kind: EventStore(replay: (at: "1s", rate: 10.0))),
+                   (id: "view", kind: Projection(apply: Constant("1ms"))),
+                   (id: "lost", kind: Projection(apply: Constant("1ms")))"#
+            ),
+            r#"(from: "p", to: "cep"), (from: "p", to: "store"), (from: "q", to: "view"), (from: "view", to: "q")"#,
+        );
+        assert!(
+            has(&found, Severity::Error, "q->view", "fed by an event store"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Error, "view->q", "sends nothing on"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Error, "lost", "no input"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Warning, "cep", "'Nope'"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Warning, "cep", "no outputs"),
+            "{found:#?}"
+        );
+        assert!(
+            has(&found, Severity::Warning, "store", "no projection"),
+            "{found:#?}"
+        );
+    }
+
+    /// A 10 s run of commands → event store → projection, the three
+    /// nodes' parameters as given, one series point a second.
+    fn cqrs(cmds: &str, store: &str, view: &str) -> Simulation {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "cqrs",
+                scenario: (duration: "10s", seed: 1),
+                nodes: [
+                    (id: "cmds", kind: Producer({cmds})),
+                    (id: "store", kind: EventStore({store})),
+                    (id: "view", kind: Projection({view})),
+                ],
+                edges: [(from: "cmds", to: "store"), (from: "store", to: "view")],
+            )"#
+        );
+        let (model, _) = from_str(&text).expect("model");
+        let mut s = Simulation::new(&model, 1).expect("sim");
+        s.set_series_capacity(20);
+        s
+    }
+
+    #[test]
+    fn stores_and_projections_chart_their_latencies() {
+        let mut s = cqrs(
+            "arrival: Constant(rate: 10.0)",
+            r#"append: Constant("4ms")"#,
+            r#"apply: Constant("30ms")"#,
+        );
+        s.run_until(secs(10)).expect("runs");
+        let series = s.series();
+        for (id, want) in [("store", 0.004), ("view", 0.030)] {
+            let p50 = series
+                .node(id)
+                .and_then(|n| n.values(Metric::LatencyP50))
+                .expect("a p50 line");
+            // Every interval of 1 s applies about 10 events, each taking
+            // exactly `want` (two significant digits).
+            assert!(
+                p50.iter()
+                    .skip(1)
+                    .all(|&v| (f64::from(v) - want).abs() <= want * 0.01),
+                "{id}: {p50:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn staleness_follows_a_projection_falling_behind() {
+        // One event every 100 ms, appended at once, applied in 150 ms one
+        // at a time: the k-th event (from 0) is applied at 0.25 + 0.15k s
+        // with a staleness of 0.15 + 0.05k s. One point a second.
+        let mut s = cqrs(
+            "arrival: Constant(rate: 10.0)",
+            r#"append: Constant("0s")"#,
+            r#"apply: Constant("150ms")"#,
+        );
+        s.run_until(secs(10)).expect("runs");
+        let report = s.result();
+        let series = s.series();
+        let view = series.node("view").expect("view line");
+        let p50 = view.values(Metric::StalenessP50).expect("a p50 line");
+        let p99 = view.values(Metric::StalenessP99).expect("a p99 line");
+        assert!(
+            series
+                .node("store")
+                .and_then(|n| n.values(Metric::StalenessP50))
+                .is_none(),
+            "only projections chart staleness"
+        );
+        let near = |got: f32, want: f64| (f64::from(got) - want).abs() <= want * 0.011 + 1e-9;
+        for (k, t) in series.times().enumerate() {
+            let applied: Vec<f64> = (0..100_u32)
+                .map(f64::from)
+                .filter(|&k| {
+                    let at = 0.25 + 0.15 * k;
+                    at > t - 1.0 + 1e-9 && at <= t + 1e-9
+                })
+                .map(|k| 0.15 + 0.05 * k)
+                .collect();
+            let (want50, want99) = match applied.len() {
+                0 => (0.0, 0.0),
+                n => (applied[n.div_ceil(2) - 1], applied[n - 1]),
+            };
+            assert!(
+                near(p50[k], want50) && near(p99[k], want99),
+                "at {t} s: p50 {} p99 {} against {want50} {want99}",
+                p50[k],
+                p99[k]
+            );
+        }
+        assert!(
+            p50.windows(2).all(|w| w[1] >= w[0]) && p50[p50.len() - 1] > 3.0 * p50[1],
+            "staleness grows: {p50:?}"
+        );
+        let max = report
+            .node("view")
+            .and_then(|n| n.get("staleness_s.max"))
+            .expect("the report's staleness");
+        let peak = p99.iter().copied().fold(0.0_f32, f32::max);
+        assert!(
+            near(peak, max),
+            "series peak {peak} against the report's max {max}"
+        );
+    }
+
+    #[test]
+    fn replayed_events_are_left_out_of_staleness() {
+        // Twenty live events in the first two seconds, then a replay of
+        // them at 5 s: in the interval of the replay the projection
+        // applies events but none is live.
+        let mut s = cqrs(
+            "arrival: Constant(rate: 10.0), limit: 20",
+            r#"append: Constant("0s"), replay: (at: "5s", rate: 100.0)"#,
+            r#"apply: Constant("20ms")"#,
+        );
+        s.run_until(secs(10)).expect("runs");
+        let series = s.series();
+        let view = series.node("view").expect("view line");
+        let out = view.values(Metric::ThroughputOut).expect("out");
+        let p99 = view.values(Metric::StalenessP99).expect("p99");
+        let k = series
+            .times()
+            .position(|t| (t - 6.0).abs() < 1e-9)
+            .expect("a point at 6 s");
+        assert!(
+            out[k] >= 19.0,
+            "the replay is applied in (5 s, 6 s]: {out:?}"
+        );
+        assert!(p99[k] == 0.0, "and counts for no staleness: {p99:?}");
+        assert!(
+            (f64::from(p99[0]) - 0.02).abs() < 0.001,
+            "live events are 20 ms stale: {p99:?}"
+        );
+    }
 
     #[test]
     fn staleness_grows_with_the_queue_behind_a_slow_projection() {

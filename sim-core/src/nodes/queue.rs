@@ -12,12 +12,23 @@
 //! an edge with latency. When it is full, the overflow policy decides:
 //! block the sender (backpressure), drop the newest, or drop the oldest.
 
+use std::fmt::Write as _;
+
+use petgraph::Direction;
+use petgraph::stable_graph::NodeIndex;
+use petgraph::visit::EdgeRef as _;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
 
 use crate::engine::{EdgeIx, Ev, MsgId, NodeIx, Origin, Simulation, Slot, wrap};
+use crate::export::asyncapi::whole_seconds;
+use crate::export::terraform::{Terraform, one_line, string, visibility};
+use crate::export::{dead_letter_of, edge_role};
 use crate::fifo::Fifo;
 use crate::journey::HopKind;
 use crate::metrics::DropReason;
+use crate::model::{Model, Node};
+use crate::nodes::{ConsumerParams, EdgeRole, Variant as _};
 use crate::time::Duration;
 
 /// A queue's parameters.
@@ -599,6 +610,112 @@ impl crate::nodes::Runtime for QueueParams {
     ) -> (u64, Option<u64>) {
         let q = &sim.queues[slot];
         (q.occupancy(), q.capacity())
+    }
+}
+
+impl crate::export::KindExport for QueueParams {
+    const ASYNCAPI_CHANNEL: bool = true;
+
+    /// An SQS queue: its visibility timeout, and the redrive policy to its
+    /// dead-letter queue.
+    fn asyncapi_channel_bindings(&self, model: &Model, n: NodeIndex) -> Option<Value> {
+        let graph = &model.graph;
+        let mut queue = Map::new();
+        queue.insert("name".into(), json!(graph[n].id));
+        queue.insert("fifoQueue".into(), json!(false));
+        if let Some(s) = whole_seconds(self.visibility_timeout, 43_200) {
+            queue.insert("visibilityTimeout".into(), json!(s));
+        }
+        if let Some(dlq) = dead_letter_of(model, n) {
+            let mut redrive = Map::new();
+            redrive.insert("deadLetterQueue".into(), json!({ "name": graph[dlq].id }));
+            if let Some(m) = self.max_receives {
+                redrive.insert("maxReceiveCount".into(), json!(m));
+            }
+            queue.insert("redrivePolicy".into(), Value::Object(redrive));
+        }
+        Some(json!({ "sqs": { "queue": queue, "bindingVersion": "0.2.0" } }))
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = "; grant it sqs:SendMessage (not generated)";
+
+    /// An `aws_sqs_queue`: visibility timeout, and a redrive policy to its
+    /// dead-letter queue with the receive limit (its own, or its
+    /// consumers' `max_attempts`).
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        let model = tf.model;
+        let graph = &model.graph;
+        let node = &graph[n];
+        let _ = writeln!(out, "resource \"aws_sqs_queue\" \"{}\" {{", tf.name_of(n));
+        let _ = writeln!(out, "  name = {}", string(&node.id));
+        visibility(out, self.visibility_timeout);
+        let receives_limit = self.max_receives.map(|m| (m, "max_receives".to_owned()));
+        // Without a receive limit, the consumers' max_attempts is the
+        // number of receives after which the simulation dead-letters.
+        let receives_limit = receives_limit.or_else(|| {
+            graph
+                .edges_directed(n, Direction::Outgoing)
+                .filter(|e| edge_role(model, e.id()) == Some(EdgeRole::Pull))
+                .filter_map(|e| {
+                    let c = ConsumerParams::of(&graph[e.target()].kind)?;
+                    (c.retry.max_attempts() != u32::MAX).then(|| {
+                        (
+                            c.retry.max_attempts(),
+                            format!("max_attempts of consumer '{}'", graph[e.target()].id),
+                        )
+                    })
+                })
+                .min()
+        });
+        match (dead_letter_of(model, n), receives_limit) {
+            (Some(dlq), Some((count, from))) => {
+                out.push_str("  redrive_policy = jsonencode({\n");
+                let _ = writeln!(
+                    out,
+                    "    deadLetterTargetArn = aws_sqs_queue.{}.arn # simulated: dead-letter edge",
+                    tf.name_of(dlq)
+                );
+                let _ = writeln!(
+                    out,
+                    "    maxReceiveCount     = {count} # simulated: {}",
+                    one_line(&from)
+                );
+                out.push_str("  })\n");
+            }
+            (Some(dlq), None) => {
+                let _ = writeln!(
+                    out,
+                    "  # Not mapped: dead-letter queue '{}' without a receive limit (no max_receives, no consumer max_attempts): SQS needs maxReceiveCount, so there is no redrive policy.",
+                    one_line(&graph[dlq].id)
+                );
+            }
+            (None, _) => {}
+        }
+        if let Some(c) = self.capacity {
+            let overflow = match self.overflow {
+                Overflow::Block => "blocks senders",
+                Overflow::DropNewest => "drops the newest",
+                Overflow::DropOldest => "drops the oldest",
+            };
+            let _ = writeln!(
+                out,
+                "  # Not mapped: capacity {c}, {overflow} when full: SQS queues are unbounded."
+            );
+        }
+        out.push_str("}\n");
+    }
+
+    /// No Kafka topic: a queue's messages go to one consumer each; it maps to SQS, not to a log.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
     }
 }
 

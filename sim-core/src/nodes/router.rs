@@ -15,10 +15,14 @@
 
 use std::collections::VecDeque;
 
+use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::engine::{EdgeIx, MsgId, NodeIx, Simulation, Slot};
+use crate::export::terraform::Terraform;
 use crate::metrics::DropReason;
+use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream, unit};
 
 /// A router's parameters.
@@ -290,6 +294,39 @@ impl crate::nodes::Runtime for RouterParams {
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {
         (sim.routers[slot].held(), None)
+    }
+}
+
+impl crate::export::KindExport for RouterParams {
+    const ASYNCAPI_CHANNEL: bool = true;
+
+    fn asyncapi_channel_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = ", through a router (not mapped)";
+
+    /// No AWS mapping: routing is part of the design, not a resource.
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        tf.outside(
+            out,
+            n,
+            "Router",
+            "routing inside the design; not mapped to a resource (an EventBridge rule or SNS filter policy would carry it)",
+        );
+    }
+
+    /// No Kafka topic: routing is part of the design.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
     }
 }
 

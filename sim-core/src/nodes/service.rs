@@ -12,11 +12,15 @@
 
 use std::collections::VecDeque;
 
+use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::dist::{Dist, Sampler};
 use crate::engine::{Ev, MsgId, NodeIx, Simulation, Slot};
+use crate::export::terraform::Terraform;
 use crate::journey::{HopKind, Outcome};
+use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream, unit};
 use crate::time::Duration;
 
@@ -348,6 +352,39 @@ impl crate::nodes::Runtime for ServiceParams {
     ) -> (u64, Option<u64>) {
         let s = &sim.services[slot];
         (s.held(), s.limit())
+    }
+}
+
+impl crate::export::KindExport for ServiceParams {
+    const ASYNCAPI_CHANNEL: bool = true;
+
+    fn asyncapi_channel_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = ", outside these resources";
+
+    /// No AWS mapping: a service is an external dependency.
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        tf.outside(
+            out,
+            n,
+            "Service",
+            "an external dependency that consumers call; no resource",
+        );
+    }
+
+    /// No Kafka topic: a service answers calls.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
     }
 }
 

@@ -6,10 +6,14 @@
 
 use std::collections::VecDeque;
 
+use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::dist::{Dist, Sampler};
 use crate::engine::{Ev, MsgId, NodeIx, Simulation, Slot};
+use crate::export::terraform::Terraform;
+use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream};
 
 /// A sink's parameters.
@@ -237,5 +241,33 @@ impl crate::nodes::Runtime for SinkParams {
     ) -> (u64, Option<u64>) {
         let s = &sim.sinks[slot];
         (s.held(), s.limit())
+    }
+}
+
+impl crate::export::KindExport for SinkParams {
+    const ASYNCAPI_CHANNEL: bool = true;
+
+    fn asyncapi_channel_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    fn asyncapi_send_bindings(&self, _model: &Model, _n: NodeIndex) -> Option<Value> {
+        None
+    }
+
+    const TERRAFORM_SEND: &'static str = ", outside these resources";
+
+    /// No AWS mapping: a sink is an external dependency.
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        tf.outside(out, n, "Sink", "an external dependency; no resource");
+    }
+
+    /// No Kafka topic: a sink is the end of a flow.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
     }
 }

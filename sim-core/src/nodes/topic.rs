@@ -9,10 +9,19 @@
 //! the topic, in order, until the subscriber has room.)
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 
+use petgraph::Direction;
+use petgraph::stable_graph::NodeIndex;
+use petgraph::visit::EdgeRef as _;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use crate::engine::{MsgId, NodeIx, Simulation, Slot};
+use crate::export::asyncapi::{EVENT_TYPE_ATTRIBUTE, sns_bindings};
+use crate::export::terraform::{Terraform, one_line, string};
+use crate::model::{Model, Node};
+use crate::nodes::Kind;
 
 /// A topic's parameters (subscriptions and their filters are its edges).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,7 +99,7 @@ impl Simulation {
 }
 
 impl crate::nodes::KindSpec for TopicParams {
-    const KIND: crate::nodes::Kind = crate::nodes::Kind::Topic;
+    const KIND: Kind = Kind::Topic;
     const KEY: &'static str = "topic";
     const LABEL: &'static str = "topic";
     const PLURAL: &'static str = "topics";
@@ -169,5 +178,95 @@ impl crate::nodes::Runtime for TopicParams {
         _g: &mut crate::snapshot::Gauge,
     ) -> (u64, Option<u64>) {
         (sim.topics[slot].held(), None)
+    }
+}
+
+impl crate::export::KindExport for TopicParams {
+    const ASYNCAPI_CHANNEL: bool = true;
+
+    /// An SNS topic.
+    fn asyncapi_channel_bindings(&self, model: &Model, n: NodeIndex) -> Option<Value> {
+        Some(json!({ "sns": { "name": model.graph[n].id, "bindingVersion": "0.1.0" } }))
+    }
+
+    fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
+        None
+    }
+
+    /// Its SQS and Lambda subscriptions, on the publishers' sends.
+    fn asyncapi_send_bindings(&self, model: &Model, n: NodeIndex) -> Option<Value> {
+        sns_bindings(model, n, sns_protocol)
+    }
+
+    const TERRAFORM_SEND: &'static str = "; grant it sns:Publish (not generated)";
+
+    /// An `aws_sns_topic`, and an `aws_sns_topic_subscription` per
+    /// subscribing queue or consumer.
+    fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        let graph = &tf.model.graph;
+        let node = &graph[n];
+        let name = tf.name_of(n);
+        let _ = writeln!(out, "resource \"aws_sns_topic\" \"{name}\" {{");
+        let _ = writeln!(out, "  name = {}", string(&node.id));
+        out.push_str("}\n");
+        for e in graph.edges_directed(n, Direction::Outgoing) {
+            let target = e.target();
+            let kind = graph[target].kind.kind();
+            let Some(protocol) = sns_protocol(kind) else {
+                let _ = writeln!(
+                    out,
+                    "# Not mapped: the subscription of {} '{}' to this topic: no AWS resource stands for a Weir {kind}.",
+                    kind,
+                    one_line(&graph[target].id)
+                );
+                continue;
+            };
+            let endpoint = if protocol == "sqs" {
+                format!("aws_sqs_queue.{}.arn", tf.name_of(target))
+            } else {
+                format!("aws_lambda_function.{}.arn", tf.name_of(target))
+            };
+            let sub = tf.new_name(&format!("{}_to_{}", node.id, graph[target].id));
+            let _ = writeln!(
+                out,
+                "\nresource \"aws_sns_topic_subscription\" \"{sub}\" {{"
+            );
+            let _ = writeln!(out, "  topic_arn            = aws_sns_topic.{name}.arn");
+            let _ = writeln!(out, "  protocol             = \"{protocol}\"");
+            let _ = writeln!(out, "  endpoint             = {endpoint}");
+            out.push_str("  raw_message_delivery = true\n");
+            if let Some(filter) = &e.weight().filter {
+                let values: Vec<String> = filter.iter().map(|f| string(f)).collect();
+                let _ = writeln!(
+                    out,
+                    "  filter_policy        = jsonencode({{ \"{EVENT_TYPE_ATTRIBUTE}\" = [{}] }}) # simulated: subscription filter",
+                    values.join(", ")
+                );
+            }
+            if let Some(latency) = e.weight().latency {
+                let _ = writeln!(out, "  # Not mapped: link latency {latency}.");
+            }
+            if protocol == "sqs" {
+                out.push_str("  # Not generated: the aws_sqs_queue_policy that lets the topic send to the queue.\n");
+            }
+            out.push_str("}\n");
+        }
+    }
+
+    /// No Kafka topic: a topic maps to SNS; a Kafka topic is a log.
+    fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
+        false
+    }
+}
+
+/// The SNS protocol of a subscription by a node of `kind`: SQS for a
+/// queue, Lambda for a consumer; `None` for a kind AWS cannot subscribe.
+fn sns_protocol(kind: Kind) -> Option<&'static str> {
+    if kind == Kind::Queue {
+        Some("sqs")
+    } else if kind == Kind::Consumer {
+        Some("lambda")
+    } else {
+        None
     }
 }

@@ -1,0 +1,581 @@
+//! Reading an AsyncAPI document as a model.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{EVENT_TYPE_ATTRIBUTE, EdgeDoc, ModelDoc, NodeDoc};
+use crate::model::{Edge, Model, Node};
+use crate::nodes::{
+    ConsumerParams, DeadLetterParams, EventType, Kind, NodeKind, ProducerParams, QueueParams,
+    TopicParams,
+};
+use crate::time::Duration;
+use crate::validate::{Diagnostic, Target};
+
+/// Why a document could not be imported at all.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("not YAML or JSON: {0}")]
+    Syntax(String),
+    #[error("not an AsyncAPI 3 document: {0}")]
+    NotAsyncApi3(String),
+}
+
+/// What a channel stands for on import.
+#[derive(Clone, Debug)]
+enum ChannelTarget {
+    Node(String),
+    Inbox(String),
+}
+
+/// The model being rebuilt.
+#[derive(Default)]
+struct Builder {
+    nodes: Vec<Node>,
+    edges: Vec<(String, String, Edge)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Builder {
+    fn has(&self, id: &str) -> bool {
+        self.nodes.iter().any(|n| n.id == id)
+    }
+
+    fn kind_of(&self, id: &str) -> Option<Kind> {
+        self.nodes
+            .iter()
+            .find(|n| n.id == id)
+            .map(|n| n.kind.kind())
+    }
+
+    /// Adds a node; a second description of the same id must agree.
+    fn add(&mut self, node: Node, place: &str) {
+        if let Some(existing) = self.nodes.iter().find(|n| n.id == node.id) {
+            if *existing != node {
+                self.diagnostics.push(Diagnostic::warning(
+                    Target::Node(node.id.clone()),
+                    format!(
+                        "{place} describes this node differently from an earlier place; kept the first"
+                    ),
+                ));
+            }
+            return;
+        }
+        self.nodes.push(node);
+    }
+
+    fn warn(&mut self, target: Target, message: String) {
+        self.diagnostics.push(Diagnostic::warning(target, message));
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(
+    value: &Value,
+    place: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    match serde_json::from_value(value.clone()) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            diagnostics.push(Diagnostic::warning(
+                Target::Model,
+                format!("{place}: could not read the Weir extension: {e}"),
+            ));
+            None
+        }
+    }
+}
+
+/// The channel key a `$ref` like `#/channels/orders` points at.
+fn channel_key(reference: &Value) -> Option<String> {
+    let r = reference.get("$ref")?.as_str()?;
+    let key = r.strip_prefix("#/channels/")?;
+    Some(key.replace("~1", "/").replace("~0", "~"))
+}
+
+/// The event-type names of an operation's messages (resolving references
+/// to channel and component messages).
+fn message_names(doc: &Value, refs: Option<&Value>) -> Vec<String> {
+    let mut names = Vec::new();
+    for r in refs.and_then(Value::as_array).into_iter().flatten() {
+        let mut target = r.clone();
+        // Follow at most a few references.
+        for _ in 0..4 {
+            let Some(path) = target.get("$ref").and_then(Value::as_str) else {
+                break;
+            };
+            let Some(pointer) = path.strip_prefix('#') else {
+                break;
+            };
+            match doc.pointer(pointer) {
+                Some(next) => target = next.clone(),
+                None => break,
+            }
+        }
+        let name = target
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| {
+                r.get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|p| p.rsplit('/').next())
+                    .map(str::to_owned)
+            });
+        if let Some(name) = name
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// Reads an AsyncAPI 3.0 document (YAML or JSON) as a model, with warnings
+/// for what could not be mapped or had to be guessed.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass over the document, in document order"
+)]
+pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
+    let doc: Value =
+        serde_norway::from_str(text).map_err(|e| ImportError::Syntax(e.to_string()))?;
+    let version = doc
+        .get("asyncapi")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ImportError::NotAsyncApi3("there is no `asyncapi` version field".into()))?;
+    if !version.starts_with("3.") {
+        return Err(ImportError::NotAsyncApi3(format!(
+            "it is version {version}; Weir reads 3.x"
+        )));
+    }
+    let mut b = Builder::default();
+    let weir: Option<ModelDoc> = doc
+        .get("x-weir")
+        .and_then(|v| parse(v, "x-weir", &mut b.diagnostics));
+    let native = weir.is_some();
+
+    // Channels.
+    let mut channels: BTreeMap<String, ChannelTarget> = BTreeMap::new();
+    let mut redrives: Vec<(String, String, Option<u32>)> = Vec::new();
+    let empty = Map::new();
+    let channel_objs = doc
+        .get("channels")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for (key, ch) in channel_objs {
+        if let Some(owner) = ch.get("x-weir-inbox-of").and_then(Value::as_str) {
+            channels.insert(key.clone(), ChannelTarget::Inbox(owner.to_owned()));
+            continue;
+        }
+        if let Some(nd) = ch.get("x-weir-node") {
+            let place = format!("channel '{key}'");
+            if let Some(nd) = parse::<NodeDoc>(nd, &place, &mut b.diagnostics) {
+                let id = nd.id.clone();
+                b.add(nd.into_node(), &place);
+                channels.insert(key.clone(), ChannelTarget::Node(id));
+                continue;
+            }
+        }
+        // Another tool's channel: a broker, by its bindings.
+        let id = ch
+            .get("address")
+            .and_then(Value::as_str)
+            .filter(|a| !a.is_empty() && !a.contains('{') && !b.has(a))
+            .unwrap_or(key)
+            .to_owned();
+        let bindings = ch.get("bindings");
+        let sqs = bindings.and_then(|bd| bd.get("sqs"));
+        let kind = if let Some(kafka) = bindings.and_then(|bd| bd.get("kafka")) {
+            let mut l = crate::nodes::LogParams::default();
+            if let Some(p) = kafka
+                .get("partitions")
+                .and_then(Value::as_u64)
+                .and_then(|p| u32::try_from(p).ok())
+                .filter(|&p| p > 0)
+            {
+                l.partitions = p;
+            }
+            if let Some(ms) = kafka
+                .get("topicConfiguration")
+                .and_then(|c| c.get("retention.ms"))
+                .and_then(Value::as_u64)
+                .filter(|&ms| ms > 0)
+            {
+                l.retention = Duration(ms.saturating_mul(1_000_000));
+            }
+            NodeKind::Log(l)
+        } else if bindings.and_then(|bd| bd.get("sns")).is_some() {
+            NodeKind::Topic(TopicParams::default())
+        } else if let Some(sqs) = sqs {
+            let mut q = QueueParams::default();
+            let queue = sqs.get("queue");
+            if let Some(v) = queue
+                .and_then(|q| q.get("visibilityTimeout"))
+                .and_then(Value::as_u64)
+                .filter(|&v| v > 0)
+            {
+                q.visibility_timeout = Duration::from_secs(v);
+            }
+            if let Some(redrive) = queue.and_then(|q| q.get("redrivePolicy")) {
+                let dlq = redrive
+                    .get("deadLetterQueue")
+                    .and_then(|d| d.get("name").or_else(|| d.get("arn")))
+                    .and_then(Value::as_str)
+                    .map(|s| s.rsplit(':').next().unwrap_or(s).to_owned());
+                let max = redrive
+                    .get("maxReceiveCount")
+                    .and_then(Value::as_u64)
+                    .and_then(|m| u32::try_from(m).ok());
+                q.max_receives = max;
+                if let Some(dlq) = dlq {
+                    redrives.push((id.clone(), dlq, max));
+                }
+            }
+            NodeKind::Queue(q)
+        } else {
+            let protocols: Vec<&str> = bindings
+                .and_then(Value::as_object)
+                .map(|m| m.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            let message = if protocols.is_empty() {
+                format!(
+                    "channel '{key}' has no binding that says what kind of broker it is; imported as a queue"
+                )
+            } else {
+                format!(
+                    "channel '{key}' has bindings for {}, which Weir has no kind for yet; imported as a queue",
+                    protocols.join(", ")
+                )
+            };
+            b.warn(Target::Node(id.clone()), message);
+            NodeKind::Queue(QueueParams::default())
+        };
+        let mut node = Node::new(id.clone(), kind);
+        node.name = ch
+            .get("title")
+            .and_then(Value::as_str)
+            .filter(|t| *t != id)
+            .map(str::to_owned);
+        b.add(node, &format!("channel '{key}'"));
+        channels.insert(key.clone(), ChannelTarget::Node(id));
+    }
+
+    // Operations.
+    let op_objs = doc
+        .get("operations")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let mut foreign_producers = Vec::new();
+    for (key, op) in op_objs {
+        let place = format!("operation '{key}'");
+        let action = op.get("action").and_then(Value::as_str).unwrap_or("");
+        let Some(channel) = op.get("channel").and_then(channel_key) else {
+            b.warn(
+                Target::Model,
+                format!("{place} names no channel of this document; left out"),
+            );
+            continue;
+        };
+        let Some(target) = channels.get(&channel).cloned() else {
+            b.warn(
+                Target::Model,
+                format!("{place} refers to channel '{channel}', which does not exist; left out"),
+            );
+            continue;
+        };
+        let id = if let Some(nd) = op
+            .get("x-weir-node")
+            .and_then(|v| parse::<NodeDoc>(v, &place, &mut b.diagnostics))
+        {
+            let id = nd.id.clone();
+            b.add(nd.into_node(), &place);
+            id
+        } else {
+            let id = key.clone();
+            let kind = match action {
+                "send" => {
+                    let events: Vec<EventType> = message_names(&doc, op.get("messages"))
+                        .into_iter()
+                        .map(|name| EventType { name, weight: 1.0 })
+                        .collect();
+                    let events = if events.len() == 1
+                        && events[0].name == crate::nodes::producer::DEFAULT_EVENT_TYPE
+                    {
+                        Vec::new()
+                    } else {
+                        events
+                    };
+                    foreign_producers.push(id.clone());
+                    NodeKind::Producer(ProducerParams {
+                        events,
+                        ..ProducerParams::default()
+                    })
+                }
+                "receive" => {
+                    b.warn(
+                        Target::Node(id.clone()),
+                        format!("{place}: a receiving service; its service time is not in the document, so it is the default ({})", default_service()),
+                    );
+                    NodeKind::Consumer(ConsumerParams::default())
+                }
+                other => {
+                    b.warn(
+                        Target::Model,
+                        format!("{place} has action '{other}', neither send nor receive; left out"),
+                    );
+                    continue;
+                }
+            };
+            let mut node = Node::new(id.clone(), kind);
+            node.name = op.get("title").and_then(Value::as_str).map(str::to_owned);
+            b.add(node, &place);
+            id
+        };
+        let edge = op
+            .get("x-weir-edge")
+            .and_then(|v| parse::<EdgeDoc>(v, &place, &mut b.diagnostics))
+            .map(|d| d.edge())
+            .unwrap_or_default();
+        match (action, target) {
+            ("send", ChannelTarget::Node(to) | ChannelTarget::Inbox(to)) => {
+                b.edges.push((id, to, edge));
+            }
+            // A native document keeps topic subscriptions on the topic.
+            ("receive", ChannelTarget::Node(from))
+                if !(native && b.kind_of(&from) == Some(Kind::Topic)) =>
+            {
+                b.edges.push((from, id, edge));
+            }
+            _ => {}
+        }
+    }
+    for id in foreign_producers {
+        b.warn(
+            Target::Node(id),
+            format!(
+                "a sending application; its rate is not in the document, so it sends {} events/s (Poisson)",
+                ProducerParams::default().arrival.mean_rate()
+            ),
+        );
+    }
+
+    // Edges kept on channels.
+    for (key, ch) in channel_objs {
+        let Some(ChannelTarget::Node(from)) = channels.get(key).cloned() else {
+            continue;
+        };
+        for ext in ["x-weir-subscriptions", "x-weir-dead-letters"] {
+            for v in ch.get(ext).and_then(Value::as_array).into_iter().flatten() {
+                let place = format!("channel '{key}' {ext}");
+                if let Some(doc) = parse::<EdgeDoc>(v, &place, &mut b.diagnostics)
+                    && let Some(to) = doc.to.clone()
+                {
+                    b.edges.push((from.clone(), to, doc.edge()));
+                }
+            }
+        }
+    }
+    if !native {
+        // Another tool's SNS subscriptions and SQS redrive policies.
+        for op in op_objs.values() {
+            let Some(ChannelTarget::Node(topic)) = op
+                .get("channel")
+                .and_then(channel_key)
+                .and_then(|k| channels.get(&k).cloned())
+            else {
+                continue;
+            };
+            let subs = op
+                .pointer("/bindings/sns/consumers")
+                .and_then(Value::as_array);
+            for sub in subs.into_iter().flatten() {
+                let Some(to) = sub.pointer("/endpoint/name").and_then(Value::as_str) else {
+                    continue;
+                };
+                if !b.has(to) || b.edges.iter().any(|(f, t, _)| *f == topic && t == to) {
+                    continue;
+                }
+                let filter = sub
+                    .pointer(&format!("/filterPolicy/{EVENT_TYPE_ATTRIBUTE}"))
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    });
+                b.edges.push((
+                    topic.clone(),
+                    to.to_owned(),
+                    Edge {
+                        filter,
+                        ..Edge::default()
+                    },
+                ));
+            }
+        }
+        for (queue, dlq, _) in redrives {
+            match b.nodes.iter_mut().find(|n| n.id == dlq) {
+                Some(node) => {
+                    if node.kind == NodeKind::Queue(QueueParams::default()) {
+                        node.kind = NodeKind::DeadLetter(DeadLetterParams::default());
+                    }
+                }
+                None => b.nodes.push(Node::new(
+                    dlq.clone(),
+                    NodeKind::DeadLetter(DeadLetterParams::default()),
+                )),
+            }
+            b.edges.push((queue, dlq, Edge::default()));
+        }
+    }
+
+    // The rest of the model, and its order.
+    let mut model = Model::new(
+        doc.pointer("/info/title")
+            .and_then(Value::as_str)
+            .unwrap_or("Imported from AsyncAPI"),
+    );
+    model.description = doc
+        .pointer("/info/description")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let (node_order, edge_order) = match weir {
+        Some(w) => {
+            model.scenario = w.scenario;
+            for nd in w.unattached {
+                b.add(nd.into_node(), "x-weir unattached");
+            }
+            for doc in w.unmapped_edges {
+                if let (Some(from), Some(to)) = (doc.from.clone(), doc.to.clone()) {
+                    b.edges.push((from, to, doc.edge()));
+                }
+            }
+            (w.nodes, w.edges)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let rank =
+        |order: &[String], id: &str| order.iter().position(|o| o == id).unwrap_or(usize::MAX);
+    let mut nodes = std::mem::take(&mut b.nodes);
+    nodes.sort_by_key(|n| rank(&node_order, &n.id));
+    let mut index = BTreeMap::new();
+    for node in nodes {
+        let id = node.id.clone();
+        index.insert(id, model.add_node(node));
+    }
+    let mut edges = std::mem::take(&mut b.edges);
+    edges.sort_by_key(|(from, to, e)| {
+        let id =
+            e.id.clone()
+                .unwrap_or_else(|| crate::model::default_edge_id(from, to));
+        rank(&edge_order, &id)
+    });
+    for (from, to, edge) in edges {
+        match (index.get(&from), index.get(&to)) {
+            (Some(&a), Some(&z)) => {
+                model.add_edge(a, z, edge);
+            }
+            _ => b.warn(
+                Target::Edge(crate::model::default_edge_id(&from, &to)),
+                "the edge names a node the document does not describe; left out".to_owned(),
+            ),
+        }
+    }
+    Ok((model, b.diagnostics))
+}
+
+fn default_service() -> String {
+    match ConsumerParams::default().service {
+        crate::dist::Dist::Exponential { mean } => format!("exponential, mean {mean}"),
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::Arrival;
+
+    #[test]
+    fn a_foreign_document_is_mapped_with_warnings() {
+        let text = r#"
+asyncapi: 3.0.0
+info: { title: Shop, version: 1.0.0 }
+channels:
+  orders:
+    address: orders
+    messages:
+      OrderPlaced: { name: OrderPlaced, payload: { type: object } }
+    bindings:
+      sqs:
+        queue:
+          name: orders
+          fifoQueue: false
+          visibilityTimeout: 60
+          redrivePolicy: { deadLetterQueue: { name: orders-dlq }, maxReceiveCount: 5 }
+  stream:
+    address: stream
+    bindings: { amqp: { is: routingKey } }
+  clicks:
+    address: clicks
+    bindings: { kafka: { partitions: 3, topicConfiguration: { retention.ms: 3600000 } } }
+operations:
+  placeOrder:
+    action: send
+    channel: { $ref: '#/channels/orders' }
+    messages: [ { $ref: '#/channels/orders/messages/OrderPlaced' } ]
+  fulfil:
+    action: receive
+    channel: { $ref: '#/channels/orders' }
+"#;
+        let (model, diagnostics) = import(text).expect("imports");
+        let kind = |id: &str| model.find(id).map(|n| model.graph[n].kind.kind());
+        assert_eq!(kind("orders"), Some(Kind::Queue));
+        assert_eq!(kind("orders-dlq"), Some(Kind::DeadLetter));
+        assert_eq!(kind("placeOrder"), Some(Kind::Producer));
+        assert_eq!(kind("fulfil"), Some(Kind::Consumer));
+        assert_eq!(kind("stream"), Some(Kind::Queue));
+        let Some(NodeKind::Log(l)) = model.find("clicks").map(|n| model.graph[n].kind.clone())
+        else {
+            panic!("clicks is a log");
+        };
+        assert_eq!(l.partitions, 3);
+        assert_eq!(l.retention, Duration::from_secs(3600));
+        let Some(NodeKind::Queue(q)) = model.find("orders").map(|n| model.graph[n].kind.clone())
+        else {
+            panic!("orders is a queue");
+        };
+        assert_eq!(q.visibility_timeout, Duration::from_secs(60));
+        assert_eq!(q.max_receives, Some(5));
+        let Some(NodeKind::Producer(p)) = model
+            .find("placeOrder")
+            .map(|n| model.graph[n].kind.clone())
+        else {
+            panic!("placeOrder is a producer");
+        };
+        assert_eq!(p.event_names(), ["OrderPlaced"]);
+        assert!(matches!(p.arrival, Arrival::Poisson { .. }));
+        assert_eq!(model.graph.edge_count(), 3, "send, receive and redrive");
+        let text: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter().any(|d| d.contains("amqp")),
+            "the AMQP channel is reported: {text:?}"
+        );
+        assert!(text.iter().any(|d| d.contains("rate")), "{text:?}");
+        assert!(text.iter().any(|d| d.contains("service time")), "{text:?}");
+    }
+
+    #[test]
+    fn not_asyncapi_3_is_refused() {
+        assert!(matches!(
+            import("asyncapi: 2.6.0\ninfo: {title: x, version: '1'}\n"),
+            Err(ImportError::NotAsyncApi3(_))
+        ));
+        assert!(matches!(import("a: [b"), Err(ImportError::Syntax(_))));
+    }
+}
