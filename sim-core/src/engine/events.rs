@@ -99,12 +99,13 @@ impl Simulation {
             }
             Ev::ServiceDone { slot, msg, ticket } => {
                 if self.msgs.get(msg).ticket == ticket {
-                    self.consumer_done_at(self.consumers[slot].node, slot, msg, false);
+                    self.consumer_done(self.consumers[slot].node, slot, msg, false);
                 }
             }
             Ev::ServiceTimeout { node, msg, ticket } => {
                 if self.msgs.get(msg).ticket == ticket {
-                    self.consumer_done(node, msg, true);
+                    let slot = self.topo[node].slot;
+                    self.consumer_done(node, slot, msg, true);
                 }
             }
             Ev::SinkDone { node, msg } => self.sink_done(node, msg),

@@ -38,6 +38,18 @@ use crate::nodes::{EdgeRole, Kind};
 use crate::rng::{Purpose, Stream, stream, unit};
 use crate::time::{Duration, NANOS_PER_SEC};
 
+/// How a finished attempt's message is settled with its broker once the
+/// consumer's slot is free.
+#[derive(Clone, Copy, Debug)]
+enum Settle {
+    /// Already settled (a failure: dropped, retried or dead-lettered).
+    Settled,
+    /// The log's consumer group commits past the record.
+    Commit(NodeIx),
+    /// The queue's receipt, if the message came with one, is released.
+    Release,
+}
+
 /// A consumer's parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -563,12 +575,12 @@ impl Simulation {
             return;
         }
         let c = self.consumer_slot(node);
-        self.consumer_fill_slots(node, c);
+        self.consumer_fill_at(node, c);
     }
 
     /// [`Self::consumer_fill`] for a consumer that is up, at its slot `c`.
     #[inline(always)]
-    pub(crate) fn consumer_fill_slots(&mut self, node: NodeIx, c: Slot) {
+    pub(crate) fn consumer_fill_at(&mut self, node: NodeIx, c: Slot) {
         loop {
             let consumer = &mut self.consumers[c];
             if consumer.free() == 0 {
@@ -866,16 +878,12 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn consumer_done(&mut self, node: NodeIx, msg: MsgId, timed_out: bool) {
-        let c = self.consumer_slot(node);
-        self.consumer_done_at(node, c, msg, timed_out);
-    }
-
-    /// [`Self::consumer_done`] at the consumer in slot `c`.
+    /// The attempt at `msg` by the consumer in slot `c` is over (done or
+    /// timed out).
     // NOTE: kept out of the event loop: inlined there, the loop holds more
     // values than there are registers and spills on every event.
     #[inline(never)]
-    pub(crate) fn consumer_done_at(&mut self, node: NodeIx, c: Slot, msg: MsgId, timed_out: bool) {
+    pub(crate) fn consumer_done(&mut self, node: NodeIx, c: Slot, msg: MsgId, timed_out: bool) {
         let consumer = &mut self.consumers[c];
         let failed = timed_out
             || (!consumer.poison.is_empty()
@@ -979,7 +987,7 @@ impl Simulation {
         } else {
             None
         };
-        if failed {
+        let settle = if failed {
             self.journey_outcome(msg, Outcome::Failed);
             if delivery == Delivery::AtMostOnce {
                 // Acknowledged on receipt: nothing will bring it back.
@@ -988,48 +996,48 @@ impl Simulation {
             } else {
                 self.consumer_failed(node, msg, origin);
             }
-            self.consumer_fill(node);
-            return;
-        }
-        if delivery == Delivery::ExactlyOnce && self.ledger.processed(lineage, node) {
+            Settle::Settled
+        } else if delivery == Delivery::ExactlyOnce && self.ledger.processed(lineage, node) {
             // Idempotent: this message was processed already.
             self.drop_msg(node, msg, DropReason::Duplicate);
-            if let Some(log) = from_log {
+            from_log.map_or(Settle::Release, Settle::Commit)
+        } else {
+            self.stats[node].record_sojourn(now - node_in);
+            if !self.consumer_forward(node, msg) {
+                self.journey_hop(msg, node, HopKind::Blocked);
+                self.consumers[c].blocked.push_back(msg);
+                let blocked = self.consumers[c].blocked.len() as u64;
+                self.stats[node].blocked.set(now, blocked);
+            }
+            from_log.map_or(Settle::Release, Settle::Commit)
+        };
+        // The one exit: the slot is filled again, and the broker hears of
+        // the outcome.
+        match settle {
+            Settle::Settled => self.consumer_fill(node),
+            Settle::Commit(log) => {
+                // Nothing waits on a log: commit first, so the partition is
+                // free when the slot is filled again.
                 self.log_commit(log, node, partition);
                 self.consumer_fill(node);
-                return;
             }
-            self.consumer_fill(node);
-            if let Some(queue) = origin.holder() {
-                self.queue_release(queue);
-            }
-            return;
-        }
-        self.stats[node].record_sojourn(now - node_in);
-        if !self.consumer_forward(node, msg) {
-            self.journey_hop(msg, node, HopKind::Blocked);
-            self.consumers[c].blocked.push_back(msg);
-            let blocked = self.consumers[c].blocked.len() as u64;
-            self.stats[node].blocked.set(now, blocked);
-        }
-        if let Some(log) = from_log {
-            // Nothing waits on a log: commit first, so the partition is
-            // free when the slot is filled again.
-            self.log_commit(log, node, partition);
-            self.consumer_fill(node);
-            return;
-        }
-        // NOTE: take the next message before acknowledging this one, so a
-        // blocked sender woken by the acknowledgement finds the slot taken
-        // and the queue never shows more waiting than its capacity allows.
-        if !self.is_down(node) {
-            self.consumer_fill_slots(node, c);
-        }
-        match sole_queue {
-            Some((queue, q)) if Origin::source(queue) == origin => self.queue_release_at(queue, q),
-            _ => {
-                if let Some(queue) = origin.holder() {
-                    self.queue_release(queue);
+            Settle::Release => {
+                // NOTE: take the next message before acknowledging this one,
+                // so a blocked sender woken by the acknowledgement finds the
+                // slot taken and the queue never shows more waiting than its
+                // capacity allows.
+                if !self.is_down(node) {
+                    self.consumer_fill_at(node, c);
+                }
+                match sole_queue {
+                    Some((queue, q)) if Origin::source(queue) == origin => {
+                        self.queue_release_at(queue, q);
+                    }
+                    _ => {
+                        if let Some(queue) = origin.holder() {
+                            self.queue_release(queue);
+                        }
+                    }
                 }
             }
         }

@@ -255,7 +255,7 @@ impl Simulation {
         if let Some((node, c)) = queue.sole_reader {
             // One consumer, the commonest shape: no turn to keep.
             if !queue.visible.is_empty() && !self.is_down(node) {
-                self.consumer_fill_slots(node, c);
+                self.consumer_fill_at(node, c);
             }
             return;
         }
