@@ -718,3 +718,54 @@ impl Simulation {
         }
     }
 }
+
+#[cfg(all(test, debug_assertions))]
+mod tests {
+    use super::*;
+    use crate::time::Duration;
+
+    fn mm1() -> Simulation {
+        let (model, problems) = crate::model::file::from_str(
+            r#"(
+                version: 1,
+                name: "m",
+                scenario: (duration: "10s"),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Poisson(rate: 100.0))),
+                    (id: "q", kind: Queue()),
+                    (id: "srv", kind: Consumer(service: Exponential(mean: "5ms"))),
+                ],
+                edges: [(from: "src", to: "q"), (from: "q", to: "srv")],
+            )"#,
+        )
+        .expect("model");
+        assert!(problems.is_empty(), "{problems:?}");
+        Simulation::new(&model, 1).expect("sim")
+    }
+
+    #[test]
+    #[should_panic(expected = "in the past")]
+    fn scheduling_in_the_past_is_refused() {
+        let mut sim = mm1();
+        sim.step(Duration::from_millis(1_000)).expect("runs");
+        sim.schedule(sim.now - 1, Ev::WarmupEnd);
+    }
+
+    #[test]
+    #[should_panic(expected = "conservation broken")]
+    fn a_message_counted_nowhere_stops_the_run() {
+        let mut sim = mm1();
+        sim.step(Duration::from_millis(100)).expect("runs");
+        // A message that came into being without a place to be.
+        sim.totals.produced += 1;
+        let _ = sim.step(Duration::from_millis(100));
+    }
+
+    #[test]
+    fn a_run_keeps_every_message_accounted_for_after_each_event() {
+        let mut sim = mm1();
+        sim.step(Duration::from_millis(10_000)).expect("runs");
+        assert!(sim.conserved());
+        assert!(sim.events() > 1_000, "{} events", sim.events());
+    }
+}
