@@ -319,7 +319,7 @@ impl WeirApp {
         let repaint_ctx = ctx.clone();
         match LiveSession::start(
             &self.doc.model,
-            self.doc.revision(),
+            self.doc.run_revision(),
             seed,
             Box::new(move || repaint_ctx.request_repaint()),
         ) {
@@ -865,7 +865,7 @@ impl eframe::App for WeirApp {
                         .notify(&ctx, "The model has errors: the live run is paused");
                 }
             } else {
-                live.sync(&self.doc.model, self.doc.revision(), wall);
+                live.sync(&self.doc.model, self.doc.run_revision(), wall);
             }
             if let Some((text, until)) = live.notice.take()
                 && wall < until
