@@ -51,6 +51,7 @@ use document::Document;
 use files::Recovery;
 use inspector::{InspectorState, Subject, inspector_ui};
 use live_ui::LiveState;
+pub use live_ui::{LiveExport, live_report, live_report_ui};
 use menus::ToolbarStatus;
 use problems::{ProblemAction, problems_ui};
 use run::RunState;
@@ -875,7 +876,11 @@ impl eframe::App for WeirApp {
             session::keep_painting(&ctx, live);
         }
 
-        self.dialogs_ui(&ctx);
+        // What the dialogs and windows over the canvas asked for applies
+        // once they are drawn, as the panels' and menus' did above.
+        for action in self.dialogs_ui(&ctx) {
+            self.apply_menu_action(&ctx, action);
+        }
 
         let title = self.title();
         if title != self.title_sent {
