@@ -2,7 +2,7 @@
 //! directory.
 
 /// A bundled example model.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Example {
     /// The file name in `examples/`.
     pub file: &'static str,

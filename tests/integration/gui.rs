@@ -516,6 +516,57 @@ fn opening_with_unsaved_changes_asks_first() {
     assert!(!h.state().is_dirty());
 }
 
+/// Whether no desktop session is there to show a native file dialog, which
+/// then returns `None` at once, as if cancelled. Tests that click a button
+/// opening one run only then: on a desktop the dialog would wait for a
+/// person.
+pub fn no_desktop() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"]
+        .iter()
+        .all(|var| std::env::var_os(var).is_none())
+}
+
+#[test]
+fn file_dialogs_open_after_drawing_and_a_cancelled_one_changes_nothing() {
+    if !no_desktop() {
+        return;
+    }
+    let mut h = harness(WeirApp::from_model(Model::new("test"), None), ANY_TEXT);
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::G);
+    h.run();
+    h.get_by_label("Open a file…").click();
+    h.run();
+    assert_eq!(h.state().model().name, "test", "no file was picked");
+    assert!(
+        h.query_by_label("Something went wrong").is_none(),
+        "a cancelled dialog is no error"
+    );
+    assert!(
+        h.query_by_label("Open Three-stage pipeline").is_some(),
+        "the start screen stays"
+    );
+
+    add(&mut h, "Queue");
+    h.get_by_label("Open Three-stage pipeline").click();
+    h.run();
+    h.get_by_label("Save").click();
+    h.run();
+    assert_eq!(
+        h.state().model().name,
+        "test",
+        "saving an untitled model asks where; cancelled, nothing is replaced"
+    );
+    assert!(h.state().is_dirty(), "and nothing was saved");
+    h.get_by_label("Don't save").click();
+    h.run();
+    assert_eq!(
+        h.state().model().name,
+        "Three-stage pipeline",
+        "the question was still open"
+    );
+}
+
 #[test]
 fn the_inspector_edits_scaling_and_the_circuit_breaker() {
     use sim_core::nodes::NodeKind;

@@ -1,8 +1,9 @@
 //! The live simulation in the window, driven through `egui_kittest` over
 //! the real app: the run controls move, stop and reset the counters the
 //! toolbar shows; a parameter edit applies to the running simulation; a
-//! structural edit restarts it; and the simulation thread never waits for
-//! a slow reader of its snapshots.
+//! structural edit restarts it; the simulation thread never waits for a
+//! slow reader of its snapshots; and the live report's exports are asked
+//! for while drawing and written after.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use sim_core::model::ModelCommand;
 use sim_core::nodes::NodeKind;
-use weir::gui::WeirApp;
+use weir::gui::{LiveExport, WeirApp, live_report, live_report_ui};
 
 use crate::harness::{Window, harness, until};
 use weir::live::{Command, LiveRun, Speed};
@@ -332,4 +333,107 @@ fn presentation_mode_gives_the_canvas_room_and_keeps_the_toolbar_legible() {
         canvas.height() >= 533.0 * 0.4 && canvas.width() >= 853.0 * 0.45,
         "the canvas keeps room: {canvas:?} (was {canvas_before:?} before)"
     );
+}
+
+#[test]
+fn the_live_reports_exports_ask_after_drawing_and_write_the_report_now() {
+    let mut h = chain_app();
+    steps(&mut h, 3);
+    click(&mut h, "Results");
+    until(&mut h, "the live report", |h| {
+        h.query_by_label("Export JSON…").is_some()
+    });
+    if crate::gui::no_desktop() {
+        // NOTE: with no desktop session the save dialog returns `None`, as
+        // if cancelled.
+        for label in ["Export JSON…", "Export CSV…", "Export series CSV…"] {
+            click(&mut h, label);
+            assert!(
+                h.query_by_label("Something went wrong").is_none(),
+                "{label}: a cancelled dialog is no error"
+            );
+        }
+        assert!(
+            h.query_by_label("Export JSON…").is_some(),
+            "the results window stays open"
+        );
+    }
+    let dir = std::env::temp_dir().join(format!("weir-live-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let json = dir.join("report.json");
+    h.state()
+        .export_live_to(LiveExport::ReportJson, &json)
+        .expect("the report is written");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the file exists"))
+            .expect("the report is JSON");
+    assert!(
+        report.get("conservation").is_some(),
+        "the live report is a report: {report}"
+    );
+    for (export, name, header) in [
+        (LiveExport::ReportCsv, "report.csv", "node,kind"),
+        (
+            LiveExport::SeriesCsv,
+            "series.csv",
+            "sim_time_s,node,metric,value",
+        ),
+    ] {
+        let path = dir.join(name);
+        h.state()
+            .export_live_to(export, &path)
+            .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        let text = std::fs::read_to_string(&path).expect("the file exists");
+        let first = text.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(header),
+            "{name} opens with its header: {first}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_live_run_without_a_report_exports_nothing() {
+    let h = chain_app();
+    let path = std::env::temp_dir().join(format!("weir-no-report-{}.json", std::process::id()));
+    assert!(
+        h.state()
+            .export_live_to(LiveExport::ReportJson, &path)
+            .is_err(),
+        "no live run, no report"
+    );
+    assert!(!path.exists(), "nothing written");
+}
+
+#[test]
+fn the_live_report_returns_the_export_asked_for() {
+    let mut model = weir_tests::model(CHAIN);
+    model.scenario.duration = sim_core::time::Duration::from_secs(2);
+    let result = sim_core::Simulation::new(&model, 7)
+        .expect("the chain compiles")
+        .run()
+        .expect("the chain runs");
+    let report = live_report(&result, &[]);
+    for (label, export) in [
+        ("Export JSON…", LiveExport::ReportJson),
+        ("Export CSV…", LiveExport::ReportCsv),
+        ("Export series CSV…", LiveExport::SeriesCsv),
+    ] {
+        let mut h = Harness::new_ui_state(
+            |ui, asked: &mut Vec<LiveExport>| {
+                asked.extend(live_report_ui(ui, &result, &report));
+            },
+            Vec::new(),
+        );
+        h.run();
+        assert!(h.state().is_empty(), "nothing asked before a click");
+        h.get_by_label(label).click();
+        h.run();
+        assert_eq!(
+            h.state().as_slice(),
+            [export],
+            "'{label}' asks for its export, once, for the app to write after drawing"
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! The window's dialogs and windows over the canvas: unsaved changes,
 //! crash recovery, errors, keyboard shortcuts, the start screen and
-//! results; and what waits on the question about unsaved changes.
+//! results; and what waits on the question about unsaved changes. They
+//! return what the user picked as [`MenuAction`]s, applied after drawing:
+//! no file dialog runs and no file is touched while they are drawn.
 
 use std::path::PathBuf;
 
@@ -9,6 +11,8 @@ use sim_core::Model;
 
 use super::document::Document;
 use super::gallery::{GalleryChoice, gallery_ui};
+use super::menus::MenuAction;
+use super::shortcuts::Action;
 use super::{WeirApp, files, shortcuts};
 use crate::examples::Example;
 
@@ -75,8 +79,47 @@ impl WeirApp {
         }
     }
 
-    pub(super) fn dialogs_ui(&mut self, ctx: &egui::Context) {
-        if let Some(pending) = self.confirm.clone() {
+    /// The answer to the question about unsaved changes: saves first if
+    /// asked to (and stops if that is cancelled or fails), then does what
+    /// was waiting.
+    pub(super) fn answer_confirm(&mut self, ctx: &egui::Context, save_first: bool) {
+        let Some(pending) = self.confirm.clone() else {
+            return;
+        };
+        if save_first && !self.save(false) {
+            return;
+        }
+        self.confirm = None;
+        let quit = matches!(pending, Pending::Quit);
+        self.perform(pending);
+        if quit {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    /// Restores the work kept after a crash, or discards it.
+    pub(super) fn answer_recovery(&mut self, restore: bool) {
+        let Some((model, origin)) = self.recovery_offer.take() else {
+            return;
+        };
+        if restore {
+            let mut doc = Document::new(model, None, "restored after a crash".to_owned());
+            doc.path = origin;
+            doc.mark_unsaved();
+            self.set_document(doc);
+        } else {
+            if let Some(r) = &self.recovery {
+                r.clear();
+            }
+            self.show_gallery = self.doc.path.is_none();
+        }
+    }
+
+    /// Draws the dialogs and windows over the canvas; what the user picked
+    /// in them.
+    pub(super) fn dialogs_ui(&mut self, ctx: &egui::Context) -> Vec<MenuAction> {
+        let mut actions = Vec::new();
+        if self.confirm.is_some() {
             let modal = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
                 ui.set_max_width(380.0);
                 ui.heading("Unsaved changes");
@@ -102,18 +145,8 @@ impl WeirApp {
             if modal.should_close() {
                 self.confirm = None;
             }
-            let go_ahead = match modal.inner {
-                Some(true) => self.save(false),
-                Some(false) => true,
-                None => false,
-            };
-            if go_ahead {
-                self.confirm = None;
-                let quit = matches!(pending, Pending::Quit);
-                self.perform(pending);
-                if quit {
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                }
+            if let Some(save_first) = modal.inner {
+                actions.push(MenuAction::Discard { save_first });
             }
         }
         if let Some((model, origin)) = &self.recovery_offer {
@@ -139,24 +172,7 @@ impl WeirApp {
                     }
                 });
             });
-            match answer {
-                Some(true) => {
-                    let mut doc =
-                        Document::new(model.clone(), None, "restored after a crash".to_owned());
-                    doc.path.clone_from(origin);
-                    doc.mark_unsaved();
-                    self.set_document(doc);
-                    self.recovery_offer = None;
-                }
-                Some(false) => {
-                    if let Some(r) = &self.recovery {
-                        r.clear();
-                    }
-                    self.recovery_offer = None;
-                    self.show_gallery = self.doc.path.is_none();
-                }
-                None => {}
-            }
+            actions.extend(answer.map(MenuAction::Recover));
         }
         if let Some(message) = self.error.clone() {
             let modal = egui::Modal::new(egui::Id::unique("error")).show(ctx, |ui| {
@@ -189,13 +205,12 @@ impl WeirApp {
                 .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
                 .show(ctx, |ui| choice = gallery_ui(ui, &self.prefs.recent));
             self.show_gallery = open;
-            match choice {
-                Some(GalleryChoice::Example(example)) => self.request(Pending::Example(example)),
-                Some(GalleryChoice::Recent(path)) => self.request(Pending::Open(Some(path))),
-                Some(GalleryChoice::New) => self.request(Pending::New),
-                Some(GalleryChoice::Open) => self.request(Pending::Open(None)),
-                None => {}
-            }
+            actions.extend(choice.map(|choice| match choice {
+                GalleryChoice::Example(example) => MenuAction::OpenExample(example),
+                GalleryChoice::Recent(path) => MenuAction::OpenRecent(path),
+                GalleryChoice::New => MenuAction::Do(Action::New),
+                GalleryChoice::Open => MenuAction::Do(Action::Open),
+            }));
         }
         if self.show_results {
             let mut open = true;
@@ -205,7 +220,7 @@ impl WeirApp {
                 .default_size([1040.0, 420.0])
                 .show(ctx, |ui| {
                     if live {
-                        self.live_results_ui(ui);
+                        actions.extend(self.live_results_ui(ui).map(MenuAction::ExportLive));
                     } else {
                         self.run.results_ui(ui);
                     }
@@ -213,5 +228,6 @@ impl WeirApp {
             self.show_results = open;
         }
         self.messages_window(ctx);
+        actions
     }
 }

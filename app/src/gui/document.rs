@@ -44,6 +44,9 @@ pub struct Document {
     /// Counts the changes: every command applied, every undo and redo,
     /// and every document that took this one's place.
     revision: u64,
+    /// Counts the changes a run can see: as `revision`, less the commands,
+    /// undos and redos that only move nodes (positions never reach a run).
+    run_revision: u64,
 }
 
 impl Document {
@@ -71,6 +74,7 @@ impl Document {
             saved_state: Some(0),
             next_state: 1,
             revision: 0,
+            run_revision: 0,
         };
         doc.revalidate();
         doc
@@ -79,7 +83,7 @@ impl Document {
     /// Applies an edit as part of the current gesture (`gesture`: the user
     /// is still dragging or typing) or as a step of its own.
     pub fn apply(&mut self, cmd: ModelCommand, gesture: bool) -> Result<(), EditError> {
-        let revalidate = !only_moves(&cmd);
+        let moves_only = only_moves(&cmd);
         let inverse = self.model.apply(cmd)?;
         let after = self.next_state;
         self.next_state += 1;
@@ -98,9 +102,11 @@ impl Document {
         self.state = after;
         self.revision += 1;
         self.redo.clear();
-        // NOTE: positions never change diagnostics, and a drag moves nodes
-        // every frame: validating a large model each time would be waste.
-        if revalidate {
+        // NOTE: positions never change diagnostics or a run, and a drag
+        // moves nodes every frame: validating a large model, or having the
+        // live run compare it, each time would be waste.
+        if !moves_only {
+            self.run_revision += 1;
             self.revalidate();
         }
         Ok(())
@@ -125,6 +131,7 @@ impl Document {
         let Some(step) = self.undo.pop() else {
             return false;
         };
+        self.count_replay(&step.inverses);
         let redo = self.replay(step.inverses);
         self.redo.push(Step {
             inverses: redo,
@@ -132,7 +139,6 @@ impl Document {
             after: step.after,
         });
         self.state = step.before;
-        self.revision += 1;
         self.revalidate();
         true
     }
@@ -143,6 +149,7 @@ impl Document {
         let Some(step) = self.redo.pop() else {
             return false;
         };
+        self.count_replay(&step.inverses);
         let undo = self.replay(step.inverses);
         self.undo.push(Step {
             inverses: undo,
@@ -150,9 +157,16 @@ impl Document {
             after: step.after,
         });
         self.state = step.after;
-        self.revision += 1;
         self.revalidate();
         true
+    }
+
+    /// Moves the revisions on for an undo or redo replaying `inverses`.
+    fn count_replay(&mut self, inverses: &[ModelCommand]) {
+        self.revision += 1;
+        if !inverses.iter().all(only_moves) {
+            self.run_revision += 1;
+        }
     }
 
     /// Applies inverses last to first; returns their own inverses in the
@@ -187,15 +201,23 @@ impl Document {
     }
 
     /// A number that grows with every change to the model: what follows
-    /// the document (autosave, the live run) looks at it, not the model.
+    /// the document (autosave) looks at it, not the model.
     pub fn revision(&self) -> u64 {
         self.revision
     }
 
+    /// A number that grows with every change a run can see: every change
+    /// but moving nodes. The live run looks at it, so dragging a card
+    /// costs it nothing.
+    pub fn run_revision(&self) -> u64 {
+        self.run_revision
+    }
+
     /// Puts `next` (a file opened, an example, a new model) in this
-    /// document's place; its revision follows on from this one's.
+    /// document's place; its revisions follow on from this one's.
     pub fn replace(&mut self, mut next: Self) {
         next.revision = self.revision + 1;
+        next.run_revision = self.run_revision + 1;
         *self = next;
     }
 
@@ -285,5 +307,57 @@ mod tests {
             seen.windows(2).all(|w| w[0] < w[1]),
             "edit, undo, redo and load each move it on: {seen:?}"
         );
+    }
+
+    #[test]
+    fn moving_nodes_leaves_the_run_revision_alone() {
+        let mut doc = Document::new(Model::new("t"), None, String::new());
+        doc.apply(add("a"), false).expect("new id");
+        let (revision, run_revision) = (doc.revision(), doc.run_revision());
+        for x in 0..3 {
+            #[expect(clippy::cast_precision_loss, reason = "small test values")]
+            let pos = Some([x as f32, 1.0]);
+            let step = ModelCommand::MoveNode {
+                id: "a".into(),
+                pos,
+            };
+            doc.apply(ModelCommand::Batch(vec![step]), true)
+                .expect("a exists");
+        }
+        doc.end_gesture();
+        assert!(doc.revision() > revision, "a move is a change to save");
+        assert!(doc.is_dirty(), "a move is unsaved work");
+        assert_eq!(
+            doc.run_revision(),
+            run_revision,
+            "a move is nothing a run can see"
+        );
+        assert!(doc.undo(), "undo the drag");
+        assert_eq!(doc.run_revision(), run_revision, "nor is undoing one");
+        assert!(doc.redo(), "redo the drag");
+        assert_eq!(doc.run_revision(), run_revision, "nor redoing one");
+
+        let a = doc.model.find("a").expect("a exists");
+        let NodeKind::Queue(mut params) = doc.model.graph[a].kind.clone() else {
+            panic!("a is a queue");
+        };
+        params.capacity = Some(7);
+        doc.apply(
+            ModelCommand::SetParams {
+                id: "a".into(),
+                kind: NodeKind::Queue(params),
+            },
+            false,
+        )
+        .expect("same kind");
+        assert_eq!(
+            doc.run_revision(),
+            run_revision + 1,
+            "a parameter edit is what a run must see"
+        );
+        assert!(doc.undo(), "undo the edit");
+        assert_eq!(doc.run_revision(), run_revision + 2, "and so is its undo");
+        doc.replace(Document::new(Model::new("u"), None, String::new()));
+        assert_eq!(doc.run_revision(), run_revision + 3, "and a new document");
     }
 }

@@ -2,12 +2,15 @@
 //! run controls, the selected node's live state with its fault buttons,
 //! the charts, and the results window's live report with its exports.
 
+use std::path::Path;
+
+use anyhow::{Result, anyhow, bail};
 use eframe::egui::{self, RichText};
-use sim_core::Report;
 use sim_core::faults::{Effect, Fault};
 use sim_core::model::ModelCommand;
 use sim_core::nodes::Kind;
 use sim_core::time::Duration;
+use sim_core::{Report, RunResult};
 
 use super::charts::seconds;
 use super::charts::{ChartSubject, ChartsState, charts_ui};
@@ -484,11 +487,9 @@ impl WeirApp {
     }
 
     /// The results window while a live run is open: its report now, and
-    /// exports.
-    pub(super) fn live_results_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(live) = &mut self.live.session else {
-            return;
-        };
+    /// which export the user asked for (written after drawing).
+    pub(super) fn live_results_ui(&mut self, ui: &mut egui::Ui) -> Option<LiveExport> {
+        let live = self.live.session.as_mut()?;
         let wall = ui.input(|i| i.time);
         // A fresh report twice a second while the window is open.
         if wall - self.live.results_asked > 0.5 {
@@ -500,65 +501,114 @@ impl WeirApp {
                 ui.spinner();
                 ui.label("gathering the report…");
             });
-            return;
+            return None;
         };
-        let report = Report::from_runs(result.seed, vec![result.clone()], 0.0)
-            .with_faults(&self.doc.model.scenario.faults);
-        let name = self.doc.model.name.clone();
-        ui.horizontal(|ui| {
-            ui.label(
-                RichText::new(format!(
-                    "Live run at t = {} (seed {})",
-                    seconds(result.sim_time_s),
-                    result.seed
-                ))
-                .strong(),
-            );
-            let balanced = report.conservation.balanced();
-            ui.label(
-                RichText::new(if balanced {
-                    "every message accounted for"
-                } else {
-                    "conservation does not add up"
-                })
-                .color(if balanced {
-                    colors::GREEN
-                } else {
-                    colors::WARN
-                }),
-            );
-            if ui.button("Export JSON…").clicked()
-                && let Some(path) = files::pick_export(&name, "report", "json")
-                && let Err(e) = files::write_atomic(&path, report.to_json_string())
-            {
-                self.error = Some(format!("{e:#}"));
-            }
-            if ui.button("Export CSV…").clicked()
-                && let Some(path) = files::pick_export(&name, "report", "csv")
-            {
-                let written = sim_core::export::csv::to_csv(&report)
-                    .map_err(|e| anyhow::anyhow!(e.to_string()))
-                    .and_then(|text| files::write_atomic(&path, &text));
-                if let Err(e) = written {
-                    self.error = Some(format!("{e:#}"));
-                }
-            }
-            if ui
-                .button("Export series CSV…")
-                .on_hover_text("Every node's and edge's time series")
-                .clicked()
-                && let Some(path) = files::pick_export(&name, "series", "csv")
-                && let Err(e) = files::write_atomic(&path, result.series.to_csv())
-            {
-                self.error = Some(format!("{e:#}"));
-            }
-        });
-        ui.separator();
-        egui::ScrollArea::both().show(ui, |ui| {
-            ui.add(
-                egui::Label::new(RichText::new(report.to_table()).monospace())
-                    .wrap_mode(egui::TextWrapMode::Extend),
-            );
-        });
+        let report = live_report(result, &self.doc.model.scenario.faults);
+        live_report_ui(ui, result, &report)
     }
+
+    /// Writes the live run's report or series, as it is now, to `path`;
+    /// an error if the live run has no report yet.
+    pub fn export_live_to(&self, export: LiveExport, path: &Path) -> Result<()> {
+        let Some(result) = self.live.session.as_ref().and_then(|l| l.result.as_deref()) else {
+            bail!("the live run has no report yet");
+        };
+        let text = match export {
+            LiveExport::ReportJson => {
+                live_report(result, &self.doc.model.scenario.faults).to_json_string()
+            }
+            LiveExport::ReportCsv => {
+                let report = live_report(result, &self.doc.model.scenario.faults);
+                sim_core::export::csv::to_csv(&report).map_err(|e| anyhow!(e.to_string()))?
+            }
+            LiveExport::SeriesCsv => result.series.to_csv(),
+        };
+        files::write_atomic(path, text)
+    }
+}
+
+/// What the live report can be exported as.
+#[must_use]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveExport {
+    ReportJson,
+    ReportCsv,
+    /// Every node's and edge's time series.
+    SeriesCsv,
+}
+
+impl LiveExport {
+    /// What is exported, for the dialog's title and the file's name.
+    pub fn what(self) -> &'static str {
+        match self {
+            Self::ReportJson | Self::ReportCsv => "report",
+            Self::SeriesCsv => "series",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::ReportJson => "json",
+            Self::ReportCsv | Self::SeriesCsv => "csv",
+        }
+    }
+}
+
+/// The live run's one result as a report, with the scenario's faults.
+pub fn live_report(result: &RunResult, faults: &[Fault]) -> Report {
+    Report::from_runs(result.seed, vec![result.clone()], 0.0).with_faults(faults)
+}
+
+/// The live report: its heading, the export buttons and the table; the
+/// export clicked, if any, for the app to write after drawing.
+pub fn live_report_ui(
+    ui: &mut egui::Ui,
+    result: &RunResult,
+    report: &Report,
+) -> Option<LiveExport> {
+    let mut export = None;
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "Live run at t = {} (seed {})",
+                seconds(result.sim_time_s),
+                result.seed
+            ))
+            .strong(),
+        );
+        let balanced = report.conservation.balanced();
+        ui.label(
+            RichText::new(if balanced {
+                "every message accounted for"
+            } else {
+                "conservation does not add up"
+            })
+            .color(if balanced {
+                colors::GREEN
+            } else {
+                colors::WARN
+            }),
+        );
+        if ui.button("Export JSON…").clicked() {
+            export = Some(LiveExport::ReportJson);
+        }
+        if ui.button("Export CSV…").clicked() {
+            export = Some(LiveExport::ReportCsv);
+        }
+        if ui
+            .button("Export series CSV…")
+            .on_hover_text("Every node's and edge's time series")
+            .clicked()
+        {
+            export = Some(LiveExport::SeriesCsv);
+        }
+    });
+    ui.separator();
+    egui::ScrollArea::both().show(ui, |ui| {
+        ui.add(
+            egui::Label::new(RichText::new(report.to_table()).monospace())
+                .wrap_mode(egui::TextWrapMode::Extend),
+        );
+    });
+    export
 }

@@ -1,6 +1,8 @@
-//! The menu bar and the toolbar. Each draws and returns what the user
-//! picked; [`WeirApp`] applies it once per frame, after drawing, with the
-//! panels' edits.
+//! The menu bar and the toolbar, and [`MenuAction`]: what the user picked
+//! in them, on the start screen, in a dialog or in the results window.
+//! Each draws and returns what the user picked; [`WeirApp`] applies it
+//! once per frame, after drawing, with the panels' edits, so no file
+//! dialog runs and no file is read or written while anything is drawn.
 
 use std::path::PathBuf;
 
@@ -8,19 +10,32 @@ use eframe::egui::{self, RichText};
 
 use super::dialogs::Pending;
 use super::document::Document;
+use super::live_ui::LiveExport;
 use super::shortcuts::Action;
-use super::{Prefs, ThemeChoice, WeirApp, export};
+use super::{Prefs, ThemeChoice, WeirApp, export, files};
+use crate::examples::Example;
 use crate::exports::Target;
 
-/// What the user picked in a menu or on the toolbar.
+/// What the user picked in a menu, on the toolbar, on the start screen,
+/// in a dialog or in the results window.
 #[must_use]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MenuAction {
     /// What the action's keyboard shortcut does.
     Do(Action),
     OpenRecent(PathBuf),
+    OpenExample(Example),
     /// Ask where, then export.
     Export(Target),
+    /// Ask where, then write the live run's report or series.
+    ExportLive(LiveExport),
+    /// The answer to the question about unsaved changes: go ahead, saving
+    /// first or not (cancelling needs no action).
+    Discard {
+        save_first: bool,
+    },
+    /// Restore the work kept after a crash (`false`: discard it).
+    Recover(bool),
     Quit,
 }
 
@@ -41,12 +56,25 @@ impl WeirApp {
         match action {
             MenuAction::Do(action) => self.handle_action(ctx, action),
             MenuAction::OpenRecent(path) => self.request(Pending::Open(Some(path))),
+            MenuAction::OpenExample(example) => self.request(Pending::Example(example)),
             MenuAction::Export(target) => {
                 let start = self.doc.path.as_deref();
                 if let Some(path) = export::pick_export(start, &self.doc.model.name, target) {
                     self.export_to(ctx, target, path);
                 }
             }
+            MenuAction::ExportLive(export) => {
+                // NOTE: with no desktop session the dialog returns `None`,
+                // as if cancelled.
+                let name = &self.doc.model.name;
+                if let Some(path) = files::pick_export(name, export.what(), export.extension())
+                    && let Err(e) = self.export_live_to(export, &path)
+                {
+                    self.error = Some(format!("{e:#}"));
+                }
+            }
+            MenuAction::Discard { save_first } => self.answer_confirm(ctx, save_first),
+            MenuAction::Recover(restore) => self.answer_recovery(restore),
             MenuAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }

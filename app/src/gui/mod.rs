@@ -51,6 +51,7 @@ use document::Document;
 use files::Recovery;
 use inspector::{InspectorState, Subject, inspector_ui};
 use live_ui::LiveState;
+pub use live_ui::{LiveExport, live_report, live_report_ui};
 use menus::ToolbarStatus;
 use problems::{ProblemAction, problems_ui};
 use run::RunState;
@@ -319,7 +320,7 @@ impl WeirApp {
         let repaint_ctx = ctx.clone();
         match LiveSession::start(
             &self.doc.model,
-            self.doc.revision(),
+            self.doc.run_revision(),
             seed,
             Box::new(move || repaint_ctx.request_repaint()),
         ) {
@@ -865,7 +866,7 @@ impl eframe::App for WeirApp {
                         .notify(&ctx, "The model has errors: the live run is paused");
                 }
             } else {
-                live.sync(&self.doc.model, self.doc.revision(), wall);
+                live.sync(&self.doc.model, self.doc.run_revision(), wall);
             }
             if let Some((text, until)) = live.notice.take()
                 && wall < until
@@ -875,7 +876,11 @@ impl eframe::App for WeirApp {
             session::keep_painting(&ctx, live);
         }
 
-        self.dialogs_ui(&ctx);
+        // What the dialogs and windows over the canvas asked for applies
+        // once they are drawn, as the panels' and menus' did above.
+        for action in self.dialogs_ui(&ctx) {
+            self.apply_menu_action(&ctx, action);
+        }
 
         let title = self.title();
         if title != self.title_sent {

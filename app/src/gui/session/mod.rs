@@ -52,8 +52,11 @@ pub struct LiveSession {
     frame: Box<LiveFrame>,
     spare: Option<Box<LiveFrame>>,
     /// What the run was built from: edits are compared with it.
+    // NOTE: its positions may lag the document's (moves do not move the
+    // run revision on); nothing here reads them.
     model: Model,
-    /// The document's revision `model` was taken at.
+    /// The document's run revision `model` was taken at
+    /// (`Document::run_revision`: moving nodes does not count).
     revision: u64,
     pub seed: u64,
     pub speed: Speed,
@@ -86,7 +89,8 @@ pub struct LiveSession {
 }
 
 impl LiveSession {
-    /// Starts `model` (the document's at `revision`) paused at zero;
+    /// Starts `model` (the document's at run revision `revision`) paused
+    /// at zero;
     /// `repaint` wakes the window.
     pub fn start(
         model: &Model,
@@ -306,8 +310,9 @@ impl LiveSession {
     }
 
     /// Keeps the run in step with the model being edited, the document's
-    /// at `revision`: parameter changes apply live; anything else restarts
-    /// the run with a notice. Nothing is compared while the revision stays.
+    /// at run revision `revision`: parameter changes apply live; anything
+    /// else restarts the run with a notice. Nothing is compared while the
+    /// revision stays, as it does while nodes are dragged.
     pub fn sync(&mut self, model: &Model, revision: u64, wall: f64) {
         if revision == self.revision {
             return;
