@@ -433,18 +433,20 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::file::from_str;
 
-    fn diagnostics(nodes: &str, edges: &str) -> Vec<Diagnostic> {
+    /// The diagnostics of a model with these nodes and edges.
+    pub(crate) fn diagnostics(nodes: &str, edges: &str) -> Vec<Diagnostic> {
         let text = format!("(version: 1, name: \"t\", nodes: [{nodes}], edges: [{edges}])");
         let (model, mut found) = from_str(&text).expect("parses");
         found.extend(validate(&model));
         found
     }
 
-    fn has(found: &[Diagnostic], severity: Severity, target: &str, words: &str) -> bool {
+    /// Whether a diagnostic of `severity` names `target` with `words`.
+    pub(crate) fn has(found: &[Diagnostic], severity: Severity, target: &str, words: &str) -> bool {
         found.iter().any(|d| {
             d.severity == severity
                 && matches!(&d.target, Target::Node(id) | Target::Edge(id) if id == target)
@@ -452,8 +454,8 @@ mod tests {
         })
     }
 
-    const P: &str = r#"(id: "p", kind: Producer(arrival: Poisson(rate: 1.0)))"#;
-    const Q: &str = r#"(id: "q", kind: Queue())"#;
+    pub(crate) const P: &str = r#"(id: "p", kind: Producer(arrival: Poisson(rate: 1.0)))"#;
+    pub(crate) const Q: &str = r#"(id: "q", kind: Queue())"#;
     const C: &str = r#"(id: "c", kind: Consumer(service: Constant("1s")))"#;
 
     #[test]

@@ -338,31 +338,13 @@ mod tests {
     use crate::model::file::from_str;
     use crate::series::Metric;
     use crate::time::{NANOS_PER_SEC, SimTime};
-    use crate::validate::{Diagnostic, Severity, Target, validate};
+    use crate::validate::Severity;
+    use crate::validate::tests::{P, Q, diagnostics, has};
     use crate::{Simulation, run_once};
 
     fn secs(s: u64) -> SimTime {
         SimTime(s * NANOS_PER_SEC)
     }
-
-    /// The diagnostics of a model with these nodes and edges.
-    fn diagnostics(nodes: &str, edges: &str) -> Vec<Diagnostic> {
-        let text = format!("(version: 1, name: \"t\", nodes: [{nodes}], edges: [{edges}])");
-        let (model, mut found) = from_str(&text).expect("parses");
-        found.extend(validate(&model));
-        found
-    }
-
-    fn has(found: &[Diagnostic], severity: Severity, target: &str, words: &str) -> bool {
-        found.iter().any(|d| {
-            d.severity == severity
-                && matches!(&d.target, Target::Node(id) | Target::Edge(id) if id == target)
-                && d.message.contains(words)
-        })
-    }
-
-    const P: &str = r#"(id: "p", kind: Producer(arrival: Poisson(rate: 1.0)))"#;
-    const Q: &str = r#"(id: "q", kind: Queue())"#;
 
     #[test]
     fn checks_the_wiring_of_the_event_kinds() {
