@@ -437,3 +437,39 @@ fn the_live_report_returns_the_export_asked_for() {
         );
     }
 }
+
+#[test]
+fn a_fault_button_crashes_the_node_now_and_records_it_into_the_scenario() {
+    let mut h = chain_app();
+    steps(&mut h, 2);
+    h.state_mut().select_ids(&["worker"]);
+    h.step();
+    h.get_by_label("Record into the scenario timeline").click();
+    h.step();
+    click(&mut h, "Crash 10 s");
+    let faults = &h.state().model().scenario.faults;
+    assert_eq!(faults.len(), 1, "the fault is recorded: {faults:?}");
+    let fault = &faults[0];
+    assert_eq!(fault.node, "worker");
+    assert_eq!(fault.effect, sim_core::faults::Effect::Crash);
+    assert_eq!(
+        fault.duration,
+        sim_core::time::Duration::from_millis(10_000)
+    );
+    assert_eq!(
+        fault.at,
+        sim_core::time::Duration::from_millis(200),
+        "it starts where the run was"
+    );
+    steps(&mut h, 1);
+    let worker = h
+        .state()
+        .model()
+        .find("worker")
+        .expect("the worker is in the model");
+    let live = h.state().live().expect("the run goes on");
+    assert!(
+        live.node(worker).is_some_and(|n| n.down),
+        "the worker is down in the live run"
+    );
+}

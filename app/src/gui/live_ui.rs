@@ -9,7 +9,7 @@ use eframe::egui::{self, RichText};
 use sim_core::faults::{Effect, Fault};
 use sim_core::model::ModelCommand;
 use sim_core::nodes::Kind;
-use sim_core::time::Duration;
+use sim_core::time::{Duration, SimTime};
 use sim_core::{Report, RunResult};
 
 use super::charts::seconds;
@@ -233,18 +233,15 @@ impl WeirApp {
     }
 
     /// The selected node's live state and fault buttons (above the
-    /// inspector while a run is open).
-    pub(super) fn live_node_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(live) = &self.live.session else {
-            return;
-        };
-        let Some(&n) = self.canvas.selected.first() else {
-            return;
-        };
+    /// inspector while a run is open); the fault asked for, if any, is
+    /// injected after drawing ([`Self::inject_live_fault`]).
+    pub(super) fn live_node_ui(&mut self, ui: &mut egui::Ui) -> Option<LiveFault> {
+        let live = self.live.session.as_ref()?;
+        let &n = self.canvas.selected.first()?;
         if self.canvas.selected.len() != 1 {
-            return;
+            return None;
         }
-        let Some(snap) = live.node(n) else { return };
+        let snap = live.node(n)?;
         let node_id = snap.id.clone();
         let kind = snap.kind;
         ui.add_space(4.0);
@@ -345,11 +342,31 @@ impl WeirApp {
         )
         .on_hover_text("Add the fault to the model's scenario, so a replay has it too");
         ui.separator();
-        let Some(effect) = chosen else { return };
-        let duration = Duration::from_secs_f64(form.seconds);
-        let at = live.frame().snapshot.now;
+        let effect = chosen?;
+        Some(LiveFault {
+            node_id,
+            effect,
+            duration: Duration::from_secs_f64(form.seconds),
+            at: live.frame().snapshot.now,
+            record: form.record,
+        })
+    }
+
+    /// Injects a fault into the live run now, and records it into the
+    /// scenario's timeline (an undoable edit) when asked to.
+    pub(super) fn inject_live_fault(&mut self, fault: LiveFault) {
+        let Some(live) = &mut self.live.session else {
+            return;
+        };
+        let LiveFault {
+            node_id,
+            effect,
+            duration,
+            at,
+            record,
+        } = fault;
         live.fault(&node_id, effect, duration);
-        if form.record {
+        if record {
             let mut scenario = self.doc.model.scenario.clone();
             scenario.faults.push(Fault {
                 at: Duration(at.as_nanos()),
@@ -357,9 +374,7 @@ impl WeirApp {
                 node: node_id,
                 effect,
             });
-            if let Some(live) = &mut self.live.session {
-                live.adopt_scenario(&scenario);
-            }
+            live.adopt_scenario(&scenario);
             if let Err(e) = self.doc.apply(ModelCommand::SetScenario(scenario), false) {
                 self.error = Some(e.to_string());
             }
@@ -552,6 +567,18 @@ impl LiveExport {
             Self::ReportCsv | Self::SeriesCsv => "csv",
         }
     }
+}
+
+/// A fault the live panel asked for: injected now into the run, and
+/// recorded into the scenario when `record` is set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveFault {
+    pub node_id: String,
+    pub effect: Effect,
+    pub duration: Duration,
+    /// The run's clock when it was asked for.
+    pub at: SimTime,
+    pub record: bool,
 }
 
 /// The live run's one result as a report, with the scenario's faults.

@@ -10,16 +10,16 @@ use eframe::egui::{self, RichText};
 
 use super::dialogs::Pending;
 use super::document::Document;
-use super::live_ui::LiveExport;
+use super::live_ui::{LiveExport, LiveFault};
 use super::shortcuts::Action;
 use super::{Prefs, ThemeChoice, WeirApp, export, files};
 use crate::examples::Example;
 use crate::exports::Target;
 
 /// What the user picked in a menu, on the toolbar, on the start screen,
-/// in a dialog or in the results window.
+/// in a dialog, in the results window or on the live panel.
 #[must_use]
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum MenuAction {
     /// What the action's keyboard shortcut does.
     Do(Action),
@@ -36,6 +36,8 @@ pub enum MenuAction {
     },
     /// Restore the work kept after a crash (`false`: discard it).
     Recover(bool),
+    /// Inject a fault into the live run (and record it, if asked).
+    Fault(LiveFault),
     Quit,
 }
 
@@ -57,6 +59,7 @@ impl WeirApp {
             MenuAction::Do(action) => self.handle_action(ctx, action),
             MenuAction::OpenRecent(path) => self.request(Pending::Open(Some(path))),
             MenuAction::OpenExample(example) => self.request(Pending::Example(example)),
+            MenuAction::Fault(fault) => self.inject_live_fault(fault),
             MenuAction::Export(target) => {
                 let start = self.doc.path.as_deref();
                 if let Some(path) = export::pick_export(start, &self.doc.model.name, target) {

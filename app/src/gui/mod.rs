@@ -52,7 +52,7 @@ use files::Recovery;
 use inspector::{InspectorState, Subject, inspector_ui};
 use live_ui::LiveState;
 pub use live_ui::{LiveExport, live_report, live_report_ui};
-use menus::ToolbarStatus;
+use menus::{MenuAction, ToolbarStatus};
 use problems::{ProblemAction, problems_ui};
 use run::RunState;
 use session::LiveSession;
@@ -761,7 +761,7 @@ impl eframe::App for WeirApp {
                 .default_size(340.0)
                 .min_size(260.0)
                 .show(ui, |ui| {
-                    self.live_node_ui(ui);
+                    menu_actions.extend(self.live_node_ui(ui).map(MenuAction::Fault));
                     commands.extend(inspector_ui(
                         ui,
                         &self.doc.model,
