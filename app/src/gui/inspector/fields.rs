@@ -82,6 +82,34 @@ pub fn optional_count_ui(ui: &mut Ui, value: &mut Option<u64>, none: &str, defau
     });
 }
 
+/// An optional rate per second: a checkbox, then the rate (from
+/// `default` when switched on) or `none` when off.
+pub fn optional_rate_ui(
+    ui: &mut Ui,
+    value: &mut Option<f64>,
+    default: f64,
+    suffix: &str,
+    none: &str,
+) {
+    let mut limited = value.is_some();
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut limited, "");
+        if limited {
+            let mut rate = value.unwrap_or(default);
+            ui.add(
+                DragValue::new(&mut rate)
+                    .range(0.001..=f64::MAX)
+                    .speed(1.0)
+                    .suffix(suffix),
+            );
+            *value = Some(rate);
+        } else {
+            *value = None;
+            ui.label(RichText::new(none).weak());
+        }
+    });
+}
+
 /// A drop-down of named values; returns the drop-down's response (to be
 /// labelled by its row).
 pub fn enum_ui<T: PartialEq + Copy>(

@@ -1,13 +1,14 @@
 //! Event stores: event sourcing's append-only log, with conflicts and replay.
 
-use eframe::egui::{self, Color32, DragValue, Rect, RichText, Ui, vec2};
+use eframe::egui::{self, Color32, Rect, Ui, vec2};
 use sim_core::nodes::{EventStoreParams, NodeKind, Replay};
 use sim_core::snapshot::NodeSnapshot;
 use sim_core::time::Duration;
 
 use super::{Icon, KindUi, ParamsUi, edited, short_number};
 use crate::gui::inspector::fields::{
-    dist_row_ui, duration_row_ui, field_problems_ui, optional_count_ui, rate_row_ui,
+    dist_row_ui, duration_row_ui, field_problems_ui, optional_count_ui, optional_rate_ui,
+    rate_row_ui,
 };
 use crate::gui::session::marks::{CardMarks, short};
 
@@ -82,23 +83,7 @@ impl ParamsUi for EventStoreParams {
 fn section_ui(ui: &mut Ui, s: &mut EventStoreParams) {
     dist_row_ui(ui, "Append", "store-append", &mut s.append);
     ui.label("Max rate");
-    let mut limited = s.max_rate.is_some();
-    ui.horizontal(|ui| {
-        ui.checkbox(&mut limited, "");
-        if limited {
-            let mut rate = s.max_rate.unwrap_or(1000.0);
-            ui.add(
-                DragValue::new(&mut rate)
-                    .range(0.001..=f64::MAX)
-                    .speed(1.0)
-                    .suffix(" appends/s"),
-            );
-            s.max_rate = Some(rate);
-        } else {
-            s.max_rate = None;
-            ui.label(RichText::new("no limit").weak());
-        }
-    });
+    optional_rate_ui(ui, &mut s.max_rate, 1000.0, " appends/s", "no limit");
     ui.end_row();
     ui.label("Backlog");
     let mut b = s.backlog.map(u64::from);

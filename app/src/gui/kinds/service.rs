@@ -1,11 +1,13 @@
 //! Services: external dependencies that consumers call and wait for.
 
-use eframe::egui::{self, Color32, DragValue, Rect, RichText, Ui, vec2};
+use eframe::egui::{self, Color32, Rect, Ui, vec2};
 use sim_core::nodes::{NodeKind, ServiceParams};
 use sim_core::snapshot::NodeSnapshot;
 
 use super::{Icon, KindUi, ParamsUi, edited};
-use crate::gui::inspector::fields::{dist_row_ui, field_problems_ui, optional_count_ui};
+use crate::gui::inspector::fields::{
+    dist_row_ui, field_problems_ui, optional_count_ui, optional_rate_ui,
+};
 use crate::gui::session::marks::{CardMarks, ratio, short};
 
 #[derive(Debug)]
@@ -72,23 +74,7 @@ fn section_ui(ui: &mut Ui, s: &mut ServiceParams) {
     s.concurrency = c.map(|c| u32::try_from(c).unwrap_or(u32::MAX));
     ui.end_row();
     ui.label("Rate limit");
-    let mut limited = s.rate_limit.is_some();
-    ui.horizontal(|ui| {
-        ui.checkbox(&mut limited, "");
-        if limited {
-            let mut rate = s.rate_limit.unwrap_or(100.0);
-            ui.add(
-                DragValue::new(&mut rate)
-                    .range(0.001..=f64::MAX)
-                    .speed(1.0)
-                    .suffix(" /s"),
-            );
-            s.rate_limit = Some(rate);
-        } else {
-            s.rate_limit = None;
-            ui.label(RichText::new("none").weak());
-        }
-    });
+    optional_rate_ui(ui, &mut s.rate_limit, 100.0, " /s", "none");
     ui.end_row();
     ui.label("Failure");
     ui.add(
