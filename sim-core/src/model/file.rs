@@ -314,8 +314,25 @@ fn from_file(file: ModelFile) -> (Model, Vec<Diagnostic>) {
     (model, diagnostics)
 }
 
-/// Writes a model as RON text, deterministically.
+/// Why a model could not be written as RON text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the model could not be written as RON: {message}")]
+pub struct SaveError {
+    /// The serialiser's own words.
+    pub message: String,
+}
+
+/// Writes a model as RON text, deterministically; a comment saying why
+/// if it cannot be written. Saving a file uses [`try_to_string`], which
+/// reports that as an error instead.
 pub fn to_string(model: &Model) -> String {
+    try_to_string(model)
+        .unwrap_or_else(|e| format!("// Weir could not write this model: {}\n\n", e.message))
+}
+
+/// Writes a model as RON text, deterministically: the same text as
+/// [`to_string`], or why the serialiser refused.
+pub fn try_to_string(model: &Model) -> Result<String, SaveError> {
     let graph = &model.graph;
     let file = ModelFile {
         version: FORMAT_VERSION,
@@ -356,6 +373,11 @@ pub fn to_string(model: &Model) -> String {
             })
             .collect(),
     };
+    ron_text(&file)
+}
+
+/// `value` as the model file's RON, ending in a newline.
+fn ron_text<T: Serialize>(value: &T) -> Result<String, SaveError> {
     let config = PrettyConfig::new()
         .indentor("    ")
         .new_line("\n")
@@ -363,10 +385,12 @@ pub fn to_string(model: &Model) -> String {
         .compact_arrays(false)
         .extensions(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME);
     let mut text = options()
-        .to_string_pretty(&file, config)
-        .unwrap_or_else(|e| format!("// Weir could not write this model: {e}\n"));
+        .to_string_pretty(value, config)
+        .map_err(|e| SaveError {
+            message: e.to_string(),
+        })?;
     text.push('\n');
-    text
+    Ok(text)
 }
 
 /// Where `id: "<id>"` stands in `text`, as a 1-based (line, column), for
@@ -449,6 +473,32 @@ mod tests {
         assert_eq!(model.graph.edge_count(), 2);
         let p = model.find("p").expect("p exists");
         assert_eq!(model.graph[p].pos, Some([10.0, 20.0]));
+    }
+
+    /// A value the serialiser refuses: RON has no identifier with a space.
+    struct Unwritable;
+
+    impl Serialize for Unwritable {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_unit_struct("not an identifier")
+        }
+    }
+
+    #[test]
+    fn a_serialiser_error_is_an_error_not_text() {
+        let err = ron_text(&Unwritable).expect_err("the serialiser refuses it");
+        assert!(
+            err.to_string()
+                .starts_with("the model could not be written as RON: "),
+            "{err}"
+        );
+        assert!(!err.message.is_empty());
+        let (model, _) = from_str(SMALL).expect("loads");
+        assert_eq!(
+            try_to_string(&model).as_deref(),
+            Ok(to_string(&model).as_str()),
+            "both write the same text for a model that can be written"
+        );
     }
 
     #[test]
