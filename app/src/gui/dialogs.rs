@@ -6,12 +6,13 @@
 
 use std::path::PathBuf;
 
-use eframe::egui;
+use eframe::egui::{self, RichText};
 use sim_core::Model;
 
 use super::document::Document;
 use super::gallery::{GalleryChoice, gallery_ui};
 use super::menus::MenuAction;
+use super::recovery::Orphan;
 use super::shortcuts::Action;
 use super::{WeirApp, files, shortcuts};
 use crate::examples::Example;
@@ -23,6 +24,8 @@ pub(super) enum Pending {
     /// `None`: ask with the open dialog.
     Open(Option<PathBuf>),
     Example(Example),
+    /// Restore the first recovery offer.
+    Restore,
     Quit,
 }
 
@@ -52,6 +55,7 @@ impl WeirApp {
                 }
             }
             Pending::Example(example) => self.open_example(example),
+            Pending::Restore => self.restore_first_offer(),
             Pending::Quit => {
                 self.allow_close = true;
                 if let Some(r) = &self.recovery {
@@ -97,21 +101,67 @@ impl WeirApp {
         }
     }
 
-    /// Restores the work kept after a crash, or discards it.
+    /// The answer to the first recovery offer: restore its work (asking
+    /// first about unsaved changes in the window) or discard it; an
+    /// unreadable file is moved aside. Until answered, it stays on disk.
     pub(super) fn answer_recovery(&mut self, restore: bool) {
-        let Some((model, origin)) = self.recovery_offer.take() else {
+        let readable = match self.recovery_offers.front() {
+            Some(offer) => offer.content.is_ok(),
+            None => return,
+        };
+        if readable && restore {
+            self.request(Pending::Restore);
+            return;
+        }
+        let Some(offer) = self.recovery_offers.pop_front() else {
             return;
         };
-        if restore {
-            let mut doc = Document::new(model, None, "restored after a crash".to_owned());
-            doc.path = origin;
-            doc.mark_unsaved();
-            self.set_document(doc);
+        let outcome = if readable {
+            offer.remove()
         } else {
-            if let Some(r) = &self.recovery {
-                r.clear();
-            }
+            offer.set_aside().map(|_| ())
+        };
+        if let Err(err) = outcome {
+            self.error = Some(format!("{err:#}"));
+        }
+        if self.recovery_offers.is_empty() && !self.doc.is_dirty() {
             self.show_gallery = self.doc.path.is_none();
+        }
+    }
+
+    /// Makes the first recovery offer's work the document. The work moves
+    /// into this window's own recovery file before the offer's file goes,
+    /// so a crash now loses nothing; if it cannot move, the file stays
+    /// and is offered again next time.
+    fn restore_first_offer(&mut self) {
+        let Some(offer) = self.recovery_offers.pop_front() else {
+            return;
+        };
+        let Ok((model, origin)) = &offer.content else {
+            self.recovery_offers.push_front(offer);
+            return;
+        };
+        let mut doc = Document::new(model.clone(), None, "restored unsaved work".to_owned());
+        doc.path.clone_from(origin);
+        doc.mark_unsaved();
+        self.set_document(doc);
+        let kept = match &self.recovery {
+            Some(own) => own.store(&self.doc.model, self.doc.path.as_deref()),
+            None => Ok(()),
+        };
+        match kept {
+            Ok(()) => {
+                self.autosaved_revision = Some(self.doc.revision());
+                if let Err(err) = offer.remove() {
+                    self.error = Some(format!("{err:#}"));
+                }
+            }
+            Err(err) => {
+                self.error = Some(format!(
+                    "{err:#}\n\nThe unsaved work is still kept in {} and will be offered again.",
+                    offer.path().display()
+                ));
+            }
         }
     }
 
@@ -149,29 +199,11 @@ impl WeirApp {
                 actions.push(MenuAction::Discard { save_first });
             }
         }
-        if let Some((model, origin)) = &self.recovery_offer {
-            let mut answer = None;
-            egui::Modal::new(egui::Id::unique("recovery")).show(ctx, |ui| {
-                ui.set_max_width(420.0);
-                ui.heading("Restore unsaved work?");
-                ui.label(format!(
-                    "Weir did not close cleanly last time. Unsaved changes to “{}”{} were kept.",
-                    model.name,
-                    origin
-                        .as_ref()
-                        .map(|p| format!(" ({})", p.display()))
-                        .unwrap_or_default()
-                ));
-                ui.add_space(8.0);
-                ui.horizontal(|ui| {
-                    if ui.button("Restore").clicked() {
-                        answer = Some(true);
-                    }
-                    if ui.button("Discard").clicked() {
-                        answer = Some(false);
-                    }
-                });
-            });
+        if self.confirm.is_none()
+            && let Some(offer) = self.recovery_offers.front()
+        {
+            let more = self.recovery_offers.len() - 1;
+            let answer = recovery_ui(ctx, offer, more);
             actions.extend(answer.map(MenuAction::Recover));
         }
         if let Some(message) = self.error.clone() {
@@ -230,4 +262,57 @@ impl WeirApp {
         self.messages_window(ctx);
         actions
     }
+}
+
+/// The recovery offer's dialog; the answer (`true`: restore), if given.
+fn recovery_ui(ctx: &egui::Context, offer: &Orphan, more: usize) -> Option<bool> {
+    let mut answer = None;
+    egui::Modal::new(egui::Id::unique("recovery")).show(ctx, |ui| {
+        ui.set_max_width(460.0);
+        match &offer.content {
+            Ok((model, origin)) => {
+                ui.heading("Restore unsaved work?");
+                ui.label(format!(
+                    "A Weir window closed without saving its changes to “{}”{}. They were kept.",
+                    model.name,
+                    origin
+                        .as_ref()
+                        .map(|p| format!(" ({})", p.display()))
+                        .unwrap_or_default()
+                ));
+                ui.label(
+                    RichText::new(format!("Kept in {}", offer.path().display()))
+                        .weak()
+                        .small(),
+                );
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    if ui.button("Restore").clicked() {
+                        answer = Some(true);
+                    }
+                    if ui.button("Discard").clicked() {
+                        answer = Some(false);
+                    }
+                });
+            }
+            Err(why) => {
+                ui.heading("Unsaved work could not be read");
+                ui.label(format!(
+                    "A Weir window closed without saving, and the file its changes were kept in cannot be read: {why}"
+                ));
+                ui.label(format!(
+                    "It will be kept as {}, where File → Open can try it.",
+                    offer.aside_path().display()
+                ));
+                ui.add_space(8.0);
+                if ui.button("Keep it aside").clicked() {
+                    answer = Some(false);
+                }
+            }
+        }
+        if more > 0 {
+            ui.label(RichText::new(format!("{more} more to answer after this one")).weak());
+        }
+    });
+    answer
 }

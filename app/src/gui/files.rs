@@ -1,12 +1,14 @@
-//! Files: reading and atomically writing models, the native dialogs, and
-//! the recovery file that autosave keeps for after a crash.
+//! Files: reading models, writing models and exports atomically, and the
+//! native dialogs. Crash recovery is `recovery.rs`.
 
-use std::io::Write;
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use sim_core::Model;
-use sim_core::model::file;
+use sim_core::model::file::{self, SaveError};
 use sim_core::validate::Diagnostic;
 
 /// Reads a model file.
@@ -17,40 +19,128 @@ pub fn load(path: &Path) -> Result<(Model, Vec<Diagnostic>)> {
 }
 
 /// Writes `bytes` to `path` so that a crash leaves either the old file or
-/// the new one, never half of one: a temporary file in the same folder,
-/// flushed to disk, then renamed over the target.
+/// the new one, never half of one: a new temporary file in the target's
+/// folder, flushed to disk, then renamed over the target.
+///
+/// The temporary file has a name no other writer uses and is created only
+/// if nothing (not even a symbolic link) has that name, so two writers,
+/// in one process or in two, never write into each other's file. A path
+/// that is a symbolic link is written through to the file it points to,
+/// and the link stays. The new file keeps the old one's permissions.
 pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
+    let target = resolve_links(path)?;
+    let permissions = match std::fs::metadata(&target) {
+        Ok(meta) if meta.is_file() => Some(meta.permissions()),
+        Ok(meta) if meta.is_dir() => bail!("cannot write {}: it is a folder", path.display()),
+        Ok(_) => bail!("cannot write {}: it is not a regular file", path.display()),
+        Err(e) if e.kind() == ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", target.display())),
     };
-    let name = path
+    let dir = folder_of(&target);
+    let name = target
         .file_name()
-        .map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let (tmp, mut f) = create_temporary(&dir, &name)?;
     let result = (|| -> Result<()> {
-        let mut f = std::fs::File::create(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
         f.write_all(bytes.as_ref())
             .with_context(|| format!("cannot write {}", tmp.display()))?;
+        if let Some(permissions) = permissions {
+            f.set_permissions(permissions)
+                .with_context(|| format!("cannot set the permissions of {}", tmp.display()))?;
+        }
         f.sync_all()
             .with_context(|| format!("cannot flush {}", tmp.display()))?;
-        std::fs::rename(&tmp, path)
-            .with_context(|| format!("cannot replace {}", path.display()))?;
+        drop(f);
+        std::fs::rename(&tmp, &target)
+            .with_context(|| format!("cannot replace {}", target.display()))?;
         Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
-    } else if let Ok(d) = std::fs::File::open(&dir) {
+    } else if let Ok(d) = File::open(&dir) {
         // NOTE: makes the rename itself durable; not all systems allow it.
         let _ = d.sync_all();
     }
     result
 }
 
-/// Saves a model to `path`.
+/// How many symbolic links a path may go through before it is refused
+/// (as the kernel refuses a loop).
+const MAX_LINKS: usize = 40;
+
+/// The file `path` names once its symbolic links are followed: a link's
+/// relative target is taken from the link's folder. A path that does not
+/// exist (or a link to nothing) names a file to create there.
+fn resolve_links(path: &Path) -> Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&current)
+                    .with_context(|| format!("cannot read the link {}", current.display()))?;
+                current = if link.is_absolute() {
+                    link
+                } else {
+                    folder_of(&current).join(link)
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    bail!(
+        "cannot write {}: it goes through more than {MAX_LINKS} symbolic links",
+        path.display()
+    )
+}
+
+/// The folder a file is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Numbers the temporary files this process creates.
+static TEMPORARIES: AtomicU64 = AtomicU64::new(0);
+
+/// A new, empty temporary file in `dir` for writing `name`: its name
+/// holds the process id and a number no other write in this process uses,
+/// and it is created exclusively, so an existing file or link of that
+/// name (another process's, or left by a crash) is never opened: the next
+/// number is tried.
+fn create_temporary(dir: &Path, name: &str) -> Result<(PathBuf, File)> {
+    const ATTEMPTS: usize = 64;
+    for _ in 0..ATTEMPTS {
+        let n = TEMPORARIES.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(temporary_name(name, n));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", tmp.display())),
+        }
+    }
+    bail!(
+        "cannot create a temporary file in {}: {ATTEMPTS} names in a row are taken",
+        dir.display()
+    )
+}
+
+/// The name of the `n`th temporary file for writing `name`.
+fn temporary_name(name: &str, n: u64) -> String {
+    format!(".{name}.{}.{n}.tmp", std::process::id())
+}
+
+/// Saves a model to `path`; a model the serialiser refuses is an error,
+/// and the file is left as it was.
 pub fn save(model: &Model, path: &Path) -> Result<()> {
-    write_atomic(path, file::to_string(model))
+    write_model(path, file::try_to_string(model))
+}
+
+/// Writes a model's text, or reports why there is none.
+fn write_model(path: &Path, text: Result<String, SaveError>) -> Result<()> {
+    let text = text.with_context(|| format!("cannot save {}", path.display()))?;
+    write_atomic(path, text)
 }
 
 /// The native "open" dialog; `None` if cancelled or unavailable.
@@ -113,84 +203,196 @@ pub(crate) fn file_stem(name: &str) -> String {
     }
 }
 
-/// Where autosave keeps unsaved work: the model and, beside it, the path
-/// of the file it belongs to.
-#[derive(Clone, Debug)]
-pub struct Recovery {
-    pub model: PathBuf,
-    pub origin: PathBuf,
-}
-
-impl Recovery {
-    /// In the app's data folder, if there is one.
-    pub fn in_data_dir() -> Option<Self> {
-        let dir = eframe::storage_dir("Weir")?;
-        Some(Self::in_dir(&dir))
-    }
-
-    pub fn in_dir(dir: &Path) -> Self {
-        Self {
-            model: dir.join("recovery.ron"),
-            origin: dir.join("recovery-origin.txt"),
-        }
-    }
-
-    /// Writes the unsaved model.
-    pub fn store(&self, model: &Model, path: Option<&Path>) -> Result<()> {
-        if let Some(dir) = self.model.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        write_atomic(&self.model, file::to_string(model))?;
-        let origin = path.map(|p| p.display().to_string()).unwrap_or_default();
-        write_atomic(&self.origin, &origin)
-    }
-
-    /// The unsaved model left by a session that did not close cleanly.
-    pub fn pending(&self) -> Option<(Model, Option<PathBuf>)> {
-        let text = std::fs::read_to_string(&self.model).ok()?;
-        let (model, _) = file::from_str(&text).ok()?;
-        let origin = std::fs::read_to_string(&self.origin)
-            .ok()
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .map(PathBuf::from);
-        Some((model, origin))
-    }
-
-    /// Forgets the unsaved model (after a save, a discard or a clean exit).
-    pub fn clear(&self) {
-        let _ = std::fs::remove_file(&self.model);
-        let _ = std::fs::remove_file(&self.origin);
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A new, empty folder for one test.
+    pub(crate) fn scratch(test: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("weir-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a scratch folder");
+        dir
+    }
+
+    /// The names in `dir`, sorted.
+    pub(crate) fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("listable")
+            .map(|e| {
+                e.expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temporary_file() {
-        let dir = std::env::temp_dir().join(format!("weir-files-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = scratch("atomic");
         let path = dir.join("m.ron");
         write_atomic(&path, "one").expect("first write");
         write_atomic(&path, "two").expect("second write");
         assert_eq!(std::fs::read_to_string(&path).expect("readable"), "two");
-        let leftovers = std::fs::read_dir(&dir)
-            .expect("listable")
-            .filter(|e| e.as_ref().is_ok_and(|e| e.file_name() != "m.ron"))
-            .count();
-        assert_eq!(leftovers, 0, "the temporary file was renamed away");
-        let recovery = Recovery::in_dir(&dir);
-        recovery
-            .store(&Model::new("r"), Some(&path))
-            .expect("recovery written");
-        let (model, origin) = recovery.pending().expect("a recovery is pending");
-        assert_eq!(model.name, "r");
-        assert_eq!(origin.as_deref(), Some(path.as_path()));
-        recovery.clear();
-        assert!(recovery.pending().is_none(), "cleared");
+        assert_eq!(
+            names(&dir),
+            ["m.ron"],
+            "the temporary file was renamed away"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn writers_in_one_process_never_share_a_temporary_file() {
+        let dir = scratch("writers");
+        let path = dir.join("export.csv");
+        let a = "a".repeat(200_000);
+        let b = "b".repeat(300_000);
+        std::thread::scope(|s| {
+            for text in [&a, &b] {
+                let path = &path;
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        write_atomic(path, text).expect("every write succeeds");
+                    }
+                });
+            }
+        });
+        let written = std::fs::read_to_string(&path).expect("readable");
+        assert!(written == a || written == b, "one writer's whole text");
+        assert_eq!(names(&dir), ["export.csv"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_a_temporary_name_is_never_followed() {
+        let dir = scratch("planted");
+        let victim = dir.join("victim.txt");
+        std::fs::write(&victim, "precious").expect("written");
+        let path = dir.join("m.ron");
+        // Links at the names the next writes would use, as another user or
+        // a crash could leave them.
+        let next = TEMPORARIES.load(Ordering::Relaxed);
+        for n in next..next + 32 {
+            std::os::unix::fs::symlink(&victim, dir.join(temporary_name("m.ron", n)))
+                .expect("a planted link");
+        }
+        write_atomic(&path, "model").expect("written beside the links");
+        assert_eq!(std::fs::read_to_string(&path).expect("readable"), "model");
+        assert_eq!(
+            std::fs::read_to_string(&victim).expect("readable"),
+            "precious",
+            "the link's target is untouched"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("permissions");
+        let path = dir.join("m.ron");
+        std::fs::write(&path, "old").expect("written");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        write_atomic(&path, "new").expect("written");
+        let mode = std::fs::metadata(&path)
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o7777, 0o640);
+        assert_eq!(std::fs::read_to_string(&path).expect("readable"), "new");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_model_is_written_through_its_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("linked");
+        std::fs::create_dir_all(dir.join("real")).expect("a folder");
+        let real = dir.join("real").join("m.ron");
+        std::fs::write(&real, "old").expect("written");
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        // A relative link, through a second link.
+        let link = dir.join("m.ron");
+        std::os::unix::fs::symlink("real/m.ron", &link).expect("a link");
+        let link2 = dir.join("again.ron");
+        std::os::unix::fs::symlink(&link, &link2).expect("a link to the link");
+        write_atomic(&link2, "new").expect("written");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .expect("exists")
+                .file_type()
+                .is_symlink()
+                && std::fs::symlink_metadata(&link2)
+                    .expect("exists")
+                    .file_type()
+                    .is_symlink(),
+            "both links stay links"
+        );
+        assert_eq!(std::fs::read_to_string(&real).expect("readable"), "new");
+        let mode = std::fs::metadata(&real)
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o7777, 0o600, "the target keeps its permissions");
+        assert_eq!(names(&dir.join("real")), ["m.ron"]);
+        // A link to nothing creates its target.
+        let dangling = dir.join("new.ron");
+        std::os::unix::fs::symlink("real/created.ron", &dangling).expect("a link");
+        write_atomic(&dangling, "created").expect("written");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("real").join("created.ron")).expect("created"),
+            "created"
+        );
+        // A loop of links is an error, not a hang.
+        std::os::unix::fs::symlink("loop-b", dir.join("loop-a")).expect("a link");
+        std::os::unix::fs::symlink("loop-a", dir.join("loop-b")).expect("a link");
+        let err = write_atomic(&dir.join("loop-a"), "x").expect_err("a loop");
+        assert!(err.to_string().contains("symbolic links"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_folder_is_not_replaced() {
+        let dir = scratch("folder");
+        let err = write_atomic(&dir, "x").expect_err("a folder");
+        assert!(err.to_string().contains("it is a folder"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_serialiser_error_leaves_the_file_and_is_an_error() {
+        let dir = scratch("unwritable");
+        let path = dir.join("m.ron");
+        std::fs::write(&path, "the user's model").expect("written");
+        let refused = Err(SaveError {
+            message: "invalid identifier".to_owned(),
+        });
+        let err = write_model(&path, refused).expect_err("an error, not a success");
+        let message = format!("{err:#}");
+        assert!(
+            message.contains("cannot save") && message.contains("invalid identifier"),
+            "{message}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("readable"),
+            "the user's model",
+            "nothing was written over the file"
+        );
+        assert_eq!(names(&dir), ["m.ron"]);
+        // A model that can be written is saved as the model file's text.
+        let model = Model::new("saved");
+        save(&model, &path).expect("saved");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("readable"),
+            file::to_string(&model)
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -34,7 +34,8 @@ pub enum MenuAction {
     Discard {
         save_first: bool,
     },
-    /// Restore the work kept after a crash (`false`: discard it).
+    /// The answer to the first recovery offer: restore its work (`false`:
+    /// discard it, or set an unreadable file aside).
     Recover(bool),
     /// Inject a fault into the live run (and record it, if asked).
     Fault(LiveFault),

@@ -29,10 +29,12 @@ mod live_ui;
 mod menus;
 pub mod palette;
 pub mod problems;
+pub mod recovery;
 pub mod run;
 pub mod session;
 pub mod shortcuts;
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
@@ -48,12 +50,12 @@ use canvas::{CanvasState, canvas_ui};
 use charts::ChartsState;
 use dialogs::Pending;
 use document::Document;
-use files::Recovery;
 use inspector::{InspectorState, Subject, inspector_ui};
 use live_ui::LiveState;
 pub use live_ui::{LiveExport, live_report, live_report_ui};
 use menus::{MenuAction, ToolbarStatus};
 use problems::{ProblemAction, problems_ui};
+use recovery::{Orphan, Recovery};
 use run::RunState;
 use session::LiveSession;
 use shortcuts::Action;
@@ -146,9 +148,11 @@ pub struct WeirApp {
     confirm: Option<Pending>,
     /// An error to show in a dialog.
     error: Option<String>,
+    /// This instance's recovery file, locked while it runs.
     recovery: Option<Recovery>,
-    /// Unsaved work found from a session that did not close cleanly.
-    recovery_offer: Option<(Model, Option<PathBuf>)>,
+    /// Unsaved work left by instances that stopped without saving, offered
+    /// one at a time; each stays on disk until the user answers.
+    recovery_offers: VecDeque<Orphan>,
     last_autosave: f64,
     autosaved_revision: Option<u64>,
     /// The window may close: unsaved changes were dealt with.
@@ -215,14 +219,35 @@ impl WeirApp {
             .storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
+        Self::starting(path, prefs, Recovery::in_data_dir())
+    }
+
+    /// The app as it starts: `path` opened (or the start screen), and the
+    /// unsaved work of instances that stopped without saving offered from
+    /// `recovery`'s folder.
+    pub fn starting(path: Option<&Path>, prefs: Prefs, recovery: Option<Recovery>) -> Self {
         let mut app = Self::with_document(example_document(default_example()), prefs);
-        app.recovery = Recovery::in_data_dir();
-        app.recovery_offer = app.recovery.as_ref().and_then(Recovery::pending);
+        app.recovery_offers = recovery
+            .as_ref()
+            .map(Recovery::orphans)
+            .unwrap_or_default()
+            .into();
+        app.recovery = recovery;
         match path {
             Some(path) => app.open_path(path),
-            None => app.show_gallery = app.recovery_offer.is_none(),
+            None => app.show_gallery = app.recovery_offers.is_empty(),
         }
         app
+    }
+
+    /// Where this window keeps its unsaved work, if it keeps it.
+    pub fn recovery_path(&self) -> Option<&Path> {
+        self.recovery.as_ref().map(Recovery::path)
+    }
+
+    /// How many recovery files wait for an answer.
+    pub fn recovery_offers(&self) -> usize {
+        self.recovery_offers.len()
     }
 
     fn with_document(doc: Document, prefs: Prefs) -> Self {
@@ -241,7 +266,7 @@ impl WeirApp {
             confirm: None,
             error: None,
             recovery: None,
-            recovery_offer: None,
+            recovery_offers: VecDeque::new(),
             last_autosave: 0.0,
             autosaved_revision: None,
             allow_close: false,
@@ -620,26 +645,32 @@ impl WeirApp {
     }
 
     fn autosave(&mut self, ctx: &egui::Context) {
-        let Some(recovery) = &self.recovery else {
+        if self.recovery.is_none() {
             return;
-        };
+        }
         let now = ctx.input(|i| i.time);
         if now - self.last_autosave < AUTOSAVE_SECS {
             return;
         }
         self.last_autosave = now;
-        let revision = self.doc.revision();
-        if !self.doc.is_dirty() || self.autosaved_revision == Some(revision) {
-            return;
-        }
         // NOTE: a failed autosave is not worth interrupting the user for;
         // the next one tries again.
-        if recovery
-            .store(&self.doc.model, self.doc.path.as_deref())
-            .is_ok()
-        {
-            self.autosaved_revision = Some(revision);
+        let _ = self.autosave_now();
+    }
+
+    /// Keeps unsaved changes in the recovery file now, if there are any
+    /// the file does not hold yet.
+    pub fn autosave_now(&mut self) -> Result<()> {
+        let Some(recovery) = &self.recovery else {
+            return Ok(());
+        };
+        let revision = self.doc.revision();
+        if !self.doc.is_dirty() || self.autosaved_revision == Some(revision) {
+            return Ok(());
         }
+        recovery.store(&self.doc.model, self.doc.path.as_deref())?;
+        self.autosaved_revision = Some(revision);
+        Ok(())
     }
 }
 
@@ -702,7 +733,7 @@ impl eframe::App for WeirApp {
         if let Some(path) = dropped {
             self.request(Pending::Open(Some(path)));
         }
-        let modal_open = self.confirm.is_some() || self.recovery_offer.is_some();
+        let modal_open = self.confirm.is_some() || !self.recovery_offers.is_empty();
         if !modal_open {
             for action in shortcuts::pressed(&ctx) {
                 self.handle_action(&ctx, action);
