@@ -13,4 +13,5 @@ mod inspector;
 mod live;
 mod picture;
 mod properties;
+mod recovery;
 mod theory;

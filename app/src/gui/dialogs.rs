@@ -301,7 +301,7 @@ fn recovery_ui(ctx: &egui::Context, offer: &Orphan, more: usize) -> Option<bool>
                     "A Weir window closed without saving, and the file its changes were kept in cannot be read: {why}"
                 ));
                 ui.label(format!(
-                    "It will be kept as {}, where File → Open can try it.",
+                    "It will be kept as {}, where Open… in the File menu can try it.",
                     offer.aside_path().display()
                 ));
                 ui.add_space(8.0);
