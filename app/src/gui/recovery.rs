@@ -141,14 +141,21 @@ impl Orphan {
         &self.file
     }
 
-    /// Where an unreadable file is moved to: a name no instance looks at,
-    /// still a `.ron` file to open.
+    /// Where an unreadable file is moved to: a name no instance looks at
+    /// and no file has yet, still a `.ron` file to open.
     pub fn aside_path(&self) -> PathBuf {
         let name = self.file.file_name().map_or_else(
             || "recovery.ron".into(),
             |n| n.to_string_lossy().into_owned(),
         );
-        self.file.with_file_name(format!("unreadable-{name}"))
+        let first = self.file.with_file_name(format!("unreadable-{name}"));
+        if !first.exists() {
+            return first;
+        }
+        (2..1000_u32)
+            .map(|n| self.file.with_file_name(format!("unreadable-{n}-{name}")))
+            .find(|p| !p.exists())
+            .unwrap_or(first)
     }
 
     /// Deletes the work, which the user restored elsewhere or discarded.
@@ -171,6 +178,13 @@ impl Orphan {
     /// where it went.
     pub fn set_aside(self) -> Result<PathBuf> {
         let aside = self.aside_path();
+        if aside.exists() {
+            bail!(
+                "cannot move {} aside: {} already exists",
+                self.file.display(),
+                aside.display()
+            );
+        }
         std::fs::rename(&self.file, &aside).with_context(|| {
             format!("cannot move {} to {}", self.file.display(), aside.display())
         })?;
@@ -434,6 +448,20 @@ mod tests {
         }
         assert!(own.orphans().is_empty(), "set aside, not offered again");
         assert!(names(&dir).contains(&"unreadable-recovery-1-2-0.ron".to_owned()));
+        // The same name again never replaces what was set aside before.
+        std::fs::write(&broken, "broken again").expect("written");
+        let orphan = own.orphans().pop().expect("offered");
+        let aside = orphan.set_aside().expect("moved");
+        assert_eq!(aside, dir.join("unreadable-2-recovery-1-2-0.ron"));
+        assert_eq!(
+            std::fs::read_to_string(aside).expect("kept"),
+            "broken again"
+        );
+        assert!(
+            std::fs::read_to_string(dir.join("unreadable-recovery-1-2-0.ron"))
+                .expect("kept")
+                .starts_with(HEADER)
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
