@@ -280,11 +280,7 @@ fn recovery_ui(ctx: &egui::Context, offer: &Orphan, more: usize) -> Option<bool>
                         .map(|p| format!(" ({})", p.display()))
                         .unwrap_or_default()
                 ));
-                ui.label(
-                    RichText::new(format!("Kept in {}", offer.path().display()))
-                        .weak()
-                        .small(),
-                );
+                ui.label(RichText::new(format!("Kept in {}", offer.path().display())).weak());
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
                     if ui.button("Restore").clicked() {
@@ -298,7 +294,7 @@ fn recovery_ui(ctx: &egui::Context, offer: &Orphan, more: usize) -> Option<bool>
             Err(why) => {
                 ui.heading("Unsaved work could not be read");
                 ui.label(format!(
-                    "A Weir window closed without saving, and the file its changes were kept in cannot be read: {why}"
+                    "A Weir window closed without saving, and the file its changes were kept in cannot be read: {why}."
                 ));
                 ui.label(format!(
                     "It will be kept as {}, where Open… in the File menu can try it.",
