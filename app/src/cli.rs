@@ -197,6 +197,12 @@ fn check_output(path: &str) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    if folder.exists() && !folder.is_dir() {
+        bail!(
+            "cannot write {path}: {} is a file, not a folder",
+            folder.display()
+        );
+    }
     if !folder.is_dir() {
         bail!(
             "cannot write {path}: the folder {} does not exist",

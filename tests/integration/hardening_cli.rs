@@ -220,7 +220,7 @@ fn unwritable_output_paths_are_refused_before_any_run() {
     let long_run = ["run", "examples/pipeline.ron", "--duration", "10h"];
     for (path, says) in [
         (missing, "does not exist"),
-        (under_a_file, "does not exist"),
+        (under_a_file, "Cargo.toml is a file, not a folder"),
         (folder, "it is a folder"),
     ] {
         let mut args = long_run.to_vec();
