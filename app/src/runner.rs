@@ -246,3 +246,61 @@ pub fn run_all(
         .finish(started.elapsed().as_secs_f64())
         .with_faults(&scenario.faults))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A model whose replications differ in length: some finish out of
+    /// order on the workers.
+    fn model(replications: u32) -> Model {
+        let text = format!(
+            r#"(
+            version: 1,
+            name: "fold",
+            scenario: (duration: "20s", seed: 4, replications: {replications}),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 300.0))),
+                (id: "q", kind: Queue(capacity: 5)),
+                (id: "worker", kind: Consumer(service: LogNormal(mean: "3ms", cv: 3.0))),
+            ],
+            edges: [(from: "src", to: "q"), (from: "q", to: "worker")],
+        )"#
+        );
+        let (model, problems) = sim_core::model::file::from_str(&text).expect("model");
+        assert!(problems.is_empty(), "{problems:?}");
+        model
+    }
+
+    /// The report without its wall time, which alone varies.
+    fn json(report: &Report) -> String {
+        let mut report = report.clone();
+        report.wall_s = 0.0;
+        report.to_json_string()
+    }
+
+    #[test]
+    fn parallel_folding_gives_the_sequential_report_byte_for_byte() {
+        for replications in [1, 2, 7, 40] {
+            let model = model(replications);
+            let mut calls = 0;
+            let parallel = run_all(&model, |fraction, _| {
+                calls += 1;
+                assert!((0.0..=1.0 + 1e-9).contains(&fraction), "{fraction}");
+            })
+            .expect("runs");
+            let sequential = sim_core::run_replications(&model).expect("runs");
+            assert_eq!(parallel.replications(), replications as usize);
+            assert_eq!(json(&parallel), json(&sequential), "{replications}");
+            assert!(calls >= 1, "progress is reported as replications finish");
+        }
+    }
+
+    #[test]
+    fn too_many_replications_are_refused_before_any_run() {
+        let mut model = model(1);
+        model.scenario.replications = u32::MAX;
+        let err = run_all(&model, |_, _| {}).expect_err("refused");
+        assert!(err.to_string().contains("at most 100000"), "{err}");
+    }
+}
