@@ -21,9 +21,25 @@ pub fn model(text: &str) -> Model {
     model
 }
 
+/// A report over replications, and the replications it was made from
+/// (the report itself keeps no run).
+#[derive(Debug)]
+pub struct Replicated {
+    pub report: Report,
+    /// In replication order.
+    pub runs: Vec<RunResult>,
+}
+
+impl std::ops::Deref for Replicated {
+    type Target = Report;
+    fn deref(&self) -> &Report {
+        &self.report
+    }
+}
+
 /// Runs the scenario's replications, two at a time (results are combined
 /// in replication order, so threads do not change them).
-pub fn replicate(model: &Model) -> Report {
+pub fn replicate(model: &Model) -> Replicated {
     let reps = model.scenario.replications.max(1);
     let seed = model.scenario.seed;
     let mut runs: Vec<Option<RunResult>> = (0..reps).map(|_| None).collect();
@@ -44,7 +60,11 @@ pub fn replicate(model: &Model) -> Report {
             }
         }
     });
-    Report::from_runs(seed, runs.into_iter().flatten().collect(), 0.0)
+    let runs: Vec<RunResult> = runs.into_iter().flatten().collect();
+    Replicated {
+        report: Report::from_runs(seed, runs.iter().cloned(), 0.0),
+        runs,
+    }
 }
 
 /// The confidence level of theory checks.
@@ -66,9 +86,30 @@ impl Estimate {
     }
 
     /// A node metric's per-replication values; panics as [`metric`] does
-    /// when the node or the metric is missing.
-    pub fn metric(report: &Report, node: &str, path: &str) -> Self {
-        let samples = node_metric(report, node, path).samples.clone();
+    /// when the node or the metric is missing, and unless the report's
+    /// mean (and, up to 32 replications, its confidence interval) is
+    /// exactly the one of these values.
+    pub fn metric(replicated: &Replicated, node: &str, path: &str) -> Self {
+        let combined = node_metric(&replicated.report, node, path);
+        let samples: Vec<f64> = replicated
+            .runs
+            .iter()
+            .filter_map(|run| run.node(node)?.replication_value(path))
+            .collect();
+        let (mean, _) = mean_sd(&samples);
+        assert_eq!(
+            combined.mean.to_bits(),
+            mean.to_bits(),
+            "{node}.{path}: the report's mean {} is not the mean {mean} of the replications' {samples:?}",
+            combined.mean
+        );
+        if samples.len() <= 32 {
+            assert_eq!(
+                combined.ci95.map(f64::to_bits),
+                half_width(&samples, 0.95).map(f64::to_bits),
+                "{node}.{path}: the report's ci95 is not that of the replications' {samples:?}"
+            );
+        }
         Self::new(format!("{node}.{path}"), samples)
     }
 

@@ -3,9 +3,10 @@
 //!
 //! `cargo bench -p weir --bench replications` — criterion reports the
 //! throughput in messages (elements) per second for M/M/1 at ρ = 0.9 with
-//! every metric on, four replications of about 500 000 messages each, run
-//! the way the CLI runs them (`runner::run_all`: one worker thread per
-//! core, results combined in replication order).
+//! every metric on, four replications of about 500 000 messages each, and
+//! 2000 of about 1800 each, run the way the CLI runs them
+//! (`runner::run_all`: one worker thread per core, each replication folded
+//! into the report in replication order as it finishes).
 
 use std::hint::black_box;
 
@@ -26,16 +27,19 @@ fn mm1_replications(replications: u32, messages: u64) -> sim_core::Model {
 }
 
 fn benches(c: &mut Criterion) {
-    let model = mm1_replications(4, 500_000);
-    let completed: u64 = run_all(&model, |_, _| {}).map_or(0, |report| {
-        report.runs.iter().map(|r| r.conservation.completed).sum()
-    });
     let mut group = c.benchmark_group("replications");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(completed));
-    group.bench_function("mm1x4", |b| {
-        b.iter(|| black_box(run_all(&model, |_, _| {})));
-    });
+    // Few long replications: the simulation's speed. Many short ones: what
+    // handing each replication over and folding it into the report costs.
+    for (name, replications, messages) in [("mm1x4", 4, 500_000), ("mm1x2000", 2000, 1_800)] {
+        let model = mm1_replications(replications, messages);
+        let completed: u64 =
+            run_all(&model, |_, _| {}).map_or(0, |report| report.conservation.completed);
+        group.throughput(Throughput::Elements(completed));
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(run_all(&model, |_, _| {})));
+        });
+    }
     group.finish();
 }
 

@@ -1,5 +1,14 @@
 //! The command line: `weir [FILE]` opens the GUI; `weir run` and
 //! `weir check` work without a display.
+//!
+//! Nothing here prints with `println!`, which panics when standard output
+//! fails: output goes through [`write_stdout`], whose errors end the
+//! command. A reader that has gone (a closed pipe, as in `weir run X |
+//! head -1`) ends it quietly with status 0, as Unix tools do; any other
+//! failure (a full disk) with a message on standard error and status 2.
+//! Every output path is checked before a run starts. Messages to standard
+//! error go through [`say!`], which has nowhere to report its own failure
+//! and drops it.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -10,6 +19,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Parser, Subcommand};
 use sim_core::Model;
 use sim_core::model::file::{self, locate_edge, locate_id};
+use sim_core::report::MAX_REPLICATIONS;
 use sim_core::time::Duration;
 use sim_core::validate::{Diagnostic, Target, validate};
 
@@ -83,6 +93,14 @@ pub struct ImportArgs {
     pub output: String,
 }
 
+/// Writes a line to standard error; if that fails there is nowhere left
+/// to say so, and the exit status still tells.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 fn parse_format(text: &str) -> Result<crate::exports::Target, String> {
     text.parse()
 }
@@ -100,8 +118,8 @@ pub struct RunArgs {
     /// Simulated time discarded at the start (default: the scenario's).
     #[arg(long, value_parser = parse_duration)]
     pub warmup: Option<Duration>,
-    /// Independent replications (default: the scenario's).
-    #[arg(long)]
+    /// Independent replications, 1 to 100000 (default: the scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
     pub replications: Option<u32>,
     /// Write the JSON report to PATH, or to standard output with `-`.
     #[arg(long, value_name = "PATH|-")]
@@ -113,9 +131,46 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e: sim_core::time::DurationError| e.to_string())
 }
 
+/// Standard output could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write to standard output: {0}")]
+struct StdoutError(std::io::Error);
+
+/// Writes `bytes` to standard output and flushes them.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| StdoutError(e).into())
+}
+
+/// The exit status for a command's failure, after saying why: a reader
+/// that has gone is no failure of ours.
+fn failure(err: &anyhow::Error) -> ExitCode {
+    if let Some(StdoutError(e)) = err.downcast_ref::<StdoutError>()
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        return ExitCode::SUCCESS;
+    }
+    say!("weir: {err:#}");
+    ExitCode::from(2)
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version go to standard output, mistakes to standard
+        // error, each with clap's status (2 for a mistake).
+        Err(e) => {
+            let code = ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+            let printed = e.print().and_then(|()| std::io::stdout().flush());
+            return match printed {
+                Ok(()) => code,
+                Err(io) => failure(&StdoutError(io).into()),
+            };
+        }
+    };
     let outcome = match cli.command {
         Some(Command::Run(args)) => run(&args),
         Some(Command::Check { file }) => check(&file),
@@ -125,10 +180,56 @@ pub fn main() -> ExitCode {
     };
     match outcome {
         Ok(code) => code,
-        Err(err) => {
-            eprintln!("weir: {err:#}");
-            ExitCode::from(2)
-        }
+        Err(err) => failure(&err),
+    }
+}
+
+/// Refuses, before any work, an output path that cannot be written: its
+/// folder must exist and the file must be creatable, or writable if it is
+/// there. `-` (standard output) passes. A new file made to find out is
+/// removed again; an existing one is opened without being truncated.
+fn check_output(path: &str) -> Result<()> {
+    if path == "-" {
+        return Ok(());
+    }
+    let file = Path::new(path);
+    let folder = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if folder.exists() && !folder.is_dir() {
+        bail!(
+            "cannot write {path}: {} is a file, not a folder",
+            folder.display()
+        );
+    }
+    if !folder.is_dir() {
+        bail!(
+            "cannot write {path}: the folder {} does not exist",
+            folder.display()
+        );
+    }
+    match std::fs::metadata(file) {
+        Ok(meta) if meta.is_dir() => bail!("cannot write {path}: it is a folder"),
+        // Opening a pipe or a device to find out could block or act:
+        // they are written when the time comes.
+        Ok(meta) if !meta.is_file() => Ok(()),
+        Ok(_) => match std::fs::OpenOptions::new().write(true).open(file) {
+            Ok(_) => Ok(()),
+            Err(e) => bail!("cannot write {path}: {e}"),
+        },
+        Err(_) => match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(file)
+        {
+            Ok(created) => {
+                drop(created);
+                std::fs::remove_file(file)
+                    .with_context(|| format!("cannot remove {path} after a test write"))
+            }
+            Err(e) => bail!("cannot write {path}: {e}"),
+        },
     }
 }
 
@@ -154,8 +255,8 @@ fn print_diagnostics(path: &Path, text: &str, diagnostics: &[Diagnostic]) {
             _ => None,
         };
         match place {
-            Some((line, col)) => eprintln!("{}:{line}:{col}: {d}", path.display()),
-            None => eprintln!("{}: {d}", path.display()),
+            Some((line, col)) => say!("{}:{line}:{col}: {d}", path.display()),
+            None => say!("{}: {d}", path.display()),
         }
     }
 }
@@ -174,23 +275,29 @@ fn check(path: &Path) -> Result<ExitCode> {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     if errors > 0 {
-        eprintln!(
+        say!(
             "{}: {errors} error(s), {warnings} warning(s)",
             path.display()
         );
         Ok(ExitCode::from(1))
     } else {
-        println!(
-            "{}: ok ({} nodes, {} edges, {warnings} warning(s))",
-            path.display(),
-            model.graph.node_count(),
-            model.graph.edge_count()
-        );
+        write_stdout(
+            format!(
+                "{}: ok ({} nodes, {} edges, {warnings} warning(s))\n",
+                path.display(),
+                model.graph.node_count(),
+                model.graph.edge_count()
+            )
+            .as_bytes(),
+        )?;
         Ok(ExitCode::SUCCESS)
     }
 }
 
 fn run(args: &RunArgs) -> Result<ExitCode> {
+    if let Some(path) = &args.json {
+        check_output(path)?;
+    }
     let (mut model, load_diagnostics, text) = load(&args.file)?;
     let scenario = &mut model.scenario;
     if let Some(seed) = args.seed {
@@ -208,7 +315,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     let diagnostics = all_diagnostics(&model, load_diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
         print_diagnostics(&args.file, &text, &diagnostics);
-        eprintln!(
+        say!(
             "{}: the model has errors and was not run",
             args.file.display()
         );
@@ -241,8 +348,8 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     let to_stdout = args.json.as_deref() == Some("-");
     if !to_stdout {
         let scenario = &model.scenario;
-        println!(
-            "{} — {} replication(s) of {}{}, seed {}",
+        let summary = format!(
+            "{} — {} replication(s) of {}{}, seed {}\n\n{}\n{} events in {:.2} s wall time ({:.1} M events/s)\n",
             model.name,
             report.replications(),
             scenario.duration,
@@ -251,40 +358,33 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
             } else {
                 format!(" (warm-up {})", scenario.warmup)
             },
-            scenario.seed
-        );
-        println!();
-        print!("{}", report.to_table());
-        println!(
-            "\n{} events in {:.2} s wall time ({:.1} M events/s)",
+            scenario.seed,
+            report.to_table(),
             report.events,
             report.wall_s,
             report.events as f64 / report.wall_s.max(1e-9) / 1e6
         );
+        write_stdout(summary.as_bytes())?;
     }
     match args.json.as_deref() {
         None => {}
-        Some("-") => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(report.to_json_string().as_bytes())?;
-        }
+        Some("-") => write_stdout(report.to_json_string().as_bytes())?,
         Some(path) => {
             std::fs::write(path, report.to_json_string())
                 .with_context(|| format!("cannot write {path}"))?;
-            println!("report written to {path}");
+            write_stdout(format!("report written to {path}\n").as_bytes())?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes text to a file, or to standard output for `-`.
-fn write_output(output: &str, text: &str) -> Result<()> {
+/// Writes bytes to a file, or to standard output for `-`.
+fn write_output(output: &str, bytes: &[u8]) -> Result<()> {
     if output == "-" {
-        std::io::stdout().lock().write_all(text.as_bytes())?;
+        write_stdout(bytes)
     } else {
-        std::fs::write(output, text).with_context(|| format!("cannot write {output}"))?;
+        std::fs::write(output, bytes).with_context(|| format!("cannot write {output}"))
     }
-    Ok(())
 }
 
 fn export(args: &ExportArgs) -> Result<ExitCode> {
@@ -295,11 +395,12 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
             args.format
         );
     }
+    check_output(&args.output)?;
     let (model, load_diagnostics, text) = load(&args.file)?;
     let diagnostics = all_diagnostics(&model, load_diagnostics);
     if args.format.needs_run() && diagnostics.iter().any(Diagnostic::is_error) {
         print_diagnostics(&args.file, &text, &diagnostics);
-        eprintln!(
+        say!(
             "{}: the model has errors and was not run",
             args.file.display()
         );
@@ -317,23 +418,19 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
     };
     let bytes = export_bytes(&model, args.format, options)
         .with_context(|| format!("{}", args.file.display()))?;
-    if args.output == "-" {
-        std::io::stdout().lock().write_all(&bytes)?;
-    } else {
-        std::fs::write(&args.output, bytes)
-            .with_context(|| format!("cannot write {}", args.output))?;
-    }
+    write_output(&args.output, &bytes)?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn import(args: &ImportArgs) -> Result<ExitCode> {
+    check_output(&args.output)?;
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let (model, diagnostics) = sim_core::export::asyncapi::import(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     for d in &diagnostics {
-        eprintln!("{}: {d}", args.file.display());
+        say!("{}: {d}", args.file.display());
     }
-    write_output(&args.output, &file::to_string(&model))?;
+    write_output(&args.output, file::to_string(&model).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

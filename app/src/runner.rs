@@ -1,17 +1,150 @@
 //! Runs a model's replications on worker threads, reporting progress.
 //!
 //! Each replication is independent and seeded from the scenario seed and
-//! its number, and results are combined in replication order, so the
-//! report is the same whatever the number of threads or their timing.
+//! its number. Workers hand each finished replication to the calling
+//! thread, which folds it into the report in replication order (holding
+//! any that finish early until their turn) and lets it go, so the report
+//! is the same whatever the number of threads or their timing, and memory
+//! does not grow with the number of replications: a worker starts
+//! replication `i` only once every replication before `i - 2 × workers` is
+//! folded in, which bounds both the runs in flight and those waiting.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration as WallDuration, Instant};
 
+use sim_core::report::{ReportBuilder, check_replications};
 use sim_core::rng::replication_seed;
 use sim_core::time::Duration;
 use sim_core::{Model, Report, RunError, RunResult, Simulation};
+
+/// Progress of one replication in millionths (a whole one is a million).
+const WHOLE: u64 = 1_000_000;
+
+/// Which replication a worker runs next, and how far the report has come.
+#[derive(Debug)]
+struct Turns {
+    /// The next replication nobody has started.
+    next: usize,
+    /// Replications folded into the report so far.
+    folded: usize,
+}
+
+/// What the workers and the calling thread share.
+struct Shared<'a> {
+    model: &'a Model,
+    reps: usize,
+    /// How far ahead of the report a worker may start.
+    window: usize,
+    turns: Mutex<Turns>,
+    /// Signalled when the report moves on or the run stops.
+    moved: Condvar,
+    /// Set on the first error (or a worker's panic): nobody starts more.
+    stop: AtomicBool,
+    /// Replications' progress, summed, in millionths of a replication.
+    progress: AtomicU64,
+    chunk: Duration,
+}
+
+impl Shared<'_> {
+    /// The next replication to run, once the report is close enough
+    /// behind; `None` when there is none left or the run stopped.
+    fn claim(&self) -> Option<usize> {
+        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if self.stop.load(Ordering::Acquire) || turns.next >= self.reps {
+                return None;
+            }
+            if turns.next < turns.folded + self.window {
+                turns.next += 1;
+                return Some(turns.next - 1);
+            }
+            turns = self
+                .moved
+                .wait(turns)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn set_folded(&self, folded: usize) {
+        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+        turns.folded = folded;
+        drop(turns);
+        self.moved.notify_all();
+    }
+
+    fn halt(&self) {
+        self.stop.store(true, Ordering::Release);
+        // Take the lock so that no worker misses the wake-up between its
+        // check and its wait.
+        drop(self.turns.lock().unwrap_or_else(PoisonError::into_inner));
+        self.moved.notify_all();
+    }
+
+    /// Runs replication `i`; `None` if the run stopped meanwhile.
+    fn run(&self, i: usize) -> Option<Result<RunResult, RunError>> {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "replications are bounded by MAX_REPLICATIONS"
+        )]
+        let seed = replication_seed(self.model.scenario.seed, i as u32);
+        let mut sim = match Simulation::new(self.model, seed) {
+            Ok(sim) => sim,
+            Err(e) => return Some(Err(e)),
+        };
+        let total = self.model.scenario.duration.0.max(1);
+        let mut counted = 0;
+        while !sim.is_finished() {
+            if self.stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            if let Err(e) = sim.step(self.chunk) {
+                return Some(Err(e));
+            }
+            let now = u64::try_from(
+                u128::from(sim.now().as_nanos().min(total)) * u128::from(WHOLE) / u128::from(total),
+            )
+            .unwrap_or(WHOLE);
+            self.progress.fetch_add(now - counted, Ordering::Relaxed);
+            counted = now;
+        }
+        self.progress.fetch_add(WHOLE - counted, Ordering::Relaxed);
+        Some(Ok(sim.result()))
+    }
+}
+
+/// Stops the run if the worker holding it unwinds, so that nobody waits
+/// for a replication that will never come.
+struct HaltOnPanic<'a, 'b>(&'a Shared<'b>);
+
+impl Drop for HaltOnPanic<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.halt();
+        }
+    }
+}
+
+/// Folds finished replications in replication order.
+struct Folder {
+    report: ReportBuilder,
+    /// Finished early, waiting for those before them.
+    waiting: BTreeMap<usize, Result<RunResult, RunError>>,
+}
+
+impl Folder {
+    /// Takes replication `i`'s outcome and folds in every one whose turn
+    /// has come; the first error (in replication order) ends the run.
+    fn take(&mut self, i: usize, outcome: Result<RunResult, RunError>) -> Result<(), RunError> {
+        self.waiting.insert(i, outcome);
+        while let Some(outcome) = self.waiting.remove(&self.report.replications()) {
+            self.report.add(&outcome?);
+        }
+        Ok(())
+    }
+}
 
 /// Runs every replication of `model`'s scenario. `on_progress` is called
 /// on the calling thread about ten times a second, and as each replication
@@ -22,40 +155,43 @@ pub fn run_all(
 ) -> Result<Report, RunError> {
     let started = Instant::now();
     let scenario = &model.scenario;
+    check_replications(scenario.replications)?;
     let reps = scenario.replications.max(1) as usize;
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(reps);
-    let next = AtomicUsize::new(0);
-    let finished = AtomicUsize::new(0);
-    let progress: Vec<AtomicU64> = (0..reps).map(|_| AtomicU64::new(0)).collect();
-    let results: Mutex<Vec<Option<Result<RunResult, RunError>>>> =
-        Mutex::new((0..reps).map(|_| None).collect());
-    let chunk = Duration((scenario.duration.0 / 100).max(1));
-    let total_ns = scenario.duration.0.max(1) as f64 * reps as f64;
+    let shared = Shared {
+        model,
+        reps,
+        window: 2 * threads,
+        turns: Mutex::new(Turns { next: 0, folded: 0 }),
+        moved: Condvar::new(),
+        stop: AtomicBool::new(false),
+        progress: AtomicU64::new(0),
+        chunk: Duration((scenario.duration.0 / 100).max(1)),
+    };
+    let mut folder = Folder {
+        report: ReportBuilder::new(scenario.seed),
+        waiting: BTreeMap::new(),
+    };
+    #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+    let total = reps as f64 * WHOLE as f64;
 
+    let mut failed = None;
     std::thread::scope(|scope| {
-        // Each worker says when it finishes a replication, so the caller
-        // returns as soon as the last one is done (not at its next tick).
-        let (done_tx, done_rx) = mpsc::channel::<()>();
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Result<RunResult, RunError>)>();
         let mut spawned = 0;
         for t in 0..threads {
-            let (next, finished, progress, results) = (&next, &finished, &progress, &results);
+            let shared = &shared;
             let done_tx = done_tx.clone();
             let worker = move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= reps {
+                let _halt = HaltOnPanic(shared);
+                while let Some(i) = shared.claim() {
+                    let Some(outcome) = shared.run(i) else { break };
+                    if done_tx.send((i, outcome)).is_err() {
+                        // The caller has stopped listening: nothing to do.
                         break;
                     }
-                    let seed = replication_seed(scenario.seed, i as u32);
-                    let outcome = run_one(model, seed, chunk, &progress[i]);
-                    if let Ok(mut slots) = results.lock() {
-                        slots[i] = Some(outcome);
-                    }
-                    finished.fetch_add(1, Ordering::Release);
-                    // The caller may have stopped listening: nothing to tell.
-                    let _ = done_tx.send(());
                 }
             };
             let spawned_thread = std::thread::Builder::new()
@@ -69,45 +205,102 @@ pub fn run_all(
         }
         drop(done_tx);
         // With no thread at all, the caller's thread runs everything below.
-        while spawned > 0 && finished.load(Ordering::Acquire) < reps {
-            if done_rx.recv_timeout(WallDuration::from_millis(100))
-                == Err(RecvTimeoutError::Disconnected)
-            {
+        while spawned > 0 && folder.report.replications() < reps {
+            match done_rx.recv_timeout(WallDuration::from_millis(100)) {
+                Ok((i, outcome)) => {
+                    if let Err(e) = folder.take(i, outcome) {
+                        // Workers still running see `stop` and end within
+                        // a step.
+                        failed = Some(e);
+                        shared.halt();
+                        break;
+                    }
+                    shared.set_folded(folder.report.replications());
+                }
+                Err(RecvTimeoutError::Timeout) => {}
                 // Every worker is gone; what they left undone runs below.
-                break;
+                Err(RecvTimeoutError::Disconnected) => break,
             }
-            let done: f64 = progress
-                .iter()
-                .map(|p| p.load(Ordering::Relaxed) as f64)
-                .sum();
-            on_progress(done / total_ns, started.elapsed());
+            #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+            let done = shared.progress.load(Ordering::Relaxed) as f64;
+            on_progress(done / total, started.elapsed());
         }
     });
-
-    let mut slots = results.into_inner().unwrap_or_default();
-    for (i, slot) in slots.iter_mut().enumerate() {
-        if slot.is_none() {
-            let seed = replication_seed(scenario.seed, i as u32);
-            *slot = Some(run_one(model, seed, chunk, &progress[i]));
-        }
+    if let Some(e) = failed {
+        return Err(e);
     }
-    let runs = slots.into_iter().flatten().collect::<Result<Vec<_>, _>>()?;
-    Ok(
-        Report::from_runs(scenario.seed, runs, started.elapsed().as_secs_f64())
-            .with_faults(&scenario.faults),
-    )
+    // Replications no worker got to run here, in order (only an error
+    // or a panic, both handled above, sets `stop`).
+    while folder.report.replications() < reps {
+        let i = folder.report.replications();
+        let outcome = match folder.waiting.remove(&i) {
+            Some(outcome) => outcome,
+            None => shared
+                .run(i)
+                .ok_or_else(|| RunError::Invalid(format!("replication {} was stopped", i + 1)))?,
+        };
+        folder.take(i, outcome)?;
+    }
+    Ok(folder
+        .report
+        .finish(started.elapsed().as_secs_f64())
+        .with_faults(&scenario.faults))
 }
 
-fn run_one(
-    model: &Model,
-    seed: u64,
-    chunk: Duration,
-    progress: &AtomicU64,
-) -> Result<RunResult, RunError> {
-    let mut sim = Simulation::new(model, seed)?;
-    while !sim.is_finished() {
-        sim.step(chunk)?;
-        progress.store(sim.now().as_nanos(), Ordering::Relaxed);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A model whose replications differ in length: some finish out of
+    /// order on the workers.
+    fn model(replications: u32) -> Model {
+        let text = format!(
+            r#"(
+            version: 1,
+            name: "fold",
+            scenario: (duration: "20s", seed: 4, replications: {replications}),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 300.0))),
+                (id: "q", kind: Queue(capacity: 5)),
+                (id: "worker", kind: Consumer(service: LogNormal(mean: "3ms", cv: 3.0))),
+            ],
+            edges: [(from: "src", to: "q"), (from: "q", to: "worker")],
+        )"#
+        );
+        let (model, problems) = sim_core::model::file::from_str(&text).expect("model");
+        assert!(problems.is_empty(), "{problems:?}");
+        model
     }
-    Ok(sim.result())
+
+    /// The report without its wall time, which alone varies.
+    fn json(report: &Report) -> String {
+        let mut report = report.clone();
+        report.wall_s = 0.0;
+        report.to_json_string()
+    }
+
+    #[test]
+    fn parallel_folding_gives_the_sequential_report_byte_for_byte() {
+        for replications in [1, 2, 7, 40] {
+            let model = model(replications);
+            let mut calls = 0;
+            let parallel = run_all(&model, |fraction, _| {
+                calls += 1;
+                assert!((0.0..=1.0 + 1e-9).contains(&fraction), "{fraction}");
+            })
+            .expect("runs");
+            let sequential = sim_core::run_replications(&model).expect("runs");
+            assert_eq!(parallel.replications(), replications as usize);
+            assert_eq!(json(&parallel), json(&sequential), "{replications}");
+            assert!(calls >= 1, "progress is reported as replications finish");
+        }
+    }
+
+    #[test]
+    fn too_many_replications_are_refused_before_any_run() {
+        let mut model = model(1);
+        model.scenario.replications = u32::MAX;
+        let err = run_all(&model, |_, _| {}).expect_err("refused");
+        assert!(err.to_string().contains("at most 100000"), "{err}");
+    }
 }

@@ -75,7 +75,7 @@ pub mod validate;
 
 pub use engine::{RunError, Simulation};
 pub use model::{Edge, Model, Node, Scenario};
-pub use report::{Conservation, Report, RunResult};
+pub use report::{Conservation, Report, ReportBuilder, RunResult};
 
 /// Runs one replication of `model` with `seed`.
 pub fn run_once(model: &Model, seed: u64) -> Result<RunResult, RunError> {
@@ -87,10 +87,12 @@ pub fn run_once(model: &Model, seed: u64) -> Result<RunResult, RunError> {
 /// results are the same.)
 pub fn run_replications(model: &Model) -> Result<Report, RunError> {
     let scenario = &model.scenario;
-    let runs = (0..scenario.replications.max(1))
-        .map(|i| run_once(model, rng::replication_seed(scenario.seed, i)))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Report::from_runs(scenario.seed, runs, 0.0).with_faults(&scenario.faults))
+    report::check_replications(scenario.replications)?;
+    let mut report = ReportBuilder::new(scenario.seed);
+    for i in 0..scenario.replications.max(1) {
+        report.add(&run_once(model, rng::replication_seed(scenario.seed, i))?);
+    }
+    Ok(report.finish(0.0).with_faults(&scenario.faults))
 }
 
 /// A node's measurement in a run's report (for tests). A missing node or

@@ -234,6 +234,20 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
     }
 }
 
+/// The most replications one report combines: the bound on a scenario's
+/// `replications` and on `weir run --replications`.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+
+/// Refuses more replications than [`MAX_REPLICATIONS`].
+pub fn check_replications(replications: u32) -> Result<(), crate::RunError> {
+    if replications > MAX_REPLICATIONS {
+        return Err(crate::RunError::Invalid(format!(
+            "scenario: {replications} replications asked for; at most {MAX_REPLICATIONS} can run"
+        )));
+    }
+    Ok(())
+}
+
 /// A metric over replications.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Metric {
@@ -242,8 +256,6 @@ pub struct Metric {
     pub mean: f64,
     /// 95% confidence half-width (two or more replications).
     pub ci95: Option<f64>,
-    /// Each replication's value, in replication order.
-    pub samples: Vec<f64>,
 }
 
 /// One node over replications.
@@ -281,72 +293,264 @@ pub struct Report {
     /// Summed over replications.
     pub conservation: Conservation,
     pub nodes: Vec<NodeReport>,
-    pub runs: Vec<RunResult>,
+    /// How many replications the report combines.
+    replications: usize,
     /// The scenario's timeline, as run.
     pub faults: Vec<crate::faults::Fault>,
 }
 
-impl Report {
-    /// Combines replications (in order; at least one) into a report.
-    pub fn from_runs(seed: u64, runs: Vec<RunResult>, wall_s: f64) -> Self {
-        let first = runs.first();
-        let mut conservation = Conservation::default();
-        for run in &runs {
-            conservation.add(&run.conservation);
-        }
-        let mut nodes = Vec::new();
-        if let Some(first) = first {
-            for (i, node) in first.nodes.iter().enumerate() {
-                // Paths in first-seen order over all runs (a drop reason may
-                // show up in some replications only; counts missing from a
-                // run are zero there, latencies are simply not measured).
-                let mut paths: Vec<&str> = Vec::new();
-                for run in &runs {
-                    for (p, _) in &run.nodes[i].metrics {
-                        if !paths.contains(&p.as_str()) {
-                            paths.push(p);
-                        }
-                    }
+/// Whether a metric missing from a replication counts as 0 there (a drop
+/// reason that did not occur) rather than as not measured (a latency of
+/// no messages).
+fn zero_if_missing(path: &str) -> bool {
+    path.starts_with("drops.") || path == "dropped"
+}
+
+impl NodeResult {
+    /// This node's value of `path` in this run as the report counts it
+    /// over replications: a drop count the run did not record is 0, any
+    /// other missing metric was not measured (`None`).
+    pub fn replication_value(&self, path: &str) -> Option<f64> {
+        self.get(path).or(zero_if_missing(path).then_some(0.0))
+    }
+}
+
+/// Up to this many replications a metric keeps its values, and its spread
+/// is computed from them in two passes; beyond, the values are folded into
+/// Welford's running mean and sum of squared deviations and let go, so a
+/// report's memory does not grow with its replications.
+const VALUES_KEPT: usize = 32;
+
+/// The spread of one metric's values so far.
+#[derive(Clone, Debug)]
+enum Spread {
+    /// Every value, in replication order.
+    Values(Vec<f64>),
+    /// Welford's running mean and sum of squared deviations.
+    Running { mean: f64, m2: f64 },
+}
+
+/// One metric being folded over replications.
+#[derive(Clone, Debug)]
+struct MetricFold {
+    path: String,
+    /// Replications that measured it (or count as 0 for it).
+    n: usize,
+    /// The values added in replication order, from the same start as
+    /// `Iterator::sum`, so that the mean is the one a sum over every value
+    /// gives.
+    sum: f64,
+    spread: Spread,
+    /// The replication that last gave a value (a node names a metric once;
+    /// a repeated name counts once, its first value).
+    last: usize,
+}
+
+impl MetricFold {
+    /// A metric first seen in replication `rep` (0-based): a drop count is
+    /// 0 in the replications before.
+    fn new(path: &str, rep: usize) -> Self {
+        let mut fold = Self {
+            path: path.to_owned(),
+            n: 0,
+            sum: std::iter::empty::<f64>().sum(),
+            spread: Spread::Values(Vec::new()),
+            last: usize::MAX,
+        };
+        if zero_if_missing(path) {
+            if rep <= VALUES_KEPT {
+                for _ in 0..rep {
+                    fold.push(0.0);
                 }
-                let metrics = paths
-                    .into_iter()
-                    .map(|path| {
-                        let zero_if_missing = path.starts_with("drops.") || path == "dropped";
-                        let samples: Vec<f64> = runs
-                            .iter()
-                            .filter_map(|run| {
-                                run.nodes[i].get(path).or(zero_if_missing.then_some(0.0))
-                            })
-                            .collect();
-                        let (mean, _) = crate::stats::mean_sd(&samples);
-                        Metric {
-                            path: path.to_owned(),
-                            mean,
-                            ci95: half_width(&samples, 0.95),
-                            samples,
-                        }
-                    })
-                    .collect();
-                nodes.push(NodeReport {
-                    id: node.id.clone(),
-                    kind: node.kind,
-                    metrics,
-                });
+            } else {
+                // A run of zeros: the running form holds them exactly.
+                fold.n = rep;
+                fold.sum += 0.0;
+                fold.spread = Spread::Running { mean: 0.0, m2: 0.0 };
             }
         }
+        fold
+    }
+
+    fn push(&mut self, x: f64) {
+        self.n += 1;
+        self.sum += x;
+        match &mut self.spread {
+            Spread::Values(values) if values.len() < VALUES_KEPT => values.push(x),
+            Spread::Values(values) => {
+                let (mean, _) = crate::stats::mean_sd(values);
+                let m2 = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>();
+                #[expect(clippy::cast_precision_loss, reason = "replication counts")]
+                let k = values.len() as f64;
+                let (mean, m2) = welford(mean, m2, k + 1.0, x);
+                self.spread = Spread::Running { mean, m2 };
+            }
+            Spread::Running { mean, m2 } => {
+                #[expect(clippy::cast_precision_loss, reason = "replication counts")]
+                let n = self.n as f64;
+                (*mean, *m2) = welford(*mean, *m2, n, x);
+            }
+        }
+    }
+
+    fn finish(self) -> Metric {
+        #[expect(clippy::cast_precision_loss, reason = "replication counts")]
+        let n = self.n as f64;
+        let ci95 = match &self.spread {
+            Spread::Values(values) => half_width(values, 0.95),
+            Spread::Running { m2, .. } => {
+                let sd = (m2 / (n - 1.0)).sqrt();
+                Some(crate::stats::t_quantile(0.5 + 0.95 / 2.0, n - 1.0) * sd / n.sqrt())
+            }
+        };
+        Metric {
+            path: self.path,
+            mean: self.sum / n,
+            ci95,
+        }
+    }
+}
+
+/// Welford's update: the mean and sum of squared deviations once `x`, the
+/// `n`th value, is added.
+fn welford(mean: f64, m2: f64, n: f64, x: f64) -> (f64, f64) {
+    let delta = x - mean;
+    let mean = mean + delta / n;
+    (mean, m2 + delta * (x - mean))
+}
+
+/// One node being folded over replications.
+#[derive(Clone, Debug)]
+struct NodeFold {
+    id: String,
+    kind: Kind,
+    /// In first-seen order over the replications.
+    metrics: Vec<MetricFold>,
+}
+
+/// Replications folded into a [`Report`] one at a time, in replication
+/// order: each run's measurements are taken in and the run can be dropped,
+/// so memory stays the same however many replications there are (apart
+/// from their seeds, which the report lists).
+#[derive(Clone, Debug)]
+pub struct ReportBuilder {
+    seed: u64,
+    model: String,
+    seeds: Vec<u64>,
+    sim_time_s: f64,
+    warmup_s: f64,
+    events: u64,
+    conservation: Conservation,
+    nodes: Vec<NodeFold>,
+}
+
+impl ReportBuilder {
+    /// An empty report of a scenario whose first replication has `seed`.
+    pub fn new(seed: u64) -> Self {
         Self {
-            model: first.map(|r| r.model.clone()).unwrap_or_default(),
             seed,
-            seeds: runs.iter().map(|r| r.seed).collect(),
-            sim_time_s: first.map_or(0.0, |r| r.sim_time_s),
-            warmup_s: first.map_or(0.0, |r| r.warmup_s),
-            events: runs.iter().map(|r| r.events).sum(),
+            model: String::new(),
+            seeds: Vec::new(),
+            sim_time_s: 0.0,
+            warmup_s: 0.0,
+            events: 0,
+            conservation: Conservation::default(),
+            nodes: Vec::new(),
+        }
+    }
+
+    /// Replications added so far.
+    pub fn replications(&self) -> usize {
+        self.seeds.len()
+    }
+
+    /// Adds the next replication (they must come in replication order for
+    /// the report to be the same every time).
+    pub fn add(&mut self, run: &RunResult) {
+        let rep = self.seeds.len();
+        if rep == 0 {
+            self.model.clone_from(&run.model);
+            self.sim_time_s = run.sim_time_s;
+            self.warmup_s = run.warmup_s;
+            self.nodes = run
+                .nodes
+                .iter()
+                .map(|n| NodeFold {
+                    id: n.id.clone(),
+                    kind: n.kind,
+                    metrics: Vec::new(),
+                })
+                .collect();
+        }
+        self.seeds.push(run.seed);
+        self.events += run.events;
+        self.conservation.add(&run.conservation);
+        for (i, fold) in self.nodes.iter_mut().enumerate() {
+            let measured: &[(String, f64)] = run.nodes.get(i).map_or(&[], |n| &n.metrics);
+            for (j, (path, value)) in measured.iter().enumerate() {
+                // Runs of one model name their metrics in nearly the same
+                // order: look where this one was last time first.
+                let at = match fold.metrics.get(j) {
+                    Some(m) if m.path == *path => Some(j),
+                    _ => fold.metrics.iter().position(|m| m.path == *path),
+                };
+                let metric = match at {
+                    Some(at) => &mut fold.metrics[at],
+                    None => {
+                        fold.metrics.push(MetricFold::new(path, rep));
+                        let last = fold.metrics.len() - 1;
+                        &mut fold.metrics[last]
+                    }
+                };
+                if metric.last != rep {
+                    metric.last = rep;
+                    metric.push(*value);
+                }
+            }
+            for metric in &mut fold.metrics {
+                if metric.last != rep && zero_if_missing(&metric.path) {
+                    metric.last = rep;
+                    metric.push(0.0);
+                }
+            }
+        }
+    }
+
+    /// The report over the replications added, which took `wall_s`.
+    pub fn finish(self, wall_s: f64) -> Report {
+        Report {
+            model: self.model,
+            seed: self.seed,
+            replications: self.seeds.len(),
+            seeds: self.seeds,
+            sim_time_s: self.sim_time_s,
+            warmup_s: self.warmup_s,
+            events: self.events,
             wall_s,
-            conservation,
-            nodes,
-            runs,
+            conservation: self.conservation,
+            nodes: self
+                .nodes
+                .into_iter()
+                .map(|node| NodeReport {
+                    id: node.id,
+                    kind: node.kind,
+                    metrics: node.metrics.into_iter().map(MetricFold::finish).collect(),
+                })
+                .collect(),
             faults: Vec::new(),
         }
+    }
+}
+
+impl Report {
+    /// Combines replications (in order; at least one) into a report,
+    /// letting each go once it is folded in.
+    pub fn from_runs(seed: u64, runs: impl IntoIterator<Item = RunResult>, wall_s: f64) -> Self {
+        let mut builder = ReportBuilder::new(seed);
+        for run in runs {
+            builder.add(&run);
+        }
+        builder.finish(wall_s)
     }
 
     /// The report with the scenario's timeline attached.
@@ -361,7 +565,7 @@ impl Report {
     }
 
     pub fn replications(&self) -> usize {
-        self.runs.len()
+        self.replications
     }
 
     /// The report as JSON (the stable contract; see `docs/report.md`).
@@ -385,7 +589,7 @@ impl Report {
         json!({
             "model": self.model,
             "seed": self.seed,
-            "replications": self.runs.len(),
+            "replications": self.replications,
             "seeds": self.seeds,
             "sim_time_s": number(self.sim_time_s),
             "warmup_s": number(self.warmup_s),
@@ -417,7 +621,7 @@ impl Report {
 
     /// A readable table of the main numbers per node, then conservation.
     pub fn to_table(&self) -> String {
-        let ci = self.runs.len() > 1;
+        let ci = self.replications > 1;
         let cell = |node: &NodeReport, path: &str, scale: f64, digits: usize| -> String {
             match node.get(path) {
                 None => "-".to_owned(),
@@ -695,5 +899,154 @@ fn insert_path(obj: &mut Map<String, Value>, path: &str, value: Value) {
                 insert_path(inner, rest, value);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::mean_sd;
+
+    /// A run of one node with the given metrics.
+    fn run(seed: u64, metrics: &[(&str, f64)]) -> RunResult {
+        RunResult {
+            model: "m".to_owned(),
+            seed,
+            sim_time_s: 10.0,
+            warmup_s: 1.0,
+            events: 5,
+            conservation: Conservation {
+                produced: 2,
+                completed: 2,
+                emitted: 2,
+                ..Conservation::default()
+            },
+            nodes: vec![NodeResult {
+                id: "q".to_owned(),
+                kind: Kind::Queue,
+                metrics: metrics.iter().map(|&(p, v)| (p.to_owned(), v)).collect(),
+            }],
+            series: crate::series::Series::new(&[], &[], 1, 4),
+        }
+    }
+
+    /// Values that do not sum or square exactly in binary.
+    fn value(i: u64) -> f64 {
+        #[expect(clippy::cast_precision_loss, reason = "small test numbers")]
+        let i = i as f64;
+        0.1 + (i * 0.7).sin() * 3.3 + i / 7.0
+    }
+
+    /// Replications where `wait_s.mean` is measured in even ones only and
+    /// `drops.full` shows up in replication 3 and is missing from 5.
+    fn runs(n: u64) -> Vec<RunResult> {
+        (0..n)
+            .map(|i| {
+                let mut metrics = vec![("arrived", value(i))];
+                if i % 2 == 0 {
+                    metrics.push(("wait_s.mean", value(i + 100)));
+                }
+                if i >= 3 && i != 5 {
+                    metrics.push(("drops.full", value(i + 200)));
+                }
+                metrics.push(("arrived", -1.0));
+                run(1000 + i, &metrics)
+            })
+            .collect()
+    }
+
+    /// Each replication's value as the report counts it.
+    fn samples(runs: &[RunResult], path: &str) -> Vec<f64> {
+        runs.iter()
+            .filter_map(|r| r.nodes[0].replication_value(path))
+            .collect()
+    }
+
+    #[test]
+    fn folding_gives_the_values_own_mean_and_interval() {
+        for n in [1, 2, 3, 4, 10, 32, 33, 40, 200] {
+            let runs = runs(n);
+            let report = Report::from_runs(7, runs.clone(), 0.5);
+            assert_eq!(report.replications(), n as usize);
+            assert_eq!(report.seeds, (1000..1000 + n).collect::<Vec<_>>());
+            assert_eq!(report.events, 5 * n);
+            assert_eq!(report.conservation.completed, 2 * n);
+            let node = &report.nodes[0];
+            let paths: Vec<&str> = node.metrics.iter().map(|m| m.path.as_str()).collect();
+            let expected: &[&str] = match n {
+                1..=3 => &["arrived", "wait_s.mean"],
+                _ => &["arrived", "wait_s.mean", "drops.full"],
+            };
+            assert_eq!(paths, expected, "first-seen order, a name counted once");
+            for m in &node.metrics {
+                let xs = samples(&runs, &m.path);
+                if m.path == "drops.full" {
+                    assert_eq!(xs.len(), n as usize, "0 where a drop count is missing");
+                    assert_eq!(xs[..3], [0.0; 3]);
+                }
+                if m.path == "arrived" {
+                    assert!(xs.iter().all(|&x| x != -1.0), "a repeated name counts once");
+                }
+                let (mean, _) = mean_sd(&xs);
+                assert_eq!(m.mean.to_bits(), mean.to_bits(), "{n}: {} mean", m.path);
+                let h = half_width(&xs, 0.95);
+                if xs.len() <= VALUES_KEPT {
+                    assert_eq!(
+                        m.ci95.map(f64::to_bits),
+                        h.map(f64::to_bits),
+                        "{n}: {} ci95",
+                        m.path
+                    );
+                } else {
+                    let (got, want) = (m.ci95.unwrap_or(f64::NAN), h.unwrap_or(f64::NAN));
+                    assert!(
+                        (got - want).abs() <= 1e-12 * want.abs(),
+                        "{n}: {} ci95 {got} vs {want}",
+                        m.path
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_drop_count_first_seen_late_counts_the_zeros_before() {
+        // First seen after more replications than the values kept.
+        let runs: Vec<RunResult> = (0..50)
+            .map(|i| {
+                let mut metrics = vec![("arrived", 1.0)];
+                if i >= 40 {
+                    metrics.push(("drops.full", value(i)));
+                }
+                run(i, &metrics)
+            })
+            .collect();
+        let report = Report::from_runs(0, runs.clone(), 0.0);
+        let m = report.nodes[0].get("drops.full").expect("drops counted");
+        let xs = samples(&runs, "drops.full");
+        assert_eq!(xs.len(), 50);
+        let (mean, _) = mean_sd(&xs);
+        assert_eq!(m.mean.to_bits(), mean.to_bits());
+        let (got, want) = (
+            m.ci95.unwrap_or(f64::NAN),
+            half_width(&xs, 0.95).unwrap_or(0.0),
+        );
+        assert!((got - want).abs() <= 1e-12 * want, "{got} vs {want}");
+        // A constant's spread is exactly zero either way.
+        assert_eq!(
+            report.nodes[0].get("arrived").and_then(|m| m.ci95),
+            Some(0.0)
+        );
+    }
+
+    #[test]
+    fn replications_are_bounded() {
+        assert!(check_replications(MAX_REPLICATIONS).is_ok());
+        let err = check_replications(u32::MAX).expect_err("too many");
+        assert!(
+            err.to_string()
+                .contains("4294967295 replications asked for; at most 100000"),
+            "{err}"
+        );
     }
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 /// The workspace root: commands run there, so paths in messages are the
 /// relative ones passed on the command line.
-fn workspace() -> &'static Path {
+pub(crate) fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the tests crate sits in the workspace")
@@ -27,7 +27,7 @@ fn workspace() -> &'static Path {
 /// binary, so a `weir` left over from an earlier build would be tested
 /// against today's expectations. `cargo build` is quick when nothing
 /// changed, so it always runs.
-fn weir() -> &'static Path {
+pub(crate) fn weir() -> &'static Path {
     static WEIR: OnceLock<PathBuf> = OnceLock::new();
     WEIR.get_or_init(|| {
         let exe = std::env::current_exe().expect("the test executable's path");

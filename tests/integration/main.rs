@@ -11,6 +11,9 @@ mod export;
 mod fuzz;
 mod gui;
 mod harness;
+// Standard output on /dev/full and peak memory from /proc are Linux's.
+#[cfg(target_os = "linux")]
+mod hardening_cli;
 mod inspector;
 mod live;
 mod picture;

@@ -10,7 +10,7 @@ use sim_core::faults::{Effect, Fault};
 use sim_core::model::ModelCommand;
 use sim_core::nodes::Kind;
 use sim_core::time::{Duration, SimTime};
-use sim_core::{Report, RunResult};
+use sim_core::{Report, ReportBuilder, RunResult};
 
 use super::charts::seconds;
 use super::charts::{ChartSubject, ChartsState, charts_ui};
@@ -583,7 +583,9 @@ pub struct LiveFault {
 
 /// The live run's one result as a report, with the scenario's faults.
 pub fn live_report(result: &RunResult, faults: &[Fault]) -> Report {
-    Report::from_runs(result.seed, vec![result.clone()], 0.0).with_faults(faults)
+    let mut report = ReportBuilder::new(result.seed);
+    report.add(result);
+    report.finish(0.0).with_faults(faults)
 }
 
 /// The live report: its heading, the export buttons and the table; the
