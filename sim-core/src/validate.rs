@@ -11,8 +11,9 @@ use petgraph::stable_graph::NodeIndex;
 
 use petgraph::stable_graph::StableGraph;
 
-use crate::model::{Edge, Model, Node};
-use crate::nodes::{EdgeRole, Kind, KindSpec, with_params};
+use crate::faults::Effect;
+use crate::model::{Edge, MAX_IN_FLIGHT, MAX_REPLICATIONS, Model, Node};
+use crate::nodes::{EdgeRole, Kind, KindSpec, check_at_most, check_durations, limits, with_params};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -162,6 +163,25 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             "max_in_flight must be at least 1",
         ));
     }
+    let mut ranges = Vec::new();
+    check_durations(&[("the duration", s.duration)], &mut ranges);
+    check_at_most(
+        "replications",
+        s.replications,
+        MAX_REPLICATIONS,
+        &mut ranges,
+    );
+    check_at_most(
+        "max_in_flight",
+        s.max_in_flight,
+        MAX_IN_FLIGHT,
+        &mut ranges,
+    );
+    out.extend(
+        ranges
+            .drain(..)
+            .map(|problem| Diagnostic::error(Target::Scenario, problem)),
+    );
     for (i, fault) in s.faults.iter().enumerate() {
         let n = i + 1;
         match model.find(&fault.node) {
@@ -181,7 +201,15 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 }
             }
         }
-        for problem in fault.effect.problems() {
+        let mut problems = fault.effect.problems();
+        if let Effect::Slow { factor } | Effect::Burst { factor } = fault.effect {
+            check_at_most("the factor", factor, limits::MAX_FACTOR, &mut problems);
+        }
+        check_durations(
+            &[("its start", fault.at), ("its duration", fault.duration)],
+            &mut problems,
+        );
+        for problem in problems {
             out.push(Diagnostic::error(
                 Target::Scenario,
                 format!("fault {n} on '{}': {problem}", fault.node),
@@ -245,7 +273,19 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         for problem in graph[n].kind.problems() {
             out.push(Diagnostic::error(node_target(n), problem));
         }
+        if let Some([x, y]) = graph[n].pos {
+            let max = limits::MAX_POSITION;
+            if !(x.is_finite() && y.is_finite() && x.abs() <= max && y.abs() <= max) {
+                out.push(Diagnostic::error(
+                    node_target(n),
+                    format!(
+                        "the position ({x}, {y}) is off the canvas: each coordinate must be a number between -{max} and {max}"
+                    ),
+                ));
+            }
+        }
     }
+    run_size(model, &mut out);
 
     // Edges.
     let mut known_types: Vec<String> = Vec::new();
@@ -278,6 +318,11 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             ));
         }
         let edge = &graph[e];
+        if let Some(latency) = edge.latency {
+            let mut problems = Vec::new();
+            check_durations(&[("the latency", latency)], &mut problems);
+            out.extend(problems.into_iter().map(|p| Diagnostic::error(target(), p)));
+        }
         if let Some(weight) = edge.weight {
             if ka != Kind::Router {
                 out.push(Diagnostic::error(
@@ -288,6 +333,14 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 out.push(Diagnostic::error(
                     target(),
                     format!("a route's weight must be a number greater than zero (found {weight})"),
+                ));
+            } else if weight > limits::MAX_WEIGHT {
+                out.push(Diagnostic::error(
+                    target(),
+                    format!(
+                        "a route's weight must be at most {} (found {weight})",
+                        limits::MAX_WEIGHT
+                    ),
                 ));
             }
         }
@@ -430,6 +483,41 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
 
     out.sort_by_key(|d| d.severity);
     out
+}
+
+/// Events a run may be expected to produce before Weir warns that it will
+/// take long: about a minute of work on a fast machine.
+pub const MANY_EVENTS: f64 = 1e8;
+
+/// Warns when the producers' rates over the run's duration add up to more
+/// events than a run can go through in reasonable time.
+fn run_size(model: &Model, out: &mut Vec<Diagnostic>) {
+    let secs = model.scenario.duration.as_secs_f64();
+    let mut total = 0.0;
+    for n in model.graph.node_indices() {
+        let crate::nodes::NodeKind::Producer(p) = &model.graph[n].kind else {
+            continue;
+        };
+        if !p.arrival.problems().is_empty() {
+            continue;
+        }
+        let mut events = p.arrival.peak_rate() * secs;
+        if let Some(limit) = p.limit {
+            #[expect(clippy::cast_precision_loss, reason = "an estimate")]
+            let limit = limit as f64;
+            events = events.min(limit);
+        }
+        total += events;
+    }
+    if total > MANY_EVENTS {
+        out.push(Diagnostic::warning(
+            Target::Scenario,
+            format!(
+                "the producers make up to about {total:.1e} events in a run of {}, more than {MANY_EVENTS:.0e}: a run may take many minutes; shorten the duration or lower the rates",
+                model.scenario.duration
+            ),
+        ));
+    }
 }
 
 #[cfg(test)]
