@@ -9,9 +9,9 @@ use std::time::Duration as WallDuration;
 use anyhow::{Context as _, Result, bail};
 use clap::{Parser, Subcommand};
 use sim_core::Model;
-use sim_core::model::file::{self, locate_edge, locate_id};
+use sim_core::model::file;
 use sim_core::time::Duration;
-use sim_core::validate::{Diagnostic, Target, validate};
+use sim_core::validate::{Diagnostic, validate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -134,8 +134,7 @@ pub fn main() -> ExitCode {
 
 /// Reads and parses a model file; syntax errors name the file, line and column.
 pub fn load(path: &Path) -> Result<(Model, Vec<Diagnostic>, String)> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = file::read(path)?;
     match file::from_str(&text) {
         Ok((model, diagnostics)) => Ok((model, diagnostics, text)),
         Err(err) => bail!("{}: {err}", path.display()),
@@ -144,15 +143,9 @@ pub fn load(path: &Path) -> Result<(Model, Vec<Diagnostic>, String)> {
 
 /// Diagnostics with `file:line:col:` where the node or edge can be found.
 fn print_diagnostics(path: &Path, text: &str, diagnostics: &[Diagnostic]) {
+    let locator = file::Locator::new(text);
     for d in diagnostics {
-        let place = match &d.target {
-            Target::Node(id) => locate_id(text, id),
-            Target::Edge(id) => locate_id(text, id).or_else(|| {
-                let (from, to) = id.split_once("->")?;
-                locate_edge(text, from, to)
-            }),
-            _ => None,
-        };
+        let place = locator.target(&d.target);
         match place {
             Some((line, col)) => eprintln!("{}:{line}:{col}: {d}", path.display()),
             None => eprintln!("{}: {d}", path.display()),
@@ -327,8 +320,7 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
 }
 
 fn import(args: &ImportArgs) -> Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let text = file::read(&args.file)?;
     let (model, diagnostics) = sim_core::export::asyncapi::import(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     for d in &diagnostics {

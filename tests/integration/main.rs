@@ -9,6 +9,7 @@ mod examples;
 mod export;
 mod gui;
 mod harness;
+mod hardening_validation;
 mod inspector;
 mod live;
 mod picture;
