@@ -102,7 +102,12 @@ impl Dist {
                 if mean.is_zero() {
                     out.push("the Erlang mean must be greater than zero".to_owned());
                 }
-                check_at_most("Erlang's phases (k)", k, limits::MAX_ERLANG_PHASES, &mut out);
+                check_at_most(
+                    "Erlang's phases (k)",
+                    k,
+                    limits::MAX_ERLANG_PHASES,
+                    &mut out,
+                );
                 check_durations(&[("the Erlang mean", mean)], &mut out);
             }
         }

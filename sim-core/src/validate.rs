@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use petgraph::Direction;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::{EdgeIndexable, EdgeRef, NodeIndexable};
 
@@ -175,12 +175,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         MAX_REPLICATIONS,
         &mut ranges,
     );
-    check_at_most(
-        "max_in_flight",
-        s.max_in_flight,
-        MAX_IN_FLIGHT,
-        &mut ranges,
-    );
+    check_at_most("max_in_flight", s.max_in_flight, MAX_IN_FLIGHT, &mut ranges);
     out.extend(
         ranges
             .drain(..)
@@ -439,7 +434,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
     let dead = dead_routes(model, &mut out);
 
     // Which strongly connected group each node is in.
-    let sccs = tarjan_scc(graph);
+    let sccs = kosaraju_scc(graph);
     let mut group = vec![usize::MAX; graph.node_bound()];
     for (g, scc) in sccs.iter().enumerate() {
         for &m in scc {
@@ -470,9 +465,9 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         let instant_only = scc.iter().all(|&m| graph[m].kind.instant());
         let takes_time = !instant_only
             || scc.iter().any(|&m| {
-                graph.edges_directed(m, Direction::Outgoing).any(|e| {
-                    inside(e.target()) && e.weight().latency.is_some_and(|d| !d.is_zero())
-                })
+                graph
+                    .edges_directed(m, Direction::Outgoing)
+                    .any(|e| inside(e.target()) && e.weight().latency.is_some_and(|d| !d.is_zero()))
             });
         if !takes_time {
             let mut ids: Vec<&str> = scc.iter().map(|&m| graph[m].id.as_str()).collect();
@@ -527,7 +522,10 @@ fn reaching_types(model: &Model) -> Vec<BTreeSet<String>> {
         }
     }
     while let Some(n) = stack.pop() {
-        let leaving = made[n.index()].as_ref().unwrap_or(&types[n.index()]).clone();
+        let leaving = made[n.index()]
+            .as_ref()
+            .unwrap_or(&types[n.index()])
+            .clone();
         for e in graph.edges_directed(n, Direction::Outgoing) {
             let filters = matches!(
                 &graph[n].kind,
@@ -539,8 +537,7 @@ fn reaching_types(model: &Model) -> Vec<BTreeSet<String>> {
             let to = e.target().index();
             let before = types[to].len();
             for ty in &leaving {
-                let passes = !filters
-                    || e.weight().filter.as_ref().is_none_or(|f| f.contains(ty));
+                let passes = !filters || e.weight().filter.as_ref().is_none_or(|f| f.contains(ty));
                 if passes && !types[to].contains(ty) {
                     types[to].insert(ty.clone());
                 }
@@ -577,7 +574,13 @@ fn dead_routes(model: &Model, out: &mut Vec<Diagnostic>) -> Vec<bool> {
         // In the order the router tries them: the file's.
         let mut routes: Vec<_> = graph
             .edges_directed(n, Direction::Outgoing)
-            .filter(|e| graph[n].kind.kind().connect(graph[e.target()].kind.kind()).is_ok())
+            .filter(|e| {
+                graph[n]
+                    .kind
+                    .kind()
+                    .connect(graph[e.target()].kind.kind())
+                    .is_ok()
+            })
             .collect();
         routes.sort_by_key(|e| e.id().index());
         let mut taken: BTreeSet<&String> = BTreeSet::new();
@@ -623,7 +626,11 @@ fn dead_routes(model: &Model, out: &mut Vec<Diagnostic>) -> Vec<bool> {
                         if arriving.iter().all(|t| taken.contains(t)) {
                             never(format!(
                                 "no message ever takes this route: the filtered routes before it take every event type that reaches '{id}' ({})",
-                                arriving.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+                                arriving
+                                    .iter()
+                                    .map(String::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ));
                         }
                         default_route = Some(edge_id);
@@ -669,7 +676,7 @@ fn blocking_loops(model: &Model, dead: &[bool], out: &mut Vec<Diagnostic>) {
                 .then_some(edge)
         },
     );
-    for scc in tarjan_scc(&waits) {
+    for scc in kosaraju_scc(&waits) {
         if scc.len() < 2 {
             continue;
         }
@@ -678,7 +685,9 @@ fn blocking_loops(model: &Model, dead: &[bool], out: &mut Vec<Diagnostic>) {
         let holders: Vec<&str> = {
             let mut full: Vec<&str> = scc
                 .iter()
-                .filter(|&&m| matches!(&waits[m].kind, NodeKind::Queue(_) | NodeKind::EventStore(_)))
+                .filter(|&&m| {
+                    matches!(&waits[m].kind, NodeKind::Queue(_) | NodeKind::EventStore(_))
+                })
                 .map(|&m| waits[m].id.as_str())
                 .collect();
             full.sort_unstable();

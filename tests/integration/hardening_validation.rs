@@ -75,13 +75,38 @@ fn huge_counts_are_errors_on_their_node_with_its_line_and_column() {
     let text = model_text("duration: \"10s\"", &nodes, edges);
     let found = diagnostics(&text);
     expect(&found, Severity::Error, &node("log"), &["partitions"]);
-    expect(&found, Severity::Error, &node("group"), &["instances must be at most 10000", "4294967295"]);
-    expect(&found, Severity::Error, &node("group"), &["concurrency must be at most"]);
-    expect(&found, Severity::Error, &node("group"), &["Erlang's phases (k) must be at most 1000"]);
-    expect(&found, Severity::Error, &node("split"), &["parts must be at most 1000"]);
+    expect(
+        &found,
+        Severity::Error,
+        &node("group"),
+        &["instances must be at most 10000", "4294967295"],
+    );
+    expect(
+        &found,
+        Severity::Error,
+        &node("group"),
+        &["concurrency must be at most"],
+    );
+    expect(
+        &found,
+        Severity::Error,
+        &node("group"),
+        &["Erlang's phases (k) must be at most 1000"],
+    );
+    expect(
+        &found,
+        Severity::Error,
+        &node("split"),
+        &["parts must be at most 1000"],
+    );
     // Each within its own range, but together too many slots for a log's
     // group (and for memory).
-    expect(&found, Severity::Error, &node("wide"), &["at most 1000000 messages", "100000000"]);
+    expect(
+        &found,
+        Severity::Error,
+        &node("wide"),
+        &["at most 1000000 messages", "100000000"],
+    );
     // The command line points at the node.
     let locator = Locator::new(&text);
     assert_eq!(locator.target(&node("group")), Some((5, 6)));
@@ -92,7 +117,7 @@ fn huge_counts_are_errors_on_their_node_with_its_line_and_column() {
 fn rates_intervals_positions_and_replications_have_ranges() {
     let nodes = [
         r#"(id: "fast", kind: Producer(arrival: Poisson(rate: 1e12)))"#,
-        r#"(id: "c", kind: Consumer(instances: 2, service: Constant("1ms"), autoscale: Some((min: 1, max: 4, target: Backlog(per_instance: 10.0), interval: "1ns"))))"#,
+        r#"(id: "c", kind: Consumer(instances: 2, service: Constant("1ms"), autoscale: (min: 1, max: 4, target: Backlog(per_instance: 10.0), interval: "1ns")))"#,
         r#"(id: "far", kind: Sink(), pos: (1e30, 0.0))"#,
         r#"(id: "svc", kind: Service(latency: Constant("1ms"), rate_limit: 1e300))"#,
         r#"(id: "late", kind: Sink(latency: Constant("10000h")))"#,
@@ -106,14 +131,54 @@ fn rates_intervals_positions_and_replications_have_ranges() {
         edges,
     );
     let found = diagnostics(&text);
-    expect(&found, Severity::Error, &node("fast"), &["rate must be at most 1000000000 per second"]);
-    expect(&found, Severity::Error, &node("c"), &["autoscaling interval must be at least 1ms", "1ns"]);
-    expect(&found, Severity::Error, &node("far"), &["position", "off the canvas"]);
-    expect(&found, Severity::Error, &node("svc"), &["rate limit must be at most"]);
-    expect(&found, Severity::Error, &node("late"), &["must be at most 8760h"]);
-    expect(&found, Severity::Error, &edge("fast->late"), &["latency must be at most 8760h"]);
-    expect(&found, Severity::Error, &Target::Scenario, &["replications must be at most 10000"]);
-    expect(&found, Severity::Error, &Target::Scenario, &["max_in_flight must be at most"]);
+    expect(
+        &found,
+        Severity::Error,
+        &node("fast"),
+        &["rate must be at most 1000000000 per second"],
+    );
+    expect(
+        &found,
+        Severity::Error,
+        &node("c"),
+        &["autoscaling interval must be at least 1ms", "1ns"],
+    );
+    expect(
+        &found,
+        Severity::Error,
+        &node("far"),
+        &["position", "off the canvas"],
+    );
+    expect(
+        &found,
+        Severity::Error,
+        &node("svc"),
+        &["rate limit must be at most"],
+    );
+    expect(
+        &found,
+        Severity::Error,
+        &node("late"),
+        &["must be at most 8760h"],
+    );
+    expect(
+        &found,
+        Severity::Error,
+        &edge("fast->late"),
+        &["latency must be at most 8760h"],
+    );
+    expect(
+        &found,
+        Severity::Error,
+        &Target::Scenario,
+        &["replications must be at most 10000"],
+    );
+    expect(
+        &found,
+        Severity::Error,
+        &Target::Scenario,
+        &["max_in_flight must be at most"],
+    );
 
     // A position beyond f32 is infinite: refused too, never drawn.
     let text = model_text("", r#"(id: "x", kind: Sink(), pos: (1e39, 0))"#, "");
@@ -129,7 +194,12 @@ fn a_run_too_long_to_finish_is_a_warning() {
         r#"(from: "p", to: "s")"#,
     );
     let found = diagnostics(&text);
-    expect(&found, Severity::Warning, &Target::Scenario, &["6.0e8 events", "shorten the duration"]);
+    expect(
+        &found,
+        Severity::Warning,
+        &Target::Scenario,
+        &["6.0e8 events", "shorten the duration"],
+    );
     assert!(!found.iter().any(Diagnostic::is_error), "{found:#?}");
     // A limit caps the estimate.
     let limited = text.replace("1000000.0)", "1000000.0), limit: 1000");
@@ -148,7 +218,12 @@ fn a_bursty_producer_with_almost_no_events_per_period_is_refused() {
         r#"(from: "p", to: "s")"#,
     );
     let found = diagnostics(&text);
-    expect(&found, Severity::Error, &node("p"), &["on/off period holds"]);
+    expect(
+        &found,
+        Severity::Error,
+        &node("p"),
+        &["on/off period holds"],
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -162,8 +237,16 @@ fn a_second_route_without_a_filter_is_never_taken() {
         r#"(from: "p", to: "r"), (from: "r", to: "a"), (from: "r", to: "b")"#,
     );
     let found = diagnostics(&text);
-    expect(&found, Severity::Warning, &edge("r->b"), &["no message ever takes this route", "'r->a'"]);
-    assert!(find(&found, Severity::Warning, &edge("r->a"), &[]).is_none(), "{found:#?}");
+    expect(
+        &found,
+        Severity::Warning,
+        &edge("r->b"),
+        &["no message ever takes this route", "'r->a'"],
+    );
+    assert!(
+        find(&found, Severity::Warning, &edge("r->a"), &[]).is_none(),
+        "{found:#?}"
+    );
 }
 
 #[test]
@@ -178,10 +261,28 @@ fn a_route_whose_types_never_reach_the_router_or_are_taken_before_is_never_taken
            (from: "r", to: "s3", filter: ["c"]), (from: "r", to: "s4")"#,
     );
     let found = diagnostics(&text);
-    expect(&found, Severity::Warning, &edge("r->s2"), &["routes before it in the file take every event type"]);
-    expect(&found, Severity::Warning, &edge("r->s3"), &["none of its event types (c) can reach 'r'"]);
-    expect(&found, Severity::Warning, &edge("r->s4"), &["filtered routes before it take every event type"]);
-    assert!(find(&found, Severity::Warning, &edge("r->s1"), &[]).is_none(), "{found:#?}");
+    expect(
+        &found,
+        Severity::Warning,
+        &edge("r->s2"),
+        &["routes before it in the file take every event type"],
+    );
+    expect(
+        &found,
+        Severity::Warning,
+        &edge("r->s3"),
+        &["none of its event types (c) can reach 'r'"],
+    );
+    expect(
+        &found,
+        Severity::Warning,
+        &edge("r->s4"),
+        &["filtered routes before it take every event type"],
+    );
+    assert!(
+        find(&found, Severity::Warning, &edge("r->s1"), &[]).is_none(),
+        "{found:#?}"
+    );
 }
 
 #[test]
@@ -197,8 +298,18 @@ fn a_by_type_loop_whose_exit_is_never_taken_can_never_be_left() {
            (from: "r", to: "out", filter: ["b"]), (from: "p2", to: "elsewhere")"#,
     );
     let found = diagnostics(&text);
-    expect(&found, Severity::Warning, &edge("r->out"), &["none of its event types (b)"]);
-    expect(&found, Severity::Error, &node("c"), &["can never leave", "'r->out'"]);
+    expect(
+        &found,
+        Severity::Warning,
+        &edge("r->out"),
+        &["none of its event types (b)"],
+    );
+    expect(
+        &found,
+        Severity::Error,
+        &node("c"),
+        &["can never leave", "'r->out'"],
+    );
 }
 
 #[test]
@@ -209,7 +320,12 @@ fn a_topic_and_router_loop_that_deadlocks_is_named() {
         r#"(from: "p", to: "t"), (from: "t", to: "r"), (from: "r", to: "t", latency: "1ms"), (from: "r", to: "s")"#,
     );
     let found = diagnostics(&text);
-    expect(&found, Severity::Warning, &node("r"), &["the loop r → t can block", "deadlock"]);
+    expect(
+        &found,
+        Severity::Warning,
+        &node("r"),
+        &["the loop r → t can block", "deadlock"],
+    );
 }
 
 #[test]
@@ -218,13 +334,27 @@ fn a_bounded_blocking_queue_in_a_retry_loop_is_named_and_an_unbounded_one_is_not
            (id: "c", kind: Consumer(service: Constant("1ms"))), (id: "r", kind: Router(mode: Weighted)), (id: "s", kind: Sink())"#;
     let edges = r#"(from: "p", to: "q"), (from: "q", to: "c"), (from: "c", to: "r"), (from: "r", to: "q"), (from: "r", to: "s")"#;
     let found = diagnostics(&model_text("", nodes, edges));
-    expect(&found, Severity::Warning, &node("c"), &["the loop c → q → r can block", "once q is full"]);
+    expect(
+        &found,
+        Severity::Warning,
+        &node("c"),
+        &["the loop c → q → r can block", "once q is full"],
+    );
     let unbounded = nodes.replace("Queue(capacity: 10)", "Queue()");
     let found = diagnostics(&model_text("", &unbounded, edges));
-    assert!(!found.iter().any(|d| d.message.contains("can block")), "{found:#?}");
-    let dropping = nodes.replace("Queue(capacity: 10)", "Queue(capacity: 10, overflow: DropNewest)");
+    assert!(
+        !found.iter().any(|d| d.message.contains("can block")),
+        "{found:#?}"
+    );
+    let dropping = nodes.replace(
+        "Queue(capacity: 10)",
+        "Queue(capacity: 10, overflow: DropNewest)",
+    );
     let found = diagnostics(&model_text("", &dropping, edges));
-    assert!(!found.iter().any(|d| d.message.contains("can block")), "{found:#?}");
+    assert!(
+        !found.iter().any(|d| d.message.contains("can block")),
+        "{found:#?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -233,11 +363,17 @@ fn a_bounded_blocking_queue_in_a_retry_loop_is_named_and_an_unbounded_one_is_not
 /// A model of `n` routers in a chain, with `n` dangling edges besides.
 fn big_model(n: usize) -> String {
     use std::fmt::Write;
-    let mut nodes = String::from(r#"(id: "p", kind: Producer(arrival: Poisson(rate: 1.0))), (id: "s", kind: Sink()),"#);
+    let mut nodes = String::from(
+        r#"(id: "p", kind: Producer(arrival: Poisson(rate: 1.0))), (id: "s", kind: Sink()),"#,
+    );
     let mut edges = String::from("(from: \"p\", to: \"r0\"),\n");
     for i in 0..n {
         writeln!(nodes, r#"(id: "r{i}", kind: Router(), pos: ({i}.0, 0.0)),"#).expect("writes");
-        let next = if i + 1 == n { "s".to_owned() } else { format!("r{}", i + 1) };
+        let next = if i + 1 == n {
+            "s".to_owned()
+        } else {
+            format!("r{}", i + 1)
+        };
         writeln!(edges, r#"(from: "r{i}", to: "{next}"),"#).expect("writes");
         writeln!(edges, r#"(from: "r{i}", to: "missing{i}"),"#).expect("writes");
     }
@@ -256,8 +392,16 @@ fn check_big(n: usize) -> Duration {
         .filter(|d| locator.target(&d.target).is_some())
         .count();
     let took = start.elapsed();
-    assert!(found.len() >= n, "every dangling edge is reported: {}", found.len());
-    assert!(located >= n, "every dangling edge is located: {located} of {}", found.len());
+    assert!(
+        found.len() >= n,
+        "every dangling edge is reported: {}",
+        found.len()
+    );
+    assert!(
+        located >= n,
+        "every dangling edge is located: {located} of {}",
+        found.len()
+    );
     took
 }
 
@@ -288,7 +432,11 @@ fn deep_nesting_is_refused_quickly_in_weir_words() {
     );
     let start = Instant::now();
     let err = file::from_str(&text).expect_err("too deep").to_string();
-    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
     assert!(err.starts_with("line 1, column "), "{err}");
     assert!(err.contains("nested too deeply"), "{err}");
     for internal in ["ron::", "serde_stacker", "recursion_limit"] {
@@ -306,15 +454,36 @@ fn deep_nesting_is_refused_quickly_in_weir_words() {
 #[test]
 fn a_deep_asyncapi_document_is_refused_quickly() {
     for (text, line) in [
-        (format!("asyncapi: 3.0.0\nx: {}1{}\n", "[".repeat(100_000), "]".repeat(100_000)), 2),
-        (format!("asyncapi: 3.0.0\nx: {}1{}\n", "{a: ".repeat(100_000), "}".repeat(100_000)), 2),
-        (format!("asyncapi: 3.0.0\nx:\n{}1\n", "- ".repeat(100_000)), 3),
+        (
+            format!(
+                "asyncapi: 3.0.0\nx: {}1{}\n",
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
+            2,
+        ),
+        (
+            format!(
+                "asyncapi: 3.0.0\nx: {}1{}\n",
+                "{a: ".repeat(100_000),
+                "}".repeat(100_000)
+            ),
+            2,
+        ),
+        (
+            format!("asyncapi: 3.0.0\nx:\n{}1\n", "- ".repeat(100_000)),
+            3,
+        ),
     ] {
         let start = Instant::now();
         let err = sim_core::export::asyncapi::import(&text)
             .expect_err("too deep")
             .to_string();
-        assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            start.elapsed()
+        );
         assert!(err.starts_with(&format!("line {line}:")), "{err}");
         assert!(err.contains("nested too deeply"), "{err}");
     }
@@ -355,7 +524,10 @@ fn an_asyncapi_version_that_is_a_number_says_it_must_be_a_string() {
     let err = sim_core::export::asyncapi::import("asyncapi: 3\ninfo: {title: t, version: '1'}\n")
         .expect_err("a number")
         .to_string();
-    assert!(err.contains("must be a version string like \"3.0.0\""), "{err}");
+    assert!(
+        err.contains("must be a version string like \"3.0.0\""),
+        "{err}"
+    );
     assert!(err.contains("found 3"), "{err}");
 }
 
@@ -363,7 +535,8 @@ fn an_asyncapi_version_that_is_a_number_says_it_must_be_a_string() {
 // Unbounded reads.
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("weir-hardening-validation-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("weir-hardening-validation-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a scratch folder");
     dir.join(name)
 }
@@ -378,7 +551,10 @@ fn a_device_that_never_ends_is_refused_without_reading_it() {
     let err = file::read(zero).expect_err("not a regular file");
     assert!(matches!(err, ReadError::NotAFile { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains("/dev/zero") && text.contains("not a regular file"), "{text}");
+    assert!(
+        text.contains("/dev/zero") && text.contains("not a regular file"),
+        "{text}"
+    );
     assert!(start.elapsed() < Duration::from_secs(5));
     // The command line and the window read through it.
     let cli = weir::cli::load(zero).expect_err("refused").to_string();
@@ -400,7 +576,10 @@ fn a_file_over_the_limit_is_refused_naming_its_size_and_the_limit() {
     drop(f);
     let err = file::read(&path).expect_err("too large").to_string();
     assert!(err.contains("huge.ron"), "{err}");
-    assert!(err.contains(&format!("{} bytes", MAX_FILE_BYTES + 1)), "{err}");
+    assert!(
+        err.contains(&format!("{} bytes", MAX_FILE_BYTES + 1)),
+        "{err}"
+    );
     assert!(err.contains(&format!("{MAX_FILE_BYTES} bytes")), "{err}");
     std::fs::remove_file(&path).expect("removes");
     // Exactly at the limit is read, and a small file is read as it is.

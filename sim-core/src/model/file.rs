@@ -639,7 +639,8 @@ impl Locator {
                     i += 1;
                 }
                 b'r' if matches!(bytes.get(i + 1), Some(b'#' | b'"'))
-                    && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) =>
+                    && (i == 0
+                        || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) =>
                 {
                     let hashes = bytes[i + 1..].iter().take_while(|&&b| b == b'#').count();
                     let open = i + 1 + hashes;
@@ -684,9 +685,7 @@ impl Locator {
     /// Where the first edge from `from` to `to` stands (its `from:`), as a
     /// 1-based (line, column).
     pub fn edge(&self, from: &str, to: &str) -> Option<(usize, usize)> {
-        self.edges
-            .get(&(from.to_owned(), to.to_owned()))
-            .copied()
+        self.edges.get(&(from.to_owned(), to.to_owned())).copied()
     }
 
     /// Where a diagnostic's node or edge stands: a node by its id, an edge

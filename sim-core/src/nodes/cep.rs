@@ -233,7 +233,10 @@ impl CepParams {
                         &mut out,
                     );
                     super::check_durations(
-                        &[(&format!("rule '{name}': the {} window", window.key()), window.span())],
+                        &[(
+                            &format!("rule '{name}': the {} window", window.key()),
+                            window.span(),
+                        )],
                         &mut out,
                     );
                     if window.span().is_zero() {

@@ -107,9 +107,17 @@ impl QueueParams {
             super::check_at_most("capacity", capacity, super::limits::MAX_CAPACITY, &mut out);
         }
         if let Some(receives) = self.max_receives {
-            super::check_at_most("max_receives", receives, super::limits::MAX_ATTEMPTS, &mut out);
+            super::check_at_most(
+                "max_receives",
+                receives,
+                super::limits::MAX_ATTEMPTS,
+                &mut out,
+            );
         }
-        super::check_durations(&[("the visibility timeout", self.visibility_timeout)], &mut out);
+        super::check_durations(
+            &[("the visibility timeout", self.visibility_timeout)],
+            &mut out,
+        );
         out
     }
 }

@@ -52,7 +52,12 @@ impl RouterParams {
             if parts == 0 {
                 out.push("a split needs at least one part".to_owned());
             }
-            super::check_at_most("a split's parts", parts, super::limits::MAX_SPLIT_PARTS, &mut out);
+            super::check_at_most(
+                "a split's parts",
+                parts,
+                super::limits::MAX_SPLIT_PARTS,
+                &mut out,
+            );
         }
         out
     }

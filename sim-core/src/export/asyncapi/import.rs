@@ -49,7 +49,9 @@ fn too_deep(text: &str) -> Option<usize> {
             }
             indents.push(indent);
             // Each `- ` opening the line starts one more sequence.
-            let dashes = trimmed[..trimmed.len() - content.len()].matches('-').count();
+            let dashes = trimmed[..trimmed.len() - content.len()]
+                .matches('-')
+                .count();
             if indents.len() + dashes > MAX_DEPTH {
                 return Some(i + 1);
             }
@@ -557,7 +559,8 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
         ranks
     };
     let (node_rank, edge_rank) = (ranks(&node_order), ranks(&edge_order));
-    let rank = |ranks: &BTreeMap<String, usize>, id: &str| ranks.get(id).copied().unwrap_or(usize::MAX);
+    let rank =
+        |ranks: &BTreeMap<String, usize>, id: &str| ranks.get(id).copied().unwrap_or(usize::MAX);
     let mut nodes = std::mem::take(&mut b.nodes);
     nodes.sort_by_key(|n| rank(&node_rank, &n.id));
     let mut index = BTreeMap::new();
