@@ -691,7 +691,7 @@ pub mod limits {
 
 /// Adds a sentence when `value` is above `max` (a value that is not a
 /// number is left to the check of the lower bound, which names it).
-pub(crate) fn check_at_most<T: PartialOrd + std::fmt::Display>(
+pub(crate) fn check_at_most<T: PartialOrd + std::fmt::Display + Copy>(
     name: &str,
     value: T,
     max: T,
