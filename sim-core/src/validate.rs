@@ -557,7 +557,11 @@ fn dead_routes(model: &Model, out: &mut Vec<Diagnostic>) -> Vec<bool> {
     let graph = &model.graph;
     let mut dead = vec![false; graph.edge_bound()];
     let types = reaching_types(model);
-    let known: BTreeSet<&String> = types.iter().flatten().collect();
+    // Types no producer or CEP rule makes have a warning of their own.
+    let known: BTreeSet<String> = graph
+        .node_indices()
+        .flat_map(|n| graph[n].kind.emitted().unwrap_or_default())
+        .collect();
     for n in graph.node_indices() {
         let by_type = match &graph[n].kind {
             NodeKind::Router(RouterParams {
@@ -594,7 +598,6 @@ fn dead_routes(model: &Model, out: &mut Vec<Diagnostic>) -> Vec<bool> {
             };
             match &e.weight().filter {
                 Some(filter) if !filter.is_empty() => {
-                    // Types no producer makes have a warning of their own.
                     if filter.iter().any(|t| !known.contains(t)) {
                         continue;
                     }

@@ -846,6 +846,37 @@ mod tests {
     }
 
     #[test]
+    fn nesting_is_counted_outside_strings_characters_and_comments() {
+        let deep = format!("(x: {})", "[".repeat(RECURSION_LIMIT));
+        // The struct's own parenthesis is one level.
+        assert_eq!(too_deep(&deep), Some((1, 4 + RECURSION_LIMIT)));
+        let shallow = format!("(x: {})", "[".repeat(RECURSION_LIMIT - 1));
+        assert_eq!(too_deep(&shallow), None);
+        for hidden in [
+            format!("(x: \"{}\")", "(".repeat(100)),
+            format!("(x: \"\\\"{}\")", "(".repeat(100)),
+            format!("(x: r#\"\"{}\"#)", "(".repeat(100)),
+            format!("// {}\n(x: 1)", "(".repeat(100)),
+            format!("/* /* {} */ */ (x: 1)", "(".repeat(100)),
+            format!("(x: '(', y: '\\'', z: \"{}\")", "[".repeat(100)),
+        ] {
+            assert_eq!(too_deep(&hidden), None, "{hidden}");
+        }
+    }
+
+    #[test]
+    fn the_locator_skips_quotes_in_comments_and_raw_strings() {
+        let text = "// a \"quote\" and a lone \" here\n(description: r#\"say \"hi\"\"#, nodes: [\n  (id: \"a\"),\n], edges: [\n  (from: \"a\", to: \"b\"),\n  (id: \"e\", from: \"b\", to: \"a\"),\n])";
+        let locator = Locator::new(text);
+        assert_eq!(locator.id("a"), Some((3, 8)));
+        assert_eq!(locator.edge("a", "b"), Some((5, 4)));
+        assert_eq!(locator.target(&Target::Edge("e".into())), Some((6, 8)));
+        assert_eq!(locator.target(&Target::Edge("a->b".into())), Some((5, 4)));
+        assert_eq!(locator.target(&Target::Edge("b->a".into())), Some((6, 13)));
+        assert_eq!(locator.target(&Target::Scenario), None);
+    }
+
+    #[test]
     fn locates_ids() {
         assert_eq!(locate_id(SMALL, "q"), Some((9, 14)));
         assert_eq!(locate_id(SMALL, "zzz"), None);

@@ -731,3 +731,46 @@ pub(crate) fn check_probability(name: &str, p: f64, out: &mut Vec<String>) {
 pub(crate) fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Duration;
+
+    #[test]
+    fn range_checks_name_the_field_the_bound_and_the_value() {
+        let mut out = Vec::new();
+        check_at_most("instances", 10_001, limits::MAX_INSTANCES, &mut out);
+        check_at_most("instances", 10_000, limits::MAX_INSTANCES, &mut out);
+        // Not a number: left to the lower bound's check, which names it.
+        check_at_most("cv", f64::NAN, limits::MAX_CV, &mut out);
+        check_rate("the rate", 2e9, &mut out);
+        check_rate("the rate", f64::INFINITY, &mut out);
+        check_durations(
+            &[
+                ("the delay", limits::MAX_DURATION),
+                ("the wait", Duration::from_secs(366 * 24 * 3600)),
+            ],
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            [
+                "instances must be at most 10000 (found 10001)",
+                "the rate must be at most 1000000000 per second (found 2000000000): time is counted in nanoseconds",
+                "the wait must be at most 8760h (found 8784h)",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_kind_s_defaults_are_within_range() {
+        for kind in Kind::ALL {
+            assert_eq!(
+                NodeKind::default_for(kind).problems(),
+                Vec::<String>::new(),
+                "{kind}"
+            );
+        }
+    }
+}

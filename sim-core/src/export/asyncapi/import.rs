@@ -678,4 +678,35 @@ operations:
         ));
         assert!(matches!(import("a: [b"), Err(ImportError::Syntax(_))));
     }
+
+    #[test]
+    fn depth_counts_brackets_indentation_and_dashes() {
+        let within = format!("a: {}1{}\n", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(too_deep(&within), None);
+        let beyond = format!(
+            "a: {}1{}\n",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        assert_eq!(too_deep(&beyond), Some(1));
+        let mut blocks = String::new();
+        for level in 0..=MAX_DEPTH {
+            blocks.push_str(&format!("{}k{level}:\n", " ".repeat(level)));
+        }
+        assert_eq!(too_deep(&blocks), Some(MAX_DEPTH + 1));
+        // Brackets in quotes and comments are text.
+        let quoted = format!(
+            "a: '{}'\nb: \"{}\" # {}\n",
+            "[".repeat(200),
+            "{".repeat(200),
+            "[".repeat(200)
+        );
+        assert_eq!(too_deep(&quoted), None);
+        // Going back out of blocks frees their levels.
+        let mut wide = String::new();
+        for i in 0..1000 {
+            wide.push_str(&format!("k{i}:\n  v: 1\n"));
+        }
+        assert_eq!(too_deep(&wide), None);
+    }
 }
