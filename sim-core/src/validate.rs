@@ -476,7 +476,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 Target::Node(ids[0].to_owned()),
                 format!(
                     "the loop {} has no consumer and no link latency, so messages would circle in it without time passing",
-                    ids.join(" → ")
+                    loop_names(&ids)
                 ),
             ));
         }
@@ -495,7 +495,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 Target::Node(ids[0].to_owned()),
                 format!(
                     "messages in the cycle {} can never leave it{because}: connect it to a sink, a consumer without outputs, or a dead-letter queue",
-                    ids.join(" → ")
+                    loop_names(&ids)
                 ),
             ));
         }
@@ -709,9 +709,20 @@ fn blocking_loops(model: &Model, dead: &[bool], out: &mut Vec<Diagnostic>) {
             Target::Node(ids[0].to_owned()),
             format!(
                 "the loop {} can block for good (a deadlock): {advice}",
-                ids.join(" → ")
+                loop_names(&ids)
             ),
         ));
+    }
+}
+
+/// The nodes of a loop for a sentence: all of them, or for a long loop the
+/// first few and how many there are.
+fn loop_names(ids: &[&str]) -> String {
+    const SHOWN: usize = 12;
+    if ids.len() <= SHOWN {
+        ids.join(" → ")
+    } else {
+        format!("{} → … ({} nodes)", ids[..SHOWN].join(" → "), ids.len())
     }
 }
 

@@ -415,6 +415,34 @@ fn checking_twenty_thousand_nodes_and_forty_thousand_edges_is_linear() {
 }
 
 #[test]
+fn a_long_loop_is_named_by_its_first_nodes_and_its_size() {
+    use std::fmt::Write;
+    let n = 1000;
+    let mut nodes = String::from(
+        r#"(id: "p", kind: Producer(arrival: Poisson(rate: 1.0))), (id: "s", kind: Sink()),"#,
+    );
+    let mut edges = String::from("(from: \"p\", to: \"r0\"),\n");
+    for i in 0..n {
+        writeln!(nodes, r#"(id: "r{i}", kind: Router()),"#).expect("writes");
+        writeln!(edges, r#"(from: "r{i}", to: "r{}"),"#, (i + 1) % n).expect("writes");
+    }
+    // The exit is the second route without a filter: never taken.
+    edges.push_str(&format!(
+        "(from: \"r{}\", to: \"s\", latency: \"1ms\")",
+        n - 1
+    ));
+    let found = diagnostics(&model_text("", &nodes, &edges));
+    let never = find(&found, Severity::Error, &node("r0"), &["can never leave"])
+        .expect("the loop is named");
+    assert!(
+        never.message.contains("… (1000 nodes)"),
+        "{}",
+        never.message
+    );
+    assert!(never.message.len() < 500, "{}", never.message);
+}
+
+#[test]
 #[ignore = "long: 100k nodes and 200k edges; run with --ignored (a release build takes seconds)"]
 fn checking_a_hundred_thousand_nodes_and_edges() {
     let took = check_big(100_000);
