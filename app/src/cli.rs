@@ -18,10 +18,10 @@ use std::time::Duration as WallDuration;
 use anyhow::{Context as _, Result, bail};
 use clap::{Parser, Subcommand};
 use sim_core::Model;
-use sim_core::model::file::{self, locate_edge, locate_id};
+use sim_core::model::file;
 use sim_core::report::MAX_REPLICATIONS;
 use sim_core::time::Duration;
-use sim_core::validate::{Diagnostic, Target, validate};
+use sim_core::validate::{Diagnostic, validate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -235,8 +235,7 @@ fn check_output(path: &str) -> Result<()> {
 
 /// Reads and parses a model file; syntax errors name the file, line and column.
 pub fn load(path: &Path) -> Result<(Model, Vec<Diagnostic>, String)> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = file::read(path)?;
     match file::from_str(&text) {
         Ok((model, diagnostics)) => Ok((model, diagnostics, text)),
         Err(err) => bail!("{}: {err}", path.display()),
@@ -245,15 +244,9 @@ pub fn load(path: &Path) -> Result<(Model, Vec<Diagnostic>, String)> {
 
 /// Diagnostics with `file:line:col:` where the node or edge can be found.
 fn print_diagnostics(path: &Path, text: &str, diagnostics: &[Diagnostic]) {
+    let locator = file::Locator::new(text);
     for d in diagnostics {
-        let place = match &d.target {
-            Target::Node(id) => locate_id(text, id),
-            Target::Edge(id) => locate_id(text, id).or_else(|| {
-                let (from, to) = id.split_once("->")?;
-                locate_edge(text, from, to)
-            }),
-            _ => None,
-        };
+        let place = locator.target(&d.target);
         match place {
             Some((line, col)) => say!("{}:{line}:{col}: {d}", path.display()),
             None => say!("{}: {d}", path.display()),
@@ -424,8 +417,7 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
 
 fn import(args: &ImportArgs) -> Result<ExitCode> {
     check_output(&args.output)?;
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let text = file::read(&args.file)?;
     let (model, diagnostics) = sim_core::export::asyncapi::import(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     for d in &diagnostics {

@@ -65,13 +65,15 @@ impl Dist {
 
     /// Problems with the parameters, as sentences; empty when valid.
     pub fn problems(&self) -> Vec<String> {
+        use crate::nodes::{check_at_most, check_durations, limits};
         let mut out = Vec::new();
         match *self {
-            Self::Constant(_) => {}
+            Self::Constant(d) => check_durations(&[("the duration", d)], &mut out),
             Self::Exponential { mean } => {
                 if mean.is_zero() {
                     out.push("the exponential mean must be greater than zero".to_owned());
                 }
+                check_durations(&[("the exponential mean", mean)], &mut out);
             }
             Self::Uniform { min, max } => {
                 if max < min {
@@ -79,6 +81,7 @@ impl Dist {
                         "the uniform maximum ({max}) is below its minimum ({min})"
                     ));
                 }
+                check_durations(&[("the uniform maximum", max)], &mut out);
             }
             Self::LogNormal { mean, cv } => {
                 if mean.is_zero() {
@@ -89,6 +92,8 @@ impl Dist {
                         "the coefficient of variation must be zero or more (found {cv})"
                     ));
                 }
+                check_at_most("the coefficient of variation", cv, limits::MAX_CV, &mut out);
+                check_durations(&[("the log-normal mean", mean)], &mut out);
             }
             Self::Erlang { k, mean } => {
                 if k == 0 {
@@ -97,6 +102,13 @@ impl Dist {
                 if mean.is_zero() {
                     out.push("the Erlang mean must be greater than zero".to_owned());
                 }
+                check_at_most(
+                    "Erlang's phases (k)",
+                    k,
+                    limits::MAX_ERLANG_PHASES,
+                    &mut out,
+                );
+                check_durations(&[("the Erlang mean", mean)], &mut out);
             }
         }
         out
@@ -307,54 +319,88 @@ impl Arrival {
         }
     }
 
+    /// The highest rate it ever reaches, in events per second.
+    pub fn peak_rate(&self) -> f64 {
+        match *self {
+            Self::Constant { rate } | Self::Poisson { rate } => rate,
+            Self::Bursty {
+                rate, base_rate, ..
+            } => rate.max(base_rate),
+            Self::Ramp { from, to, .. } => from.max(to),
+        }
+    }
+
     /// Problems with the parameters, as sentences; empty when valid.
     pub fn problems(&self) -> Vec<String> {
+        use crate::nodes::{check_durations, check_rate, limits};
         let mut out = Vec::new();
-        let mut positive = |name: &str, v: f64| {
-            if !v.is_finite() || v <= 0.0 {
-                out.push(format!(
-                    "the {name} must be a number greater than zero (found {v})"
-                ));
+        let rate_in_range = |name: &str, v: f64, zero_allowed: bool, out: &mut Vec<String>| {
+            if !v.is_finite() || v < 0.0 || (v == 0.0 && !zero_allowed) {
+                out.push(if zero_allowed {
+                    format!("the {name} must be zero or more (found {v})")
+                } else {
+                    format!("the {name} must be a number greater than zero (found {v})")
+                });
             }
+            check_rate(&format!("the {name}"), v, out);
         };
         match *self {
-            Self::Constant { rate } | Self::Poisson { rate } => positive("rate", rate),
+            Self::Constant { rate } | Self::Poisson { rate } => {
+                rate_in_range("rate", rate, false, &mut out);
+            }
             Self::Bursty {
                 rate,
                 on,
                 off,
                 base_rate,
             } => {
-                positive("burst rate", rate);
-                if !base_rate.is_finite() || base_rate < 0.0 {
-                    out.push(format!(
-                        "the base rate must be zero or more (found {base_rate})"
-                    ));
-                }
+                rate_in_range("burst rate", rate, false, &mut out);
+                rate_in_range("base rate", base_rate, true, &mut out);
                 if on.is_zero() {
                     out.push("the on period must be longer than zero".to_owned());
                 }
                 if off.is_zero() {
                     out.push("the off period must be longer than zero".to_owned());
                 }
-            }
-            Self::Ramp { from, to, over } => {
-                for (name, v) in [("starting rate", from), ("final rate", to)] {
-                    if !v.is_finite() || v < 0.0 {
-                        out.push(format!("the {name} must be zero or more (found {v})"));
+                for (name, d) in [("the on period", on), ("the off period", off)] {
+                    if !d.is_zero() && d < limits::MIN_BURST_PERIOD {
+                        out.push(format!(
+                            "{name} must be at least {} (found {d})",
+                            limits::MIN_BURST_PERIOD
+                        ));
                     }
                 }
+                check_durations(&[("the on period", on), ("the off period", off)], &mut out);
+                // Each draw walks the on/off periods until an event falls
+                // in one: a process with almost no events per period
+                // would walk through millions of them per event.
+                let per_period = rate * on.as_secs_f64() + base_rate * off.as_secs_f64();
+                if out.is_empty() && per_period < MIN_EVENTS_PER_BURST_PERIOD {
+                    out.push(format!(
+                        "one on/off period holds {per_period:.3e} events on average, fewer than one in {}: raise the rates or lengthen the periods",
+                        1.0 / MIN_EVENTS_PER_BURST_PERIOD
+                    ));
+                }
+            }
+            Self::Ramp { from, to, over } => {
+                rate_in_range("starting rate", from, true, &mut out);
+                rate_in_range("final rate", to, true, &mut out);
                 if from <= 0.0 && to <= 0.0 {
                     out.push("a ramp needs a rate above zero at one end".to_owned());
                 }
                 if over.is_zero() {
                     out.push("the ramp must last longer than zero".to_owned());
                 }
+                check_durations(&[("the ramp", over)], &mut out);
             }
         }
         out
     }
 }
+
+/// The fewest events an on/off period of a bursty producer may hold on
+/// average.
+pub const MIN_EVENTS_PER_BURST_PERIOD: f64 = 1e-3;
 
 /// A compiled arrival process. `next` gives the time of the next event
 /// after `now` (in nanoseconds), or `None` if none will ever come.

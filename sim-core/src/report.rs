@@ -236,7 +236,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
 
 /// The most replications one report combines: the bound on a scenario's
 /// `replications` and on `weir run --replications`.
-pub const MAX_REPLICATIONS: u32 = 100_000;
+pub use crate::model::MAX_REPLICATIONS;
 
 /// Refuses more replications than [`MAX_REPLICATIONS`].
 pub fn check_replications(replications: u32) -> Result<(), crate::RunError> {

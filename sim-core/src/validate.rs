@@ -2,17 +2,22 @@
 //! are about, and a sentence. A model with errors does not run; warnings
 //! point at designs that run but probably not as meant.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use petgraph::Direction;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::stable_graph::NodeIndex;
+use petgraph::visit::{EdgeIndexable, EdgeRef, NodeIndexable};
 
 use petgraph::stable_graph::StableGraph;
 
-use crate::model::{Edge, Model, Node};
-use crate::nodes::{EdgeRole, Kind, KindSpec, with_params};
+use crate::faults::Effect;
+use crate::model::{Edge, MAX_IN_FLIGHT, MAX_REPLICATIONS, Model, Node};
+use crate::nodes::{
+    EdgeRole, Kind, KindSpec, NodeKind, Overflow, RouteMode, RouterParams, check_at_most,
+    check_durations, limits, with_params,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -162,9 +167,28 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             "max_in_flight must be at least 1",
         ));
     }
+    let mut ranges = Vec::new();
+    check_durations(&[("the duration", s.duration)], &mut ranges);
+    check_at_most(
+        "replications",
+        s.replications,
+        MAX_REPLICATIONS,
+        &mut ranges,
+    );
+    check_at_most("max_in_flight", s.max_in_flight, MAX_IN_FLIGHT, &mut ranges);
+    out.extend(
+        ranges
+            .drain(..)
+            .map(|problem| Diagnostic::error(Target::Scenario, problem)),
+    );
+    // Each id's first node.
+    let mut by_id: BTreeMap<&str, NodeIndex> = BTreeMap::new();
+    for n in graph.node_indices() {
+        by_id.entry(graph[n].id.as_str()).or_insert(n);
+    }
     for (i, fault) in s.faults.iter().enumerate() {
         let n = i + 1;
-        match model.find(&fault.node) {
+        match by_id.get(fault.node.as_str()).copied() {
             None => out.push(Diagnostic::error(
                 Target::Scenario,
                 format!(
@@ -181,7 +205,15 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 }
             }
         }
-        for problem in fault.effect.problems() {
+        let mut problems = fault.effect.problems();
+        if let Effect::Slow { factor } | Effect::Burst { factor } = fault.effect {
+            check_at_most("the factor", factor, limits::MAX_FACTOR, &mut problems);
+        }
+        check_durations(
+            &[("its start", fault.at), ("its duration", fault.duration)],
+            &mut problems,
+        );
+        for problem in problems {
             out.push(Diagnostic::error(
                 Target::Scenario,
                 format!("fault {n} on '{}': {problem}", fault.node),
@@ -245,13 +277,27 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         for problem in graph[n].kind.problems() {
             out.push(Diagnostic::error(node_target(n), problem));
         }
+        if let Some([x, y]) = graph[n].pos {
+            let max = limits::MAX_POSITION;
+            if !(x.is_finite() && y.is_finite() && x.abs() <= max && y.abs() <= max) {
+                out.push(Diagnostic::error(
+                    node_target(n),
+                    format!(
+                        "the position ({x}, {y}) is off the canvas: each coordinate must be a number between -{max} and {max}"
+                    ),
+                ));
+            }
+        }
     }
+    run_size(model, &mut out);
 
     // Edges.
-    let mut known_types: Vec<String> = Vec::new();
-    for n in graph.node_indices() {
-        known_types.extend(graph[n].kind.emitted().unwrap_or_default());
-    }
+    let known_types: Vec<String> = graph
+        .node_indices()
+        .flat_map(|n| graph[n].kind.emitted().unwrap_or_default())
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
     for e in graph.edge_indices() {
         let Some((a, b)) = graph.edge_endpoints(e) else {
             continue;
@@ -278,6 +324,11 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             ));
         }
         let edge = &graph[e];
+        if let Some(latency) = edge.latency {
+            let mut problems = Vec::new();
+            check_durations(&[("the latency", latency)], &mut problems);
+            out.extend(problems.into_iter().map(|p| Diagnostic::error(target(), p)));
+        }
         if let Some(weight) = edge.weight {
             if ka != Kind::Router {
                 out.push(Diagnostic::error(
@@ -288,6 +339,14 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 out.push(Diagnostic::error(
                     target(),
                     format!("a route's weight must be a number greater than zero (found {weight})"),
+                ));
+            } else if weight > limits::MAX_WEIGHT {
+                out.push(Diagnostic::error(
+                    target(),
+                    format!(
+                        "a route's weight must be at most {} (found {weight})",
+                        limits::MAX_WEIGHT
+                    ),
                 ));
             }
         }
@@ -304,7 +363,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 ));
             }
             for name in filter {
-                if !known_types.contains(name) {
+                if known_types.binary_search(name).is_err() {
                     out.push(Diagnostic::warning(
                         target(),
                         format!("no producer emits event type '{name}'"),
@@ -353,27 +412,15 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         with_params!(&graph[n].kind, p => p.wiring(&mut w));
     }
 
-    // Producers whose events reach no consumer or sink.
+    // Producers whose events reach no consumer or sink: whether each node
+    // reaches one, found once for all producers (a node reaches one when
+    // it processes or when a node after it reaches one).
+    let reaches = reaches_processing(graph);
     for n in graph.node_indices() {
         if graph[n].kind.kind() != Kind::Producer {
             continue;
         }
-        let mut stack = vec![n];
-        let mut visited = vec![n];
-        let mut reaches = false;
-        while let Some(m) = stack.pop() {
-            if graph[m].kind.kind().processes() {
-                reaches = true;
-                break;
-            }
-            for next in graph.neighbors_directed(m, Direction::Outgoing) {
-                if !visited.contains(&next) {
-                    visited.push(next);
-                    stack.push(next);
-                }
-            }
-        }
-        if !reaches && graph.neighbors_directed(n, Direction::Outgoing).count() > 0 {
+        if !reaches[n.index()] && graph.neighbors_directed(n, Direction::Outgoing).count() > 0 {
             out.push(Diagnostic::error(
                 node_target(n),
                 "its events can reach no consumer or sink, so none is ever processed",
@@ -383,26 +430,44 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
 
     // Cycles with no exit: a strongly connected group that no edge leaves
     // and in which nothing completes.
-    for scc in tarjan_scc(graph) {
+    // Routes and subscriptions no message can take.
+    let dead = dead_routes(model, &mut out);
+
+    // Which strongly connected group each node is in.
+    let sccs = kosaraju_scc(graph);
+    let mut group = vec![usize::MAX; graph.node_bound()];
+    for (g, scc) in sccs.iter().enumerate() {
+        for &m in scc {
+            group[m.index()] = g;
+        }
+    }
+    for (g, scc) in sccs.iter().enumerate() {
         let cyclic = scc.len() > 1 || graph.contains_edge(scc[0], scc[0]);
         if !cyclic {
             continue;
         }
+        let inside = |m: NodeIndex| group[m.index()] == g;
+        // A route no message takes is no way out.
         let exits = scc.iter().any(|&m| {
             graph
-                .neighbors_directed(m, Direction::Outgoing)
-                .any(|next| !scc.contains(&next))
+                .edges_directed(m, Direction::Outgoing)
+                .any(|e| !inside(e.target()) && !dead[e.id().index()])
         });
+        let dead_exits: Vec<String> = scc
+            .iter()
+            .flat_map(|&m| graph.edges_directed(m, Direction::Outgoing))
+            .filter(|e| !inside(e.target()) && dead[e.id().index()])
+            .map(|e| format!("'{}'", model.edge_id(e.id())))
+            .collect();
         // Only a consumer takes time (or a link with latency): a loop of
         // routers and topics alone would pass messages round forever in
         // one instant.
         let instant_only = scc.iter().all(|&m| graph[m].kind.instant());
         let takes_time = !instant_only
-            || graph.edge_indices().any(|e| {
+            || scc.iter().any(|&m| {
                 graph
-                    .edge_endpoints(e)
-                    .is_some_and(|(a, b)| scc.contains(&a) && scc.contains(&b))
-                    && graph[e].latency.is_some_and(|d| !d.is_zero())
+                    .edges_directed(m, Direction::Outgoing)
+                    .any(|e| inside(e.target()) && e.weight().latency.is_some_and(|d| !d.is_zero()))
             });
         if !takes_time {
             let mut ids: Vec<&str> = scc.iter().map(|&m| graph[m].id.as_str()).collect();
@@ -411,25 +476,311 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 Target::Node(ids[0].to_owned()),
                 format!(
                     "the loop {} has no consumer and no link latency, so messages would circle in it without time passing",
-                    ids.join(" → ")
+                    loop_names(&ids)
                 ),
             ));
         }
         if !exits {
             let mut ids: Vec<&str> = scc.iter().map(|&m| graph[m].id.as_str()).collect();
             ids.sort_unstable();
+            let because = if dead_exits.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (no message ever takes its way out, {})",
+                    dead_exits.join(", ")
+                )
+            };
             out.push(Diagnostic::error(
                 Target::Node(ids[0].to_owned()),
                 format!(
-                    "messages in the cycle {} can never leave it: connect it to a sink, a consumer without outputs, or a dead-letter queue",
-                    ids.join(" → ")
+                    "messages in the cycle {} can never leave it{because}: connect it to a sink, a consumer without outputs, or a dead-letter queue",
+                    loop_names(&ids)
                 ),
             ));
         }
     }
+    blocking_loops(model, &dead, &mut out);
 
     out.sort_by_key(|d| d.severity);
     out
+}
+
+/// The event types that can reach each node (by index), over-estimated:
+/// producers and CEP rules make their own types, every other node passes
+/// on what reaches it, and only a topic's subscriptions and a by-type
+/// router's routes filter.
+fn reaching_types(model: &Model) -> Vec<BTreeSet<String>> {
+    let graph = &model.graph;
+    let mut types: Vec<BTreeSet<String>> = vec![BTreeSet::new(); graph.node_bound()];
+    let mut made: Vec<Option<BTreeSet<String>>> = vec![None; graph.node_bound()];
+    let mut stack = Vec::new();
+    for n in graph.node_indices() {
+        if let Some(emitted) = graph[n].kind.emitted() {
+            made[n.index()] = Some(emitted.into_iter().collect());
+            stack.push(n);
+        }
+    }
+    while let Some(n) = stack.pop() {
+        let leaving = made[n.index()]
+            .as_ref()
+            .unwrap_or(&types[n.index()])
+            .clone();
+        for e in graph.edges_directed(n, Direction::Outgoing) {
+            let filters = matches!(
+                &graph[n].kind,
+                NodeKind::Topic(_)
+                    | NodeKind::Router(RouterParams {
+                        mode: RouteMode::ByType
+                    })
+            );
+            let to = e.target().index();
+            let before = types[to].len();
+            for ty in &leaving {
+                let passes = !filters || e.weight().filter.as_ref().is_none_or(|f| f.contains(ty));
+                if passes && !types[to].contains(ty) {
+                    types[to].insert(ty.clone());
+                }
+            }
+            if types[to].len() > before && made[to].is_none() {
+                stack.push(e.target());
+            }
+        }
+    }
+    types
+}
+
+/// Warns about the routes of by-type routers and the subscriptions of
+/// topics that no message can ever take; returns, by edge index, which
+/// edges those are.
+fn dead_routes(model: &Model, out: &mut Vec<Diagnostic>) -> Vec<bool> {
+    let graph = &model.graph;
+    let mut dead = vec![false; graph.edge_bound()];
+    let types = reaching_types(model);
+    // Types no producer or CEP rule makes have a warning of their own.
+    let known: BTreeSet<String> = graph
+        .node_indices()
+        .flat_map(|n| graph[n].kind.emitted().unwrap_or_default())
+        .collect();
+    for n in graph.node_indices() {
+        let by_type = match &graph[n].kind {
+            NodeKind::Router(RouterParams {
+                mode: RouteMode::ByType,
+            }) => true,
+            NodeKind::Topic(_) => false,
+            _ => continue,
+        };
+        let arriving = &types[n.index()];
+        if arriving.is_empty() {
+            continue;
+        }
+        let id = &graph[n].id;
+        // In the order the router tries them: the file's.
+        let mut routes: Vec<_> = graph
+            .edges_directed(n, Direction::Outgoing)
+            .filter(|e| {
+                graph[n]
+                    .kind
+                    .kind()
+                    .connect(graph[e.target()].kind.kind())
+                    .is_ok()
+            })
+            .collect();
+        routes.sort_by_key(|e| e.id().index());
+        let mut taken: BTreeSet<&String> = BTreeSet::new();
+        let mut default_route: Option<String> = None;
+        for e in routes {
+            let edge_id = model.edge_id(e.id());
+            let target = Target::Edge(edge_id.clone());
+            let mut never = |why: String| {
+                dead[e.id().index()] = true;
+                out.push(Diagnostic::warning(target.clone(), why));
+            };
+            match &e.weight().filter {
+                Some(filter) if !filter.is_empty() => {
+                    if filter.iter().any(|t| !known.contains(t)) {
+                        continue;
+                    }
+                    let reach: Vec<&String> =
+                        filter.iter().filter(|t| arriving.contains(*t)).collect();
+                    if reach.is_empty() {
+                        never(format!(
+                            "no message ever takes this {}: none of its event types ({}) can reach '{id}'",
+                            if by_type { "route" } else { "subscription" },
+                            filter.join(", ")
+                        ));
+                    } else if by_type && reach.iter().all(|t| taken.contains(*t)) {
+                        never(format!(
+                            "no message ever takes this route: routes before it in the file take every event type it lists ({}) that reaches '{id}'",
+                            filter.join(", ")
+                        ));
+                    }
+                    if by_type {
+                        taken.extend(reach);
+                    }
+                }
+                Some(_) => {}
+                None if !by_type => {}
+                None => match &default_route {
+                    Some(first) => never(format!(
+                        "no message ever takes this route: '{id}' sends messages no filter takes along its first route without a filter, '{first}'"
+                    )),
+                    None => {
+                        if arriving.iter().all(|t| taken.contains(t)) {
+                            never(format!(
+                                "no message ever takes this route: the filtered routes before it take every event type that reaches '{id}' ({})",
+                                arriving
+                                    .iter()
+                                    .map(String::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ));
+                        }
+                        default_route = Some(edge_id);
+                    }
+                },
+            }
+        }
+    }
+    dead
+}
+
+/// Whether a message sent along an edge into `to` may have to wait: the
+/// receiver can refuse it while it is full or passing on what it holds.
+fn may_refuse(role: EdgeRole, to: &NodeKind) -> bool {
+    match to {
+        NodeKind::Queue(q) => q.capacity.is_some() && q.overflow == Overflow::Block,
+        NodeKind::Topic(_) | NodeKind::Router(_) | NodeKind::Cep(_) => true,
+        NodeKind::EventStore(s) => s.backlog.is_some(),
+        // A consumer takes every message pushed to it into its inbox, but
+        // reads from a queue only when a slot is free: a slot that waits
+        // to pass its message on stops it reading.
+        NodeKind::Consumer(_) => role == EdgeRole::Pull,
+        NodeKind::Producer(_)
+        | NodeKind::Service(_)
+        | NodeKind::Sink(_)
+        | NodeKind::DeadLetter(_)
+        | NodeKind::Log(_)
+        | NodeKind::Projection(_) => false,
+    }
+}
+
+/// Warns about loops in which every stage may wait for room in the next:
+/// once such a loop fills, each of its stages waits for another and
+/// nothing in it moves again.
+fn blocking_loops(model: &Model, dead: &[bool], out: &mut Vec<Diagnostic>) {
+    let graph = &model.graph;
+    let waits = graph.filter_map(
+        |_, node| Some(node),
+        |e, edge| {
+            let (a, b) = graph.edge_endpoints(e)?;
+            let role = graph[a].kind.kind().connect(graph[b].kind.kind()).ok()?;
+            (role != EdgeRole::Call && !dead[e.index()] && may_refuse(role, &graph[b].kind))
+                .then_some(edge)
+        },
+    );
+    for scc in kosaraju_scc(&waits) {
+        if scc.len() < 2 {
+            continue;
+        }
+        let mut ids: Vec<&str> = scc.iter().map(|&m| waits[m].id.as_str()).collect();
+        ids.sort_unstable();
+        let holders: Vec<&str> = {
+            let mut full: Vec<&str> = scc
+                .iter()
+                .filter(|&&m| {
+                    matches!(&waits[m].kind, NodeKind::Queue(_) | NodeKind::EventStore(_))
+                })
+                .map(|&m| waits[m].id.as_str())
+                .collect();
+            full.sort_unstable();
+            full
+        };
+        let advice = if holders.is_empty() {
+            "routers and topics pass on one message at a time, so a message coming round again waits for the one ahead of it; put a queue without a capacity limit in the loop".to_owned()
+        } else {
+            format!(
+                "once {} {} full, every stage waits for the next; give a queue in it no capacity limit or a dropping overflow, or put a log in the loop",
+                holders.join(" and "),
+                if holders.len() == 1 { "is" } else { "are" }
+            )
+        };
+        out.push(Diagnostic::warning(
+            Target::Node(ids[0].to_owned()),
+            format!(
+                "the loop {} can block for good (a deadlock): {advice}",
+                loop_names(&ids)
+            ),
+        ));
+    }
+}
+
+/// The nodes of a loop for a sentence: all of them, or for a long loop the
+/// first few and how many there are.
+fn loop_names(ids: &[&str]) -> String {
+    const SHOWN: usize = 12;
+    if ids.len() <= SHOWN {
+        ids.join(" → ")
+    } else {
+        format!("{} → … ({} nodes)", ids[..SHOWN].join(" → "), ids.len())
+    }
+}
+
+/// For each node (by index), whether messages leaving it can reach a node
+/// that processes them: one walk backwards from every such node.
+fn reaches_processing(graph: &StableGraph<Node, Edge>) -> Vec<bool> {
+    let mut reaches = vec![false; graph.node_bound()];
+    let mut stack: Vec<NodeIndex> = graph
+        .node_indices()
+        .filter(|&n| graph[n].kind.kind().processes())
+        .collect();
+    for &n in &stack {
+        reaches[n.index()] = true;
+    }
+    while let Some(m) = stack.pop() {
+        for before in graph.neighbors_directed(m, Direction::Incoming) {
+            if !reaches[before.index()] {
+                reaches[before.index()] = true;
+                stack.push(before);
+            }
+        }
+    }
+    reaches
+}
+
+/// Events a run may be expected to produce before Weir warns that it will
+/// take long: about a minute of work on a fast machine.
+pub const MANY_EVENTS: f64 = 1e8;
+
+/// Warns when the producers' rates over the run's duration add up to more
+/// events than a run can go through in reasonable time.
+fn run_size(model: &Model, out: &mut Vec<Diagnostic>) {
+    let secs = model.scenario.duration.as_secs_f64();
+    let mut total = 0.0;
+    for n in model.graph.node_indices() {
+        let NodeKind::Producer(p) = &model.graph[n].kind else {
+            continue;
+        };
+        if !p.arrival.problems().is_empty() {
+            continue;
+        }
+        let mut events = p.arrival.peak_rate() * secs;
+        if let Some(limit) = p.limit {
+            #[expect(clippy::cast_precision_loss, reason = "an estimate")]
+            let limit = limit as f64;
+            events = events.min(limit);
+        }
+        total += events;
+    }
+    if total > MANY_EVENTS {
+        out.push(Diagnostic::warning(
+            Target::Scenario,
+            format!(
+                "the producers make up to about {total:.1e} events in a run of {}, more than {MANY_EVENTS:.0e}: a run may take many minutes; shorten the duration or lower the rates",
+                model.scenario.duration
+            ),
+        ));
+    }
 }
 
 #[cfg(test)]

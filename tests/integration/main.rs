@@ -10,6 +10,7 @@ mod extremes;
 mod export;
 mod fuzz;
 mod gui;
+mod hardening_validation;
 mod harness;
 // Standard output on /dev/full and peak memory from /proc are Linux's.
 #[cfg(target_os = "linux")]

@@ -13,8 +13,7 @@ use sim_core::validate::Diagnostic;
 
 /// Reads a model file.
 pub fn load(path: &Path) -> Result<(Model, Vec<Diagnostic>)> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = file::read(path)?;
     file::from_str(&text).with_context(|| format!("cannot open {}", path.display()))
 }
 

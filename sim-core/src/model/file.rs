@@ -55,6 +55,82 @@ pub enum LoadError {
     TooNew { found: u32, supported: u32 },
 }
 
+/// The largest model or AsyncAPI file Weir reads: 64 MiB, hundreds of
+/// thousands of nodes.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why a file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}: it is not a regular file (a device, a pipe or a folder)")]
+    NotAFile { path: String },
+    #[error(
+        "cannot read {path}: it holds {size}, more than the {} a model or document may have",
+        bytes(*limit)
+    )]
+    TooLarge {
+        path: String,
+        /// How big it is, in words ("70.0 MiB", "more than 64.0 MiB").
+        size: String,
+        limit: u64,
+    },
+    #[error("cannot read {path}: it is not UTF-8 text (byte {offset} is not part of a character)")]
+    NotText { path: String, offset: usize },
+}
+
+/// A byte count in words.
+fn bytes(n: u64) -> String {
+    #[expect(clippy::cast_precision_loss, reason = "a size in words")]
+    let mib = n as f64 / (1024.0 * 1024.0);
+    format!("{mib:.1} MiB ({n} bytes)")
+}
+
+/// Reads a model file or an AsyncAPI document: a regular file of at most
+/// [`MAX_FILE_BYTES`], as UTF-8 text. A device, a pipe or a folder is
+/// refused before reading (`/dev/zero` never ends), and a file that grows
+/// beyond the limit while it is read is refused when it passes it; errors
+/// name the file, and the limit and size when it is too large.
+pub fn read(path: &std::path::Path) -> Result<String, ReadError> {
+    use std::io::Read;
+    let name = || path.display().to_string();
+    let io = |source| ReadError::Io {
+        path: name(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile { path: name() });
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge {
+            path: name(),
+            size: bytes(meta.len()),
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    let mut data = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    if data.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge {
+            path: name(),
+            size: format!("more than {}", bytes(MAX_FILE_BYTES)),
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    String::from_utf8(data).map_err(|e| ReadError::NotText {
+        path: name(),
+        offset: e.utf8_error().valid_up_to(),
+    })
+}
+
 /// The file's shape, version 1.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -102,10 +178,13 @@ struct VersionProbe {
     version: Option<u32>,
 }
 
+/// How many brackets deep a model file may nest.
+const RECURSION_LIMIT: usize = 64;
+
 fn options() -> ron::Options {
     ron::Options::default()
         .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME)
-        .with_recursion_limit(64)
+        .with_recursion_limit(RECURSION_LIMIT)
 }
 
 fn syntax_error(text: &str, err: &ron::error::SpannedError) -> LoadError {
@@ -209,6 +288,9 @@ fn describe(code: &ron::Error) -> String {
         E::ExpectedNamedStructLike(_) | E::ExpectedStructLike => {
             "expected a parenthesised struct, like `(field: value, …)`".to_owned()
         }
+        E::ExceededRecursionLimit => format!(
+            "the file is nested too deeply here: Weir reads at most {RECURSION_LIMIT} levels of brackets inside one another"
+        ),
         other => {
             let text = other.to_string();
             ["VersionProbe", "ModelFile", "NodeDef", "EdgeDef"]
@@ -218,10 +300,112 @@ fn describe(code: &ron::Error) -> String {
     }
 }
 
+/// Where `text` first nests brackets deeper than [`RECURSION_LIMIT`], as a
+/// 1-based (line, column): brackets in strings, characters and comments
+/// do not count. One pass, so a file of any depth is refused in time
+/// linear in its length, before the parser descends into it.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let (mut line, mut col) = (1usize, 0usize);
+    let mut chars = text.chars().peekable();
+    // Advances over one character, keeping the line and column.
+    macro_rules! next {
+        () => {{
+            let c = chars.next();
+            if c == Some('\n') {
+                line += 1;
+                col = 0;
+            } else if c.is_some() {
+                col += 1;
+            }
+            c
+        }};
+    }
+    while let Some(c) = next!() {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > RECURSION_LIMIT {
+                    return Some((line, col));
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '"' | '\'' => {
+                while let Some(d) = next!() {
+                    if d == '\\' {
+                        next!();
+                    } else if d == c {
+                        break;
+                    }
+                }
+            }
+            'r' if matches!(chars.peek(), Some('#' | '"')) => {
+                let mut hashes = 0;
+                while chars.peek() == Some(&'#') {
+                    next!();
+                    hashes += 1;
+                }
+                if next!() != Some('"') {
+                    continue;
+                }
+                // Up to a quote followed by as many hashes.
+                'raw: while let Some(d) = next!() {
+                    if d == '"' {
+                        let mut closing = 0;
+                        while closing < hashes && chars.peek() == Some(&'#') {
+                            next!();
+                            closing += 1;
+                        }
+                        if closing == hashes {
+                            break 'raw;
+                        }
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                while let Some(d) = next!() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                next!();
+                let mut open = 1usize;
+                while open > 0 {
+                    match next!() {
+                        None => break,
+                        Some('*') if chars.peek() == Some(&'/') => {
+                            next!();
+                            open -= 1;
+                        }
+                        Some('/') if chars.peek() == Some(&'*') => {
+                            next!();
+                            open += 1;
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Reads a model from RON text. Edges that name missing nodes cannot be
 /// placed in the graph: they are left out and reported as errors in the
 /// returned diagnostics.
 pub fn from_str(text: &str) -> Result<(Model, Vec<Diagnostic>), LoadError> {
+    // A byte-order mark some editors write is not part of the model.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some((line, col)) = too_deep(text) {
+        return Err(LoadError::Syntax {
+            line,
+            col,
+            message: describe(&ron::Error::ExceededRecursionLimit),
+        });
+    }
     let probe: VersionProbe = options()
         .from_str(text)
         .map_err(|e| syntax_error(text, &e))?;
@@ -260,7 +444,8 @@ fn from_file(file: ModelFile) -> (Model, Vec<Diagnostic>) {
         graph: petgraph::stable_graph::StableGraph::default(),
     };
     let mut diagnostics = Vec::new();
-    let mut index = Vec::with_capacity(file.nodes.len());
+    // Each id's first node, for placing edges.
+    let mut index = std::collections::BTreeMap::new();
     for def in file.nodes {
         let id = def.id.clone();
         let ix = model.add_node(Node {
@@ -269,9 +454,9 @@ fn from_file(file: ModelFile) -> (Model, Vec<Diagnostic>) {
             kind: def.kind,
             pos: def.pos.map(|(x, y)| [x, y]),
         });
-        index.push((id, ix));
+        index.entry(id).or_insert(ix);
     }
-    let find = |id: &str| index.iter().find(|(i, _)| i == id).map(|&(_, ix)| ix);
+    let find = |id: &str| index.get(id).copied();
     for def in file.edges {
         let edge_id = def
             .id
@@ -393,52 +578,165 @@ fn ron_text<T: Serialize>(value: &T) -> Result<String, SaveError> {
     Ok(text)
 }
 
-/// Where `id: "<id>"` stands in `text`, as a 1-based (line, column), for
-/// pointing diagnostics at the source.
-pub fn locate_id(text: &str, id: &str) -> Option<(usize, usize)> {
-    let needle = format!("\"{id}\"");
-    let mut offset = 0;
-    while let Some(found) = text[offset..].find(&needle) {
-        let at = offset + found;
-        let before = text[..at].trim_end();
-        if before.ends_with("id:") && !before.ends_with("_id:") {
-            let line = text[..at].matches('\n').count() + 1;
-            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-            let col = text[line_start..at].chars().count() + 1;
-            return Some((line, col));
+/// Where nodes and edges stand in a model's text, found in one pass, for
+/// pointing many diagnostics at the source in time linear in the text.
+#[derive(Debug, Default)]
+pub struct Locator {
+    /// Each `id: "…"`'s first place.
+    ids: std::collections::BTreeMap<String, (usize, usize)>,
+    /// Each `(from: "…", to: "…")`'s first place (its `from:`).
+    edges: std::collections::BTreeMap<(String, String), (usize, usize)>,
+}
+
+/// A running 1-based line and column over a text, moved forward only.
+struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+    line: usize,
+    col: usize,
+}
+
+impl Cursor<'_> {
+    /// The line and column of byte `to`, which is at or after the last one
+    /// asked for.
+    fn advance(&mut self, to: usize) -> (usize, usize) {
+        for c in self.text[self.at..to].chars() {
+            if c == '\n' {
+                self.line += 1;
+                self.col = 1;
+            } else {
+                self.col += 1;
+            }
         }
-        offset = at + needle.len();
+        self.at = to;
+        (self.line, self.col)
     }
-    None
+}
+
+impl Locator {
+    pub fn new(text: &str) -> Self {
+        let mut found = Self::default();
+        let bytes = text.as_bytes();
+        let mut cursor = Cursor {
+            text,
+            at: 0,
+            line: 1,
+            col: 1,
+        };
+        // The last `from: "…"`: its id, its place, and where its edge ends.
+        let mut from: Option<(String, (usize, usize), usize)> = None;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'"' => {
+                    let start = i;
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    let end = i.min(bytes.len());
+                    i = end + 1;
+                    let value = &text[start + 1..end];
+                    let before = text[..start].trim_end();
+                    if before.ends_with("id:") && !before.ends_with("_id:") {
+                        let place = cursor.advance(start);
+                        found.ids.entry(value.to_owned()).or_insert(place);
+                    } else if before.ends_with("from:") {
+                        let place = cursor.advance(before.len() - "from:".len());
+                        let close = text[end..].find(')').map_or(text.len(), |c| end + c);
+                        from = Some((value.to_owned(), place, close));
+                    } else if before.ends_with("to:")
+                        && let Some((source, place, close)) = &from
+                        && start < *close
+                    {
+                        found
+                            .edges
+                            .entry((source.clone(), value.to_owned()))
+                            .or_insert(*place);
+                    }
+                }
+                b'\'' => {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'\'' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+                b'r' if matches!(bytes.get(i + 1), Some(b'#' | b'"'))
+                    && (i == 0
+                        || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) =>
+                {
+                    let hashes = bytes[i + 1..].iter().take_while(|&&b| b == b'#').count();
+                    let open = i + 1 + hashes;
+                    if bytes.get(open) != Some(&b'"') {
+                        i += 1;
+                        continue;
+                    }
+                    let closing = format!("\"{}", "#".repeat(hashes));
+                    i = text[open + 1..]
+                        .find(&closing)
+                        .map_or(bytes.len(), |c| open + 1 + c + closing.len());
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                    let mut open = 1;
+                    i += 2;
+                    while i < bytes.len() && open > 0 {
+                        if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                            open -= 1;
+                            i += 2;
+                        } else if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                            open += 1;
+                            i += 2;
+                        } else {
+                            i += 1;
+                        }
+                    }
+                }
+                _ => i += 1,
+            }
+        }
+        found
+    }
+
+    /// Where `id: "<id>"` first stands, as a 1-based (line, column).
+    pub fn id(&self, id: &str) -> Option<(usize, usize)> {
+        self.ids.get(id).copied()
+    }
+
+    /// Where the first edge from `from` to `to` stands (its `from:`), as a
+    /// 1-based (line, column).
+    pub fn edge(&self, from: &str, to: &str) -> Option<(usize, usize)> {
+        self.edges.get(&(from.to_owned(), to.to_owned())).copied()
+    }
+
+    /// Where a diagnostic's node or edge stands: a node by its id, an edge
+    /// by its own id or else as `from->to`.
+    pub fn target(&self, target: &Target) -> Option<(usize, usize)> {
+        match target {
+            Target::Node(id) => self.id(id),
+            Target::Edge(id) => self.id(id).or_else(|| {
+                let (from, to) = id.split_once("->")?;
+                self.edge(from, to)
+            }),
+            Target::Model | Target::Scenario => None,
+        }
+    }
+}
+
+/// Where `id: "<id>"` stands in `text`, as a 1-based (line, column), for
+/// pointing a diagnostic at the source. For many diagnostics, build one
+/// [`Locator`] instead.
+pub fn locate_id(text: &str, id: &str) -> Option<(usize, usize)> {
+    Locator::new(text).id(id)
 }
 
 /// Where the edge from `from` to `to` stands in `text` (its `from:`), as a
 /// 1-based (line, column).
 pub fn locate_edge(text: &str, from: &str, to: &str) -> Option<(usize, usize)> {
-    let needle = format!("\"{from}\"");
-    let target = format!("\"{to}\"");
-    let mut offset = 0;
-    while let Some(found) = text[offset..].find(&needle) {
-        let at = offset + found;
-        offset = at + needle.len();
-        if !text[..at].trim_end().ends_with("from:") {
-            continue;
-        }
-        // The rest of this edge, up to its closing parenthesis.
-        let rest = &text[offset..];
-        let entry = &rest[..rest.find(')').unwrap_or(rest.len())];
-        let Some(to_at) = entry.find(&target) else {
-            continue;
-        };
-        if !entry[..to_at].trim_end().ends_with("to:") {
-            continue;
-        }
-        let start = text[..at].rfind("from:").unwrap_or(at);
-        let line = text[..start].matches('\n').count() + 1;
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        return Some((line, text[line_start..start].chars().count() + 1));
-    }
-    None
+    Locator::new(text).edge(from, to)
 }
 
 #[cfg(test)]
@@ -595,6 +893,37 @@ mod tests {
             "{}",
             diagnostics[0]
         );
+    }
+
+    #[test]
+    fn nesting_is_counted_outside_strings_characters_and_comments() {
+        let deep = format!("(x: {})", "[".repeat(RECURSION_LIMIT));
+        // The struct's own parenthesis is one level.
+        assert_eq!(too_deep(&deep), Some((1, 4 + RECURSION_LIMIT)));
+        let shallow = format!("(x: {})", "[".repeat(RECURSION_LIMIT - 1));
+        assert_eq!(too_deep(&shallow), None);
+        for hidden in [
+            format!("(x: \"{}\")", "(".repeat(100)),
+            format!("(x: \"\\\"{}\")", "(".repeat(100)),
+            format!("(x: r#\"\"{}\"#)", "(".repeat(100)),
+            format!("// {}\n(x: 1)", "(".repeat(100)),
+            format!("/* /* {} */ */ (x: 1)", "(".repeat(100)),
+            format!("(x: '(', y: '\\'', z: \"{}\")", "[".repeat(100)),
+        ] {
+            assert_eq!(too_deep(&hidden), None, "{hidden}");
+        }
+    }
+
+    #[test]
+    fn the_locator_skips_quotes_in_comments_and_raw_strings() {
+        let text = "// a \"quote\" and a lone \" here\n(description: r#\"say \"hi\"\"#, nodes: [\n  (id: \"a\"),\n], edges: [\n  (from: \"a\", to: \"b\"),\n  (id: \"e\", from: \"b\", to: \"a\"),\n])";
+        let locator = Locator::new(text);
+        assert_eq!(locator.id("a"), Some((3, 8)));
+        assert_eq!(locator.edge("a", "b"), Some((5, 4)));
+        assert_eq!(locator.target(&Target::Edge("e".into())), Some((6, 8)));
+        assert_eq!(locator.target(&Target::Edge("a->b".into())), Some((5, 4)));
+        assert_eq!(locator.target(&Target::Edge("b->a".into())), Some((6, 13)));
+        assert_eq!(locator.target(&Target::Scenario), None);
     }
 
     #[test]

@@ -112,6 +112,10 @@ const fn is_one(v: &u32) -> bool {
 }
 /// Enough for any sensible model; a million messages take about 100 MiB.
 pub const DEFAULT_MAX_IN_FLIGHT: u64 = 1_000_000;
+/// The highest `max_in_flight`: twenty million messages take about 2 GiB.
+pub const MAX_IN_FLIGHT: u64 = 20_000_000;
+/// The most replications a scenario (or a run) may ask for.
+pub const MAX_REPLICATIONS: u32 = 100_000;
 const fn default_max_in_flight() -> u64 {
     DEFAULT_MAX_IN_FLIGHT
 }

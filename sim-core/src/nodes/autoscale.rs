@@ -82,6 +82,35 @@ impl AutoscaleParams {
         }
         if self.interval.is_zero() {
             out.push("the autoscaling interval must be longer than zero".to_owned());
+        } else if self.interval < super::limits::MIN_AUTOSCALE_INTERVAL {
+            out.push(format!(
+                "the autoscaling interval must be at least {} (found {}): the autoscaler looks at the consumer once per interval",
+                super::limits::MIN_AUTOSCALE_INTERVAL,
+                self.interval
+            ));
+        }
+        super::check_at_most(
+            "autoscaling max",
+            self.max,
+            super::limits::MAX_INSTANCES,
+            &mut out,
+        );
+        super::check_durations(
+            &[
+                ("the autoscaling interval", self.interval),
+                ("the scale-out cooldown", self.scale_out_cooldown),
+                ("the scale-in cooldown", self.scale_in_cooldown),
+                ("the start-up time", self.startup),
+            ],
+            &mut out,
+        );
+        if let ScaleTarget::Backlog { per_instance } = self.target {
+            super::check_at_most(
+                "the backlog per instance",
+                per_instance,
+                super::limits::MAX_WEIGHT,
+                &mut out,
+            );
         }
         match self.target {
             ScaleTarget::Backlog { per_instance }

@@ -74,6 +74,10 @@ impl BreakerParams {
         if self.open_for.is_zero() {
             out.push("the breaker must stay open for longer than zero".to_owned());
         }
+        let max = super::limits::MAX_BREAKER_WINDOW;
+        super::check_at_most("the breaker's window", self.window, max, &mut out);
+        super::check_at_most("the breaker's probes", self.probes, max, &mut out);
+        super::check_durations(&[("the breaker's open time", self.open_for)], &mut out);
         out
     }
 }

@@ -191,6 +191,12 @@ impl CepParams {
         if self.max_keys == 0 {
             out.push("max_keys must be at least 1".to_owned());
         }
+        super::check_at_most(
+            "max_keys",
+            self.max_keys,
+            super::limits::MAX_CEP_KEYS,
+            &mut out,
+        );
         let mut names: Vec<&str> = Vec::new();
         for rule in &self.rules {
             let name = rule.name.as_str();
@@ -220,6 +226,19 @@ impl CepParams {
                     if *at_least == 0 {
                         out.push(format!("rule '{name}': at_least must be at least 1"));
                     }
+                    super::check_at_most(
+                        &format!("rule '{name}': at_least"),
+                        *at_least,
+                        super::limits::MAX_CEP_COUNT,
+                        &mut out,
+                    );
+                    super::check_durations(
+                        &[(
+                            &format!("rule '{name}': the {} window", window.key()),
+                            window.span(),
+                        )],
+                        &mut out,
+                    );
                     if window.span().is_zero() {
                         out.push(format!(
                             "rule '{name}': the {} window must be longer than zero",
@@ -245,6 +264,10 @@ impl CepParams {
                     if within.is_zero() {
                         out.push(format!("rule '{name}': within must be longer than zero"));
                     }
+                    super::check_durations(
+                        &[(&format!("rule '{name}': within"), *within)],
+                        &mut out,
+                    );
                     if first == then {
                         out.push(format!(
                             "rule '{name}': first and then are both '{first}'; a sequence needs two event types"

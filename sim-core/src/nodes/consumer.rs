@@ -294,6 +294,33 @@ impl RetryPolicy {
         if attempts == Some(0) {
             out.push("max_attempts must be at least 1".to_owned());
         }
+        if let Some(attempts) = attempts {
+            super::check_at_most("max_attempts", attempts, super::limits::MAX_ATTEMPTS, out);
+        }
+        match *self {
+            Self::None | Self::Immediate { .. } => {}
+            Self::Fixed { delay, .. } => super::check_durations(&[("the retry delay", delay)], out),
+            Self::Exponential {
+                initial,
+                multiplier,
+                max_delay,
+                ..
+            } => {
+                super::check_at_most(
+                    "the backoff multiplier",
+                    multiplier,
+                    super::limits::MAX_FACTOR,
+                    out,
+                );
+                super::check_durations(
+                    &[
+                        ("the initial backoff", initial),
+                        ("the maximum backoff", max_delay),
+                    ],
+                    out,
+                );
+            }
+        }
     }
 }
 
@@ -305,6 +332,29 @@ impl ConsumerParams {
         }
         if self.concurrency == 0 {
             out.push("concurrency must be at least 1".to_owned());
+        }
+        use super::limits::{MAX_CONCURRENCY, MAX_INSTANCES, MAX_SLOTS};
+        super::check_at_most("instances", self.instances, MAX_INSTANCES, &mut out);
+        super::check_at_most("concurrency", self.concurrency, MAX_CONCURRENCY, &mut out);
+        // A log keeps a slot for each member of a consumer group: every
+        // instance's every place, at the most instances it scales to.
+        let peak = match (&self.serverless, &self.autoscale) {
+            (Some(serverless), _) => u64::from(serverless.concurrency),
+            (None, Some(scaling)) => {
+                u64::from(scaling.max.max(self.instances)) * u64::from(self.concurrency)
+            }
+            (None, None) => self.slots(),
+        };
+        if peak > MAX_SLOTS
+            && self.instances <= MAX_INSTANCES
+            && self.concurrency <= MAX_CONCURRENCY
+        {
+            out.push(format!(
+                "at most {MAX_SLOTS} messages can be in service at once (instances × concurrency, at the most instances); this consumer allows {peak}"
+            ));
+        }
+        if let Some(timeout) = self.timeout {
+            super::check_durations(&[("the processing timeout", timeout)], &mut out);
         }
         if self.service.mean().is_zero() {
             out.push("the service time must be longer than zero".to_owned());
@@ -319,6 +369,13 @@ impl ConsumerParams {
             if serverless.keep_alive.is_zero() {
                 out.push("the keep-alive must be longer than zero".to_owned());
             }
+            super::check_durations(
+                &[
+                    ("the cold start", serverless.cold_start),
+                    ("the keep-alive", serverless.keep_alive),
+                ],
+                &mut out,
+            );
             if self.autoscale.is_some() {
                 out.push("a serverless function scales by itself: remove autoscale".to_owned());
             }

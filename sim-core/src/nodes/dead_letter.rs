@@ -24,11 +24,14 @@ pub struct DeadLetterParams {
 
 impl DeadLetterParams {
     pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
         if self.capacity == Some(0) {
-            vec!["capacity must be at least 1 (leave it out for no limit)".to_owned()]
-        } else {
-            Vec::new()
+            out.push("capacity must be at least 1 (leave it out for no limit)".to_owned());
         }
+        if let Some(capacity) = self.capacity {
+            super::check_at_most("capacity", capacity, super::limits::MAX_CAPACITY, &mut out);
+        }
+        out
     }
 }
 

@@ -135,6 +135,22 @@ impl EventStoreParams {
         if self.max_attempts == Some(0) {
             out.push("max_attempts must be at least 1".to_owned());
         }
+        if let Some(rate) = self.max_rate {
+            super::check_rate("max_rate", rate, &mut out);
+        }
+        if let Some(attempts) = self.max_attempts {
+            super::check_at_most(
+                "max_attempts",
+                attempts,
+                super::limits::MAX_ATTEMPTS,
+                &mut out,
+            );
+        }
+        super::check_durations(&[("the retry delay", self.retry_delay)], &mut out);
+        if let Some(replay) = &self.replay {
+            super::check_rate("the replay rate", replay.rate, &mut out);
+            super::check_durations(&[("the replay's start", replay.at)], &mut out);
+        }
         if let Some(replay) = &self.replay
             && (!replay.rate.is_finite() || replay.rate <= 0.0)
         {

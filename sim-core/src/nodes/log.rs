@@ -160,6 +160,13 @@ impl LogParams {
         if self.retention.is_zero() {
             out.push("the retention must be longer than zero".to_owned());
         }
+        super::check_durations(
+            &[
+                ("the retention", self.retention),
+                ("the rebalance pause", self.rebalance_pause),
+            ],
+            &mut out,
+        );
         out
     }
 }

@@ -637,6 +637,89 @@ pub fn restart_reason(old: &NodeKind, new: &NodeKind) -> Option<&'static str> {
     })
 }
 
+/// The ranges a model's numbers must lie in, checked by validation and
+/// listed in `docs/model-format.md`. They are generous for real designs and
+/// keep every run within memory: nothing is allocated per unit of a count
+/// beyond these, and no single event does work in proportion to a number
+/// larger than them.
+pub mod limits {
+    use crate::time::Duration;
+
+    /// Events per second of any rate (arrivals, rate limits, replays): time
+    /// is counted in nanoseconds, so a faster rate has no gap to space its
+    /// events with.
+    pub const MAX_RATE: f64 = 1e9;
+    /// Any duration in a model: a year.
+    pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+    /// A consumer's instances (and its autoscaler's maximum).
+    pub const MAX_INSTANCES: u32 = 10_000;
+    /// Messages one instance (or a projection, a sink, a service, a
+    /// serverless function) works on at once.
+    pub const MAX_CONCURRENCY: u32 = 100_000;
+    /// A consumer's instances × concurrency: a log keeps a slot per member
+    /// of each consumer group.
+    pub const MAX_SLOTS: u64 = 1_000_000;
+    /// Copies a split router makes of each message.
+    pub const MAX_SPLIT_PARTS: u32 = 1_000;
+    /// Phases of an Erlang distribution: each draw sums that many.
+    pub const MAX_ERLANG_PHASES: u32 = 1_000;
+    /// Capacities of queues and dead-letter queues, and a producer's limit.
+    pub const MAX_CAPACITY: u64 = 1_000_000_000_000;
+    /// Attempts and receives of one message.
+    pub const MAX_ATTEMPTS: u32 = 10_000;
+    /// A circuit breaker's window of calls (it remembers each), its minimum
+    /// calls and probes.
+    pub const MAX_BREAKER_WINDOW: u32 = 100_000;
+    /// Keys a CEP node keeps state for at once.
+    pub const MAX_CEP_KEYS: u32 = 1_000_000;
+    /// A CEP count rule's threshold.
+    pub const MAX_CEP_COUNT: u32 = 1_000_000;
+    /// Weights of event types and routes, and relative numbers like a
+    /// backlog per instance.
+    pub const MAX_WEIGHT: f64 = 1e9;
+    /// Multipliers: slow-down and burst factors, the backoff multiplier.
+    pub const MAX_FACTOR: f64 = 1_000.0;
+    /// The coefficient of variation of a log-normal distribution.
+    pub const MAX_CV: f64 = 100.0;
+    /// The shortest autoscaling interval: each interval is an event.
+    pub const MIN_AUTOSCALE_INTERVAL: Duration = Duration::from_millis(1);
+    /// The shortest on or off period of a bursty producer.
+    pub const MIN_BURST_PERIOD: Duration = Duration::from_micros(1);
+    /// How far from the origin a node may sit on the canvas.
+    pub const MAX_POSITION: f32 = 1_000_000.0;
+}
+
+/// Adds a sentence when `value` is above `max` (a value that is not a
+/// number is left to the check of the lower bound, which names it).
+pub(crate) fn check_at_most<T: PartialOrd + std::fmt::Display + Copy>(
+    name: &str,
+    value: T,
+    max: T,
+    out: &mut Vec<String>,
+) {
+    if value > max {
+        out.push(format!("{name} must be at most {max} (found {value})"));
+    }
+}
+
+/// Adds a sentence when a rate (events per second) is above
+/// [`limits::MAX_RATE`].
+pub(crate) fn check_rate(name: &str, rate: f64, out: &mut Vec<String>) {
+    if rate.is_finite() && rate > limits::MAX_RATE {
+        out.push(format!(
+            "{name} must be at most {} per second (found {rate}): time is counted in nanoseconds",
+            limits::MAX_RATE
+        ));
+    }
+}
+
+/// Adds a sentence for each duration above [`limits::MAX_DURATION`].
+pub(crate) fn check_durations(durations: &[(&str, crate::time::Duration)], out: &mut Vec<String>) {
+    for &(name, d) in durations {
+        check_at_most(name, d, limits::MAX_DURATION, out);
+    }
+}
+
 /// Checks a probability in [0, 1].
 pub(crate) fn check_probability(name: &str, p: f64, out: &mut Vec<String>) {
     if !(0.0..=1.0).contains(&p) {
@@ -647,4 +730,47 @@ pub(crate) fn check_probability(name: &str, p: f64, out: &mut Vec<String>) {
 /// Serde helper: skip a field equal to its type's default.
 pub(crate) fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Duration;
+
+    #[test]
+    fn range_checks_name_the_field_the_bound_and_the_value() {
+        let mut out = Vec::new();
+        check_at_most("instances", 10_001, limits::MAX_INSTANCES, &mut out);
+        check_at_most("instances", 10_000, limits::MAX_INSTANCES, &mut out);
+        // Not a number: left to the lower bound's check, which names it.
+        check_at_most("cv", f64::NAN, limits::MAX_CV, &mut out);
+        check_rate("the rate", 2e9, &mut out);
+        check_rate("the rate", f64::INFINITY, &mut out);
+        check_durations(
+            &[
+                ("the delay", limits::MAX_DURATION),
+                ("the wait", Duration::from_secs(366 * 24 * 3600)),
+            ],
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            [
+                "instances must be at most 10000 (found 10001)",
+                "the rate must be at most 1000000000 per second (found 2000000000): time is counted in nanoseconds",
+                "the wait must be at most 8760h (found 8784h)",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_kind_s_defaults_are_within_range() {
+        for kind in Kind::ALL {
+            assert_eq!(
+                NodeKind::default_for(kind).problems(),
+                Vec::<String>::new(),
+                "{kind}"
+            );
+        }
+    }
 }

@@ -100,6 +100,12 @@ impl ProducerParams {
                     ty.name, ty.weight
                 ));
             }
+            super::check_at_most(
+                &format!("event type '{}''s weight", ty.name),
+                ty.weight,
+                super::limits::MAX_WEIGHT,
+                &mut out,
+            );
             if ty.name.trim().is_empty() {
                 out.push("an event type needs a name".to_owned());
             }
@@ -111,6 +117,9 @@ impl ProducerParams {
             out.push(
                 "a limit of 0 events produces nothing; remove the limit or raise it".to_owned(),
             );
+        }
+        if let Some(limit) = self.limit {
+            super::check_at_most("the limit", limit, super::limits::MAX_CAPACITY, &mut out);
         }
         out
     }

@@ -67,6 +67,12 @@ impl ProjectionParams {
         if self.concurrency == 0 {
             out.push("concurrency must be at least 1".to_owned());
         }
+        super::check_at_most(
+            "concurrency",
+            self.concurrency,
+            super::limits::MAX_CONCURRENCY,
+            &mut out,
+        );
         out
     }
 }

@@ -103,6 +103,21 @@ impl QueueParams {
         if self.max_receives == Some(0) {
             out.push("max_receives must be at least 1".to_owned());
         }
+        if let Some(capacity) = self.capacity {
+            super::check_at_most("capacity", capacity, super::limits::MAX_CAPACITY, &mut out);
+        }
+        if let Some(receives) = self.max_receives {
+            super::check_at_most(
+                "max_receives",
+                receives,
+                super::limits::MAX_ATTEMPTS,
+                &mut out,
+            );
+        }
+        super::check_durations(
+            &[("the visibility timeout", self.visibility_timeout)],
+            &mut out,
+        );
         out
     }
 }

@@ -47,10 +47,19 @@ pub enum RouteMode {
 
 impl RouterParams {
     pub fn problems(&self) -> Vec<String> {
-        match self.mode {
-            RouteMode::Split { parts: 0 } => vec!["a split needs at least one part".to_owned()],
-            _ => Vec::new(),
+        let mut out = Vec::new();
+        if let RouteMode::Split { parts } = self.mode {
+            if parts == 0 {
+                out.push("a split needs at least one part".to_owned());
+            }
+            super::check_at_most(
+                "a split's parts",
+                parts,
+                super::limits::MAX_SPLIT_PARTS,
+                &mut out,
+            );
         }
+        out
     }
 }
 

@@ -68,12 +68,23 @@ impl ServiceParams {
         if self.concurrency == Some(0) {
             out.push("concurrency must be at least 1 (leave it out for no limit)".to_owned());
         }
+        if let Some(concurrency) = self.concurrency {
+            super::check_at_most(
+                "concurrency",
+                concurrency,
+                super::limits::MAX_CONCURRENCY,
+                &mut out,
+            );
+        }
         if let Some(rate) = self.rate_limit
             && !(rate.is_finite() && rate > 0.0)
         {
             out.push(format!(
                 "the rate limit must be greater than zero (found {rate})"
             ));
+        }
+        if let Some(rate) = self.rate_limit {
+            super::check_rate("the rate limit", rate, &mut out);
         }
         super::check_probability("failure probability", self.failure, &mut out);
         out

@@ -34,6 +34,14 @@ impl SinkParams {
         if self.concurrency == Some(0) {
             out.push("concurrency must be at least 1 (leave it out for no limit)".to_owned());
         }
+        if let Some(concurrency) = self.concurrency {
+            super::check_at_most(
+                "concurrency",
+                concurrency,
+                super::limits::MAX_CONCURRENCY,
+                &mut out,
+            );
+        }
         out
     }
 }

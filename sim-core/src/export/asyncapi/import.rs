@@ -21,6 +21,69 @@ pub enum ImportError {
     Syntax(String),
     #[error("not an AsyncAPI 3 document: {0}")]
     NotAsyncApi3(String),
+    #[error(
+        "line {line}: the document is nested too deeply (more than {MAX_DEPTH} levels of brackets or indentation); Weir reads documents up to that depth"
+    )]
+    TooDeep { line: usize },
+}
+
+/// The deepest nesting of brackets (`[`, `{`) or block indentation levels
+/// an imported document may have. Real AsyncAPI documents stay within a few
+/// dozen; the limit keeps reading time linear in the document.
+pub const MAX_DEPTH: usize = 128;
+
+/// The first line at which `text` (YAML or JSON) nests deeper than
+/// [`MAX_DEPTH`], counting flow brackets outside quoted strings and
+/// comments, and block indentation in steps of at least one space.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    // The indentation of the enclosing block lines, innermost last.
+    let mut indents: Vec<usize> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start_matches(' ');
+        let content = trimmed.trim_start_matches([' ', '-']);
+        if depth == 0 && !content.is_empty() && !content.starts_with('#') {
+            let indent = line.len() - trimmed.len();
+            while indents.last().is_some_and(|&last| last >= indent) {
+                indents.pop();
+            }
+            indents.push(indent);
+            // Each `- ` opening the line starts one more sequence.
+            let dashes = trimmed[..trimmed.len() - content.len()]
+                .matches('-')
+                .count();
+            if indents.len() + dashes > MAX_DEPTH {
+                return Some(i + 1);
+            }
+        }
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        let mut previous = ' ';
+        for c in line.chars() {
+            match quote {
+                Some('"') if escaped => escaped = false,
+                Some('"') if c == '\\' => escaped = true,
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None => match c {
+                    '"' | '\'' if matches!(previous, ' ' | '[' | '{' | ',' | ':') => {
+                        quote = Some(c);
+                    }
+                    '#' if previous.is_whitespace() => break,
+                    '[' | '{' => {
+                        depth += 1;
+                        if depth > MAX_DEPTH {
+                            return Some(i + 1);
+                        }
+                    }
+                    ']' | '}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                },
+            }
+            previous = c;
+        }
+    }
+    None
 }
 
 /// What a channel stands for on import.
@@ -34,25 +97,31 @@ enum ChannelTarget {
 #[derive(Default)]
 struct Builder {
     nodes: Vec<Node>,
+    /// Where each node's id stands in `nodes`.
+    index: BTreeMap<String, usize>,
     edges: Vec<(String, String, Edge)>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Builder {
     fn has(&self, id: &str) -> bool {
-        self.nodes.iter().any(|n| n.id == id)
+        self.index.contains_key(id)
+    }
+
+    fn get_mut(&mut self, id: &str) -> Option<&mut Node> {
+        let &i = self.index.get(id)?;
+        self.nodes.get_mut(i)
     }
 
     fn kind_of(&self, id: &str) -> Option<Kind> {
-        self.nodes
-            .iter()
-            .find(|n| n.id == id)
-            .map(|n| n.kind.kind())
+        let &i = self.index.get(id)?;
+        self.nodes.get(i).map(|n| n.kind.kind())
     }
 
     /// Adds a node; a second description of the same id must agree.
     fn add(&mut self, node: Node, place: &str) {
-        if let Some(existing) = self.nodes.iter().find(|n| n.id == node.id) {
+        if let Some(&i) = self.index.get(&node.id) {
+            let existing = &self.nodes[i];
             if *existing != node {
                 self.diagnostics.push(Diagnostic::warning(
                     Target::Node(node.id.clone()),
@@ -63,6 +132,7 @@ impl Builder {
             }
             return;
         }
+        self.index.insert(node.id.clone(), self.nodes.len());
         self.nodes.push(node);
     }
 
@@ -140,12 +210,25 @@ fn message_names(doc: &Value, refs: Option<&Value>) -> Vec<String> {
     reason = "one pass over the document, in document order"
 )]
 pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(line) = too_deep(text) {
+        return Err(ImportError::TooDeep { line });
+    }
     let doc: Value =
         serde_norway::from_str(text).map_err(|e| ImportError::Syntax(e.to_string()))?;
-    let version = doc
-        .get("asyncapi")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ImportError::NotAsyncApi3("there is no `asyncapi` version field".into()))?;
+    let version = match doc.get("asyncapi") {
+        None => {
+            return Err(ImportError::NotAsyncApi3(
+                "there is no `asyncapi` version field".into(),
+            ));
+        }
+        Some(Value::String(version)) => version.as_str(),
+        Some(other) => {
+            return Err(ImportError::NotAsyncApi3(format!(
+                "the `asyncapi` field must be a version string like \"3.0.0\" (found {other})"
+            )));
+        }
+    };
     if !version.starts_with("3.") {
         return Err(ImportError::NotAsyncApi3(format!(
             "it is version {version}; Weir reads 3.x"
@@ -380,6 +463,11 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
     }
     if !native {
         // Another tool's SNS subscriptions and SQS redrive policies.
+        let mut linked: std::collections::BTreeSet<(String, String)> = b
+            .edges
+            .iter()
+            .map(|(from, to, _)| (from.clone(), to.clone()))
+            .collect();
         for op in op_objs.values() {
             let Some(ChannelTarget::Node(topic)) = op
                 .get("channel")
@@ -395,7 +483,7 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
                 let Some(to) = sub.pointer("/endpoint/name").and_then(Value::as_str) else {
                     continue;
                 };
-                if !b.has(to) || b.edges.iter().any(|(f, t, _)| *f == topic && t == to) {
+                if !b.has(to) || !linked.insert((topic.clone(), to.to_owned())) {
                     continue;
                 }
                 let filter = sub
@@ -418,16 +506,19 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
             }
         }
         for (queue, dlq, _) in redrives {
-            match b.nodes.iter_mut().find(|n| n.id == dlq) {
+            match b.get_mut(&dlq) {
                 Some(node) => {
                     if node.kind == NodeKind::Queue(QueueParams::default()) {
                         node.kind = NodeKind::DeadLetter(DeadLetterParams::default());
                     }
                 }
-                None => b.nodes.push(Node::new(
-                    dlq.clone(),
-                    NodeKind::DeadLetter(DeadLetterParams::default()),
-                )),
+                None => b.add(
+                    Node::new(
+                        dlq.clone(),
+                        NodeKind::DeadLetter(DeadLetterParams::default()),
+                    ),
+                    "a redrive policy",
+                ),
             }
             b.edges.push((queue, dlq, Edge::default()));
         }
@@ -459,10 +550,19 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
         }
         None => (Vec::new(), Vec::new()),
     };
+    // Each id's place in the saved order (the first, if listed twice).
+    let ranks = |order: &[String]| {
+        let mut ranks: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, id) in order.iter().enumerate() {
+            ranks.entry(id.clone()).or_insert(i);
+        }
+        ranks
+    };
+    let (node_rank, edge_rank) = (ranks(&node_order), ranks(&edge_order));
     let rank =
-        |order: &[String], id: &str| order.iter().position(|o| o == id).unwrap_or(usize::MAX);
+        |ranks: &BTreeMap<String, usize>, id: &str| ranks.get(id).copied().unwrap_or(usize::MAX);
     let mut nodes = std::mem::take(&mut b.nodes);
-    nodes.sort_by_key(|n| rank(&node_order, &n.id));
+    nodes.sort_by_key(|n| rank(&node_rank, &n.id));
     let mut index = BTreeMap::new();
     for node in nodes {
         let id = node.id.clone();
@@ -473,7 +573,7 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
         let id =
             e.id.clone()
                 .unwrap_or_else(|| crate::model::default_edge_id(from, to));
-        rank(&edge_order, &id)
+        rank(&edge_rank, &id)
     });
     for (from, to, edge) in edges {
         match (index.get(&from), index.get(&to)) {
@@ -577,5 +677,36 @@ operations:
             Err(ImportError::NotAsyncApi3(_))
         ));
         assert!(matches!(import("a: [b"), Err(ImportError::Syntax(_))));
+    }
+
+    #[test]
+    fn depth_counts_brackets_indentation_and_dashes() {
+        let within = format!("a: {}1{}\n", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(too_deep(&within), None);
+        let beyond = format!(
+            "a: {}1{}\n",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        assert_eq!(too_deep(&beyond), Some(1));
+        let mut blocks = String::new();
+        for level in 0..=MAX_DEPTH {
+            blocks.push_str(&format!("{}k{level}:\n", " ".repeat(level)));
+        }
+        assert_eq!(too_deep(&blocks), Some(MAX_DEPTH + 1));
+        // Brackets in quotes and comments are text.
+        let quoted = format!(
+            "a: '{}'\nb: \"{}\" # {}\n",
+            "[".repeat(200),
+            "{".repeat(200),
+            "[".repeat(200)
+        );
+        assert_eq!(too_deep(&quoted), None);
+        // Going back out of blocks frees their levels.
+        let mut wide = String::new();
+        for i in 0..1000 {
+            wide.push_str(&format!("k{i}:\n  v: 1\n"));
+        }
+        assert_eq!(too_deep(&wide), None);
     }
 }
