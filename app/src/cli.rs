@@ -23,6 +23,8 @@ use sim_core::report::MAX_REPLICATIONS;
 use sim_core::time::Duration;
 use sim_core::validate::{Diagnostic, validate};
 
+use crate::gui::files::write_atomic;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "weir",
@@ -363,20 +365,20 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         None => {}
         Some("-") => write_stdout(report.to_json_string().as_bytes())?,
         Some(path) => {
-            std::fs::write(path, report.to_json_string())
-                .with_context(|| format!("cannot write {path}"))?;
+            write_atomic(Path::new(path), report.to_json_string())?;
             write_stdout(format!("report written to {path}\n").as_bytes())?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes bytes to a file, or to standard output for `-`.
+/// Writes bytes to a file (atomically, as the app saves), or to standard
+/// output for `-`.
 fn write_output(output: &str, bytes: &[u8]) -> Result<()> {
     if output == "-" {
         write_stdout(bytes)
     } else {
-        std::fs::write(output, bytes).with_context(|| format!("cannot write {output}"))
+        write_atomic(Path::new(output), bytes)
     }
 }
 
@@ -423,6 +425,8 @@ fn import(args: &ImportArgs) -> Result<ExitCode> {
     for d in &diagnostics {
         say!("{}: {d}", args.file.display());
     }
-    write_output(&args.output, file::to_string(&model).as_bytes())?;
+    let text = file::try_to_string(&model)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    write_output(&args.output, text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
