@@ -8,6 +8,7 @@ mod event_processing;
 mod examples;
 mod export;
 mod gui;
+mod hardening_engine;
 mod harness;
 mod inspector;
 mod live;
