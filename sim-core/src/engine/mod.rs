@@ -354,15 +354,19 @@ impl Simulation {
         self.countdown = CHECK_EVERY;
         let stall = &mut self.stall;
         if stall.checks == 0 || stall.at != self.now {
+            // The clock moved: the usual case, and all it costs.
             stall.at = self.now;
             stall.checks = 1;
+            return;
+        }
+        stall.checks += 1;
+        if stall.checks == 2 {
+            // Stuck for a round: count who does the work from here on.
             stall.arrived.clear();
             stall.arrived.extend(self.stats.iter().map(|s| s.arrived));
             stall.seen.clear();
             stall.seen.resize(self.topo.len(), 0);
-            return;
         }
-        stall.checks += 1;
         if let Some(node) = ev.node(self) {
             self.stall.seen[node] += 1;
         }
@@ -902,17 +906,9 @@ impl Simulation {
         self.stats[node].arrived += 1;
         match kind {
             Kind::Queue => self.queue_arrive(node, slot, msg),
-            Kind::Topic => {
-                self.depth += 1;
-                self.topic_arrive(node, msg);
-                self.depth -= 1;
-            }
+            Kind::Topic => self.relay(node, msg, Self::topic_arrive),
             Kind::Consumer => self.consumer_arrive(node, msg),
-            Kind::Router => {
-                self.depth += 1;
-                self.router_arrive(node, msg);
-                self.depth -= 1;
-            }
+            Kind::Router => self.relay(node, msg, Self::router_arrive),
             Kind::Service => {
                 debug_assert!(false, "validation forbids pushing to a service");
                 self.complete(node, msg);
@@ -920,11 +916,7 @@ impl Simulation {
             Kind::Sink => self.sink_arrive(node, slot, msg),
             Kind::DeadLetter => self.dead_letter_arrive(node, msg),
             Kind::Log => self.log_arrive(node, msg),
-            Kind::Cep => {
-                self.depth += 1;
-                self.cep_arrive(node, msg);
-                self.depth -= 1;
-            }
+            Kind::Cep => self.relay(node, msg, Self::cep_arrive),
             Kind::EventStore => self.store_arrive(node, msg),
             Kind::Projection => self.projection_arrive(node, msg),
             Kind::Producer => {
@@ -932,6 +924,14 @@ impl Simulation {
                 self.complete(node, msg);
             }
         }
+    }
+
+    /// A relay's arrival, one level deeper (see [`MAX_DEPTH`]).
+    #[inline(never)]
+    fn relay(&mut self, node: NodeIx, msg: MsgId, arrive: fn(&mut Self, NodeIx, MsgId)) {
+        self.depth += 1;
+        arrive(self, node, msg);
+        self.depth -= 1;
     }
 
     /// Room appeared downstream of `node`: let it try again.
