@@ -157,7 +157,12 @@ impl Sampler {
     // NOTE: the two commonest kinds are drawn inline (one draw per message
     // on the hottest path); the others out of line.
     #[inline(always)]
-    pub fn sample(&mut self, rng: &mut Stream) -> u64 {
+    pub fn sample(&mut self, rng: &mut Stream) -> Duration {
+        Duration(self.sample_ns(rng))
+    }
+
+    #[inline(always)]
+    fn sample_ns(&mut self, rng: &mut Stream) -> u64 {
         match self {
             Self::Constant(ns) => *ns,
             // A draw is never negative and the mean is positive.
@@ -177,16 +182,20 @@ impl Sampler {
     }
 }
 
-/// `ns` multiplied by `factor` (a slow-down fault), unchanged at 1.
+/// `d` multiplied by `factor` (a slow-down fault), unchanged at 1.
 #[inline]
-pub(crate) fn scaled(ns: u64, factor: f64) -> u64 {
+pub(crate) fn scaled(d: Duration, factor: f64) -> Duration {
     if factor == 1.0 {
-        return ns;
+        return d;
     }
     #[expect(clippy::cast_precision_loss, reason = "durations in ns")]
-    let x = ns as f64 * factor;
-    to_ns(x)
+    let x = d.as_nanos() as f64 * factor;
+    Duration(to_ns(x))
 }
+
+/// Whole periods of a bursty process a draw must span before they are
+/// skipped at once rather than one by one.
+const SKIP_PERIODS: f64 = 1_000.0;
 
 /// A standard exponential draw (mean 1).
 #[inline]
@@ -519,13 +528,39 @@ impl ArrivalSampler {
                 if base <= 0.0 && rate <= 0.0 {
                     return None;
                 }
+                #[expect(clippy::cast_precision_loss, reason = "segment lengths in ns")]
+                let per_period =
+                    rate * on_ns as f64 / 1e9 + base * (period_ns - on_ns) as f64 / 1e9;
                 loop {
                     let phase = t % period_ns;
+                    if phase == 0 && work > SKIP_PERIODS * per_period {
+                        // A rate so low that the draw spans very many
+                        // periods: skip all but the last few whole ones at
+                        // once, so the work per arrival stays bounded.
+                        #[expect(
+                            clippy::cast_possible_truncation,
+                            clippy::cast_sign_loss,
+                            clippy::cast_precision_loss,
+                            reason = "a positive count of periods, clamped to u64"
+                        )]
+                        let k =
+                            ((work / per_period).floor() - 2.0).clamp(0.0, u64::MAX as f64) as u64;
+                        work -= k as f64 * per_period;
+                        t = t.saturating_add(k.saturating_mul(period_ns));
+                        if t == u64::MAX {
+                            return Some(t);
+                        }
+                        continue;
+                    }
                     let (r, seg_end) = if phase < on_ns {
-                        (rate, t - phase + on_ns)
+                        (rate, (t - phase).saturating_add(on_ns))
                     } else {
-                        (base, t - phase + period_ns)
+                        (base, (t - phase).saturating_add(period_ns))
                     };
+                    if seg_end == t {
+                        // The end of the clock.
+                        return Some(t);
+                    }
                     #[expect(clippy::cast_precision_loss, reason = "segment lengths in ns")]
                     let seg_s = (seg_end - t) as f64 / 1e9;
                     if r > 0.0 && work <= r * seg_s {
@@ -577,7 +612,9 @@ mod tests {
         let mut sampler = dist.sampler();
         let mut rng = stream(3, "dist", Purpose::Service);
         #[expect(clippy::cast_precision_loss, reason = "test statistics")]
-        let xs: Vec<f64> = (0..n).map(|_| sampler.sample(&mut rng) as f64).collect();
+        let xs: Vec<f64> = (0..n)
+            .map(|_| sampler.sample(&mut rng).as_nanos() as f64)
+            .collect();
         #[expect(clippy::cast_precision_loss, reason = "test statistics")]
         let n = n as f64;
         let mean = xs.iter().sum::<f64>() / n;
@@ -617,7 +654,7 @@ mod tests {
             Dist::Constant(ms)
                 .sampler()
                 .sample(&mut stream(1, "c", Purpose::Service)),
-            10_000_000
+            Duration(10_000_000)
         );
     }
 
@@ -749,7 +786,7 @@ mod tests {
         for _ in 0..1_000 {
             assert_eq!(
                 sampler.sample(&mut rng),
-                to_ns_positive(exp1(&mut reference) * 3e6)
+                Duration(to_ns_positive(exp1(&mut reference) * 3e6))
             );
         }
 

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Ev, NodeIx, Simulation};
 use crate::nodes::{Kind, Runtime, with_kind};
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 
 /// One entry of the timeline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,8 +113,8 @@ impl Effect {
 pub(crate) struct CompiledFault {
     pub node: NodeIx,
     pub effect: Effect,
-    pub start: u64,
-    pub end: u64,
+    pub start: SimTime,
+    pub end: SimTime,
 }
 
 impl Simulation {

@@ -492,7 +492,7 @@ impl Simulation {
     /// the exports need; `None` when recording is off.
     pub fn trace(&self) -> Option<Trace> {
         let recorder = self.journeys.as_deref()?;
-        let now = SimTime(self.now);
+        let now = self.now;
         let mut journeys = recorder.journeys.clone();
         for journey in &mut journeys {
             if journey.is_open()
@@ -533,7 +533,14 @@ impl Simulation {
                     .event_types
                     .get(m.event_type as usize)
                     .map_or("", String::as_str);
-                recorder.open(msg, node, self.now, None, name, (m.key, m.lineage));
+                recorder.open(
+                    msg,
+                    node,
+                    self.now.as_nanos(),
+                    None,
+                    name,
+                    (m.key, m.lineage),
+                );
             }
         }
     }
@@ -561,7 +568,14 @@ impl Simulation {
                 .event_types
                 .get(m.event_type as usize)
                 .map_or("", String::as_str);
-            recorder.open(copy, node, self.now, Some(fork), name, (m.key, m.lineage));
+            recorder.open(
+                copy,
+                node,
+                self.now.as_nanos(),
+                Some(fork),
+                name,
+                (m.key, m.lineage),
+            );
         }
     }
 
@@ -569,7 +583,7 @@ impl Simulation {
     #[inline]
     pub(crate) fn journey_hop(&mut self, msg: MsgId, node: NodeIx, kind: HopKind) {
         if let Some(recorder) = self.journeys.as_deref_mut() {
-            recorder.hop(msg, node, kind, self.now);
+            recorder.hop(msg, node, kind, self.now.as_nanos());
         }
     }
 
@@ -586,7 +600,7 @@ impl Simulation {
     #[inline]
     pub(crate) fn journey_end(&mut self, msg: MsgId, end: JourneyEnd) {
         if let Some(recorder) = self.journeys.as_deref_mut() {
-            recorder.end(msg, end, self.now);
+            recorder.end(msg, end, self.now.as_nanos());
         }
     }
 

@@ -96,7 +96,7 @@ impl Simulation {
         }
         let index = u32::try_from(self.faults.len()).unwrap_or(u32::MAX);
         let start = self.now;
-        let end = start.saturating_add(duration.0);
+        let end = start + duration;
         self.faults.push(CompiledFault {
             node,
             effect,

@@ -2,6 +2,7 @@
 //! histograms. Memory depends on the model, never on simulated time.
 
 use crate::histogram::LogHistogram;
+use crate::time::{Duration, SimTime};
 
 /// Why a message was dropped. Reported by key in `drops`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -96,7 +97,8 @@ pub struct Level {
 
 impl Level {
     #[inline]
-    pub fn set(&mut self, now: u64, value: u64) {
+    pub fn set(&mut self, now: SimTime, value: u64) {
+        let now = now.as_nanos();
         self.area += u128::from(self.value) * u128::from(now - self.since);
         self.since = now;
         self.value = value;
@@ -110,7 +112,8 @@ impl Level {
     }
 
     /// Forgets the history before `now` (warm-up deletion).
-    pub fn reset(&mut self, now: u64) {
+    pub fn reset(&mut self, now: SimTime) {
+        let now = now.as_nanos();
         self.area = 0;
         self.since = now;
         self.start = now;
@@ -135,7 +138,8 @@ impl Level {
 
     /// The integral of the level from its start to `now` (value × ns).
     #[expect(clippy::cast_precision_loss, reason = "autoscaler arithmetic")]
-    pub fn area_until(&self, now: u64) -> f64 {
+    pub fn area_until(&self, now: SimTime) -> f64 {
+        let now = now.as_nanos();
         (self.area + u128::from(self.value) * u128::from(now.saturating_sub(self.since))) as f64
     }
 }
@@ -170,8 +174,8 @@ impl Default for IntervalLatency {
 
 impl IntervalLatency {
     #[inline]
-    pub fn record(&mut self, ns: u64) {
-        self.0.record(ns);
+    pub fn record(&mut self, d: Duration) {
+        self.0.record(d.as_nanos());
     }
 
     pub fn clear(&mut self) {
@@ -215,7 +219,8 @@ impl Latency {
     }
 
     #[inline]
-    pub fn record(&mut self, ns: u64) {
+    pub fn record(&mut self, d: Duration) {
+        let ns = d.as_nanos();
         self.sum += u128::from(ns);
         if ns > self.max {
             self.max = ns;
@@ -314,7 +319,7 @@ pub struct NodeStats {
 impl NodeStats {
     /// Warm-up deletion: forget everything measured before `now`, keeping
     /// the current levels.
-    pub fn reset(&mut self, now: u64) {
+    pub fn reset(&mut self, now: SimTime) {
         *self = Self {
             depth: std::mem::take(&mut self.depth),
             busy: std::mem::take(&mut self.busy),
@@ -345,9 +350,9 @@ impl NodeStats {
     /// A message's time at the node, for the run and the current
     /// time-series interval.
     #[inline(always)]
-    pub fn record_sojourn(&mut self, ns: u64) {
-        self.sojourn.record(ns);
-        self.interval.record(ns);
+    pub fn record_sojourn(&mut self, d: Duration) {
+        self.sojourn.record(d);
+        self.interval.record(d);
     }
 
     pub fn dropped(&self) -> u64 {
@@ -362,12 +367,12 @@ mod tests {
     #[test]
     fn level_mean_is_time_weighted() {
         let mut level = Level::default();
-        level.set(0, 2); // 2 for 10 ns
-        level.set(10, 0); // 0 for 30 ns
+        level.set(SimTime(0), 2); // 2 for 10 ns
+        level.set(SimTime(10), 0); // 0 for 30 ns
         assert!((level.mean(40) - 0.5).abs() < 1e-12);
         assert_eq!(level.max(), 2);
-        level.reset(40);
-        level.set(50, 4);
+        level.reset(SimTime(40));
+        level.set(SimTime(50), 4);
         // 0 for 10 ns then 4 for 10 ns.
         assert!((level.mean(60) - 2.0).abs() < 1e-12);
         assert_eq!(level.max(), 4);
@@ -377,7 +382,7 @@ mod tests {
     fn latency_summary_is_exact_where_it_can_be() {
         let mut lat = Latency::new();
         for ms in 1..=1000u64 {
-            lat.record(ms * 1_000_000);
+            lat.record(Duration(ms * 1_000_000));
         }
         let s = lat.summary();
         assert_eq!(s.count, 1000);
@@ -395,9 +400,9 @@ mod tests {
             arrived: 5,
             ..NodeStats::default()
         };
-        stats.depth.set(0, 3);
-        stats.wait.record(10);
-        stats.reset(100);
+        stats.depth.set(SimTime(0), 3);
+        stats.wait.record(Duration(10));
+        stats.reset(SimTime(100));
         assert_eq!(stats.arrived, 0);
         assert_eq!(stats.depth.value(), 3);
         assert_eq!(stats.depth.max(), 3);

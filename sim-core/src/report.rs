@@ -186,8 +186,8 @@ pub(crate) fn slots(limit: u64) -> f64 {
 
 /// Reads a simulation's measurements at its current clock.
 pub(crate) fn collect(sim: &Simulation) -> RunResult {
-    let end = sim.now;
-    let warmup = sim.warmup().min(end);
+    let end = sim.now.as_nanos();
+    let warmup = sim.warmup().as_nanos().min(end);
     #[expect(clippy::cast_precision_loss, reason = "report values")]
     let measured_s = (end - warmup) as f64 / 1e9;
     // Node ids, for logs naming their consumer groups.

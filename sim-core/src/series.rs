@@ -20,6 +20,7 @@
 use crate::engine::{EdgeTopo, NodeTopo};
 use crate::nodes::Kind;
 use crate::nodes::breaker::BreakerState;
+use crate::time::{Duration, SimTime};
 
 /// Points kept per line at most.
 pub const DEFAULT_CAPACITY: usize = 512;
@@ -277,9 +278,10 @@ impl Series {
         self.edges.iter().find(|e| e.from == from && e.to == to)
     }
 
-    /// When the next point is due (ns).
-    pub(crate) fn next_due(&self) -> u64 {
-        self.open_since.saturating_add(self.interval_ns)
+    /// When the next point is due ([`SimTime::NEVER`] once the intervals
+    /// reach past the clock's range: no run gets there).
+    pub(crate) fn next_due(&self) -> SimTime {
+        SimTime(self.open_since) + Duration(self.interval_ns)
     }
 
     /// The warm-up is about to clear the counters: keep the interval's
@@ -296,12 +298,13 @@ impl Series {
     /// the per-interval latencies.
     pub(crate) fn record(
         &mut self,
-        at: u64,
+        at: SimTime,
         stats: &mut [crate::metrics::NodeStats],
         carried: &[u64],
         breakers: &dyn Fn(usize) -> Option<BreakerState>,
         lags: &dyn Fn(usize) -> u64,
     ) {
+        let at = at.as_nanos();
         if self.times.len() == self.capacity {
             self.halve();
         }

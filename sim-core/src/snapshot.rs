@@ -154,7 +154,7 @@ impl Simulation {
 
     /// [`Self::snapshot`] into an existing one, reusing its allocations.
     pub fn snapshot_into(&self, out: &mut Snapshot) {
-        out.now = SimTime(self.now);
+        out.now = self.now;
         out.end = self.end();
         out.seed = self.seed();
         out.events = self.events();
@@ -199,10 +199,10 @@ impl Simulation {
             for &(due, msg) in transit.iter().rev().take(MAX_IN_TRANSIT_PER_EDGE) {
                 let m = self.msgs.get(msg);
                 #[expect(clippy::cast_precision_loss, reason = "display value")]
-                let progress = if edge.latency == 0 {
+                let progress = if edge.latency.is_zero() {
                     1.0
                 } else {
-                    1.0 - due.saturating_sub(self.now) as f32 / edge.latency as f32
+                    1.0 - due.since(self.now).as_nanos() as f32 / edge.latency.as_nanos() as f32
                 };
                 out.messages.push(MessageDot {
                     msg_id: m.lineage,
@@ -227,7 +227,7 @@ impl Simulation {
                     attempts: c.attempts,
                     place: Place::Crossed {
                         edge: edge_ix,
-                        at: SimTime(c.at),
+                        at: c.at,
                         seq: c.seq,
                     },
                 });

@@ -13,12 +13,31 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub const NANOS_PER_SEC: u64 = 1_000_000_000;
 
 /// An instant on the simulation clock, in nanoseconds since the start of a run.
+///
+/// The only arithmetic on an instant is with a [`Duration`]: `t + d`
+/// saturates at [`SimTime::MAX`], the end of the clock, and `t - earlier`
+/// is the time between two instants. There is no `+` with a
+/// bare integer, so a delay cannot wrap an instant into the past: a delay
+/// too long for the clock lands at its end, which never comes (see
+/// [`SimTime::NEVER`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
 pub struct SimTime(pub u64);
 
 impl SimTime {
     pub const ZERO: Self = Self(0);
     pub const MAX: Self = Self(u64::MAX);
+    /// The clock's last nanosecond, where every instant past the clock's
+    /// range lands: no run reaches it (a run ends at most one nanosecond
+    /// earlier), so what is due then never happens.
+    pub const NEVER: Self = Self::MAX;
+    /// The latest end a run can have: one nanosecond before [`Self::NEVER`].
+    pub const LAST: Self = Self(u64::MAX - 1);
+
+    /// The instant `ns` nanoseconds after the start.
+    pub const fn from_nanos(ns: u64) -> Self {
+        Self(ns)
+    }
 
     /// Nanoseconds since the start.
     pub const fn as_nanos(self) -> u64 {
@@ -40,6 +59,35 @@ impl SimTime {
     /// Time elapsed since `earlier` (zero if `earlier` is later).
     pub const fn since(self, earlier: Self) -> Duration {
         Duration(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl std::ops::Add<Duration> for SimTime {
+    type Output = Self;
+    /// The instant `d` later, saturating at the end of the clock.
+    #[inline(always)]
+    fn add(self, d: Duration) -> Self {
+        self.after(d)
+    }
+}
+
+impl std::ops::AddAssign<Duration> for SimTime {
+    #[inline(always)]
+    fn add_assign(&mut self, d: Duration) {
+        *self = self.after(d);
+    }
+}
+
+impl std::ops::Sub for SimTime {
+    type Output = Duration;
+    /// The time from `earlier` to `self`, which must not be before it (the
+    /// clock only moves forward, so an instant recorded earlier never is;
+    /// asserted in debug builds). Where the order is not known, use
+    /// [`SimTime::since`].
+    #[inline(always)]
+    fn sub(self, earlier: Self) -> Duration {
+        debug_assert!(earlier <= self, "{earlier:?} is later than {self:?}");
+        Duration(self.0.wrapping_sub(earlier.0))
     }
 }
 
@@ -102,6 +150,15 @@ impl Duration {
 
     pub const fn is_zero(self) -> bool {
         self.0 == 0
+    }
+}
+
+impl std::ops::Add for Duration {
+    type Output = Self;
+    /// The sum, saturating at the longest duration.
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        Self(self.0.saturating_add(other.0))
     }
 }
 
@@ -367,6 +424,24 @@ mod tests {
         assert_eq!(Duration::from_millis(250).to_string(), "250ms");
         assert_eq!(Duration::from_secs(90).to_string(), "1m30s");
         assert_eq!(Duration::from_millis(1500).to_string(), "1.5s");
+    }
+
+    #[test]
+    fn instants_saturate_at_the_end_of_the_clock() {
+        let t = SimTime(u64::MAX - 10);
+        assert_eq!(t + Duration(5), SimTime(u64::MAX - 5));
+        assert_eq!(t + Duration(11), SimTime::NEVER);
+        assert_eq!(
+            t + Duration("5124095h".parse::<Duration>().expect("parses").0),
+            SimTime::MAX
+        );
+        let mut u = SimTime(7);
+        u += Duration(u64::MAX);
+        assert_eq!(u, SimTime::NEVER);
+        assert!(SimTime::LAST < SimTime::NEVER);
+        assert_eq!(SimTime(30) - SimTime(12), Duration(18));
+        assert_eq!(SimTime(12).since(SimTime(30)), Duration::ZERO);
+        assert_eq!(Duration(u64::MAX) + Duration(1), Duration(u64::MAX));
     }
 
     #[test]

@@ -6,15 +6,14 @@ mod cli;
 mod docs;
 mod event_processing;
 mod examples;
-mod extremes;
 mod export;
+mod extremes;
 mod fuzz;
 mod gui;
+mod hardening_cli;
+mod hardening_engine;
 mod hardening_validation;
 mod harness;
-// Standard output on /dev/full and peak memory from /proc are Linux's.
-#[cfg(target_os = "linux")]
-mod hardening_cli;
 mod inspector;
 mod live;
 mod picture;

@@ -541,7 +541,9 @@ proptest! {
             // The only way a valid model stops early: the runaway guard.
             let limit = match err {
                 sim_core::RunError::InFlightLimit { limit, .. } => Some(*limit),
-                sim_core::RunError::Invalid(_) => None,
+                sim_core::RunError::Invalid(_)
+                | sim_core::RunError::NoProgress { .. }
+                | sim_core::RunError::Deadlock { .. } => None,
             };
             prop_assert_eq!(limit, Some(u64::from(spec.max_in_flight)), "stopped by {:?}", err);
         }

@@ -1,6 +1,8 @@
 //! Messages in flight: their fields, and the arena that holds them and
 //! reuses freed slots.
 
+use crate::time::SimTime;
+
 /// Declares a zero-cost index type: a `u32` that indexes `Vec`s of one
 /// role only.
 macro_rules! index_type {
@@ -109,11 +111,11 @@ impl Default for Origin {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Msg {
     /// When its producer created it (end-to-end latency starts here).
-    pub created: u64,
+    pub created: SimTime,
     /// When it arrived at the node that holds it (sojourn starts here).
-    pub node_in: u64,
+    pub node_in: SimTime,
     /// When its current wait began (in a queue, an inbox, a backlog).
-    pub wait_from: u64,
+    pub wait_from: SimTime,
     pub event_type: u16,
     /// The partitioning key, drawn from the producer's key space.
     /// The partitioning key, drawn from the producer's key space (CEP
@@ -138,7 +140,7 @@ pub(crate) struct Msg {
     /// Its identity: shared by redelivered instances, new for fan-out copies.
     pub lineage: u64,
     /// When an event store appended it (a projection's staleness starts here).
-    pub stamp: u64,
+    pub stamp: SimTime,
     /// Sent by an event store's replay, not by the live flow.
     pub replayed: bool,
 }

@@ -14,6 +14,7 @@ use crate::nodes::consumer::PullSource;
 use crate::nodes::{EdgeRole, Kind, Runtime, with_params};
 use crate::report::Conservation;
 use crate::series::Series;
+use crate::time::{Duration, SimTime};
 
 /// The fixed shape of a compiled model.
 #[derive(Debug)]
@@ -37,7 +38,7 @@ pub(crate) struct NodeTopo {
 pub(crate) struct EdgeTopo {
     pub from: NodeIx,
     pub to: NodeIx,
-    pub latency: u64,
+    pub latency: Duration,
     /// Event types a topic subscription or router route accepts (`None`: all).
     pub filter: Option<Vec<u16>>,
     /// A router's weight for this route.
@@ -97,7 +98,7 @@ impl Simulation {
             sim_edges.push(EdgeTopo {
                 from: NodeIx::at(position(a)),
                 to: NodeIx::at(position(b)),
-                latency: edge.latency.map_or(0, |d| d.0),
+                latency: edge.latency.unwrap_or(Duration::ZERO),
                 filter,
                 weight: edge.weight.unwrap_or(1.0),
                 // Set below, once the nodes are compiled.
@@ -108,9 +109,11 @@ impl Simulation {
 
         let n_nodes = node_ixs.len();
         let mut sim = Self {
-            now: 0,
-            end: scenario.duration.0,
-            warmup: scenario.warmup.0,
+            now: SimTime::ZERO,
+            // The clock's last nanosecond is where delays past its range
+            // land: a run ends before it, so what is due then never runs.
+            end: SimTime(scenario.duration.0).min(SimTime::LAST),
+            warmup: SimTime(scenario.warmup.0),
             seed,
             model_name: model.name.clone(),
             calendar: Calendar::default(),
@@ -119,7 +122,7 @@ impl Simulation {
             carried: vec![0; sim_edges.len()],
             recent: vec![[Crossing::default(); RECENT]; sim_edges.len()],
             watching: false,
-            next_sample: 0,
+            next_sample: SimTime::ZERO,
             params: node_ixs.iter().map(|&n| graph[n].kind.clone()).collect(),
             // Made below, once the nodes are compiled.
             series: Series::new(&[], &[], scenario.duration.0, 1),
@@ -127,6 +130,8 @@ impl Simulation {
             topo: Vec::with_capacity(n_nodes),
             stats: vec![NodeStats::default(); n_nodes],
             waiters: vec![Vec::new(); n_nodes],
+            waiting_on: vec![NodeIx::NONE; n_nodes],
+            suspect: NodeIx::NONE,
             producers: Vec::new(),
             queues: Vec::new(),
             topics: Vec::new(),
@@ -140,8 +145,12 @@ impl Simulation {
             stores: Vec::new(),
             projections: Vec::new(),
             totals: Conservation::default(),
-            events: 0,
-            max_in_flight: scenario.max_in_flight,
+            events_before: 0,
+            countdown: super::CHECK_EVERY,
+            stall: super::Stall::default(),
+            depth: 0,
+            // Message ids are 32 bits: the arena cannot hold more.
+            max_in_flight: scenario.max_in_flight.min(u64::from(u32::MAX - 1)),
             error: None,
             event_types: Vec::new(),
             faults: scenario
@@ -152,8 +161,8 @@ impl Simulation {
                     Some(CompiledFault {
                         node: NodeIx(u32::try_from(node).ok()?),
                         effect: f.effect,
-                        start: f.at.0,
-                        end: f.at.0.saturating_add(f.duration.0),
+                        start: SimTime(f.at.0),
+                        end: SimTime(f.at.0) + f.duration,
                     })
                 })
                 .collect(),
@@ -246,7 +255,7 @@ impl Simulation {
         sim.series = Series::new(
             &sim.topo,
             &sim_edges,
-            scenario.duration.0,
+            sim.end.as_nanos(),
             crate::series::DEFAULT_CAPACITY,
         );
         sim.next_sample = sim.series.next_due();
@@ -263,18 +272,18 @@ impl Simulation {
             let node = NodeIx::at(i);
             let c = sim.topo[i].slot;
             let (instances, slots) = (sim.consumers[c].instances(), sim.consumers[c].slots_total());
-            sim.stats[i].capacity.set(0, slots);
-            sim.stats[i].instances.set(0, instances);
+            sim.stats[i].capacity.set(SimTime::ZERO, slots);
+            sim.stats[i].instances.set(SimTime::ZERO, instances);
             if let Some(interval) = sim.consumers[c]
                 .autoscaler
                 .as_ref()
                 .map(Autoscaler::interval)
             {
-                sim.schedule(interval, Ev::Autoscale(node));
+                sim.schedule(SimTime::ZERO + interval, Ev::Autoscale(node));
             }
         }
-        if sim.warmup > 0 {
-            sim.calendar.push(sim.warmup, Ev::WarmupEnd);
+        if sim.warmup > SimTime::ZERO {
+            sim.schedule(sim.warmup, Ev::WarmupEnd);
         }
         for i in 0..n_nodes {
             if sim.topo[i].kind == Kind::Producer {
@@ -305,7 +314,7 @@ pub(crate) struct Compile<'a> {
     pub calls: bool,
     event_types: &'a mut Vec<String>,
     /// Event stores' replays: the store and when it starts.
-    pub replays: &'a mut Vec<(NodeIx, u64)>,
+    pub replays: &'a mut Vec<(NodeIx, SimTime)>,
 }
 
 impl Compile<'_> {

@@ -83,8 +83,47 @@ pub(crate) enum Ev {
     StoreReplay(NodeIx),
     /// A projection applied an event.
     ProjectionApplied { node: NodeIx, msg: MsgId },
+    /// A message handed on from relay to relay reaches the next one (see
+    /// `MAX_DEPTH`).
+    Relay { node: NodeIx, msg: MsgId },
+    /// The nodes waiting on `node` for room are woken (see `MAX_DEPTH`).
+    WakeWaiters(NodeIx),
     /// The warm-up ends: statistics restart.
     WarmupEnd,
+}
+
+impl Ev {
+    /// The node the event happens at, if one.
+    pub(super) fn node(self, sim: &Simulation) -> Option<NodeIx> {
+        match self {
+            Self::Arrival { slot, .. } => Some(sim.producers[slot].node),
+            Self::ServiceDone { slot, .. } => Some(sim.consumers[slot].node),
+            Self::Fetched { node, .. }
+            | Self::ServiceTimeout { node, .. }
+            | Self::SinkDone { node, .. }
+            | Self::QueueVisible { node, .. }
+            | Self::VisibilityCheck(node)
+            | Self::ReceiptExpiry { node, .. }
+            | Self::InboxRetry { node, .. }
+            | Self::CallDone { service: node, .. }
+            | Self::KeepAlive(node)
+            | Self::Autoscale(node)
+            | Self::InstanceReady { node, .. }
+            | Self::LogExpire(node)
+            | Self::LogWake { node, .. }
+            | Self::CepTimer { node, .. }
+            | Self::StoreAppended { node, .. }
+            | Self::StoreNext(node)
+            | Self::StoreRetry { node, .. }
+            | Self::StoreReplay(node)
+            | Self::ProjectionApplied { node, .. }
+            | Self::Relay { node, .. }
+            | Self::WakeWaiters(node) => Some(node),
+            Self::EdgeArrive(edge) => Some(sim.edges[edge].to),
+            Self::FaultStart(i) | Self::FaultEnd(i) => sim.faults.get(i as usize).map(|f| f.node),
+            Self::WarmupEnd => None,
+        }
+    }
 }
 
 impl Simulation {
@@ -134,6 +173,8 @@ impl Simulation {
             Ev::StoreRetry { node, msg } => self.store_retry(node, msg),
             Ev::StoreReplay(node) => self.store_replay(node),
             Ev::ProjectionApplied { node, msg } => self.projection_applied(node, msg),
+            Ev::Relay { node, msg } => self.arrive(node, msg),
+            Ev::WakeWaiters(node) => self.wake_waiters(node),
             Ev::WarmupEnd => {
                 let now = self.now;
                 self.series.before_reset(&self.stats);

@@ -80,23 +80,80 @@ pub enum RunError {
         node: String,
         held: u64,
     },
+    #[error(
+        "no progress: {events} events ran at {at} without the clock moving, most of them at {}. \
+         Messages go round a loop of links without latency (a router or topic sending them back \
+         where they came from, a retry without delay) and the clock cannot move on: give a link \
+         on the loop a latency, or give the messages a way out of it",
+        node_list(.nodes)
+    )]
+    NoProgress {
+        at: SimTime,
+        events: u64,
+        /// The nodes that handled the most of them, with how many.
+        nodes: Vec<(String, u64)>,
+    },
+    #[error(
+        "deadlock at {at}: {}. Each waits for room at the next, which can only make room by \
+         sending to the first, so nothing on the loop moves again: put a queue with room on \
+         the loop, give a link latency so messages wait on the way, or route messages out of it",
+        wait_cycle(.nodes)
+    )]
+    Deadlock {
+        at: SimTime,
+        /// The nodes of the cycle in order, each waiting on the next (the
+        /// last on the first), starting with the first in model order.
+        nodes: Vec<String>,
+    },
+}
+
+/// `'a' waits on 'b', which waits on 'a'`.
+fn wait_cycle(nodes: &[String]) -> String {
+    let Some(first) = nodes.first() else {
+        return "nodes wait on each other".to_owned();
+    };
+    let mut out = format!("'{first}' waits for room at ");
+    for next in &nodes[1..] {
+        out.push_str(&format!("'{next}', which waits for room at "));
+    }
+    out.push_str(&format!("'{first}'"));
+    out
+}
+
+/// `'a' (12), 'b' (7) and 'c' (2)`.
+fn node_list(nodes: &[(String, u64)]) -> String {
+    let names: Vec<String> = nodes
+        .iter()
+        .map(|(id, n)| format!("'{id}' ({n})"))
+        .collect();
+    match names.as_slice() {
+        [] => "no node in particular".to_owned(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// A compiled, runnable model.
 #[derive(Debug)]
 pub struct Simulation {
-    pub(crate) now: u64,
-    end: u64,
-    warmup: u64,
+    pub(crate) now: SimTime,
+    end: SimTime,
+    warmup: SimTime,
     seed: u64,
     model_name: String,
     calendar: Calendar<Ev>,
     pub(crate) msgs: Arena,
     pub(crate) topo: Vec<NodeTopo>,
     pub(crate) edges: Vec<EdgeTopo>,
-    pub(crate) transit: Vec<VecDeque<(u64, MsgId)>>,
+    pub(crate) transit: Vec<VecDeque<(SimTime, MsgId)>>,
     pub(crate) stats: Vec<NodeStats>,
     pub(crate) waiters: Vec<Vec<NodeIx>>,
+    /// The node each node last waited on for room and has not been woken
+    /// from since (`NodeIx::NONE`: none): the wait-for graph in which a
+    /// deadlock is a cycle.
+    waiting_on: Vec<NodeIx>,
+    /// The node whose wait closed a cycle during the current event.
+    suspect: NodeIx,
     pub(crate) producers: Vec<ProducerRt>,
     pub(crate) queues: Vec<QueueRt>,
     pub(crate) topics: Vec<TopicRt>,
@@ -110,7 +167,19 @@ pub struct Simulation {
     pub(crate) stores: Vec<StoreRt>,
     pub(crate) projections: Vec<ProjectionRt>,
     pub(crate) totals: Conservation,
-    events: u64,
+    /// Events run before the current round of [`CHECK_EVERY`] (see
+    /// [`Self::events`]).
+    events_before: u64,
+    /// Events left in the current round; at zero the engine checks that
+    /// the clock still moves ([`Self::check_progress`]).
+    countdown: u64,
+    /// The progress check's record of an instant the clock stays at.
+    stall: Stall,
+    /// How deep messages are passed on from relay to relay (routers,
+    /// topics, CEP nodes) and waiters woken within the current event; past
+    /// [`MAX_DEPTH`] the next step is handed on as an event at the same
+    /// instant, so a chain of any length never deepens the stack.
+    depth: u32,
     max_in_flight: u64,
     error: Option<RunError>,
     pub(crate) event_types: Vec<String>,
@@ -135,7 +204,37 @@ pub struct Simulation {
     pub(crate) params: Vec<NodeKind>,
     /// When the next series point is due (a copy of `series.next_due()`
     /// for the hot loop).
-    next_sample: u64,
+    next_sample: SimTime,
+}
+
+/// Events between two checks that the clock still moves.
+pub(crate) const CHECK_EVERY: u64 = 1 << 16;
+/// Checks in a row that find the clock at the same instant before the run
+/// stops with [`RunError::NoProgress`]: about a million events at one
+/// instant. A model that makes progress runs far fewer events at any one
+/// instant (each message takes a handful); one caught in a loop of links
+/// without latency runs them without end.
+const STALL_CHECKS: u32 = 16;
+/// Relays (and wakes) passed through within one event before the next
+/// one is handed on as an event at the same instant.
+pub(crate) const MAX_DEPTH: u32 = 32;
+/// The longest cycle of waits the deadlock check follows: each wait looks
+/// this far along the nodes waiting on each other, no further.
+const MAX_CYCLE: usize = 1_024;
+/// Nodes a diagnostic names at most.
+const NAMED_NODES: usize = 3;
+
+/// What the progress check knows of the instant the clock stays at.
+#[derive(Debug, Default)]
+struct Stall {
+    /// The instant of the last check.
+    at: SimTime,
+    /// Checks in a row at `at`.
+    checks: u32,
+    /// Each node's arrivals when the clock was first seen stuck.
+    arrived: Vec<u64>,
+    /// How often each node's event was the one running at a check.
+    seen: Vec<u64>,
 }
 
 /// Crossings remembered per edge.
@@ -146,7 +245,7 @@ pub(crate) const RECENT: usize = 4;
 pub(crate) struct Crossing {
     /// The edge's carried count after this crossing (0: no crossing yet).
     pub seq: u64,
-    pub at: u64,
+    pub at: SimTime,
     pub lineage: u64,
     pub event_type: u16,
     /// Processing attempts or receives so far: above 1 means retried.
@@ -156,12 +255,12 @@ pub(crate) struct Crossing {
 impl Simulation {
     /// The simulation clock.
     pub fn now(&self) -> SimTime {
-        SimTime(self.now)
+        self.now
     }
 
     /// When the run ends.
     pub fn end(&self) -> SimTime {
-        SimTime(self.end)
+        self.end
     }
 
     /// Whether the clock has reached the end of the scenario.
@@ -171,7 +270,7 @@ impl Simulation {
 
     /// Engine events processed so far.
     pub fn events(&self) -> u64 {
-        self.events
+        self.events_before + (CHECK_EVERY - self.countdown)
     }
 
     /// The event types of the run, in the order of their numeric ids.
@@ -192,8 +291,9 @@ impl Simulation {
     /// Runs every event up to and including `until` (capped at the end of
     /// the scenario), then sets the clock there.
     pub fn run_until(&mut self, until: SimTime) -> Result<(), RunError> {
-        let until = until.0.min(self.end);
+        let until = until.min(self.end);
         while let Some((time, ev)) = self.calendar.peek() {
+            let time = SimTime(time);
             if time > until {
                 break;
             }
@@ -207,7 +307,10 @@ impl Simulation {
             // first event the handler schedules takes its place.
             self.calendar.mark_taken();
             self.now = time;
-            self.events += 1;
+            self.countdown -= 1;
+            if self.countdown == 0 {
+                self.check_progress(ev);
+            }
             self.handle(ev);
             self.calendar.settle();
             debug_assert!(
@@ -220,6 +323,15 @@ impl Simulation {
             if self.error.is_some()
                 && let Some(err) = self.error.take()
             {
+                let err = match err {
+                    // Seen while the event ran: it holds if the cycle is
+                    // still there now that the event is over.
+                    RunError::Deadlock { .. } => match self.deadlock() {
+                        Some(err) => err,
+                        None => continue,
+                    },
+                    err => err,
+                };
                 return Err(err);
             }
         }
@@ -228,6 +340,66 @@ impl Simulation {
         }
         self.now = self.now.max(until);
         Ok(())
+    }
+
+    /// Every [`CHECK_EVERY`] events, before `ev` runs: stops the run with
+    /// [`RunError::NoProgress`] when the clock has stayed at one instant
+    /// for [`STALL_CHECKS`] checks in a row, naming the nodes that handled
+    /// the events (by their arrivals meanwhile, else by the events seen at
+    /// the checks).
+    #[cold]
+    #[inline(never)]
+    fn check_progress(&mut self, ev: Ev) {
+        self.events_before += CHECK_EVERY;
+        self.countdown = CHECK_EVERY;
+        let stall = &mut self.stall;
+        if stall.checks == 0 || stall.at != self.now {
+            // The clock moved: the usual case, and all it costs.
+            stall.at = self.now;
+            stall.checks = 1;
+            return;
+        }
+        stall.checks += 1;
+        if stall.checks == 2 {
+            // Stuck for a round: count who does the work from here on.
+            stall.arrived.clear();
+            stall.arrived.extend(self.stats.iter().map(|s| s.arrived));
+            stall.seen.clear();
+            stall.seen.resize(self.topo.len(), 0);
+        }
+        if let Some(node) = ev.node(self) {
+            self.stall.seen[node] += 1;
+        }
+        if self.stall.checks <= STALL_CHECKS || self.error.is_some() {
+            return;
+        }
+        let by_arrivals: Vec<u64> = self
+            .stats
+            .iter()
+            .zip(&self.stall.arrived)
+            .map(|(s, &before)| s.arrived.saturating_sub(before))
+            .collect();
+        let counts = if by_arrivals.iter().any(|&n| n > 0) {
+            by_arrivals
+        } else {
+            self.stall.seen.clone()
+        };
+        let mut busiest: Vec<(usize, u64)> = counts
+            .into_iter()
+            .enumerate()
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        // The most first; ties in model order.
+        busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        busiest.truncate(NAMED_NODES);
+        self.error = Some(RunError::NoProgress {
+            at: self.now,
+            events: u64::from(self.stall.checks - 1) * CHECK_EVERY,
+            nodes: busiest
+                .into_iter()
+                .map(|(i, n)| (self.topo[i].id.clone(), n))
+                .collect(),
+        });
     }
 
     /// Records the series point due at `next_sample`.
@@ -275,18 +447,18 @@ impl Simulation {
     /// Re-creates the (still empty) series with at most `capacity` points
     /// per line. Call before running.
     pub fn set_series_capacity(&mut self, capacity: usize) {
-        self.series = Series::new(&self.topo, &self.edges, self.end, capacity);
+        self.series = Series::new(&self.topo, &self.edges, self.end.as_nanos(), capacity);
         self.next_sample = self.series.next_due();
     }
 
     /// Runs for `span` of simulated time from now.
     pub fn step(&mut self, span: Duration) -> Result<(), RunError> {
-        self.run_until(SimTime(self.now).after(span))
+        self.run_until(self.now + span)
     }
 
     /// Runs to the end of the scenario and returns the run's result.
     pub fn run(mut self) -> Result<RunResult, RunError> {
-        self.run_until(SimTime(self.end))?;
+        self.run_until(self.end)?;
         Ok(self.result())
     }
 
@@ -301,20 +473,30 @@ impl Simulation {
     pub(crate) fn model_name(&self) -> &str {
         &self.model_name
     }
-    pub(crate) fn warmup(&self) -> u64 {
+    pub(crate) fn warmup(&self) -> SimTime {
         self.warmup.min(self.end)
     }
 
     // ---- services for the node kinds ----
 
     #[inline(always)]
-    pub(crate) fn schedule(&mut self, at: u64, ev: Ev) {
+    pub(crate) fn schedule(&mut self, at: SimTime, ev: Ev) {
         debug_assert!(
             at >= self.now,
             "{ev:?} scheduled at {at}, in the past (now {})",
             self.now
         );
-        self.calendar.push(at, ev);
+        self.calendar.push(at.as_nanos(), ev);
+    }
+
+    /// Whether the run has met an error and stops after this event: loops
+    /// within one event that make messages end early.
+    #[inline]
+    pub(crate) fn stopping(&self) -> bool {
+        // (A deadlock seen during the event is only confirmed after it.)
+        self.error
+            .as_ref()
+            .is_some_and(|e| !matches!(e, RunError::Deadlock { .. }))
     }
 
     /// Whether every message is accounted for: the totals add up with the
@@ -331,11 +513,11 @@ impl Simulation {
     #[inline(always)]
     pub(crate) fn alloc(&mut self, at: NodeIx, msg: Msg) -> MsgId {
         self.totals.produced += 1;
-        if self.msgs.live >= self.max_in_flight && self.error.is_none() {
+        if self.msgs.live >= self.max_in_flight && !self.stopping() {
             let (node, held) = self.busiest_node();
             self.error = Some(RunError::InFlightLimit {
                 limit: self.max_in_flight,
-                at: SimTime(self.now),
+                at: self.now,
                 node: if node.is_empty() {
                     self.topo[at].id.clone()
                 } else {
@@ -402,7 +584,7 @@ impl Simulation {
         stats.duplicates += u64::from(duplicate);
         stats.end_to_end.record(self.now - created);
         self.totals.completed += 1;
-        let at = SimTime(self.now);
+        let at = self.now;
         self.journey_end(msg, JourneyEnd::Completed { node: node.0, at });
         self.release(msg);
     }
@@ -410,7 +592,7 @@ impl Simulation {
     pub(crate) fn drop_msg(&mut self, node: NodeIx, msg: MsgId, reason: DropReason) {
         self.stats[node].drops[reason as usize] += 1;
         self.totals.dropped += 1;
-        let at = SimTime(self.now);
+        let at = self.now;
         self.journey_end(
             msg,
             JourneyEnd::Dropped {
@@ -426,7 +608,7 @@ impl Simulation {
     /// the flow.
     pub(crate) fn dead_letter_stored(&mut self, node: NodeIx, msg: MsgId) {
         self.totals.dead_lettered += 1;
-        let at = SimTime(self.now);
+        let at = self.now;
         self.journey_end(msg, JourneyEnd::DeadLettered { node: node.0, at });
         self.release(msg);
     }
@@ -434,7 +616,7 @@ impl Simulation {
     /// A log's record outlived its retention and leaves the log.
     pub(crate) fn expire_msg(&mut self, node: NodeIx, msg: MsgId) {
         self.totals.expired += 1;
-        let at = SimTime(self.now);
+        let at = self.now;
         self.journey_end(msg, JourneyEnd::Expired { node: node.0, at });
         self.release(msg);
     }
@@ -478,6 +660,60 @@ impl Simulation {
         if !list.contains(&waiter) {
             list.push(waiter);
         }
+        self.waiting_on[waiter] = node;
+        if self.error.is_none() && self.wait_cycle_from(waiter).is_some() {
+            // Checked again once the event is over (see `run_until`).
+            self.suspect = waiter;
+            self.error = Some(RunError::Deadlock {
+                at: self.now,
+                nodes: Vec::new(),
+            });
+        }
+    }
+
+    /// The cycle of waits through `start`, if its waits lead back to it
+    /// within [`MAX_CYCLE`] steps: the nodes in order, each waiting on the
+    /// next.
+    fn wait_cycle_from(&self, start: NodeIx) -> Option<Vec<NodeIx>> {
+        let limit = self.topo.len().min(MAX_CYCLE);
+        let mut at = self.waiting_on[start];
+        let mut len = 1;
+        while at != NodeIx::NONE && len <= limit {
+            if at == start {
+                let mut cycle = Vec::with_capacity(len);
+                let mut n = start;
+                for _ in 0..len {
+                    cycle.push(n);
+                    n = self.waiting_on[n];
+                }
+                return Some(cycle);
+            }
+            at = self.waiting_on[at];
+            len += 1;
+        }
+        None
+    }
+
+    /// The deadlock a wait seen during the last event closed, if its cycle
+    /// is still there and no fault of the scenario may yet change one of
+    /// its nodes.
+    fn deadlock(&self) -> Option<RunError> {
+        let mut cycle = self.wait_cycle_from(self.suspect)?;
+        let touched = self
+            .faults
+            .iter()
+            .any(|f| f.end > self.now && cycle.contains(&f.node));
+        if touched {
+            return None;
+        }
+        // From the first node in model order, so the message is the same
+        // whichever node closed the cycle.
+        let first = (0..cycle.len()).min_by_key(|&i| cycle[i])?;
+        cycle.rotate_left(first);
+        Some(RunError::Deadlock {
+            at: self.now,
+            nodes: cycle.iter().map(|&n| self.topo[n].id.clone()).collect(),
+        })
     }
 
     /// Sends `msg` from `from` along its data edges: the first matching
@@ -574,11 +810,17 @@ impl Simulation {
         to: NodeIx,
         kind: Kind,
         slot: Slot,
-        latency: u64,
+        latency: Duration,
         msg: MsgId,
     ) {
         self.note_crossing(e, msg);
-        if latency == 0 {
+        if latency.is_zero() {
+            if kind.relays() && self.depth >= MAX_DEPTH {
+                // Deep in a chain of relays: the arrival runs as an event
+                // of its own at this instant, on a fresh stack.
+                self.schedule(self.now, Ev::Relay { node: to, msg });
+                return;
+            }
             self.arrive_at(to, kind, slot, msg);
             return;
         }
@@ -664,9 +906,9 @@ impl Simulation {
         self.stats[node].arrived += 1;
         match kind {
             Kind::Queue => self.queue_arrive(node, slot, msg),
-            Kind::Topic => self.topic_arrive(node, msg),
+            Kind::Topic => self.relay(node, msg, Self::topic_arrive),
             Kind::Consumer => self.consumer_arrive(node, msg),
-            Kind::Router => self.router_arrive(node, msg),
+            Kind::Router => self.relay(node, msg, Self::router_arrive),
             Kind::Service => {
                 debug_assert!(false, "validation forbids pushing to a service");
                 self.complete(node, msg);
@@ -674,7 +916,7 @@ impl Simulation {
             Kind::Sink => self.sink_arrive(node, slot, msg),
             Kind::DeadLetter => self.dead_letter_arrive(node, msg),
             Kind::Log => self.log_arrive(node, msg),
-            Kind::Cep => self.cep_arrive(node, msg),
+            Kind::Cep => self.relay(node, msg, Self::cep_arrive),
             Kind::EventStore => self.store_arrive(node, msg),
             Kind::Projection => self.projection_arrive(node, msg),
             Kind::Producer => {
@@ -682,6 +924,14 @@ impl Simulation {
                 self.complete(node, msg);
             }
         }
+    }
+
+    /// A relay's arrival, one level deeper (see [`MAX_DEPTH`]).
+    #[inline(never)]
+    fn relay(&mut self, node: NodeIx, msg: MsgId, arrive: fn(&mut Self, NodeIx, MsgId)) {
+        self.depth += 1;
+        arrive(self, node, msg);
+        self.depth -= 1;
     }
 
     /// Room appeared downstream of `node`: let it try again.
@@ -712,10 +962,28 @@ impl Simulation {
 
     #[cold]
     fn wake_all(&mut self, node: NodeIx) {
+        if self.depth >= MAX_DEPTH {
+            // Deep in a chain of wakes: the rest wake in an event of their
+            // own at this instant, on a fresh stack. They are as good as
+            // woken: no longer waiting, for the deadlock check.
+            for k in 0..self.waiters[node].len() {
+                let w = self.waiters[node][k];
+                if self.waiting_on[w] == node {
+                    self.waiting_on[w] = NodeIx::NONE;
+                }
+            }
+            self.schedule(self.now, Ev::WakeWaiters(node));
+            return;
+        }
+        self.depth += 1;
         let waiting = std::mem::take(&mut self.waiters[node]);
         for w in waiting {
+            if self.waiting_on[w] == node {
+                self.waiting_on[w] = NodeIx::NONE;
+            }
             self.wake(w);
         }
+        self.depth -= 1;
     }
 }
 
@@ -748,7 +1016,7 @@ mod tests {
     fn scheduling_in_the_past_is_refused() {
         let mut sim = mm1();
         sim.step(Duration::from_millis(1_000)).expect("runs");
-        sim.schedule(sim.now - 1, Ev::WarmupEnd);
+        sim.schedule(SimTime(sim.now.as_nanos() - 1), Ev::WarmupEnd);
     }
 
     #[test]
@@ -759,6 +1027,75 @@ mod tests {
         // A message that came into being without a place to be.
         sim.totals.produced += 1;
         let _ = sim.step(Duration::from_millis(100));
+    }
+
+    /// Two routers sending every message to each other (the exits take a
+    /// type nobody emits), the link between them with `latency`.
+    fn ping_pong(latency: &str) -> Simulation {
+        let text = r#"(
+                version: 1,
+                name: "m",
+                scenario: (duration: "10s"),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Constant(rate: 1.0), events: [(name: "A", weight: 1.0)])),
+                    (id: "ping", kind: Router()),
+                    (id: "pong", kind: Router()),
+                    (id: "out", kind: Sink()),
+                ],
+                edges: [
+                    (from: "src", to: "ping"),
+                    (from: "ping", to: "pong", filter: ["A"], latency: "LATENCY"),
+                    (from: "ping", to: "out", filter: ["B"]),
+                    (from: "pong", to: "ping", filter: ["A"]),
+                    (from: "pong", to: "out", filter: ["B"]),
+                ],
+            )"#
+        .replace("LATENCY", latency);
+        let (model, _) = crate::model::file::from_str(&text).expect("model");
+        Simulation::new(&model, 1).expect("sim")
+    }
+
+    #[test]
+    fn an_instant_loop_stops_with_no_progress_naming_its_nodes() {
+        // Validation refuses a loop without latency; the engine stops one
+        // of its own accord. The loop's link loses its latency after
+        // compiling.
+        let mut sim = ping_pong("1ms");
+        for edge in &mut sim.edges {
+            edge.latency = Duration::ZERO;
+        }
+        let err = sim.run().expect_err("stops");
+        let RunError::NoProgress { at, events, nodes } = &err else {
+            panic!("stopped by {err}");
+        };
+        assert_eq!(*at, SimTime(1_000_000_000), "the first message, at 1 s");
+        assert!(*events >= u64::from(STALL_CHECKS) * CHECK_EVERY, "{events}");
+        let names: Vec<&str> = nodes.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(names.len(), 2, "{nodes:?}");
+        assert!(
+            names.contains(&"ping") && names.contains(&"pong"),
+            "{nodes:?}"
+        );
+        let text = err.to_string();
+        for words in [
+            "no progress",
+            "without the clock moving",
+            "'ping'",
+            "'pong'",
+            "latency",
+        ] {
+            assert!(text.contains(words), "{words:?} missing from {text}");
+        }
+    }
+
+    #[test]
+    fn a_loop_with_latency_makes_progress() {
+        // The same loop with a millisecond on the way: a message circles
+        // a thousand times a second, and the run goes to its end.
+        let sim = ping_pong("1ms");
+        let r = sim.run().expect("runs");
+        assert!(r.conservation.balanced());
+        assert_eq!(r.conservation.produced, 10);
     }
 
     #[test]

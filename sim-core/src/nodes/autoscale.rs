@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Ev, NodeIx, Simulation};
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 
 /// A consumer's autoscaling policy.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -138,8 +138,8 @@ pub(crate) struct Autoscaler {
     /// Tokens of instances starting, oldest first.
     starting: VecDeque<u32>,
     next_token: u32,
-    last_out: Option<u64>,
-    last_change: Option<u64>,
+    last_out: Option<SimTime>,
+    last_change: Option<SimTime>,
     /// Busy-slot integral and capacity integral at the last look.
     busy_area: f64,
     capacity_area: f64,
@@ -158,8 +158,8 @@ impl Autoscaler {
         }
     }
 
-    pub fn interval(&self) -> u64 {
-        self.params.interval.0.max(1)
+    pub fn interval(&self) -> Duration {
+        self.params.interval.max(Duration(1))
     }
 }
 
@@ -175,7 +175,7 @@ impl Simulation {
         else {
             return;
         };
-        self.schedule(now + params.interval.0.max(1), Ev::Autoscale(node));
+        self.schedule(now + params.interval.max(Duration(1)), Ev::Autoscale(node));
         if self.is_down(node) {
             return;
         }
@@ -237,7 +237,7 @@ impl Simulation {
         if desired > current {
             if scaler
                 .last_out
-                .is_some_and(|t| now < t + params.scale_out_cooldown.0)
+                .is_some_and(|t| now < t + params.scale_out_cooldown)
             {
                 return;
             }
@@ -251,12 +251,12 @@ impl Simulation {
                 tokens.push(scaler.next_token);
             }
             for token in tokens {
-                self.schedule(now + params.startup.0, Ev::InstanceReady { node, token });
+                self.schedule(now + params.startup, Ev::InstanceReady { node, token });
             }
         } else if desired < current {
             if scaler
                 .last_change
-                .is_some_and(|t| now < t + params.scale_in_cooldown.0)
+                .is_some_and(|t| now < t + params.scale_in_cooldown)
             {
                 return;
             }

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 
 /// A circuit breaker's parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,7 +97,7 @@ pub(crate) struct Breaker {
     pub state: BreakerState,
     outcomes: VecDeque<bool>,
     failures: u32,
-    opened_at: u64,
+    opened_at: SimTime,
     probes_out: u32,
     probes_ok: u32,
     pub opens: u64,
@@ -110,7 +110,7 @@ impl Breaker {
             state: BreakerState::Closed,
             outcomes: VecDeque::new(),
             failures: 0,
-            opened_at: 0,
+            opened_at: SimTime::ZERO,
             probes_out: 0,
             probes_ok: 0,
             opens: 0,
@@ -119,9 +119,9 @@ impl Breaker {
 
     /// Whether a call may go out now; moves from open to half-open when
     /// its time is up. Returns the state change, if any, with the answer.
-    pub fn allow(&mut self, now: u64) -> (bool, Option<BreakerState>) {
+    pub fn allow(&mut self, now: SimTime) -> (bool, Option<BreakerState>) {
         let mut changed = None;
-        if self.state == BreakerState::Open && now >= self.opened_at + self.params.open_for.0 {
+        if self.state == BreakerState::Open && now >= self.opened_at + self.params.open_for {
             self.state = BreakerState::HalfOpen;
             self.probes_out = 0;
             self.probes_ok = 0;
@@ -143,7 +143,7 @@ impl Breaker {
     }
 
     /// The outcome of a call that went out; returns the state change, if any.
-    pub fn record(&mut self, now: u64, ok: bool) -> Option<BreakerState> {
+    pub fn record(&mut self, now: SimTime, ok: bool) -> Option<BreakerState> {
         match self.state {
             BreakerState::Closed => {
                 self.outcomes.push_back(ok);
@@ -186,7 +186,7 @@ impl Breaker {
         self.probes_out = self.probes_ok;
     }
 
-    fn open(&mut self, now: u64) -> BreakerState {
+    fn open(&mut self, now: SimTime) -> BreakerState {
         self.state = BreakerState::Open;
         self.opened_at = now;
         self.opens += 1;
@@ -213,17 +213,20 @@ mod tests {
         let mut b = breaker();
         let s = 1_000_000_000;
         for ok in [true, false, true] {
-            assert_eq!(b.allow(0), (true, None));
-            assert_eq!(b.record(0, ok), None);
+            assert_eq!(b.allow(SimTime(0)), (true, None));
+            assert_eq!(b.record(SimTime(0), ok), None);
         }
         // Four calls, two failed: 50% reached.
-        assert_eq!(b.record(s, false), Some(BreakerState::Open));
-        assert_eq!(b.allow(5 * s), (false, None), "open: fail fast");
-        assert_eq!(b.allow(11 * s), (true, Some(BreakerState::HalfOpen)));
-        assert_eq!(b.allow(11 * s), (true, None), "second probe");
-        assert_eq!(b.allow(11 * s), (false, None), "no third probe");
-        assert_eq!(b.record(12 * s, true), None);
-        assert_eq!(b.record(12 * s, true), Some(BreakerState::Closed));
+        assert_eq!(b.record(SimTime(s), false), Some(BreakerState::Open));
+        assert_eq!(b.allow(SimTime(5 * s)), (false, None), "open: fail fast");
+        assert_eq!(
+            b.allow(SimTime(11 * s)),
+            (true, Some(BreakerState::HalfOpen))
+        );
+        assert_eq!(b.allow(SimTime(11 * s)), (true, None), "second probe");
+        assert_eq!(b.allow(SimTime(11 * s)), (false, None), "no third probe");
+        assert_eq!(b.record(SimTime(12 * s), true), None);
+        assert_eq!(b.record(SimTime(12 * s), true), Some(BreakerState::Closed));
         assert_eq!(b.opens, 1);
     }
 
@@ -231,13 +234,16 @@ mod tests {
     fn a_failed_probe_opens_it_again() {
         let mut b = breaker();
         for _ in 0..4 {
-            b.allow(0);
-            b.record(0, false);
+            b.allow(SimTime(0));
+            b.record(SimTime(0), false);
         }
         assert_eq!(b.state, BreakerState::Open);
-        let (allowed, _) = b.allow(10_000_000_000);
+        let (allowed, _) = b.allow(SimTime(10_000_000_000));
         assert!(allowed);
-        assert_eq!(b.record(10_000_000_000, false), Some(BreakerState::Open));
+        assert_eq!(
+            b.record(SimTime(10_000_000_000), false),
+            Some(BreakerState::Open)
+        );
         assert_eq!(b.opens, 2);
     }
 
@@ -245,25 +251,28 @@ mod tests {
     fn probes_lost_in_a_crash_can_be_sent_again() {
         let mut b = breaker();
         for _ in 0..4 {
-            b.allow(0);
-            b.record(0, false);
+            b.allow(SimTime(0));
+            b.record(SimTime(0), false);
         }
         let later = 10_000_000_000;
-        assert!(b.allow(later).0 && b.allow(later).0, "two probes out");
-        assert!(!b.allow(later).0, "no third probe");
+        assert!(
+            b.allow(SimTime(later)).0 && b.allow(SimTime(later)).0,
+            "two probes out"
+        );
+        assert!(!b.allow(SimTime(later)).0, "no third probe");
         b.forget_probes();
-        assert!(b.allow(later).0, "the lost probes are sent again");
+        assert!(b.allow(SimTime(later)).0, "the lost probes are sent again");
     }
 
     #[test]
     fn the_window_forgets_old_calls() {
         let mut b = breaker();
         for _ in 0..3 {
-            b.record(0, false);
+            b.record(SimTime(0), false);
         }
         // Three failures, then enough successes to push them out.
         for _ in 0..10 {
-            b.record(0, true);
+            b.record(SimTime(0), true);
         }
         assert_eq!(
             b.state,
@@ -272,11 +281,15 @@ mod tests {
         );
         let mut c = breaker();
         for _ in 0..10 {
-            c.record(0, true);
+            c.record(SimTime(0), true);
         }
         for _ in 0..4 {
-            assert_eq!(c.record(0, false), None, "4 of 10 is under 50%");
+            assert_eq!(c.record(SimTime(0), false), None, "4 of 10 is under 50%");
         }
-        assert_eq!(c.record(0, false), Some(BreakerState::Open), "5 of 10");
+        assert_eq!(
+            c.record(SimTime(0), false),
+            Some(BreakerState::Open),
+            "5 of 10"
+        );
     }
 }

@@ -56,7 +56,7 @@ use crate::engine::{Ev, Msg, MsgId, NodeIx, Origin, Simulation, Slot};
 use crate::export::terraform::Terraform;
 use crate::metrics::{Latency, Level};
 use crate::model::{Model, Node};
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 
 /// A CEP node's parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -285,14 +285,34 @@ impl CepParams {
     }
 }
 
-/// A compiled pattern: event types as ids, durations in nanoseconds.
+/// A compiled pattern: event types as ids, durations of at least 1 ns.
 #[derive(Clone, Copy, Debug)]
 enum PatternRt {
-    Tumbling { ty: Option<u16>, n: u64, size: u64 },
-    Sliding { ty: Option<u16>, n: u64, size: u64 },
-    Session { ty: Option<u16>, n: u64, gap: u64 },
-    FollowedBy { a: u16, b: u16, within: u64 },
-    NotFollowedBy { a: u16, b: u16, within: u64 },
+    Tumbling {
+        ty: Option<u16>,
+        n: u64,
+        size: Duration,
+    },
+    Sliding {
+        ty: Option<u16>,
+        n: u64,
+        size: Duration,
+    },
+    Session {
+        ty: Option<u16>,
+        n: u64,
+        gap: Duration,
+    },
+    FollowedBy {
+        a: u16,
+        b: u16,
+        within: Duration,
+    },
+    NotFollowedBy {
+        a: u16,
+        b: u16,
+        within: Duration,
+    },
 }
 
 /// A rule during a run, with its measurements.
@@ -311,12 +331,12 @@ struct KeyState {
     /// A window or wait is open.
     active: bool,
     /// Window start (tumbling), session start, or the A that started a wait.
-    start: u64,
+    start: SimTime,
     /// The newest event that counted.
-    last: u64,
+    last: SimTime,
     count: u64,
     /// A sliding count's newest times (at most N).
-    times: VecDeque<u64>,
+    times: VecDeque<SimTime>,
     /// The token of the state's live timer in the calendar, if any; a
     /// timer whose token is not this one is stale and ignored.
     timer: Option<u32>,
@@ -367,17 +387,17 @@ impl CepRt {
                             Window::Tumbling { size } => PatternRt::Tumbling {
                                 ty,
                                 n,
-                                size: size.0.max(1),
+                                size: size.max(Duration(1)),
                             },
                             Window::Sliding { size } => PatternRt::Sliding {
                                 ty,
                                 n,
-                                size: size.0.max(1),
+                                size: size.max(Duration(1)),
                             },
                             Window::Session { gap } => PatternRt::Session {
                                 ty,
                                 n,
-                                gap: gap.0.max(1),
+                                gap: gap.max(Duration(1)),
                             },
                         }
                     }
@@ -388,7 +408,7 @@ impl CepRt {
                     } => PatternRt::FollowedBy {
                         a: type_id(first),
                         b: type_id(then),
-                        within: within.0.max(1),
+                        within: (*within).max(Duration(1)),
                     },
                     Pattern::NotFollowedBy {
                         first,
@@ -397,7 +417,7 @@ impl CepRt {
                     } => PatternRt::NotFollowedBy {
                         a: type_id(first),
                         b: type_id(then),
-                        within: within.0.max(1),
+                        within: (*within).max(Duration(1)),
                     },
                 };
                 RuleRt {
@@ -428,7 +448,7 @@ impl CepRt {
     }
 
     /// Warm-up deletion of the node's own measurements.
-    pub fn reset(&mut self, now: u64) {
+    pub fn reset(&mut self, now: SimTime) {
         for rule in &mut self.rules {
             rule.matches = 0;
             rule.delay.clear();
@@ -439,7 +459,7 @@ impl CepRt {
     }
 
     /// Forgets every window (a crash).
-    fn forget(&mut self, now: u64) {
+    fn forget(&mut self, now: SimTime) {
         self.keys.clear();
         self.open = 0;
         self.active_keys.set(now, 0);
@@ -452,11 +472,11 @@ impl CepRt {
 enum Action {
     Nothing,
     /// Fire with this result delay.
-    Fire(u64),
+    Fire(Duration),
     /// Schedule the slot's timer at this time.
-    Timer(u64),
+    Timer(SimTime),
     /// Fire, and schedule a timer for what remains.
-    FireThenTimer(u64, u64),
+    FireThenTimer(Duration, SimTime),
 }
 
 impl Simulation {
@@ -584,7 +604,7 @@ impl Simulation {
     }
 
     /// A rule matched: count it and emit its derived event.
-    fn cep_fire(&mut self, node: NodeIx, key: u32, rule: usize, delay: u64) {
+    fn cep_fire(&mut self, node: NodeIx, key: u32, rule: usize, delay: Duration) {
         let c = self.cep_slot(node);
         let now = self.now;
         let r = &mut self.ceps[c].rules[rule];
@@ -646,7 +666,7 @@ fn counts(want: Option<u16>, ty: u16) -> bool {
 }
 
 /// A rule's state after an event of type `ty` at `now`.
-fn step_event(pattern: PatternRt, slot: &mut KeyState, now: u64, ty: u16) -> Action {
+fn step_event(pattern: PatternRt, slot: &mut KeyState, now: SimTime, ty: u16) -> Action {
     match pattern {
         PatternRt::Tumbling { ty: want, n, size } => {
             if !counts(want, ty) {
@@ -657,14 +677,15 @@ fn step_event(pattern: PatternRt, slot: &mut KeyState, now: u64, ty: u16) -> Act
                 // The window ended at this very instant and its timer has
                 // not run yet: judge it now.
                 if slot.count >= n {
-                    fired = Some(slot.start + size - slot.last);
+                    fired = Some((slot.start + size) - slot.last);
                 }
                 slot.clear();
             }
             let mut timer = None;
             if !slot.active {
                 slot.active = true;
-                slot.start = now / size * size;
+                // The window `[kT, (k+1)T)` that holds `now`.
+                slot.start = SimTime(now.as_nanos() / size.as_nanos() * size.as_nanos());
                 slot.count = 0;
                 timer = Some(slot.start + size);
             }
@@ -690,7 +711,7 @@ fn step_event(pattern: PatternRt, slot: &mut KeyState, now: u64, ty: u16) -> Act
             }
             if slot.times.len() as u64 >= n {
                 slot.clear();
-                return Action::Fire(0);
+                return Action::Fire(Duration::ZERO);
             }
             slot.active = true;
             slot.last = now;
@@ -730,7 +751,7 @@ fn step_event(pattern: PatternRt, slot: &mut KeyState, now: u64, ty: u16) -> Act
             if ty == b {
                 if slot.active && now - slot.last < within {
                     slot.clear();
-                    return Action::Fire(0);
+                    return Action::Fire(Duration::ZERO);
                 }
                 return Action::Nothing;
             }
@@ -769,7 +790,7 @@ fn step_event(pattern: PatternRt, slot: &mut KeyState, now: u64, ty: u16) -> Act
 }
 
 /// A rule's state when its timer for the slot is due at `now`.
-fn step_timer(pattern: PatternRt, slot: &mut KeyState, now: u64) -> Action {
+fn step_timer(pattern: PatternRt, slot: &mut KeyState, now: SimTime) -> Action {
     if !slot.active {
         return Action::Nothing;
     }
@@ -907,7 +928,7 @@ impl crate::nodes::Runtime for CepParams {
 
     fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
-    fn reset(sim: &mut Simulation, now: u64) {
+    fn reset(sim: &mut Simulation, now: SimTime) {
         for cep in &mut sim.ceps {
             cep.reset(now);
         }

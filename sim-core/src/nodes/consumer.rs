@@ -36,7 +36,7 @@ use crate::metrics::DropReason;
 use crate::model::{Model, Node};
 use crate::nodes::{EdgeRole, Kind};
 use crate::rng::{Purpose, Stream, stream, unit};
-use crate::time::{Duration, NANOS_PER_SEC};
+use crate::time::{Duration, NANOS_PER_SEC, SimTime};
 
 /// How a finished attempt's message is settled with its broker once the
 /// consumer's slot is free.
@@ -408,7 +408,7 @@ struct Pulled {
     /// Its ticket, for the events of the attempt.
     ticket: u32,
     /// The link's latency.
-    latency: u64,
+    latency: Duration,
     /// The broker.
     from: NodeIx,
     /// The queue's index into the queues' state (`None`: a log).
@@ -422,7 +422,7 @@ pub(crate) struct PullSource {
     pub node: NodeIx,
     /// The broker's index into its kind's state.
     pub slot: Slot,
-    pub latency: u64,
+    pub latency: Duration,
     pub edge: EdgeIx,
 }
 
@@ -436,7 +436,7 @@ pub(crate) struct ConsumerRt {
     pub breaker: Option<super::breaker::Breaker>,
     serverless: Option<Serverless>,
     /// Serverless: when each idle warm instance went idle, most recent last.
-    warm: Vec<u64>,
+    warm: Vec<SimTime>,
     busy: u64,
     /// Processed messages waiting for room downstream, oldest first.
     blocked: VecDeque<MsgId>,
@@ -458,7 +458,7 @@ pub(crate) struct ConsumerRt {
     retry: RetryPolicy,
     max_attempts: u32,
     delivery: Delivery,
-    timeout: Option<u64>,
+    timeout: Option<Duration>,
     rng_service: Stream,
     rng_failure: Stream,
     rng_backoff: Stream,
@@ -504,7 +504,7 @@ impl ConsumerRt {
             retry: params.retry.clone(),
             max_attempts: params.retry.max_attempts(),
             delivery: params.delivery,
-            timeout: params.timeout.map(|d| d.0),
+            timeout: params.timeout,
             rng_service: stream(seed, id, Purpose::Service),
             rng_failure: stream(seed, id, Purpose::Failures),
             rng_backoff: stream(seed, id, Purpose::Backoff),
@@ -529,7 +529,7 @@ impl ConsumerRt {
         self.retry = params.retry.clone();
         self.max_attempts = params.retry.max_attempts();
         self.delivery = params.delivery;
-        self.timeout = params.timeout.map(|d| d.0);
+        self.timeout = params.timeout;
     }
 
     /// Multiplies service times from now on (slow-down faults).
@@ -586,7 +586,10 @@ impl Simulation {
         if let Some(delay) = self.consumer_retry_delay(node, msg) {
             self.stats[node].retries += 1;
             self.journey_hop(msg, node, HopKind::Backoff { attempt });
-            self.schedule(self.now + delay.max(1), Ev::InboxRetry { node, msg });
+            self.schedule(
+                self.now + delay.max(Duration(1)),
+                Ev::InboxRetry { node, msg },
+            );
         } else {
             self.drop_msg(node, msg, DropReason::Throttled);
         }
@@ -594,14 +597,14 @@ impl Simulation {
 
     /// Counts a failed attempt of `msg`; the delay before the next one, or
     /// `None` when the retry policy has no attempts left.
-    fn consumer_retry_delay(&mut self, node: NodeIx, msg: MsgId) -> Option<u64> {
+    fn consumer_retry_delay(&mut self, node: NodeIx, msg: MsgId) -> Option<Duration> {
         let c = self.consumer_slot(node);
         let m = self.msgs.get_mut(msg);
         m.attempts += 1;
         let attempts = m.attempts;
         let consumer = &mut self.consumers[c];
         (attempts < consumer.max_attempts)
-            .then(|| consumer.retry.delay_ns(attempts, &mut consumer.rng_backoff))
+            .then(|| Duration(consumer.retry.delay_ns(attempts, &mut consumer.rng_backoff)))
     }
 
     /// Serverless: instances idle longer than the keep-alive stop.
@@ -609,7 +612,7 @@ impl Simulation {
         let c = self.consumer_slot(node);
         let now = self.now;
         let consumer = &mut self.consumers[c];
-        let Some(keep_alive) = consumer.serverless.as_ref().map(|s| s.keep_alive.0) else {
+        let Some(keep_alive) = consumer.serverless.as_ref().map(|s| s.keep_alive) else {
             return;
         };
         let expired = consumer
@@ -666,7 +669,7 @@ impl Simulation {
             else {
                 break;
             };
-            if latency > 0 {
+            if !latency.is_zero() {
                 // The message crosses the link before work starts; its
                 // slot is taken meanwhile, and its receipt may run out on
                 // the way.
@@ -843,7 +846,7 @@ impl Simulation {
         if let Some(serverless) = &consumer.serverless {
             if consumer.warm.pop().is_none() {
                 stats.cold_starts += 1;
-                service += serverless.cold_start.0;
+                service = service + serverless.cold_start;
             }
             consumer.instances = consumer.busy + consumer.warm.len() as u64;
             stats.instances.set(now, consumer.instances);
@@ -1025,7 +1028,7 @@ impl Simulation {
         let reads_logs = !consumer.logs.is_empty();
         let sole_queue = consumer.sole_queue.map(|source| (source.node, source.slot));
         self.stats[node].busy.set(now, busy);
-        if let Some(keep_alive) = consumer.serverless.as_ref().map(|s| s.keep_alive.0) {
+        if let Some(keep_alive) = consumer.serverless.as_ref().map(|s| s.keep_alive) {
             // The instance stays warm for a while.
             consumer.warm.push(now);
             self.schedule(now + keep_alive, Ev::KeepAlive(node));
@@ -1130,7 +1133,7 @@ impl Simulation {
                 }
             } else {
                 // Pushed: back to this consumer's inbox.
-                if delay == 0 {
+                if delay.is_zero() {
                     self.consumer_requeue(node, msg);
                 } else {
                     let attempt = self.msgs.get(msg).attempts;
@@ -1355,7 +1358,7 @@ impl crate::nodes::Runtime for ConsumerParams {
         sim.consumers[slot].scale_service(factor);
     }
 
-    fn reset(_sim: &mut Simulation, _now: u64) {}
+    fn reset(_sim: &mut Simulation, _now: SimTime) {}
 
     fn report(
         sim: &Simulation,

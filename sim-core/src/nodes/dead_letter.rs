@@ -12,6 +12,7 @@ use crate::engine::{MsgId, NodeIx, Simulation, Slot};
 use crate::export::terraform::{Terraform, string};
 use crate::metrics::DropReason;
 use crate::model::{Model, Node};
+use crate::time::SimTime;
 
 /// A dead-letter queue's parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,7 +150,7 @@ impl crate::nodes::Runtime for DeadLetterParams {
 
     fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
-    fn reset(_sim: &mut Simulation, _now: u64) {}
+    fn reset(_sim: &mut Simulation, _now: SimTime) {}
 
     fn report(
         _sim: &Simulation,

@@ -45,7 +45,7 @@ use crate::metrics::{DropReason, Latency};
 use crate::model::{Model, Node};
 use crate::nodes::Kind;
 use crate::rng::{Purpose, Stream, stream, unit};
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 
 /// An event store's parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -172,7 +172,7 @@ pub(crate) struct StoreRt {
     /// Nanoseconds between attempt starts (rate limit), if any.
     gap: Option<f64>,
     /// Earliest start of the next attempt, and the rounding carried.
-    next_start: u64,
+    next_start: SimTime,
     carry: f64,
     /// A `StoreNext` is in the calendar.
     pacing: bool,
@@ -182,7 +182,7 @@ pub(crate) struct StoreRt {
     outbox: VecDeque<MsgId>,
     in_progress: u64,
     conflict: f64,
-    retry_delay: u64,
+    retry_delay: Duration,
     max_attempts: u32,
     slow: f64,
     /// Events in the log since the run began, and per event type.
@@ -192,7 +192,7 @@ pub(crate) struct StoreRt {
     /// Replay: events left per type, and ticks sent so far.
     replay_left: Vec<u64>,
     replay_sent: u64,
-    replay_start: u64,
+    replay_start: SimTime,
     pub attempts: u64,
     pub conflicts: u64,
     pub appended: u64,
@@ -207,7 +207,7 @@ impl StoreRt {
             rng_latency: stream(seed, id, Purpose::Latency),
             rng_conflict: stream(seed, id, Purpose::Failures),
             gap: params.max_rate.map(|rate| 1e9 / rate),
-            next_start: 0,
+            next_start: SimTime::ZERO,
             carry: 0.0,
             pacing: false,
             limit: params.backlog.map_or(u64::MAX, u64::from),
@@ -215,7 +215,7 @@ impl StoreRt {
             outbox: VecDeque::new(),
             in_progress: 0,
             conflict: params.conflict,
-            retry_delay: params.retry_delay.0,
+            retry_delay: params.retry_delay,
             max_attempts: params.max_attempts.unwrap_or(u32::MAX),
             slow: 1.0,
             stored: 0,
@@ -223,7 +223,7 @@ impl StoreRt {
             replay_rate: params.replay.as_ref().map_or(1.0, |r| r.rate),
             replay_left: Vec::new(),
             replay_sent: 0,
-            replay_start: 0,
+            replay_start: SimTime::ZERO,
             attempts: 0,
             conflicts: 0,
             appended: 0,
@@ -299,7 +299,7 @@ impl Simulation {
                 let exact = gap + store.carry;
                 let whole = exact.floor();
                 store.carry = exact - whole;
-                store.next_start = now + to_ns(whole);
+                store.next_start = now + Duration(to_ns(whole));
             }
             store.attempts += 1;
             store.in_progress += 1;
@@ -345,7 +345,7 @@ impl Simulation {
             }
             self.stats[node].retries += 1;
             let delay = store.retry_delay;
-            if delay == 0 {
+            if delay.is_zero() {
                 self.store_retry(node, msg);
             } else {
                 self.schedule(now + delay, Ev::StoreRetry { node, msg });
@@ -465,7 +465,8 @@ impl Simulation {
         store.replay_sent += 1;
         if store.replay_left.iter().any(|&n| n > 0) {
             #[expect(clippy::cast_precision_loss, reason = "tick times in ns")]
-            let at = store.replay_start + to_ns(store.replay_sent as f64 * 1e9 / store.replay_rate);
+            let at = store.replay_start
+                + Duration(to_ns(store.replay_sent as f64 * 1e9 / store.replay_rate));
             self.schedule(at.max(now), Ev::StoreReplay(node));
         }
     }
@@ -536,7 +537,7 @@ impl crate::nodes::KindSpec for EventStoreParams {
 impl crate::nodes::Runtime for EventStoreParams {
     fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
         if let Some(replay) = &self.replay {
-            cx.replays.push((cx.node, replay.at.0));
+            cx.replays.push((cx.node, SimTime::ZERO + replay.at));
         }
         sim.stores.push(StoreRt::new(self, cx.seed, cx.id));
         sim.stores.len() - 1
@@ -558,7 +559,7 @@ impl crate::nodes::Runtime for EventStoreParams {
         sim.stores[slot].scale_latency(factor);
     }
 
-    fn reset(sim: &mut Simulation, _now: u64) {
+    fn reset(sim: &mut Simulation, _now: SimTime) {
         for store in &mut sim.stores {
             store.reset();
         }

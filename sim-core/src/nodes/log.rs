@@ -58,7 +58,7 @@ use crate::export::terraform::{Terraform, one_line};
 use crate::metrics::Level;
 use crate::model::{Model, Node};
 use crate::rng::mix64;
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 
 /// A log's parameters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +177,12 @@ pub fn partition_for_key(key: u32, partitions: u32) -> u32 {
     u32::try_from(p).unwrap_or(0)
 }
 
+/// How many members' counts a group keeps: partition `p` belongs to member
+/// `p % members`, so members past the partitions' number never get one.
+fn member_slots(members: u64, partitions: usize) -> usize {
+    usize::try_from(members).map_or(partitions, |m| m.min(partitions))
+}
+
 /// The age of a group's oldest uncommitted record, integrated over time.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Age {
@@ -248,7 +254,7 @@ struct Partition {
     /// Offset of `records[0]`.
     base: u64,
     /// (append time, record), oldest first.
-    records: VecDeque<(u64, MsgId)>,
+    records: VecDeque<(SimTime, MsgId)>,
     appended: u64,
 }
 
@@ -257,7 +263,7 @@ impl Partition {
         self.base + self.records.len() as u64
     }
 
-    fn append_time(&self, offset: u64) -> Option<u64> {
+    fn append_time(&self, offset: u64) -> Option<SimTime> {
         let i = usize::try_from(offset.checked_sub(self.base)?).ok()?;
         self.records.get(i).map(|&(t, _)| t)
     }
@@ -273,7 +279,7 @@ struct GroupPart {
     /// A record of this partition is with the consumer.
     busy: bool,
     /// A failed (or abandoned) record waiting to be tried again, and when.
-    retry: Option<(MsgId, u64)>,
+    retry: Option<(MsgId, SimTime)>,
     lag: Level,
     age: Age,
 }
@@ -286,7 +292,7 @@ pub(crate) struct Group {
     members: u64,
     /// Records in progress per member.
     member_busy: Vec<u32>,
-    paused_until: u64,
+    paused_until: SimTime,
     next: usize,
     lag: Level,
     age: Age,
@@ -302,8 +308,8 @@ pub(crate) struct Group {
 pub(crate) struct LogRt {
     partitions: Vec<Partition>,
     partitioner: Partitioner,
-    retention: u64,
-    rebalance_pause: u64,
+    retention: Duration,
+    rebalance_pause: Duration,
     next_partition: u32,
     timer_pending: bool,
     pub groups: Vec<Group>,
@@ -318,8 +324,8 @@ impl LogRt {
                 .map(|_| Partition::default())
                 .collect(),
             partitioner: params.partitioner,
-            retention: params.retention.0.max(1),
-            rebalance_pause: params.rebalance_pause.0,
+            retention: params.retention.max(Duration(1)),
+            rebalance_pause: params.rebalance_pause,
             next_partition: 0,
             timer_pending: false,
             groups: Vec::new(),
@@ -337,8 +343,8 @@ impl LogRt {
             consumer,
             parts,
             members,
-            member_busy: vec![0; usize::try_from(members).unwrap_or(0)],
-            paused_until: 0,
+            member_busy: vec![0; member_slots(members, self.partitions.len())],
+            paused_until: SimTime::ZERO,
             next: 0,
             lag: Level::default(),
             age: Age::default(),
@@ -348,10 +354,11 @@ impl LogRt {
             rebalances: 0,
             missed: 0,
         };
-        group.members_level.set(0, members);
-        group
-            .idle
-            .set(0, members.saturating_sub(self.partitions.len() as u64));
+        group.members_level.set(SimTime::ZERO, members);
+        group.idle.set(
+            SimTime::ZERO,
+            members.saturating_sub(self.partitions.len() as u64),
+        );
         self.groups.push(group);
         u32::try_from(self.groups.len() - 1).unwrap_or(u32::MAX)
     }
@@ -379,10 +386,10 @@ impl LogRt {
 
     /// Each partition now, into `out` (cleared first; its allocation is
     /// reused).
-    pub fn partitions_now(&self, now: u64, out: &mut Vec<crate::snapshot::PartitionSnapshot>) {
+    pub fn partitions_now(&self, now: SimTime, out: &mut Vec<crate::snapshot::PartitionSnapshot>) {
         out.clear();
         out.extend(self.partitions.iter().enumerate().map(|(p, part)| {
-            let (mut lag, mut oldest) = (0, None::<u64>);
+            let (mut lag, mut oldest) = (0, None::<SimTime>);
             for group in &self.groups {
                 let gp = &group.parts[p];
                 lag = lag.max(gp.lag.value());
@@ -393,7 +400,7 @@ impl LogRt {
             crate::snapshot::PartitionSnapshot {
                 records: part.records.len() as u64,
                 lag,
-                oldest_unread: Duration(oldest.map_or(0, |at| now.saturating_sub(at))),
+                oldest_unread: oldest.map_or(Duration::ZERO, |at| now.since(at)),
             }
         }));
     }
@@ -403,13 +410,13 @@ impl LogRt {
     }
 
     /// Updates the lag of group `g` in partition `p` after a change.
-    fn update_lag(&mut self, now: u64, g: usize, p: usize) {
+    fn update_lag(&mut self, now: SimTime, g: usize, p: usize) {
         let part = &self.partitions[p];
         let gp = &mut self.groups[g].parts[p];
         let lag = part.end().saturating_sub(gp.committed);
         gp.lag.set(now, lag);
         let oldest = part.append_time(gp.committed);
-        gp.age.set(now, oldest);
+        gp.age.set(now.as_nanos(), oldest.map(SimTime::as_nanos));
         let group = &mut self.groups[g];
         let total: u64 = group.parts.iter().map(|gp| gp.lag.value()).sum();
         group.lag.set(now, total);
@@ -419,18 +426,18 @@ impl LogRt {
             .zip(&self.partitions)
             .filter_map(|(gp, part)| part.append_time(gp.committed))
             .min();
-        group.age.set(now, oldest);
+        group.age.set(now.as_nanos(), oldest.map(SimTime::as_nanos));
     }
 
     /// Forgets statistics before `now` (warm-up deletion).
-    pub fn reset(&mut self, now: u64) {
+    pub fn reset(&mut self, now: SimTime) {
         self.expired = 0;
         for part in &mut self.partitions {
             part.appended = 0;
         }
         for group in &mut self.groups {
             group.lag.reset(now);
-            group.age.reset(now);
+            group.age.reset(now.as_nanos());
             group.members_level.reset(now);
             group.idle.reset(now);
             group.paused.reset(now);
@@ -438,7 +445,7 @@ impl LogRt {
             group.missed = 0;
             for gp in &mut group.parts {
                 gp.lag.reset(now);
-                gp.age.reset(now);
+                gp.age.reset(now.as_nanos());
             }
         }
     }
@@ -621,7 +628,13 @@ impl Simulation {
     /// The consumer failed `msg` and will try it again after `delay`: it
     /// stays at the head of its partition, which reads nothing else for
     /// this group meanwhile.
-    pub(crate) fn log_retry(&mut self, node: NodeIx, consumer: NodeIx, msg: MsgId, delay: u64) {
+    pub(crate) fn log_retry(
+        &mut self,
+        node: NodeIx,
+        consumer: NodeIx,
+        msg: MsgId,
+        delay: Duration,
+    ) {
         let l = self.log_slot(node);
         let now = self.now;
         let p = self.msgs.get(msg).partition as usize;
@@ -639,7 +652,7 @@ impl Simulation {
         gp.retry = Some((msg, now + delay));
         let member = &mut group.member_busy[p % members];
         *member = member.saturating_sub(1);
-        if delay > 0 {
+        if !delay.is_zero() {
             self.schedule(
                 now + delay,
                 Ev::LogWake {
@@ -653,7 +666,7 @@ impl Simulation {
     /// The consumer holding `msg` crashed: the record is read again from
     /// the committed offset once the group can fetch.
     pub(crate) fn log_abandon(&mut self, node: NodeIx, consumer: NodeIx, msg: MsgId) {
-        self.log_retry(node, consumer, msg, 0);
+        self.log_retry(node, consumer, msg, Duration::ZERO);
     }
 
     /// A timer of group `group`: a retry is due or a rebalance is over.
@@ -697,8 +710,8 @@ impl Simulation {
             group.rebalances += 1;
             group.members_level.set(now, members);
             group.idle.set(now, members.saturating_sub(n));
-            let m = usize::try_from(members).unwrap_or(0);
-            group.member_busy = vec![0; m];
+            let m = usize::try_from(members).unwrap_or(usize::MAX);
+            group.member_busy = vec![0; member_slots(members, log.partitions.len())];
             if m > 0 {
                 for (p, gp) in group.parts.iter().enumerate() {
                     if gp.busy {
@@ -706,7 +719,7 @@ impl Simulation {
                     }
                 }
             }
-            if pause > 0 {
+            if !pause.is_zero() {
                 group.paused_until = now + pause;
                 group.paused.set(now, 1);
                 self.schedule(
@@ -867,7 +880,7 @@ impl crate::nodes::Runtime for LogParams {
 
     fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
-    fn reset(sim: &mut Simulation, now: u64) {
+    fn reset(sim: &mut Simulation, now: SimTime) {
         for log in &mut sim.logs {
             log.reset(now);
         }

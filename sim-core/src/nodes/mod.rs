@@ -117,6 +117,7 @@ use crate::metrics::NodeStats;
 use crate::report::Recorder;
 use crate::series::Metric;
 use crate::snapshot::Gauge;
+use crate::time::SimTime;
 pub use crate::validate::Wiring;
 
 pub use autoscale::{AutoscaleParams, ScaleTarget};
@@ -169,6 +170,13 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Whether the kind passes a message on within the instant it arrives
+    /// (so a chain of them recurses; see `engine::MAX_DEPTH`).
+    #[inline(always)]
+    pub(crate) const fn relays(self) -> bool {
+        matches!(self, Self::Topic | Self::Router | Self::Cep)
+    }
+
     pub const ALL: [Self; 12] = [
         Self::Producer,
         Self::Queue,
@@ -352,7 +360,7 @@ pub(crate) trait Runtime: KindSpec {
     fn slow(sim: &mut Simulation, node: NodeIx, slot: Slot, factor: f64);
     /// The warm-up ends: every node of the kind forgets its own
     /// measurements.
-    fn reset(sim: &mut Simulation, now: u64);
+    fn reset(sim: &mut Simulation, now: SimTime);
     /// The kind's section of a node's report.
     fn report(sim: &Simulation, topo: &NodeTopo, st: &NodeStats, r: &mut Recorder<'_>);
     /// What the node holds now and its capacity, for a snapshot (setting

@@ -19,6 +19,7 @@ use crate::journey::HopKind;
 use crate::metrics::DropReason;
 use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream, unit};
+use crate::time::SimTime;
 
 /// A producer's parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -262,9 +263,9 @@ impl Simulation {
         if p.limit.is_some_and(|limit| p.created >= limit) {
             return;
         }
-        if let Some(at) = p.arrivals.next(now, &mut p.rng_arrivals) {
+        if let Some(at) = p.arrivals.next(now.as_nanos(), &mut p.rng_arrivals) {
             let generation = p.generation;
-            self.schedule(at, Ev::Arrival { slot, generation });
+            self.schedule(SimTime(at), Ev::Arrival { slot, generation });
         }
     }
 
@@ -435,7 +436,7 @@ impl crate::nodes::Runtime for ProducerParams {
         sim.producer_scale_rate(node, factor);
     }
 
-    fn reset(_sim: &mut Simulation, _now: u64) {}
+    fn reset(_sim: &mut Simulation, _now: SimTime) {}
 
     fn report(
         _sim: &Simulation,

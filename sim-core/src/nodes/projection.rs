@@ -28,7 +28,7 @@ use crate::export::terraform::Terraform;
 use crate::metrics::Latency;
 use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream};
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 
 /// A projection's parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -174,7 +174,7 @@ impl Simulation {
         if m.replayed {
             proj.replayed += 1;
         } else {
-            let staleness = now.saturating_sub(m.stamp);
+            let staleness = now.since(m.stamp);
             proj.staleness.record(staleness);
             stats.interval_staleness.record(staleness);
         }
@@ -266,7 +266,7 @@ impl crate::nodes::Runtime for ProjectionParams {
         sim.projections[slot].scale_latency(factor);
     }
 
-    fn reset(sim: &mut Simulation, _now: u64) {
+    fn reset(sim: &mut Simulation, _now: SimTime) {
         for projection in &mut sim.projections {
             projection.reset();
         }

@@ -29,7 +29,7 @@ use crate::journey::HopKind;
 use crate::metrics::DropReason;
 use crate::model::{Model, Node};
 use crate::nodes::{ConsumerParams, EdgeRole, Variant as _};
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 
 /// A queue's parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -127,7 +127,7 @@ impl QueueParams {
 pub(crate) struct QueueRt {
     capacity: u64,
     overflow: Overflow,
-    visibility: u64,
+    visibility: Duration,
     max_receives: u32,
     visible: Fifo<MsgId>,
     /// Waiting out a retry delay.
@@ -142,7 +142,7 @@ pub(crate) struct QueueRt {
     /// (deadline, message, ticket) of receipts whose end is not known
     /// (see [`Simulation::queue_watch_receipt`]), oldest first; entries
     /// whose message was acknowledged are skipped when reached.
-    receipts: Fifo<(u64, MsgId, u32)>,
+    receipts: Fifo<(SimTime, MsgId, u32)>,
     timer_pending: bool,
     /// Consumers reading this queue (node indices).
     pub consumers: Vec<NodeIx>,
@@ -158,7 +158,7 @@ impl QueueRt {
             grace: 0,
             capacity: params.capacity.unwrap_or(u64::MAX),
             overflow: params.overflow,
-            visibility: params.visibility_timeout.0.max(1),
+            visibility: params.visibility_timeout.max(Duration(1)),
             max_receives: params.max_receives.unwrap_or(u32::MAX),
             visible: Fifo::default(),
             receipts: Fifo::default(),
@@ -336,7 +336,7 @@ impl Simulation {
         q: Slot,
         msg: MsgId,
         ticket: u32,
-        held_until: Option<u64>,
+        held_until: Option<SimTime>,
     ) {
         let deadline = self.now + self.queues[q].visibility;
         match held_until {
@@ -351,7 +351,7 @@ impl Simulation {
         node: NodeIx,
         q: Slot,
         msg: MsgId,
-        deadline: u64,
+        deadline: SimTime,
         ticket: u32,
     ) {
         let queue = &mut self.queues[q];
@@ -380,7 +380,7 @@ impl Simulation {
     /// A consumer failed `msg` and will retry it: it goes back into the
     /// queue after `delay` — or to the dead-letter queue once it has been
     /// received `max_receives` times. Returns whether it went back.
-    pub(crate) fn queue_nack(&mut self, node: NodeIx, msg: MsgId, delay: u64) -> bool {
+    pub(crate) fn queue_nack(&mut self, node: NodeIx, msg: MsgId, delay: Duration) -> bool {
         let q = self.queue_slot(node);
         self.queues[q].in_flight -= 1;
         // The receipt ends here: its visibility timer must not fire.
@@ -393,7 +393,7 @@ impl Simulation {
             return false;
         }
         self.stats[node].retries += 1;
-        if delay == 0 {
+        if delay.is_zero() {
             self.queue_push_visible(node, q, msg);
         } else {
             let attempt = self.msgs.get(msg).attempts;
@@ -601,7 +601,7 @@ impl crate::nodes::Runtime for QueueParams {
 
     fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
-    fn reset(_sim: &mut Simulation, _now: u64) {}
+    fn reset(_sim: &mut Simulation, _now: SimTime) {}
 
     fn report(
         _sim: &Simulation,

@@ -24,6 +24,7 @@ use crate::export::terraform::Terraform;
 use crate::metrics::DropReason;
 use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream, unit};
+use crate::time::SimTime;
 
 /// A router's parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +123,11 @@ impl Simulation {
                 // of the message as it arrived.
                 self.routers[r].held.push_back((msg, Route::Everywhere));
                 for _ in 1..parts {
+                    if self.stopping() {
+                        // The run stops (too many messages in flight):
+                        // making the other parts would only grow memory.
+                        break;
+                    }
                     let part = self.copy(node, msg);
                     self.totals.fanout_copies += 1;
                     self.routers[r].held.push_back((part, Route::Everywhere));
@@ -284,7 +290,7 @@ impl crate::nodes::Runtime for RouterParams {
 
     fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
-    fn reset(_sim: &mut Simulation, _now: u64) {}
+    fn reset(_sim: &mut Simulation, _now: SimTime) {}
 
     fn report(
         _sim: &Simulation,

@@ -22,7 +22,7 @@ use crate::export::terraform::Terraform;
 use crate::journey::{HopKind, Outcome};
 use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream, unit};
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 
 /// A service's parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -98,10 +98,10 @@ pub(crate) struct ServiceRt {
     limit: u64,
     busy: u64,
     /// Calls waiting for a free slot: (message, its ticket, when it came).
-    waiting: VecDeque<(MsgId, u32, u64)>,
+    waiting: VecDeque<(MsgId, u32, SimTime)>,
     rate: Option<f64>,
     tokens: f64,
-    refilled_at: u64,
+    refilled_at: SimTime,
     failure: f64,
     slow: f64,
     rng_latency: Stream,
@@ -117,7 +117,7 @@ impl ServiceRt {
             waiting: VecDeque::new(),
             rate: params.rate_limit,
             tokens: params.rate_limit.unwrap_or(0.0),
-            refilled_at: 0,
+            refilled_at: SimTime::ZERO,
             failure: params.failure,
             slow: 1.0,
             rng_latency: stream(seed, id, Purpose::Latency),
@@ -146,10 +146,9 @@ impl ServiceRt {
     }
 
     /// Takes a token from the bucket, if the rate limit allows a call now.
-    fn admit(&mut self, now: u64) -> bool {
+    fn admit(&mut self, now: SimTime) -> bool {
         let Some(rate) = self.rate else { return true };
-        #[expect(clippy::cast_precision_loss, reason = "elapsed ns")]
-        let elapsed = (now - self.refilled_at) as f64 / 1e9;
+        let elapsed = (now - self.refilled_at).as_secs_f64();
         self.tokens = (self.tokens + elapsed * rate).min(rate.max(1.0));
         self.refilled_at = now;
         if self.tokens >= 1.0 {
@@ -201,7 +200,7 @@ impl Simulation {
         self.journey_hop(msg, service, HopKind::Process { attempt, outcome });
     }
 
-    fn service_start(&mut self, service: NodeIx, msg: MsgId, ticket: u32, since: u64) {
+    fn service_start(&mut self, service: NodeIx, msg: MsgId, ticket: u32, since: SimTime) {
         self.journey_process(msg, service);
         let s = self.topo[service].slot;
         let now = self.now;
@@ -214,7 +213,7 @@ impl Simulation {
         stats.busy.set(now, busy);
         stats.wait.record(now - since);
         // The whole call, waiting included, is known now.
-        stats.record_sojourn(now - since + latency);
+        stats.record_sojourn((now - since) + latency);
         self.schedule(
             now + latency,
             Ev::CallDone {
@@ -337,7 +336,7 @@ impl crate::nodes::Runtime for ServiceParams {
         sim.services[slot].scale_latency(factor);
     }
 
-    fn reset(_sim: &mut Simulation, _now: u64) {}
+    fn reset(_sim: &mut Simulation, _now: SimTime) {}
 
     fn report(
         sim: &Simulation,

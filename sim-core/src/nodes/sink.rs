@@ -15,6 +15,7 @@ use crate::engine::{Ev, MsgId, NodeIx, Simulation, Slot};
 use crate::export::terraform::Terraform;
 use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream};
+use crate::time::SimTime;
 
 /// A sink's parameters.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -220,7 +221,7 @@ impl crate::nodes::Runtime for SinkParams {
         sim.sinks[slot].scale_latency(factor);
     }
 
-    fn reset(_sim: &mut Simulation, _now: u64) {}
+    fn reset(_sim: &mut Simulation, _now: SimTime) {}
 
     fn report(
         sim: &Simulation,

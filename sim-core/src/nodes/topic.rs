@@ -22,6 +22,7 @@ use crate::export::asyncapi::{EVENT_TYPE_ATTRIBUTE, sns_bindings};
 use crate::export::terraform::{Terraform, one_line, string};
 use crate::model::{Model, Node};
 use crate::nodes::Kind;
+use crate::time::SimTime;
 
 /// A topic's parameters (subscriptions and their filters are its edges).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,7 +160,7 @@ impl crate::nodes::Runtime for TopicParams {
 
     fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
 
-    fn reset(_sim: &mut Simulation, _now: u64) {}
+    fn reset(_sim: &mut Simulation, _now: SimTime) {}
 
     fn report(
         _sim: &Simulation,
