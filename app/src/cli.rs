@@ -425,8 +425,8 @@ fn import(args: &ImportArgs) -> Result<ExitCode> {
     for d in &diagnostics {
         say!("{}: {d}", args.file.display());
     }
-    let text = file::try_to_string(&model)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let text =
+        file::try_to_string(&model).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     write_output(&args.output, text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

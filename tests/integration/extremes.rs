@@ -82,19 +82,11 @@ enum Shape {
     /// a latency.
     Split { parts: u64, latency: &'static str },
     /// An autoscaled consumer looking every `interval`.
-    Autoscale {
-        interval: &'static str,
-        max: u64,
-    },
+    Autoscale { interval: &'static str, max: u64 },
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
-    let chain_len = prop_oneof![
-        Just(1u64),
-        Just(10),
-        Just(4_000),
-        Just(30_000)
-    ];
+    let chain_len = prop_oneof![Just(1u64), Just(10), Just(4_000), Just(30_000)];
     let width = prop_oneof![Just(1u64), Just(100), Just(5_000)];
     prop_oneof![
         (chain_len, rate()).prop_map(|(n, rate)| Shape::Chain { n, rate }),
@@ -262,6 +254,10 @@ fn the_templates_are_valid_at_ordinary_values() {
     ];
     for shape in &ordinary {
         let text = text(shape, "10s", "0ns");
-        assert_eq!(execute(&text, false, true), Outcome::Ran, "{shape:?}\n{text}");
+        assert_eq!(
+            execute(&text, false, true),
+            Outcome::Ran,
+            "{shape:?}\n{text}"
+        );
     }
 }

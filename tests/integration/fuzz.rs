@@ -28,7 +28,7 @@ use std::time::{Duration as Wall, Instant};
 use sim_core::export::{Format, asyncapi, export, export_run};
 use sim_core::model::file;
 use sim_core::time::{NANOS_PER_SEC, SimTime};
-use sim_core::validate::validate;
+use sim_core::validate::{Diagnostic, validate};
 use sim_core::{Model, Simulation};
 
 /// Executions in the default test run (under a minute in a debug build).
@@ -74,8 +74,8 @@ impl Gen {
         usize::try_from(self.next() % n as u64).expect("below n")
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
     }
 }
 
@@ -117,8 +117,24 @@ const EXTREME_DURATIONS: &[&str] = &[
 ];
 
 const TOKENS: &[&str] = &[
-    "(", ")", "[", "]", ",", ":", "\"", "Some(", "None", "x", "\u{feff}", "\0", "//", "/*", "{",
-    "}", "\n", "Some(Some(",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "Some(",
+    "None",
+    "x",
+    "\u{feff}",
+    "\0",
+    "//",
+    "/*",
+    "{",
+    "}",
+    "\n",
+    "Some(Some(",
 ];
 
 /// Byte ranges of numbers, of quoted strings, and line starts in `text`.
@@ -173,7 +189,8 @@ fn tokens(text: &str) -> Tokens {
 /// to splice lines from.
 fn mutate(g: &mut Gen, text: &str, other: &str) -> String {
     let t = tokens(text);
-    let replace = |(a, b): (usize, usize), with: &str| format!("{}{with}{}", &text[..a], &text[b..]);
+    let replace =
+        |(a, b): (usize, usize), with: &str| format!("{}{with}{}", &text[..a], &text[b..]);
     let char_at = |at: usize| {
         let mut at = at.min(text.len());
         while !text.is_char_boundary(at) {
@@ -183,17 +200,23 @@ fn mutate(g: &mut Gen, text: &str, other: &str) -> String {
     };
     match g.below(12) {
         0..=4 if !t.numbers.is_empty() => {
-            let span = *g.pick(&t.numbers);
-            replace(span, *g.pick(EXTREME_NUMBERS))
+            let span = g.pick(&t.numbers);
+            {
+                let value = g.pick(EXTREME_NUMBERS);
+                replace(span, value)
+            }
         }
         5 | 6 if !t.strings.is_empty() => {
-            let span = *g.pick(&t.strings);
+            let span = g.pick(&t.strings);
             if g.below(2) == 0 {
-                replace(span, *g.pick(EXTREME_DURATIONS))
+                {
+                    let value = g.pick(EXTREME_DURATIONS);
+                    replace(span, value)
+                }
             } else {
                 // Another string of the file in its place: ids swapped,
                 // edges dangling or turned into loops, types renamed.
-                let (a, b) = *g.pick(&t.strings);
+                let (a, b) = g.pick(&t.strings);
                 replace(span, &text[a..b])
             }
         }
@@ -213,16 +236,16 @@ fn mutate(g: &mut Gen, text: &str, other: &str) -> String {
         }
         9 => {
             let at = char_at(g.below(text.len() + 1));
-            replace((at, at), *g.pick(TOKENS))
+            {
+                let token = g.pick(TOKENS);
+                replace((at, at), token)
+            }
         }
         10 => {
             let theirs = tokens(other).lines;
             let i = g.below(theirs.len());
-            let (a, b) = (
-                theirs[i],
-                theirs.get(i + 1).copied().unwrap_or(other.len()),
-            );
-            let at = *g.pick(&t.lines);
+            let (a, b) = (theirs[i], theirs.get(i + 1).copied().unwrap_or(other.len()));
+            let at = g.pick(&t.lines);
             format!("{}{}{}", &text[..at], &other[a..b], &text[at..])
         }
         _ => {
@@ -272,17 +295,20 @@ pub(crate) fn execute(text: &str, yaml: bool, twin: bool) -> Outcome {
     let mut all = diagnostics;
     all.extend(validate(&model));
     for d in &all {
-        assert!(!d.to_string().trim().is_empty(), "a diagnostic without words");
+        assert!(
+            !d.to_string().trim().is_empty(),
+            "a diagnostic without words"
+        );
     }
-    if all.iter().any(|d| d.is_error()) {
+    if all.iter().any(Diagnostic::is_error) {
         return Outcome::Invalid;
     }
     // A valid model exports in every model format.
     for format in Format::ALL {
-        if !(format.needs_report() || format.needs_trace() || format.needs_run()) {
-            if let Err(e) = export(&model, format) {
-                panic!("a valid model does not export as {format}: {e}");
-            }
+        if !(format.needs_report() || format.needs_trace() || format.needs_run())
+            && let Err(e) = export(&model, format)
+        {
+            panic!("a valid model does not export as {format}: {e}");
         }
     }
     model.scenario.max_in_flight = model.scenario.max_in_flight.min(FUZZ_MAX_IN_FLIGHT);
@@ -345,7 +371,13 @@ fn examples() -> Vec<(String, String)> {
             let path = e.ok()?.path();
             (path.extension()? == "ron").then(|| {
                 let text = std::fs::read_to_string(&path).expect("example readable");
-                (path.file_name().expect("name").to_string_lossy().into_owned(), text)
+                (
+                    path.file_name()
+                        .expect("name")
+                        .to_string_lossy()
+                        .into_owned(),
+                    text,
+                )
             })
         })
         .collect();
