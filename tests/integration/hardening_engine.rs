@@ -22,6 +22,16 @@ fn run_within(text: &str, budget: Wall) -> Result<RunResult, RunError> {
     out
 }
 
+/// Asserts that `text`'s model loads but is refused before it runs, with
+/// an error that says `words`: the values the engine's own guards were
+/// built for are outside validation's ranges, so no user reaches them.
+fn refused(text: &str, words: &str) {
+    let (m, _) = sim_core::model::file::from_str(text).expect("loads");
+    let err = Simulation::new(&m, 1).expect_err("refused");
+    assert!(matches!(err, RunError::Invalid(_)), "{err}");
+    assert!(err.to_string().contains(words), "{err}");
+}
+
 /// A producer of `rate` per second into a sink with `latency`, for
 /// `duration`.
 fn into_sink(rate: f64, latency: &str, duration: &str) -> String {
@@ -41,16 +51,20 @@ fn into_sink(rate: f64, latency: &str, duration: &str) -> String {
 
 #[test]
 fn a_run_to_the_end_of_the_clock_with_a_slow_producer_finishes() {
-    // The longest duration there is, and a producer slow enough that the
-    // clock runs to the end of its range between arrivals: the series'
-    // sampling intervals reach the end of the clock too.
-    for rate in [1e-9, 1e-15] {
-        let text = into_sink(rate, "1s", "18446744073709551615ns");
+    // The end of the clock as a duration is refused; the longest duration
+    // allowed, with a producer so slow that the clock runs through the
+    // whole run between arrivals, ends at once.
+    refused(
+        &into_sink(1.0, "1s", "18446744073709551615ns"),
+        "must be at most 8760h",
+    );
+    for rate in [1e-6, 1e-9] {
+        let text = into_sink(rate, "1s", "8760h");
         let r = run_within(&text, Wall::from_secs(20)).expect("runs");
         let c = r.conservation;
         assert!(c.balanced(), "{c:?}");
-        assert!(r.sim_time_s > 1.8e10, "ran to {} s", r.sim_time_s);
-        // One arrival per 1e9 s (or per 1e15 s: none) in 1.8e10 s.
+        assert!(r.sim_time_s > 3.1e7, "ran to {} s", r.sim_time_s);
+        // One arrival per 1e6 s (or per 1e9 s: none) in a year.
         let expected = (rate * r.sim_time_s).floor();
         assert_eq!(c.produced as f64, expected, "rate {rate}");
         assert_eq!(c.completed, c.produced);
@@ -59,10 +73,11 @@ fn a_run_to_the_end_of_the_clock_with_a_slow_producer_finishes() {
 
 #[test]
 fn a_delay_past_the_end_of_the_clock_never_comes_round() {
-    // 5124095h is within the clock's range but now + 5124095h is not:
-    // the message stays in the sink until the run ends, instead of its
-    // completion wrapping round to the past.
-    let long = run_within(&into_sink(6.0, "5124095h", "10m"), Wall::from_secs(20)).expect("runs");
+    // 5124095h is within the clock's range but now + 5124095h is not: it
+    // is refused. The longest latency allowed keeps each message in the
+    // sink until the run ends.
+    refused(&into_sink(6.0, "5124095h", "10m"), "at most 8760h");
+    let long = run_within(&into_sink(6.0, "8760h", "10m"), Wall::from_secs(20)).expect("runs");
     let short = run_within(&into_sink(6.0, "1h", "10m"), Wall::from_secs(20)).expect("runs");
     let (l, s) = (long.conservation, short.conservation);
     assert!(l.balanced() && s.balanced(), "{l:?} {s:?}");
@@ -83,11 +98,12 @@ fn a_retention_past_the_end_of_the_clock_keeps_every_record() {
         scenario: (duration: "1m"),
         nodes: [
             (id: "src", kind: Producer(arrival: Constant(rate: 10.0))),
-            (id: "log", kind: Log(partitions: 2, retention: "5124095h")),
+            (id: "log", kind: Log(partitions: 2, retention: "8760h")),
             (id: "c", kind: Consumer(service: Constant("1ms"))),
         ],
         edges: [(from: "src", to: "log"), (from: "log", to: "c")],
     )"#;
+    refused(&text.replace("8760h", "5124095h"), "at most 8760h");
     let r = run_within(text, Wall::from_secs(20)).expect("runs");
     let c = r.conservation;
     assert!(c.balanced(), "{c:?}");
@@ -104,21 +120,23 @@ fn a_split_into_billions_stops_at_the_in_flight_limit_at_once() {
     let text = r#"(
         version: 1,
         name: "split",
-        scenario: (duration: "10s", max_in_flight: 10000),
+        scenario: (duration: "10s", max_in_flight: 500),
         nodes: [
             (id: "src", kind: Producer(arrival: Constant(rate: 1.0))),
-            (id: "split", kind: Router(mode: Split(parts: 4294967295))),
+            (id: "split", kind: Router(mode: Split(parts: 1000))),
             (id: "out", kind: Sink()),
         ],
         edges: [(from: "src", to: "split"), (from: "split", to: "out")],
     )"#;
-    // Making 4294967295 parts would take minutes and many gigabytes; the
-    // split stops making them as soon as the limit is reached.
+    // 4294967295 parts would take minutes and many gigabytes: refused.
+    // At the most parts allowed, the split stops making them as soon as
+    // the limit is reached, inside the one event.
+    refused(&text.replace("1000", "4294967295"), "at most 1000");
     let err = run_within(text, Wall::from_secs(5)).expect_err("stops");
     let RunError::InFlightLimit { limit, at, .. } = &err else {
         panic!("stopped by {err}");
     };
-    assert_eq!(*limit, 10_000);
+    assert_eq!(*limit, 500);
     assert_eq!(at.as_secs_f64(), 1.0);
     assert!(err.to_string().contains("max_in_flight"), "{err}");
 }

@@ -44,11 +44,18 @@ fn positions(model: &Model) -> Vec<(NodeIndex, [f32; 2])> {
     let mut layer: std::collections::BTreeMap<NodeIndex, usize> = std::collections::BTreeMap::new();
     let mut ready: std::collections::VecDeque<NodeIndex> =
         nodes.iter().copied().filter(|n| indegree[n] == 0).collect();
+    // The first node in file order not yet placed is at or after `next_unplaced`
+    // (nodes are only ever placed, never taken back), so releasing nodes
+    // left on cycles costs one pass in all.
+    let mut next_unplaced = 0;
     while layer.len() < nodes.len() {
         let n = match ready.pop_front() {
             Some(n) => n,
             None => {
-                let Some(&n) = nodes.iter().find(|n| !layer.contains_key(n)) else {
+                while next_unplaced < nodes.len() && layer.contains_key(&nodes[next_unplaced]) {
+                    next_unplaced += 1;
+                }
+                let Some(&n) = nodes.get(next_unplaced) else {
                     break;
                 };
                 n
