@@ -721,6 +721,17 @@ pub(crate) fn check_rate(name: &str, rate: f64, out: &mut Vec<String>) {
     }
 }
 
+/// Checks an optional concurrency limit (a service's or a sink's): at
+/// least 1 when given, and within [`limits::MAX_CONCURRENCY`].
+pub(crate) fn check_optional_concurrency(concurrency: Option<u32>, out: &mut Vec<String>) {
+    if concurrency == Some(0) {
+        out.push("concurrency must be at least 1 (leave it out for no limit)".to_owned());
+    }
+    if let Some(concurrency) = concurrency {
+        check_at_most("concurrency", concurrency, limits::MAX_CONCURRENCY, out);
+    }
+}
+
 /// Adds a sentence for each duration above [`limits::MAX_DURATION`].
 pub(crate) fn check_durations(durations: &[(&str, crate::time::Duration)], out: &mut Vec<String>) {
     for &(name, d) in durations {

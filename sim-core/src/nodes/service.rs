@@ -65,17 +65,7 @@ impl Default for ServiceParams {
 impl ServiceParams {
     pub fn problems(&self) -> Vec<String> {
         let mut out = self.latency.problems();
-        if self.concurrency == Some(0) {
-            out.push("concurrency must be at least 1 (leave it out for no limit)".to_owned());
-        }
-        if let Some(concurrency) = self.concurrency {
-            super::check_at_most(
-                "concurrency",
-                concurrency,
-                super::limits::MAX_CONCURRENCY,
-                &mut out,
-            );
-        }
+        super::check_optional_concurrency(self.concurrency, &mut out);
         if let Some(rate) = self.rate_limit
             && !(rate.is_finite() && rate > 0.0)
         {

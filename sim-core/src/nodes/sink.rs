@@ -32,17 +32,7 @@ pub struct SinkParams {
 impl SinkParams {
     pub fn problems(&self) -> Vec<String> {
         let mut out = self.latency.problems();
-        if self.concurrency == Some(0) {
-            out.push("concurrency must be at least 1 (leave it out for no limit)".to_owned());
-        }
-        if let Some(concurrency) = self.concurrency {
-            super::check_at_most(
-                "concurrency",
-                concurrency,
-                super::limits::MAX_CONCURRENCY,
-                &mut out,
-            );
-        }
+        super::check_optional_concurrency(self.concurrency, &mut out);
         out
     }
 }
