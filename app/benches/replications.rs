@@ -33,8 +33,10 @@ fn benches(c: &mut Criterion) {
     // handing each replication over and folding it into the report costs.
     for (name, replications, messages) in [("mm1x4", 4, 500_000), ("mm1x2000", 2000, 1_800)] {
         let model = mm1_replications(replications, messages);
-        let completed: u64 =
-            run_all(&model, |_, _| {}).map_or(0, |report| report.conservation.completed);
+        let completed = match run_all(&model, |_, _| {}) {
+            Ok(report) => report.conservation.completed,
+            Err(e) => panic!("benchmark model does not run: {e}"),
+        };
         group.throughput(Throughput::Elements(completed));
         group.bench_function(name, |b| {
             b.iter(|| black_box(run_all(&model, |_, _| {})));

@@ -63,7 +63,10 @@ fn in_flight(seconds: u64) -> Model {
 }
 
 fn completed(model: &Model) -> u64 {
-    run_once(model, 1).map_or(0, |r| r.conservation.completed)
+    match run_once(model, 1) {
+        Ok(r) => r.conservation.completed,
+        Err(e) => panic!("benchmark model '{}' does not run: {e}", model.name),
+    }
 }
 
 fn benches(c: &mut Criterion) {

@@ -35,6 +35,17 @@ fn every_example_validates_without_warnings() {
 }
 
 #[test]
+fn the_benchmark_model_validates_without_warnings() {
+    // The engine and replication benchmarks run it; a range it breaks
+    // would leave them measuring a refusal.
+    let (m, load) = sim_core::model::file::from_str(include_str!("../../sim-core/benches/mm1.ron"))
+        .expect("loads");
+    let mut all = load;
+    all.extend(sim_core::validate::validate(&m));
+    assert!(all.is_empty(), "{all:#?}");
+}
+
+#[test]
 fn delivery_guarantees_show_duplicates_only_at_least_once() {
     let report = run_replications(&model(include_str!(
         "../../examples/delivery-guarantees.ron"
