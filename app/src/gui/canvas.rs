@@ -24,6 +24,9 @@ use super::kinds;
 pub const CARD: Vec2 = vec2(164.0, 60.0);
 /// Grid spacing in canvas units; moved nodes snap to it.
 pub const GRID: f32 = 20.0;
+/// A card's name and summary sizes at zoom 1, in canvas units.
+const NAME_FONT: f32 = 14.0;
+const SUMMARY_FONT: f32 = 11.5;
 const MIN_ZOOM: f32 = 0.15;
 const MAX_ZOOM: f32 = 3.0;
 
@@ -115,6 +118,12 @@ impl CanvasState {
     /// Frames every node on the next draw.
     pub fn request_fit(&mut self) {
         self.fit_pending = true;
+    }
+
+    /// How tall a card's name and summary are drawn at the current zoom,
+    /// in points (multiply by the context's pixels per point for pixels).
+    pub fn card_text_points(&self) -> (f32, f32) {
+        (NAME_FONT * self.zoom, SUMMARY_FONT * self.zoom)
     }
 
     /// Selects one node and centres the view on it.
@@ -871,7 +880,7 @@ fn paint_card(
     if !cut {
         let text_x = tile.right() + 7.0 * z;
         let width = r.right() - text_x - 6.0 * z;
-        let name_font = FontId::proportional(14.0 * z);
+        let name_font = FontId::proportional(NAME_FONT * z);
         let name = painter.layout(
             node.label().to_owned(),
             name_font,
@@ -879,14 +888,14 @@ fn paint_card(
             f32::INFINITY,
         );
         cut |= name.size().x > width;
-        let name = elide(painter, name, node.label(), 14.0 * z, width, visuals);
+        let name = elide(painter, name, node.label(), NAME_FONT * z, width, visuals);
         painter.galley(
             pos2(text_x, r.top() + 10.0 * z),
             name,
             visuals.strong_text_color(),
         );
         let summary = kinds::params(&node.kind).summary();
-        let small = FontId::proportional(11.5 * z);
+        let small = FontId::proportional(SUMMARY_FONT * z);
         let line = painter.layout_no_wrap(summary, small, visuals.weak_text_color());
         if line.size().x <= width {
             painter.galley(

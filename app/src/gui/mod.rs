@@ -414,6 +414,12 @@ impl WeirApp {
         Some(self.canvas.screen_rect_of(&self.doc.model.graph[n]))
     }
 
+    /// How tall a card's name and summary are on screen, in points, at
+    /// the canvas's current zoom.
+    pub fn card_text_points(&self) -> (f32, f32) {
+        self.canvas.card_text_points()
+    }
+
     /// Where the canvas is on screen (after the last frame).
     pub fn canvas_rect(&self) -> egui::Rect {
         self.canvas.last_rect
