@@ -19,4 +19,5 @@ mod live;
 mod picture;
 mod properties;
 mod recovery;
+mod snapshots;
 mod theory;

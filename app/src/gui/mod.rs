@@ -602,6 +602,11 @@ impl WeirApp {
         self.export.is_running()
     }
 
+    /// Whether replications started from the window are still running.
+    pub fn is_replicating(&self) -> bool {
+        self.run.is_running()
+    }
+
     fn poll_export(&mut self, ctx: &egui::Context) {
         match self.export.poll() {
             Some(export::Finished::Written { target, path }) => {
