@@ -17,6 +17,8 @@ mod harness;
 mod inspector;
 mod live;
 mod picture;
+mod presentation;
 mod properties;
 mod recovery;
+mod results_table;
 mod theory;

@@ -786,13 +786,22 @@ impl eframe::App for WeirApp {
         // asked for, and an empty problems list says nothing.
         let presenting = self.presenting;
         egui::Panel::top("menu").show(ui, |ui| {
-            ui.horizontal(|ui| {
+            if presenting {
+                // NOTE: the menu bar takes the whole width it is given:
+                // the presenting controls go first, from the right.
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    self.presenting_bar_ui(ui);
+                    menu_actions = menus::menu_bar_ui(
+                        ui,
+                        &mut self.prefs,
+                        &self.doc,
+                        self.export.is_running(),
+                    );
+                });
+            } else {
                 menu_actions =
                     menus::menu_bar_ui(ui, &mut self.prefs, &self.doc, self.export.is_running());
-                if presenting {
-                    self.presenting_bar_ui(ui);
-                }
-            });
+            }
         });
         if self.show_results
             && !modal_open

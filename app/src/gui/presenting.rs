@@ -43,13 +43,44 @@ pub fn scale_text(ctx: &egui::Context, presenting: bool) {
 }
 
 impl WeirApp {
-    /// The "Presenting" row, after the menus: play or pause, reset, the
-    /// clock, then at the right the overlays' toggles and Leave.
+    /// The "Presenting" controls, at the right of the menus' row: the
+    /// mode's name, play or pause, reset and the clock, then the
+    /// overlays' toggles and Leave. Drawn into a right-to-left layout
+    /// (Leave at the far right), so the menus take what is left.
     pub(super) fn presenting_bar_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let mut action = None;
+        if ui
+            .button("Leave (F5)")
+            .on_hover_text("Back to the editor")
+            .clicked()
+        {
+            self.prefs.presentation = false;
+        }
+        let overlays = &mut self.prefs.overlays;
+        ui.toggle_value(&mut overlays.charts, "Charts (F8)")
+            .on_hover_text("The charts strip along the bottom, while the model plays");
+        ui.toggle_value(&mut overlays.inspector, "Inspector (F7)")
+            .on_hover_text("The inspector over the canvas");
+        ui.toggle_value(&mut overlays.palette, "Palette (F6)")
+            .on_hover_text("The palette over the canvas");
         ui.separator();
-        ui.label(RichText::new("Presenting").strong().color(colors::SKY));
+        if let Some(live) = &self.live.session {
+            let snap = &live.frame().snapshot;
+            let clock = format!(
+                "t = {} / {}",
+                seconds(snap.now.as_secs_f64()),
+                seconds(snap.end.as_secs_f64())
+            );
+            ui.label(RichText::new(clock).monospace().strong());
+            if ui
+                .button("Reset")
+                .on_hover_text("Start again from zero with the seed")
+                .clicked()
+            {
+                action = Some(LiveAction::Reset);
+            }
+        }
         let playing = self.live.session.as_ref().is_some_and(|l| l.playing());
         if ui
             .button(if playing { "Pause" } else { "Play" })
@@ -58,39 +89,8 @@ impl WeirApp {
         {
             action = Some(LiveAction::PlayPause);
         }
-        if self.live.session.is_some()
-            && ui
-                .button("Reset")
-                .on_hover_text("Start again from zero with the seed")
-                .clicked()
-        {
-            action = Some(LiveAction::Reset);
-        }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui
-                .button("Leave (F5)")
-                .on_hover_text("Back to the editor")
-                .clicked()
-            {
-                self.prefs.presentation = false;
-            }
-            let overlays = &mut self.prefs.overlays;
-            ui.toggle_value(&mut overlays.charts, "Charts (F8)")
-                .on_hover_text("The charts strip along the bottom");
-            ui.toggle_value(&mut overlays.inspector, "Inspector (F7)")
-                .on_hover_text("The inspector over the canvas");
-            ui.toggle_value(&mut overlays.palette, "Palette (F6)")
-                .on_hover_text("The palette over the canvas");
-            if let Some(live) = &self.live.session {
-                let snap = &live.frame().snapshot;
-                let clock = format!(
-                    "t = {} / {}",
-                    seconds(snap.now.as_secs_f64()),
-                    seconds(snap.end.as_secs_f64())
-                );
-                ui.add(egui::Label::new(RichText::new(clock).monospace().strong()).truncate());
-            }
-        });
+        ui.label(RichText::new("Presenting").strong().color(colors::SKY));
+        ui.separator();
         if let Some(action) = action {
             self.live_action(&ctx, action);
         }

@@ -285,6 +285,25 @@ fn cell_text(node: &NodeReport, c: &NumberColumn, ci: bool) -> Option<String> {
     })
 }
 
+/// A small triangle after the sorting column's header: pointing down
+/// when the largest come first.
+fn sort_mark_ui(ui: &mut egui::Ui, descending: bool) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    let c = rect.center();
+    let (tip, base) = if descending { (4.0, -4.0) } else { (-4.0, 4.0) };
+    let points = vec![
+        egui::pos2(c.x - 4.0, c.y + base),
+        egui::pos2(c.x + 4.0, c.y + base),
+        egui::pos2(c.x, c.y + tip),
+    ];
+    let color = ui.visuals().strong_text_color();
+    ui.painter().add(egui::Shape::convex_polygon(
+        points,
+        color,
+        egui::Stroke::NONE,
+    ));
+}
+
 /// How messages were accounted for, in one line.
 fn conservation_line(report: &Report) -> String {
     let c = &report.conservation;
@@ -347,17 +366,15 @@ pub fn results_table_ui(ui: &mut egui::Ui, report: &Report, name_of: &dyn Fn(&st
                         .chain(NUMBERS.iter().map(|c| (c.header, c.hover)));
                     for (c, (title, hover)) in headers.enumerate() {
                         header.col(|ui| {
-                            let arrow = match state.sort {
-                                Some((s, true)) if s == c => " ⏷",
-                                Some((s, false)) if s == c => " ⏶",
-                                _ => "",
-                            };
-                            let button = egui::Button::new(
-                                RichText::new(format!("{title}{arrow}")).strong(),
-                            )
-                            .frame(false);
+                            let button =
+                                egui::Button::new(RichText::new(title).strong()).frame(false);
                             if ui.add(button).on_hover_text(hover).clicked() {
                                 clicked = Some(c);
+                            }
+                            if let Some((s, descending)) = state.sort
+                                && s == c
+                            {
+                                sort_mark_ui(ui, descending);
                             }
                         });
                     }
