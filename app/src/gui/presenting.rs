@@ -81,7 +81,11 @@ impl WeirApp {
                 action = Some(LiveAction::Reset);
             }
         }
-        let playing = self.live.session.as_ref().is_some_and(|l| l.playing());
+        let playing = self
+            .live
+            .session
+            .as_ref()
+            .is_some_and(super::session::LiveSession::playing);
         if ui
             .button(if playing { "Pause" } else { "Play" })
             .on_hover_text("Play or pause the live simulation (Space)")
