@@ -250,12 +250,7 @@ fn with_nothing_selected_the_charts_show_the_whole_system() {
         assert!(at.top() >= canvas.bottom() - 1.0, "{title} in the charts");
     }
     assert!(h.query_by_label_contains("end-to-end latency (").is_some());
-    for key in [
-        "in (from producers)",
-        "out (completed)",
-        "dead-lettered",
-        "lost",
-    ] {
+    for key in ["emitted", "completed", "dead letters", "lost"] {
         let label = h.get_by_label(key);
         let height = label.rect().height();
         assert!(

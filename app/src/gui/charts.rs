@@ -159,16 +159,8 @@ const SYSTEM_GROUPS: &[SystemGroup] = &[
         title: "messages in and out (msg/s)",
         unit: Unit::Plain,
         lines: &[
-            (
-                SystemMetric::ThroughputIn,
-                "in (from producers)",
-                colors::BLUE,
-            ),
-            (
-                SystemMetric::ThroughputOut,
-                "out (completed)",
-                colors::GREEN,
-            ),
+            (SystemMetric::ThroughputIn, "emitted", colors::BLUE),
+            (SystemMetric::ThroughputOut, "completed", colors::GREEN),
         ],
     },
     SystemGroup {
@@ -189,7 +181,7 @@ const SYSTEM_GROUPS: &[SystemGroup] = &[
         unit: Unit::Plain,
         lines: &[
             (SystemMetric::Dropped, "dropped", colors::VERMILLION),
-            (SystemMetric::DeadLettered, "dead-lettered", colors::PURPLE),
+            (SystemMetric::DeadLettered, "dead letters", colors::PURPLE),
             (SystemMetric::Lost, "lost", colors::SKY),
         ],
     },
@@ -243,6 +235,14 @@ pub fn charts_ui(
         if every > 0.0 {
             ui.label(RichText::new(format!("one point every {}", seconds(every))).weak());
         }
+        if state.subjects(selected).is_empty() {
+            ui.separator();
+            ui.label(RichText::new("Whole system").strong());
+            ui.label(
+                RichText::new("Select a node or a link to chart it; pin it to keep it here.")
+                    .weak(),
+            );
+        }
     });
     let subjects = state.subjects(selected);
     let times = &frame.series_times;
@@ -256,13 +256,6 @@ pub fn charts_ui(
     let key_height = 2.0 * egui::TextStyle::Body.resolve(ui.style()).size + 30.0;
     let plot_height = (ui.available_height() - key_height - 8.0).clamp(70.0, 150.0);
     if subjects.is_empty() {
-        ui.horizontal(|ui| {
-            ui.label(RichText::new("Whole system").strong());
-            ui.label(
-                RichText::new("Select a node or a link to chart it; pin it to keep it here.")
-                    .weak(),
-            );
-        });
         system_charts_ui(ui, &frame.system, &times[first..], first, plot_height);
         return;
     }
@@ -440,12 +433,13 @@ fn plot_ui(
         ui.label(title);
         // The key sits above the plot, where it never covers a line (a
         // legend inside the plot hid the first points of the run).
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 3.0;
             for (name, color, _) in &lines {
                 let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                 ui.painter().circle_filled(dot.center(), 4.5, *color);
-                ui.label(*name);
+                // A name moves to the next line whole, never split.
+                ui.add(egui::Label::new(*name).wrap_mode(egui::TextWrapMode::Extend));
                 ui.add_space(4.0);
             }
         });

@@ -923,7 +923,7 @@ impl eframe::App for WeirApp {
             };
             egui::Panel::bottom(id)
                 .resizable(true)
-                .default_size(if presenting { 200.0 } else { 260.0 })
+                .default_size(if presenting { 250.0 } else { 260.0 })
                 .min_size(140.0)
                 .max_size((room * 0.4).max(140.0))
                 .show(ui, |ui| {

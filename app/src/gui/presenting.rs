@@ -118,7 +118,7 @@ impl WeirApp {
                 .open(&mut open)
                 .collapsible(false)
                 .resizable(false)
-                .default_width(176.0)
+                .min_width(240.0)
                 .max_height(max_height)
                 .pivot(egui::Align2::LEFT_TOP)
                 .fixed_pos(canvas_rect.left_top() + egui::vec2(margin, margin))
