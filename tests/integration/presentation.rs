@@ -280,3 +280,26 @@ fn with_nothing_selected_the_charts_show_the_whole_system() {
     h.get_by_role_and_label(Role::Button, "Pause").click();
     h.step();
 }
+
+#[test]
+fn every_example_presents_on_nine_tenths_of_the_window() {
+    for example in EXAMPLES {
+        let (model, _) = file::from_str(example.text).expect("loads");
+        let mut h = harness(WeirApp::from_model(model, None), PROJECTOR);
+        h.run();
+        press(&mut h, Key::F5);
+        let share = canvas_share(&h);
+        let (name, summary) = h.state().card_text_points();
+        println!(
+            "{}: canvas {:.1}% of 1280x720, names {name:.1} pt, summaries {summary:.1} pt",
+            example.file,
+            share * 100.0
+        );
+        assert!(
+            share >= 0.9,
+            "{}: the canvas has {:.1}% of the window",
+            example.file,
+            share * 100.0
+        );
+    }
+}
