@@ -436,10 +436,19 @@ fn plot_ui(
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 3.0;
             for (name, color, _) in &lines {
+                // A key moves to the next line whole, its dot with it.
+                let text = egui::WidgetText::from(*name).into_galley(
+                    ui,
+                    Some(egui::TextWrapMode::Extend),
+                    f32::INFINITY,
+                    egui::TextStyle::Body,
+                );
+                if ui.available_width() < text.size().x + 16.0 {
+                    ui.end_row();
+                }
                 let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                 ui.painter().circle_filled(dot.center(), 4.5, *color);
-                // A name moves to the next line whole, never split.
-                ui.add(egui::Label::new(*name).wrap_mode(egui::TextWrapMode::Extend));
+                ui.label(text);
                 ui.add_space(4.0);
             }
         });
