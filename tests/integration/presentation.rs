@@ -210,6 +210,24 @@ fn the_next_launch_opens_in_the_editor() {
     next.run();
     assert!(!next.state().prefs().presentation);
     assert!(next.query_by_label("Presenting").is_none());
+
+    // Preferences an older version saved while presenting open the editor.
+    let mut old = MemoryStorage::default();
+    eframe::Storage::set_string(
+        &mut old,
+        eframe::APP_KEY,
+        "(theme: Dark, presentation: true, show_palette: true)".to_owned(),
+    );
+    let prefs: Prefs = eframe::get_value(&old, eframe::APP_KEY).expect("still readable");
+    assert!(
+        !prefs.presentation,
+        "an old saved presentation mode is ignored"
+    );
+    assert_eq!(
+        prefs.theme,
+        weir::gui::ThemeChoice::Dark,
+        "the rest is kept"
+    );
 }
 
 /// A chain whose queue has a name of its own.
