@@ -147,6 +147,13 @@ fn the_charts_strip_toggles_with_f8_while_playing() {
     );
     press(&mut h, Key::F8);
     assert!(h.query_by_label("Charts").is_none(), "F8 again hides it");
+    // The live run's report, docked under the canvas.
+    h.get_by_role_and_label(Role::Button, "Results").click();
+    until(&mut h, "the live report", |h| {
+        h.query_by_label("Copy as CSV").is_some()
+    });
+    let table = h.get_by_label("Copy as CSV").rect();
+    assert!(table.top() >= h.state().canvas_rect().bottom() - 1.0);
     h.get_by_role_and_label(Role::Button, "Pause").click();
     h.step();
 }

@@ -44,8 +44,8 @@ pub fn scale_text(ctx: &egui::Context, presenting: bool) {
 
 impl WeirApp {
     /// The "Presenting" controls, at the right of the menus' row: the
-    /// mode's name, play or pause, reset and the clock, then the
-    /// overlays' toggles and Leave. Drawn into a right-to-left layout
+    /// mode's name, play or pause, reset, the clock and the live run's
+    /// Results, then the overlays' toggles and Leave. Drawn into a right-to-left layout
     /// (Leave at the far right), so the menus take what is left.
     pub(super) fn presenting_bar_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
@@ -65,6 +65,15 @@ impl WeirApp {
         ui.toggle_value(&mut overlays.palette, "Palette (F6)")
             .on_hover_text("The palette over the canvas");
         ui.separator();
+        if self.live.session.is_some()
+            && ui
+                .button("Results")
+                .on_hover_text("The live run's report now, docked under the canvas (Esc closes it)")
+                .clicked()
+        {
+            self.show_results = true;
+            self.live.results_live = true;
+        }
         if let Some(live) = &self.live.session {
             let snap = &live.frame().snapshot;
             let clock = format!(
