@@ -115,6 +115,8 @@ fn the_table_is_docked_under_the_toolbar_and_closes() {
     until(&mut h, "the table again", |h| {
         h.query_by_label("Copy as CSV").is_some()
     });
+    // The panel settles to the table's size before the click.
+    h.run();
     h.get_by_role_and_label(Role::Button, "Close").click();
     h.run();
     assert!(h.query_by_label("Copy as CSV").is_none(), "Close closes it");
