@@ -22,7 +22,7 @@ use sim_core::faults::Effect;
 use sim_core::journey::{Journey, JourneyEnd, JourneyOptions};
 use sim_core::live::LiveError;
 use sim_core::nodes::NodeKind;
-use sim_core::series::{EdgeSeries, NodeSeries};
+use sim_core::series::{EdgeSeries, NodeSeries, SystemSeries};
 use sim_core::snapshot::Snapshot;
 use sim_core::time::{Duration, NANOS_PER_SEC, SimTime};
 use sim_core::{Model, RunResult, Simulation};
@@ -213,6 +213,8 @@ pub struct LiveFrame {
     /// Series of the watched nodes, in the order asked, with their times.
     pub series: Vec<NodeSeries>,
     pub edge_series: Vec<EdgeSeries>,
+    /// The whole system's lines, always (the charts' overview).
+    pub system: SystemSeries,
     pub series_times: Vec<f64>,
     series_stamp: u64,
     /// The latest full result, after a [`Command::Report`].
@@ -564,6 +566,7 @@ impl Stepper {
                     frame.edge_series.push(line.clone());
                 }
             }
+            frame.system.clone_from(series.system());
             frame.series_times.clear();
             frame.series_times.extend(series.times());
         }

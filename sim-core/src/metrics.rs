@@ -62,6 +62,13 @@ impl DropReason {
         Self::Conflict,
     ];
 
+    /// Whether the message was lost to a failure (a crash, an outage, an
+    /// at-most-once consumer's failed attempt) rather than refused by a
+    /// rule of the model.
+    pub const fn is_loss(self) -> bool {
+        matches!(self, Self::Crashed | Self::NodeDown | Self::Failed)
+    }
+
     /// The key used in reports.
     pub const fn key(self) -> &'static str {
         match self {

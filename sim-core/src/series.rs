@@ -13,6 +13,12 @@
 //! Recording reads counters; it draws no random numbers and schedules
 //! nothing, so a run's results are the same with or without it.
 //!
+//! Beside the nodes, the whole system has lines of its own
+//! ([`SystemSeries`]): messages entering from producers and completing,
+//! messages in flight, the end-to-end latency of the messages that
+//! completed during the interval, and the messages dropped, dead-lettered
+//! or lost per second.
+//!
 //! A node kind chooses its metrics in its [`KindSpec::SERIES`](crate::nodes::KindSpec::SERIES); a new
 //! metric is a new [`Metric`] variant with its key, unit, merge rule and
 //! the line in [`Series::record`] that reads it.
@@ -143,6 +149,140 @@ impl Metric {
     }
 }
 
+/// A measured quantity of the whole system over time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SystemMetric {
+    /// Messages emitted by producers, per second over the interval.
+    ThroughputIn,
+    /// Messages that completed their journey, per second.
+    ThroughputOut,
+    /// Messages alive in the system at the end of the interval.
+    InFlight,
+    /// Median end-to-end latency (creation to completion) of the messages
+    /// that completed during the interval, seconds.
+    EndToEndP50,
+    /// 99th percentile of the same, seconds.
+    EndToEndP99,
+    /// Messages dropped by a rule (a full queue, no route, retries given
+    /// up…), per second.
+    Dropped,
+    /// Messages stored in a dead-letter queue, per second.
+    DeadLettered,
+    /// Messages lost to a failure rather than refused by a rule: held by a
+    /// crashed consumer, sent to a node that was down, failed at an
+    /// at-most-once consumer, or expired from a log unread; per second.
+    Lost,
+}
+
+impl SystemMetric {
+    /// Every system metric, in chart order.
+    pub const ALL: [Self; 8] = [
+        Self::ThroughputIn,
+        Self::ThroughputOut,
+        Self::InFlight,
+        Self::EndToEndP50,
+        Self::EndToEndP99,
+        Self::Dropped,
+        Self::DeadLettered,
+        Self::Lost,
+    ];
+
+    /// The key used in CSV headers and JSON.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::ThroughputIn => "throughput_in_per_s",
+            Self::ThroughputOut => "throughput_out_per_s",
+            Self::InFlight => "in_flight",
+            Self::EndToEndP50 => "end_to_end_p50_s",
+            Self::EndToEndP99 => "end_to_end_p99_s",
+            Self::Dropped => "dropped_per_s",
+            Self::DeadLettered => "dead_lettered_per_s",
+            Self::Lost => "lost_per_s",
+        }
+    }
+
+    const fn merge(self) -> Merge {
+        match self {
+            Self::EndToEndP99 => Merge::Max,
+            Self::ThroughputIn
+            | Self::ThroughputOut
+            | Self::InFlight
+            | Self::EndToEndP50
+            | Self::Dropped
+            | Self::DeadLettered
+            | Self::Lost => Merge::Mean,
+        }
+    }
+}
+
+/// What the engine counts for the system's lines beyond its conservation
+/// totals: losses among the drops, and the end-to-end latencies of the
+/// current interval.
+#[derive(Debug, Default)]
+pub(crate) struct SystemTally {
+    /// Drops that were losses ([`crate::metrics::DropReason::is_loss`]).
+    pub lost_drops: u64,
+    /// End-to-end latencies of the messages completed since the last point.
+    pub end_to_end: crate::metrics::IntervalLatency,
+}
+
+/// The whole system's lines.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SystemSeries {
+    lines: [Vec<f32>; SystemMetric::ALL.len()],
+    /// Counts at the previous sample: emitted, completed, rule drops,
+    /// dead-lettered, lost.
+    prev: [u64; 5],
+}
+
+impl SystemSeries {
+    /// The values of `metric`, one per [`Series::times`] entry.
+    pub fn values(&self, metric: SystemMetric) -> &[f32] {
+        &self.lines[metric as usize]
+    }
+
+    fn record(
+        &mut self,
+        totals: &crate::report::Conservation,
+        in_flight: u64,
+        tally: &mut SystemTally,
+        per_s: &dyn Fn(u64) -> f32,
+    ) {
+        let lost = tally.lost_drops + totals.expired;
+        let counts = [
+            totals.emitted,
+            totals.completed,
+            totals.dropped - tally.lost_drops,
+            totals.dead_lettered,
+            lost,
+        ];
+        let delta = |k: usize| per_s(counts[k].saturating_sub(self.prev[k]));
+        let (p50, p99) = tally.end_to_end.p50_p99();
+        tally.end_to_end.clear();
+        #[expect(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+        for metric in SystemMetric::ALL {
+            let v = match metric {
+                SystemMetric::ThroughputIn => delta(0),
+                SystemMetric::ThroughputOut => delta(1),
+                SystemMetric::Dropped => delta(2),
+                SystemMetric::DeadLettered => delta(3),
+                SystemMetric::Lost => delta(4),
+                SystemMetric::InFlight => in_flight as f32,
+                SystemMetric::EndToEndP50 => p50 as f32,
+                SystemMetric::EndToEndP99 => p99 as f32,
+            };
+            self.lines[metric as usize].push(v);
+        }
+        self.prev = counts;
+    }
+
+    fn halve(&mut self) {
+        for metric in SystemMetric::ALL {
+            merge_pairs(&mut self.lines[metric as usize], metric.merge());
+        }
+    }
+}
+
 /// One node's lines.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeSeries {
@@ -189,6 +329,7 @@ pub struct Series {
     times: Vec<u64>,
     nodes: Vec<NodeSeries>,
     edges: Vec<EdgeSeries>,
+    system: SystemSeries,
     /// The start of the interval being measured now.
     open_since: u64,
 }
@@ -227,6 +368,7 @@ impl Series {
                     prev: 0,
                 })
                 .collect(),
+            system: SystemSeries::default(),
             open_since: 0,
         }
     }
@@ -268,6 +410,11 @@ impl Series {
         &self.edges
     }
 
+    /// The whole system's lines.
+    pub fn system(&self) -> &SystemSeries {
+        &self.system
+    }
+
     /// A node's lines by id.
     pub fn node(&self, id: &str) -> Option<&NodeSeries> {
         self.nodes.iter().find(|n| n.id == id)
@@ -303,6 +450,7 @@ impl Series {
         carried: &[u64],
         breakers: &dyn Fn(usize) -> Option<BreakerState>,
         lags: &dyn Fn(usize) -> u64,
+        system: (&crate::report::Conservation, u64, &mut SystemTally),
     ) {
         let at = at.as_nanos();
         if self.times.len() == self.capacity {
@@ -354,6 +502,10 @@ impl Series {
                 .push(per_s(count.wrapping_sub(line.prev) as i64));
             line.prev = count;
         }
+        let (totals, in_flight, tally) = system;
+        #[expect(clippy::cast_possible_wrap, reason = "counts stay below i64::MAX")]
+        self.system
+            .record(totals, in_flight, tally, &|delta| per_s(delta as i64));
         self.times.push(at);
         self.open_since = at;
     }
@@ -373,6 +525,7 @@ impl Series {
         for line in &mut self.edges {
             merge_pairs(&mut line.throughput, Merge::Mean);
         }
+        self.system.halve();
         self.interval_ns = self.interval_ns.saturating_mul(2);
     }
 
@@ -509,6 +662,93 @@ mod tests {
         let p50 = worker.values(Metric::LatencyP50).expect("p50");
         assert!(p99.iter().zip(p50).all(|(a, b)| a >= b), "p99 ≥ p50");
         assert!(p50.iter().any(|&v| v > 0.0), "latencies are recorded");
+    }
+
+    #[test]
+    fn the_systems_lines_add_up_to_its_totals() {
+        let (model, _) = from_str(MM1).expect("model");
+        let mut s = Simulation::new(&model, 11).expect("sim");
+        s.set_series_capacity(16);
+        s.run_until(secs(100)).expect("runs");
+        let result = crate::report::collect(&s);
+        let series = s.series();
+        let system = series.system();
+        let dt = series.interval_s();
+        let total =
+            |m: SystemMetric| -> f64 { system.values(m).iter().map(|&v| f64::from(v) * dt).sum() };
+        #[expect(clippy::cast_precision_loss, reason = "test counts")]
+        let (emitted, completed) = (
+            result.conservation.emitted as f64,
+            result.conservation.completed as f64,
+        );
+        for (metric, count) in [
+            (SystemMetric::ThroughputIn, emitted),
+            (SystemMetric::ThroughputOut, completed),
+        ] {
+            assert!(
+                (total(metric) - count).abs() < count * 1e-3,
+                "{metric:?}: {} against {count}",
+                total(metric)
+            );
+        }
+        for metric in SystemMetric::ALL {
+            assert_eq!(system.values(metric).len(), series.len(), "{metric:?}");
+        }
+        assert_eq!(total(SystemMetric::Dropped), 0.0);
+        let (p50, p99) = (
+            system.values(SystemMetric::EndToEndP50),
+            system.values(SystemMetric::EndToEndP99),
+        );
+        assert!(
+            p50.iter().any(|&v| v > 0.0),
+            "end-to-end latencies recorded"
+        );
+        assert!(p99.iter().zip(p50).all(|(a, b)| a >= b), "p99 ≥ p50");
+        assert!(
+            system
+                .values(SystemMetric::InFlight)
+                .iter()
+                .any(|&v| v > 0.0),
+            "messages in flight"
+        );
+    }
+
+    #[test]
+    fn a_crash_counts_as_lost_not_dropped() {
+        let text = r#"(
+            version: 1,
+            name: "crash",
+            scenario: (duration: "40s", seed: 5, faults: [
+                (at: "10s", duration: "10s", node: "worker", effect: Crash),
+            ]),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 100.0))),
+                (id: "worker", kind: Consumer(service: Exponential(mean: "20ms"), concurrency: 4)),
+            ],
+            edges: [(from: "src", to: "worker")],
+        )"#;
+        let (model, _) = from_str(text).expect("model");
+        let mut s = Simulation::new(&model, 5).expect("sim");
+        s.run_until(secs(40)).expect("runs");
+        let result = crate::report::collect(&s);
+        let system = s.series().system();
+        let dt = s.series().interval_s();
+        let total =
+            |m: SystemMetric| -> f64 { system.values(m).iter().map(|&v| f64::from(v) * dt).sum() };
+        #[expect(clippy::cast_precision_loss, reason = "test counts")]
+        let dropped = result.conservation.dropped as f64;
+        assert!(dropped > 0.0, "the crash loses messages");
+        assert!(
+            (total(SystemMetric::Lost) + total(SystemMetric::Dropped) - dropped).abs()
+                < dropped * 1e-3 + 1e-6,
+            "lost {} + dropped {} = {dropped}",
+            total(SystemMetric::Lost),
+            total(SystemMetric::Dropped)
+        );
+        assert!(
+            total(SystemMetric::Lost) > 0.0,
+            "sent to a crashed consumer: lost"
+        );
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! Charts of a live run: time series of the selected node or edge, and of
-//! pinned ones, on a simulated-time axis.
+//! Charts of a live run on a simulated-time axis: with nothing selected or
+//! pinned, the whole system (messages in and out, in flight, end-to-end
+//! latency, losses); otherwise the selected node or edge and pinned ones,
+//! titled by the nodes' names.
 
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{GridInput, HoverPosition, Line, Plot, PlotPoints, uniform_grid_spacer};
-use sim_core::series::{Metric, NodeSeries};
+use sim_core::series::{Metric, NodeSeries, SystemMetric, SystemSeries};
 
 use super::colors;
 use crate::live::LiveFrame;
@@ -16,10 +18,12 @@ pub enum ChartSubject {
 }
 
 impl ChartSubject {
-    fn title(&self) -> String {
+    /// The row's title, with the nodes' names (`name_of` gives a node's
+    /// name from its id).
+    fn title(&self, name_of: &dyn Fn(&str) -> String) -> String {
         match self {
-            Self::Node(id) => id.clone(),
-            Self::Edge(from, to) => format!("edge {from} to {to}"),
+            Self::Node(id) => name_of(id),
+            Self::Edge(from, to) => format!("link {} → {}", name_of(from), name_of(to)),
         }
     }
 }
@@ -142,6 +146,47 @@ const GROUPS: &[Group] = &[
     },
 ];
 
+/// The whole system's lines drawn together in one chart.
+#[derive(Debug)]
+struct SystemGroup {
+    title: &'static str,
+    unit: Unit,
+    lines: &'static [(SystemMetric, &'static str, Color32)],
+}
+
+const SYSTEM_GROUPS: &[SystemGroup] = &[
+    SystemGroup {
+        title: "messages in and out (msg/s)",
+        unit: Unit::Plain,
+        lines: &[
+            (SystemMetric::ThroughputIn, "emitted", colors::BLUE),
+            (SystemMetric::ThroughputOut, "completed", colors::GREEN),
+        ],
+    },
+    SystemGroup {
+        title: "messages in flight",
+        unit: Unit::Plain,
+        lines: &[(SystemMetric::InFlight, "in flight", colors::ORANGE)],
+    },
+    SystemGroup {
+        title: "end-to-end latency",
+        unit: Unit::Time,
+        lines: &[
+            (SystemMetric::EndToEndP50, "p50", colors::BLUE),
+            (SystemMetric::EndToEndP99, "p99", colors::VERMILLION),
+        ],
+    },
+    SystemGroup {
+        title: "losses (msg/s)",
+        unit: Unit::Plain,
+        lines: &[
+            (SystemMetric::Dropped, "dropped", colors::VERMILLION),
+            (SystemMetric::DeadLettered, "dead letters", colors::PURPLE),
+            (SystemMetric::Lost, "lost", colors::SKY),
+        ],
+    },
+];
+
 /// How a group's values are drawn: the factor from recorded values, and
 /// the unit's name for the title (`None`: the title says it already).
 fn scale_for(unit: Unit, largest: f32) -> (f64, Option<&'static str>) {
@@ -163,12 +208,15 @@ fn line_name(metric: Metric) -> &'static str {
     }
 }
 
-/// Draws the charts; returns a subject the user pinned or unpinned.
+/// Draws the charts: the whole system with nothing selected or pinned,
+/// else a row per subject; pins and unpins as asked. `name_of` gives a
+/// node's name from its id.
 pub fn charts_ui(
     ui: &mut egui::Ui,
     state: &mut ChartsState,
     frame: &LiveFrame,
     selected: Option<&ChartSubject>,
+    name_of: &dyn Fn(&str) -> String,
 ) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Charts").strong());
@@ -187,14 +235,16 @@ pub fn charts_ui(
         if every > 0.0 {
             ui.label(RichText::new(format!("one point every {}", seconds(every))).weak());
         }
+        if state.subjects(selected).is_empty() {
+            ui.separator();
+            ui.label(RichText::new("Whole system").strong());
+            ui.label(
+                RichText::new("Select a node or a link to chart it; pin it to keep it here.")
+                    .weak(),
+            );
+        }
     });
     let subjects = state.subjects(selected);
-    if subjects.is_empty() {
-        ui.label(
-            RichText::new("Select a node or an edge to chart it; pin it to keep it here.").weak(),
-        );
-        return;
-    }
     let times = &frame.series_times;
     let from = match (state.window, times.last()) {
         (Window::Minutes(m), Some(&end)) => end - f64::from(m) * 60.0,
@@ -203,14 +253,19 @@ pub fn charts_ui(
     let first = times.partition_point(|&t| t < from);
     // Plots as tall as the panel allows (under a subject's title, a
     // chart's and its key), within reason.
-    let plot_height = (ui.available_height() - 66.0).clamp(90.0, 150.0);
+    let key_height = 2.0 * egui::TextStyle::Body.resolve(ui.style()).size + 30.0;
+    let plot_height = (ui.available_height() - key_height - 8.0).clamp(70.0, 150.0);
+    if subjects.is_empty() {
+        system_charts_ui(ui, &frame.system, &times[first..], first, plot_height);
+        return;
+    }
     let mut unpin = None;
     let mut pin = None;
     egui::ScrollArea::vertical().show(ui, |ui| {
         for subject in &subjects {
             let pinned = state.pinned.contains(subject);
             ui.horizontal(|ui| {
-                ui.label(RichText::new(subject.title()).strong());
+                ui.label(RichText::new(subject.title(name_of)).strong());
                 let label = if pinned { "Unpin" } else { "Pin" };
                 if ui
                     .small_button(label)
@@ -313,6 +368,49 @@ fn node_charts_ui(
     });
 }
 
+/// The whole system's charts, side by side.
+fn system_charts_ui(
+    ui: &mut egui::Ui,
+    system: &SystemSeries,
+    times: &[f64],
+    first: usize,
+    height: f32,
+) {
+    #[expect(clippy::cast_precision_loss, reason = "a handful of groups")]
+    let count = SYSTEM_GROUPS.len() as f32;
+    let width = (ui.available_width() - 8.0 * (count - 1.0)) / count;
+    ui.horizontal(|ui| {
+        for group in SYSTEM_GROUPS {
+            let shown: Vec<(&str, Color32, &[f32])> = group
+                .lines
+                .iter()
+                .filter_map(|&(m, name, color)| Some((name, color, system.values(m).get(first..)?)))
+                .collect();
+            let largest = shown
+                .iter()
+                .flat_map(|(_, _, values)| values.iter().copied())
+                .fold(0.0_f32, f32::max);
+            let (scale, unit_name) = scale_for(group.unit, largest);
+            let lines = shown
+                .into_iter()
+                .map(|(name, color, values)| (name, color, zip(times, values, scale)))
+                .collect();
+            let title = match unit_name {
+                Some(u) => format!("{} ({u})", group.title),
+                None => group.title.to_owned(),
+            };
+            plot_ui(
+                ui,
+                &format!("system-{}", group.title),
+                &title,
+                lines,
+                width.max(120.0),
+                height,
+            );
+        }
+    });
+}
+
 fn zip(times: &[f64], values: &[f32], scale: f64) -> Vec<[f64; 2]> {
     times
         .iter()
@@ -331,15 +429,26 @@ fn plot_ui(
 ) {
     ui.vertical(|ui| {
         ui.set_width(width);
-        ui.label(RichText::new(title).small());
+        // NOTE: titles and keys at body size: read from across a room.
+        ui.label(title);
         // The key sits above the plot, where it never covers a line (a
         // legend inside the plot hid the first points of the run).
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 3.0;
             for (name, color, _) in &lines {
-                let (dot, _) = ui.allocate_exact_size(egui::vec2(8.0, 8.0), egui::Sense::hover());
-                ui.painter().circle_filled(dot.center(), 3.5, *color);
-                ui.label(RichText::new(*name).small());
+                // A key moves to the next line whole, its dot with it.
+                let text = egui::WidgetText::from(*name).into_galley(
+                    ui,
+                    Some(egui::TextWrapMode::Extend),
+                    f32::INFINITY,
+                    egui::TextStyle::Body,
+                );
+                if ui.available_width() < text.size().x + 16.0 {
+                    ui.end_row();
+                }
+                let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                ui.painter().circle_filled(dot.center(), 4.5, *color);
+                ui.label(text);
                 ui.add_space(4.0);
             }
         });
@@ -459,6 +568,28 @@ mod tests {
                 "{metric:?} is recorded but never drawn"
             );
         }
+    }
+
+    #[test]
+    fn every_system_metric_has_a_chart() {
+        for metric in SystemMetric::ALL {
+            assert!(
+                SYSTEM_GROUPS
+                    .iter()
+                    .any(|g| g.lines.iter().any(|(m, _, _)| *m == metric)),
+                "{metric:?} is recorded but never drawn"
+            );
+        }
+    }
+
+    #[test]
+    fn titles_name_nodes_by_their_names() {
+        let name_of = |id: &str| format!("{id} name");
+        assert_eq!(ChartSubject::Node("q".into()).title(&name_of), "q name");
+        assert_eq!(
+            ChartSubject::Edge("a".into(), "b".into()).title(&name_of),
+            "link a name → b name"
+        );
     }
 
     #[test]

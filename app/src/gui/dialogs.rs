@@ -1,6 +1,5 @@
 //! The window's dialogs and windows over the canvas: unsaved changes,
-//! crash recovery, errors, keyboard shortcuts, the start screen and
-//! results; and what waits on the question about unsaved changes. They
+//! crash recovery, errors, keyboard shortcuts and the start screen; and what waits on the question about unsaved changes. They
 //! return what the user picked as [`MenuAction`]s, applied after drawing:
 //! no file dialog runs and no file is touched while they are drawn.
 
@@ -243,21 +242,6 @@ impl WeirApp {
                 GalleryChoice::New => MenuAction::Do(Action::New),
                 GalleryChoice::Open => MenuAction::Do(Action::Open),
             }));
-        }
-        if self.show_results {
-            let mut open = true;
-            let live = self.live.session.is_some() && self.live.results_live;
-            egui::Window::new("Results")
-                .open(&mut open)
-                .default_size([1040.0, 420.0])
-                .show(ctx, |ui| {
-                    if live {
-                        actions.extend(self.live_results_ui(ui).map(MenuAction::ExportLive));
-                    } else {
-                        self.run.results_ui(ui);
-                    }
-                });
-            self.show_results = open;
         }
         self.messages_window(ctx);
         actions

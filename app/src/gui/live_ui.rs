@@ -17,6 +17,7 @@ use super::charts::{ChartSubject, ChartsState, charts_ui};
 use super::colors;
 use super::journeys::MessagesAction;
 use super::journeys::MessagesView;
+use super::results::results_table_ui;
 use super::session::LiveSession;
 use super::{LiveAction, WeirApp, files};
 use crate::live::Command;
@@ -498,15 +499,21 @@ impl WeirApp {
             }
         }
         live.watch(nodes, edges);
-        charts_ui(ui, &mut self.live.charts, live.frame(), selected.as_ref());
+        charts_ui(
+            ui,
+            &mut self.live.charts,
+            live.frame(),
+            selected.as_ref(),
+            &|id: &str| node_name(model, id),
+        );
     }
 
-    /// The results window while a live run is open: its report now, and
+    /// The Results panel while a live run is open: its report now, and
     /// which export the user asked for (written after drawing).
     pub(super) fn live_results_ui(&mut self, ui: &mut egui::Ui) -> Option<LiveExport> {
         let live = self.live.session.as_mut()?;
         let wall = ui.input(|i| i.time);
-        // A fresh report twice a second while the window is open.
+        // A fresh report twice a second while the panel is open.
         if wall - self.live.results_asked > 0.5 {
             live.send(Command::Report);
             self.live.results_asked = wall;
@@ -519,7 +526,8 @@ impl WeirApp {
             return None;
         };
         let report = live_report(result, &self.doc.model.scenario.faults);
-        live_report_ui(ui, result, &report)
+        let model = &self.doc.model;
+        live_report_named_ui(ui, result, &report, &|id: &str| node_name(model, id))
     }
 
     /// Writes the live run's report or series, as it is now, to `path`;
@@ -588,12 +596,22 @@ pub fn live_report(result: &RunResult, faults: &[Fault]) -> Report {
     report.finish(0.0).with_faults(faults)
 }
 
-/// The live report: its heading, the export buttons and the table; the
-/// export clicked, if any, for the app to write after drawing.
+/// The live report: its heading, the export buttons and the table, nodes
+/// by id; the export clicked, if any, for the app to write after drawing.
 pub fn live_report_ui(
     ui: &mut egui::Ui,
     result: &RunResult,
     report: &Report,
+) -> Option<LiveExport> {
+    live_report_named_ui(ui, result, report, &str::to_owned)
+}
+
+/// [`live_report_ui`] with nodes by their names in the model.
+fn live_report_named_ui(
+    ui: &mut egui::Ui,
+    result: &RunResult,
+    report: &Report,
+    name_of: &dyn Fn(&str) -> String,
 ) -> Option<LiveExport> {
     let mut export = None;
     ui.horizontal(|ui| {
@@ -633,11 +651,14 @@ pub fn live_report_ui(
         }
     });
     ui.separator();
-    egui::ScrollArea::both().show(ui, |ui| {
-        ui.add(
-            egui::Label::new(RichText::new(report.to_table()).monospace())
-                .wrap_mode(egui::TextWrapMode::Extend),
-        );
-    });
+    results_table_ui(ui, report, name_of);
     export
+}
+
+/// A node's name in `model`, from its id (the id itself if it is gone).
+pub(super) fn node_name(model: &sim_core::Model, id: &str) -> String {
+    model
+        .find(id)
+        .and_then(|n| model.graph.node_weight(n))
+        .map_or_else(|| id.to_owned(), |node| node.label().to_owned())
 }

@@ -159,18 +159,30 @@ pub fn menu_bar_ui(
             }
         });
         ui.menu_button("View", |ui| {
-            let presenting = prefs.presentation;
-            ui.add_enabled(
-                !presenting,
-                egui::Checkbox::new(&mut prefs.show_palette, "Palette"),
-            )
-            .on_disabled_hover_text("Hidden in presentation mode");
-            ui.checkbox(&mut prefs.show_inspector, "Inspector");
-            ui.add_enabled(
-                !presenting,
-                egui::Checkbox::new(&mut prefs.show_problems, "Problems"),
-            )
-            .on_disabled_hover_text("In presentation mode, shown only when there are problems");
+            // NOTE: while presenting, the panels are the ones over the
+            // canvas and the charts strip, and the menu says so.
+            if prefs.presentation {
+                let overlays = &mut prefs.overlays;
+                ui.checkbox(&mut overlays.palette, "Palette over the canvas")
+                    .on_hover_text("F6");
+                ui.checkbox(&mut overlays.inspector, "Inspector over the canvas")
+                    .on_hover_text("F7");
+                ui.checkbox(&mut overlays.charts, "Charts strip")
+                    .on_hover_text("F8, while the model plays");
+                ui.add_enabled(
+                    false,
+                    egui::Checkbox::new(&mut prefs.show_problems, "Problems"),
+                )
+                .on_disabled_hover_text("While presenting, shown only when there are problems");
+            } else {
+                ui.checkbox(&mut prefs.show_palette, "Palette")
+                    .on_hover_text("F6");
+                ui.checkbox(&mut prefs.show_inspector, "Inspector")
+                    .on_hover_text("F7");
+                ui.checkbox(&mut prefs.show_problems, "Problems");
+                ui.checkbox(&mut prefs.show_charts, "Charts")
+                    .on_hover_text("F8, while the model plays");
+            }
             ui.checkbox(&mut prefs.snap, "Snap to grid");
             ui.separator();
             if ui.button("Zoom to fit").clicked() {
@@ -184,7 +196,9 @@ pub fn menu_bar_ui(
             ui.radio_value(&mut prefs.theme, ThemeChoice::System, "System");
             ui.radio_value(&mut prefs.theme, ThemeChoice::Light, "Light");
             ui.radio_value(&mut prefs.theme, ThemeChoice::Dark, "Dark");
-            ui.checkbox(&mut prefs.presentation, "Presentation mode");
+            ui.separator();
+            ui.checkbox(&mut prefs.presentation, "Presentation mode")
+                .on_hover_text("F5: the drawing gets the window; F5 again leaves");
         });
         ui.menu_button("Help", |ui| {
             if ui.button("Keyboard shortcuts").clicked() {

@@ -28,8 +28,10 @@ pub mod layout;
 mod live_ui;
 mod menus;
 pub mod palette;
+mod presenting;
 pub mod problems;
 pub mod recovery;
+pub mod results;
 pub mod run;
 pub mod session;
 pub mod shortcuts;
@@ -54,6 +56,7 @@ use inspector::{InspectorState, Subject, inspector_ui};
 use live_ui::LiveState;
 pub use live_ui::{LiveExport, live_report, live_report_ui};
 use menus::{MenuAction, ToolbarStatus};
+pub use presenting::Overlays;
 use problems::{ProblemAction, problems_ui};
 use recovery::{Orphan, Recovery};
 use run::RunState;
@@ -107,10 +110,19 @@ pub enum ThemeChoice {
 #[serde(default)]
 pub struct Prefs {
     pub theme: ThemeChoice,
+    /// Presentation mode (F5). NOTE: never remembered: the next launch
+    /// opens in the editor, with its palette.
+    #[serde(skip)]
     pub presentation: bool,
+    /// What floats over the canvas while presenting; never remembered.
+    #[serde(skip)]
+    pub overlays: Overlays,
     pub show_palette: bool,
     pub show_inspector: bool,
     pub show_problems: bool,
+    /// The charts along the bottom while a live run is open (the editor's;
+    /// presentation mode has its own strip in `overlays`).
+    pub show_charts: bool,
     pub snap: bool,
     pub recent: Vec<PathBuf>,
 }
@@ -120,9 +132,11 @@ impl Default for Prefs {
         Self {
             theme: ThemeChoice::System,
             presentation: false,
+            overlays: Overlays::default(),
             show_palette: true,
             show_inspector: true,
             show_problems: true,
+            show_charts: true,
             snap: true,
             recent: Vec::new(),
         }
@@ -550,6 +564,18 @@ impl WeirApp {
             Action::Run => self.start_run(ctx),
             Action::Help => self.show_help = !self.show_help,
             Action::Presentation => self.prefs.presentation = !self.prefs.presentation,
+            Action::TogglePalette if self.prefs.presentation => {
+                self.prefs.overlays.palette ^= true;
+            }
+            Action::TogglePalette => self.prefs.show_palette ^= true,
+            Action::ToggleInspector if self.prefs.presentation => {
+                self.prefs.overlays.inspector ^= true;
+            }
+            Action::ToggleInspector => self.prefs.show_inspector ^= true,
+            Action::ToggleCharts if self.prefs.presentation => {
+                self.prefs.overlays.charts ^= true;
+            }
+            Action::ToggleCharts => self.prefs.show_charts ^= true,
             Action::ToggleTheme => {
                 self.prefs.theme = if ctx.global_style().visuals.dark_mode {
                     ThemeChoice::Light
@@ -638,9 +664,11 @@ impl WeirApp {
         }
         match self.applied_look {
             Some((_, was)) if was != self.prefs.presentation => {
-                // NOTE: the new zoom factor, and with it the canvas's size
-                // in points, take effect on the next frame: fit then.
+                // NOTE: the panels and the text's new size, and with them
+                // the canvas's size, take effect on the next frame: fit
+                // then. Each presentation starts with the drawing alone.
                 self.refit_pending = true;
+                self.prefs.overlays = Overlays::default();
             }
             Some(_) => {}
             None => self.presenting = self.prefs.presentation,
@@ -650,7 +678,9 @@ impl WeirApp {
             ThemeChoice::Light => egui::ThemePreference::Light,
             ThemeChoice::Dark => egui::ThemePreference::Dark,
         });
-        ctx.set_zoom_factor(if self.prefs.presentation { 1.5 } else { 1.0 });
+        // NOTE: the chrome's text grows, not the zoom factor: a zoom
+        // factor would shrink the canvas's room with it.
+        presenting::scale_text(ctx, self.prefs.presentation);
         self.canvas.weight = if self.prefs.presentation { 1.8 } else { 1.0 };
         self.applied_look = Some(look);
     }
@@ -755,28 +785,63 @@ impl eframe::App for WeirApp {
         self.canvas.prune(&self.doc.model);
 
         let mut menu_actions = Vec::new();
+        // NOTE: presentation mode gives the canvas the room: the menus
+        // share their row with the presenting controls, there is no
+        // toolbar, the palette and inspector float over the canvas when
+        // asked for, and an empty problems list says nothing.
+        let presenting = self.presenting;
         egui::Panel::top("menu").show(ui, |ui| {
-            menu_actions =
-                menus::menu_bar_ui(ui, &mut self.prefs, &self.doc, self.export.is_running());
+            if presenting {
+                // NOTE: the menu bar takes the whole width it is given:
+                // the presenting controls go first, from the right.
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    self.presenting_bar_ui(ui);
+                    menu_actions = menus::menu_bar_ui(
+                        ui,
+                        &mut self.prefs,
+                        &self.doc,
+                        self.export.is_running(),
+                    );
+                });
+            } else {
+                menu_actions =
+                    menus::menu_bar_ui(ui, &mut self.prefs, &self.doc, self.export.is_running());
+            }
         });
-        egui::Panel::top("toolbar").show(ui, |ui| {
-            ui.add_space(4.0);
-            let status = ToolbarStatus {
-                running: self.run.is_running(),
-                exporting: self.export.is_running(),
-                zoom: self.canvas.zoom,
-            };
-            menu_actions.extend(menus::toolbar_ui(ui, &self.doc, status));
-            ui.add_space(2.0);
-            ui.separator();
-            self.run_controls_ui(ui);
-            ui.add_space(4.0);
-        });
+        if self.show_results
+            && !modal_open
+            && !ctx.egui_wants_keyboard_input()
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+        {
+            self.show_results = false;
+        }
+        if self.show_results {
+            egui::Panel::bottom("results")
+                .resizable(true)
+                .default_size(250.0)
+                .min_size(120.0)
+                .max_size((ui.available_height() * 0.6).max(120.0))
+                .show(ui, |ui| {
+                    menu_actions.extend(self.results_panel_ui(ui));
+                });
+        }
+        if !presenting {
+            egui::Panel::top("toolbar").show(ui, |ui| {
+                ui.add_space(4.0);
+                let status = ToolbarStatus {
+                    running: self.run.is_running(),
+                    exporting: self.export.is_running(),
+                    zoom: self.canvas.zoom,
+                };
+                menu_actions.extend(menus::toolbar_ui(ui, &self.doc, status));
+                ui.add_space(2.0);
+                ui.separator();
+                self.run_controls_ui(ui);
+                ui.add_space(4.0);
+            });
+        }
 
         let mut commands = Vec::new();
-        // NOTE: presentation mode gives the canvas the room: nothing is
-        // added while presenting, and an empty problems list says nothing.
-        let presenting = self.presenting;
         if self.prefs.show_palette && !presenting {
             egui::Panel::left("palette")
                 .resizable(false)
@@ -788,16 +853,16 @@ impl eframe::App for WeirApp {
                     }
                 });
         }
-        if self.prefs.show_inspector {
-            let subject = match (self.canvas.selected.len(), self.canvas.selected_edge) {
-                (1, _) => self
-                    .canvas
-                    .selected
-                    .first()
-                    .map_or(Subject::Model, |&n| Subject::Node(n)),
-                (0, Some(e)) => Subject::Edge(e),
-                _ => Subject::Model,
-            };
+        let subject = match (self.canvas.selected.len(), self.canvas.selected_edge) {
+            (1, _) => self
+                .canvas
+                .selected
+                .first()
+                .map_or(Subject::Model, |&n| Subject::Node(n)),
+            (0, Some(e)) => Subject::Edge(e),
+            _ => Subject::Model,
+        };
+        if self.prefs.show_inspector && !presenting {
             egui::Panel::right("inspector")
                 .resizable(true)
                 .default_size(340.0)
@@ -846,7 +911,12 @@ impl eframe::App for WeirApp {
                 None => {}
             }
         }
-        if self.live.session.is_some() {
+        let charts = if presenting {
+            self.prefs.overlays.charts
+        } else {
+            self.prefs.show_charts
+        };
+        if self.live.session.is_some() && charts {
             // NOTE: at most 40% of the height left, so the canvas keeps
             // the most of a small window or of presentation mode.
             let room = ui.available_height();
@@ -858,7 +928,7 @@ impl eframe::App for WeirApp {
             };
             egui::Panel::bottom(id)
                 .resizable(true)
-                .default_size(260.0)
+                .default_size(if presenting { 250.0 } else { 260.0 })
                 .min_size(140.0)
                 .max_size((room * 0.4).max(140.0))
                 .show(ui, |ui| {
@@ -886,6 +956,11 @@ impl eframe::App for WeirApp {
                 commands.extend(out.commands);
                 gesture = out.gesture;
             });
+        if presenting {
+            let (more_commands, faults) = self.overlays_ui(&ctx, subject);
+            commands.extend(more_commands);
+            menu_actions.extend(faults.map(MenuAction::Fault));
+        }
         self.click_message(&ctx);
 
         // Edits apply once, after drawing. While the pointer is down or a

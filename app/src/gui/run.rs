@@ -1,18 +1,20 @@
 //! Running the scenario from the window: replications on a background
-//! thread, the summary table when they finish.
+//! thread, their report's table when they finish.
 
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use eframe::egui;
-use sim_core::Model;
+use sim_core::{Model, Report};
+
+use super::results::results_table_ui;
 
 /// Where the last run stands.
 #[derive(Debug, Default)]
 pub enum RunState {
     #[default]
     Idle,
-    Running(Receiver<Result<String, String>>),
-    Done(String),
+    Running(Receiver<Result<Box<Report>, String>>),
+    Done(Box<Report>),
     Failed(String),
 }
 
@@ -26,7 +28,7 @@ impl RunState {
             .name("weir-run".to_owned())
             .spawn(move || {
                 let outcome = crate::runner::run_all(&model, |_, _| {})
-                    .map(|report| report.to_table())
+                    .map(Box::new)
                     .map_err(|e| e.to_string());
                 let _ = tx.send(outcome);
                 ctx.request_repaint();
@@ -41,7 +43,7 @@ impl RunState {
     pub fn poll(&mut self) {
         if let Self::Running(rx) = self {
             match rx.try_recv() {
-                Ok(Ok(table)) => *self = Self::Done(table),
+                Ok(Ok(report)) => *self = Self::Done(report),
                 Ok(Err(e)) => *self = Self::Failed(e),
                 Err(TryRecvError::Empty) => {}
                 Err(TryRecvError::Disconnected) => {
@@ -55,19 +57,11 @@ impl RunState {
         matches!(self, Self::Running(_))
     }
 
-    /// The results window's contents; false when there is nothing to show.
-    pub fn results_ui(&self, ui: &mut egui::Ui) {
+    /// The Results panel's contents for the replications: their table
+    /// (`name_of` gives a node's name from its id), or how the run stands.
+    pub fn results_ui(&self, ui: &mut egui::Ui, name_of: &dyn Fn(&str) -> String) {
         match self {
-            Self::Done(table) => {
-                // NOTE: the table is laid out in columns: never wrap its
-                // lines; scroll instead.
-                egui::ScrollArea::both().show(ui, |ui| {
-                    ui.add(
-                        egui::Label::new(egui::RichText::new(table).monospace())
-                            .wrap_mode(egui::TextWrapMode::Extend),
-                    );
-                });
-            }
+            Self::Done(report) => results_table_ui(ui, report, name_of),
             Self::Failed(e) => {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
@@ -77,7 +71,11 @@ impl RunState {
                     ui.label("running…");
                 });
             }
-            Self::Idle => {}
+            Self::Idle => {
+                ui.label(
+                    egui::RichText::new("Run the scenario (Ctrl+R) to see its results.").weak(),
+                );
+            }
         }
     }
 }

@@ -21,6 +21,9 @@ pub enum Action {
     Run,
     Help,
     Presentation,
+    TogglePalette,
+    ToggleInspector,
+    ToggleCharts,
     ToggleTheme,
     Gallery,
     PlayPause,
@@ -101,7 +104,22 @@ pub const SHORTCUTS: &[(KeyboardShortcut, Action, &str)] = &[
     (
         KeyboardShortcut::new(Modifiers::NONE, Key::F5),
         Action::Presentation,
-        "Presentation mode",
+        "Presentation mode: enter or leave",
+    ),
+    (
+        KeyboardShortcut::new(Modifiers::NONE, Key::F6),
+        Action::TogglePalette,
+        "Show or hide the palette (over the canvas while presenting)",
+    ),
+    (
+        KeyboardShortcut::new(Modifiers::NONE, Key::F7),
+        Action::ToggleInspector,
+        "Show or hide the inspector (over the canvas while presenting)",
+    ),
+    (
+        KeyboardShortcut::new(Modifiers::NONE, Key::F8),
+        Action::ToggleCharts,
+        "Show or hide the live charts",
     ),
     (
         KeyboardShortcut::new(CMD_SHIFT, Key::T),

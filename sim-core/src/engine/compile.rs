@@ -145,6 +145,7 @@ impl Simulation {
             stores: Vec::new(),
             projections: Vec::new(),
             totals: Conservation::default(),
+            system: crate::series::SystemTally::default(),
             events_before: 0,
             countdown: super::CHECK_EVERY,
             stall: super::Stall::default(),

@@ -54,7 +54,7 @@ use crate::nodes::sink::SinkRt;
 use crate::nodes::topic::TopicRt;
 use crate::nodes::{Kind, NodeKind, Runtime, with_kind};
 use crate::report::{Conservation, RunResult};
-use crate::series::Series;
+use crate::series::{Series, SystemTally};
 use crate::time::{Duration, SimTime};
 
 /// `i` modulo `n` for `i < 2n`, without a division (round-robin indices).
@@ -200,6 +200,8 @@ pub struct Simulation {
     watching: bool,
     /// Time series, sampled at fixed intervals of simulated time.
     pub(crate) series: Series,
+    /// The system's losses and end-to-end latencies, for its series.
+    pub(crate) system: SystemTally,
     /// Each node's parameters as compiled or last changed live.
     pub(crate) params: Vec<NodeKind>,
     /// When the next series point is due (a copy of `series.next_due()`
@@ -422,8 +424,9 @@ impl Simulation {
                 0
             }
         };
+        let system = (&self.totals, self.msgs.live, &mut self.system);
         self.series
-            .record(at, &mut self.stats, &self.carried, &breaker, &lag);
+            .record(at, &mut self.stats, &self.carried, &breaker, &lag, system);
         self.next_sample = self.series.next_due();
     }
 
@@ -583,6 +586,7 @@ impl Simulation {
         stats.completed += 1;
         stats.duplicates += u64::from(duplicate);
         stats.end_to_end.record(self.now - created);
+        self.system.end_to_end.record(self.now - created);
         self.totals.completed += 1;
         let at = self.now;
         self.journey_end(msg, JourneyEnd::Completed { node: node.0, at });
@@ -592,6 +596,7 @@ impl Simulation {
     pub(crate) fn drop_msg(&mut self, node: NodeIx, msg: MsgId, reason: DropReason) {
         self.stats[node].drops[reason as usize] += 1;
         self.totals.dropped += 1;
+        self.system.lost_drops += u64::from(reason.is_loss());
         let at = self.now;
         self.journey_end(
             msg,
