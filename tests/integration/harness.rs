@@ -43,7 +43,11 @@ pub fn harness(app: WeirApp, window: Window) -> Harness<'static, WeirApp> {
     if window.any_text {
         builder = builder.allow_missing_glyphs();
     }
-    builder.build_eframe(|_| app)
+    // NOTE: as the window does before its first frame.
+    builder.build_eframe(|cc| {
+        weir::gui::install_fonts(&cc.egui_ctx);
+        app
+    })
 }
 
 /// Runs frames until `done` holds (the simulation runs on its own thread);

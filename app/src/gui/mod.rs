@@ -233,6 +233,7 @@ impl WeirApp {
             .storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
+        install_fonts(&cc.egui_ctx);
         Self::starting(path, prefs, Recovery::in_data_dir())
     }
 
@@ -1010,4 +1011,16 @@ impl eframe::App for WeirApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
     }
+}
+
+/// egui's fonts, with its monospace face behind the proportional one: the
+/// proportional face has no arrows (→, ←, ↑, ↓), which model descriptions,
+/// chart titles and reports use.
+/// The window installs them before its first frame.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    if let Some(family) = fonts.families.get_mut(&egui::FontFamily::Proportional) {
+        family.push("Hack".to_owned());
+    }
+    ctx.set_fonts(fonts);
 }
