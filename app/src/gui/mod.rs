@@ -52,7 +52,7 @@ use dialogs::Pending;
 use document::Document;
 use inspector::{InspectorState, Subject, inspector_ui};
 use live_ui::LiveState;
-pub use live_ui::{LiveExport, live_report, live_report_ui};
+pub use live_ui::{Counters, LiveExport, live_report, live_report_ui, panel_numbers};
 use menus::{MenuAction, ToolbarStatus};
 use problems::{ProblemAction, problems_ui};
 use recovery::{Orphan, Recovery};
@@ -870,7 +870,7 @@ impl eframe::App for WeirApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
-                let mut overlay = self.live.session.as_mut().map(|l| l.overlay(dark, wall));
+                let mut overlay = self.live.session.as_mut().map(|l| l.overlay(dark));
                 let out = canvas_ui(
                     ui,
                     &self.doc.model,
@@ -882,6 +882,7 @@ impl eframe::App for WeirApp {
                 gesture = out.gesture;
             });
         self.click_message(&ctx);
+        self.live_legend(&ctx);
 
         // Edits apply once, after drawing. While the pointer is down or a
         // field has the keyboard, they join one undo step.
