@@ -94,8 +94,7 @@ fn check_header(file: &str, snap: &Snapshot, json: &Value) {
     let part = |side: &[(&str, u64)], label: &str| {
         side.iter()
             .find(|(l, _)| *l == label)
-            .map(|&(_, v)| v)
-            .unwrap_or_else(|| panic!("{file}: no '{label}' in {counters}"))
+            .map_or_else(|| panic!("{file}: no '{label}' in {counters}"), |&(_, v)| v)
     };
     let made = Counters::total(&counters.made);
     let now = Counters::total(&counters.now);
