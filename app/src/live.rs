@@ -14,7 +14,7 @@
 //! the window never waits on the simulation.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Instant;
 
@@ -732,10 +732,12 @@ fn sim_thread(
                 Err(TryRecvError::Disconnected) => return,
             }
         } else {
-            match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+            // NOTE: paused, finished or failed, with every frame handed
+            // over: nothing moves until a command comes, so the thread
+            // sleeps in `recv` (dropping the run sends one to wake it).
+            match rx.recv() {
                 Ok(cmd) => Some(cmd),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(_) => return,
             }
         };
         if let Some(cmd) = first {

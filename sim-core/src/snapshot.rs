@@ -59,6 +59,9 @@ pub struct NodeSnapshot {
     pub capacity: Option<u64>,
     /// Slots busy (messages in service).
     pub busy: u64,
+    /// Slots holding finished work that waits for room downstream (a
+    /// consumer's): neither free nor in service.
+    pub blocked_slots: u64,
     /// Consumer instances running.
     pub instances: u64,
     /// Waiting for room downstream (a producer holding an event, a
@@ -276,6 +279,11 @@ impl Simulation {
             held,
             capacity,
             busy: st.busy.value(),
+            blocked_slots: if topo.kind == Kind::Consumer {
+                st.blocked.value()
+            } else {
+                0
+            },
             instances: st.instances.value(),
             blocked: st.blocked.value() > 0 || waiting,
             down: self.down[i] > 0,
@@ -344,6 +352,7 @@ mod tests {
         assert_eq!(q.capacity, Some(10));
         assert_eq!(q.held, 10, "the queue is full");
         assert!(src.blocked, "the producer waits for room");
+        assert_eq!(src.blocked_slots, 0, "a producer has no slots");
         assert!(snap.edges[0].blocked, "src → q is blocked");
         assert!(!snap.edges[1].blocked);
         // 20 messages per second leave the consumer; every one crossed q → slow.
@@ -475,6 +484,33 @@ mod tests {
                 .filter(|n| n.id != "log")
                 .all(|n| n.partitions.is_empty())
         );
+    }
+
+    #[test]
+    fn a_consumer_s_blocked_slots_are_apart_from_its_busy_ones() {
+        let mut s = sim(r#"(version: 1, name: "stall", scenario: (duration: "20s"),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Constant(rate: 200.0))),
+                (id: "in", kind: Queue(capacity: 50)),
+                (id: "transform", kind: Consumer(concurrency: 4, service: Constant("5ms"))),
+                (id: "out", kind: Queue(capacity: 5)),
+                (id: "writer", kind: Consumer(service: Constant("50ms"))),
+            ],
+            edges: [(from: "src", to: "in"), (from: "in", to: "transform"),
+                    (from: "transform", to: "out"), (from: "out", to: "writer")])"#);
+        s.run_until(SimTime(3 * NANOS_PER_SEC)).expect("runs");
+        let snap = s.snapshot();
+        let transform = &snap.nodes[2];
+        assert_eq!(transform.id, "transform");
+        // 20 per second leave through the writer: the transform's four
+        // slots hold finished work far more often than they work.
+        assert!(transform.blocked, "the transform waits for the full queue");
+        assert!((1..=4).contains(&transform.blocked_slots), "{transform:?}");
+        assert!(
+            transform.busy + transform.blocked_slots <= 4,
+            "a slot is busy or blocked, not both: {transform:?}"
+        );
+        assert_eq!(snap.nodes[4].blocked_slots, 0, "the writer has room");
     }
 
     #[test]

@@ -47,10 +47,9 @@ fn text<'t>(node: &impl NodeT<'t>) -> Option<String> {
     n.label().or_else(|| n.value())
 }
 
-/// The counters the toolbar shows: "produced … · completed … · in flight …".
+/// The counters the toolbar shows: "sent … · completed … · in flight …".
 fn counters(h: &Harness<'_, WeirApp>) -> Option<String> {
-    h.query_by_label_contains("produced ")
-        .and_then(|n| text(&n))
+    h.query_by_label_contains("sent ").and_then(|n| text(&n))
 }
 
 /// The clock the toolbar shows: "t = … / …".
@@ -74,7 +73,7 @@ fn click(h: &mut Harness<'_, WeirApp>, label: &str) {
 }
 
 fn produced(h: &Harness<'_, WeirApp>) -> u64 {
-    counters(h).map_or(0, |c| number_after(&c, "produced"))
+    counters(h).map_or(0, |c| number_after(&c, "sent"))
 }
 
 /// Steps `n` times, waiting for each step to show.
@@ -104,7 +103,7 @@ fn play_pause_step_and_reset_move_stop_and_reset_the_counters() {
         clock(&h)
     );
     // 100 per second for 300 ms.
-    assert_eq!(number_after(&stepped, "produced"), 30, "{stepped}");
+    assert_eq!(number_after(&stepped, "sent"), 30, "{stepped}");
 
     click(&mut h, "Play");
     until(&mut h, "the counters to move", |h| produced(h) >= 60);

@@ -3,6 +3,7 @@
 mod bad_input;
 mod behaviour;
 mod cli;
+mod counters;
 mod docs;
 mod event_processing;
 mod examples;
@@ -16,6 +17,7 @@ mod hardening_validation;
 mod harness;
 mod inspector;
 mod live;
+mod paused;
 mod picture;
 mod presentation;
 mod properties;

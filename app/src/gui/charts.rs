@@ -115,7 +115,7 @@ const GROUPS: &[Group] = &[
         lines: &[
             (Metric::Depth, colors::ORANGE),
             (Metric::Busy, colors::SKY),
-            (Metric::Instances, colors::PURPLE),
+            (Metric::Instances, colors::BLUE),
         ],
     },
     Group {

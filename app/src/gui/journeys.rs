@@ -79,8 +79,8 @@ impl Stretch {
             Self::Processing => colors::GREEN,
             Self::Failed => colors::WARN,
             Self::Backoff => colors::ORANGE,
-            Self::Blocked => colors::YELLOW,
-            Self::Transit => colors::PURPLE,
+            Self::Blocked => colors::BLOCKED,
+            Self::Transit => colors::YELLOW,
             Self::Invisible => colors::BLUE,
             Self::Other => {
                 if dark {

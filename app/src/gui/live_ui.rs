@@ -9,6 +9,7 @@ use eframe::egui::{self, RichText};
 use sim_core::faults::{Effect, Fault};
 use sim_core::model::ModelCommand;
 use sim_core::nodes::Kind;
+use sim_core::snapshot::{NodeSnapshot, Snapshot};
 use sim_core::time::{Duration, SimTime};
 use sim_core::{Report, ReportBuilder, RunResult};
 
@@ -17,6 +18,7 @@ use super::charts::{ChartSubject, ChartsState, charts_ui};
 use super::colors;
 use super::journeys::MessagesAction;
 use super::journeys::MessagesView;
+use super::kinds::{self, LiveNumber};
 use super::results::results_table_ui;
 use super::session::LiveSession;
 use super::{LiveAction, WeirApp, files};
@@ -41,6 +43,8 @@ pub(super) struct LiveState {
     pub results_live: bool,
     /// The message inspector.
     pub messages: MessagesView,
+    /// The legend of the live marks is shown over the canvas.
+    pub legend: bool,
 }
 
 impl Default for LiveState {
@@ -55,6 +59,7 @@ impl Default for LiveState {
             results_asked: f64::NEG_INFINITY,
             results_live: false,
             messages: MessagesView::default(),
+            legend: false,
         }
     }
 }
@@ -170,11 +175,7 @@ impl WeirApp {
                         rate / 1e6
                     ));
                 });
-                let t = &snap.totals;
-                let text = format!(
-                    "produced {} · completed {} · in flight {}",
-                    t.produced, t.completed, t.in_flight
-                );
+                let text = Counters::of(snap).to_string();
                 if narrow {
                     counters = Some(text);
                 } else {
@@ -214,6 +215,8 @@ impl WeirApp {
             {
                 *action = Some(LiveAction::Stop);
             }
+            ui.toggle_value(&mut self.live.legend, "Legend")
+                .on_hover_text("What the marks on the canvas mean");
             if ui
                 .button("Messages")
                 .on_hover_text("Sampled messages and their journeys, hop by hop")
@@ -229,7 +232,8 @@ impl WeirApp {
                 self.show_results = true;
                 self.live.results_live = true;
             }
-            ui.add(egui::Label::new(counters).truncate());
+            ui.add(egui::Label::new(counters).truncate())
+                .on_hover_text(COUNTERS_MEAN);
         });
     }
 
@@ -251,35 +255,23 @@ impl WeirApp {
             .num_columns(2)
             .spacing([12.0, 2.0])
             .show(ui, |ui| {
-                let mut row = |name: &str, v: String| {
+                for number in panel_numbers(snap) {
+                    ui.label(RichText::new(number.label).weak())
+                        .on_hover_text(number.means);
+                    ui.label(RichText::new(number.value_text()).monospace())
+                        .on_hover_text(number.means);
+                    ui.end_row();
+                }
+                let mut row = |name: &str, v: &str| {
                     ui.label(RichText::new(name).weak());
                     ui.label(RichText::new(v).monospace());
                     ui.end_row();
                 };
-                row("held", snap.held.to_string());
-                if let Some(c) = snap.capacity {
-                    row("capacity", c.to_string());
-                }
-                if kind == Kind::Consumer {
-                    row("instances", snap.instances.to_string());
-                    row("busy", snap.busy.to_string());
-                }
-                row("arrived", snap.arrived.to_string());
-                row("departed", snap.departed.to_string());
-                if snap.dropped > 0 {
-                    row("dropped", snap.dropped.to_string());
-                }
-                if snap.retries > 0 {
-                    row("retries", snap.retries.to_string());
-                }
-                if snap.dead_lettered > 0 {
-                    row("dead-lettered", snap.dead_lettered.to_string());
-                }
                 if snap.blocked {
-                    row("state", "blocked".to_owned());
+                    row("state", "blocked: waiting for room downstream");
                 }
                 if snap.down {
-                    row("state", "down".to_owned());
+                    row("state", "down");
                 }
             });
         if ui
@@ -471,6 +463,23 @@ impl WeirApp {
         }
     }
 
+    /// The legend of the live marks, at the canvas's bottom left, while
+    /// a run is open and the legend is asked for.
+    pub(super) fn live_legend(&self, ctx: &egui::Context) {
+        if self.live.session.is_none() || !self.live.legend {
+            return;
+        }
+        let canvas = self.canvas.last_rect;
+        egui::Area::new(egui::Id::unique("live-legend"))
+            .order(egui::Order::Foreground)
+            .pivot(egui::Align2::LEFT_BOTTOM)
+            .fixed_pos(canvas.left_bottom() + egui::vec2(10.0, -10.0))
+            .interactable(false)
+            .show(ctx, |ui| {
+                egui::Frame::popup(ui.style()).show(ui, legend_ui);
+            });
+    }
+
     /// The charts panel's contents.
     pub(super) fn live_charts_ui(&mut self, ui: &mut egui::Ui) {
         let Some(live) = &mut self.live.session else {
@@ -548,6 +557,109 @@ impl WeirApp {
         };
         files::write_atomic(path, text)
     }
+}
+
+/// What the header's counters mean, for its tooltip.
+const COUNTERS_MEAN: &str = "sent: events the producers created · copies: fan-out copies \
+    (a topic's subscribers, a log's consumer groups), redeliveries and replays · derived: \
+    events a CEP rule emitted · completed, dropped, dead-lettered, expired: where messages \
+    ended · retained in logs: records a log keeps until its retention, read or not · \
+    in flight: everywhere else. The first group adds up to the second.";
+
+/// The live header's counters: the messages that came into being (sent,
+/// copies, derived) and where each one is now; both sides add up to the
+/// same total (conservation).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// How messages came into being, each with its label.
+    pub made: Vec<(&'static str, u64)>,
+    /// Where they are now, each with its label.
+    pub now: Vec<(&'static str, u64)>,
+}
+
+impl Counters {
+    /// The counters of a live snapshot. Parts that are zero and may
+    /// stay so are left out; "sent", "completed" and "in flight" always
+    /// show, "retained in logs" whenever the model has a log.
+    pub fn of(snap: &Snapshot) -> Self {
+        let t = &snap.totals;
+        let retained: u64 = snap
+            .nodes
+            .iter()
+            .filter(|n| n.kind == Kind::Log)
+            .map(|n| n.held)
+            .sum();
+        let has_log = snap.nodes.iter().any(|n| n.kind == Kind::Log);
+        let copies = t.fanout_copies + t.redelivered + t.replayed;
+        let mut made = vec![("sent", t.emitted)];
+        if copies > 0 {
+            made.push(("copies", copies));
+        }
+        if t.derived > 0 {
+            made.push(("derived", t.derived));
+        }
+        let mut now = vec![("completed", t.completed)];
+        for (label, v) in [
+            ("dropped", t.dropped),
+            ("dead-lettered", t.dead_lettered),
+            ("expired", t.expired),
+        ] {
+            if v > 0 {
+                now.push((label, v));
+            }
+        }
+        if has_log {
+            now.push(("retained in logs", retained));
+        }
+        // NOTE: a log's records are messages in flight to the engine; here
+        // they are counted apart.
+        now.push(("in flight", t.in_flight.saturating_sub(retained)));
+        Self { made, now }
+    }
+
+    /// The total of either side.
+    pub fn total(parts: &[(&'static str, u64)]) -> u64 {
+        parts.iter().map(|&(_, v)| v).sum()
+    }
+}
+
+impl std::fmt::Display for Counters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .made
+            .iter()
+            .chain(&self.now)
+            .map(|(label, v)| format!("{label} {v}"))
+            .collect();
+        write!(f, "{}", parts.join(" · "))
+    }
+}
+
+/// The numbers the live panel lists for a node: its kind's, then what
+/// every kind may count (drops, dead letters, retries), each once.
+pub fn panel_numbers(node: &NodeSnapshot) -> Vec<LiveNumber> {
+    let mut numbers = kinds::of(node.kind).live_numbers(node);
+    for extra in [
+        LiveNumber::count("dropped", node.dropped, "dropped", "Messages it dropped"),
+        LiveNumber::count(
+            "dead-lettered",
+            node.dead_lettered,
+            "dead_lettered",
+            "Messages it sent to a dead-letter queue",
+        ),
+        LiveNumber::count(
+            "retries",
+            node.retries,
+            "retries",
+            "Failed attempts tried again",
+        ),
+    ] {
+        let known = numbers.iter().any(|n| n.metric == extra.metric);
+        if extra.value.is_some() && !known {
+            numbers.push(extra);
+        }
+    }
+    numbers
 }
 
 /// What the live report can be exported as.
@@ -661,4 +773,160 @@ pub(super) fn node_name(model: &sim_core::Model, id: &str) -> String {
         .find(id)
         .and_then(|n| model.graph.node_weight(n))
         .map_or_else(|| id.to_owned(), |node| node.label().to_owned())
+}
+
+/// The legend's rows: a swatch drawn as on the canvas, and what it means.
+fn legend_ui(ui: &mut egui::Ui) {
+    use egui::{Color32, Sense, Stroke, StrokeKind, vec2};
+    let dark = ui.visuals().dark_mode;
+    ui.label(RichText::new("Live marks").strong());
+    let swatch = |ui: &mut egui::Ui, paint: &dyn Fn(&egui::Painter, egui::Rect), text: &str| {
+        ui.horizontal(|ui| {
+            let (rect, _) = ui.allocate_exact_size(vec2(44.0, 16.0), Sense::hover());
+            paint(ui.painter(), rect);
+            ui.label(text);
+        });
+    };
+    let card = |p: &egui::Painter, r: egui::Rect| {
+        p.rect_filled(r.shrink(2.0), 3.0, ui_card_fill(dark));
+    };
+    swatch(
+        ui,
+        &|p, r| {
+            card(p, r);
+            p.rect_stroke(
+                r.shrink(2.0),
+                3.0,
+                Stroke::new(2.5, colors::BLOCKED),
+                StrokeKind::Outside,
+            );
+        },
+        "BLOCKED: waiting for room downstream",
+    );
+    for (fill, text) in [
+        (0.4, "filling: under 60 %"),
+        (0.75, "filling: 60 % and more"),
+        (0.95, "full: 90 % and more"),
+    ] {
+        swatch(
+            ui,
+            &|p, r| {
+                let bar = egui::Rect::from_min_size(
+                    r.left_center() - vec2(0.0, 3.0),
+                    vec2(r.width(), 6.0),
+                );
+                p.rect_filled(bar, 2.0, ui_bar_back(dark));
+                let mut filled = bar;
+                filled.set_width(bar.width() * fill);
+                p.rect_filled(filled, 2.0, colors::fill(fill, dark));
+            },
+            text,
+        );
+    }
+    swatch(
+        ui,
+        &|p, r| {
+            p.rect_filled(r.shrink(2.0), 3.0, colors::DOWN);
+        },
+        "DOWN: crashed, back after the fault",
+    );
+    let outline = if dark {
+        Color32::from_gray(20)
+    } else {
+        Color32::WHITE
+    };
+    swatch(
+        ui,
+        &|p, r| {
+            for (k, c) in colors::EVENTS.iter().take(3).enumerate() {
+                #[expect(clippy::cast_precision_loss, reason = "three swatches")]
+                let x = r.left() + 8.0 + 13.0 * k as f32;
+                p.circle(
+                    egui::pos2(x, r.center().y),
+                    4.5,
+                    *c,
+                    Stroke::new(1.0, outline),
+                );
+            }
+        },
+        "a message; its colour is its event type",
+    );
+    swatch(
+        ui,
+        &|p, r| {
+            p.circle(
+                r.center(),
+                4.0,
+                colors::EVENTS[0],
+                Stroke::new(1.0, outline),
+            );
+            p.circle_stroke(r.center(), 7.6, Stroke::new(1.8, colors::WARN));
+        },
+        "retried",
+    );
+    swatch(
+        ui,
+        &|p, r| {
+            let c = r.center();
+            p.circle_filled(c, 5.0, colors::WARN);
+            let stroke = Stroke::new(1.6, outline);
+            p.line_segment([c - vec2(3.2, 3.2), c + vec2(3.2, 3.2)], stroke);
+            p.line_segment([c - vec2(3.2, -3.2), c + vec2(3.2, -3.2)], stroke);
+        },
+        "failed: on its way to a dead letter",
+    );
+    let ring = if dark { Color32::WHITE } else { Color32::BLACK };
+    swatch(
+        ui,
+        &|p, r| {
+            p.circle(
+                r.center(),
+                4.0,
+                colors::EVENTS[0],
+                Stroke::new(1.0, outline),
+            );
+            p.circle_stroke(r.center(), 9.0, Stroke::new(1.5, ring));
+        },
+        "followed: click it to see its journey",
+    );
+    swatch(
+        ui,
+        &|p, r| {
+            let y = r.center().y;
+            let flow = colors::flow(dark).gamma_multiply(0.75);
+            p.line_segment(
+                [
+                    egui::pos2(r.left(), y - 4.0),
+                    egui::pos2(r.right(), y - 4.0),
+                ],
+                Stroke::new(1.5, flow),
+            );
+            p.line_segment(
+                [
+                    egui::pos2(r.left(), y + 3.0),
+                    egui::pos2(r.right(), y + 3.0),
+                ],
+                Stroke::new(4.5, flow),
+            );
+        },
+        "a link's width grows with its rate",
+    );
+}
+
+/// A card's fill in the legend.
+fn ui_card_fill(dark: bool) -> egui::Color32 {
+    if dark {
+        egui::Color32::from_gray(58)
+    } else {
+        egui::Color32::from_gray(235)
+    }
+}
+
+/// A fill bar's empty part, as under the cards.
+fn ui_bar_back(dark: bool) -> egui::Color32 {
+    if dark {
+        egui::Color32::from_gray(60)
+    } else {
+        egui::Color32::from_gray(222)
+    }
 }

@@ -54,7 +54,7 @@ use dialogs::Pending;
 use document::Document;
 use inspector::{InspectorState, Subject, inspector_ui};
 use live_ui::LiveState;
-pub use live_ui::{LiveExport, live_report, live_report_ui};
+pub use live_ui::{Counters, LiveExport, live_report, live_report_ui, panel_numbers};
 use menus::{MenuAction, ToolbarStatus};
 pub use presenting::Overlays;
 use problems::{ProblemAction, problems_ui};
@@ -946,7 +946,7 @@ impl eframe::App for WeirApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
-                let mut overlay = self.live.session.as_mut().map(|l| l.overlay(dark, wall));
+                let mut overlay = self.live.session.as_mut().map(|l| l.overlay(dark));
                 let out = canvas_ui(
                     ui,
                     &self.doc.model,
@@ -963,6 +963,7 @@ impl eframe::App for WeirApp {
             menu_actions.extend(faults.map(MenuAction::Fault));
         }
         self.click_message(&ctx);
+        self.live_legend(&ctx);
 
         // Edits apply once, after drawing. While the pointer is down or a
         // field has the keyboard, they join one undo step.

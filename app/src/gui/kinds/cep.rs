@@ -5,9 +5,8 @@ use sim_core::nodes::{CepParams, CepRule, NodeKind, Pattern, Window};
 use sim_core::snapshot::NodeSnapshot;
 use sim_core::time::Duration;
 
-use super::{Icon, KindUi, ParamsUi, edited};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, edited};
 use crate::gui::inspector::fields::{duration_row_ui, enum_ui, field_problems_ui};
-use crate::gui::session::marks::{CardMarks, short};
 
 #[derive(Debug)]
 pub struct Cep;
@@ -42,8 +41,16 @@ impl KindUi for Cep {
         painter.circle_filled(p(0.0, -0.6), s * 0.22, color);
     }
 
-    fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
-        marks.line = format!("in {} · derived {}", short(n.arrived), short(n.departed));
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        vec![
+            LiveNumber::count("in", n.arrived, "arrived", "Events it watched"),
+            LiveNumber::count(
+                "derived",
+                n.departed,
+                "departed",
+                "Events it emitted on a match",
+            ),
+        ]
     }
 }
 

@@ -10,12 +10,12 @@ use sim_core::nodes::{
 use sim_core::snapshot::NodeSnapshot;
 use sim_core::time::Duration;
 
-use super::{Icon, KindUi, ParamsUi, edited, short_number};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, card_line, edited, short_number};
 use crate::gui::inspector::fields::{
     dist_row_ui, duration_row_ui, duration_ui, enum_ui, field_problems_ui, names_ui,
     optional_count_ui,
 };
-use crate::gui::session::marks::{CardMarks, ratio, short};
+use crate::gui::session::marks::{CardMarks, ratio};
 
 #[derive(Debug)]
 pub struct Consumer;
@@ -49,23 +49,41 @@ impl KindUi for Consumer {
         painter.circle_filled(c, s * 0.2, color);
     }
 
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        let slots = n.capacity;
+        vec![
+            LiveNumber::now("instances", n.instances, "Instances running"),
+            LiveNumber::now("busy", n.busy, "Slots processing a message").of(slots),
+            LiveNumber::now(
+                "blocked",
+                n.blocked_slots,
+                "Slots holding finished work that waits for room downstream",
+            )
+            .of(slots)
+            .card_if_any(),
+            LiveNumber::now(
+                "inbox",
+                n.depth,
+                "Messages pushed to it, waiting for a slot",
+            )
+            .card_if_any(),
+            LiveNumber::count("received", n.arrived, "arrived", "Messages it received")
+                .panel_only(),
+            LiveNumber::count("sent on", n.departed, "departed", "Results it sent on").panel_only(),
+            LiveNumber::count(
+                "retries",
+                n.retries,
+                "retries",
+                "Failed attempts it will try again",
+            )
+            .card_if_any(),
+        ]
+    }
+
     fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
         let slots = n.capacity.unwrap_or(0);
-        marks.bar = Some(ratio(n.busy, slots));
-        marks.line = format!(
-            "{} inst · busy {}/{}",
-            n.instances,
-            short(n.busy),
-            short(slots)
-        );
-        if n.depth > 0 {
-            marks.line.push_str(&format!(" · inbox {}", short(n.depth)));
-        }
-        if n.retries > 0 {
-            marks
-                .line
-                .push_str(&format!(" · {} retries", short(n.retries)));
-        }
+        marks.bar = Some(ratio(n.busy + n.blocked_slots, slots));
+        marks.line = card_line(&self.live_numbers(n));
     }
 }
 

@@ -4,10 +4,10 @@ use eframe::egui::{Color32, Rect, Shape, Stroke, Ui, vec2};
 use sim_core::nodes::{DeadLetterParams, NodeKind};
 use sim_core::snapshot::NodeSnapshot;
 
-use super::{Icon, KindUi, ParamsUi, edited};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, card_line, edited};
 use crate::gui::colors;
 use crate::gui::inspector::fields::{field_problems_ui, optional_count_ui};
-use crate::gui::session::marks::{CardMarks, ratio, short};
+use crate::gui::session::marks::{CardMarks, ratio};
 
 #[derive(Debug)]
 pub struct DeadLetter;
@@ -45,9 +45,18 @@ impl KindUi for DeadLetter {
         painter.line_segment([x + vec2(-d, d), x + vec2(d, -d)], white);
     }
 
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        vec![
+            LiveNumber::count("stored", n.depth, "stored", "Failed messages it keeps")
+                .of(n.capacity),
+            LiveNumber::count("in", n.arrived, "arrived", "Failed messages that arrived")
+                .panel_only(),
+        ]
+    }
+
     fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
         marks.bar = n.capacity.map(|c| ratio(n.held, c));
-        marks.line = format!("{} dead-lettered", short(n.held));
+        marks.line = card_line(&self.live_numbers(n));
         if n.held > 0 {
             marks.line_color = colors::WARN;
         }

@@ -5,12 +5,11 @@ use sim_core::nodes::{EventStoreParams, NodeKind, Replay};
 use sim_core::snapshot::NodeSnapshot;
 use sim_core::time::Duration;
 
-use super::{Icon, KindUi, ParamsUi, edited, short_number};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, edited, short_number};
 use crate::gui::inspector::fields::{
     dist_row_ui, duration_row_ui, field_problems_ui, optional_count_ui, optional_rate_ui,
     rate_row_ui,
 };
-use crate::gui::session::marks::{CardMarks, short};
 
 #[derive(Debug)]
 pub struct EventStore;
@@ -45,18 +44,24 @@ impl KindUi for EventStore {
         painter.line_segment([p(0.0, 0.6), p(0.0, 0.95)], stroke);
     }
 
-    fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
-        marks.line = format!("appended {}", short(n.departed));
-        if n.depth > 0 {
-            marks
-                .line
-                .push_str(&format!(" · waiting {}", short(n.depth)));
-        }
-        if n.retries > 0 {
-            marks
-                .line
-                .push_str(&format!(" · {} conflicts", short(n.retries)));
-        }
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        vec![
+            LiveNumber::count("in", n.arrived, "arrived", "Events sent to it").panel_only(),
+            LiveNumber::count(
+                "sent on",
+                n.departed,
+                "departed",
+                "Appended events sent on (or completed here when nothing reads them)",
+            ),
+            LiveNumber::now("waiting", n.depth, "Events waiting to be appended").card_if_any(),
+            LiveNumber::count(
+                "retries",
+                n.retries,
+                "retries",
+                "Appends retried after a version conflict",
+            )
+            .card_if_any(),
+        ]
     }
 }
 

@@ -6,7 +6,7 @@ use sim_core::nodes::{LogParams, NodeKind, Partitioner};
 use sim_core::snapshot::{NodeSnapshot, PartitionSnapshot};
 use sim_core::time::Duration;
 
-use super::{Icon, KindUi, ParamsUi, edited};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, card_line, edited};
 use crate::gui::charts::seconds;
 use crate::gui::colors;
 use crate::gui::inspector::fields::{duration_row_ui, enum_ui, field_problems_ui};
@@ -49,8 +49,32 @@ impl KindUi for Log {
         }
     }
 
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        vec![
+            LiveNumber::now(
+                "records",
+                n.held,
+                "Records it retains, read or not, until the retention removes them",
+            ),
+            LiveNumber::now(
+                "lag",
+                n.lag,
+                "Records the slowest consumer group has not committed yet",
+            ),
+            LiveNumber::count("appended", n.arrived, "arrived", "Records written to it")
+                .panel_only(),
+            LiveNumber::count(
+                "read",
+                n.departed,
+                "departed",
+                "Copies its consumer groups read: one per group for each record",
+            )
+            .panel_only(),
+        ]
+    }
+
     fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
-        marks.line = format!("{} records · lag {}", short(n.held), short(n.lag));
+        marks.line = card_line(&self.live_numbers(n));
         if n.partitions.is_empty() {
             // The lag bar: the slowest group's unread share of the records.
             marks.bar = Some(ratio(n.lag, n.held.max(1)));
@@ -300,7 +324,7 @@ fn partition_strip(painter: &Painter, rect: Rect, parts: &[PartitionSnapshot], d
         let filled = Rect::from_min_max(Pos2::new(cell.left(), cell.bottom() - height), cell.max);
         let color = match c.behind() {
             Behind::Flowing => colors::flow(dark),
-            Behind::Behind => colors::ORANGE,
+            Behind::Behind => colors::FILL_HIGH,
             Behind::Stuck => colors::WARN,
         };
         painter.rect_filled(filled, 1.0, color);

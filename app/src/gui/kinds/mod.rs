@@ -37,8 +37,17 @@ pub trait KindUi {
     fn blurb(&self) -> &'static str;
     /// Paints the kind's icon.
     fn paint_icon(&self, icon: &Icon<'_>);
-    /// Fills in the live marks under the node's card from its state now.
-    fn card_marks(&self, node: &NodeSnapshot, marks: &mut CardMarks<'_>);
+    /// The numbers a live run shows of the node, each labelled with what
+    /// it counts, in the order the live panel lists them. The card shows
+    /// those marked [`LiveNumber::on_card`], the panel all of them, so
+    /// the two never disagree; counters name the report's metric that
+    /// holds the same number.
+    fn live_numbers(&self, node: &NodeSnapshot) -> Vec<LiveNumber>;
+    /// Fills in the live marks under the node's card from its state now:
+    /// by default the card's numbers ([`card_line`]).
+    fn card_marks(&self, node: &NodeSnapshot, marks: &mut CardMarks<'_>) {
+        marks.line = card_line(&self.live_numbers(node));
+    }
     /// What the card's tooltip says during a live run. `waiting_on` names
     /// the full nodes a blocked node waits for (`None` when it is not
     /// blocked).
@@ -49,6 +58,103 @@ pub trait KindUi {
     ) -> Option<String> {
         None
     }
+}
+
+/// One number a live run shows of a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveNumber {
+    /// What it counts, as the card and the panel label it.
+    pub label: &'static str,
+    /// Its value; `None` while nothing has happened that it counts
+    /// (shown as "—").
+    pub value: Option<u64>,
+    /// What it is out of ("held 20/20"), if bounded.
+    pub of: Option<u64>,
+    /// The report's per-node metric that holds the same count, if any.
+    pub metric: Option<&'static str>,
+    /// Shown on the card as well as in the panel.
+    pub on_card: bool,
+    /// What it counts, in a sentence (the panel's tooltip).
+    pub means: &'static str,
+}
+
+impl LiveNumber {
+    /// A gauge: a number the node holds now, shown even when zero.
+    pub fn now(label: &'static str, value: u64, means: &'static str) -> Self {
+        Self {
+            label,
+            value: Some(value),
+            of: None,
+            metric: None,
+            on_card: true,
+            means,
+        }
+    }
+
+    /// A count since the start, the report's `metric`: "—" until it
+    /// first moves.
+    pub fn count(
+        label: &'static str,
+        value: u64,
+        metric: &'static str,
+        means: &'static str,
+    ) -> Self {
+        Self {
+            label,
+            value: (value > 0).then_some(value),
+            of: None,
+            metric: Some(metric),
+            on_card: true,
+            means,
+        }
+    }
+
+    /// Out of `of`, if bounded.
+    #[must_use]
+    pub fn of(mut self, of: Option<u64>) -> Self {
+        self.of = of;
+        self
+    }
+
+    /// Only in the panel, not on the card.
+    #[must_use]
+    pub fn panel_only(mut self) -> Self {
+        self.on_card = false;
+        self
+    }
+
+    /// On the card only when it is not zero (in the panel always).
+    #[must_use]
+    pub fn card_if_any(mut self) -> Self {
+        self.on_card = self.value.is_some_and(|v| v > 0);
+        self
+    }
+
+    /// The value as shown: "20/20", "1.2k", or "—".
+    pub fn value_text(&self) -> String {
+        use super::session::marks::short;
+        match (self.value, self.of) {
+            (None, _) => "—".to_owned(),
+            (Some(v), Some(of)) => format!("{}/{}", short(v), short(of)),
+            (Some(v), None) => short(v),
+        }
+    }
+}
+
+impl std::fmt::Display for LiveNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.label, self.value_text())
+    }
+}
+
+/// The card's line: the numbers marked for it, joined by " · ".
+pub fn card_line(numbers: &[LiveNumber]) -> String {
+    let shown: Vec<String> = numbers
+        .iter()
+        .filter(|n| n.on_card)
+        .map(ToString::to_string)
+        .collect();
+    shown.join(" · ")
 }
 
 /// What the window shows of a node's parameters.

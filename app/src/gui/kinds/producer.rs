@@ -6,11 +6,10 @@ use sim_core::nodes::{EventType, NodeKind, OnBlock, ProducerParams};
 use sim_core::snapshot::NodeSnapshot;
 use sim_core::time::Duration;
 
-use super::{Icon, KindUi, ParamsUi, edited, short_number};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, edited, short_number};
 use crate::gui::inspector::fields::{
     duration_row_ui, enum_ui, field_problems_ui, optional_count_ui, rate_row_ui,
 };
-use crate::gui::session::marks::{CardMarks, short};
 
 #[derive(Debug)]
 pub struct Producer;
@@ -39,8 +38,13 @@ impl KindUi for Producer {
         }
     }
 
-    fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
-        marks.line = format!("sent {}", short(n.departed));
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        vec![LiveNumber::count(
+            "sent",
+            n.departed,
+            "departed",
+            "Events it created and handed on",
+        )]
     }
 }
 

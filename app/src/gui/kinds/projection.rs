@@ -4,9 +4,8 @@ use eframe::egui::{self, Color32, DragValue, Rect, Ui, pos2, vec2};
 use sim_core::nodes::{NodeKind, ProjectionParams};
 use sim_core::snapshot::NodeSnapshot;
 
-use super::{Icon, KindUi, ParamsUi, edited};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, edited};
 use crate::gui::inspector::fields::{dist_row_ui, field_problems_ui};
-use crate::gui::session::marks::{CardMarks, short};
 
 #[derive(Debug)]
 pub struct Projection;
@@ -41,13 +40,17 @@ impl KindUi for Projection {
         painter.line_segment([p(-0.15, -0.27), p(-0.15, 0.65)], stroke);
     }
 
-    fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
-        marks.line = format!("applied {}", short(n.completed));
-        if n.depth > 0 {
-            marks
-                .line
-                .push_str(&format!(" · behind {}", short(n.depth)));
-        }
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        vec![
+            LiveNumber::count(
+                "applied",
+                n.completed,
+                "completed",
+                "Events applied to the view",
+            ),
+            LiveNumber::now("behind", n.depth, "Events waiting to be applied").card_if_any(),
+            LiveNumber::count("in", n.arrived, "arrived", "Events that arrived").panel_only(),
+        ]
     }
 }
 

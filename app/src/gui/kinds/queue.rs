@@ -4,11 +4,11 @@ use eframe::egui::{self, Color32, Rect, Ui, vec2};
 use sim_core::nodes::{NodeKind, Overflow, QueueParams};
 use sim_core::snapshot::NodeSnapshot;
 
-use super::{Icon, KindUi, ParamsUi, edited};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, card_line, edited};
 use crate::gui::inspector::fields::{
     duration_row_ui, enum_ui, field_problems_ui, optional_count_ui,
 };
-use crate::gui::session::marks::{CardMarks, ratio, short};
+use crate::gui::session::marks::{CardMarks, ratio};
 
 #[derive(Debug)]
 pub struct Queue;
@@ -42,17 +42,36 @@ impl KindUi for Queue {
         }
     }
 
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        vec![
+            LiveNumber::now(
+                "held",
+                n.held,
+                "Everything it is responsible for: waiting, handed to a consumer and not yet \
+                 acknowledged, delayed, or with room reserved on its way in",
+            )
+            .of(n.capacity),
+            LiveNumber::now(
+                "waiting",
+                n.depth,
+                "Waiting to be taken (the report's depth)",
+            ),
+            LiveNumber::count("in", n.arrived, "arrived", "Messages that arrived").panel_only(),
+            LiveNumber::count("taken", n.departed, "departed", "Messages consumers took")
+                .panel_only(),
+            LiveNumber::count(
+                "redelivered",
+                n.redelivered,
+                "redelivered",
+                "Messages delivered again after a visibility timeout",
+            )
+            .card_if_any(),
+        ]
+    }
+
     fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
         marks.bar = n.capacity.map(|c| ratio(n.held, c));
-        marks.line = match n.capacity {
-            Some(c) => format!("{} / {}", short(n.held), short(c)),
-            None => format!("depth {}", short(n.held)),
-        };
-        if n.redelivered > 0 {
-            marks
-                .line
-                .push_str(&format!(" · {} redelivered", short(n.redelivered)));
-        }
+        marks.line = card_line(&self.live_numbers(n));
     }
 }
 

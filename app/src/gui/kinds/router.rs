@@ -4,9 +4,8 @@ use eframe::egui::{Color32, DragValue, Shape, Ui};
 use sim_core::nodes::{NodeKind, RouteMode, RouterParams};
 use sim_core::snapshot::NodeSnapshot;
 
-use super::{Icon, KindUi, ParamsUi, edited};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, edited};
 use crate::gui::inspector::fields::{enum_ui, field_problems_ui};
-use crate::gui::session::marks::{CardMarks, short};
 
 #[derive(Debug)]
 pub struct Router;
@@ -39,13 +38,12 @@ impl KindUi for Router {
         painter.circle_filled(c, s * 0.16, color);
     }
 
-    fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
-        marks.line = format!("out {}", short(n.departed));
-        if n.held > 0 {
-            marks
-                .line
-                .push_str(&format!(" · holding {}", short(n.held)));
-        }
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        vec![
+            LiveNumber::count("in", n.arrived, "arrived", "Messages it received").panel_only(),
+            LiveNumber::count("routed", n.departed, "departed", "Messages sent on a route"),
+            LiveNumber::now("holding", n.held, "Messages waiting for a full route").card_if_any(),
+        ]
     }
 
     fn hover_text(

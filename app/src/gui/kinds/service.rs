@@ -4,11 +4,11 @@ use eframe::egui::{self, Color32, Rect, Ui, vec2};
 use sim_core::nodes::{NodeKind, ServiceParams};
 use sim_core::snapshot::NodeSnapshot;
 
-use super::{Icon, KindUi, ParamsUi, edited};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, card_line, edited};
 use crate::gui::inspector::fields::{
     dist_row_ui, field_problems_ui, optional_count_ui, optional_rate_ui,
 };
-use crate::gui::session::marks::{CardMarks, ratio, short};
+use crate::gui::session::marks::{CardMarks, ratio};
 
 #[derive(Debug)]
 pub struct Service;
@@ -39,16 +39,27 @@ impl KindUi for Service {
         }
     }
 
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        let mut numbers = vec![
+            LiveNumber::count("done", n.departed, "departed", "Calls it answered"),
+            LiveNumber::now("waiting", n.depth, "Calls waiting for a free slot").card_if_any(),
+            LiveNumber::count("calls", n.arrived, "arrived", "Calls it received").panel_only(),
+        ];
+        if let Some(limit) = n.capacity {
+            numbers.push(
+                LiveNumber::now("busy", n.busy, "Calls in progress")
+                    .of(Some(limit))
+                    .panel_only(),
+            );
+        }
+        numbers
+    }
+
     fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
         if let Some(limit) = n.capacity {
             marks.bar = Some(ratio(n.busy, limit));
         }
-        marks.line = format!("done {}", short(n.departed));
-        if n.depth > 0 {
-            marks
-                .line
-                .push_str(&format!(" · waiting {}", short(n.depth)));
-        }
+        marks.line = card_line(&self.live_numbers(n));
     }
 }
 

@@ -4,9 +4,9 @@ use eframe::egui::{Color32, Shape, Stroke, Ui};
 use sim_core::nodes::{NodeKind, SinkParams};
 use sim_core::snapshot::NodeSnapshot;
 
-use super::{Icon, KindUi, ParamsUi, edited};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, card_line, edited};
 use crate::gui::inspector::fields::{dist_row_ui, field_problems_ui, optional_count_ui};
-use crate::gui::session::marks::{CardMarks, ratio, short};
+use crate::gui::session::marks::{CardMarks, ratio};
 
 #[derive(Debug)]
 pub struct Sink;
@@ -41,22 +41,37 @@ impl KindUi for Sink {
         ));
     }
 
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        let mut numbers = vec![
+            LiveNumber::count("done", n.departed, "departed", "Messages it finished with"),
+            LiveNumber::now("waiting", n.depth, "Messages waiting for a free slot").card_if_any(),
+        ];
+        if let Some(limit) = n.capacity {
+            numbers.push(
+                LiveNumber::now("busy", n.busy, "Messages it is working on")
+                    .of(Some(limit))
+                    .panel_only(),
+            );
+        }
+        numbers
+    }
+
     fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
         if let Some(limit) = n.capacity {
             marks.bar = Some(ratio(n.busy, limit));
         }
-        marks.line = format!("done {}", short(n.departed));
-        if n.depth > 0 {
-            marks
-                .line
-                .push_str(&format!(" · waiting {}", short(n.depth)));
-        }
+        marks.line = card_line(&self.live_numbers(n));
     }
 }
 
 impl ParamsUi for SinkParams {
     fn summary(&self) -> String {
-        format!("latency {}", self.latency.mean())
+        let mean = self.latency.mean();
+        if mean.is_zero() {
+            "no added delay".to_owned()
+        } else {
+            format!("takes {mean}")
+        }
     }
 
     fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {

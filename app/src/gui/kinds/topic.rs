@@ -4,8 +4,7 @@ use eframe::egui::{Color32, RichText, Ui};
 use sim_core::nodes::{NodeKind, TopicParams};
 use sim_core::snapshot::NodeSnapshot;
 
-use super::{Icon, KindUi, ParamsUi, edited};
-use crate::gui::session::marks::{CardMarks, short};
+use super::{Icon, KindUi, LiveNumber, ParamsUi, edited};
 
 #[derive(Debug)]
 pub struct Topic;
@@ -38,13 +37,24 @@ impl KindUi for Topic {
         painter.circle_filled(hub, s * 0.2, color);
     }
 
-    fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
-        marks.line = format!("out {}", short(n.departed));
-        if n.held > 0 {
-            marks
-                .line
-                .push_str(&format!(" · holding {}", short(n.held)));
-        }
+    fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
+        vec![
+            LiveNumber::count(
+                "published",
+                n.arrived,
+                "arrived",
+                "Messages published to it",
+            )
+            .panel_only(),
+            LiveNumber::count(
+                "copies out",
+                n.departed,
+                "departed",
+                "Copies delivered, one per matching subscriber",
+            ),
+            LiveNumber::now("holding", n.held, "Messages waiting for a full subscriber")
+                .card_if_any(),
+        ]
     }
 
     fn hover_text(

@@ -114,7 +114,7 @@ pub fn paint_node_marks(
         painter.rect_stroke(
             card.expand(2.0),
             8.0 * zoom,
-            Stroke::new((3.0 * zoom).max(2.0), colors::WARN),
+            Stroke::new((3.0 * zoom).max(2.0), colors::BLOCKED),
             StrokeKind::Outside,
         );
         tag(
@@ -122,18 +122,18 @@ pub fn paint_node_marks(
             card.right_top() + vec2(-4.0 * zoom, -4.0 * zoom),
             Align2::RIGHT_BOTTOM,
             "BLOCKED",
-            colors::WARN,
+            colors::BLOCKED,
             size,
         );
     }
     if n.down {
-        painter.rect_filled(card, 8.0 * zoom, Color32::from_black_alpha(110));
+        painter.rect_filled(card, 8.0 * zoom, colors::DOWN.gamma_multiply(0.6));
         tag(
             painter,
             card.center(),
             Align2::CENTER_CENTER,
             "DOWN",
-            colors::WARN,
+            colors::DOWN,
             size * 1.4,
         );
     }
@@ -160,11 +160,7 @@ fn tag(painter: &Painter, at: Pos2, anchor: Align2, text: &str, fill: Color32, s
         .anchor_size(at, galley.size())
         .expand2(vec2(size * 0.35, size * 0.12));
     painter.rect_filled(rect, size * 0.3, fill);
-    let text_color = if fill == colors::YELLOW || fill == colors::ORANGE || fill == colors::SKY {
-        Color32::BLACK
-    } else {
-        Color32::WHITE
-    };
+    let text_color = colors::text_on(fill);
     painter.galley(
         rect.min + vec2(size * 0.35, size * 0.12),
         galley,
@@ -181,13 +177,7 @@ fn bar(painter: &Painter, rect: Rect, fill: f32, dark: bool) {
     };
     painter.rect_filled(rect, 2.0, bg);
     let fill = fill.clamp(0.0, 1.0);
-    let color = if fill >= 0.9 {
-        colors::WARN
-    } else if fill >= 0.6 {
-        colors::ORANGE
-    } else {
-        colors::flow(dark)
-    };
+    let color = colors::fill(fill, dark);
     let mut filled = rect;
     filled.set_width(rect.width() * fill);
     if filled.width() > 0.0 {

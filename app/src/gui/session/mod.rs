@@ -23,8 +23,8 @@ use sim_core::{Model, RunResult};
 use super::colors;
 use crate::live::{Command, JourneyRef, LiveFrame, LiveRun, Notice, Speed};
 
-/// Wall-clock seconds a node or edge stays marked blocked after the last
-/// frame that found it so.
+/// Seconds of the session's clock a node or edge stays marked blocked
+/// after the last frame that found it so.
 // NOTE: a sender that waits most of the time is free for an instant
 // between two messages; without the hold its mark would blink.
 const BLOCKED_HOLD_S: f64 = 0.4;
@@ -84,8 +84,15 @@ pub struct LiveSession {
     sampled_dots: Vec<(Pos2, u64)>,
     /// The same, one frame earlier: what was on screen when a click came.
     shown_dots: Vec<(Pos2, u64)>,
-    /// Until when (wall seconds) each node and each edge shows as blocked.
+    /// Until when (session seconds) each node and each edge shows as
+    /// blocked.
     blocked_until: (Vec<f64>, Vec<f64>),
+    /// The session's clock in seconds: the window's clock while the run
+    /// plays, standing still while it does not, so that every mark timed
+    /// by it (blocked marks, dots) shows the paused instant as it was.
+    clock: f64,
+    /// The window's clock when the session's last moved with it.
+    last_wall: Option<f64>,
 }
 
 impl LiveSession {
@@ -124,6 +131,8 @@ impl LiveSession {
             sampled_dots: Vec::new(),
             shown_dots: Vec::new(),
             blocked_until: (Vec::new(), Vec::new()),
+            clock: 0.0,
+            last_wall: None,
         };
         session.map_model();
         Ok(session)
@@ -193,12 +202,38 @@ impl LiveSession {
         self.send(Command::SetSpeed(speed));
     }
 
+    /// The session's clock in seconds (see [`Self::poll`]).
+    pub fn clock(&self) -> f64 {
+        self.clock
+    }
+
+    /// Moves the session's clock on with the window's (`wall`, in
+    /// seconds) while the run plays; it stands still otherwise.
+    fn tick(&mut self, wall: f64) {
+        let dt = self.last_wall.map_or(0.0, |last| (wall - last).max(0.0));
+        self.last_wall = Some(wall);
+        if self.frame.playing {
+            self.clock += dt;
+        }
+    }
+
     /// Picks up the newest frame (never waits); `wall` is the window's
-    /// clock in seconds.
+    /// clock in seconds. The marks are timed by the session's clock,
+    /// which stands still while the run does not play: a paused run
+    /// keeps showing the instant it was paused at. A Step while paused
+    /// is a new instant: the previous one's marks make way for its own.
     pub fn poll(&mut self, wall: f64) {
+        self.tick(wall);
         let Some(mut fresh) = self.run.take_frame(&mut self.spare) else {
             return;
         };
+        let stepped = !fresh.playing
+            && !self.frame.playing
+            && fresh.run_id == self.run_id
+            && fresh.snapshot.now != self.frame.snapshot.now;
+        if stepped {
+            self.clock += DOT_TRAVEL_S;
+        }
         if fresh.run_id != self.run_id {
             self.run_id = fresh.run_id;
             self.last_counts = None;
@@ -219,13 +254,20 @@ impl LiveSession {
             self.result = Some(result);
         }
         self.update_rates(&fresh);
-        self.spawn_dots(&fresh, wall);
-        self.hold_blocked(&fresh, wall);
+        // NOTE: a step's crossings stand half-way along their edges: at
+        // their start they would hide under the ports.
+        let born = if stepped {
+            self.clock - DOT_TRAVEL_S / 2.0
+        } else {
+            self.clock
+        };
+        self.spawn_dots(&fresh, born);
+        self.hold_blocked(&fresh, self.clock);
         // The previous frame goes back to the thread for reuse.
         self.spare = Some(std::mem::replace(&mut self.frame, fresh));
     }
 
-    fn hold_blocked(&mut self, frame: &LiveFrame, wall: f64) {
+    fn hold_blocked(&mut self, frame: &LiveFrame, clock: f64) {
         let snap = &frame.snapshot;
         let (nodes, edges) = &mut self.blocked_until;
         nodes.resize(snap.nodes.len(), f64::NEG_INFINITY);
@@ -233,24 +275,54 @@ impl LiveSession {
         let blocked = snap.nodes.iter().map(|n| n.blocked);
         for (until, blocked) in nodes.iter_mut().zip(blocked) {
             if blocked {
-                *until = wall + BLOCKED_HOLD_S;
+                *until = clock + BLOCKED_HOLD_S;
             }
         }
         for (until, e) in edges.iter_mut().zip(&snap.edges) {
             if e.blocked {
-                *until = wall + BLOCKED_HOLD_S;
+                *until = clock + BLOCKED_HOLD_S;
             }
         }
     }
 
-    /// Whether the node at `i` (model order) shows as blocked at `wall`.
-    fn node_blocked(&self, i: usize, wall: f64) -> bool {
-        self.blocked_until.0.get(i).is_some_and(|&t| wall < t)
+    /// Whether the node at `i` (model order) shows as blocked now.
+    fn node_blocked(&self, i: usize) -> bool {
+        self.blocked_until.0.get(i).is_some_and(|&t| self.clock < t)
     }
 
-    /// Whether the edge at `i` (model order) shows as blocked at `wall`.
-    fn edge_blocked(&self, i: usize, wall: f64) -> bool {
-        self.blocked_until.1.get(i).is_some_and(|&t| wall < t)
+    /// Whether the edge at `i` (model order) shows as blocked now.
+    fn edge_blocked(&self, i: usize) -> bool {
+        self.blocked_until.1.get(i).is_some_and(|&t| self.clock < t)
+    }
+
+    /// The live marks as they show now: which nodes and edges are marked
+    /// blocked (model order) and where each moving dot is along its edge
+    /// (edge, 0 to 1).
+    pub fn marks_shown(&self) -> ShownMarks {
+        let blocked = |until: &[f64]| {
+            until
+                .iter()
+                .enumerate()
+                .filter(|&(_, &t)| self.clock < t)
+                .map(|(i, _)| i)
+                .collect()
+        };
+        ShownMarks {
+            blocked_nodes: blocked(&self.blocked_until.0),
+            blocked_edges: blocked(&self.blocked_until.1),
+            dots: self
+                .dots
+                .iter()
+                .map(|d| (d.edge, self.dot_progress(d)))
+                .collect(),
+        }
+    }
+
+    /// How far along its edge a dot is now, 0 to 1.
+    fn dot_progress(&self, dot: &Dot) -> f32 {
+        #[expect(clippy::cast_possible_truncation, reason = "animation phase")]
+        let t = ((self.clock - dot.born) / DOT_TRAVEL_S).clamp(0.0, 1.0) as f32;
+        t
     }
 
     fn update_rates(&mut self, frame: &LiveFrame) {
@@ -278,12 +350,14 @@ impl LiveSession {
         self.last_counts = Some((now, counts));
     }
 
-    fn spawn_dots(&mut self, frame: &LiveFrame, wall: f64) {
+    /// New crossings become dots born at `born` (session seconds).
+    fn spawn_dots(&mut self, frame: &LiveFrame, born: f64) {
         let snap = &frame.snapshot;
         if snap.edges.len() != self.last_seq.len() {
             return;
         }
-        self.dots.retain(|d| wall - d.born < DOT_TRAVEL_S);
+        let now = self.clock;
+        self.dots.retain(|d| now - d.born < DOT_TRAVEL_S);
         for m in &snap.messages {
             let Place::Crossed { edge, seq, .. } = m.place else {
                 continue;
@@ -297,7 +371,7 @@ impl LiveSession {
             }
             self.dots.push(Dot {
                 edge: e,
-                born: wall,
+                born,
                 color: colors::event(m.event_type),
                 retried: m.retried(),
                 failed: snap.edges[e].dead_letter,
@@ -425,10 +499,21 @@ impl LiveSession {
         self.node_ix.get(&n).and_then(|&i| u32::try_from(i).ok())
     }
 
-    /// Whether dots are moving (so the window keeps repainting).
+    /// Whether dots are moving (so the window keeps repainting): only
+    /// while the run plays, as the session's clock stands still
+    /// otherwise.
     pub fn animating(&self) -> bool {
-        !self.dots.is_empty()
+        self.frame.playing && !self.dots.is_empty()
     }
+}
+
+/// The live marks on show, for comparing two frames.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ShownMarks {
+    pub blocked_nodes: Vec<usize>,
+    pub blocked_edges: Vec<usize>,
+    /// Each dot's edge and how far along it is.
+    pub dots: Vec<(usize, f32)>,
 }
 
 /// Same nodes (ids and kinds, in order), same edges, same scenario.
@@ -452,9 +537,11 @@ fn same_structure(a: &Model, b: &Model) -> bool {
     nodes(a) == nodes(b) && edges(a) == edges(b)
 }
 
-/// Keeps painting while a run moves.
+/// Keeps painting while a run moves. A paused, finished or failed run
+/// asks for nothing: the window repaints on input, or when the
+/// simulation thread hands over a frame (it wakes the window itself).
 pub fn keep_painting(ctx: &egui::Context, session: &LiveSession) {
-    if session.playing() || session.animating() {
+    if session.playing() {
         ctx.request_repaint();
     }
 }

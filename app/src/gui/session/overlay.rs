@@ -6,18 +6,17 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef as _;
 use sim_core::snapshot::Place;
 
-use super::{DOT_TRAVEL_S, LiveSession, marks};
+use super::{LiveSession, marks};
 use crate::gui::canvas::{Overlay, bezier_point};
 use crate::gui::colors;
 use crate::gui::kinds;
 
 impl LiveSession {
-    /// The canvas overlay for this frame.
-    pub fn overlay(&mut self, dark: bool, wall: f64) -> LiveOverlay<'_> {
+    /// The canvas overlay for this frame, at the session's clock.
+    pub fn overlay(&mut self, dark: bool) -> LiveOverlay<'_> {
         LiveOverlay {
             session: self,
             dark,
-            wall,
         }
     }
 }
@@ -27,7 +26,6 @@ impl LiveSession {
 pub struct LiveOverlay<'a> {
     session: &'a mut LiveSession,
     dark: bool,
-    wall: f64,
 }
 
 impl Overlay for LiveOverlay<'_> {
@@ -39,8 +37,8 @@ impl Overlay for LiveOverlay<'_> {
         let Some(snap) = s.frame.snapshot.edges.get(i) else {
             return normal;
         };
-        if s.edge_blocked(i, self.wall) {
-            return Stroke::new(normal.width * 2.2, colors::WARN);
+        if s.edge_blocked(i) {
+            return Stroke::new(normal.width * 2.2, colors::BLOCKED);
         }
         let max = s.rates.iter().copied().fold(0.0_f32, f32::max);
         let rate = s.rates.get(i).copied().unwrap_or(0.0);
@@ -106,9 +104,7 @@ impl Overlay for LiveOverlay<'_> {
             let Some((from, to)) = ends.get(d.edge).copied().flatten() else {
                 continue;
             };
-            #[expect(clippy::cast_possible_truncation, reason = "animation phase")]
-            let t = ((self.wall - d.born) / DOT_TRAVEL_S).clamp(0.0, 1.0) as f32;
-            let at = bezier_point(from, to, t);
+            let at = bezier_point(from, to, s.dot_progress(d));
             dot(at, d.color, d.retried, d.failed);
             mark(at, d.msg_id);
         }
@@ -133,7 +129,7 @@ impl Overlay for LiveOverlay<'_> {
     fn paint_node(&self, painter: &Painter, node: NodeIndex, card: Rect, zoom: f32) {
         let s = &*self.session;
         if let (Some(snap), Some(&i)) = (s.node(node), s.node_ix.get(&node)) {
-            let blocked = s.node_blocked(i, self.wall);
+            let blocked = s.node_blocked(i);
             marks::paint_node_marks(painter, snap, blocked, card, zoom, self.dark);
         }
     }
@@ -143,17 +139,13 @@ impl Overlay for LiveOverlay<'_> {
         let snap = s.node(node)?;
         let i = *s.node_ix.get(&node)?;
         let waiting_on = || {
-            if !s.node_blocked(i, self.wall) {
+            if !s.node_blocked(i) {
                 return None;
             }
             let graph = &s.model.graph;
             let full: Vec<&str> = graph
                 .edges(node)
-                .filter(|e| {
-                    s.edge_ix
-                        .get(&e.id())
-                        .is_some_and(|&e| s.edge_blocked(e, self.wall))
-                })
+                .filter(|e| s.edge_ix.get(&e.id()).is_some_and(|&e| s.edge_blocked(e)))
                 .filter_map(|e| graph.node_weight(e.target()).map(sim_core::Node::label))
                 .collect();
             Some(full.join(", "))
