@@ -38,7 +38,9 @@ impl Theme {
     pub fn blurb(self) -> &'static str {
         match self {
             Self::Brokers => "Queues, topics and logs: how messages are held and handed out",
-            Self::Resilience => "Overload and failure: backpressure, retries, dead letters, crashes",
+            Self::Resilience => {
+                "Overload and failure: backpressure, retries, dead letters, crashes"
+            }
             Self::Processing => "Pipelines, event processing, event sourcing and CQRS",
             Self::Scaling => "Capacity that follows the load, and what it costs",
         }

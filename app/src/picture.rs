@@ -108,10 +108,7 @@ fn read_svg(svg: &str) -> Result<resvg::usvg::Tree, PictureError> {
 }
 
 /// Draws `tree` at `scale` pixels per point.
-fn render(
-    tree: &resvg::usvg::Tree,
-    scale: f32,
-) -> Result<resvg::tiny_skia::Pixmap, PictureError> {
+fn render(tree: &resvg::usvg::Tree, scale: f32) -> Result<resvg::tiny_skia::Pixmap, PictureError> {
     let size = tree.size().to_int_size().scale_by(scale);
     let (width, height) = size.map_or((0, 0), |s| (s.width(), s.height()));
     if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {

@@ -5,7 +5,7 @@
 use eframe::egui::{Key, Modifiers};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use sim_core::Model;
 use sim_core::dist::Arrival;
 use sim_core::model::ModelCommand;
@@ -79,7 +79,7 @@ fn a_negative_rate_stays_as_typed_with_one_explanation_and_nothing_runs_with_it(
         .expect("explained")
         .rect();
     assert!(
-        explanation.top() >= spin.bottom() && explanation.top() - spin.bottom() < 40.0,
+        explanation.top() >= spin.bottom() && explanation.top() - spin.bottom() < 24.0,
         "under the field: field {spin:?}, explanation {explanation:?}"
     );
 
@@ -89,7 +89,10 @@ fn a_negative_rate_stays_as_typed_with_one_explanation_and_nothing_runs_with_it(
     // Play live, Step and the replications all refuse, with that reason.
     h.get_by_role_and_label(Role::Button, "Play live").click();
     h.run();
-    assert!(h.state().live().is_none(), "no live run with a negative rate");
+    assert!(
+        h.state().live().is_none(),
+        "no live run with a negative rate"
+    );
     assert!(
         h.state().notice().is_some_and(|n| n.contains(NEGATIVE)),
         "the notice says why: {:?}",
@@ -123,7 +126,8 @@ fn an_unreadable_duration_stays_as_typed_with_why() {
     h.run();
     // Nothing selected: the scenario's fields.
     let duration = h.state().model().scenario.duration;
-    h.get_by_role_and_label(Role::SpinButton, "Duration").click();
+    h.get_by_role_and_label(Role::SpinButton, "Duration")
+        .click();
     h.run();
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
     h.input_mut()
@@ -200,7 +204,7 @@ fn a_playing_run_pauses_on_an_invalid_edit_and_plays_on_after_undo() {
     });
     let edit = set_rate(&h, -1.0);
     h.state_mut().apply_edit(edit).expect("a valid command");
-    h.run();
+    h.step();
     let edit = set_rate(&h, 30.0);
     h.state_mut().apply_edit(edit).expect("a valid command");
     for _ in 0..5 {
@@ -235,7 +239,9 @@ fn a_new_model_starts_with_a_hint_not_an_error() {
         h.state().notice()
     );
     assert!(
-        validate(&Model::new("Untitled")).iter().any(|d| d.is_error()),
+        validate(&Model::new("Untitled"))
+            .iter()
+            .any(|d| d.is_error()),
         "the command line still refuses an empty model"
     );
 }

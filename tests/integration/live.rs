@@ -110,7 +110,8 @@ fn play_pause_step_and_reset_move_stop_and_reset_the_counters() {
     until(&mut h, "the counters to move", |h| produced(h) >= 60);
     click(&mut h, "Pause");
     until(&mut h, "the pause to show", |h| {
-        h.query_by_role_and_label(Role::Button, "Play live").is_some()
+        h.query_by_role_and_label(Role::Button, "Play live")
+            .is_some()
     });
     let paused = counters(&h);
     let paused_clock = clock(&h);

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use eframe::egui::{self, Key, Vec2};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use sim_core::model::file;
 use weir::examples::{EXAMPLES, Theme};
 use weir::gui::document::EMPTY_HINT;
@@ -17,14 +17,33 @@ use crate::harness::{Window, harness, until};
 
 /// The app as it starts with no file: on the start page.
 fn start_page(size: Vec2, prefs: Prefs) -> Harness<'static, WeirApp> {
+    // NOTE: the examples' descriptions are files' text, which a desktop
+    // draws with its system fonts.
     let window = Window {
         size,
+        any_text: true,
         ..Window::default()
     };
     let mut h = harness(WeirApp::starting(None, prefs, None), window);
     h.run();
     assert!(h.state().showing_start_page(), "no file: the start page");
     h
+}
+
+/// Types `text` into the search box.
+fn search(h: &mut Harness<'_, WeirApp>, text: &str) {
+    h.get_by_role_and_label(Role::TextInput, "Search").click();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Search")
+        .type_text(text);
+}
+
+/// Clicks an example's card on the start page (scrolled into view first,
+/// as a person would scroll to it), without waiting for the frame after.
+pub fn click_card(h: &mut Harness<'_, WeirApp>, title: &str) {
+    h.get_by_role_and_label(Role::Button, title).scroll_to_me();
+    h.run();
+    h.get_by_role_and_label(Role::Button, title).click();
 }
 
 fn title(example: &weir::examples::Example) -> String {
@@ -85,7 +104,10 @@ fn it_fills_the_window_and_groups_the_examples_by_theme() {
         .iter()
         .map(|e| {
             #[expect(clippy::cast_possible_truncation, reason = "screen points")]
-            let left = h.get_by_role_and_label(Role::Button, &title(e)).rect().left() as i32;
+            let left = h
+                .get_by_role_and_label(Role::Button, &title(e))
+                .rect()
+                .left() as i32;
             left
         })
         .collect();
@@ -119,23 +141,18 @@ fn buttons_do_not_repeat_the_title_and_file_names_are_never_cut() {
 #[test]
 fn search_filters_the_examples() {
     let mut h = start_page(Vec2::new(1280.0, 800.0), Prefs::default());
-    h.get_by_role_and_label(Role::TextInput, "Search")
-        .type_text("kafka LAG");
+    search(&mut h, "kafka LAG");
     h.run();
     let shown: Vec<&str> = EXAMPLES
         .iter()
-        .filter(|e| {
-            h.query_by_role_and_label(Role::Button, &title(e))
-                .is_some()
-        })
+        .filter(|e| h.query_by_role_and_label(Role::Button, &title(e)).is_some())
         .map(|e| e.file)
         .collect();
     assert_eq!(shown, vec!["kafka-consumer-lag.ron"], "only the match");
 
     h.get_by_role_and_label(Role::Button, "Clear").click();
     h.run();
-    h.get_by_role_and_label(Role::TextInput, "Search")
-        .type_text("resilience");
+    search(&mut h, "resilience");
     h.run();
     for example in EXAMPLES {
         assert_eq!(
@@ -183,7 +200,8 @@ fn recent_files_are_listed_and_escape_closes_help_then_the_page() {
 #[test]
 fn a_new_model_from_the_start_page_shows_a_hint_not_an_error() {
     let mut h = start_page(Vec2::new(1280.0, 800.0), Prefs::default());
-    h.get_by_role_and_label(Role::Button, "New empty model").click();
+    h.get_by_role_and_label(Role::Button, "New empty model")
+        .click();
     h.run();
     assert!(!h.state().showing_start_page());
     assert_eq!(h.state().model().graph.node_count(), 0);

@@ -43,7 +43,7 @@ pub struct GalleryState {
     /// Pictures by example file and look, once they have arrived.
     thumbnails: BTreeMap<(&'static str, bool), egui::TextureHandle>,
     /// Pictures still being drawn for this look (`true`: dark).
-    pending: Option<(bool, Receiver<Picture>)>,
+    pending: Option<(bool, Receiver<Vec<Picture>>)>,
     /// The looks whose pictures were asked for.
     asked: Vec<bool>,
 }
@@ -75,13 +75,15 @@ impl GalleryState {
         };
         loop {
             match rx.try_recv() {
-                Ok((file, _, image)) => {
-                    let texture = ctx.load_texture(
-                        format!("thumbnail-{file}-{look_dark}"),
-                        image,
-                        egui::TextureOptions::LINEAR,
-                    );
-                    self.thumbnails.insert((file, *look_dark), texture);
+                Ok(pictures) => {
+                    for (file, _, image) in pictures {
+                        let texture = ctx.load_texture(
+                            format!("thumbnail-{file}-{look_dark}"),
+                            image,
+                            egui::TextureOptions::LINEAR,
+                        );
+                        self.thumbnails.insert((file, *look_dark), texture);
+                    }
                 }
                 Err(TryRecvError::Empty) => return,
                 Err(TryRecvError::Disconnected) => {
@@ -93,29 +95,32 @@ impl GalleryState {
     }
 }
 
-/// Draws every example's picture on a named thread, sending each when
+/// Draws every example's picture on a named thread, sending them when
 /// done; `None` if the thread cannot start (the cards then go without).
-fn spawn_thumbnails(ctx: &egui::Context, dark: bool) -> Option<Receiver<Picture>> {
+fn spawn_thumbnails(ctx: &egui::Context, dark: bool) -> Option<Receiver<Vec<Picture>>> {
     let (tx, rx) = std::sync::mpsc::channel();
     let ctx = ctx.clone();
     let look = if dark { Look::Dark } else { Look::Light };
     std::thread::Builder::new()
         .name("weir-thumbnails".to_owned())
         .spawn(move || {
+            // NOTE: the pictures go over together, in one frame: a frame
+            // per picture would redraw the page sixteen times for them.
+            let mut pictures = Vec::with_capacity(EXAMPLES.len());
             for example in EXAMPLES {
                 let Ok((model, _)) = file::from_str(example.text) else {
                     continue;
                 };
                 let svg = canvas_svg(&model, look);
-                // NOTE: an example whose picture cannot be drawn keeps a
-                // card without one; the export reports such failures.
+                // An example whose picture cannot be drawn keeps a card
+                // without one; the export reports such failures.
                 let Ok((size, rgba)) = svg_to_rgba(&svg, THUMB) else {
                     continue;
                 };
                 let image = egui::ColorImage::from_rgba_premultiplied(size, &rgba);
-                if tx.send((example.file, look, image)).is_err() {
-                    return;
-                }
+                pictures.push((example.file, look, image));
+            }
+            if tx.send(pictures).is_ok() {
                 ctx.request_repaint();
             }
         })
@@ -238,8 +243,7 @@ fn page_ui(
             }
             if examples.is_empty() {
                 ui.label(
-                    RichText::new(format!("No example matches “{}”.", state.search.trim()))
-                        .weak(),
+                    RichText::new(format!("No example matches “{}”.", state.search.trim())).weak(),
                 );
             }
             for theme in Theme::ALL {
@@ -293,14 +297,20 @@ fn card_ui(
                         );
                         egui::Image::from_texture(texture).paint_at(ui, fitted);
                     }
+                    // NOTE: a still placeholder, not a spinner: the page
+                    // asks for no frames while it waits; the thumbnail
+                    // thread asks for one as each picture is ready.
                     None => {
-                        egui::Spinner::new().paint_at(
-                            ui,
-                            egui::Rect::from_center_size(rect.center(), egui::vec2(20.0, 20.0)),
+                        ui.painter().text(
+                            rect.center(),
+                            egui::Align2::CENTER_CENTER,
+                            "drawing the picture…",
+                            egui::TextStyle::Small.resolve(ui.style()),
+                            ui.visuals().weak_text_color(),
                         );
                     }
                 }
-                clicked |= response.on_hover_text(format!("Open {name}")).clicked();
+                clicked |= response.clicked();
                 let title = egui::Button::new(RichText::new(name).strong().size(15.0))
                     .frame(false)
                     .wrap();

@@ -218,7 +218,11 @@ pub fn menu_bar_ui(
             ui.separator();
             let run = egui::Button::new(run_replications_label(doc))
                 .shortcut_text(shortcut(ui, Action::Run));
-            if ui.add(run).on_hover_text(run_replications_help(doc)).clicked() {
+            if ui
+                .add(run)
+                .on_hover_text(run_replications_help(doc))
+                .clicked()
+            {
                 actions.push(MenuAction::Do(Action::Run));
             }
         });

@@ -308,7 +308,8 @@ impl WeirApp {
             self.resume_after_fix = false;
             return;
         }
-        let pausing = action == LiveAction::PlayPause && self.live().is_some_and(LiveSession::playing);
+        let pausing =
+            action == LiveAction::PlayPause && self.live().is_some_and(LiveSession::playing);
         if !pausing && let Some(why) = self.doc.run_refusal() {
             self.canvas.notify(ctx, why);
             return;
@@ -615,7 +616,8 @@ impl WeirApp {
     /// How many examples on the start page have their picture, in the
     /// current theme.
     pub fn start_page_thumbnails(&self, ctx: &egui::Context) -> usize {
-        self.gallery.thumbnails(ctx.global_style().visuals.dark_mode)
+        self.gallery
+            .thumbnails(ctx.global_style().visuals.dark_mode)
     }
 
     fn start_run(&mut self, ctx: &egui::Context) {
@@ -867,7 +869,8 @@ impl eframe::App for WeirApp {
         // NOTE: an empty model has nothing to list; the canvas and the
         // inspector say how to start.
         let empty = self.doc.model.graph.node_count() == 0;
-        if self.prefs.show_problems && !empty && (!presenting || !self.doc.diagnostics().is_empty()) {
+        if self.prefs.show_problems && !empty && (!presenting || !self.doc.diagnostics().is_empty())
+        {
             let mut action = None;
             egui::Panel::bottom("problems")
                 .resizable(true)

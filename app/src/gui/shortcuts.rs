@@ -148,9 +148,7 @@ impl Group {
 /// The help's group of an action.
 pub fn group(action: Action) -> Group {
     match action {
-        Action::New | Action::Open | Action::Save | Action::SaveAs | Action::Gallery => {
-            Group::File
-        }
+        Action::New | Action::Open | Action::Save | Action::SaveAs | Action::Gallery => Group::File,
         Action::Undo
         | Action::Redo
         | Action::Delete
@@ -307,7 +305,9 @@ mod tests {
         let entries = entries(&ctx);
         for (_, action, what) in SHORTCUTS {
             assert!(
-                entries.iter().any(|(_, w, g)| w == what && *g == group(*action)),
+                entries
+                    .iter()
+                    .any(|(_, w, g)| w == what && *g == group(*action)),
                 "{what} is listed under its group"
             );
         }

@@ -43,15 +43,20 @@ fn problem_label(ui: &mut Ui, problem: &str) -> egui::Response {
     )
 }
 
-/// Problems with one field, under it (in a grid: a row each). A problem
-/// already written under another field this frame is not repeated: each
-/// is explained once, nearest the field it is about.
+/// Problems with one field, under it: in a grid, called at the start of
+/// the row after the field's, a row each. A problem already written under
+/// another field this frame is not repeated: each is explained once,
+/// nearest the field it is about.
 pub fn field_problems_ui(ui: &mut Ui, problems: &[String]) {
+    let mut first = true;
     for p in problems {
         if !note_shown(ui, p) {
             continue;
         }
-        ui.end_row();
+        if !first {
+            ui.end_row();
+        }
+        first = false;
         ui.label("");
         problem_label(ui, p);
     }

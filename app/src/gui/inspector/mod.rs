@@ -68,12 +68,7 @@ fn heading_ui(ui: &mut Ui, title: &str, subtitle: &str) {
 /// Problems about `target`, listed in red (errors) or amber (warnings),
 /// but for those in `at_fields`: the sections write them under the
 /// fields they are about.
-fn diagnostics_ui(
-    ui: &mut Ui,
-    diagnostics: &[Diagnostic],
-    target: &Target,
-    at_fields: &[String],
-) {
+fn diagnostics_ui(ui: &mut Ui, diagnostics: &[Diagnostic], target: &Target, at_fields: &[String]) {
     for d in diagnostics
         .iter()
         .filter(|d| &d.target == target && !at_fields.contains(&d.message))
