@@ -194,7 +194,9 @@ fn a_playing_run_pauses_on_an_invalid_edit_and_plays_on_after_undo() {
     let edit = set_rate(&h, 40.0);
     h.state_mut().apply_edit(edit).expect("a valid command");
     until(&mut h, "the fixed run to play on", |h| {
-        h.state().live().is_some_and(|l| l.playing())
+        h.state()
+            .live()
+            .is_some_and(weir::gui::session::LiveSession::playing)
     });
 
     // A run paused by hand stays paused when an edit is fixed.
@@ -241,7 +243,7 @@ fn a_new_model_starts_with_a_hint_not_an_error() {
     assert!(
         validate(&Model::new("Untitled"))
             .iter()
-            .any(|d| d.is_error()),
+            .any(sim_core::validate::Diagnostic::is_error),
         "the command line still refuses an empty model"
     );
 }
