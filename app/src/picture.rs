@@ -72,19 +72,43 @@ pub fn canvas_png(model: &Model, look: Look, scale: f32) -> Result<Vec<u8>, Pict
 
 /// Rasterises an SVG made by [`canvas_svg`], with egui's fonts.
 pub fn svg_to_png(svg: &str, scale: f32) -> Result<Vec<u8>, PictureError> {
+    let tree = read_svg(svg)?;
+    let scale = if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    };
+    render(&tree, scale)?
+        .encode_png()
+        .map_err(|e| PictureError::Png(e.to_string()))
+}
+
+/// Rasterises an SVG made by [`canvas_svg`] to fit within `fit` pixels,
+/// keeping its proportions: its size in pixels and its premultiplied RGBA
+/// bytes, row by row (the start page's thumbnails).
+pub fn svg_to_rgba(svg: &str, fit: [u32; 2]) -> Result<([usize; 2], Vec<u8>), PictureError> {
+    let tree = read_svg(svg)?;
+    let size = tree.size();
+    #[expect(clippy::cast_precision_loss, reason = "pixel counts are small")]
+    let scale = (fit[0] as f32 / size.width()).min(fit[1] as f32 / size.height());
+    let pixmap = render(&tree, scale)?;
+    let dims = [pixmap.width() as usize, pixmap.height() as usize];
+    Ok((dims, pixmap.take()))
+}
+
+/// Reads back an SVG made by [`canvas_svg`], with egui's fonts.
+fn read_svg(svg: &str) -> Result<resvg::usvg::Tree, PictureError> {
     let mut options = resvg::usvg::Options::default();
     let fonts = Arc::make_mut(&mut options.fontdb);
     for data in egui::FontDefinitions::default().font_data.values() {
         fonts.load_font_data(data.font.as_ref().as_ref().to_vec());
     }
     options.font_family = "Ubuntu".to_owned();
-    let tree =
-        resvg::usvg::Tree::from_str(svg, &options).map_err(|e| PictureError::Svg(e.to_string()))?;
-    let scale = if scale.is_finite() && scale > 0.0 {
-        scale
-    } else {
-        1.0
-    };
+    resvg::usvg::Tree::from_str(svg, &options).map_err(|e| PictureError::Svg(e.to_string()))
+}
+
+/// Draws `tree` at `scale` pixels per point.
+fn render(tree: &resvg::usvg::Tree, scale: f32) -> Result<resvg::tiny_skia::Pixmap, PictureError> {
     let size = tree.size().to_int_size().scale_by(scale);
     let (width, height) = size.map_or((0, 0), |s| (s.width(), s.height()));
     if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
@@ -93,13 +117,11 @@ pub fn svg_to_png(svg: &str, scale: f32) -> Result<Vec<u8>, PictureError> {
     let mut pixmap = resvg::tiny_skia::Pixmap::new(width, height)
         .ok_or(PictureError::TooLarge { width, height })?;
     resvg::render(
-        &tree,
+        tree,
         resvg::tiny_skia::Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
-    pixmap
-        .encode_png()
-        .map_err(|e| PictureError::Png(e.to_string()))
+    Ok(pixmap)
 }
 
 /// Paints the canvas headless; returns the picture's size and the shapes.

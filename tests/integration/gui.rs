@@ -328,7 +328,7 @@ fn the_gallery_opens_an_example() {
     let mut h = harness(WeirApp::from_model(Model::new("test"), None), ANY_TEXT);
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::G);
     h.run();
-    h.get_by_label("Open Three-stage pipeline").click();
+    crate::start_page::click_card(&mut h, "Three-stage pipeline");
     h.run();
     assert_eq!(h.state().model().name, "Three-stage pipeline");
     assert!(!h.state().is_dirty(), "an example opens unmodified");
@@ -498,7 +498,7 @@ fn opening_with_unsaved_changes_asks_first() {
     assert!(h.state().is_dirty());
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::G);
     h.run();
-    h.get_by_label("Open Three-stage pipeline").click();
+    crate::start_page::click_card(&mut h, "Three-stage pipeline");
     h.run();
     assert_eq!(h.state().model().name, "test", "nothing replaced yet");
     h.get_by_label("Cancel").click();
@@ -508,7 +508,7 @@ fn opening_with_unsaved_changes_asks_first() {
         1,
         "cancel keeps the work"
     );
-    h.get_by_label("Open Three-stage pipeline").click();
+    crate::start_page::click_card(&mut h, "Three-stage pipeline");
     h.run();
     h.get_by_label("Don't save").click();
     h.run();
@@ -543,12 +543,18 @@ fn file_dialogs_open_after_drawing_and_a_cancelled_one_changes_nothing() {
         "a cancelled dialog is no error"
     );
     assert!(
-        h.query_by_label("Open Three-stage pipeline").is_some(),
+        h.query_by_role_and_label(Role::Button, "Three-stage pipeline")
+            .is_some(),
         "the start screen stays"
     );
 
+    // The start page fills the window: back to the canvas to edit.
+    h.key_press(Key::Escape);
+    h.run();
     add(&mut h, "Queue");
-    h.get_by_label("Open Three-stage pipeline").click();
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::G);
+    h.run();
+    crate::start_page::click_card(&mut h, "Three-stage pipeline");
     h.run();
     h.get_by_label("Save").click();
     h.run();

@@ -174,7 +174,7 @@ fn end_is(s: &JourneySummary, key: &str) -> bool {
 #[test]
 fn clicking_the_dot_of_a_sampled_message_opens_its_journey() {
     let mut h = retries_app();
-    h.get_by_role_and_label(Role::Button, "Play").click();
+    h.get_by_role_and_label(Role::Button, "Play live").click();
     // Followed messages' dots wear a ring and can be clicked.
     until(&mut h, "the dot of a sampled message", |h| {
         h.state()

@@ -105,11 +105,12 @@ fn play_pause_step_and_reset_move_stop_and_reset_the_counters() {
     // 100 per second for 300 ms.
     assert_eq!(number_after(&stepped, "sent"), 30, "{stepped}");
 
-    click(&mut h, "Play");
+    click(&mut h, "Play live");
     until(&mut h, "the counters to move", |h| produced(h) >= 60);
     click(&mut h, "Pause");
     until(&mut h, "the pause to show", |h| {
-        h.query_by_role_and_label(Role::Button, "Play").is_some()
+        h.query_by_role_and_label(Role::Button, "Play live")
+            .is_some()
     });
     let paused = counters(&h);
     let paused_clock = clock(&h);

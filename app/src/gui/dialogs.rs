@@ -9,7 +9,7 @@ use eframe::egui::{self, RichText};
 use sim_core::Model;
 
 use super::document::Document;
-use super::gallery::{GalleryChoice, gallery_ui};
+use super::gallery::{GalleryChoice, start_page_ui};
 use super::menus::MenuAction;
 use super::recovery::Orphan;
 use super::shortcuts::Action;
@@ -218,29 +218,28 @@ impl WeirApp {
             }
         }
         if self.show_help {
+            let room = ctx.content_rect().size() - egui::vec2(80.0, 80.0);
             egui::Window::new("Keyboard shortcuts")
                 .open(&mut self.show_help)
                 .collapsible(false)
                 .resizable(false)
+                .max_width(room.x.min(1240.0))
+                .max_height(room.y)
+                .vscroll(true)
                 .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
                 .show(ctx, shortcuts::help_ui);
         }
         if self.show_gallery {
-            let mut open = true;
-            let mut choice = None;
-            egui::Window::new("Welcome to Weir")
-                .open(&mut open)
-                .collapsible(false)
-                .default_width(560.0)
-                .max_height(ctx.content_rect().height() * 0.8)
-                .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
-                .show(ctx, |ui| choice = gallery_ui(ui, &self.prefs.recent));
-            self.show_gallery = open;
-            actions.extend(choice.map(|choice| match choice {
-                GalleryChoice::Example(example) => MenuAction::OpenExample(example),
-                GalleryChoice::Recent(path) => MenuAction::OpenRecent(path),
-                GalleryChoice::New => MenuAction::Do(Action::New),
-                GalleryChoice::Open => MenuAction::Do(Action::Open),
+            let choice = start_page_ui(ctx, &mut self.gallery, &self.prefs.recent);
+            actions.extend(choice.and_then(|choice| match choice {
+                GalleryChoice::Example(example) => Some(MenuAction::OpenExample(example)),
+                GalleryChoice::Recent(path) => Some(MenuAction::OpenRecent(path)),
+                GalleryChoice::New => Some(MenuAction::Do(Action::New)),
+                GalleryChoice::Open => Some(MenuAction::Do(Action::Open)),
+                GalleryChoice::Close => {
+                    self.show_gallery = false;
+                    None
+                }
             }));
         }
         self.messages_window(ctx);

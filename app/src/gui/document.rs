@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use sim_core::Model;
 use sim_core::model::{EditError, ModelCommand};
-use sim_core::validate::{Diagnostic, validate};
+use sim_core::validate::{Diagnostic, Target, validate};
 
 /// One undo step: the inverses of the commands it applied, in order.
 #[derive(Debug)]
@@ -233,11 +233,56 @@ impl Document {
         &self.diagnostics
     }
 
+    /// Why the model cannot run now, in a sentence for the window; `None`
+    /// when it can. Play, Step, Run to end and the replications all ask
+    /// this, so none of them runs a value the inspector shows as invalid.
+    pub fn run_refusal(&self) -> Option<String> {
+        if self.model.graph.node_count() == 0 {
+            return Some(format!("Nothing to run yet. {EMPTY_HINT}"));
+        }
+        let mut errors = self.diagnostics.iter().filter(|d| d.is_error());
+        let first = errors.next()?;
+        let more = errors.count();
+        let about = match &first.target {
+            Target::Model => String::new(),
+            Target::Scenario => "the scenario: ".to_owned(),
+            Target::Node(id) => {
+                let name = self
+                    .model
+                    .find(id)
+                    .map_or(id.as_str(), |n| self.model.graph[n].label());
+                format!("{name}: ")
+            }
+            Target::Edge(id) => format!("link {id}: "),
+        };
+        let rest = match more {
+            0 => String::new(),
+            1 => " (and 1 more problem)".to_owned(),
+            n => format!(" (and {n} more problems)"),
+        };
+        Some(format!("Cannot run: {about}{}{rest}", first.message))
+    }
+
     fn revalidate(&mut self) {
         self.diagnostics = self.load_diagnostics.clone();
-        self.diagnostics.extend(validate(&self.model));
+        let empty = self.model.graph.node_count() == 0;
+        // NOTE: an empty model is where every new design starts, not a
+        // mistake: the window shows a hint instead (the command line still
+        // refuses it as an error).
+        self.diagnostics.extend(
+            validate(&self.model)
+                .into_iter()
+                .filter(|d| !(empty && d.target == Target::Model && d.message == NO_NODES)),
+        );
     }
 }
+
+/// What a new, empty model shows where a problem would be.
+pub const EMPTY_HINT: &str =
+    "Drag a kind from the palette onto the canvas, or click one to place it.";
+
+/// The validator's sentence for a model without nodes.
+const NO_NODES: &str = "the model has no nodes";
 
 /// Whether a command only moves nodes.
 fn only_moves(cmd: &ModelCommand) -> bool {
@@ -307,6 +352,53 @@ mod tests {
             seen.windows(2).all(|w| w[0] < w[1]),
             "edit, undo, redo and load each move it on: {seen:?}"
         );
+    }
+
+    #[test]
+    fn an_empty_model_is_a_hint_and_an_invalid_one_says_why_it_cannot_run() {
+        let mut doc = Document::new(Model::new("t"), None, String::new());
+        assert!(
+            doc.diagnostics().iter().all(|d| !d.is_error()),
+            "an empty model is where a design starts: {:?}",
+            doc.diagnostics()
+        );
+        let why = doc.run_refusal().expect("nothing to run");
+        assert!(why.contains(EMPTY_HINT), "{why}");
+
+        let mut producer = Node::new("gen", NodeKind::default_for(Kind::Producer));
+        producer.name = Some("Orders".into());
+        doc.apply(ModelCommand::AddNode(producer), false)
+            .expect("new id");
+        doc.apply(add("q"), false).expect("new id");
+        doc.apply(
+            ModelCommand::Connect {
+                from: "gen".into(),
+                to: "q".into(),
+                edge: sim_core::model::Edge::default(),
+            },
+            false,
+        )
+        .expect("a producer feeds a queue");
+        let refusal = doc.run_refusal();
+        let NodeKind::Producer(mut params) = NodeKind::default_for(Kind::Producer) else {
+            panic!("a producer");
+        };
+        params.arrival = sim_core::dist::Arrival::Poisson { rate: -5.0 };
+        doc.apply(
+            ModelCommand::SetParams {
+                id: "gen".into(),
+                kind: NodeKind::Producer(params),
+            },
+            false,
+        )
+        .expect("same kind");
+        let why = doc.run_refusal().expect("a negative rate cannot run");
+        assert!(
+            why.starts_with("Cannot run: Orders: the rate must be"),
+            "names the node and the problem: {why}"
+        );
+        assert!(doc.undo());
+        assert_eq!(doc.run_refusal(), refusal, "undo takes the refusal back");
     }
 
     #[test]

@@ -99,13 +99,17 @@ impl WeirApp {
                 .session
                 .as_ref()
                 .map_or((false, false), |l| (l.playing(), l.frame().finished));
-            let play_label = if playing { "Pause" } else { "Play" };
+            let play_label = if playing {
+                "Pause"
+            } else {
+                super::menus::PLAY_LIVE
+            };
             if ui
                 .add(
                     egui::Button::new(RichText::new(play_label).strong())
                         .min_size(egui::vec2(84.0, 0.0)),
                 )
-                .on_hover_text("Play or pause the live simulation (Space)")
+                .on_hover_text(super::menus::PLAY_LIVE_HELP)
                 .clicked()
             {
                 action = Some(LiveAction::PlayPause);
@@ -185,7 +189,7 @@ impl WeirApp {
                     self.run_windows_ui(ui, text, &mut action);
                 }
             } else {
-                ui.label(RichText::new("Press Play to watch the model run").weak());
+                ui.label(RichText::new("Press Play live to watch one run on the canvas").weak());
             }
         });
         if narrow && let Some(counters) = counters {

@@ -12,7 +12,7 @@ use super::dialogs::Pending;
 use super::document::Document;
 use super::live_ui::{LiveExport, LiveFault};
 use super::shortcuts::Action;
-use super::{Prefs, ThemeChoice, WeirApp, export, files};
+use super::{LiveAction, Prefs, ThemeChoice, WeirApp, export, files};
 use crate::examples::Example;
 use crate::exports::Target;
 
@@ -39,6 +39,8 @@ pub enum MenuAction {
     Recover(bool),
     /// Inject a fault into the live run (and record it, if asked).
     Fault(LiveFault),
+    /// What the run controls do (the Run menu's Step and Run to end).
+    Live(LiveAction),
     Quit,
 }
 
@@ -61,6 +63,7 @@ impl WeirApp {
             MenuAction::OpenRecent(path) => self.request(Pending::Open(Some(path))),
             MenuAction::OpenExample(example) => self.request(Pending::Example(example)),
             MenuAction::Fault(fault) => self.inject_live_fault(fault),
+            MenuAction::Live(action) => self.live_action(ctx, action),
             MenuAction::Export(target) => {
                 let start = self.doc.path.as_deref();
                 if let Some(path) = export::pick_export(start, &self.doc.model.name, target) {
@@ -200,9 +203,49 @@ pub fn menu_bar_ui(
             ui.checkbox(&mut prefs.presentation, "Presentation mode")
                 .on_hover_text("F5: the drawing gets the window; F5 again leaves");
         });
+        ui.menu_button("Run", |ui| {
+            let shortcut = |ui: &egui::Ui, action: Action| {
+                super::shortcuts::SHORTCUTS
+                    .iter()
+                    .find(|(_, a, _)| *a == action)
+                    .map(|(s, ..)| ui.ctx().format_shortcut(s))
+                    .unwrap_or_default()
+            };
+            let play = egui::Button::new(PLAY_LIVE).shortcut_text(shortcut(ui, Action::PlayPause));
+            if ui.add(play).on_hover_text(PLAY_LIVE_HELP).clicked() {
+                actions.push(MenuAction::Do(Action::PlayPause));
+            }
+            if ui
+                .button("Step")
+                .on_hover_text("Advance the live run by 100 ms of simulated time")
+                .clicked()
+            {
+                actions.push(MenuAction::Live(LiveAction::Step));
+            }
+            if ui
+                .button("Run to end")
+                .on_hover_text("Run the live run to the end of the scenario as fast as possible")
+                .clicked()
+            {
+                actions.push(MenuAction::Live(LiveAction::RunToEnd));
+            }
+            ui.separator();
+            let run = egui::Button::new(run_replications_label(doc))
+                .shortcut_text(shortcut(ui, Action::Run));
+            if ui
+                .add(run)
+                .on_hover_text(run_replications_help(doc))
+                .clicked()
+            {
+                actions.push(MenuAction::Do(Action::Run));
+            }
+        });
         ui.menu_button("Help", |ui| {
             if ui.button("Keyboard shortcuts").clicked() {
                 actions.push(MenuAction::Do(Action::Help));
+            }
+            if ui.button("Start page").clicked() {
+                actions.push(MenuAction::Do(Action::Gallery));
             }
         });
     });
@@ -219,11 +262,8 @@ pub fn toolbar_ui(ui: &mut egui::Ui, doc: &Document, status: ToolbarStatus) -> V
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let running = status.running;
             let run = ui
-                .add_enabled(!running, egui::Button::new("Run"))
-                .on_hover_text(format!(
-                    "Run the scenario: {} × {}",
-                    doc.model.scenario.replications, doc.model.scenario.duration
-                ));
+                .add_enabled(!running, egui::Button::new(run_replications_label(doc)))
+                .on_hover_text(run_replications_help(doc));
             if run.clicked() {
                 actions.push(MenuAction::Do(Action::Run));
             }
@@ -258,4 +298,27 @@ pub fn toolbar_ui(ui: &mut egui::Ui, doc: &Document, status: ToolbarStatus) -> V
         });
     });
     actions
+}
+
+/// The name of the animated single run, wherever it is offered.
+pub const PLAY_LIVE: &str = "Play live";
+
+/// What Play live does, and how it differs from the replications.
+pub const PLAY_LIVE_HELP: &str = "Play live: one run, animated on the canvas as it happens: messages move, queues fill, marks show what blocks. Change values while it plays. (Space)";
+
+/// The name of the statistical run: how many replications it makes.
+pub fn run_replications_label(doc: &Document) -> String {
+    match doc.model.scenario.replications {
+        1 => "Run 1 replication".to_owned(),
+        n => format!("Run {n} replications"),
+    }
+}
+
+/// What the replications do, and how they differ from Play live.
+pub fn run_replications_help(doc: &Document) -> String {
+    let s = &doc.model.scenario;
+    format!(
+        "Run the scenario {} times for {} each, off screen and as fast as possible, then show the statistics with confidence intervals in Results. Nothing moves on the canvas; Play live animates one run. (Ctrl+R)",
+        s.replications, s.duration
+    )
 }

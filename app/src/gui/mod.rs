@@ -158,6 +158,8 @@ pub struct WeirApp {
     show_results: bool,
     show_help: bool,
     show_gallery: bool,
+    /// The start page's search and pictures.
+    gallery: gallery::GalleryState,
     /// A question about unsaved changes.
     confirm: Option<Pending>,
     /// An error to show in a dialog.
@@ -186,6 +188,9 @@ pub struct WeirApp {
     clipboard: Option<String>,
     /// The live run and its panels.
     live: LiveState,
+    /// The live run was paused by an invalid edit: it plays on once the
+    /// model can run again (undo or a fix).
+    resume_after_fix: bool,
 }
 
 /// What the run controls ask for.
@@ -278,6 +283,7 @@ impl WeirApp {
             show_results: false,
             show_help: false,
             show_gallery: false,
+            gallery: gallery::GalleryState::default(),
             confirm: None,
             error: None,
             recovery: None,
@@ -291,6 +297,7 @@ impl WeirApp {
             presenting: false,
             clipboard: None,
             live: LiveState::default(),
+            resume_after_fix: false,
         }
     }
 
@@ -313,11 +320,19 @@ impl WeirApp {
     pub fn live_action(&mut self, ctx: &egui::Context, action: LiveAction) {
         if action == LiveAction::Stop {
             self.live.session = None;
+            self.resume_after_fix = false;
+            return;
+        }
+        let pausing =
+            action == LiveAction::PlayPause && self.live().is_some_and(LiveSession::playing);
+        if !pausing && let Some(why) = self.doc.run_refusal() {
+            self.canvas.notify(ctx, why);
             return;
         }
         if !self.ensure_live(ctx) {
             return;
         }
+        self.resume_after_fix = false;
         let Some(live) = &mut self.live.session else {
             return;
         };
@@ -349,11 +364,8 @@ impl WeirApp {
         if self.live.session.is_some() {
             return true;
         }
-        if self.doc.diagnostics().iter().any(Diagnostic::is_error) {
-            self.canvas.notify(
-                ctx,
-                "The model has errors; fix the problems listed below to run it.",
-            );
+        if let Some(why) = self.doc.run_refusal() {
+            self.canvas.notify(ctx, why);
             return false;
         }
         let seed = *self.live.seed.get_or_insert(self.doc.model.scenario.seed);
@@ -501,6 +513,7 @@ impl WeirApp {
         self.inspector = InspectorState::default();
         self.run = RunState::Idle;
         self.live.session = None;
+        self.resume_after_fix = false;
         self.live.seed = None;
         self.live.charts = ChartsState::default();
         self.show_results = false;
@@ -589,15 +602,57 @@ impl WeirApp {
         }
     }
 
+    /// Escape closes what is over the canvas, one thing a press: the
+    /// help, then the start page, then Messages. (Dialogs close on it by
+    /// themselves, as Cancel.)
+    fn escape(&mut self, ctx: &egui::Context) {
+        let open = self.show_help || self.show_gallery || self.live.messages.open;
+        if !open || !ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
+            return;
+        }
+        if self.show_help {
+            self.show_help = false;
+        } else if self.show_gallery {
+            self.show_gallery = false;
+        } else {
+            self.live.messages.open = false;
+        }
+    }
+
+    /// Why the model cannot run now, as Play live and the replications
+    /// say it; `None` when it can.
+    pub fn run_refusal(&self) -> Option<String> {
+        self.doc.run_refusal()
+    }
+
+    /// Whether replications were started (running, done or failed).
+    pub fn has_results(&self) -> bool {
+        !matches!(self.run, RunState::Idle)
+    }
+
+    /// Whether the start page is showing.
+    pub fn showing_start_page(&self) -> bool {
+        self.show_gallery
+    }
+
+    /// Whether the keyboard help is showing.
+    pub fn showing_help(&self) -> bool {
+        self.show_help
+    }
+
+    /// How many examples on the start page have their picture, in the
+    /// current theme.
+    pub fn start_page_thumbnails(&self, ctx: &egui::Context) -> usize {
+        self.gallery
+            .thumbnails(ctx.global_style().visuals.dark_mode)
+    }
+
     fn start_run(&mut self, ctx: &egui::Context) {
         if self.run.is_running() {
             return;
         }
-        if self.doc.diagnostics().iter().any(Diagnostic::is_error) {
-            self.canvas.notify(
-                ctx,
-                "The model has errors; fix the problems listed below to run it.",
-            );
+        if let Some(why) = self.doc.run_refusal() {
+            self.canvas.notify(ctx, why);
             return;
         }
         self.run = RunState::start(&self.doc.model, ctx);
@@ -776,6 +831,9 @@ impl eframe::App for WeirApp {
             self.request(Pending::Open(Some(path)));
         }
         let modal_open = self.confirm.is_some() || !self.recovery_offers.is_empty();
+        if !modal_open && self.error.is_none() {
+            self.escape(&ctx);
+        }
         if !modal_open {
             for action in shortcuts::pressed(&ctx) {
                 self.handle_action(&ctx, action);
@@ -879,7 +937,11 @@ impl eframe::App for WeirApp {
                     ));
                 });
         }
-        if self.prefs.show_problems && (!presenting || !self.doc.diagnostics().is_empty()) {
+        // NOTE: an empty model has nothing to list; the canvas and the
+        // inspector say how to start.
+        let empty = self.doc.model.graph.node_count() == 0;
+        if self.prefs.show_problems && !empty && (!presenting || !self.doc.diagnostics().is_empty())
+        {
             let mut action = None;
             egui::Panel::bottom("problems")
                 .resizable(true)
@@ -978,14 +1040,19 @@ impl eframe::App for WeirApp {
         }
         if let Some(live) = &mut self.live.session {
             // Parameter edits apply live; structural ones restart the run.
-            if self.doc.diagnostics().iter().any(Diagnostic::is_error) {
+            // An invalid edit pauses a playing run, and undoing or fixing
+            // it plays on.
+            if let Some(why) = self.doc.run_refusal() {
                 if live.playing() {
                     live.send(Command::Pause);
-                    self.canvas
-                        .notify(&ctx, "The model has errors: the live run is paused");
+                    self.resume_after_fix = true;
+                    self.canvas.notify(&ctx, format!("Paused. {why}"));
                 }
             } else {
                 live.sync(&self.doc.model, self.doc.run_revision(), wall);
+                if std::mem::take(&mut self.resume_after_fix) {
+                    live.send(Command::Play);
+                }
             }
             if let Some((text, until)) = live.notice.take()
                 && wall < until

@@ -35,7 +35,8 @@ const CMD_SHIFT: Modifiers = Modifiers {
     ..Modifiers::COMMAND
 };
 
-/// Every shortcut with what it does, in the order the help lists them.
+/// Every shortcut with what it does, in the order the help lists them
+/// (grouped by [`group`]).
 pub const SHORTCUTS: &[(KeyboardShortcut, Action, &str)] = &[
     (KeyboardShortcut::new(CMD, Key::N), Action::New, "New model"),
     (
@@ -43,19 +44,29 @@ pub const SHORTCUTS: &[(KeyboardShortcut, Action, &str)] = &[
         Action::Open,
         "Open a file",
     ),
+    (KeyboardShortcut::new(CMD, Key::S), Action::Save, "Save"),
     (
         KeyboardShortcut::new(CMD_SHIFT, Key::S),
         Action::SaveAs,
         "Save as",
     ),
-    (KeyboardShortcut::new(CMD, Key::S), Action::Save, "Save"),
+    (
+        KeyboardShortcut::new(CMD_SHIFT, Key::G),
+        Action::Gallery,
+        "Start page: the examples",
+    ),
+    (KeyboardShortcut::new(CMD, Key::Z), Action::Undo, "Undo"),
     (
         KeyboardShortcut::new(CMD_SHIFT, Key::Z),
         Action::Redo,
         "Redo",
     ),
-    (KeyboardShortcut::new(CMD, Key::Z), Action::Undo, "Undo"),
     (KeyboardShortcut::new(CMD, Key::Y), Action::Redo, "Redo"),
+    (
+        KeyboardShortcut::new(CMD, Key::D),
+        Action::Duplicate,
+        "Duplicate the selection",
+    ),
     (
         KeyboardShortcut::new(Modifiers::NONE, Key::Delete),
         Action::Delete,
@@ -67,19 +78,14 @@ pub const SHORTCUTS: &[(KeyboardShortcut, Action, &str)] = &[
         "Delete the selection",
     ),
     (
-        KeyboardShortcut::new(CMD, Key::D),
-        Action::Duplicate,
-        "Duplicate the selection",
+        KeyboardShortcut::new(CMD, Key::A),
+        Action::SelectAll,
+        "Select every node",
     ),
     (
         KeyboardShortcut::new(Modifiers::NONE, Key::F2),
         Action::Rename,
         "Rename the selected node",
-    ),
-    (
-        KeyboardShortcut::new(CMD, Key::A),
-        Action::SelectAll,
-        "Select every node",
     ),
     (
         KeyboardShortcut::new(Modifiers::NONE, Key::F),
@@ -90,16 +96,6 @@ pub const SHORTCUTS: &[(KeyboardShortcut, Action, &str)] = &[
         KeyboardShortcut::new(CMD, Key::L),
         Action::Arrange,
         "Arrange left to right",
-    ),
-    (
-        KeyboardShortcut::new(CMD, Key::R),
-        Action::Run,
-        "Run the scenario",
-    ),
-    (
-        KeyboardShortcut::new(Modifiers::NONE, Key::F1),
-        Action::Help,
-        "Show this help",
     ),
     (
         KeyboardShortcut::new(Modifiers::NONE, Key::F5),
@@ -127,14 +123,75 @@ pub const SHORTCUTS: &[(KeyboardShortcut, Action, &str)] = &[
         "Light or dark theme",
     ),
     (
-        KeyboardShortcut::new(CMD_SHIFT, Key::G),
-        Action::Gallery,
-        "Example gallery",
-    ),
-    (
         KeyboardShortcut::new(Modifiers::NONE, Key::Space),
         Action::PlayPause,
-        "Play or pause the live simulation",
+        "Play live or pause: one run, animated on the canvas",
+    ),
+    (
+        KeyboardShortcut::new(CMD, Key::R),
+        Action::Run,
+        "Run the replications: statistics in Results",
+    ),
+    (
+        KeyboardShortcut::new(Modifiers::NONE, Key::F1),
+        Action::Help,
+        "Show or hide this help",
+    ),
+];
+
+/// The help's groups, in the order it shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    File,
+    Edit,
+    View,
+    Run,
+    Help,
+}
+
+impl Group {
+    const ALL: [Self; 5] = [Self::File, Self::Edit, Self::View, Self::Run, Self::Help];
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::File => "File",
+            Self::Edit => "Edit",
+            Self::View => "View",
+            Self::Run => "Run",
+            Self::Help => "Help",
+        }
+    }
+}
+
+/// The help's group of an action.
+pub fn group(action: Action) -> Group {
+    match action {
+        Action::New | Action::Open | Action::Save | Action::SaveAs | Action::Gallery => Group::File,
+        Action::Undo
+        | Action::Redo
+        | Action::Delete
+        | Action::Duplicate
+        | Action::Rename
+        | Action::SelectAll => Group::Edit,
+        Action::ZoomToFit | Action::Arrange | Action::Presentation | Action::ToggleTheme => {
+            Group::View
+        }
+        Action::Run | Action::PlayPause => Group::Run,
+        Action::Help => Group::Help,
+    }
+}
+
+/// Keys the window handles outside the table, for the help.
+const OTHER_KEYS: &[(Group, &str, &str)] = &[
+    (
+        Group::Edit,
+        "Ctrl+C, Ctrl+X, Ctrl+V",
+        "Copy, cut and paste nodes (also between files)",
+    ),
+    (
+        Group::Help,
+        "Esc",
+        "Close this help, the start page, Messages or a dialog",
     ),
 ];
 
@@ -147,10 +204,6 @@ const GESTURES: &[(&str, &str)] = &[
     ("Drag from a right-hand port to a card", "Connect"),
     ("Double-click a card", "Rename"),
     ("Alt while moving", "Move without snapping"),
-    (
-        "Ctrl + C, Ctrl + V",
-        "Copy and paste nodes (also between files)",
-    ),
 ];
 
 /// Whether the action still applies while a text field has the keyboard;
@@ -174,8 +227,15 @@ fn while_typing(action: Action) -> bool {
 pub fn pressed(ctx: &egui::Context) -> Vec<Action> {
     let typing = ctx.egui_wants_keyboard_input();
     let mut out = Vec::new();
+    // NOTE: egui matches Ctrl+Z whether or not Shift is down too: the
+    // shortcuts with more modifiers go first, so Ctrl+Shift+Z is Redo.
+    let mut order: Vec<&(KeyboardShortcut, Action, &str)> = SHORTCUTS.iter().collect();
+    order.sort_by_key(|(shortcut, ..)| {
+        let m = shortcut.modifiers;
+        std::cmp::Reverse(u8::from(m.shift) + u8::from(m.alt) + u8::from(m.command || m.ctrl))
+    });
     ctx.input_mut(|i| {
-        for (shortcut, action, _) in SHORTCUTS {
+        for (shortcut, action, _) in order {
             let plain = !shortcut.modifiers.command && !shortcut.modifiers.ctrl;
             if typing && (plain || !while_typing(*action)) {
                 continue;
@@ -188,39 +248,91 @@ pub fn pressed(ctx: &egui::Context) -> Vec<Action> {
     out
 }
 
-/// The help overlay's contents.
+/// Each described shortcut once, with every key that does it, in the
+/// table's order: (keys, what, group).
+fn entries(ctx: &egui::Context) -> Vec<(String, &'static str, Group)> {
+    let mut out: Vec<(String, &'static str, Group)> = Vec::new();
+    for (shortcut, action, what) in SHORTCUTS {
+        let keys = ctx.format_shortcut(shortcut);
+        match out.iter_mut().find(|(_, w, _)| w == what) {
+            Some((all, ..)) => {
+                all.push_str(", ");
+                all.push_str(&keys);
+            }
+            None => out.push((keys, what, group(*action))),
+        }
+    }
+    out
+}
+
+/// The help overlay's contents: the keys by menu, then what the mouse
+/// does on the canvas, in blocks that wrap to the window's width.
 pub fn help_ui(ui: &mut egui::Ui) {
-    egui::Grid::new("shortcuts")
-        .num_columns(2)
-        .spacing([24.0, 6.0])
-        .striped(true)
-        .show(ui, |ui| {
-            let mut seen = Vec::new();
-            for (shortcut, _, what) in SHORTCUTS {
-                let keys = ui.ctx().format_shortcut(shortcut);
-                if seen.contains(what) {
-                    continue;
-                }
-                let others: Vec<String> = SHORTCUTS
-                    .iter()
-                    .filter(|(_, _, w)| w == what)
-                    .map(|(s, _, _)| ui.ctx().format_shortcut(s))
-                    .filter(|k| *k != keys)
-                    .collect();
-                seen.push(what);
-                let mut all = keys;
-                for k in others {
-                    all.push_str(", ");
-                    all.push_str(&k);
-                }
-                ui.label(egui::RichText::new(all).monospace());
-                ui.label(*what);
-                ui.end_row();
-            }
-            for (how, what) in GESTURES {
-                ui.label(egui::RichText::new(*how).monospace());
-                ui.label(*what);
-                ui.end_row();
-            }
+    let entries = entries(ui.ctx());
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing = egui::vec2(12.0, 12.0);
+        for group in Group::ALL {
+            let rows: Vec<(String, &str)> = entries
+                .iter()
+                .filter(|(.., g)| *g == group)
+                .map(|(keys, what, _)| (keys.clone(), *what))
+                .chain(
+                    OTHER_KEYS
+                        .iter()
+                        .filter(|(g, ..)| *g == group)
+                        .map(|(_, keys, what)| ((*keys).to_owned(), *what)),
+                )
+                .collect();
+            block_ui(ui, group.title(), &rows, 380.0);
+        }
+        let gestures: Vec<(String, &str)> = GESTURES
+            .iter()
+            .map(|(how, what)| ((*how).to_owned(), *what))
+            .collect();
+        block_ui(ui, "On the canvas", &gestures, 520.0);
+    });
+}
+
+/// One group of the help: its title and a row per key.
+fn block_ui(ui: &mut egui::Ui, title: &str, rows: &[(String, &str)], width: f32) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(width);
+        ui.vertical(|ui| {
+            ui.label(egui::RichText::new(title).strong().size(15.0));
+            egui::Grid::new(("shortcuts", title))
+                .num_columns(2)
+                .spacing([16.0, 4.0])
+                .show(ui, |ui| {
+                    for (keys, what) in rows {
+                        ui.label(egui::RichText::new(keys).monospace());
+                        ui.add(egui::Label::new(*what).wrap());
+                        ui.end_row();
+                    }
+                });
         });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shortcut_is_in_a_group_the_help_shows() {
+        let ctx = egui::Context::default();
+        let entries = entries(&ctx);
+        for (_, action, what) in SHORTCUTS {
+            assert!(
+                entries
+                    .iter()
+                    .any(|(_, w, g)| w == what && *g == group(*action)),
+                "{what} is listed under its group"
+            );
+        }
+        let redo = entries
+            .iter()
+            .find(|(_, w, _)| *w == "Redo")
+            .expect("redo listed");
+        assert!(redo.0.contains(", "), "both keys for redo: {}", redo.0);
+    }
 }

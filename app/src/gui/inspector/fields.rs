@@ -5,26 +5,91 @@ use eframe::egui::{self, DragValue, RichText, Shape, Stroke, Ui, pos2, vec2};
 use sim_core::dist::Dist;
 use sim_core::time::Duration;
 
-/// Problems with one field, under it.
+/// Where the inspector notes which problems it has written this frame.
+fn shown_id() -> egui::Id {
+    egui::Id::unique("inspector-problems-shown")
+}
+
+/// Forgets the problems written so far: a new frame of the inspector.
+pub(super) fn clear_shown(ui: &Ui) {
+    ui.data_mut(|d| d.insert_temp(shown_id(), Vec::<String>::new()));
+}
+
+/// The problems written under fields since [`clear_shown`].
+pub(super) fn shown(ui: &Ui) -> Vec<String> {
+    ui.data(|d| d.get_temp::<Vec<String>>(shown_id()))
+        .unwrap_or_default()
+}
+
+/// Notes `problem` as written; false if it already was this frame.
+fn note_shown(ui: &Ui, problem: &str) -> bool {
+    ui.data_mut(|d| {
+        let shown = d.get_temp_mut_or_default::<Vec<String>>(shown_id());
+        if shown.iter().any(|p| p == problem) {
+            false
+        } else {
+            shown.push(problem.to_owned());
+            true
+        }
+    })
+}
+
+/// A problem's sentence in the error colour, small, as under a field.
+fn problem_label(ui: &mut Ui, problem: &str) -> egui::Response {
+    ui.label(
+        RichText::new(problem)
+            .color(ui.visuals().error_fg_color)
+            .small(),
+    )
+}
+
+/// Problems with one field, under it: in a grid, called at the start of
+/// the row after the field's, a row each. A problem already written under
+/// another field this frame is not repeated: each is explained once,
+/// nearest the field it is about.
 pub fn field_problems_ui(ui: &mut Ui, problems: &[String]) {
+    let mut first = true;
     for p in problems {
-        ui.end_row();
+        if !note_shown(ui, p) {
+            continue;
+        }
+        if !first {
+            ui.end_row();
+        }
+        first = false;
         ui.label("");
-        ui.label(RichText::new(p).color(ui.visuals().error_fg_color).small());
+        problem_label(ui, p);
     }
 }
 
+/// Problems outside a grid, one line each, not repeating any already
+/// written this frame.
+pub fn problems_ui(ui: &mut Ui, problems: &[String]) {
+    for p in problems {
+        if note_shown(ui, p) {
+            problem_label(ui, p);
+        }
+    }
+}
+
+/// A rate per second. A typed value stays as typed, even one the model
+/// refuses (a negative rate): the section explains it under the field and
+/// the model does not run until it is fixed. Dragging stops at zero.
 pub fn rate_row_ui(ui: &mut Ui, label: &str, rate: &mut f64) {
     let label = ui.label(label);
     let speed = (rate.abs() * 0.01).max(0.01);
-    ui.add(
-        DragValue::new(rate)
-            .range(0.0..=f64::MAX)
-            .speed(speed)
-            .max_decimals(3)
-            .suffix(" /s"),
-    )
-    .labelled_by(label.id);
+    let was = *rate;
+    let response = ui
+        .add(
+            DragValue::new(rate)
+                .speed(speed)
+                .max_decimals(3)
+                .suffix(" /s"),
+        )
+        .labelled_by(label.id);
+    if response.dragged() && *rate < 0.0 {
+        *rate = was.max(0.0);
+    }
     ui.end_row();
 }
 
@@ -34,11 +99,44 @@ pub fn duration_row_ui(ui: &mut Ui, label: &str, d: &mut Duration) {
     ui.end_row();
 }
 
+/// What a duration field says about text it cannot read.
+fn unreadable_duration(text: &str) -> String {
+    format!(
+        "“{}” is not a duration: write a number and a unit (ns, us, ms, s, m, h), e.g. 250ms or 1m30s",
+        text.trim()
+    )
+}
+
 /// A duration as a drag value that reads and writes text with units
-/// (`"250ms"`, `"1m30s"`).
+/// (`"250ms"`, `"1m30s"`). Text that is not a duration stays as typed,
+/// with why under it, and the duration keeps its value until the text
+/// reads as one.
 pub fn duration_ui(ui: &mut Ui, d: &mut Duration) -> egui::Response {
+    let id = ui.next_auto_id().with("unreadable-duration");
+    if let Some(mut text) = ui.data(|m| m.get_temp::<String>(id)) {
+        let response = ui.add(
+            egui::TextEdit::singleline(&mut text)
+                .desired_width(80.0)
+                .text_color(ui.visuals().error_fg_color),
+        );
+        match text.trim().parse::<Duration>() {
+            Ok(parsed) if response.lost_focus() => {
+                *d = parsed;
+                ui.data_mut(|m| m.remove::<String>(id));
+            }
+            Ok(_) => {
+                ui.data_mut(|m| m.insert_temp(id, text));
+            }
+            Err(_) => {
+                problem_label(ui, &unreadable_duration(&text));
+                ui.data_mut(|m| m.insert_temp(id, text));
+            }
+        }
+        return response;
+    }
     let mut secs = d.as_secs_f64();
     let speed = (secs * 0.01).max(1e-4);
+    let unreadable = std::cell::RefCell::new(None);
     let response = ui
         .add(
             DragValue::new(&mut secs)
@@ -46,13 +144,21 @@ pub fn duration_ui(ui: &mut Ui, d: &mut Duration) -> egui::Response {
                 .speed(speed)
                 .custom_formatter(|v, _| Duration::from_secs_f64(v).to_string())
                 .custom_parser(|text| {
-                    text.trim()
-                        .parse::<Duration>()
-                        .ok()
-                        .map(Duration::as_secs_f64)
+                    let parsed = text.trim().parse::<Duration>().ok();
+                    *unreadable.borrow_mut() = parsed.is_none().then(|| text.to_owned());
+                    parsed.map(Duration::as_secs_f64)
                 }),
         )
         .on_hover_text("Drag, or type a value with a unit: ns, us, ms, s, m, h");
+    // NOTE: the drag value forgets text it cannot read when it loses the
+    // keyboard; keeping it shows the user what they typed and why it is
+    // not taken.
+    if let Some(text) = unreadable.into_inner()
+        && response.lost_focus()
+        && !text.trim().is_empty()
+    {
+        ui.data_mut(|m| m.insert_temp(id, text));
+    }
     if response.changed() {
         let new = Duration::from_secs_f64(secs);
         // NOTE: keep the exact value unless the user really moved it, so a
@@ -72,8 +178,13 @@ pub fn optional_count_ui(ui: &mut Ui, value: &mut Option<u64>, none: &str, defau
             *value = on.then_some(value.unwrap_or(default));
         }
         match value {
+            // NOTE: a typed 0 stays, explained by the section; dragging
+            // stops at 1.
             Some(v) => {
-                ui.add(DragValue::new(v).range(1..=u64::MAX).speed(1.0));
+                let response = ui.add(DragValue::new(v).speed(1.0));
+                if response.dragged() && *v == 0 {
+                    *v = 1;
+                }
             }
             None => {
                 ui.label(RichText::new(none).weak());
@@ -220,9 +331,7 @@ fn dist_ui(ui: &mut Ui, id: &str, d: &mut Dist) {
             duration_ui(ui, mean);
         }
     });
-    for p in d.problems() {
-        ui.label(RichText::new(p).color(ui.visuals().error_fg_color).small());
-    }
+    problems_ui(ui, &d.problems());
     density_ui(ui, d);
 }
 

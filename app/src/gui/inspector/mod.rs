@@ -43,6 +43,7 @@ pub fn inspector_ui(
     state: &mut InspectorState,
 ) -> Vec<ModelCommand> {
     let mut out = Vec::new();
+    fields::clear_shown(ui);
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| match subject {
@@ -64,9 +65,14 @@ fn heading_ui(ui: &mut Ui, title: &str, subtitle: &str) {
     ui.add_space(6.0);
 }
 
-/// Problems about `target`, listed in red (errors) or amber (warnings).
-fn diagnostics_ui(ui: &mut Ui, diagnostics: &[Diagnostic], target: &Target) {
-    for d in diagnostics.iter().filter(|d| &d.target == target) {
+/// Problems about `target`, listed in red (errors) or amber (warnings),
+/// but for those in `at_fields`: the sections write them under the
+/// fields they are about.
+fn diagnostics_ui(ui: &mut Ui, diagnostics: &[Diagnostic], target: &Target, at_fields: &[String]) {
+    for d in diagnostics
+        .iter()
+        .filter(|d| &d.target == target && !at_fields.contains(&d.message))
+    {
         let color = if d.is_error() {
             ui.visuals().error_fg_color
         } else {
@@ -87,7 +93,8 @@ fn node_ui(
     let node = &model.graph[n];
     let kind = node.kind.kind();
     heading_ui(ui, node.label(), kinds::of(kind).blurb());
-    diagnostics_ui(ui, diagnostics, &Target::Node(node.id.clone()));
+    let at_fields = node.kind.problems();
+    diagnostics_ui(ui, diagnostics, &Target::Node(node.id.clone()), &at_fields);
     egui::Grid::new("node-ident")
         .num_columns(2)
         .spacing([12.0, 8.0])
@@ -139,6 +146,13 @@ fn node_ui(
         .spacing([12.0, 8.0])
         .show(ui, |ui| kinds::params(&node.kind).inspector_ui(ui))
         .inner;
+    // What no field of the section explained is written under it.
+    let shown = fields::shown(ui);
+    let rest: Vec<String> = at_fields
+        .into_iter()
+        .filter(|p| !shown.contains(p))
+        .collect();
+    fields::problems_ui(ui, &rest);
     if let Some(kind) = edited {
         out.push(ModelCommand::SetParams {
             id: node.id.clone(),
@@ -165,7 +179,7 @@ fn edge_ui(
         &format!("{} to {}", from.label(), to.label()),
         "A link between two nodes",
     );
-    diagnostics_ui(ui, diagnostics, &Target::Edge(model.edge_id(e)));
+    diagnostics_ui(ui, diagnostics, &Target::Edge(model.edge_id(e)), &[]);
     let mut edited: Edge = edge.clone();
     egui::Grid::new("edge")
         .num_columns(2)
@@ -231,7 +245,11 @@ fn edge_ui(
 
 fn model_ui(ui: &mut Ui, model: &Model, diagnostics: &[Diagnostic], out: &mut Vec<ModelCommand>) {
     heading_ui(ui, "Model", "Select a node or a link to edit it");
-    diagnostics_ui(ui, diagnostics, &Target::Model);
+    if model.graph.node_count() == 0 {
+        ui.label(RichText::new(super::document::EMPTY_HINT).strong());
+        ui.add_space(6.0);
+    }
+    diagnostics_ui(ui, diagnostics, &Target::Model, &[]);
     let (mut name, mut description) = (model.name.clone(), model.description.clone());
     egui::Grid::new("model")
         .num_columns(2)
@@ -249,7 +267,7 @@ fn model_ui(ui: &mut Ui, model: &Model, diagnostics: &[Diagnostic], out: &mut Ve
     }
     ui.separator();
     ui.label(RichText::new("Scenario").strong().size(15.0));
-    diagnostics_ui(ui, diagnostics, &Target::Scenario);
+    diagnostics_ui(ui, diagnostics, &Target::Scenario, &[]);
     let mut s: Scenario = model.scenario.clone();
     egui::Grid::new("scenario")
         .num_columns(2)
