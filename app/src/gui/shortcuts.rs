@@ -173,9 +173,13 @@ pub fn group(action: Action) -> Group {
         | Action::Duplicate
         | Action::Rename
         | Action::SelectAll => Group::Edit,
-        Action::ZoomToFit | Action::Arrange | Action::Presentation | Action::ToggleTheme => {
-            Group::View
-        }
+        Action::ZoomToFit
+        | Action::Arrange
+        | Action::Presentation
+        | Action::TogglePalette
+        | Action::ToggleInspector
+        | Action::ToggleCharts
+        | Action::ToggleTheme => Group::View,
         Action::Run | Action::PlayPause => Group::Run,
         Action::Help => Group::Help,
     }
@@ -218,6 +222,9 @@ fn while_typing(action: Action) -> bool {
             | Action::Run
             | Action::Help
             | Action::Presentation
+            | Action::TogglePalette
+            | Action::ToggleInspector
+            | Action::ToggleCharts
             | Action::ToggleTheme
             | Action::Gallery
     )
