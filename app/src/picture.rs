@@ -17,7 +17,7 @@ use eframe::egui::{
 };
 use sim_core::Model;
 
-use crate::gui::canvas::{CARD, CanvasState, canvas_ui, node_pos};
+use crate::gui::canvas::{CanvasState, canvas_ui, drawing_bounds};
 use crate::gui::layout;
 
 /// Empty space around the cards (the canvas's zoom-to-fit margin).
@@ -109,11 +109,7 @@ fn canvas_shapes(model: &Model, look: Look) -> (egui::Vec2, Vec<epaint::ClippedS
         // Files without positions are drawn as the designer would lay them out.
         let _ = model.apply(layout::arrange(&model));
     }
-    let bounds = model
-        .graph
-        .node_weights()
-        .map(|node| Rect::from_min_size(node_pos(node), CARD))
-        .fold(Rect::NOTHING, Rect::union);
+    let bounds = drawing_bounds(&model);
     let size = if bounds.is_positive() {
         bounds.size() + vec2(2.0 * MARGIN, 2.0 * MARGIN)
     } else {

@@ -15,6 +15,7 @@ mod hardening_engine;
 mod hardening_validation;
 mod harness;
 mod inspector;
+mod legibility;
 mod live;
 mod picture;
 mod properties;

@@ -543,7 +543,7 @@ impl WeirApp {
             }
             Action::ZoomToFit => self.canvas.request_fit(),
             Action::Arrange => {
-                let cmd = layout::arrange(&self.doc.model);
+                let cmd = layout::arrange_for(&self.doc.model, self.canvas.last_rect.size());
                 self.apply_all(ctx, vec![cmd], false);
                 self.canvas.request_fit();
             }
@@ -647,6 +647,7 @@ impl WeirApp {
         });
         ctx.set_zoom_factor(if self.prefs.presentation { 1.5 } else { 1.0 });
         self.canvas.weight = if self.prefs.presentation { 1.8 } else { 1.0 };
+        self.canvas.presenting = self.prefs.presentation;
         self.applied_look = Some(look);
     }
 

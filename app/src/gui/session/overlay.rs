@@ -7,7 +7,7 @@ use petgraph::visit::EdgeRef as _;
 use sim_core::snapshot::Place;
 
 use super::{DOT_TRAVEL_S, LiveSession, marks};
-use crate::gui::canvas::{Overlay, bezier_point};
+use crate::gui::canvas::{EdgePath, Overlay};
 use crate::gui::colors;
 use crate::gui::kinds;
 
@@ -57,12 +57,12 @@ impl Overlay for LiveOverlay<'_> {
         Stroke::new(normal.width * (1.0 + 1.8 * (rate / max).sqrt()), color)
     }
 
-    fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, Pos2, Pos2)], zoom: f32) {
+    fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, EdgePath)], zoom: f32) {
         let s = &*self.session;
-        let mut ends: Vec<Option<(Pos2, Pos2)>> = vec![None; s.edges.len()];
-        for &(e, from, to) in edges {
-            if let Some(&i) = s.edge_ix.get(&e) {
-                ends[i] = Some((from, to));
+        let mut ends: Vec<Option<&EdgePath>> = vec![None; s.edges.len()];
+        for (e, path) in edges {
+            if let Some(&i) = s.edge_ix.get(e) {
+                ends[i] = Some(path);
             }
         }
         let r = (4.0 * zoom.clamp(0.5, 1.6)).max(2.0);
@@ -103,12 +103,12 @@ impl Overlay for LiveOverlay<'_> {
             }
         };
         for d in &s.dots {
-            let Some((from, to)) = ends.get(d.edge).copied().flatten() else {
+            let Some(path) = ends.get(d.edge).copied().flatten() else {
                 continue;
             };
             #[expect(clippy::cast_possible_truncation, reason = "animation phase")]
             let t = ((self.wall - d.born) / DOT_TRAVEL_S).clamp(0.0, 1.0) as f32;
-            let at = bezier_point(from, to, t);
+            let at = path.point(t);
             dot(at, d.color, d.retried, d.failed);
             mark(at, d.msg_id);
         }
@@ -118,11 +118,11 @@ impl Overlay for LiveOverlay<'_> {
                 continue;
             };
             let e = edge as usize;
-            let Some((from, to)) = ends.get(e).copied().flatten() else {
+            let Some(path) = ends.get(e).copied().flatten() else {
                 continue;
             };
             let failed = snap.edges.get(e).is_some_and(|x| x.dead_letter);
-            let at = bezier_point(from, to, progress);
+            let at = path.point(progress);
             dot(at, colors::event(m.event_type), m.retried(), failed);
             mark(at, m.msg_id);
         }
