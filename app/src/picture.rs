@@ -131,6 +131,10 @@ fn canvas_shapes(model: &Model, look: Look) -> (egui::Vec2, Vec<epaint::ClippedS
     for _ in 0..2 {
         let mut state = CanvasState::default();
         state.show_grid = false;
+        // One canvas unit a point, the cards a margin in from the corner.
+        if bounds.is_positive() {
+            state.set_view(1.0, vec2(MARGIN, MARGIN) - bounds.min.to_vec2());
+        }
         let output = ctx.run_ui(input(), |ui| {
             egui::CentralPanel::default()
                 .frame(egui::Frame::NONE)

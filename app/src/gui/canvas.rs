@@ -138,6 +138,15 @@ pub struct CanvasOutput {
 }
 
 impl CanvasState {
+    /// Shows the canvas at `zoom` with its origin `offset` from the
+    /// canvas rect's corner, instead of framing everything.
+    pub fn set_view(&mut self, zoom: f32, offset: Vec2) {
+        self.zoom = zoom;
+        self.offset = offset;
+        self.fit_pending = false;
+        self.framed_size = None;
+    }
+
     /// Frames every node on the next draw.
     pub fn request_fit(&mut self) {
         self.fit_pending = true;
