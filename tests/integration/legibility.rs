@@ -233,6 +233,30 @@ fn a_drop_from_the_palette_adds_one_node() {
     assert_eq!(h.state().model().graph.node_count(), before + 1);
 }
 
+#[test]
+fn a_drop_onto_a_card_places_the_new_node_beside_it_not_on_top() {
+    let mut h = harness(
+        WeirApp::from_model(model_of("single-queue.ron"), None),
+        ANY_TEXT,
+    );
+    h.run();
+    let before = h.state().model().graph.node_count();
+    let from = h
+        .get_by_role_and_label(Role::Button, "Sink")
+        .rect()
+        .center();
+    let target = h.state().node_screen_rect("done").expect("on screen");
+    drag(&mut h, from, target.center());
+    let model = h.state().model();
+    assert_eq!(model.graph.node_count(), before + 1, "one node per drop");
+    let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
+    for (i, a) in rects.iter().enumerate() {
+        for b in &rects[i + 1..] {
+            assert!(!a.intersects(*b), "the new card lies on another");
+        }
+    }
+}
+
 fn drag(h: &mut Harness<'_, WeirApp>, from: Pos2, to: Pos2) {
     h.hover_at(from);
     h.run();

@@ -103,6 +103,10 @@ pub struct CanvasState {
     focus_pending: Option<Pos2>,
     /// Last known canvas rect, for placing nodes at the view's centre.
     pub(super) last_rect: Rect,
+    /// The frame a node was last placed from the palette in: one release
+    /// of the pointer places at most one node, whether it ends a drag,
+    /// a click, or both.
+    placed_frame: Option<u64>,
 }
 
 impl Default for CanvasState {
@@ -123,6 +127,7 @@ impl Default for CanvasState {
             framed_size: None,
             focus_pending: None,
             last_rect: Rect::from_min_size(Pos2::ZERO, vec2(800.0, 600.0)),
+            placed_frame: None,
         }
     }
 }
@@ -204,22 +209,38 @@ impl CanvasState {
         };
         let anchor = rightmost(&mut self.selected.iter().copied())
             .or_else(|| rightmost(&mut model.graph.node_indices()));
-        let mut c = match anchor {
+        let c = match anchor {
             Some(r) => snap(pos2(r.right() + LINK_GAP, r.top())),
             None => snap(
                 self.to_canvas(self.last_rect, self.last_rect.center())
                     - vec2(CARD_MIN_WIDTH, CARD_HEIGHT) / 2.0,
             ),
         };
-        let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
-        for _ in 0..50 {
-            let card = Rect::from_min_size(c, vec2(CARD_MAX_WIDTH, CARD_HEIGHT)).expand(GRID / 2.0);
-            if !rects.iter().any(|r| r.intersects(card)) {
-                break;
-            }
-            c.y += CARD_HEIGHT + 2.0 * GRID;
+        free_below(model, c)
+    }
+
+    /// A new node of `kind` from the palette, at `at` (a drop) or at
+    /// [`Self::free_spot`] (a click). Never on top of another card: a drop
+    /// onto one moves down to the first free place. At most one a frame:
+    /// a release that both ends a drag onto the canvas and counts as a
+    /// click on the palette places one node, not two.
+    pub fn place(
+        &mut self,
+        ctx: &egui::Context,
+        model: &Model,
+        kind: Kind,
+        at: Option<[f32; 2]>,
+    ) -> Option<ModelCommand> {
+        let frame = ctx.cumulative_frame_nr();
+        if self.placed_frame == Some(frame) {
+            return None;
         }
-        [c.x, c.y]
+        self.placed_frame = Some(frame);
+        let at = match at {
+            Some(p) => free_below(model, pos2(p[0], p[1])),
+            None => self.free_spot(model),
+        };
+        Some(new_node(model, kind, at))
     }
 
     /// Drops selections of nodes and edges that no longer exist.
@@ -311,6 +332,20 @@ pub fn fit_view(size: Vec2, model: &Model, presenting: bool) -> (f32, Vec2) {
         .min((size.y - 2.0 * margin) / bounds.height())
         .clamp(MIN_ZOOM, 2.0);
     (zoom, size / 2.0 - bounds.center().to_vec2() * zoom)
+}
+
+/// The first place at or below `at` where a new card overlaps no other.
+fn free_below(model: &Model, at: Pos2) -> [f32; 2] {
+    let mut c = at;
+    let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
+    for _ in 0..50 {
+        let card = Rect::from_min_size(c, vec2(CARD_MAX_WIDTH, CARD_HEIGHT)).expand(GRID / 2.0);
+        if !rects.iter().any(|r| r.intersects(card)) {
+            break;
+        }
+        c.y += CARD_HEIGHT + 2.0 * GRID;
+    }
+    [c.x, c.y]
 }
 
 /// Where a node's card sits, in canvas units.
@@ -677,7 +712,8 @@ pub fn canvas_ui(
         && let Some(p) = hover_canvas
     {
         let at = snap(p - vec2(CARD_MIN_WIDTH, CARD_HEIGHT) / 2.0);
-        out.commands.push(new_node(model, *kind, [at.x, at.y]));
+        out.commands
+            .extend(state.place(ui.ctx(), model, *kind, Some([at.x, at.y])));
     }
 
     // Gestures.
@@ -1362,4 +1398,78 @@ fn tooltip_text(painter: &Painter, at: Pos2, text: &str, visuals: &egui::Visuals
         StrokeKind::Inside,
     );
     painter.galley(at, galley, visuals.error_fg_color);
+}
+
+#[cfg(test)]
+mod tests {
+    use sim_core::nodes::NodeKind;
+
+    use super::*;
+
+    #[test]
+    fn one_release_places_one_node_from_the_palette() {
+        let ctx = egui::Context::default();
+        let mut state = CanvasState::default();
+        let mut model = Model::new("t");
+        model.add_node(Node::new("sink", NodeKind::default_for(Kind::Sink)));
+        let mut placed = Vec::new();
+        for _ in 0..2 {
+            let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+                // A click on the palette and a drop on the canvas, one frame.
+                placed.extend(state.place(ui.ctx(), &model, Kind::Sink, None));
+                placed.extend(state.place(ui.ctx(), &model, Kind::Sink, Some([0.0, 0.0])));
+            });
+            output.textures_delta.clear();
+        }
+        assert_eq!(placed.len(), 2, "one a frame: {placed:?}");
+        for cmd in placed {
+            let ModelCommand::AddNode(node) = cmd else {
+                panic!("adds a node");
+            };
+            assert!(!card_rect(&node).intersects(card_rect(&model.graph[NodeIndex::new(0)])));
+        }
+    }
+
+    #[test]
+    fn a_link_back_to_the_left_runs_around_the_cards_between() {
+        let mut model = Model::new("t");
+        let mut add = |id: &str, kind: Kind, pos: [f32; 2]| {
+            let mut node = Node::new(id, NodeKind::default_for(kind));
+            node.pos = Some(pos);
+            model.add_node(node)
+        };
+        let q = add("q", Kind::Queue, [0.0, 0.0]);
+        let _middle = add("m", Kind::Sink, [300.0, 0.0]);
+        let c = add("c", Kind::Consumer, [600.0, 0.0]);
+        let path = edge_path(&model, c, q);
+        let EdgePath::Route(points) = &path else {
+            panic!("a back link is routed: {path:?}");
+        };
+        let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
+        for i in 1..points.len() - 2 {
+            let seg = Rect::from_two_pos(points[i], points[i + 1]);
+            for r in &rects {
+                assert!(!r.intersects(seg), "segment {seg:?} crosses {r:?}");
+            }
+        }
+        // It ends heading right, into the input port.
+        let n = points.len();
+        assert!(points[n - 1].x > points[n - 2].x);
+        assert_eq!(points[n - 1], card_rect(&model.graph[q]).left_center());
+        // A forward link is a curve that starts and ends at the ports.
+        let forward = edge_path(&model, q, c);
+        assert!(matches!(forward, EdgePath::Curve(_)));
+        assert_eq!(forward.point(1.0), card_rect(&model.graph[c]).left_center());
+    }
+
+    #[test]
+    fn cards_are_as_wide_as_their_names_within_bounds() {
+        let short = Node::new("a", NodeKind::default_for(Kind::Sink));
+        assert_eq!(card_size(&short).x, CARD_MIN_WIDTH);
+        let mut long = Node::new("b", NodeKind::default_for(Kind::Sink));
+        long.name = Some("A rather long name for a sink".to_owned());
+        let width = card_size(&long).x;
+        assert!(width > CARD_MIN_WIDTH && width <= CARD_MAX_WIDTH);
+        assert!(width >= TEXT_LEFT + text_width(long.label(), NAME_FONT));
+    }
 }

@@ -779,8 +779,8 @@ impl eframe::App for WeirApp {
                 .exact_size(176.0)
                 .show(ui, |ui| {
                     if let Some(kind) = palette::palette_ui(ui) {
-                        let at = self.canvas.free_spot(&self.doc.model);
-                        commands.push(canvas::new_node(&self.doc.model, kind, at));
+                        let ctx = ui.ctx().clone();
+                        commands.extend(self.canvas.place(&ctx, &self.doc.model, kind, None));
                     }
                 });
         }
