@@ -173,6 +173,53 @@ fn presentation_canvas_shows_names_at_18_px() {
     println!("{}", report.join("\n"));
 }
 
+/// Arrange lays the model out for the canvas it is shown on: piled up in
+/// one corner, the pipeline reads again at Fit in a 1280×800 and in a
+/// 1024×700 window, its links at least a card wide.
+#[test]
+fn arrange_lays_out_for_the_window_it_is_in() {
+    for size in [vec2(1280.0, 800.0), vec2(1024.0, 700.0)] {
+        let mut model = model_of("pipeline.ron");
+        let ids: Vec<String> = model.graph.node_weights().map(|n| n.id.clone()).collect();
+        for id in ids {
+            model
+                .apply(sim_core::model::ModelCommand::MoveNode {
+                    id,
+                    pos: Some([0.0, 0.0]),
+                })
+                .expect("moves");
+        }
+        let window = Window { size, ..ANY_TEXT };
+        let mut h = harness(WeirApp::from_model(model, None), window);
+        h.run();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+        h.run();
+        h.run();
+        let ppp = h.ctx.pixels_per_point();
+        let (name, summary) = h.state().card_text_points();
+        println!(
+            "{size:?}: name {:.1} px, summary {:.1} px",
+            name * ppp,
+            summary * ppp
+        );
+        assert!(name * ppp >= 13.0, "{size:?}: names at {} px", name * ppp);
+        assert!(
+            summary * ppp >= 11.0,
+            "{size:?}: summaries at {} px",
+            summary * ppp
+        );
+        let model = h.state().model();
+        for e in model.graph.edge_indices() {
+            let (a, b) = model.graph.edge_endpoints(e).expect("an edge");
+            let (ra, rb) = (card_rect(&model.graph[a]), card_rect(&model.graph[b]));
+            assert!(!ra.intersects(rb));
+            if rb.left() > ra.left() {
+                assert!(rb.left() - ra.right() >= CARD_MIN_WIDTH);
+            }
+        }
+    }
+}
+
 #[test]
 fn click_to_place_puts_each_node_right_of_the_selection() {
     let mut h = harness(

@@ -22,7 +22,7 @@ use super::canvas::{CARD_MIN_WIDTH, card_rect};
 /// Vertical room between two cards of one layer.
 const ROW_GAP: f32 = 40.0;
 /// Vertical room between two bands: lanes for links that wrap back.
-const BAND_GAP: f32 = 100.0;
+const BAND_GAP: f32 = 80.0;
 /// Where the drawing starts, in canvas units.
 const ORIGIN: f32 = 40.0;
 /// The editor's canvas at a 1280×800 window, in points.
