@@ -226,6 +226,7 @@ fn snap_up(v: f32) -> f32 {
 
 #[cfg(test)]
 mod tests {
+    use eframe::egui::Rect;
     use sim_core::model::{Edge, Node};
     use sim_core::nodes::{Kind, NodeKind};
 
@@ -245,7 +246,7 @@ mod tests {
         m
     }
 
-    fn card(m: &Model, id: &str) -> eframe::egui::Rect {
+    fn card(m: &Model, id: &str) -> Rect {
         card_rect(&m.graph[m.find(id).expect("exists")])
     }
 
