@@ -17,7 +17,7 @@ use eframe::egui::{
 };
 use sim_core::Model;
 
-use crate::gui::canvas::{CARD, CanvasState, canvas_ui, node_pos};
+use crate::gui::canvas::{CanvasState, canvas_ui, drawing_bounds};
 use crate::gui::layout;
 
 /// Empty space around the cards (the canvas's zoom-to-fit margin).
@@ -131,11 +131,7 @@ fn canvas_shapes(model: &Model, look: Look) -> (egui::Vec2, Vec<epaint::ClippedS
         // Files without positions are drawn as the designer would lay them out.
         let _ = model.apply(layout::arrange(&model));
     }
-    let bounds = model
-        .graph
-        .node_weights()
-        .map(|node| Rect::from_min_size(node_pos(node), CARD))
-        .fold(Rect::NOTHING, Rect::union);
+    let bounds = drawing_bounds(&model);
     let size = if bounds.is_positive() {
         bounds.size() + vec2(2.0 * MARGIN, 2.0 * MARGIN)
     } else {
@@ -157,6 +153,10 @@ fn canvas_shapes(model: &Model, look: Look) -> (egui::Vec2, Vec<epaint::ClippedS
     for _ in 0..2 {
         let mut state = CanvasState::default();
         state.show_grid = false;
+        // One canvas unit a point, the cards a margin in from the corner.
+        if bounds.is_positive() {
+            state.set_view(1.0, vec2(MARGIN, MARGIN) - bounds.min.to_vec2());
+        }
         let output = ctx.run_ui(input(), |ui| {
             egui::CentralPanel::default()
                 .frame(egui::Frame::NONE)

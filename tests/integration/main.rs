@@ -17,6 +17,7 @@ mod hardening_validation;
 mod harness;
 mod input;
 mod inspector;
+mod legibility;
 mod live;
 mod paused;
 mod picture;

@@ -20,15 +20,35 @@ use sim_core::validate::{Diagnostic, Severity, Target};
 
 use super::kinds;
 
-/// A card's size in canvas units.
-pub const CARD: Vec2 = vec2(164.0, 60.0);
+/// A card's height in canvas units; its width follows its text.
+pub const CARD_HEIGHT: f32 = 64.0;
+/// The narrowest and widest a card is, in canvas units.
+pub const CARD_MIN_WIDTH: f32 = 150.0;
+pub const CARD_MAX_WIDTH: f32 = 300.0;
 /// Grid spacing in canvas units; moved nodes snap to it.
 pub const GRID: f32 = 20.0;
 /// A card's name and summary sizes at zoom 1, in canvas units.
-const NAME_FONT: f32 = 14.0;
-const SUMMARY_FONT: f32 = 11.5;
+pub const NAME_FONT: f32 = 16.0;
+pub const SUMMARY_FONT: f32 = 13.5;
+/// The name's size when the card shows only its name (zoomed out).
+pub const NAME_ONLY_FONT: f32 = 20.0;
+/// Below this many points for the summary, a card shows only its name.
+const MIN_SUMMARY_POINTS: f32 = 10.0;
+/// Where a card's text starts: right of the icon tile.
+const TEXT_LEFT: f32 = 62.0;
+const TEXT_RIGHT_PAD: f32 = 12.0;
+/// How far a link runs straight out of a port before it turns.
+const STUB: f32 = 24.0;
+/// An edge's latency label: its size, and how far left of the target's
+/// input port it sits (inside the gap between layers).
+const LABEL_FONT: f32 = 12.0;
+const LABEL_BACK: f32 = 62.0;
 const MIN_ZOOM: f32 = 0.15;
 const MAX_ZOOM: f32 = 3.0;
+/// Fit's margin around the drawing, in points: the editor's and
+/// presentation mode's.
+const FIT_MARGIN: f32 = 28.0;
+const FIT_MARGIN_PRESENTING: f32 = 12.0;
 
 /// What the user is doing with the pointer.
 #[derive(Clone, Debug, Default)]
@@ -63,6 +83,8 @@ pub struct CanvasState {
     pub snap: bool,
     /// Line and text weight multiplier (presentation mode).
     pub weight: f32,
+    /// Presentation mode: Fit leaves a narrower margin.
+    pub presenting: bool,
     /// Draw the background grid (pictures for documents leave it out).
     pub show_grid: bool,
     gesture: Gesture,
@@ -81,6 +103,10 @@ pub struct CanvasState {
     focus_pending: Option<Pos2>,
     /// Last known canvas rect, for placing nodes at the view's centre.
     pub(super) last_rect: Rect,
+    /// The frame a node was last placed from the palette in: one release
+    /// of the pointer places at most one node, whether it ends a drag,
+    /// a click, or both.
+    placed_frame: Option<u64>,
 }
 
 impl Default for CanvasState {
@@ -92,6 +118,7 @@ impl Default for CanvasState {
             selected_edge: None,
             snap: true,
             weight: 1.0,
+            presenting: false,
             show_grid: true,
             gesture: Gesture::Idle,
             renaming: None,
@@ -100,6 +127,7 @@ impl Default for CanvasState {
             framed_size: None,
             focus_pending: None,
             last_rect: Rect::from_min_size(Pos2::ZERO, vec2(800.0, 600.0)),
+            placed_frame: None,
         }
     }
 }
@@ -115,6 +143,15 @@ pub struct CanvasOutput {
 }
 
 impl CanvasState {
+    /// Shows the canvas at `zoom` with its origin `offset` from the
+    /// canvas rect's corner, instead of framing everything.
+    pub fn set_view(&mut self, zoom: f32, offset: Vec2) {
+        self.zoom = zoom;
+        self.offset = offset;
+        self.fit_pending = false;
+        self.framed_size = None;
+    }
+
     /// Frames every node on the next draw.
     pub fn request_fit(&mut self) {
         self.fit_pending = true;
@@ -122,16 +159,21 @@ impl CanvasState {
 
     /// How tall a card's name and summary are drawn at the current zoom,
     /// in points (multiply by the context's pixels per point for pixels).
+    /// Zoomed out so far that the summary would be under
+    /// [`MIN_SUMMARY_POINTS`], a card shows its name only, larger, and
+    /// the summary's height is 0.
     pub fn card_text_points(&self) -> (f32, f32) {
-        (NAME_FONT * self.zoom, SUMMARY_FONT * self.zoom)
+        card_text_at(self.zoom)
     }
 
     /// Selects one node and centres the view on it.
     pub fn focus_node(&mut self, model: &Model, n: NodeIndex) {
         self.selected = BTreeSet::from([n]);
         self.selected_edge = None;
-        if let Some(pos) = model.graph.node_weight(n).and_then(|node| node.pos) {
-            self.focus_pending = Some(pos2(pos[0], pos[1]) + CARD / 2.0);
+        if let Some(node) = model.graph.node_weight(n)
+            && node.pos.is_some()
+        {
+            self.focus_pending = Some(card_rect(node).center());
         }
     }
 
@@ -150,22 +192,55 @@ impl CanvasState {
         self.notice = Some((text.into(), until));
     }
 
-    /// A free spot for a new card near the centre of the view: the centre,
-    /// else the first free place below it.
+    /// Where a node placed by a click on the palette goes: right of the
+    /// selected node (the rightmost, if several), else right of the
+    /// rightmost node, so a chain built by clicks reads left to right; in
+    /// the middle of the view when the canvas is empty. Moves down until
+    /// the spot is free.
     pub fn free_spot(&self, model: &Model) -> [f32; 2] {
-        let mut c = snap(self.to_canvas(self.last_rect, self.last_rect.center()) - CARD / 2.0);
-        for _ in 0..50 {
-            let card = Rect::from_min_size(c, CARD).expand(GRID / 2.0);
-            let taken = model
-                .graph
-                .node_weights()
-                .any(|n| Rect::from_min_size(node_pos(n), CARD).intersects(card));
-            if !taken {
-                break;
-            }
-            c.y += CARD.y + GRID;
+        let rightmost = |nodes: &mut dyn Iterator<Item = NodeIndex>| {
+            nodes
+                .filter_map(|n| model.graph.node_weight(n).map(card_rect))
+                .max_by(|a, b| {
+                    a.right()
+                        .total_cmp(&b.right())
+                        .then(b.top().total_cmp(&a.top()))
+                })
+        };
+        let anchor = rightmost(&mut self.selected.iter().copied())
+            .or_else(|| rightmost(&mut model.graph.node_indices()));
+        let c = match anchor {
+            Some(r) => snap(pos2(r.right() + LINK_GAP, r.top())),
+            None => snap(
+                self.to_canvas(self.last_rect, self.last_rect.center())
+                    - vec2(CARD_MIN_WIDTH, CARD_HEIGHT) / 2.0,
+            ),
+        };
+        free_below(model, c)
+    }
+
+    /// A new node of `kind` from the palette, at `at` (a drop) or at
+    /// [`Self::free_spot`] (a click). Never on top of another card: a drop
+    /// onto one moves down to the first free place. At most one a frame:
+    /// a release that both ends a drag onto the canvas and counts as a
+    /// click on the palette places one node, not two.
+    pub fn place(
+        &mut self,
+        ctx: &egui::Context,
+        model: &Model,
+        kind: Kind,
+        at: Option<[f32; 2]>,
+    ) -> Option<ModelCommand> {
+        let frame = ctx.cumulative_frame_nr();
+        if self.placed_frame == Some(frame) {
+            return None;
         }
-        [c.x, c.y]
+        self.placed_frame = Some(frame);
+        let at = match at {
+            Some(p) => free_below(model, pos2(p[0], p[1])),
+            None => self.free_spot(model),
+        };
+        Some(new_node(model, kind, at))
     }
 
     /// Drops selections of nodes and edges that no longer exist.
@@ -183,7 +258,7 @@ impl CanvasState {
     pub fn screen_rect_of(&self, node: &Node) -> Rect {
         Rect::from_min_size(
             self.to_screen(self.last_rect, node_pos(node)),
-            CARD * self.zoom,
+            card_size(node) * self.zoom,
         )
     }
 
@@ -201,22 +276,9 @@ impl CanvasState {
     }
 
     fn fit(&mut self, rect: Rect, model: &Model) {
-        let mut bounds = Rect::NOTHING;
-        for node in model.graph.node_weights() {
-            let p = node_pos(node);
-            bounds = bounds.union(Rect::from_min_size(p, CARD));
-        }
-        if !bounds.is_positive() {
-            self.zoom = 1.0;
-            self.offset = vec2(40.0, 40.0);
-            return;
-        }
-        let margin = 60.0;
-        let zoom = ((rect.width() - 2.0 * margin) / bounds.width())
-            .min((rect.height() - 2.0 * margin) / bounds.height())
-            .clamp(MIN_ZOOM, 1.5);
+        let (zoom, offset) = fit_view(rect.size(), model, self.presenting);
         self.zoom = zoom;
-        self.offset = rect.size() / 2.0 - bounds.center().to_vec2() * zoom;
+        self.offset = offset;
     }
 
     fn zoom_around(&mut self, rect: Rect, screen: Pos2, factor: f32) {
@@ -227,9 +289,329 @@ impl CanvasState {
     }
 }
 
+/// The horizontal room a link gets between layers, at least as wide as
+/// the narrowest card.
+pub const LINK_GAP: f32 = CARD_MIN_WIDTH + 10.0;
+
+/// How tall a card's name and summary are drawn at `zoom`, in points;
+/// the summary is 0 when the card shows only its name.
+pub fn card_text_at(zoom: f32) -> (f32, f32) {
+    if name_only(zoom) {
+        (NAME_ONLY_FONT * zoom, 0.0)
+    } else {
+        (NAME_FONT * zoom, SUMMARY_FONT * zoom)
+    }
+}
+
+fn name_only(zoom: f32) -> bool {
+    SUMMARY_FONT * zoom < MIN_SUMMARY_POINTS
+}
+
+/// The drawing's extent in canvas units: every card's rectangle.
+pub fn drawing_bounds(model: &Model) -> Rect {
+    model
+        .graph
+        .node_weights()
+        .map(card_rect)
+        .fold(Rect::NOTHING, Rect::union)
+}
+
+/// The zoom and offset that frame every card in a canvas of `size`
+/// points (presentation mode leaves a narrower margin).
+pub fn fit_view(size: Vec2, model: &Model, presenting: bool) -> (f32, Vec2) {
+    let bounds = drawing_bounds(model);
+    if !bounds.is_positive() {
+        return (1.0, vec2(40.0, 40.0));
+    }
+    let margin = if presenting {
+        FIT_MARGIN_PRESENTING
+    } else {
+        FIT_MARGIN
+    };
+    let zoom = ((size.x - 2.0 * margin) / bounds.width())
+        .min((size.y - 2.0 * margin) / bounds.height())
+        .clamp(MIN_ZOOM, 2.0);
+    (zoom, size / 2.0 - bounds.center().to_vec2() * zoom)
+}
+
+/// The first place at or below `at` where a new card overlaps no other.
+fn free_below(model: &Model, at: Pos2) -> [f32; 2] {
+    let mut c = at;
+    let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
+    for _ in 0..50 {
+        let card = Rect::from_min_size(c, vec2(CARD_MAX_WIDTH, CARD_HEIGHT)).expand(GRID / 2.0);
+        if !rects.iter().any(|r| r.intersects(card)) {
+            break;
+        }
+        c.y += CARD_HEIGHT + 2.0 * GRID;
+    }
+    [c.x, c.y]
+}
+
 /// Where a node's card sits, in canvas units.
 pub fn node_pos(node: &Node) -> Pos2 {
     node.pos.map_or(Pos2::ZERO, |p| pos2(p[0], p[1]))
+}
+
+/// How wide `text` is in the proportional font at `size`, in canvas
+/// units. Measured with egui's own fonts, so a card is as wide as the
+/// canvas will draw its name, whether or not a window exists.
+pub fn text_width(text: &str, size: f32) -> f32 {
+    thread_local! {
+        static MEASURE: std::cell::RefCell<Option<Measure>> = const { std::cell::RefCell::new(None) };
+    }
+    MEASURE.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let measure = cell.get_or_insert_with(|| Measure {
+            fonts: egui::epaint::text::Fonts::new(
+                egui::epaint::text::TextOptions::default(),
+                egui::FontDefinitions::default(),
+            ),
+            widths: std::collections::HashMap::new(),
+        });
+        let key = (text.to_owned(), size.to_bits());
+        if let Some(&w) = measure.widths.get(&key) {
+            return w;
+        }
+        if measure.widths.len() > 4096 {
+            measure.widths.clear();
+        }
+        let w = measure
+            .fonts
+            .with_pixels_per_point(1.0)
+            .layout_no_wrap(text.to_owned(), FontId::proportional(size), Color32::WHITE)
+            .size()
+            .x;
+        measure.widths.insert(key, w);
+        w
+    })
+}
+
+struct Measure {
+    fonts: egui::epaint::text::Fonts,
+    widths: std::collections::HashMap<(String, u32), f32>,
+}
+
+/// A node's card size in canvas units: as wide as its name and summary
+/// need, within [`CARD_MIN_WIDTH`] and [`CARD_MAX_WIDTH`].
+pub fn card_size(node: &Node) -> Vec2 {
+    let name = text_width(node.label(), NAME_FONT);
+    let summary = text_width(&kinds::params(&node.kind).summary(), SUMMARY_FONT);
+    // NOTE: a little slack, as text measured at one pixel density can be
+    // a fraction wider at another.
+    let width = TEXT_LEFT + name.max(summary) + TEXT_RIGHT_PAD + 2.0;
+    vec2(
+        width.clamp(CARD_MIN_WIDTH, CARD_MAX_WIDTH).ceil(),
+        CARD_HEIGHT,
+    )
+}
+
+/// Where a node's card sits, in canvas units: drawing, hit testing,
+/// ports, framing and layout all use this one rectangle.
+pub fn card_rect(node: &Node) -> Rect {
+    Rect::from_min_size(node_pos(node), card_size(node))
+}
+
+/// The colours of a card and its text in one theme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CardColors {
+    pub fill: Color32,
+    pub border: Color32,
+    pub name: Color32,
+    pub summary: Color32,
+    /// The outline of the card under the pointer: neutral, so it means
+    /// nothing but "here".
+    pub hover: Color32,
+}
+
+/// Card colours for the dark or the light theme; the name and summary
+/// both keep a WCAG AA contrast (4.5:1) with the fill.
+pub fn card_colors(dark: bool) -> CardColors {
+    if dark {
+        CardColors {
+            fill: Color32::from_gray(40),
+            border: Color32::from_gray(78),
+            name: Color32::from_gray(242),
+            summary: Color32::from_gray(188),
+            hover: Color32::from_gray(168),
+        }
+    } else {
+        CardColors {
+            fill: Color32::WHITE,
+            border: Color32::from_gray(196),
+            name: Color32::from_gray(20),
+            summary: Color32::from_gray(78),
+            hover: Color32::from_gray(110),
+        }
+    }
+}
+
+/// The WCAG contrast ratio of two opaque colours (1 to 21).
+pub fn contrast_ratio(a: Color32, b: Color32) -> f32 {
+    fn luminance(c: Color32) -> f32 {
+        let channel = |v: u8| {
+            let v = f32::from(v) / 255.0;
+            if v <= 0.040_45 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(c.r()) + 0.7152 * channel(c.g()) + 0.0722 * channel(c.b())
+    }
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// The line an edge is drawn along, in canvas or screen units alike.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EdgePath {
+    /// A forward link: a cubic Bézier, leaving and entering horizontally.
+    Curve([Pos2; 4]),
+    /// A link back to a card on the left: straight runs out of the
+    /// output, along a free lane, and into the input from its left.
+    Route(Vec<Pos2>),
+}
+
+impl EdgePath {
+    /// The point at `t` (0..1) along the path.
+    pub fn point(&self, t: f32) -> Pos2 {
+        let t = t.clamp(0.0, 1.0);
+        match self {
+            Self::Curve([p0, p1, p2, p3]) => {
+                let u = 1.0 - t;
+                let v = p0.to_vec2() * (u * u * u)
+                    + p1.to_vec2() * (3.0 * u * u * t)
+                    + p2.to_vec2() * (3.0 * u * t * t)
+                    + p3.to_vec2() * (t * t * t);
+                v.to_pos2()
+            }
+            Self::Route(points) => {
+                let total: f32 = points.windows(2).map(|w| w[0].distance(w[1])).sum();
+                let mut left = t * total;
+                for w in points.windows(2) {
+                    let len = w[0].distance(w[1]);
+                    if left <= len && len > 0.0 {
+                        return w[0] + (w[1] - w[0]) * (left / len);
+                    }
+                    left -= len;
+                }
+                points.last().copied().unwrap_or(Pos2::ZERO)
+            }
+        }
+    }
+
+    /// Where the path starts and ends.
+    pub fn ends(&self) -> (Pos2, Pos2) {
+        match self {
+            Self::Curve([a, _, _, b]) => (*a, *b),
+            Self::Route(points) => (
+                points.first().copied().unwrap_or(Pos2::ZERO),
+                points.last().copied().unwrap_or(Pos2::ZERO),
+            ),
+        }
+    }
+
+    fn map(&self, f: impl Fn(Pos2) -> Pos2) -> Self {
+        match self {
+            Self::Curve(points) => Self::Curve(points.map(f)),
+            Self::Route(points) => Self::Route(points.iter().map(|&p| f(p)).collect()),
+        }
+    }
+}
+
+/// The path of the edge from `a` to `b` in canvas units. A link to a card
+/// on the left runs along a horizontal lane that crosses no card.
+pub fn edge_path(model: &Model, a: NodeIndex, b: NodeIndex) -> EdgePath {
+    let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
+    path_between(&model.graph[a], &model.graph[b], &rects)
+}
+
+fn path_between(a: &Node, b: &Node, rects: &[Rect]) -> EdgePath {
+    let (from, to) = (output_port(a), input_port(b));
+    if to.x - from.x >= 2.0 * STUB {
+        return EdgePath::Curve(bezier_controls(from, to));
+    }
+    let (x_out, x_in) = (from.x + STUB, to.x - STUB);
+    let clear = 14.0;
+    let blocked = |seg: Rect| rects.iter().any(|r| r.expand(clear - 1.0).intersects(seg));
+    let lane_free = |y: f32| !blocked(Rect::from_x_y_ranges(x_in..=x_out, y..=y));
+    let drops_free = |y: f32| {
+        !blocked(Rect::from_x_y_ranges(
+            x_out..=x_out,
+            from.y.min(y)..=from.y.max(y),
+        )) && !blocked(Rect::from_x_y_ranges(
+            x_in..=x_in,
+            to.y.min(y)..=to.y.max(y),
+        ))
+    };
+    let mut lanes: Vec<f32> = rects
+        .iter()
+        .flat_map(|r| [r.top() - clear - 6.0, r.bottom() + clear + 6.0])
+        .collect();
+    let cost = |y: f32| (y - from.y).abs() + (y - to.y).abs();
+    lanes.sort_by(|p, q| cost(*p).total_cmp(&cost(*q)));
+    let lane = lanes
+        .iter()
+        .copied()
+        .find(|&y| lane_free(y) && drops_free(y))
+        .or_else(|| lanes.iter().copied().find(|&y| lane_free(y)))
+        .unwrap_or(from.y.max(to.y) + CARD_HEIGHT);
+    EdgePath::Route(vec![
+        from,
+        pos2(x_out, from.y),
+        pos2(x_out, lane),
+        pos2(x_in, lane),
+        pos2(x_in, to.y),
+        to,
+    ])
+}
+
+/// Where an edge's latency label sits in canvas units: its rectangle, or
+/// `None` for an edge without one.
+pub fn edge_label_rect(model: &Model, e: EdgeIndex) -> Option<Rect> {
+    let (a, b) = model.graph.edge_endpoints(e)?;
+    let text = edge_label(&model.graph[e])?;
+    let path = edge_path(model, a, b);
+    let anchor = label_anchor(&path);
+    let size = vec2(text_width(&text, LABEL_FONT), LABEL_FONT * 1.25);
+    Some(Rect::from_min_size(
+        anchor - vec2(size.x / 2.0, size.y),
+        size,
+    ))
+}
+
+fn edge_label(edge: &Edge) -> Option<String> {
+    edge.latency
+        .filter(|d| !d.is_zero())
+        .map(|d| format!("+{d}"))
+}
+
+/// The bottom centre of an edge's label: above the path, in the gap
+/// just left of the target (a long link may pass over other cards).
+fn label_anchor(path: &EdgePath) -> Pos2 {
+    let (_, to) = path.ends();
+    let at = match path {
+        EdgePath::Curve(_) => {
+            let x = to.x - LABEL_BACK;
+            let (mut lo, mut hi) = (0.0_f32, 1.0_f32);
+            for _ in 0..24 {
+                let mid = (lo + hi) / 2.0;
+                if path.point(mid).x < x {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            path.point(lo)
+        }
+        EdgePath::Route(points) => {
+            // The middle of the lane.
+            let (p, q) = (points[2], points[3]);
+            pos2((p.x + q.x) / 2.0, p.y)
+        }
+    };
+    at - vec2(0.0, 6.0)
 }
 
 fn snap(p: Pos2) -> Pos2 {
@@ -256,8 +638,8 @@ pub trait Overlay {
     /// The stroke of an edge, given its normal one.
     fn edge_stroke(&self, edge: EdgeIndex, normal: Stroke) -> Stroke;
     /// Paints over the edges and under the cards. `edges` holds each
-    /// edge's screen endpoints; [`bezier_point`] follows its curve.
-    fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, Pos2, Pos2)], zoom: f32);
+    /// edge's path on screen; [`EdgePath::point`] follows it.
+    fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, EdgePath)], zoom: f32);
     /// Paints on and around a node's card (`card` in screen space).
     fn paint_node(&self, painter: &Painter, node: NodeIndex, card: Rect, zoom: f32);
     /// What the card's tooltip says while the pointer rests on it.
@@ -302,7 +684,7 @@ pub fn canvas_ui(
             .graph
             .node_indices()
             .rev()
-            .find(|&n| Rect::from_min_size(node_pos(&model.graph[n]), CARD).contains(p))
+            .find(|&n| card_rect(&model.graph[n]).contains(p))
     };
     let hit_output = |p: Pos2, zoom: f32| -> Option<NodeIndex> {
         let reach = 12.0 / zoom;
@@ -329,8 +711,9 @@ pub fn canvas_ui(
     if let Some(kind) = response.dnd_release_payload::<Kind>()
         && let Some(p) = hover_canvas
     {
-        let at = snap(p - CARD / 2.0);
-        out.commands.push(new_node(model, *kind, [at.x, at.y]));
+        let at = snap(p - vec2(CARD_MIN_WIDTH, CARD_HEIGHT) / 2.0);
+        out.commands
+            .extend(state.place(ui.ctx(), model, *kind, Some([at.x, at.y])));
     }
 
     // Gestures.
@@ -436,7 +819,7 @@ pub fn canvas_ui(
             }
             state.selected_edge = None;
             for n in model.graph.node_indices() {
-                if r.intersects(Rect::from_min_size(node_pos(&model.graph[n]), CARD)) {
+                if r.intersects(card_rect(&model.graph[n])) {
                     state.selected.insert(n);
                 }
             }
@@ -475,6 +858,10 @@ pub fn canvas_ui(
 
     // Edges under nodes.
     let weight = state.weight;
+    let dark = visuals.dark_mode;
+    let colors = card_colors(dark);
+    let port_r = port_radius(state.zoom, weight);
+    let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
     let mut edge_ends = Vec::new();
     for e in model.graph.edge_indices() {
         let Some((a, b)) = model.graph.edge_endpoints(e) else {
@@ -487,36 +874,32 @@ pub fn canvas_ui(
             Some(EdgeRole::DeadLetter) => kinds::of(Kind::DeadLetter).accent(),
             None => visuals.error_fg_color,
             _ if selected => visuals.selection.stroke.color,
-            _ => visuals.text_color().gamma_multiply(0.55),
+            _ => link_color(dark),
         };
-        let width = if selected { 3.0 } else { 1.8 } * weight;
-        let from = state.to_screen(rect, output_port(na));
-        let to = state.to_screen(rect, input_port(nb));
+        let width = if selected { 3.0 } else { 2.0 } * weight;
+        let path = path_between(na, nb, &rects);
+        let screen = path.map(|p| state.to_screen(rect, p));
         let mut stroke = Stroke::new(width, color);
         if let Some(overlay) = overlay.as_deref()
             && !selected
         {
             stroke = overlay.edge_stroke(e, stroke);
         }
-        paint_edge(&painter, from, to, stroke, state.zoom);
-        if overlay.is_some() {
-            edge_ends.push((e, from, to));
-        }
-        let label = model.graph[e]
-            .latency
-            .filter(|d| !d.is_zero())
-            .map(|d| format!("+{d}"));
-        if let Some(label) = label
-            && state.zoom > 0.5
+        paint_edge(&painter, &screen, stroke, state.zoom, port_r);
+        if let Some(label) = edge_label(&model.graph[e])
+            && state.zoom > 0.4
         {
-            let mid = bezier_point(from, to, 0.5);
+            let at = state.to_screen(rect, label_anchor(&path));
             painter.text(
-                mid + vec2(0.0, -8.0),
+                at,
                 egui::Align2::CENTER_BOTTOM,
                 label,
-                FontId::proportional(11.0 * state.zoom.min(1.5) * weight.sqrt()),
-                visuals.weak_text_color(),
+                FontId::proportional(LABEL_FONT * state.zoom),
+                colors.summary,
             );
+        }
+        if overlay.is_some() {
+            edge_ends.push((e, screen));
         }
     }
     if let Some((from, to, verdict)) = &connect_preview {
@@ -525,12 +908,17 @@ pub fn canvas_ui(
         } else {
             visuals.error_fg_color
         };
+        let path = if to.x - from.x >= 2.0 * STUB {
+            EdgePath::Curve(bezier_controls(*from, *to))
+        } else {
+            EdgePath::Route(vec![*from, *to])
+        };
         paint_edge(
             &painter,
-            state.to_screen(rect, *from),
-            state.to_screen(rect, *to),
+            &path.map(|p| state.to_screen(rect, p)),
             Stroke::new(2.0 * weight, color),
             state.zoom,
+            port_r,
         );
         if let (Err(why), Some(p)) = (verdict, pointer) {
             tooltip_text(&painter, p + vec2(14.0, 14.0), why, &visuals);
@@ -548,7 +936,10 @@ pub fn canvas_ui(
     let mut hovered_cut = false;
     for n in model.graph.node_indices() {
         let node = &model.graph[n];
-        let r = Rect::from_min_size(state.to_screen(rect, node_pos(node)), CARD * state.zoom);
+        let r = Rect::from_min_size(
+            state.to_screen(rect, node_pos(node)),
+            card_size(node) * state.zoom,
+        );
         if !r.expand(20.0).intersects(rect) {
             continue;
         }
@@ -656,7 +1047,10 @@ fn rename_ui(
         state.renaming = None;
         return;
     };
-    let r = Rect::from_min_size(state.to_screen(rect, node_pos(node)), CARD * state.zoom);
+    let r = Rect::from_min_size(
+        state.to_screen(rect, node_pos(node)),
+        card_size(node) * state.zoom,
+    );
     let Some((_, text)) = &mut state.renaming else {
         return;
     };
@@ -706,11 +1100,11 @@ pub fn new_node(model: &Model, kind: Kind, pos: [f32; 2]) -> ModelCommand {
 }
 
 fn output_port(node: &Node) -> Pos2 {
-    node_pos(node) + vec2(CARD.x, CARD.y / 2.0)
+    card_rect(node).right_center()
 }
 
 fn input_port(node: &Node) -> Pos2 {
-    node_pos(node) + vec2(0.0, CARD.y / 2.0)
+    card_rect(node).left_center()
 }
 
 fn bezier_controls(from: Pos2, to: Pos2) -> [Pos2; 4] {
@@ -718,16 +1112,10 @@ fn bezier_controls(from: Pos2, to: Pos2) -> [Pos2; 4] {
     [from, from + vec2(dx, 0.0), to - vec2(dx, 0.0), to]
 }
 
-/// The point at `t` (0..1) along the curve an edge from `from` to `to`
-/// is drawn with (screen or canvas space alike).
+/// The point at `t` (0..1) along a forward link's curve from `from` to
+/// `to` (screen or canvas space alike).
 pub fn bezier_point(from: Pos2, to: Pos2, t: f32) -> Pos2 {
-    let [p0, p1, p2, p3] = bezier_controls(from, to);
-    let u = 1.0 - t;
-    let v = p0.to_vec2() * (u * u * u)
-        + p1.to_vec2() * (3.0 * u * u * t)
-        + p2.to_vec2() * (3.0 * u * t * t)
-        + p3.to_vec2() * (t * t * t);
-    v.to_pos2()
+    EdgePath::Curve(bezier_controls(from, to)).point(t)
 }
 
 fn hit_edge(model: &Model, p: Pos2, reach: f32) -> Option<EdgeIndex> {
@@ -735,36 +1123,64 @@ fn hit_edge(model: &Model, p: Pos2, reach: f32) -> Option<EdgeIndex> {
         let Some((a, b)) = model.graph.edge_endpoints(e) else {
             return false;
         };
-        let (from, to) = (output_port(&model.graph[a]), input_port(&model.graph[b]));
-        (0..=24).any(|i| {
+        let path = edge_path(model, a, b);
+        (0..=48).any(|i| {
             #[expect(clippy::cast_precision_loss, reason = "a small loop counter")]
-            let t = i as f32 / 24.0;
-            bezier_point(from, to, t).distance(p) <= reach
+            let t = i as f32 / 48.0;
+            path.point(t).distance(p) <= reach
         })
     })
 }
 
-fn paint_edge(painter: &Painter, from: Pos2, to: Pos2, stroke: Stroke, zoom: f32) {
-    let head = (10.0 * zoom.clamp(0.5, 1.6)) * stroke.width.max(1.8) / 1.8;
-    // The curve ends at the arrowhead's base.
-    let end = to - vec2(head, 0.0);
-    let [p0, p1, p2, _] = bezier_controls(from, to);
-    if zoom < 0.4 && to.x > from.x {
-        // Far out a straight line reads the same and costs far less.
-        painter.line_segment([from, end], stroke);
+/// A port's radius on screen.
+fn port_radius(zoom: f32, weight: f32) -> f32 {
+    (5.0 * zoom).max(2.5) * weight.sqrt()
+}
+
+/// A link's colour: quieter than text, yet clear on the canvas.
+fn link_color(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_gray(150)
     } else {
-        painter.add(egui::epaint::CubicBezierShape::from_points_stroke(
-            [p0, p1, p2, end],
-            false,
-            Color32::TRANSPARENT,
-            stroke,
-        ));
+        Color32::from_gray(110)
+    }
+}
+
+/// Paints an edge along `path` (screen space), its arrowhead's tip
+/// touching the target's input port and pointing into it.
+fn paint_edge(painter: &Painter, path: &EdgePath, stroke: Stroke, zoom: f32, port_r: f32) {
+    let head = (12.0 * zoom).clamp(7.0, 22.0) * (stroke.width / 2.0).max(1.0).sqrt();
+    let (_, to) = path.ends();
+    let tip = to - vec2(port_r, 0.0);
+    // The line ends inside the arrowhead's base.
+    let base = tip - vec2(head * 0.8, 0.0);
+    match path {
+        EdgePath::Curve([p0, p1, p2, _]) => {
+            if zoom < 0.3 && base.x > p0.x {
+                // Far out a straight line reads the same and costs far less.
+                painter.line_segment([*p0, base], stroke);
+            } else {
+                painter.add(egui::epaint::CubicBezierShape::from_points_stroke(
+                    [*p0, *p1, *p2, base],
+                    false,
+                    Color32::TRANSPARENT,
+                    stroke,
+                ));
+            }
+        }
+        EdgePath::Route(points) => {
+            let mut line = points.clone();
+            if let Some(last) = line.last_mut() {
+                *last = base;
+            }
+            painter.add(Shape::line(line, stroke));
+        }
     }
     painter.add(Shape::convex_polygon(
         vec![
-            to,
-            to - vec2(head, head * 0.55),
-            to - vec2(head, -head * 0.55),
+            tip,
+            tip - vec2(head, head * 0.5),
+            tip - vec2(head, -head * 0.5),
         ],
         stroke.color,
         Stroke::NONE,
@@ -822,7 +1238,7 @@ struct CardLook {
 }
 
 /// Paints a node's card; returns whether it shows less than the node's
-/// name and summary (cut to fit, or too small for text).
+/// name and summary (cut to fit, name only, or too small for text).
 fn paint_card(
     painter: &Painter,
     r: Rect,
@@ -832,13 +1248,10 @@ fn paint_card(
 ) -> bool {
     let kind = node.kind.kind();
     let accent = kinds::of(kind).accent();
+    let colors = card_colors(visuals.dark_mode);
     let z = look.zoom;
     let radius = CornerRadius::same((8.0 * z).clamp(1.0, 20.0) as u8);
-    let fill = if visuals.dark_mode {
-        Color32::from_gray(44)
-    } else {
-        Color32::WHITE
-    };
+    let fill = colors.fill;
     // NOTE: far out, hundreds of cards are in view and details are
     // smaller than a pixel: skip the shadow and the icon's strokes.
     let detailed = z >= 0.4;
@@ -851,18 +1264,11 @@ fn paint_card(
     }
     painter.rect_filled(r, radius, fill);
     let outline = if look.selected {
-        Stroke::new(2.5 * look.weight, visuals.selection.stroke.color)
+        Stroke::new(3.0 * look.weight, visuals.selection.stroke.color)
     } else if look.hovered {
-        Stroke::new(1.5 * look.weight, accent)
+        Stroke::new(2.0 * look.weight, colors.hover)
     } else {
-        Stroke::new(
-            1.0 * look.weight,
-            if visuals.dark_mode {
-                Color32::from_gray(70)
-            } else {
-                Color32::from_gray(200)
-            },
-        )
+        Stroke::new(1.0 * look.weight, colors.border)
     };
     painter.rect_stroke(r, radius, outline, StrokeKind::Inside);
 
@@ -875,41 +1281,52 @@ fn paint_card(
         painter.rect_filled(tile, radius, accent);
     }
 
-    // Too small for text: the name and summary are left out.
-    let mut cut = z <= 0.35;
-    if !cut {
-        let text_x = tile.right() + 7.0 * z;
-        let width = r.right() - text_x - 6.0 * z;
-        let name_font = FontId::proportional(NAME_FONT * z);
+    let text_x = r.left() + TEXT_LEFT * z;
+    let width = r.right() - text_x - TEXT_RIGHT_PAD * z;
+    let (name_size, summary_size) = card_text_at(z);
+    let mut cut = true;
+    if name_size < 6.0 {
+        // Too small for text: the name and summary are left out.
+    } else if summary_size == 0.0 {
+        // Name only, larger, on up to two lines.
         let name = painter.layout(
             node.label().to_owned(),
-            name_font,
-            visuals.strong_text_color(),
-            f32::INFINITY,
+            FontId::proportional(name_size),
+            colors.name,
+            width,
         );
-        cut |= name.size().x > width;
-        let name = elide(painter, name, node.label(), NAME_FONT * z, width, visuals);
-        painter.galley(
-            pos2(text_x, r.top() + 10.0 * z),
-            name,
-            visuals.strong_text_color(),
-        );
-        let summary = kinds::params(&node.kind).summary();
-        let small = FontId::proportional(SUMMARY_FONT * z);
-        let line = painter.layout_no_wrap(summary, small, visuals.weak_text_color());
-        if line.size().x <= width {
-            painter.galley(
-                pos2(text_x, r.top() + 33.0 * z),
-                line,
-                visuals.weak_text_color(),
+        let name = if name.rows.len() > 2 {
+            let one = painter.layout_no_wrap(
+                node.label().to_owned(),
+                FontId::proportional(name_size),
+                colors.name,
             );
+            elide(painter, one, node.label(), name_size, width, colors.name)
         } else {
-            cut = true;
-        }
+            name
+        };
+        let at = pos2(text_x, r.center().y - name.size().y / 2.0);
+        painter.galley(at, name, colors.name);
+    } else {
+        let name = painter.layout_no_wrap(
+            node.label().to_owned(),
+            FontId::proportional(name_size),
+            colors.name,
+        );
+        cut = name.size().x > width;
+        let name = elide(painter, name, node.label(), name_size, width, colors.name);
+        painter.galley(pos2(text_x, r.top() + 10.0 * z), name, colors.name);
+        let summary = kinds::params(&node.kind).summary();
+        let small = FontId::proportional(summary_size);
+        let line = painter.layout_no_wrap(summary.clone(), small, colors.summary);
+        let fits = line.size().x <= width;
+        cut |= !fits;
+        let line = elide(painter, line, &summary, summary_size, width, colors.summary);
+        painter.galley(pos2(text_x, r.top() + 35.0 * z), line, colors.summary);
     }
 
     // Ports.
-    let port_r = (5.0 * z).max(2.5) * look.weight.sqrt();
+    let port_r = port_radius(z, look.weight);
     if kinds::has_input(kind) {
         let p = pos2(r.left(), r.center().y);
         painter.circle(p, port_r, fill, Stroke::new(1.5 * look.weight, accent));
@@ -948,7 +1365,7 @@ fn elide(
     text: &str,
     size: f32,
     width: f32,
-    visuals: &egui::Visuals,
+    color: Color32,
 ) -> std::sync::Arc<egui::Galley> {
     if galley.size().x <= width {
         return galley;
@@ -957,11 +1374,7 @@ fn elide(
     while !chars.is_empty() {
         chars.pop();
         let candidate: String = chars.iter().collect::<String>() + "…";
-        let g = painter.layout_no_wrap(
-            candidate,
-            FontId::proportional(size),
-            visuals.strong_text_color(),
-        );
+        let g = painter.layout_no_wrap(candidate, FontId::proportional(size), color);
         if g.size().x <= width {
             return g;
         }
@@ -985,4 +1398,78 @@ fn tooltip_text(painter: &Painter, at: Pos2, text: &str, visuals: &egui::Visuals
         StrokeKind::Inside,
     );
     painter.galley(at, galley, visuals.error_fg_color);
+}
+
+#[cfg(test)]
+mod tests {
+    use sim_core::nodes::NodeKind;
+
+    use super::*;
+
+    #[test]
+    fn one_release_places_one_node_from_the_palette() {
+        let ctx = egui::Context::default();
+        let mut state = CanvasState::default();
+        let mut model = Model::new("t");
+        model.add_node(Node::new("sink", NodeKind::default_for(Kind::Sink)));
+        let mut placed = Vec::new();
+        for _ in 0..2 {
+            let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+                // A click on the palette and a drop on the canvas, one frame.
+                placed.extend(state.place(ui.ctx(), &model, Kind::Sink, None));
+                placed.extend(state.place(ui.ctx(), &model, Kind::Sink, Some([0.0, 0.0])));
+            });
+            output.textures_delta.clear();
+        }
+        assert_eq!(placed.len(), 2, "one a frame: {placed:?}");
+        for cmd in placed {
+            let ModelCommand::AddNode(node) = cmd else {
+                panic!("adds a node");
+            };
+            assert!(!card_rect(&node).intersects(card_rect(&model.graph[NodeIndex::new(0)])));
+        }
+    }
+
+    #[test]
+    fn a_link_back_to_the_left_runs_around_the_cards_between() {
+        let mut model = Model::new("t");
+        let mut add = |id: &str, kind: Kind, pos: [f32; 2]| {
+            let mut node = Node::new(id, NodeKind::default_for(kind));
+            node.pos = Some(pos);
+            model.add_node(node)
+        };
+        let q = add("q", Kind::Queue, [0.0, 0.0]);
+        let _middle = add("m", Kind::Sink, [300.0, 0.0]);
+        let c = add("c", Kind::Consumer, [600.0, 0.0]);
+        let path = edge_path(&model, c, q);
+        let EdgePath::Route(points) = &path else {
+            panic!("a back link is routed: {path:?}");
+        };
+        let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
+        for i in 1..points.len() - 2 {
+            let seg = Rect::from_two_pos(points[i], points[i + 1]);
+            for r in &rects {
+                assert!(!r.intersects(seg), "segment {seg:?} crosses {r:?}");
+            }
+        }
+        // It ends heading right, into the input port.
+        let n = points.len();
+        assert!(points[n - 1].x > points[n - 2].x);
+        assert_eq!(points[n - 1], card_rect(&model.graph[q]).left_center());
+        // A forward link is a curve that starts and ends at the ports.
+        let forward = edge_path(&model, q, c);
+        assert!(matches!(forward, EdgePath::Curve(_)));
+        assert_eq!(forward.point(1.0), card_rect(&model.graph[c]).left_center());
+    }
+
+    #[test]
+    fn cards_are_as_wide_as_their_names_within_bounds() {
+        let short = Node::new("a", NodeKind::default_for(Kind::Sink));
+        assert_eq!(card_size(&short).x, CARD_MIN_WIDTH);
+        let mut long = Node::new("b", NodeKind::default_for(Kind::Sink));
+        long.name = Some("A rather long name for a sink".to_owned());
+        let width = card_size(&long).x;
+        assert!(width > CARD_MIN_WIDTH && width <= CARD_MAX_WIDTH);
+        assert!(width >= TEXT_LEFT + text_width(long.label(), NAME_FONT));
+    }
 }

@@ -571,7 +571,7 @@ impl WeirApp {
             }
             Action::ZoomToFit => self.canvas.request_fit(),
             Action::Arrange => {
-                let cmd = layout::arrange(&self.doc.model);
+                let cmd = layout::arrange_for(&self.doc.model, self.canvas.last_rect.size());
                 self.apply_all(ctx, vec![cmd], false);
                 self.canvas.request_fit();
             }
@@ -738,6 +738,7 @@ impl WeirApp {
         // factor would shrink the canvas's room with it.
         presenting::scale_text(ctx, self.prefs.presentation);
         self.canvas.weight = if self.prefs.presentation { 1.8 } else { 1.0 };
+        self.canvas.presenting = self.prefs.presentation;
         self.applied_look = Some(look);
     }
 
@@ -907,8 +908,8 @@ impl eframe::App for WeirApp {
                 .exact_size(176.0)
                 .show(ui, |ui| {
                     if let Some(kind) = palette::palette_ui(ui) {
-                        let at = self.canvas.free_spot(&self.doc.model);
-                        commands.push(canvas::new_node(&self.doc.model, kind, at));
+                        let ctx = ui.ctx().clone();
+                        commands.extend(self.canvas.place(&ctx, &self.doc.model, kind, None));
                     }
                 });
         }

@@ -7,7 +7,7 @@ use petgraph::visit::EdgeRef as _;
 use sim_core::snapshot::Place;
 
 use super::{LiveSession, marks};
-use crate::gui::canvas::{Overlay, bezier_point};
+use crate::gui::canvas::{EdgePath, Overlay};
 use crate::gui::colors;
 use crate::gui::kinds;
 
@@ -55,12 +55,12 @@ impl Overlay for LiveOverlay<'_> {
         Stroke::new(normal.width * (1.0 + 1.8 * (rate / max).sqrt()), color)
     }
 
-    fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, Pos2, Pos2)], zoom: f32) {
+    fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, EdgePath)], zoom: f32) {
         let s = &*self.session;
-        let mut ends: Vec<Option<(Pos2, Pos2)>> = vec![None; s.edges.len()];
-        for &(e, from, to) in edges {
-            if let Some(&i) = s.edge_ix.get(&e) {
-                ends[i] = Some((from, to));
+        let mut ends: Vec<Option<&EdgePath>> = vec![None; s.edges.len()];
+        for (e, path) in edges {
+            if let Some(&i) = s.edge_ix.get(e) {
+                ends[i] = Some(path);
             }
         }
         let r = (4.0 * zoom.clamp(0.5, 1.6)).max(2.0);
@@ -101,10 +101,10 @@ impl Overlay for LiveOverlay<'_> {
             }
         };
         for d in &s.dots {
-            let Some((from, to)) = ends.get(d.edge).copied().flatten() else {
+            let Some(path) = ends.get(d.edge).copied().flatten() else {
                 continue;
             };
-            let at = bezier_point(from, to, s.dot_progress(d));
+            let at = path.point(s.dot_progress(d));
             dot(at, d.color, d.retried, d.failed);
             mark(at, d.msg_id);
         }
@@ -114,11 +114,11 @@ impl Overlay for LiveOverlay<'_> {
                 continue;
             };
             let e = edge as usize;
-            let Some((from, to)) = ends.get(e).copied().flatten() else {
+            let Some(path) = ends.get(e).copied().flatten() else {
                 continue;
             };
             let failed = snap.edges.get(e).is_some_and(|x| x.dead_letter);
-            let at = bezier_point(from, to, progress);
+            let at = path.point(progress);
             dot(at, colors::event(m.event_type), m.retried(), failed);
             mark(at, m.msg_id);
         }
