@@ -52,7 +52,12 @@ impl KindUi for Consumer {
     fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
         let slots = n.capacity;
         vec![
-            LiveNumber::now("instances", n.instances, "Instances running"),
+            LiveNumber {
+                // NOTE: one instance is the usual case: the card keeps its
+                // room for the slots.
+                on_card: n.instances != 1,
+                ..LiveNumber::now("instances", n.instances, "Instances running")
+            },
             LiveNumber::now("busy", n.busy, "Slots processing a message").of(slots),
             LiveNumber::now(
                 "blocked",

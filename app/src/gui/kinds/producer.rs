@@ -39,12 +39,20 @@ impl KindUi for Producer {
     }
 
     fn live_numbers(&self, n: &NodeSnapshot) -> Vec<LiveNumber> {
-        vec![LiveNumber::count(
-            "sent",
-            n.departed,
-            "departed",
-            "Events it created and handed on",
-        )]
+        vec![
+            LiveNumber::count(
+                "sent",
+                n.departed,
+                "departed",
+                "Events it created and handed on",
+            ),
+            LiveNumber::now(
+                "holding",
+                n.held,
+                "An event it created and holds until there is room downstream",
+            )
+            .card_if_any(),
+        ]
     }
 }
 
