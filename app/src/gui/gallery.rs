@@ -29,9 +29,9 @@ pub enum GalleryChoice {
 }
 
 /// A thumbnail's size in points (and pixels at its drawn size).
-const THUMB: [u32; 2] = [288, 150];
+const THUMB: [u32; 2] = [264, 140];
 /// A card's width, in points.
-const CARD_WIDTH: f32 = 300.0;
+const CARD_WIDTH: f32 = 276.0;
 
 /// One example's picture, as made on the thumbnail thread.
 type Picture = (&'static str, Look, egui::ColorImage);
