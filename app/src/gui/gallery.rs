@@ -29,9 +29,9 @@ pub enum GalleryChoice {
 }
 
 /// A thumbnail's size in points (and pixels at its drawn size).
-const THUMB: [u32; 2] = [288, 150];
+const THUMB: [u32; 2] = [264, 140];
 /// A card's width, in points.
-const CARD_WIDTH: f32 = 300.0;
+const CARD_WIDTH: f32 = 276.0;
 
 /// One example's picture, as made on the thumbnail thread.
 type Picture = (&'static str, Look, egui::ColorImage);
@@ -254,15 +254,29 @@ fn page_ui(
                 ui.label(RichText::new(theme.title()).strong().size(18.0));
                 ui.label(RichText::new(theme.blurb()).weak());
                 ui.add_space(4.0);
-                ui.horizontal_wrapped(|ui| {
-                    ui.spacing_mut().item_spacing = egui::vec2(12.0, 12.0);
-                    for (example, name, description) in group {
-                        let thumbnail = state.thumbnails.get(&(example.file, dark));
-                        if card_ui(ui, example, name, description, thumbnail) {
-                            choice = Some(GalleryChoice::Example(*example));
+                // NOTE: egui learns a card's size only once it is drawn, so
+                // cards cannot wrap by themselves: as many go in a row as
+                // the page holds.
+                let gap = 12.0;
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "a small positive count"
+                )]
+                let per_row =
+                    (((ui.available_width() + gap) / (CARD_WIDTH + gap)).floor() as usize).max(1);
+                for row in group.chunks(per_row) {
+                    ui.horizontal_top(|ui| {
+                        ui.spacing_mut().item_spacing = egui::vec2(gap, gap);
+                        for (example, name, description) in row {
+                            let thumbnail = state.thumbnails.get(&(example.file, dark));
+                            if card_ui(ui, example, name, description, thumbnail) {
+                                choice = Some(GalleryChoice::Example(*example));
+                            }
                         }
-                    }
-                });
+                    });
+                    ui.add_space(gap);
+                }
                 ui.add_space(14.0);
             }
         });

@@ -273,13 +273,13 @@ fn entries(ctx: &egui::Context) -> Vec<(String, &'static str, Group)> {
 }
 
 /// The help overlay's contents: the keys by menu, then what the mouse
-/// does on the canvas, in blocks that wrap to the window's width.
+/// does on the canvas, in blocks laid out in rows that fit the window.
 pub fn help_ui(ui: &mut egui::Ui) {
     let entries = entries(ui.ctx());
-    ui.horizontal_wrapped(|ui| {
-        ui.spacing_mut().item_spacing = egui::vec2(12.0, 12.0);
-        for group in Group::ALL {
-            let rows: Vec<(String, &str)> = entries
+    let mut blocks: Vec<(&str, Vec<(String, &str)>)> = Group::ALL
+        .iter()
+        .map(|&group| {
+            let rows = entries
                 .iter()
                 .filter(|(.., g)| *g == group)
                 .map(|(keys, what, _)| (keys.clone(), *what))
@@ -290,20 +290,43 @@ pub fn help_ui(ui: &mut egui::Ui) {
                         .map(|(_, keys, what)| ((*keys).to_owned(), *what)),
                 )
                 .collect();
-            block_ui(ui, group.title(), &rows, 380.0);
-        }
-        let gestures: Vec<(String, &str)> = GESTURES
+            (group.title(), rows)
+        })
+        .collect();
+    blocks.push((
+        "On the canvas",
+        GESTURES
             .iter()
             .map(|(how, what)| ((*how).to_owned(), *what))
-            .collect();
-        block_ui(ui, "On the canvas", &gestures, 520.0);
-    });
+            .collect(),
+    ));
+    // NOTE: egui learns a frame's size only once it is drawn, so blocks
+    // cannot wrap by themselves: as many go in a row as the window holds.
+    let room = (ui.ctx().content_rect().width() - 120.0).clamp(BLOCK, 1240.0);
+    let gap = 12.0;
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a small positive count"
+    )]
+    let per_row = (((room + gap) / (BLOCK + 2.0 * gap)).floor() as usize).max(1);
+    ui.spacing_mut().item_spacing = egui::vec2(gap, gap);
+    for row in blocks.chunks(per_row) {
+        ui.horizontal_top(|ui| {
+            for (title, rows) in row {
+                block_ui(ui, title, rows);
+            }
+        });
+    }
 }
 
+/// A block's width in the help, in points.
+const BLOCK: f32 = 360.0;
+
 /// One group of the help: its title and a row per key.
-fn block_ui(ui: &mut egui::Ui, title: &str, rows: &[(String, &str)], width: f32) {
+fn block_ui(ui: &mut egui::Ui, title: &str, rows: &[(String, &str)]) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.set_width(width);
+        ui.set_width(BLOCK);
         ui.vertical(|ui| {
             ui.label(egui::RichText::new(title).strong().size(15.0));
             egui::Grid::new(("shortcuts", title))
