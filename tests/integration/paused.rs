@@ -47,7 +47,7 @@ fn repaint_asked(h: &Harness<'_, WeirApp>) -> bool {
 #[test]
 fn a_paused_run_keeps_its_marks_and_asks_for_no_repaint() {
     let mut h = backpressure();
-    click(&mut h, "Play");
+    click(&mut h, "Play live");
     until(&mut h, "a blocked mark and moving dots", |h| {
         h.state().live().is_some_and(|l| {
             let marks = l.marks_shown();
@@ -57,7 +57,8 @@ fn a_paused_run_keeps_its_marks_and_asks_for_no_repaint() {
     assert!(repaint_asked(&h), "a playing run keeps painting");
     click(&mut h, "Pause");
     until(&mut h, "the pause to show", |h| {
-        h.query_by_role_and_label(Role::Button, "Play").is_some()
+        h.query_by_role_and_label(Role::Button, "Play live")
+            .is_some()
             && h.state().live().is_some_and(|l| !l.playing())
     });
     // Hover and click animations settle within a few frames.
@@ -89,7 +90,7 @@ fn a_paused_run_keeps_its_marks_and_asks_for_no_repaint() {
     assert_eq!(live.marks_shown(), marks, "every mark is as it was");
 
     // Playing again moves the clock and the marks on.
-    click(&mut h, "Play");
+    click(&mut h, "Play live");
     until(&mut h, "the clock to move", |h| {
         h.state().live().is_some_and(|l| l.clock() > clock + 0.5)
     });

@@ -20,20 +20,14 @@ fn examples() -> Vec<(&'static str, Model)> {
         .collect()
 }
 
-/// The cards' bounding box, as the canvas lays them out.
+/// The drawing's bounding box, as the canvas lays it out: its cards and
+/// the lanes of links routed around them.
 fn card_bounds(model: &Model) -> (f32, f32, f32, f32) {
-    let mut b = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
     for node in model.graph.node_weights() {
         assert!(node.pos.is_some(), "examples have positions");
-        let r = weir::gui::canvas::card_rect(node);
-        b = (
-            b.0.min(r.left()),
-            b.1.min(r.top()),
-            b.2.max(r.right()),
-            b.3.max(r.bottom()),
-        );
     }
-    b
+    let r = weir::gui::canvas::drawing_bounds(model);
+    (r.left(), r.top(), r.right(), r.bottom())
 }
 
 #[test]
@@ -47,7 +41,7 @@ fn every_example_draws_as_svg_that_reads_back() {
         assert_eq!(
             (size.width(), size.height()),
             ((x1 - x0 + 120.0).ceil(), (y1 - y0 + 120.0).ceil()),
-            "{name}: the picture is the cards plus a 60-point margin"
+            "{name}: the picture is the drawing plus a 60-point margin"
         );
         for node in model.graph.node_weights() {
             // Long names are shortened on the card: look for their start.

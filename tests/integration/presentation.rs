@@ -119,7 +119,7 @@ fn presenting_gives_the_drawing_the_window_and_floats_the_panels_on_request() {
 fn the_charts_strip_toggles_with_f8_while_playing() {
     let mut h = example_app("kafka-consumer-lag.ron");
     press(&mut h, Key::F5);
-    h.get_by_role_and_label(Role::Button, "Play").click();
+    h.get_by_role_and_label(Role::Button, "Play live").click();
     until(&mut h, "the run to play", |h| {
         h.state()
             .live()
@@ -258,7 +258,7 @@ fn with_nothing_selected_the_charts_show_the_whole_system() {
         Window::default(),
     );
     h.run();
-    h.get_by_role_and_label(Role::Button, "Play").click();
+    h.get_by_role_and_label(Role::Button, "Play live").click();
     until(&mut h, "the first points", |h| {
         h.state()
             .live()
@@ -307,7 +307,7 @@ fn with_nothing_selected_the_charts_show_the_whole_system() {
 }
 
 #[test]
-fn every_example_presents_on_nine_tenths_of_the_window() {
+fn every_example_presents_on_nine_tenths_of_the_window_with_names_of_18_px() {
     for example in EXAMPLES {
         let (model, _) = file::from_str(example.text).expect("loads");
         let mut h = harness(WeirApp::from_model(model, None), PROJECTOR);
@@ -325,6 +325,13 @@ fn every_example_presents_on_nine_tenths_of_the_window() {
             "{}: the canvas has {:.1}% of the window",
             example.file,
             share * 100.0
+        );
+        let ppp = h.ctx.pixels_per_point();
+        assert!(
+            name * ppp >= 18.0,
+            "{}: names at {:.1} px in presentation mode",
+            example.file,
+            name * ppp
         );
     }
 }

@@ -229,7 +229,7 @@ fn the_live_report_uses_the_same_table() {
         Window::default(),
     );
     h.run();
-    h.get_by_role_and_label(Role::Button, "Play").click();
+    h.get_by_role_and_label(Role::Button, "Play live").click();
     until(&mut h, "the run to move", |h| {
         h.state()
             .live()

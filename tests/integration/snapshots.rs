@@ -36,8 +36,12 @@ fn example(file_name: &str) -> Harness<'static, WeirApp> {
 
 /// Compares the window with `name`'s image, or says why it could not.
 fn check(h: &mut Harness<'_, WeirApp>, name: &str) {
-    let options =
-        SnapshotOptions::new().output_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    // NOTE: a software renderer may round a few edge pixels differently
+    // from run to run or machine to machine; a changed look moves
+    // thousands (a card moved or recoloured, a line of text changed).
+    let options = SnapshotOptions::new()
+        .output_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"))
+        .max_failed_pixels(1000);
     match h.try_snapshot_options(name, &options) {
         Ok(()) => {}
         Err(SnapshotError::RenderError { err })
@@ -65,10 +69,17 @@ fn presentation_mode_over_a_live_run_at_1280x720() {
     let mut h = example("backpressure.ron");
     h.key_press_modifiers(Modifiers::NONE, Key::F5);
     h.run();
+    // NOTE: stepped, not played: each step shows its own instant, so the
+    // picture does not depend on how fast frames reached the window.
     let ctx = h.ctx.clone();
-    h.state_mut().live_action(&ctx, LiveAction::RunToEnd);
-    until(&mut h, "the live run to finish", |h| {
-        h.state().live().is_some_and(|l| l.frame().finished)
+    for _ in 0..30 {
+        h.state_mut().live_action(&ctx, LiveAction::Step);
+        h.step();
+    }
+    until(&mut h, "three seconds of steps to show", |h| {
+        h.state()
+            .live()
+            .is_some_and(|l| l.frame().snapshot.now.as_nanos() == 3_000_000_000)
     });
     h.run();
     check(&mut h, "presentation-live-1280x720");
@@ -78,7 +89,9 @@ fn presentation_mode_over_a_live_run_at_1280x720() {
 fn results_at_1280x720() {
     let mut h = example("pipeline.ron");
     h.key_press_modifiers(Modifiers::COMMAND, Key::R);
-    until(&mut h, "the replications to finish", |h| !h.state().is_replicating());
+    until(&mut h, "the replications to finish", |h| {
+        !h.state().is_replicating()
+    });
     h.run();
     check(&mut h, "results-1280x720");
 }

@@ -34,11 +34,14 @@ pub const SUMMARY_FONT: f32 = 13.5;
 pub const NAME_ONLY_FONT: f32 = 20.0;
 /// Below this many points for the summary, a card shows only its name.
 const MIN_SUMMARY_POINTS: f32 = 10.0;
+/// In presentation mode, names are at least this tall (points) or the
+/// cards show their names only.
+pub const MIN_PRESENTING_NAME_POINTS: f32 = 18.0;
 /// Where a card's text starts: right of the icon tile.
 const TEXT_LEFT: f32 = 62.0;
 const TEXT_RIGHT_PAD: f32 = 12.0;
 /// How far a link runs straight out of a port before it turns.
-const STUB: f32 = 24.0;
+pub(crate) const STUB: f32 = 24.0;
 /// An edge's latency label: its size, and how far left of the target's
 /// input port it sits (inside the gap between layers).
 const LABEL_FONT: f32 = 12.0;
@@ -163,7 +166,7 @@ impl CanvasState {
     /// [`MIN_SUMMARY_POINTS`], a card shows its name only, larger, and
     /// the summary's height is 0.
     pub fn card_text_points(&self) -> (f32, f32) {
-        card_text_at(self.zoom)
+        card_text_for(self.zoom, self.presenting)
     }
 
     /// Selects one node and centres the view on it.
@@ -296,7 +299,15 @@ pub const LINK_GAP: f32 = CARD_MIN_WIDTH + 10.0;
 /// How tall a card's name and summary are drawn at `zoom`, in points;
 /// the summary is 0 when the card shows only its name.
 pub fn card_text_at(zoom: f32) -> (f32, f32) {
-    if name_only(zoom) {
+    card_text_for(zoom, false)
+}
+
+/// As [`card_text_at`], in presentation mode or not: presenting, a card
+/// whose name would be under [`MIN_PRESENTING_NAME_POINTS`] shows its
+/// name only, larger, so the back of the room can read it.
+pub fn card_text_for(zoom: f32, presenting: bool) -> (f32, f32) {
+    let small_name = presenting && NAME_FONT * zoom < MIN_PRESENTING_NAME_POINTS;
+    if name_only(zoom) || small_name {
         (NAME_ONLY_FONT * zoom, 0.0)
     } else {
         (NAME_FONT * zoom, SUMMARY_FONT * zoom)
@@ -307,13 +318,23 @@ fn name_only(zoom: f32) -> bool {
     SUMMARY_FONT * zoom < MIN_SUMMARY_POINTS
 }
 
-/// The drawing's extent in canvas units: every card's rectangle.
+/// The drawing's extent in canvas units: every card's rectangle and the
+/// lanes of the links routed around cards.
 pub fn drawing_bounds(model: &Model) -> Rect {
-    model
+    let cards = model
         .graph
         .node_weights()
         .map(card_rect)
-        .fold(Rect::NOTHING, Rect::union)
+        .fold(Rect::NOTHING, Rect::union);
+    model
+        .graph
+        .edge_indices()
+        .filter_map(|e| model.graph.edge_endpoints(e))
+        .filter_map(|(a, b)| match edge_path(model, a, b) {
+            EdgePath::Route(points) => Some(Rect::from_points(&points)),
+            EdgePath::Curve(_) => None,
+        })
+        .fold(cards, Rect::union)
 }
 
 /// The zoom and offset that frame every card in a canvas of `size`
@@ -527,6 +548,11 @@ pub fn edge_path(model: &Model, a: NodeIndex, b: NodeIndex) -> EdgePath {
     path_between(&model.graph[a], &model.graph[b], &rects)
 }
 
+/// How far above a card's top a lane may run.
+const LANE_ABOVE: f32 = 26.0;
+/// How far below a card's bottom a lane may run.
+const LANE_BELOW: f32 = 40.0;
+
 fn path_between(a: &Node, b: &Node, rects: &[Rect]) -> EdgePath {
     let (from, to) = (output_port(a), input_port(b));
     if to.x - from.x >= 2.0 * STUB {
@@ -547,7 +573,9 @@ fn path_between(a: &Node, b: &Node, rects: &[Rect]) -> EdgePath {
     };
     let mut lanes: Vec<f32> = rects
         .iter()
-        .flat_map(|r| [r.top() - clear - 6.0, r.bottom() + clear + 6.0])
+        // NOTE: clear of what a live run writes above a card (BLOCKED) and
+        // below it (the fill bar and the counters).
+        .flat_map(|r| [r.top() - LANE_ABOVE, r.bottom() + LANE_BELOW])
         .collect();
     let cost = |y: f32| (y - from.y).abs() + (y - to.y).abs();
     lanes.sort_by(|p, q| cost(*p).total_cmp(&cost(*q)));
@@ -954,6 +982,7 @@ pub fn canvas_ui(
                 badge,
                 zoom: state.zoom,
                 weight,
+                presenting: state.presenting,
             },
             &visuals,
         );
@@ -1235,6 +1264,7 @@ struct CardLook {
     badge: Option<(Severity, usize)>,
     zoom: f32,
     weight: f32,
+    presenting: bool,
 }
 
 /// Paints a node's card; returns whether it shows less than the node's
@@ -1283,7 +1313,7 @@ fn paint_card(
 
     let text_x = r.left() + TEXT_LEFT * z;
     let width = r.right() - text_x - TEXT_RIGHT_PAD * z;
-    let (name_size, summary_size) = card_text_at(z);
+    let (name_size, summary_size) = card_text_for(z, look.presenting);
     let mut cut = true;
     if name_size < 6.0 {
         // Too small for text: the name and summary are left out.
@@ -1464,7 +1494,8 @@ mod tests {
 
     #[test]
     fn cards_are_as_wide_as_their_names_within_bounds() {
-        let short = Node::new("a", NodeKind::default_for(Kind::Sink));
+        // A short name and a short summary ("1 /s").
+        let short = Node::new("a", NodeKind::default_for(Kind::Producer));
         assert_eq!(card_size(&short).x, CARD_MIN_WIDTH);
         let mut long = Node::new("b", NodeKind::default_for(Kind::Sink));
         long.name = Some("A rather long name for a sink".to_owned());

@@ -186,6 +186,11 @@ fn best_bands(columns: &[Vec<NodeIndex>], widths: &[f32], canvas: Vec2) -> usize
             height += band_height(tallest) + BAND_GAP;
         }
         height -= BAND_GAP;
+        if per_band < n {
+            // Links back to the next band's start run along lanes a stub
+            // beyond the cards on either side.
+            width += 2.0 * crate::gui::canvas::STUB;
+        }
         (room.x / width.max(1.0)).min(room.y / height.max(1.0))
     };
     // The fewest bands that reach a readable zoom; failing that, the

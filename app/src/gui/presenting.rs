@@ -96,8 +96,12 @@ impl WeirApp {
             .as_ref()
             .is_some_and(super::session::LiveSession::playing);
         if ui
-            .button(if playing { "Pause" } else { "Play" })
-            .on_hover_text("Play or pause the live simulation (Space)")
+            .button(if playing {
+                "Pause"
+            } else {
+                super::menus::PLAY_LIVE
+            })
+            .on_hover_text(super::menus::PLAY_LIVE_HELP)
             .clicked()
         {
             action = Some(LiveAction::PlayPause);
