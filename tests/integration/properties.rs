@@ -543,6 +543,7 @@ proptest! {
                 sim_core::RunError::InFlightLimit { limit, .. } => Some(*limit),
                 sim_core::RunError::Invalid(_)
                 | sim_core::RunError::NoProgress { .. }
+                | sim_core::RunError::FanOutLimit { .. }
                 | sim_core::RunError::Deadlock { .. } => None,
             };
             prop_assert_eq!(limit, Some(u64::from(spec.max_in_flight)), "stopped by {:?}", err);

@@ -149,6 +149,7 @@ impl Simulation {
             events_before: 0,
             countdown: super::CHECK_EVERY,
             stall: super::Stall::default(),
+            cascade: 0,
             depth: 0,
             // Message ids are 32 bits: the arena cannot hold more.
             max_in_flight: scenario.max_in_flight.min(u64::from(u32::MAX - 1)),

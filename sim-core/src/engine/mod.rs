@@ -94,6 +94,17 @@ pub enum RunError {
         nodes: Vec<(String, u64)>,
     },
     #[error(
+        "fan-out without end: one event at {at} made more than {copies} copies, the last at \
+         '{node}'. Splits and topics feed each other without latency, so every copy is copied \
+         again at the same instant: fewer parts, fewer subscribers, or a queue or a link \
+         latency between them"
+    )]
+    FanOutLimit {
+        at: SimTime,
+        copies: u64,
+        node: String,
+    },
+    #[error(
         "deadlock at {at}: {}. Each waits for room at the next, which can only make room by \
          sending to the first, so nothing on the loop moves again: put a queue with room on \
          the loop, give a link latency so messages wait on the way, or route messages out of it",
@@ -175,6 +186,9 @@ pub struct Simulation {
     countdown: u64,
     /// The progress check's record of an instant the clock stays at.
     stall: Stall,
+    /// Fan-out copies made by the event being handled (see
+    /// [`FAN_OUT_LIMIT`]).
+    cascade: u64,
     /// How deep messages are passed on from relay to relay (routers,
     /// topics, CEP nodes) and waiters woken within the current event; past
     /// [`MAX_DEPTH`] the next step is handed on as an event at the same
@@ -211,6 +225,12 @@ pub struct Simulation {
 
 /// Events between two checks that the clock still moves.
 pub(crate) const CHECK_EVERY: u64 = 1 << 16;
+
+/// Copies one event may make, through splits and topics reached without
+/// latency, before the run stops with [`RunError::FanOutLimit`]: the most
+/// a model can mean (a split of 1000 into topics of 1000 subscribers) is a
+/// quarter of it, and past it one instant would never end.
+pub(crate) const FAN_OUT_LIMIT: u64 = 1 << 22;
 /// Checks in a row that find the clock at the same instant before the run
 /// stops with [`RunError::NoProgress`]: about a million events at one
 /// instant. A model that makes progress runs far fewer events at any one
@@ -309,6 +329,7 @@ impl Simulation {
             // first event the handler schedules takes its place.
             self.calendar.mark_taken();
             self.now = time;
+            self.cascade = 0;
             self.countdown -= 1;
             if self.countdown == 0 {
                 self.check_progress(ev);
@@ -535,6 +556,14 @@ impl Simulation {
     /// A copy of `msg` as a new message with an identity of its own (a
     /// fan-out copy).
     pub(crate) fn copy(&mut self, at: NodeIx, msg: MsgId) -> MsgId {
+        self.cascade += 1;
+        if self.cascade > FAN_OUT_LIMIT && !self.stopping() {
+            self.error = Some(RunError::FanOutLimit {
+                at: self.now,
+                copies: FAN_OUT_LIMIT,
+                node: self.topo[at].id.clone(),
+            });
+        }
         let original = *self.msgs.get(msg);
         let lineage = self.ledger.new_id();
         let copy = self.alloc(
@@ -778,6 +807,10 @@ impl Simulation {
             if first.is_none() {
                 first = Some(e);
             } else {
+                if self.stopping() {
+                    // The run stops: more copies would only go on.
+                    break;
+                }
                 let copy = self.copy(from, msg);
                 self.totals.fanout_copies += 1;
                 self.transmit(e, copy);

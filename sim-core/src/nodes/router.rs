@@ -432,4 +432,35 @@ mod tests {
         assert_eq!(completed(&r, "a") as u64, 3 * c.emitted);
         assert!(c.balanced());
     }
+
+    #[test]
+    fn splits_that_feed_splits_without_end_stop_the_run() {
+        // Four splits of 1000 in a row make 10^12 parts of each message at
+        // one instant: the run stops after the limit, naming a split.
+        let text = r#"(
+            version: 1,
+            name: "cascade",
+            scenario: (duration: "10s", seed: 1),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 1.0))),
+                (id: "s1", kind: Router(mode: Split(parts: 1000))),
+                (id: "s2", kind: Router(mode: Split(parts: 1000))),
+                (id: "s3", kind: Router(mode: Split(parts: 1000))),
+                (id: "s4", kind: Router(mode: Split(parts: 1000))),
+                (id: "end", kind: Sink()),
+            ],
+            edges: [
+                (from: "src", to: "s1"), (from: "s1", to: "s2"), (from: "s2", to: "s3"),
+                (from: "s3", to: "s4"), (from: "s4", to: "end"),
+            ],
+        )"#;
+        let (model, problems) = from_str(text).expect("loads");
+        assert!(problems.is_empty());
+        let err = run_once(&model, 1).expect_err("the fan-out has no end");
+        assert!(
+            matches!(&err, crate::RunError::FanOutLimit { node, .. } if node.starts_with('s')),
+            "{err}"
+        );
+        assert!(err.to_string().contains("fan-out without end"), "{err}");
+    }
 }
