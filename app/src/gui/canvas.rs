@@ -169,6 +169,21 @@ impl CanvasState {
         card_text_for(self.zoom, self.presenting)
     }
 
+    /// As [`Self::card_text_points`] for `model`'s cards: showing names
+    /// only, the smallest name any card draws (see [`name_only_size`]).
+    pub fn card_text_points_for(&self, model: &Model) -> (f32, f32) {
+        let (name, summary) = self.card_text_points();
+        if summary > 0.0 {
+            return (name, summary);
+        }
+        let smallest = model
+            .graph
+            .node_weights()
+            .map(name_only_size)
+            .fold(NAME_ONLY_FONT, f32::min);
+        (smallest * self.zoom, 0.0)
+    }
+
     /// Selects one node and centres the view on it.
     pub fn focus_node(&mut self, model: &Model, n: NodeIndex) {
         self.selected = BTreeSet::from([n]);
@@ -300,6 +315,24 @@ pub const LINK_GAP: f32 = CARD_MIN_WIDTH + 10.0;
 /// the summary is 0 when the card shows only its name.
 pub fn card_text_at(zoom: f32) -> (f32, f32) {
     card_text_for(zoom, false)
+}
+
+/// The name's size (canvas units) on a card that shows its name only:
+/// up to [`NAME_ONLY_FONT`], as large as lets every word of it fit the
+/// card's width (words are never broken), and never under [`NAME_FONT`],
+/// at which the whole name fits on one line.
+pub fn name_only_size(node: &Node) -> f32 {
+    // NOTE: the same slack as `card_size` leaves for other densities.
+    let room = card_size(node).x - TEXT_LEFT - TEXT_RIGHT_PAD - 2.0;
+    let widest = node
+        .label()
+        .split_whitespace()
+        .map(|word| text_width(word, NAME_FONT))
+        .fold(0.0, f32::max);
+    if widest <= 0.0 {
+        return NAME_ONLY_FONT;
+    }
+    (NAME_FONT * room / widest).clamp(NAME_FONT, NAME_ONLY_FONT)
 }
 
 /// As [`card_text_at`], in presentation mode or not: presenting, a card
@@ -1318,7 +1351,8 @@ fn paint_card(
     if name_size < 6.0 {
         // Too small for text: the name and summary are left out.
     } else if summary_size == 0.0 {
-        // Name only, larger, on up to two lines.
+        // Name only, larger, on up to two lines, words whole.
+        let name_size = name_only_size(node) * z;
         let name = painter.layout(
             node.label().to_owned(),
             FontId::proportional(name_size),

@@ -444,7 +444,7 @@ impl WeirApp {
     /// How tall a card's name and summary are on screen, in points, at
     /// the canvas's current zoom.
     pub fn card_text_points(&self) -> (f32, f32) {
-        self.canvas.card_text_points()
+        self.canvas.card_text_points_for(&self.doc.model)
     }
 
     /// Where the canvas is on screen (after the last frame).
