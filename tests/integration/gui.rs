@@ -12,7 +12,7 @@ use sim_core::nodes::Kind;
 use weir::examples::EXAMPLES;
 use weir::gui::WeirApp;
 
-use crate::harness::{Window, harness};
+use crate::harness::{Window, drag, harness};
 
 /// A model from a file may hold any text: a desktop draws it with its
 /// system fonts.
@@ -60,22 +60,6 @@ fn rect(h: &Harness<'_, WeirApp>, id: &str) -> egui::Rect {
     h.state()
         .node_screen_rect(id)
         .unwrap_or_else(|| panic!("node '{id}' is on the canvas"))
-}
-
-/// A primary-button drag over several frames.
-fn drag(h: &mut Harness<'_, WeirApp>, from: Pos2, to: Pos2) {
-    h.hover_at(from);
-    h.run();
-    h.drag_at(from);
-    h.run();
-    for i in 1..=6 {
-        #[expect(clippy::cast_precision_loss, reason = "a small loop counter")]
-        let t = i as f32 / 6.0;
-        h.hover_at(from + (to - from) * t);
-        h.run();
-    }
-    h.drop_at(to);
-    h.run();
 }
 
 /// Drags from `from`'s output port onto the middle of `to`'s card.

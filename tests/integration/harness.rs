@@ -73,3 +73,19 @@ pub fn until(
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// A primary-button drag over several frames, as a hand makes it.
+pub fn drag(h: &mut Harness<'_, WeirApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.hover_at(from);
+    h.run();
+    h.drag_at(from);
+    h.run();
+    for i in 1..=8 {
+        #[expect(clippy::cast_precision_loss, reason = "a small loop counter")]
+        let t = i as f32 / 8.0;
+        h.hover_at(from + (to - from) * t);
+        h.run();
+    }
+    h.drop_at(to);
+    h.run();
+}

@@ -16,7 +16,7 @@ use weir::gui::canvas::{
     edge_label_rect, fit_view,
 };
 
-use crate::harness::{Window, harness};
+use crate::harness::{Window, drag, harness};
 
 const ANY_TEXT: Window = Window {
     size: Vec2::new(1280.0, 800.0),
@@ -311,19 +311,4 @@ fn a_drop_onto_a_card_places_the_new_node_beside_it_not_on_top() {
             assert!(!a.intersects(*b), "the new card lies on another");
         }
     }
-}
-
-fn drag(h: &mut Harness<'_, WeirApp>, from: Pos2, to: Pos2) {
-    h.hover_at(from);
-    h.run();
-    h.drag_at(from);
-    h.run();
-    for i in 1..=8 {
-        #[expect(clippy::cast_precision_loss, reason = "a small loop counter")]
-        let t = i as f32 / 8.0;
-        h.hover_at(from + (to - from) * t);
-        h.run();
-    }
-    h.drop_at(to);
-    h.run();
 }
