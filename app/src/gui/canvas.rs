@@ -585,13 +585,28 @@ pub fn edge_path(model: &Model, a: NodeIndex, b: NodeIndex) -> EdgePath {
 const LANE_ABOVE: f32 = 26.0;
 /// How far below a card's bottom a lane may run.
 const LANE_BELOW: f32 = 40.0;
+/// How far apart the lanes of links from stacked cards run.
+const LANE_STEP: f32 = 10.0;
 
 fn path_between(a: &Node, b: &Node, rects: &[Rect]) -> EdgePath {
     let (from, to) = (output_port(a), input_port(b));
     if to.x - from.x >= 2.0 * STUB {
         return EdgePath::Curve(bezier_controls(from, to));
     }
-    let (x_out, x_in) = (from.x + STUB, to.x - STUB);
+    // NOTE: links from cards stacked in one layer take lanes of their
+    // own (a step lower for each card above), so that each can be followed
+    // to its end; links from one card share theirs.
+    let left = card_rect(a).left();
+    let above = rects
+        .iter()
+        .filter(|r| (r.left() - left).abs() < 1.0 && r.center().y < from.y)
+        .count();
+    #[expect(clippy::cast_precision_loss, reason = "a few cards")]
+    let step = LANE_STEP * above as f32;
+    // The first card's lanes run outermost, the next ones nested inside
+    // them, so they do not cross and the drawing grows no wider.
+    let inward = step.min(STUB - 8.0);
+    let (x_out, x_in) = (from.x + STUB - inward, to.x - STUB + inward);
     let clear = 14.0;
     let blocked = |seg: Rect| rects.iter().any(|r| r.expand(clear - 1.0).intersects(seg));
     let lane_free = |y: f32| !blocked(Rect::from_x_y_ranges(x_in..=x_out, y..=y));
@@ -608,7 +623,7 @@ fn path_between(a: &Node, b: &Node, rects: &[Rect]) -> EdgePath {
         .iter()
         // NOTE: clear of what a live run writes above a card (BLOCKED) and
         // below it (the fill bar and the counters).
-        .flat_map(|r| [r.top() - LANE_ABOVE, r.bottom() + LANE_BELOW])
+        .flat_map(|r| [r.top() - LANE_ABOVE - step, r.bottom() + LANE_BELOW + step])
         .collect();
     let cost = |y: f32| (y - from.y).abs() + (y - to.y).abs();
     lanes.sort_by(|p, q| cost(*p).total_cmp(&cost(*q)));
