@@ -20,7 +20,7 @@ use super::journeys::MessagesAction;
 use super::journeys::MessagesView;
 use super::kinds::{self, LiveNumber};
 use super::results::results_table_ui;
-use super::session::LiveSession;
+use super::session::{LiveSession, paint_dot, paint_followed};
 use super::{LiveAction, WeirApp, files};
 use crate::live::Command;
 use crate::live::Speed;
@@ -244,6 +244,25 @@ impl WeirApp {
     /// The selected node's live state and fault buttons (above the
     /// inspector while a run is open); the fault asked for, if any, is
     /// injected after drawing ([`Self::inject_live_fault`]).
+    /// The inspector, docked or over the canvas: the selected node's live
+    /// numbers and faults while a run plays, then its fields (or the
+    /// link's, or the model's).
+    pub(super) fn inspector_contents(
+        &mut self,
+        ui: &mut egui::Ui,
+        subject: super::inspector::Subject,
+    ) -> (Option<LiveFault>, Vec<ModelCommand>) {
+        let fault = self.live_node_ui(ui);
+        let edits = super::inspector::inspector_ui(
+            ui,
+            &self.doc.model,
+            subject,
+            self.doc.diagnostics(),
+            &mut self.inspector,
+        );
+        (fault, edits)
+    }
+
     pub(super) fn live_node_ui(&mut self, ui: &mut egui::Ui) -> Option<LiveFault> {
         let live = self.live.session.as_ref()?;
         let &n = self.canvas.selected.first()?;
@@ -781,7 +800,7 @@ pub(super) fn node_name(model: &sim_core::Model, id: &str) -> String {
 
 /// The legend's rows: a swatch drawn as on the canvas, and what it means.
 fn legend_ui(ui: &mut egui::Ui) {
-    use egui::{Color32, Sense, Stroke, StrokeKind, vec2};
+    use egui::{Sense, Stroke, StrokeKind, vec2};
     let dark = ui.visuals().dark_mode;
     ui.label(RichText::new("Live marks").strong());
     let swatch = |ui: &mut egui::Ui, paint: &dyn Fn(&egui::Painter, egui::Rect), text: &str| {
@@ -834,62 +853,35 @@ fn legend_ui(ui: &mut egui::Ui) {
         },
         "DOWN: crashed, back after the fault",
     );
-    let outline = if dark {
-        Color32::from_gray(20)
-    } else {
-        Color32::WHITE
-    };
+    // NOTE: drawn by the canvas's own painters, at the canvas's size.
+    let r = 4.0;
     swatch(
         ui,
-        &|p, r| {
+        &|p, rect| {
             for (k, c) in colors::EVENTS.iter().take(3).enumerate() {
                 #[expect(clippy::cast_precision_loss, reason = "three swatches")]
-                let x = r.left() + 8.0 + 13.0 * k as f32;
-                p.circle(
-                    egui::pos2(x, r.center().y),
-                    4.5,
-                    *c,
-                    Stroke::new(1.0, outline),
-                );
+                let x = rect.left() + 8.0 + 13.0 * k as f32;
+                let at = egui::pos2(x, rect.center().y);
+                paint_dot(p, at, r, *c, (false, false), dark);
             }
         },
         "a message; its colour is its event type",
     );
     swatch(
         ui,
-        &|p, r| {
-            p.circle(
-                r.center(),
-                4.0,
-                colors::EVENTS[0],
-                Stroke::new(1.0, outline),
-            );
-            p.circle_stroke(r.center(), 7.6, Stroke::new(1.8, colors::WARN));
-        },
+        &|p, rect| paint_dot(p, rect.center(), r, colors::EVENTS[0], (true, false), dark),
         "retried",
     );
     swatch(
         ui,
-        &|p, r| {
-            let c = r.center();
-            p.circle_filled(c, 5.0, colors::WARN);
-            let stroke = Stroke::new(1.6, outline);
-            p.line_segment([c - vec2(3.2, 3.2), c + vec2(3.2, 3.2)], stroke);
-            p.line_segment([c - vec2(3.2, -3.2), c + vec2(3.2, -3.2)], stroke);
-        },
+        &|p, rect| paint_dot(p, rect.center(), r, colors::EVENTS[0], (false, true), dark),
         "failed: on its way to a dead letter",
     );
-    let ring = if dark { Color32::WHITE } else { Color32::BLACK };
     swatch(
         ui,
-        &|p, r| {
-            p.circle(
-                r.center(),
-                4.0,
-                colors::EVENTS[0],
-                Stroke::new(1.0, outline),
-            );
-            p.circle_stroke(r.center(), 9.0, Stroke::new(1.5, ring));
+        &|p, rect| {
+            paint_dot(p, rect.center(), r, colors::EVENTS[0], (false, false), dark);
+            paint_followed(p, rect.center(), r, dark);
         },
         "followed: click it to see its journey",
     );

@@ -52,7 +52,7 @@ use canvas::{CanvasState, canvas_ui};
 use charts::ChartsState;
 use dialogs::Pending;
 use document::Document;
-use inspector::{InspectorState, Subject, inspector_ui};
+use inspector::{InspectorState, Subject};
 use live_ui::LiveState;
 pub use live_ui::{Counters, LiveExport, live_report, live_report_ui, panel_numbers};
 use menus::{MenuAction, ToolbarStatus};
@@ -928,14 +928,9 @@ impl eframe::App for WeirApp {
                 .default_size(340.0)
                 .min_size(260.0)
                 .show(ui, |ui| {
-                    menu_actions.extend(self.live_node_ui(ui).map(MenuAction::Fault));
-                    commands.extend(inspector_ui(
-                        ui,
-                        &self.doc.model,
-                        subject,
-                        self.doc.diagnostics(),
-                        &mut self.inspector,
-                    ));
+                    let (fault, edits) = self.inspector_contents(ui, subject);
+                    menu_actions.extend(fault.map(MenuAction::Fault));
+                    commands.extend(edits);
                 });
         }
         // NOTE: an empty model has nothing to list; the canvas and the

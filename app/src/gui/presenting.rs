@@ -9,7 +9,7 @@ use eframe::egui::{self, RichText};
 use sim_core::model::ModelCommand;
 
 use super::charts::seconds;
-use super::inspector::{Subject, inspector_ui};
+use super::inspector::Subject;
 use super::live_ui::LiveFault;
 use super::{LiveAction, WeirApp, canvas, colors, palette};
 
@@ -157,14 +157,9 @@ impl WeirApp {
                 .fixed_pos(canvas_rect.right_top() + egui::vec2(-margin, margin))
                 .show(ctx, |ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
-                        fault = self.live_node_ui(ui);
-                        commands.extend(inspector_ui(
-                            ui,
-                            &self.doc.model,
-                            subject,
-                            self.doc.diagnostics(),
-                            &mut self.inspector,
-                        ));
+                        let (node_fault, edits) = self.inspector_contents(ui, subject);
+                        fault = node_fault;
+                        commands.extend(edits);
                     });
                 });
             self.prefs.overlays.inspector = open;

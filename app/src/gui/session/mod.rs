@@ -8,6 +8,8 @@
 pub mod marks;
 mod overlay;
 
+pub(crate) use overlay::{paint_dot, paint_followed};
+
 pub use overlay::LiveOverlay;
 
 use std::collections::BTreeMap;

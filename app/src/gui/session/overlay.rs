@@ -64,41 +64,18 @@ impl Overlay for LiveOverlay<'_> {
             }
         }
         let r = (4.0 * zoom.clamp(0.5, 1.6)).max(2.0);
-        let outline = if self.dark {
-            Color32::from_gray(20)
-        } else {
-            Color32::WHITE
-        };
+        let dark = self.dark;
         let s_journeys = &s.frame.journeys;
         let sampled = |id: u64| s_journeys.iter().any(|j| j.msg_id == id);
         let mut hits = Vec::new();
-        let ring = if self.dark {
-            Color32::WHITE
-        } else {
-            Color32::BLACK
-        };
         let mut mark = |at: Pos2, id: u64| {
             if sampled(id) {
-                // A followed message: a ring says it can be inspected.
-                painter.circle_stroke(at, r * 2.4, Stroke::new(1.5, ring));
+                paint_followed(painter, at, r, dark);
                 hits.push((at, id));
             }
         };
         let dot = |at: Pos2, color: Color32, retried: bool, failed: bool| {
-            if failed {
-                // Failed: a warning-coloured cross over the dot.
-                painter.circle_filled(at, r * 1.2, colors::WARN);
-                let d = r * 0.8;
-                let stroke = Stroke::new(1.6, outline);
-                painter.line_segment([at - vec2(d, d), at + vec2(d, d)], stroke);
-                painter.line_segment([at - vec2(d, -d), at + vec2(d, -d)], stroke);
-            } else if retried {
-                // Retried: a ring around the dot.
-                painter.circle(at, r, color, Stroke::new(1.0, outline));
-                painter.circle_stroke(at, r * 1.9, Stroke::new(1.8, colors::WARN));
-            } else {
-                painter.circle(at, r, color, Stroke::new(1.0, outline));
-            }
+            paint_dot(painter, at, r, color, (retried, failed), dark);
         };
         for d in &s.dots {
             let Some(path) = ends.get(d.edge).copied().flatten() else {
@@ -152,4 +129,43 @@ impl Overlay for LiveOverlay<'_> {
         };
         kinds::of(snap.kind).hover_text(snap, &waiting_on)
     }
+}
+
+/// A message's dot of radius `r` on the canvas (and in the live marks'
+/// legend): a cross over it on its way to a dead letter, a ring round it
+/// once retried.
+pub(crate) fn paint_dot(
+    painter: &Painter,
+    at: Pos2,
+    r: f32,
+    color: Color32,
+    (retried, failed): (bool, bool),
+    dark: bool,
+) {
+    let outline = if dark {
+        Color32::from_gray(20)
+    } else {
+        Color32::WHITE
+    };
+    if failed {
+        // Failed: a warning-coloured cross over the dot.
+        painter.circle_filled(at, r * 1.2, colors::WARN);
+        let d = r * 0.8;
+        let stroke = Stroke::new(1.6, outline);
+        painter.line_segment([at - vec2(d, d), at + vec2(d, d)], stroke);
+        painter.line_segment([at - vec2(d, -d), at + vec2(d, -d)], stroke);
+    } else if retried {
+        // Retried: a ring around the dot.
+        painter.circle(at, r, color, Stroke::new(1.0, outline));
+        painter.circle_stroke(at, r * 1.9, Stroke::new(1.8, colors::WARN));
+    } else {
+        painter.circle(at, r, color, Stroke::new(1.0, outline));
+    }
+}
+
+/// The ring round a followed message's dot of radius `r`: it can be
+/// clicked for its journey.
+pub(crate) fn paint_followed(painter: &Painter, at: Pos2, r: f32, dark: bool) {
+    let ring = if dark { Color32::WHITE } else { Color32::BLACK };
+    painter.circle_stroke(at, r * 2.4, Stroke::new(1.5, ring));
 }
