@@ -126,6 +126,11 @@ pub struct RunArgs {
     /// Write the JSON report to PATH, or to standard output with `-`.
     #[arg(long, value_name = "PATH|-")]
     pub json: Option<String>,
+    /// Exit with status 3 when any of the model's service level
+    /// objectives is violated (undecided ones are named on standard error
+    /// and do not fail).
+    #[arg(long)]
+    pub check_slos: bool,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -369,8 +374,43 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
             write_stdout(format!("report written to {path}\n").as_bytes())?;
         }
     }
+    if args.check_slos {
+        return Ok(check_slos(&args.file, &report));
+    }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The exit status of `weir run --check-slos`: 3 when an objective is
+/// violated, after naming on standard error every objective that is not
+/// met.
+fn check_slos(file: &Path, report: &sim_core::Report) -> ExitCode {
+    use sim_core::slo::Verdict;
+    if report.slos.is_empty() {
+        say!(
+            "{}: --check-slos: the model has no service level objectives",
+            file.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    for r in &report.slos {
+        if r.verdict != Verdict::Met {
+            say!(
+                "{}: {}: {}",
+                file.display(),
+                r.slo.label(),
+                r.verdict.text()
+            );
+        }
+    }
+    if report.slo_violated() {
+        ExitCode::from(EXIT_SLO_VIOLATED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `weir run --check-slos`'s status when an objective is violated.
+pub const EXIT_SLO_VIOLATED: u8 = 3;
 
 /// Writes bytes to a file (atomically, as the app saves), or to standard
 /// output for `-`.

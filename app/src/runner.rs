@@ -244,7 +244,8 @@ pub fn run_all(
     Ok(folder
         .report
         .finish(started.elapsed().as_secs_f64())
-        .with_faults(&scenario.faults))
+        .with_faults(&scenario.faults)
+        .with_slos(&model.slos))
 }
 
 #[cfg(test)]

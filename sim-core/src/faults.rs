@@ -153,6 +153,10 @@ impl Simulation {
         if self.down[node] > 1 {
             return;
         }
+        let now = self.now;
+        if let Some(watch) = &mut self.objectives {
+            watch.set_down(now, node, true);
+        }
         self.nodes_down += 1;
         with_kind!(self.topo[node].kind, P => P::down(self, node));
     }
@@ -161,6 +165,10 @@ impl Simulation {
         self.down[node] -= 1;
         if self.down[node] > 0 {
             return;
+        }
+        let now = self.now;
+        if let Some(watch) = &mut self.objectives {
+            watch.set_down(now, node, false);
         }
         self.nodes_down -= 1;
         with_kind!(self.topo[node].kind, P => P::up(self, node));

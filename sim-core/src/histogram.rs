@@ -131,6 +131,57 @@ impl LogHistogram {
         (low, low + (1_u64 << octave) - 1)
     }
 
+    /// Becomes a copy of `other` (same precision), reusing its memory.
+    pub fn copy_from(&mut self, other: &Self) {
+        self.half_magnitude = other.half_magnitude;
+        self.exact_mask = other.exact_mask;
+        self.counts.clone_from(&other.counts);
+        self.octaves.clone_from(&other.octaves);
+        self.total = other.total;
+    }
+
+    /// Becomes `later` less `earlier`: the values `later` counted since it
+    /// was `earlier` (a histogram only ever gains values, so `earlier`
+    /// is an older copy of `later`).
+    pub fn set_difference(&mut self, later: &Self, earlier: &Self) {
+        self.copy_from(later);
+        for (count, old) in self.counts.iter_mut().zip(&earlier.counts) {
+            *count = count.saturating_sub(*old);
+        }
+        for (count, old) in self.octaves.iter_mut().zip(&earlier.octaves) {
+            *count = count.saturating_sub(*old);
+        }
+        self.total = self.total.saturating_sub(earlier.total);
+    }
+
+    /// How many values lie above `value`: those in buckets whose lowest
+    /// value is above it (a bucket holding `value` counts as not above,
+    /// which is the histogram's precision).
+    pub fn count_above(&self, value: u64) -> u64 {
+        let mut above = 0;
+        for octave in 0..self.octaves.len() {
+            if self.octaves[octave] == 0 {
+                continue;
+            }
+            let range = self.octave_range(octave);
+            let (_, high) = self.bounds(range.end - 1);
+            if high <= value {
+                continue;
+            }
+            let (low, _) = self.bounds(range.start);
+            if low > value {
+                above += self.octaves[octave];
+                continue;
+            }
+            for i in range {
+                if self.counts[i] > 0 && self.bounds(i).0 > value {
+                    above += self.counts[i];
+                }
+            }
+        }
+        above
+    }
+
     /// The value at `quantile` (0 to 1): the highest value equivalent to
     /// the bucket holding the value of rank ⌈quantile × n⌉; 0 when empty.
     pub fn value_at_quantile(&self, quantile: f64) -> u64 {

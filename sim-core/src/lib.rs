@@ -68,6 +68,7 @@ pub mod nodes;
 pub mod report;
 pub mod rng;
 pub mod series;
+pub mod slo;
 pub mod snapshot;
 pub mod stats;
 pub mod time;
@@ -92,7 +93,10 @@ pub fn run_replications(model: &Model) -> Result<Report, RunError> {
     for i in 0..scenario.replications.max(1) {
         report.add(&run_once(model, rng::replication_seed(scenario.seed, i))?);
     }
-    Ok(report.finish(0.0).with_faults(&scenario.faults))
+    Ok(report
+        .finish(0.0)
+        .with_faults(&scenario.faults)
+        .with_slos(&model.slos))
 }
 
 /// A node's measurement in a run's report (for tests). A missing node or

@@ -100,6 +100,10 @@ pub struct Level {
     area: u128,
     start: u64,
     max: u64,
+    /// The highest value since the last [`Self::restart_peak`] (or the
+    /// start): never above `max`, so a new maximum is checked only when a
+    /// value passes the peak.
+    peak: u64,
 }
 
 impl Level {
@@ -109,9 +113,23 @@ impl Level {
         self.area += u128::from(self.value) * u128::from(now - self.since);
         self.since = now;
         self.value = value;
-        if value > self.max {
-            self.max = value;
+        if value > self.peak {
+            self.peak = value;
+            if value > self.max {
+                self.max = value;
+            }
         }
+    }
+
+    /// The highest value since the last [`Self::restart_peak`].
+    pub const fn peak(&self) -> u64 {
+        self.peak
+    }
+
+    /// Starts a new peak from the current value (an objective's window
+    /// step); the maximum is kept.
+    pub fn restart_peak(&mut self) {
+        self.peak = self.value;
     }
 
     pub const fn value(&self) -> u64 {
@@ -125,6 +143,7 @@ impl Level {
         self.since = now;
         self.start = now;
         self.max = self.value;
+        self.peak = self.value;
     }
 
     /// The time-weighted mean over [start, `end`].
@@ -247,6 +266,11 @@ impl Latency {
 
     pub const fn count(&self) -> u64 {
         self.hist.len()
+    }
+
+    /// The histogram every value is counted in.
+    pub const fn histogram(&self) -> &LogHistogram {
+        &self.hist
     }
 
     #[expect(clippy::cast_precision_loss, reason = "report values")]

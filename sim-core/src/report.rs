@@ -94,6 +94,8 @@ pub struct RunResult {
     /// Every node's and edge's time series over the run, warm-up
     /// included ([`crate::series`]); `Series::to_csv` writes them out (`sim_time_s,node,metric,value`).
     pub series: crate::series::Series,
+    /// Each service level objective's measure, in model order.
+    pub slos: Vec<crate::slo::SloRun>,
 }
 
 /// One node's measurements in one run: named values in a fixed order.
@@ -231,6 +233,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         conservation,
         nodes,
         series: sim.series().clone(),
+        slos: sim.objectives(),
     }
 }
 
@@ -297,6 +300,38 @@ pub struct Report {
     replications: usize,
     /// The scenario's timeline, as run.
     pub faults: Vec<crate::faults::Fault>,
+    /// Each service level objective's measure over the replications, in
+    /// model order.
+    measures: Vec<SloMeasure>,
+    /// The objectives with their verdicts (see [`Self::with_slos`]).
+    pub slos: Vec<SloReport>,
+}
+
+/// One objective's numbers over replications, before its definition is
+/// attached.
+#[derive(Clone, Debug, PartialEq)]
+struct SloMeasure {
+    value: Option<Metric>,
+    burned: Option<Metric>,
+    compliance: Option<Metric>,
+    /// Replications that measured it.
+    n: usize,
+}
+
+/// One objective over replications, with its verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloReport {
+    pub slo: crate::slo::Slo,
+    /// The value (over the measured run, or the worst window) over the
+    /// replications that measured it: the mean and its 95% half-width.
+    pub value: Option<Metric>,
+    /// The error budget burned (1: all of it).
+    pub burned: Option<Metric>,
+    /// The share of windows that met the bound (windowed objectives).
+    pub compliance: Option<Metric>,
+    /// Replications that measured it.
+    pub measured: usize,
+    pub verdict: crate::slo::Verdict,
 }
 
 /// Whether a metric missing from a replication counts as 0 there (a drop
@@ -442,6 +477,50 @@ pub struct ReportBuilder {
     events: u64,
     conservation: Conservation,
     nodes: Vec<NodeFold>,
+    slos: Vec<SloFold>,
+}
+
+/// One objective being folded over replications.
+#[derive(Clone, Debug)]
+struct SloFold {
+    value: MetricFold,
+    burned: MetricFold,
+    compliance: MetricFold,
+}
+
+impl SloFold {
+    fn new() -> Self {
+        Self {
+            value: MetricFold::new("value", 0),
+            burned: MetricFold::new("burned", 0),
+            compliance: MetricFold::new("compliance", 0),
+        }
+    }
+
+    fn add(&mut self, run: &crate::slo::SloRun) {
+        if let Some(v) = run.value {
+            self.value.push(v);
+        }
+        if let Some(b) = run.burned.filter(|b| b.is_finite()) {
+            self.burned.push(b);
+        }
+        if let Some((met, windows)) = run.windows
+            && windows > 0
+        {
+            #[expect(clippy::cast_precision_loss, reason = "window counts")]
+            self.compliance.push(met as f64 / windows as f64);
+        }
+    }
+
+    fn finish(self) -> SloMeasure {
+        let metric = |fold: MetricFold| (fold.n > 0).then(|| fold.finish());
+        SloMeasure {
+            n: self.value.n,
+            value: metric(self.value),
+            burned: metric(self.burned),
+            compliance: metric(self.compliance),
+        }
+    }
 }
 
 impl ReportBuilder {
@@ -456,6 +535,7 @@ impl ReportBuilder {
             events: 0,
             conservation: Conservation::default(),
             nodes: Vec::new(),
+            slos: Vec::new(),
         }
     }
 
@@ -484,6 +564,12 @@ impl ReportBuilder {
         }
         self.seeds.push(run.seed);
         self.events += run.events;
+        if self.slos.len() < run.slos.len() {
+            self.slos.resize_with(run.slos.len(), SloFold::new);
+        }
+        for (fold, slo) in self.slos.iter_mut().zip(&run.slos) {
+            fold.add(slo);
+        }
         self.conservation.add(&run.conservation);
         for (i, fold) in self.nodes.iter_mut().enumerate() {
             let measured: &[(String, f64)] = run.nodes.get(i).map_or(&[], |n| &n.metrics);
@@ -538,6 +624,8 @@ impl ReportBuilder {
                 })
                 .collect(),
             faults: Vec::new(),
+            measures: self.slos.into_iter().map(SloFold::finish).collect(),
+            slos: Vec::new(),
         }
     }
 }
@@ -558,6 +646,42 @@ impl Report {
     pub fn with_faults(mut self, faults: &[crate::faults::Fault]) -> Self {
         self.faults = faults.to_vec();
         self
+    }
+
+    /// The report with the model's service level objectives attached,
+    /// each judged from its measure over the replications.
+    #[must_use]
+    pub fn with_slos(mut self, slos: &[crate::slo::Slo]) -> Self {
+        use crate::slo::Verdict;
+        self.slos = slos
+            .iter()
+            .enumerate()
+            .map(|(i, slo)| {
+                let m = self.measures.get(i);
+                let value = m.and_then(|m| m.value.clone());
+                let measured = m.map_or(0, |m| m.n);
+                let verdict = match &value {
+                    None => Verdict::Unmeasured,
+                    Some(v) => Verdict::judge(slo.objective.bound(), v.mean, v.ci95, measured),
+                };
+                SloReport {
+                    slo: slo.clone(),
+                    value,
+                    burned: m.and_then(|m| m.burned.clone()),
+                    compliance: m.and_then(|m| m.compliance.clone()),
+                    measured,
+                    verdict,
+                }
+            })
+            .collect();
+        self
+    }
+
+    /// Whether any objective is violated.
+    pub fn slo_violated(&self) -> bool {
+        self.slos
+            .iter()
+            .any(|s| s.verdict == crate::slo::Verdict::Violated)
     }
 
     pub fn node(&self, id: &str) -> Option<&NodeReport> {
@@ -586,7 +710,7 @@ impl Report {
             }
             nodes.insert(node.id.clone(), Value::Object(obj));
         }
-        json!({
+        let mut report = json!({
             "model": self.model,
             "seed": self.seed,
             "replications": self.replications,
@@ -609,7 +733,128 @@ impl Report {
                 fault
             }).collect::<Vec<_>>(),
             "nodes": Value::Object(nodes),
-        })
+        });
+        if !self.slos.is_empty()
+            && let Some(obj) = report.as_object_mut()
+        {
+            obj.insert("slos".to_owned(), self.slos_json());
+        }
+        report
+    }
+
+    /// The objectives as JSON: one object each, in model order.
+    pub fn slos_json(&self) -> Value {
+        Value::Array(
+            self.slos
+                .iter()
+                .map(|r| {
+                    let objective = &r.slo.objective;
+                    let bound = objective.bound();
+                    let mut o = Map::new();
+                    o.insert("name".to_owned(), Value::from(r.slo.label()));
+                    o.insert("on".to_owned(), Value::from(r.slo.on.label()));
+                    o.insert("objective".to_owned(), Value::from(r.slo.description()));
+                    o.insert("measure".to_owned(), Value::from(objective.measure()));
+                    o.insert(
+                        "direction".to_owned(),
+                        Value::from(match bound {
+                            crate::slo::Bound::AtMost(_) => "at_most",
+                            crate::slo::Bound::AtLeast(_) => "at_least",
+                        }),
+                    );
+                    o.insert("bound".to_owned(), number(bound.value()));
+                    o.insert("unit".to_owned(), Value::from(objective.unit().key()));
+                    o.insert(
+                        "window_s".to_owned(),
+                        r.slo
+                            .window
+                            .map_or(Value::Null, |w| number(w.as_secs_f64())),
+                    );
+                    let mean =
+                        |m: &Option<Metric>| m.as_ref().map_or(Value::Null, |m| number(m.mean));
+                    let half = |m: &Option<Metric>| {
+                        m.as_ref().and_then(|m| m.ci95).map_or(Value::Null, number)
+                    };
+                    o.insert("value".to_owned(), mean(&r.value));
+                    o.insert("ci95".to_owned(), half(&r.value));
+                    o.insert("replications".to_owned(), Value::from(r.measured));
+                    o.insert("verdict".to_owned(), Value::from(r.verdict.key()));
+                    o.insert(
+                        "more_replications".to_owned(),
+                        match r.verdict {
+                            crate::slo::Verdict::Undecided { more: Some(k) } => Value::from(k),
+                            _ => Value::Null,
+                        },
+                    );
+                    o.insert("budget_burned".to_owned(), mean(&r.burned));
+                    o.insert("budget_burned_ci95".to_owned(), half(&r.burned));
+                    if r.slo.window.is_some() {
+                        o.insert("windows_met".to_owned(), mean(&r.compliance));
+                    }
+                    Value::Object(o)
+                })
+                .collect(),
+        )
+    }
+
+    /// The objectives as a table for people (empty without objectives).
+    pub fn slo_table(&self) -> String {
+        if self.slos.is_empty() {
+            return String::new();
+        }
+        let mut rows: Vec<[String; 5]> = vec![[
+            "objective".to_owned(),
+            "bound".to_owned(),
+            "value".to_owned(),
+            "budget".to_owned(),
+            "verdict".to_owned(),
+        ]];
+        for r in &self.slos {
+            let unit = r.slo.objective.unit();
+            let value = r.value.as_ref().map_or("—".to_owned(), |m| match m.ci95 {
+                Some(h) => format!("{} ± {}", unit.show(m.mean), unit.show_bare(h)),
+                None => unit.show(m.mean),
+            });
+            let budget = r
+                .burned
+                .as_ref()
+                .map_or("—".to_owned(), |m| format!("{:.0} %", m.mean * 100.0));
+            // A description already names its window.
+            let window = match r.slo.window {
+                Some(w) if !r.slo.name.trim().is_empty() => format!(" (every {w})"),
+                _ => String::new(),
+            };
+            rows.push([
+                format!("{}{window}", r.slo.label()),
+                r.slo.objective.target_text(),
+                value,
+                budget,
+                r.verdict.text(),
+            ]);
+        }
+        let widths: Vec<usize> = (0..5)
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::from("\nservice level objectives:\n");
+        for (i, row) in rows.iter().enumerate() {
+            let line: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(c, v)| {
+                    let pad = widths[c].saturating_sub(v.chars().count());
+                    format!("{v}{}", " ".repeat(pad))
+                })
+                .collect();
+            out.push_str("  ");
+            out.push_str(line.join("  ").trim_end());
+            out.push('\n');
+            if i == 0 {
+                out.push_str("  ");
+                out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * 4));
+                out.push('\n');
+            }
+        }
+        out
     }
 
     /// Pretty JSON text, ending in a newline.
@@ -746,6 +991,7 @@ impl Report {
             out.push_str(&details);
         }
         out.push_str(&self.lag_table(&cell));
+        out.push_str(&self.slo_table());
         let c = &self.conservation;
         out.push_str(&format!(
             "\nmessages: {} produced = {} completed + {} dropped + {} dead-lettered + {} expired + {} in flight{}\n",
@@ -927,6 +1173,7 @@ mod tests {
                 metrics: metrics.iter().map(|&(p, v)| (p.to_owned(), v)).collect(),
             }],
             series: crate::series::Series::new(&[], &[], 1, 4),
+            slos: Vec::new(),
         }
     }
 

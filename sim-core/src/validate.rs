@@ -167,6 +167,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             "max_in_flight must be at least 1",
         ));
     }
+    out.extend(crate::slo::problems(model));
     let mut ranges = Vec::new();
     check_durations(&[("the duration", s.duration)], &mut ranges);
     check_at_most(

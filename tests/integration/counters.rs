@@ -30,7 +30,7 @@ fn run_to_end(text: &str) -> (Box<LiveFrame>, Value) {
     let mut frame = Box::<LiveFrame>::default();
     stepper.publish(&mut frame);
     let result = stepper.simulation().result();
-    let report = live_report(&result, &model.scenario.faults);
+    let report = live_report(&result, &model);
     let json: Value = serde_json::from_str(&report.to_json_string()).expect("the report is JSON");
     (frame, json)
 }

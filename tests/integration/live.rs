@@ -413,7 +413,7 @@ fn the_live_report_returns_the_export_asked_for() {
         .expect("the chain compiles")
         .run()
         .expect("the chain runs");
-    let report = live_report(&result, &[]);
+    let report = live_report(&result, &model);
     for (label, export) in [
         ("Export JSON…", LiveExport::ReportJson),
         ("Export CSV…", LiveExport::ReportCsv),

@@ -25,6 +25,7 @@ mod presentation;
 mod properties;
 mod recovery;
 mod results_table;
+mod slos;
 mod snapshots;
 mod start_page;
 mod theory;

@@ -557,7 +557,7 @@ impl WeirApp {
             });
             return None;
         };
-        let report = live_report(result, &self.doc.model.scenario.faults);
+        let report = live_report(result, &self.doc.model);
         let model = &self.doc.model;
         live_report_named_ui(ui, result, &report, &|id: &str| node_name(model, id))
     }
@@ -569,11 +569,9 @@ impl WeirApp {
             bail!("the live run has no report yet");
         };
         let text = match export {
-            LiveExport::ReportJson => {
-                live_report(result, &self.doc.model.scenario.faults).to_json_string()
-            }
+            LiveExport::ReportJson => live_report(result, &self.doc.model).to_json_string(),
             LiveExport::ReportCsv => {
-                let report = live_report(result, &self.doc.model.scenario.faults);
+                let report = live_report(result, &self.doc.model);
                 sim_core::export::csv::to_csv(&report).map_err(|e| anyhow!(e.to_string()))?
             }
             LiveExport::SeriesCsv => result.series.to_csv(),
@@ -724,11 +722,15 @@ pub struct LiveFault {
     pub record: bool,
 }
 
-/// The live run's one result as a report, with the scenario's faults.
-pub fn live_report(result: &RunResult, faults: &[Fault]) -> Report {
+/// The live run's one result as a report, with the model's faults and
+/// objectives.
+pub fn live_report(result: &RunResult, model: &sim_core::Model) -> Report {
     let mut report = ReportBuilder::new(result.seed);
     report.add(result);
-    report.finish(0.0).with_faults(faults)
+    report
+        .finish(0.0)
+        .with_faults(&model.scenario.faults)
+        .with_slos(&model.slos)
 }
 
 /// The live report: its heading, the export buttons and the table, nodes

@@ -143,6 +143,9 @@ pub(crate) struct Msg {
     pub stamp: SimTime,
     /// Sent by an event store's replay, not by the live flow.
     pub replayed: bool,
+    /// The node that made it (a producer, a CEP node's match, an event
+    /// store's replay): where a path objective's latency starts.
+    pub source: NodeIx,
 }
 
 /// Messages live here; freed slots are reused.

@@ -123,6 +123,7 @@ impl Simulation {
             recent: vec![[Crossing::default(); RECENT]; sim_edges.len()],
             watching: false,
             next_sample: SimTime::ZERO,
+            objectives: None,
             params: node_ixs.iter().map(|&n| graph[n].kind.clone()).collect(),
             // Made below, once the nodes are compiled.
             series: Series::new(&[], &[], scenario.duration.0, 1),
@@ -284,8 +285,11 @@ impl Simulation {
                 sim.schedule(SimTime::ZERO + interval, Ev::Autoscale(node));
             }
         }
+        sim.objectives = super::objectives::Watch::compile(model, &sim);
         if sim.warmup > SimTime::ZERO {
             sim.schedule(sim.warmup, Ev::WarmupEnd);
+        } else {
+            sim.objectives_start();
         }
         for i in 0..n_nodes {
             if sim.topo[i].kind == Kind::Producer {

@@ -184,6 +184,7 @@ impl Simulation {
                 for kind in Kind::ALL {
                     with_kind!(kind, P => P::reset(self, now));
                 }
+                self.objectives_start();
             }
         }
     }

@@ -28,6 +28,7 @@
 mod arena;
 mod compile;
 mod events;
+pub(crate) mod objectives;
 
 pub(crate) use arena::{Arena, EdgeIx, Msg, MsgId, NodeIx, Origin, Slot};
 pub(crate) use compile::{Compile, EdgeTopo, NodeTopo};
@@ -218,8 +219,11 @@ pub struct Simulation {
     pub(crate) system: SystemTally,
     /// Each node's parameters as compiled or last changed live.
     pub(crate) params: Vec<NodeKind>,
-    /// When the next series point is due (a copy of `series.next_due()`
-    /// for the hot loop).
+    /// The service level objectives, measured as the run goes (`None`
+    /// without any).
+    pub(crate) objectives: Option<Box<objectives::Watch>>,
+    /// When the next series point or objective window step is due (a
+    /// copy of [`Self::next_due`] for the hot loop).
     next_sample: SimTime,
 }
 
@@ -425,9 +429,17 @@ impl Simulation {
         });
     }
 
-    /// Records the series point due at `next_sample`.
+    /// Records the series point and takes the objectives' window steps
+    /// due at `next_sample`.
     fn sample_series(&mut self) {
         let at = self.next_sample;
+        if self.objectives.as_ref().is_some_and(|w| w.next_due <= at) {
+            self.objectives_step(at);
+        }
+        if self.series.next_due() > at {
+            self.next_sample = self.next_due();
+            return;
+        }
         let (topo, consumers, logs) = (&self.topo, &self.consumers, &self.logs);
         let breaker = |i: usize| {
             let t = &topo[i];
@@ -448,7 +460,7 @@ impl Simulation {
         let system = (&self.totals, self.msgs.live, &mut self.system);
         self.series
             .record(at, &mut self.stats, &self.carried, &breaker, &lag, system);
-        self.next_sample = self.series.next_due();
+        self.next_sample = self.next_due();
     }
 
     /// Remembers each edge's last few crossings from now on, so snapshots
@@ -472,7 +484,7 @@ impl Simulation {
     /// per line. Call before running.
     pub fn set_series_capacity(&mut self, capacity: usize) {
         self.series = Series::new(&self.topo, &self.edges, self.end.as_nanos(), capacity);
-        self.next_sample = self.series.next_due();
+        self.next_sample = self.next_due();
     }
 
     /// Runs for `span` of simulated time from now.
@@ -608,7 +620,10 @@ impl Simulation {
     #[inline(always)]
     pub(crate) fn complete(&mut self, node: NodeIx, msg: MsgId) {
         let Msg {
-            created, lineage, ..
+            created,
+            lineage,
+            source,
+            ..
         } = *self.msgs.get(msg);
         let duplicate = self.ledger.completed(lineage);
         let stats = &mut self.stats[node];
@@ -616,6 +631,9 @@ impl Simulation {
         stats.duplicates += u64::from(duplicate);
         stats.end_to_end.record(self.now - created);
         self.system.end_to_end.record(self.now - created);
+        if let Some(watch) = &mut self.objectives {
+            watch.completed(node, source, self.now - created);
+        }
         self.totals.completed += 1;
         let at = self.now;
         self.journey_end(msg, JourneyEnd::Completed { node: node.0, at });

@@ -57,6 +57,8 @@ pub enum ModelCommand {
     },
     /// Replaces the scenario.
     SetScenario(Scenario),
+    /// Replaces the service level objectives.
+    SetSlos(Vec<crate::slo::Slo>),
     /// Replaces the model's name and description.
     SetInfo { name: String, description: String },
     /// Several edits as one: all apply, or none.
@@ -162,6 +164,10 @@ impl Model {
                     self.check_new_id(&new_id)?;
                 }
                 self.graph[n].id.clone_from(&new_id);
+                // Objectives follow the node, as its edges do.
+                for slo in &mut self.slos {
+                    slo.on = slo.on.renamed(&id, &new_id);
+                }
                 Ok(ModelCommand::SetId {
                     id: new_id,
                     new_id: id,
@@ -201,6 +207,10 @@ impl Model {
             ModelCommand::SetScenario(scenario) => Ok(ModelCommand::SetScenario(
                 std::mem::replace(&mut self.scenario, scenario),
             )),
+            ModelCommand::SetSlos(slos) => Ok(ModelCommand::SetSlos(std::mem::replace(
+                &mut self.slos,
+                slos,
+            ))),
             ModelCommand::SetInfo { name, description } => Ok(ModelCommand::SetInfo {
                 name: std::mem::replace(&mut self.name, name),
                 description: std::mem::replace(&mut self.description, description),

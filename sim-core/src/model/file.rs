@@ -144,6 +144,8 @@ struct ModelFile {
     nodes: Vec<NodeDef>,
     #[serde(default)]
     edges: Vec<EdgeDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    slos: Vec<crate::slo::Slo>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -235,6 +237,9 @@ fn place(outer: Option<&str>) -> String {
         Some("Dist") => "the distribution",
         Some("Arrival") => "the arrival process",
         Some("RetryPolicy") => "the retry policy",
+        Some("Slo") => "an objective",
+        Some("SloTarget") => "an objective's `on`",
+        Some("Objective") => "an objective's bound",
         Some(other) => return format!(" in {}", other.strip_suffix("Params").unwrap_or(other)),
     };
     format!(" in {name}")
@@ -442,6 +447,7 @@ fn from_file(file: ModelFile) -> (Model, Vec<Diagnostic>) {
         description: file.description,
         scenario: file.scenario,
         graph: petgraph::stable_graph::StableGraph::default(),
+        slos: file.slos,
     };
     let mut diagnostics = Vec::new();
     // Each id's first node, for placing edges.
@@ -557,6 +563,7 @@ pub fn try_to_string(model: &Model) -> Result<String, SaveError> {
                 })
             })
             .collect(),
+        slos: model.slos.clone(),
     };
     ron_text(&file)
 }

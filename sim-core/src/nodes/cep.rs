@@ -626,6 +626,7 @@ impl Simulation {
                 event_type,
                 key,
                 origin: Origin::PUSHED,
+                source: node,
                 ..Msg::default()
             },
         );
@@ -848,6 +849,7 @@ impl crate::nodes::KindSpec for CepParams {
     const PLURAL: &'static str = "CEP nodes";
     const SERIES: &'static [crate::series::Metric] =
         <crate::nodes::QueueParams as crate::nodes::KindSpec>::SERIES;
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit::NONE;
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
     const PROCESSES: bool = true;
     const DOT: (&'static str, &'static str) = ("octagon", "#fadbd8");

@@ -1238,6 +1238,14 @@ impl crate::nodes::KindSpec for ConsumerParams {
             Dropped,
         ]
     };
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit {
+        wait: true,
+        sojourn: true,
+        end_to_end: true,
+        lag: false,
+        lag_time: false,
+        staleness: false,
+    };
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
     const PROCESSES: bool = true;
     const DOT: (&'static str, &'static str) = ("box", "#d5f5e3");

@@ -91,6 +91,7 @@ impl crate::nodes::KindSpec for DeadLetterParams {
         use crate::series::Metric::{Depth, ThroughputIn};
         &[ThroughputIn, Depth]
     };
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit::NONE;
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit {
         crash: false,
         slow: false,

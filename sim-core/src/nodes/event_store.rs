@@ -453,6 +453,7 @@ impl Simulation {
                         event_type,
                         origin: Origin::PUSHED,
                         replayed: true,
+                        source: node,
                         ..Msg::default()
                     },
                 );
@@ -479,6 +480,14 @@ impl crate::nodes::KindSpec for EventStoreParams {
     const PLURAL: &'static str = "event stores";
     const SERIES: &'static [crate::series::Metric] =
         <crate::nodes::ServiceParams as crate::nodes::KindSpec>::SERIES;
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit {
+        wait: true,
+        sojourn: true,
+        end_to_end: true,
+        lag: false,
+        lag_time: false,
+        staleness: false,
+    };
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
     const PROCESSES: bool = true;
     const DOT: (&'static str, &'static str) = ("box3d", "#d1f2eb");

@@ -193,6 +193,8 @@ pub(crate) struct Age {
     /// ∫ age dt, in s².
     area: f64,
     max: u64,
+    /// The highest age since the last [`Self::restart_peak`].
+    peak: u64,
 }
 
 impl Age {
@@ -204,9 +206,25 @@ impl Age {
                 now.saturating_sub(a) as f64 / 1e9,
             );
             self.area += (x1 * x1 - x0 * x0) / 2.0;
-            self.max = self.max.max(now.saturating_sub(a));
+            let age = now.saturating_sub(a);
+            self.max = self.max.max(age);
+            self.peak = self.peak.max(age);
         }
         self.since = now;
+    }
+
+    /// The highest age since the last restart, up to `now`, in seconds.
+    fn peak_s(&self, now: u64) -> f64 {
+        let current = self.oldest.map_or(0, |a| now.saturating_sub(a));
+        #[expect(clippy::cast_precision_loss, reason = "ages in seconds")]
+        let peak = self.peak.max(current) as f64 / 1e9;
+        peak
+    }
+
+    /// Starts a new peak from the age at `now`.
+    fn restart_peak(&mut self, now: u64) {
+        self.accrue(now);
+        self.peak = self.oldest.map_or(0, |a| now.saturating_sub(a));
     }
 
     fn set(&mut self, now: u64, oldest: Option<u64>) {
@@ -219,6 +237,7 @@ impl Age {
         self.area = 0.0;
         self.start = now;
         self.max = self.oldest.map_or(0, |a| now.saturating_sub(a));
+        self.peak = self.max;
     }
 
     fn current_s(&self, now: u64) -> f64 {
@@ -377,6 +396,37 @@ impl LogRt {
     /// The largest lag of any group reading this log, in records.
     pub fn max_lag(&self) -> u64 {
         self.groups.iter().map(|g| g.lag.value()).max().unwrap_or(0)
+    }
+
+    /// The highest lag, in records, any group reached since the warm-up
+    /// (`peak`: since its last restart).
+    pub fn lag_high(&self, peak: bool) -> u64 {
+        let high = |l: &Level| if peak { l.peak() } else { l.max() };
+        self.groups.iter().map(|g| high(&g.lag)).max().unwrap_or(0)
+    }
+
+    /// The highest age of a group's oldest uncommitted record, in
+    /// seconds, since the warm-up (`peak`: since the last restart).
+    pub fn age_high_s(&self, now: SimTime, peak: bool) -> f64 {
+        let now = now.as_nanos();
+        self.groups
+            .iter()
+            .map(|g| {
+                if peak {
+                    g.age.peak_s(now)
+                } else {
+                    g.age.max_s(now)
+                }
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// Starts new peaks of lag and age for every group.
+    pub fn restart_peaks(&mut self, now: SimTime) {
+        for g in &mut self.groups {
+            g.lag.restart_peak();
+            g.age.restart_peak(now.as_nanos());
+        }
     }
 
     /// Records held.
@@ -812,6 +862,14 @@ impl crate::nodes::KindSpec for LogParams {
     const SERIES: &'static [crate::series::Metric] = {
         use crate::series::Metric::{Depth, Dropped, Lag, ThroughputIn, ThroughputOut};
         &[ThroughputIn, ThroughputOut, Depth, Lag, Dropped]
+    };
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit {
+        wait: true,
+        sojourn: false,
+        end_to_end: false,
+        lag: true,
+        lag_time: true,
+        staleness: false,
     };
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
     const PROCESSES: bool = false;

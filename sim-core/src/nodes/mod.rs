@@ -212,6 +212,11 @@ impl Kind {
         with_kind!(self, P => P::SERIES)
     }
 
+    /// What a node of this kind measures for objectives.
+    pub const fn slo(self) -> SloFit {
+        with_kind!(self, P => P::SLO)
+    }
+
     /// The faults that can hit a node of this kind.
     pub const fn faults(self) -> FaultFit {
         with_kind!(self, P => P::FAULTS)
@@ -315,6 +320,8 @@ pub trait KindSpec: Default + Into<NodeKind> + Variant {
     const PLURAL: &'static str;
     /// The time series a node of this kind records.
     const SERIES: &'static [Metric];
+    /// What it measures that a service level objective can be set on.
+    const SLO: SloFit;
     /// The faults that can hit it.
     const FAULTS: FaultFit;
     /// Whether a message reaching it is processed there (a producer's
@@ -366,6 +373,37 @@ pub(crate) trait Runtime: KindSpec {
     /// What the node holds now and its capacity, for a snapshot (setting
     /// the gauge's breaker, lag and partitions where the kind has them).
     fn gauge(sim: &Simulation, slot: Slot, st: &NodeStats, g: &mut Gauge) -> (u64, Option<u64>);
+}
+
+/// What a node of a kind measures that objectives ([`crate::slo`]) can be
+/// set on, besides what every node has (throughput, losses, availability).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SloFit {
+    /// Time waiting before service (`wait_s`).
+    pub wait: bool,
+    /// Time at the node (`sojourn_s`).
+    pub sojourn: bool,
+    /// Time from creation for messages whose journey ends well here
+    /// (`end_to_end_s`).
+    pub end_to_end: bool,
+    /// A backlog in records: a queue's depth, a log's consumer lag.
+    pub lag: bool,
+    /// A log's lag in seconds: the age of the oldest uncommitted record.
+    pub lag_time: bool,
+    /// A projection's staleness.
+    pub staleness: bool,
+}
+
+impl SloFit {
+    /// Nothing beyond what every node has.
+    pub const NONE: Self = Self {
+        wait: false,
+        sojourn: false,
+        end_to_end: false,
+        lag: false,
+        lag_time: false,
+        staleness: false,
+    };
 }
 
 /// Which faults fit a kind.

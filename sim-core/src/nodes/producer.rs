@@ -316,6 +316,7 @@ impl Simulation {
                 event_type,
                 key,
                 origin: Origin::PUSHED,
+                source: node,
                 ..Msg::default()
             },
         );
@@ -367,6 +368,7 @@ impl crate::nodes::KindSpec for ProducerParams {
         use crate::series::Metric::{Dropped, ThroughputOut};
         &[ThroughputOut, Dropped]
     };
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit::NONE;
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit {
         crash: true,
         slow: false,

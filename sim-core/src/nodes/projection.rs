@@ -209,6 +209,14 @@ impl crate::nodes::KindSpec for ProjectionParams {
             Dropped,
         ]
     };
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit {
+        wait: true,
+        sojourn: true,
+        end_to_end: true,
+        lag: false,
+        lag_time: false,
+        staleness: true,
+    };
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
     const PROCESSES: bool = true;
     const DOT: (&'static str, &'static str) = ("tab", "#fef5e7");

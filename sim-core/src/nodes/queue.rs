@@ -522,6 +522,14 @@ impl crate::nodes::KindSpec for QueueParams {
         use crate::series::Metric::{Depth, Dropped, ThroughputIn, ThroughputOut};
         &[ThroughputIn, ThroughputOut, Depth, Dropped]
     };
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit {
+        wait: true,
+        sojourn: false,
+        end_to_end: false,
+        lag: true,
+        lag_time: false,
+        staleness: false,
+    };
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
     const PROCESSES: bool = false;
     const DOT: (&'static str, &'static str) = ("cds", "#fdebd0");

@@ -215,6 +215,7 @@ impl crate::nodes::KindSpec for RouterParams {
         use crate::series::Metric::{Dropped, ThroughputIn, ThroughputOut};
         &[ThroughputIn, ThroughputOut, Dropped]
     };
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit::NONE;
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
     const PROCESSES: bool = false;
     const DOT: (&'static str, &'static str) = ("diamond", "#fcf3cf");

@@ -262,6 +262,14 @@ impl crate::nodes::KindSpec for ServiceParams {
             Dropped,
         ]
     };
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit {
+        wait: true,
+        sojourn: true,
+        end_to_end: false,
+        lag: false,
+        lag_time: false,
+        staleness: false,
+    };
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
     const PROCESSES: bool = false;
     const DOT: (&'static str, &'static str) = ("component", "#d4e6f1");

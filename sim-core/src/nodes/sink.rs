@@ -152,6 +152,14 @@ impl crate::nodes::KindSpec for SinkParams {
     const PLURAL: &'static str = "sinks";
     const SERIES: &'static [crate::series::Metric] =
         <crate::nodes::ServiceParams as crate::nodes::KindSpec>::SERIES;
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit {
+        wait: true,
+        sojourn: true,
+        end_to_end: true,
+        lag: false,
+        lag_time: false,
+        staleness: false,
+    };
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
     const PROCESSES: bool = true;
     const DOT: (&'static str, &'static str) = ("cylinder", "#eaeded");

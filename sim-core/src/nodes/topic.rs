@@ -108,6 +108,7 @@ impl crate::nodes::KindSpec for TopicParams {
         use crate::series::Metric::{Dropped, ThroughputIn, ThroughputOut};
         &[ThroughputIn, ThroughputOut, Dropped]
     };
+    const SLO: crate::nodes::SloFit = crate::nodes::SloFit::NONE;
     const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
     const PROCESSES: bool = false;
     const DOT: (&'static str, &'static str) = ("hexagon", "#e8daef");
