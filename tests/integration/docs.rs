@@ -662,6 +662,10 @@ const EVERY_KIND: &str = r#"(
         (from: "cep", to: "db"),
         (from: "store", to: "view"),
     ],
+    slos: [
+        (name: "Fast writes", on: Node("db"), objective: Latency(percentile: 99.0, max: "50ms"), window: "4s"),
+        (on: System, objective: Loss(max: 0.5)),
+    ],
 )"#;
 
 /// Every parameter name of the model above, kind by kind.
@@ -985,6 +989,19 @@ fn report_names_every_field() {
             &sections("## Faults"),
             object(fault, "a fault"),
             "the fault field",
+        );
+    }
+
+    let slos = top["slos"].as_array().expect("a list of objectives");
+    assert!(
+        slos.iter().any(|s| s.get("windows_met").is_some()),
+        "the test model needs a windowed objective"
+    );
+    for slo in slos {
+        check(
+            &sections("## Service level objectives"),
+            object(slo, "an objective"),
+            "the objective field",
         );
     }
 
