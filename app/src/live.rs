@@ -231,6 +231,10 @@ pub struct LiveFrame {
     /// What the last [`Command::Inspect`] asked for (so the window can
     /// tell a journey on its way from one no longer recorded).
     pub inspect_asked: Option<JourneyRef>,
+    /// Each of the model's service level objectives so far, in model
+    /// order; with the run and the clock they were read at.
+    pub slos: Vec<sim_core::slo::SloRun>,
+    slos_at: Option<(u64, SimTime)>,
 }
 
 /// The stepping logic: a simulation, its clock pacing and its commands.
@@ -576,6 +580,13 @@ impl Stepper {
         }
         frame.notices.append(&mut self.notices);
         self.publish_journeys(frame);
+        // Read again only once the clock has moved: a reading copies each
+        // objective's histograms.
+        let at = (self.run_id, self.sim.now());
+        if frame.slos_at != Some(at) {
+            frame.slos = self.sim.objectives();
+            frame.slos_at = Some(at);
+        }
     }
 
     /// The newest sampled messages and the inspected one: a bounded

@@ -19,6 +19,7 @@ mod input;
 mod inspector;
 mod legibility;
 mod live;
+mod objectives_gui;
 mod paused;
 mod picture;
 mod presentation;

@@ -503,6 +503,25 @@ impl WeirApp {
             });
     }
 
+    /// The objectives' checklist: a strip along the top of the canvas,
+    /// while a run of a model with objectives is open, each objective
+    /// ticking or crossing as the run goes.
+    pub(super) fn live_objectives(&self, ui: &mut egui::Ui) {
+        let Some(live) = &self.live.session else {
+            return;
+        };
+        let slos = &self.doc.model.slos;
+        let runs = &live.frame().slos;
+        if slos.is_empty() || runs.len() != slos.len() {
+            return;
+        }
+        egui::Panel::top("objectives").show(ui, |ui| {
+            ui.add_space(3.0);
+            super::objectives::checklist_ui(ui, slos, runs);
+            ui.add_space(1.0);
+        });
+    }
+
     /// The charts panel's contents.
     pub(super) fn live_charts_ui(&mut self, ui: &mut egui::Ui) {
         let Some(live) = &mut self.live.session else {

@@ -27,6 +27,7 @@ pub mod kinds;
 pub mod layout;
 mod live_ui;
 mod menus;
+pub mod objectives;
 pub mod palette;
 mod presenting;
 pub mod problems;
@@ -900,6 +901,7 @@ impl eframe::App for WeirApp {
                 ui.add_space(4.0);
             });
         }
+        self.live_objectives(ui);
 
         let mut commands = Vec::new();
         if self.prefs.show_palette && !presenting {

@@ -316,6 +316,13 @@ fn conservation_line(report: &Report) -> String {
 /// The table with its "Copy as CSV" button; `name_of` gives a node's name
 /// in the model from its id.
 pub fn results_table_ui(ui: &mut egui::Ui, report: &Report, name_of: &dyn Fn(&str) -> String) {
+    if !report.slos.is_empty() {
+        egui::ScrollArea::vertical()
+            .id_salt("results-objectives")
+            .max_height((ui.available_height() * 0.45).max(60.0))
+            .show(ui, |ui| super::objectives::verdicts_ui(ui, report));
+        ui.separator();
+    }
     let memory = egui::Id::unique("results-table-order");
     let mut state: ResultsTable = ui.data(|d| d.get_temp(memory)).unwrap_or_default();
     let ci = report.replications() > 1;

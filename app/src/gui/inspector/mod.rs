@@ -7,6 +7,7 @@
 //! under `gui::kinds`; the field widgets they share are in [`fields`].
 
 pub mod fields;
+pub mod objectives;
 
 use eframe::egui::{self, DragValue, RichText, Ui};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
@@ -159,6 +160,7 @@ fn node_ui(
             kind,
         });
     }
+    objectives::node_objectives_ui(ui, model, &node.id, kind, out);
 }
 
 fn edge_ui(
@@ -304,4 +306,5 @@ fn model_ui(ui: &mut Ui, model: &Model, diagnostics: &[Diagnostic], out: &mut Ve
     if s != model.scenario {
         out.push(ModelCommand::SetScenario(s));
     }
+    objectives::model_objectives_ui(ui, model, out);
 }
