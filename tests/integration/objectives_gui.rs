@@ -46,7 +46,7 @@ fn the_checklist_ticks_and_crosses_as_the_run_goes() {
     );
     h.get_by_role_and_label(Role::Button, "Play live").click();
     until(&mut h, "the latency bound to be missed", |h| {
-        h.query_by_label_contains("Instant 5.00 ms").is_some()
+        h.query_by_label_contains("Instant: 5.00 ms").is_some()
     });
     h.get_by_role_and_label(Role::Button, "Run to end").click();
     until(&mut h, "the run's end", |h| {
@@ -57,8 +57,8 @@ fn the_checklist_ticks_and_crosses_as_the_run_goes() {
     // The marks sit before their objectives, in order: met, then missed.
     let met = h.get_by_label("met").rect();
     let missed = h.get_by_label("missed").rect();
-    let keeps_up = h.get_by_label_contains("Keeps up 100.0 /s").rect();
-    let instant = h.get_by_label_contains("Instant 5.00 ms").rect();
+    let keeps_up = h.get_by_label_contains("Keeps up: 100.0 /s").rect();
+    let instant = h.get_by_label_contains("Instant: 5.00 ms").rect();
     assert!(met.right() <= keeps_up.left() && keeps_up.right() <= missed.left());
     assert!(missed.right() <= instant.left());
     // The strip lies above the canvas, never over a card.

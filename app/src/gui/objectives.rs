@@ -138,7 +138,7 @@ pub fn checklist_ui(ui: &mut egui::Ui, slos: &[Slo], runs: &[SloRun]) {
             };
             ui.add_space(8.0);
             mark.ui(ui);
-            ui.label(format!("{} {}", slo.label(), value_text(slo, run.value)))
+            ui.label(format!("{}: {}", slo.label(), value_text(slo, run.value)))
                 .on_hover_text(format!(
                     "{}\n{}; {detail}",
                     slo.description(),
