@@ -57,6 +57,50 @@ pub enum Command {
     Export(ExportArgs),
     /// Import an AsyncAPI 3.0 document as a model; prints what it could not map.
     Import(ImportArgs),
+    /// Compare two designs on the same seeds: paired differences with
+    /// confidence intervals, and the objectives' verdicts side by side.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The first design (A).
+    pub a: PathBuf,
+    /// The second design (B). Without it, compare A with its variant
+    /// (one --variant) or two of its variants (two).
+    pub b: Option<PathBuf>,
+    /// A variant of the one model given: once to compare the design with
+    /// it, twice to compare the two.
+    #[arg(long, value_name = "NAME")]
+    pub variant: Vec<String>,
+    /// Seed of the first replication, for both (default: A's scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replications of each design, 2 to 100000 (default: A's scenario's,
+    /// at least 2).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=i64::from(MAX_REPLICATIONS)))]
+    pub replications: Option<u32>,
+    /// Simulated time per run, for both (default: each scenario's own).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Warm-up, for both (default: each scenario's own).
+    #[arg(long, value_parser = parse_duration)]
+    pub warmup: Option<Duration>,
+    /// table, markdown, csv or json.
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: CompareFormat,
+    /// Where to write: a file, or `-` (the default) for standard output.
+    #[arg(short, long, value_name = "PATH|-", default_value = "-")]
+    pub output: String,
+}
+
+/// How `weir compare` writes its result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    Markdown,
+    Csv,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -126,6 +170,9 @@ pub struct RunArgs {
     /// Write the JSON report to PATH, or to standard output with `-`.
     #[arg(long, value_name = "PATH|-")]
     pub json: Option<String>,
+    /// Run this variant of the model (see the model's `variants`).
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
     /// Exit with status 3 when any of the model's service level
     /// objectives is violated (undecided ones are named on standard error
     /// and do not fail).
@@ -183,6 +230,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check { file }) => check(&file),
         Some(Command::Export(args)) => export(&args),
         Some(Command::Import(args)) => import(&args),
+        Some(Command::Compare(args)) => compare(&args),
         None => crate::gui::open(cli.file.as_deref(), cli.play).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
@@ -299,6 +347,14 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         check_output(path)?;
     }
     let (mut model, load_diagnostics, text) = load(&args.file)?;
+    if let Some(name) = &args.variant {
+        if let Err(errors) = refuse_errors(&args.file, &text, &model, load_diagnostics.clone()) {
+            return Ok(errors);
+        }
+        model = model
+            .with_variant(name)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    }
     let scenario = &mut model.scenario;
     if let Some(seed) = args.seed {
         scenario.seed = seed;
@@ -411,6 +467,120 @@ fn check_slos(file: &Path, report: &sim_core::Report) -> ExitCode {
 
 /// `weir run --check-slos`'s status when an objective is violated.
 pub const EXIT_SLO_VIOLATED: u8 = 3;
+
+/// `Err` with exit status 1, after printing them, when the model has
+/// errors.
+fn refuse_errors(
+    path: &Path,
+    text: &str,
+    model: &Model,
+    load_diagnostics: Vec<Diagnostic>,
+) -> std::result::Result<(), ExitCode> {
+    let diagnostics = all_diagnostics(model, load_diagnostics);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        print_diagnostics(path, text, &diagnostics);
+        say!("{}: the model has errors and was not run", path.display());
+        return Err(ExitCode::from(1));
+    }
+    Ok(())
+}
+
+fn compare(args: &CompareArgs) -> Result<ExitCode> {
+    use sim_core::compare::{Comparison, RunValues};
+    check_output(&args.output)?;
+    let (a_model, a_diag, a_text) = load(&args.a)?;
+    if let Err(code) = refuse_errors(&args.a, &a_text, &a_model, a_diag) {
+        return Ok(code);
+    }
+    let name = |p: &Path| {
+        p.file_stem().map_or_else(
+            || p.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    };
+    let variant = |name: &str| {
+        a_model
+            .with_variant(name)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.a.display()))
+    };
+    let (mut a, a_label, mut b, b_label) = match (&args.b, args.variant.as_slice()) {
+        (Some(b_path), []) => {
+            let (b_model, b_diag, b_text) = load(b_path)?;
+            if let Err(code) = refuse_errors(b_path, &b_text, &b_model, b_diag) {
+                return Ok(code);
+            }
+            (a_model.clone(), name(&args.a), b_model, name(b_path))
+        }
+        (Some(_), _) => bail!(
+            "--variant compares variants of one model; give one file, or two files without --variant"
+        ),
+        (None, [one]) => (
+            a_model.clone(),
+            format!("{} (as drawn)", name(&args.a)),
+            variant(one)?,
+            one.clone(),
+        ),
+        (None, [x, y]) => (variant(x)?, x.clone(), variant(y)?, y.clone()),
+        (None, []) => bail!(
+            "give a second model file, or --variant NAME to compare {} with one of its variants",
+            args.a.display()
+        ),
+        (None, _) => bail!("--variant may be given at most twice"),
+    };
+    // Both sides run on the same seeds, as many times.
+    let seed = args.seed.unwrap_or(a.scenario.seed);
+    let reps = args.replications.unwrap_or(a.scenario.replications.max(2));
+    for m in [&mut a, &mut b] {
+        m.scenario.seed = seed;
+        m.scenario.replications = reps;
+        if let Some(d) = args.duration {
+            m.scenario.duration = d;
+        }
+        if let Some(w) = args.warmup {
+            m.scenario.warmup = w;
+        }
+    }
+    for (m, path) in [(&a, &args.a), (&b, args.b.as_ref().unwrap_or(&args.a))] {
+        let errors: Vec<String> = validate(m)
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .map(|d| d.to_string())
+            .collect();
+        if !errors.is_empty() {
+            for e in &errors {
+                say!("{}: {e}", path.display());
+            }
+            say!("{}: the model has errors and was not run", path.display());
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let run = |m: &Model, label: &str| -> Result<(sim_core::Report, Vec<RunValues>)> {
+        let mut values = Vec::new();
+        let report = crate::runner::run_all_with(m, |_, _| {}, &mut |r| {
+            values.push(RunValues::of(r));
+        })
+        .map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
+        Ok((report, values))
+    };
+    let (a_report, a_values) = run(&a, &a_label)?;
+    let (b_report, b_values) = run(&b, &b_label)?;
+    let comparison = Comparison::new(
+        (a_label, a_report, &a_values),
+        (b_label, b_report, &b_values),
+    );
+    let text = match args.format {
+        CompareFormat::Table => comparison.to_table(),
+        CompareFormat::Markdown => comparison.to_markdown(),
+        CompareFormat::Csv => comparison.to_csv(),
+        CompareFormat::Json => {
+            let mut t = serde_json::to_string_pretty(&comparison.to_json()).unwrap_or_default();
+            t.push('\n');
+            t
+        }
+    };
+    write_output(&args.output, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
 
 /// Writes bytes to a file (atomically, as the app saves), or to standard
 /// output for `-`.

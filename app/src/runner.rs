@@ -128,19 +128,23 @@ impl Drop for HaltOnPanic<'_, '_> {
 }
 
 /// Folds finished replications in replication order.
-struct Folder {
+struct Folder<'f> {
     report: ReportBuilder,
+    /// Sees each replication, in order, before it is folded in.
+    on_run: &'f mut dyn FnMut(&RunResult),
     /// Finished early, waiting for those before them.
     waiting: BTreeMap<usize, Result<RunResult, RunError>>,
 }
 
-impl Folder {
+impl Folder<'_> {
     /// Takes replication `i`'s outcome and folds in every one whose turn
     /// has come; the first error (in replication order) ends the run.
     fn take(&mut self, i: usize, outcome: Result<RunResult, RunError>) -> Result<(), RunError> {
         self.waiting.insert(i, outcome);
         while let Some(outcome) = self.waiting.remove(&self.report.replications()) {
-            self.report.add(&outcome?);
+            let run = outcome?;
+            (self.on_run)(&run);
+            self.report.add(&run);
         }
         Ok(())
     }
@@ -151,7 +155,17 @@ impl Folder {
 /// finishes, with the fraction done and the wall time so far.
 pub fn run_all(
     model: &Model,
+    on_progress: impl FnMut(f64, WallDuration),
+) -> Result<Report, RunError> {
+    run_all_with(model, on_progress, &mut |_| {})
+}
+
+/// [`run_all`], showing each replication to `on_run`, in replication
+/// order, before it is folded into the report and let go.
+pub fn run_all_with(
+    model: &Model,
     mut on_progress: impl FnMut(f64, WallDuration),
+    on_run: &mut dyn FnMut(&RunResult),
 ) -> Result<Report, RunError> {
     let started = Instant::now();
     let scenario = &model.scenario;
@@ -172,6 +186,7 @@ pub fn run_all(
     };
     let mut folder = Folder {
         report: ReportBuilder::new(scenario.seed),
+        on_run,
         waiting: BTreeMap::new(),
     };
     #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]

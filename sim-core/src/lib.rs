@@ -53,6 +53,7 @@
 //!   changes (parameters, faults) applied to a running simulation.
 
 mod calendar;
+pub mod compare;
 pub mod dist;
 mod engine;
 pub mod export;

@@ -133,6 +133,61 @@ impl Wiring<'_> {
 }
 
 /// Every problem found in `model`, errors first, in a stable order.
+/// The variants' problems: names, nodes they change, and any error in the
+/// design a variant makes.
+fn variant_problems(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if model.variants.is_empty() {
+        return out;
+    }
+    // The design's own errors are reported once, not again per variant.
+    let base: Vec<Diagnostic> = validate(&Model {
+        variants: Vec::new(),
+        ..model.clone()
+    });
+    let mut names = BTreeSet::new();
+    for variant in &model.variants {
+        let who = format!("variant '{}'", variant.name);
+        if variant.name.trim().is_empty() {
+            out.push(Diagnostic::error(Target::Model, "a variant needs a name"));
+        } else if !names.insert(variant.name.as_str()) {
+            out.push(Diagnostic::error(
+                Target::Model,
+                format!("{who}: another variant has this name; names must differ"),
+            ));
+            continue;
+        }
+        match model.with_variant(&variant.name) {
+            Err(e) => out.push(Diagnostic::error(Target::Model, e.to_string())),
+            Ok(applied) => {
+                let mut seen = BTreeSet::new();
+                for change in &variant.nodes {
+                    if !seen.insert(change.id.as_str()) {
+                        out.push(Diagnostic::error(
+                            Target::Model,
+                            format!("{who} changes node '{}' twice", change.id),
+                        ));
+                    }
+                }
+                for d in validate(&applied)
+                    .into_iter()
+                    .filter(|d| d.is_error() && !base.contains(d))
+                {
+                    let place = match &d.target {
+                        Target::Node(id) => format!(" (node '{id}')"),
+                        _ => String::new(),
+                    };
+                    out.push(Diagnostic::error(
+                        Target::Model,
+                        format!("{who}{place}: {}", d.message),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 pub fn validate(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let graph = &model.graph;
@@ -168,6 +223,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         ));
     }
     out.extend(crate::slo::problems(model));
+    out.extend(variant_problems(model));
     let mut ranges = Vec::new();
     check_durations(&[("the duration", s.duration)], &mut ranges);
     check_at_most(

@@ -526,3 +526,141 @@ fn export_draws_the_canvas_headless_as_svg_and_png() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A folder of its own under the system's temporary folder, removed
+/// when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A model file with objectives and a variant, written to a scratch
+/// folder named after `test`.
+fn objectives_file(test: &str) -> (Scratch, PathBuf) {
+    let dir = Scratch(std::env::temp_dir().join(format!("weir-cli-{test}-{}", std::process::id())));
+    std::fs::create_dir_all(dir.path()).expect("a scratch folder");
+    let path = dir.path().join("checkout.ron");
+    std::fs::write(
+        &path,
+        r#"(
+    version: 1,
+    name: "Checkout",
+    scenario: (duration: "60s", warmup: "5s", seed: 3, replications: 4),
+    nodes: [
+        (id: "orders", kind: Producer(arrival: Constant(rate: 50.0))),
+        (id: "inbox", kind: Queue()),
+        (id: "worker", kind: Consumer(service: Constant("10ms"))),
+    ],
+    edges: [(from: "orders", to: "inbox"), (from: "inbox", to: "worker")],
+    slos: [(name: "Fast", on: Node("worker"), objective: Latency(percentile: 99.0, max: "15ms"))],
+    variants: [
+        (name: "slow", nodes: [(id: "worker", kind: Consumer(service: Constant("18ms")))]),
+    ],
+)"#,
+    )
+    .expect("written");
+    (dir, path)
+}
+
+#[test]
+fn check_slos_exits_3_only_when_an_objective_is_violated() {
+    let (_dir, path) = objectives_file("check-slos");
+    let file = path.to_str().expect("UTF-8 path");
+    let met = weir_with(&["run", file, "--check-slos"]);
+    met.expect_code(0, "the design meets its objective");
+    assert!(
+        met.stdout.contains("service level objectives:"),
+        "{}",
+        met.stdout
+    );
+    let slow = weir_with(&["run", file, "--variant", "slow", "--check-slos"]);
+    slow.expect_code(3, "the slow variant misses it");
+    assert!(slow.stderr.contains("Fast: violated"), "{}", slow.stderr);
+    let (report, _) = json_report(&["run", file, "--variant", "slow", "--json", "-"]);
+    assert_eq!(report["model"], "Checkout — slow");
+    assert_eq!(report["slos"][0]["verdict"], "violated");
+    let missing = weir_with(&["run", file, "--variant", "fast"]);
+    missing.expect_code(2, "an unknown variant is a usage mistake");
+    assert!(
+        missing.stderr.contains("no variant called 'fast'"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn compare_pairs_a_design_with_its_variant_in_every_format() {
+    let (dir, path) = objectives_file("compare");
+    let file = path.to_str().expect("UTF-8 path");
+    let table = weir_with(&["compare", file, "--variant", "slow"]);
+    table.expect_code(0, "compare runs");
+    assert!(table.stdout.contains("objective: Fast"), "{}", table.stdout);
+    assert!(table.stdout.contains("(met)") && table.stdout.contains("(violated)"));
+    assert!(
+        table.stdout.contains("worker sojourn_s.mean"),
+        "{}",
+        table.stdout
+    );
+    let json = weir_with(&["compare", file, "--variant", "slow", "--format", "json"]);
+    json.expect_code(0, "compare writes JSON");
+    let value: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(value["replications"], 4);
+    let sojourn = value["differences"]
+        .as_array()
+        .expect("differences")
+        .iter()
+        .find(|d| d["node"] == "worker" && d["metric"] == "sojourn_s.mean")
+        .expect("the worker's sojourn");
+    // Constant service: exactly 8 ms longer in every replication.
+    assert!((sojourn["diff"].as_f64().expect("diff") - 0.008).abs() < 1e-9);
+    assert_eq!(value["slos"][0]["b"]["verdict"], "violated");
+    let md = dir.path().join("compare.md");
+    let markdown = weir_with(&[
+        "compare",
+        file,
+        "--variant",
+        "slow",
+        "--format",
+        "markdown",
+        "-o",
+        md.to_str().expect("UTF-8"),
+    ]);
+    markdown.expect_code(0, "compare writes Markdown");
+    let text = std::fs::read_to_string(&md).expect("written");
+    assert!(
+        text.starts_with("| metric | A: checkout (as drawn) | B: slow |"),
+        "{text}"
+    );
+    let csv = weir_with(&["compare", file, file, "--format", "csv"]);
+    csv.expect_code(0, "a file against itself");
+    assert!(
+        csv.stdout
+            .starts_with("node,metric,a,b,diff,ci95,pairs,significant\n")
+    );
+    assert!(
+        !csv.stdout.contains(",true\n"),
+        "identical designs differ nowhere"
+    );
+    for (args, why) in [
+        (vec!["compare", file], "one file and no variant"),
+        (
+            vec!["compare", file, file, "--variant", "slow"],
+            "variants with two files",
+        ),
+        (
+            vec!["compare", file, "--replications", "1"],
+            "one replication has no interval",
+        ),
+    ] {
+        weir_with(&args).expect_code(2, why);
+    }
+}

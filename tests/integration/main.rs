@@ -3,6 +3,7 @@
 mod bad_input;
 mod behaviour;
 mod cli;
+mod compare;
 mod counters;
 mod docs;
 mod event_processing;

@@ -146,6 +146,8 @@ struct ModelFile {
     edges: Vec<EdgeDef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     slos: Vec<crate::slo::Slo>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    variants: Vec<super::Variant>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -238,6 +240,8 @@ fn place(outer: Option<&str>) -> String {
         Some("Arrival") => "the arrival process",
         Some("RetryPolicy") => "the retry policy",
         Some("Slo") => "an objective",
+        Some("Variant") => "a variant",
+        Some("VariantNode") => "a variant's node",
         Some("SloTarget") => "an objective's `on`",
         Some("Objective") => "an objective's bound",
         Some(other) => return format!(" in {}", other.strip_suffix("Params").unwrap_or(other)),
@@ -448,6 +452,7 @@ fn from_file(file: ModelFile) -> (Model, Vec<Diagnostic>) {
         scenario: file.scenario,
         graph: petgraph::stable_graph::StableGraph::default(),
         slos: file.slos,
+        variants: file.variants,
     };
     let mut diagnostics = Vec::new();
     // Each id's first node, for placing edges.
@@ -564,6 +569,7 @@ pub fn try_to_string(model: &Model) -> Result<String, SaveError> {
             })
             .collect(),
         slos: model.slos.clone(),
+        variants: model.variants.clone(),
     };
     ron_text(&file)
 }

@@ -150,6 +150,92 @@ pub struct Model {
     pub graph: StableGraph<Node, Edge>,
     /// Service level objectives: what the design must achieve.
     pub slos: Vec<crate::slo::Slo>,
+    /// Named alternatives to the design: parameters changed on some of
+    /// its nodes ([`Model::with_variant`]).
+    pub variants: Vec<Variant>,
+}
+
+/// A named alternative to a design, kept in the same file: some nodes
+/// with other parameters (of the same kind).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    /// What it changes and why, in a sentence.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Nodes whose parameters it replaces, by id; each keeps its kind.
+    pub nodes: Vec<VariantNode>,
+}
+
+/// One node's parameters in a variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantNode {
+    pub id: String,
+    pub kind: NodeKind,
+}
+
+/// Why a variant cannot be applied.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VariantError {
+    #[error("the model has no variant called '{name}'{}", list_names(known))]
+    NoSuchVariant { name: String, known: Vec<String> },
+    #[error("variant '{variant}' changes node '{id}', which the model does not have")]
+    NoSuchNode { variant: String, id: String },
+    #[error(
+        "variant '{variant}' makes node '{id}' a {to}, but it is a {from}; a variant changes parameters, not kinds"
+    )]
+    KindChange {
+        variant: String,
+        id: String,
+        from: &'static str,
+        to: &'static str,
+    },
+}
+
+fn list_names(known: &[String]) -> String {
+    if known.is_empty() {
+        " (it has none)".to_owned()
+    } else {
+        format!(" (it has: {})", known.join(", "))
+    }
+}
+
+impl Model {
+    /// The design with variant `name` applied: its nodes' parameters
+    /// replaced, its name followed by the variant's, and no variants of
+    /// its own.
+    pub fn with_variant(&self, name: &str) -> Result<Self, VariantError> {
+        let Some(variant) = self.variants.iter().find(|v| v.name == name) else {
+            return Err(VariantError::NoSuchVariant {
+                name: name.to_owned(),
+                known: self.variants.iter().map(|v| v.name.clone()).collect(),
+            });
+        };
+        let mut model = self.clone();
+        model.variants.clear();
+        model.name = format!("{} — {}", self.name, variant.name);
+        for change in &variant.nodes {
+            let Some(n) = model.find(&change.id) else {
+                return Err(VariantError::NoSuchNode {
+                    variant: variant.name.clone(),
+                    id: change.id.clone(),
+                });
+            };
+            let (from, to) = (model.graph[n].kind.kind(), change.kind.kind());
+            if from != to {
+                return Err(VariantError::KindChange {
+                    variant: variant.name.clone(),
+                    id: change.id.clone(),
+                    from: from.label(),
+                    to: to.label(),
+                });
+            }
+            model.graph[n].kind = change.kind.clone();
+        }
+        Ok(model)
+    }
 }
 
 impl Model {
@@ -212,6 +298,7 @@ impl Model {
             && self.description == other.description
             && self.scenario == other.scenario
             && self.slos == other.slos
+            && self.variants == other.variants
             && nodes(self) == nodes(other)
             && edges(self) == edges(other)
     }
