@@ -486,7 +486,6 @@ fn refuse_errors(
 }
 
 fn compare(args: &CompareArgs) -> Result<ExitCode> {
-    use sim_core::compare::{Comparison, RunValues};
     check_output(&args.output)?;
     let (a_model, a_diag, a_text) = load(&args.a)?;
     if let Err(code) = refuse_errors(&args.a, &a_text, &a_model, a_diag) {
@@ -503,7 +502,7 @@ fn compare(args: &CompareArgs) -> Result<ExitCode> {
             .with_variant(name)
             .map_err(|e| anyhow::anyhow!("{}: {e}", args.a.display()))
     };
-    let (mut a, a_label, mut b, b_label) = match (&args.b, args.variant.as_slice()) {
+    let (a, a_label, b, b_label) = match (&args.b, args.variant.as_slice()) {
         (Some(b_path), []) => {
             let (b_model, b_diag, b_text) = load(b_path)?;
             if let Err(code) = refuse_errors(b_path, &b_text, &b_model, b_diag) {
@@ -528,46 +527,22 @@ fn compare(args: &CompareArgs) -> Result<ExitCode> {
         (None, _) => bail!("--variant may be given at most twice"),
     };
     // Both sides run on the same seeds, as many times.
-    let seed = args.seed.unwrap_or(a.scenario.seed);
-    let reps = args.replications.unwrap_or(a.scenario.replications.max(2));
-    for m in [&mut a, &mut b] {
-        m.scenario.seed = seed;
-        m.scenario.replications = reps;
-        if let Some(d) = args.duration {
-            m.scenario.duration = d;
-        }
-        if let Some(w) = args.warmup {
-            m.scenario.warmup = w;
-        }
-    }
+    let pairing = crate::comparing::Pairing {
+        seed: args.seed.unwrap_or(a.scenario.seed),
+        replications: args.replications.unwrap_or(a.scenario.replications.max(2)),
+        duration: args.duration,
+        warmup: args.warmup,
+    };
     for (m, path) in [(&a, &args.a), (&b, args.b.as_ref().unwrap_or(&args.a))] {
-        let errors: Vec<String> = validate(m)
-            .into_iter()
-            .filter(Diagnostic::is_error)
-            .map(|d| d.to_string())
-            .collect();
-        if !errors.is_empty() {
-            for e in &errors {
-                say!("{}: {e}", path.display());
-            }
-            say!("{}: the model has errors and was not run", path.display());
+        if let Some(e) = crate::comparing::errors_of(&pairing.apply(m), &path.display().to_string())
+        {
+            say!("{e}");
             return Ok(ExitCode::from(1));
         }
     }
-    let run = |m: &Model, label: &str| -> Result<(sim_core::Report, Vec<RunValues>)> {
-        let mut values = Vec::new();
-        let report = crate::runner::run_all_with(m, |_, _| {}, &mut |r| {
-            values.push(RunValues::of(r));
-        })
-        .map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
-        Ok((report, values))
-    };
-    let (a_report, a_values) = run(&a, &a_label)?;
-    let (b_report, b_values) = run(&b, &b_label)?;
-    let comparison = Comparison::new(
-        (a_label, a_report, &a_values),
-        (b_label, b_report, &b_values),
-    );
+    let comparison = crate::comparing::compare((&a, &a_label), (&b, &b_label), pairing)
+        .map_err(|e| anyhow::anyhow!(e))?
+        .comparison;
     let text = match args.format {
         CompareFormat::Table => comparison.to_table(),
         CompareFormat::Markdown => comparison.to_markdown(),

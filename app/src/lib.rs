@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod cli;
+pub mod comparing;
 pub mod examples;
 pub mod exports;
 pub mod gui;

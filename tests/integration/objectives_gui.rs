@@ -112,3 +112,57 @@ fn the_results_panel_gives_the_verdicts_of_the_replications() {
     let table = h.get_by_label("Copy as CSV").rect();
     assert!(verdicts.bottom() < table.top(), "verdicts above the table");
 }
+
+/// The model above with a variant whose worker is slower.
+const WITH_VARIANT: &str = r#"(
+    version: 1,
+    name: "variants",
+    scenario: (duration: "20s", seed: 4, replications: 3),
+    nodes: [
+        (id: "src", kind: Producer(arrival: Poisson(rate: 50.0))),
+        (id: "q", kind: Queue()),
+        (id: "worker", kind: Consumer(service: Exponential(mean: "5ms"))),
+    ],
+    edges: [(from: "src", to: "q"), (from: "q", to: "worker")],
+    slos: [
+        (name: "Quick", on: Node("worker"), objective: Latency(percentile: 99.0, max: "40ms")),
+    ],
+    variants: [
+        (name: "slow worker", nodes: [(id: "worker", kind: Consumer(service: Exponential(mean: "12ms")))]),
+    ],
+)"#;
+
+#[test]
+fn a_variant_is_compared_with_the_design_beside_it() {
+    let mut h = harness(
+        WeirApp::from_model(weir_tests::model(WITH_VARIANT), None),
+        Window::default(),
+    );
+    h.run();
+    h.get_by_label("Run").click();
+    h.run();
+    h.get_by_label("Compare designs…").click();
+    h.run();
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Compare").is_some(),
+        "the window opens"
+    );
+    h.get_by_role_and_label(Role::Button, "Compare").click();
+    until(&mut h, "the comparison", |h| {
+        h.query_by_label("objective: Quick").is_some()
+    });
+    h.run();
+    // Side by side: met as drawn, violated with the slow worker, and the
+    // worker's sojourn significantly longer.
+    assert!(h.query_by_label_contains("(met)").is_some());
+    assert!(h.query_by_label_contains("(violated)").is_some());
+    let sojourn = h.get_by_label("worker sojourn_s.mean").rect();
+    let marked = h
+        .get_all_by_label_contains(" *")
+        .any(|n| (n.rect().center().y - sojourn.center().y).abs() < 4.0);
+    assert!(marked, "the sojourn's difference is marked significant");
+    assert!(
+        h.query_by_label("end-to-end p99 (ms)").is_some(),
+        "charts drawn over each other"
+    );
+}

@@ -41,6 +41,8 @@ pub enum MenuAction {
     Fault(LiveFault),
     /// What the run controls do (the Run menu's Step and Run to end).
     Live(LiveAction),
+    /// Open Compare designs (on a variant, by name).
+    Compare(Option<String>),
     Quit,
 }
 
@@ -64,6 +66,10 @@ impl WeirApp {
             MenuAction::OpenExample(example) => self.request(Pending::Example(example)),
             MenuAction::Fault(fault) => self.inject_live_fault(fault),
             MenuAction::Live(action) => self.live_action(ctx, action),
+            MenuAction::Compare(variant) => {
+                let side = variant.map(super::comparison::Side::Variant);
+                self.comparison.open_on(&self.doc.model, side);
+            }
             MenuAction::Export(target) => {
                 let start = self.doc.path.as_deref();
                 if let Some(path) = export::pick_export(start, &self.doc.model.name, target) {
@@ -238,6 +244,15 @@ pub fn menu_bar_ui(
                 .clicked()
             {
                 actions.push(MenuAction::Do(Action::Run));
+            }
+            if ui
+                .button("Compare designs…")
+                .on_hover_text(
+                    "Run two designs (the model, its variants, another file) on the same seeds and compare them",
+                )
+                .clicked()
+            {
+                actions.push(MenuAction::Compare(None));
             }
         });
         ui.menu_button("Help", |ui| {

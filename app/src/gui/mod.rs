@@ -16,6 +16,7 @@ pub mod canvas;
 pub mod charts;
 mod clipboard;
 pub mod colors;
+pub mod comparison;
 mod dialogs;
 pub mod document;
 pub mod export;
@@ -154,6 +155,8 @@ pub struct WeirApp {
     canvas: CanvasState,
     inspector: InspectorState,
     run: RunState,
+    /// The Compare designs window.
+    comparison: comparison::ComparisonWindow,
     /// File → Export writing in the background.
     export: export::ExportState,
     show_results: bool,
@@ -280,6 +283,7 @@ impl WeirApp {
             canvas,
             inspector: InspectorState::default(),
             run: RunState::Idle,
+            comparison: comparison::ComparisonWindow::default(),
             export: export::ExportState::Idle,
             show_results: false,
             show_help: false,
@@ -1024,6 +1028,14 @@ impl eframe::App for WeirApp {
         }
         self.click_message(&ctx);
         self.live_legend(&ctx);
+        if let Some(variant) = self.inspector.compare.take() {
+            self.comparison
+                .open_on(&self.doc.model, Some(comparison::Side::Variant(variant)));
+        }
+        let start = self.doc.path.clone();
+        self.comparison.ui(&ctx, &self.doc.model, &|| {
+            files::pick_open(start.as_deref())
+        });
 
         // Edits apply once, after drawing. While the pointer is down or a
         // field has the keyboard, they join one undo step.

@@ -59,6 +59,8 @@ pub enum ModelCommand {
     SetScenario(Scenario),
     /// Replaces the service level objectives.
     SetSlos(Vec<crate::slo::Slo>),
+    /// Replaces the variants.
+    SetVariants(Vec<super::Variant>),
     /// Replaces the model's name and description.
     SetInfo { name: String, description: String },
     /// Several edits as one: all apply, or none.
@@ -211,6 +213,9 @@ impl Model {
                 &mut self.slos,
                 slos,
             ))),
+            ModelCommand::SetVariants(variants) => Ok(ModelCommand::SetVariants(
+                std::mem::replace(&mut self.variants, variants),
+            )),
             ModelCommand::SetInfo { name, description } => Ok(ModelCommand::SetInfo {
                 name: std::mem::replace(&mut self.name, name),
                 description: std::mem::replace(&mut self.description, description),

@@ -8,6 +8,7 @@
 
 pub mod fields;
 pub mod objectives;
+pub mod variants;
 
 use eframe::egui::{self, DragValue, RichText, Ui};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
@@ -25,6 +26,9 @@ use fields::{duration_row_ui, duration_ui, field_problems_ui};
 pub struct InspectorState {
     id_edit: Option<(NodeIndex, String)>,
     filter_edit: Option<(EdgeIndex, String)>,
+    /// A variant whose Compare button was clicked, for the window to open
+    /// Compare designs on.
+    pub compare: Option<String>,
 }
 
 /// What the inspector shows.
@@ -54,7 +58,10 @@ pub fn inspector_ui(
             Subject::Edge(e) if model.graph.edge_weight(e).is_some() => {
                 edge_ui(ui, model, e, diagnostics, state, &mut out);
             }
-            _ => model_ui(ui, model, diagnostics, &mut out),
+            _ => {
+                model_ui(ui, model, diagnostics, &mut out);
+                variants::variants_ui(ui, model, &mut out, &mut state.compare);
+            }
         });
     out
 }
