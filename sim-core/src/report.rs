@@ -94,6 +94,9 @@ pub struct RunResult {
     /// Every node's and edge's time series over the run, warm-up
     /// included ([`crate::series`]); `Series::to_csv` writes them out (`sim_time_s,node,metric,value`).
     pub series: crate::series::Series,
+    /// The alerting rules' firings over the run, warm-up included; `None`
+    /// when the model has no rules.
+    pub alerts: Option<crate::alerts::AlertRun>,
 }
 
 /// One node's measurements in one run: named values in a fixed order.
@@ -231,6 +234,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         conservation,
         nodes,
         series: sim.series().clone(),
+        alerts: sim.alerts(),
     }
 }
 
@@ -297,6 +301,9 @@ pub struct Report {
     replications: usize,
     /// The scenario's timeline, as run.
     pub faults: Vec<crate::faults::Fault>,
+    /// The alerting rules over replications; `None` when the model has
+    /// none.
+    pub alerts: Option<crate::alerts::AlertsReport>,
 }
 
 /// Whether a metric missing from a replication counts as 0 there (a drop
@@ -332,7 +339,7 @@ enum Spread {
 
 /// One metric being folded over replications.
 #[derive(Clone, Debug)]
-struct MetricFold {
+pub(crate) struct MetricFold {
     path: String,
     /// Replications that measured it (or count as 0 for it).
     n: usize,
@@ -349,7 +356,7 @@ struct MetricFold {
 impl MetricFold {
     /// A metric first seen in replication `rep` (0-based): a drop count is
     /// 0 in the replications before.
-    fn new(path: &str, rep: usize) -> Self {
+    pub(crate) fn new(path: &str, rep: usize) -> Self {
         let mut fold = Self {
             path: path.to_owned(),
             n: 0,
@@ -372,7 +379,12 @@ impl MetricFold {
         fold
     }
 
-    fn push(&mut self, x: f64) {
+    /// Replications folded in.
+    pub(crate) fn n(&self) -> usize {
+        self.n
+    }
+
+    pub(crate) fn push(&mut self, x: f64) {
         self.n += 1;
         self.sum += x;
         match &mut self.spread {
@@ -393,7 +405,7 @@ impl MetricFold {
         }
     }
 
-    fn finish(self) -> Metric {
+    pub(crate) fn finish(self) -> Metric {
         #[expect(clippy::cast_precision_loss, reason = "replication counts")]
         let n = self.n as f64;
         let ci95 = match &self.spread {
@@ -442,6 +454,7 @@ pub struct ReportBuilder {
     events: u64,
     conservation: Conservation,
     nodes: Vec<NodeFold>,
+    alerts: Option<crate::alerts::AlertsFold>,
 }
 
 impl ReportBuilder {
@@ -456,6 +469,7 @@ impl ReportBuilder {
             events: 0,
             conservation: Conservation::default(),
             nodes: Vec::new(),
+            alerts: None,
         }
     }
 
@@ -481,6 +495,10 @@ impl ReportBuilder {
                     metrics: Vec::new(),
                 })
                 .collect();
+            self.alerts = run.alerts.as_ref().map(crate::alerts::AlertsFold::new);
+        }
+        if let (Some(fold), Some(alerts)) = (&mut self.alerts, &run.alerts) {
+            fold.add(alerts);
         }
         self.seeds.push(run.seed);
         self.events += run.events;
@@ -538,6 +556,7 @@ impl ReportBuilder {
                 })
                 .collect(),
             faults: Vec::new(),
+            alerts: self.alerts.map(crate::alerts::AlertsFold::finish),
         }
     }
 }
@@ -586,7 +605,7 @@ impl Report {
             }
             nodes.insert(node.id.clone(), Value::Object(obj));
         }
-        json!({
+        let mut report = json!({
             "model": self.model,
             "seed": self.seed,
             "replications": self.replications,
@@ -609,7 +628,11 @@ impl Report {
                 fault
             }).collect::<Vec<_>>(),
             "nodes": Value::Object(nodes),
-        })
+        });
+        if let (Some(alerts), Some(obj)) = (&self.alerts, report.as_object_mut()) {
+            obj.insert("alerts".to_owned(), alerts.to_json(self.replications));
+        }
+        report
     }
 
     /// Pretty JSON text, ending in a newline.
@@ -746,6 +769,9 @@ impl Report {
             out.push_str(&details);
         }
         out.push_str(&self.lag_table(&cell));
+        if let Some(alerts) = &self.alerts {
+            out.push_str(&alerts.to_table(self.replications));
+        }
         let c = &self.conservation;
         out.push_str(&format!(
             "\nmessages: {} produced = {} completed + {} dropped + {} dead-lettered + {} expired + {} in flight{}\n",
@@ -874,7 +900,7 @@ impl Report {
 }
 
 /// An f64 as a JSON number: whole values as integers, non-finite as null.
-fn number(v: f64) -> Value {
+pub(crate) fn number(v: f64) -> Value {
     if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 {
         #[expect(
             clippy::cast_possible_truncation,
@@ -927,6 +953,7 @@ mod tests {
                 metrics: metrics.iter().map(|&(p, v)| (p.to_owned(), v)).collect(),
             }],
             series: crate::series::Series::new(&[], &[], 1, 4),
+            alerts: None,
         }
     }
 

@@ -144,6 +144,8 @@ struct ModelFile {
     nodes: Vec<NodeDef>,
     #[serde(default)]
     edges: Vec<EdgeDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    alerts: Vec<crate::alerts::AlertRule>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -235,6 +237,8 @@ fn place(outer: Option<&str>) -> String {
         Some("Dist") => "the distribution",
         Some("Arrival") => "the arrival process",
         Some("RetryPolicy") => "the retry policy",
+        Some("AlertRule") => "an alert rule",
+        Some("Condition") => "an alert's condition",
         Some(other) => return format!(" in {}", other.strip_suffix("Params").unwrap_or(other)),
     };
     format!(" in {name}")
@@ -442,6 +446,7 @@ fn from_file(file: ModelFile) -> (Model, Vec<Diagnostic>) {
         description: file.description,
         scenario: file.scenario,
         graph: petgraph::stable_graph::StableGraph::default(),
+        alerts: file.alerts,
     };
     let mut diagnostics = Vec::new();
     // Each id's first node, for placing edges.
@@ -557,6 +562,7 @@ pub fn try_to_string(model: &Model) -> Result<String, SaveError> {
                 })
             })
             .collect(),
+        alerts: model.alerts.clone(),
     };
     ron_text(&file)
 }
@@ -721,7 +727,7 @@ impl Locator {
                 let (from, to) = id.split_once("->")?;
                 self.edge(from, to)
             }),
-            Target::Model | Target::Scenario => None,
+            Target::Model | Target::Scenario | Target::Alert(_) => None,
         }
     }
 }

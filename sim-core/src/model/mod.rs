@@ -148,6 +148,8 @@ pub struct Model {
     pub description: String,
     pub scenario: Scenario,
     pub graph: StableGraph<Node, Edge>,
+    /// Alerting rules over the nodes' time series ([`crate::alerts`]).
+    pub alerts: Vec<crate::alerts::AlertRule>,
 }
 
 impl Model {
@@ -184,8 +186,8 @@ impl Model {
         }
     }
 
-    /// Structural equality: same name, description, scenario, and the same
-    /// nodes and edges in the same order.
+    /// Structural equality: same name, description, scenario, alert rules,
+    /// and the same nodes and edges in the same order.
     pub fn same_as(&self, other: &Self) -> bool {
         let nodes = |m: &Self| {
             m.graph
@@ -209,6 +211,7 @@ impl Model {
         self.name == other.name
             && self.description == other.description
             && self.scenario == other.scenario
+            && self.alerts == other.alerts
             && nodes(self) == nodes(other)
             && edges(self) == edges(other)
     }
