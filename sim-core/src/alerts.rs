@@ -891,10 +891,7 @@ impl AlertsReport {
             Some(h) if ci => format!("{:.digits$}±{h:.digits$}", m.mean),
             _ => format!("{:.digits$}", m.mean),
         };
-        let mut out = format!(
-            "\nalerts (evaluated every {}):\n",
-            Duration::from_secs_f64(self.interval_s)
-        );
+        let mut out = format!("\nalerts (evaluated every {} s):\n", self.interval_s);
         let mut rows: Vec<[String; 6]> = vec![[
             "rule".into(),
             "node".into(),
@@ -941,12 +938,14 @@ impl AlertsReport {
             let found = match &f.time_to_detect {
                 None => "not detected".to_owned(),
                 Some(m) => {
-                    let first: Vec<&str> = f
+                    // The rules that detected it, the quickest first.
+                    let mut by: Vec<(f64, &str)> = f
                         .by_rule
                         .iter()
-                        .filter(|d| d.detected > 0)
-                        .map(|d| d.rule.as_str())
+                        .filter_map(|d| Some((d.time_to_detect.as_ref()?.mean, d.rule.as_str())))
                         .collect();
+                    by.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    let first: Vec<&str> = by.into_iter().map(|(_, rule)| rule).collect();
                     format!(
                         "detected in {}/{replications} after {} s (by {})",
                         f.detected,

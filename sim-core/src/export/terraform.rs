@@ -252,7 +252,13 @@ fn alarm(tf: &mut Terraform<'_>, out: &mut String, rule: &crate::alerts::AlertRu
         "  evaluation_periods  = {periods} # simulated: for {}, in periods of {ALARM_PERIOD_S} s",
         rule.hold
     );
-    out.push_str("  treat_missing_data  = \"notBreaching\"\n");
+    // No data is no messages: a breach for a throughput floor only.
+    let missing = if rule.when.above() {
+        "notBreaching"
+    } else {
+        "breaching"
+    };
+    let _ = writeln!(out, "  treat_missing_data  = \"{missing}\"");
     let _ = writeln!(
         out,
         "  tags = {{\n    severity = {}\n  }}",
