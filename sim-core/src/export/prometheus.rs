@@ -12,9 +12,9 @@
 //!
 //! | condition | node | expression |
 //! | --- | --- | --- |
-//! | `Depth` | queue, dead-letter queue | `aws_sqs_approximate_number_of_messages_visible_average{queue_name="…"}` (CloudWatch exporter) |
+//! | `Depth` | queue, dead-letter queue | `aws_sqs_approximate_number_of_messages_visible_average{queue_name="…"}` (the `CloudWatch` exporter) |
 //! | `Depth` | any other | `weir_node_depth{node="…"}` |
-//! | `Lag` | log | the largest group's lag summed over partitions, from `kafka_consumergroup_lag{topic="…"}` (kafka_exporter) |
+//! | `Lag` | log | the largest group's lag summed over partitions, from `kafka_consumergroup_lag{topic="…"}` (`kafka_exporter`) |
 //! | `DeadLetterRate` | dead-letter queue | `deriv()` of the SQS depth above |
 //! | `P99Latency` | any | `histogram_quantile(0.99, …weir_node_latency_seconds_bucket…)` |
 //! | `ErrorRate` | any | `rate(weir_node_messages_dropped_total)` ÷ `rate(weir_node_messages_in_total)` |
@@ -108,7 +108,7 @@ pub fn evaluation_interval(model: &Model) -> Duration {
     Duration((model.scenario.duration.0 / (capacity / 2)).max(1_000_000))
 }
 
-/// The PromQL expression of `rule` on a node of `kind`.
+/// The `PromQL` expression of `rule` on a node of `kind`.
 fn expression(rule: &AlertRule, kind: Option<Kind>, range: &str) -> String {
     let id = label_value(&rule.on);
     let sqs = matches!(kind, Some(Kind::Queue | Kind::DeadLetter));
@@ -153,7 +153,7 @@ pub(crate) fn prom_duration(d: Duration) -> String {
     out
 }
 
-/// A number as PromQL writes it.
+/// A number as `PromQL` writes it.
 fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
@@ -162,7 +162,7 @@ fn number(v: f64) -> String {
     }
 }
 
-/// A PromQL label value inside double quotes.
+/// A `PromQL` label value inside double quotes.
 fn label_value(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('"', "\\\"")

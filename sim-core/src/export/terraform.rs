@@ -101,7 +101,7 @@ pub fn to_terraform(model: &Model) -> String {
     out
 }
 
-/// CloudWatch's period for the alarms: a minute, the finest standard
+/// The alarms' period: a minute, the finest standard
 /// resolution of the SQS and Lambda metrics.
 const ALARM_PERIOD_S: u64 = 60;
 
