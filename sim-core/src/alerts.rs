@@ -1317,4 +1317,24 @@ mod tests {
         assert!(model.same_as(&again));
         assert_eq!(again.alerts[1].severity, DEFAULT_SEVERITY);
     }
+    #[test]
+    fn the_names_are_the_variants_in_the_file() {
+        let all = [
+            Condition::P99Latency {
+                above: Duration::from_millis(1),
+            },
+            Condition::Depth { above: 1.0 },
+            Condition::Lag { above: 1.0 },
+            Condition::DeadLetterRate { above: 1.0 },
+            Condition::ErrorRate { above: 0.5 },
+            Condition::Throughput { below: 1.0 },
+        ];
+        for (condition, name) in all.iter().zip(Condition::NAMES) {
+            let text = ron::to_string(condition).expect("writes");
+            assert!(
+                text.starts_with(&format!("{name}(")),
+                "{text} is not {name}"
+            );
+        }
+    }
 }

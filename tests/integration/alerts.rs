@@ -167,3 +167,71 @@ fn the_live_window_lists_a_firing_caused_by_a_crash() {
     assert!(h.query_by_label("81.0 s").is_some(), "fired at");
     assert!(h.query_by_label("110.0 s").is_some(), "resolved at");
 }
+
+/// The section of `doc` under `heading`, to the next heading of its level
+/// or above.
+fn section(doc: &str, heading: &str) -> String {
+    let level = heading.split(' ').next().unwrap_or("##").len();
+    let mut lines = doc.lines().skip_while(|l| *l != heading);
+    let Some(first) = lines.next() else {
+        panic!("no {heading:?} section");
+    };
+    let mut out = vec![first];
+    for line in lines {
+        let hashes = line.chars().take_while(|&c| c == '#').count();
+        if hashes > 0 && hashes <= level && line.chars().nth(hashes) == Some(' ') {
+            break;
+        }
+        out.push(line);
+    }
+    out.join("\n")
+}
+
+/// Every key of a JSON value, nested ones too.
+fn keys(value: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(obj) => {
+            for (k, v) in obj {
+                out.insert(k.clone());
+                keys(v, out);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_docs_name_every_alerts_field_and_condition() {
+    let read =
+        |name: &str| std::fs::read_to_string(workspace().join("docs").join(name)).expect("the doc");
+    let mut model = weir_tests::model(CRASH);
+    model.scenario.replications = 2;
+    let report = sim_core::run_replications(&model).expect("runs");
+    let mut found = std::collections::BTreeSet::new();
+    keys(&report.to_json()["alerts"], &mut found);
+    assert!(
+        found.contains("ci95") && found.contains("by_rule"),
+        "{found:?}"
+    );
+    let report_doc = section(&read("report.md"), "## Alerts");
+    for key in &found {
+        assert!(
+            report_doc.contains(&format!("`{key}`")),
+            "docs/report.md's Alerts section does not name `{key}`"
+        );
+    }
+    let format_doc = section(&read("model-format.md"), "## Alerts");
+    for name in sim_core::alerts::Condition::NAMES {
+        assert!(
+            format_doc.contains(&format!("`{name}(")),
+            "docs/model-format.md's Alerts section does not name {name}"
+        );
+    }
+    for field in ["name", "on", "when", "for", "severity", "summary"] {
+        assert!(
+            format_doc.contains(&format!("| `{field}` |")),
+            "docs/model-format.md's Alerts section does not name the field `{field}`"
+        );
+    }
+}

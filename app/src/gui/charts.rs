@@ -219,7 +219,14 @@ fn marks(frame: &LiveFrame, node: Option<&str>) -> Vec<Mark> {
         .iter()
         .filter(|f| node.is_none_or(|id| alerts.rules[f.rule].node == id))
         .map(|f| Mark {
-            label: format!("alert {}", alerts.rules[f.rule].name),
+            // NOTE: the system's charts show every rule's firings, often
+            // overlapping: their names would cover each other (the list
+            // above names them); a node's charts name their few.
+            label: if node.is_some() {
+                alerts.rules[f.rule].name.clone()
+            } else {
+                String::new()
+            },
             from: secs(f.fired_at),
             to: f.resolved_at.map_or(now, secs),
         })
@@ -252,7 +259,7 @@ pub fn alerts_list_ui(
         .show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("live-alerts-scroll")
-                .max_height(110.0)
+                .max_height(90.0)
                 .show(ui, |ui| {
                     egui::Grid::new("live-alerts-grid")
                         .num_columns(5)
