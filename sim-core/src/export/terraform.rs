@@ -497,4 +497,45 @@ mod tests {
         assert_eq!(resource_name("billing_q", &mut used), "billing_q_2");
         assert_eq!(resource_name("1st", &mut used), "_1st");
     }
+    #[test]
+    fn alert_rules_become_cloudwatch_alarms_or_say_why_not() {
+        let (model, _) = crate::model::file::from_str(
+            r#"(
+            version: 1,
+            name: "alarms",
+            nodes: [
+                (id: "orders", kind: Producer(arrival: Poisson(rate: 5.0))),
+                (id: "order-queue", kind: Queue()),
+                (id: "worker", kind: Consumer(service: Exponential(mean: "10ms"))),
+                (id: "dlq", kind: DeadLetter()),
+            ],
+            edges: [(from: "orders", to: "order-queue"), (from: "order-queue", to: "worker"), (from: "worker", to: "dlq")],
+            alerts: [
+                (name: "Backlog", on: "order-queue", when: Depth(above: 500.0), for: "90s", severity: "page"),
+                (name: "Slow", on: "worker", when: P99Latency(above: "250ms")),
+                (name: "Stalled", on: "worker", when: Throughput(below: 2.0)),
+                (name: "Poison", on: "dlq", when: DeadLetterRate(above: 0.5)),
+                (name: "Inbox", on: "worker", when: Depth(above: 5.0)),
+            ],
+        )"#,
+        )
+        .expect("loads");
+        let tf = to_terraform(&model);
+        for line in [
+            "resource \"aws_cloudwatch_metric_alarm\" \"alert_Backlog\" {",
+            "  evaluation_periods  = 2 # simulated: for 1m30s, in periods of 60 s",
+            "  metric_name         = \"ApproximateNumberOfMessagesVisible\"",
+            "    QueueName = aws_sqs_queue.order_queue.name",
+            "  extended_statistic  = \"p99\"",
+            "  threshold           = 250 # simulated: p99 latency 250ms, in milliseconds",
+            "    FunctionName = aws_lambda_function.worker.function_name",
+            "  threshold           = 120 # simulated: throughput 2/s, per 60 s period",
+            "  treat_missing_data  = \"breaching\"",
+            "    expression  = \"RATE(m1)\"",
+            "        QueueName = aws_sqs_queue.dlq.name",
+            "# Not mapped: alert 'Inbox' (depth > 5 on 'worker'): a consumer's depth has no CloudWatch metric in this export.",
+        ] {
+            assert!(tf.lines().any(|l| l == line), "missing {line:?} in\n{tf}");
+        }
+    }
 }
