@@ -3,6 +3,8 @@
 #   AsyncAPI (YAML and JSON)  the official parser, @asyncapi/parser (npm)
 #   Graphviz DOT              dot -Tsvg, from Debian's graphviz
 #   Terraform                 the HCL2 parser python-hcl2 (PyPI)
+#   Prometheus rules          promtool check rules, from Debian's prometheus
+#                             (every example with alert rules)
 #   OTLP/JSON traces          the OpenTelemetry protocol's protobuf classes,
 #                             opentelemetry-proto (PyPI): .ci/validate-otlp.py
 #   Linux desktop entry       desktop-file-validate, from Debian's
@@ -23,6 +25,7 @@ need_apt=""
 command -v dot >/dev/null 2>&1 || need_apt="$need_apt graphviz"
 command -v node >/dev/null 2>&1 || need_apt="$need_apt nodejs npm"
 command -v desktop-file-validate >/dev/null 2>&1 || need_apt="$need_apt desktop-file-utils"
+command -v promtool >/dev/null 2>&1 || need_apt="$need_apt prometheus"
 if [ -n "$need_apt" ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends $need_apt
@@ -57,6 +60,16 @@ for example in examples/*.ron; do
     fi
   done
 done
+rules=0
+for example in examples/*.ron; do
+  grep -qE '^[[:space:]]*alerts:' "$example" || continue
+  name=$(basename "$example" .ron)
+  rules=$((rules + 1))
+  if ! "$weir" export "$example" --format prometheus-rules -o "$out/$name.rules.yml"; then
+    echo "FAILED: weir export $example --format prometheus-rules"
+    failures=$((failures + 1))
+  fi
+done
 mkdir "$out/golden"
 cp tests/golden/*/*.asyncapi.yaml tests/golden/*/*.asyncapi.json tests/golden/*/*.dot tests/golden/*/*.tf \
   tests/golden/*/*.otlp.json "$out/golden/"
@@ -76,6 +89,21 @@ done
 
 echo "== Terraform: python-hcl2"
 python3 .ci/validate-hcl.py "$out"/*.tf "$out"/golden/*.tf || failures=$((failures + 1))
+
+echo "== Prometheus rules: promtool check rules"
+if [ "$rules" -lt 2 ]; then
+  echo "FAILED: only $rules example(s) have alert rules; at least two should"
+  failures=$((failures + 1))
+fi
+for f in "$out"/*.rules.yml; do
+  [ -e "$f" ] || continue
+  if promtool check rules "$f"; then
+    echo "$f: ok"
+  else
+    echo "$f: FAILED"
+    failures=$((failures + 1))
+  fi
+done
 
 echo "== OTLP/JSON: opentelemetry-proto"
 python3 .ci/validate-otlp.py "$out"/*.otlp.json "$out"/golden/*.otlp.json || failures=$((failures + 1))

@@ -57,6 +57,7 @@ impl Target {
                 "mermaid" => "Mermaid flowchart…".to_owned(),
                 "terraform" => "Terraform (AWS)…".to_owned(),
                 "kafka" => "Kafka topics (kafka-topics.sh)…".to_owned(),
+                "prometheus-rules" => "Prometheus alerting rules (YAML)…".to_owned(),
                 "series" => "Time series of a run (CSV)…".to_owned(),
                 "json" => "Run report (JSON)…".to_owned(),
                 "csv" => "Run report (CSV)…".to_owned(),

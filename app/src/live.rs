@@ -216,6 +216,9 @@ pub struct LiveFrame {
     /// The whole system's lines, always (the charts' overview).
     pub system: SystemSeries,
     pub series_times: Vec<f64>,
+    /// The alerting rules' states and firings so far (`None`: the model
+    /// has none); refreshed with the series, at every point.
+    pub alerts: Option<sim_core::alerts::AlertRun>,
     series_stamp: u64,
     /// The latest full result, after a [`Command::Report`].
     pub result: Option<Box<RunResult>>,
@@ -573,6 +576,7 @@ impl Stepper {
             frame.system.clone_from(series.system());
             frame.series_times.clear();
             frame.series_times.extend(series.times());
+            frame.alerts = self.sim.alerts();
         }
         if self.result_wanted {
             frame.result = Some(Box::new(self.sim.result()));

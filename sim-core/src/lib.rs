@@ -52,6 +52,7 @@
 //!   the state now, time series with a bounded number of points, and
 //!   changes (parameters, faults) applied to a running simulation.
 
+pub mod alerts;
 mod calendar;
 pub mod compare;
 pub mod dist;

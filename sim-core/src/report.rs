@@ -96,6 +96,9 @@ pub struct RunResult {
     pub series: crate::series::Series,
     /// Each service level objective's measure, in model order.
     pub slos: Vec<crate::slo::SloRun>,
+    /// The alerting rules' firings over the run, warm-up included; `None`
+    /// when the model has no rules.
+    pub alerts: Option<crate::alerts::AlertRun>,
 }
 
 /// One node's measurements in one run: named values in a fixed order.
@@ -234,6 +237,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         nodes,
         series: sim.series().clone(),
         slos: sim.objectives(),
+        alerts: sim.alerts(),
     }
 }
 
@@ -305,6 +309,9 @@ pub struct Report {
     measures: Vec<SloMeasure>,
     /// The objectives with their verdicts (see [`Self::with_slos`]).
     pub slos: Vec<SloReport>,
+    /// The alerting rules over replications; `None` when the model has
+    /// none.
+    pub alerts: Option<crate::alerts::AlertsReport>,
 }
 
 /// One objective's numbers over replications, before its definition is
@@ -367,7 +374,7 @@ enum Spread {
 
 /// One metric being folded over replications.
 #[derive(Clone, Debug)]
-struct MetricFold {
+pub(crate) struct MetricFold {
     path: String,
     /// Replications that measured it (or count as 0 for it).
     n: usize,
@@ -384,7 +391,7 @@ struct MetricFold {
 impl MetricFold {
     /// A metric first seen in replication `rep` (0-based): a drop count is
     /// 0 in the replications before.
-    fn new(path: &str, rep: usize) -> Self {
+    pub(crate) fn new(path: &str, rep: usize) -> Self {
         let mut fold = Self {
             path: path.to_owned(),
             n: 0,
@@ -407,7 +414,12 @@ impl MetricFold {
         fold
     }
 
-    fn push(&mut self, x: f64) {
+    /// Replications folded in.
+    pub(crate) fn n(&self) -> usize {
+        self.n
+    }
+
+    pub(crate) fn push(&mut self, x: f64) {
         self.n += 1;
         self.sum += x;
         match &mut self.spread {
@@ -428,7 +440,7 @@ impl MetricFold {
         }
     }
 
-    fn finish(self) -> Metric {
+    pub(crate) fn finish(self) -> Metric {
         #[expect(clippy::cast_precision_loss, reason = "replication counts")]
         let n = self.n as f64;
         let ci95 = match &self.spread {
@@ -478,6 +490,7 @@ pub struct ReportBuilder {
     conservation: Conservation,
     nodes: Vec<NodeFold>,
     slos: Vec<SloFold>,
+    alerts: Option<crate::alerts::AlertsFold>,
 }
 
 /// One objective being folded over replications.
@@ -536,6 +549,7 @@ impl ReportBuilder {
             conservation: Conservation::default(),
             nodes: Vec::new(),
             slos: Vec::new(),
+            alerts: None,
         }
     }
 
@@ -561,6 +575,10 @@ impl ReportBuilder {
                     metrics: Vec::new(),
                 })
                 .collect();
+            self.alerts = run.alerts.as_ref().map(crate::alerts::AlertsFold::new);
+        }
+        if let (Some(fold), Some(alerts)) = (&mut self.alerts, &run.alerts) {
+            fold.add(alerts);
         }
         self.seeds.push(run.seed);
         self.events += run.events;
@@ -626,6 +644,7 @@ impl ReportBuilder {
             faults: Vec::new(),
             measures: self.slos.into_iter().map(SloFold::finish).collect(),
             slos: Vec::new(),
+            alerts: self.alerts.map(crate::alerts::AlertsFold::finish),
         }
     }
 }
@@ -738,6 +757,9 @@ impl Report {
             && let Some(obj) = report.as_object_mut()
         {
             obj.insert("slos".to_owned(), self.slos_json());
+        }
+        if let (Some(alerts), Some(obj)) = (&self.alerts, report.as_object_mut()) {
+            obj.insert("alerts".to_owned(), alerts.to_json(self.replications));
         }
         report
     }
@@ -992,6 +1014,9 @@ impl Report {
         }
         out.push_str(&self.lag_table(&cell));
         out.push_str(&self.slo_table());
+        if let Some(alerts) = &self.alerts {
+            out.push_str(&alerts.to_table(self.replications));
+        }
         let c = &self.conservation;
         out.push_str(&format!(
             "\nmessages: {} produced = {} completed + {} dropped + {} dead-lettered + {} expired + {} in flight{}\n",
@@ -1120,7 +1145,7 @@ impl Report {
 }
 
 /// An f64 as a JSON number: whole values as integers, non-finite as null.
-fn number(v: f64) -> Value {
+pub(crate) fn number(v: f64) -> Value {
     if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 {
         #[expect(
             clippy::cast_possible_truncation,
@@ -1174,6 +1199,7 @@ mod tests {
             }],
             series: crate::series::Series::new(&[], &[], 1, 4),
             slos: Vec::new(),
+            alerts: None,
         }
     }
 

@@ -380,6 +380,11 @@ impl Series {
         self.interval_ns as f64 / 1e9
     }
 
+    /// The sampling interval now, in nanoseconds.
+    pub fn interval_ns(&self) -> u64 {
+        self.interval_ns
+    }
+
     /// The most points a line holds.
     pub fn capacity(&self) -> usize {
         self.capacity

@@ -446,6 +446,7 @@ pub fn problems(model: &Model) -> Vec<Diagnostic> {
             SloTarget::Node(id) if model.find(id).is_some() => Target::Node(id.clone()),
             _ => Target::Model,
         };
+        let mut too_long = None;
         let mut say =
             |text: String| out.push(Diagnostic::error(target.clone(), format!("{who}: {text}")));
         if !slo.name.trim().is_empty() && !names.insert(slo.name.trim().to_owned()) {
@@ -589,8 +590,8 @@ pub fn problems(model: &Model) -> Vec<Diagnostic> {
             if w.is_zero() {
                 say("the window must be longer than zero".to_owned());
             } else if w.0 > measured {
-                say(format!(
-                    "the window ({w}) is longer than the measured run ({} after the warm-up)",
+                too_long = Some(format!(
+                    "{who}: the window ({w}) is longer than the measured run ({} after the warm-up): it is judged over the whole measured run",
                     Duration(measured)
                 ));
             } else if measured / step_of(w) > MAX_STEPS {
@@ -600,6 +601,9 @@ pub fn problems(model: &Model) -> Vec<Diagnostic> {
                     Duration(measured.div_ceil(MAX_STEPS / STEPS))
                 ));
             }
+        }
+        if let Some(warning) = too_long {
+            out.push(Diagnostic::warning(target, warning));
         }
     }
     out

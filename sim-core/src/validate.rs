@@ -32,6 +32,8 @@ pub enum Target {
     Scenario,
     Node(String),
     Edge(String),
+    /// An alert rule, by name.
+    Alert(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +74,7 @@ impl fmt::Display for Diagnostic {
             Target::Scenario => write!(f, "{severity}: scenario: {}", self.message),
             Target::Node(id) => write!(f, "{severity}: node '{id}': {}", self.message),
             Target::Edge(id) => write!(f, "{severity}: edge '{id}': {}", self.message),
+            Target::Alert(name) => write!(f, "{severity}: alert '{name}': {}", self.message),
         }
     }
 }
@@ -295,6 +298,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
     if graph.node_count() == 0 {
         out.push(Diagnostic::error(Target::Model, "the model has no nodes"));
     }
+    crate::alerts::validate(model, &mut out);
 
     // Ids.
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();

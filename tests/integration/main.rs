@@ -1,5 +1,6 @@
 //! Weir's workspace integration tests, compiled as one binary.
 
+mod alerts;
 mod bad_input;
 mod behaviour;
 mod cli;

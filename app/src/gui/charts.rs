@@ -1,10 +1,11 @@
 //! Charts of a live run on a simulated-time axis: with nothing selected or
 //! pinned, the whole system (messages in and out, in flight, end-to-end
 //! latency, losses); otherwise the selected node or edge and pinned ones,
-//! titled by the nodes' names.
+//! titled by the nodes' names. Alert firings show as shaded spans: a
+//! node's on its own charts, every rule's on the system's.
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{GridInput, HoverPosition, Line, Plot, PlotPoints, uniform_grid_spacer};
+use egui_plot::{GridInput, HoverPosition, Line, Plot, PlotPoints, Span, uniform_grid_spacer};
 use sim_core::series::{Metric, NodeSeries, SystemMetric, SystemSeries};
 
 use super::colors;
@@ -197,6 +198,123 @@ fn scale_for(unit: Unit, largest: f32) -> (f64, Option<&'static str>) {
     }
 }
 
+/// An alert's firing on a chart: from when it fired to when it resolved
+/// (or the last point, while it fires).
+#[derive(Clone, Debug, PartialEq)]
+struct Mark {
+    label: String,
+    from: f64,
+    to: f64,
+}
+
+/// The firings of the rules on `node` (every rule's with `None`).
+fn marks(frame: &LiveFrame, node: Option<&str>) -> Vec<Mark> {
+    let Some(alerts) = &frame.alerts else {
+        return Vec::new();
+    };
+    let now = frame.series_times.last().copied().unwrap_or(0.0);
+    let secs = |t: sim_core::time::SimTime| t.as_nanos() as f64 / 1e9;
+    alerts
+        .firings
+        .iter()
+        .filter(|f| node.is_none_or(|id| alerts.rules[f.rule].node == id))
+        .map(|f| Mark {
+            // NOTE: the system's charts show every rule's firings, often
+            // overlapping: their names would cover each other (the list
+            // above names them); a node's charts name their few.
+            label: if node.is_some() {
+                alerts.rules[f.rule].name.clone()
+            } else {
+                String::new()
+            },
+            from: secs(f.fired_at),
+            to: f.resolved_at.map_or(now, secs),
+        })
+        .collect()
+}
+
+/// The live run's alerts: a row per firing (rule, node, state, fired at,
+/// resolved at) and one for each rule that has not fired (pending or
+/// inactive). `name_of` gives a node's name from its id.
+pub fn alerts_list_ui(
+    ui: &mut egui::Ui,
+    alerts: &sim_core::alerts::AlertRun,
+    name_of: &dyn Fn(&str) -> String,
+) {
+    use sim_core::alerts::State;
+    let secs = |t: sim_core::time::SimTime| seconds(t.as_nanos() as f64 / 1e9);
+    let firing = alerts
+        .states
+        .iter()
+        .filter(|s| matches!(s, State::Firing { .. }))
+        .count();
+    let title = format!(
+        "Alerts — {firing} firing, {} fired so far (evaluated every {})",
+        alerts.firings.len(),
+        seconds(alerts.interval.as_secs_f64())
+    );
+    egui::CollapsingHeader::new(RichText::new(title).strong())
+        .id_salt("live-alerts")
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("live-alerts-scroll")
+                .max_height(90.0)
+                .show(ui, |ui| {
+                    egui::Grid::new("live-alerts-grid")
+                        .num_columns(5)
+                        .spacing([16.0, 2.0])
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for head in ["rule", "node", "state", "fired at", "resolved at"] {
+                                ui.label(RichText::new(head).weak());
+                            }
+                            ui.end_row();
+                            let mut row =
+                                |rule: usize, state: &str, fired: String, resolved: String| {
+                                    let info = &alerts.rules[rule];
+                                    ui.label(&info.name).on_hover_text(format!(
+                                        "{} for {} ({})",
+                                        info.condition.describe(),
+                                        info.hold,
+                                        info.severity
+                                    ));
+                                    ui.label(name_of(&info.node));
+                                    let text = RichText::new(state);
+                                    ui.label(if state == "firing" {
+                                        text.color(colors::WARN).strong()
+                                    } else {
+                                        text
+                                    });
+                                    ui.label(RichText::new(fired).monospace());
+                                    ui.label(RichText::new(resolved).monospace());
+                                    ui.end_row();
+                                };
+                            for f in &alerts.firings {
+                                match f.resolved_at {
+                                    Some(r) => row(f.rule, "resolved", secs(f.fired_at), secs(r)),
+                                    None => row(f.rule, "firing", secs(f.fired_at), "—".to_owned()),
+                                }
+                            }
+                            for (rule, state) in alerts.states.iter().enumerate() {
+                                match state {
+                                    State::Pending { since } => row(
+                                        rule,
+                                        "pending",
+                                        format!("(since {})", secs(*since)),
+                                        "—".to_owned(),
+                                    ),
+                                    State::Inactive if alerts.firings_of(rule) == 0 => {
+                                        row(rule, "inactive", "—".to_owned(), "—".to_owned());
+                                    }
+                                    State::Inactive | State::Firing { .. } => {}
+                                }
+                            }
+                        });
+                });
+        });
+}
+
 /// The name of a line in its chart's legend.
 fn line_name(metric: Metric) -> &'static str {
     match metric {
@@ -256,7 +374,15 @@ pub fn charts_ui(
     let key_height = 2.0 * egui::TextStyle::Body.resolve(ui.style()).size + 30.0;
     let plot_height = (ui.available_height() - key_height - 8.0).clamp(70.0, 150.0);
     if subjects.is_empty() {
-        system_charts_ui(ui, &frame.system, &times[first..], first, plot_height);
+        let marks = marks(frame, None);
+        system_charts_ui(
+            ui,
+            &frame.system,
+            &times[first..],
+            first,
+            plot_height,
+            &marks,
+        );
         return;
     }
     let mut unpin = None;
@@ -282,7 +408,8 @@ pub fn charts_ui(
             match subject {
                 ChartSubject::Node(id) => {
                     if let Some(line) = frame.series.iter().find(|s| &s.id == id) {
-                        node_charts_ui(ui, id, line, &times[first..], first, plot_height);
+                        let marks = marks(frame, Some(id));
+                        node_charts_ui(ui, id, line, &times[first..], first, plot_height, &marks);
                     } else {
                         ui.label(RichText::new("waiting for the first points…").weak());
                     }
@@ -301,6 +428,7 @@ pub fn charts_ui(
                             vec![("carried /s", colors::BLUE, points)],
                             ui.available_width(),
                             plot_height,
+                            &[],
                         );
                     } else {
                         ui.label(RichText::new("waiting for the first points…").weak());
@@ -325,6 +453,7 @@ fn node_charts_ui(
     times: &[f64],
     first: usize,
     height: f32,
+    marks: &[Mark],
 ) {
     let groups: Vec<_> = GROUPS
         .iter()
@@ -363,6 +492,7 @@ fn node_charts_ui(
                 lines,
                 width.max(120.0),
                 height,
+                marks,
             );
         }
     });
@@ -375,6 +505,7 @@ fn system_charts_ui(
     times: &[f64],
     first: usize,
     height: f32,
+    marks: &[Mark],
 ) {
     #[expect(clippy::cast_precision_loss, reason = "a handful of groups")]
     let count = SYSTEM_GROUPS.len() as f32;
@@ -406,6 +537,7 @@ fn system_charts_ui(
                 lines,
                 width.max(120.0),
                 height,
+                marks,
             );
         }
     });
@@ -426,6 +558,7 @@ fn plot_ui(
     lines: Vec<(&str, Color32, Vec<[f64; 2]>)>,
     width: f32,
     height: f32,
+    marks: &[Mark],
 ) {
     ui.vertical(|ui| {
         ui.set_width(width);
@@ -477,6 +610,13 @@ fn plot_ui(
                 HoverPosition::Elsewhere { .. } => None,
             })
             .show(ui, |plot| {
+                for mark in marks {
+                    plot.span(
+                        Span::new(mark.label.clone(), mark.from..=mark.to)
+                            .fill(colors::WARN.gamma_multiply(0.15))
+                            .border_color(colors::WARN),
+                    );
+                }
                 for (name, color, points) in lines {
                     plot.line(
                         Line::new(name, PlotPoints::new(points))

@@ -254,6 +254,7 @@ impl Document {
                 format!("{name}: ")
             }
             Target::Edge(id) => format!("link {id}: "),
+            Target::Alert(name) => format!("alert {name}: "),
         };
         let rest = match more {
             0 => String::new(),

@@ -14,7 +14,7 @@ use sim_core::time::{Duration, SimTime};
 use sim_core::{Report, ReportBuilder, RunResult};
 
 use super::charts::seconds;
-use super::charts::{ChartSubject, ChartsState, charts_ui};
+use super::charts::{ChartSubject, ChartsState, alerts_list_ui, charts_ui};
 use super::colors;
 use super::journeys::MessagesAction;
 use super::journeys::MessagesView;
@@ -550,6 +550,9 @@ impl WeirApp {
             }
         }
         live.watch(nodes, edges);
+        if let Some(alerts) = &live.frame().alerts {
+            alerts_list_ui(ui, alerts, &|id: &str| node_name(model, id));
+        }
         charts_ui(
             ui,
             &mut self.live.charts,

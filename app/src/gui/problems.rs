@@ -49,6 +49,7 @@ pub fn problems_ui(ui: &mut egui::Ui, diagnostics: &[Diagnostic]) -> Option<Prob
                     Target::Model => "model".to_owned(),
                     Target::Scenario => "scenario".to_owned(),
                     Target::Node(id) | Target::Edge(id) => id.clone(),
+                    Target::Alert(name) => format!("alert {name}"),
                 };
                 ui.horizontal(|ui| {
                     ui.label(RichText::new(mark).color(color).strong());
@@ -63,7 +64,9 @@ pub fn problems_ui(ui: &mut egui::Ui, diagnostics: &[Diagnostic]) -> Option<Prob
                         action = match &d.target {
                             Target::Node(id) => Some(ProblemAction::ShowNode(id.clone())),
                             Target::Edge(id) => Some(ProblemAction::ShowEdge(id.clone())),
-                            Target::Scenario | Target::Model => Some(ProblemAction::ShowScenario),
+                            Target::Scenario | Target::Model | Target::Alert(_) => {
+                                Some(ProblemAction::ShowScenario)
+                            }
                         };
                     }
                 });

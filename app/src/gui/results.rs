@@ -348,6 +348,17 @@ pub fn results_table_ui(ui: &mut egui::Ui, report: &Report, name_of: &dyn Fn(&st
         ui.label(RichText::new(note).weak());
     });
     ui.label(RichText::new(conservation_line(report)).weak());
+    if let Some(alerts) = &report.alerts {
+        // The same summary `weir run` prints: rules, faults detected,
+        // the first replication's firings.
+        egui::CollapsingHeader::new(RichText::new("Alerts").strong())
+            .id_salt("results-alerts")
+            .default_open(true)
+            .show(ui, |ui| {
+                let text = alerts.to_table(report.replications());
+                ui.label(RichText::new(text.trim_matches('\n')).monospace());
+            });
+    }
     ui.add_space(2.0);
     let rows = rows(report, name_of, state.sort);
     let text_height = egui::TextStyle::Body.resolve(ui.style()).size + 6.0;

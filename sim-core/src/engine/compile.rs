@@ -127,6 +127,7 @@ impl Simulation {
             params: node_ixs.iter().map(|&n| graph[n].kind.clone()).collect(),
             // Made below, once the nodes are compiled.
             series: Series::new(&[], &[], scenario.duration.0, 1),
+            alerts: crate::alerts::Evaluator::default(),
             edges: Vec::new(),
             topo: Vec::with_capacity(n_nodes),
             stats: vec![NodeStats::default(); n_nodes],
@@ -263,6 +264,9 @@ impl Simulation {
         );
         sim.next_sample = sim.series.next_due();
         sim.edges = sim_edges;
+        let (ids, kinds): (Vec<String>, Vec<Kind>) =
+            sim.topo.iter().map(|t| (t.id.clone(), t.kind)).unzip();
+        sim.alerts = crate::alerts::Evaluator::new(&model.alerts, &ids, &kinds);
 
         sim.schedule_faults();
         for (node, at) in replays {

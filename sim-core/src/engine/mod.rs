@@ -217,6 +217,8 @@ pub struct Simulation {
     pub(crate) series: Series,
     /// The system's losses and end-to-end latencies, for its series.
     pub(crate) system: SystemTally,
+    /// The model's alerting rules, evaluated at every series point.
+    pub(crate) alerts: crate::alerts::Evaluator,
     /// Each node's parameters as compiled or last changed live.
     pub(crate) params: Vec<NodeKind>,
     /// The service level objectives, measured as the run goes (`None`
@@ -460,7 +462,29 @@ impl Simulation {
         let system = (&self.totals, self.msgs.live, &mut self.system);
         self.series
             .record(at, &mut self.stats, &self.carried, &breaker, &lag, system);
+        if !self.alerts.is_empty() {
+            self.alerts.evaluate(at, self.series.nodes());
+        }
         self.next_sample = self.next_due();
+    }
+
+    /// The alerting rules' states and firings so far, against the run's
+    /// faults; `None` when the model has no rules.
+    pub fn alerts(&self) -> Option<crate::alerts::AlertRun> {
+        if self.alerts.is_empty() {
+            return None;
+        }
+        let faults = self
+            .faults
+            .iter()
+            .map(|f| crate::alerts::FaultWindow {
+                node: self.topo[f.node.ix()].id.clone(),
+                effect: f.effect.key(),
+                start: f.start,
+                end: f.end,
+            })
+            .collect();
+        Some(self.alerts.run(Duration(self.series.interval_ns()), faults))
     }
 
     /// Remembers each edge's last few crossings from now on, so snapshots

@@ -9,6 +9,7 @@
 //! | `mermaid` | a Mermaid flowchart | [`mermaid`] |
 //! | `terraform` | the AWS shape of the model (SQS, SNS, Lambda) | [`terraform`] |
 //! | `kafka` | Kafka topic definitions for the model's logs (`kafka-topics.sh` lines) | [`kafka`] |
+//! | `prometheus-rules` | the model's alerting rules as a Prometheus rules file | [`prometheus`] |
 //! | `json` | the run report ([`Report::to_json`]) | — |
 //! | `csv` | one row of summary metrics per node | [`csv`] |
 //! | `chrome-trace` | sampled message journeys as Chrome trace events (Perfetto) | [`trace`] |
@@ -39,6 +40,7 @@ pub mod dot;
 pub mod kafka;
 mod kind;
 pub mod mermaid;
+pub mod prometheus;
 pub mod terraform;
 pub mod trace;
 
@@ -81,10 +83,12 @@ pub enum Format {
     Otlp,
     /// One run's time series as CSV: `sim_time_s,node,metric,value`.
     Series,
+    /// The model's alerting rules as a Prometheus rules file (YAML).
+    PrometheusRules,
 }
 
 impl Format {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::AsyncApi,
         Self::AsyncApiJson,
         Self::Dot,
@@ -95,6 +99,7 @@ impl Format {
         Self::ChromeTrace,
         Self::Otlp,
         Self::Kafka,
+        Self::PrometheusRules,
         Self::Series,
     ];
 
@@ -112,6 +117,7 @@ impl Format {
             Self::Otlp => "otlp",
             Self::Series => "series",
             Self::Kafka => "kafka",
+            Self::PrometheusRules => "prometheus-rules",
         }
     }
 
@@ -129,6 +135,7 @@ impl Format {
             Self::Otlp => "otlp.json",
             Self::Series => "series.csv",
             Self::Kafka => "kafka-topics.sh",
+            Self::PrometheusRules => "rules.yml",
         }
     }
 
@@ -203,6 +210,7 @@ pub fn export(model: &Model, format: Format) -> Result<String, ExportError> {
         Format::Mermaid => Ok(mermaid::to_mermaid(model)),
         Format::Terraform => Ok(terraform::to_terraform(model)),
         Format::Kafka => Ok(kafka::to_kafka(model)),
+        Format::PrometheusRules => Ok(prometheus::to_rules(model)),
         Format::Json | Format::Csv => Err(ExportError::NeedsReport(format)),
         Format::ChromeTrace | Format::Otlp => Err(ExportError::NeedsTrace(format)),
         Format::Series => Err(ExportError::NeedsRun(format)),
@@ -220,6 +228,7 @@ pub fn export_report(report: &Report, format: Format) -> Result<String, ExportEr
         | Format::Mermaid
         | Format::Terraform
         | Format::Kafka
+        | Format::PrometheusRules
         | Format::ChromeTrace
         | Format::Otlp
         | Format::Series => Err(ExportError::NotAReport(format)),

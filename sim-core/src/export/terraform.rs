@@ -9,6 +9,7 @@
 //! | log | nothing: a Kafka log has no SQS/SNS counterpart; a comment says so and lists its simulated parameters (use `weir export --format kafka` for topic definitions) |
 //! | producer, sink | nothing: they are applications and dependencies outside these resources; a comment says what the simulation assumed |
 //! | CEP node, event store, projection | nothing: AWS has no single resource for them (a comment says so and lists the simulated parameters and outputs) |
+//! | alerting rule | `aws_cloudwatch_metric_alarm` for a rule on a queue or dead-letter queue (depth: `ApproximateNumberOfMessagesVisible`; dead-letter rate: `RATE()` of it) or a consumer (p99 latency: Lambda `Duration` `p99`; error rate: `Errors / Invocations`; throughput: `Invocations`), over 60 s periods, `evaluation_periods` from `for:`; any other rule gets a `# Not mapped:` comment |
 //!
 //! Every value that came from the simulation model is marked `# simulated`
 //! in the file. Parameters with no AWS counterpart (a queue's capacity, a
@@ -93,7 +94,227 @@ pub fn to_terraform(model: &Model) -> String {
         out.push('\n');
         with_params!(&graph[n].kind, p => p.terraform(&mut tf, &mut out, n));
     }
+    for rule in &model.alerts {
+        out.push('\n');
+        alarm(&mut tf, &mut out, rule);
+    }
     out
+}
+
+/// The alarms' period: a minute, the finest standard
+/// resolution of the SQS and Lambda metrics.
+const ALARM_PERIOD_S: u64 = 60;
+
+/// An `aws_cloudwatch_metric_alarm` for an alerting rule on a node that is
+/// an AWS resource here, or a comment saying why there is none.
+fn alarm(tf: &mut Terraform<'_>, out: &mut String, rule: &crate::alerts::AlertRule) {
+    use crate::alerts::Condition;
+    let model = tf.model;
+    let what = format!(
+        "alert '{}' ({} on '{}')",
+        one_line(&rule.name),
+        rule.when.describe(),
+        one_line(&rule.on)
+    );
+    let Some(n) = model.find(&rule.on) else {
+        let _ = writeln!(out, "# Not mapped: {what}: the model has no such node.");
+        return;
+    };
+    let kind = model.graph[n].kind.kind();
+    let resource = tf.name_of(n);
+    let threshold = rule.when.threshold();
+    let per_period = |rate: f64| {
+        #[expect(clippy::cast_precision_loss, reason = "a period of seconds")]
+        let period = ALARM_PERIOD_S as f64;
+        rate * period
+    };
+    // (namespace, metric, statistic or extended statistic, threshold,
+    // comparison, dimension) or a metric-math expression.
+    enum Shape {
+        Metric {
+            namespace: &'static str,
+            metric: &'static str,
+            statistic: &'static str,
+            extended: bool,
+            threshold: f64,
+            note: String,
+        },
+        Math {
+            queries: Vec<(&'static str, &'static str, &'static str, &'static str)>,
+            expression: &'static str,
+            threshold: f64,
+            note: String,
+        },
+    }
+    let sqs = ("QueueName", format!("aws_sqs_queue.{resource}.name"));
+    let lambda = (
+        "FunctionName",
+        format!("aws_lambda_function.{resource}.function_name"),
+    );
+    let (shape, dimension) = match (kind, rule.when) {
+        (Kind::Queue | Kind::DeadLetter, Condition::Depth { .. }) => (
+            Shape::Metric {
+                namespace: "AWS/SQS",
+                metric: "ApproximateNumberOfMessagesVisible",
+                statistic: "Maximum",
+                extended: false,
+                threshold,
+                note: "depth".to_owned(),
+            },
+            sqs,
+        ),
+        (Kind::DeadLetter, Condition::DeadLetterRate { .. }) => (
+            Shape::Math {
+                queries: vec![(
+                    "m1",
+                    "AWS/SQS",
+                    "ApproximateNumberOfMessagesVisible",
+                    "Maximum",
+                )],
+                expression: "RATE(m1)",
+                threshold,
+                note: "dead-letter rate, messages per second".to_owned(),
+            },
+            sqs,
+        ),
+        (Kind::Consumer, Condition::P99Latency { above }) => (
+            Shape::Metric {
+                namespace: "AWS/Lambda",
+                metric: "Duration",
+                statistic: "p99",
+                extended: true,
+                threshold: {
+                    #[expect(clippy::cast_precision_loss, reason = "a threshold in ms")]
+                    let ms = above.0 as f64 / 1e6;
+                    ms
+                },
+                note: format!("p99 latency {above}, in milliseconds"),
+            },
+            lambda,
+        ),
+        (Kind::Consumer, Condition::ErrorRate { .. }) => (
+            Shape::Math {
+                queries: vec![
+                    ("errors", "AWS/Lambda", "Errors", "Sum"),
+                    ("invocations", "AWS/Lambda", "Invocations", "Sum"),
+                ],
+                expression: "errors / invocations",
+                threshold,
+                note: "error rate (Weir counts messages dropped; Lambda counts failed invocations, retries included)".to_owned(),
+            },
+            lambda,
+        ),
+        (Kind::Consumer, Condition::Throughput { below }) => (
+            Shape::Metric {
+                namespace: "AWS/Lambda",
+                metric: "Invocations",
+                statistic: "Sum",
+                extended: false,
+                threshold: per_period(below),
+                note: format!("throughput {below}/s, per {ALARM_PERIOD_S} s period"),
+            },
+            lambda,
+        ),
+        _ => {
+            let _ = writeln!(
+                out,
+                "# Not mapped: {what}: a {kind}'s {} has no CloudWatch metric in this export.",
+                rule.when.measure()
+            );
+            return;
+        }
+    };
+    let periods = rule.hold.0.div_ceil(ALARM_PERIOD_S * NANOS_PER_SEC).max(1);
+    let comparison = if rule.when.above() {
+        "GreaterThanThreshold"
+    } else {
+        "LessThanThreshold"
+    };
+    let name = tf.new_name(&format!("alert_{}", rule.name));
+    let _ = writeln!(
+        out,
+        "resource \"aws_cloudwatch_metric_alarm\" \"{name}\" {{"
+    );
+    let _ = writeln!(out, "  alarm_name          = {}", string(&rule.name));
+    let _ = writeln!(
+        out,
+        "  alarm_description   = {}",
+        string(&rule.summary.clone().unwrap_or_else(|| format!(
+            "{} of '{}' for {}",
+            rule.when.describe(),
+            rule.on,
+            rule.hold
+        )))
+    );
+    let _ = writeln!(out, "  comparison_operator = \"{comparison}\"");
+    let _ = writeln!(
+        out,
+        "  evaluation_periods  = {periods} # simulated: for {}, in periods of {ALARM_PERIOD_S} s",
+        rule.hold
+    );
+    // No data is no messages: a breach for a throughput floor only.
+    let missing = if rule.when.above() {
+        "notBreaching"
+    } else {
+        "breaching"
+    };
+    let _ = writeln!(out, "  treat_missing_data  = \"{missing}\"");
+    let _ = writeln!(
+        out,
+        "  tags = {{\n    severity = {}\n  }}",
+        string(&rule.severity)
+    );
+    match shape {
+        Shape::Metric {
+            namespace,
+            metric,
+            statistic,
+            extended,
+            threshold,
+            note,
+        } => {
+            let _ = writeln!(out, "  namespace           = \"{namespace}\"");
+            let _ = writeln!(out, "  metric_name         = \"{metric}\"");
+            let _ = writeln!(out, "  period              = {ALARM_PERIOD_S}");
+            if extended {
+                let _ = writeln!(out, "  extended_statistic  = \"{statistic}\"");
+            } else {
+                let _ = writeln!(out, "  statistic           = \"{statistic}\"");
+            }
+            let _ = writeln!(
+                out,
+                "  threshold           = {threshold} # simulated: {note}"
+            );
+            let _ = writeln!(
+                out,
+                "  dimensions = {{\n    {} = {}\n  }}",
+                dimension.0, dimension.1
+            );
+        }
+        Shape::Math {
+            queries,
+            expression,
+            threshold,
+            note,
+        } => {
+            let _ = writeln!(
+                out,
+                "  threshold           = {threshold} # simulated: {note}"
+            );
+            let _ = writeln!(
+                out,
+                "  metric_query {{\n    id          = \"result\"\n    expression  = \"{expression}\"\n    return_data = true\n  }}"
+            );
+            for (id, namespace, metric, statistic) in queries {
+                let _ = writeln!(
+                    out,
+                    "  metric_query {{\n    id = \"{id}\"\n    metric {{\n      namespace   = \"{namespace}\"\n      metric_name = \"{metric}\"\n      period      = {ALARM_PERIOD_S}\n      stat        = \"{statistic}\"\n      dimensions = {{\n        {} = {}\n      }}\n    }}\n  }}",
+                    dimension.0, dimension.1
+                );
+            }
+        }
+    }
+    out.push_str("}\n");
 }
 
 /// The file being written: the model and the resource names taken.
@@ -275,5 +496,46 @@ mod tests {
         assert_eq!(resource_name("billing-q", &mut used), "billing_q");
         assert_eq!(resource_name("billing_q", &mut used), "billing_q_2");
         assert_eq!(resource_name("1st", &mut used), "_1st");
+    }
+    #[test]
+    fn alert_rules_become_cloudwatch_alarms_or_say_why_not() {
+        let (model, _) = crate::model::file::from_str(
+            r#"(
+            version: 1,
+            name: "alarms",
+            nodes: [
+                (id: "orders", kind: Producer(arrival: Poisson(rate: 5.0))),
+                (id: "order-queue", kind: Queue()),
+                (id: "worker", kind: Consumer(service: Exponential(mean: "10ms"))),
+                (id: "dlq", kind: DeadLetter()),
+            ],
+            edges: [(from: "orders", to: "order-queue"), (from: "order-queue", to: "worker"), (from: "worker", to: "dlq")],
+            alerts: [
+                (name: "Backlog", on: "order-queue", when: Depth(above: 500.0), for: "90s", severity: "page"),
+                (name: "Slow", on: "worker", when: P99Latency(above: "250ms")),
+                (name: "Stalled", on: "worker", when: Throughput(below: 2.0)),
+                (name: "Poison", on: "dlq", when: DeadLetterRate(above: 0.5)),
+                (name: "Inbox", on: "worker", when: Depth(above: 5.0)),
+            ],
+        )"#,
+        )
+        .expect("loads");
+        let tf = to_terraform(&model);
+        for line in [
+            "resource \"aws_cloudwatch_metric_alarm\" \"alert_Backlog\" {",
+            "  evaluation_periods  = 2 # simulated: for 1m30s, in periods of 60 s",
+            "  metric_name         = \"ApproximateNumberOfMessagesVisible\"",
+            "    QueueName = aws_sqs_queue.order_queue.name",
+            "  extended_statistic  = \"p99\"",
+            "  threshold           = 250 # simulated: p99 latency 250ms, in milliseconds",
+            "    FunctionName = aws_lambda_function.worker.function_name",
+            "  threshold           = 120 # simulated: throughput 2/s, per 60 s period",
+            "  treat_missing_data  = \"breaching\"",
+            "    expression  = \"RATE(m1)\"",
+            "        QueueName = aws_sqs_queue.dlq.name",
+            "# Not mapped: alert 'Inbox' (depth > 5 on 'worker'): a consumer's depth has no CloudWatch metric in this export.",
+        ] {
+            assert!(tf.lines().any(|l| l == line), "missing {line:?} in\n{tf}");
+        }
     }
 }

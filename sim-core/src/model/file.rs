@@ -148,6 +148,8 @@ struct ModelFile {
     slos: Vec<crate::slo::Slo>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     variants: Vec<super::Variant>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    alerts: Vec<crate::alerts::AlertRule>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -244,6 +246,8 @@ fn place(outer: Option<&str>) -> String {
         Some("VariantNode") => "a variant's node",
         Some("SloTarget") => "an objective's `on`",
         Some("Objective") => "an objective's bound",
+        Some("AlertRule") => "an alert rule",
+        Some("Condition") => "an alert's condition",
         Some(other) => return format!(" in {}", other.strip_suffix("Params").unwrap_or(other)),
     };
     format!(" in {name}")
@@ -453,6 +457,7 @@ fn from_file(file: ModelFile) -> (Model, Vec<Diagnostic>) {
         graph: petgraph::stable_graph::StableGraph::default(),
         slos: file.slos,
         variants: file.variants,
+        alerts: file.alerts,
     };
     let mut diagnostics = Vec::new();
     // Each id's first node, for placing edges.
@@ -570,6 +575,7 @@ pub fn try_to_string(model: &Model) -> Result<String, SaveError> {
             .collect(),
         slos: model.slos.clone(),
         variants: model.variants.clone(),
+        alerts: model.alerts.clone(),
     };
     ron_text(&file)
 }
@@ -734,7 +740,7 @@ impl Locator {
                 let (from, to) = id.split_once("->")?;
                 self.edge(from, to)
             }),
-            Target::Model | Target::Scenario => None,
+            Target::Model | Target::Scenario | Target::Alert(_) => None,
         }
     }
 }

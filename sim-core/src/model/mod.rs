@@ -153,6 +153,8 @@ pub struct Model {
     /// Named alternatives to the design: parameters changed on some of
     /// its nodes ([`Model::with_variant`]).
     pub variants: Vec<Variant>,
+    /// Alerting rules over the nodes' time series ([`crate::alerts`]).
+    pub alerts: Vec<crate::alerts::AlertRule>,
 }
 
 /// A named alternative to a design, kept in the same file: some nodes
@@ -273,7 +275,8 @@ impl Model {
     }
 
     /// Structural equality: same name, description, scenario,
-    /// objectives, and the same nodes and edges in the same order.
+    /// objectives, variants, alert rules, and the same nodes and edges in
+    /// the same order.
     pub fn same_as(&self, other: &Self) -> bool {
         let nodes = |m: &Self| {
             m.graph
@@ -299,6 +302,7 @@ impl Model {
             && self.scenario == other.scenario
             && self.slos == other.slos
             && self.variants == other.variants
+            && self.alerts == other.alerts
             && nodes(self) == nodes(other)
             && edges(self) == edges(other)
     }

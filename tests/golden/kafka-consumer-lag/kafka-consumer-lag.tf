@@ -82,3 +82,34 @@ resource "aws_sqs_queue" "billing_dlq" {
   name = "billing-dlq"
   # A dead-letter queue (simulated).
 }
+
+# Not mapped: alert 'BillingLagHigh' (lag > 200 on 'orders-log'): a log's lag has no CloudWatch metric in this export.
+
+resource "aws_cloudwatch_metric_alarm" "alert_BillingDeadLetters" {
+  alarm_name          = "BillingDeadLetters"
+  alarm_description   = "Orders are reaching the billing dead-letter queue"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 1 # simulated: for 0s, in periods of 60 s
+  treat_missing_data  = "notBreaching"
+  tags = {
+    severity = "ticket"
+  }
+  threshold           = 0 # simulated: dead-letter rate, messages per second
+  metric_query {
+    id          = "result"
+    expression  = "RATE(m1)"
+    return_data = true
+  }
+  metric_query {
+    id = "m1"
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesVisible"
+      period      = 60
+      stat        = "Maximum"
+      dimensions = {
+        QueueName = aws_sqs_queue.billing_dlq.name
+      }
+    }
+  }
+}

@@ -314,4 +314,24 @@ fn model_ui(ui: &mut Ui, model: &Model, diagnostics: &[Diagnostic], out: &mut Ve
         out.push(ModelCommand::SetScenario(s));
     }
     objectives::model_objectives_ui(ui, model, out);
+    if !model.alerts.is_empty() {
+        ui.separator();
+        ui.label(RichText::new("Alert rules").strong().size(15.0));
+        ui.label(RichText::new("Written in the model file's alerts: list").weak());
+        for rule in &model.alerts {
+            let hold = if rule.hold.is_zero() {
+                String::new()
+            } else {
+                format!(" for {}", rule.hold)
+            };
+            ui.label(format!(
+                "{}: {} at {}{hold} ({})",
+                rule.name,
+                rule.when.describe(),
+                rule.on,
+                rule.severity
+            ));
+            diagnostics_ui(ui, diagnostics, &Target::Alert(rule.name.clone()), &[]);
+        }
+    }
 }
