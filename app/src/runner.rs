@@ -8,6 +8,10 @@
 //! does not grow with the number of replications: a worker starts
 //! replication `i` only once every replication before `i - 2 × workers` is
 //! folded in, which bounds both the runs in flight and those waiting.
+//!
+//! A scenario with no warm-up set runs in two passes: a pilot over its
+//! first replications with no cut, whose averaged series give the cut
+//! (`sim_core::warmup`), then every replication with that cut.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -18,6 +22,7 @@ use std::time::{Duration as WallDuration, Instant};
 use sim_core::report::{ReportBuilder, check_replications};
 use sim_core::rng::replication_seed;
 use sim_core::time::Duration;
+use sim_core::warmup::{self, Pilot, Warmup};
 use sim_core::{Model, Report, RunError, RunResult, Simulation};
 
 /// Progress of one replication in millionths (a whole one is a million).
@@ -128,19 +133,23 @@ impl Drop for HaltOnPanic<'_, '_> {
 }
 
 /// Folds finished replications in replication order.
-struct Folder {
-    report: ReportBuilder,
+struct Folder<F> {
+    /// Takes each replication's number and result, in order.
+    fold: F,
+    /// The next replication to fold.
+    next: usize,
     /// Finished early, waiting for those before them.
     waiting: BTreeMap<usize, Result<RunResult, RunError>>,
 }
 
-impl Folder {
+impl<F: FnMut(usize, &RunResult)> Folder<F> {
     /// Takes replication `i`'s outcome and folds in every one whose turn
     /// has come; the first error (in replication order) ends the run.
     fn take(&mut self, i: usize, outcome: Result<RunResult, RunError>) -> Result<(), RunError> {
         self.waiting.insert(i, outcome);
-        while let Some(outcome) = self.waiting.remove(&self.report.replications()) {
-            self.report.add(&outcome?);
+        while let Some(outcome) = self.waiting.remove(&self.next) {
+            (self.fold)(self.next, &outcome?);
+            self.next += 1;
         }
         Ok(())
     }
@@ -148,7 +157,9 @@ impl Folder {
 
 /// Runs every replication of `model`'s scenario. `on_progress` is called
 /// on the calling thread about ten times a second, and as each replication
-/// finishes, with the fraction done and the wall time so far.
+/// finishes, with the fraction done and the wall time so far. With no
+/// warm-up set, a pilot pass over the first replications finds it first
+/// (`sim_core::warmup`), and the fraction counts both passes.
 pub fn run_all(
     model: &Model,
     mut on_progress: impl FnMut(f64, WallDuration),
@@ -157,6 +168,55 @@ pub fn run_all(
     let scenario = &model.scenario;
     check_replications(scenario.replications)?;
     let reps = scenario.replications.max(1) as usize;
+    let pilot_reps = warmup::pilot_replications(scenario.replications) as usize;
+    let pilot_pass = if scenario.warmup.is_none() {
+        pilot_reps
+    } else {
+        0
+    };
+    #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+    let total = (pilot_pass + reps) as f64 * WHOLE as f64;
+    let mut progress = |done: f64| on_progress(done / total, started.elapsed());
+
+    // With no warm-up set, a pilot pass finds it; a warm-up set is checked
+    // on the replications' own series.
+    let mut pilot = Pilot::new();
+    let found = if pilot_pass > 0 {
+        run_pass(model, pilot_pass, |_, run| pilot.add(run), &mut progress)?;
+        Some(warmup::with_cut(model, pilot.find(scenario).cut_or_none()))
+    } else {
+        None
+    };
+    let cut_model = found.as_ref().unwrap_or(model);
+    let mut report = ReportBuilder::new(scenario.seed);
+    #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+    let offset = pilot_pass as f64 * WHOLE as f64;
+    run_pass(
+        cut_model,
+        reps,
+        |i, run| {
+            if pilot_pass == 0 && i < pilot_reps {
+                pilot.add(run);
+            }
+            report.add(run);
+        },
+        &mut |done| progress(offset + done),
+    )?;
+    Ok(report
+        .finish(started.elapsed().as_secs_f64())
+        .with_faults(&scenario.faults)
+        .with_warmup(Warmup::of(scenario, pilot.find(scenario))))
+}
+
+/// Runs replications `0..reps` of `model` on worker threads and hands each
+/// to `fold` in replication order; `on_progress` gets the replications'
+/// progress so far, in millionths of a replication.
+fn run_pass(
+    model: &Model,
+    reps: usize,
+    fold: impl FnMut(usize, &RunResult),
+    on_progress: &mut dyn FnMut(f64),
+) -> Result<(), RunError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(reps);
@@ -168,14 +228,13 @@ pub fn run_all(
         moved: Condvar::new(),
         stop: AtomicBool::new(false),
         progress: AtomicU64::new(0),
-        chunk: Duration((scenario.duration.0 / 100).max(1)),
+        chunk: Duration((model.scenario.duration.0 / 100).max(1)),
     };
     let mut folder = Folder {
-        report: ReportBuilder::new(scenario.seed),
+        fold,
+        next: 0,
         waiting: BTreeMap::new(),
     };
-    #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-    let total = reps as f64 * WHOLE as f64;
 
     let mut failed = None;
     std::thread::scope(|scope| {
@@ -205,7 +264,7 @@ pub fn run_all(
         }
         drop(done_tx);
         // With no thread at all, the caller's thread runs everything below.
-        while spawned > 0 && folder.report.replications() < reps {
+        while spawned > 0 && folder.next < reps {
             match done_rx.recv_timeout(WallDuration::from_millis(100)) {
                 Ok((i, outcome)) => {
                     if let Err(e) = folder.take(i, outcome) {
@@ -215,15 +274,14 @@ pub fn run_all(
                         shared.halt();
                         break;
                     }
-                    shared.set_folded(folder.report.replications());
+                    shared.set_folded(folder.next);
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 // Every worker is gone; what they left undone runs below.
                 Err(RecvTimeoutError::Disconnected) => break,
             }
             #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-            let done = shared.progress.load(Ordering::Relaxed) as f64;
-            on_progress(done / total, started.elapsed());
+            on_progress(shared.progress.load(Ordering::Relaxed) as f64);
         }
     });
     if let Some(e) = failed {
@@ -231,8 +289,8 @@ pub fn run_all(
     }
     // Replications no worker got to run here, in order (only an error
     // or a panic, both handled above, sets `stop`).
-    while folder.report.replications() < reps {
-        let i = folder.report.replications();
+    while folder.next < reps {
+        let i = folder.next;
         let outcome = match folder.waiting.remove(&i) {
             Some(outcome) => outcome,
             None => shared
@@ -241,10 +299,7 @@ pub fn run_all(
         };
         folder.take(i, outcome)?;
     }
-    Ok(folder
-        .report
-        .finish(started.elapsed().as_secs_f64())
-        .with_faults(&scenario.faults))
+    Ok(())
 }
 
 #[cfg(test)]

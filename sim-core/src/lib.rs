@@ -72,6 +72,7 @@ pub mod snapshot;
 pub mod stats;
 pub mod time;
 pub mod validate;
+pub mod warmup;
 
 pub use engine::{RunError, Simulation};
 pub use model::{Edge, Model, Node, Scenario};
@@ -84,15 +85,38 @@ pub fn run_once(model: &Model, seed: u64) -> Result<RunResult, RunError> {
 
 /// Runs every replication the model's scenario asks for, one after the
 /// other, and combines them. (The `weir` binary runs them in parallel; the
-/// results are the same.)
+/// results are the same.) With no warm-up set, a pilot pass over the first
+/// replications finds it first ([`warmup`]).
 pub fn run_replications(model: &Model) -> Result<Report, RunError> {
     let scenario = &model.scenario;
     report::check_replications(scenario.replications)?;
+    let seed = |i| rng::replication_seed(scenario.seed, i);
+    let pilot_reps = warmup::pilot_replications(scenario.replications);
+    // With no warm-up set, a pilot pass finds it; a warm-up set is checked
+    // on the replications' own series.
+    let mut pilot = warmup::Pilot::new();
+    let found = match scenario.warmup {
+        Some(_) => None,
+        None => {
+            for i in 0..pilot_reps {
+                pilot.add(&run_once(model, seed(i))?);
+            }
+            Some(warmup::with_cut(model, pilot.find(scenario).cut_or_none()))
+        }
+    };
+    let cut_model = found.as_ref().unwrap_or(model);
     let mut report = ReportBuilder::new(scenario.seed);
     for i in 0..scenario.replications.max(1) {
-        report.add(&run_once(model, rng::replication_seed(scenario.seed, i))?);
+        let run = run_once(cut_model, seed(i))?;
+        if found.is_none() && i < pilot_reps {
+            pilot.add(&run);
+        }
+        report.add(&run);
     }
-    Ok(report.finish(0.0).with_faults(&scenario.faults))
+    Ok(report
+        .finish(0.0)
+        .with_faults(&scenario.faults)
+        .with_warmup(warmup::Warmup::of(scenario, pilot.find(scenario))))
 }
 
 /// A node's measurement in a run's report (for tests). A missing node or

@@ -297,6 +297,8 @@ pub struct Report {
     replications: usize,
     /// The scenario's timeline, as run.
     pub faults: Vec<crate::faults::Fault>,
+    /// How the warm-up was chosen (reports of a scenario's replications).
+    pub warmup: Option<crate::warmup::Warmup>,
 }
 
 /// Whether a metric missing from a replication counts as 0 there (a drop
@@ -538,6 +540,7 @@ impl ReportBuilder {
                 })
                 .collect(),
             faults: Vec::new(),
+            warmup: None,
         }
     }
 }
@@ -557,6 +560,13 @@ impl Report {
     #[must_use]
     pub fn with_faults(mut self, faults: &[crate::faults::Fault]) -> Self {
         self.faults = faults.to_vec();
+        self
+    }
+
+    /// The report with how its warm-up was chosen attached.
+    #[must_use]
+    pub fn with_warmup(mut self, warmup: crate::warmup::Warmup) -> Self {
+        self.warmup = Some(warmup);
         self
     }
 
@@ -586,7 +596,7 @@ impl Report {
             }
             nodes.insert(node.id.clone(), Value::Object(obj));
         }
-        json!({
+        let mut report = json!({
             "model": self.model,
             "seed": self.seed,
             "replications": self.replications,
@@ -609,7 +619,11 @@ impl Report {
                 fault
             }).collect::<Vec<_>>(),
             "nodes": Value::Object(nodes),
-        })
+        });
+        if let (Some(warmup), Some(obj)) = (&self.warmup, report.as_object_mut()) {
+            obj.insert("warmup".to_owned(), warmup.to_json());
+        }
+        report
     }
 
     /// Pretty JSON text, ending in a newline.
@@ -874,7 +888,7 @@ impl Report {
 }
 
 /// An f64 as a JSON number: whole values as integers, non-finite as null.
-fn number(v: f64) -> Value {
+pub(crate) fn number(v: f64) -> Value {
     if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 {
         #[expect(
             clippy::cast_possible_truncation,

@@ -28,3 +28,4 @@ mod results_table;
 mod snapshots;
 mod start_page;
 mod theory;
+mod warmup;
