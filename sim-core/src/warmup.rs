@@ -24,7 +24,10 @@
 //! it is — is what starts at an atypical value (empty, idle, the fewest
 //! instances), so the lines examined are the system's messages in flight
 //! and every node's backlog: its depth, a log's consumer-group lag, and a
-//! consumer's instances (an autoscaler starts from its minimum). Rates and
+//! consumer's instances (an autoscaler starts from its minimum). What only
+//! accumulates has no steady state to find and is left out: a log's
+//! retained records and a dead-letter queue's store (and the messages in
+//! flight when a log or an event store keeps records, which count there). Rates and
 //! latencies follow from the state (a message's wait is the queue it met),
 //! and per-interval latencies read 0 when nothing finished, which would
 //! look like a transient of its own; busy slots move with the depth they
@@ -51,6 +54,7 @@ use serde_json::{Value, json};
 
 use crate::Model;
 use crate::model::Scenario;
+use crate::nodes::Kind;
 use crate::report::RunResult;
 use crate::series::{Metric, Series, SystemMetric};
 use crate::time::Duration;
@@ -69,6 +73,10 @@ pub const PILOT_REPLICATIONS: u32 = 1000;
 
 /// The fewest batches MSER-5 is applied to (20 points).
 const MIN_BATCHES: usize = 4;
+
+/// Below this many replications averaged, a line's noise can hide or
+/// mimic a transient, and the report says so.
+pub const FEW_REPLICATIONS: usize = 5;
 
 /// How many of a scenario's replications the pilot pass runs.
 pub fn pilot_replications(replications: u32) -> u32 {
@@ -131,15 +139,28 @@ pub fn mser5(values: &[f64]) -> Option<Mser> {
 }
 
 /// The lines MSER-5 examines in a run's series, named `system.in_flight`
-/// and `<node>.<metric>`, in model order.
+/// and `<node>.<metric>`, in model order: the messages in flight (unless
+/// a log or an event store keeps records, which count as in flight and
+/// pile up over the run), and each node's backlog — its depth (not a
+/// log's retained records or a dead-letter queue's store, which only
+/// grow), a log's lag, a consumer's instances.
 fn state_lines(series: &Series) -> Vec<(String, &[f32])> {
-    let mut lines = vec![(
-        format!("system.{}", SystemMetric::InFlight.key()),
-        series.system().values(SystemMetric::InFlight),
-    )];
+    let mut lines = Vec::new();
+    let stores = series
+        .nodes()
+        .iter()
+        .any(|n| matches!(n.kind, Kind::Log | Kind::EventStore));
+    if !stores {
+        lines.push((
+            format!("system.{}", SystemMetric::InFlight.key()),
+            series.system().values(SystemMetric::InFlight),
+        ));
+    }
     for node in series.nodes() {
         for metric in [Metric::Depth, Metric::Lag, Metric::Instances] {
-            if let Some(values) = node.values(metric) {
+            let kept =
+                metric != Metric::Depth || !matches!(node.kind, Kind::Log | Kind::DeadLetter);
+            if let Some(values) = node.values(metric).filter(|_| kept) {
                 lines.push((format!("{}.{}", node.id, metric.key()), values));
             }
         }
@@ -274,8 +295,9 @@ impl Finding {
         }
     }
 
-    /// Why the finding cannot be trusted, if it cannot.
-    fn doubt(&self) -> Option<String> {
+    /// Why the finding cannot be trusted, if it cannot: too few points,
+    /// lines that had not settled, and (with `few`) too few replications.
+    fn doubt(&self, few: bool) -> Option<String> {
         if self.cut.is_none() {
             return Some(format!(
                 "{} holds too few sampled points to find where the initial transient ends (MSER-5 needs {} batches of {BATCH}); nothing is cut",
@@ -283,10 +305,16 @@ impl Finding {
                 MIN_BATCHES
             ));
         }
+        let few = (few && self.replications < FEW_REPLICATIONS).then(|| {
+            format!(
+                "only {} replication(s) averaged: one run's noise can hide or mimic a transient, so the cut is rough; {FEW_REPLICATIONS} or more give a steadier one",
+                self.replications
+            )
+        });
         if self.unsettled.is_empty() {
-            return None;
+            return few;
         }
-        Some(format!(
+        let unsettled = format!(
             "{} had not settled by half of {}: the run is too short to reach its steady state (or the model has none), and the cut is the best MSER-5 finds in the first half; lengthen the duration{}",
             self.unsettled.join(", "),
             self.span(),
@@ -295,7 +323,11 @@ impl Finding {
             } else {
                 ""
             }
-        ))
+        );
+        Some(match few {
+            Some(few) => format!("{unsettled}; {few}"),
+            None => unsettled,
+        })
     }
 }
 
@@ -350,16 +382,26 @@ impl Warmup {
         Self {
             method: Method::Mser5,
             cut: finding.cut_or_none(),
-            warning: finding.doubt(),
+            warning: finding.doubt(true),
             finding,
         }
     }
 
-    /// A warm-up the scenario set, checked against what MSER-5 finds: a
-    /// warning when the transient ends after the batch the set warm-up
-    /// ends in.
+    /// A warm-up the scenario set, checked against what MSER-5 finds on
+    /// [`FEW_REPLICATIONS`] or more: a warning when the transient ends
+    /// after the batch the set warm-up ends in, or a line had not settled.
     pub fn set(cut: Duration, finding: Finding) -> Self {
         let mut warnings = Vec::new();
+        // NOTE: with fewer replications one run's noise decides, and a
+        // warning about a warm-up the user chose would mostly be noise.
+        if finding.replications < FEW_REPLICATIONS {
+            return Self {
+                method: Method::Set,
+                cut,
+                warning: None,
+                finding,
+            };
+        }
         if let Some(found) = finding.cut {
             let batch = finding.batch.0.max(1);
             if found.0 > cut.0.div_ceil(batch).saturating_mul(batch) {
@@ -371,7 +413,7 @@ impl Warmup {
                 ));
             }
         }
-        warnings.extend(finding.doubt());
+        warnings.extend(finding.doubt(false));
         Self {
             method: Method::Set,
             cut,
@@ -397,7 +439,8 @@ impl Warmup {
             },
             Method::Set => match self.finding.cut {
                 Some(found) => format!(
-                    "{cut} cut, as set (MSER-5 finds {:.1} s)",
+                    "{cut} cut, as set (MSER-5 on {} replication(s) finds {:.1} s)",
+                    self.finding.replications,
                     found.as_secs_f64()
                 ),
                 None => format!("{cut} cut, as set"),

@@ -988,6 +988,12 @@ fn report_names_every_field() {
         );
     }
 
+    check(
+        &sections("## Warm-up"),
+        object(&top["warmup"], "warmup"),
+        "the warm-up field",
+    );
+
     let node_metrics = doc
         .section("## Node metrics")
         .expect("a Node metrics section")
