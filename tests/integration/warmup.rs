@@ -17,7 +17,7 @@ use sim_core::warmup::{Method, with_cut};
 use sim_core::{Model, Report, RunResult, run_replications};
 use weir_tests::{model, replicate};
 
-/// λ = 90/s into a queue served by one consumer of mean 10 ms: W_q =
+/// λ = 90/s into a queue served by one consumer of mean 10 ms: `W_q` =
 /// ρ/(μ−λ) = 0.09 s.
 fn mm1(duration: &str, warmup: Option<&str>, reps: u32) -> Model {
     let warmup = warmup.map_or_else(String::new, |w| format!("warmup: \"{w}\", "));
@@ -37,7 +37,7 @@ fn mm1(duration: &str, warmup: Option<&str>, reps: u32) -> Model {
     ))
 }
 
-/// W_q = ρ/(μ−λ).
+/// `W_q` = ρ/(μ−λ).
 const WQ: f64 = 0.9 / (100.0 - 90.0);
 
 /// Welch's method, made precise: the replication-averaged series smoothed

@@ -257,7 +257,7 @@ fn warmup_row_ui(ui: &mut Ui, s: &mut Scenario) {
             )
             .labelled_by(label.id);
         if response.changed() {
-            s.warmup = (!automatic).then(|| Duration(s.duration.0 / 10));
+            s.warmup = (!automatic).then_some(Duration(s.duration.0 / 10));
         }
         if let Some(warmup) = &mut s.warmup {
             duration_ui(ui, warmup).labelled_by(label.id);
