@@ -19,10 +19,10 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration as WallDuration, Instant};
 
-use sim_core::report::{ReportBuilder, check_replications};
+use sim_core::report::check_replications;
 use sim_core::rng::replication_seed;
 use sim_core::time::Duration;
-use sim_core::warmup::{self, Pilot, Warmup};
+use sim_core::warmup;
 use sim_core::{Model, Report, RunError, RunResult, Simulation};
 
 /// Progress of one replication in millionths (a whole one is a million).
@@ -168,44 +168,29 @@ pub fn run_all(
     let scenario = &model.scenario;
     check_replications(scenario.replications)?;
     let reps = scenario.replications.max(1) as usize;
-    let pilot_reps = warmup::pilot_replications(scenario.replications) as usize;
-    let pilot_pass = if scenario.warmup.is_none() {
-        pilot_reps
+    let pilot_reps = if scenario.warmup.is_none() {
+        warmup::pilot_replications(scenario.replications) as usize
     } else {
         0
     };
     #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-    let total = (pilot_pass + reps) as f64 * WHOLE as f64;
-    let mut progress = |done: f64| on_progress(done / total, started.elapsed());
-
-    // With no warm-up set, a pilot pass finds it; a warm-up set is checked
-    // on the replications' own series.
-    let mut pilot = Pilot::new();
-    let found = if pilot_pass > 0 {
-        run_pass(model, pilot_pass, |_, run| pilot.add(run), &mut progress)?;
-        Some(warmup::with_cut(model, pilot.find(scenario).cut_or_none()))
-    } else {
-        None
-    };
-    let cut_model = found.as_ref().unwrap_or(model);
-    let mut report = ReportBuilder::new(scenario.seed);
-    #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-    let offset = pilot_pass as f64 * WHOLE as f64;
-    run_pass(
-        cut_model,
-        reps,
-        |i, run| {
-            if pilot_pass == 0 && i < pilot_reps {
-                pilot.add(run);
-            }
-            report.add(run);
-        },
-        &mut |done| progress(offset + done),
-    )?;
+    let total = (pilot_reps + reps) as f64 * WHOLE as f64;
+    // Replications' progress in the passes before this one.
+    let mut offset = 0.0;
+    let (report, warmup) = warmup::replicate(model, |model, n, fold| {
+        let before = offset;
+        run_pass(model, n, fold, &mut |done| {
+            on_progress((before + done) / total, started.elapsed());
+        })?;
+        #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+        let passed = n as f64 * WHOLE as f64;
+        offset += passed;
+        Ok(())
+    })?;
     Ok(report
         .finish(started.elapsed().as_secs_f64())
         .with_faults(&scenario.faults)
-        .with_warmup(Warmup::of(scenario, pilot.find(scenario))))
+        .with_warmup(warmup))
 }
 
 /// Runs replications `0..reps` of `model` on worker threads and hands each
@@ -214,7 +199,7 @@ pub fn run_all(
 fn run_pass(
     model: &Model,
     reps: usize,
-    fold: impl FnMut(usize, &RunResult),
+    fold: warmup::Fold<'_>,
     on_progress: &mut dyn FnMut(f64),
 ) -> Result<(), RunError> {
     let threads = std::thread::available_parallelism()

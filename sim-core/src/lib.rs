@@ -90,33 +90,21 @@ pub fn run_once(model: &Model, seed: u64) -> Result<RunResult, RunError> {
 pub fn run_replications(model: &Model) -> Result<Report, RunError> {
     let scenario = &model.scenario;
     report::check_replications(scenario.replications)?;
-    let seed = |i| rng::replication_seed(scenario.seed, i);
-    let pilot_reps = warmup::pilot_replications(scenario.replications);
-    // With no warm-up set, a pilot pass finds it; a warm-up set is checked
-    // on the replications' own series.
-    let mut pilot = warmup::Pilot::new();
-    let found = match scenario.warmup {
-        Some(_) => None,
-        None => {
-            for i in 0..pilot_reps {
-                pilot.add(&run_once(model, seed(i))?);
-            }
-            Some(warmup::with_cut(model, pilot.find(scenario).cut_or_none()))
+    let (report, warmup) = warmup::replicate(model, |model, n, fold| {
+        for i in 0..n {
+            // Bounded by MAX_REPLICATIONS, checked above.
+            let i_u32 = u32::try_from(i).unwrap_or(u32::MAX);
+            fold(
+                i,
+                &run_once(model, rng::replication_seed(scenario.seed, i_u32))?,
+            );
         }
-    };
-    let cut_model = found.as_ref().unwrap_or(model);
-    let mut report = ReportBuilder::new(scenario.seed);
-    for i in 0..scenario.replications.max(1) {
-        let run = run_once(cut_model, seed(i))?;
-        if found.is_none() && i < pilot_reps {
-            pilot.add(&run);
-        }
-        report.add(&run);
-    }
+        Ok(())
+    })?;
     Ok(report
         .finish(0.0)
         .with_faults(&scenario.faults)
-        .with_warmup(warmup::Warmup::of(scenario, pilot.find(scenario))))
+        .with_warmup(warmup))
 }
 
 /// A node's measurement in a run's report (for tests). A missing node or

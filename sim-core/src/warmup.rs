@@ -468,6 +468,44 @@ impl Warmup {
     }
 }
 
+/// One pass over replications `0..n` of a model: each run handed to the
+/// fold, with its number, in replication order.
+pub type Fold<'a> = &'a mut dyn FnMut(usize, &RunResult);
+
+/// Runs a scenario's replications with its warm-up, by `pass` (one after
+/// the other, or on threads): with none set, a pilot pass over the first
+/// [`pilot_replications`] finds it, then every replication runs with that
+/// cut; a warm-up set is checked on the replications' own series. Returns
+/// the folded replications and how the warm-up was chosen.
+pub fn replicate<E>(
+    model: &Model,
+    mut pass: impl FnMut(&Model, usize, Fold<'_>) -> Result<(), E>,
+) -> Result<(crate::ReportBuilder, Warmup), E> {
+    let scenario = &model.scenario;
+    let pilot_reps = pilot_replications(scenario.replications) as usize;
+    let mut pilot = Pilot::new();
+    let found = match scenario.warmup {
+        Some(_) => None,
+        None => {
+            pass(model, pilot_reps, &mut |_, run| pilot.add(run))?;
+            Some(with_cut(model, pilot.find(scenario).cut_or_none()))
+        }
+    };
+    let checking = found.is_none();
+    let mut report = crate::ReportBuilder::new(scenario.seed);
+    pass(
+        found.as_ref().unwrap_or(model),
+        scenario.replications.max(1) as usize,
+        &mut |i, run| {
+            if checking && i < pilot_reps {
+                pilot.add(run);
+            }
+            report.add(run);
+        },
+    )?;
+    Ok((report, Warmup::of(scenario, pilot.find(scenario))))
+}
+
 /// `model` with the warm-up `cut` set, for the replications after a
 /// pilot pass.
 pub fn with_cut(model: &Model, cut: Duration) -> Model {
