@@ -4,8 +4,9 @@
 //! A run starts empty and idle. While it fills up, its statistics describe
 //! a system that is not yet the one being studied: an M/M/1 queue at
 //! ρ = 0.9 started empty shows waits well below the steady state's for
-//! tens of seconds. When a scenario sets no `warmup`, the replications
-//! therefore run twice:
+//! its first ten seconds or so (a few relaxation times). When a scenario
+//! sets no `warmup`, the replications therefore run twice
+//! ([`replicate`]):
 //!
 //! 1. A pilot pass: the first [`PILOT_REPLICATIONS`] replications (or all,
 //!    if fewer) run with no cut. Every replication of one scenario samples
@@ -17,8 +18,9 @@
 //!    trajectories are the pilot's, only the statistics start later.
 //!
 //! A warm-up the scenario sets is kept; its replications' series are
-//! checked the same way, and the report warns when MSER-5 finds the
-//! transient ending later than the warm-up set ([`Warmup::set`]).
+//! checked the same way, and with [`FEW_REPLICATIONS`] or more the report
+//! warns when MSER-5 finds the transient ending later than the warm-up
+//! set ([`Warmup::set`]).
 //!
 //! **Which lines.** The state of the system — what it holds and how large
 //! it is — is what starts at an atypical value (empty, idle, the fewest
@@ -27,8 +29,9 @@
 //! consumer's instances (an autoscaler starts from its minimum). What only
 //! accumulates has no steady state to find and is left out: a log's
 //! retained records and a dead-letter queue's store (and the messages in
-//! flight when a log or an event store keeps records, which count there). Rates and
-//! latencies follow from the state (a message's wait is the queue it met),
+//! flight when a log or an event store keeps records, which count there).
+//! Rates and latencies follow from the state (a message's wait is the
+//! queue it met),
 //! and per-interval latencies read 0 when nothing finished, which would
 //! look like a transient of its own; busy slots move with the depth they
 //! drain and add nothing. The cut is the latest line's: every backlog
