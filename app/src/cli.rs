@@ -161,9 +161,10 @@ pub struct RunArgs {
     /// Simulated time per run, like 10m or 90s (default: the scenario's).
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
-    /// Simulated time discarded at the start (default: the scenario's).
-    #[arg(long, value_parser = parse_duration)]
-    pub warmup: Option<Duration>,
+    /// Simulated time discarded at the start, like 1m, or `auto` to find
+    /// it from the replications (default: the scenario's).
+    #[arg(long, value_name = "DURATION|auto", value_parser = parse_warmup)]
+    pub warmup: Option<WarmupFlag>,
     /// Independent replications, 1 to 100000 (default: the scenario's).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
     pub replications: Option<u32>,
@@ -178,6 +179,19 @@ pub struct RunArgs {
     /// and do not fail).
     #[arg(long)]
     pub check_slos: bool,
+}
+
+/// `--warmup`: a duration, or `auto` (found by MSER-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WarmupFlag(pub Option<Duration>);
+
+fn parse_warmup(text: &str) -> Result<WarmupFlag, String> {
+    if text.trim() == "auto" {
+        return Ok(WarmupFlag(None));
+    }
+    parse_duration(text)
+        .map(|d| WarmupFlag(Some(d)))
+        .map_err(|e| format!("{e}; or `auto` to find the warm-up from the replications"))
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -362,7 +376,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     if let Some(d) = args.duration {
         scenario.duration = d;
     }
-    if let Some(w) = args.warmup {
+    if let Some(WarmupFlag(w)) = args.warmup {
         scenario.warmup = w;
     }
     if let Some(r) = args.replications {
@@ -405,22 +419,23 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     if !to_stdout {
         let scenario = &model.scenario;
         let summary = format!(
-            "{} — {} replication(s) of {}{}, seed {}\n\n{}\n{} events in {:.2} s wall time ({:.1} M events/s)\n",
+            "{} — {} replication(s) of {}, seed {}\nwarm-up: {}\n\n{}\n{} events in {:.2} s wall time ({:.1} M events/s)\n",
             model.name,
             report.replications(),
             scenario.duration,
-            if scenario.warmup.is_zero() {
-                String::new()
-            } else {
-                format!(" (warm-up {})", scenario.warmup)
-            },
             scenario.seed,
+            report
+                .warmup
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), sim_core::warmup::Warmup::describe),
             report.to_table(),
             report.events,
             report.wall_s,
             report.events as f64 / report.wall_s.max(1e-9) / 1e6
         );
         write_stdout(summary.as_bytes())?;
+    } else if let Some(warning) = report.warmup.as_ref().and_then(|w| w.warning.as_deref()) {
+        say!("{}: warm-up: {warning}", args.file.display());
     }
     match args.json.as_deref() {
         None => {}

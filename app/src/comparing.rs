@@ -36,7 +36,7 @@ impl Pairing {
             m.scenario.duration = d;
         }
         if let Some(w) = self.warmup {
-            m.scenario.warmup = w;
+            m.scenario.warmup = Some(w);
         }
         m
     }
@@ -53,7 +53,9 @@ pub fn errors_of(model: &Model, label: &str) -> Option<String> {
 }
 
 /// Runs `a` and `b` as `pairing` asks (on worker threads) and compares
-/// them; an error names the side that failed.
+/// them; an error names the side that failed. When the warm-ups are
+/// found rather than set and they differ, both sides are measured after
+/// the longer one.
 pub fn compare(
     (a, a_label): (&Model, &str),
     (b, b_label): (&Model, &str),
@@ -76,8 +78,21 @@ pub fn compare(
             .map_err(|e| format!("{label}: {e}"))?;
             Ok((report.with_slos(&m.slos), values, first))
         };
-    let (ar, av, aseries) = run(a, a_label)?;
-    let (br, bv, bseries) = run(b, b_label)?;
+    let (mut ar, mut av, mut aseries) = run(a, a_label)?;
+    let (mut br, mut bv, mut bseries) = run(b, b_label)?;
+    // Both measure the same span: when their warm-ups differ (found apart),
+    // the side that cut less runs again with the longer cut.
+    let cut = |r: &Report| r.warmup.as_ref().map_or(Duration::ZERO, |w| w.cut);
+    let (cut_a, cut_b) = (cut(&ar), cut(&br));
+    if cut_a < cut_b {
+        let mut a = a.clone();
+        a.scenario.warmup = Some(cut_b);
+        (ar, av, aseries) = run(&a, a_label)?;
+    } else if cut_b < cut_a {
+        let mut b = b.clone();
+        b.scenario.warmup = Some(cut_a);
+        (br, bv, bseries) = run(&b, b_label)?;
+    }
     Ok(Compared {
         comparison: Comparison::new((a_label.to_owned(), ar, &av), (b_label.to_owned(), br, &bv)),
         series: [aseries, bseries],

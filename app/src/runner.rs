@@ -8,6 +8,10 @@
 //! does not grow with the number of replications: a worker starts
 //! replication `i` only once every replication before `i - 2 × workers` is
 //! folded in, which bounds both the runs in flight and those waiting.
+//!
+//! A scenario with no warm-up set runs in two passes: a pilot over its
+//! first replications with no cut, whose averaged series give the cut
+//! (`sim_core::warmup`), then every replication with that cut.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -15,9 +19,10 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration as WallDuration, Instant};
 
-use sim_core::report::{ReportBuilder, check_replications};
+use sim_core::report::check_replications;
 use sim_core::rng::replication_seed;
 use sim_core::time::Duration;
+use sim_core::warmup;
 use sim_core::{Model, Report, RunError, RunResult, Simulation};
 
 /// Progress of one replication in millionths (a whole one is a million).
@@ -128,23 +133,23 @@ impl Drop for HaltOnPanic<'_, '_> {
 }
 
 /// Folds finished replications in replication order.
-struct Folder<'f> {
-    report: ReportBuilder,
-    /// Sees each replication, in order, before it is folded in.
-    on_run: &'f mut dyn FnMut(&RunResult),
+struct Folder<F> {
+    /// Takes each replication's number and result, in order.
+    fold: F,
+    /// The next replication to fold.
+    next: usize,
     /// Finished early, waiting for those before them.
     waiting: BTreeMap<usize, Result<RunResult, RunError>>,
 }
 
-impl Folder<'_> {
+impl<F: FnMut(usize, &RunResult)> Folder<F> {
     /// Takes replication `i`'s outcome and folds in every one whose turn
     /// has come; the first error (in replication order) ends the run.
     fn take(&mut self, i: usize, outcome: Result<RunResult, RunError>) -> Result<(), RunError> {
         self.waiting.insert(i, outcome);
-        while let Some(outcome) = self.waiting.remove(&self.report.replications()) {
-            let run = outcome?;
-            (self.on_run)(&run);
-            self.report.add(&run);
+        while let Some(outcome) = self.waiting.remove(&self.next) {
+            (self.fold)(self.next, &outcome?);
+            self.next += 1;
         }
         Ok(())
     }
@@ -152,7 +157,9 @@ impl Folder<'_> {
 
 /// Runs every replication of `model`'s scenario. `on_progress` is called
 /// on the calling thread about ten times a second, and as each replication
-/// finishes, with the fraction done and the wall time so far.
+/// finishes, with the fraction done and the wall time so far. With no
+/// warm-up set, a pilot pass over the first replications finds it first
+/// (`sim_core::warmup`), and the fraction counts both passes.
 pub fn run_all(
     model: &Model,
     on_progress: impl FnMut(f64, WallDuration),
@@ -160,8 +167,9 @@ pub fn run_all(
     run_all_with(model, on_progress, &mut |_| {})
 }
 
-/// [`run_all`], showing each replication to `on_run`, in replication
-/// order, before it is folded into the report and let go.
+/// [`run_all`], showing each replication of the final pass (not the
+/// warm-up's pilot) to `on_run`, in replication order, before it is
+/// folded into the report and let go.
 pub fn run_all_with(
     model: &Model,
     mut on_progress: impl FnMut(f64, WallDuration),
@@ -171,6 +179,53 @@ pub fn run_all_with(
     let scenario = &model.scenario;
     check_replications(scenario.replications)?;
     let reps = scenario.replications.max(1) as usize;
+    let pilot_reps = if scenario.warmup.is_none() {
+        warmup::pilot_replications(scenario.replications) as usize
+    } else {
+        0
+    };
+    #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+    let total = (pilot_reps + reps) as f64 * WHOLE as f64;
+    // Replications' progress in the passes before this one.
+    let mut offset = 0.0;
+    // The pass whose replications make the report: the second when a
+    // pilot pass finds the warm-up first.
+    let last = usize::from(scenario.warmup.is_none());
+    let mut passes = 0;
+    let (report, warmup) = warmup::replicate(model, |model, n, fold| {
+        let before = offset;
+        let this = passes;
+        passes += 1;
+        let mut shown = |i: usize, run: &RunResult| {
+            if this == last {
+                on_run(run);
+            }
+            fold(i, run);
+        };
+        run_pass(model, n, &mut shown, &mut |done| {
+            on_progress((before + done) / total, started.elapsed());
+        })?;
+        #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+        let passed = n as f64 * WHOLE as f64;
+        offset += passed;
+        Ok(())
+    })?;
+    Ok(report
+        .finish(started.elapsed().as_secs_f64())
+        .with_faults(&scenario.faults)
+        .with_warmup(warmup)
+        .with_slos(&model.slos))
+}
+
+/// Runs replications `0..reps` of `model` on worker threads and hands each
+/// to `fold` in replication order; `on_progress` gets the replications'
+/// progress so far, in millionths of a replication.
+fn run_pass(
+    model: &Model,
+    reps: usize,
+    fold: warmup::Fold<'_>,
+    on_progress: &mut dyn FnMut(f64),
+) -> Result<(), RunError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(reps);
@@ -182,15 +237,13 @@ pub fn run_all_with(
         moved: Condvar::new(),
         stop: AtomicBool::new(false),
         progress: AtomicU64::new(0),
-        chunk: Duration((scenario.duration.0 / 100).max(1)),
+        chunk: Duration((model.scenario.duration.0 / 100).max(1)),
     };
     let mut folder = Folder {
-        report: ReportBuilder::new(scenario.seed),
-        on_run,
+        fold,
+        next: 0,
         waiting: BTreeMap::new(),
     };
-    #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-    let total = reps as f64 * WHOLE as f64;
 
     let mut failed = None;
     std::thread::scope(|scope| {
@@ -220,7 +273,7 @@ pub fn run_all_with(
         }
         drop(done_tx);
         // With no thread at all, the caller's thread runs everything below.
-        while spawned > 0 && folder.report.replications() < reps {
+        while spawned > 0 && folder.next < reps {
             match done_rx.recv_timeout(WallDuration::from_millis(100)) {
                 Ok((i, outcome)) => {
                     if let Err(e) = folder.take(i, outcome) {
@@ -230,15 +283,14 @@ pub fn run_all_with(
                         shared.halt();
                         break;
                     }
-                    shared.set_folded(folder.report.replications());
+                    shared.set_folded(folder.next);
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 // Every worker is gone; what they left undone runs below.
                 Err(RecvTimeoutError::Disconnected) => break,
             }
             #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-            let done = shared.progress.load(Ordering::Relaxed) as f64;
-            on_progress(done / total, started.elapsed());
+            on_progress(shared.progress.load(Ordering::Relaxed) as f64);
         }
     });
     if let Some(e) = failed {
@@ -246,8 +298,8 @@ pub fn run_all_with(
     }
     // Replications no worker got to run here, in order (only an error
     // or a panic, both handled above, sets `stop`).
-    while folder.report.replications() < reps {
-        let i = folder.report.replications();
+    while folder.next < reps {
+        let i = folder.next;
         let outcome = match folder.waiting.remove(&i) {
             Some(outcome) => outcome,
             None => shared
@@ -256,11 +308,7 @@ pub fn run_all_with(
         };
         folder.take(i, outcome)?;
     }
-    Ok(folder
-        .report
-        .finish(started.elapsed().as_secs_f64())
-        .with_faults(&scenario.faults)
-        .with_slos(&model.slos))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -75,6 +75,7 @@ pub mod snapshot;
 pub mod stats;
 pub mod time;
 pub mod validate;
+pub mod warmup;
 
 pub use engine::{RunError, Simulation};
 pub use model::{Edge, Model, Node, Scenario};
@@ -87,17 +88,26 @@ pub fn run_once(model: &Model, seed: u64) -> Result<RunResult, RunError> {
 
 /// Runs every replication the model's scenario asks for, one after the
 /// other, and combines them. (The `weir` binary runs them in parallel; the
-/// results are the same.)
+/// results are the same.) With no warm-up set, a pilot pass over the first
+/// replications finds it first ([`warmup`]).
 pub fn run_replications(model: &Model) -> Result<Report, RunError> {
     let scenario = &model.scenario;
     report::check_replications(scenario.replications)?;
-    let mut report = ReportBuilder::new(scenario.seed);
-    for i in 0..scenario.replications.max(1) {
-        report.add(&run_once(model, rng::replication_seed(scenario.seed, i))?);
-    }
+    let (report, warmup) = warmup::replicate(model, |model, n, fold| {
+        for i in 0..n {
+            // Bounded by MAX_REPLICATIONS, checked above.
+            let i_u32 = u32::try_from(i).unwrap_or(u32::MAX);
+            fold(
+                i,
+                &run_once(model, rng::replication_seed(scenario.seed, i_u32))?,
+            );
+        }
+        Ok(())
+    })?;
     Ok(report
         .finish(0.0)
         .with_faults(&scenario.faults)
+        .with_warmup(warmup)
         .with_slos(&model.slos))
 }
 

@@ -312,6 +312,8 @@ pub struct Report {
     /// The alerting rules over replications; `None` when the model has
     /// none.
     pub alerts: Option<crate::alerts::AlertsReport>,
+    /// How the warm-up was chosen (reports of a scenario's replications).
+    pub warmup: Option<crate::warmup::Warmup>,
 }
 
 /// One objective's numbers over replications, before its definition is
@@ -645,6 +647,7 @@ impl ReportBuilder {
             measures: self.slos.into_iter().map(SloFold::finish).collect(),
             slos: Vec::new(),
             alerts: self.alerts.map(crate::alerts::AlertsFold::finish),
+            warmup: None,
         }
     }
 }
@@ -701,6 +704,13 @@ impl Report {
         self.slos
             .iter()
             .any(|s| s.verdict == crate::slo::Verdict::Violated)
+    }
+
+    /// The report with how its warm-up was chosen attached.
+    #[must_use]
+    pub fn with_warmup(mut self, warmup: crate::warmup::Warmup) -> Self {
+        self.warmup = Some(warmup);
+        self
     }
 
     pub fn node(&self, id: &str) -> Option<&NodeReport> {
@@ -760,6 +770,9 @@ impl Report {
         }
         if let (Some(alerts), Some(obj)) = (&self.alerts, report.as_object_mut()) {
             obj.insert("alerts".to_owned(), alerts.to_json(self.replications));
+        }
+        if let (Some(warmup), Some(obj)) = (&self.warmup, report.as_object_mut()) {
+            obj.insert("warmup".to_owned(), warmup.to_json());
         }
         report
     }

@@ -396,6 +396,11 @@ impl Series {
         self.times.iter().map(|&t| t as f64 / 1e9)
     }
 
+    /// The end of each point's interval, in nanoseconds of simulated time.
+    pub fn times_ns(&self) -> &[u64] {
+        &self.times
+    }
+
     /// Points recorded so far.
     pub fn len(&self) -> usize {
         self.times.len()

@@ -438,7 +438,7 @@ pub fn problems(model: &Model) -> Vec<Diagnostic> {
         .scenario
         .duration
         .0
-        .saturating_sub(model.scenario.warmup.0);
+        .saturating_sub(model.scenario.warmup_or_zero().0);
     let mut names = std::collections::BTreeSet::new();
     for (i, slo) in model.slos.iter().enumerate() {
         let who = format!("objective {} ({})", i + 1, slo.label());

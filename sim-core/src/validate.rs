@@ -204,12 +204,15 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             "the duration must be longer than zero",
         ));
     }
-    if s.warmup >= s.duration && !s.duration.is_zero() {
+    if let Some(warmup) = s.warmup
+        && warmup >= s.duration
+        && !s.duration.is_zero()
+    {
         out.push(Diagnostic::error(
             Target::Scenario,
             format!(
-                "the warm-up ({}) must be shorter than the duration ({})",
-                s.warmup, s.duration
+                "the warm-up ({warmup}) must be shorter than the duration ({})",
+                s.duration
             ),
         ));
     }

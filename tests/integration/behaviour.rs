@@ -116,7 +116,7 @@ fn same_seed_same_report_byte_for_byte() {
     ] {
         let mut m = model(text);
         m.scenario.duration = sim_core::time::Duration::from_secs(120);
-        m.scenario.warmup = sim_core::time::Duration::from_secs(10);
+        m.scenario.warmup = Some(sim_core::time::Duration::from_secs(10));
         m.scenario.replications = 3;
         let a = json_without_wall(&run_replications(&m).expect("runs"));
         let b = json_without_wall(&run_replications(&m).expect("runs"));

@@ -664,3 +664,51 @@ fn compare_pairs_a_design_with_its_variant_in_every_format() {
         weir_with(&args).expect_code(2, why);
     }
 }
+
+#[test]
+fn run_says_what_warm_up_it_cut_and_why() {
+    // The file sets a minute; `--warmup auto` finds it instead.
+    let base = [
+        "run",
+        "examples/single-queue.ron",
+        "--duration",
+        "60s",
+        "--replications",
+        "8",
+    ];
+    let (auto, _) = json_report(&[&base[..], &["--warmup", "auto", "--json", "-"]].concat());
+    let warmup = &auto["warmup"];
+    assert_eq!(warmup["method"], "mser-5", "{warmup}");
+    assert_eq!(warmup["cut_s"], auto["warmup_s"], "{warmup}");
+    assert_eq!(warmup["found_s"], warmup["cut_s"], "{warmup}");
+    assert_eq!(warmup["replications"], 8, "{warmup}");
+    assert_eq!(warmup["examined_s"], 60, "{warmup}");
+    let series = warmup["series"].as_array().expect("a list of series");
+    assert!(series.iter().any(|s| s == "system.in_flight"), "{warmup}");
+    assert!(warmup.get("warning").is_some() && warmup.get("decided_by").is_some());
+
+    // A warm-up set is kept, and checked.
+    let (set, _) = json_report(&[&base[..], &["--warmup", "7s", "--json", "-"]].concat());
+    assert_eq!(set["warmup"]["method"], "set");
+    assert_eq!(set["warmup"]["cut_s"], 7);
+    assert_eq!(set["warmup_s"], 7);
+    assert_eq!(
+        set["warmup"]["found_s"], warmup["found_s"],
+        "the same series"
+    );
+
+    // The table's second line says it in words.
+    let table = weir_with(&[&base[..], &["--warmup", "auto"]].concat());
+    table.expect_code(0, "a run prints its table");
+    let line = table.stdout.lines().nth(1).unwrap_or_default();
+    assert!(
+        line.starts_with("warm-up: ") && line.contains("MSER-5"),
+        "{}",
+        table.stdout
+    );
+
+    // Anything else is refused, naming both forms.
+    let bad = weir_with(&["run", "examples/single-queue.ron", "--warmup", "soon"]);
+    bad.expect_code(2, "a bad --warmup is a usage error");
+    assert!(bad.stderr.contains("`auto`"), "{}", bad.stderr);
+}

@@ -94,7 +94,7 @@ fn equivalent_designs_are_flagged_at_about_the_stated_rate() {
         let mut b = mm1("10ms", 5, 1000 + seed, "orders-elsewhere");
         for m in [&mut a, &mut b] {
             m.scenario.duration = sim_core::time::Duration::from_secs(60);
-            m.scenario.warmup = sim_core::time::Duration::from_secs(5);
+            m.scenario.warmup = Some(sim_core::time::Duration::from_secs(5));
         }
         let c = compared(&a, &b);
         flagged += u32::from(difference(&c, "inbox", "wait_s.mean").significant());

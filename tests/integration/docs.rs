@@ -1004,6 +1004,11 @@ fn report_names_every_field() {
             "the objective field",
         );
     }
+    check(
+        &sections("## Warm-up"),
+        object(&top["warmup"], "warmup"),
+        "the warm-up field",
+    );
 
     let node_metrics = doc
         .section("## Node metrics")

@@ -52,7 +52,7 @@ fn examples() -> Vec<(String, Model)> {
 fn short_report(model: &Model) -> Report {
     let mut model = model.clone();
     model.scenario.duration = Duration::from_secs(20);
-    model.scenario.warmup = Duration::from_secs(2);
+    model.scenario.warmup = Some(Duration::from_secs(2));
     model.scenario.replications = 1;
     run_replications(&model).expect("the example runs")
 }
@@ -61,7 +61,7 @@ fn short_report(model: &Model) -> Report {
 fn short_trace(model: &Model) -> Trace {
     let mut model = model.clone();
     model.scenario.duration = Duration::from_secs(20);
-    model.scenario.warmup = Duration::from_secs(2);
+    model.scenario.warmup = Some(Duration::from_secs(2));
     let options = JourneyOptions {
         every: 100,
         ..JourneyOptions::default()
@@ -77,7 +77,7 @@ fn render(model: &Model, format: Format) -> String {
     } else if format.needs_run() {
         let mut model = model.clone();
         model.scenario.duration = Duration::from_secs(20);
-        model.scenario.warmup = Duration::from_secs(2);
+        model.scenario.warmup = Some(Duration::from_secs(2));
         sim_core::export::export_run(
             &sim_core::run_once(&model, model.scenario.seed).expect("the example runs"),
             format,

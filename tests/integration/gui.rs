@@ -709,3 +709,28 @@ fn a_card_cut_short_shows_its_whole_name_on_hover() {
     assert!(h.query_by_label(long).is_none());
     assert!(h.query_by_label("src").is_none(), "no hover text for src");
 }
+
+#[test]
+fn the_scenario_warm_up_is_automatic_until_set() {
+    let mut h = empty();
+    assert_eq!(
+        h.state().model().scenario.warmup,
+        None,
+        "a new model finds it"
+    );
+    h.get_by_role_and_label(Role::CheckBox, "Warm-up").click();
+    h.run();
+    let scenario = &h.state().model().scenario;
+    assert_eq!(
+        scenario.warmup,
+        Some(sim_core::time::Duration(scenario.duration.0 / 10)),
+        "unticked, a tenth of the run to start from"
+    );
+    h.get_by_role_and_label(Role::CheckBox, "Warm-up").click();
+    h.run();
+    assert_eq!(
+        h.state().model().scenario.warmup,
+        None,
+        "ticked again: found"
+    );
+}

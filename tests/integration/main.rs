@@ -32,3 +32,4 @@ mod slos;
 mod snapshots;
 mod start_page;
 mod theory;
+mod warmup;

@@ -271,7 +271,9 @@ fn a_window_longer_than_the_run_is_judged_over_the_run_with_a_warning() {
         .map(|d| d.to_string())
         .collect();
     assert!(
-        warnings.iter().any(|w| w.contains("judged over the whole measured run")),
+        warnings
+            .iter()
+            .any(|w| w.contains("judged over the whole measured run")),
         "{warnings:#?}"
     );
     model.scenario.replications = 1;

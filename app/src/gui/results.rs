@@ -359,6 +359,14 @@ pub fn results_table_ui(ui: &mut egui::Ui, report: &Report, name_of: &dyn Fn(&st
                 ui.label(RichText::new(text.trim_matches('\n')).monospace());
             });
     }
+    if let Some(warmup) = &report.warmup {
+        let text = format!("Warm-up: {}", warmup.describe());
+        if warmup.warning.is_some() {
+            ui.colored_label(ui.visuals().warn_fg_color, text);
+        } else {
+            ui.label(RichText::new(text).weak());
+        }
+    }
     ui.add_space(2.0);
     let rows = rows(report, name_of, state.sort);
     let text_height = egui::TextStyle::Body.resolve(ui.style()).size + 6.0;

@@ -113,7 +113,7 @@ impl Simulation {
             // The clock's last nanosecond is where delays past its range
             // land: a run ends before it, so what is due then never runs.
             end: SimTime(scenario.duration.0).min(SimTime::LAST),
-            warmup: SimTime(scenario.warmup.0),
+            warmup: SimTime(scenario.warmup_or_zero().0),
             seed,
             model_name: model.name.clone(),
             calendar: Calendar::default(),

@@ -828,6 +828,25 @@ mod tests {
     }
 
     #[test]
+    fn an_absent_warm_up_is_automatic_and_a_zero_one_is_kept() {
+        let (auto, _) = from_str(SMALL).expect("loads");
+        assert_eq!(auto.scenario.warmup, None, "no `warmup`: found when run");
+        assert!(!to_string(&auto).contains("warmup"));
+        for (written, value) in [("0s", Duration::ZERO), ("1m", Duration::from_secs(60))] {
+            let text = SMALL.replace("seed: 3", &format!("warmup: \"{written}\", seed: 3"));
+            let (model, _) = from_str(&text).expect("loads");
+            assert_eq!(model.scenario.warmup, Some(value), "{written}");
+            let saved = to_string(&model);
+            assert!(
+                saved.contains(&format!("warmup: \"{written}\",")),
+                "{written} is written back:\n{saved}"
+            );
+            let (again, _) = from_str(&saved).expect("reloads");
+            assert_eq!(to_string(&again), saved, "byte for byte");
+        }
+    }
+
+    #[test]
     fn syntax_errors_name_line_and_column() {
         // A missing parenthesis is noticed where the next field starts.
         let broken = SMALL.replace("rate: 5.0)", "rate: 5.0");

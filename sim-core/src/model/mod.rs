@@ -66,8 +66,10 @@ pub struct Scenario {
     #[serde(default = "default_duration")]
     pub duration: Duration,
     /// Simulated time at the start whose statistics are discarded.
-    #[serde(default, skip_serializing_if = "is_zero_duration")]
-    pub warmup: Duration,
+    /// `None` (no `warmup` in the file): found from the replications when
+    /// they run ([`crate::warmup`]); `Some("0s")`: explicitly none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<Duration>,
     /// The seed of the first replication; the others derive from it.
     #[serde(default = "default_seed")]
     pub seed: u64,
@@ -89,13 +91,6 @@ pub struct Scenario {
 
 const fn default_duration() -> Duration {
     Duration::from_secs(600)
-}
-#[expect(
-    clippy::trivially_copy_pass_by_ref,
-    reason = "serde's skip_serializing_if signature"
-)]
-const fn is_zero_duration(d: &Duration) -> bool {
-    d.is_zero()
 }
 const fn default_seed() -> u64 {
     1
@@ -127,11 +122,19 @@ const fn is_default_max_in_flight(v: &u64) -> bool {
     *v == DEFAULT_MAX_IN_FLIGHT
 }
 
+impl Scenario {
+    /// The warm-up a single run cuts: the one set, or none while it is
+    /// still to be found (a live run, a pilot run).
+    pub fn warmup_or_zero(&self) -> Duration {
+        self.warmup.unwrap_or(Duration::ZERO)
+    }
+}
+
 impl Default for Scenario {
     fn default() -> Self {
         Self {
             duration: default_duration(),
-            warmup: Duration::ZERO,
+            warmup: None,
             seed: default_seed(),
             replications: 1,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,

@@ -252,6 +252,29 @@ fn edge_ui(
     }
 }
 
+/// The warm-up: automatic (found from the replications by MSER-5), or a
+/// duration set; switched off automatic, it starts at a tenth of the run.
+fn warmup_row_ui(ui: &mut Ui, s: &mut Scenario) {
+    let label = ui.label("Warm-up");
+    ui.horizontal(|ui| {
+        let mut automatic = s.warmup.is_none();
+        let response = ui
+            .checkbox(&mut automatic, "automatic")
+            .on_hover_text(
+                "Found from the replications: where the initial transient ends (MSER-5). \
+                 Untick to set it yourself",
+            )
+            .labelled_by(label.id);
+        if response.changed() {
+            s.warmup = (!automatic).then_some(Duration(s.duration.0 / 10));
+        }
+        if let Some(warmup) = &mut s.warmup {
+            duration_ui(ui, warmup).labelled_by(label.id);
+        }
+    });
+    ui.end_row();
+}
+
 fn model_ui(ui: &mut Ui, model: &Model, diagnostics: &[Diagnostic], out: &mut Vec<ModelCommand>) {
     heading_ui(ui, "Model", "Select a node or a link to edit it");
     if model.graph.node_count() == 0 {
@@ -283,8 +306,8 @@ fn model_ui(ui: &mut Ui, model: &Model, diagnostics: &[Diagnostic], out: &mut Ve
         .spacing([12.0, 8.0])
         .show(ui, |ui| {
             duration_row_ui(ui, "Duration", &mut s.duration);
-            duration_row_ui(ui, "Warm-up", &mut s.warmup);
-            if s.warmup >= s.duration {
+            warmup_row_ui(ui, &mut s);
+            if s.warmup.is_some_and(|w| w >= s.duration) {
                 field_problems_ui(
                     ui,
                     &["the warm-up must be shorter than the duration".to_owned()],
