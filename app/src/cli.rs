@@ -86,9 +86,12 @@ pub struct CompareArgs {
     /// Warm-up, for both (default: each scenario's own).
     #[arg(long, value_parser = parse_duration)]
     pub warmup: Option<Duration>,
-    /// table, markdown, csv or json.
+    /// table, markdown, csv, json, or the table as a picture: svg, png.
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     pub format: CompareFormat,
+    /// Pictures (svg, png): light or dark background.
+    #[arg(long, value_name = "light|dark", default_value = "light")]
+    pub look: crate::picture::Look,
     /// Where to write: a file, or `-` (the default) for standard output.
     #[arg(short, long, value_name = "PATH|-", default_value = "-")]
     pub output: String,
@@ -101,6 +104,9 @@ pub enum CompareFormat {
     Markdown,
     Csv,
     Json,
+    /// The table as a picture.
+    Svg,
+    Png,
 }
 
 #[derive(Debug, clap::Args)]
@@ -559,6 +565,14 @@ fn compare(args: &CompareArgs) -> Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!(e))?
         .comparison;
     let text = match args.format {
+        CompareFormat::Svg => crate::tables::comparison_svg(&comparison, args.look),
+        CompareFormat::Png => {
+            let svg = crate::tables::comparison_svg(&comparison, args.look);
+            let png =
+                crate::picture::svg_to_png(&svg, 2.0).context("cannot draw the comparison")?;
+            write_output(&args.output, &png)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         CompareFormat::Table => comparison.to_table(),
         CompareFormat::Markdown => comparison.to_markdown(),
         CompareFormat::Csv => comparison.to_csv(),

@@ -17,6 +17,10 @@ pub enum Target {
     Text(Format),
     Svg,
     Png,
+    /// The objectives' verdicts after the scenario's replications, as a
+    /// table picture.
+    VerdictsSvg,
+    VerdictsPng,
 }
 
 impl Target {
@@ -25,7 +29,7 @@ impl Target {
         Format::ALL
             .into_iter()
             .map(Self::Text)
-            .chain([Self::Svg, Self::Png])
+            .chain([Self::Svg, Self::Png, Self::VerdictsSvg, Self::VerdictsPng])
             .collect()
     }
 
@@ -35,6 +39,8 @@ impl Target {
             Self::Text(format) => format.name(),
             Self::Svg => "svg",
             Self::Png => "png",
+            Self::VerdictsSvg => "slos-svg",
+            Self::VerdictsPng => "slos-png",
         }
     }
 
@@ -42,8 +48,8 @@ impl Target {
     pub const fn extension(self) -> &'static str {
         match self {
             Self::Text(format) => format.extension(),
-            Self::Svg => "svg",
-            Self::Png => "png",
+            Self::Svg | Self::VerdictsSvg => "svg",
+            Self::Png | Self::VerdictsPng => "png",
         }
     }
 
@@ -67,6 +73,8 @@ impl Target {
             },
             Self::Svg => "Canvas picture (SVG)…".to_owned(),
             Self::Png => "Canvas picture (PNG)…".to_owned(),
+            Self::VerdictsSvg => "Objectives' verdicts (SVG)…".to_owned(),
+            Self::VerdictsPng => "Objectives' verdicts (PNG)…".to_owned(),
         }
     }
 
@@ -74,7 +82,7 @@ impl Target {
     pub const fn needs_trace(self) -> bool {
         match self {
             Self::Text(format) => format.needs_trace(),
-            Self::Svg | Self::Png => false,
+            Self::Svg | Self::Png | Self::VerdictsSvg | Self::VerdictsPng => false,
         }
     }
 
@@ -84,6 +92,7 @@ impl Target {
             Self::Text(format) => {
                 format.needs_report() || format.needs_trace() || format.needs_run()
             }
+            Self::VerdictsSvg | Self::VerdictsPng => true,
             Self::Svg | Self::Png => false,
         }
     }
@@ -162,5 +171,20 @@ pub fn export_bytes(model: &Model, target: Target, options: PictureOptions) -> R
         Target::Svg => picture::canvas_svg(model, options.look).into_bytes(),
         Target::Png => picture::canvas_png(model, options.look, options.scale)
             .context("cannot draw the canvas")?,
+        Target::VerdictsSvg | Target::VerdictsPng => {
+            if model.slos.is_empty() {
+                anyhow::bail!(
+                    "the model states no service level objectives (slos) to give verdicts on"
+                );
+            }
+            let report = crate::runner::run_all(model, |_, _| {})
+                .map_err(|e| anyhow::anyhow!("the run failed: {e}"))?;
+            let svg = crate::tables::verdicts_svg(&report, options.look);
+            if target == Target::VerdictsSvg {
+                svg.into_bytes()
+            } else {
+                picture::svg_to_png(&svg, options.scale).context("cannot draw the verdicts")?
+            }
+        }
     })
 }

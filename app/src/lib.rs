@@ -11,3 +11,4 @@ pub mod gui;
 pub mod live;
 pub mod picture;
 pub mod runner;
+pub mod tables;

@@ -650,6 +650,33 @@ fn compare_pairs_a_design_with_its_variant_in_every_format() {
         !csv.stdout.contains(",true\n"),
         "identical designs differ nowhere"
     );
+    // The comparison and the verdicts as pictures for a design document.
+    let svg = weir_with(&["compare", file, "--variant", "slow", "--format", "svg"]);
+    svg.expect_code(0, "compare draws SVG");
+    assert!(svg.stdout.starts_with("<svg") && svg.stdout.contains("objective: Fast"));
+    let png = Command::new(weir())
+        .args(["compare", file, "--variant", "slow", "--format", "png"])
+        .output()
+        .expect("runs");
+    assert!(
+        png.status.success() && png.stdout.starts_with(b"\x89PNG"),
+        "{png:?}"
+    );
+    let verdicts = weir_with(&["export", file, "--format", "slos-svg"]);
+    verdicts.expect_code(0, "the verdicts as a picture");
+    assert!(
+        verdicts
+            .stdout
+            .contains("Checkout: service level objectives")
+    );
+    assert!(verdicts.stdout.contains("Fast") && verdicts.stdout.contains("met"));
+    let none = weir_with(&["export", "examples/pipeline.ron", "--format", "slos-svg"]);
+    none.expect_code(2, "no objectives, no verdicts");
+    assert!(
+        none.stderr.contains("no service level objectives"),
+        "{}",
+        none.stderr
+    );
     for (args, why) in [
         (vec!["compare", file], "one file and no variant"),
         (

@@ -62,6 +62,8 @@ pub struct ComparisonWindow {
     running: Option<Receiver<Result<Box<Compared>, String>>>,
     result: Option<Box<Compared>>,
     error: Option<String>,
+    /// Where the last picture went, or why it did not.
+    saved: Option<String>,
 }
 
 impl Default for ComparisonWindow {
@@ -74,6 +76,7 @@ impl Default for ComparisonWindow {
             running: None,
             result: None,
             error: None,
+            saved: None,
         }
     }
 }
@@ -211,6 +214,7 @@ impl ComparisonWindow {
                 );
                 ui.end_row();
             });
+        let mut saved = None;
         ui.horizontal(|ui| {
             let running = self.is_running();
             if ui
@@ -241,8 +245,42 @@ impl ComparisonWindow {
                 {
                     ui.ctx().copy_text(result.comparison.to_csv());
                 }
+                if ui
+                    .button("Save as picture…")
+                    .on_hover_text("The table as SVG or PNG, for a design document")
+                    .clicked()
+                    && let Some(path) = super::files::pick_export(&model.name, "comparison", "svg")
+                {
+                    let look = if ui.visuals().dark_mode {
+                        crate::picture::Look::Dark
+                    } else {
+                        crate::picture::Look::Light
+                    };
+                    let svg = crate::tables::comparison_svg(&result.comparison, look);
+                    let png = path
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+                    let written = if png {
+                        crate::picture::svg_to_png(&svg, 2.0)
+                            .map_err(anyhow::Error::from)
+                            .and_then(|bytes| super::files::write_atomic(&path, bytes))
+                    } else {
+                        super::files::write_atomic(&path, svg)
+                    };
+                    saved = Some(written.map_or_else(
+                        |e| format!("cannot save {}: {e:#}", path.display()),
+                        |()| format!("saved {}", path.display()),
+                    ));
+                }
             }
         });
+        if let Some(text) = saved {
+            self.error = None;
+            self.saved = Some(text);
+        }
+        if let Some(text) = &self.saved {
+            ui.label(RichText::new(text).weak());
+        }
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
