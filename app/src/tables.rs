@@ -176,24 +176,16 @@ pub fn verdicts_svg(report: &Report, look: Look) -> String {
     let rows: Vec<Row> = report
         .slos
         .iter()
-        .map(|r| {
-            let unit = r.slo.objective.unit();
-            Row {
-                cells: vec![
-                    r.slo.label(),
-                    r.slo.objective.target_text(),
-                    r.value.as_ref().map_or("—".to_owned(), |m| match m.ci95 {
-                        Some(h) => format!("{} ± {}", unit.show(m.mean), unit.show_bare(h)),
-                        None => unit.show(m.mean),
-                    }),
-                    r.burned
-                        .as_ref()
-                        .map_or("—".to_owned(), |b| format!("{:.0} %", b.mean * 100.0)),
-                    r.verdict.text(),
-                ],
-                mark: Some(Mark::of(r.verdict)),
-                strong: false,
-            }
+        .map(|r| Row {
+            cells: vec![
+                r.slo.label(),
+                r.slo.objective.target_text(),
+                r.value_text(),
+                r.budget_text().unwrap_or_else(|| "—".to_owned()),
+                r.verdict.text(),
+            ],
+            mark: Some(Mark::of(r.verdict)),
+            strong: false,
         })
         .collect();
     table_svg(

@@ -327,6 +327,27 @@ struct SloMeasure {
     n: usize,
 }
 
+impl SloReport {
+    /// The value in its unit with its half-width (`212 ms ± 8.1 ms`), or
+    /// a dash when nothing was measured.
+    pub fn value_text(&self) -> String {
+        let unit = self.slo.objective.unit();
+        self.value
+            .as_ref()
+            .map_or("—".to_owned(), |m| match m.ci95 {
+                Some(h) => format!("{} ± {}", unit.show(m.mean), unit.show_bare(h)),
+                None => unit.show(m.mean),
+            })
+    }
+
+    /// The budget burned as a percentage (`41 %`).
+    pub fn budget_text(&self) -> Option<String> {
+        self.burned
+            .as_ref()
+            .map(|m| format!("{:.0} %", m.mean * 100.0))
+    }
+}
+
 /// One objective over replications, with its verdict.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SloReport {
@@ -845,15 +866,8 @@ impl Report {
             "verdict".to_owned(),
         ]];
         for r in &self.slos {
-            let unit = r.slo.objective.unit();
-            let value = r.value.as_ref().map_or("—".to_owned(), |m| match m.ci95 {
-                Some(h) => format!("{} ± {}", unit.show(m.mean), unit.show_bare(h)),
-                None => unit.show(m.mean),
-            });
-            let budget = r
-                .burned
-                .as_ref()
-                .map_or("—".to_owned(), |m| format!("{:.0} %", m.mean * 100.0));
+            let value = r.value_text();
+            let budget = r.budget_text().unwrap_or_else(|| "—".to_owned());
             // A description already names its window.
             let window = match r.slo.window {
                 Some(w) if !r.slo.name.trim().is_empty() => format!(" (every {w})"),

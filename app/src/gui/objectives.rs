@@ -185,15 +185,10 @@ pub fn verdicts_ui(ui: &mut egui::Ui, report: &Report) {
         .striped(true)
         .show(ui, |ui| {
             for r in &report.slos {
-                let unit = r.slo.objective.unit();
-                let value = r.value.as_ref().map_or("—".to_owned(), |m| match m.ci95 {
-                    Some(h) => format!("{} ± {}", unit.show(m.mean), unit.show_bare(h)),
-                    None => unit.show(m.mean),
-                });
+                let value = r.value_text();
                 let budget = r
-                    .burned
-                    .as_ref()
-                    .map(|b| format!("budget {:.0} %", b.mean * 100.0))
+                    .budget_text()
+                    .map(|b| format!("budget {b}"))
                     .unwrap_or_default();
                 // One run has no interval: it says how this run went.
                 let (mark, verdict) = match (&r.value, report.replications()) {
