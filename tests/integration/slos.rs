@@ -350,7 +350,7 @@ fn objectives_change_no_other_number_and_repeat_byte_for_byte() {
 
 #[test]
 fn objectives_round_trip_and_follow_a_renamed_node() {
-    let model = mm1(
+    let mut model = mm1(
         r#"
         (name: "Checkout", on: Node("srv"), objective: Latency(of: Sojourn, percentile: 99.9, max: "250ms"), window: "1m"),
         (on: Path(from: "src", to: "srv"), objective: Throughput(min: 40.0)),
@@ -359,18 +359,46 @@ fn objectives_round_trip_and_follow_a_renamed_node() {
         "#,
         1,
     );
+    let kind = model
+        .graph
+        .node_weights()
+        .find(|n| n.id == "srv")
+        .expect("srv")
+        .kind
+        .clone();
+    model.variants.push(sim_core::model::Variant {
+        name: "faster".into(),
+        description: String::new(),
+        nodes: vec![sim_core::model::VariantNode {
+            id: "srv".into(),
+            kind,
+        }],
+    });
     let text = file::to_string(&model);
     let (again, problems) = file::from_str(&text).expect("loads");
     assert!(problems.is_empty());
     assert_eq!(again.slos, model.slos);
     assert_eq!(file::to_string(&again), text);
     let mut renamed = model.clone();
-    renamed
+    renamed.scenario.faults = vec![sim_core::faults::Fault {
+        at: sim_core::time::Duration::from_secs(30),
+        duration: sim_core::time::Duration::from_secs(5),
+        node: "srv".into(),
+        effect: sim_core::faults::Effect::Crash,
+    }];
+    let inverse = renamed
         .apply(sim_core::model::ModelCommand::SetId {
             id: "srv".into(),
             new_id: "worker".into(),
         })
         .expect("renames");
+    // The fault and the variant follow the node too.
+    assert_eq!(renamed.scenario.faults[0].node, "worker");
+    assert_eq!(renamed.variants[0].nodes[0].id, "worker");
+    let mut back = renamed.clone();
+    back.apply(inverse).expect("undoes");
+    assert_eq!(back.scenario.faults[0].node, "srv");
+    assert_eq!(back.slos, model.slos);
     assert_eq!(
         renamed.slos[0].on,
         sim_core::slo::SloTarget::Node("worker".into())

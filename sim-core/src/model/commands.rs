@@ -166,10 +166,25 @@ impl Model {
                     self.check_new_id(&new_id)?;
                 }
                 self.graph[n].id.clone_from(&new_id);
-                // Objectives follow the node, as its edges do.
+                // Objectives, alert rules, faults and variants follow the
+                // node, as its edges do.
                 for slo in &mut self.slos {
                     slo.on = slo.on.renamed(&id, &new_id);
                 }
+                let follow = |node: &mut String| {
+                    if *node == id {
+                        node.clone_from(&new_id);
+                    }
+                };
+                self.alerts.iter_mut().for_each(|rule| follow(&mut rule.on));
+                self.scenario
+                    .faults
+                    .iter_mut()
+                    .for_each(|fault| follow(&mut fault.node));
+                self.variants
+                    .iter_mut()
+                    .flat_map(|v| v.nodes.iter_mut())
+                    .for_each(|change| follow(&mut change.id));
                 Ok(ModelCommand::SetId {
                     id: new_id,
                     new_id: id,
