@@ -257,6 +257,8 @@ pub struct Stepper {
     watched: Vec<String>,
     watched_edges: Vec<(String, String)>,
     series_len: usize,
+    /// When the objectives were last read for a frame (wall clock).
+    slos_read: Option<Instant>,
     series_dirty: bool,
     series_stamp: u64,
     result_wanted: bool,
@@ -299,6 +301,7 @@ impl Stepper {
             watched: Vec::new(),
             watched_edges: Vec::new(),
             series_len: 0,
+            slos_read: None,
             series_dirty: true,
             series_stamp: 0,
             result_wanted: false,
@@ -586,10 +589,20 @@ impl Stepper {
         self.publish_journeys(frame);
         // Read again only once the clock has moved: a reading copies each
         // objective's histograms.
+        // A reading copies each objective's histograms: at most ten a
+        // second while the run plays, and always once it has stopped or
+        // another run began.
         let at = (self.run_id, self.sim.now());
-        if frame.slos_at != Some(at) {
+        let due = self
+            .slos_read
+            .is_none_or(|t| t.elapsed() >= std::time::Duration::from_millis(100));
+        let stale = frame.slos_at.is_none_or(|(run, _)| run != self.run_id)
+            || self.sim.is_finished()
+            || !self.is_active();
+        if frame.slos_at != Some(at) && (due || stale) {
             frame.slos = self.sim.objectives();
             frame.slos_at = Some(at);
+            self.slos_read = Some(Instant::now());
         }
     }
 
