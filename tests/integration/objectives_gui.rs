@@ -166,3 +166,109 @@ fn a_variant_is_compared_with_the_design_beside_it() {
         "charts drawn over each other"
     );
 }
+
+#[test]
+fn alert_rules_are_added_edited_and_undone_in_the_inspector() {
+    // Tall enough that the model's whole inspector is on screen.
+    let mut h = harness(
+        WeirApp::from_model(weir_tests::model(MODEL), None),
+        Window {
+            size: egui::vec2(1280.0, 1600.0),
+            ..Window::default()
+        },
+    );
+    h.run();
+    h.state_mut().select_ids(&["q"]);
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Add alert rule")
+        .click();
+    h.run();
+    let rules = &h.state().model().alerts;
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].name, "BacklogQ", "a Prometheus name, made up");
+    assert_eq!(rules[0].on, "q");
+    assert!(
+        sim_core::validate::validate(h.state().model())
+            .iter()
+            .all(|d| !matches!(d.target, sim_core::validate::Target::Alert(_))),
+        "a new rule is valid as it stands"
+    );
+    // It opens to its fields; the condition offers what a queue has.
+    h.get_by_label("BacklogQ: depth > 100 for 2s").click();
+    h.run();
+    h.get_by_role_and_label(Role::ComboBox, "When").click();
+    h.run();
+    assert!(h.query_by_label("Throughput below").is_some());
+    for absent in ["Lag above", "p99 latency above"] {
+        assert!(
+            h.query_by_label(absent).is_none(),
+            "a queue has no such series to watch: {absent}"
+        );
+    }
+    h.get_by_label("Error rate above").click();
+    h.run();
+    assert!(matches!(
+        h.state().model().alerts[0].when,
+        sim_core::alerts::Condition::ErrorRate { .. }
+    ));
+    // Undo takes the condition back, then the rule.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert!(matches!(
+        h.state().model().alerts[0].when,
+        sim_core::alerts::Condition::Depth { .. }
+    ));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert!(h.state().model().alerts.is_empty());
+    // With nothing selected the model's list adds one too, and removes it.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Y);
+    h.run();
+    h.state_mut().select_ids(&[]);
+    h.run();
+    // The rule stays open as it was left in the node's inspector.
+    assert!(h.query_by_label("BacklogQ: depth > 100 for 2s").is_some());
+    assert!(
+        h.query_by_role_and_label(Role::ComboBox, "Watches")
+            .is_some(),
+        "the node is chosen here"
+    );
+    h.get_by_role_and_label(Role::Button, "Remove rule").click();
+    h.run();
+    assert!(h.state().model().alerts.is_empty());
+}
+
+#[test]
+fn a_live_run_restarts_to_measure_an_objective_added_while_it_plays() {
+    let mut h = app();
+    h.get_by_role_and_label(Role::Button, "Play live").click();
+    until(&mut h, "the checklist", |h| {
+        h.query_by_label_contains("met so far").is_some()
+    });
+    h.get_by_role_and_label(Role::Button, "Add objective")
+        .click();
+    until(&mut h, "the restart's notice", |h| {
+        h.state()
+            .notice()
+            .is_some_and(|n| n.starts_with("The objectives or alert rules changed"))
+    });
+    until(&mut h, "the new objective in the checklist", |h| {
+        h.query_by_label_contains("of 3 met so far").is_some()
+    });
+    // Naming it changes nothing the run measures: no second restart.
+    let run = |h: &Harness<'_, WeirApp>| h.state().live().map(|l| l.frame().run_id);
+    let before = run(&h);
+    let mut slos = h.state().model().slos.clone();
+    slos[2].name = "Fast enough".to_owned();
+    h.state_mut()
+        .apply_edit(sim_core::model::ModelCommand::SetSlos(slos))
+        .expect("a valid edit");
+    for _ in 0..5 {
+        h.step();
+    }
+    assert!(
+        h.query_all_by_label_contains("Fast enough").count() >= 2,
+        "in the checklist and the inspector"
+    );
+    assert_eq!(run(&h), before, "the same run goes on");
+}

@@ -61,6 +61,8 @@ pub enum ModelCommand {
     SetSlos(Vec<crate::slo::Slo>),
     /// Replaces the variants.
     SetVariants(Vec<super::Variant>),
+    /// Replaces the alerting rules.
+    SetAlerts(Vec<crate::alerts::AlertRule>),
     /// Replaces the model's name and description.
     SetInfo { name: String, description: String },
     /// Several edits as one: all apply, or none.
@@ -231,6 +233,10 @@ impl Model {
             ModelCommand::SetVariants(variants) => Ok(ModelCommand::SetVariants(
                 std::mem::replace(&mut self.variants, variants),
             )),
+            ModelCommand::SetAlerts(alerts) => Ok(ModelCommand::SetAlerts(std::mem::replace(
+                &mut self.alerts,
+                alerts,
+            ))),
             ModelCommand::SetInfo { name, description } => Ok(ModelCommand::SetInfo {
                 name: std::mem::replace(&mut self.name, name),
                 description: std::mem::replace(&mut self.description, description),

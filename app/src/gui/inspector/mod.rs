@@ -6,6 +6,7 @@
 //! are written under its field. Each kind's own section is in its file
 //! under `gui::kinds`; the field widgets they share are in [`fields`].
 
+pub mod alerts;
 pub mod fields;
 pub mod objectives;
 pub mod variants;
@@ -168,6 +169,7 @@ fn node_ui(
         });
     }
     objectives::node_objectives_ui(ui, model, &node.id, kind, out);
+    alerts::node_alerts_ui(ui, model, &node.id, kind, diagnostics, out);
 }
 
 fn edge_ui(
@@ -337,24 +339,5 @@ fn model_ui(ui: &mut Ui, model: &Model, diagnostics: &[Diagnostic], out: &mut Ve
         out.push(ModelCommand::SetScenario(s));
     }
     objectives::model_objectives_ui(ui, model, out);
-    if !model.alerts.is_empty() {
-        ui.separator();
-        ui.label(RichText::new("Alert rules").strong().size(15.0));
-        ui.label(RichText::new("Written in the model file's alerts: list").weak());
-        for rule in &model.alerts {
-            let hold = if rule.hold.is_zero() {
-                String::new()
-            } else {
-                format!(" for {}", rule.hold)
-            };
-            ui.label(format!(
-                "{}: {} at {}{hold} ({})",
-                rule.name,
-                rule.when.describe(),
-                rule.on,
-                rule.severity
-            ));
-            diagnostics_ui(ui, diagnostics, &Target::Alert(rule.name.clone()), &[]);
-        }
-    }
+    alerts::model_alerts_ui(ui, model, diagnostics, out);
 }

@@ -411,11 +411,13 @@ impl LiveSession {
             self.model = model.clone();
             return;
         }
+        let why = if same_watch(&self.model, model) {
+            "The model's structure changed: the run restarted from zero"
+        } else {
+            "The objectives or alert rules changed: the run restarted from zero"
+        };
         self.model = model.clone();
-        self.restart(
-            "The model's structure changed: the run restarted from zero",
-            wall,
-        );
+        self.restart(why, wall);
     }
 
     fn restart(&mut self, why: &str, wall: f64) {
@@ -518,9 +520,10 @@ pub struct ShownMarks {
     pub dots: Vec<(usize, f32)>,
 }
 
-/// Same nodes (ids and kinds, in order), same edges, same scenario.
+/// Same nodes (ids and kinds, in order), same edges, same scenario, and
+/// the same objectives and alert rules to measure.
 fn same_structure(a: &Model, b: &Model) -> bool {
-    if a.scenario != b.scenario {
+    if a.scenario != b.scenario || !same_watch(a, b) {
         return false;
     }
     let nodes = |m: &Model| -> Vec<(NodeIndex, String, Kind)> {
@@ -537,6 +540,44 @@ fn same_structure(a: &Model, b: &Model) -> bool {
             .collect()
     };
     nodes(a) == nodes(b) && edges(a) == edges(b)
+}
+
+/// Whether the run measures the same objectives and evaluates the same
+/// alert rules under both models. An objective's name is read from the
+/// document, so renaming one changes nothing the run measures; a rule's
+/// name and severity are part of what the run reports.
+fn same_watch(a: &Model, b: &Model) -> bool {
+    let objectives = |m: &Model| -> Vec<(
+        sim_core::slo::SloTarget,
+        sim_core::slo::Objective,
+        Option<Duration>,
+    )> {
+        m.slos
+            .iter()
+            .map(|s| (s.on.clone(), s.objective.clone(), s.window))
+            .collect()
+    };
+    let rules = |m: &Model| -> Vec<(
+        String,
+        String,
+        sim_core::alerts::Condition,
+        Duration,
+        String,
+    )> {
+        m.alerts
+            .iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    r.on.clone(),
+                    r.when,
+                    r.hold,
+                    r.severity.clone(),
+                )
+            })
+            .collect()
+    };
+    objectives(a) == objectives(b) && rules(a) == rules(b)
 }
 
 /// Keeps painting while a run moves. A paused, finished or failed run
