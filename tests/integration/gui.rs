@@ -628,7 +628,8 @@ fn the_inspector_edits_scaling_and_the_circuit_breaker() {
     );
 }
 
-/// Whether every node is on the canvas and the drawing is centred in it.
+/// Whether every node is on the canvas and the drawing is centred across
+/// it, with the room below it that a live run's marks take.
 fn everything_framed(h: &Harness<'_, WeirApp>) -> bool {
     let canvas = h.state().canvas_rect();
     let drawing = h
@@ -638,7 +639,13 @@ fn everything_framed(h: &Harness<'_, WeirApp>) -> bool {
         .node_weights()
         .filter_map(|n| h.state().node_screen_rect(&n.id))
         .fold(egui::Rect::NOTHING, egui::Rect::union);
-    canvas.contains_rect(drawing) && (drawing.center() - canvas.center()).length() < 1.0
+    let (above, below) = (
+        drawing.top() - canvas.top(),
+        canvas.bottom() - drawing.bottom(),
+    );
+    canvas.contains_rect(drawing)
+        && (drawing.center().x - canvas.center().x).abs() < 1.0
+        && below >= above - 1.0
 }
 
 fn toggle_presentation(h: &mut Harness<'_, WeirApp>) {

@@ -19,6 +19,7 @@ use sim_core::nodes::{EdgeRole, Kind, NodeKind};
 use sim_core::validate::{Diagnostic, Severity, Target};
 
 use super::kinds;
+use super::session::marks;
 
 /// A card's height in canvas units; its width follows its text.
 pub const CARD_HEIGHT: f32 = 64.0;
@@ -371,7 +372,9 @@ pub fn drawing_bounds(model: &Model) -> Rect {
 }
 
 /// The zoom and offset that frame every card in a canvas of `size`
-/// points (presentation mode leaves a narrower margin).
+/// points (presentation mode leaves a narrower margin), with room below
+/// for a live run's marks ([`marks::reach`]), so that starting a run
+/// never cuts them off.
 pub fn fit_view(size: Vec2, model: &Model, presenting: bool) -> (f32, Vec2) {
     let bounds = drawing_bounds(model);
     if !bounds.is_positive() {
@@ -382,10 +385,31 @@ pub fn fit_view(size: Vec2, model: &Model, presenting: bool) -> (f32, Vec2) {
     } else {
         FIT_MARGIN
     };
-    let zoom = ((size.x - 2.0 * margin) / bounds.width())
-        .min((size.y - 2.0 * margin) / bounds.height())
-        .clamp(MIN_ZOOM, 2.0);
-    (zoom, size / 2.0 - bounds.center().to_vec2() * zoom)
+    // NOTE: the marks below the lowest cards take the bottom margin's
+    // room first; the tags above a card are rare enough to sit in the
+    // top margin.
+    let zoom_with = |below: f32| {
+        ((size.x - 2.0 * margin) / bounds.width())
+            .min((size.y - margin - below.max(margin)) / bounds.height())
+            .clamp(MIN_ZOOM, 2.0)
+    };
+    // NOTE: the marks grow with the zoom, so the room they take at the
+    // zoom without them is at least what they take at the zoom with it.
+    let bare = zoom_with(0.0);
+    let below = marks::reach(bare).max(margin);
+    let mut zoom = zoom_with(below);
+    if presenting {
+        // NOTE: the back of the room reading the names comes first: the
+        // marks' room never takes the names under their presenting size.
+        // A name shown alone is at least NAME_FONT (`name_only_size`).
+        let legible = MIN_PRESENTING_NAME_POINTS / NAME_FONT;
+        zoom = zoom.max(bare.min(legible));
+    }
+    let below = below
+        .min(size.y - margin - bounds.height() * zoom)
+        .max(margin);
+    let centre = bounds.center().to_vec2() * zoom + vec2(0.0, (below - margin) / 2.0);
+    (zoom, size / 2.0 - centre)
 }
 
 /// The first place at or below `at` where a new card overlaps no other.

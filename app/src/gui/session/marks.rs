@@ -46,22 +46,22 @@ pub fn paint_node_marks(
     zoom: f32,
     dark: bool,
 ) {
-    let size = (11.5 * zoom).clamp(9.5, 17.0);
+    let size = line_size(zoom);
     let text_color = if dark {
         Color32::from_gray(225)
     } else {
         Color32::from_gray(40)
     };
     let bar_rect = Rect::from_min_size(
-        card.left_bottom() + vec2(0.0, 4.0 * zoom),
-        vec2(card.width(), (6.0 * zoom).max(3.0)),
+        card.left_bottom() + vec2(0.0, bar_gap(zoom)),
+        vec2(card.width(), bar_height(zoom)),
     );
     let mut marks = CardMarks {
         painter,
         zoom,
         dark,
         bar_rect,
-        text_at: bar_rect.left_bottom() + vec2(0.0, 2.0 * zoom),
+        text_at: bar_rect.left_bottom() + vec2(0.0, line_gap(zoom)),
         line: String::new(),
         line_color: text_color,
         bar: None,
@@ -82,7 +82,7 @@ pub fn paint_node_marks(
     }
     // NOTE: the line keeps a readable size (9.5 points at least) as the
     // cards shrink; below 35 % zoom it would dwarf them, so it goes.
-    if zoom >= 0.35 && !line.is_empty() {
+    if shows_line(zoom) && !line.is_empty() {
         // NOTE: tight layouts put the next card right under this line; a
         // backing keeps it readable over it.
         let galley = painter.layout_no_wrap(line, FontId::proportional(size), line_color);
@@ -153,6 +153,41 @@ pub fn short(v: u64) -> String {
 }
 
 /// A small tag with a coloured background, anchored at `at`.
+/// The numbers line's text size at `zoom`, in points.
+fn line_size(zoom: f32) -> f32 {
+    (11.5 * zoom).clamp(9.5, 17.0)
+}
+
+/// Below the card: the gap to the bar, the bar, the gap to the line.
+fn bar_gap(zoom: f32) -> f32 {
+    4.0 * zoom
+}
+
+fn bar_height(zoom: f32) -> f32 {
+    (6.0 * zoom).max(3.0)
+}
+
+fn line_gap(zoom: f32) -> f32 {
+    2.0 * zoom
+}
+
+fn shows_line(zoom: f32) -> bool {
+    zoom >= 0.35
+}
+
+/// How far the marks reach below a card at `zoom`, in points: the bar
+/// and the numbers line, with its backing. Fit leaves this room, so a
+/// run's marks are never cut off at the canvas's bottom edge.
+pub fn reach(zoom: f32) -> f32 {
+    // NOTE: a line of proportional text is about 1.2 of its size tall.
+    let line = if shows_line(zoom) {
+        line_gap(zoom) + line_size(zoom) * 1.2 + 1.5
+    } else {
+        0.0
+    };
+    bar_gap(zoom) + bar_height(zoom) + line
+}
+
 fn tag(painter: &Painter, at: Pos2, anchor: Align2, text: &str, fill: Color32, size: f32) {
     let galley =
         painter.layout_no_wrap(text.to_owned(), FontId::proportional(size), Color32::BLACK);
