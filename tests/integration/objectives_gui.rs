@@ -108,6 +108,11 @@ fn the_results_panel_gives_the_verdicts_of_the_replications() {
     h.run();
     assert!(h.query_by_label_contains("met · budget 50 %").is_some());
     assert!(h.query_by_label_contains("violated · budget").is_some());
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Save as picture…")
+            .is_some(),
+        "the verdicts can go into a design document"
+    );
     let verdicts = h.get_by_label_contains("Objectives: 1 of 2 met").rect();
     let table = h.get_by_label("Copy as CSV").rect();
     assert!(verdicts.bottom() < table.top(), "verdicts above the table");

@@ -249,28 +249,10 @@ impl ComparisonWindow {
                     .button("Save as picture…")
                     .on_hover_text("The table as SVG or PNG, for a design document")
                     .clicked()
-                    && let Some(path) = super::files::pick_export(&model.name, "comparison", "svg")
                 {
-                    let look = if ui.visuals().dark_mode {
-                        crate::picture::Look::Dark
-                    } else {
-                        crate::picture::Look::Light
-                    };
-                    let svg = crate::tables::comparison_svg(&result.comparison, look);
-                    let png = path
-                        .extension()
-                        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
-                    let written = if png {
-                        crate::picture::svg_to_png(&svg, 2.0)
-                            .map_err(anyhow::Error::from)
-                            .and_then(|bytes| super::files::write_atomic(&path, bytes))
-                    } else {
-                        super::files::write_atomic(&path, svg)
-                    };
-                    saved = Some(written.map_or_else(
-                        |e| format!("cannot save {}: {e:#}", path.display()),
-                        |()| format!("saved {}", path.display()),
-                    ));
+                    let svg =
+                        crate::tables::comparison_svg(&result.comparison, look_of(ui.visuals()));
+                    saved = super::files::save_picture(&model.name, "comparison", &svg);
                 }
             }
         });
@@ -398,4 +380,13 @@ fn rows_ui(ui: &mut egui::Ui, result: &Compared) {
             .weak(),
         );
     });
+}
+
+/// The pictures' look for the window's theme.
+pub fn look_of(visuals: &egui::Visuals) -> crate::picture::Look {
+    if visuals.dark_mode {
+        crate::picture::Look::Dark
+    } else {
+        crate::picture::Look::Light
+    }
 }

@@ -181,6 +181,35 @@ pub fn pick_export(name: &str, what: &str, ext: &str) -> Option<PathBuf> {
         .save_file()
 }
 
+/// Asks where to save a picture of `what` ("verdicts") and writes `svg`
+/// there, as PNG when the chosen name ends in `.png`; what happened, for a
+/// line beside the button, or `None` if the dialog was cancelled.
+pub fn save_picture(name: &str, what: &str, svg: &str) -> Option<String> {
+    let path = rfd::FileDialog::new()
+        .set_title(format!("Save the {what} as a picture"))
+        .add_filter("SVG", &["svg"])
+        .add_filter("PNG", &["png"])
+        .set_file_name(format!("{}-{what}.svg", file_stem(name)))
+        .save_file()?;
+    Some(write_picture(&path, svg).map_or_else(
+        |e| format!("cannot save {}: {e:#}", path.display()),
+        |()| format!("saved {}", path.display()),
+    ))
+}
+
+/// Writes `svg` to `path`, rasterised to PNG when its extension is `png`.
+pub fn write_picture(path: &Path, svg: &str) -> Result<()> {
+    let png = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    if png {
+        let bytes = crate::picture::svg_to_png(svg, 2.0)?;
+        write_atomic(path, bytes)
+    } else {
+        write_atomic(path, svg)
+    }
+}
+
 /// A file name from a model name: lower case, dashes for spaces.
 pub(crate) fn file_stem(name: &str) -> String {
     let stem: String = name
@@ -212,6 +241,25 @@ pub(crate) mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a scratch folder");
         dir
+    }
+
+    #[test]
+    fn a_picture_is_png_by_its_extension_and_svg_otherwise() {
+        let dir = scratch("picture");
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><rect width="20" height="10" fill="red"/></svg>"#;
+        write_picture(&dir.join("a.PNG"), svg).expect("PNG written");
+        write_picture(&dir.join("a.svg"), svg).expect("SVG written");
+        let png = std::fs::read(dir.join("a.PNG")).expect("read back");
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a.svg")).expect("read back"),
+            svg
+        );
+        assert!(
+            write_picture(&dir.join("missing").join("b.png"), svg).is_err(),
+            "a folder that does not exist is an error, not a panic"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The names in `dir`, sorted.

@@ -171,14 +171,30 @@ pub fn verdicts_ui(ui: &mut egui::Ui, report: &Report) {
         .iter()
         .filter(|s| s.verdict == Verdict::Met)
         .count();
-    ui.label(
-        RichText::new(format!(
-            "Objectives: {met} of {} met over {} replication(s)",
-            report.slos.len(),
-            report.replications()
-        ))
-        .strong(),
-    );
+    let saved_id = egui::Id::unique("verdicts-saved");
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "Objectives: {met} of {} met over {} replication(s)",
+                report.slos.len(),
+                report.replications()
+            ))
+            .strong(),
+        );
+        if ui
+            .small_button("Save as picture…")
+            .on_hover_text("The verdicts as SVG or PNG, for a design document")
+            .clicked()
+        {
+            let svg = crate::tables::verdicts_svg(report, super::comparison::look_of(ui.visuals()));
+            if let Some(text) = super::files::save_picture(&report.model, "verdicts", &svg) {
+                ui.data_mut(|d| d.insert_temp(saved_id, text));
+            }
+        }
+        if let Some(text) = ui.data(|d| d.get_temp::<String>(saved_id)) {
+            ui.label(RichText::new(text).weak());
+        }
+    });
     egui::Grid::new("objectives-verdicts")
         .num_columns(5)
         .spacing([10.0, 4.0])
