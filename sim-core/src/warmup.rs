@@ -70,7 +70,9 @@ pub const BATCH: usize = 5;
 /// mean), so the averaged series needs many: measured on M/M/1 at
 /// ρ = 0.9, a pilot of 10 or 100 replications often finds no transient
 /// at all, one of 1000 lands within a relaxation time of Welch's method
-/// (`tests/integration/warmup.rs`). Up to this bound the pilot is every
+/// on most seeds and later on the rest, never earlier: the averaged level
+/// still wanders for seconds at a time, and now and then MSER-5 takes a
+/// late wander for the transient's end (`tests/integration/warmup.rs`). Up to this bound the pilot is every
 /// replication, and the runs take twice as long; set a warm-up to skip it.
 pub const PILOT_REPLICATIONS: u32 = 1000;
 
