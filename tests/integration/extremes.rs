@@ -205,7 +205,14 @@ fn text(shape: &Shape, duration: &str, warmup: &str) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+    // NOTE: a fixed seed, so that every CI run draws the same 96 models
+    // and a finding reproduces; widen the search by changing it.
+    #![proptest_config(ProptestConfig {
+        cases: 96,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5745_4952),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn extreme_models_end_in_a_diagnostic_or_a_bounded_run(
