@@ -335,3 +335,44 @@ fn every_example_presents_on_nine_tenths_of_the_window_with_names_of_18_px() {
         );
     }
 }
+
+#[test]
+fn designs_are_compared_while_presenting() {
+    let mut h = example_app("single-queue.ron");
+    press(&mut h, Key::F5);
+    h.get_by_label("Run").click();
+    h.run();
+    h.get_by_label("Compare designs…").click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Compare")
+        .click();
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(
+        h.query_by_role_and_label(egui::accesskit::Role::Button, "Compare")
+            .is_some(),
+        "the window stays open while the designs run"
+    );
+    until(&mut h, "the comparison", |h| {
+        h.query_by_label_contains("objective: Orders done within 250 ms")
+            .is_some()
+    });
+    // The window keeps its size, on the screen, with the table in it.
+    let title = |h: &Harness<'_, WeirApp>| h.get_by_label("Compare designs").rect();
+    let before = title(&h);
+    for _ in 0..30 {
+        h.step();
+    }
+    assert_eq!(title(&h), before, "the window does not grow by itself");
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, PROJECTOR.size);
+    for label in [
+        "Compare designs",
+        "Save as picture…",
+        "B − A (95 %)",
+        "change",
+    ] {
+        let r = h.get_by_label(label).rect();
+        assert!(screen.contains_rect(r), "{label} at {r:?}, off the screen");
+    }
+}

@@ -173,9 +173,18 @@ impl ComparisonWindow {
             return;
         }
         let mut open = self.open;
+        // NOTE: never larger than the window it floats in (presenting, the
+        // text is larger and the table wider than the default size): the
+        // table scrolls instead of pushing the window off the screen.
+        let screen = ctx.content_rect();
         egui::Window::new("Compare designs")
             .open(&mut open)
-            .default_size([760.0, 520.0])
+            .default_size([
+                (screen.width() - 80.0).clamp(360.0, 1000.0),
+                (screen.height() - 100.0).clamp(240.0, 620.0),
+            ])
+            .default_pos(screen.left_top() + egui::vec2(40.0, 40.0))
+            .max_size(screen.size() - egui::vec2(40.0, 60.0))
             .resizable(true)
             .show(ctx, |ui| self.contents(ui, model, pick_file));
         self.open = open;
@@ -341,7 +350,7 @@ fn charts_ui(ui: &mut egui::Ui, result: &Compared) {
 /// differences.
 fn rows_ui(ui: &mut egui::Ui, result: &Compared) {
     let c = &result.comparison;
-    egui::ScrollArea::vertical().show(ui, |ui| {
+    egui::ScrollArea::both().show(ui, |ui| {
         egui::Grid::new("compare-rows")
             .num_columns(5)
             .striped(true)
