@@ -344,14 +344,12 @@ fn designs_are_compared_while_presenting() {
     h.run();
     h.get_by_label("Compare designs…").click();
     h.run();
-    h.get_by_role_and_label(egui::accesskit::Role::Button, "Compare")
-        .click();
+    h.get_by_role_and_label(Role::Button, "Compare").click();
     for _ in 0..3 {
         h.step();
     }
     assert!(
-        h.query_by_role_and_label(egui::accesskit::Role::Button, "Compare")
-            .is_some(),
+        h.query_by_role_and_label(Role::Button, "Compare").is_some(),
         "the window stays open while the designs run"
     );
     until(&mut h, "the comparison", |h| {
