@@ -60,6 +60,62 @@ pub enum Command {
     /// Compare two designs on the same seeds: paired differences with
     /// confidence intervals, and the objectives' verdicts side by side.
     Compare(CompareArgs),
+    /// Run a model over a range of parameter values: each point with its
+    /// replications and confidence intervals, streamed as CSV or JSON
+    /// lines, or drawn as a plot (one knob) or a heatmap (two).
+    Sweep(SweepArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The model file.
+    pub file: PathBuf,
+    /// A knob and its values: NODE.PARAM=RANGE (worker.instances=1..8,
+    /// orders.rate=50..150:10, worker.service.mean=5ms..20msx4,
+    /// q.capacity=10,100,1000), or load=RANGE to scale every producer's
+    /// rate (load=0.5..1.5x11). Twice for a grid.
+    #[arg(long, value_name = "KNOB=RANGE", required = true)]
+    pub vary: Vec<String>,
+    /// A number to report at each point: NODE.METRIC as the JSON report
+    /// names it (`worker.utilization`, `q.wait_s.p99`) or slo:NAME (an
+    /// objective's value). The objectives' verdicts are always reported.
+    #[arg(long, value_name = "NODE.METRIC|slo:NAME")]
+    pub metric: Vec<String>,
+    /// Replications at each point, 1 to 100000 (default: the scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
+    pub replications: Option<u32>,
+    /// Seed of each point's first replication (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated time per run (default: the scenario's).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Warm-up, or `auto` (default: the scenario's).
+    #[arg(long, value_name = "DURATION|auto", value_parser = parse_warmup)]
+    pub warmup: Option<WarmupFlag>,
+    /// Sweep this variant of the model.
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
+    /// csv or json (one line per point, as each finishes), or a picture:
+    /// svg, png.
+    #[arg(long, value_name = "FORMAT", default_value = "csv")]
+    pub format: SweepFormat,
+    /// Pictures (svg, png): light or dark background.
+    #[arg(long, value_name = "light|dark", default_value = "light")]
+    pub look: crate::picture::Look,
+    /// Where to write: a file, or `-` (the default) for standard output.
+    #[arg(short, long, value_name = "PATH|-", default_value = "-")]
+    pub output: String,
+}
+
+/// How `weir sweep` writes its points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SweepFormat {
+    Csv,
+    /// One JSON object per line, per point.
+    Json,
+    Svg,
+    Png,
 }
 
 #[derive(Debug, clap::Args)]
@@ -251,6 +307,7 @@ pub fn main() -> ExitCode {
         Some(Command::Export(args)) => export(&args),
         Some(Command::Import(args)) => import(&args),
         Some(Command::Compare(args)) => compare(&args),
+        Some(Command::Sweep(args)) => sweep(&args),
         None => crate::gui::open(cli.file.as_deref(), cli.play).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
@@ -583,6 +640,176 @@ fn compare(args: &CompareArgs) -> Result<ExitCode> {
         }
     };
     write_output(&args.output, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sweep(args: &SweepArgs) -> Result<ExitCode> {
+    use sim_core::sweep::{Axis, MetricRef, Sweep};
+    check_output(&args.output)?;
+    let (mut model, load_diagnostics, text) = load(&args.file)?;
+    if let Err(code) = refuse_errors(&args.file, &text, &model, load_diagnostics) {
+        return Ok(code);
+    }
+    if let Some(name) = &args.variant {
+        model = model
+            .with_variant(name)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    }
+    let scenario = &mut model.scenario;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(d) = args.duration {
+        scenario.duration = d;
+    }
+    if let Some(WarmupFlag(w)) = args.warmup {
+        scenario.warmup = w;
+    }
+    if let Some(r) = args.replications {
+        scenario.replications = r;
+    }
+    // The model as every point shares it: its own errors are not a point's.
+    if let Err(code) = refuse_errors(&args.file, &text, &model, Vec::new()) {
+        return Ok(code);
+    }
+    let file = args.file.display();
+    let axes = args
+        .vary
+        .iter()
+        .map(|v| Axis::parse(v, &model))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("{file}: --vary {e}"))?;
+    let metrics = args
+        .metric
+        .iter()
+        .map(|m| MetricRef::parse(m, &model))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("{file}: --metric {e}"))?;
+    let sweep = Sweep { axes, metrics };
+    let points = match crate::sweeping::models(&model, &sweep) {
+        Ok(points) => points,
+        Err(e) => {
+            say!("{file}: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let picture = matches!(args.format, SweepFormat::Svg | SweepFormat::Png);
+    if picture && !(1..=2).contains(&sweep.axes.len()) {
+        bail!(
+            "a picture shows one knob (lines) or two (a heatmap), not {}: use --format csv or json",
+            sweep.axes.len()
+        );
+    }
+    if picture && sweep.metrics.is_empty() {
+        bail!("a picture needs a metric to draw: give --metric");
+    }
+    let bar = (points.len() > 1).then(|| {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(points.len() as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} points  {elapsed} elapsed, about {eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    // Streamed formats go out line by line: to standard output at once, to
+    // a file at the end (written whole, as the app saves).
+    let to_stdout = args.output == "-";
+    let mut kept = Vec::new();
+    let mut body = String::new();
+    // Standard output's failure, kept whole (a closed pipe ends quietly).
+    let failed_write = std::cell::RefCell::new(None);
+    let emit = |line: &str, body: &mut String| -> Result<(), String> {
+        if to_stdout {
+            write_stdout(line.as_bytes()).map_err(|e| {
+                let text = format!("{e:#}");
+                *failed_write.borrow_mut() = Some(e);
+                text
+            })
+        } else {
+            body.push_str(line);
+            Ok(())
+        }
+    };
+    if args.format == SweepFormat::Csv {
+        emit(&sweep.csv_header(&model), &mut body).map_err(|e| anyhow::anyhow!(e))?;
+    }
+    let mut measured = vec![false; sweep.metrics.len()];
+    let mut last_metrics: Vec<(String, String)> = Vec::new();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let outcome = crate::sweeping::run(
+        &sweep,
+        &points,
+        crate::sweeping::threads(),
+        &stop,
+        |_, point, report| {
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+            for (metric, seen) in sweep.metrics.iter().zip(measured.iter_mut()) {
+                *seen |= metric.read(report).is_some();
+            }
+            last_metrics = report
+                .nodes
+                .iter()
+                .flat_map(|n| n.metrics.iter().map(|m| (n.id.clone(), m.path.clone())))
+                .collect();
+            match args.format {
+                SweepFormat::Csv => emit(&sweep.csv_row(point, report), &mut body),
+                SweepFormat::Json => emit(&sweep.json_line(point, report), &mut body),
+                SweepFormat::Svg | SweepFormat::Png => {
+                    kept.push((point.to_vec(), report.clone()));
+                    Ok(())
+                }
+            }
+        },
+    );
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if let Some(e) = failed_write.into_inner() {
+        return Err(e);
+    }
+    // A metric no point measured is most likely misnamed: say what the
+    // node measures.
+    for (metric, seen) in sweep.metrics.iter().zip(&measured) {
+        if !seen && let MetricRef::Node { node, .. } = metric {
+            let names = last_metrics
+                .iter()
+                .filter(|(id, _)| id == node)
+                .map(|(_, p)| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            say!(
+                "{file}: warning: no point measured {}; '{node}' measures {names}",
+                metric.label()
+            );
+        }
+    }
+    if let Err(e) = outcome {
+        bail!("{file}: {e}");
+    }
+    match args.format {
+        SweepFormat::Csv | SweepFormat::Json => {
+            if !to_stdout {
+                write_output(&args.output, body.as_bytes())?;
+            }
+        }
+        SweepFormat::Svg | SweepFormat::Png => {
+            let svg = crate::plots::sweep_svg(&sweep, &model, &kept, args.look)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            if args.format == SweepFormat::Svg {
+                write_output(&args.output, svg.as_bytes())?;
+            } else {
+                let png = crate::picture::svg_to_png(&svg, 2.0).context("cannot draw the sweep")?;
+                write_output(&args.output, &png)?;
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -10,5 +10,7 @@ pub mod exports;
 pub mod gui;
 pub mod live;
 pub mod picture;
+pub mod plots;
 pub mod runner;
+pub mod sweeping;
 pub mod tables;

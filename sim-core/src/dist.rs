@@ -307,6 +307,32 @@ fn is_zero_f64(x: &f64) -> bool {
 }
 
 impl Arrival {
+    /// The same process with every rate times `k` (its timing kept): a
+    /// load `k` times today's.
+    #[must_use]
+    pub fn scaled(&self, k: f64) -> Self {
+        match *self {
+            Self::Constant { rate } => Self::Constant { rate: rate * k },
+            Self::Poisson { rate } => Self::Poisson { rate: rate * k },
+            Self::Bursty {
+                rate,
+                on,
+                off,
+                base_rate,
+            } => Self::Bursty {
+                rate: rate * k,
+                on,
+                off,
+                base_rate: base_rate * k,
+            },
+            Self::Ramp { from, to, over } => Self::Ramp {
+                from: from * k,
+                to: to * k,
+                over,
+            },
+        }
+    }
+
     /// The long-run mean rate in events per second.
     pub fn mean_rate(&self) -> f64 {
         match *self {

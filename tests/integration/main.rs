@@ -31,5 +31,6 @@ mod results_table;
 mod slos;
 mod snapshots;
 mod start_page;
+mod sweep;
 mod theory;
 mod warmup;
