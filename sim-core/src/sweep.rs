@@ -198,6 +198,20 @@ impl Axis {
     }
 }
 
+/// The numbers and durations `node`'s file writes, by path: what a knob
+/// can turn without naming a parameter the file leaves out.
+pub fn params_of(node: &Node) -> Vec<String> {
+    kind_params(&node.kind).map_or_else(
+        |_| Vec::new(),
+        |params| {
+            leaves(&params)
+                .into_iter()
+                .map(|(p, _)| p.join("."))
+                .collect()
+        },
+    )
+}
+
 /// A sweep: its knobs and what it reports at each point.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sweep {

@@ -34,3 +34,4 @@ mod start_page;
 mod sweep;
 mod theory;
 mod warmup;
+mod whatif_gui;

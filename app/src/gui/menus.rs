@@ -43,6 +43,8 @@ pub enum MenuAction {
     Live(LiveAction),
     /// Open Compare designs (on a variant, by name).
     Compare(Option<String>),
+    /// Open What if.
+    WhatIf,
     Quit,
 }
 
@@ -70,6 +72,7 @@ impl WeirApp {
                 let side = variant.map(super::comparison::Side::Variant);
                 self.comparison.open_on(&self.doc.model, side);
             }
+            MenuAction::WhatIf => self.whatif.open_on(&self.doc.model),
             MenuAction::Export(target) => {
                 let start = self.doc.path.as_deref();
                 if let Some(path) = export::pick_export(start, &self.doc.model.name, target) {
@@ -253,6 +256,15 @@ pub fn menu_bar_ui(
                 .clicked()
             {
                 actions.push(MenuAction::Compare(None));
+            }
+            if ui
+                .button("What if…")
+                .on_hover_text(
+                    "Sweep a parameter or the load and watch a metric or an objective move",
+                )
+                .clicked()
+            {
+                actions.push(MenuAction::WhatIf);
             }
         });
         ui.menu_button("Help", |ui| {

@@ -37,6 +37,7 @@ pub mod results;
 pub mod run;
 pub mod session;
 pub mod shortcuts;
+pub mod whatif;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -155,6 +156,8 @@ pub struct WeirApp {
     canvas: CanvasState,
     inspector: InspectorState,
     run: RunState,
+    /// The What if window.
+    whatif: whatif::WhatIfWindow,
     /// The Compare designs window.
     comparison: comparison::ComparisonWindow,
     /// File → Export writing in the background.
@@ -284,6 +287,7 @@ impl WeirApp {
             inspector: InspectorState::default(),
             run: RunState::Idle,
             comparison: comparison::ComparisonWindow::default(),
+            whatif: whatif::WhatIfWindow::default(),
             export: export::ExportState::Idle,
             show_results: false,
             show_help: false,
@@ -1036,6 +1040,7 @@ impl eframe::App for WeirApp {
         self.comparison.ui(&ctx, &self.doc.model, &|| {
             files::pick_open(start.as_deref())
         });
+        commands.extend(self.whatif.ui(&ctx, &self.doc.model));
 
         // Edits apply once, after drawing. While the pointer is down or a
         // field has the keyboard, they join one undo step.
