@@ -60,6 +60,10 @@ pub enum Command {
     /// Compare two designs on the same seeds: paired differences with
     /// confidence intervals, and the objectives' verdicts side by side.
     Compare(CompareArgs),
+    /// Find the cheapest setting of chosen knobs (instances, capacity, …)
+    /// that meets every objective, every bound given and a utilisation
+    /// headroom; prints the search path and what it ruled out.
+    Plan(PlanArgs),
     /// Run a model over a range of parameter values: each point with its
     /// replications and confidence intervals, streamed as CSV or JSON
     /// lines, or drawn as a plot (one knob) or a heatmap (two).
@@ -107,6 +111,43 @@ pub struct SweepArgs {
     #[arg(short, long, value_name = "PATH|-", default_value = "-")]
     pub output: String,
 }
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The model file.
+    pub file: PathBuf,
+    /// A knob, its values and the cost of one unit of it:
+    /// NODE.PARAM=RANGE@COST (worker.instances=1..16@12; the cost is 1
+    /// when left out). Give one for each knob the planner may turn.
+    #[arg(long, value_name = "KNOB=RANGE@COST", required = true)]
+    pub knob: Vec<String>,
+    /// A bound besides the model's objectives: NODE.METRIC<=X or >=X
+    /// (`q.wait_s.mean<=0.05`).
+    #[arg(long, value_name = "METRIC<=X")]
+    pub require: Vec<String>,
+    /// Every stage's utilisation at most this, like 0.8 (default: none).
+    #[arg(long, value_name = "RHO")]
+    pub headroom: Option<f64>,
+    /// Replications of each setting tried (default: the scenario's, at
+    /// least 2 so that objectives can be judged).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=i64::from(MAX_REPLICATIONS)))]
+    pub replications: Option<u32>,
+    /// Seed of each setting's first replication (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated time per run (default: the scenario's).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Warm-up, or `auto` (default: the scenario's).
+    #[arg(long, value_name = "DURATION|auto", value_parser = parse_warmup)]
+    pub warmup: Option<WarmupFlag>,
+    /// Write the model with the plan's setting to PATH.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<String>,
+}
+
+/// `weir plan`'s status when no setting within the knobs' ranges works.
+pub const EXIT_NO_PLAN: u8 = 4;
 
 /// How `weir sweep` writes its points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -308,6 +349,7 @@ pub fn main() -> ExitCode {
         Some(Command::Import(args)) => import(&args),
         Some(Command::Compare(args)) => compare(&args),
         Some(Command::Sweep(args)) => sweep(&args),
+        Some(Command::Plan(args)) => plan(&args),
         None => crate::gui::open(cli.file.as_deref(), cli.play).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
@@ -640,6 +682,151 @@ fn compare(args: &CompareArgs) -> Result<ExitCode> {
         }
     };
     write_output(&args.output, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plan(args: &PlanArgs) -> Result<ExitCode> {
+    use sim_core::plan::{Knob, Plan, Requirement};
+    use sim_core::sweep::Sweep;
+    if let Some(path) = &args.output {
+        check_output(path)?;
+    }
+    let (mut model, load_diagnostics, text) = load(&args.file)?;
+    let scenario = &mut model.scenario;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(d) = args.duration {
+        scenario.duration = d;
+    }
+    if let Some(WarmupFlag(w)) = args.warmup {
+        scenario.warmup = w;
+    }
+    scenario.replications = args.replications.unwrap_or(scenario.replications).max(2);
+    if let Err(code) = refuse_errors(&args.file, &text, &model, load_diagnostics) {
+        return Ok(code);
+    }
+    let file = args.file.display();
+    let knobs = args
+        .knob
+        .iter()
+        .map(|k| Knob::parse(k, &model))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("{file}: --knob {e}"))?;
+    let requirements = args
+        .require
+        .iter()
+        .map(|r| Requirement::parse(r, &model))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("{file}: --require {e}"))?;
+    if let Some(h) = args.headroom
+        && !(h.is_finite() && h > 0.0)
+    {
+        bail!("--headroom is a utilisation above 0, like 0.8, not {h}");
+    }
+    if model.slos.is_empty() && requirements.is_empty() && args.headroom.is_none() {
+        bail!(
+            "{file}: nothing to plan for: the model has no objectives; give --require or --headroom"
+        );
+    }
+    let plan = Plan {
+        knobs,
+        requirements,
+        headroom: args.headroom,
+    };
+    // The knobs as a sweep's axes, so that a setting is a sweep's point.
+    let sweep = Sweep {
+        axes: plan.knobs.iter().map(|k| k.axis.clone()).collect(),
+        metrics: Vec::new(),
+    };
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let outcome = plan
+        .search(|settings| {
+            let mut points = Vec::with_capacity(settings.len());
+            for s in settings {
+                let m = sweep.model_at(&model, s)?;
+                let errors: Vec<String> = validate(&m)
+                    .into_iter()
+                    .filter(Diagnostic::is_error)
+                    .map(|d| d.to_string())
+                    .collect();
+                if !errors.is_empty() {
+                    return Err(format!("at {}: {}", sweep.describe(s), errors.join("; ")));
+                }
+                points.push((s.clone(), m));
+            }
+            let mut reports = Vec::new();
+            crate::sweeping::run(
+                &sweep,
+                &points,
+                crate::sweeping::threads(),
+                &stop,
+                |_, _, r| {
+                    reports.push(r.clone());
+                    Ok(())
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            Ok(reports)
+        })
+        .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    let mut out = format!(
+        "{} — planning {} knob(s), {} replication(s) per setting\n\n",
+        model.name,
+        plan.knobs.len(),
+        model.scenario.replications
+    );
+    for (i, t) in outcome.trials.iter().enumerate() {
+        let verdict = if t.passes() {
+            "passes".to_owned()
+        } else {
+            format!("fails: {}", t.failures.join("; "))
+        };
+        out.push_str(&format!(
+            "{:>3}  {}  (cost {})  {verdict}\n",
+            i + 1,
+            plan.describe(&t.setting),
+            t.cost
+        ));
+    }
+    let Some(best) = outcome.best.map(|b| &outcome.trials[b]) else {
+        out.push_str(&format!(
+            "\nNo setting within the knobs' ranges works: at the top of every range it still fails ({}). \
+             Widen a range, add a knob, or relax a requirement.\n",
+            outcome
+                .trials
+                .last()
+                .map_or_else(String::new, |t| t.failures.join("; "))
+        ));
+        write_stdout(out.as_bytes())?;
+        return Ok(ExitCode::from(EXIT_NO_PLAN));
+    };
+    let ruled_out = outcome
+        .trials
+        .iter()
+        .filter(|t| !t.passes() && t.cost < best.cost)
+        .count();
+    out.push_str(&format!(
+        "\nPlan: {} (cost {}). It meets {} objective(s){}{}; {ruled_out} cheaper setting(s) tried fail.\n",
+        plan.describe(&best.setting),
+        best.cost,
+        model.slos.len(),
+        if plan.requirements.is_empty() {
+            String::new()
+        } else {
+            format!(" and {} bound(s)", plan.requirements.len())
+        },
+        args.headroom
+            .map_or_else(String::new, |h| format!(", with ρ ≤ {h} on every stage"))
+    ));
+    if let Some(path) = &args.output {
+        let planned = sweep
+            .model_at(&model, &best.setting)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        write_atomic(Path::new(path), file::to_string(&planned))?;
+        out.push_str(&format!("The planned model is written to {path}.\n"));
+    }
+    write_stdout(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

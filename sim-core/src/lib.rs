@@ -67,6 +67,7 @@ pub mod live;
 pub mod metrics;
 pub mod model;
 pub mod nodes;
+pub mod plan;
 pub mod report;
 pub mod rng;
 pub mod series;

@@ -24,6 +24,7 @@ mod live;
 mod objectives_gui;
 mod paused;
 mod picture;
+mod plan;
 mod presentation;
 mod properties;
 mod recovery;
