@@ -753,6 +753,7 @@ pub fn live_report(result: &RunResult, model: &sim_core::Model) -> Report {
         .finish(0.0)
         .with_faults(&model.scenario.faults)
         .with_slos(&model.slos)
+        .with_insights(model)
 }
 
 /// The live report: its heading, the export buttons and the table, nodes
