@@ -81,6 +81,18 @@ pub enum InsightKind {
 }
 
 impl InsightKind {
+    /// Every kind, in ranking order.
+    pub const ALL: [Self; 8] = [
+        Self::Bottleneck,
+        Self::SaturatesFirst,
+        Self::Dropped,
+        Self::DeadLettered,
+        Self::Expired,
+        Self::Retries,
+        Self::Backpressure,
+        Self::Utilisation,
+    ];
+
     /// The name in the JSON report.
     pub const fn key(self) -> &'static str {
         match self {

@@ -580,6 +580,7 @@ impl WeirApp {
             return None;
         };
         let report = live_report(result, &self.doc.model);
+        self.canvas.marked = super::results::card_mark(&report);
         let model = &self.doc.model;
         live_report_named_ui(ui, result, &report, &|id: &str| node_name(model, id))
     }
