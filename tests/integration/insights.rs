@@ -3,6 +3,7 @@
 //! retry amplification and losses against their formulas, and the
 //! Results panel and canvas showing them.
 
+use egui::accesskit::Role;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use sim_core::insights::{Insight, InsightKind};
@@ -372,6 +373,11 @@ fn results_list_the_insights_and_the_canvas_marks_the_bottleneck() {
         list.left() > table.right(),
         "the insights sit beside the table"
     );
+    let canvas = h.state().canvas_rect();
+    assert!(
+        table.top() >= canvas.bottom() - 1.0 && list.top() >= canvas.bottom() - 1.0,
+        "the panel is under the canvas, not over it"
+    );
     let card = h
         .state()
         .node_screen_rect("enrich")
@@ -395,4 +401,34 @@ fn results_list_the_insights_and_the_canvas_marks_the_bottleneck() {
             .iter()
             .any(|(_, t)| t.starts_with("bottleneck"))
     );
+}
+
+#[test]
+fn a_live_run_marks_the_bottleneck_of_its_report() {
+    let mut m = example("single-queue");
+    m.scenario.duration = sim_core::time::Duration::from_secs(90);
+    let mut h = harness(WeirApp::from_model(m, None), Window::default());
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Play live").click();
+    h.get_by_role_and_label(Role::Button, "Run to end").click();
+    until(&mut h, "the run's end", |h| {
+        h.state().live().is_some_and(|l| l.frame().finished)
+    });
+    h.get_by_role_and_label(Role::Button, "Results").click();
+    // 80/s on one 10 ms worker: ρ ≈ 0.8 over the run.
+    until(&mut h, "the live report's insights", |h| {
+        h.query_by_label_contains("Order worker is the bottleneck")
+            .is_some()
+    });
+    h.run();
+    let card = h
+        .state()
+        .node_screen_rect("worker")
+        .expect("worker on screen");
+    let texts = painted_texts(&h);
+    let (at, _) = texts
+        .iter()
+        .find(|(_, t)| t.starts_with("bottleneck ρ 0."))
+        .unwrap_or_else(|| panic!("a bottleneck tag among {texts:?}"));
+    assert!(at.y < card.top() && (at.x - card.center().x).abs() < card.width() / 2.0);
 }

@@ -318,7 +318,6 @@ fn conservation_line(report: &Report) -> String {
 /// The table with its "Copy as CSV" button; `name_of` gives a node's name
 /// in the model from its id.
 pub fn results_table_ui(ui: &mut egui::Ui, report: &Report, name_of: &dyn Fn(&str) -> String) {
-    insights_ui(ui, report);
     if !report.slos.is_empty() {
         egui::ScrollArea::vertical()
             .id_salt("results-objectives")
@@ -371,6 +370,9 @@ pub fn results_table_ui(ui: &mut egui::Ui, report: &Report, name_of: &dyn Fn(&st
         }
     }
     ui.add_space(2.0);
+    // NOTE: beside the table only, so the lines above keep the whole
+    // width (and their height) as before.
+    insights_ui(ui, report);
     let rows = rows(report, name_of, state.sort);
     let text_height = egui::TextStyle::Body.resolve(ui.style()).size + 6.0;
     let mut clicked = None;
