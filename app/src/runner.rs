@@ -214,7 +214,8 @@ pub fn run_all_with(
         .finish(started.elapsed().as_secs_f64())
         .with_faults(&scenario.faults)
         .with_warmup(warmup)
-        .with_slos(&model.slos))
+        .with_slos(&model.slos)
+        .with_insights(model))
 }
 
 /// Runs replications `0..reps` of `model` on worker threads and hands each

@@ -61,6 +61,7 @@ pub mod export;
 pub mod faults;
 mod fifo;
 pub mod histogram;
+pub mod insights;
 pub mod journey;
 mod ledger;
 pub mod live;
@@ -110,7 +111,8 @@ pub fn run_replications(model: &Model) -> Result<Report, RunError> {
         .finish(0.0)
         .with_faults(&scenario.faults)
         .with_warmup(warmup)
-        .with_slos(&model.slos))
+        .with_slos(&model.slos)
+        .with_insights(model))
 }
 
 /// A node's measurement in a run's report (for tests). A missing node or

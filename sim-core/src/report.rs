@@ -255,6 +255,9 @@ pub fn check_replications(replications: u32) -> Result<(), crate::RunError> {
     Ok(())
 }
 
+/// How many insights the table shows (the JSON has them all).
+pub const INSIGHTS_SHOWN: usize = 6;
+
 /// A metric over replications.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Metric {
@@ -312,6 +315,9 @@ pub struct Report {
     /// The alerting rules over replications; `None` when the model has
     /// none.
     pub alerts: Option<crate::alerts::AlertsReport>,
+    /// The ranked insights ([`crate::insights`]; reports of a scenario's
+    /// replications, see [`Self::with_insights`]).
+    pub insights: Option<Vec<crate::insights::Insight>>,
     /// How the warm-up was chosen (reports of a scenario's replications).
     pub warmup: Option<crate::warmup::Warmup>,
 }
@@ -668,6 +674,7 @@ impl ReportBuilder {
             measures: self.slos.into_iter().map(SloFold::finish).collect(),
             slos: Vec::new(),
             alerts: self.alerts.map(crate::alerts::AlertsFold::finish),
+            insights: None,
             warmup: None,
         }
     }
@@ -725,6 +732,14 @@ impl Report {
         self.slos
             .iter()
             .any(|s| s.verdict == crate::slo::Verdict::Violated)
+    }
+
+    /// The report with its insights ([`crate::insights`]) read from it and
+    /// the model it ran.
+    #[must_use]
+    pub fn with_insights(mut self, model: &crate::Model) -> Self {
+        self.insights = Some(crate::insights::insights(model, &self));
+        self
     }
 
     /// The report with how its warm-up was chosen attached.
@@ -791,6 +806,15 @@ impl Report {
         }
         if let (Some(alerts), Some(obj)) = (&self.alerts, report.as_object_mut()) {
             obj.insert("alerts".to_owned(), alerts.to_json(self.replications));
+        }
+        if let (Some(insights), Some(obj)) = (&self.insights, report.as_object_mut()) {
+            obj.insert(
+                "insights".to_owned(),
+                insights
+                    .iter()
+                    .map(crate::insights::Insight::to_json)
+                    .collect(),
+            );
         }
         if let (Some(warmup), Some(obj)) = (&self.warmup, report.as_object_mut()) {
             obj.insert("warmup".to_owned(), warmup.to_json());
@@ -1043,6 +1067,9 @@ impl Report {
         out.push_str(&self.slo_table());
         if let Some(alerts) = &self.alerts {
             out.push_str(&alerts.to_table(self.replications));
+        }
+        if let Some(insights) = &self.insights {
+            out.push_str(&crate::insights::table(insights, INSIGHTS_SHOWN));
         }
         let c = &self.conservation;
         out.push_str(&format!(

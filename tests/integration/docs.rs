@@ -1009,6 +1009,25 @@ fn report_names_every_field() {
         object(&top["warmup"], "warmup"),
         "the warm-up field",
     );
+    let insights = top["insights"].as_array().expect("a list of insights");
+    assert!(!insights.is_empty(), "the test model needs insights");
+    for insight in insights {
+        check(
+            &sections("## Insights"),
+            object(insight, "an insight"),
+            "the insight field",
+        );
+    }
+    let insight_section = sections("## Insights");
+    for kind in sim_core::insights::InsightKind::ALL {
+        let quoted = format!("`{}`", kind.key());
+        if !insight_section.mentions(kind.key()) {
+            problems.push(format!(
+                "{}: no row for the insight kind {quoted}",
+                insight_section.name
+            ));
+        }
+    }
 
     let node_metrics = doc
         .section("## Node metrics")

@@ -18,6 +18,7 @@ mod hardening_engine;
 mod hardening_validation;
 mod harness;
 mod input;
+mod insights;
 mod inspector;
 mod legibility;
 mod live;

@@ -91,6 +91,9 @@ pub struct CanvasState {
     pub presenting: bool,
     /// Draw the background grid (pictures for documents leave it out).
     pub show_grid: bool,
+    /// The card the Results panel's report points at (its bottleneck),
+    /// set every frame the panel shows one.
+    pub marked: Option<CardMark>,
     gesture: Gesture,
     /// Inline rename in progress: the node and the text so far.
     renaming: Option<(NodeIndex, String)>,
@@ -124,6 +127,7 @@ impl Default for CanvasState {
             weight: 1.0,
             presenting: false,
             show_grid: true,
+            marked: None,
             gesture: Gesture::Idle,
             renaming: None,
             notice: None,
@@ -134,6 +138,14 @@ impl Default for CanvasState {
             placed_frame: None,
         }
     }
+}
+
+/// A card marked from a report: the node, its tag and, on hover, why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CardMark {
+    pub node: String,
+    pub tag: String,
+    pub why: String,
 }
 
 /// What the canvas asks for this frame.
@@ -1062,6 +1074,9 @@ pub fn canvas_ui(
         if let Some(overlay) = overlay.as_deref() {
             overlay.paint_node(&painter, n, r, state.zoom);
         }
+        if let Some(mark) = state.marked.as_ref().filter(|m| m.node == node.id) {
+            marks::paint_card_mark(&painter, r, state.zoom, &mark.tag);
+        }
     }
     if let Some(n) = hovered
         && matches!(state.gesture, Gesture::Idle)
@@ -1071,7 +1086,12 @@ pub fn canvas_ui(
         let node = &model.graph[n];
         let card = hovered_cut.then(|| (node.label(), kinds::params(&node.kind).summary()));
         let live = overlay.as_deref().and_then(|o| o.node_hover_text(n));
-        if card.is_some() || live.is_some() {
+        let why = state
+            .marked
+            .as_ref()
+            .filter(|m| m.node == node.id)
+            .map(|m| m.why.clone());
+        if card.is_some() || live.is_some() || why.is_some() {
             response.clone().on_hover_ui_at_pointer(|ui| {
                 ui.set_max_width(360.0);
                 if let Some((name, summary)) = card {
@@ -1079,6 +1099,9 @@ pub fn canvas_ui(
                     ui.label(RichText::new(summary).weak());
                 }
                 if let Some(text) = live {
+                    ui.label(text);
+                }
+                if let Some(text) = why {
                     ui.label(text);
                 }
             });

@@ -580,6 +580,7 @@ impl WeirApp {
             return None;
         };
         let report = live_report(result, &self.doc.model);
+        self.canvas.marked = super::results::card_mark(&report);
         let model = &self.doc.model;
         live_report_named_ui(ui, result, &report, &|id: &str| node_name(model, id))
     }
@@ -753,6 +754,7 @@ pub fn live_report(result: &RunResult, model: &sim_core::Model) -> Report {
         .finish(0.0)
         .with_faults(&model.scenario.faults)
         .with_slos(&model.slos)
+        .with_insights(model)
 }
 
 /// The live report: its heading, the export buttons and the table, nodes

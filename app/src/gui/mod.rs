@@ -884,6 +884,9 @@ impl eframe::App for WeirApp {
         {
             self.show_results = false;
         }
+        // The Results panel marks its report's bottleneck on the canvas
+        // while it shows one.
+        self.canvas.marked = None;
         if self.show_results {
             egui::Panel::bottom("results")
                 .resizable(true)

@@ -8,9 +8,11 @@ use std::cmp::Ordering;
 use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
 use sim_core::Report;
+use sim_core::insights::InsightKind;
 use sim_core::report::NodeReport;
 
 use super::WeirApp;
+use super::canvas::CardMark;
 use super::live_ui::node_name;
 use super::menus::MenuAction;
 
@@ -368,6 +370,9 @@ pub fn results_table_ui(ui: &mut egui::Ui, report: &Report, name_of: &dyn Fn(&st
         }
     }
     ui.add_space(2.0);
+    // NOTE: beside the table only, so the lines above keep the whole
+    // width (and their height) as before.
+    insights_ui(ui, report);
     let rows = rows(report, name_of, state.sort);
     let text_height = egui::TextStyle::Body.resolve(ui.style()).size + 6.0;
     let mut clicked = None;
@@ -434,6 +439,52 @@ pub fn results_table_ui(ui: &mut egui::Ui, report: &Report, name_of: &dyn Fn(&st
     }
 }
 
+/// The report's insights, ranked, in a column on the right of the
+/// panel (nothing when it has none).
+fn insights_ui(ui: &mut egui::Ui, report: &Report) {
+    let Some(insights) = report.insights.as_deref().filter(|i| !i.is_empty()) else {
+        return;
+    };
+    let width = ui.available_width();
+    egui::Panel::right("results-insights")
+        .resizable(true)
+        .default_size((width * 0.36).max(220.0))
+        .min_size(180.0)
+        .max_size((width * 0.6).max(180.0))
+        .show(ui, |ui| {
+            ui.label(RichText::new("Insights").strong())
+                .on_hover_text("What the report says, most pressing first");
+            egui::ScrollArea::vertical()
+                .id_salt("results-insights-list")
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    for (i, insight) in insights.iter().enumerate() {
+                        let text = format!("{}. {}", i + 1, insight.sentence);
+                        let text = if insight.kind == InsightKind::Bottleneck {
+                            RichText::new(text).color(ui.visuals().warn_fg_color)
+                        } else {
+                            RichText::new(text)
+                        };
+                        ui.add(egui::Label::new(text).wrap());
+                    }
+                });
+        });
+}
+
+/// The card a report marks on the canvas: its bottleneck, if it has one.
+pub fn card_mark(report: &Report) -> Option<CardMark> {
+    report
+        .insights
+        .as_deref()?
+        .iter()
+        .find(|i| i.kind == InsightKind::Bottleneck)
+        .map(|i| CardMark {
+            node: i.node.clone(),
+            tag: format!("bottleneck ρ {:.2}", i.value),
+            why: i.sentence.clone(),
+        })
+}
+
 impl WeirApp {
     /// The Results panel, docked along the bottom: its title and Close,
     /// then the live run's report while one is open and asked for, else
@@ -467,6 +518,9 @@ impl WeirApp {
         } else {
             let model = &self.doc.model;
             self.run.results_ui(ui, &|id: &str| node_name(model, id));
+            if let super::run::RunState::Done(report) = &self.run {
+                self.canvas.marked = card_mark(report);
+            }
             None
         }
     }

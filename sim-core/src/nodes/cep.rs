@@ -873,6 +873,10 @@ impl crate::nodes::KindSpec for CepParams {
             .collect()
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        Vec::new()
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         Some(self.rules.iter().map(|r| r.emit.clone()).collect())
     }

@@ -1271,6 +1271,18 @@ impl crate::nodes::KindSpec for ConsumerParams {
         out
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        use crate::insights::Limit;
+        if let Some(s) = &self.serverless {
+            return vec![Limit::Concurrency(s.concurrency)];
+        }
+        vec![Limit::Instances {
+            instances: self.instances,
+            concurrency: self.concurrency,
+            max: self.autoscale.as_ref().map(|a| a.max),
+        }]
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         None
     }

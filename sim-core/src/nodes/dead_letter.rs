@@ -112,6 +112,10 @@ impl crate::nodes::KindSpec for DeadLetterParams {
             .collect()
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        Vec::new()
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         None
     }

@@ -514,6 +514,16 @@ impl crate::nodes::KindSpec for EventStoreParams {
         out
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        self.max_rate
+            .map(|per_s| crate::insights::Limit::Rate {
+                per_s,
+                metric: "append_attempts",
+            })
+            .into_iter()
+            .collect()
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         None
     }

@@ -895,6 +895,10 @@ impl crate::nodes::KindSpec for LogParams {
         ]
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        Vec::new()
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         None
     }

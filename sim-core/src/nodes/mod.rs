@@ -336,6 +336,10 @@ pub trait KindSpec: Default + Into<NodeKind> + Variant {
     fn problems(&self) -> Vec<String>;
     /// The main parameters in a few words each.
     fn summary(&self) -> Vec<String>;
+    /// What bounds the work it can take, for the insights
+    /// ([`crate::insights`]); empty when it does no work of its own or
+    /// has no limit.
+    fn limits(&self) -> Vec<crate::insights::Limit>;
     /// The event types it makes itself; `None` when it passes on what
     /// reaches it.
     fn emitted(&self) -> Option<Vec<String>>;
@@ -480,6 +484,11 @@ impl NodeKind {
     /// The main parameters in a few words each (card and diagram labels).
     pub fn summary(&self) -> Vec<String> {
         with_params!(self, p => p.summary())
+    }
+
+    /// What bounds the work the node can take ([`KindSpec::limits`]).
+    pub fn limits(&self) -> Vec<crate::insights::Limit> {
+        with_params!(self, p => p.limits())
     }
 
     /// The event types the node makes itself (a producer's, a CEP node's

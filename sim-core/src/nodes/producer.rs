@@ -390,6 +390,10 @@ impl crate::nodes::KindSpec for ProducerParams {
         out
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        Vec::new()
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         Some(self.event_names().into_iter().map(str::to_owned).collect())
     }

@@ -234,6 +234,10 @@ impl crate::nodes::KindSpec for ProjectionParams {
         vec![line]
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        vec![crate::insights::Limit::Concurrency(self.concurrency)]
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         None
     }

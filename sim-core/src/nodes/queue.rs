@@ -555,6 +555,10 @@ impl crate::nodes::KindSpec for QueueParams {
         out
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        Vec::new()
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         None
     }

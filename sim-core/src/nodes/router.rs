@@ -233,6 +233,10 @@ impl crate::nodes::KindSpec for RouterParams {
         }]
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        Vec::new()
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         None
     }

@@ -293,6 +293,21 @@ impl crate::nodes::KindSpec for ServiceParams {
         out
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        use crate::insights::Limit;
+        let mut limits = Vec::new();
+        if let Some(c) = self.concurrency {
+            limits.push(Limit::Concurrency(c));
+        }
+        if let Some(r) = self.rate_limit {
+            limits.push(Limit::Rate {
+                per_s: r,
+                metric: "arrived",
+            });
+        }
+        limits
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         None
     }

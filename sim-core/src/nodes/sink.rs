@@ -180,6 +180,13 @@ impl crate::nodes::KindSpec for SinkParams {
         out
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        self.concurrency
+            .map(crate::insights::Limit::Concurrency)
+            .into_iter()
+            .collect()
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         None
     }

@@ -122,6 +122,10 @@ impl crate::nodes::KindSpec for TopicParams {
         Vec::new()
     }
 
+    fn limits(&self) -> Vec<crate::insights::Limit> {
+        Vec::new()
+    }
+
     fn emitted(&self) -> Option<Vec<String>> {
         None
     }

@@ -139,6 +139,26 @@ pub fn paint_node_marks(
     }
 }
 
+/// A card marked from a report (the bottleneck): an outline outside the
+/// live marks' and a tag centred above the card, clear of the breaker's
+/// tag (left) and BLOCKED (right).
+pub fn paint_card_mark(painter: &Painter, card: Rect, zoom: f32, text: &str) {
+    painter.rect_stroke(
+        card.expand((6.0 * zoom).max(3.0)),
+        10.0 * zoom,
+        Stroke::new((2.5 * zoom).max(2.0), colors::WARN),
+        StrokeKind::Outside,
+    );
+    tag(
+        painter,
+        card.center_top() + vec2(0.0, -(8.0 * zoom).max(4.0)),
+        Align2::CENTER_BOTTOM,
+        text,
+        colors::WARN,
+        line_size(zoom),
+    );
+}
+
 /// 1234 → "1234", 12345 → "12.3k", 1234567 → "1.23M".
 pub fn short(v: u64) -> String {
     #[expect(clippy::cast_precision_loss, reason = "display value")]
