@@ -73,6 +73,7 @@ pub mod series;
 pub mod slo;
 pub mod snapshot;
 pub mod stats;
+pub mod theory;
 pub mod time;
 pub mod validate;
 pub mod warmup;
