@@ -28,7 +28,9 @@ use petgraph::visit::EdgeRef as _;
 use crate::dist::Dist;
 use crate::model::Model;
 use crate::nodes::{EdgeRole, Kind, KindSpec as _, Overflow, RouteMode};
-use crate::report::RunResult;
+use serde_json::{Map, Value};
+
+use crate::report::{Metric, MetricFold, RunResult, number};
 use crate::time::Duration;
 
 // ---- the formulas ----
@@ -328,7 +330,9 @@ impl Measure {
                 .map(|(id, path, k)| get(id, path).map(|v| v * k))
                 .sum(),
             Self::Ratio((a, pa), (b, pb)) => {
-                let (x, y) = (get(a, pa)?, get(b, pb)?);
+                // A drop count a run never saw is 0.
+                let x = get(a, pa).or_else(|| pa.starts_with("drops.").then_some(0.0))?;
+                let y = get(b, pb)?;
                 (y > 0.0).then(|| x / y)
             }
         }
@@ -473,22 +477,8 @@ impl Flow {
 /// Most servers the formulas are computed for.
 pub const MAX_SERVERS: u32 = 100_000;
 
-/// A bound on the probability that a service time exceeds `limit`
-/// (Cantelli's inequality; 1 when the limit is not above the mean; exact
-/// for a constant).
-fn tail_bound(service: &Dist, limit: Duration) -> f64 {
-    let mean = service.mean().as_secs_f64();
-    let sd = service.cv() * mean;
-    let t = limit.as_secs_f64() - mean;
-    match service {
-        Dist::Constant(d) => f64::from(u8::from(*d > limit)),
-        Dist::Uniform { max, .. } if *max <= limit => 0.0,
-        _ if t <= 0.0 => 1.0,
-        _ => sd * sd / (sd * sd + t * t),
-    }
-}
-
-/// The tail bound above which a timeout is said to cut service short.
+/// The probability of a service time past a timeout above which the
+/// timeout is said to cut service short.
 const NEGLIGIBLE: f64 = 1e-6;
 
 /// Analyses every consumer of `model` as a station.
@@ -856,7 +846,7 @@ fn station(
         return refuse(st, format!("'{id}' takes no time: there is no queue to describe"));
     }
     if let Some(t) = s.timeout
-        && tail_bound(s.service, t) > NEGLIGIBLE
+        && s.service.exceeds(t) > NEGLIGIBLE
     {
         return refuse(
             st,
@@ -907,12 +897,12 @@ fn station(
                 ),
             );
         }
-        if !s.acks_on_receipt && tail_bound(s.service, b.visibility) > NEGLIGIBLE {
+        if !s.acks_on_receipt && s.service.exceeds(b.visibility) > NEGLIGIBLE {
             return refuse(
                 st,
                 format!(
-                    "service at '{id}' can outlast '{qid}''s visibility timeout ({}), and \
-                     the queue then delivers the message again",
+                    "service at '{id}' can outlast the visibility timeout of '{qid}' ({}), \
+                     and the queue then delivers the message again",
                     b.visibility
                 ),
             );
@@ -920,7 +910,7 @@ fn station(
         let c = s.c;
         match b.capacity {
             None if c == 1 && !exponential => {
-                let v = mg1(lambda_eff, mean_s, s.service.cv().powi(2));
+                let v = mg1(lambda_eff, mean_s, s.service.scv());
                 (law_formula(s.service), v, 1, None)
             }
             None if exponential => {
@@ -1004,7 +994,7 @@ fn station(
     } else {
         let c = s.c;
         if c == 1 && !exponential {
-            let v = mg1(lambda_eff, mean_s, s.service.cv().powi(2));
+            let v = mg1(lambda_eff, mean_s, s.service.scv());
             (law_formula(s.service), v, 1, None)
         } else if exponential {
             (format!("M/M/{c}"), mmc(lambda_eff, mean_s, c), c, None)
@@ -1090,6 +1080,139 @@ fn measures(id: &str, queue: Option<&str>, c: u32, blocking: bool) -> Vec<(Quant
         ));
     }
     out
+}
+
+/// A station's analytic values beside the simulated ones over
+/// replications: the report's `theory` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Compared {
+    pub station: Station,
+    /// Each quantity as the replications measured it (mean and 95%
+    /// half-width), where they measured it.
+    pub simulated: Vec<(Quantity, Metric)>,
+}
+
+impl Compared {
+    /// The stations of `analysis` with the folds of their measures.
+    pub(crate) fn fold(analysis: &Analysis, folds: Vec<Vec<MetricFold>>) -> Vec<Self> {
+        analysis
+            .stations
+            .iter()
+            .zip(folds)
+            .map(|(station, folds)| Self {
+                station: station.clone(),
+                simulated: station
+                    .measures
+                    .iter()
+                    .zip(folds)
+                    .filter(|(_, fold)| fold.n() > 0)
+                    .map(|((q, _), fold)| (*q, fold.finish()))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The simulated `q`, if measured.
+    pub fn simulated(&self, q: Quantity) -> Option<&Metric> {
+        self.simulated.iter().find(|(k, _)| *k == q).map(|(_, m)| m)
+    }
+
+    /// Whether the simulated 95% interval of `q` contains the analytic
+    /// value; `None` without both (one replication has no interval).
+    pub fn covers(&self, q: Quantity) -> Option<bool> {
+        let analytic = q.of(&self.station.result.as_ref().ok()?.values)?;
+        let m = self.simulated(q)?;
+        let h = m.ci95?;
+        Some((m.mean - analytic).abs() <= h)
+    }
+
+    /// The report's `theory` section: an object keyed by consumer id.
+    pub fn json(list: &[Self]) -> Value {
+        let mut out = Map::new();
+        for c in list {
+            let s = &c.station;
+            let mut o = Map::new();
+            if let Some(q) = &s.queue {
+                o.insert("queue".to_owned(), Value::from(q.as_str()));
+            }
+            match &s.result {
+                Err(reason) => {
+                    o.insert("applies".to_owned(), Value::Bool(false));
+                    o.insert("reason".to_owned(), Value::from(reason.as_str()));
+                }
+                Ok(a) => {
+                    o.insert("applies".to_owned(), Value::Bool(true));
+                    o.insert("formula".to_owned(), Value::from(a.formula.as_str()));
+                    o.insert("servers".to_owned(), Value::from(a.c));
+                    if let Some(k) = a.k {
+                        o.insert("capacity".to_owned(), Value::from(k));
+                    }
+                    o.insert("service_s".to_owned(), number(a.service_s));
+                    o.insert("lambda_per_s".to_owned(), number(a.values.lambda));
+                    o.insert("visits".to_owned(), number(a.visits));
+                    let mut analytic = Map::new();
+                    let mut simulated = Map::new();
+                    for q in Quantity::ALL {
+                        let Some(v) = q.of(&a.values) else { continue };
+                        analytic.insert(q.key().to_owned(), number(v));
+                        if let Some(m) = c.simulated(q) {
+                            let mut sim = Map::new();
+                            sim.insert("mean".to_owned(), number(m.mean));
+                            if let Some(h) = m.ci95 {
+                                sim.insert("ci95".to_owned(), number(h));
+                            }
+                            if let Some(covers) = c.covers(q) {
+                                sim.insert("covers".to_owned(), Value::Bool(covers));
+                            }
+                            simulated.insert(q.key().to_owned(), Value::Object(sim));
+                        }
+                    }
+                    o.insert("analytic".to_owned(), Value::Object(analytic));
+                    o.insert("simulated".to_owned(), Value::Object(simulated));
+                }
+            }
+            out.insert(s.node.clone(), Value::Object(o));
+        }
+        Value::Object(out)
+    }
+
+    /// The stations for people, under the report's table: per station its
+    /// formula and each quantity analytic vs simulated ± half-width, or
+    /// the reason no formula applies. Empty without stations.
+    pub fn table(list: &[Self]) -> String {
+        if list.is_empty() {
+            return String::new();
+        }
+        let mut out = String::from("Theory (analytic vs simulated ± 95% CI)\n");
+        for c in list {
+            let s = &c.station;
+            let name = match &s.queue {
+                Some(q) => format!("{q} → {}", s.node),
+                None => s.node.clone(),
+            };
+            match &s.result {
+                Err(reason) => {
+                    let _ = writeln!(out, "  {name}: no formula: {reason}");
+                }
+                Ok(a) => {
+                    let mut parts = Vec::new();
+                    for q in Quantity::ALL {
+                        let Some(v) = q.of(&a.values) else { continue };
+                        let mut part = format!("{} {}", q.symbol(), q.text(v));
+                        if let Some(m) = c.simulated(q) {
+                            let _ = write!(part, " vs {}", q.text(m.mean));
+                            if let Some(h) = m.ci95 {
+                                let _ = write!(part, " ± {}", q.text(h));
+                            }
+                        }
+                        parts.push(part);
+                    }
+                    let _ = writeln!(out, "  {name}: {}: {}", a.formula, parts.join("; "));
+                }
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]

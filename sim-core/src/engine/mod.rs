@@ -153,6 +153,8 @@ pub struct Simulation {
     warmup: SimTime,
     seed: u64,
     model_name: String,
+    /// The model's stations as queueing theory sees them, for the report.
+    theory: std::sync::Arc<crate::theory::Analysis>,
     calendar: Calendar<Ev>,
     pub(crate) msgs: Arena,
     pub(crate) topo: Vec<NodeTopo>,
@@ -532,6 +534,9 @@ impl Simulation {
     }
     pub(crate) fn model_name(&self) -> &str {
         &self.model_name
+    }
+    pub(crate) fn theory(&self) -> &std::sync::Arc<crate::theory::Analysis> {
+        &self.theory
     }
     pub(crate) fn warmup(&self) -> SimTime {
         self.warmup.min(self.end)
