@@ -710,11 +710,20 @@ mod tests {
         assert!((erl.exceeds(ms(10)) - 3.0 * (-2f64).exp()).abs() < 1e-12);
         assert_eq!(Dist::Constant(ms(5)).exceeds(ms(5)), 0.0);
         assert_eq!(Dist::Constant(ms(6)).exceeds(ms(5)), 1.0);
-        let uni = Dist::Uniform { min: ms(0), max: ms(10) };
+        let uni = Dist::Uniform {
+            min: ms(0),
+            max: ms(10),
+        };
         assert!((uni.exceeds(ms(4)) - 0.6).abs() < 1e-12);
         // Each law's tail against the share of 200 000 draws past a limit.
         for (dist, limit) in [
-            (Dist::LogNormal { mean: ms(10), cv: 1.5 }, ms(25)),
+            (
+                Dist::LogNormal {
+                    mean: ms(10),
+                    cv: 1.5,
+                },
+                ms(25),
+            ),
             (Dist::Erlang { k: 4, mean: ms(10) }, ms(15)),
             (exp.clone(), ms(15)),
         ] {

@@ -523,7 +523,10 @@ pub struct ReportBuilder {
     alerts: Option<crate::alerts::AlertsFold>,
     /// The stations of the first run's model, and each station's
     /// quantities as the runs measure them.
-    theory: Option<(std::sync::Arc<crate::theory::Analysis>, Vec<Vec<MetricFold>>)>,
+    theory: Option<(
+        std::sync::Arc<crate::theory::Analysis>,
+        Vec<Vec<MetricFold>>,
+    )>,
 }
 
 /// One objective being folded over replications.

@@ -252,7 +252,14 @@ pub enum Quantity {
 }
 
 impl Quantity {
-    pub const ALL: [Self; 6] = [Self::Rho, Self::L, Self::Lq, Self::W, Self::Wq, Self::PBlock];
+    pub const ALL: [Self; 6] = [
+        Self::Rho,
+        Self::L,
+        Self::Lq,
+        Self::W,
+        Self::Wq,
+        Self::PBlock,
+    ];
 
     /// Its key in the report.
     pub const fn key(self) -> &'static str {
@@ -429,7 +436,11 @@ impl Flow {
     /// This stream scaled by `share` (a Bernoulli thinning).
     fn scaled(&self, share: f64) -> Self {
         Self {
-            types: self.types.iter().map(|(t, r)| (t.clone(), r * share)).collect(),
+            types: self
+                .types
+                .iter()
+                .map(|(t, r)| (t.clone(), r * share))
+                .collect(),
             ..self.clone()
         }
     }
@@ -487,7 +498,12 @@ pub fn analyse(model: &Model) -> Analysis {
     let ids: Vec<NodeIndex> = graph.node_indices().collect();
     let roles: BTreeMap<NodeIndex, Role<'_>> = ids
         .iter()
-        .map(|&n| (n, crate::nodes::with_params!(&graph[n].kind, p => p.theory())))
+        .map(|&n| {
+            (
+                n,
+                crate::nodes::with_params!(&graph[n].kind, p => p.theory()),
+            )
+        })
         .collect();
     let role = |n: NodeIndex| &roles[&n];
     let id = |n: NodeIndex| graph[n].id.as_str();
@@ -601,7 +617,10 @@ pub fn analyse(model: &Model) -> Analysis {
                     out.extend(push_edges.iter().map(|(e, _)| *e).zip(per_edge));
                 }
                 Role::Route(RouteMode::Weighted) => {
-                    let total: f64 = push_edges.iter().map(|(_, e)| e.weight.unwrap_or(1.0)).sum();
+                    let total: f64 = push_edges
+                        .iter()
+                        .map(|(_, e)| e.weight.unwrap_or(1.0))
+                        .sum();
                     for (e, edge) in &push_edges {
                         let share = if total > 0.0 {
                             edge.weight.unwrap_or(1.0) / total
@@ -682,10 +701,7 @@ pub fn analyse(model: &Model) -> Analysis {
         }
     }
     Analysis {
-        stations: ids
-            .iter()
-            .filter_map(|n| stations.remove(n))
-            .collect(),
+        stations: ids.iter().filter_map(|n| stations.remove(n)).collect(),
     }
 }
 
@@ -707,7 +723,10 @@ fn departing_share(a: &Analytic, s: &Servers<'_>) -> f64 {
 }
 
 /// The consumer `n`, reached by `flow`, as a station.
-#[expect(clippy::too_many_lines, reason = "each assumption in turn, in one place")]
+#[expect(
+    clippy::too_many_lines,
+    reason = "each assumption in turn, in one place"
+)]
 fn station(
     model: &Model,
     n: NodeIndex,
@@ -843,7 +862,10 @@ fn station(
     }
     let mean_s = s.service.mean().as_secs_f64();
     if mean_s <= 0.0 {
-        return refuse(st, format!("'{id}' takes no time: there is no queue to describe"));
+        return refuse(
+            st,
+            format!("'{id}' takes no time: there is no queue to describe"),
+        );
     }
     if let Some(t) = s.timeout
         && s.service.exceeds(t) > NEGLIGIBLE
@@ -869,14 +891,20 @@ fn station(
                     ),
                 );
             }
-            let limit = match (max_attempts, queues.first().and_then(|(_, b)| b.max_receives)) {
+            let limit = match (
+                max_attempts,
+                queues.first().and_then(|(_, b)| b.max_receives),
+            ) {
                 (Some(a), Some(r)) => Some(a.min(r)),
                 (a, r) => a.or(r),
             };
             let p = s.failure;
             match limit {
                 None if p >= 1.0 => {
-                    return refuse(st, format!("'{id}' fails every attempt and retries forever"));
+                    return refuse(
+                        st,
+                        format!("'{id}' fails every attempt and retries forever"),
+                    );
                 }
                 None => 1.0 / (1.0 - p),
                 Some(m) if p >= 1.0 => f64::from(m),
@@ -940,10 +968,7 @@ fn station(
             }
             Some(cap) => {
                 if s.feedback.is_some() {
-                    return refuse(
-                        st,
-                        format!("'{id}' retries into the bounded queue '{qid}'"),
-                    );
+                    return refuse(st, format!("'{id}' retries into the bounded queue '{qid}'"));
                 }
                 if !exponential {
                     return refuse(
@@ -990,7 +1015,12 @@ fn station(
             );
         }
         let c = s.c;
-        ("Erlang B".to_owned(), Ok(loss(lambda, mean_s, c)), c, Some(u64::from(c)))
+        (
+            "Erlang B".to_owned(),
+            Ok(loss(lambda, mean_s, c)),
+            c,
+            Some(u64::from(c)),
+        )
     } else {
         let c = s.c;
         if c == 1 && !exponential {
@@ -1053,7 +1083,10 @@ fn measures(id: &str, queue: Option<&str>, c: u32, blocking: bool) -> Vec<(Quant
     let line = queue.unwrap_or(id);
     let per_server = 1.0 / f64::from(c);
     let mut out = vec![
-        (Quantity::Rho, Measure::Sum(vec![s(id, "mean_busy", per_server)])),
+        (
+            Quantity::Rho,
+            Measure::Sum(vec![s(id, "mean_busy", per_server)]),
+        ),
         (
             Quantity::L,
             Measure::Sum(vec![s(line, "mean_depth", 1.0), s(id, "mean_busy", 1.0)]),
@@ -1067,7 +1100,10 @@ fn measures(id: &str, queue: Option<&str>, c: u32, blocking: bool) -> Vec<(Quant
         None => vec![s(id, "sojourn_s.mean", 1.0)],
     };
     out.push((Quantity::W, Measure::Sum(w)));
-    out.push((Quantity::Wq, Measure::Sum(vec![s(line, "wait_s.mean", 1.0)])));
+    out.push((
+        Quantity::Wq,
+        Measure::Sum(vec![s(line, "wait_s.mean", 1.0)]),
+    ));
     if blocking {
         let dropped = if queue.is_some() {
             "dropped"
@@ -1226,16 +1262,23 @@ mod tests {
     #[test]
     fn erlang_values_match_published_tables() {
         // Erlang C(c = 4, a = 3) = 0.5094; Erlang B(c = 5, a = 3) = 0.1101.
-        assert!(close(erlang_c(4, 3.0), 0.5094, 1e-3), "{}", erlang_c(4, 3.0));
-        assert!(close(erlang_b(5, 3.0), 0.1101, 1e-3), "{}", erlang_b(5, 3.0));
+        assert!(
+            close(erlang_c(4, 3.0), 0.5094, 1e-3),
+            "{}",
+            erlang_c(4, 3.0)
+        );
+        assert!(
+            close(erlang_b(5, 3.0), 0.1101, 1e-3),
+            "{}",
+            erlang_b(5, 3.0)
+        );
         // B(1, a) = a/(1 + a); C(1, a) = a.
         assert!(close(erlang_b(1, 0.5), 1.0 / 3.0, 1e-12));
         assert!(close(erlang_c(1, 0.7), 0.7, 1e-12));
         // Large systems do not overflow: B(1000, 950) against the direct
         // sum a^c/c! / Σ a^k/k!, taken in logarithms.
-        let log_term = |k: u32| {
-            f64::from(k) * 950f64.ln() - (1..=k).map(|i| f64::from(i).ln()).sum::<f64>()
-        };
+        let log_term =
+            |k: u32| f64::from(k) * 950f64.ln() - (1..=k).map(|i| f64::from(i).ln()).sum::<f64>();
         let top = log_term(1000);
         let sum: f64 = (0..=1000).map(|k| (log_term(k) - top).exp()).sum();
         let b = erlang_b(1000, 950.0);
@@ -1247,7 +1290,10 @@ mod tests {
     #[test]
     fn mm1_and_mmc_match_closed_forms() {
         let v = mmc(50.0, 0.010, 1).expect("stable");
-        assert!(close(v.w, 0.020, 1e-12) && close(v.wq, 0.010, 1e-12), "{v:?}");
+        assert!(
+            close(v.w, 0.020, 1e-12) && close(v.wq, 0.010, 1e-12),
+            "{v:?}"
+        );
         assert!(close(v.l, 1.0, 1e-12) && close(v.lq, 0.5, 1e-12), "{v:?}");
         // M/M/2 at λ = 16/s, μ = 10/s: P0 = 1/9, Lq = 128/45 ≈ 2.844.
         let v = mmc(16.0, 0.1, 2).expect("stable");
@@ -1282,14 +1328,23 @@ mod tests {
             let l: f64 = p.iter().enumerate().map(|(n, x)| x * n as f64).sum();
             let v = mmck(lambda, mean, c, u64::from(k));
             let pk = p[k as usize];
-            assert!(close(v.p_block.unwrap(), pk, 1e-9), "{lambda} {c} {k}: {v:?} vs {pk}");
-            assert!(close(v.lq + 1e-300, lq + 1e-300, 1e-9), "{c} {k}: {v:?} vs {lq}");
+            assert!(
+                close(v.p_block.unwrap(), pk, 1e-9),
+                "{lambda} {c} {k}: {v:?} vs {pk}"
+            );
+            assert!(
+                close(v.lq + 1e-300, lq + 1e-300, 1e-9),
+                "{c} {k}: {v:?} vs {lq}"
+            );
             assert!(close(v.l, l, 1e-9), "{c} {k}: {v:?} vs {l}");
             assert!(close(v.w, l / (lambda * (1.0 - pk)), 1e-9), "{v:?}");
         }
         // Overloaded and huge: nearly always full, no overflow.
         let v = mmck(200.0, 0.010, 1, 1_000_000_000_000);
-        assert!(v.p_block.unwrap().is_finite() && close(v.p_block.unwrap(), 0.5, 1e-6), "{v:?}");
+        assert!(
+            v.p_block.unwrap().is_finite() && close(v.p_block.unwrap(), 0.5, 1e-6),
+            "{v:?}"
+        );
         let v = mmck(50.0, 0.010, 1, 1_000_000_000_000);
         assert!(close(v.l, 1.0, 1e-6), "far-away bound is M/M/1: {v:?}");
     }

@@ -1,6 +1,7 @@
 //! Weir's workspace integration tests, compiled as one binary.
 
 mod alerts;
+mod analytic;
 mod bad_input;
 mod behaviour;
 mod cli;

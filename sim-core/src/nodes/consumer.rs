@@ -329,7 +329,9 @@ impl ConsumerParams {
     /// formula describes it (a predicate its id goes before).
     fn servers(&self) -> Result<crate::theory::Servers<'_>, String> {
         if self.breaker.is_some() {
-            return Err("has a circuit breaker, which fails calls fast while it is open".to_owned());
+            return Err(
+                "has a circuit breaker, which fails calls fast while it is open".to_owned(),
+            );
         }
         if self.autoscale.is_some() {
             return Err(
@@ -361,9 +363,11 @@ impl ConsumerParams {
                     max_attempts,
                 } if delay == Duration::ZERO => Some(max_attempts),
                 RetryPolicy::Fixed { .. } | RetryPolicy::Exponential { .. } => {
-                    return Err("retries after a backoff delay, so failed messages come back \
+                    return Err(
+                        "retries after a backoff delay, so failed messages come back \
                                 later instead of as Jackson feedback"
-                        .to_owned());
+                            .to_owned(),
+                    );
                 }
             }
         };
