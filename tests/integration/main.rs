@@ -2,6 +2,7 @@
 
 mod alerts;
 mod analytic;
+mod analytic_gui;
 mod bad_input;
 mod behaviour;
 mod cli;
