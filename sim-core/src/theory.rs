@@ -1299,7 +1299,11 @@ mod tests {
         let v = mmc(16.0, 0.1, 2).expect("stable");
         assert!(close(v.lq, 128.0 / 45.0, 1e-12), "{v:?}");
         assert!(close(v.rho, 0.8, 1e-12), "{v:?}");
-        assert!(mmc(120.0, 0.010, 1).unwrap_err().contains("ρ = 1.20 ≥ 1"));
+        assert!(
+            mmc(120.0, 0.010, 1)
+                .expect_err("unstable")
+                .contains("ρ = 1.20 ≥ 1")
+        );
     }
 
     #[test]
@@ -1329,7 +1333,7 @@ mod tests {
             let v = mmck(lambda, mean, c, u64::from(k));
             let pk = p[k as usize];
             assert!(
-                close(v.p_block.unwrap(), pk, 1e-9),
+                close(v.p_block.expect("a blocking probability"), pk, 1e-9),
                 "{lambda} {c} {k}: {v:?} vs {pk}"
             );
             assert!(
@@ -1342,7 +1346,8 @@ mod tests {
         // Overloaded and huge: nearly always full, no overflow.
         let v = mmck(200.0, 0.010, 1, 1_000_000_000_000);
         assert!(
-            v.p_block.unwrap().is_finite() && close(v.p_block.unwrap(), 0.5, 1e-6),
+            v.p_block.expect("a blocking probability").is_finite()
+                && close(v.p_block.expect("a blocking probability"), 0.5, 1e-6),
             "{v:?}"
         );
         let v = mmck(50.0, 0.010, 1, 1_000_000_000_000);
@@ -1366,7 +1371,11 @@ mod tests {
     #[test]
     fn loss_system_is_erlang_b() {
         let v = loss(80.0, 0.050, 5);
-        assert!(close(v.p_block.unwrap(), erlang_b(5, 4.0), 1e-12));
+        assert!(close(
+            v.p_block.expect("a blocking probability"),
+            erlang_b(5, 4.0),
+            1e-12
+        ));
         assert!(close(v.l, 4.0 * (1.0 - erlang_b(5, 4.0)), 1e-12));
         assert_eq!((v.lq, v.wq), (0.0, 0.0));
     }

@@ -41,19 +41,26 @@ fn the_inspector_shows_the_formula_then_the_simulation_beside_it() {
     let mut h = app();
     h.state_mut().select_ids(&["srv"]);
     h.run();
-    assert!(h.query_by_label(MM1).is_some(), "the formula's values while drawing");
+    assert!(
+        h.query_by_label(MM1).is_some(),
+        "the formula's values while drawing"
+    );
     assert!(h.query_by_label("λ = 50 /s, c = 1").is_some());
     // The queue in front of it is the same station.
     h.state_mut().select_ids(&["q"]);
     h.run();
-    assert!(h.query_by_label(MM1).is_some(), "the queue shows its station");
+    assert!(
+        h.query_by_label(MM1).is_some(),
+        "the queue shows its station"
+    );
     assert!(
         h.query_by_label_contains("Simulated over").is_none(),
         "no simulated values before a run"
     );
     h.key_press_modifiers(Modifiers::COMMAND, Key::R);
     until(&mut h, "the replications' report", |h| {
-        h.query_by_label("Simulated over 3 replication(s):").is_some()
+        h.query_by_label("Simulated over 3 replication(s):")
+            .is_some()
     });
     h.run();
     // Each quantity: the formula's value, then the replications' mean ±
@@ -62,7 +69,10 @@ fn the_inspector_shows_the_formula_then_the_simulation_beside_it() {
     let times = h.query_all_by_label_contains(" ms ± ").count();
     assert_eq!(times, 2, "W and Wq as mean ± half-width");
     let verdicts = h.query_all_by_label("covers").count() + h.query_all_by_label("misses").count();
-    assert_eq!(verdicts, 5, "each interval says whether it covers the formula");
+    assert_eq!(
+        verdicts, 5,
+        "each interval says whether it covers the formula"
+    );
     // An edit that changes the station makes the report stale.
     let srv = h.state().model().find("srv").expect("srv");
     let mut model = h.state().model().clone();

@@ -61,10 +61,7 @@ pub fn station_ui(ui: &mut Ui, model: &Model, id: &str, report: Option<&Report>)
 /// The report's station, if it is this same station (the model has not
 /// changed it since the run).
 fn simulated<'r>(report: &'r Report, station: &Station) -> Option<&'r Compared> {
-    report
-        .theory
-        .iter()
-        .find(|c| c.station == *station)
+    report.theory.iter().find(|c| c.station == *station)
 }
 
 /// Each quantity: the formula's value and the replications' mean ± 95%
@@ -73,13 +70,15 @@ fn comparison_ui(ui: &mut Ui, c: &Compared, replications: usize) {
     let Ok(a) = &c.station.result else {
         return;
     };
-    ui.label(
-        RichText::new(format!("Simulated over {replications} replication(s):")).weak(),
-    );
+    ui.label(RichText::new(format!("Simulated over {replications} replication(s):")).weak());
     egui::Grid::new("theory-vs-simulation")
         .num_columns(4)
         .spacing([12.0, 2.0])
         .show(ui, |ui| {
+            ui.label("");
+            ui.label(RichText::new("formula").weak());
+            ui.label(RichText::new("simulated ± 95%").weak());
+            ui.end_row();
             for q in Quantity::ALL {
                 let (Some(v), Some(m)) = (q.of(&a.values), c.simulated(q)) else {
                     continue;
