@@ -828,12 +828,8 @@ impl Report {
         {
             obj.insert("slos".to_owned(), self.slos_json());
         }
-        if let (Some(alerts), Some(obj)) = (&self.alerts, report.as_object_mut()) {
-            obj.insert("alerts".to_owned(), alerts.to_json(self.replications));
-        }
-        if let (Some(warmup), Some(obj)) = (&self.warmup, report.as_object_mut()) {
-            obj.insert("warmup".to_owned(), warmup.to_json());
-        }
+        // (Before `alerts` and `warmup`: the keys before it keep their
+        // order whatever follows.)
         if !self.theory.is_empty()
             && let Some(obj) = report.as_object_mut()
         {
@@ -841,6 +837,12 @@ impl Report {
                 "theory".to_owned(),
                 crate::theory::Compared::json(&self.theory),
             );
+        }
+        if let (Some(alerts), Some(obj)) = (&self.alerts, report.as_object_mut()) {
+            obj.insert("alerts".to_owned(), alerts.to_json(self.replications));
+        }
+        if let (Some(warmup), Some(obj)) = (&self.warmup, report.as_object_mut()) {
+            obj.insert("warmup".to_owned(), warmup.to_json());
         }
         report
     }
