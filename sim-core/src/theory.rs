@@ -536,7 +536,8 @@ pub fn analyse(model: &Model) -> Analysis {
                 Role::Copy | Role::Route(_) => graph
                     .edges_directed(n, Direction::Outgoing)
                     .find_map(|e| blocks.get(&e.target()).cloned()),
-                Role::Opaque(_) => Some(format!(
+                // A log takes every record (it refuses only when down).
+                Role::Opaque(_) if graph[n].kind.kind() != Kind::Log => Some(format!(
                     "'{}' (a {}) can make its senders wait",
                     id(n),
                     graph[n].kind.kind().label()
@@ -564,11 +565,14 @@ pub fn analyse(model: &Model) -> Analysis {
             }
             // What leaves along each outgoing edge.
             let mut out: Vec<(petgraph::stable_graph::EdgeIndex, Flow)> = Vec::new();
-            let push_edges: Vec<_> = graph
+            // In model order, as the engine tries them (a router by type
+            // takes the first edge that fits).
+            let mut push_edges: Vec<_> = graph
                 .edges_directed(n, Direction::Outgoing)
                 .filter(|e| matches!(edge_role(e.id()), Some(EdgeRole::Push | EdgeRole::Pull)))
                 .map(|e| (e.id(), e.weight()))
                 .collect();
+            push_edges.sort_by_key(|(e, _)| *e);
             let copy_to_each = |flow: &Flow, out: &mut Vec<_>| {
                 let mut flow = flow.clone();
                 if push_edges.len() > 1 {
@@ -1378,5 +1382,96 @@ mod tests {
         ));
         assert!(close(v.l, 4.0 * (1.0 - erlang_b(5, 4.0)), 1e-12));
         assert_eq!((v.lq, v.wq), (0.0, 0.0));
+    }
+
+    fn analysed(text: &str) -> Analysis {
+        let (model, _) = crate::model::file::from_str(text).expect("the model reads");
+        analyse(&model)
+    }
+
+    fn lambda(a: &Analysis, id: &str) -> f64 {
+        match &a.station_of(id).expect("a station").result {
+            Ok(x) => x.values.lambda,
+            Err(e) => panic!("'{id}' refused: {e}"),
+        }
+    }
+
+    fn refusal(a: &Analysis, id: &str) -> String {
+        a.station_of(id)
+            .expect("a station")
+            .result
+            .clone()
+            .expect_err("refused")
+    }
+
+    #[test]
+    fn rates_flow_through_types_filters_weights_and_copies() {
+        // 100/s, types a:b = 3:1. A router by type sends a to the first
+        // edge listing it (qa; the later edge listing a too gets none),
+        // the rest to its default; a topic copies to two subscriptions,
+        // one filtered to b.
+        let a = analysed(
+            r#"(
+            version: 1,
+            name: "flows",
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 100.0),
+                    events: [(name: "a", weight: 3.0), (name: "b", weight: 1.0)])),
+                (id: "r", kind: Router()),
+                (id: "qa", kind: Queue()), (id: "ca", kind: Consumer(service: Exponential(mean: "1ms"))),
+                (id: "qa2", kind: Queue()), (id: "ca2", kind: Consumer(service: Exponential(mean: "1ms"))),
+                (id: "qd", kind: Queue()), (id: "cd", kind: Consumer(service: Exponential(mean: "1ms"))),
+                (id: "t", kind: Topic()),
+                (id: "all", kind: Consumer(service: Exponential(mean: "1ms"))),
+                (id: "onlyb", kind: Consumer(service: Exponential(mean: "1ms"))),
+            ],
+            edges: [
+                (from: "src", to: "r"),
+                (from: "r", to: "qa", filter: ["a"]), (from: "qa", to: "ca"),
+                (from: "r", to: "qa2", filter: ["a"]), (from: "qa2", to: "ca2"),
+                (from: "r", to: "qd"), (from: "qd", to: "cd"),
+                (from: "cd", to: "t"),
+                (from: "t", to: "all"), (from: "t", to: "onlyb", filter: ["b"]),
+            ],
+        )"#,
+        );
+        assert!((lambda(&a, "ca") - 75.0).abs() < 1e-9);
+        assert!(refusal(&a, "ca2").contains("no messages reach 'ca2'"));
+        assert!((lambda(&a, "cd") - 25.0).abs() < 1e-9);
+        assert!((lambda(&a, "all") - 25.0).abs() < 1e-9);
+        assert!((lambda(&a, "onlyb") - 25.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn copies_meeting_again_and_split_batches_are_refused() {
+        let a = analysed(
+            r#"(
+            version: 1,
+            name: "joins",
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 10.0))),
+                (id: "t", kind: Topic()),
+                (id: "x", kind: Consumer(service: Exponential(mean: "1ms"))),
+                (id: "y", kind: Consumer(service: Exponential(mean: "1ms"))),
+                (id: "q", kind: Queue()),
+                (id: "join", kind: Consumer(service: Exponential(mean: "1ms"))),
+                (id: "split", kind: Router(mode: Split(parts: 3))),
+                (id: "parts", kind: Consumer(service: Exponential(mean: "1ms"))),
+            ],
+            edges: [
+                (from: "src", to: "t"), (from: "t", to: "x"), (from: "t", to: "y"),
+                (from: "x", to: "q"), (from: "y", to: "q"), (from: "q", to: "join"),
+                (from: "t", to: "split"), (from: "split", to: "parts"),
+            ],
+        )"#,
+        );
+        assert!((lambda(&a, "x") - 10.0).abs() < 1e-9);
+        let why = refusal(&a, "join");
+        assert!(
+            why.contains("copies of the same events made at 't' meet again at 'q'"),
+            "{why}"
+        );
+        let why = refusal(&a, "parts");
+        assert!(why.contains("'split' splits each message into 3"), "{why}");
     }
 }
