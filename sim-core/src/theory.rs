@@ -825,7 +825,7 @@ fn station(
         return refuse(st, reason.clone());
     }
     let lambda = flow.rate();
-    if lambda <= 0.0 {
+    if !lambda.is_finite() || lambda <= 0.0 {
         return refuse(st, format!("no messages reach '{id}'"));
     }
     for e in graph.edges_directed(n, Direction::Outgoing) {
@@ -855,6 +855,9 @@ fn station(
             }
         }
     }
+    if s.c == 0 {
+        return refuse(st, format!("'{id}' has no servers"));
+    }
     if s.c > MAX_SERVERS {
         return refuse(
             st,
@@ -865,7 +868,7 @@ fn station(
         );
     }
     let mean_s = s.service.mean().as_secs_f64();
-    if mean_s <= 0.0 {
+    if !mean_s.is_finite() || mean_s <= 0.0 {
         return refuse(
             st,
             format!("'{id}' takes no time: there is no queue to describe"),
