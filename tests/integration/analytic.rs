@@ -234,6 +234,28 @@ fn mmck_section_has_the_blocking_probability() {
 }
 
 #[test]
+fn acknowledged_on_receipt_a_message_leaves_the_queue_so_k_is_capacity_plus_c() {
+    // At-most-once: received messages no longer hold a place in the queue;
+    // room in all is 3 + 2.
+    let json = json_of(&station(
+        90.0,
+        "capacity: 3, overflow: DropNewest",
+        r#"instances: 2, service: Exponential(mean: "20ms"), delivery: AtMostOnce"#,
+        "300s",
+        10,
+        22,
+    ));
+    let s = Section::of(&json, "srv");
+    assert_eq!(s.formula(), "M/M/2/K");
+    assert_eq!(s.station["capacity"], 5);
+    let (l, lq, p_block) = chain_values(&chain(90.0, 0.020, 2, Some(5)), 2);
+    s.agrees("p_block", p_block, 0.05);
+    s.agrees("l", l, 0.03);
+    s.agrees("lq", lq, 0.05);
+    s.agrees("w_s", l / (90.0 * (1.0 - p_block)), 0.03);
+}
+
+#[test]
 fn md1_and_mg1_sections_are_pollaczek_khinchine() {
     for (service, formula, scv, seed) in [
         (r#"Constant("10ms")"#, "M/D/1", 0.0, 14),
