@@ -526,3 +526,57 @@ fn the_section_is_deterministic_and_one_run_has_no_interval() {
         "{sim}"
     );
 }
+
+#[test]
+fn weir_run_prints_a_theory_block_under_its_table() {
+    // Two stations: one with a formula, one refused.
+    let text = r#"(
+        version: 1,
+        name: "theory block",
+        scenario: (duration: "60s", warmup: "5s", seed: 9, replications: 2),
+        nodes: [
+            (id: "src", kind: Producer(arrival: Poisson(rate: 50.0))),
+            (id: "q", kind: Queue()),
+            (id: "srv", kind: Consumer(service: Exponential(mean: "10ms"))),
+            (id: "tick", kind: Producer(arrival: Constant(rate: 10.0))),
+            (id: "clock", kind: Consumer(service: Exponential(mean: "10ms"))),
+        ],
+        edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "tick", to: "clock")],
+    )"#;
+    let dir = std::env::temp_dir().join(format!("weir-theory-block-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let path = dir.join("model.ron");
+    std::fs::write(&path, text).expect("the model is written");
+    let out = std::process::Command::new(crate::cli::weir())
+        .arg("run")
+        .arg(&path)
+        .output()
+        .expect("weir runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let block: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Theory"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        block.len(),
+        3,
+        "a heading and one line per station:\n{stdout}"
+    );
+    assert_eq!(block[0], "Theory (analytic vs simulated ± 95% CI)");
+    assert!(
+        block[1].starts_with("  q → srv: M/M/1: ρ 0.500 vs ")
+            && block[1].contains("; W 20.000 ms vs "),
+        "{}",
+        block[1]
+    );
+    assert_eq!(
+        block[2],
+        "  clock: no formula: arrivals from 'tick' are evenly spaced (a constant rate), not Poisson"
+    );
+    // The block sits under the table, before the events line.
+    let events = stdout.find(" events in ").expect("the events line");
+    assert!(stdout.find("Theory").expect("the block") < events);
+}
