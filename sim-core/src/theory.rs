@@ -404,6 +404,22 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Every station refused for `reason` (a run changed while it ran).
+    #[must_use]
+    pub fn refused_all(&self, reason: &str) -> Self {
+        Self {
+            stations: self
+                .stations
+                .iter()
+                .map(|s| Station {
+                    result: Err(reason.to_owned()),
+                    measures: Vec::new(),
+                    ..s.clone()
+                })
+                .collect(),
+        }
+    }
+
     /// The station of `node` (a consumer, or the queue in front of one).
     pub fn station_of(&self, node: &str) -> Option<&Station> {
         self.stations

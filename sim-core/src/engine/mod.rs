@@ -538,6 +538,14 @@ impl Simulation {
     pub(crate) fn theory(&self) -> &std::sync::Arc<crate::theory::Analysis> {
         &self.theory
     }
+    /// The run was changed while it ran (`why`): no formula describes it
+    /// any more.
+    pub(crate) fn unsettle_theory(&mut self, why: &str) {
+        self.theory = std::sync::Arc::new(
+            self.theory
+                .refused_all(&format!("the run has no single steady state: {why}")),
+        );
+    }
     pub(crate) fn warmup(&self) -> SimTime {
         self.warmup.min(self.end)
     }
