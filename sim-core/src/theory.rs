@@ -674,10 +674,14 @@ pub fn analyse(model: &Model) -> Analysis {
                             let mut f = flow.scaled(departing_share(a, s));
                             let exponential = matches!(s.service, Dist::Exponential { .. });
                             let bounded = a.k.is_some() || s.serverless && station.queue.is_none();
-                            let limited_feedback = matches!(s.feedback, Some(Some(_)));
+                            // Attempts capped (by the consumer or its
+                            // queue): exits depend on the attempt number.
+                            let limited_feedback = s.feedback.is_some()
+                                && s.failure < 1.0
+                                && (a.visits * (1.0 - s.failure) - 1.0).abs() > 1e-12;
                             if !exponential || bounded || limited_feedback {
                                 f.refuse(format!(
-                                    "arrivals there are the departures of '{}' ({}), which \
+                                    "its arrivals are the departures of '{}' ({}), which \
                                      are not a Poisson stream",
                                     id(n),
                                     a.formula
@@ -688,7 +692,7 @@ pub fn analyse(model: &Model) -> Analysis {
                         (Err(reason), _) => {
                             let mut f = flow.clone();
                             f.refuse(format!(
-                                "arrivals there come through '{}', which no formula \
+                                "its arrivals come through '{}', which no formula \
                                  describes ({})",
                                 id(n),
                                 first_clause(reason)
@@ -708,7 +712,7 @@ pub fn analyse(model: &Model) -> Analysis {
                 Role::End => {}
                 Role::Opaque(reason) => {
                     let mut f = flow.clone();
-                    f.refuse(format!("arrivals there come through '{}', {reason}", id(n)));
+                    f.refuse(format!("its arrivals come through '{}', {reason}", id(n)));
                     copy_to_each(&f, &mut out);
                 }
             }
@@ -730,16 +734,12 @@ fn first_clause(reason: &str) -> &str {
     reason.split([':', ';']).next().unwrap_or(reason).trim()
 }
 
-/// The share of a station's arrivals that leave it along its outputs.
+/// The share of a station's arrivals that leave it along its outputs: those
+/// accepted, times the attempts each makes, times the share of attempts
+/// that succeed.
 fn departing_share(a: &Analytic, s: &Servers<'_>) -> f64 {
     let accepted = 1.0 - a.values.p_block.unwrap_or(0.0);
-    let p = s.failure;
-    let succeeded = match s.feedback {
-        None => 1.0 - p,
-        Some(None) => 1.0,
-        Some(Some(m)) => 1.0 - p.powi(i32::try_from(m).unwrap_or(i32::MAX)),
-    };
-    accepted * succeeded
+    accepted * a.visits * (1.0 - s.failure)
 }
 
 /// The consumer `n`, reached by `flow`, as a station.
@@ -1492,5 +1492,39 @@ mod tests {
         );
         let why = refusal(&a, "parts");
         assert!(why.contains("'split' splits each message into 3"), "{why}");
+    }
+
+    #[test]
+    fn failures_thin_the_departures_and_capped_retries_end_poisson() {
+        let text = |retry: &str| {
+            format!(
+                r#"(
+                version: 1,
+                name: "failures",
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Poisson(rate: 40.0))),
+                    (id: "q", kind: Queue()),
+                    (id: "first", kind: Consumer(service: Exponential(mean: "5ms"),
+                        failure: 0.5{retry})),
+                    (id: "next", kind: Consumer(service: Exponential(mean: "5ms"))),
+                ],
+                edges: [(from: "src", to: "q"), (from: "q", to: "first"), (from: "first", to: "next")],
+            )"#
+            )
+        };
+        // A failure is final: half go on.
+        let a = analysed(&text(""));
+        assert!((lambda(&a, "first") - 40.0).abs() < 1e-9);
+        assert!((lambda(&a, "next") - 20.0).abs() < 1e-9);
+        // Retried until they succeed: 2 attempts each, all go on.
+        let a = analysed(&text(", retry: Immediate()"));
+        assert!((lambda(&a, "first") - 80.0).abs() < 1e-9);
+        assert!((lambda(&a, "next") - 40.0).abs() < 1e-9);
+        // At most 2 attempts: 1.5 each; 3/4 go on, and whether one goes on
+        // depends on its attempts, so the next station is not fed Poisson.
+        let a = analysed(&text(", retry: Immediate(max_attempts: 2)"));
+        assert!((lambda(&a, "first") - 60.0).abs() < 1e-9);
+        let why = refusal(&a, "next");
+        assert!(why.contains("departures of 'first' (M/M/1)"), "{why}");
     }
 }
