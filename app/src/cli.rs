@@ -524,7 +524,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     if !to_stdout {
         let scenario = &model.scenario;
         let summary = format!(
-            "{} — {} replication(s) of {}, seed {}\nwarm-up: {}\n\n{}\n{} events in {:.2} s wall time ({:.1} M events/s)\n",
+            "{} — {} replication(s) of {}, seed {}\nwarm-up: {}\n\n{}\n{}{} events in {:.2} s wall time ({:.1} M events/s)\n",
             model.name,
             report.replications(),
             scenario.duration,
@@ -534,6 +534,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
                 .as_ref()
                 .map_or_else(|| "none".to_owned(), sim_core::warmup::Warmup::describe),
             report.to_table(),
+            theory_block(&report),
             report.events,
             report.wall_s,
             report.events as f64 / report.wall_s.max(1e-9) / 1e6
@@ -554,6 +555,18 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         return Ok(check_slos(&args.file, &report));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The table's Theory block (each station's formula, analytic against
+/// simulated values, or why no formula applies), followed by a blank
+/// line; empty when the model has no consumer.
+fn theory_block(report: &sim_core::Report) -> String {
+    let table = sim_core::theory::Compared::table(&report.theory);
+    if table.is_empty() {
+        table
+    } else {
+        format!("{table}\n")
+    }
 }
 
 /// The exit status of `weir run --check-slos`: 3 when an objective is

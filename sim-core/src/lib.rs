@@ -76,6 +76,7 @@ pub mod slo;
 pub mod snapshot;
 pub mod stats;
 pub mod sweep;
+pub mod theory;
 pub mod time;
 pub mod validate;
 pub mod warmup;

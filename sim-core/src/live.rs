@@ -69,6 +69,7 @@ impl Simulation {
         let slot = self.topo[i].slot;
         with_params!(kind, p => p.retune(self, node, slot));
         self.params[i] = kind.clone();
+        self.unsettle_theory("its parameters changed while it ran");
         Ok(())
     }
 
@@ -105,6 +106,7 @@ impl Simulation {
         });
         self.fault_start(index);
         self.schedule(end, Ev::FaultEnd(index));
+        self.unsettle_theory("a fault was injected while it ran");
         Ok(())
     }
 }
@@ -165,6 +167,16 @@ mod tests {
         assert!((19_000..21_000).contains(&after), "second half {after}");
         let result = sim.result();
         assert!(result.conservation.balanced(), "{:?}", result.conservation);
+        // Theory no longer describes a run changed as it ran.
+        let station = &result.theory.stations[0];
+        assert_eq!(station.node, "worker");
+        assert!(
+            station
+                .result
+                .as_ref()
+                .is_err_and(|e| e.contains("parameters changed")),
+            "{station:?}"
+        );
     }
 
     #[test]

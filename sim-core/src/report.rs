@@ -99,6 +99,9 @@ pub struct RunResult {
     /// The alerting rules' firings over the run, warm-up included; `None`
     /// when the model has no rules.
     pub alerts: Option<crate::alerts::AlertRun>,
+    /// The model's stations as queueing theory sees them
+    /// ([`crate::theory`]); the same in every run of a model.
+    pub theory: std::sync::Arc<crate::theory::Analysis>,
 }
 
 /// One node's measurements in one run: named values in a fixed order.
@@ -238,6 +241,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         series: sim.series().clone(),
         slos: sim.objectives(),
         alerts: sim.alerts(),
+        theory: std::sync::Arc::clone(sim.theory()),
     }
 }
 
@@ -320,6 +324,9 @@ pub struct Report {
     pub insights: Option<Vec<crate::insights::Insight>>,
     /// How the warm-up was chosen (reports of a scenario's replications).
     pub warmup: Option<crate::warmup::Warmup>,
+    /// Each station's analytic values beside the simulated ones
+    /// ([`crate::theory`]), in model order.
+    pub theory: Vec<crate::theory::Compared>,
 }
 
 /// One objective's numbers over replications, before its definition is
@@ -520,6 +527,12 @@ pub struct ReportBuilder {
     nodes: Vec<NodeFold>,
     slos: Vec<SloFold>,
     alerts: Option<crate::alerts::AlertsFold>,
+    /// The stations of the first run's model, and each station's
+    /// quantities as the runs measure them.
+    theory: Option<(
+        std::sync::Arc<crate::theory::Analysis>,
+        Vec<Vec<MetricFold>>,
+    )>,
 }
 
 /// One objective being folded over replications.
@@ -579,6 +592,7 @@ impl ReportBuilder {
             nodes: Vec::new(),
             slos: Vec::new(),
             alerts: None,
+            theory: None,
         }
     }
 
@@ -605,6 +619,27 @@ impl ReportBuilder {
                 })
                 .collect();
             self.alerts = run.alerts.as_ref().map(crate::alerts::AlertsFold::new);
+            let folds = run
+                .theory
+                .stations
+                .iter()
+                .map(|s| {
+                    s.measures
+                        .iter()
+                        .map(|(q, _)| MetricFold::new(q.key(), 0))
+                        .collect()
+                })
+                .collect();
+            self.theory = Some((std::sync::Arc::clone(&run.theory), folds));
+        }
+        if let Some((analysis, folds)) = &mut self.theory {
+            for (station, folds) in analysis.stations.iter().zip(folds.iter_mut()) {
+                for ((_, measure), fold) in station.measures.iter().zip(folds.iter_mut()) {
+                    if let Some(v) = measure.of(run).filter(|v| v.is_finite()) {
+                        fold.push(v);
+                    }
+                }
+            }
         }
         if let (Some(fold), Some(alerts)) = (&mut self.alerts, &run.alerts) {
             fold.add(alerts);
@@ -676,6 +711,10 @@ impl ReportBuilder {
             alerts: self.alerts.map(crate::alerts::AlertsFold::finish),
             insights: None,
             warmup: None,
+            theory: self
+                .theory
+                .map(|(analysis, folds)| crate::theory::Compared::fold(&analysis, folds))
+                .unwrap_or_default(),
         }
     }
 }
@@ -803,6 +842,16 @@ impl Report {
             && let Some(obj) = report.as_object_mut()
         {
             obj.insert("slos".to_owned(), self.slos_json());
+        }
+        // (Before `alerts` and `warmup`: the keys before it keep their
+        // order whatever follows.)
+        if !self.theory.is_empty()
+            && let Some(obj) = report.as_object_mut()
+        {
+            obj.insert(
+                "theory".to_owned(),
+                crate::theory::Compared::json(&self.theory),
+            );
         }
         if let (Some(alerts), Some(obj)) = (&self.alerts, report.as_object_mut()) {
             obj.insert("alerts".to_owned(), alerts.to_json(self.replications));
@@ -1254,6 +1303,7 @@ mod tests {
             series: crate::series::Series::new(&[], &[], 1, 4),
             slos: Vec::new(),
             alerts: None,
+            theory: std::sync::Arc::default(),
         }
     }
 

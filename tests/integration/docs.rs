@@ -1132,3 +1132,64 @@ fn mentions_need_the_name_itself() {
         "groups.<group>.partitions.<p>.lag_s.max"
     );
 }
+
+#[test]
+fn report_names_every_theory_field() {
+    // One station of each shape: a bounded queue (capacity, p_block), a
+    // refused one (reason), and an inbox (no queue).
+    let text = r#"(
+        version: 1,
+        name: "theory fields",
+        scenario: (duration: "60s", warmup: "5s", seed: 3, replications: 2),
+        nodes: [
+            (id: "src", kind: Producer(arrival: Poisson(rate: 50.0))),
+            (id: "q", kind: Queue(capacity: 4, overflow: DropNewest)),
+            (id: "a", kind: Consumer(service: Exponential(mean: "10ms"))),
+            (id: "b", kind: Consumer(service: Exponential(mean: "5ms"))),
+            (id: "burst", kind: Producer(arrival: Bursty(rate: 40.0, on: "1s", off: "1s"))),
+            (id: "c", kind: Consumer(service: Exponential(mean: "5ms"))),
+        ],
+        edges: [(from: "src", to: "q"), (from: "q", to: "a"), (from: "a", to: "b"),
+                (from: "burst", to: "c")],
+    )"#;
+    let json = sim_core::run_replications(&model(text))
+        .expect("runs")
+        .to_json();
+    let doc = Doc::read("report.md");
+    let section = doc.section("## Theory").expect("a Theory section").tables();
+    let theory = object(&json["theory"], "theory");
+    assert_eq!(
+        theory.keys().collect::<Vec<_>>(),
+        ["a", "b", "c"],
+        "every consumer, in model order"
+    );
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (id, station) in theory {
+        for (name, value) in object(station, id) {
+            seen.insert(name.clone());
+            if !section.mentions(name) {
+                problems.push(format!("no mention of the station field `{name}`"));
+            }
+            if name == "analytic" || name == "simulated" {
+                for (q, inner) in object(value, name) {
+                    if !section.mentions(q) {
+                        problems.push(format!("no mention of the quantity `{q}`"));
+                    }
+                    if let Value::Object(fields) = inner {
+                        for k in fields.keys() {
+                            seen.insert(k.clone());
+                            if !section.mentions(k) {
+                                problems.push(format!("no mention of `{k}` in `{q}`"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for needed in ["queue", "reason", "capacity", "ci95", "covers"] {
+        assert!(seen.contains(needed), "the test model shows no `{needed}`");
+    }
+    assert_none(&problems, "theory fields in docs/report.md");
+}

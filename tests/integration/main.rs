@@ -1,6 +1,8 @@
 //! Weir's workspace integration tests, compiled as one binary.
 
 mod alerts;
+mod analytic;
+mod analytic_gui;
 mod bad_input;
 mod behaviour;
 mod cli;

@@ -259,6 +259,7 @@ impl WeirApp {
             subject,
             self.doc.diagnostics(),
             &mut self.inspector,
+            self.run.report(),
         );
         (fault, edits)
     }

@@ -53,6 +53,14 @@ impl RunState {
         }
     }
 
+    /// The finished run's report, if there is one.
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            Self::Done(report) => Some(report),
+            _ => None,
+        }
+    }
+
     pub fn is_running(&self) -> bool {
         matches!(self, Self::Running(_))
     }

@@ -116,6 +116,7 @@ impl Simulation {
             warmup: SimTime(scenario.warmup_or_zero().0),
             seed,
             model_name: model.name.clone(),
+            theory: std::sync::Arc::new(crate::theory::analyse(model)),
             calendar: Calendar::default(),
             msgs: Arena::default(),
             transit: sim_edges.iter().map(|_| VecDeque::new()).collect(),

@@ -153,6 +153,8 @@ pub struct Simulation {
     warmup: SimTime,
     seed: u64,
     model_name: String,
+    /// The model's stations as queueing theory sees them, for the report.
+    theory: std::sync::Arc<crate::theory::Analysis>,
     calendar: Calendar<Ev>,
     pub(crate) msgs: Arena,
     pub(crate) topo: Vec<NodeTopo>,
@@ -532,6 +534,17 @@ impl Simulation {
     }
     pub(crate) fn model_name(&self) -> &str {
         &self.model_name
+    }
+    pub(crate) fn theory(&self) -> &std::sync::Arc<crate::theory::Analysis> {
+        &self.theory
+    }
+    /// The run was changed while it ran (`why`): no formula describes it
+    /// any more.
+    pub(crate) fn unsettle_theory(&mut self, why: &str) {
+        self.theory = std::sync::Arc::new(
+            self.theory
+                .refused_all(&format!("the run has no single steady state: {why}")),
+        );
     }
     pub(crate) fn warmup(&self) -> SimTime {
         self.warmup.min(self.end)

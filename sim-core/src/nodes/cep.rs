@@ -906,6 +906,12 @@ impl crate::nodes::KindSpec for CepParams {
         }
     }
 
+    fn theory(&self) -> crate::theory::Role<'_> {
+        crate::theory::Role::Opaque(
+            "complex event processing, which emits derived events by its rules".to_owned(),
+        )
+    }
+
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
         (self != new).then_some("its windows or rules changed")
     }

@@ -325,6 +325,63 @@ impl RetryPolicy {
 }
 
 impl ConsumerParams {
+    /// The consumer as the servers of a queueing station, or why no
+    /// formula describes it (a predicate its id goes before).
+    fn servers(&self) -> Result<crate::theory::Servers<'_>, String> {
+        if self.breaker.is_some() {
+            return Err(
+                "has a circuit breaker, which fails calls fast while it is open".to_owned(),
+            );
+        }
+        if self.autoscale.is_some() {
+            return Err(
+                "scales its instances with the load, so the number of servers changes".to_owned(),
+            );
+        }
+        if !self.poison.is_empty() {
+            return Err("fails poison messages on every attempt".to_owned());
+        }
+        let c = match &self.serverless {
+            Some(s) if s.cold_start > Duration::ZERO => {
+                return Err(format!(
+                    "has cold starts of {}, which lengthen some service times",
+                    s.cold_start
+                ));
+            }
+            Some(s) => s.concurrency,
+            None => self.instances.saturating_mul(self.concurrency),
+        };
+        let acks_on_receipt = self.delivery == Delivery::AtMostOnce;
+        let feedback = if self.failure <= 0.0 || acks_on_receipt {
+            None
+        } else {
+            match self.retry {
+                RetryPolicy::None => None,
+                RetryPolicy::Immediate { max_attempts } => Some(max_attempts),
+                RetryPolicy::Fixed {
+                    delay,
+                    max_attempts,
+                } if delay == Duration::ZERO => Some(max_attempts),
+                RetryPolicy::Fixed { .. } | RetryPolicy::Exponential { .. } => {
+                    return Err(
+                        "retries after a backoff delay, so failed messages come back \
+                                later instead of as Jackson feedback"
+                            .to_owned(),
+                    );
+                }
+            }
+        };
+        Ok(crate::theory::Servers {
+            c,
+            service: &self.service,
+            failure: self.failure,
+            feedback,
+            acks_on_receipt,
+            serverless: self.serverless.is_some(),
+            timeout: self.timeout,
+        })
+    }
+
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.instances == 0 {
@@ -1321,6 +1378,10 @@ impl crate::nodes::KindSpec for ConsumerParams {
                 "the circuit breaker guards calls to a service, but this consumer calls none",
             );
         }
+    }
+
+    fn theory(&self) -> crate::theory::Role<'_> {
+        crate::theory::Role::Serve(self.servers())
     }
 
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {

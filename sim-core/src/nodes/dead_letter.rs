@@ -130,6 +130,10 @@ impl crate::nodes::KindSpec for DeadLetterParams {
         }
     }
 
+    fn theory(&self) -> crate::theory::Role<'_> {
+        crate::theory::Role::End
+    }
+
     fn restart_reason(&self, _new: &Self) -> Option<&'static str> {
         None
     }

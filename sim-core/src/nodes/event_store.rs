@@ -548,6 +548,12 @@ impl crate::nodes::KindSpec for EventStoreParams {
         }
     }
 
+    fn theory(&self) -> crate::theory::Role<'_> {
+        crate::theory::Role::Opaque(
+            "an event store, with its own throughput limit and conflicts".to_owned(),
+        )
+    }
+
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
         (self != new).then_some("its append settings changed")
     }

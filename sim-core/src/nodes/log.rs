@@ -917,6 +917,12 @@ impl crate::nodes::KindSpec for LogParams {
         }
     }
 
+    fn theory(&self) -> crate::theory::Role<'_> {
+        crate::theory::Role::Opaque(
+            "a partitioned log, whose partitions are lines of their own".to_owned(),
+        )
+    }
+
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
         (self != new).then_some("its partitions, retention or rebalance pause changed")
     }

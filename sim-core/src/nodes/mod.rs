@@ -350,6 +350,10 @@ pub trait KindSpec: Default + Into<NodeKind> + Variant {
     /// Why changing a running node's parameters from `self` to `new`
     /// needs a restart; `None` when the change applies live.
     fn restart_reason(&self, new: &Self) -> Option<&'static str>;
+    /// What the node is to queueing theory ([`crate::theory`]): a source
+    /// of Poisson arrivals, a relay, a waiting line, servers, an end, or
+    /// something no formula describes (with the reason).
+    fn theory(&self) -> crate::theory::Role<'_>;
 }
 
 /// What the engine does with a node of each kind outside the hot path

@@ -408,6 +408,38 @@ impl crate::nodes::KindSpec for ProducerParams {
         }
     }
 
+    fn theory(&self) -> crate::theory::Role<'_> {
+        use crate::dist::Arrival;
+        let why = match self.arrival {
+            Arrival::Poisson { .. } if self.limit.is_some() => {
+                Some("stop after a set number of events, so they never settle into a steady stream")
+            }
+            Arrival::Poisson { .. } => None,
+            Arrival::Constant { .. } => Some("are evenly spaced (a constant rate), not Poisson"),
+            Arrival::Bursty { .. } => Some("are bursty (on/off), not Poisson"),
+            Arrival::Ramp { .. } => {
+                Some("follow a ramp: their rate changes over time, not a steady Poisson stream")
+            }
+        };
+        if let Some(why) = why {
+            return crate::theory::Role::Source(Err(why.to_owned()));
+        }
+        let rate = self.arrival.mean_rate();
+        let types = if self.events.is_empty() {
+            vec![("event".to_owned(), rate)]
+        } else {
+            let total: f64 = self.events.iter().map(|e| e.weight).sum();
+            self.events
+                .iter()
+                .map(|e| {
+                    let share = if total > 0.0 { e.weight / total } else { 0.0 };
+                    (e.name.clone(), rate * share)
+                })
+                .collect()
+        };
+        crate::theory::Role::Source(Ok(types))
+    }
+
     fn restart_reason(&self, _new: &Self) -> Option<&'static str> {
         None
     }

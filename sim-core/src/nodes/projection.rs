@@ -250,6 +250,10 @@ impl crate::nodes::KindSpec for ProjectionParams {
         w.no_input();
     }
 
+    fn theory(&self) -> crate::theory::Role<'_> {
+        crate::theory::Role::End
+    }
+
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
         (self != new).then_some("its apply settings changed")
     }

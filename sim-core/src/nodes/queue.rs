@@ -581,6 +581,15 @@ impl crate::nodes::KindSpec for QueueParams {
         }
     }
 
+    fn theory(&self) -> crate::theory::Role<'_> {
+        crate::theory::Role::Buffer(crate::theory::Buffer {
+            capacity: self.capacity,
+            overflow: self.overflow,
+            visibility: self.visibility_timeout,
+            max_receives: self.max_receives,
+        })
+    }
+
     fn restart_reason(&self, _new: &Self) -> Option<&'static str> {
         None
     }

@@ -270,6 +270,10 @@ impl crate::nodes::KindSpec for RouterParams {
         }
     }
 
+    fn theory(&self) -> crate::theory::Role<'_> {
+        crate::theory::Role::Route(self.mode)
+    }
+
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
         (self != new).then_some("its routing changed")
     }

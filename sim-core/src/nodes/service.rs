@@ -322,6 +322,10 @@ impl crate::nodes::KindSpec for ServiceParams {
         }
     }
 
+    fn theory(&self) -> crate::theory::Role<'_> {
+        crate::theory::Role::End
+    }
+
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
         (self.concurrency != new.concurrency).then_some("its concurrency changed")
     }

@@ -140,6 +140,10 @@ impl crate::nodes::KindSpec for TopicParams {
         }
     }
 
+    fn theory(&self) -> crate::theory::Role<'_> {
+        crate::theory::Role::Copy
+    }
+
     fn restart_reason(&self, _new: &Self) -> Option<&'static str> {
         None
     }

@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod fields;
 pub mod objectives;
+pub mod theory;
 pub mod variants;
 
 use eframe::egui::{self, DragValue, RichText, Ui};
@@ -40,13 +41,15 @@ pub enum Subject {
     Model,
 }
 
-/// Draws the inspector; returns the edits the user made.
+/// Draws the inspector; returns the edits the user made. `report` is the
+/// last replications' report, for a station's simulated values.
 pub fn inspector_ui(
     ui: &mut Ui,
     model: &Model,
     subject: Subject,
     diagnostics: &[Diagnostic],
     state: &mut InspectorState,
+    report: Option<&sim_core::Report>,
 ) -> Vec<ModelCommand> {
     let mut out = Vec::new();
     fields::clear_shown(ui);
@@ -54,7 +57,7 @@ pub fn inspector_ui(
         .auto_shrink([false, false])
         .show(ui, |ui| match subject {
             Subject::Node(n) if model.graph.contains_node(n) => {
-                node_ui(ui, model, n, diagnostics, state, &mut out);
+                node_ui(ui, model, n, diagnostics, state, report, &mut out);
             }
             Subject::Edge(e) if model.graph.edge_weight(e).is_some() => {
                 edge_ui(ui, model, e, diagnostics, state, &mut out);
@@ -97,6 +100,7 @@ fn node_ui(
     n: NodeIndex,
     diagnostics: &[Diagnostic],
     state: &mut InspectorState,
+    report: Option<&sim_core::Report>,
     out: &mut Vec<ModelCommand>,
 ) {
     let node = &model.graph[n];
@@ -168,6 +172,7 @@ fn node_ui(
             kind,
         });
     }
+    theory::station_ui(ui, model, &node.id, report);
     objectives::node_objectives_ui(ui, model, &node.id, kind, out);
     alerts::node_alerts_ui(ui, model, &node.id, kind, diagnostics, out);
 }
