@@ -69,11 +69,16 @@ fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         .map(|m| m * mag)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
-    let mut t = (lo / step).ceil() * step;
+    let first = (lo / step).ceil();
     let mut out = Vec::new();
-    while t <= hi + step * 1e-9 && out.len() < 50 {
-        out.push(if t.abs() < step * 1e-9 { 0.0 } else { t });
-        t += step;
+    for i in 0..50 {
+        // NOTE: each tick from its own multiple, rounded: adding steps
+        // would gather binary noise (0.060000000000000005).
+        let t = ((first + f64::from(i)) * step * 1e12).round() / 1e12;
+        if t > hi + step * 1e-9 {
+            break;
+        }
+        out.push(if t == 0.0 { 0.0 } else { t });
     }
     out
 }

@@ -113,3 +113,44 @@ fn a_range_it_cannot_read_is_explained() {
         "the reason is shown"
     );
 }
+
+#[test]
+fn the_planner_applies_the_cheapest_setting_as_one_edit() {
+    let mut h = harness(
+        WeirApp::from_model(weir_tests::model(MODEL), None),
+        Window {
+            size: egui::vec2(1280.0, 1000.0),
+            ..Window::default()
+        },
+    );
+    h.run();
+    h.get_by_label("Run").click();
+    h.run();
+    h.get_by_label("Plan capacity…").click();
+    h.run();
+    // The first consumer's instances, 1 to 4, at 10 each; ρ ≤ 0.3.
+    fill(&mut h, "Values", "1..4");
+    h.get_by_role_and_label(Role::SpinButton, "Cost per unit")
+        .set_value_accesskit(10.0);
+    h.run();
+    h.get_by_role_and_label(Role::SpinButton, "Headroom")
+        .set_value_accesskit(0.3);
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Plan").click();
+    until(&mut h, "the plan", |h| {
+        h.query_by_label_contains("Plan: worker.instances = 2 (cost 20)")
+            .is_some()
+    });
+    // ρ = 0.5 with one instance, 0.25 with two.
+    assert!(
+        h.query_by_label_contains("fails: worker runs at ρ = 0.")
+            .is_some()
+    );
+    assert_eq!(instances(&h), 1);
+    h.get_by_role_and_label(Role::Button, "Apply").click();
+    h.run();
+    assert_eq!(instances(&h), 2, "the plan applied");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(instances(&h), 1, "undo takes it back");
+}

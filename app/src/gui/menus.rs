@@ -45,6 +45,8 @@ pub enum MenuAction {
     Compare(Option<String>),
     /// Open What if.
     WhatIf,
+    /// Open Plan capacity.
+    Plan,
     Quit,
 }
 
@@ -73,6 +75,7 @@ impl WeirApp {
                 self.comparison.open_on(&self.doc.model, side);
             }
             MenuAction::WhatIf => self.whatif.open_on(&self.doc.model),
+            MenuAction::Plan => self.planner.open_on(&self.doc.model),
             MenuAction::Export(target) => {
                 let start = self.doc.path.as_deref();
                 if let Some(path) = export::pick_export(start, &self.doc.model.name, target) {
@@ -265,6 +268,15 @@ pub fn menu_bar_ui(
                 .clicked()
             {
                 actions.push(MenuAction::WhatIf);
+            }
+            if ui
+                .button("Plan capacity…")
+                .on_hover_text(
+                    "Find the cheapest instances, capacity… that meet every objective with headroom",
+                )
+                .clicked()
+            {
+                actions.push(MenuAction::Plan);
             }
         });
         ui.menu_button("Help", |ui| {

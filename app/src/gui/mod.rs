@@ -30,6 +30,7 @@ mod live_ui;
 mod menus;
 pub mod objectives;
 pub mod palette;
+pub mod planner;
 mod presenting;
 pub mod problems;
 pub mod recovery;
@@ -156,6 +157,8 @@ pub struct WeirApp {
     canvas: CanvasState,
     inspector: InspectorState,
     run: RunState,
+    /// The Plan capacity window.
+    planner: planner::PlannerWindow,
     /// The What if window.
     whatif: whatif::WhatIfWindow,
     /// The Compare designs window.
@@ -288,6 +291,7 @@ impl WeirApp {
             run: RunState::Idle,
             comparison: comparison::ComparisonWindow::default(),
             whatif: whatif::WhatIfWindow::default(),
+            planner: planner::PlannerWindow::default(),
             export: export::ExportState::Idle,
             show_results: false,
             show_help: false,
@@ -1044,6 +1048,7 @@ impl eframe::App for WeirApp {
             files::pick_open(start.as_deref())
         });
         commands.extend(self.whatif.ui(&ctx, &self.doc.model));
+        commands.extend(self.planner.ui(&ctx, &self.doc.model));
 
         // Edits apply once, after drawing. While the pointer is down or a
         // field has the keyboard, they join one undo step.

@@ -258,77 +258,15 @@ impl WhatIfWindow {
     }
 
     fn knob_rows(&mut self, ui: &mut egui::Ui, model: &Model) {
-        let graph = &model.graph;
-        let label = ui.label("Knob");
-        let shown = if self.node.is_empty() {
-            "Load (every producer's rate)".to_owned()
-        } else {
-            model
-                .find(&self.node)
-                .map_or_else(|| self.node.clone(), |n| graph[n].label().to_owned())
-        };
-        egui::ComboBox::from_id_salt("whatif-node")
-            .selected_text(shown)
-            .width(240.0)
-            .show_ui(ui, |ui| {
-                if ui
-                    .selectable_label(self.node.is_empty(), "Load (every producer's rate)")
-                    .clicked()
-                {
-                    self.node.clear();
-                    self.range = "0.5..1.5x11".to_owned();
-                }
-                for n in graph.node_indices() {
-                    let node = &graph[n];
-                    let params = params_of(node);
-                    if ui
-                        .selectable_label(self.node == node.id, node.label())
-                        .clicked()
-                        && self.node != node.id
-                    {
-                        self.node.clone_from(&node.id);
-                        self.param = params.first().cloned().unwrap_or_default();
-                        self.range.clear();
-                    }
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        ui.end_row();
-        if !self.node.is_empty() {
-            let label = ui.label("Parameter");
-            ui.horizontal(|ui| {
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.param)
-                        .hint_text("instances")
-                        .desired_width(160.0),
-                )
-                .labelled_by(label.id)
-                .on_hover_text(
-                    "As the model file writes it: instances, service.mean, arrival.rate, capacity…",
-                );
-                let params = model
-                    .find(&self.node)
-                    .map(|n| params_of(&graph[n]))
-                    .unwrap_or_default();
-                egui::ComboBox::from_id_salt("whatif-params")
-                    .selected_text("")
-                    .width(24.0)
-                    .show_ui(ui, |ui| {
-                        for p in params.iter().chain(
-                            ["instances", "concurrency", "capacity"]
-                                .map(str::to_owned)
-                                .iter()
-                                .filter(|p| !params.contains(p)),
-                        ) {
-                            if ui.selectable_label(self.param == *p, p).clicked() {
-                                self.param.clone_from(p);
-                            }
-                        }
-                    });
-            });
-            ui.end_row();
-        }
+        knob_rows(
+            ui,
+            model,
+            "whatif",
+            true,
+            &mut self.node,
+            &mut self.param,
+            &mut self.range,
+        );
         let label = ui.label("Values");
         ui.add(
             egui::TextEdit::singleline(&mut self.range)
@@ -509,22 +447,116 @@ impl WhatIfWindow {
     fn apply(&self, model: &Model, i: usize) -> Option<(String, ModelCommand)> {
         let swept = self.swept.as_ref()?;
         let target = swept.sweep.model_at(model, &[i]).ok()?;
-        let commands: Vec<ModelCommand> = model
-            .graph
-            .node_indices()
-            .filter_map(|n| {
-                let (before, after) = (&model.graph[n], target.graph.node_weight(n)?);
-                (before.kind != after.kind).then(|| ModelCommand::SetParams {
-                    id: before.id.clone(),
-                    kind: after.kind.clone(),
-                })
-            })
-            .collect();
         let words = format!("Set {} (undo takes it back)", swept.sweep.describe(&[i]));
-        match commands.len() {
-            0 => None,
-            1 => commands.into_iter().next().map(|c| (words, c)),
-            _ => Some((words, ModelCommand::Batch(commands))),
+        edit_to(model, &target).map(|c| (words, c))
+    }
+}
+
+/// A knob's rows in a grid: the node (or, where `load` is offered, the
+/// load: an empty `node`), and the parameter as the file writes it, typed
+/// or picked from what the node's file holds. Choosing another node
+/// clears `range`.
+pub(super) fn knob_rows(
+    ui: &mut egui::Ui,
+    model: &Model,
+    salt: &str,
+    load: bool,
+    node: &mut String,
+    param: &mut String,
+    range: &mut String,
+) {
+    const LOAD: &str = "Load (every producer's rate)";
+    let graph = &model.graph;
+    let label = ui.label("Knob");
+    let shown = if node.is_empty() {
+        if load {
+            LOAD.to_owned()
+        } else {
+            "choose a node".to_owned()
         }
+    } else {
+        model
+            .find(node)
+            .map_or_else(|| node.clone(), |n| graph[n].label().to_owned())
+    };
+    egui::ComboBox::from_id_salt((salt, "node"))
+        .selected_text(shown)
+        .width(240.0)
+        .show_ui(ui, |ui| {
+            if load && ui.selectable_label(node.is_empty(), LOAD).clicked() {
+                node.clear();
+                *range = "0.5..1.5x11".to_owned();
+            }
+            for n in graph.node_indices() {
+                let candidate = &graph[n];
+                if ui
+                    .selectable_label(*node == candidate.id, candidate.label())
+                    .clicked()
+                    && *node != candidate.id
+                {
+                    node.clone_from(&candidate.id);
+                    *param = params_of(candidate).first().cloned().unwrap_or_default();
+                    range.clear();
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+    if node.is_empty() {
+        return;
+    }
+    let label = ui.label("Parameter");
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::TextEdit::singleline(param)
+                .hint_text("instances")
+                .desired_width(160.0),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(
+            "As the model file writes it: instances, service.mean, arrival.rate, capacity…",
+        );
+        let params = model
+            .find(node)
+            .map(|n| params_of(&graph[n]))
+            .unwrap_or_default();
+        egui::ComboBox::from_id_salt((salt, "params"))
+            .selected_text("")
+            .width(24.0)
+            .show_ui(ui, |ui| {
+                for p in params.iter().chain(
+                    ["instances", "concurrency", "capacity"]
+                        .map(str::to_owned)
+                        .iter()
+                        .filter(|p| !params.contains(p)),
+                ) {
+                    if ui.selectable_label(*param == *p, p).clicked() {
+                        param.clone_from(p);
+                    }
+                }
+            });
+    });
+    ui.end_row();
+}
+
+/// The one edit that turns `model` into `target` (the same nodes, some
+/// with other parameters); `None` when nothing differs.
+pub(super) fn edit_to(model: &Model, target: &Model) -> Option<ModelCommand> {
+    let mut commands: Vec<ModelCommand> = model
+        .graph
+        .node_indices()
+        .filter_map(|n| {
+            let (before, after) = (&model.graph[n], target.graph.node_weight(n)?);
+            (before.kind != after.kind).then(|| ModelCommand::SetParams {
+                id: before.id.clone(),
+                kind: after.kind.clone(),
+            })
+        })
+        .collect();
+    match commands.len() {
+        0 => None,
+        1 => commands.pop(),
+        _ => Some(ModelCommand::Batch(commands)),
     }
 }
