@@ -531,7 +531,9 @@ pub fn analyse(model: &Model) -> Analysis {
     // Nodes on a loop of links (a cycle of the graph) carry streams no
     // formula here describes; strongly connected components come in
     // reverse topological order.
-    let mut sccs = petgraph::algo::tarjan_scc(graph);
+    // NOTE: Kosaraju, not Tarjan: petgraph's Tarjan recurses once per
+    // node of a chain, and a model may chain tens of thousands.
+    let mut sccs = petgraph::algo::kosaraju_scc(graph);
     sccs.reverse();
     let mut on_loop: BTreeSet<NodeIndex> = BTreeSet::new();
     for scc in &sccs {

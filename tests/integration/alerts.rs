@@ -64,7 +64,7 @@ fn the_examples_rules_change_no_other_number_of_their_reports() {
         let mut with_json = with.to_json();
         let alerts = with_json
             .as_object_mut()
-            .and_then(|o| o.remove("alerts"))
+            .and_then(|o| o.shift_remove("alerts"))
             .expect("an alerts section");
         assert_eq!(
             serde_json::to_string_pretty(&with_json).expect("json"),
