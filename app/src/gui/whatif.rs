@@ -302,12 +302,24 @@ impl WhatIfWindow {
                 });
             }
         }
+        // Unless chosen: an objective; else the swept node's utilisation
+        // or depth; else, sweeping the load, the busiest stage's
+        // utilisation at the latest point (the one that saturates first).
+        let latest = &swept.points.last()?.1;
+        let busiest = latest
+            .nodes
+            .iter()
+            .filter_map(|n| Some((n, n.get("utilization")?.mean)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(n, _)| n.id.clone());
         let preferred = |m: &MetricRef| match (m, &swept.sweep.axes[0].knob) {
             (MetricRef::Objective(_), _) => true,
             (MetricRef::Node { node, path }, sim_core::sweep::Knob::Param { node: n, .. }) => {
                 node == n && (path == "utilization" || path == "mean_depth")
             }
-            (MetricRef::Node { path, .. }, sim_core::sweep::Knob::Load) => path == "utilization",
+            (MetricRef::Node { node, path }, sim_core::sweep::Knob::Load) => {
+                path == "utilization" && Some(node) == busiest.as_ref()
+            }
         };
         let shown = self
             .shown
