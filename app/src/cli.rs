@@ -88,15 +88,8 @@ pub struct SweepArgs {
     /// Replications at each point, 1 to 100000 (default: the scenario's).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
     pub replications: Option<u32>,
-    /// Seed of each point's first replication (default: the scenario's).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Simulated time per run (default: the scenario's).
-    #[arg(long, value_parser = parse_duration)]
-    pub duration: Option<Duration>,
-    /// Warm-up, or `auto` (default: the scenario's).
-    #[arg(long, value_name = "DURATION|auto", value_parser = parse_warmup)]
-    pub warmup: Option<WarmupFlag>,
+    #[command(flatten)]
+    pub scenario: ScenarioFlags,
     /// Sweep this variant of the model.
     #[arg(long, value_name = "NAME")]
     pub variant: Option<String>,
@@ -132,15 +125,8 @@ pub struct PlanArgs {
     /// least 2 so that objectives can be judged).
     #[arg(long, value_parser = clap::value_parser!(u32).range(2..=i64::from(MAX_REPLICATIONS)))]
     pub replications: Option<u32>,
-    /// Seed of each setting's first replication (default: the scenario's).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Simulated time per run (default: the scenario's).
-    #[arg(long, value_parser = parse_duration)]
-    pub duration: Option<Duration>,
-    /// Warm-up, or `auto` (default: the scenario's).
-    #[arg(long, value_name = "DURATION|auto", value_parser = parse_warmup)]
-    pub warmup: Option<WarmupFlag>,
+    #[command(flatten)]
+    pub scenario: ScenarioFlags,
     /// Write the model with the plan's setting to PATH.
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<String>,
@@ -258,16 +244,8 @@ fn parse_format(text: &str) -> Result<crate::exports::Target, String> {
 pub struct RunArgs {
     /// The model file.
     pub file: PathBuf,
-    /// Seed of the first replication (default: the scenario's).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Simulated time per run, like 10m or 90s (default: the scenario's).
-    #[arg(long, value_parser = parse_duration)]
-    pub duration: Option<Duration>,
-    /// Simulated time discarded at the start, like 1m, or `auto` to find
-    /// it from the replications (default: the scenario's).
-    #[arg(long, value_name = "DURATION|auto", value_parser = parse_warmup)]
-    pub warmup: Option<WarmupFlag>,
+    #[command(flatten)]
+    pub scenario: ScenarioFlags,
     /// Independent replications, 1 to 100000 (default: the scenario's).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
     pub replications: Option<u32>,
@@ -282,6 +260,40 @@ pub struct RunArgs {
     /// and do not fail).
     #[arg(long)]
     pub check_slos: bool,
+}
+
+/// The scenario's seed, duration and warm-up, overridden from the command
+/// line (`run`, `sweep`, `plan`: for every run they make).
+#[derive(Debug, clap::Args)]
+pub struct ScenarioFlags {
+    /// Seed of the first replication (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated time per run, like 10m or 90s (default: the scenario's).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Simulated time discarded at the start, like 1m, or `auto` to find
+    /// it from the replications (default: the scenario's).
+    #[arg(long, value_name = "DURATION|auto", value_parser = parse_warmup)]
+    pub warmup: Option<WarmupFlag>,
+}
+
+impl ScenarioFlags {
+    /// The scenario with the flags given, and `replications` if given.
+    fn apply(&self, scenario: &mut sim_core::Scenario, replications: Option<u32>) {
+        if let Some(seed) = self.seed {
+            scenario.seed = seed;
+        }
+        if let Some(d) = self.duration {
+            scenario.duration = d;
+        }
+        if let Some(WarmupFlag(w)) = self.warmup {
+            scenario.warmup = w;
+        }
+        if let Some(r) = replications {
+            scenario.replications = r;
+        }
+    }
 }
 
 /// `--warmup`: a duration, or `auto` (found by MSER-5).
@@ -474,19 +486,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
             .with_variant(name)
             .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     }
-    let scenario = &mut model.scenario;
-    if let Some(seed) = args.seed {
-        scenario.seed = seed;
-    }
-    if let Some(d) = args.duration {
-        scenario.duration = d;
-    }
-    if let Some(WarmupFlag(w)) = args.warmup {
-        scenario.warmup = w;
-    }
-    if let Some(r) = args.replications {
-        scenario.replications = r;
-    }
+    args.scenario.apply(&mut model.scenario, args.replications);
     let diagnostics = all_diagnostics(&model, load_diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
         print_diagnostics(&args.file, &text, &diagnostics);
@@ -705,17 +705,11 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
         check_output(path)?;
     }
     let (mut model, load_diagnostics, text) = load(&args.file)?;
-    let scenario = &mut model.scenario;
-    if let Some(seed) = args.seed {
-        scenario.seed = seed;
-    }
-    if let Some(d) = args.duration {
-        scenario.duration = d;
-    }
-    if let Some(WarmupFlag(w)) = args.warmup {
-        scenario.warmup = w;
-    }
-    scenario.replications = args.replications.unwrap_or(scenario.replications).max(2);
+    let replications = args
+        .replications
+        .unwrap_or(model.scenario.replications)
+        .max(2);
+    args.scenario.apply(&mut model.scenario, Some(replications));
     if let Err(code) = refuse_errors(&args.file, &text, &model, load_diagnostics) {
         return Ok(code);
     }
@@ -754,34 +748,7 @@ fn plan(args: &PlanArgs) -> Result<ExitCode> {
     };
     let stop = std::sync::atomic::AtomicBool::new(false);
     let outcome = plan
-        .search(|settings| {
-            let mut points = Vec::with_capacity(settings.len());
-            for s in settings {
-                let m = sweep.model_at(&model, s)?;
-                let errors: Vec<String> = validate(&m)
-                    .into_iter()
-                    .filter(Diagnostic::is_error)
-                    .map(|d| d.to_string())
-                    .collect();
-                if !errors.is_empty() {
-                    return Err(format!("at {}: {}", sweep.describe(s), errors.join("; ")));
-                }
-                points.push((s.clone(), m));
-            }
-            let mut reports = Vec::new();
-            crate::sweeping::run(
-                &sweep,
-                &points,
-                crate::sweeping::threads(),
-                &stop,
-                |_, _, r| {
-                    reports.push(r.clone());
-                    Ok(())
-                },
-            )
-            .map_err(|e| e.to_string())?;
-            Ok(reports)
-        })
+        .search(|settings| crate::sweeping::reports_at(&model, &sweep, settings, &stop))
         .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
     let mut out = format!(
         "{} — planning {} knob(s), {} replication(s) per setting\n\n",
@@ -855,19 +822,7 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             .with_variant(name)
             .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     }
-    let scenario = &mut model.scenario;
-    if let Some(seed) = args.seed {
-        scenario.seed = seed;
-    }
-    if let Some(d) = args.duration {
-        scenario.duration = d;
-    }
-    if let Some(WarmupFlag(w)) = args.warmup {
-        scenario.warmup = w;
-    }
-    if let Some(r) = args.replications {
-        scenario.replications = r;
-    }
+    args.scenario.apply(&mut model.scenario, args.replications);
     // The model as every point shares it: its own errors are not a point's.
     if let Err(code) = refuse_errors(&args.file, &text, &model, Vec::new()) {
         return Ok(code);

@@ -16,8 +16,18 @@ use sim_core::{Model, Report, RunError};
 /// model invalid is an error naming the point and what is wrong.
 pub fn models(base: &Model, sweep: &Sweep) -> Result<Vec<(Vec<usize>, Model)>, String> {
     sweep.check_size()?;
+    models_at(base, sweep, &sweep.points())
+}
+
+/// The models at `points`, checked as [`models`] checks them.
+fn models_at(
+    base: &Model,
+    sweep: &Sweep,
+    points: &[Vec<usize>],
+) -> Result<Vec<(Vec<usize>, Model)>, String> {
     let mut out = Vec::new();
-    for point in sweep.points() {
+    for point in points {
+        let point = point.clone();
         let model = sweep.model_at(base, &point)?;
         let errors: Vec<String> = validate(&model)
             .into_iter()
@@ -116,4 +126,22 @@ pub fn run(
 /// Worker threads for a sweep: the machine's cores.
 pub fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// The reports of `base` at each of `points` (a planner's batch of
+/// settings), in order, run in parallel as a sweep's points are.
+pub fn reports_at(
+    base: &Model,
+    sweep: &Sweep,
+    points: &[Vec<usize>],
+    stop: &AtomicBool,
+) -> Result<Vec<Report>, String> {
+    let points = models_at(base, sweep, points)?;
+    let mut reports = Vec::with_capacity(points.len());
+    run(sweep, &points, threads(), stop, |_, _, r| {
+        reports.push(r.clone());
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(reports)
 }

@@ -176,16 +176,7 @@ impl ComparisonWindow {
         // NOTE: never larger than the window it floats in (presenting, the
         // text is larger and the table wider than the default size): the
         // table scrolls instead of pushing the window off the screen.
-        let screen = ctx.content_rect();
-        egui::Window::new("Compare designs")
-            .open(&mut open)
-            .default_size([
-                (screen.width() - 80.0).clamp(360.0, 1000.0),
-                (screen.height() - 100.0).clamp(240.0, 620.0),
-            ])
-            .default_pos(screen.left_top() + egui::vec2(40.0, 40.0))
-            .max_size(screen.size() - egui::vec2(40.0, 60.0))
-            .resizable(true)
+        tool_window("Compare designs", ctx, &mut open)
             .show(ctx, |ui| self.contents(ui, model, pick_file));
         self.open = open;
     }
@@ -389,6 +380,26 @@ fn rows_ui(ui: &mut egui::Ui, result: &Compared) {
             .weak(),
         );
     });
+}
+
+/// A tool window over the canvas (Compare designs, What if, Plan
+/// capacity): sized for the screen and never larger than it, also while
+/// presenting, where the text is larger; its contents scroll instead.
+pub(super) fn tool_window<'a>(
+    title: &'a str,
+    ctx: &egui::Context,
+    open: &'a mut bool,
+) -> egui::Window<'a> {
+    let screen = ctx.content_rect();
+    egui::Window::new(title)
+        .open(open)
+        .default_size([
+            (screen.width() - 80.0).clamp(360.0, 1000.0),
+            (screen.height() - 100.0).clamp(240.0, 620.0),
+        ])
+        .default_pos(screen.left_top() + egui::vec2(40.0, 40.0))
+        .max_size(screen.size() - egui::vec2(40.0, 60.0))
+        .resizable(true)
 }
 
 /// The pictures' look for the window's theme.

@@ -12,7 +12,6 @@ use sim_core::Model;
 use sim_core::model::ModelCommand;
 use sim_core::plan::{Knob, Outcome, Plan, Requirement, Trial};
 use sim_core::sweep::Sweep;
-use sim_core::validate::{Diagnostic, validate};
 
 use super::whatif::{edit_to, knob_rows};
 
@@ -174,35 +173,7 @@ impl PlannerWindow {
             .name("weir-plan".to_owned())
             .spawn(move || {
                 let outcome = t_plan.search(|settings| {
-                    let mut points = Vec::with_capacity(settings.len());
-                    for s in settings {
-                        let m = t_sweep.model_at(&base, s)?;
-                        let errors: Vec<String> = validate(&m)
-                            .into_iter()
-                            .filter(Diagnostic::is_error)
-                            .map(|d| d.to_string())
-                            .collect();
-                        if !errors.is_empty() {
-                            return Err(format!(
-                                "at {}: {}",
-                                t_sweep.describe(s),
-                                errors.join("; ")
-                            ));
-                        }
-                        points.push((s.clone(), m));
-                    }
-                    let mut reports = Vec::new();
-                    crate::sweeping::run(
-                        &t_sweep,
-                        &points,
-                        crate::sweeping::threads(),
-                        &t_stop,
-                        |_, _, r| {
-                            reports.push(r.clone());
-                            Ok(())
-                        },
-                    )
-                    .map_err(|e| e.to_string())?;
+                    let reports = crate::sweeping::reports_at(&base, &t_sweep, settings, &t_stop)?;
                     let trials = settings
                         .iter()
                         .zip(&reports)
@@ -262,22 +233,13 @@ impl PlannerWindow {
             self.stop();
             return None;
         }
-        let screen = ctx.content_rect();
         let mut open = self.open;
         let mut edit = None;
-        egui::Window::new("Plan capacity")
-            .open(&mut open)
-            .default_size([
-                (screen.width() - 80.0).clamp(360.0, 900.0),
-                (screen.height() - 100.0).clamp(240.0, 600.0),
-            ])
-            .max_size(screen.size() - egui::vec2(40.0, 60.0))
-            .resizable(true)
-            .show(ctx, |ui| {
-                egui::ScrollArea::vertical()
-                    .id_salt("plan-scroll")
-                    .show(ui, |ui| edit = self.contents(ui, model));
-            });
+        super::comparison::tool_window("Plan capacity", ctx, &mut open).show(ctx, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("plan-scroll")
+                .show(ui, |ui| edit = self.contents(ui, model));
+        });
         self.open = open;
         if !open {
             self.stop();

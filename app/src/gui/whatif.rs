@@ -192,17 +192,9 @@ impl WhatIfWindow {
             self.stop();
             return None;
         }
-        let screen = ctx.content_rect();
         let mut open = self.open;
         let mut edit = None;
-        egui::Window::new("What if")
-            .open(&mut open)
-            .default_size([
-                (screen.width() - 80.0).clamp(360.0, 900.0),
-                (screen.height() - 100.0).clamp(240.0, 600.0),
-            ])
-            .max_size(screen.size() - egui::vec2(40.0, 60.0))
-            .resizable(true)
+        super::comparison::tool_window("What if", ctx, &mut open)
             .show(ctx, |ui| edit = self.contents(ui, model));
         self.open = open;
         if !open {
