@@ -255,7 +255,7 @@ impl WeirApp {
         let fault = self.live_node_ui(ui);
         let edits = super::inspector::inspector_ui(
             ui,
-            &self.doc.model,
+            (&self.doc.model, self.doc.revision()),
             subject,
             self.doc.diagnostics(),
             &mut self.inspector,

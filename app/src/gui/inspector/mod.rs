@@ -31,6 +31,27 @@ pub struct InspectorState {
     /// A variant whose Compare button was clicked, for the window to open
     /// Compare designs on.
     pub compare: Option<String>,
+    /// The model's queueing analysis and the document revision it is of:
+    /// analysed once per edit, not once per frame.
+    theory: Option<(u64, std::sync::Arc<sim_core::theory::Analysis>)>,
+}
+
+impl InspectorState {
+    /// The analysis of `model`, the document's at `revision`.
+    fn analysis(
+        &mut self,
+        model: &Model,
+        revision: u64,
+    ) -> std::sync::Arc<sim_core::theory::Analysis> {
+        match &self.theory {
+            Some((at, analysis)) if *at == revision => std::sync::Arc::clone(analysis),
+            _ => {
+                let analysis = std::sync::Arc::new(sim_core::theory::analyse(model));
+                self.theory = Some((revision, std::sync::Arc::clone(&analysis)));
+                analysis
+            }
+        }
+    }
 }
 
 /// What the inspector shows.
@@ -41,11 +62,12 @@ pub enum Subject {
     Model,
 }
 
-/// Draws the inspector; returns the edits the user made. `report` is the
-/// last replications' report, for a station's simulated values.
+/// Draws the inspector; returns the edits the user made. `model` is the
+/// document's at `revision`; `report` is the last replications' report,
+/// for a station's simulated values.
 pub fn inspector_ui(
     ui: &mut Ui,
-    model: &Model,
+    (model, revision): (&Model, u64),
     subject: Subject,
     diagnostics: &[Diagnostic],
     state: &mut InspectorState,
@@ -57,7 +79,16 @@ pub fn inspector_ui(
         .auto_shrink([false, false])
         .show(ui, |ui| match subject {
             Subject::Node(n) if model.graph.contains_node(n) => {
-                node_ui(ui, model, n, diagnostics, state, report, &mut out);
+                let analysis = state.analysis(model, revision);
+                node_ui(
+                    ui,
+                    model,
+                    n,
+                    diagnostics,
+                    state,
+                    (report, &analysis),
+                    &mut out,
+                );
             }
             Subject::Edge(e) if model.graph.edge_weight(e).is_some() => {
                 edge_ui(ui, model, e, diagnostics, state, &mut out);
@@ -100,7 +131,7 @@ fn node_ui(
     n: NodeIndex,
     diagnostics: &[Diagnostic],
     state: &mut InspectorState,
-    report: Option<&sim_core::Report>,
+    (report, analysis): (Option<&sim_core::Report>, &sim_core::theory::Analysis),
     out: &mut Vec<ModelCommand>,
 ) {
     let node = &model.graph[n];
@@ -172,7 +203,7 @@ fn node_ui(
             kind,
         });
     }
-    theory::station_ui(ui, model, &node.id, report);
+    theory::station_ui(ui, analysis, &node.id, report);
     objectives::node_objectives_ui(ui, model, &node.id, kind, out);
     alerts::node_alerts_ui(ui, model, &node.id, kind, diagnostics, out);
 }

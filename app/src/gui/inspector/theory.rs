@@ -5,15 +5,15 @@
 //! sentence saying which assumption fails.
 
 use eframe::egui::{self, RichText, Ui};
-use sim_core::theory::{Compared, Quantity, Station, analyse};
-use sim_core::{Model, Report};
+use sim_core::Report;
+use sim_core::theory::{Analysis, Compared, Quantity, Station};
 
 use crate::gui::kinds;
 
 /// The station section of the node `id`, if it is a consumer or the queue
-/// in front of one. `report` is the last replications' report, if any.
-pub fn station_ui(ui: &mut Ui, model: &Model, id: &str, report: Option<&Report>) {
-    let analysis = analyse(model);
+/// in front of one, from the model's `analysis`. `report` is the last
+/// replications' report, if any.
+pub fn station_ui(ui: &mut Ui, analysis: &Analysis, id: &str, report: Option<&Report>) {
     let Some(station) = analysis.station_of(id) else {
         return;
     };
