@@ -338,8 +338,8 @@ impl Comparison {
         {
             out.push_str(&format!(
                 "{},{},{},{},{},{},{},{}\n",
-                csv_field(&d.node),
-                csv_field(&d.path),
+                crate::export::csv::field(&d.node),
+                crate::export::csv::field(&d.path),
                 d.a,
                 d.b,
                 d.diff,
@@ -432,14 +432,6 @@ fn diff_text(d: &Difference, show: impl Fn(f64) -> String) -> String {
     match d.half {
         Some(h) => format!("{sign}{} ± {}", show(d.diff), show(h)),
         None => format!("{sign}{}", show(d.diff)),
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
     }
 }
 

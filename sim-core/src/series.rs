@@ -553,7 +553,7 @@ impl Series {
                     let _ = writeln!(
                         out,
                         "{t},{},{},{}",
-                        csv_field(&node.id),
+                        crate::export::csv::field(&node.id),
                         metric.key(),
                         values[k]
                     );
@@ -564,21 +564,12 @@ impl Series {
                 let _ = writeln!(
                     out,
                     "{t},{},throughput_per_s,{}",
-                    csv_field(&name),
+                    crate::export::csv::field(&name),
                     edge.throughput[k]
                 );
             }
         }
         out
-    }
-}
-
-/// A CSV field, quoted when it holds a comma, quote or line break.
-fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains([',', '"', '\n', '\r']) {
-        std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
-    } else {
-        std::borrow::Cow::Borrowed(text)
     }
 }
 

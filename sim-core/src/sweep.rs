@@ -380,13 +380,7 @@ impl Sweep {
         for slo in &model.slos {
             cols.push(format!("verdict: {}", slo.label()));
         }
-        let mut line = cols
-            .iter()
-            .map(|c| csv_field(c))
-            .collect::<Vec<_>>()
-            .join(",");
-        line.push('\n');
-        line
+        crate::export::csv::line(&cols)
     }
 
     /// One point's CSV row, matching [`Sweep::csv_header`]; a value not
@@ -405,13 +399,7 @@ impl Sweep {
         for r in &report.slos {
             cols.push(r.verdict.key().to_owned());
         }
-        let mut line = cols
-            .iter()
-            .map(|c| csv_field(c))
-            .collect::<Vec<_>>()
-            .join(",");
-        line.push('\n');
-        line
+        crate::export::csv::line(&cols)
     }
 
     /// One point as a line of JSON: its values, its metrics (mean and
@@ -454,14 +442,6 @@ fn num(x: f64) -> String {
     } else {
         let text = format!("{x:.6e}");
         text.parse::<f64>().map_or(text, |v| v.to_string())
-    }
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
     }
 }
 

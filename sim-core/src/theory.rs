@@ -65,6 +65,21 @@ pub struct Values {
     pub p_block: Option<f64>,
 }
 
+/// A station with unbounded room from its mean wait: W = Wq + service,
+/// and Little's law for L and Lq.
+fn unbounded(lambda: f64, rho: f64, wq: f64, mean_s: f64) -> Values {
+    let w = wq + mean_s;
+    Values {
+        lambda,
+        rho,
+        l: lambda * w,
+        lq: lambda * wq,
+        w,
+        wq,
+        p_block: None,
+    }
+}
+
 /// Why a station with unbounded room has no steady state.
 fn unstable(rho: f64) -> String {
     format!("ρ = {rho:.2} ≥ 1: the queue grows without bound; there is no steady state")
@@ -79,16 +94,7 @@ pub fn mmc(lambda: f64, mean_s: f64, c: u32) -> Result<Values, String> {
         return Err(unstable(rho));
     }
     let wq = erlang_c(c, a) * mean_s / (f64::from(c) * (1.0 - rho));
-    let w = wq + mean_s;
-    Ok(Values {
-        lambda,
-        rho,
-        l: lambda * w,
-        lq: lambda * wq,
-        w,
-        wq,
-        p_block: None,
-    })
+    Ok(unbounded(lambda, rho, wq, mean_s))
 }
 
 /// M/M/c/K: as [`mmc`] with room for `k` ≥ `c` messages in all (in
@@ -157,16 +163,7 @@ pub fn mg1(lambda: f64, mean_s: f64, scv: f64) -> Result<Values, String> {
         return Err(unstable(rho));
     }
     let wq = rho * (1.0 + scv) * mean_s / (2.0 * (1.0 - rho));
-    let w = wq + mean_s;
-    Ok(Values {
-        lambda,
-        rho,
-        l: lambda * w,
-        lq: lambda * wq,
-        w,
-        wq,
-        p_block: None,
-    })
+    Ok(unbounded(lambda, rho, wq, mean_s))
 }
 
 /// Erlang's loss system M/G/c/c: what arrives while all `c` servers are

@@ -223,15 +223,6 @@ fn json_number(v: f64) -> String {
     }
 }
 
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
 /// The table as CSV, in its current order: `node,name,kind`, then each
 /// column's metric under its report key (and `<key>.ci95` when there are
 /// replications), with the JSON report's numbers; empty where the node
@@ -253,8 +244,8 @@ pub fn table_csv(
     out.push('\n');
     for row in rows(report, name_of, sort) {
         let mut cells = vec![
-            csv_field(&row.node.id),
-            csv_field(&row.name),
+            sim_core::export::csv::field(&row.node.id).into_owned(),
+            sim_core::export::csv::field(&row.name).into_owned(),
             row.node.kind.key().to_owned(),
         ];
         for c in NUMBERS {
