@@ -262,15 +262,29 @@ fn a_live_run_restarts_to_measure_an_objective_added_while_it_plays() {
     });
     // Naming it changes nothing the run measures: no second restart.
     let run = |h: &Harness<'_, WeirApp>| h.state().live().map(|l| l.frame().run_id);
+    let clock = |h: &Harness<'_, WeirApp>| {
+        h.state()
+            .live()
+            .map_or(sim_core::time::SimTime::ZERO, |l| l.frame().snapshot.now)
+    };
+    // The restarted run waits at zero until it is played again.
+    h.get_by_role_and_label(Role::Button, "Play live").click();
+    until(&mut h, "the restarted run to play", |h| {
+        clock(h) > sim_core::time::SimTime::ZERO
+    });
     let before = run(&h);
+    let then = clock(&h);
     let mut slos = h.state().model().slos.clone();
     slos[2].name = "Fast enough".to_owned();
     h.state_mut()
         .apply_edit(sim_core::model::ModelCommand::SetSlos(slos))
         .expect("a valid edit");
-    for _ in 0..5 {
-        h.step();
-    }
+    // Half a simulated second on: frames the thread made after the edit.
+    // A restart would have begun a new run, waiting at zero.
+    let later = then + sim_core::time::Duration::from_millis(500);
+    until(&mut h, "the run to go on past the edit", |h| {
+        clock(h) > later
+    });
     assert!(
         h.query_all_by_label_contains("Fast enough").count() >= 2,
         "in the checklist and the inspector"
