@@ -401,12 +401,18 @@ impl WhatIfWindow {
             .y_axis_label(shown.label())
             .allow_scroll(false)
             .show(ui, |plot| {
-                if values.len() > 1 {
-                    let mut band: Vec<[f64; 2]> =
-                        values.iter().map(|&(i, m, h)| [xs[i], m + h]).collect();
-                    band.extend(values.iter().rev().map(|&(i, m, h)| [xs[i], m - h]));
+                // NOTE: one quadrilateral per gap between points: a plot
+                // fills a polygon as convex, and the whole band seldom is.
+                for pair in values.windows(2) {
+                    let [(i, m, h), (j, n, k)] = [pair[0], pair[1]];
+                    let quad = vec![
+                        [xs[i], m - h],
+                        [xs[j], n - k],
+                        [xs[j], n + k],
+                        [xs[i], m + h],
+                    ];
                     plot.polygon(
-                        Polygon::new("95 % interval", PlotPoints::from(band))
+                        Polygon::new("95 % interval", PlotPoints::from(quad))
                             .fill_color(super::colors::BLUE.gamma_multiply(0.25))
                             .stroke(egui::Stroke::NONE),
                     );
