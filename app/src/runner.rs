@@ -51,6 +51,9 @@ struct Shared<'a> {
     /// Replications' progress, summed, in millionths of a replication.
     progress: AtomicU64,
     chunk: Duration,
+    /// Whether someone reads the runs' latency lines (see
+    /// `Simulation::skip_latency_lines`).
+    charted: bool,
 }
 
 impl Shared<'_> {
@@ -99,6 +102,9 @@ impl Shared<'_> {
             Ok(sim) => sim,
             Err(e) => return Some(Err(e)),
         };
+        if !self.charted {
+            sim.skip_latency_lines();
+        }
         let total = self.model.scenario.duration.0.max(1);
         let mut counted = 0;
         while !sim.is_finished() {
@@ -164,7 +170,7 @@ pub fn run_all(
     model: &Model,
     on_progress: impl FnMut(f64, WallDuration),
 ) -> Result<Report, RunError> {
-    run_all_with(model, on_progress, &mut |_| {})
+    replicate_all(model, on_progress, &mut |_| {}, false)
 }
 
 /// [`run_all`], showing each replication of the final pass (not the
@@ -172,8 +178,20 @@ pub fn run_all(
 /// folded into the report and let go.
 pub fn run_all_with(
     model: &Model,
+    on_progress: impl FnMut(f64, WallDuration),
+    on_run: &mut dyn FnMut(&RunResult),
+) -> Result<Report, RunError> {
+    replicate_all(model, on_progress, on_run, true)
+}
+
+/// [`run_all_with`]; `charted`: whether `on_run` reads the runs' latency
+/// lines (without, the runs leave them out and run faster; the report is
+/// the same).
+fn replicate_all(
+    model: &Model,
     mut on_progress: impl FnMut(f64, WallDuration),
     on_run: &mut dyn FnMut(&RunResult),
+    charted: bool,
 ) -> Result<Report, RunError> {
     let started = Instant::now();
     let scenario = &model.scenario;
@@ -202,7 +220,7 @@ pub fn run_all_with(
             }
             fold(i, run);
         };
-        run_pass(model, n, &mut shown, &mut |done| {
+        run_pass(model, n, charted, &mut shown, &mut |done| {
             on_progress((before + done) / total, started.elapsed());
         })?;
         #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
@@ -224,6 +242,7 @@ pub fn run_all_with(
 fn run_pass(
     model: &Model,
     reps: usize,
+    charted: bool,
     fold: warmup::Fold<'_>,
     on_progress: &mut dyn FnMut(f64),
 ) -> Result<(), RunError> {
@@ -239,6 +258,7 @@ fn run_pass(
         stop: AtomicBool::new(false),
         progress: AtomicU64::new(0),
         chunk: Duration((model.scenario.duration.0 / 100).max(1)),
+        charted,
     };
     let mut folder = Folder {
         fold,

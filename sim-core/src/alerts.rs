@@ -456,6 +456,13 @@ impl Evaluator {
         self.rules.is_empty()
     }
 
+    /// Whether a rule reads a latency percentile line.
+    pub(crate) fn reads_latency(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.condition.metrics().iter().any(|m| m.is_latency()))
+    }
+
     /// Evaluates every rule at `at` on the point the series just recorded.
     pub(crate) fn evaluate(&mut self, at: SimTime, nodes: &[NodeSeries]) {
         for (i, rule) in self.rules.iter_mut().enumerate() {

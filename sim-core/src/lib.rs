@@ -90,6 +90,16 @@ pub fn run_once(model: &Model, seed: u64) -> Result<RunResult, RunError> {
     Simulation::new(model, seed)?.run()
 }
 
+/// Runs one replication of `model` with `seed` for a report, not for
+/// charts: its series leaves out the latency percentile lines
+/// ([`Simulation::skip_latency_lines`]), and its report is the same as
+/// [`run_once`]'s.
+pub fn run_for_report(model: &Model, seed: u64) -> Result<RunResult, RunError> {
+    let mut sim = Simulation::new(model, seed)?;
+    sim.skip_latency_lines();
+    sim.run()
+}
+
 /// Runs every replication the model's scenario asks for, one after the
 /// other, and combines them. (The `weir` binary runs them in parallel; the
 /// results are the same.) With no warm-up set, a pilot pass over the first
@@ -103,7 +113,7 @@ pub fn run_replications(model: &Model) -> Result<Report, RunError> {
             let i_u32 = u32::try_from(i).unwrap_or(u32::MAX);
             fold(
                 i,
-                &run_once(model, rng::replication_seed(scenario.seed, i_u32))?,
+                &run_for_report(model, rng::replication_seed(scenario.seed, i_u32))?,
             );
         }
         Ok(())

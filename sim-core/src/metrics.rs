@@ -188,33 +188,46 @@ impl Default for Latency {
 
 /// Latencies for one time-series interval: two significant digits (1 %
 /// resolution, plenty for a chart), so clearing it at every point costs a
-/// tenth of a full [`Latency`].
+/// tenth of a full [`Latency`]. A run whose latency lines nobody charts
+/// keeps none ([`Self::off`]): recording into it costs one test.
 #[derive(Clone, Debug)]
-pub struct IntervalLatency(LogHistogram);
+pub struct IntervalLatency(Option<LogHistogram>);
 
 impl Default for IntervalLatency {
     fn default() -> Self {
-        Self(LogHistogram::with_digits(2))
+        Self(Some(LogHistogram::with_digits(2)))
     }
 }
 
 impl IntervalLatency {
-    #[inline]
-    pub fn record(&mut self, d: Duration) {
-        self.0.record(d.as_nanos());
+    /// One that records nothing: its percentiles are never read.
+    pub const fn off() -> Self {
+        Self(None)
     }
 
-    pub fn clear(&mut self) {
-        if !self.0.is_empty() {
-            self.0.clear();
+    #[inline]
+    pub fn record(&mut self, d: Duration) {
+        if let Some(hist) = &mut self.0 {
+            hist.record(d.as_nanos());
         }
     }
 
-    /// The median and the 99th percentile, in seconds (0 when empty): all
-    /// a chart draws, so no sum or maximum is kept.
+    pub fn clear(&mut self) {
+        if let Some(hist) = &mut self.0
+            && !hist.is_empty()
+        {
+            hist.clear();
+        }
+    }
+
+    /// The median and the 99th percentile, in seconds (0 when empty or
+    /// off): all a chart draws, so no sum or maximum is kept.
     #[expect(clippy::cast_precision_loss, reason = "report values")]
     pub fn p50_p99(&self) -> (f64, f64) {
-        let [p50, p99] = self.0.values_at_quantiles([0.50, 0.99]);
+        let Some(hist) = &self.0 else {
+            return (0.0, 0.0);
+        };
+        let [p50, p99] = hist.values_at_quantiles([0.50, 0.99]);
         (p50 as f64 / 1e9, p99 as f64 / 1e9)
     }
 }

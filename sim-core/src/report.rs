@@ -1300,7 +1300,7 @@ mod tests {
                 kind: Kind::Queue,
                 metrics: metrics.iter().map(|&(p, v)| (p.to_owned(), v)).collect(),
             }],
-            series: crate::series::Series::new(&[], &[], 1, 4),
+            series: crate::series::Series::new(&[], &[], 1, 4, true),
             slos: Vec::new(),
             alerts: None,
             theory: std::sync::Arc::default(),

@@ -134,6 +134,15 @@ impl Metric {
         }
     }
 
+    /// Whether the line is a latency percentile, read from an interval
+    /// histogram (left out of series nobody charts).
+    pub const fn is_latency(self) -> bool {
+        matches!(
+            self,
+            Self::LatencyP50 | Self::LatencyP99 | Self::StalenessP50 | Self::StalenessP99
+        )
+    }
+
     const fn merge(self) -> Merge {
         match self {
             Self::LatencyP99 | Self::StalenessP99 | Self::Breaker | Self::Lag => Merge::Max,
@@ -201,6 +210,12 @@ impl SystemMetric {
         }
     }
 
+    /// Whether the line is a latency percentile (see
+    /// [`Metric::is_latency`]).
+    pub const fn is_latency(self) -> bool {
+        matches!(self, Self::EndToEndP50 | Self::EndToEndP99)
+    }
+
     const fn merge(self) -> Merge {
         match self {
             Self::EndToEndP99 => Merge::Max,
@@ -233,6 +248,9 @@ pub struct SystemSeries {
     /// Counts at the previous sample: emitted, completed, rule drops,
     /// dead-lettered, lost.
     prev: [u64; 5],
+    /// Whether the end-to-end latency lines are kept (see
+    /// [`Series::new`]); without them they stay empty.
+    latency: bool,
 }
 
 impl SystemSeries {
@@ -261,6 +279,9 @@ impl SystemSeries {
         tally.end_to_end.clear();
         #[expect(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
         for metric in SystemMetric::ALL {
+            if metric.is_latency() && !self.latency {
+                continue;
+            }
             let v = match metric {
                 SystemMetric::ThroughputIn => delta(0),
                 SystemMetric::ThroughputOut => delta(1),
@@ -337,11 +358,17 @@ pub struct Series {
 impl Series {
     /// Empty series for a run of `duration_ns`, at most `capacity` points
     /// per line (rounded up to an even number, at least 4).
+    ///
+    /// `latency`: whether the latency percentile lines (a node's p50 and
+    /// p99 latency and staleness, the system's end-to-end p50 and p99)
+    /// are kept. A run whose series nobody charts leaves them out, and its
+    /// nodes skip the interval histograms behind them.
     pub(crate) fn new(
         topo: &[NodeTopo],
         edges: &[EdgeTopo],
         duration_ns: u64,
         capacity: usize,
+        latency: bool,
     ) -> Self {
         let capacity = capacity.max(4).next_multiple_of(2);
         Self {
@@ -353,7 +380,13 @@ impl Series {
                 .map(|t| NodeSeries {
                     id: t.id.clone(),
                     kind: t.kind,
-                    lines: t.kind.series().iter().map(|&m| (m, Vec::new())).collect(),
+                    lines: t
+                        .kind
+                        .series()
+                        .iter()
+                        .filter(|m| latency || !m.is_latency())
+                        .map(|&m| (m, Vec::new()))
+                        .collect(),
                     prev_in: 0,
                     prev_out: 0,
                     prev_dropped: 0,
@@ -368,7 +401,10 @@ impl Series {
                     prev: 0,
                 })
                 .collect(),
-            system: SystemSeries::default(),
+            system: SystemSeries {
+                latency,
+                ..SystemSeries::default()
+            },
             open_since: 0,
         }
     }
@@ -388,6 +424,12 @@ impl Series {
     /// The most points a line holds.
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// Whether the latency percentile lines are kept (see
+    /// [`crate::engine::Simulation::skip_latency_lines`]).
+    pub fn keeps_latency(&self) -> bool {
+        self.system.latency
     }
 
     /// The end of each point's interval, in simulated seconds.

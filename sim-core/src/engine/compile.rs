@@ -127,7 +127,7 @@ impl Simulation {
             objectives: None,
             params: node_ixs.iter().map(|&n| graph[n].kind.clone()).collect(),
             // Made below, once the nodes are compiled.
-            series: Series::new(&[], &[], scenario.duration.0, 1),
+            series: Series::new(&[], &[], scenario.duration.0, 1, true),
             alerts: crate::alerts::Evaluator::default(),
             edges: Vec::new(),
             topo: Vec::with_capacity(n_nodes),
@@ -262,6 +262,7 @@ impl Simulation {
             &sim_edges,
             sim.end.as_nanos(),
             crate::series::DEFAULT_CAPACITY,
+            true,
         );
         sim.next_sample = sim.series.next_due();
         sim.edges = sim_edges;

@@ -509,7 +509,41 @@ impl Simulation {
     /// Re-creates the (still empty) series with at most `capacity` points
     /// per line. Call before running.
     pub fn set_series_capacity(&mut self, capacity: usize) {
-        self.series = Series::new(&self.topo, &self.edges, self.end.as_nanos(), capacity);
+        let latency = self.series.keeps_latency();
+        self.series = Series::new(
+            &self.topo,
+            &self.edges,
+            self.end.as_nanos(),
+            capacity,
+            latency,
+        );
+        self.next_sample = self.next_due();
+    }
+
+    /// Leaves the latency percentile lines (each node's p50 and p99
+    /// latency and staleness, the system's end-to-end p50 and p99) out of
+    /// the series, for a run whose series nobody charts: a headless
+    /// report, a sweep, a plan. The nodes then skip the interval
+    /// histograms behind those lines, a histogram record per message at
+    /// every stage. The report is the same either way: it reads the
+    /// run-long histograms. Lines an alert rule reads are kept. Call
+    /// before running.
+    pub fn skip_latency_lines(&mut self) {
+        if self.alerts.reads_latency() {
+            return;
+        }
+        for stats in &mut self.stats {
+            stats.interval = crate::metrics::IntervalLatency::off();
+            stats.interval_staleness = crate::metrics::IntervalLatency::off();
+        }
+        self.system.end_to_end = crate::metrics::IntervalLatency::off();
+        self.series = Series::new(
+            &self.topo,
+            &self.edges,
+            self.end.as_nanos(),
+            self.series.capacity(),
+            false,
+        );
         self.next_sample = self.next_due();
     }
 
