@@ -31,6 +31,7 @@ mod plan;
 mod presentation;
 mod properties;
 mod recovery;
+mod report_runs;
 mod results_table;
 mod slos;
 mod snapshots;
