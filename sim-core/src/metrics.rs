@@ -348,6 +348,13 @@ pub struct NodeStats {
     /// Autoscaler actions.
     pub scale_outs: u64,
     pub scale_ins: u64,
+    /// Messages a consumer received past their deadline and discarded.
+    pub expired: u64,
+    /// Messages a consumer received past their deadline and processed
+    /// anyway (work nobody waits for any more).
+    pub late: u64,
+    /// Messages whose journey ended well here before their deadline.
+    pub in_time: u64,
     pub wait: Latency,
     pub sojourn: Latency,
     pub end_to_end: Latency,

@@ -193,6 +193,21 @@ pub(crate) fn slots(limit: u64) -> f64 {
 }
 
 /// Reads a simulation's measurements at its current clock.
+/// What a run whose messages have deadlines reports beside the rest: a
+/// consumer's messages received too late (discarded or processed anyway),
+/// and, where journeys end, those that ended in time and their rate
+/// (goodput, beside the throughput).
+fn deadline_metrics(kind: Kind, st: &NodeStats, r: &mut Recorder<'_>) {
+    if kind == Kind::Consumer {
+        r.count("expired", st.expired);
+        r.count("late", st.late);
+    }
+    if r.metrics.iter().any(|(path, _)| path == "completed") {
+        r.count("completed_in_time", st.in_time);
+        r.real("goodput_per_s", r.per_s(st.in_time));
+    }
+}
+
 pub(crate) fn collect(sim: &Simulation) -> RunResult {
     let end = sim.now.as_nanos();
     let warmup = sim.warmup().as_nanos().min(end);
@@ -220,6 +235,9 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         }
         r.real("throughput_per_s", r.per_s(st.departed));
         with_kind!(topo.kind, P => P::report(sim, topo, st, &mut r));
+        if sim.deadlines {
+            deadline_metrics(topo.kind, st, &mut r);
+        }
         nodes.push(NodeResult {
             id: topo.id.clone(),
             kind: topo.kind,

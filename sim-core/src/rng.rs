@@ -28,6 +28,8 @@ pub enum Purpose {
     Failures = 4,
     Backoff = 5,
     Latency = 6,
+    /// Messages' times to live (their deadlines).
+    Deadlines = 7,
 }
 
 /// `SplitMix64`'s finaliser: a bijective mix of 64 bits.

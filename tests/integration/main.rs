@@ -8,6 +8,8 @@ mod behaviour;
 mod cli;
 mod compare;
 mod counters;
+mod deadlines;
+mod deadlines_gui;
 mod docs;
 mod event_processing;
 mod examples;

@@ -98,7 +98,7 @@ fn a_run_for_a_report_has_the_charted_runs_numbers_and_lines() {
             .series
             .nodes()
             .iter()
-            .flat_map(|n| n.metrics())
+            .flat_map(sim_core::series::NodeSeries::metrics)
             .filter(|m| matches!(m, Metric::LatencyP99 | Metric::StalenessP99))
             .count();
     }

@@ -507,6 +507,108 @@ fn log_partitions_with_one_member_each_are_mm1_queues() -> Case {
     case("log partitions as M/M/1 queues", text, checks)
 }
 
+/// Erlang-A (M/M/c+M): Poisson arrivals at `lambda`, `c` exponential
+/// servers at `mu` each, and exponential patience at rate `theta` in the
+/// queue. Returns the probability an arrival abandons and the mean wait of
+/// those served.
+///
+/// The number in the system is a birth–death chain (deaths `nμ` up to `c`,
+/// then `cμ + (n−c)θ`); an arrival sees it in steady state (PASTA). With
+/// `q` waiting ahead of it, it moves up one place at rate `cμ + iθ` while
+/// `i` are ahead (a server frees or one of them gives up) and gives up at
+/// rate `θ` itself, so it is served with probability
+/// `∏ (cμ+iθ)/(cμ+iθ+θ)` over `i = q…0`, after a wait of mean
+/// `Σ 1/(cμ+iθ+θ)` when it is.
+fn erlang_a(lambda: f64, mu: f64, c: u32, theta: f64) -> (f64, f64) {
+    let c_mu = f64::from(c) * mu;
+    let mut p = vec![1.0_f64];
+    let mut total = 1.0;
+    loop {
+        let n = p.len();
+        let death = if n <= c as usize {
+            n as f64 * mu
+        } else {
+            c_mu + (n - c as usize) as f64 * theta
+        };
+        let next = p[n - 1] * lambda / death;
+        p.push(next);
+        total += next;
+        if n > c as usize + 10 && next < 1e-18 * total {
+            break;
+        }
+    }
+    let (mut served, mut waited) = (0.0, 0.0);
+    for (n, pn) in p.iter().map(|pn| pn / total).enumerate() {
+        let Some(ahead) = n.checked_sub(c as usize) else {
+            served += pn;
+            continue;
+        };
+        let (mut reach, mut mean) = (1.0, 0.0);
+        for i in 0..=ahead {
+            let progress = c_mu + i as f64 * theta;
+            reach *= progress / (progress + theta);
+            mean += 1.0 / (progress + theta);
+        }
+        served += pn * reach;
+        waited += pn * reach * mean;
+    }
+    (1.0 - served, waited / served)
+}
+
+/// Messages with an exponential time to live, discarded when a consumer
+/// receives them too late, are Erlang-A's impatient customers: a message
+/// that expires in the queue is passed over at once when its turn comes,
+/// which takes no server time, so the others wait as if it had left when
+/// it expired.
+fn deadlines_discarded_on_receipt_are_erlang_a() -> Case {
+    // λ = 22/s, c = 2, μ = 10/s (ρ = 1.1: only abandonment keeps it
+    // stable), mean patience 0.5 s (θ = 2/s).
+    let (lambda, mu, c, theta) = (22.0, 10.0, 2, 2.0);
+    let (abandon, wait_served) = erlang_a(lambda, mu, c, theta);
+    let text = r#"(
+        version: 1,
+        name: "impatient",
+        scenario: (duration: "1500s", warmup: "20s", seed: 909, replications: 20),
+        nodes: [
+            (id: "src", kind: Producer(arrival: Poisson(rate: 22.0), ttl: Exponential(mean: "500ms"))),
+            (id: "q", kind: Queue()),
+            (id: "srv", kind: Consumer(instances: 2, service: Exponential(mean: "100ms"))),
+            (id: "out", kind: Sink()),
+        ],
+        edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")],
+    )"#
+    .to_owned();
+    let mut case = case(
+        "Erlang-A: deadlines discarded on receipt",
+        text,
+        vec![
+            check(
+                Ratio("P(abandon)", [("srv", "expired"), ("srv", "arrived")]),
+                abandon,
+                0.03,
+            ),
+            // Served messages go straight on: their time end to end is
+            // their wait and their service.
+            check(w(), wait_served + 1.0 / mu, 0.03),
+        ],
+    );
+    case.also = Some(|report| {
+        // Every message that reaches the sink was received in time, but
+        // some finish their service past their deadline: the goodput is
+        // below the throughput.
+        let out = report.node("out").expect("the sink");
+        let rate = |path| out.value(path).expect(path);
+        let (throughput, goodput) = (rate("throughput_per_s"), rate("goodput_per_s"));
+        assert!(
+            goodput > 0.5 * throughput && goodput < throughput,
+            "goodput {goodput} against throughput {throughput}"
+        );
+        let expired = report.node("srv").and_then(|n| n.value("expired"));
+        assert!(expired.is_some_and(|n| n > 0.0), "{expired:?}");
+    });
+    case
+}
+
 /// Every queueing model with an analytic answer, one case each.
 fn cases() -> Vec<Case> {
     vec![
@@ -522,6 +624,7 @@ fn cases() -> Vec<Case> {
         serverless_function_without_queue_loses_erlang_b(r#"Exponential(mean: "50ms")"#),
         serverless_function_without_queue_loses_erlang_b(r#"LogNormal(mean: "50ms", cv: 2.0)"#),
         log_partitions_with_one_member_each_are_mm1_queues(),
+        deadlines_discarded_on_receipt_are_erlang_a(),
     ]
 }
 

@@ -146,6 +146,27 @@ pub(crate) struct Msg {
     /// The node that made it (a producer, a CEP node's match, an event
     /// store's replay): where a path objective's latency starts.
     pub source: NodeIx,
+    /// When it stops being worth processing (its producer's time to live).
+    pub deadline: Deadline,
+}
+
+/// When a message stops being worth processing; by default never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Deadline(pub SimTime);
+
+impl Default for Deadline {
+    fn default() -> Self {
+        Self(SimTime::NEVER)
+    }
+}
+
+impl Deadline {
+    /// Whether it has passed at `now` (a message due exactly now is still
+    /// in time).
+    #[inline(always)]
+    pub fn passed(self, now: SimTime) -> bool {
+        now > self.0
+    }
 }
 
 /// Messages live here; freed slots are reused.

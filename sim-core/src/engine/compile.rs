@@ -125,6 +125,10 @@ impl Simulation {
             watching: false,
             next_sample: SimTime::ZERO,
             objectives: None,
+            deadlines: node_ixs.iter().any(|&n| match &graph[n].kind {
+                crate::nodes::NodeKind::Producer(p) => p.has_deadlines(),
+                _ => false,
+            }),
             params: node_ixs.iter().map(|&n| graph[n].kind.clone()).collect(),
             // Made below, once the nodes are compiled.
             series: Series::new(&[], &[], scenario.duration.0, 1, true),

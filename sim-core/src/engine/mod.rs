@@ -30,7 +30,7 @@ mod compile;
 mod events;
 pub(crate) mod objectives;
 
-pub(crate) use arena::{Arena, EdgeIx, Msg, MsgId, NodeIx, Origin, Slot};
+pub(crate) use arena::{Arena, Deadline, EdgeIx, Msg, MsgId, NodeIx, Origin, Slot};
 pub(crate) use compile::{Compile, EdgeTopo, NodeTopo};
 pub(crate) use events::Ev;
 
@@ -229,6 +229,9 @@ pub struct Simulation {
     /// When the next series point or objective window step is due (a
     /// copy of [`Self::next_due`] for the hot loop).
     next_sample: SimTime,
+    /// Whether messages have deadlines (a producer has a time to live):
+    /// the report then counts what expired and what completed in time.
+    pub(crate) deadlines: bool,
 }
 
 /// Events between two checks that the clock still moves.
@@ -694,11 +697,13 @@ impl Simulation {
             created,
             lineage,
             source,
+            deadline,
             ..
         } = *self.msgs.get(msg);
         let duplicate = self.ledger.completed(lineage);
         let stats = &mut self.stats[node];
         stats.completed += 1;
+        stats.in_time += u64::from(!deadline.passed(self.now));
         stats.duplicates += u64::from(duplicate);
         stats.end_to_end.record(self.now - created);
         self.system.end_to_end.record(self.now - created);
@@ -736,7 +741,9 @@ impl Simulation {
         self.release(msg);
     }
 
-    /// A log's record outlived its retention and leaves the log.
+    /// A message leaves the flow at `node` past its use: a log's record
+    /// that outlived its retention, or a message a consumer received past
+    /// its deadline.
     pub(crate) fn expire_msg(&mut self, node: NodeIx, msg: MsgId) {
         self.totals.expired += 1;
         let at = self.now;

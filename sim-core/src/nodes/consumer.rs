@@ -91,6 +91,22 @@ pub struct ConsumerParams {
     /// (retried by the retry policy, then dead-lettered or dropped).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub poison: Vec<String>,
+    /// What it does with a message it receives past its deadline (see the
+    /// producers' `ttl`).
+    #[serde(default, skip_serializing_if = "super::is_default")]
+    pub on_expired: OnExpired,
+}
+
+/// What a consumer does with a message it receives past its deadline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OnExpired {
+    /// Discards it unprocessed: it leaves the flow as `expired`, and its
+    /// queue or log hears of it as done.
+    #[default]
+    Discard,
+    /// Processes it anyway: work nobody waits for any more, counted as
+    /// `late`.
+    Process,
 }
 
 /// Serverless execution.
@@ -166,6 +182,7 @@ impl Default for ConsumerParams {
             breaker: None,
             serverless: None,
             poison: Vec::new(),
+            on_expired: OnExpired::Discard,
         }
     }
 }
@@ -526,6 +543,7 @@ pub(crate) struct ConsumerRt {
     pub calls: bool,
     /// The consumer's node (a finished attempt names the consumer by slot).
     pub node: NodeIx,
+    on_expired: OnExpired,
 }
 
 impl ConsumerRt {
@@ -569,6 +587,7 @@ impl ConsumerRt {
             calls: false,
             node: NodeIx::NONE,
             sole_queue: None,
+            on_expired: params.on_expired,
         }
     }
 
@@ -713,7 +732,9 @@ impl Simulation {
                 let stats = &mut self.stats[node];
                 stats.depth.set(now, depth);
                 stats.wait.record(waited);
-                self.consumer_start(node, c, msg, ticket, None, 0);
+                if !self.consumer_expired(node, c, msg) {
+                    self.consumer_start(node, c, msg, ticket, None, 0);
+                }
                 continue;
             }
             let Some(Pulled {
@@ -748,6 +769,14 @@ impl Simulation {
             }
             // (Counted as an arrival here: pulled messages do not pass
             // through `arrive`.)
+            if self.msgs.get(msg).deadline.passed(self.now) {
+                self.stats[node].arrived += 1;
+                if self.consumer_expired_now(node, c, msg) {
+                    continue;
+                }
+                self.consumer_start(node, c, msg, ticket, queue.map(|q| (from, q)), 0);
+                continue;
+            }
             self.consumer_start(node, c, msg, ticket, queue.map(|q| (from, q)), 1);
         }
     }
@@ -876,6 +905,10 @@ impl Simulation {
         let ticket = m.ticket;
         // (Its receipt, if any, has been watched since it was received,
         // and its arrival counted.)
+        if self.consumer_expired(node, c, msg) {
+            self.consumer_fill(node);
+            return;
+        }
         self.consumer_start(node, c, msg, ticket, None, 0);
     }
 
@@ -940,6 +973,41 @@ impl Simulation {
             // The queue forgets the message as soon as it is taken.
             self.consumer_ack_now(msg);
         }
+    }
+
+    /// `msg`, about to start here, is past its deadline: discarded as
+    /// expired (its queue or log hears of it as done; `true`), or
+    /// processed anyway and counted as late (`false`). A message in time
+    /// gives `false` and nothing else.
+    #[inline(always)]
+    fn consumer_expired(&mut self, node: NodeIx, c: Slot, msg: MsgId) -> bool {
+        if !self.msgs.get(msg).deadline.passed(self.now) {
+            return false;
+        }
+        self.consumer_expired_now(node, c, msg)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn consumer_expired_now(&mut self, node: NodeIx, c: Slot, msg: MsgId) -> bool {
+        if self.consumers[c].on_expired == OnExpired::Process {
+            self.stats[node].late += 1;
+            return false;
+        }
+        self.stats[node].expired += 1;
+        let m = self.msgs.get_mut(msg);
+        m.held_by = NodeIx::NONE;
+        let (origin, partition) = (m.origin, m.partition);
+        match origin.holder() {
+            Some(log) if self.is_log(log) => self.log_commit(log, node, partition),
+            Some(queue) => {
+                self.msgs.get_mut(msg).origin = Origin::PUSHED;
+                self.queue_release(queue);
+            }
+            None => {}
+        }
+        self.expire_msg(node, msg);
+        true
     }
 
     fn consumer_ack_now(&mut self, msg: MsgId) {

@@ -123,7 +123,7 @@ pub use crate::validate::Wiring;
 pub use autoscale::{AutoscaleParams, ScaleTarget};
 pub use breaker::BreakerParams;
 pub use cep::{CepParams, CepRule, Pattern, Window};
-pub use consumer::{ConsumerParams, Delivery, Jitter, RetryPolicy};
+pub use consumer::{ConsumerParams, Delivery, Jitter, OnExpired, RetryPolicy};
 pub use dead_letter::DeadLetterParams;
 pub use event_store::{EventStoreParams, Replay};
 pub use log::{LogParams, Partitioner};

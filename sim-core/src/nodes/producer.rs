@@ -12,8 +12,8 @@ use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::dist::{Arrival, ArrivalSampler};
-use crate::engine::{Ev, Msg, MsgId, NodeIx, Origin, Simulation, Slot};
+use crate::dist::{Arrival, ArrivalSampler, Dist, Sampler};
+use crate::engine::{Deadline, Ev, Msg, MsgId, NodeIx, Origin, Simulation, Slot};
 use crate::export::terraform::{Terraform, one_line};
 use crate::journey::HopKind;
 use crate::metrics::DropReason;
@@ -40,6 +40,11 @@ pub struct ProducerParams {
     /// Stop after this many events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
+    /// How long each event stays worth processing after it is created:
+    /// its deadline is its creation plus a draw from this law. An event
+    /// type's own `ttl` takes its place. None: events never expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<Dist>,
 }
 
 const fn one() -> u32 {
@@ -61,6 +66,7 @@ impl Default for ProducerParams {
             keys: 1,
             on_block: OnBlock::Wait,
             limit: None,
+            ttl: None,
         }
     }
 }
@@ -72,6 +78,9 @@ pub struct EventType {
     pub name: String,
     #[serde(default = "unit_weight")]
     pub weight: f64,
+    /// This type's time to live, in place of the producer's `ttl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<Dist>,
 }
 
 const fn unit_weight() -> f64 {
@@ -110,6 +119,12 @@ impl ProducerParams {
             if ty.name.trim().is_empty() {
                 out.push("an event type needs a name".to_owned());
             }
+            if let Some(ttl) = &ty.ttl {
+                ttl_problems(&format!("event type '{}''s ttl", ty.name), ttl, &mut out);
+            }
+        }
+        if let Some(ttl) = &self.ttl {
+            ttl_problems("the ttl", ttl, &mut out);
         }
         if self.keys == 0 {
             out.push("keys must be at least 1".to_owned());
@@ -125,6 +140,11 @@ impl ProducerParams {
         out
     }
 
+    /// Whether any of its events has a deadline.
+    pub fn has_deadlines(&self) -> bool {
+        self.ttl.is_some() || self.events.iter().any(|t| t.ttl.is_some())
+    }
+
     /// The names of the event types this producer emits.
     pub fn event_names(&self) -> Vec<&str> {
         if self.events.is_empty() {
@@ -132,6 +152,18 @@ impl ProducerParams {
         } else {
             self.events.iter().map(|t| t.name.as_str()).collect()
         }
+    }
+}
+
+/// A time to live must be a law of positive durations.
+fn ttl_problems(what: &str, ttl: &Dist, out: &mut Vec<String>) {
+    for problem in ttl.problems() {
+        out.push(format!("{what}: {problem}"));
+    }
+    if ttl.mean().is_zero() {
+        out.push(format!(
+            "{what} has a mean of zero: every event would be past its deadline at once; give it a positive mean or remove it"
+        ));
     }
 }
 
@@ -143,6 +175,10 @@ pub(crate) struct ProducerRt {
     rng_attrs: Stream,
     /// (global event type, cumulative weight share).
     types: Vec<(u16, f64)>,
+    /// Each type's time to live, in the order of `types` (`None`: it
+    /// never expires).
+    ttls: Vec<Option<Sampler>>,
+    rng_deadlines: Stream,
     keys: u32,
     on_block: OnBlock,
     limit: Option<u64>,
@@ -176,11 +212,22 @@ impl ProducerRt {
                 })
                 .collect()
         };
+        let ttls = if params.events.is_empty() {
+            vec![params.ttl.as_ref().map(Dist::sampler)]
+        } else {
+            params
+                .events
+                .iter()
+                .map(|t| t.ttl.as_ref().or(params.ttl.as_ref()).map(Dist::sampler))
+                .collect()
+        };
         Self {
             arrivals: ArrivalSampler::new(&params.arrival),
             rng_arrivals: stream(seed, id, Purpose::Arrivals),
             rng_attrs: stream(seed, id, Purpose::Attributes),
             types,
+            ttls,
+            rng_deadlines: stream(seed, id, Purpose::Deadlines),
             keys: params.keys.max(1),
             on_block: params.on_block,
             limit: params.limit,
@@ -191,16 +238,27 @@ impl ProducerRt {
         }
     }
 
-    fn draw_type(&mut self) -> u16 {
+    /// An event type, by weight: its global id and its place in `types`.
+    fn draw_type(&mut self) -> (u16, usize) {
         if self.types.len() == 1 {
-            return self.types[0].0;
+            return (self.types[0].0, 0);
         }
         let u = unit(&mut self.rng_attrs);
-        self.types
+        let at = self
+            .types
             .iter()
-            .find(|(_, cum)| u < *cum)
-            .or(self.types.last())
-            .map_or(0, |(ty, _)| *ty)
+            .position(|(_, cum)| u < *cum)
+            .unwrap_or(self.types.len() - 1);
+        (self.types[at].0, at)
+    }
+
+    /// The deadline of an event of the type at `at` in `types`, created
+    /// `now` ([`SimTime::NEVER`]: none).
+    fn draw_deadline(&mut self, at: usize, now: SimTime) -> Deadline {
+        match self.ttls.get_mut(at) {
+            Some(Some(ttl)) => Deadline(now + ttl.sample(&mut self.rng_deadlines)),
+            _ => Deadline::default(),
+        }
     }
 
     fn draw_key(&mut self) -> u32 {
@@ -302,9 +360,10 @@ impl Simulation {
         }
         let node = p.node;
         p.created += 1;
-        let event_type = p.draw_type();
+        let (event_type, at) = p.draw_type();
         let key = p.draw_key();
         let now = self.now;
+        let deadline = p.draw_deadline(at, now);
         let lineage = self.ledger.new_id();
         let msg = self.alloc(
             node,
@@ -317,6 +376,7 @@ impl Simulation {
                 key,
                 origin: Origin::PUSHED,
                 source: node,
+                deadline,
                 ..Msg::default()
             },
         );

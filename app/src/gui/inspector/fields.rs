@@ -273,6 +273,35 @@ pub fn dist_row_ui(ui: &mut Ui, label: &str, id: &str, d: &mut Dist) {
     ui.end_row();
 }
 
+/// A row for a distribution that may be left out: a checkbox (`none`
+/// names the state without one), then the distribution, `default` when it
+/// is first switched on.
+pub fn optional_dist_row_ui(
+    ui: &mut Ui,
+    label: &str,
+    id: &str,
+    none: &str,
+    d: &mut Option<Dist>,
+    default: &Dist,
+) {
+    let label = ui.label(label);
+    ui.vertical(|ui| {
+        let mut on = d.is_some();
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut on, "").labelled_by(label.id);
+            if !on {
+                ui.label(RichText::new(none).weak());
+            }
+        });
+        match (on, d.as_mut()) {
+            (true, Some(dist)) => dist_ui(ui, id, dist),
+            (true, None) => *d = Some(default.clone()),
+            (false, _) => *d = None,
+        }
+    });
+    ui.end_row();
+}
+
 /// A distribution: its family, its parameters, and a sketch of its density.
 fn dist_ui(ui: &mut Ui, id: &str, d: &mut Dist) {
     let names = ["constant", "exponential", "uniform", "log-normal", "Erlang"];

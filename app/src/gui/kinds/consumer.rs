@@ -4,8 +4,8 @@
 use eframe::egui::{self, Color32, DragValue, RichText, Ui, vec2};
 use sim_core::nodes::consumer::Serverless;
 use sim_core::nodes::{
-    AutoscaleParams, BreakerParams, ConsumerParams, Delivery, Jitter, NodeKind, RetryPolicy,
-    ScaleTarget,
+    AutoscaleParams, BreakerParams, ConsumerParams, Delivery, Jitter, NodeKind, OnExpired,
+    RetryPolicy, ScaleTarget,
 };
 use sim_core::snapshot::NodeSnapshot;
 use sim_core::time::Duration;
@@ -149,6 +149,19 @@ fn section_ui(ui: &mut Ui, c: &mut ConsumerParams) {
     names_ui(ui, "poison", &mut c.poison)
         .labelled_by(label.id)
         .on_hover_text("Event types that fail every attempt here (comma-separated)");
+    ui.end_row();
+    let label = ui.label("Past deadline");
+    enum_ui(
+        ui,
+        "on-expired",
+        &mut c.on_expired,
+        &[
+            (OnExpired::Discard, "discard (expired)"),
+            (OnExpired::Process, "process anyway (late)"),
+        ],
+    )
+    .labelled_by(label.id)
+    .on_hover_text("What to do with a message received after its producer's time to live");
     ui.end_row();
     ui.label("Delivery");
     enum_ui(

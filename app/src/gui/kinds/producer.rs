@@ -8,7 +8,8 @@ use sim_core::time::Duration;
 
 use super::{Icon, KindUi, LiveNumber, ParamsUi, edited, short_number};
 use crate::gui::inspector::fields::{
-    duration_row_ui, enum_ui, field_problems_ui, optional_count_ui, rate_row_ui,
+    duration_row_ui, enum_ui, field_problems_ui, optional_count_ui, optional_dist_row_ui,
+    rate_row_ui,
 };
 
 #[derive(Debug)]
@@ -86,6 +87,16 @@ fn section_ui(ui: &mut Ui, p: &mut ProducerParams) {
     ui.label("Limit");
     optional_count_ui(ui, &mut p.limit, "no limit", 1000);
     ui.end_row();
+    optional_dist_row_ui(
+        ui,
+        "Time to live",
+        "ttl",
+        "events never expire",
+        &mut p.ttl,
+        &sim_core::dist::Dist::Exponential {
+            mean: Duration::from_secs(5),
+        },
+    );
     ui.label("Event types");
     ui.vertical(|ui| {
         let mut remove = None;
@@ -115,7 +126,11 @@ fn section_ui(ui: &mut Ui, p: &mut ProducerParams) {
         }
         if ui.small_button("+ event type").clicked() {
             let name = format!("type-{}", p.events.len() + 1);
-            p.events.push(EventType { name, weight: 1.0 });
+            p.events.push(EventType {
+                name,
+                weight: 1.0,
+                ttl: None,
+            });
         }
     });
     ui.end_row();

@@ -382,7 +382,11 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
                 "send" => {
                     let events: Vec<EventType> = message_names(&doc, op.get("messages"))
                         .into_iter()
-                        .map(|name| EventType { name, weight: 1.0 })
+                        .map(|name| EventType {
+                            name,
+                            weight: 1.0,
+                            ttl: None,
+                        })
                         .collect();
                     let events = if events.len() == 1
                         && events[0].name == crate::nodes::producer::DEFAULT_EVENT_TYPE
