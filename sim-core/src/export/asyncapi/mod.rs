@@ -29,10 +29,17 @@
 
 mod export;
 mod import;
+mod infer;
+mod join;
+mod merge;
+mod read;
 
 pub(crate) use export::sns_bindings;
 pub use export::{to_document, to_json, to_yaml};
-pub use import::{ImportError, import};
+pub use import::{ImportError, import, import_documents};
+pub use join::EXTERNAL_PREFIX;
+pub use merge::{Change, merge};
+pub use read::{Document, Files, MAX_REF_BYTES, MAX_REF_DEPTH, MAX_REF_FILES, MAX_REFS, NoFiles};
 
 use serde::{Deserialize, Serialize};
 
