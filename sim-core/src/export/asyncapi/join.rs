@@ -263,12 +263,18 @@ pub(super) fn join(services: &[Service]) -> (Model, Vec<Diagnostic>) {
     for (g, grp) in groups.iter().enumerate() {
         let &(s, c) = grp.declarations.first().expect("a group has a declaration");
         let channel = &services[s].channels[c];
+        // The address, else the key; with parameters, the key in id form.
+        let key = if channel.key.contains('{') {
+            slug(&channel.key)
+        } else {
+            channel.key.clone()
+        };
         let wanted = channel
             .address
             .as_deref()
             .filter(|a| !a.contains('{'))
-            .unwrap_or(&channel.key);
-        let id = b.unique(wanted, &channel.key);
+            .unwrap_or(&key);
+        let id = b.unique(wanted, &key);
         let hints = Hints {
             declarations: grp
                 .declarations

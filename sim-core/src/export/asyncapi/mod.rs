@@ -39,7 +39,9 @@ pub use export::{to_document, to_json, to_yaml};
 pub use import::{ImportError, import, import_documents};
 pub use join::EXTERNAL_PREFIX;
 pub use merge::{Change, merge};
-pub use read::{Document, Files, MAX_REF_BYTES, MAX_REF_DEPTH, MAX_REF_FILES, MAX_REFS, NoFiles};
+pub use read::{
+    Document, Files, MAX_REF_BYTES, MAX_REF_DEPTH, MAX_REF_FILES, MAX_REFS, NoFiles, is_document,
+};
 
 use serde::{Deserialize, Serialize};
 

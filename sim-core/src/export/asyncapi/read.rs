@@ -226,6 +226,12 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Whether `text` is an AsyncAPI document: YAML or JSON with an
+/// `asyncapi` field at the top (a file of shared definitions has none).
+pub fn is_document(text: &str) -> bool {
+    parse_text(text).is_ok_and(|doc| doc.get("asyncapi").is_some())
+}
+
 /// Which way an operation goes, from its application's side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Action {
