@@ -611,3 +611,20 @@ fn importing_again_keeps_the_users_work_and_says_what_changed() {
         "{changes:#?}"
     );
 }
+
+#[test]
+fn importing_a_weir_export_again_matches_nodes_by_id() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/pipeline.ron");
+    let text = std::fs::read_to_string(&path).expect("the example");
+    let (original, _) = file::from_str(&text).expect("loads");
+    let exported = asyncapi::to_yaml(&original).expect("exports");
+    // The user moved a node and changed it since.
+    let mut edited = original.clone();
+    let first = edited.graph.node_indices().next().expect("a node");
+    edited.graph[first].pos = Some([7.0, 9.0]);
+    edited.graph[first].name = Some("Renamed by hand".into());
+    let (again, _) = asyncapi::import(&exported).expect("imports");
+    let (merged, changes) = merge(&edited, &again);
+    assert!(changes.is_empty(), "{changes:#?}");
+    assert!(merged.same_as(&edited), "{}", file::to_string(&merged));
+}

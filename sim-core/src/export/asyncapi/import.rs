@@ -229,7 +229,7 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
 /// the senders and receivers of a channel connected through one broker,
 /// and stand-ins for what no document provides. Relative `$ref`s to other
 /// files are read through `files`, within the limits of
-/// [`super::read`]. A document exported by Weir (with `x-weir`) is read
+/// [`MAX_REF_DEPTH`](super::MAX_REF_DEPTH) and the limits beside it. A document exported by Weir (with `x-weir`) is read
 /// back as the model it came from, and must come alone.
 ///
 /// Errors about one of several documents name it.

@@ -257,22 +257,23 @@ fn pair(
 /// changed.
 pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
     let new_record = new.imported.clone().unwrap_or_default();
-    let (pairs, deleted, mut changes) = match &old.imported {
-        Some(old_record) => pair(old, old_record, &new_record),
-        None => {
-            // No record: nodes with the same id are the same.
-            let pairs = new_record
-                .nodes
-                .iter()
+    let (pairs, deleted, mut changes) = match (&old.imported, &new.imported) {
+        (Some(old_record), Some(_)) => pair(old, old_record, &new_record),
+        _ => {
+            // No record on one side (a model written by hand, a document
+            // Weir exported): nodes with the same id are the same.
+            let pairs = new
+                .graph
+                .node_weights()
                 .filter(|n| old.find(&n.id).is_some())
                 .map(|n| (n.id.clone(), n.id.clone()))
                 .collect();
             (pairs, BTreeSet::new(), Vec::new())
         }
     };
-    let old_imported: BTreeSet<String> = match &old.imported {
-        Some(r) => r.nodes.iter().map(|n| n.id.clone()).collect(),
-        None => pairs.values().cloned().collect(),
+    let old_imported: BTreeSet<String> = match (&old.imported, &new.imported) {
+        (Some(r), Some(_)) => r.nodes.iter().map(|n| n.id.clone()).collect(),
+        _ => pairs.values().cloned().collect(),
     };
     let old_to_new: BTreeMap<&str, &str> = pairs
         .iter()
@@ -297,9 +298,9 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
         .filter(|id| !old_imported.contains(*id))
         .collect();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
-    for n in &new_record.nodes {
+    for n in new.graph.node_weights() {
         let mut id = n.id.clone();
-        if user_ids.contains(id.as_str()) {
+        if user_ids.contains(id.as_str()) && !pairs.contains_key(&n.id) {
             id = (2..)
                 .map(|k| format!("{}-{k}", n.id))
                 .find(|c| !user_ids.contains(c.as_str()) && new.find(c).is_none())
@@ -442,7 +443,7 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
             .nodes
             .iter()
             .map(|n| ImportedNode {
-                id: ids[&n.id].clone(),
+                id: ids.get(&n.id).unwrap_or(&n.id).clone(),
                 from: n.from.clone(),
             })
             .collect(),
@@ -452,7 +453,11 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
     record
         .nodes
         .retain(|n| index.contains_key(&n.id) || deleted.contains(&n.id));
-    model.imported = Some(record);
+    model.imported = if new.imported.is_some() {
+        Some(record)
+    } else {
+        old.imported.clone()
+    };
     (model, changes)
 }
 

@@ -382,7 +382,9 @@ impl Reader<'_, '_> {
     ) -> Option<String> {
         let fallback = ref_name(value).or_else(|| key.map(str::to_owned));
         match self.refs.follow(value, base) {
-            Ok((message, _)) => string(&message, "name").or(fallback),
+            Ok((message, _)) => string(&message, "name")
+                .or_else(|| string(&message, "messageId"))
+                .or(fallback),
             Err(e) => {
                 self.warnings.push(format!(
                     "{place}: a message could not be read ({e}); its name is taken from the reference"
