@@ -628,3 +628,24 @@ fn importing_a_weir_export_again_matches_nodes_by_id() {
     assert!(changes.is_empty(), "{changes:#?}");
     assert!(merged.same_as(&edited), "{}", file::to_string(&merged));
 }
+
+#[test]
+fn the_same_documents_give_the_same_model_byte_for_byte() {
+    let once = file::to_string(&import(&SOCIAL.map(document)).0);
+    let twice = file::to_string(&import(&SOCIAL.map(document)).0);
+    assert_eq!(once, twice);
+    // Two documents with the same operation key: the second is named by
+    // its service.
+    let (twin, _) = import(&[document("social/web.yaml"), {
+        let mut d = document("social/web.yaml");
+        d.text = d.text.replace("title: Photo web", "title: Photo app");
+        d.name = d.name.replace("web.yaml", "app.yaml");
+        d
+    }]);
+    assert!(twin.find("likePhoto").is_some());
+    assert!(
+        twin.find("Photo-app.likePhoto").is_some(),
+        "{}",
+        file::to_string(&twin)
+    );
+}
