@@ -649,3 +649,36 @@ fn the_same_documents_give_the_same_model_byte_for_byte() {
         file::to_string(&twin)
     );
 }
+
+#[test]
+fn importing_again_keeps_a_kind_the_user_changed_unless_the_documents_change_theirs() {
+    let doc = |binding: &str| {
+        let text = format!(
+            "asyncapi: 3.0.0\ninfo: {{title: Jobs, version: '1'}}\nchannels:\n  jobs: {{address: jobs, bindings: {binding}}}\noperations:\n  put: {{action: send, channel: {{$ref: '#/channels/jobs'}}}}\n  take: {{action: receive, channel: {{$ref: '#/channels/jobs'}}}}\n"
+        );
+        asyncapi::import(&text).expect("imports").0
+    };
+    let first = doc("{amqp: {is: queue}}");
+    assert_eq!(kind(&first, "jobs"), Some(Kind::Queue));
+    let mut model = first.clone();
+    let jobs = model.find("jobs").expect("jobs");
+    let mut log = sim_core::nodes::LogParams::default();
+    log.partitions = 4;
+    model.graph[jobs].kind = NodeKind::Log(log.clone());
+    // The documents did not change: the user's log stays.
+    let (same, changes) = merge(&model, &doc("{amqp: {is: queue}}"));
+    assert!(changes.is_empty(), "{changes:#?}");
+    assert_eq!(params(&same, "jobs"), NodeKind::Log(log));
+    // The documents make it a topic now: it becomes one, said so.
+    let (topic, changes) = merge(&same, &doc("{sns: {}}"));
+    assert_eq!(kind(&topic, "jobs"), Some(Kind::Topic));
+    assert_eq!(
+        changes,
+        [Change::KindChanged {
+            id: "jobs".into(),
+            from: "log",
+            to: "topic"
+        }]
+    );
+    runs("topic", &topic);
+}

@@ -19,7 +19,12 @@ pub struct Imported {
 impl Imported {
     /// The origin of the node with this id.
     pub fn origin(&self, id: &str) -> Option<&Origin> {
-        self.nodes.iter().find(|n| n.id == id).map(|n| &n.from)
+        self.entry(id).map(|n| &n.from)
+    }
+
+    /// The record of the node with this id.
+    pub fn entry(&self, id: &str) -> Option<&ImportedNode> {
+        self.nodes.iter().find(|n| n.id == id)
     }
 }
 
@@ -29,6 +34,10 @@ impl Imported {
 pub struct ImportedNode {
     pub id: String,
     pub from: Origin,
+    /// The kind the documents gave it (`"queue"`), so that importing again
+    /// tells a kind the documents changed from one the user changed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
 }
 
 /// What in the documents made a node. Addresses are written with their

@@ -602,6 +602,7 @@ pub(super) fn join(services: &[Service]) -> (Model, Vec<Diagnostic>) {
         record.nodes.push(ImportedNode {
             id: node.id.clone(),
             from: origin,
+            kind: node.kind.kind().label().to_owned(),
         });
         let id = node.id.clone();
         index.insert(id, model.add_node(node));

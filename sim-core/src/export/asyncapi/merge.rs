@@ -323,7 +323,13 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
             };
             let mut kept = node.clone();
             kept.id.clone_from(&ids[new_id]);
-            if kept.kind.kind() != fresh.kind.kind() {
+            // The user's kind stays unless the documents changed theirs.
+            let documents_kept_it = old
+                .imported
+                .as_ref()
+                .and_then(|r| r.entry(&node.id))
+                .is_some_and(|e| e.kind == fresh.kind.kind().label());
+            if kept.kind.kind() != fresh.kind.kind() && !documents_kept_it {
                 changes.push(Change::KindChanged {
                     id: kept.id.clone(),
                     from: kept.kind.kind().label(),
@@ -445,6 +451,7 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
             .map(|n| ImportedNode {
                 id: ids.get(&n.id).unwrap_or(&n.id).clone(),
                 from: n.from.clone(),
+                kind: n.kind.clone(),
             })
             .collect(),
         edges: record_edges,
