@@ -662,8 +662,10 @@ fn importing_again_keeps_a_kind_the_user_changed_unless_the_documents_change_the
     assert_eq!(kind(&first, "jobs"), Some(Kind::Queue));
     let mut model = first.clone();
     let jobs = model.find("jobs").expect("jobs");
-    let mut log = sim_core::nodes::LogParams::default();
-    log.partitions = 4;
+    let log = sim_core::nodes::LogParams {
+        partitions: 4,
+        ..sim_core::nodes::LogParams::default()
+    };
     model.graph[jobs].kind = NodeKind::Log(log.clone());
     // The documents did not change: the user's log stays.
     let (same, changes) = merge(&model, &doc("{amqp: {is: queue}}"));
