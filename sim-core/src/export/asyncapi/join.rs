@@ -258,10 +258,13 @@ pub(super) fn join(services: &[Service]) -> (Model, Vec<Diagnostic>) {
     let mut b = Builder::default();
 
     // A broker per channel.
-    let mut brokers: Vec<String> = Vec::new();
+    let mut brokers: BTreeMap<usize, String> = BTreeMap::new();
     let mut redrives: Vec<(usize, String)> = Vec::new();
     for (g, grp) in groups.iter().enumerate() {
-        let &(s, c) = grp.declarations.first().expect("a group has a declaration");
+        // Every group is made with its first declaration.
+        let Some(&(s, c)) = grp.declarations.first() else {
+            continue;
+        };
         let channel = &services[s].channels[c];
         // The address, else the key; with parameters, the key in id form.
         let key = if channel.key.contains('{') {
@@ -338,13 +341,14 @@ pub(super) fn join(services: &[Service]) -> (Model, Vec<Diagnostic>) {
         };
         let mut node = Node::new(id.clone(), kind);
         node.name = channel.title.clone().filter(|t| *t != id);
-        brokers.push(b.add(
+        let broker = b.add(
             node,
             Origin::Channel {
                 address: grp.pattern.clone(),
                 key: channel.key.clone(),
             },
-        ));
+        );
+        brokers.insert(g, broker);
     }
 
     // A node per operation, connected through its channel's broker.
@@ -358,6 +362,9 @@ pub(super) fn join(services: &[Service]) -> (Model, Vec<Diagnostic>) {
     for (s, service) in services.iter().enumerate() {
         for (o, op) in service.operations.iter().enumerate() {
             let Some(&g) = group_of_op.get(&(s, o)) else {
+                continue;
+            };
+            let Some(broker) = brokers.get(&g).cloned() else {
                 continue;
             };
             let id = b.unique(&op.key, &format!("{}.{}", slug(&service.title), op.key));
@@ -398,7 +405,6 @@ pub(super) fn join(services: &[Service]) -> (Model, Vec<Diagnostic>) {
                     address: groups[g].pattern.clone(),
                 },
             );
-            let broker = brokers[g].clone();
             match op.action {
                 Action::Send => b.edges.push((id.clone(), broker, Edge::default())),
                 Action::Receive => b.edges.push((broker, id.clone(), Edge::default())),
@@ -414,7 +420,9 @@ pub(super) fn join(services: &[Service]) -> (Model, Vec<Diagnostic>) {
         .map(|(from, to, _)| (from.clone(), to.clone()))
         .collect();
     for (g, grp) in groups.iter().enumerate() {
-        let topic = &brokers[g];
+        let Some(topic) = brokers.get(&g) else {
+            continue;
+        };
         if b.nodes[b.index[topic]].0.kind.kind() != Kind::Topic {
             continue;
         }
@@ -454,15 +462,14 @@ pub(super) fn join(services: &[Service]) -> (Model, Vec<Diagnostic>) {
     }
 
     // SQS redrive policies: the dead-letter queues.
-    let group_of_broker: BTreeMap<&str, usize> = brokers
-        .iter()
-        .enumerate()
-        .map(|(g, id)| (id.as_str(), g))
-        .collect();
+    let group_of_broker: BTreeMap<&str, usize> =
+        brokers.iter().map(|(&g, id)| (id.as_str(), g)).collect();
     let mut dead_letters: BTreeSet<usize> = BTreeSet::new();
     let mut added_dlq: BTreeSet<String> = BTreeSet::new();
     for (g, dlq) in &redrives {
-        let queue = brokers[*g].clone();
+        let Some(queue) = brokers.get(g).cloned() else {
+            continue;
+        };
         match group_of_broker.get(dlq.as_str()) {
             Some(&d) if groups[d].senders.is_empty() && groups[d].receivers.is_empty() => {
                 let node = &mut b.nodes[b.index[dlq.as_str()]].0;
@@ -502,8 +509,11 @@ pub(super) fn join(services: &[Service]) -> (Model, Vec<Diagnostic>) {
         if dead_letters.contains(&g) {
             continue;
         }
-        let broker = brokers[g].clone();
-        let &(s, c) = grp.declarations.first().expect("a group has a declaration");
+        // Every group is made with its first declaration, and has a broker.
+        let (Some(broker), Some(&(s, c))) = (brokers.get(&g).cloned(), grp.declarations.first())
+        else {
+            continue;
+        };
         let channel = &services[s].channels[c];
         let address = channel.address_or_key().to_owned();
         let what = place(s, format!("channel '{}'", channel.key));

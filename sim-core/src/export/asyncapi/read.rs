@@ -341,8 +341,8 @@ fn local_channel(value: &Value) -> Option<String> {
     (!key.contains('/')).then(|| key.replace("~1", "/").replace("~0", "~"))
 }
 
-/// Reads documents as services. Warnings go to `warn`, each with the
-/// place it is about.
+/// Reads documents as services. Warnings go to `warnings`, each with
+/// the place it is about.
 pub(super) struct Reader<'r, 'f> {
     pub refs: &'r mut Refs<'f>,
     pub warnings: Vec<String>,
