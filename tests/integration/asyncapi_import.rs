@@ -684,3 +684,33 @@ fn importing_again_keeps_a_kind_the_user_changed_unless_the_documents_change_the
     );
     runs("topic", &topic);
 }
+
+#[test]
+fn importing_again_stays_quick_for_many_channels() {
+    use std::fmt::Write as _;
+    let n = 5_000;
+    let mut text = String::from("asyncapi: 3.0.0\ninfo: {title: many, version: '1'}\nchannels:\n");
+    for i in 0..n {
+        writeln!(text, "  c{i}: {{address: c{i}}}").expect("writes");
+    }
+    text.push_str("operations:\n");
+    for i in 0..n {
+        writeln!(
+            text,
+            "  put{i}: {{action: send, channel: {{$ref: '#/channels/c{i}'}}}}"
+        )
+        .expect("writes");
+    }
+    let start = std::time::Instant::now();
+    let (model, _) = asyncapi::import(&text).expect("imports");
+    assert_eq!(
+        model.graph.node_count(),
+        3 * n,
+        "a broker, a sender and a stand-in each"
+    );
+    let (again, changes) = merge(&model, &model);
+    assert!(changes.is_empty());
+    assert!(again.same_as(&model));
+    let took = start.elapsed();
+    assert!(took < std::time::Duration::from_secs(60), "took {took:?}");
+}

@@ -109,12 +109,12 @@ fn pair(
     let mut taken: BTreeSet<String> = BTreeSet::new();
     let mut deleted: BTreeSet<String> = BTreeSet::new();
     let mut renames = Vec::new();
-    let present = |id: &str| old.find(id).is_some();
+    let in_model: BTreeSet<&str> = old.graph.node_weights().map(|n| n.id.as_str()).collect();
     let mut claim = |new: &ImportedNode,
                      old_node: &ImportedNode,
                      pairs: &mut BTreeMap<String, String>,
                      taken: &mut BTreeSet<String>| {
-        if present(&old_node.id) {
+        if in_model.contains(old_node.id.as_str()) {
             pairs.insert(new.id.clone(), old_node.id.clone());
         } else {
             deleted.insert(new.id.clone());
@@ -122,42 +122,46 @@ fn pair(
         taken.insert(old_node.id.clone());
     };
     // Channels first: by address, then by key.
-    let channels = |r: &Imported| -> Vec<ImportedNode> {
-        r.nodes
-            .iter()
-            .filter(|n| matches!(n.from, Origin::Channel { .. }))
-            .cloned()
-            .collect()
-    };
-    let (old_channels, new_channels) = (channels(old_record), channels(new_record));
+    let mut by_address: BTreeMap<&str, Vec<&ImportedNode>> = BTreeMap::new();
+    let mut by_key: BTreeMap<&str, Vec<&ImportedNode>> = BTreeMap::new();
+    for o in &old_record.nodes {
+        if let Origin::Channel { address, key } = &o.from {
+            by_address.entry(address).or_default().push(o);
+            by_key.entry(key).or_default().push(o);
+        }
+    }
+    let new_addresses: BTreeSet<&str> = new_record
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.from {
+            Origin::Channel { address, .. } => Some(address.as_str()),
+            _ => None,
+        })
+        .collect();
     let mut addresses: BTreeMap<String, String> = BTreeMap::new();
     let mut done: BTreeSet<String> = BTreeSet::new();
     for same_address in [true, false] {
-        for new in &new_channels {
-            if done.contains(&new.id) {
-                continue;
-            }
+        for new in &new_record.nodes {
             let Origin::Channel { address, key } = &new.from else {
                 continue;
             };
-            let candidates: Vec<&ImportedNode> = old_channels
-                .iter()
+            if done.contains(&new.id) {
+                continue;
+            }
+            let found = if same_address {
+                by_address.get(address.as_str())
+            } else {
+                by_key.get(key.as_str())
+            };
+            let candidates: Vec<&ImportedNode> = found
+                .into_iter()
+                .flatten()
+                .copied()
                 .filter(|o| !taken.contains(&o.id))
-                .filter(|o| match &o.from {
-                    Origin::Channel {
-                        address: a,
-                        key: k,
-                    } => {
-                        if same_address {
-                            a == address
-                        } else {
-                            k == key
-                                && !new_channels.iter().any(|n| {
-                                    matches!(&n.from, Origin::Channel { address: na, .. } if na == a)
-                                })
-                        }
-                    }
-                    _ => false,
+                .filter(|o| {
+                    // By key only when the old address is gone.
+                    same_address
+                        || matches!(&o.from, Origin::Channel { address: a, .. } if !new_addresses.contains(a.as_str()))
                 })
                 .collect();
             if let [old_node] = candidates.as_slice() {
@@ -184,15 +188,23 @@ fn pair(
         }
     }
     // Everything else by the same origin (addresses as now named).
+    let mut by_origin: BTreeMap<Origin, Vec<&ImportedNode>> = BTreeMap::new();
+    for o in &old_record.nodes {
+        if !taken.contains(&o.id) {
+            by_origin
+                .entry(moved(&o.from, &addresses))
+                .or_default()
+                .push(o);
+        }
+    }
     for new in &new_record.nodes {
         if done.contains(&new.id) {
             continue;
         }
-        if let Some(old_node) = old_record
-            .nodes
-            .iter()
-            .find(|o| !taken.contains(&o.id) && moved(&o.from, &addresses) == new.from)
-        {
+        let found = by_origin
+            .get(&new.from)
+            .and_then(|list| list.iter().copied().find(|o| !taken.contains(&o.id)));
+        if let Some(old_node) = found {
             if old_node.id != new.id {
                 renames.push(Change::Renamed {
                     from: old_node.id.clone(),
@@ -257,6 +269,17 @@ fn pair(
 /// changed.
 pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
     let new_record = new.imported.clone().unwrap_or_default();
+    let old_ids: BTreeSet<&str> = old.graph.node_weights().map(|n| n.id.as_str()).collect();
+    let new_nodes: BTreeMap<&str, petgraph::stable_graph::NodeIndex> = new
+        .graph
+        .node_indices()
+        .map(|n| (new.graph[n].id.as_str(), n))
+        .collect();
+    let entries = |r: Option<&Imported>| -> BTreeMap<String, ImportedNode> {
+        r.map(|r| r.nodes.iter().map(|n| (n.id.clone(), n.clone())).collect())
+            .unwrap_or_default()
+    };
+    let (old_entries, new_entries) = (entries(old.imported.as_ref()), entries(Some(&new_record)));
     let (pairs, deleted, mut changes) = match (&old.imported, &new.imported) {
         (Some(old_record), Some(_)) => pair(old, old_record, &new_record),
         _ => {
@@ -265,7 +288,7 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
             let pairs = new
                 .graph
                 .node_weights()
-                .filter(|n| old.find(&n.id).is_some())
+                .filter(|n| old_ids.contains(n.id.as_str()))
                 .map(|n| (n.id.clone(), n.id.clone()))
                 .collect();
             (pairs, BTreeSet::new(), Vec::new())
@@ -279,10 +302,10 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
         .iter()
         .map(|(n, o)| (o.as_str(), n.as_str()))
         .collect();
-    let what = |id: &str, record: &Imported| {
+    let what = |id: &str, record: &BTreeMap<String, ImportedNode>| {
         record
-            .origin(id)
-            .map_or_else(|| "a node".to_owned(), Origin::describe)
+            .get(id)
+            .map_or_else(|| "a node".to_owned(), |e| e.from.describe())
     };
 
     let mut model = Model {
@@ -303,7 +326,7 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
         if user_ids.contains(id.as_str()) && !pairs.contains_key(&n.id) {
             id = (2..)
                 .map(|k| format!("{}-{k}", n.id))
-                .find(|c| !user_ids.contains(c.as_str()) && new.find(c).is_none())
+                .find(|c| !user_ids.contains(c.as_str()) && !new_nodes.contains_key(c.as_str()))
                 .unwrap_or(id);
             changes.push(Change::Renamed {
                 from: n.id.clone(),
@@ -318,16 +341,14 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
     for ix in old.graph.node_indices() {
         let node = &old.graph[ix];
         if let Some(&new_id) = old_to_new.get(node.id.as_str()) {
-            let Some(fresh) = new.find(new_id).map(|n| &new.graph[n]) else {
+            let Some(fresh) = new_nodes.get(new_id).map(|&n| &new.graph[n]) else {
                 continue;
             };
             let mut kept = node.clone();
             kept.id.clone_from(&ids[new_id]);
             // The user's kind stays unless the documents changed theirs.
-            let documents_kept_it = old
-                .imported
-                .as_ref()
-                .and_then(|r| r.entry(&node.id))
+            let documents_kept_it = old_entries
+                .get(&node.id)
                 .is_some_and(|e| e.kind == fresh.kind.kind().label());
             if kept.kind.kind() != fresh.kind.kind() && !documents_kept_it {
                 changes.push(Change::KindChanged {
@@ -339,10 +360,9 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
             }
             index.insert(kept.id.clone(), model.add_node(kept));
         } else if old_imported.contains(&node.id) {
-            let record = old.imported.clone().unwrap_or_default();
             changes.push(Change::Removed {
                 id: node.id.clone(),
-                what: what(&node.id, &record),
+                what: what(&node.id, &old_entries),
             });
         } else {
             index.insert(node.id.clone(), model.add_node(node.clone()));
@@ -357,7 +377,7 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
         if deleted.contains(&node.id) {
             changes.push(Change::KeptOut {
                 id: node.id.clone(),
-                what: what(&node.id, &new_record),
+                what: what(&node.id, &new_entries),
             });
             continue;
         }
@@ -365,7 +385,7 @@ pub fn merge(old: &Model, new: &Model) -> (Model, Vec<Change>) {
         added.id.clone_from(&ids[&node.id]);
         changes.push(Change::Added {
             id: added.id.clone(),
-            what: what(&node.id, &new_record),
+            what: what(&node.id, &new_entries),
         });
         index.insert(added.id.clone(), model.add_node(added));
     }
