@@ -184,9 +184,10 @@ impl<'f> Refs<'f> {
 /// `reference` relative to the folder of `base`, with `.` and `..` worked
 /// out where they can be.
 fn join(base: &str, reference: &str) -> String {
-    let folder = base.rsplit_once('/').map_or("", |(folder, _)| folder);
+    // A name the caller gave may use `\` between parts (Windows).
+    let folder = base.rfind(['/', '\\']).map_or("", |at| &base[..at]);
     let mut parts: Vec<&str> = Vec::new();
-    for part in folder.split('/').chain(reference.split('/')) {
+    for part in folder.split(['/', '\\']).chain(reference.split('/')) {
         match part {
             "" | "." => {}
             ".." if parts.last().is_some_and(|p| *p != "..") => {
@@ -724,6 +725,7 @@ mod tests {
         assert_eq!(join("a.yaml", "./x/../y.yaml"), "y.yaml");
         assert_eq!(join("a.yaml", "../y.yaml"), "../y.yaml");
         assert_eq!(join("/abs/dir/a.yaml", "b.yaml"), "/abs/dir/b.yaml");
+        assert_eq!(join("specs\\a.yaml", "common.yaml"), "specs/common.yaml");
         assert_eq!(percent_decode("/channels/a%7Bb%7D"), "/channels/a{b}");
     }
 
