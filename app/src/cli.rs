@@ -55,7 +55,9 @@ pub enum Command {
     /// Export a model (asyncapi, dot, …), its run's report (json, csv) or
     /// its sampled message journeys (chrome-trace, otlp).
     Export(ExportArgs),
-    /// Import an AsyncAPI 3.0 document as a model; prints what it could not map.
+    /// Import AsyncAPI documents (2.0–2.6, 3.x), one service each, as one
+    /// model; prints what it inferred, defaulted or could not map, and with
+    /// --into what changed.
     Import(ImportArgs),
     /// Compare two designs on the same seeds: paired differences with
     /// confidence intervals, and the objectives' verdicts side by side.
@@ -221,11 +223,19 @@ pub struct ExportArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// An AsyncAPI 3.0 document, YAML or JSON.
-    pub file: PathBuf,
-    /// Where to write the model: a `.ron` file, or `-` (the default) for standard output.
-    #[arg(short, long, value_name = "PATH|-", default_value = "-")]
-    pub output: String,
+    /// AsyncAPI documents (2.0–2.6 or 3.x, YAML or JSON), or folders of
+    /// them: each is one service, and they are joined into one model.
+    #[arg(required = true, value_name = "DOC|FOLDER")]
+    pub files: Vec<PathBuf>,
+    /// Import into this model, made by an earlier import: its parameters,
+    /// names, positions and added nodes are kept, and what the documents
+    /// changed is printed. Written back to it unless `-o` says otherwise.
+    #[arg(long, value_name = "MODEL.ron")]
+    pub into: Option<PathBuf>,
+    /// Where to write the model: a `.ron` file, or `-` for standard output
+    /// (the default, or the `--into` model when that is given).
+    #[arg(short, long, value_name = "PATH|-")]
+    pub output: Option<String>,
 }
 
 /// Writes a line to standard error; if that fails there is nowhere left
@@ -1013,16 +1023,104 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn import(args: &ImportArgs) -> Result<ExitCode> {
-    check_output(&args.output)?;
-    let text = file::read(&args.file)?;
-    let (model, diagnostics) = sim_core::export::asyncapi::import(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-    for d in &diagnostics {
-        say!("{}: {d}", args.file.display());
+/// Referenced files, read from disk (each bounded as a model file is).
+struct DiskFiles;
+
+impl sim_core::export::asyncapi::Files for DiskFiles {
+    fn read(&mut self, path: &str) -> std::result::Result<String, String> {
+        file::read(Path::new(path)).map_err(|e| e.to_string())
     }
-    let text =
-        file::try_to_string(&model).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-    write_output(&args.output, text.as_bytes())?;
+}
+
+/// The documents named on the command line: files as given, folders as
+/// their `*.yaml`, `*.yml` and `*.json` files that are AsyncAPI documents
+/// (by name; the others, such as files of shared definitions, are left to
+/// the references that name them).
+fn import_documents(paths: &[PathBuf]) -> Result<Vec<sim_core::export::asyncapi::Document>> {
+    use sim_core::export::asyncapi::{Document, is_document};
+    let mut documents = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("{}: cannot list the folder", path.display()))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension()
+                            .and_then(|e| e.to_str())
+                            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+                })
+                .collect();
+            entries.sort();
+            let before = documents.len();
+            for entry in entries {
+                let text = file::read(&entry)?;
+                if is_document(&text) {
+                    documents.push(Document {
+                        name: entry.to_string_lossy().into_owned(),
+                        text,
+                    });
+                }
+            }
+            if documents.len() == before {
+                bail!(
+                    "{}: the folder holds no AsyncAPI document (no *.yaml, *.yml or *.json file with an `asyncapi` field)",
+                    path.display()
+                );
+            }
+        } else {
+            documents.push(Document {
+                name: path.to_string_lossy().into_owned(),
+                text: file::read(path)?,
+            });
+        }
+    }
+    Ok(documents)
+}
+
+fn import(args: &ImportArgs) -> Result<ExitCode> {
+    let output = match (&args.output, &args.into) {
+        (Some(output), _) => output.clone(),
+        (None, Some(into)) => into.to_string_lossy().into_owned(),
+        (None, None) => "-".to_owned(),
+    };
+    check_output(&output)?;
+    let old = match &args.into {
+        Some(into) => Some(load(into)?.0),
+        None => None,
+    };
+    let documents = import_documents(&args.files)?;
+    let single = documents.len() == 1;
+    let (model, diagnostics) =
+        sim_core::export::asyncapi::import_documents(&documents, &mut DiskFiles).map_err(
+            |e| match (&e, documents.first()) {
+                (sim_core::export::asyncapi::ImportError::Reference { .. }, _) | (_, None) => {
+                    anyhow::anyhow!("{e}")
+                }
+                (_, Some(first)) if single => anyhow::anyhow!("{}: {e}", first.name),
+                _ => anyhow::anyhow!("{e}"),
+            },
+        )?;
+    for d in &diagnostics {
+        match documents.first() {
+            Some(first) if single => say!("{}: {d}", first.name),
+            _ => say!("{d}"),
+        }
+    }
+    let model = match (&old, &args.into) {
+        (Some(old), Some(into)) => {
+            let (merged, changes) = sim_core::export::asyncapi::merge(old, &model);
+            if changes.is_empty() {
+                say!("{}: the documents changed nothing", into.display());
+            }
+            for change in &changes {
+                say!("{}: {change}", into.display());
+            }
+            merged
+        }
+        _ => model,
+    };
+    let text = file::try_to_string(&model).map_err(|e| anyhow::anyhow!("{output}: {e}"))?;
+    write_output(&output, text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -739,3 +739,89 @@ fn run_says_what_warm_up_it_cut_and_why() {
     bad.expect_code(2, "a bad --warmup is a usage error");
     assert!(bad.stderr.contains("`auto`"), "{}", bad.stderr);
 }
+
+#[test]
+fn import_joins_a_folder_into_a_model_that_checks_runs_and_imports_again() {
+    let dir = Scratch(std::env::temp_dir().join(format!("weir-cli-import-{}", std::process::id())));
+    std::fs::create_dir_all(dir.path().join("social/common")).expect("a scratch folder");
+    let fixtures = workspace().join("tests/fixtures/asyncapi/social");
+    for name in [
+        "audit.yaml",
+        "likes.yaml",
+        "notifier.yaml",
+        "web.yaml",
+        "common/channels.yaml",
+        "common/messages.yaml",
+        "common/servers.yaml",
+    ] {
+        std::fs::copy(fixtures.join(name), dir.path().join("social").join(name)).expect("copied");
+    }
+    let folder = dir.path().join("social");
+    let folder = folder.to_str().expect("UTF-8 path");
+    let model = dir.path().join("social.ron");
+    let model = model.to_str().expect("UTF-8 path");
+    let imported = weir_with(&["import", folder, "-o", model]);
+    imported.expect_code(0, "the folder imports");
+    assert!(
+        imported.stdout.is_empty(),
+        "the model went to the file: {imported:#?}"
+    );
+    assert!(
+        imported
+            .stderr
+            .contains("notifier.yaml: operation 'deliverNotification': `publish` on channel"),
+        "warnings name their document: {imported:#?}"
+    );
+    weir_with(&["check", model]).expect_code(0, "the joined model checks clean");
+    let ran = weir_with(&["run", model, "--duration", "5s", "--replications", "1"]);
+    ran.expect_code(0, "the joined model runs");
+    assert!(ran.stdout.contains("completed"), "{ran:#?}");
+
+    // A document changes: importing into the model says what changed and
+    // rewrites it in place.
+    let likes = dir.path().join("social/likes.yaml");
+    let text = std::fs::read_to_string(&likes).expect("readable");
+    std::fs::write(&likes, text.replace("notifyOwner", "tellOwner")).expect("written");
+    let again = weir_with(&["import", "--into", model, folder]);
+    again.expect_code(0, "importing again succeeds");
+    assert!(
+        again
+            .stderr
+            .contains(&format!("{model}: renamed 'notifyOwner' to 'tellOwner'")),
+        "{again:#?}"
+    );
+    let saved = std::fs::read_to_string(model).expect("the model is rewritten");
+    assert!(saved.contains("\"tellOwner\""), "{saved}");
+    assert!(!saved.contains("\"notifyOwner\""), "{saved}");
+    let unchanged = weir_with(&["import", "--into", model, folder, "-o", "-"]);
+    unchanged.expect_code(0, "importing the same documents again succeeds");
+    assert!(
+        unchanged.stderr.contains("the documents changed nothing"),
+        "{unchanged:#?}"
+    );
+    assert_eq!(
+        unchanged.stdout, saved,
+        "-o - writes the model to standard output"
+    );
+}
+
+#[test]
+fn import_refuses_a_network_reference_and_a_folder_without_documents() {
+    let remote = weir_with(&["import", "tests/fixtures/asyncapi/remote/remote.yaml"]);
+    remote.expect_code(2, "a network reference is an input error");
+    assert!(
+        remote.stderr.contains(
+            "$ref 'https://schemas.example/asyncapi/channels.yaml#/channels/orders': Weir never reads references over the network"
+        ),
+        "{remote:#?}"
+    );
+    assert!(remote.stdout.is_empty(), "{remote:#?}");
+    let common = weir_with(&["import", "tests/fixtures/asyncapi/social/common"]);
+    common.expect_code(2, "a folder of shared definitions is no document");
+    assert!(
+        common.stderr.contains("holds no AsyncAPI document"),
+        "{common:#?}"
+    );
+    let none = weir_with(&["import"]);
+    none.expect_code(2, "a document is required");
+}

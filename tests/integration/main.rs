@@ -3,6 +3,7 @@
 mod alerts;
 mod analytic;
 mod analytic_gui;
+mod asyncapi_import;
 mod bad_input;
 mod behaviour;
 mod cli;

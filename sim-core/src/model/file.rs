@@ -150,6 +150,8 @@ struct ModelFile {
     variants: Vec<super::Variant>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     alerts: Vec<crate::alerts::AlertRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    imported: Option<super::origin::Imported>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -458,6 +460,7 @@ fn from_file(file: ModelFile) -> (Model, Vec<Diagnostic>) {
         slos: file.slos,
         variants: file.variants,
         alerts: file.alerts,
+        imported: file.imported,
     };
     let mut diagnostics = Vec::new();
     // Each id's first node, for placing edges.
@@ -576,6 +579,7 @@ pub fn try_to_string(model: &Model) -> Result<String, SaveError> {
         slos: model.slos.clone(),
         variants: model.variants.clone(),
         alerts: model.alerts.clone(),
+        imported: model.imported.clone(),
     };
     ron_text(&file)
 }

@@ -7,6 +7,7 @@
 
 pub mod commands;
 pub mod file;
+pub mod origin;
 
 pub use commands::{EditError, ModelCommand};
 
@@ -158,6 +159,9 @@ pub struct Model {
     pub variants: Vec<Variant>,
     /// Alerting rules over the nodes' time series ([`crate::alerts`]).
     pub alerts: Vec<crate::alerts::AlertRule>,
+    /// For a model imported from AsyncAPI: what made each node, for
+    /// importing again ([`origin`]).
+    pub imported: Option<origin::Imported>,
 }
 
 /// A named alternative to a design, kept in the same file: some nodes
@@ -278,7 +282,7 @@ impl Model {
     }
 
     /// Structural equality: same name, description, scenario,
-    /// objectives, variants, alert rules, and the same nodes and edges in
+    /// objectives, variants, alert rules, import record, and the same nodes and edges in
     /// the same order.
     pub fn same_as(&self, other: &Self) -> bool {
         let nodes = |m: &Self| {
@@ -306,6 +310,7 @@ impl Model {
             && self.slos == other.slos
             && self.variants == other.variants
             && self.alerts == other.alerts
+            && self.imported == other.imported
             && nodes(self) == nodes(other)
             && edges(self) == edges(other)
     }

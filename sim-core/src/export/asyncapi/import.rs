@@ -5,13 +5,11 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{EVENT_TYPE_ATTRIBUTE, EdgeDoc, ModelDoc, NodeDoc};
+use super::join::join;
+use super::read::{Document, Files, NoFiles, Reader, Refs, parse_text, version};
+use super::{EdgeDoc, ModelDoc, NodeDoc};
 use crate::model::{Edge, Model, Node};
-use crate::nodes::{
-    ConsumerParams, DeadLetterParams, EventType, Kind, NodeKind, ProducerParams, QueueParams,
-    TopicParams,
-};
-use crate::time::Duration;
+use crate::nodes::{ConsumerParams, EventType, Kind, NodeKind, ProducerParams, QueueParams};
 use crate::validate::{Diagnostic, Target};
 
 /// Why a document could not be imported at all.
@@ -19,8 +17,25 @@ use crate::validate::{Diagnostic, Target};
 pub enum ImportError {
     #[error("not YAML or JSON: {0}")]
     Syntax(String),
-    #[error("not an AsyncAPI 3 document: {0}")]
-    NotAsyncApi3(String),
+    #[error("not an AsyncAPI 2 or 3 document: {0}")]
+    NotAsyncApi(String),
+    #[error("{document}: $ref '{reference}': {reason}")]
+    Reference {
+        document: String,
+        reference: String,
+        reason: String,
+    },
+    #[error(
+        "{0} was exported by Weir (it has `x-weir`): import it alone, since it already holds the whole model"
+    )]
+    NativeAmongOthers(String),
+    #[error("no documents to import")]
+    Nothing,
+    #[error("{document}: {source}")]
+    In {
+        document: String,
+        source: Box<ImportError>,
+    },
     #[error(
         "line {line}: the document is nested too deeply (more than {MAX_DEPTH} levels of brackets or indentation); Weir reads documents up to that depth"
     )]
@@ -35,7 +50,7 @@ pub const MAX_DEPTH: usize = 128;
 /// The first line at which `text` (YAML or JSON) nests deeper than
 /// [`MAX_DEPTH`], counting flow brackets outside quoted strings and
 /// comments, and block indentation in steps of at least one space.
-fn too_deep(text: &str) -> Option<usize> {
+pub(super) fn too_deep(text: &str) -> Option<usize> {
     let mut depth = 0usize;
     // The indentation of the enclosing block lines, innermost last.
     let mut indents: Vec<usize> = Vec::new();
@@ -106,11 +121,6 @@ struct Builder {
 impl Builder {
     fn has(&self, id: &str) -> bool {
         self.index.contains_key(id)
-    }
-
-    fn get_mut(&mut self, id: &str) -> Option<&mut Node> {
-        let &i = self.index.get(id)?;
-        self.nodes.get_mut(i)
     }
 
     fn kind_of(&self, id: &str) -> Option<Kind> {
@@ -203,46 +213,95 @@ fn message_names(doc: &Value, refs: Option<&Value>) -> Vec<String> {
     names
 }
 
-/// Reads an AsyncAPI 3.0 document (YAML or JSON) as a model, with warnings
-/// for what could not be mapped or had to be guessed.
+/// Reads an AsyncAPI document (2.0–2.6 or 3.x, YAML or JSON) as a model,
+/// with warnings for what could not be mapped or had to be guessed. A
+/// reference to another file is refused; [`import_documents`] follows them.
+pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
+    let document = Document {
+        name: "document".to_owned(),
+        text: text.to_owned(),
+    };
+    import_documents(std::slice::from_ref(&document), &mut NoFiles)
+}
+
+/// Reads several AsyncAPI documents, one service each, as one model:
+/// channels matched by address, each service's operations as its nodes,
+/// the senders and receivers of a channel connected through one broker,
+/// and stand-ins for what no document provides. Relative `$ref`s to other
+/// files are read through `files`, within the limits of
+/// [`MAX_REF_DEPTH`](super::MAX_REF_DEPTH) and the limits beside it. A document exported by Weir (with `x-weir`) is read
+/// back as the model it came from, and must come alone.
+///
+/// Errors about one of several documents name it.
+pub fn import_documents(
+    documents: &[Document],
+    files: &mut dyn Files,
+) -> Result<(Model, Vec<Diagnostic>), ImportError> {
+    let many = documents.len() > 1;
+    let named = |name: &str, e: ImportError| match e {
+        e @ ImportError::Reference { .. } => e,
+        e if many => ImportError::In {
+            document: name.to_owned(),
+            source: Box::new(e),
+        },
+        e => e,
+    };
+    let mut parsed = Vec::with_capacity(documents.len());
+    for document in documents {
+        let doc = parse_text(&document.text).map_err(|e| named(&document.name, e))?;
+        let version = version(&doc).map_err(|e| named(&document.name, e))?;
+        if doc.get("x-weir").is_some() && version.starts_with('3') {
+            if many {
+                return Err(ImportError::NativeAmongOthers(document.name.clone()));
+            }
+            return Ok(native(&doc));
+        }
+        parsed.push((document.name.as_str(), doc, version));
+    }
+    if parsed.is_empty() {
+        return Err(ImportError::Nothing);
+    }
+    let mut refs = Refs::new(files);
+    for (name, doc, _) in &parsed {
+        refs.add(name, doc.clone());
+    }
+    let mut services = Vec::with_capacity(parsed.len());
+    let mut warnings = Vec::new();
+    for (name, doc, version) in parsed {
+        let mut reader = Reader {
+            refs: &mut refs,
+            warnings: Vec::new(),
+        };
+        let service = reader
+            .service(name, &doc, &version)
+            .map_err(|e| named(name, e))?;
+        for w in reader.warnings {
+            warnings.push(if many { format!("{name}: {w}") } else { w });
+        }
+        services.push(service);
+    }
+    let (model, mut diagnostics) = join(&services);
+    let mut all: Vec<Diagnostic> = warnings
+        .into_iter()
+        .map(|w| Diagnostic::warning(Target::Model, w))
+        .collect();
+    all.append(&mut diagnostics);
+    Ok((model, all))
+}
+
+/// Reads a document Weir exported: the extensions give back the model.
 #[expect(
     clippy::too_many_lines,
     reason = "one pass over the document, in document order"
 )]
-pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Some(line) = too_deep(text) {
-        return Err(ImportError::TooDeep { line });
-    }
-    let doc: Value =
-        serde_norway::from_str(text).map_err(|e| ImportError::Syntax(e.to_string()))?;
-    let version = match doc.get("asyncapi") {
-        None => {
-            return Err(ImportError::NotAsyncApi3(
-                "there is no `asyncapi` version field".into(),
-            ));
-        }
-        Some(Value::String(version)) => version.as_str(),
-        Some(other) => {
-            return Err(ImportError::NotAsyncApi3(format!(
-                "the `asyncapi` field must be a version string like \"3.0.0\" (found {other})"
-            )));
-        }
-    };
-    if !version.starts_with("3.") {
-        return Err(ImportError::NotAsyncApi3(format!(
-            "it is version {version}; Weir reads 3.x"
-        )));
-    }
+fn native(doc: &Value) -> (Model, Vec<Diagnostic>) {
     let mut b = Builder::default();
     let weir: Option<ModelDoc> = doc
         .get("x-weir")
         .and_then(|v| parse(v, "x-weir", &mut b.diagnostics));
-    let native = weir.is_some();
 
     // Channels.
     let mut channels: BTreeMap<String, ChannelTarget> = BTreeMap::new();
-    let mut redrives: Vec<(String, String, Option<u32>)> = Vec::new();
     let empty = Map::new();
     let channel_objs = doc
         .get("channels")
@@ -262,79 +321,44 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
                 continue;
             }
         }
-        // Another tool's channel: a broker, by its bindings.
+        // A channel with no Weir extension: a broker, by its bindings.
         let id = ch
             .get("address")
             .and_then(Value::as_str)
             .filter(|a| !a.is_empty() && !a.contains('{') && !b.has(a))
             .unwrap_or(key)
             .to_owned();
-        let bindings = ch.get("bindings");
-        let sqs = bindings.and_then(|bd| bd.get("sqs"));
-        let kind = if let Some(kafka) = bindings.and_then(|bd| bd.get("kafka")) {
-            let mut l = crate::nodes::LogParams::default();
-            if let Some(p) = kafka
-                .get("partitions")
-                .and_then(Value::as_u64)
-                .and_then(|p| u32::try_from(p).ok())
-                .filter(|&p| p > 0)
-            {
-                l.partitions = p;
+        let bindings: BTreeMap<String, Value> = ch
+            .get("bindings")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        let hints = super::infer::Hints {
+            declarations: vec![("the document", &bindings, &[])],
+            operations: Vec::new(),
+            address: &id,
+        };
+        let kind = match hints.infer().0 {
+            Some(inferred) => {
+                b.warn(
+                    Target::Node(id.clone()),
+                    format!(
+                        "channel '{key}' has no x-weir-node: a {}, from {}",
+                        inferred.kind.kind(),
+                        inferred.from
+                    ),
+                );
+                inferred.kind
             }
-            if let Some(ms) = kafka
-                .get("topicConfiguration")
-                .and_then(|c| c.get("retention.ms"))
-                .and_then(Value::as_u64)
-                .filter(|&ms| ms > 0)
-            {
-                l.retention = Duration(ms.saturating_mul(1_000_000));
+            None => {
+                b.warn(
+                    Target::Node(id.clone()),
+                    format!(
+                        "channel '{key}' has no x-weir-node and nothing that says what kind of broker it is; imported as a queue"
+                    ),
+                );
+                NodeKind::Queue(QueueParams::default())
             }
-            NodeKind::Log(l)
-        } else if bindings.and_then(|bd| bd.get("sns")).is_some() {
-            NodeKind::Topic(TopicParams::default())
-        } else if let Some(sqs) = sqs {
-            let mut q = QueueParams::default();
-            let queue = sqs.get("queue");
-            if let Some(v) = queue
-                .and_then(|q| q.get("visibilityTimeout"))
-                .and_then(Value::as_u64)
-                .filter(|&v| v > 0)
-            {
-                q.visibility_timeout = Duration::from_secs(v);
-            }
-            if let Some(redrive) = queue.and_then(|q| q.get("redrivePolicy")) {
-                let dlq = redrive
-                    .get("deadLetterQueue")
-                    .and_then(|d| d.get("name").or_else(|| d.get("arn")))
-                    .and_then(Value::as_str)
-                    .map(|s| s.rsplit(':').next().unwrap_or(s).to_owned());
-                let max = redrive
-                    .get("maxReceiveCount")
-                    .and_then(Value::as_u64)
-                    .and_then(|m| u32::try_from(m).ok());
-                q.max_receives = max;
-                if let Some(dlq) = dlq {
-                    redrives.push((id.clone(), dlq, max));
-                }
-            }
-            NodeKind::Queue(q)
-        } else {
-            let protocols: Vec<&str> = bindings
-                .and_then(Value::as_object)
-                .map(|m| m.keys().map(String::as_str).collect())
-                .unwrap_or_default();
-            let message = if protocols.is_empty() {
-                format!(
-                    "channel '{key}' has no binding that says what kind of broker it is; imported as a queue"
-                )
-            } else {
-                format!(
-                    "channel '{key}' has bindings for {}, which Weir has no kind for yet; imported as a queue",
-                    protocols.join(", ")
-                )
-            };
-            b.warn(Target::Node(id.clone()), message);
-            NodeKind::Queue(QueueParams::default())
         };
         let mut node = Node::new(id.clone(), kind);
         node.name = ch
@@ -380,7 +404,7 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
             let id = key.clone();
             let kind = match action {
                 "send" => {
-                    let events: Vec<EventType> = message_names(&doc, op.get("messages"))
+                    let events: Vec<EventType> = message_names(doc, op.get("messages"))
                         .into_iter()
                         .map(|name| EventType {
                             name,
@@ -431,9 +455,7 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
                 b.edges.push((id, to, edge));
             }
             // A native document keeps topic subscriptions on the topic.
-            ("receive", ChannelTarget::Node(from))
-                if !(native && b.kind_of(&from) == Some(Kind::Topic)) =>
-            {
+            ("receive", ChannelTarget::Node(from)) if b.kind_of(&from) != Some(Kind::Topic) => {
                 b.edges.push((from, id, edge));
             }
             _ => {}
@@ -465,69 +487,6 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
             }
         }
     }
-    if !native {
-        // Another tool's SNS subscriptions and SQS redrive policies.
-        let mut linked: std::collections::BTreeSet<(String, String)> = b
-            .edges
-            .iter()
-            .map(|(from, to, _)| (from.clone(), to.clone()))
-            .collect();
-        for op in op_objs.values() {
-            let Some(ChannelTarget::Node(topic)) = op
-                .get("channel")
-                .and_then(channel_key)
-                .and_then(|k| channels.get(&k).cloned())
-            else {
-                continue;
-            };
-            let subs = op
-                .pointer("/bindings/sns/consumers")
-                .and_then(Value::as_array);
-            for sub in subs.into_iter().flatten() {
-                let Some(to) = sub.pointer("/endpoint/name").and_then(Value::as_str) else {
-                    continue;
-                };
-                if !b.has(to) || !linked.insert((topic.clone(), to.to_owned())) {
-                    continue;
-                }
-                let filter = sub
-                    .pointer(&format!("/filterPolicy/{EVENT_TYPE_ATTRIBUTE}"))
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    });
-                b.edges.push((
-                    topic.clone(),
-                    to.to_owned(),
-                    Edge {
-                        filter,
-                        ..Edge::default()
-                    },
-                ));
-            }
-        }
-        for (queue, dlq, _) in redrives {
-            match b.get_mut(&dlq) {
-                Some(node) => {
-                    if node.kind == NodeKind::Queue(QueueParams::default()) {
-                        node.kind = NodeKind::DeadLetter(DeadLetterParams::default());
-                    }
-                }
-                None => b.add(
-                    Node::new(
-                        dlq.clone(),
-                        NodeKind::DeadLetter(DeadLetterParams::default()),
-                    ),
-                    "a redrive policy",
-                ),
-            }
-            b.edges.push((queue, dlq, Edge::default()));
-        }
-    }
-
     // The rest of the model, and its order.
     let mut model = Model::new(
         doc.pointer("/info/title")
@@ -590,7 +549,7 @@ pub fn import(text: &str) -> Result<(Model, Vec<Diagnostic>), ImportError> {
             ),
         }
     }
-    Ok((model, b.diagnostics))
+    (model, b.diagnostics)
 }
 
 fn default_service() -> String {
@@ -604,6 +563,8 @@ fn default_service() -> String {
 mod tests {
     use super::*;
     use crate::dist::Arrival;
+    use crate::model::file;
+    use crate::time::Duration;
 
     #[test]
     fn a_foreign_document_is_mapped_with_warnings() {
@@ -664,7 +625,18 @@ operations:
         };
         assert_eq!(p.event_names(), ["OrderPlaced"]);
         assert!(matches!(p.arrival, Arrival::Poisson { .. }));
-        assert_eq!(model.graph.edge_count(), 3, "send, receive and redrive");
+        // Send, receive and redrive; and stand-ins on both sides of the
+        // two channels no operation uses.
+        assert_eq!(model.graph.edge_count(), 7, "{}", file::to_string(&model));
+        assert_eq!(kind("ext-sender-stream"), Some(Kind::Producer));
+        assert_eq!(kind("ext-receiver-clicks"), Some(Kind::Consumer));
+        assert!(
+            crate::validate::validate(&model)
+                .iter()
+                .all(|d| !d.is_error()),
+            "{:?}",
+            crate::validate::validate(&model)
+        );
         let text: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
         assert!(
             text.iter().any(|d| d.contains("amqp")),
@@ -675,11 +647,12 @@ operations:
     }
 
     #[test]
-    fn not_asyncapi_3_is_refused() {
+    fn not_asyncapi_2_or_3_is_refused() {
         assert!(matches!(
-            import("asyncapi: 2.6.0\ninfo: {title: x, version: '1'}\n"),
-            Err(ImportError::NotAsyncApi3(_))
+            import("asyncapi: 1.2.0\ninfo: {title: x, version: '1'}\n"),
+            Err(ImportError::NotAsyncApi(_))
         ));
+        assert!(import("asyncapi: 2.6.0\ninfo: {title: x, version: '1'}\n").is_ok());
         assert!(matches!(import("a: [b"), Err(ImportError::Syntax(_))));
     }
 

@@ -21,18 +21,33 @@
 //! (the scenario, the order of nodes and edges, and anything with no place
 //! elsewhere).
 //!
-//! Import reads those extensions when they are there. A document written by
-//! another tool is mapped by its structure: channels become queues (topics
-//! where they have an SNS binding), `send` operations producers, `receive`
-//! operations consumers, with default parameters; every guess is reported
-//! as a warning.
+//! Import reads those extensions when they are there ([`import()`] of a
+//! Weir-exported document gives back its model). Documents written by
+//! others (3.x, and 2.0–2.6 with `publish` read as receiving and
+//! `subscribe` as sending) are services: [`import_documents`] joins them
+//! into one model, channels matched by address, a broker per channel
+//! whose kind is inferred from bindings, servers' protocols and addresses,
+//! a node per operation, and `[external]` stand-ins for the side of a
+//! channel no document provides; every inference and default is a
+//! warning. `$ref`s to other files come through a [`Files`] reader, within
+//! limits, never over the network. [`merge`] imports again into a model an
+//! earlier import made, keeping the user's work (`docs/export.md`).
 
 mod export;
 mod import;
+mod infer;
+mod join;
+mod merge;
+mod read;
 
 pub(crate) use export::sns_bindings;
 pub use export::{to_document, to_json, to_yaml};
-pub use import::{ImportError, import};
+pub use import::{ImportError, import, import_documents};
+pub use join::EXTERNAL_PREFIX;
+pub use merge::{Change, merge};
+pub use read::{
+    Document, Files, MAX_REF_BYTES, MAX_REF_DEPTH, MAX_REF_FILES, MAX_REFS, NoFiles, is_document,
+};
 
 use serde::{Deserialize, Serialize};
 
