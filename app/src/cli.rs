@@ -1050,7 +1050,7 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
 }
 
 fn import(args: &ImportArgs) -> Result<ExitCode> {
-    if is_mermaid(&args.file)? {
+    if is_mermaid(&args.file) {
         return import_mermaid(&args.file, &args.output);
     }
     check_output(&args.output)?;
@@ -1125,15 +1125,16 @@ fn calibrate(args: &CalibrateArgs) -> Result<ExitCode> {
 
 /// Whether `path` is a Mermaid flowchart: by its extension (`.mmd`,
 /// `.mermaid`), or, unless it is named as YAML or JSON, by its first line
-/// (`flowchart …` or `graph …`).
-fn is_mermaid(path: &Path) -> Result<bool> {
+/// (`flowchart …` or `graph …`). A file that cannot be read is not: the
+/// AsyncAPI import says why, after checking the output path.
+fn is_mermaid(path: &Path) -> bool {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     match ext.as_deref() {
-        Some("mmd" | "mermaid") => Ok(true),
-        Some("yaml" | "yml" | "json") => Ok(false),
-        _ => Ok(sim_core::export::mermaid::is_flowchart(&file::read(path)?)),
+        Some("mmd" | "mermaid") => true,
+        Some("yaml" | "yml" | "json") => false,
+        _ => file::read(path).is_ok_and(|text| sim_core::export::mermaid::is_flowchart(&text)),
     }
 }
 

@@ -123,6 +123,9 @@ fn escape(text: &str) -> String {
 
 /// The most nodes a flowchart may declare.
 pub const MAX_NODES: usize = 10_000;
+/// The most links a flowchart may draw (`A & B & … --> C & D & …` draws
+/// one per pair).
+pub const MAX_LINKS: usize = 100_000;
 
 /// Why a flowchart could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -727,6 +730,9 @@ fn statement(
         };
         cursor.skip_ws();
         let next = group(&mut cursor, decls, index)?;
+        if links.len() + previous.len() * next.len() > MAX_LINKS {
+            return Err(error(line, format!("more than {MAX_LINKS} links")));
+        }
         for &from in &previous {
             for &to in &next {
                 links.push(Link {
@@ -907,6 +913,14 @@ mod import_tests {
 
     #[test]
     fn bad_flowcharts_are_refused_with_the_line() {
+        // 400 nodes fanned out to the same 400: 160 000 links.
+        let many = format!(
+            "graph LR\n{0} --> {0}",
+            (0..400)
+                .map(|i| format!("n{i}"))
+                .collect::<Vec<_>>()
+                .join(" & ")
+        );
         for (text, expected) in [
             ("", "line 1: the file is empty"),
             (
@@ -922,6 +936,7 @@ mod import_tests {
             ("graph LR\n  end", "line 2: `end` closes no `subgraph`"),
             ("graph LR\n", "the flowchart has no nodes"),
             ("graph LR\n  A[\"quoted] --> B", "no closing quote"),
+            (many.as_str(), "line 2: more than 100000 links"),
         ] {
             let err = from_mermaid(text).expect_err(text).to_string();
             assert!(err.contains(expected), "{text:?}: {err}");
