@@ -26,9 +26,14 @@ const Z: f64 = 3.29;
 
 /// The model's OTLP trace: every event followed, up to `journeys`.
 fn otlp(model: &Model, seed: u64, journeys: usize) -> String {
+    otlp_every(model, seed, journeys, 1)
+}
+
+/// The model's OTLP trace, one event in `every` followed.
+fn otlp_every(model: &Model, seed: u64, journeys: usize, every: u64) -> String {
     let mut sim = Simulation::new(model, seed).expect("compiles");
     sim.record_journeys(JourneyOptions {
-        every: 1,
+        every,
         max_journeys: journeys,
         ..JourneyOptions::default()
     });
@@ -164,6 +169,38 @@ fn own_traces_calibrate_back_to_the_models_parameters() {
                 .filter(|&n| fitted.graph[n] != start.graph[n])
                 .count();
             assert_eq!(changed, kinds(&original), "{why}");
+        }
+    }
+}
+
+/// Traces that follow one event in 25 say so (`weir.sample.every`), and
+/// the rate is scaled back by it: the single queue's 80/s is recovered
+/// within its interval on five seeds, and the service time too.
+#[test]
+fn sampled_traces_give_the_full_rate() {
+    let mut original = example("single-queue.ron");
+    original.scenario.duration = Duration::from_secs(900);
+    for seed in 1..=5u64 {
+        let spans = parse_otlp(&otlp_every(&original, seed, 2_000, 25)).expect("parses");
+        assert_eq!(spans.sampled_every, 25);
+        let start = altered(&original);
+        let calibration = calibrate(&start, &observe_spans(&start, &spans));
+        let why = calibration.to_text();
+        assert!(why.contains("one event in 25 traced"), "{why}");
+        for (id, fit) in &calibration.fits {
+            match fit {
+                Fit::Rate(r) => {
+                    let hw = Z * 80.0 / (r.n as f64).sqrt();
+                    assert!((r.rate - 80.0).abs() < hw, "{id}: {} ± {hw}\n{why}", r.rate);
+                    assert!(r.n > 1_000, "{why}");
+                }
+                Fit::Service(s) => {
+                    let hw = s.mean_half_width_s * Z / 1.96;
+                    assert!((s.mean_s - 0.010).abs() < hw, "{id}\n{why}");
+                    assert_eq!(s.chosen().family, Family::Exponential, "{why}");
+                }
+                Fit::Skipped(reason) => panic!("{id}: {reason}"),
+            }
         }
     }
 }
