@@ -817,6 +817,13 @@ fn fit_rate(before: &Arrival, count: usize, total: usize, window_ns: u64, every:
             }
         }
     };
+    let problems = after.problems();
+    if !problems.is_empty() {
+        return Fit::Skipped(format!(
+            "the fitted rate ({rate}/s) is not one a model can hold: {}",
+            problems.join("; ")
+        ));
+    }
     Fit::Rate(RateFit {
         n: count,
         rate,
@@ -934,6 +941,14 @@ fn fit_service(param: &'static str, before: &Dist, durations: &[f64]) -> Fit {
                 .total_cmp(&b.bic.unwrap_or(f64::INFINITY))
         })
         .map_or(candidates.len() - 1, |(i, _)| i);
+    let problems = candidates[chosen].dist.problems();
+    if !problems.is_empty() {
+        return Fit::Skipped(format!(
+            "the fitted {} law is not one a model can hold: {}",
+            candidates[chosen].family.label(),
+            problems.join("; ")
+        ));
+    }
     Fit::Service(Box::new(ServiceFit {
         param,
         n,
@@ -1237,7 +1252,8 @@ fn param_span(text: &str, at: usize, param: &str) -> Option<(usize, usize)> {
         i += 1;
     }
     let word_at = |i: usize, word: &str| {
-        text[i..].starts_with(word)
+        text.is_char_boundary(i)
+            && text[i..].starts_with(word)
             && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
             && text[i + word.len()..].trim_start().starts_with(':')
     };
@@ -1452,6 +1468,12 @@ mod tests {
             fit_service("service", &Dist::default(), &[0.001; 3]),
             Fit::Skipped(_)
         ));
+        // Durations of two years and more fit no law a model can hold.
+        let years: Vec<f64> = (0..50).map(|i| 6.4e7 + f64::from(i) * 1e5).collect();
+        let Fit::Skipped(why) = fit_service("service", &Dist::default(), &years) else {
+            panic!("a fit past the longest duration");
+        };
+        assert!(why.contains("not one a model can hold"), "{why}");
     }
 
     const MODEL: &str = r#"(
