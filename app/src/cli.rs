@@ -57,8 +57,14 @@ pub enum Command {
     Export(ExportArgs),
     /// Import AsyncAPI documents (2.0–2.6, 3.x), one service each, as one
     /// model; prints what it inferred, defaulted or could not map, and with
-    /// --into what changed.
+    /// --into what changed. A Mermaid flowchart (`.mmd`, `.mermaid`, or
+    /// text starting with `flowchart` or `graph`) becomes a model with
+    /// default parameters.
     Import(ImportArgs),
+    /// Fit a model's rates and service times to measurements: OTLP/JSON
+    /// traces or a CSV of per-message timings. Writes the model with the
+    /// fitted parameters and reports each fit and what matched nothing.
+    Calibrate(CalibrateArgs),
     /// Compare two designs on the same seeds: paired differences with
     /// confidence intervals, and the objectives' verdicts side by side.
     Compare(CompareArgs),
@@ -238,6 +244,35 @@ pub struct ImportArgs {
     pub output: Option<String>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// The model file.
+    pub file: PathBuf,
+    /// OTLP/JSON traces: an `ExportTraceServiceRequest` object, or several
+    /// one per line. Spans match nodes by service name (the node's id or
+    /// name) or by operation name.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "csv",
+        conflicts_with = "csv"
+    )]
+    pub traces: Option<PathBuf>,
+    /// A CSV of per-message timings with a header: node,start,end or
+    /// node,start,duration (seconds).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// One event in N was traced, to scale rates by (default: the traces'
+    /// `weir.sample.every` attribute, else 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub sampled_every: Option<u64>,
+    /// Where to write the calibrated model: a `.ron` file, or `-` (the
+    /// default) for standard output (the report then goes to standard
+    /// error).
+    #[arg(short, long, value_name = "PATH|-", default_value = "-")]
+    pub output: String,
+}
+
 /// Writes a line to standard error; if that fails there is nowhere left
 /// to say so, and the exit status still tells.
 macro_rules! say {
@@ -369,6 +404,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check { file }) => check(&file),
         Some(Command::Export(args)) => export(&args),
         Some(Command::Import(args)) => import(&args),
+        Some(Command::Calibrate(args)) => calibrate(&args),
         Some(Command::Compare(args)) => compare(&args),
         Some(Command::Sweep(args)) => sweep(&args),
         Some(Command::Plan(args)) => plan(&args),
@@ -1084,6 +1120,13 @@ fn import(args: &ImportArgs) -> Result<ExitCode> {
         (None, Some(into)) => into.to_string_lossy().into_owned(),
         (None, None) => "-".to_owned(),
     };
+    if let [path] = &args.files[..]
+        && args.into.is_none()
+        && path.is_file()
+        && is_mermaid(path)
+    {
+        return import_mermaid(path, &output);
+    }
     check_output(&output)?;
     let old = match &args.into {
         Some(into) => Some(load(into)?.0),
@@ -1122,5 +1165,93 @@ fn import(args: &ImportArgs) -> Result<ExitCode> {
     };
     let text = file::try_to_string(&model).map_err(|e| anyhow::anyhow!("{output}: {e}"))?;
     write_output(&output, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn calibrate(args: &CalibrateArgs) -> Result<ExitCode> {
+    use sim_core::calibrate::{observe_spans, parse_csv, parse_otlp};
+    check_output(&args.output)?;
+    let (mut model, _, text) = load(&args.file)?;
+    let mut observations = match (&args.traces, &args.csv) {
+        (Some(path), None) => {
+            let traces = file::read(path)?;
+            let spans =
+                parse_otlp(&traces).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            observe_spans(&model, &spans)
+        }
+        (None, Some(path)) => {
+            let rows = file::read(path)?;
+            parse_csv(&model, &rows).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        _ => bail!("give the measurements: --traces FILE or --csv FILE"),
+    };
+    if let Some(every) = args.sampled_every {
+        observations.sampled_every = every;
+    }
+    let calibration = sim_core::calibrate::calibrate(&model, &observations);
+    let report = calibration.to_text();
+    if calibration.fitted() == 0 {
+        say!("{}", report.trim_end());
+        bail!(
+            "{}: no node of the model could be fitted from these measurements (see above)",
+            args.file.display()
+        );
+    }
+    calibration.apply(&mut model);
+    // The fitted values in place of the old ones in the file's own text,
+    // when that reads back as the calibrated model; else the whole model
+    // as Weir writes it.
+    let spliced = calibration
+        .splice(&text)
+        .filter(|t| file::from_str(t).is_ok_and(|(back, _)| back.same_as(&model)));
+    let out = match spliced {
+        Some(t) => t,
+        None => file::try_to_string(&model)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?,
+    };
+    if args.output == "-" {
+        say!("{}", report.trim_end());
+        write_stdout(out.as_bytes())?;
+    } else {
+        write_atomic(Path::new(&args.output), out)?;
+        write_stdout(
+            format!(
+                "{report}\nThe calibrated model is written to {}.\n",
+                args.output
+            )
+            .as_bytes(),
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `path` is a Mermaid flowchart: by its extension (`.mmd`,
+/// `.mermaid`), or, unless it is named as YAML or JSON, by its first line
+/// (`flowchart …` or `graph …`). A file that cannot be read is not: the
+/// AsyncAPI import says why, after checking the output path.
+fn is_mermaid(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("mmd" | "mermaid") => true,
+        Some("yaml" | "yml" | "json") => false,
+        _ => file::read(path).is_ok_and(|text| sim_core::export::mermaid::is_flowchart(&text)),
+    }
+}
+
+/// `weir import FLOW.mmd`: the flowchart as a model with default
+/// parameters; what was left out goes to standard error.
+fn import_mermaid(path: &Path, output: &str) -> Result<ExitCode> {
+    check_output(output)?;
+    let text = file::read(path)?;
+    let (model, warnings) = sim_core::export::mermaid::from_mermaid(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    for w in &warnings {
+        say!("{}: warning: {w}", path.display());
+    }
+    let text =
+        file::try_to_string(&model).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    write_output(output, text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -54,6 +54,7 @@
 
 pub mod alerts;
 mod calendar;
+pub mod calibrate;
 pub mod compare;
 pub mod dist;
 mod engine;

@@ -1085,6 +1085,8 @@ fn service_law(d: &Dist) -> String {
         Dist::Uniform { .. } => "uniform".to_owned(),
         Dist::LogNormal { .. } => "log-normal".to_owned(),
         Dist::Erlang { k, .. } => format!("Erlang-{k}"),
+        Dist::Gamma { .. } => "gamma".to_owned(),
+        Dist::Empirical { .. } => "empirical".to_owned(),
     }
 }
 

@@ -6,7 +6,7 @@
 //! | --- | --- | --- |
 //! | `asyncapi`, `asyncapi-json` | AsyncAPI 3.0, YAML or JSON; also read back by [`asyncapi::import`] | [`asyncapi`] |
 //! | `dot` | a Graphviz diagram | [`dot`] |
-//! | `mermaid` | a Mermaid flowchart | [`mermaid`] |
+//! | `mermaid` | a Mermaid flowchart; also read back by [`mermaid::from_mermaid`] | [`mermaid`] |
 //! | `terraform` | the AWS shape of the model (SQS, SNS, Lambda) | [`terraform`] |
 //! | `kafka` | Kafka topic definitions for the model's logs (`kafka-topics.sh` lines) | [`kafka`] |
 //! | `prometheus-rules` | the model's alerting rules as a Prometheus rules file | [`prometheus`] |
@@ -354,6 +354,8 @@ pub(crate) fn dist_text(dist: &Dist) -> String {
         Dist::Uniform { min, max } => format!("{min}..{max}"),
         Dist::LogNormal { mean, cv } => format!("log-normal {mean}, cv {cv}"),
         Dist::Erlang { k, mean } => format!("Erlang-{k} mean {mean}"),
+        Dist::Gamma { mean, cv } => format!("gamma {mean}, cv {cv}"),
+        Dist::Empirical { .. } => format!("empirical mean {}", dist.mean()),
     }
 }
 

@@ -19,7 +19,9 @@
 //! ## OpenTelemetry (OTLP/JSON)
 //!
 //! An `ExportTraceServiceRequest` as OTLP/HTTP's JSON encoding writes it:
-//! one `resourceSpans` per node (`service.name` = node id), one scope
+//! one `resourceSpans` per node (`service.name` = node id; its kind, the
+//! model, the seed and the sampling, `weir.sample.every`, as further
+//! attributes), one scope
 //! (`weir`). Every journey has a root span (named after its event type,
 //! under the node where it began, from its creation to its end) and a
 //! child span per hop (under the hop's node). A copy's journey is in its
@@ -387,6 +389,7 @@ pub fn to_otlp(trace: &Trace) -> String {
                     attr("weir.node.kind", &json!(node.kind.key())),
                     attr("weir.model", &json!(trace.model)),
                     attr("weir.seed", &json!(trace.seed.to_string())),
+                    attr("weir.sample.every", &json!(trace.options.every)),
                 ]},
                 "scopeSpans": [{
                     "scope": {"name": "weir", "version": env!("CARGO_PKG_VERSION")},

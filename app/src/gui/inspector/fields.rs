@@ -304,13 +304,23 @@ pub fn optional_dist_row_ui(
 
 /// A distribution: its family, its parameters, and a sketch of its density.
 fn dist_ui(ui: &mut Ui, id: &str, d: &mut Dist) {
-    let names = ["constant", "exponential", "uniform", "log-normal", "Erlang"];
+    let names = [
+        "constant",
+        "exponential",
+        "uniform",
+        "log-normal",
+        "Erlang",
+        "gamma",
+        "empirical",
+    ];
     let current = match d {
         Dist::Constant(_) => 0,
         Dist::Exponential { .. } => 1,
         Dist::Uniform { .. } => 2,
         Dist::LogNormal { .. } => 3,
         Dist::Erlang { .. } => 4,
+        Dist::Gamma { .. } => 5,
+        Dist::Empirical { .. } => 6,
     };
     let mut chosen = current;
     egui::ComboBox::from_id_salt(id)
@@ -330,7 +340,13 @@ fn dist_ui(ui: &mut Ui, id: &str, d: &mut Dist) {
                 max: Duration(mean.0 / 2 * 3),
             },
             3 => Dist::LogNormal { mean, cv: 1.0 },
-            _ => Dist::Erlang { k: 3, mean },
+            4 => Dist::Erlang { k: 3, mean },
+            5 => Dist::Gamma { mean, cv: 1.0 },
+            // A uniform law with the same mean, until measurements (`weir
+            // calibrate`) or the file give the quantiles.
+            _ => Dist::Empirical {
+                quantiles: vec![Duration::ZERO, Duration(mean.0.saturating_mul(2))],
+            },
         };
     }
     ui.horizontal(|ui| match d {
@@ -359,6 +375,21 @@ fn dist_ui(ui: &mut Ui, id: &str, d: &mut Dist) {
             ui.label("mean");
             duration_ui(ui, mean);
         }
+        Dist::Gamma { mean, cv } => {
+            ui.label("mean");
+            duration_ui(ui, mean);
+            ui.label("cv");
+            ui.add(DragValue::new(cv).range(0.01..=20.0).speed(0.01));
+        }
+        Dist::Empirical { quantiles } => {
+            // NOTE: the quantiles come from measurements (`weir
+            // calibrate`) or the file; they are shown, not edited here.
+            let (first, last) = (
+                quantiles.first().copied().unwrap_or_default(),
+                quantiles.last().copied().unwrap_or_default(),
+            );
+            ui.label(format!("{} quantiles, {first} to {last}", quantiles.len()));
+        }
     });
     problems_ui(ui, &d.problems());
     density_ui(ui, d);
@@ -372,8 +403,11 @@ fn density_ui(ui: &mut Ui, d: &Dist) {
     let visuals = ui.visuals();
     painter.rect_filled(rect, 4.0, visuals.extreme_bg_color);
     let mean = d.mean().as_secs_f64();
-    let span = match *d {
+    let span = match d {
         Dist::Uniform { max, .. } => max.as_secs_f64() * 1.25,
+        Dist::Empirical { quantiles } => {
+            quantiles.last().copied().unwrap_or_default().as_secs_f64() * 1.1
+        }
         _ => mean * 3.0,
     };
     let color = visuals.selection.stroke.color;
@@ -473,6 +507,29 @@ fn density(d: &Dist, x: f64) -> f64 {
             (kf * rate.ln() + (kf - 1.0) * x.max(f64::MIN_POSITIVE).ln() - rate * x - log_fact)
                 .exp()
         }
+        Dist::Gamma { mean, cv } => {
+            if x <= 0.0 || cv <= 0.0 {
+                return 0.0;
+            }
+            let shape = 1.0 / (cv * cv);
+            let scale = mean.as_secs_f64() * cv * cv;
+            ((shape - 1.0) * x.ln()
+                - x / scale
+                - sim_core::dist::ln_gamma(shape)
+                - shape * scale.ln())
+            .exp()
+        }
+        Dist::Empirical { ref quantiles } => {
+            // Each segment between neighbouring quantiles holds an equal
+            // share, spread evenly over it (a zero-length one is an atom,
+            // drawn by the mean's mark only).
+            let segments = quantiles.len().saturating_sub(1).max(1) as f64;
+            quantiles
+                .windows(2)
+                .map(|w| (w[0].as_secs_f64(), w[1].as_secs_f64()))
+                .find(|&(a, b)| x >= a && x < b)
+                .map_or(0.0, |(a, b)| 1.0 / (segments * (b - a)))
+        }
     }
 }
 
@@ -494,6 +551,13 @@ mod tests {
                 cv: 0.5,
             },
             Dist::Erlang { k: 4, mean: ms(10) },
+            Dist::Gamma {
+                mean: ms(10),
+                cv: 0.7,
+            },
+            Dist::Empirical {
+                quantiles: vec![ms(2), ms(5), ms(9), ms(30)],
+            },
         ] {
             let step = 1e-5;
             let total: f64 = (0..20_000)

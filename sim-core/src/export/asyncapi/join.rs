@@ -229,6 +229,7 @@ fn producer(messages: &[String]) -> NodeKind {
         .map(|name| EventType {
             name: name.clone(),
             weight: 1.0,
+            ttl: None,
         })
         .collect();
     let events =
