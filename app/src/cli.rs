@@ -1059,100 +1059,24 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Referenced files, read from disk (each bounded as a model file is).
-struct DiskFiles;
-
-impl sim_core::export::asyncapi::Files for DiskFiles {
-    fn read(&mut self, path: &str) -> std::result::Result<String, String> {
-        file::read(Path::new(path)).map_err(|e| e.to_string())
-    }
-}
-
-/// The documents named on the command line: files as given, folders as
-/// their `*.yaml`, `*.yml` and `*.json` files that are AsyncAPI documents
-/// (by name; the others, such as files of shared definitions, are left to
-/// the references that name them).
-fn import_documents(paths: &[PathBuf]) -> Result<Vec<sim_core::export::asyncapi::Document>> {
-    use sim_core::export::asyncapi::{Document, is_document};
-    let mut documents = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("{}: cannot list the folder", path.display()))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && p.extension()
-                            .and_then(|e| e.to_str())
-                            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
-                })
-                .collect();
-            entries.sort();
-            let before = documents.len();
-            for entry in entries {
-                let text = file::read(&entry)?;
-                if is_document(&text) {
-                    documents.push(Document {
-                        name: entry.to_string_lossy().into_owned(),
-                        text,
-                    });
-                }
-            }
-            if documents.len() == before {
-                bail!(
-                    "{}: the folder holds no AsyncAPI document (no *.yaml, *.yml or *.json file with an `asyncapi` field)",
-                    path.display()
-                );
-            }
-        } else {
-            documents.push(Document {
-                name: path.to_string_lossy().into_owned(),
-                text: file::read(path)?,
-            });
-        }
-    }
-    Ok(documents)
-}
-
 fn import(args: &ImportArgs) -> Result<ExitCode> {
     let output = match (&args.output, &args.into) {
         (Some(output), _) => output.clone(),
         (None, Some(into)) => into.to_string_lossy().into_owned(),
         (None, None) => "-".to_owned(),
     };
-    if let [path] = &args.files[..]
-        && args.into.is_none()
-        && path.is_file()
-        && is_mermaid(path)
-    {
-        return import_mermaid(path, &output);
-    }
     check_output(&output)?;
     let old = match &args.into {
         Some(into) => Some(load(into)?.0),
         None => None,
     };
-    let documents = import_documents(&args.files)?;
-    let single = documents.len() == 1;
-    let (model, diagnostics) =
-        sim_core::export::asyncapi::import_documents(&documents, &mut DiskFiles).map_err(
-            |e| match (&e, documents.first()) {
-                (sim_core::export::asyncapi::ImportError::Reference { .. }, _) | (_, None) => {
-                    anyhow::anyhow!("{e}")
-                }
-                (_, Some(first)) if single => anyhow::anyhow!("{}: {e}", first.name),
-                _ => anyhow::anyhow!("{e}"),
-            },
-        )?;
-    for d in &diagnostics {
-        match documents.first() {
-            Some(first) if single => say!("{}: {d}", first.name),
-            _ => say!("{d}"),
-        }
+    let imported = crate::importing::import(&args.files)?;
+    for note in &imported.notes {
+        say!("{note}");
     }
     let model = match (&old, &args.into) {
         (Some(old), Some(into)) => {
-            let (merged, changes) = sim_core::export::asyncapi::merge(old, &model);
+            let (merged, changes) = sim_core::export::asyncapi::merge(old, &imported.model);
             if changes.is_empty() {
                 say!("{}: the documents changed nothing", into.display());
             }
@@ -1161,7 +1085,7 @@ fn import(args: &ImportArgs) -> Result<ExitCode> {
             }
             merged
         }
-        _ => model,
+        _ => imported.model,
     };
     let text = file::try_to_string(&model).map_err(|e| anyhow::anyhow!("{output}: {e}"))?;
     write_output(&output, text.as_bytes())?;
@@ -1222,36 +1146,5 @@ fn calibrate(args: &CalibrateArgs) -> Result<ExitCode> {
             .as_bytes(),
         )?;
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Whether `path` is a Mermaid flowchart: by its extension (`.mmd`,
-/// `.mermaid`), or, unless it is named as YAML or JSON, by its first line
-/// (`flowchart …` or `graph …`). A file that cannot be read is not: the
-/// AsyncAPI import says why, after checking the output path.
-fn is_mermaid(path: &Path) -> bool {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("mmd" | "mermaid") => true,
-        Some("yaml" | "yml" | "json") => false,
-        _ => file::read(path).is_ok_and(|text| sim_core::export::mermaid::is_flowchart(&text)),
-    }
-}
-
-/// `weir import FLOW.mmd`: the flowchart as a model with default
-/// parameters; what was left out goes to standard error.
-fn import_mermaid(path: &Path, output: &str) -> Result<ExitCode> {
-    check_output(output)?;
-    let text = file::read(path)?;
-    let (model, warnings) = sim_core::export::mermaid::from_mermaid(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    for w in &warnings {
-        say!("{}: warning: {w}", path.display());
-    }
-    let text =
-        file::try_to_string(&model).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    write_output(output, text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

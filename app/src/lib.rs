@@ -8,6 +8,7 @@ pub mod comparing;
 pub mod examples;
 pub mod exports;
 pub mod gui;
+pub mod importing;
 pub mod live;
 pub mod picture;
 pub mod plots;

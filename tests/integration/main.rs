@@ -23,6 +23,7 @@ mod hardening_cli;
 mod hardening_engine;
 mod hardening_validation;
 mod harness;
+mod import_gui;
 mod input;
 mod insights;
 mod inspector;

@@ -22,6 +22,9 @@ pub(super) enum Pending {
     New,
     /// `None`: ask with the open dialog.
     Open(Option<PathBuf>),
+    /// AsyncAPI documents or a Mermaid flowchart, imported as a new
+    /// document (none: ask with the open dialog).
+    Import(Vec<PathBuf>),
     Example(Example),
     /// Restore the first recovery offer.
     Restore,
@@ -54,6 +57,12 @@ impl WeirApp {
                 }
             }
             Pending::Example(example) => self.open_example(example),
+            Pending::Import(paths) if paths.is_empty() => {
+                if let Some(paths) = files::pick_import(self.doc.path.as_deref()) {
+                    self.import_paths(&paths);
+                }
+            }
+            Pending::Import(paths) => self.import_paths(&paths),
             Pending::Restore => self.restore_first_offer(),
             Pending::Quit => {
                 self.allow_close = true;

@@ -153,6 +153,22 @@ pub fn pick_open(start: Option<&Path>) -> Option<PathBuf> {
     dialog.pick_file()
 }
 
+/// The native dialog to pick documents to import (AsyncAPI documents, one
+/// service each, or a Mermaid flowchart); `None` if cancelled or
+/// unavailable.
+pub fn pick_import(start: Option<&Path>) -> Option<Vec<PathBuf>> {
+    let mut dialog = rfd::FileDialog::new()
+        .set_title("Import AsyncAPI documents or a Mermaid flowchart")
+        .add_filter(
+            "AsyncAPI or Mermaid",
+            &["yaml", "yml", "json", "mmd", "mermaid"],
+        );
+    if let Some(dir) = start.and_then(Path::parent) {
+        dialog = dialog.set_directory(dir);
+    }
+    dialog.pick_files().filter(|paths| !paths.is_empty())
+}
+
 /// The native "save as" dialog; `None` if cancelled or unavailable.
 pub fn pick_save(start: Option<&Path>, name: &str) -> Option<PathBuf> {
     let mut dialog = rfd::FileDialog::new()

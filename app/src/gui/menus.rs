@@ -25,6 +25,8 @@ pub enum MenuAction {
     Do(Action),
     OpenRecent(PathBuf),
     OpenExample(Example),
+    /// Ask which documents, then import them.
+    Import,
     /// Ask where, then export.
     Export(Target),
     /// Ask where, then write the live run's report or series.
@@ -67,6 +69,7 @@ impl WeirApp {
         match action {
             MenuAction::Do(action) => self.handle_action(ctx, action),
             MenuAction::OpenRecent(path) => self.request(Pending::Open(Some(path))),
+            MenuAction::Import => self.request(Pending::Import(Vec::new())),
             MenuAction::OpenExample(example) => self.request(Pending::Example(example)),
             MenuAction::Fault(fault) => self.inject_live_fault(fault),
             MenuAction::Live(action) => self.live_action(ctx, action),
@@ -120,6 +123,15 @@ pub fn menu_bar_ui(
                 if ui.button(label).clicked() {
                     actions.push(MenuAction::Do(action));
                 }
+            }
+            if ui
+                .button("Import…")
+                .on_hover_text(
+                    "AsyncAPI documents (one service each, joined into one system) or a Mermaid flowchart, as a new design",
+                )
+                .clicked()
+            {
+                actions.push(MenuAction::Import);
             }
             ui.menu_button("Open recent", |ui| {
                 if prefs.recent.is_empty() {

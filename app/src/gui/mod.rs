@@ -409,6 +409,11 @@ impl WeirApp {
         self.doc.path.as_deref()
     }
 
+    /// Where the design came from (a file, an example, an import).
+    pub fn origin(&self) -> &str {
+        &self.doc.origin
+    }
+
     pub fn is_dirty(&self) -> bool {
         self.doc.is_dirty()
     }
@@ -508,6 +513,32 @@ impl WeirApp {
                     diagnostics,
                 ));
                 self.remember_recent(path);
+            }
+            Err(err) => self.error = Some(format!("{err:#}")),
+        }
+    }
+
+    /// Imports AsyncAPI documents (joined into one system) or a Mermaid
+    /// flowchart as a new, unsaved document; what the import inferred or
+    /// left out is in its problems list.
+    pub fn import_paths(&mut self, paths: &[PathBuf]) {
+        match crate::importing::import(paths) {
+            Ok(imported) => {
+                let names: Vec<String> = paths
+                    .iter()
+                    .map(|p| {
+                        p.file_name().map_or_else(
+                            || p.display().to_string(),
+                            |n| n.to_string_lossy().into_owned(),
+                        )
+                    })
+                    .collect();
+                self.set_document(document_for(
+                    imported.model,
+                    None,
+                    format!("imported from {}", names.join(", ")),
+                    imported.diagnostics,
+                ));
             }
             Err(err) => self.error = Some(format!("{err:#}")),
         }
@@ -840,9 +871,20 @@ impl eframe::App for WeirApp {
             }
         }
         // A file dropped on the window opens.
-        let dropped = ctx.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
-        if let Some(path) = dropped {
-            self.request(Pending::Open(Some(path)));
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
+        if let Some(first) = dropped.first() {
+            // A model opens; documents of other tools are imported.
+            if first.extension().is_some_and(|e| e == "ron") {
+                self.request(Pending::Open(Some(first.clone())));
+            } else {
+                self.request(Pending::Import(dropped));
+            }
         }
         let modal_open = self.confirm.is_some() || !self.recovery_offers.is_empty();
         if !modal_open && self.error.is_none() {
