@@ -120,6 +120,11 @@ pub const EXAMPLES: &[Example] = &[
         text: include_str!("../../examples/retry-storm.ron"),
     },
     Example {
+        file: "metastable-retries.ron",
+        theme: Theme::Resilience,
+        text: include_str!("../../examples/metastable-retries.ron"),
+    },
+    Example {
         file: "kafka-consumer-lag.ron",
         theme: Theme::Brokers,
         text: include_str!("../../examples/kafka-consumer-lag.ron"),

@@ -52,6 +52,19 @@ impl<T: Copy> Fifo<T> {
         Some(item)
     }
 
+    /// Takes the newest item (last in, first out).
+    pub fn pop_back(&mut self) -> Option<T> {
+        if self.is_empty() {
+            return None;
+        }
+        let item = self.items.pop();
+        if self.head == self.items.len() {
+            self.items.clear();
+            self.head = 0;
+        }
+        item
+    }
+
     #[cold]
     fn reclaim(&mut self) {
         self.items.drain(..self.head);

@@ -811,6 +811,48 @@ fn retries(
                     },
                 ));
             }
+            (NodeKind::Producer(p), Kind::Producer) => {
+                let Some(client) = &p.client else {
+                    continue;
+                };
+                let Some(per) = node.value("retry_amplification") else {
+                    continue;
+                };
+                if per < RETRY_AMPLIFICATION {
+                    continue;
+                }
+                let max = client.retry.max_attempts();
+                let cap = if max == u32::MAX {
+                    "no limit".to_owned()
+                } else {
+                    format!("at most {max}")
+                };
+                let mut sentence = format!(
+                    "{} sends {per:.2} times per request ({cap}): {} sends per run go unanswered within its {} timeout",
+                    label(&node.id),
+                    count(node.value("timeouts").unwrap_or(0.0)),
+                    client.timeout
+                );
+                let gave_up = node.value("gave_up").unwrap_or(0.0);
+                if gave_up > 0.0 {
+                    sentence.push_str(&format!("; it gives up {} requests", count(gave_up)));
+                }
+                if client.budget.is_none() {
+                    sentence.push_str("; a retry budget would stop retries feeding an overload");
+                }
+                sentence.push('.');
+                out.push((
+                    order(&node.id),
+                    Insight {
+                        kind: InsightKind::Retries,
+                        subject: node.id.clone(),
+                        node: node.id.clone(),
+                        score: (0.4 + 0.5 * (per - 1.0)).clamp(0.4, 1.0),
+                        value: per,
+                        sentence,
+                    },
+                ));
+            }
             _ => {}
         }
     }
@@ -840,6 +882,7 @@ fn why_dropped(reason: &str) -> &'static str {
         R::NoRoute => "no route took their event type",
         R::Throttled => "the function was at its concurrency limit and retries ran out",
         R::Conflict => "their append conflicted on every attempt allowed",
+        R::Shed => "the queue shed them: messages had waited longer than its CoDel target",
     }
 }
 

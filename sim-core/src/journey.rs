@@ -226,7 +226,8 @@ pub enum Outcome {
     /// The attempt failed (the consumer's failure probability, a failed
     /// service call).
     Failed,
-    /// The attempt ran into the consumer's processing timeout.
+    /// The attempt ran into the consumer's processing timeout, or its
+    /// call to a service into the call timeout.
     TimedOut,
     /// The circuit breaker was open: the call never went out.
     BreakerOpen,

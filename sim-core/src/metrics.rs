@@ -40,10 +40,12 @@ pub enum DropReason {
     Throttled,
     /// An event store's append conflicted on every attempt allowed.
     Conflict,
+    /// Shed by a queue under overload (its CoDel target delay).
+    Shed,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 15;
+    pub const COUNT: usize = 16;
     pub const ALL: [Self; Self::COUNT] = [
         Self::QueueFull,
         Self::EvictedOldest,
@@ -60,6 +62,7 @@ impl DropReason {
         Self::NoRoute,
         Self::Throttled,
         Self::Conflict,
+        Self::Shed,
     ];
 
     /// Whether the message was lost to a failure (a crash, an outage, an
@@ -87,6 +90,7 @@ impl DropReason {
             Self::NoRoute => "no_route",
             Self::Throttled => "throttled",
             Self::Conflict => "conflict",
+            Self::Shed => "shed",
         }
     }
 }
@@ -339,7 +343,8 @@ pub struct NodeStats {
     pub fast_failed: u64,
     /// A service's calls that failed (errors, rejections, outages).
     pub failed_calls: u64,
-    /// A service's calls refused by its rate limit.
+    /// Calls a service refused by its rate limit; a client's new requests
+    /// refused by its `max_open`.
     pub rejected: u64,
     /// Messages a serverless function refused at its concurrency limit.
     pub throttled: u64,
@@ -355,6 +360,20 @@ pub struct NodeStats {
     pub late: u64,
     /// Messages whose journey ended well here before their deadline.
     pub in_time: u64,
+    /// A client producer's requests answered in time, given up (out of
+    /// attempts or budget), and retries its budget refused.
+    pub answered: u64,
+    pub gave_up: u64,
+    pub budget_denied: u64,
+    /// A consumer's calls to a service that ran into its call timeout.
+    pub call_timeouts: u64,
+    /// A service's calls whose caller stopped waiting (a call timeout, a
+    /// crash), and those of them it cancelled.
+    pub abandoned: u64,
+    pub cancelled: u64,
+    /// A service's calls in progress whose caller stopped waiting: work
+    /// done for nobody.
+    pub wasted: Level,
     pub wait: Latency,
     pub sojourn: Latency,
     pub end_to_end: Latency,
@@ -379,6 +398,7 @@ impl NodeStats {
             instances: std::mem::take(&mut self.instances),
             breaker_open: std::mem::take(&mut self.breaker_open),
             breaker_half_open: std::mem::take(&mut self.breaker_half_open),
+            wasted: std::mem::take(&mut self.wasted),
             wait: std::mem::take(&mut self.wait),
             sojourn: std::mem::take(&mut self.sojourn),
             end_to_end: std::mem::take(&mut self.end_to_end),
@@ -393,6 +413,7 @@ impl NodeStats {
         self.instances.reset(now);
         self.breaker_open.reset(now);
         self.breaker_half_open.reset(now);
+        self.wasted.reset(now);
         self.wait.clear();
         self.sojourn.clear();
         self.end_to_end.clear();

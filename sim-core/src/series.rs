@@ -70,6 +70,12 @@ pub enum Metric {
     StalenessP50,
     /// 99th percentile of the same, seconds.
     StalenessP99,
+    /// Useful work, per second over the interval: a client producer's
+    /// requests answered while it still waited, or the messages whose
+    /// journey ended here by their deadline. Only where there is something
+    /// to tell apart: at clients, and where journeys end in a model with
+    /// deadlines.
+    Goodput,
 }
 
 /// How two neighbouring points become one when resolution halves.
@@ -83,7 +89,7 @@ enum Merge {
 
 impl Metric {
     /// Every metric, in chart order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::ThroughputIn,
         Self::ThroughputOut,
         Self::Depth,
@@ -96,11 +102,13 @@ impl Metric {
         Self::Lag,
         Self::StalenessP50,
         Self::StalenessP99,
+        Self::Goodput,
     ];
 
     /// The key used in CSV headers and JSON.
     pub const fn key(self) -> &'static str {
         match self {
+            Self::Goodput => "goodput_per_s",
             Self::ThroughputIn => "throughput_in_per_s",
             Self::ThroughputOut => "throughput_out_per_s",
             Self::Depth => "depth",
@@ -131,6 +139,7 @@ impl Metric {
             Self::Lag => "lag (records)",
             Self::StalenessP50 => "p50 staleness (s)",
             Self::StalenessP99 => "p99 staleness (s)",
+            Self::Goodput => "goodput /s",
         }
     }
 
@@ -153,7 +162,8 @@ impl Metric {
             | Self::LatencyP50
             | Self::StalenessP50
             | Self::Instances
-            | Self::Dropped => Merge::Mean,
+            | Self::Dropped
+            | Self::Goodput => Merge::Mean,
         }
     }
 }
@@ -314,6 +324,7 @@ pub struct NodeSeries {
     prev_in: i64,
     prev_out: i64,
     prev_dropped: i64,
+    prev_good: i64,
 }
 
 impl NodeSeries {
@@ -390,6 +401,7 @@ impl Series {
                     prev_in: 0,
                     prev_out: 0,
                     prev_dropped: 0,
+                    prev_good: 0,
                 })
                 .collect(),
             edges: edges
@@ -406,6 +418,16 @@ impl Series {
                 ..SystemSeries::default()
             },
             open_since: 0,
+        }
+    }
+
+    /// Adds the goodput line to the node at `index` (before the first
+    /// point).
+    pub(crate) fn add_goodput(&mut self, index: usize) {
+        if let Some(node) = self.nodes.get_mut(index)
+            && node.values(Metric::Goodput).is_none()
+        {
+            node.lines.push((Metric::Goodput, Vec::new()));
         }
     }
 
@@ -490,6 +512,7 @@ impl Series {
             line.prev_in -= signed(st.arrived);
             line.prev_out -= signed(st.departed);
             line.prev_dropped -= signed(st.dropped());
+            line.prev_good -= signed(st.answered + st.in_time);
         }
     }
 
@@ -513,10 +536,11 @@ impl Series {
         #[expect(clippy::cast_possible_truncation, reason = "chart values")]
         let per_s = |delta: i64| (delta as f64 / span_s) as f32;
         for (i, (line, st)) in self.nodes.iter_mut().zip(stats.iter_mut()).enumerate() {
-            let (arrived, departed, dropped) = (
+            let (arrived, departed, dropped, good) = (
                 signed(st.arrived),
                 signed(st.departed),
                 signed(st.dropped()),
+                signed(st.answered + st.in_time),
             );
             let latency = st.interval.p50_p99();
             st.interval.clear();
@@ -541,12 +565,14 @@ impl Series {
                     Metric::Lag => lags(i) as f32,
                     Metric::StalenessP50 => staleness.0 as f32,
                     Metric::StalenessP99 => staleness.1 as f32,
+                    Metric::Goodput => per_s(good - line.prev_good),
                 };
                 values.push(v);
             }
             line.prev_in = arrived;
             line.prev_out = departed;
             line.prev_dropped = dropped;
+            line.prev_good = good;
         }
         for (line, &count) in self.edges.iter_mut().zip(carried) {
             #[expect(clippy::cast_possible_wrap, reason = "counts stay below i64::MAX")]

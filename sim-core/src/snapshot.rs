@@ -86,6 +86,13 @@ pub struct NodeSnapshot {
     pub retries: u64,
     pub redelivered: u64,
     pub timeouts: u64,
+    /// Messages received past their deadline and discarded (a
+    /// consumer's), and processed anyway.
+    pub expired: u64,
+    pub late: u64,
+    /// A service's calls in progress whose caller stopped waiting: busy
+    /// slots working for nobody.
+    pub wasted: u64,
 }
 
 /// One partition of a log now. Over its consumer groups, the numbers
@@ -138,6 +145,9 @@ pub struct MessageDot {
     pub event_type: u16,
     /// Processing attempts or receives so far: above 1 means retried.
     pub attempts: u32,
+    /// Nobody waits for it any more: past its deadline, or a send its
+    /// client stopped waiting for (work on it is wasted).
+    pub stale: bool,
     pub place: Place,
 }
 
@@ -211,6 +221,7 @@ impl Simulation {
                     msg_id: m.lineage,
                     event_type: m.event_type,
                     attempts: m.attempts.max(m.receives),
+                    stale: self.is_stale(msg),
                     place: Place::InTransit {
                         edge: edge_ix,
                         progress: progress.clamp(0.0, 1.0),
@@ -228,6 +239,7 @@ impl Simulation {
                     msg_id: c.lineage,
                     event_type: c.event_type,
                     attempts: c.attempts,
+                    stale: c.stale,
                     place: Place::Crossed {
                         edge: edge_ix,
                         at: c.at,
@@ -298,6 +310,9 @@ impl Simulation {
             retries: st.retries,
             redelivered: st.redelivered,
             timeouts: st.timeouts,
+            expired: st.expired,
+            late: st.late,
+            wasted: st.wasted.value(),
         }
     }
 }

@@ -107,6 +107,7 @@ const GROUPS: &[Group] = &[
         lines: &[
             (Metric::ThroughputIn, colors::BLUE),
             (Metric::ThroughputOut, colors::GREEN),
+            (Metric::Goodput, colors::PURPLE),
             (Metric::Dropped, colors::VERMILLION),
         ],
     },

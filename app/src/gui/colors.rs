@@ -30,6 +30,9 @@ pub fn flow(dark: bool) -> Color32 {
 
 /// A node or edge waiting for room downstream.
 pub const BLOCKED: Color32 = PURPLE;
+/// Work for nobody: calls whose caller gave up, messages past their
+/// deadline.
+pub const WASTED: Color32 = Color32::from_rgb(0x6e, 0x4a, 0x2e);
 /// A fill bar below 60 % (in the light theme; see [`fill`]).
 pub const FILL_LOW: Color32 = BLUE;
 /// A fill bar from 60 %.

@@ -20,7 +20,7 @@ use super::journeys::MessagesAction;
 use super::journeys::MessagesView;
 use super::kinds::{self, LiveNumber};
 use super::results::results_table_ui;
-use super::session::{LiveSession, paint_dot, paint_followed};
+use super::session::{DotMarks, LiveSession, paint_dot, paint_followed};
 use super::{LiveAction, WeirApp, files};
 use crate::live::Command;
 use crate::live::Speed;
@@ -889,25 +889,55 @@ fn legend_ui(ui: &mut egui::Ui) {
                 #[expect(clippy::cast_precision_loss, reason = "three swatches")]
                 let x = rect.left() + 8.0 + 13.0 * k as f32;
                 let at = egui::pos2(x, rect.center().y);
-                paint_dot(p, at, r, *c, (false, false), dark);
+                paint_dot(p, at, r, *c, DotMarks::default(), dark);
             }
         },
         "a message; its colour is its event type",
     );
     swatch(
         ui,
-        &|p, rect| paint_dot(p, rect.center(), r, colors::EVENTS[0], (true, false), dark),
+        &|p, rect| {
+            let marks = DotMarks {
+                retried: true,
+                ..DotMarks::default()
+            };
+            paint_dot(p, rect.center(), r, colors::EVENTS[0], marks, dark);
+        },
         "retried",
     );
     swatch(
         ui,
-        &|p, rect| paint_dot(p, rect.center(), r, colors::EVENTS[0], (false, true), dark),
+        &|p, rect| {
+            let marks = DotMarks {
+                stale: true,
+                ..DotMarks::default()
+            };
+            paint_dot(p, rect.center(), r, colors::EVENTS[0], marks, dark);
+        },
+        "nobody waits for it: past its deadline, or its client gave up",
+    );
+    swatch(
+        ui,
+        &|p, rect| {
+            let marks = DotMarks {
+                failed: true,
+                ..DotMarks::default()
+            };
+            paint_dot(p, rect.center(), r, colors::EVENTS[0], marks, dark);
+        },
         "failed: on its way to a dead letter",
     );
     swatch(
         ui,
         &|p, rect| {
-            paint_dot(p, rect.center(), r, colors::EVENTS[0], (false, false), dark);
+            paint_dot(
+                p,
+                rect.center(),
+                r,
+                colors::EVENTS[0],
+                DotMarks::default(),
+                dark,
+            );
             paint_followed(p, rect.center(), r, dark);
         },
         "followed: click it to see its journey",

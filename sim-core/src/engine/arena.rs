@@ -137,6 +137,13 @@ pub(crate) struct Msg {
     pub held_by: NodeIx,
     /// The consumer waiting for a service's answer about it.
     pub caller: NodeIx,
+    /// The call its consumer waits on (a number unique in the run), or 0
+    /// while it waits on none: an answer or a call timeout for another
+    /// call finds a different number here.
+    pub call: u32,
+    /// The send of a client producer it belongs to (see `ClientRt`), or 0:
+    /// its journey's good end answers that send.
+    pub request: u32,
     /// Its identity: shared by redelivered instances, new for fan-out copies.
     pub lineage: u64,
     /// When an event store appended it (a projection's staleness starts here).

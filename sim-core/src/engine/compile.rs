@@ -129,6 +129,7 @@ impl Simulation {
                 crate::nodes::NodeKind::Producer(p) => p.has_deadlines(),
                 _ => false,
             }),
+            calls_made: 0,
             params: node_ixs.iter().map(|&n| graph[n].kind.clone()).collect(),
             // Made below, once the nodes are compiled.
             series: Series::new(&[], &[], scenario.duration.0, 1, true),
@@ -268,12 +269,45 @@ impl Simulation {
             crate::series::DEFAULT_CAPACITY,
             true,
         );
+        for i in 0..n_nodes {
+            let client = matches!(
+                &graph[node_ixs[i]].kind,
+                crate::nodes::NodeKind::Producer(p) if p.client.is_some()
+            );
+            let journeys_end = sim.deadlines
+                && match sim.topo[i].kind {
+                    Kind::Sink => true,
+                    Kind::Consumer => sim.topo[i].out.is_empty(),
+                    _ => false,
+                };
+            if client || journeys_end {
+                sim.series.add_goodput(i);
+            }
+        }
         sim.next_sample = sim.series.next_due();
         sim.edges = sim_edges;
         let (ids, kinds): (Vec<String>, Vec<Kind>) =
             sim.topo.iter().map(|t| (t.id.clone(), t.kind)).unzip();
         sim.alerts = crate::alerts::Evaluator::new(&model.alerts, &ids, &kinds);
 
+        // A service whose caller may stop waiting (a call timeout, a crash)
+        // reports the calls abandoned and the work they cost.
+        for i in 0..n_nodes {
+            let Some(edge) = sim.topo[i].call else {
+                continue;
+            };
+            let times_out = matches!(
+                &graph[node_ixs[i]].kind,
+                crate::nodes::NodeKind::Consumer(c) if c.call_timeout.is_some()
+            );
+            let crashes = sim.faults.iter().any(|f| {
+                f.node == NodeIx::at(i) && matches!(f.effect, crate::faults::Effect::Crash)
+            });
+            if times_out || crashes {
+                let service = sim.topo[sim.edges[edge].to].slot;
+                sim.services[service].abandonable = true;
+            }
+        }
         sim.schedule_faults();
         for (node, at) in replays {
             sim.schedule(at, Ev::StoreReplay(node));

@@ -53,12 +53,20 @@ pub(crate) enum Ev {
     FaultStart(u32),
     /// A fault of the scenario timeline ends.
     FaultEnd(u32),
-    /// A service finished a call (its caller is named in the message).
+    /// A service finished a call (its caller is named in the message;
+    /// `call` is the call's number, see `Msg::call`).
     CallDone {
         service: NodeIx,
         msg: MsgId,
-        ticket: u32,
+        call: u32,
     },
+    /// A client producer stops waiting for a send (unless it was answered).
+    ClientTimeout { slot: Slot, send: u32 },
+    /// A client producer's request is due to be sent again.
+    ClientResend { slot: Slot, send: u32 },
+    /// A consumer's call timeout ran out (unless the answer came first:
+    /// the message then waits on no call, or on another).
+    CallTimeout { node: NodeIx, msg: MsgId, call: u32 },
     /// A serverless consumer's idle instances may have outlived their keep-alive.
     KeepAlive(NodeIx),
     /// A consumer's autoscaler looks at the load.
@@ -98,6 +106,9 @@ impl Ev {
         match self {
             Self::Arrival { slot, .. } => Some(sim.producers[slot].node),
             Self::ServiceDone { slot, .. } => Some(sim.consumers[slot].node),
+            Self::ClientTimeout { slot, .. } | Self::ClientResend { slot, .. } => {
+                Some(sim.producers[slot].node)
+            }
             Self::Fetched { node, .. }
             | Self::ServiceTimeout { node, .. }
             | Self::SinkDone { node, .. }
@@ -106,6 +117,7 @@ impl Ev {
             | Self::ReceiptExpiry { node, .. }
             | Self::InboxRetry { node, .. }
             | Self::CallDone { service: node, .. }
+            | Self::CallTimeout { node, .. }
             | Self::KeepAlive(node)
             | Self::Autoscale(node)
             | Self::InstanceReady { node, .. }
@@ -160,11 +172,14 @@ impl Simulation {
             Ev::Autoscale(node) => self.autoscale(node),
             Ev::KeepAlive(node) => self.consumer_keep_alive(node),
             Ev::InstanceReady { node, token } => self.instance_ready(node, token),
-            Ev::CallDone {
-                service,
-                msg,
-                ticket,
-            } => self.service_done(service, msg, ticket),
+            Ev::ClientTimeout { slot, send } => self.client_timeout(slot, send),
+            Ev::ClientResend { slot, send } => self.client_resend(slot, send),
+            Ev::CallDone { service, msg, call } => self.service_done(service, msg, call),
+            Ev::CallTimeout { node, msg, call } => {
+                if self.msgs.get(msg).call == call {
+                    self.consumer_call_timeout(node, msg, call);
+                }
+            }
             Ev::LogExpire(node) => self.log_expire(node),
             Ev::LogWake { node, group } => self.log_wake(node, group),
             Ev::CepTimer { node, key, token } => self.cep_timer(node, key, token),

@@ -232,6 +232,8 @@ pub struct Simulation {
     /// Whether messages have deadlines (a producer has a time to live):
     /// the report then counts what expired and what completed in time.
     pub(crate) deadlines: bool,
+    /// The number the last call to a service was given (see `Msg::call`).
+    pub(crate) calls_made: u32,
 }
 
 /// Events between two checks that the clock still moves.
@@ -283,9 +285,28 @@ pub(crate) struct Crossing {
     pub event_type: u16,
     /// Processing attempts or receives so far: above 1 means retried.
     pub attempts: u32,
+    /// Nobody waits for it any more (see [`Simulation::is_stale`]).
+    pub stale: bool,
 }
 
 impl Simulation {
+    /// Whether nobody waits for `msg` any more: it is past its deadline, or
+    /// the client that sent it stopped waiting for this send.
+    pub(crate) fn is_stale(&self, msg: MsgId) -> bool {
+        let m = self.msgs.get(msg);
+        if m.deadline.passed(self.now) {
+            return true;
+        }
+        m.request != 0
+            && self.topo.get(m.source.ix()).is_some_and(|t| {
+                t.kind == Kind::Producer
+                    && self.producers[t.slot]
+                        .client
+                        .as_ref()
+                        .is_some_and(|c| !c.waits_for(m.request))
+            })
+    }
+
     /// The simulation clock.
     pub fn now(&self) -> SimTime {
         self.now
@@ -698,6 +719,7 @@ impl Simulation {
             lineage,
             source,
             deadline,
+            request,
             ..
         } = *self.msgs.get(msg);
         let duplicate = self.ledger.completed(lineage);
@@ -711,6 +733,9 @@ impl Simulation {
             watch.completed(node, source, self.now - created);
         }
         self.totals.completed += 1;
+        if request != 0 {
+            self.client_answer(source, request);
+        }
         let at = self.now;
         self.journey_end(msg, JourneyEnd::Completed { node: node.0, at });
         self.release(msg);
@@ -986,7 +1011,10 @@ impl Simulation {
                 lineage: m.lineage,
                 event_type: m.event_type,
                 attempts: m.attempts.max(m.receives),
+                stale: false,
             };
+            let stale = self.is_stale(msg);
+            self.recent[e][(seq % RECENT as u64) as usize].stale = stale;
         }
     }
 

@@ -76,6 +76,12 @@ pub struct ConsumerParams {
     /// the retry policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
+    /// A call to the service this consumer calls that has not answered
+    /// after this long fails the attempt (its retry policy and breaker
+    /// handle it); the service may go on with the abandoned call (see its
+    /// `cancel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_timeout: Option<Duration>,
     /// Change the number of instances with the load.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscale: Option<super::AutoscaleParams>,
@@ -178,6 +184,7 @@ impl Default for ConsumerParams {
             retry: RetryPolicy::None,
             delivery: Delivery::AtLeastOnce,
             timeout: None,
+            call_timeout: None,
             autoscale: None,
             breaker: None,
             serverless: None,
@@ -249,7 +256,7 @@ impl RetryPolicy {
 
     /// The delay before the retry that follows failed attempt `attempt`
     /// (1-based), in nanoseconds.
-    fn delay_ns(&self, attempt: u32, rng: &mut Stream) -> u64 {
+    pub(crate) fn delay_ns(&self, attempt: u32, rng: &mut Stream) -> u64 {
         match *self {
             Self::None | Self::Immediate { .. } => 0,
             Self::Fixed { delay, .. } => delay.0,
@@ -274,7 +281,7 @@ impl RetryPolicy {
         }
     }
 
-    fn problems(&self, out: &mut Vec<String>) {
+    pub(crate) fn problems(&self, out: &mut Vec<String>) {
         let attempts = match self {
             Self::None => None,
             Self::Immediate { max_attempts } | Self::Fixed { max_attempts, .. } => *max_attempts,
@@ -430,6 +437,12 @@ impl ConsumerParams {
         if let Some(timeout) = self.timeout {
             super::check_durations(&[("the processing timeout", timeout)], &mut out);
         }
+        if let Some(timeout) = self.call_timeout {
+            super::check_durations(&[("the call timeout", timeout)], &mut out);
+            if timeout.is_zero() {
+                out.push("the call timeout must be longer than zero".to_owned());
+            }
+        }
         if self.service.mean().is_zero() {
             out.push("the service time must be longer than zero".to_owned());
         }
@@ -533,6 +546,7 @@ pub(crate) struct ConsumerRt {
     max_attempts: u32,
     delivery: Delivery,
     timeout: Option<Duration>,
+    call_timeout: Option<Duration>,
     rng_service: Stream,
     rng_failure: Stream,
     rng_backoff: Stream,
@@ -580,6 +594,7 @@ impl ConsumerRt {
             max_attempts: params.retry.max_attempts(),
             delivery: params.delivery,
             timeout: params.timeout,
+            call_timeout: params.call_timeout,
             rng_service: stream(seed, id, Purpose::Service),
             rng_failure: stream(seed, id, Purpose::Failures),
             rng_backoff: stream(seed, id, Purpose::Backoff),
@@ -606,6 +621,7 @@ impl ConsumerRt {
         self.max_attempts = params.retry.max_attempts();
         self.delivery = params.delivery;
         self.timeout = params.timeout;
+        self.call_timeout = params.call_timeout;
     }
 
     /// Multiplies service times from now on (slow-down faults).
@@ -1049,6 +1065,14 @@ impl Simulation {
         stats.blocked.set(now, 0);
         for msg in in_service {
             self.journey_outcome(msg, Outcome::Crashed);
+            let call = std::mem::take(&mut self.msgs.get_mut(msg).call);
+            if call != 0
+                && let Some(edge) = self.topo[node].call
+            {
+                // The service does not know: it goes on unless it cancels.
+                let service = self.edges[edge].to;
+                self.service_abandon(service, call);
+            }
             let m = self.msgs.get_mut(msg);
             m.ticket = m.ticket.wrapping_add(1);
             m.held_by = NodeIx::NONE;
@@ -1110,7 +1134,21 @@ impl Simulation {
             return;
         }
         let service = self.edges[call].to;
-        self.service_call(service, node, msg);
+        let timeout = self.consumers[c].call_timeout;
+        self.service_call(service, node, msg, timeout);
+    }
+
+    /// The call about `msg` has not answered within the call timeout: the
+    /// consumer stops waiting, and the attempt fails.
+    pub(crate) fn consumer_call_timeout(&mut self, node: NodeIx, msg: MsgId, call: u32) {
+        self.msgs.get_mut(msg).call = 0;
+        self.stats[node].call_timeouts += 1;
+        self.journey_outcome(msg, Outcome::TimedOut);
+        if let Some(edge) = self.topo[node].call {
+            let service = self.edges[edge].to;
+            self.service_abandon(service, call);
+        }
+        self.consumer_call_done(node, msg, false);
     }
 
     /// The service answered (`ok`: the call succeeded).
@@ -1446,6 +1484,9 @@ impl crate::nodes::KindSpec for ConsumerParams {
                 "the circuit breaker guards calls to a service, but this consumer calls none",
             );
         }
+        if self.call_timeout.is_some() && w.calls == 0 {
+            w.warning("the call timeout limits calls to a service, but this consumer calls none");
+        }
     }
 
     fn theory(&self) -> crate::theory::Role<'_> {
@@ -1536,6 +1577,9 @@ impl crate::nodes::Runtime for ConsumerParams {
         r.latency("sojourn_s", &st.sojourn.summary());
         r.count("retries", st.retries);
         r.count("timeouts", st.timeouts);
+        if c.call_timeout.is_some() {
+            r.count("call_timeouts", st.call_timeouts);
+        }
         if c.breaker.is_some() {
             r.count("fast_failed", st.fast_failed);
             r.count("breaker_opens", st.breaker_opens);

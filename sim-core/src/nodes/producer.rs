@@ -45,6 +45,10 @@ pub struct ProducerParams {
     /// type's own `ttl` takes its place. None: events never expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<Dist>,
+    /// Act as a client: wait for each event's journey to end, and send it
+    /// again when no answer comes in time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<super::client::ClientParams>,
 }
 
 const fn one() -> u32 {
@@ -67,6 +71,7 @@ impl Default for ProducerParams {
             on_block: OnBlock::Wait,
             limit: None,
             ttl: None,
+            client: None,
         }
     }
 }
@@ -125,6 +130,9 @@ impl ProducerParams {
         }
         if let Some(ttl) = &self.ttl {
             ttl_problems("the ttl", ttl, &mut out);
+        }
+        if let Some(client) = &self.client {
+            client.problems(&mut out);
         }
         if self.keys == 0 {
             out.push("keys must be at least 1".to_owned());
@@ -189,6 +197,8 @@ pub(crate) struct ProducerRt {
     generation: u32,
     /// The producer's node (its arrivals name the producer by slot).
     pub node: NodeIx,
+    /// Its requests, when it acts as a client.
+    pub client: Option<super::client::ClientRt>,
 }
 
 impl ProducerRt {
@@ -235,6 +245,10 @@ impl ProducerRt {
             held: None,
             generation: 0,
             node: NodeIx::NONE,
+            client: params
+                .client
+                .as_ref()
+                .map(|c| super::client::ClientRt::new(c, stream(seed, id, Purpose::Backoff))),
         }
     }
 
@@ -360,9 +374,53 @@ impl Simulation {
         }
         let node = p.node;
         p.created += 1;
-        let (event_type, at) = p.draw_type();
+        let (_, at) = p.draw_type();
         let key = p.draw_key();
+        let client = p.client.is_some();
+        if client && !self.client_admits_new(node, slot) {
+            // Too many requests open, or the client's breaker is open: the
+            // request fails at once.
+            self.stats[node].arrived += 1;
+            self.producer_schedule_next_at(slot);
+            return;
+        }
+        let msg = self.producer_make(slot, at, key);
+        self.stats[node].arrived += 1;
+        if client {
+            let request = super::client::Request {
+                attempt: 1,
+                at: u32::try_from(at).unwrap_or(u32::MAX),
+                key,
+                first: self.now,
+            };
+            self.client_sent(slot, msg, request);
+        }
+        if self.send_out(node, msg) {
+            self.stats[node].departed += 1;
+            self.producer_schedule_next_at(slot);
+            return;
+        }
+        match self.producers[slot].on_block {
+            OnBlock::Wait => {
+                self.journey_hop(msg, node, HopKind::Blocked);
+                self.producers[slot].held = Some(msg);
+                self.stats[node].blocked.set(self.now, 1);
+            }
+            OnBlock::Drop => {
+                self.drop_msg(node, msg, DropReason::ProducerBlocked);
+                self.producer_schedule_next(node);
+            }
+        }
+    }
+
+    /// A new message of the type at `at` in the producer's types, with
+    /// `key`, created now at the producer in `slot`.
+    #[inline(always)]
+    pub(crate) fn producer_make(&mut self, slot: Slot, at: usize, key: u32) -> MsgId {
         let now = self.now;
+        let p = &mut self.producers[slot];
+        let node = p.node;
+        let event_type = p.types[at].0;
         let deadline = p.draw_deadline(at, now);
         let lineage = self.ledger.new_id();
         let msg = self.alloc(
@@ -381,24 +439,8 @@ impl Simulation {
             },
         );
         self.totals.emitted += 1;
-        self.stats[node].arrived += 1;
         self.journey_created(node, msg);
-        if self.send_out(node, msg) {
-            self.stats[node].departed += 1;
-            self.producer_schedule_next_at(slot);
-            return;
-        }
-        match self.producers[slot].on_block {
-            OnBlock::Wait => {
-                self.journey_hop(msg, node, HopKind::Blocked);
-                self.producers[slot].held = Some(msg);
-                self.stats[node].blocked.set(now, 1);
-            }
-            OnBlock::Drop => {
-                self.drop_msg(node, msg, DropReason::ProducerBlocked);
-                self.producer_schedule_next(node);
-            }
-        }
+        msg
     }
 
     pub(crate) fn producer_wake(&mut self, node: NodeIx) {
@@ -470,7 +512,14 @@ impl crate::nodes::KindSpec for ProducerParams {
 
     fn theory(&self) -> crate::theory::Role<'_> {
         use crate::dist::Arrival;
+        let retries = self
+            .client
+            .as_ref()
+            .is_some_and(|c| c.retry.max_attempts() > 1);
         let why = match self.arrival {
+            _ if retries => Some(
+                "include a client's retries, sent when answers are late: the load depends on the system's state",
+            ),
             Arrival::Poisson { .. } if self.limit.is_some() => {
                 Some("stop after a set number of events, so they never settle into a steady stream")
             }
@@ -537,13 +586,46 @@ impl crate::nodes::Runtime for ProducerParams {
     fn reset(_sim: &mut Simulation, _now: SimTime) {}
 
     fn report(
-        _sim: &Simulation,
-        _topo: &crate::engine::NodeTopo,
+        sim: &Simulation,
+        topo: &crate::engine::NodeTopo,
         st: &crate::metrics::NodeStats,
         r: &mut crate::report::Recorder<'_>,
     ) {
         let end = r.end;
         r.real("blocked_fraction", st.blocked.mean(end));
+        let Some(client) = &sim.producers[topo.slot].client else {
+            return;
+        };
+        // Requests first sent (admission control or a breaker may refuse
+        // some outright).
+        let sent = st.arrived.saturating_sub(st.fast_failed + st.rejected);
+        r.count("retries", st.retries);
+        r.count("timeouts", st.timeouts);
+        r.count("answered", st.answered);
+        r.real("answered_per_s", r.per_s(st.answered));
+        r.count("gave_up", st.gave_up);
+        #[expect(clippy::cast_precision_loss, reason = "report values")]
+        r.real(
+            "retry_amplification",
+            if sent > 0 {
+                (sent + st.retries) as f64 / sent as f64
+            } else {
+                0.0
+            },
+        );
+        r.real("mean_open_requests", st.busy.mean(end));
+        r.latency("answer_s", &st.sojourn.summary());
+        if client.has_budget() {
+            r.count("budget_denied", st.budget_denied);
+        }
+        if client.limits_open() {
+            r.count("rejected", st.rejected);
+        }
+        if client.breaker.is_some() {
+            r.count("fast_failed", st.fast_failed);
+            r.count("breaker_opens", st.breaker_opens);
+            r.real("breaker_open_fraction", st.breaker_open.mean(end));
+        }
     }
 
     fn gauge(

@@ -52,6 +52,50 @@ pub struct QueueParams {
     /// instead of back into the queue; `None` for no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_receives: Option<u32>,
+    /// A message older than this (since its producer created it) is
+    /// removed unread when it reaches the head of the queue, counted as
+    /// expired; `None` keeps messages until they are read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Duration>,
+    /// How the queue sheds load when it cannot keep up.
+    #[serde(default, skip_serializing_if = "super::is_default")]
+    pub shed: Shedding,
+}
+
+/// How a queue sheds load when it cannot keep up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Shedding {
+    /// It does not: first in, first out, whatever the wait.
+    #[default]
+    None,
+    /// A message past its deadline (its producer's `ttl`) is removed
+    /// unread when it reaches the head, counted as expired: the oldest
+    /// that nobody waits for go first, at no cost to the consumers.
+    Expired,
+    /// Last in, first out while more than `above` messages wait; first in,
+    /// first out below. Under overload the newest messages, whose senders
+    /// still wait, are served, and the oldest wait on.
+    AdaptiveLifo { above: u64 },
+    /// CoDel: once every message taken for an `interval` has waited longer
+    /// than `target`, the head is dropped (reason `shed`), then again at
+    /// shortening intervals (`interval / √n`) until a message waited less
+    /// than the target.
+    CoDel {
+        target: Duration,
+        interval: Duration,
+    },
+}
+
+impl Shedding {
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::None => "none (first in, first out)",
+            Self::Expired => "drop what is past its deadline",
+            Self::AdaptiveLifo { .. } => "adaptive LIFO",
+            Self::CoDel { .. } => "CoDel (target delay)",
+        }
+    }
 }
 
 /// SQS's default visibility timeout.
@@ -73,6 +117,8 @@ impl Default for QueueParams {
             overflow: Overflow::Block,
             visibility_timeout: default_visibility(),
             max_receives: None,
+            retention: None,
+            shed: Shedding::None,
         }
     }
 }
@@ -118,8 +164,43 @@ impl QueueParams {
             &[("the visibility timeout", self.visibility_timeout)],
             &mut out,
         );
+        if let Some(retention) = self.retention {
+            if retention.is_zero() {
+                out.push(
+                    "the retention must be longer than zero (leave it out to keep messages until they are read)"
+                        .to_owned(),
+                );
+            }
+            super::check_durations(&[("the retention", retention)], &mut out);
+        }
+        match self.shed {
+            Shedding::AdaptiveLifo { above: 0 } => out.push(
+                "adaptive LIFO needs a threshold of at least 1 message (at 0 it is always LIFO)"
+                    .to_owned(),
+            ),
+            Shedding::CoDel { target, interval } => {
+                if target.is_zero() || interval.is_zero() {
+                    out.push("CoDel's target and interval must be longer than zero".to_owned());
+                }
+                super::check_durations(
+                    &[("CoDel's target", target), ("CoDel's interval", interval)],
+                    &mut out,
+                );
+            }
+            _ => {}
+        }
         out
     }
+}
+
+/// CoDel's state: when the sojourn first stayed above the target, and,
+/// while dropping, when the next drop is due and how many were dropped.
+#[derive(Clone, Copy, Debug, Default)]
+struct CoDel {
+    first_above: Option<SimTime>,
+    dropping: bool,
+    drop_next: SimTime,
+    count: u32,
 }
 
 /// A queue during a run.
@@ -129,6 +210,11 @@ pub(crate) struct QueueRt {
     overflow: Overflow,
     visibility: Duration,
     max_receives: u32,
+    /// Retention or shedding: the head is checked before it is taken.
+    sheds: bool,
+    retention: Option<Duration>,
+    shed: Shedding,
+    codel: CoDel,
     visible: Fifo<MsgId>,
     /// Waiting out a retry delay.
     delayed: u64,
@@ -160,6 +246,10 @@ impl QueueRt {
             overflow: params.overflow,
             visibility: params.visibility_timeout.max(Duration(1)),
             max_receives: params.max_receives.unwrap_or(u32::MAX),
+            sheds: params.retention.is_some() || params.shed != Shedding::None,
+            retention: params.retention,
+            shed: params.shed,
+            codel: CoDel::default(),
             visible: Fifo::default(),
             receipts: Fifo::default(),
             timer_pending: false,
@@ -201,6 +291,9 @@ impl QueueRt {
         self.overflow = fresh.overflow;
         self.visibility = fresh.visibility;
         self.max_receives = fresh.max_receives;
+        self.sheds = fresh.sheds;
+        self.retention = fresh.retention;
+        self.shed = fresh.shed;
     }
 }
 
@@ -298,8 +391,12 @@ impl Simulation {
         taker: NodeIx,
     ) -> Option<(MsgId, u32)> {
         let now = self.now;
+        let msg = if self.queues[q].sheds {
+            self.queue_take_shedding(node, q)?
+        } else {
+            self.queues[q].visible.pop_front()?
+        };
         let queue = &mut self.queues[q];
-        let msg = queue.visible.pop_front()?;
         queue.in_flight += 1;
         let depth = queue.visible.len() as u64;
         let m = self.msgs.get_mut(msg);
@@ -368,6 +465,105 @@ impl Simulation {
     pub(crate) fn queue_release(&mut self, node: NodeIx) {
         let q = self.queue_slot(node);
         self.queue_release_at(node, q);
+    }
+
+    /// The next message to hand out from a queue with a retention or a
+    /// shedding policy: what the policy removes on the way is expired or
+    /// dropped here.
+    #[cold]
+    #[inline(never)]
+    fn queue_take_shedding(&mut self, node: NodeIx, q: Slot) -> Option<MsgId> {
+        let now = self.now;
+        let mut removed = false;
+        let taken = loop {
+            let queue = &mut self.queues[q];
+            let lifo = matches!(queue.shed, Shedding::AdaptiveLifo { above } if queue.visible.len() as u64 > above);
+            let Some(msg) = (if lifo {
+                queue.visible.pop_back()
+            } else {
+                queue.visible.pop_front()
+            }) else {
+                break None;
+            };
+            let m = self.msgs.get(msg);
+            let too_old = self.queues[q]
+                .retention
+                .is_some_and(|r| now.since(m.created) > r);
+            let expired =
+                too_old || (self.queues[q].shed == Shedding::Expired && m.deadline.passed(now));
+            let shed = !expired && self.queue_codel_drops(q, now.since(m.wait_from));
+            if !expired && !shed {
+                break Some(msg);
+            }
+            removed = true;
+            let depth = self.queues[q].visible.len() as u64;
+            self.stats[node].depth.set(now, depth);
+            self.msgs.get_mut(msg).origin = Origin::PUSHED;
+            if expired {
+                self.stats[node].expired += 1;
+                self.expire_msg(node, msg);
+            } else {
+                self.drop_msg(node, msg, DropReason::Shed);
+            }
+        };
+        if removed {
+            // Room appeared: senders waiting for it are woken as an event
+            // of this instant, not from inside a consumer's receive.
+            self.schedule(now, Ev::WakeWaiters(node));
+        }
+        taken
+    }
+
+    /// CoDel (RFC 8289) at queue slot `q`, for a message about to be taken
+    /// after waiting `sojourn`: whether it is dropped instead.
+    fn queue_codel_drops(&mut self, q: Slot, sojourn: Duration) -> bool {
+        let now = self.now;
+        let queue = &mut self.queues[q];
+        let Shedding::CoDel { target, interval } = queue.shed else {
+            return false;
+        };
+        let c = &mut queue.codel;
+        // Whether the sojourn has stayed above the target for an interval.
+        let above = if sojourn < target {
+            c.first_above = None;
+            false
+        } else {
+            match c.first_above {
+                None => {
+                    c.first_above = Some(now + interval);
+                    false
+                }
+                Some(at) => now >= at,
+            }
+        };
+        let next = |count: u32| {
+            Duration::from_secs_f64(interval.as_secs_f64() / f64::from(count.max(1)).sqrt())
+        };
+        if c.dropping {
+            if !above {
+                c.dropping = false;
+                return false;
+            }
+            if now >= c.drop_next {
+                c.count += 1;
+                c.drop_next = c.drop_next + next(c.count);
+                return true;
+            }
+            return false;
+        }
+        if !above {
+            return false;
+        }
+        // Start dropping; pick up the previous rate if it ended recently.
+        c.dropping = true;
+        let recent = now.since(c.drop_next) < Duration(interval.0.saturating_mul(16));
+        c.count = if recent && c.count > 2 {
+            c.count - 2
+        } else {
+            1
+        };
+        c.drop_next = now + next(c.count);
+        true
     }
 
     /// [`Self::queue_release`] for the queue at slot `q`.
@@ -625,8 +821,8 @@ impl crate::nodes::Runtime for QueueParams {
     fn reset(_sim: &mut Simulation, _now: SimTime) {}
 
     fn report(
-        _sim: &Simulation,
-        _topo: &crate::engine::NodeTopo,
+        sim: &Simulation,
+        topo: &crate::engine::NodeTopo,
         st: &crate::metrics::NodeStats,
         r: &mut crate::report::Recorder<'_>,
     ) {
@@ -636,6 +832,10 @@ impl crate::nodes::Runtime for QueueParams {
         r.count("retries", st.retries);
         r.count("redelivered", st.redelivered);
         r.count("dead_lettered", st.dead_lettered);
+        let queue = &sim.queues[topo.slot];
+        if queue.retention.is_some() || queue.shed == Shedding::Expired {
+            r.count("expired", st.expired);
+        }
     }
 
     fn gauge(
@@ -821,5 +1021,72 @@ mod tests {
         assert_eq!(get(&r, "q", "redelivered"), 200.0);
         assert_eq!(get(&r, "q", "dead_lettered"), 100.0);
         assert!(r.conservation.balanced(), "{:?}", r.conservation);
+    }
+
+    /// 30 messages a second, each worth processing for 1 s, against a
+    /// consumer that handles 20: an overloaded queue with `queue` options.
+    fn overloaded(queue: &str) -> RunResult {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "shedding",
+                scenario: (duration: "300s", warmup: "30s", seed: 3),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Poisson(rate: 30.0), ttl: Constant("1s"))),
+                    (id: "q", kind: Queue({queue})),
+                    (id: "srv", kind: Consumer(instances: 2, service: Exponential(mean: "100ms"),
+                        on_expired: Process)),
+                    (id: "out", kind: Sink()),
+                ],
+                edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")],
+            )"#
+        );
+        let (model, _) = from_str(&text).expect("loads");
+        let errors: Vec<_> = crate::validate::validate(&model)
+            .into_iter()
+            .filter(crate::validate::Diagnostic::is_error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let r = run_once(&model, 3).expect("runs");
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+        r
+    }
+
+    #[test]
+    fn shedding_keeps_an_overloaded_queue_useful() {
+        let fifo = overloaded("");
+        // First in, first out: every message waits ever longer, and
+        // almost nothing finishes within its second.
+        let goodput = |r: &RunResult| get(r, "out", "goodput_per_s");
+        assert!(goodput(&fifo) < 1.0, "FIFO goodput {}", goodput(&fifo));
+        assert!(get(&fifo, "q", "wait_s.mean") > 30.0);
+
+        // Removing what is past its deadline at the head: the consumer
+        // works only on messages still in time, though the oldest of them,
+        // at the head, often finish just past their second.
+        let expired = overloaded("shed: Expired");
+        assert!(get(&expired, "q", "expired") > 2_000.0);
+        assert_eq!(get(&expired, "srv", "late"), 0.0);
+        assert!(goodput(&expired) > 5.0, "{}", goodput(&expired));
+
+        // Adaptive LIFO: the newest are served first under overload.
+        let lifo = overloaded("shed: AdaptiveLifo(above: 10)");
+        assert!(goodput(&lifo) > 15.0, "LIFO goodput {}", goodput(&lifo));
+
+        // CoDel keeps the standing queue near its target by dropping.
+        let codel = overloaded(r#"shed: CoDel(target: "100ms", interval: "500ms")"#);
+        assert!(metric_or_zero(&codel, "q", "drops.shed") > 1_000.0);
+        let wait = get(&codel, "q", "wait_s.mean");
+        assert!(wait < 1.0, "CoDel mean wait {wait}");
+        assert!(goodput(&codel) > 10.0, "{}", goodput(&codel));
+    }
+
+    #[test]
+    fn a_retention_removes_old_messages_unread() {
+        let r = overloaded(r#"retention: "2s""#);
+        assert!(get(&r, "q", "expired") > 2_000.0);
+        // Nothing read was older than the retention when it was taken.
+        let oldest = get(&r, "q", "wait_s.max");
+        assert!(oldest <= 2.0 + 1e-9, "waited {oldest}");
     }
 }

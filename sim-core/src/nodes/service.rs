@@ -9,8 +9,14 @@
 //! probability, and every call to a crashed service fails at once. A
 //! failed call fails the consumer's attempt, which its retry policy
 //! handles — and its circuit breaker, if it has one, counts.
+//!
+//! A caller may stop waiting (its call timeout ran out, or it crashed).
+//! The service does not know: it goes on with the abandoned call, which
+//! is work done for nobody (`wasted_fraction`), unless it supports
+//! cancellation — of calls still waiting for a slot, or of running ones
+//! too (`cancel`).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
@@ -39,6 +45,36 @@ pub struct ServiceParams {
     /// Probability that a call fails.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub failure: f64,
+    /// What happens to a call its caller stopped waiting for.
+    #[serde(default, skip_serializing_if = "super::is_default")]
+    pub cancel: Cancel,
+}
+
+/// What a service does with a call whose caller stopped waiting (its call
+/// timeout ran out, or it crashed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Cancel {
+    /// Nothing: the call runs to its end, waiting for a slot first if it
+    /// must (most services: the request is already on its way).
+    #[default]
+    Never,
+    /// A call still waiting for a slot is dropped; a running one runs on.
+    IfNotStarted,
+    /// The call stops at once, running or not (the caller's cancellation
+    /// reaches the service, as with gRPC deadlines).
+    AtOnce,
+}
+
+impl Cancel {
+    pub const ALL: [Self; 3] = [Self::Never, Self::IfNotStarted, Self::AtOnce];
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Never => "never (runs on)",
+            Self::IfNotStarted => "if not yet started",
+            Self::AtOnce => "at once",
+        }
+    }
 }
 
 #[expect(
@@ -58,6 +94,7 @@ impl Default for ServiceParams {
             concurrency: None,
             rate_limit: None,
             failure: 0.0,
+            cancel: Cancel::Never,
         }
     }
 }
@@ -81,14 +118,31 @@ impl ServiceParams {
     }
 }
 
+/// A call in progress.
+#[derive(Clone, Copy, Debug)]
+struct Running {
+    /// Its caller stopped waiting: the service works for nobody.
+    abandoned: bool,
+}
+
 /// A service during a run.
 #[derive(Debug)]
 pub(crate) struct ServiceRt {
     latency: Sampler,
     limit: u64,
     busy: u64,
-    /// Calls waiting for a free slot: (message, its ticket, when it came).
+    /// Calls waiting for a free slot: (message, the call's number, when
+    /// it came).
     waiting: VecDeque<(MsgId, u32, SimTime)>,
+    /// Calls in progress, by number: when each started and whether its
+    /// caller still waits for it.
+    running: BTreeMap<u32, Running>,
+    /// Calls in progress whose caller stopped waiting.
+    abandoned: u64,
+    cancel: Cancel,
+    /// A caller has a call timeout or may crash: calls can be abandoned,
+    /// and the report says how many were and what they cost.
+    pub abandonable: bool,
     rate: Option<f64>,
     tokens: f64,
     refilled_at: SimTime,
@@ -105,6 +159,10 @@ impl ServiceRt {
             limit: params.concurrency.map_or(u64::MAX, u64::from),
             busy: 0,
             waiting: VecDeque::new(),
+            running: BTreeMap::new(),
+            abandoned: 0,
+            cancel: params.cancel,
+            abandonable: false,
             rate: params.rate_limit,
             tokens: params.rate_limit.unwrap_or(0.0),
             refilled_at: SimTime::ZERO,
@@ -128,6 +186,7 @@ impl ServiceRt {
         self.latency = params.latency.sampler();
         self.failure = params.failure;
         self.rate = params.rate_limit;
+        self.cancel = params.cancel;
     }
 
     /// Multiplies latencies from now on (slow-down faults).
@@ -152,8 +211,15 @@ impl ServiceRt {
 
 impl Simulation {
     /// `caller` calls `service` about `msg`; the answer comes back through
-    /// [`Simulation::consumer_call_done`].
-    pub(crate) fn service_call(&mut self, service: NodeIx, caller: NodeIx, msg: MsgId) {
+    /// [`Simulation::consumer_call_done`]. With a call timeout, the caller
+    /// stops waiting after `timeout` (see [`Simulation::consumer_call_timeout`]).
+    pub(crate) fn service_call(
+        &mut self,
+        service: NodeIx,
+        caller: NodeIx,
+        msg: MsgId,
+        timeout: Option<Duration>,
+    ) {
         let s = self.topo[service].slot;
         let now = self.now;
         self.stats[service].arrived += 1;
@@ -170,14 +236,26 @@ impl Simulation {
             self.consumer_call_done(caller, msg, false);
             return;
         }
+        self.calls_made = self.calls_made.wrapping_add(1).max(1);
+        let call = self.calls_made;
         let m = self.msgs.get_mut(msg);
         m.caller = caller;
-        let ticket = m.ticket;
+        m.call = call;
+        if let Some(timeout) = timeout {
+            self.schedule(
+                now + timeout,
+                Ev::CallTimeout {
+                    node: caller,
+                    msg,
+                    call,
+                },
+            );
+        }
         if self.services[s].busy < self.services[s].limit {
-            self.service_start(service, msg, ticket, now);
+            self.service_start(service, msg, call, now, false);
         } else {
             self.journey_hop(msg, service, HopKind::Wait);
-            self.services[s].waiting.push_back((msg, ticket, now));
+            self.services[s].waiting.push_back((msg, call, now));
             let depth = self.services[s].waiting.len() as u64;
             self.stats[service].depth.set(now, depth);
         }
@@ -190,55 +268,112 @@ impl Simulation {
         self.journey_hop(msg, service, HopKind::Process { attempt, outcome });
     }
 
-    fn service_start(&mut self, service: NodeIx, msg: MsgId, ticket: u32, since: SimTime) {
-        self.journey_process(msg, service);
+    /// Starts `call` about `msg`, waiting since `since`; `abandoned`: its
+    /// caller stopped waiting for it meanwhile.
+    fn service_start(
+        &mut self,
+        service: NodeIx,
+        msg: MsgId,
+        call: u32,
+        since: SimTime,
+        abandoned: bool,
+    ) {
+        if !abandoned {
+            self.journey_process(msg, service);
+        }
         let s = self.topo[service].slot;
         let now = self.now;
         let rt = &mut self.services[s];
         rt.busy += 1;
         let busy = rt.busy;
+        rt.running.insert(call, Running { abandoned });
+        rt.abandoned += u64::from(abandoned);
+        let wasted = rt.abandoned;
         let mut latency = rt.latency.sample(&mut rt.rng_latency);
         latency = crate::dist::scaled(latency, rt.slow);
         let stats = &mut self.stats[service];
         stats.busy.set(now, busy);
+        if abandoned {
+            stats.wasted.set(now, wasted);
+        }
         stats.wait.record(now - since);
         // The whole call, waiting included, is known now.
         stats.record_sojourn((now - since) + latency);
-        self.schedule(
-            now + latency,
-            Ev::CallDone {
-                service,
-                msg,
-                ticket,
-            },
-        );
+        self.schedule(now + latency, Ev::CallDone { service, msg, call });
     }
 
-    pub(crate) fn service_done(&mut self, service: NodeIx, msg: MsgId, ticket: u32) {
+    pub(crate) fn service_done(&mut self, service: NodeIx, msg: MsgId, call: u32) {
         let s = self.topo[service].slot;
         let now = self.now;
         let rt = &mut self.services[s];
+        // A call cancelled at once is no longer running.
+        let Some(running) = rt.running.remove(&call) else {
+            return;
+        };
         rt.busy -= 1;
-        let busy = rt.busy;
+        rt.abandoned -= u64::from(running.abandoned);
+        let (busy, wasted) = (rt.busy, rt.abandoned);
         let failed =
             rt.failure > 0.0 && (rt.failure >= 1.0 || unit(&mut rt.rng_failure) < rt.failure);
         let stats = &mut self.stats[service];
         stats.busy.set(now, busy);
+        if running.abandoned {
+            stats.wasted.set(now, wasted);
+        }
         stats.departed += 1;
         stats.failed_calls += u64::from(failed);
-        // The caller may have crashed meanwhile: then nobody waits for this answer.
-        let m = self.msgs.get(msg);
-        if m.ticket == ticket {
+        if !running.abandoned {
+            let m = self.msgs.get_mut(msg);
+            m.call = 0;
             let caller = m.caller;
             self.consumer_call_done(caller, msg, !failed);
         }
-        while let Some((next, next_ticket, since)) = self.services[s].waiting.pop_front() {
+        self.service_next(service);
+    }
+
+    /// A slot is free: the next waiting call starts. A call whose caller
+    /// stopped waiting starts all the same, unless the service cancels
+    /// such calls.
+    fn service_next(&mut self, service: NodeIx) {
+        let s = self.topo[service].slot;
+        let now = self.now;
+        while let Some((next, call, since)) = self.services[s].waiting.pop_front() {
             let depth = self.services[s].waiting.len() as u64;
             self.stats[service].depth.set(now, depth);
-            if self.msgs.get(next).ticket == next_ticket {
-                self.service_start(service, next, next_ticket, since);
-                break;
+            let abandoned = self.msgs.get(next).call != call;
+            if abandoned && self.services[s].cancel != Cancel::Never {
+                self.stats[service].cancelled += 1;
+                continue;
             }
+            self.service_start(service, next, call, since, abandoned);
+            break;
+        }
+    }
+
+    /// The caller of `call` stopped waiting for it (a timeout, a crash):
+    /// a running call goes on for nobody, or stops if the service cancels
+    /// at once; a waiting one is dealt with when its turn comes.
+    pub(crate) fn service_abandon(&mut self, service: NodeIx, call: u32) {
+        let s = self.topo[service].slot;
+        let now = self.now;
+        self.stats[service].abandoned += 1;
+        let rt = &mut self.services[s];
+        let Some(running) = rt.running.get_mut(&call) else {
+            return;
+        };
+        if rt.cancel == Cancel::AtOnce {
+            rt.running.remove(&call);
+            rt.busy -= 1;
+            let busy = rt.busy;
+            let stats = &mut self.stats[service];
+            stats.cancelled += 1;
+            stats.busy.set(now, busy);
+            self.service_next(service);
+        } else {
+            running.abandoned = true;
+            rt.abandoned += 1;
+            let wasted = rt.abandoned;
+            self.stats[service].wasted.set(now, wasted);
         }
     }
 }
@@ -369,6 +504,20 @@ impl crate::nodes::Runtime for ServiceParams {
         r.busy(&st.busy, service.limit().map(crate::report::slots), end);
         r.latency("wait_s", &st.wait.summary());
         r.latency("sojourn_s", &st.sojourn.summary());
+        if service.abandonable {
+            r.count("abandoned", st.abandoned);
+            r.count("cancelled", st.cancelled);
+            // The share of the busy time spent on calls nobody waits for.
+            let busy = st.busy.mean(end);
+            r.real(
+                "wasted_fraction",
+                if busy > 0.0 {
+                    st.wasted.mean(end) / busy
+                } else {
+                    0.0
+                },
+            );
+        }
     }
 
     fn gauge(
@@ -538,5 +687,81 @@ mod tests {
             "open {open} of the time (60 s of 240 s)"
         );
         assert!(plain.conservation.balanced() && guarded.conservation.balanced());
+    }
+
+    #[test]
+    fn a_call_timeout_abandons_slow_calls_and_the_service_works_on() {
+        // Latency uniform on 0–100 ms against a 50 ms call timeout: half the
+        // calls are abandoned, and the service spends E[(L − 50 ms)⁺] =
+        // 12.5 ms of each call's 50 ms mean on nobody: a quarter of its
+        // busy time.
+        let r = run(
+            r#"instances: 8, service: Constant("1ms"), call_timeout: "50ms",
+               retry: Fixed(delay: "10ms", max_attempts: 3)"#,
+            r#"latency: Uniform(min: "0ms", max: "100ms")"#,
+            "",
+            "400s",
+        );
+        let (calls, abandoned) = (get(&r, "api", "arrived"), get(&r, "api", "abandoned"));
+        assert!(
+            (abandoned / calls - 0.5).abs() < 0.02,
+            "{abandoned} of {calls}"
+        );
+        assert_eq!(get(&r, "srv", "call_timeouts"), abandoned);
+        assert_eq!(get(&r, "api", "cancelled"), 0.0);
+        let wasted = get(&r, "api", "wasted_fraction");
+        assert!((wasted - 0.25).abs() < 0.02, "wasted {wasted}");
+        // Three attempts each timing out with probability ½: ⅛ dead-lettered.
+        let lost = get(&r, "srv", "dead_lettered") / get(&r, "src", "arrived");
+        assert!((lost - 0.125).abs() < 0.02, "dead-lettered {lost}");
+        assert!(r.conservation.balanced());
+    }
+
+    #[test]
+    fn cancellation_stops_abandoned_calls() {
+        let consumer = r#"instances: 8, service: Constant("1ms"), call_timeout: "50ms",
+               retry: Fixed(delay: "10ms", max_attempts: 3)"#;
+        let service = |cancel: &str| {
+            format!(r#"latency: Uniform(min: "0ms", max: "100ms"), cancel: {cancel}"#)
+        };
+        let at_once = run(consumer, &service("AtOnce"), "", "400s");
+        assert_eq!(get(&at_once, "api", "wasted_fraction"), 0.0);
+        assert_eq!(
+            get(&at_once, "api", "cancelled"),
+            get(&at_once, "api", "abandoned")
+        );
+        // Busy time is the calls' first 50 ms at most: E[min(L, 50 ms)] =
+        // 37.5 ms, against 50 ms without cancellation.
+        let plain = run(consumer, &service("Never"), "", "400s");
+        let ratio = get(&at_once, "api", "mean_busy") / get(&plain, "api", "mean_busy");
+        assert!((ratio - 0.75).abs() < 0.03, "busy ratio {ratio}");
+        assert!(at_once.conservation.balanced());
+    }
+
+    #[test]
+    fn calls_queued_past_their_timeout_are_skipped_only_if_the_service_cancels_them() {
+        // One call at a time, 25 ms each, 50/s offered: ρ = 1.25, so the
+        // line of calls grows and most wait past the 100 ms timeout.
+        let consumer = r#"instances: 16, service: Constant("1ms"), call_timeout: "100ms""#;
+        let service = |cancel: &str| {
+            format!(r#"latency: Constant("25ms"), concurrency: 1, cancel: {cancel}"#)
+        };
+        let never = run(consumer, &service("Never"), "", "60s");
+        let queued = run(consumer, &service("IfNotStarted"), "", "60s");
+        // Without cancellation every accepted call is served in turn, for
+        // nobody once its caller gave up.
+        assert_eq!(get(&never, "api", "cancelled"), 0.0);
+        assert!(get(&never, "api", "wasted_fraction") > 0.5);
+        // Cancelling the calls that wait frees the service for calls whose
+        // callers still wait: it answers many more of them in time.
+        assert!(get(&queued, "api", "cancelled") > 100.0);
+        let answered = |r: &RunResult| get(r, "srv", "completed");
+        assert!(
+            answered(&queued) > 2.0 * answered(&never),
+            "{} vs {}",
+            answered(&queued),
+            answered(&never)
+        );
+        assert!(never.conservation.balanced() && queued.conservation.balanced());
     }
 }

@@ -99,6 +99,35 @@ pub fn duration_row_ui(ui: &mut Ui, label: &str, d: &mut Duration) {
     ui.end_row();
 }
 
+/// A row for a duration that may be left out: a checkbox (labelled by the
+/// row), then the duration — `default` when first switched on — or `none`
+/// when off.
+pub fn optional_duration_row_ui(
+    ui: &mut Ui,
+    label: &str,
+    d: &mut Option<Duration>,
+    default: Duration,
+    none: &str,
+    hover: &str,
+) {
+    let label = ui.label(label);
+    ui.horizontal(|ui| {
+        let mut on = d.is_some();
+        ui.checkbox(&mut on, "")
+            .labelled_by(label.id)
+            .on_hover_text(hover);
+        if on {
+            let mut value = d.unwrap_or(default);
+            duration_ui(ui, &mut value).labelled_by(label.id);
+            *d = Some(value);
+        } else {
+            *d = None;
+            ui.label(RichText::new(none).weak());
+        }
+    });
+    ui.end_row();
+}
+
 /// What a duration field says about text it cannot read.
 fn unreadable_duration(text: &str) -> String {
     format!(

@@ -12,8 +12,8 @@ use sim_core::time::Duration;
 
 use super::{Icon, KindUi, LiveNumber, ParamsUi, card_line, edited, short_number};
 use crate::gui::inspector::fields::{
-    dist_row_ui, duration_row_ui, duration_ui, enum_ui, field_problems_ui, names_ui,
-    optional_count_ui,
+    dist_row_ui, duration_row_ui, enum_ui, field_problems_ui, names_ui, optional_count_ui,
+    optional_duration_row_ui,
 };
 use crate::gui::session::marks::{CardMarks, ratio};
 
@@ -82,6 +82,20 @@ impl KindUi for Consumer {
                 "Failed attempts it will try again",
             )
             .card_if_any(),
+            LiveNumber::count(
+                "expired",
+                n.expired,
+                "expired",
+                "Messages it received past their deadline and discarded",
+            )
+            .card_if_any(),
+            LiveNumber::count(
+                "late",
+                n.late,
+                "late",
+                "Messages it received past their deadline and processed anyway: work for nobody",
+            )
+            .card_if_any(),
         ]
     }
 
@@ -144,7 +158,7 @@ fn section_ui(ui: &mut Ui, c: &mut ConsumerParams) {
     )
     .on_hover_text("Probability that one processing attempt fails");
     ui.end_row();
-    retry_ui(ui, &mut c.retry);
+    retry_ui(ui, "retry", &mut c.retry);
     let label = ui.label("Poison types");
     names_ui(ui, "poison", &mut c.poison)
         .labelled_by(label.id)
@@ -175,22 +189,28 @@ fn section_ui(ui: &mut Ui, c: &mut ConsumerParams) {
         ],
     );
     ui.end_row();
-    ui.label("Timeout");
-    let mut has_timeout = c.timeout.is_some();
-    ui.horizontal(|ui| {
-        ui.checkbox(&mut has_timeout, "");
-        if has_timeout {
-            let mut d = c.timeout.unwrap_or(Duration::from_secs(1));
-            duration_ui(ui, &mut d);
-            c.timeout = Some(d);
-        } else {
-            c.timeout = None;
-            ui.label(RichText::new("none").weak());
-        }
-    });
-    ui.end_row();
+    optional_duration_row_ui(
+        ui,
+        "Timeout",
+        &mut c.timeout,
+        Duration::from_secs(1),
+        "none",
+        "An attempt still processing after this long fails",
+    );
+    optional_duration_row_ui(
+        ui,
+        "Call timeout",
+        &mut c.call_timeout,
+        Duration::from_secs(1),
+        "waits for the service without limit",
+        "Stop waiting for the service's answer after this long: the attempt fails",
+    );
     scaling_ui(ui, c);
-    breaker_ui(ui, &mut c.breaker);
+    breaker_ui(
+        ui,
+        &mut c.breaker,
+        "Stop calling a failing service for a while (needs a call edge to a service)",
+    );
     let problems = c.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);
@@ -339,15 +359,14 @@ fn scaling_ui(ui: &mut Ui, c: &mut ConsumerParams) {
 
 /// The circuit breaker on the consumer's calls to a service. Its problems
 /// are listed with the consumer's.
-fn breaker_ui(ui: &mut Ui, breaker: &mut Option<BreakerParams>) {
+/// A circuit breaker's rows; `hover` says what it guards.
+pub(super) fn breaker_ui(ui: &mut Ui, breaker: &mut Option<BreakerParams>, hover: &str) {
     let label = ui.label("Circuit breaker");
     let mut on = breaker.is_some();
     if ui
         .checkbox(&mut on, "")
         .labelled_by(label.id)
-        .on_hover_text(
-            "Stop calling a failing service for a while (needs a call edge to a service)",
-        )
+        .on_hover_text(hover)
         .changed()
     {
         *breaker = on.then(|| BreakerParams {
@@ -403,8 +422,9 @@ fn breaker_ui(ui: &mut Ui, breaker: &mut Option<BreakerParams>) {
     ui.end_row();
 }
 
-fn retry_ui(ui: &mut Ui, r: &mut RetryPolicy) {
-    ui.label("Retries");
+/// A retry policy's rows; `salt` keeps two of them on one page apart.
+pub(super) fn retry_ui(ui: &mut Ui, salt: &str, r: &mut RetryPolicy) {
+    let label = ui.label("Retries");
     let names = ["none", "immediate", "fixed delay", "exponential backoff"];
     let current = match r {
         RetryPolicy::None => 0,
@@ -413,13 +433,15 @@ fn retry_ui(ui: &mut Ui, r: &mut RetryPolicy) {
         RetryPolicy::Exponential { .. } => 3,
     };
     let mut chosen = current;
-    egui::ComboBox::from_id_salt("retry")
+    egui::ComboBox::from_id_salt(salt)
         .selected_text(names[current])
         .show_ui(ui, |ui| {
             for (i, name) in names.iter().enumerate() {
                 ui.selectable_value(&mut chosen, i, *name);
             }
-        });
+        })
+        .response
+        .labelled_by(label.id);
     if chosen != current {
         let max_attempts = Some(5);
         *r = match chosen {

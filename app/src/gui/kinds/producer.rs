@@ -2,7 +2,9 @@
 
 use eframe::egui::{self, Color32, DragValue, Pos2, RichText, Shape, Stroke, Ui, Vec2};
 use sim_core::dist::Arrival;
-use sim_core::nodes::{EventType, NodeKind, OnBlock, ProducerParams};
+use sim_core::nodes::{
+    ClientParams, EventType, NodeKind, OnBlock, ProducerParams, RetryBudget, RetryPolicy,
+};
 use sim_core::snapshot::NodeSnapshot;
 use sim_core::time::Duration;
 
@@ -51,6 +53,19 @@ impl KindUi for Producer {
                 "holding",
                 n.held,
                 "An event it created and holds until there is room downstream",
+            )
+            .card_if_any(),
+            LiveNumber::now(
+                "waiting on",
+                n.busy,
+                "Requests it waits on or is about to send again (a client)",
+            )
+            .card_if_any(),
+            LiveNumber::count(
+                "timed out",
+                n.timeouts,
+                "timeouts",
+                "Sends it stopped waiting for (a client)",
             )
             .card_if_any(),
         ]
@@ -134,6 +149,92 @@ fn section_ui(ui: &mut Ui, p: &mut ProducerParams) {
         }
     });
     ui.end_row();
+    client_ui(ui, &mut p.client);
+}
+
+/// Whether the producer waits for answers and sends again: its timeout,
+/// retries, retry budget and breaker.
+fn client_ui(ui: &mut Ui, client: &mut Option<ClientParams>) {
+    let label = ui.label("Waits for answers");
+    let mut on = client.is_some();
+    if ui
+        .checkbox(&mut on, "as a client")
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Wait for each event's journey to end, and send it again when no answer comes in time",
+        )
+        .changed()
+    {
+        *client = on.then(|| ClientParams {
+            timeout: Duration::from_secs(1),
+            retry: RetryPolicy::Immediate {
+                max_attempts: Some(3),
+            },
+            budget: None,
+            breaker: None,
+            max_open: None,
+        });
+    }
+    ui.end_row();
+    let Some(c) = client else {
+        return;
+    };
+    duration_row_ui(ui, "Client timeout", &mut c.timeout);
+    super::consumer::retry_ui(ui, "client-retry", &mut c.retry);
+    let label = ui.label("Retry budget");
+    ui.horizontal(|ui| {
+        let mut on = c.budget.is_some();
+        ui.checkbox(&mut on, "")
+            .labelled_by(label.id)
+            .on_hover_text(
+                "A bucket of tokens: each retry takes some, each answer gives some back",
+            );
+        match (on, c.budget.as_mut()) {
+            (true, Some(b)) => {
+                ui.add(
+                    DragValue::new(&mut b.capacity)
+                        .range(1..=1_000_000)
+                        .speed(1.0)
+                        .suffix(" tokens"),
+                );
+                ui.add(
+                    DragValue::new(&mut b.cost)
+                        .range(1..=1_000_000)
+                        .speed(0.1)
+                        .prefix("retry costs "),
+                );
+                ui.add(
+                    DragValue::new(&mut b.refund)
+                        .range(0..=1_000_000)
+                        .speed(0.1)
+                        .prefix("answer gives "),
+                );
+            }
+            (true, None) => c.budget = Some(RetryBudget::default()),
+            (false, _) => {
+                c.budget = None;
+                ui.label(RichText::new("retries without limit").weak());
+            }
+        }
+    });
+    ui.end_row();
+    let label = ui.label("Most open requests");
+    let mut open = c.max_open.map(u64::from);
+    optional_count_ui(ui, &mut open, "no limit", 100);
+    c.max_open = open.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+    label.on_hover_text("Admission control: a new request beyond this many open fails at once");
+    ui.end_row();
+    super::consumer::breaker_ui(
+        ui,
+        &mut c.breaker,
+        "Stop sending requests for a while when too many go unanswered",
+    );
+    let mut problems = Vec::new();
+    c.problems(&mut problems);
+    if !problems.is_empty() {
+        field_problems_ui(ui, &problems);
+        ui.end_row();
+    }
 }
 
 fn arrival_ui(ui: &mut Ui, a: &mut Arrival) {

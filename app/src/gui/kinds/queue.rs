@@ -1,12 +1,13 @@
 //! Queues: point-to-point, consumers compete for their messages.
 
-use eframe::egui::{self, Color32, Rect, Ui, vec2};
-use sim_core::nodes::{NodeKind, Overflow, QueueParams};
+use eframe::egui::{self, Color32, DragValue, Rect, Ui, vec2};
+use sim_core::nodes::{NodeKind, Overflow, QueueParams, Shedding};
 use sim_core::snapshot::NodeSnapshot;
+use sim_core::time::Duration;
 
 use super::{Icon, KindUi, LiveNumber, ParamsUi, card_line, edited};
 use crate::gui::inspector::fields::{
-    duration_row_ui, enum_ui, field_problems_ui, optional_count_ui,
+    duration_row_ui, enum_ui, field_problems_ui, optional_count_ui, optional_duration_row_ui,
 };
 use crate::gui::session::marks::{CardMarks, ratio};
 
@@ -117,9 +118,66 @@ fn section_ui(ui: &mut Ui, q: &mut QueueParams) {
     optional_count_ui(ui, &mut receives, "no limit", 5);
     q.max_receives = receives.map(|r| u32::try_from(r).unwrap_or(u32::MAX));
     ui.end_row();
+    optional_duration_row_ui(
+        ui,
+        "Retention",
+        &mut q.retention,
+        Duration::from_secs(4 * 24 * 3600),
+        "kept until read",
+        "A message older than this is removed unread when it reaches the head",
+    );
+    shedding_ui(ui, &mut q.shed);
     let problems = q.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);
         ui.end_row();
+    }
+}
+
+/// How the queue sheds load: a choice of policy, then its parameters.
+fn shedding_ui(ui: &mut Ui, shed: &mut Shedding) {
+    let choices = [
+        Shedding::None,
+        Shedding::Expired,
+        Shedding::AdaptiveLifo { above: 100 },
+        Shedding::CoDel {
+            target: Duration::from_millis(5),
+            interval: Duration::from_millis(100),
+        },
+    ];
+    let label = ui.label("Shedding");
+    let current = std::mem::discriminant(shed);
+    egui::ComboBox::from_id_salt("shedding")
+        .selected_text(shed.label())
+        .show_ui(ui, |ui| {
+            for choice in choices {
+                let chosen = std::mem::discriminant(&choice) == current;
+                if ui.selectable_label(chosen, choice.label()).clicked() && !chosen {
+                    *shed = choice;
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text("What the queue gives up when it cannot keep up");
+    ui.end_row();
+    match shed {
+        Shedding::None | Shedding::Expired => {}
+        Shedding::AdaptiveLifo { above } => {
+            let label = ui.label("LIFO above");
+            ui.add(
+                DragValue::new(above)
+                    .range(1..=u64::MAX)
+                    .speed(1.0)
+                    .suffix(" waiting"),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("Serve the newest first while more than this many wait");
+            ui.end_row();
+        }
+        Shedding::CoDel { target, interval } => {
+            duration_row_ui(ui, "Target delay", target);
+            duration_row_ui(ui, "Interval", interval);
+        }
     }
 }

@@ -1,12 +1,12 @@
 //! Services: external dependencies that consumers call and wait for.
 
 use eframe::egui::{self, Color32, Rect, Ui, vec2};
-use sim_core::nodes::{NodeKind, ServiceParams};
+use sim_core::nodes::{Cancel, NodeKind, ServiceParams};
 use sim_core::snapshot::NodeSnapshot;
 
 use super::{Icon, KindUi, LiveNumber, ParamsUi, card_line, edited};
 use crate::gui::inspector::fields::{
-    dist_row_ui, field_problems_ui, optional_count_ui, optional_rate_ui,
+    dist_row_ui, enum_ui, field_problems_ui, optional_count_ui, optional_rate_ui,
 };
 use crate::gui::session::marks::{CardMarks, ratio};
 
@@ -52,12 +52,21 @@ impl KindUi for Service {
                     .panel_only(),
             );
         }
+        numbers.push(
+            LiveNumber::now(
+                "for nobody",
+                n.wasted,
+                "Calls in progress whose caller stopped waiting: work for nobody",
+            )
+            .card_if_any(),
+        );
         numbers
     }
 
     fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
         if let Some(limit) = n.capacity {
             marks.bar = Some(ratio(n.busy, limit));
+            marks.wasted = ratio(n.wasted, limit);
         }
         marks.line = card_line(&self.live_numbers(n));
     }
@@ -93,6 +102,14 @@ fn section_ui(ui: &mut Ui, s: &mut ServiceParams) {
             .custom_formatter(|v, _| format!("{:.1}%", v * 100.0)),
     )
     .on_hover_text("Probability that a call fails");
+    ui.end_row();
+    let label = ui.label("Abandoned calls");
+    let choices: Vec<(Cancel, &str)> = Cancel::ALL.iter().map(|c| (*c, c.label())).collect();
+    enum_ui(ui, "cancel", &mut s.cancel, &choices)
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Whether the service cancels a call whose caller stopped waiting (a call timeout, a crash)",
+        );
     ui.end_row();
     let problems = s.problems();
     if !problems.is_empty() {

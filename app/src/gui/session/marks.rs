@@ -24,6 +24,9 @@ pub struct CardMarks<'a> {
     pub line_color: Color32,
     /// The fill bar, 0 to 1, for kinds that show one.
     pub bar: Option<f32>,
+    /// The part of the bar, 0 to 1 of its width, busy with work nobody
+    /// waits for (drawn struck through at the bar's start).
+    pub wasted: f32,
 }
 
 impl std::fmt::Debug for CardMarks<'_> {
@@ -65,6 +68,7 @@ pub fn paint_node_marks(
         line: String::new(),
         line_color: text_color,
         bar: None,
+        wasted: 0.0,
     };
     kinds::of(n.kind).card_marks(n, &mut marks);
     let CardMarks {
@@ -72,6 +76,7 @@ pub fn paint_node_marks(
         mut line,
         line_color,
         bar: show_bar,
+        wasted,
         ..
     } = marks;
     if n.dropped > 0 {
@@ -79,6 +84,9 @@ pub fn paint_node_marks(
     }
     if let Some(fill) = show_bar {
         bar(painter, bar_rect, fill, dark);
+        if wasted > 0.0 {
+            wasted_part(painter, bar_rect, wasted.min(fill), dark);
+        }
     }
     // NOTE: the line keeps a readable size (9.5 points at least) as the
     // cards shrink; below 35 % zoom it would dwarf them, so it goes.
@@ -237,6 +245,39 @@ fn bar(painter: &Painter, rect: Rect, fill: f32, dark: bool) {
     filled.set_width(rect.width() * fill);
     if filled.width() > 0.0 {
         painter.rect_filled(filled, 2.0, color);
+    }
+}
+
+/// The start of a fill bar, `share` of its width, marked as work for
+/// nobody: darker, with diagonal strokes.
+fn wasted_part(painter: &Painter, rect: Rect, share: f32, dark: bool) {
+    let mut part = rect;
+    part.set_width(rect.width() * share.clamp(0.0, 1.0));
+    if part.width() <= 0.0 {
+        return;
+    }
+    painter.rect_filled(part, 2.0, colors::WASTED);
+    let stroke = Stroke::new(
+        1.0,
+        if dark {
+            Color32::from_gray(20)
+        } else {
+            Color32::WHITE
+        },
+    );
+    let h = part.height();
+    let mut x = part.left();
+    while x < part.right() {
+        let end = (x + h).min(part.right());
+        let rise = end - x;
+        painter.line_segment(
+            [
+                Pos2::new(x, part.bottom()),
+                Pos2::new(end, part.bottom() - rise),
+            ],
+            stroke,
+        );
+        x += h.max(2.0);
     }
 }
 

@@ -8,7 +8,7 @@
 pub mod marks;
 mod overlay;
 
-pub(crate) use overlay::{paint_dot, paint_followed};
+pub(crate) use overlay::{DotMarks, paint_dot, paint_followed};
 
 pub use overlay::LiveOverlay;
 
@@ -41,8 +41,7 @@ struct Dot {
     edge: usize,
     born: f64,
     color: Color32,
-    retried: bool,
-    failed: bool,
+    marks: DotMarks,
     /// The message's identity (a sampled one opens in the inspector).
     msg_id: u64,
 }
@@ -375,8 +374,11 @@ impl LiveSession {
                 edge: e,
                 born,
                 color: colors::event(m.event_type),
-                retried: m.retried(),
-                failed: snap.edges[e].dead_letter,
+                marks: DotMarks {
+                    retried: m.retried(),
+                    failed: snap.edges[e].dead_letter,
+                    stale: m.stale,
+                },
                 msg_id: m.msg_id,
             });
         }

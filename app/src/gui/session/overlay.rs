@@ -74,15 +74,15 @@ impl Overlay for LiveOverlay<'_> {
                 hits.push((at, id));
             }
         };
-        let dot = |at: Pos2, color: Color32, retried: bool, failed: bool| {
-            paint_dot(painter, at, r, color, (retried, failed), dark);
+        let dot = |at: Pos2, color: Color32, marks: DotMarks| {
+            paint_dot(painter, at, r, color, marks, dark);
         };
         for d in &s.dots {
             let Some(path) = ends.get(d.edge).copied().flatten() else {
                 continue;
             };
             let at = path.point(s.dot_progress(d));
-            dot(at, d.color, d.retried, d.failed);
+            dot(at, d.color, d.marks);
             mark(at, d.msg_id);
         }
         let snap = &s.frame.snapshot;
@@ -96,7 +96,12 @@ impl Overlay for LiveOverlay<'_> {
             };
             let failed = snap.edges.get(e).is_some_and(|x| x.dead_letter);
             let at = path.point(progress);
-            dot(at, colors::event(m.event_type), m.retried(), failed);
+            let marks = DotMarks {
+                retried: m.retried(),
+                failed,
+                stale: m.stale,
+            };
+            dot(at, colors::event(m.event_type), marks);
             mark(at, m.msg_id);
         }
         // NOTE: a click lands on what the user saw: the previous frame.
@@ -131,15 +136,31 @@ impl Overlay for LiveOverlay<'_> {
     }
 }
 
+/// What a message's dot shows besides its event type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct DotMarks {
+    /// Tried more than once.
+    pub retried: bool,
+    /// On its way to a dead letter.
+    pub failed: bool,
+    /// Nobody waits for it any more: past its deadline, or a send its
+    /// client gave up on.
+    pub stale: bool,
+}
+
 /// A message's dot of radius `r` on the canvas (and in the live marks'
 /// legend): a cross over it on its way to a dead letter, a ring round it
-/// once retried.
+/// once retried, hollow and struck through once nobody waits for it.
 pub(crate) fn paint_dot(
     painter: &Painter,
     at: Pos2,
     r: f32,
     color: Color32,
-    (retried, failed): (bool, bool),
+    DotMarks {
+        retried,
+        failed,
+        stale,
+    }: DotMarks,
     dark: bool,
 ) {
     let outline = if dark {
@@ -154,6 +175,17 @@ pub(crate) fn paint_dot(
         let stroke = Stroke::new(1.6, outline);
         painter.line_segment([at - vec2(d, d), at + vec2(d, d)], stroke);
         painter.line_segment([at - vec2(d, -d), at + vec2(d, -d)], stroke);
+    } else if stale {
+        // Nobody waits for it: hollow, struck through, work for nobody.
+        painter.circle(at, r, outline, Stroke::new(1.6, color));
+        let d = r * 0.75;
+        painter.line_segment(
+            [at + vec2(-d, d), at + vec2(d, -d)],
+            Stroke::new(1.4, color),
+        );
+        if retried {
+            painter.circle_stroke(at, r * 1.9, Stroke::new(1.8, colors::WARN));
+        }
     } else if retried {
         // Retried: a ring around the dot.
         painter.circle(at, r, color, Stroke::new(1.0, outline));
