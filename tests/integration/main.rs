@@ -2,6 +2,7 @@
 
 mod alerts;
 mod analytic;
+mod animated_exports;
 mod analytic_gui;
 mod asyncapi_import;
 mod bad_input;
@@ -35,6 +36,7 @@ mod picture;
 mod plan;
 mod presentation;
 mod properties;
+mod record_gui;
 mod recovery;
 mod report_runs;
 mod results_table;
