@@ -13,8 +13,9 @@
 //!
 //! Size: each frame after the first holds only the rectangle that
 //! changed, with the pixels that did not as transparent; each has its own
-//! palette (the exact colours when there are at most 255, else NeuQuant's
-//! 255); a frame identical to the one before lengthens its delay instead.
+//! palette (the exact colours when there are at most 255, else the 255
+//! `NeuQuant` picks); a frame identical to the one before lengthens its
+//! delay instead.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -40,7 +41,7 @@ pub const MAX_TOTAL_PIXELS: u64 = 1_500_000_000;
 /// moving dots are under way when the animation starts (less when the
 /// animation starts earlier than that).
 const PRE_ROLL: Duration = Duration::from_secs(1);
-/// NeuQuant's sampling factor (1 best, 30 fastest).
+/// The sampling factor of `NeuQuant` (1 best, 30 fastest).
 const QUANT_SPEED: i32 = 10;
 
 /// What to record.
@@ -82,11 +83,7 @@ impl GifOptions {
         }
         let end = model.scenario.duration;
         if self.to <= self.from {
-            bail!(
-                "--to ({}) must come after --from ({})",
-                self.to,
-                self.from
-            );
+            bail!("--to ({}) must come after --from ({})", self.to, self.from);
         }
         if self.to > end {
             bail!(
@@ -186,8 +183,8 @@ impl Recorder {
         ];
         let mut stepper = Stepper::new(model, seed).map_err(|e| anyhow::anyhow!(e))?;
         stepper.apply(Command::Play);
-        let mut encoder = gif::Encoder::new(Vec::new(), size[0], size[1], &[])
-            .context("cannot start the GIF")?;
+        let mut encoder =
+            gif::Encoder::new(Vec::new(), size[0], size[1], &[]).context("cannot start the GIF")?;
         encoder
             .set_repeat(gif::Repeat::Infinite)
             .context("cannot start the GIF")?;
@@ -268,10 +265,7 @@ impl Recorder {
             self.painter
                 .svg(Some(&mut overlay as &mut dyn crate::gui::canvas::Overlay))
         };
-        let ([width, height], rgba) = self
-            .raster
-            .rgba(&svg, 1.0)
-            .context("cannot draw a frame")?;
+        let ([width, height], rgba) = self.raster.rgba(&svg, 1.0).context("cannot draw a frame")?;
         if [width, height] != [u32::from(self.size[0]), u32::from(self.size[1])] {
             bail!("a frame came out {width} × {height} pixels, not the animation's size");
         }
@@ -295,7 +289,13 @@ impl Recorder {
             }
             return Ok(());
         };
-        let frame = quantise(self.shown.as_deref(), &rgba, width, (left, top, w, h), delay)?;
+        let frame = quantise(
+            self.shown.as_deref(),
+            &rgba,
+            width,
+            (left, top, w, h),
+            delay,
+        )?;
         if let Some(pending) = self.pending.replace(frame) {
             self.encoder
                 .write_frame(&pending)
@@ -313,9 +313,7 @@ impl Recorder {
                 .write_frame(&pending)
                 .context("cannot write a GIF frame")?;
         }
-        self.encoder
-            .into_inner()
-            .context("cannot finish the GIF")
+        self.encoder.into_inner().context("cannot finish the GIF")
     }
 }
 
@@ -340,12 +338,22 @@ pub fn record(
 fn changed_rect(before: &[u8], after: &[u8], width: usize) -> Option<(usize, usize, usize, usize)> {
     let row = width * 4;
     let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
-    for (y, (a, b)) in before.chunks_exact(row).zip(after.chunks_exact(row)).enumerate() {
+    for (y, (a, b)) in before
+        .chunks_exact(row)
+        .zip(after.chunks_exact(row))
+        .enumerate()
+    {
         if a == b {
             continue;
         }
-        let first = a.chunks_exact(4).zip(b.chunks_exact(4)).position(|(p, q)| p != q);
-        let last = a.chunks_exact(4).zip(b.chunks_exact(4)).rposition(|(p, q)| p != q);
+        let first = a
+            .chunks_exact(4)
+            .zip(b.chunks_exact(4))
+            .position(|(p, q)| p != q);
+        let last = a
+            .chunks_exact(4)
+            .zip(b.chunks_exact(4))
+            .rposition(|(p, q)| p != q);
         if let (Some(first), Some(last)) = (first, last) {
             x0 = x0.min(first);
             x1 = x1.max(last);
@@ -355,6 +363,9 @@ fn changed_rect(before: &[u8], after: &[u8], width: usize) -> Option<(usize, usi
     }
     (x0 != usize::MAX).then(|| (x0, y0, x1 - x0 + 1, y1 - y0 + 1))
 }
+
+/// A colour's index in a frame's palette.
+type ColourIndex = Box<dyn Fn([u8; 3]) -> u8>;
 
 /// A GIF frame of the rectangle `(left, top, w, h)` of `rgba` (`width`
 /// pixels a row), with pixels equal to `before`'s transparent.
@@ -386,7 +397,7 @@ fn quantise(
             colours.insert(*p, 0);
         }
     }
-    let (palette, index): (Vec<u8>, Box<dyn Fn([u8; 3]) -> u8>) = if exact {
+    let (palette, index): (Vec<u8>, ColourIndex) = if exact {
         for (i, slot) in colours.values_mut().enumerate() {
             *slot = u8::try_from(i).unwrap_or(u8::MAX);
         }

@@ -1056,6 +1056,12 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
             args.format
         );
     }
+    if args.seed.is_some() && !args.format.needs_run() {
+        bail!(
+            "--seed applies to the formats that run the model (json, csv, series, traces, slos-svg, slos-png, gif, html), not to {}",
+            args.format
+        );
+    }
     check_output(&args.output)?;
     let (mut model, load_diagnostics, text) = load(&args.file)?;
     if let Some(seed) = args.seed {

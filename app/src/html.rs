@@ -225,7 +225,8 @@ fn nodes_table(report: &Report) -> String {
             },
         )
     };
-    let mut out = String::from("<div class=\"wide\"><table>\n<thead><tr><th>node</th><th>kind</th>");
+    let mut out =
+        String::from("<div class=\"wide\"><table>\n<thead><tr><th>node</th><th>kind</th>");
     for (header, ..) in COLUMNS {
         let _ = write!(out, "<th>{}</th>", escape(header));
     }
@@ -327,14 +328,18 @@ fn charts(series: &Series, c: &Colours) -> String {
         .iter()
         .filter_map(|n| {
             let v = n.values(Metric::Depth)?;
-            v.iter().any(|&x| x > 0.0).then(|| (n.id.clone(), v.to_vec()))
+            v.iter()
+                .any(|&x| x > 0.0)
+                .then(|| (n.id.clone(), v.to_vec()))
         })
         .collect();
     // The four deepest, so the lines stay apart.
     let mut depths = depths;
     depths.sort_by(|a, b| {
         let peak = |v: &[f32]| v.iter().copied().fold(0.0_f32, f32::max);
-        peak(&b.1).total_cmp(&peak(&a.1)).then_with(|| a.0.cmp(&b.0))
+        peak(&b.1)
+            .total_cmp(&peak(&a.1))
+            .then_with(|| a.0.cmp(&b.0))
     });
     depths.truncate(4);
     if !depths.is_empty() {
@@ -371,7 +376,12 @@ fn chart(
         .filter(|v| v.is_finite())
         .fold(0.0_f64, f64::max);
     let y_ticks = ticks(0.0, if top > 0.0 { top } else { 1.0 }, 4);
-    let y1 = y_ticks.last().copied().unwrap_or(1.0).max(top).max(f64::MIN_POSITIVE);
+    let y1 = y_ticks
+        .last()
+        .copied()
+        .unwrap_or(1.0)
+        .max(top)
+        .max(f64::MIN_POSITIVE);
     let (w, h) = (CHART_W - LEFT - RIGHT, CHART_H - TOP - BOTTOM);
     let x = |t: f64| LEFT + (t - t0) / (t1 - t0) * w;
     let y = |v: f64| TOP + h - v / y1 * h;

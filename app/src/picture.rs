@@ -185,10 +185,7 @@ impl CanvasPainter {
     }
 
     /// The shapes of the canvas, with `overlay` (a live run) drawn over it.
-    pub fn paint(
-        &mut self,
-        mut overlay: Option<&mut dyn Overlay>,
-    ) -> Vec<epaint::ClippedShape> {
+    pub fn paint(&mut self, mut overlay: Option<&mut dyn Overlay>) -> Vec<epaint::ClippedShape> {
         let input = egui::RawInput {
             screen_rect: Some(Rect::from_min_size(Pos2::ZERO, self.size)),
             ..egui::RawInput::default()

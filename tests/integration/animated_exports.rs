@@ -48,9 +48,12 @@ fn options(from_s: u64, to_s: u64, fps: u32) -> GifOptions {
     }
 }
 
-/// Each frame of a GIF composed onto the canvas, as a viewer shows it,
-/// with its delay in hundredths of a second.
-fn decode(bytes: &[u8]) -> ((u16, u16), Vec<(Vec<u8>, u16)>) {
+/// A frame as a viewer shows it: the whole screen, RGBA, and its delay
+/// in hundredths of a second.
+type Shown = (Vec<u8>, u16);
+
+/// Each frame of a GIF composed onto the screen, and the screen's size.
+fn decode(bytes: &[u8]) -> ((u16, u16), Vec<Shown>) {
     let mut opts = gif::DecodeOptions::new();
     opts.set_color_output(gif::ColorOutput::RGBA);
     let mut decoder = opts.read_info(bytes).expect("the GIF decodes");
@@ -69,10 +72,9 @@ fn decode(bytes: &[u8]) -> ((u16, u16), Vec<(Vec<u8>, u16)>) {
                 if pixel[3] == 0 {
                     continue; // transparent: the previous frame shows through
                 }
-                let dst = ((y + usize::from(frame.top)) * usize::from(w)
-                    + x
-                    + usize::from(frame.left))
-                    * 4;
+                let dst =
+                    ((y + usize::from(frame.top)) * usize::from(w) + x + usize::from(frame.left))
+                        * 4;
                 screen[dst..dst + 4].copy_from_slice(pixel);
             }
         }
@@ -151,7 +153,10 @@ fn absurd_animations_are_refused_with_the_reason() {
     let err = record(&long, 7, options(0, 3600, 25), &mut |_, _| {})
         .expect_err("refused")
         .to_string();
-    assert!(err.contains("90000 frames") && err.contains("at most 3000"), "{err}");
+    assert!(
+        err.contains("90000 frames") && err.contains("at most 3000"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -160,32 +165,44 @@ fn weir_export_writes_the_gif_and_names_bad_flags() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("model.ron");
     std::fs::write(&file, MODEL).expect("model written");
-    let export = |out: &str, extra: &[&str]| {
+    let export_at = |out: &str, fps: &str, extra: &[&str]| {
         Command::new(weir())
             .current_dir(workspace())
             .arg("export")
             .arg(&file)
-            .args(["--format", "gif", "--seed", "9", "--from", "1s", "--to", "2s"])
-            .args(["--fps", "4", "-o", out])
+            .args([
+                "--format", "gif", "--seed", "9", "--from", "1s", "--to", "2s",
+            ])
+            .args(["--fps", fps, "-o", out])
             .args(extra)
             .output()
             .expect("weir runs")
     };
+    let export = |out: &str, extra: &[&str]| export_at(out, "4", extra);
     let (a, b) = (dir.join("a.gif"), dir.join("b.gif"));
     for path in [&a, &b] {
         let out = export(path.to_str().expect("utf-8 path"), &[]);
         assert!(out.status.success(), "{out:?}");
     }
     let bytes = std::fs::read(&a).expect("written");
-    assert!(bytes == std::fs::read(&b).expect("written"), "byte-identical");
+    assert!(
+        bytes == std::fs::read(&b).expect("written"),
+        "byte-identical"
+    );
     let library = record(&model(), 9, options(1, 2, 4), &mut |_, _| {}).expect("recorded");
-    assert!(bytes == library, "--seed runs as the library does with that seed");
+    assert!(
+        bytes == library,
+        "--seed runs as the library does with that seed"
+    );
     assert_eq!(decode(&bytes).1.len(), 4);
 
     let out = export("-", &["--look", "dark"]);
-    assert!(out.status.success() && out.stdout.starts_with(b"GIF89a"), "{out:?}");
+    assert!(
+        out.status.success() && out.stdout.starts_with(b"GIF89a"),
+        "{out:?}"
+    );
 
-    let bad = export(dir.join("c.gif").to_str().expect("utf-8"), &["--fps", "7"]);
+    let bad = export_at(dir.join("c.gif").to_str().expect("utf-8"), "7", &[]);
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert_eq!(bad.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--fps 7"), "{stderr}");

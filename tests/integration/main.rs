@@ -2,8 +2,8 @@
 
 mod alerts;
 mod analytic;
-mod animated_exports;
 mod analytic_gui;
+mod animated_exports;
 mod asyncapi_import;
 mod bad_input;
 mod behaviour;

@@ -24,6 +24,14 @@ fn single_queue() -> sim_core::Model {
     weir_tests::model(example.text)
 }
 
+/// A few frames: a new grid sizes itself over two (the live run may go
+/// on asking for more).
+fn settle(h: &mut Harness<'_, WeirApp>) {
+    for _ in 0..6 {
+        h.step();
+    }
+}
+
 fn click(h: &mut Harness<'_, WeirApp>, label: &str) {
     h.get_by_role_and_label(Role::Button, label).click();
     h.step();
@@ -60,7 +68,7 @@ fn recording_the_live_view_writes_what_the_command_line_writes() {
     h.get_by_label("Run").click();
     h.run();
     h.get_by_label("Record live view (GIF)…").click();
-    h.run();
+    settle(&mut h);
     assert!(h.state().recording.open, "the window opened");
     let dir = std::env::temp_dir().join(format!("weir-record-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -71,7 +79,7 @@ fn recording_the_live_view_writes_what_the_command_line_writes() {
         recording.seconds = 2;
         recording.fps = 5;
     }
-    h.run();
+    settle(&mut h);
     click(&mut h, "Record GIF");
     assert!(
         h.state().recording.is_recording() || h.state().recording.outcome.is_some(),
@@ -92,10 +100,13 @@ fn recording_the_live_view_writes_what_the_command_line_writes() {
         );
         std::thread::sleep(WallDuration::from_millis(5));
     }
-    h.run();
+    settle(&mut h);
     let outcome = h.state().recording.outcome.clone().expect("an outcome");
     let text = outcome.expect("the recording succeeded");
-    assert!(text.contains("--format gif"), "the equivalent command: {text}");
+    assert!(
+        text.contains("--format gif"),
+        "the equivalent command: {text}"
+    );
     assert!(
         saw_progress || frames_while_recording < 3,
         "progress shows while recording ({frames_while_recording} frames)"
@@ -103,6 +114,12 @@ fn recording_the_live_view_writes_what_the_command_line_writes() {
 
     let written = std::fs::read(&path).expect("the GIF is written");
     // The same frames the command line records from that instant.
+    // The window's theme decides the look, as for its other pictures.
+    let look = if text.contains("--look dark") {
+        Look::Dark
+    } else {
+        Look::Light
+    };
     let step = 200_000_000;
     let from = Duration(now / step * step);
     let expected = record(
@@ -112,43 +129,42 @@ fn recording_the_live_view_writes_what_the_command_line_writes() {
             from,
             to: Duration(from.0 + 2_000_000_000),
             fps: 5,
-            look: Look::Light,
+            look,
         },
         &mut |_, _| {},
     )
     .expect("recorded");
     assert!(
         written == expected,
-        "the window's GIF is the command line's"
+        "the window's GIF is the command line's ({text}; from {from}, seed {seed})"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn recording_needs_a_live_run_and_a_file() {
-    let mut h = harness(
-        WeirApp::from_model(single_queue(), None),
-        Window::default(),
-    );
+    let mut h = harness(WeirApp::from_model(single_queue(), None), Window::default());
     h.run();
     h.get_by_label("Run").click();
     h.run();
     h.get_by_label("Record live view (GIF)…").click();
-    h.run();
+    settle(&mut h);
     assert!(
-        h.query_by_label_contains("Play the live run first").is_some(),
+        h.query_by_label_contains("Play the live run first")
+            .is_some(),
         "no live run yet: the window says what to do"
     );
     assert!(
-        h.query_by_role_and_label(Role::Button, "Record GIF").is_none(),
+        h.query_by_role_and_label(Role::Button, "Record GIF")
+            .is_none(),
         "nothing to record yet"
     );
     click(&mut h, "Play live");
-    click(&mut h, "Pause");
+    until(&mut h, "the live run", |h| h.state().live().is_some());
     h.state_mut().recording.path = String::new();
-    h.run();
+    settle(&mut h);
     click(&mut h, "Record GIF");
-    h.run();
+    settle(&mut h);
     let outcome = h.state().recording.outcome.clone().expect("an outcome");
     assert_eq!(outcome, Err("choose a file to write the GIF to".to_owned()));
     assert!(!h.state().recording.is_recording());

@@ -33,12 +33,12 @@ pub mod palette;
 pub mod planner;
 mod presenting;
 pub mod problems;
+pub mod recording;
 pub mod recovery;
 pub mod results;
 pub mod run;
 pub mod session;
 pub mod shortcuts;
-pub mod recording;
 pub mod whatif;
 
 use std::collections::VecDeque;

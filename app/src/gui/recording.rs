@@ -69,10 +69,7 @@ impl RecordWindow {
         if self.path.is_empty() {
             let file = format!("{}.gif", files::file_stem(name));
             let dir = doc_path.and_then(Path::parent);
-            self.path = dir.map_or_else(
-                || file.clone(),
-                |d| d.join(&file).display().to_string(),
-            );
+            self.path = dir.map_or_else(|| file.clone(), |d| d.join(&file).display().to_string());
         }
     }
 
@@ -183,9 +180,7 @@ impl RecordWindow {
             )),
             Ok(Err(why)) => Err(format!("The recording stopped: {why}")),
             Err(TryRecvError::Empty) => return,
-            Err(TryRecvError::Disconnected) => {
-                Err("The recording stopped unexpectedly".to_owned())
-            }
+            Err(TryRecvError::Disconnected) => Err("The recording stopped unexpectedly".to_owned()),
         };
         self.outcome = Some(outcome);
         self.job = None;
@@ -204,8 +199,13 @@ impl RecordWindow {
             return;
         }
         let mut open = self.open;
+        // NOTE: at the top right, below the toolbar: the run controls and
+        // most of the canvas stay in view while it records.
+        let screen = ctx.content_rect();
         egui::Window::new("Record live view")
             .open(&mut open)
+            .pivot(egui::Align2::RIGHT_TOP)
+            .default_pos(screen.right_top() + egui::vec2(-16.0, 72.0))
             .resizable(false)
             .collapsible(false)
             .show(ctx, |ui| self.body_ui(ui, session, file_name, look));
@@ -278,8 +278,10 @@ impl RecordWindow {
         match session {
             None => {
                 ui.label(
-                    egui::RichText::new("Play the live run first: the recording starts where it is.")
-                        .weak(),
+                    egui::RichText::new(
+                        "Play the live run first: the recording starts where it is.",
+                    )
+                    .weak(),
                 );
             }
             Some(session) => {
