@@ -82,6 +82,13 @@ impl GifOptions {
             );
         }
         let end = model.scenario.duration;
+        if self.from >= end {
+            bail!(
+                "--from ({}) is at or past the end of the run ({}, the scenario's duration)",
+                self.from,
+                end
+            );
+        }
         if self.to <= self.from {
             bail!("--to ({}) must come after --from ({})", self.to, self.from);
         }

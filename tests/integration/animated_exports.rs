@@ -145,8 +145,13 @@ fn absurd_animations_are_refused_with_the_reason() {
         "empty span"
     );
     assert!(
-        refusal(options(0, 30, 10)).contains("past the end of the run"),
-        "past the end"
+        refusal(options(0, 30, 10)).contains("--to (30s) is past the end of the run (20s"),
+        "past the end: {}",
+        refusal(options(0, 30, 10))
+    );
+    assert!(
+        refusal(options(25, 30, 10)).contains("--from (25s) is at or past the end"),
+        "starting past the end"
     );
     let mut long = model.clone();
     long.scenario.duration = Duration::from_secs(3600);

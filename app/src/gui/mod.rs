@@ -1052,17 +1052,17 @@ impl eframe::App for WeirApp {
             files::pick_open(start.as_deref())
         });
         commands.extend(self.whatif.ui(&ctx, &self.doc.model));
-        let file_name = self.doc.path.as_deref().map_or_else(
-            || format!("{}.ron", files::file_stem(&self.doc.model.name)),
-            |p| p.display().to_string(),
-        );
-        let look = if ctx.global_style().visuals.dark_mode {
-            crate::picture::Look::Dark
-        } else {
-            crate::picture::Look::Light
-        };
-        self.recording
-            .ui(&ctx, self.live.session.as_ref(), &file_name, look);
+        self.recording.poll();
+        if self.recording.open {
+            let file_name = self.doc.path.as_deref().map_or_else(
+                || format!("{}.ron", files::file_stem(&self.doc.model.name)),
+                |p| p.display().to_string(),
+            );
+            let look = comparison::look_of(&ctx.global_style().visuals);
+            let live = self.live.session.as_ref();
+            self.recording
+                .ui(&ctx, &self.doc.model, live, &file_name, look);
+        }
         commands.extend(self.planner.ui(&ctx, &self.doc.model));
 
         // Edits apply once, after drawing. While the pointer is down or a

@@ -4,7 +4,9 @@
 //! [`crate::animation`] (a copy of the run, the model and seed on screen,
 //! from zero to the instant shown and on), so the file is the one `weir
 //! export --format gif` writes with the same span and seed, and neither
-//! the window nor the live run waits for it.
+//! the window nor the live run waits for it. The copy runs the document's
+//! model as drawn (the live run keeps in step with it: parameters apply
+//! live, other edits restart it) with the live run's seed.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use eframe::egui;
+use sim_core::Model;
 use sim_core::time::{Duration, NANOS_PER_SEC};
 
 use super::files;
@@ -87,10 +90,12 @@ impl RecordWindow {
         })
     }
 
-    /// Starts recording the next [`Self::seconds`] of `session`'s run
-    /// from the instant it shows (on the frame grid) to [`Self::path`].
+    /// Starts recording the next [`Self::seconds`] of `model` as run by
+    /// `session` (its seed), from the instant it shows (on the frame
+    /// grid), to [`Self::path`].
     pub fn start(
         &mut self,
+        model: &Model,
         session: &LiveSession,
         file_name: &str,
         look: Look,
@@ -106,7 +111,7 @@ impl RecordWindow {
         if path.is_dir() {
             return Err(format!("{} is a folder: name a file", path.display()));
         }
-        let model = session.model().clone();
+        let model = model.clone();
         let seed = session.seed;
         let now = session.frame().snapshot.now.as_nanos();
         let step = NANOS_PER_SEC / u64::from(self.fps.max(1));
@@ -186,15 +191,16 @@ impl RecordWindow {
         self.job = None;
     }
 
-    /// The window, while open.
+    /// The window, while open: the document's `model`, its live run if
+    /// there is one, the name of its file.
     pub fn ui(
         &mut self,
         ctx: &egui::Context,
+        model: &Model,
         session: Option<&LiveSession>,
         file_name: &str,
         look: Look,
     ) {
-        self.poll();
         if !self.open {
             return;
         }
@@ -208,13 +214,14 @@ impl RecordWindow {
             .default_pos(screen.right_top() + egui::vec2(-16.0, 72.0))
             .resizable(false)
             .collapsible(false)
-            .show(ctx, |ui| self.body_ui(ui, session, file_name, look));
+            .show(ctx, |ui| self.body_ui(ui, model, session, file_name, look));
         self.open = open;
     }
 
     fn body_ui(
         &mut self,
         ui: &mut egui::Ui,
+        model: &Model,
         session: Option<&LiveSession>,
         file_name: &str,
         look: Look,
@@ -292,7 +299,7 @@ impl RecordWindow {
                     session.seed
                 ));
                 if ui.button("Record GIF").clicked()
-                    && let Err(why) = self.start(session, file_name, look, ui.ctx())
+                    && let Err(why) = self.start(model, session, file_name, look, ui.ctx())
                 {
                     self.outcome = Some(Err(why));
                 }

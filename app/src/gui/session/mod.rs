@@ -264,11 +264,6 @@ impl LiveSession {
         self.view.model.scenario = scenario.clone();
     }
 
-    /// The model the run was built from (its scenario as adopted).
-    pub fn model(&self) -> &Model {
-        &self.view.model
-    }
-
     /// Asks for the series of these nodes and edges.
     pub fn watch(&mut self, nodes: Vec<String>, edges: Vec<(String, String)>) {
         if self.watching != (nodes.clone(), edges.clone()) {
