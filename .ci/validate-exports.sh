@@ -9,6 +9,12 @@
 #                             opentelemetry-proto (PyPI): .ci/validate-otlp.py
 #   Linux desktop entry       desktop-file-validate, from Debian's
 #                             desktop-file-utils (assets/weir.desktop)
+#   Animated live view (GIF)  gifsicle --info, from Debian's gifsicle
+#                             (three examples, two seconds each)
+#   HTML run report           html5lib's strict parser, from Debian's
+#                             python3-html5lib: .ci/validate-html.py, which
+#                             also refuses references to other resources
+#                             (every example)
 # Every example is exported to each of these formats with the `weir`
 # binary, and the golden files in tests/golden are checked too. Any error
 # fails the script. Mermaid has no validator here: its parser needs a
@@ -26,6 +32,9 @@ command -v dot >/dev/null 2>&1 || need_apt="$need_apt graphviz"
 command -v node >/dev/null 2>&1 || need_apt="$need_apt nodejs npm"
 command -v desktop-file-validate >/dev/null 2>&1 || need_apt="$need_apt desktop-file-utils"
 command -v promtool >/dev/null 2>&1 || need_apt="$need_apt prometheus"
+command -v gifsicle >/dev/null 2>&1 || need_apt="$need_apt gifsicle"
+command -v /usr/bin/python3 >/dev/null 2>&1 && /usr/bin/python3 -c 'import html5lib' 2>/dev/null ||
+  need_apt="$need_apt python3-html5lib"
 if [ -n "$need_apt" ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends $need_apt
@@ -70,6 +79,21 @@ for example in examples/*.ron; do
     failures=$((failures + 1))
   fi
 done
+# The HTML report of every example (its scenario's replications).
+for example in examples/*.ron; do
+  name=$(basename "$example" .ron)
+  if ! "$weir" export "$example" --format html -o "$out/$name.html"; then
+    echo "FAILED: weir export $example --format html"
+    failures=$((failures + 1))
+  fi
+done
+# The live view of three examples, two seconds each.
+for name in single-queue backpressure retries-dead-letter; do
+  if ! "$weir" export "examples/$name.ron" --format gif --from 5s --to 7s --fps 10 -o "$out/$name.gif"; then
+    echo "FAILED: weir export examples/$name.ron --format gif"
+    failures=$((failures + 1))
+  fi
+done
 mkdir "$out/golden"
 cp tests/golden/*/*.asyncapi.yaml tests/golden/*/*.asyncapi.json tests/golden/*/*.dot tests/golden/*/*.tf \
   tests/golden/*/*.otlp.json "$out/golden/"
@@ -107,6 +131,28 @@ done
 
 echo "== OTLP/JSON: opentelemetry-proto"
 python3 .ci/validate-otlp.py "$out"/*.otlp.json "$out"/golden/*.otlp.json || failures=$((failures + 1))
+
+echo "== GIF: gifsicle --info, and a full decode"
+for f in "$out"/*.gif; do
+  [ -e "$f" ] || continue
+  # --info reads the structure; copying decodes every frame's pixels and
+  # fails on corrupt image data (its warning about re-encoding many
+  # colours is about the copy, not the file).
+  if info=$(gifsicle --info "$f" 2>&1) && grep -q ' image' <<<"$info" &&
+    copy=$(gifsicle "$f" -o /dev/null 2>&1) && ! grep -qiE 'error|corrupt' <<<"$copy"; then
+    echo "$f: ok ($(head -1 <<<"$info"))"
+  else
+    echo "$f: FAILED"
+    echo "$info" | head -20
+    gifsicle "$f" -o /dev/null 2>&1 | head -5
+    failures=$((failures + 1))
+  fi
+done
+
+echo "== HTML report: html5lib (strict)"
+# Debian's interpreter, which has Debian's html5lib (a python3 earlier on
+# the PATH may not).
+/usr/bin/python3 .ci/validate-html.py "$out"/*.html || failures=$((failures + 1))
 
 echo "== Desktop entry: desktop-file-validate"
 for f in assets/*.desktop; do

@@ -209,7 +209,9 @@ pub struct ExportArgs {
     /// Perfetto and Chrome tracing) and otlp (OpenTelemetry JSON) run the
     /// scenario once, with its seed, and export the journeys of sampled
     /// messages; series runs it once and writes its time series as CSV;
-    /// svg and png draw the canvas as the designer shows it.
+    /// svg and png draw the canvas as the designer shows it; gif records
+    /// the live view of a run (--from, --to, --fps); html runs the
+    /// scenario and writes its report as one self-contained page.
     #[arg(long, value_parser = parse_format)]
     pub format: crate::exports::Target,
     /// chrome-trace and otlp: follow one event in N that producers create
@@ -225,6 +227,21 @@ pub struct ExportArgs {
     /// PNG pixels per canvas point (2 suits documents and high-density screens).
     #[arg(long, value_name = "N", default_value_t = 2.0)]
     pub scale: f32,
+    /// Formats that run the model (json, csv, gif, html, …): the seed of
+    /// the first replication (default: the scenario's), as `weir run --seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// gif: the simulated instant of the first frame, like 30s (default 0s).
+    #[arg(long, value_parser = parse_duration)]
+    pub from: Option<Duration>,
+    /// gif: where the animation ends, like 60s (default: 10 s after
+    /// --from, or the end of the run).
+    #[arg(long, value_parser = parse_duration)]
+    pub to: Option<Duration>,
+    /// gif: frames per simulated second (1, 2, 4, 5, 10, 20 or 25;
+    /// default 10); the GIF plays at the run's own pace.
+    #[arg(long, value_name = "N")]
+    pub fps: Option<u32>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -1032,8 +1049,24 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
             args.format
         );
     }
+    let animated = args.from.is_some() || args.to.is_some() || args.fps.is_some();
+    if animated && args.format != crate::exports::Target::Gif {
+        bail!(
+            "--from, --to and --fps apply to the animated live view (gif), not to {}",
+            args.format
+        );
+    }
+    if args.seed.is_some() && !args.format.needs_run() {
+        bail!(
+            "--seed applies to the formats that run the model (json, csv, series, traces, slos-svg, slos-png, gif, html), not to {}",
+            args.format
+        );
+    }
     check_output(&args.output)?;
-    let (model, load_diagnostics, text) = load(&args.file)?;
+    let (mut model, load_diagnostics, text) = load(&args.file)?;
+    if let Some(seed) = args.seed {
+        model.scenario.seed = seed;
+    }
     let diagnostics = all_diagnostics(&model, load_diagnostics);
     if args.format.needs_run() && diagnostics.iter().any(Diagnostic::is_error) {
         print_diagnostics(&args.file, &text, &diagnostics);
@@ -1052,7 +1085,16 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
         sample: args
             .sample
             .unwrap_or(sim_core::journey::JourneyOptions::DEFAULT_EVERY),
+        from: args.from.unwrap_or(Duration::ZERO),
+        to: args.to,
+        fps: args
+            .fps
+            .unwrap_or(crate::animation::GifOptions::DEFAULT_FPS),
     };
+    if args.format == crate::exports::Target::Gif {
+        // Refused before the long work, with the flags' names.
+        options.gif(&model).frames(&model)?;
+    }
     let bytes = export_bytes(&model, args.format, options)
         .with_context(|| format!("{}", args.file.display()))?;
     write_output(&args.output, &bytes)?;

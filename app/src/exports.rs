@@ -1,6 +1,7 @@
 //! Every export by name, for `weir export` and the window's File → Export:
 //! the text formats of `sim_core::export` (some run the model first) and
-//! the pictures of the canvas (SVG, PNG).
+//! the pictures of the canvas (SVG, PNG), the live view as an animated
+//! GIF and the self-contained HTML report.
 
 use std::fmt;
 use std::str::FromStr;
@@ -9,6 +10,9 @@ use anyhow::{Context as _, Result};
 use sim_core::Model;
 use sim_core::export::Format;
 
+use sim_core::time::Duration;
+
+use crate::animation::GifOptions;
 use crate::picture::{self, Look};
 
 /// One export: a format of `sim-core` or a picture of the canvas.
@@ -21,6 +25,11 @@ pub enum Target {
     /// table picture.
     VerdictsSvg,
     VerdictsPng,
+    /// The live view of a run as an animated GIF ([`crate::animation`]).
+    Gif,
+    /// The run's report as one HTML page that needs nothing else
+    /// ([`crate::html`]).
+    Html,
 }
 
 impl Target {
@@ -29,7 +38,14 @@ impl Target {
         Format::ALL
             .into_iter()
             .map(Self::Text)
-            .chain([Self::Svg, Self::Png, Self::VerdictsSvg, Self::VerdictsPng])
+            .chain([
+                Self::Svg,
+                Self::Png,
+                Self::VerdictsSvg,
+                Self::VerdictsPng,
+                Self::Gif,
+                Self::Html,
+            ])
             .collect()
     }
 
@@ -41,6 +57,8 @@ impl Target {
             Self::Png => "png",
             Self::VerdictsSvg => "slos-svg",
             Self::VerdictsPng => "slos-png",
+            Self::Gif => "gif",
+            Self::Html => "html",
         }
     }
 
@@ -50,6 +68,8 @@ impl Target {
             Self::Text(format) => format.extension(),
             Self::Svg | Self::VerdictsSvg => "svg",
             Self::Png | Self::VerdictsPng => "png",
+            Self::Gif => "gif",
+            Self::Html => "html",
         }
     }
 
@@ -75,6 +95,8 @@ impl Target {
             Self::Png => "Canvas picture (PNG)…".to_owned(),
             Self::VerdictsSvg => "Objectives' verdicts (SVG)…".to_owned(),
             Self::VerdictsPng => "Objectives' verdicts (PNG)…".to_owned(),
+            Self::Gif => "Live view of the run (animated GIF)…".to_owned(),
+            Self::Html => "Run report (HTML page)…".to_owned(),
         }
     }
 
@@ -82,7 +104,12 @@ impl Target {
     pub const fn needs_trace(self) -> bool {
         match self {
             Self::Text(format) => format.needs_trace(),
-            Self::Svg | Self::Png | Self::VerdictsSvg | Self::VerdictsPng => false,
+            Self::Svg
+            | Self::Png
+            | Self::VerdictsSvg
+            | Self::VerdictsPng
+            | Self::Gif
+            | Self::Html => false,
         }
     }
 
@@ -92,7 +119,7 @@ impl Target {
             Self::Text(format) => {
                 format.needs_report() || format.needs_trace() || format.needs_run()
             }
-            Self::VerdictsSvg | Self::VerdictsPng => true,
+            Self::VerdictsSvg | Self::VerdictsPng | Self::Gif | Self::Html => true,
             Self::Svg | Self::Png => false,
         }
     }
@@ -129,6 +156,28 @@ pub struct PictureOptions {
     pub scale: f32,
     /// Traces (chrome-trace, otlp): follow one event in this many.
     pub sample: u64,
+    /// The animated live view (gif): its first instant, its end (by
+    /// default [`DEFAULT_GIF_LENGTH`] later, or the run's end) and its
+    /// frames a second.
+    pub from: Duration,
+    pub to: Option<Duration>,
+    pub fps: u32,
+}
+
+/// How much of the run an animation shows unless told.
+pub const DEFAULT_GIF_LENGTH: Duration = Duration::from_secs(10);
+
+impl PictureOptions {
+    /// The animation these options ask of `model`.
+    pub fn gif(&self, model: &Model) -> GifOptions {
+        let mut options = GifOptions::span(model, self.from, DEFAULT_GIF_LENGTH);
+        if let Some(to) = self.to {
+            options.to = to;
+        }
+        options.fps = self.fps;
+        options.look = self.look;
+        options
+    }
 }
 
 impl Default for PictureOptions {
@@ -137,6 +186,9 @@ impl Default for PictureOptions {
             look: Look::Light,
             scale: 2.0,
             sample: sim_core::journey::JourneyOptions::DEFAULT_EVERY,
+            from: Duration::ZERO,
+            to: None,
+            fps: GifOptions::DEFAULT_FPS,
         }
     }
 }
@@ -171,6 +223,13 @@ pub fn export_bytes(model: &Model, target: Target, options: PictureOptions) -> R
         Target::Svg => picture::canvas_svg(model, options.look).into_bytes(),
         Target::Png => picture::canvas_png(model, options.look, options.scale)
             .context("cannot draw the canvas")?,
+        Target::Gif => crate::animation::record(
+            model,
+            model.scenario.seed,
+            options.gif(model),
+            &mut |_, _| {},
+        )?,
+        Target::Html => crate::html::report_page(model, options.look)?.into_bytes(),
         Target::VerdictsSvg | Target::VerdictsPng => {
             if model.slos.is_empty() {
                 anyhow::bail!(

@@ -2,12 +2,14 @@
 //! command line (`weir run`, `weir check`). The simulation itself lives in
 //! `sim-core`.
 
+pub mod animation;
 pub mod assets;
 pub mod cli;
 pub mod comparing;
 pub mod examples;
 pub mod exports;
 pub mod gui;
+pub mod html;
 pub mod importing;
 pub mod live;
 pub mod picture;

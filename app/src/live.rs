@@ -460,6 +460,13 @@ impl Stepper {
         })
     }
 
+    /// Runs every event up to `until` (capped at the scenario's end), as
+    /// the thread does between frames; a run that fails stops there with
+    /// a [`Notice::Failed`] in the next frame.
+    pub fn run_to(&mut self, until: SimTime) {
+        self.run_until(until);
+    }
+
     fn run_until(&mut self, until: SimTime) {
         if self.failed {
             return;

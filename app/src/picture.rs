@@ -17,7 +17,7 @@ use eframe::egui::{
 };
 use sim_core::Model;
 
-use crate::gui::canvas::{CanvasState, canvas_ui, drawing_bounds};
+use crate::gui::canvas::{CanvasState, Overlay, canvas_ui, drawing_bounds};
 use crate::gui::layout;
 
 /// Empty space around the cards (the canvas's zoom-to-fit margin).
@@ -98,13 +98,18 @@ pub fn svg_to_rgba(svg: &str, fit: [u32; 2]) -> Result<([usize; 2], Vec<u8>), Pi
 
 /// Reads back an SVG made by [`canvas_svg`], with egui's fonts.
 fn read_svg(svg: &str) -> Result<resvg::usvg::Tree, PictureError> {
+    resvg::usvg::Tree::from_str(svg, &svg_options()).map_err(|e| PictureError::Svg(e.to_string()))
+}
+
+/// How SVG is read back: with egui's fonts, Ubuntu by default.
+fn svg_options() -> resvg::usvg::Options<'static> {
     let mut options = resvg::usvg::Options::default();
     let fonts = Arc::make_mut(&mut options.fontdb);
     for data in egui::FontDefinitions::default().font_data.values() {
         fonts.load_font_data(data.font.as_ref().as_ref().to_vec());
     }
     options.font_family = "Ubuntu".to_owned();
-    resvg::usvg::Tree::from_str(svg, &options).map_err(|e| PictureError::Svg(e.to_string()))
+    options
 }
 
 /// Draws `tree` at `scale` pixels per point.
@@ -126,50 +131,132 @@ fn render(tree: &resvg::usvg::Tree, scale: f32) -> Result<resvg::tiny_skia::Pixm
 
 /// Paints the canvas headless; returns the picture's size and the shapes.
 fn canvas_shapes(model: &Model, look: Look) -> (egui::Vec2, Vec<epaint::ClippedShape>) {
-    let mut model = model.clone();
-    if layout::needs_layout(&model) {
-        // Files without positions are drawn as the designer would lay them out.
-        let _ = model.apply(layout::arrange(&model));
-    }
-    let bounds = drawing_bounds(&model);
-    let size = if bounds.is_positive() {
-        bounds.size() + vec2(2.0 * MARGIN, 2.0 * MARGIN)
-    } else {
-        vec2(400.0, 240.0)
-    };
-    let size = vec2(size.x.ceil(), size.y.ceil());
+    let mut painter = CanvasPainter::new(model, look);
+    let shapes = painter.paint(None);
+    (painter.size(), shapes)
+}
 
-    let ctx = egui::Context::default();
-    ctx.set_visuals(match look {
-        Look::Light => egui::Visuals::light(),
-        Look::Dark => egui::Visuals::dark(),
-    });
-    let input = || egui::RawInput {
-        screen_rect: Some(Rect::from_min_size(Pos2::ZERO, size)),
-        ..egui::RawInput::default()
-    };
-    let mut shapes = Vec::new();
-    // The first pass loads fonts and sizes panels; the second is the picture.
-    for _ in 0..2 {
-        let mut state = CanvasState::default();
-        state.show_grid = false;
-        // One canvas unit a point, the cards a margin in from the corner.
-        if bounds.is_positive() {
-            state.set_view(1.0, vec2(MARGIN, MARGIN) - bounds.min.to_vec2());
+/// The canvas painted headless, again and again: the model laid out as
+/// pictures show it, at one canvas unit a point, in an egui context kept
+/// from one picture to the next (an animation's frames).
+#[derive(Debug)]
+pub struct CanvasPainter {
+    ctx: egui::Context,
+    /// The model as drawn: laid out if its file has no positions. Its
+    /// indices are the given model's.
+    model: Model,
+    bounds: Rect,
+    size: egui::Vec2,
+    /// Whether a pass has loaded the fonts and sized the panels.
+    warm: bool,
+}
+
+impl CanvasPainter {
+    pub fn new(model: &Model, look: Look) -> Self {
+        let mut model = model.clone();
+        if layout::needs_layout(&model) {
+            // Files without positions are drawn as the designer would lay them out.
+            let _ = model.apply(layout::arrange(&model));
         }
-        let output = ctx.run_ui(input(), |ui| {
-            egui::CentralPanel::default()
-                .frame(egui::Frame::NONE)
-                .show(ui, |ui| {
-                    let _ = canvas_ui(ui, &model, &[], &mut state, None);
-                });
+        let bounds = drawing_bounds(&model);
+        let size = if bounds.is_positive() {
+            bounds.size() + vec2(2.0 * MARGIN, 2.0 * MARGIN)
+        } else {
+            vec2(400.0, 240.0)
+        };
+        let size = vec2(size.x.ceil(), size.y.ceil());
+        let ctx = egui::Context::default();
+        ctx.set_visuals(match look {
+            Look::Light => egui::Visuals::light(),
+            Look::Dark => egui::Visuals::dark(),
         });
-        let mut output = output;
-        // Nothing uploads textures here: the font atlas is not needed.
-        output.textures_delta.clear();
-        shapes = output.shapes;
+        Self {
+            ctx,
+            model,
+            bounds,
+            size,
+            warm: false,
+        }
     }
-    (size, shapes)
+
+    /// The picture's size in points.
+    pub fn size(&self) -> egui::Vec2 {
+        self.size
+    }
+
+    /// The shapes of the canvas, with `overlay` (a live run) drawn over it.
+    pub fn paint(&mut self, mut overlay: Option<&mut dyn Overlay>) -> Vec<epaint::ClippedShape> {
+        let input = egui::RawInput {
+            screen_rect: Some(Rect::from_min_size(Pos2::ZERO, self.size)),
+            ..egui::RawInput::default()
+        };
+        // The first pass loads fonts and sizes panels; the next is the picture.
+        let passes = if self.warm { 1 } else { 2 };
+        self.warm = true;
+        let mut shapes = Vec::new();
+        for _ in 0..passes {
+            let mut state = CanvasState::default();
+            state.show_grid = false;
+            // One canvas unit a point, the cards a margin in from the corner.
+            if self.bounds.is_positive() {
+                state.set_view(1.0, vec2(MARGIN, MARGIN) - self.bounds.min.to_vec2());
+            }
+            let model = &self.model;
+            let mut output = self.ctx.run_ui(input.clone(), |ui| {
+                egui::CentralPanel::default()
+                    .frame(egui::Frame::NONE)
+                    .show(ui, |ui| {
+                        // NOTE: a reborrow for this pass only (the
+                        // overlay serves every pass).
+                        let overlay: Option<&mut dyn Overlay> = match &mut overlay {
+                            Some(o) => Some(&mut **o),
+                            None => None,
+                        };
+                        let _ = canvas_ui(ui, model, &[], &mut state, overlay);
+                    });
+            });
+            // Nothing uploads textures here: the font atlas is not needed.
+            output.textures_delta.clear();
+            shapes = output.shapes;
+        }
+        shapes
+    }
+
+    /// The canvas as an SVG document, with `overlay` drawn over it.
+    pub fn svg(&mut self, overlay: Option<&mut dyn Overlay>) -> String {
+        let shapes = self.paint(overlay);
+        shapes_to_svg(&shapes, self.size, &self.model.name)
+    }
+}
+
+/// Rasterises the SVG documents of [`canvas_svg`] and [`CanvasPainter`]
+/// one after the other, with egui's fonts loaded once.
+#[derive(Debug)]
+pub struct Rasteriser {
+    options: resvg::usvg::Options<'static>,
+}
+
+impl Default for Rasteriser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Rasteriser {
+    pub fn new() -> Self {
+        Self {
+            options: svg_options(),
+        }
+    }
+
+    /// `svg` at `scale` pixels per point: its size in pixels and its
+    /// premultiplied RGBA bytes, row by row.
+    pub fn rgba(&self, svg: &str, scale: f32) -> Result<([u32; 2], Vec<u8>), PictureError> {
+        let tree = resvg::usvg::Tree::from_str(svg, &self.options)
+            .map_err(|e| PictureError::Svg(e.to_string()))?;
+        let pixmap = render(&tree, scale)?;
+        Ok(([pixmap.width(), pixmap.height()], pixmap.take()))
+    }
 }
 
 /// Writes egui's shapes as SVG elements.

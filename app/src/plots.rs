@@ -59,7 +59,7 @@ fn escape(text: &str) -> String {
 }
 
 /// About `n` round numbers spanning `lo..hi`.
-fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+pub(crate) fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let span = (hi - lo).abs().max(f64::EPSILON);
     #[expect(clippy::cast_precision_loss, reason = "a handful of ticks")]
     let raw = span / n.max(1) as f64;
@@ -84,7 +84,7 @@ fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 }
 
 /// A number on an axis: short, no binary noise.
-fn label(x: f64) -> String {
+pub(crate) fn label(x: f64) -> String {
     let a = x.abs();
     if a != 0.0 && !(1e-3..1e6).contains(&a) {
         format!("{x:.2e}")

@@ -3,6 +3,7 @@
 mod alerts;
 mod analytic;
 mod analytic_gui;
+mod animated_exports;
 mod asyncapi_import;
 mod bad_input;
 mod behaviour;
@@ -37,6 +38,7 @@ mod picture;
 mod plan;
 mod presentation;
 mod properties;
+mod record_gui;
 mod recovery;
 mod report_runs;
 mod results_table;

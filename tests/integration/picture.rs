@@ -171,6 +171,7 @@ fn file_export_writes_in_the_background_and_says_where() {
         (Target::Png, &b"\x89PNG"[..]),
         (Target::Text(sim_core::export::Format::Dot), &b"// "[..]),
         (Target::Text(sim_core::export::Format::Csv), &b"node,"[..]),
+        (Target::Html, &b"<!DOCTYPE html>"[..]),
     ] {
         let path = dir.join(format!("out.{}", target.extension()));
         let ctx = h.ctx.clone();

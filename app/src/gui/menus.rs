@@ -49,6 +49,8 @@ pub enum MenuAction {
     WhatIf,
     /// Open Plan capacity.
     Plan,
+    /// Open Record live view.
+    RecordGif,
     Quit,
 }
 
@@ -79,6 +81,9 @@ impl WeirApp {
             }
             MenuAction::WhatIf => self.whatif.open_on(&self.doc.model),
             MenuAction::Plan => self.planner.open_on(&self.doc.model),
+            MenuAction::RecordGif => self
+                .recording
+                .open_on(self.doc.path.as_deref(), &self.doc.model.name),
             MenuAction::Export(target) => {
                 let start = self.doc.path.as_deref();
                 if let Some(path) = export::pick_export(start, &self.doc.model.name, target) {
@@ -252,6 +257,15 @@ pub fn menu_bar_ui(
                 .clicked()
             {
                 actions.push(MenuAction::Live(LiveAction::RunToEnd));
+            }
+            if ui
+                .button("Record live view (GIF)…")
+                .on_hover_text(
+                    "Record the next seconds of the live run as an animated GIF, in the background",
+                )
+                .clicked()
+            {
+                actions.push(MenuAction::RecordGif);
             }
             ui.separator();
             let run = egui::Button::new(run_replications_label(doc))

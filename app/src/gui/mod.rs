@@ -33,6 +33,7 @@ pub mod palette;
 pub mod planner;
 mod presenting;
 pub mod problems;
+pub mod recording;
 pub mod recovery;
 pub mod results;
 pub mod run;
@@ -161,6 +162,8 @@ pub struct WeirApp {
     planner: planner::PlannerWindow,
     /// The What if window.
     whatif: whatif::WhatIfWindow,
+    /// The Record live view window.
+    pub recording: recording::RecordWindow,
     /// The Compare designs window.
     comparison: comparison::ComparisonWindow,
     /// File → Export writing in the background.
@@ -291,6 +294,7 @@ impl WeirApp {
             run: RunState::Idle,
             comparison: comparison::ComparisonWindow::default(),
             whatif: whatif::WhatIfWindow::default(),
+            recording: recording::RecordWindow::default(),
             planner: planner::PlannerWindow::default(),
             export: export::ExportState::Idle,
             show_results: false,
@@ -1090,6 +1094,17 @@ impl eframe::App for WeirApp {
             files::pick_open(start.as_deref())
         });
         commands.extend(self.whatif.ui(&ctx, &self.doc.model));
+        self.recording.poll();
+        if self.recording.open {
+            let file_name = self.doc.path.as_deref().map_or_else(
+                || format!("{}.ron", files::file_stem(&self.doc.model.name)),
+                |p| p.display().to_string(),
+            );
+            let look = comparison::look_of(&ctx.global_style().visuals);
+            let live = self.live.session.as_ref();
+            self.recording
+                .ui(&ctx, &self.doc.model, live, &file_name, look);
+        }
         commands.extend(self.planner.ui(&ctx, &self.doc.model));
 
         // Edits apply once, after drawing. While the pointer is down or a

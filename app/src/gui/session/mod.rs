@@ -46,21 +46,40 @@ struct Dot {
     msg_id: u64,
 }
 
-/// A live run as the window sees it.
+/// A live run as the window sees it: the run on its thread, what the
+/// window asked of it, and the [`LiveView`] it draws.
 #[derive(Debug)]
 pub struct LiveSession {
     run: LiveRun,
-    frame: Box<LiveFrame>,
     spare: Option<Box<LiveFrame>>,
-    /// What the run was built from: edits are compared with it.
-    // NOTE: its positions may lag the document's (moves do not move the
-    // run revision on); nothing here reads them.
-    model: Model,
-    /// The document's run revision `model` was taken at
+    /// The document's run revision the view's model was taken at
     /// (`Document::run_revision`: moving nodes does not count).
     revision: u64,
     pub seed: u64,
     pub speed: Speed,
+    /// A message for the user and until when (wall seconds).
+    pub notice: Option<(String, f64)>,
+    /// The latest full result, after asking for one.
+    pub result: Option<Box<RunResult>>,
+    watching: (Vec<String>, Vec<(String, String)>),
+    /// The sampled message the inspector asked for.
+    inspecting: Option<JourneyRef>,
+    view: LiveView,
+}
+
+/// What a live run looks like at an instant, fed frames one after the
+/// other: rates from successive snapshots, moving dots, the blocked marks
+/// held for a moment. It starts no thread and reads no clock of its own:
+/// the window feeds it the frames of its `weir-live` thread and its own
+/// clock, and [`crate::animation`] the frames of a stepper at fixed
+/// instants, so both draw the same live view.
+#[derive(Debug)]
+pub struct LiveView {
+    frame: Box<LiveFrame>,
+    /// What the run was built from: edits are compared with it.
+    // NOTE: its positions may lag the document's (moves do not move the
+    // run revision on); nothing here reads them.
+    model: Model,
     /// Simulation order → the model's indices, and back.
     nodes: Vec<NodeIndex>,
     edges: Vec<EdgeIndex>,
@@ -73,13 +92,6 @@ pub struct LiveSession {
     last_seq: Vec<u64>,
     dots: Vec<Dot>,
     run_id: u64,
-    /// A message for the user and until when (wall seconds).
-    pub notice: Option<(String, f64)>,
-    /// The latest full result, after asking for one.
-    pub result: Option<Box<RunResult>>,
-    watching: (Vec<String>, Vec<(String, String)>),
-    /// The sampled message the inspector asked for.
-    inspecting: Option<JourneyRef>,
     /// Where the dots of sampled messages were drawn last (screen
     /// positions and message identities), for clicks.
     sampled_dots: Vec<(Pos2, u64)>,
@@ -107,14 +119,220 @@ impl LiveSession {
         repaint: Box<dyn Fn() + Send>,
     ) -> Result<Self, String> {
         let run = LiveRun::start(model, seed, repaint)?;
-        let mut session = Self {
+        Ok(Self {
             run,
-            frame: Box::default(),
             spare: None,
-            model: model.clone(),
             revision,
             seed,
             speed: Speed::Times(1.0),
+            notice: None,
+            result: None,
+            watching: (Vec::new(), Vec::new()),
+            inspecting: None,
+            view: LiveView::new(model),
+        })
+    }
+
+    pub fn send(&self, cmd: Command) {
+        self.run.send(cmd);
+    }
+
+    /// What the window draws of the run.
+    pub fn view(&self) -> &LiveView {
+        &self.view
+    }
+
+    /// The frame on show.
+    pub fn frame(&self) -> &LiveFrame {
+        self.view.frame()
+    }
+
+    /// Whether a frame from the thread has arrived since the start.
+    pub fn playing(&self) -> bool {
+        self.view.frame.playing
+    }
+
+    /// Frames the thread skipped because the window held the hand-off.
+    pub fn skipped_frames(&self) -> u64 {
+        self.run.skipped_frames()
+    }
+
+    /// The thread's run, for tests that hold its hand-off.
+    pub fn run(&self) -> &LiveRun {
+        &self.run
+    }
+
+    /// Resets the run from zero with `seed`.
+    pub fn reset(&mut self, seed: u64) {
+        self.seed = seed;
+        self.send(Command::Reset { seed, model: None });
+        self.result = None;
+    }
+
+    pub fn set_speed(&mut self, speed: Speed) {
+        self.speed = speed;
+        self.send(Command::SetSpeed(speed));
+    }
+
+    /// The session's clock in seconds (see [`Self::poll`]).
+    pub fn clock(&self) -> f64 {
+        self.view.clock
+    }
+
+    /// Picks up the newest frame (never waits); `wall` is the window's
+    /// clock in seconds. The marks are timed by the session's clock,
+    /// which stands still while the run does not play: a paused run
+    /// keeps showing the instant it was paused at. A Step while paused
+    /// is a new instant: the previous one's marks make way for its own.
+    pub fn poll(&mut self, wall: f64) {
+        self.view.tick(wall);
+        let Some(mut fresh) = self.run.take_frame(&mut self.spare) else {
+            return;
+        };
+        for notice in std::mem::take(&mut fresh.notices) {
+            match notice {
+                Notice::NeedsRestart(why) => {
+                    self.restart(&format!("{why}: the run restarted from zero"), wall);
+                }
+                Notice::Refused(why) | Notice::Failed(why) => self.notice = Some((why, wall + 6.0)),
+            }
+        }
+        if let Some(result) = fresh.result.take() {
+            self.result = Some(result);
+        }
+        // The previous frame goes back to the thread for reuse.
+        self.spare = Some(self.view.show(fresh));
+    }
+
+    /// The live marks as they show now (see [`LiveView::marks_shown`]).
+    pub fn marks_shown(&self) -> ShownMarks {
+        self.view.marks_shown()
+    }
+
+    /// Keeps the run in step with the model being edited, the document's
+    /// at run revision `revision`: parameter changes apply live; anything
+    /// else restarts the run with a notice. Nothing is compared while the
+    /// revision stays, as it does while nodes are dragged.
+    pub fn sync(&mut self, model: &Model, revision: u64, wall: f64) {
+        if revision == self.revision {
+            return;
+        }
+        self.revision = revision;
+        if same_structure(&self.view.model, model) {
+            for &n in &self.view.nodes {
+                let (Some(old), Some(new)) = (
+                    self.view.model.graph.node_weight(n),
+                    model.graph.node_weight(n),
+                ) else {
+                    continue;
+                };
+                if old.kind != new.kind {
+                    self.send(Command::SetParams {
+                        id: new.id.clone(),
+                        kind: Box::new(new.kind.clone()),
+                    });
+                }
+            }
+            self.view.model = model.clone();
+            return;
+        }
+        let why = if same_watch(&self.view.model, model) {
+            "The model's structure changed: the run restarted from zero"
+        } else {
+            "The objectives or alert rules changed: the run restarted from zero"
+        };
+        self.view.model = model.clone();
+        self.restart(why, wall);
+    }
+
+    fn restart(&mut self, why: &str, wall: f64) {
+        self.view.map_model();
+        self.send(Command::Reset {
+            seed: self.seed,
+            model: Some(Box::new(self.view.model.clone())),
+        });
+        let (nodes, edges) = self.watching.clone();
+        self.send(Command::Watch { nodes, edges });
+        self.notice = Some((why.to_owned(), wall + 6.0));
+        self.result = None;
+    }
+
+    /// Takes the scenario the user recorded a fault into, without
+    /// restarting (the fault is already running).
+    pub fn adopt_scenario(&mut self, scenario: &sim_core::Scenario) {
+        self.view.model.scenario = scenario.clone();
+    }
+
+    /// Asks for the series of these nodes and edges.
+    pub fn watch(&mut self, nodes: Vec<String>, edges: Vec<(String, String)>) {
+        if self.watching != (nodes.clone(), edges.clone()) {
+            self.watching = (nodes.clone(), edges.clone());
+            self.send(Command::Watch { nodes, edges });
+        }
+    }
+
+    pub fn fault(&self, id: &str, effect: Effect, duration: Duration) {
+        self.send(Command::Fault {
+            id: id.to_owned(),
+            effect,
+            duration,
+        });
+    }
+
+    /// A node's state now, by the model's index.
+    pub fn node(&self, n: NodeIndex) -> Option<&NodeSnapshot> {
+        self.view.node(n)
+    }
+
+    /// Asks for the journey of a sampled message with every frame (or
+    /// for none).
+    pub fn inspect(&mut self, which: Option<JourneyRef>) {
+        if self.inspecting != which {
+            self.inspecting = which;
+            self.send(Command::Inspect(which));
+        }
+    }
+
+    /// Where the dots of sampled messages were drawn in the last frame.
+    pub fn sampled_dots(&self) -> &[(Pos2, u64)] {
+        &self.view.sampled_dots
+    }
+
+    /// The sampled message whose dot was on screen nearest `pos` (see
+    /// [`LiveView::message_at`]).
+    pub fn message_at(&self, pos: Pos2, radius: f32) -> Option<JourneyRef> {
+        self.view.message_at(pos, radius)
+    }
+
+    /// The model's index of the node at `i` in simulation (model) order.
+    pub fn node_index(&self, i: u32) -> Option<NodeIndex> {
+        self.view.nodes.get(i as usize).copied()
+    }
+
+    /// The simulation (model) order of a node of the model.
+    pub fn model_order(&self, n: NodeIndex) -> Option<u32> {
+        self.view.model_order(n)
+    }
+
+    /// Whether dots are moving (so the window keeps repainting): only
+    /// while the run plays, as the session's clock stands still
+    /// otherwise.
+    pub fn animating(&self) -> bool {
+        self.view.frame.playing && !self.view.dots.is_empty()
+    }
+
+    /// The canvas overlay for this frame, at the session's clock.
+    pub fn overlay(&mut self, dark: bool) -> LiveOverlay<'_> {
+        self.view.overlay(dark)
+    }
+}
+
+impl LiveView {
+    /// A view of `model`'s run with no frame yet, its clock at zero.
+    pub fn new(model: &Model) -> Self {
+        let mut view = Self {
+            frame: Box::default(),
+            model: model.clone(),
             nodes: Vec::new(),
             edges: Vec::new(),
             node_ix: BTreeMap::new(),
@@ -125,18 +343,14 @@ impl LiveSession {
             last_seq: Vec::new(),
             dots: Vec::new(),
             run_id: 0,
-            notice: None,
-            result: None,
-            watching: (Vec::new(), Vec::new()),
-            inspecting: None,
             sampled_dots: Vec::new(),
             shown_dots: Vec::new(),
             blocked_until: (Vec::new(), Vec::new()),
             clock: 0.0,
             last_wall: None,
         };
-        session.map_model();
-        Ok(session)
+        view.map_model();
+        view
     }
 
     fn map_model(&mut self) {
@@ -167,50 +381,20 @@ impl LiveSession {
         self.blocked_until = (Vec::new(), Vec::new());
     }
 
-    pub fn send(&self, cmd: Command) {
-        self.run.send(cmd);
-    }
-
     /// The frame on show.
     pub fn frame(&self) -> &LiveFrame {
         &self.frame
     }
 
-    /// Whether a frame from the thread has arrived since the start.
-    pub fn playing(&self) -> bool {
-        self.frame.playing
-    }
-
-    /// Frames the thread skipped because the window held the hand-off.
-    pub fn skipped_frames(&self) -> u64 {
-        self.run.skipped_frames()
-    }
-
-    /// The thread's run, for tests that hold its hand-off.
-    pub fn run(&self) -> &LiveRun {
-        &self.run
-    }
-
-    /// Resets the run from zero with `seed`.
-    pub fn reset(&mut self, seed: u64) {
-        self.seed = seed;
-        self.send(Command::Reset { seed, model: None });
-        self.result = None;
-    }
-
-    pub fn set_speed(&mut self, speed: Speed) {
-        self.speed = speed;
-        self.send(Command::SetSpeed(speed));
-    }
-
-    /// The session's clock in seconds (see [`Self::poll`]).
+    /// The view's clock in seconds: it moves with the clock given to
+    /// [`Self::tick`] while the run plays, and stands still otherwise.
     pub fn clock(&self) -> f64 {
         self.clock
     }
 
-    /// Moves the session's clock on with the window's (`wall`, in
-    /// seconds) while the run plays; it stands still otherwise.
-    fn tick(&mut self, wall: f64) {
+    /// Moves the view's clock on with the caller's (`wall`, in seconds)
+    /// while the run plays; it stands still otherwise.
+    pub fn tick(&mut self, wall: f64) {
         let dt = self.last_wall.map_or(0.0, |last| (wall - last).max(0.0));
         self.last_wall = Some(wall);
         if self.frame.playing {
@@ -218,16 +402,11 @@ impl LiveSession {
         }
     }
 
-    /// Picks up the newest frame (never waits); `wall` is the window's
-    /// clock in seconds. The marks are timed by the session's clock,
-    /// which stands still while the run does not play: a paused run
-    /// keeps showing the instant it was paused at. A Step while paused
-    /// is a new instant: the previous one's marks make way for its own.
-    pub fn poll(&mut self, wall: f64) {
-        self.tick(wall);
-        let Some(mut fresh) = self.run.take_frame(&mut self.spare) else {
-            return;
-        };
+    /// Shows `fresh`, the run's next frame, at the view's clock; returns
+    /// the frame shown before (for reuse). A frame of a paused run at a
+    /// new instant (a Step) is a new instant: the previous one's marks
+    /// make way for its own.
+    pub fn show(&mut self, fresh: Box<LiveFrame>) -> Box<LiveFrame> {
         let stepped = !fresh.playing
             && !self.frame.playing
             && fresh.run_id == self.run_id
@@ -243,17 +422,6 @@ impl LiveSession {
             self.dots.clear();
             self.blocked_until = (Vec::new(), Vec::new());
         }
-        for notice in std::mem::take(&mut fresh.notices) {
-            match notice {
-                Notice::NeedsRestart(why) => {
-                    self.restart(&format!("{why}: the run restarted from zero"), wall);
-                }
-                Notice::Refused(why) | Notice::Failed(why) => self.notice = Some((why, wall + 6.0)),
-            }
-        }
-        if let Some(result) = fresh.result.take() {
-            self.result = Some(result);
-        }
         self.update_rates(&fresh);
         // NOTE: a step's crossings stand half-way along their edges: at
         // their start they would hide under the ports.
@@ -264,8 +432,7 @@ impl LiveSession {
         };
         self.spawn_dots(&fresh, born);
         self.hold_blocked(&fresh, self.clock);
-        // The previous frame goes back to the thread for reuse.
-        self.spare = Some(std::mem::replace(&mut self.frame, fresh));
+        std::mem::replace(&mut self.frame, fresh)
     }
 
     fn hold_blocked(&mut self, frame: &LiveFrame, clock: f64) {
@@ -387,93 +554,10 @@ impl LiveSession {
         }
     }
 
-    /// Keeps the run in step with the model being edited, the document's
-    /// at run revision `revision`: parameter changes apply live; anything
-    /// else restarts the run with a notice. Nothing is compared while the
-    /// revision stays, as it does while nodes are dragged.
-    pub fn sync(&mut self, model: &Model, revision: u64, wall: f64) {
-        if revision == self.revision {
-            return;
-        }
-        self.revision = revision;
-        if same_structure(&self.model, model) {
-            for &n in &self.nodes {
-                let (Some(old), Some(new)) =
-                    (self.model.graph.node_weight(n), model.graph.node_weight(n))
-                else {
-                    continue;
-                };
-                if old.kind != new.kind {
-                    self.send(Command::SetParams {
-                        id: new.id.clone(),
-                        kind: Box::new(new.kind.clone()),
-                    });
-                }
-            }
-            self.model = model.clone();
-            return;
-        }
-        let why = if same_watch(&self.model, model) {
-            "The model's structure changed: the run restarted from zero"
-        } else {
-            "The objectives or alert rules changed: the run restarted from zero"
-        };
-        self.model = model.clone();
-        self.restart(why, wall);
-    }
-
-    fn restart(&mut self, why: &str, wall: f64) {
-        self.map_model();
-        self.send(Command::Reset {
-            seed: self.seed,
-            model: Some(Box::new(self.model.clone())),
-        });
-        let (nodes, edges) = self.watching.clone();
-        self.send(Command::Watch { nodes, edges });
-        self.notice = Some((why.to_owned(), wall + 6.0));
-        self.result = None;
-    }
-
-    /// Takes the scenario the user recorded a fault into, without
-    /// restarting (the fault is already running).
-    pub fn adopt_scenario(&mut self, scenario: &sim_core::Scenario) {
-        self.model.scenario = scenario.clone();
-    }
-
-    /// Asks for the series of these nodes and edges.
-    pub fn watch(&mut self, nodes: Vec<String>, edges: Vec<(String, String)>) {
-        if self.watching != (nodes.clone(), edges.clone()) {
-            self.watching = (nodes.clone(), edges.clone());
-            self.send(Command::Watch { nodes, edges });
-        }
-    }
-
-    pub fn fault(&self, id: &str, effect: Effect, duration: Duration) {
-        self.send(Command::Fault {
-            id: id.to_owned(),
-            effect,
-            duration,
-        });
-    }
-
     /// A node's state now, by the model's index.
     pub fn node(&self, n: NodeIndex) -> Option<&NodeSnapshot> {
         let i = *self.node_ix.get(&n)?;
         self.frame.snapshot.nodes.get(i)
-    }
-
-    /// Asks for the journey of a sampled message with every frame (or
-    /// for none).
-    pub fn inspect(&mut self, which: Option<JourneyRef>) {
-        if self.inspecting != which {
-            self.inspecting = which;
-            self.send(Command::Inspect(which));
-        }
-    }
-
-    /// Where the dots of sampled messages were drawn in the last frame.
-    pub fn sampled_dots(&self) -> &[(Pos2, u64)] {
-        &self.sampled_dots
     }
 
     /// The sampled message whose dot was on screen nearest `pos` (in the
@@ -495,21 +579,9 @@ impl LiveSession {
             .map(|j| j.at)
     }
 
-    /// The model's index of the node at `i` in simulation (model) order.
-    pub fn node_index(&self, i: u32) -> Option<NodeIndex> {
-        self.nodes.get(i as usize).copied()
-    }
-
     /// The simulation (model) order of a node of the model.
     pub fn model_order(&self, n: NodeIndex) -> Option<u32> {
         self.node_ix.get(&n).and_then(|&i| u32::try_from(i).ok())
-    }
-
-    /// Whether dots are moving (so the window keeps repainting): only
-    /// while the run plays, as the session's clock stands still
-    /// otherwise.
-    pub fn animating(&self) -> bool {
-        self.frame.playing && !self.dots.is_empty()
     }
 }
 

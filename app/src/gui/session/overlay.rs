@@ -6,13 +6,13 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef as _;
 use sim_core::snapshot::Place;
 
-use super::{LiveSession, marks};
+use super::{LiveView, marks};
 use crate::gui::canvas::{EdgePath, Overlay};
 use crate::gui::colors;
 use crate::gui::kinds;
 
-impl LiveSession {
-    /// The canvas overlay for this frame, at the session's clock.
+impl LiveView {
+    /// The canvas overlay for this frame, at the view's clock.
     pub fn overlay(&mut self, dark: bool) -> LiveOverlay<'_> {
         LiveOverlay {
             session: self,
@@ -24,7 +24,7 @@ impl LiveSession {
 /// Draws a live run over the canvas.
 #[derive(Debug)]
 pub struct LiveOverlay<'a> {
-    session: &'a mut LiveSession,
+    session: &'a mut LiveView,
     dark: bool,
 }
 
