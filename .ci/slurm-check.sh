@@ -29,8 +29,17 @@ work=$(mktemp -d /tmp/weir-slurm.XXXXXX)
 chmod 755 "$work"
 started=()
 cleanup() {
-  # Only the daemons this script started.
-  for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Only the daemons this script started, in reverse order; each is given
+  # a few seconds to save its state and go before its files are removed.
+  local i pid
+  for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+    pid=${started[i]}
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 50); do
+      case $(ps -o stat= -p "$pid" 2>/dev/null) in "" | Z*) break ;; esac
+      sleep 0.1
+    done
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
