@@ -38,6 +38,7 @@ mod properties;
 mod recovery;
 mod report_runs;
 mod results_table;
+mod shards;
 mod slos;
 mod snapshots;
 mod start_page;
