@@ -71,7 +71,11 @@ impl FromStr for ShardSpec {
         let Some((i, n)) = text.trim().split_once('/') else {
             return Err(format!("'{text}': {usage}"));
         };
-        let number = |s: &str| s.trim().parse::<u32>().map_err(|_| format!("'{text}': {usage}"));
+        let number = |s: &str| {
+            s.trim()
+                .parse::<u32>()
+                .map_err(|_| format!("'{text}': {usage}"))
+        };
         let (index, count) = (number(i)?, number(n)?);
         if count == 0 || count > MAX_SHARDS {
             return Err(format!(
@@ -374,17 +378,19 @@ impl Record {
         );
         o.insert(
             "alerts".to_owned(),
-            self.alerts.as_ref().map_or(Value::Null, |(interval, firings)| {
-                json!({
-                    "interval_ns": interval.0,
-                    "firings": firings.iter().map(|f| json!([
-                        f.rule,
-                        f.active_at.as_nanos(),
-                        f.fired_at.as_nanos(),
-                        f.resolved_at.map(SimTime::as_nanos),
-                    ])).collect::<Vec<_>>(),
-                })
-            }),
+            self.alerts
+                .as_ref()
+                .map_or(Value::Null, |(interval, firings)| {
+                    json!({
+                        "interval_ns": interval.0,
+                        "firings": firings.iter().map(|f| json!([
+                            f.rule,
+                            f.active_at.as_nanos(),
+                            f.fired_at.as_nanos(),
+                            f.resolved_at.map(SimTime::as_nanos),
+                        ])).collect::<Vec<_>>(),
+                    })
+                }),
         );
         if let Some(lines) = &self.lines {
             o.insert(
@@ -406,7 +412,10 @@ impl Shard {
         o.insert("weir_shard".to_owned(), Value::from(FORMAT));
         o.insert("command".to_owned(), Value::from(self.job.command()));
         o.insert("shard".to_owned(), Value::from(self.spec.to_string()));
-        o.insert("model_hash".to_owned(), Value::from(model_hash(&self.model)));
+        o.insert(
+            "model_hash".to_owned(),
+            Value::from(model_hash(&self.model)),
+        );
         o.insert("seed".to_owned(), Value::from(self.seed));
         o.insert("replications".to_owned(), Value::from(self.replications));
         if let Job::Sweep { vary, metrics } = &self.job {
@@ -631,8 +640,9 @@ fn read_record(r: &Field<'_>) -> Result<Record, String> {
                     let values = text
                         .split_ascii_whitespace()
                         .map(|v| {
-                            v.parse::<f32>()
-                                .map_err(|_| format!("{}: '{v}' is not a number", values.describe()))
+                            v.parse::<f32>().map_err(|_| {
+                                format!("{}: '{v}' is not a number", values.describe())
+                            })
                         })
                         .collect::<Result<Vec<_>, _>>()?;
                     Ok((name.str()?.to_owned(), values))
@@ -822,7 +832,10 @@ pub fn merge(shards: &[(String, Shard)]) -> Result<Merged, MergeError> {
         if let Some((other, _)) = by_index.insert(entry.1.spec.index, entry) {
             return Err(shard_error(
                 &entry.0,
-                format!("shard {} is given twice: {other} is the same shard", entry.1.spec),
+                format!(
+                    "shard {} is given twice: {other} is the same shard",
+                    entry.1.spec
+                ),
             ));
         }
     }
@@ -832,7 +845,11 @@ pub fn merge(shards: &[(String, Shard)]) -> Result<Merged, MergeError> {
         .collect();
     if !missing.is_empty() {
         let shown = if missing.len() > 10 {
-            format!("{} and {} more", missing[..10].join(", "), missing.len() - 10)
+            format!(
+                "{} and {} more",
+                missing[..10].join(", "),
+                missing.len() - 10
+            )
         } else {
             missing.join(", ")
         };
@@ -854,8 +871,7 @@ pub fn merge(shards: &[(String, Shard)]) -> Result<Merged, MergeError> {
             format!("the model it holds has errors: {d}"),
         ));
     }
-    if model.scenario.seed != first.seed
-        || model.scenario.replications.max(1) != first.replications
+    if model.scenario.seed != first.seed || model.scenario.replications.max(1) != first.replications
     {
         return Err(shard_error(
             first_name,
@@ -880,7 +896,9 @@ pub fn merge(shards: &[(String, Shard)]) -> Result<Merged, MergeError> {
             Some(sweep)
         }
     };
-    let points = sweep.as_ref().map_or_else(|| vec![Vec::new()], Sweep::points);
+    let points = sweep
+        .as_ref()
+        .map_or_else(|| vec![Vec::new()], Sweep::points);
     let reps = first.replications.max(1) as usize;
 
     let mut per_point: Vec<Vec<(&str, &Part)>> = vec![Vec::new(); points.len()];
@@ -899,7 +917,11 @@ pub fn merge(shards: &[(String, Shard)]) -> Result<Merged, MergeError> {
             && shard.parts.iter().zip(&expected).all(|(part, (p, range))| {
                 part.point == points[*p]
                     && part.records.len() == range.len()
-                    && part.records.iter().zip(range.clone()).all(|(r, i)| r.index == i)
+                    && part
+                        .records
+                        .iter()
+                        .zip(range.clone())
+                        .all(|(r, i)| r.index == i)
             });
         if !fits {
             let want = expected
@@ -1289,7 +1311,8 @@ mod tests {
         let text = record.to_json().to_string();
         let doc: Value = serde_json::from_str(&text).expect("json");
         let back = read_record(&Field::root(&doc)).expect("reads back");
-        let bits = |r: &Record| -> Vec<u64> { r.nodes[0].iter().map(|(_, v)| v.to_bits()).collect() };
+        let bits =
+            |r: &Record| -> Vec<u64> { r.nodes[0].iter().map(|(_, v)| v.to_bits()).collect() };
         // NaN is not equal to itself; its bits are those of `f64::NAN`.
         assert_eq!(bits(&back), bits(&record));
         let lines = back.lines.expect("lines");
@@ -1332,16 +1355,26 @@ mod tests {
         let shards_a = shards(&model_a, 3);
         let err = merge(&shards_a[..2]).expect_err("one missing").to_string();
         assert!(err.contains("2/3"), "{err}");
-        let twice = vec![shards_a[0].clone(), shards_a[1].clone(), shards_a[1].clone()];
+        let twice = vec![
+            shards_a[0].clone(),
+            shards_a[1].clone(),
+            shards_a[1].clone(),
+        ];
         let err = merge(&twice).expect_err("a duplicate").to_string();
-        assert!(err.contains("shard-1.json") && err.contains("twice"), "{err}");
+        assert!(
+            err.contains("shard-1.json") && err.contains("twice"),
+            "{err}"
+        );
         let mut other = model_a.clone();
         other.scenario.duration = Duration::from_secs(10);
         let mut mixed = shards_a.clone();
         mixed[2] = shards(&other, 3).remove(2);
         mixed[2].0 = "other.json".to_owned();
         let err = merge(&mixed).expect_err("another model").to_string();
-        assert!(err.starts_with("other.json:") && err.contains("model hash"), "{err}");
+        assert!(
+            err.starts_with("other.json:") && err.contains("model hash"),
+            "{err}"
+        );
         let mut seeded = model_a;
         seeded.scenario.seed = 99;
         let mut mixed = shards_a;

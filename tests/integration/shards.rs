@@ -77,7 +77,10 @@ fn make_shards(dir: &Scratch, tag: &str, args: &[&str], count: u32) -> Vec<PathB
             let mut all: Vec<&str> = args.to_vec();
             all.extend(["--shard", &spec, "-o", path.to_str().expect("UTF-8 path")]);
             let stdout = ok(&all);
-            assert!(stdout.is_empty(), "a shard written to a file prints nothing");
+            assert!(
+                stdout.is_empty(),
+                "a shard written to a file prints nothing"
+            );
             path
         })
         .collect()
@@ -240,17 +243,33 @@ fn sweep_shards_merge_into_the_single_sweep() {
     let shards = make_shards(&dir, "auto", &auto, 3);
     assert_eq!(merge(&shards, &["--format", "json"]), single);
     let svg = merge(&shards, &["--format", "svg"]);
-    assert!(String::from_utf8_lossy(&svg).starts_with("<svg"), "a picture");
+    assert!(
+        String::from_utf8_lossy(&svg).starts_with("<svg"),
+        "a picture"
+    );
 }
 
 #[test]
 fn missing_repeated_and_foreign_shards_are_refused_naming_the_file() {
     let dir = Scratch::new("errors");
-    let args = ["run", QUEUE, "--duration", "20s", "--warmup", "2s", "--replications", "3"];
+    let args = [
+        "run",
+        QUEUE,
+        "--duration",
+        "20s",
+        "--warmup",
+        "2s",
+        "--replications",
+        "3",
+    ];
     let shards = make_shards(&dir, "a", &args, 3);
     let name = |p: &Path| p.display().to_string();
 
-    let (code, _, stderr) = weir_out(&["merge".as_ref(), shards[0].as_os_str(), shards[2].as_os_str()]);
+    let (code, _, stderr) = weir_out(&[
+        "merge".as_ref(),
+        shards[0].as_os_str(),
+        shards[2].as_os_str(),
+    ]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("missing: 1/3"), "{stderr}");
 
@@ -271,7 +290,16 @@ fn missing_repeated_and_foreign_shards_are_refused_naming_the_file() {
     let other = make_shards(
         &dir,
         "b",
-        &["run", QUEUE, "--duration", "30s", "--warmup", "2s", "--replications", "3"],
+        &[
+            "run",
+            QUEUE,
+            "--duration",
+            "30s",
+            "--warmup",
+            "2s",
+            "--replications",
+            "3",
+        ],
         3,
     );
     let (code, _, stderr) = weir_out(&[
@@ -288,26 +316,47 @@ fn missing_repeated_and_foreign_shards_are_refused_naming_the_file() {
 
     // Another seed, another number of shards, another model file.
     let seeded = make_shards(&dir, "c", &[&args[..], &["--seed", "77"]].concat(), 3);
-    let (_, _, stderr) = weir_out(&["merge".as_ref(), shards[0].as_os_str(), seeded[1].as_os_str()]);
+    let (_, _, stderr) = weir_out(&[
+        "merge".as_ref(),
+        shards[0].as_os_str(),
+        seeded[1].as_os_str(),
+    ]);
     assert!(
         stderr.contains(&name(&seeded[1])) && stderr.contains("seed 77"),
         "{stderr}"
     );
     let halves = make_shards(&dir, "d", &args, 2);
-    let (_, _, stderr) = weir_out(&["merge".as_ref(), shards[0].as_os_str(), halves[1].as_os_str()]);
+    let (_, _, stderr) = weir_out(&[
+        "merge".as_ref(),
+        shards[0].as_os_str(),
+        halves[1].as_os_str(),
+    ]);
     assert!(
         stderr.contains(&name(&halves[1])) && stderr.contains("one of 2 shards"),
         "{stderr}"
     );
-    let crash = make_shards(&dir, "e", &["run", CRASH, "--duration", "3m", "--replications", "3"], 3);
-    let (code, _, stderr) = weir_out(&["merge".as_ref(), shards[0].as_os_str(), crash[1].as_os_str(), shards[2].as_os_str()]);
+    let crash = make_shards(
+        &dir,
+        "e",
+        &["run", CRASH, "--duration", "3m", "--replications", "3"],
+        3,
+    );
+    let (code, _, stderr) = weir_out(&[
+        "merge".as_ref(),
+        shards[0].as_os_str(),
+        crash[1].as_os_str(),
+        shards[2].as_os_str(),
+    ]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains(&name(&crash[1])), "{stderr}");
 
     // Not a shard at all, and an altered one.
     let (code, _, stderr) = weir_out(&["merge", QUEUE]);
     assert_eq!(code, Some(2));
-    assert!(stderr.contains(QUEUE) && stderr.contains("not a Weir shard"), "{stderr}");
+    assert!(
+        stderr.contains(QUEUE) && stderr.contains("not a Weir shard"),
+        "{stderr}"
+    );
     let text = std::fs::read_to_string(&shards[1]).expect("shard");
     let altered = dir.file("altered.json");
     std::fs::write(&altered, text.replacen("\"events\":", "\"events\":-", 1)).expect("write");
@@ -318,7 +367,10 @@ fn missing_repeated_and_foreign_shards_are_refused_naming_the_file() {
         shards[2].as_os_str(),
     ]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("altered.json") && stderr.contains("events"), "{stderr}");
+    assert!(
+        stderr.contains("altered.json") && stderr.contains("events"),
+        "{stderr}"
+    );
 
     // Usage: a shard index past the end, a format the command lacks.
     let (code, _, stderr) = weir_out(&["run", QUEUE, "--shard", "3/3"]);
