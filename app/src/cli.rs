@@ -20,6 +20,7 @@ use clap::{Parser, Subcommand};
 use sim_core::Model;
 use sim_core::model::file;
 use sim_core::report::MAX_REPLICATIONS;
+use sim_core::shard::ShardSpec;
 use sim_core::time::Duration;
 use sim_core::validate::{Diagnostic, validate};
 
@@ -76,6 +77,43 @@ pub enum Command {
     /// replications and confidence intervals, streamed as CSV or JSON
     /// lines, or drawn as a plot (one knob) or a heatmap (two).
     Sweep(SweepArgs),
+    /// Merge the shards of a `weir run --shard` or `weir sweep --shard`
+    /// job, given in any order, into the report one machine gives.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Every shard of one job (`weir run … --shard I/N -o FILE`), once
+    /// each, in any order.
+    #[arg(required = true, value_name = "SHARD.json")]
+    pub shards: Vec<PathBuf>,
+    /// What to write: for a run, json (the default, as `weir run --json`),
+    /// table (as `weir run` prints) or csv (as `weir export --format
+    /// csv`); for a sweep, csv (the default), json, svg or png, as `weir
+    /// sweep` writes them.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<MergeFormat>,
+    /// Pictures (svg, png): light or dark background.
+    #[arg(long, value_name = "light|dark", default_value = "light")]
+    pub look: crate::picture::Look,
+    /// A run's shards: exit with status 3 when an objective is violated,
+    /// as `weir run --check-slos`.
+    #[arg(long)]
+    pub check_slos: bool,
+    /// Where to write: a file, or `-` (the default) for standard output.
+    #[arg(short, long, value_name = "PATH|-", default_value = "-")]
+    pub output: String,
+}
+
+/// What `weir merge` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MergeFormat {
+    Json,
+    Table,
+    Csv,
+    Svg,
+    Png,
 }
 
 #[derive(Debug, clap::Args)]
@@ -101,10 +139,14 @@ pub struct SweepArgs {
     /// Sweep this variant of the model.
     #[arg(long, value_name = "NAME")]
     pub variant: Option<String>,
-    /// csv or json (one line per point, as each finishes), or a picture:
-    /// svg, png.
-    #[arg(long, value_name = "FORMAT", default_value = "csv")]
-    pub format: SweepFormat,
+    /// csv (the default) or json (one line per point, as each finishes),
+    /// or a picture: svg, png.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<SweepFormat>,
+    /// Run only shard I of N (I from 0) of the points × replications and
+    /// write it as JSON, for `weir merge`.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<ShardSpec>,
     /// Pictures (svg, png): light or dark background.
     #[arg(long, value_name = "light|dark", default_value = "light")]
     pub look: crate::picture::Look,
@@ -298,6 +340,10 @@ macro_rules! say {
     }};
 }
 
+fn parse_shard(text: &str) -> Result<ShardSpec, String> {
+    text.parse()
+}
+
 fn parse_format(text: &str) -> Result<crate::exports::Target, String> {
     text.parse()
 }
@@ -312,15 +358,23 @@ pub struct RunArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPLICATIONS)))]
     pub replications: Option<u32>,
     /// Write the JSON report to PATH, or to standard output with `-`.
-    #[arg(long, value_name = "PATH|-")]
+    #[arg(long, value_name = "PATH|-", conflicts_with = "shard")]
     pub json: Option<String>,
+    /// Run only shard I of N (I from 0) of the replications and write it
+    /// as JSON, for `weir merge` (see docs/cluster.md).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<ShardSpec>,
+    /// With --shard: where to write the shard, a file or `-` (the
+    /// default) for standard output.
+    #[arg(short, long, value_name = "PATH|-", requires = "shard")]
+    pub output: Option<String>,
     /// Run this variant of the model (see the model's `variants`).
     #[arg(long, value_name = "NAME")]
     pub variant: Option<String>,
     /// Exit with status 3 when any of the model's service level
     /// objectives is violated (undecided ones are named on standard error
     /// and do not fail).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shard")]
     pub check_slos: bool,
 }
 
@@ -425,6 +479,7 @@ pub fn main() -> ExitCode {
         Some(Command::Compare(args)) => compare(&args),
         Some(Command::Sweep(args)) => sweep(&args),
         Some(Command::Plan(args)) => plan(&args),
+        Some(Command::Merge(args)) => crate::sharding::merge(&args),
         None => crate::gui::open(cli.file.as_deref(), cli.play).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
@@ -437,7 +492,7 @@ pub fn main() -> ExitCode {
 /// folder must exist and the file must be creatable, or writable if it is
 /// there. `-` (standard output) passes. A new file made to find out is
 /// removed again; an existing one is opened without being truncated.
-fn check_output(path: &str) -> Result<()> {
+pub(crate) fn check_output(path: &str) -> Result<()> {
     if path == "-" {
         return Ok(());
     }
@@ -537,7 +592,7 @@ fn check(path: &Path) -> Result<ExitCode> {
 }
 
 fn run(args: &RunArgs) -> Result<ExitCode> {
-    if let Some(path) = &args.json {
+    if let Some(path) = args.json.as_ref().or(args.output.as_ref()) {
         check_output(path)?;
     }
     let (mut model, load_diagnostics, text) = load(&args.file)?;
@@ -560,6 +615,18 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     print_diagnostics(&args.file, &text, &diagnostics);
+    if let Some(spec) = args.shard {
+        let points = [(Vec::new(), model.clone())];
+        let output = args.output.as_deref().unwrap_or("-");
+        return crate::sharding::write_shard(
+            &args.file,
+            sim_core::shard::Job::Run,
+            &model,
+            &points,
+            spec,
+            output,
+        );
+    }
 
     let mut bar: Option<indicatif::ProgressBar> = None;
     let report = crate::runner::run_all(&model, |fraction, elapsed| {
@@ -585,24 +652,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
 
     let to_stdout = args.json.as_deref() == Some("-");
     if !to_stdout {
-        let scenario = &model.scenario;
-        let summary = format!(
-            "{} — {} replication(s) of {}, seed {}\nwarm-up: {}\n\n{}\n{}{} events in {:.2} s wall time ({:.1} M events/s)\n",
-            model.name,
-            report.replications(),
-            scenario.duration,
-            scenario.seed,
-            report
-                .warmup
-                .as_ref()
-                .map_or_else(|| "none".to_owned(), sim_core::warmup::Warmup::describe),
-            report.to_table(),
-            theory_block(&report),
-            report.events,
-            report.wall_s,
-            report.events as f64 / report.wall_s.max(1e-9) / 1e6
-        );
-        write_stdout(summary.as_bytes())?;
+        write_stdout(run_summary(&model, &report).as_bytes())?;
     } else if let Some(warning) = report.warmup.as_ref().and_then(|w| w.warning.as_deref()) {
         say!("{}: warm-up: {warning}", args.file.display());
     }
@@ -620,6 +670,28 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `weir run` prints without `--json -`: the scenario, the warm-up,
+/// the table, the theory block and the events with the wall time.
+pub(crate) fn run_summary(model: &Model, report: &sim_core::Report) -> String {
+    let scenario = &model.scenario;
+    format!(
+        "{} — {} replication(s) of {}, seed {}\nwarm-up: {}\n\n{}\n{}{} events in {:.2} s wall time ({:.1} M events/s)\n",
+        model.name,
+        report.replications(),
+        scenario.duration,
+        scenario.seed,
+        report
+            .warmup
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), sim_core::warmup::Warmup::describe),
+        report.to_table(),
+        theory_block(report),
+        report.events,
+        report.wall_s,
+        report.events as f64 / report.wall_s.max(1e-9) / 1e6
+    )
+}
+
 /// The table's Theory block (each station's formula, analytic against
 /// simulated values, or why no formula applies), followed by a blank
 /// line; empty when the model has no consumer.
@@ -635,7 +707,7 @@ fn theory_block(report: &sim_core::Report) -> String {
 /// The exit status of `weir run --check-slos`: 3 when an objective is
 /// violated, after naming on standard error every objective that is not
 /// met.
-fn check_slos(file: &Path, report: &sim_core::Report) -> ExitCode {
+pub(crate) fn check_slos(file: &Path, report: &sim_core::Report) -> ExitCode {
     use sim_core::slo::Verdict;
     if report.slos.is_empty() {
         say!(
@@ -911,7 +983,20 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
-    let picture = matches!(args.format, SweepFormat::Svg | SweepFormat::Png);
+    if let Some(spec) = args.shard {
+        if args.format.is_some() {
+            bail!(
+                "--format applies to a whole sweep; a shard is always JSON: give the format to `weir merge`"
+            );
+        }
+        let job = sim_core::shard::Job::Sweep {
+            vary: args.vary.clone(),
+            metrics: args.metric.clone(),
+        };
+        return crate::sharding::write_shard(&args.file, job, &model, &points, spec, &args.output);
+    }
+    let format = args.format.unwrap_or(SweepFormat::Csv);
+    let picture = matches!(format, SweepFormat::Svg | SweepFormat::Png);
     if picture && !(1..=2).contains(&sweep.axes.len()) {
         bail!(
             "a picture shows one knob (lines) or two (a heatmap), not {}: use --format csv or json",
@@ -953,7 +1038,7 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             Ok(())
         }
     };
-    if args.format == SweepFormat::Csv {
+    if format == SweepFormat::Csv {
         emit(&sweep.csv_header(&model), &mut body).map_err(|e| anyhow::anyhow!(e))?;
     }
     let mut measured = vec![false; sweep.metrics.len()];
@@ -976,7 +1061,7 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode> {
                 .iter()
                 .flat_map(|n| n.metrics.iter().map(|m| (n.id.clone(), m.path.clone())))
                 .collect();
-            match args.format {
+            match format {
                 SweepFormat::Csv => emit(&sweep.csv_row(point, report), &mut body),
                 SweepFormat::Json => emit(&sweep.json_line(point, report), &mut body),
                 SweepFormat::Svg | SweepFormat::Png => {
@@ -1011,7 +1096,7 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     if let Err(e) = outcome {
         bail!("{file}: {e}");
     }
-    match args.format {
+    match format {
         SweepFormat::Csv | SweepFormat::Json => {
             if !to_stdout {
                 write_output(&args.output, body.as_bytes())?;
@@ -1020,7 +1105,7 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         SweepFormat::Svg | SweepFormat::Png => {
             let svg = crate::plots::sweep_svg(&sweep, &model, &kept, args.look)
                 .map_err(|e| anyhow::anyhow!(e))?;
-            if args.format == SweepFormat::Svg {
+            if format == SweepFormat::Svg {
                 write_output(&args.output, svg.as_bytes())?;
             } else {
                 let png = crate::picture::svg_to_png(&svg, 2.0).context("cannot draw the sweep")?;
@@ -1033,7 +1118,7 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode> {
 
 /// Writes bytes to a file (atomically, as the app saves), or to standard
 /// output for `-`.
-fn write_output(output: &str, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_output(output: &str, bytes: &[u8]) -> Result<()> {
     if output == "-" {
         write_stdout(bytes)
     } else {

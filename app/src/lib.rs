@@ -15,5 +15,6 @@ pub mod live;
 pub mod picture;
 pub mod plots;
 pub mod runner;
+pub mod sharding;
 pub mod sweeping;
 pub mod tables;

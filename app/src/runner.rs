@@ -40,7 +40,8 @@ struct Turns {
 /// What the workers and the calling thread share.
 struct Shared<'a> {
     model: &'a Model,
-    reps: usize,
+    /// One past the last replication to run.
+    end: usize,
     /// How far ahead of the report a worker may start.
     window: usize,
     turns: Mutex<Turns>,
@@ -62,7 +63,7 @@ impl Shared<'_> {
     fn claim(&self) -> Option<usize> {
         let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
-            if self.stop.load(Ordering::Acquire) || turns.next >= self.reps {
+            if self.stop.load(Ordering::Acquire) || turns.next >= self.end {
                 return None;
             }
             if turns.next < turns.folded + self.window {
@@ -220,7 +221,7 @@ fn replicate_all(
             }
             fold(i, run);
         };
-        run_pass(model, n, charted, &mut shown, &mut |done| {
+        run_pass(model, 0..n, charted, &mut shown, &mut |done| {
             on_progress((before + done) / total, started.elapsed());
         })?;
         #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
@@ -236,24 +237,39 @@ fn replicate_all(
         .with_insights(model))
 }
 
-/// Runs replications `0..reps` of `model` on worker threads and hands each
+/// Runs replications `range` of `model` (as [`run_all`] runs them, on
+/// worker threads) and hands each to `fold` with its number, in
+/// replication order: the pass `sim_core::shard::run_shard` takes.
+pub fn run_range(
+    model: &Model,
+    range: std::ops::Range<usize>,
+    fold: warmup::Fold<'_>,
+) -> Result<(), RunError> {
+    check_replications(model.scenario.replications)?;
+    run_pass(model, range, false, fold, &mut |_| {})
+}
+
+/// Runs replications `range` of `model` on worker threads and hands each
 /// to `fold` in replication order; `on_progress` gets the replications'
 /// progress so far, in millionths of a replication.
 fn run_pass(
     model: &Model,
-    reps: usize,
+    range: std::ops::Range<usize>,
     charted: bool,
     fold: warmup::Fold<'_>,
     on_progress: &mut dyn FnMut(f64),
 ) -> Result<(), RunError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
-        .min(reps);
+        .min(range.len());
     let shared = Shared {
         model,
-        reps,
+        end: range.end,
         window: 2 * threads,
-        turns: Mutex::new(Turns { next: 0, folded: 0 }),
+        turns: Mutex::new(Turns {
+            next: range.start,
+            folded: range.start,
+        }),
         moved: Condvar::new(),
         stop: AtomicBool::new(false),
         progress: AtomicU64::new(0),
@@ -262,7 +278,7 @@ fn run_pass(
     };
     let mut folder = Folder {
         fold,
-        next: 0,
+        next: range.start,
         waiting: BTreeMap::new(),
     };
 
@@ -294,7 +310,7 @@ fn run_pass(
         }
         drop(done_tx);
         // With no thread at all, the caller's thread runs everything below.
-        while spawned > 0 && folder.next < reps {
+        while spawned > 0 && folder.next < range.end {
             match done_rx.recv_timeout(WallDuration::from_millis(100)) {
                 Ok((i, outcome)) => {
                     if let Err(e) = folder.take(i, outcome) {
@@ -319,7 +335,7 @@ fn run_pass(
     }
     // Replications no worker got to run here, in order (only an error
     // or a panic, both handled above, sets `stop`).
-    while folder.next < reps {
+    while folder.next < range.end {
         let i = folder.next;
         let outcome = match folder.waiting.remove(&i) {
             Some(outcome) => outcome,
@@ -379,6 +395,20 @@ mod tests {
             assert_eq!(json(&parallel), json(&sequential), "{replications}");
             assert!(calls >= 1, "progress is reported as replications finish");
         }
+    }
+
+    #[test]
+    fn a_range_runs_its_replications_in_order_with_their_own_seeds() {
+        let model = model(9);
+        let mut seen = Vec::new();
+        run_range(&model, 3..8, &mut |i, run| seen.push((i, run.seed))).expect("runs");
+        let want: Vec<(usize, u64)> = (3..8u32)
+            .map(|i| (i as usize, replication_seed(model.scenario.seed, i)))
+            .collect();
+        assert_eq!(seen, want, "replications 4 to 8, in order");
+        let mut none = 0;
+        run_range(&model, 4..4, &mut |_, _| none += 1).expect("nothing to run");
+        assert_eq!(none, 0);
     }
 
     #[test]

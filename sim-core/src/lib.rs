@@ -73,6 +73,7 @@ pub mod plan;
 pub mod report;
 pub mod rng;
 pub mod series;
+pub mod shard;
 pub mod slo;
 pub mod snapshot;
 pub mod stats;

@@ -149,7 +149,7 @@ pub fn mser5(values: &[f64]) -> Option<Mser> {
 /// pile up over the run), and each node's backlog — its depth (not a
 /// log's retained records or a dead-letter queue's store, which only
 /// grow), a log's lag, a consumer's instances.
-fn state_lines(series: &Series) -> Vec<(String, &[f32])> {
+pub(crate) fn state_lines(series: &Series) -> Vec<(String, &[f32])> {
     let mut lines = Vec::new();
     let stores = series
         .nodes()
@@ -199,8 +199,13 @@ impl Pilot {
     /// with the same lines and instants; only the instants all share are
     /// kept).
     pub fn add(&mut self, run: &RunResult) {
-        let lines = state_lines(&run.series);
-        let times = run.series.times_ns();
+        self.add_lines(run.series.times_ns(), &state_lines(&run.series));
+    }
+
+    /// Adds a replication's state lines and their sampling instants, as
+    /// [`state_lines`] takes them from its series (a shard carries them so
+    /// that a merge can fold them as [`Self::add`] would).
+    pub(crate) fn add_lines<V: AsRef<[f32]>>(&mut self, times: &[u64], lines: &[(String, V)]) {
         if self.runs == 0 {
             self.times = times.to_vec();
             self.names = lines.iter().map(|(name, _)| name.clone()).collect();
@@ -213,9 +218,9 @@ impl Pilot {
             .take_while(|(a, b)| a == b)
             .count();
         self.times.truncate(common);
-        for (sum, (_, values)) in self.sums.iter_mut().zip(&lines) {
+        for (sum, (_, values)) in self.sums.iter_mut().zip(lines) {
             sum.truncate(common);
-            for (s, &v) in sum.iter_mut().zip(values.iter()) {
+            for (s, &v) in sum.iter_mut().zip(values.as_ref()) {
                 *s += f64::from(v);
             }
         }

@@ -42,6 +42,7 @@ mod record_gui;
 mod recovery;
 mod report_runs;
 mod results_table;
+mod shards;
 mod slos;
 mod snapshots;
 mod start_page;
