@@ -33,6 +33,20 @@ fn node_names(h: &Harness<'_, WeirApp>) -> Vec<String> {
         .collect()
 }
 
+/// A file dropped on the window, as the platform hands it over.
+#[derive(Debug)]
+struct OnDisk(PathBuf);
+
+impl egui::DroppedFile for OnDisk {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
 #[test]
 fn the_file_menu_offers_import() {
     let mut h = app();
@@ -82,10 +96,9 @@ fn a_dropped_sketch_is_imported_and_a_bad_one_says_why() {
     )
     .expect("written");
     let mut h = app();
-    h.input_mut().dropped_files.push(egui::DroppedFile {
-        path: Some(sketch.clone()),
-        ..egui::DroppedFile::default()
-    });
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(OnDisk(sketch.clone())));
     h.run();
     h.run();
     let names = node_names(&h);

@@ -546,7 +546,7 @@ impl Simulation {
             }
             if now >= c.drop_next {
                 c.count += 1;
-                c.drop_next = c.drop_next + next(c.count);
+                c.drop_next += next(c.count);
                 return true;
             }
             return false;
