@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::BreakerParams;
-use super::breaker::{Breaker, BreakerState};
+use super::breaker::Breaker;
 use super::consumer::RetryPolicy;
 use crate::engine::{Ev, MsgId, NodeIx, Simulation, Slot};
 use crate::metrics::DropReason;
@@ -211,7 +211,7 @@ impl ClientRt {
 
     fn refund(&mut self) {
         if let Some((budget, tokens)) = &mut self.budget {
-            *tokens = (*tokens + budget.refund).min(budget.capacity);
+            *tokens = tokens.saturating_add(budget.refund).min(budget.capacity);
         }
     }
 
@@ -248,7 +248,7 @@ impl Simulation {
         };
         let (allowed, change) = breaker.allow(now);
         if let Some(state) = change {
-            self.client_breaker_state(node, state);
+            self.breaker_state(node, state);
         }
         if !allowed {
             self.stats[node].fast_failed += 1;
@@ -288,7 +288,7 @@ impl Simulation {
         client.refund();
         let change = client.breaker.as_mut().and_then(|b| b.record(now, true));
         if let Some(state) = change {
-            self.client_breaker_state(source, state);
+            self.breaker_state(source, state);
         }
         let stats = &mut self.stats[source];
         stats.answered += 1;
@@ -315,7 +315,7 @@ impl Simulation {
         let change = client.breaker.as_mut().and_then(|b| b.record(now, false));
         self.stats[node].timeouts += 1;
         if let Some(state) = change {
-            self.client_breaker_state(node, state);
+            self.breaker_state(node, state);
         }
         self.client_retry_or_give_up(slot, node, send, request);
     }
@@ -376,7 +376,7 @@ impl Simulation {
             slot,
             msg,
             Request {
-                attempt: request.attempt + 1,
+                attempt: request.attempt.saturating_add(1),
                 ..request
             },
         );
@@ -384,20 +384,6 @@ impl Simulation {
             self.stats[node].departed += 1;
         } else {
             self.drop_msg(node, msg, DropReason::ProducerBlocked);
-        }
-    }
-
-    fn client_breaker_state(&mut self, node: NodeIx, state: BreakerState) {
-        let now = self.now;
-        let stats = &mut self.stats[node];
-        stats
-            .breaker_open
-            .set(now, u64::from(state == BreakerState::Open));
-        stats
-            .breaker_half_open
-            .set(now, u64::from(state == BreakerState::HalfOpen));
-        if state == BreakerState::Open {
-            stats.breaker_opens += 1;
         }
     }
 }

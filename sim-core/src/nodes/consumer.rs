@@ -1165,7 +1165,9 @@ impl Simulation {
         self.consumer_finish(node, c, msg, !ok);
     }
 
-    fn breaker_state(&mut self, node: NodeIx, state: BreakerState) {
+    /// A node's breaker (a consumer's, or a client producer's) changed
+    /// state: its levels and count follow.
+    pub(crate) fn breaker_state(&mut self, node: NodeIx, state: BreakerState) {
         let now = self.now;
         let stats = &mut self.stats[node];
         stats
