@@ -210,11 +210,6 @@ mod tests {
         );
         let (model, problems) = from_str(&text).expect("loads");
         assert!(problems.is_empty());
-        let errors: Vec<_> = crate::validate::validate(&model)
-            .into_iter()
-            .filter(crate::validate::Diagnostic::is_error)
-            .collect();
-        assert!(errors.is_empty(), "{errors:?}");
         run_once(&model, 3).expect("runs")
     }
 

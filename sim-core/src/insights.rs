@@ -733,12 +733,7 @@ fn retries(
                 {
                     why.push(format!("calls to {} fail", service.label()));
                 }
-                let max = c.retry.max_attempts();
-                let cap = if max == u32::MAX {
-                    "no limit".to_owned()
-                } else {
-                    format!("at most {max}")
-                };
+                let cap = attempts_cap(c.retry.max_attempts());
                 let because = if why.is_empty() {
                     String::new()
                 } else {
@@ -821,12 +816,7 @@ fn retries(
                 if per < RETRY_AMPLIFICATION {
                     continue;
                 }
-                let max = client.retry.max_attempts();
-                let cap = if max == u32::MAX {
-                    "no limit".to_owned()
-                } else {
-                    format!("at most {max}")
-                };
+                let cap = attempts_cap(client.retry.max_attempts());
                 let mut sentence = format!(
                     "{} sends {per:.2} times per request ({cap}): {} sends per run go unanswered within its {} timeout",
                     label(&node.id),
@@ -855,6 +845,15 @@ fn retries(
             }
             _ => {}
         }
+    }
+}
+
+/// A retry policy's most attempts, as words.
+fn attempts_cap(max: u32) -> String {
+    if max == u32::MAX {
+        "no limit".to_owned()
+    } else {
+        format!("at most {max}")
     }
 }
 

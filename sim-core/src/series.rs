@@ -421,6 +421,15 @@ impl Series {
         }
     }
 
+    /// Leaves the latency percentile lines out from now on (before the
+    /// first point): every other line stays as it is.
+    pub(crate) fn drop_latency_lines(&mut self) {
+        for node in &mut self.nodes {
+            node.lines.retain(|(metric, _)| !metric.is_latency());
+        }
+        self.system.latency = false;
+    }
+
     /// Adds the goodput line to the node at `index` (before the first
     /// point).
     pub(crate) fn add_goodput(&mut self, index: usize) {

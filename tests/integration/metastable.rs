@@ -107,6 +107,7 @@ fn a_burst_leaves_naive_retries_down_while_a_budget_or_shedding_recovers() {
 #[test]
 fn without_the_trigger_the_naive_clients_are_healthy() {
     let calm = EXAMPLE.replace("effect: Burst(factor: 3.0)", "effect: Burst(factor: 1.0)");
+    assert_ne!(calm, EXAMPLE);
     for seed in SEEDS {
         let sim = run(&calm, seed);
         let goodput = mean_from(&line(&sim, "app-naive", Metric::Goodput), 0.0);

@@ -561,24 +561,7 @@ impl Simulation {
             stats.interval_staleness = crate::metrics::IntervalLatency::off();
         }
         self.system.end_to_end = crate::metrics::IntervalLatency::off();
-        let goodput: Vec<usize> = self
-            .series
-            .nodes()
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.values(crate::series::Metric::Goodput).is_some())
-            .map(|(i, _)| i)
-            .collect();
-        self.series = Series::new(
-            &self.topo,
-            &self.edges,
-            self.end.as_nanos(),
-            self.series.capacity(),
-            false,
-        );
-        for i in goodput {
-            self.series.add_goodput(i);
-        }
+        self.series.drop_latency_lines();
         self.next_sample = self.next_due();
     }
 

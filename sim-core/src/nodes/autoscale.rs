@@ -309,11 +309,6 @@ mod tests {
             )"#
         );
         let (model, _) = from_str(&text).expect("loads");
-        let errors: Vec<_> = crate::validate::validate(&model)
-            .into_iter()
-            .filter(crate::validate::Diagnostic::is_error)
-            .collect();
-        assert!(errors.is_empty(), "{errors:?}");
         run_once(&model, seed).expect("runs")
     }
 

@@ -1066,12 +1066,8 @@ impl Simulation {
         for msg in in_service {
             self.journey_outcome(msg, Outcome::Crashed);
             let call = std::mem::take(&mut self.msgs.get_mut(msg).call);
-            if call != 0
-                && let Some(edge) = self.topo[node].call
-            {
-                // The service does not know: it goes on unless it cancels.
-                let service = self.edges[edge].to;
-                self.service_abandon(service, call);
+            if call != 0 {
+                self.consumer_abandon_call(node, call);
             }
             let m = self.msgs.get_mut(msg);
             m.ticket = m.ticket.wrapping_add(1);
@@ -1144,11 +1140,17 @@ impl Simulation {
         self.msgs.get_mut(msg).call = 0;
         self.stats[node].call_timeouts += 1;
         self.journey_outcome(msg, Outcome::TimedOut);
+        self.consumer_abandon_call(node, call);
+        self.consumer_call_done(node, msg, false);
+    }
+
+    /// The consumer stops waiting for `call` to the service it calls. The
+    /// service does not know: it goes on unless it cancels.
+    fn consumer_abandon_call(&mut self, node: NodeIx, call: u32) {
         if let Some(edge) = self.topo[node].call {
             let service = self.edges[edge].to;
             self.service_abandon(service, call);
         }
-        self.consumer_call_done(node, msg, false);
     }
 
     /// The service answered (`ok`: the call succeeded).

