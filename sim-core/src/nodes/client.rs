@@ -369,8 +369,11 @@ impl Simulation {
             self.client_give_up(slot, node);
             return;
         }
+        let now = self.now;
         let at = request.at as usize;
-        let msg = self.producer_make(slot, at, request.key);
+        let p = &mut self.producers[slot];
+        let (event_type, deadline) = (p.types[at].0, p.draw_deadline(at, now));
+        let msg = self.producer_make(node, event_type, request.key, deadline);
         self.stats[node].retries += 1;
         self.client_sent(
             slot,
@@ -412,11 +415,6 @@ mod tests {
             )"#
         );
         let (model, _) = from_str(&text).expect("loads");
-        let errors: Vec<_> = crate::validate::validate(&model)
-            .into_iter()
-            .filter(crate::validate::Diagnostic::is_error)
-            .collect();
-        assert!(errors.is_empty(), "{errors:?}");
         let r = run_once(&model, 2).expect("runs");
         assert!(r.conservation.balanced(), "{:?}", r.conservation);
         r
@@ -488,5 +486,61 @@ mod tests {
         assert!(get(&r, "app", "mean_open_requests") <= 30.0);
         // What it admits is answered quickly: at most 30 wait ahead.
         assert!(get(&r, "app", "answer_s.max") < 3.5);
+    }
+
+    #[test]
+    fn a_live_run_refuses_a_changed_client_and_takes_a_new_time_to_live() {
+        use crate::Simulation;
+        use crate::nodes::NodeKind;
+        use crate::time::{Duration, SimTime};
+        let (model, _) = from_str(
+            r#"(
+                version: 1,
+                name: "live",
+                scenario: (duration: "200s", seed: 2),
+                nodes: [
+                    (id: "app", kind: Producer(arrival: Poisson(rate: 20.0), client: (timeout: "1s"))),
+                    (id: "q", kind: Queue()),
+                    (id: "srv", kind: Consumer(instances: 4, service: Constant("300ms"))),
+                    (id: "out", kind: Sink()),
+                ],
+                edges: [(from: "app", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")],
+            )"#,
+        )
+        .expect("loads");
+        let mut sim = Simulation::new(&model, 2).expect("compiles");
+        sim.run_until(SimTime::ZERO + Duration::from_secs(5))
+            .expect("runs");
+        // Sends so far, first ones and again: made without a deadline.
+        let sent_before = get(&sim.result(), "app", "departed");
+        let Some(NodeKind::Producer(before)) = sim.node_params("app").cloned() else {
+            panic!("a producer")
+        };
+        // The requests open were made under the client's settings.
+        let mut client = before.clone();
+        if let Some(c) = client.client.as_mut() {
+            c.timeout = Duration::from_millis(100);
+        }
+        assert!(
+            sim.set_node_params("app", &NodeKind::Producer(client))
+                .is_err()
+        );
+        // A time to live applies from now on: every message made from now
+        // expires at a 100 ms deadline, before the 300 ms of service end.
+        let mut ttl = before;
+        ttl.ttl = Some(crate::dist::Dist::Constant(Duration::from_millis(100)));
+        sim.set_node_params("app", &NodeKind::Producer(ttl))
+            .expect("a time to live can change live");
+        sim.run_until(SimTime::ZERO + Duration::from_secs(100))
+            .expect("runs");
+        let r = sim.result();
+        assert!(get(&r, "srv", "expired") > 100.0);
+        let completed = get(&r, "out", "completed");
+        let in_time = get(&r, "out", "completed_in_time");
+        assert!(completed > sent_before + 500.0);
+        assert!(
+            in_time <= sent_before,
+            "{in_time} of {completed} in time, {sent_before} sent before the change"
+        );
     }
 }

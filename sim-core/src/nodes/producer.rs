@@ -182,7 +182,7 @@ pub(crate) struct ProducerRt {
     rng_arrivals: Stream,
     rng_attrs: Stream,
     /// (global event type, cumulative weight share).
-    types: Vec<(u16, f64)>,
+    pub(super) types: Vec<(u16, f64)>,
     /// Each type's time to live, in the order of `types` (`None`: it
     /// never expires).
     ttls: Vec<Option<Sampler>>,
@@ -222,7 +222,9 @@ impl ProducerRt {
                 })
                 .collect()
         };
-        let ttls = if params.events.is_empty() {
+        let ttls = if !params.has_deadlines() {
+            Vec::new()
+        } else if params.events.is_empty() {
             vec![params.ttl.as_ref().map(Dist::sampler)]
         } else {
             params
@@ -268,7 +270,9 @@ impl ProducerRt {
 
     /// The deadline of an event of the type at `at` in `types`, created
     /// `now` ([`SimTime::NEVER`]: none).
-    fn draw_deadline(&mut self, at: usize, now: SimTime) -> Deadline {
+    #[inline(always)]
+    pub(super) fn draw_deadline(&mut self, at: usize, now: SimTime) -> Deadline {
+        // (Empty when no type has a time to live.)
         match self.ttls.get_mut(at) {
             Some(Some(ttl)) => Deadline(now + ttl.sample(&mut self.rng_deadlines)),
             _ => Deadline::default(),
@@ -302,13 +306,17 @@ impl Simulation {
             types.push(name.to_owned());
             u16::try_from(types.len() - 1).unwrap_or(u16::MAX)
         };
+        // A time to live set live: the report counts what missed it.
+        self.deadlines |= params.has_deadlines();
         let p = &mut self.producers[slot];
         let fresh = ProducerRt::new(params, 0, "", &mut type_id);
         self.event_types = types;
         let factor = p.arrivals.rate_factor;
         p.arrivals = fresh.arrivals;
         p.arrivals.rate_factor = factor;
+        // A type's time to live goes with its place among the types.
         p.types = fresh.types;
+        p.ttls = fresh.ttls;
         p.keys = fresh.keys;
         p.on_block = fresh.on_block;
         p.limit = fresh.limit;
@@ -374,8 +382,10 @@ impl Simulation {
         }
         let node = p.node;
         p.created += 1;
-        let (_, at) = p.draw_type();
+        let (event_type, at) = p.draw_type();
         let key = p.draw_key();
+        let now = self.now;
+        let deadline = p.draw_deadline(at, now);
         let client = p.client.is_some();
         if client && !self.client_admits_new(node, slot) {
             // Too many requests open, or the client's breaker is open: the
@@ -384,14 +394,14 @@ impl Simulation {
             self.producer_schedule_next_at(slot);
             return;
         }
-        let msg = self.producer_make(slot, at, key);
+        let msg = self.producer_make(node, event_type, key, deadline);
         self.stats[node].arrived += 1;
         if client {
             let request = super::client::Request {
                 attempt: 1,
                 at: u32::try_from(at).unwrap_or(u32::MAX),
                 key,
-                first: self.now,
+                first: now,
             };
             self.client_sent(slot, msg, request);
         }
@@ -413,15 +423,17 @@ impl Simulation {
         }
     }
 
-    /// A new message of the type at `at` in the producer's types, with
-    /// `key`, created now at the producer in `slot`.
+    /// A new message of `event_type` with `key` and `deadline`, created now
+    /// at producer `node`.
     #[inline(always)]
-    pub(crate) fn producer_make(&mut self, slot: Slot, at: usize, key: u32) -> MsgId {
+    pub(crate) fn producer_make(
+        &mut self,
+        node: NodeIx,
+        event_type: u16,
+        key: u32,
+        deadline: Deadline,
+    ) -> MsgId {
         let now = self.now;
-        let p = &mut self.producers[slot];
-        let node = p.node;
-        let event_type = p.types[at].0;
-        let deadline = p.draw_deadline(at, now);
         let lineage = self.ledger.new_id();
         let msg = self.alloc(
             node,
@@ -549,8 +561,9 @@ impl crate::nodes::KindSpec for ProducerParams {
         crate::theory::Role::Source(Ok(types))
     }
 
-    fn restart_reason(&self, _new: &Self) -> Option<&'static str> {
-        None
+    fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        // The requests a client waits on were made under its old settings.
+        (self.client != new.client).then_some("its client settings changed")
     }
 }
 

@@ -88,14 +88,14 @@ impl KindUi for Consumer {
                 "expired",
                 "Messages it received past their deadline and discarded",
             )
-            .card_if_any(),
+            .panel_only(),
             LiveNumber::count(
                 "late",
                 n.late,
                 "late",
                 "Messages it received past their deadline and processed anyway: work for nobody",
             )
-            .card_if_any(),
+            .panel_only(),
         ]
     }
 

@@ -74,7 +74,17 @@ impl KindUi for Producer {
 
 impl ParamsUi for ProducerParams {
     fn summary(&self) -> String {
-        format!("{} /s", short_number(self.arrival.mean_rate()))
+        let mut s = format!("{} /s", short_number(self.arrival.mean_rate()));
+        if let Some(client) = &self.client {
+            s.push_str(&format!(" · waits {}", client.timeout));
+            if client.budget.is_some() {
+                s.push_str(", budget");
+            }
+        }
+        if let Some(ttl) = &self.ttl {
+            s.push_str(&format!(" · ttl {}", ttl.mean()));
+        }
+        s
     }
 
     fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
