@@ -285,15 +285,14 @@ fn charts(series: &Series, c: &Colours) -> String {
             out.push_str("</figure>\n");
         }
     };
-    add(
-        "Throughput",
-        "messages per second",
-        vec![
-            ("emitted".to_owned(), line(SystemMetric::ThroughputIn)),
-            ("completed".to_owned(), line(SystemMetric::ThroughputOut)),
-        ],
-        1.0,
-    );
+    let mut throughput = vec![
+        ("emitted".to_owned(), line(SystemMetric::ThroughputIn)),
+        ("completed".to_owned(), line(SystemMetric::ThroughputOut)),
+    ];
+    if system.shows_goodput() {
+        throughput.push(("goodput".to_owned(), line(SystemMetric::Goodput)));
+    }
+    add("Throughput", "messages per second", throughput, 1.0);
     add(
         "Messages in flight",
         "messages",

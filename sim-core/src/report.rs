@@ -208,6 +208,29 @@ fn deadline_metrics(kind: Kind, st: &NodeStats, r: &mut Recorder<'_>) {
     }
 }
 
+/// What a run whose client producers send again reports for each data
+/// edge out of a node: the messages it carried that were sends again (or
+/// copies of one), and its retry amplification: messages carried per
+/// message that was not (the edge's share of the clients' resending).
+fn resend_metrics(
+    resends: &crate::engine::Resends,
+    topo: &crate::engine::NodeTopo,
+    r: &mut Recorder<'_>,
+) {
+    for &e in &topo.out {
+        let [carried, resent] = resends.tally[e];
+        let id = &resends.ids[e];
+        r.count(&format!("edges.{id}.resent"), resent);
+        if carried > resent {
+            #[expect(clippy::cast_precision_loss, reason = "report values")]
+            r.real(
+                &format!("edges.{id}.retry_amplification"),
+                carried as f64 / (carried - resent) as f64,
+            );
+        }
+    }
+}
+
 pub(crate) fn collect(sim: &Simulation) -> RunResult {
     let end = sim.now.as_nanos();
     let warmup = sim.warmup().as_nanos().min(end);
@@ -237,6 +260,9 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         with_kind!(topo.kind, P => P::report(sim, topo, st, &mut r));
         if sim.deadlines {
             deadline_metrics(topo.kind, st, &mut r);
+        }
+        if let Some(resends) = &sim.resends {
+            resend_metrics(resends, topo, &mut r);
         }
         nodes.push(NodeResult {
             id: topo.id.clone(),

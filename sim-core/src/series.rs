@@ -175,6 +175,12 @@ pub enum SystemMetric {
     ThroughputIn,
     /// Messages that completed their journey, per second.
     ThroughputOut,
+    /// Messages that completed their journey while still wanted, per
+    /// second: within their deadline and, for a client's send, before the
+    /// client gave up on it. The same as [`Self::ThroughputOut`] when no
+    /// message has a deadline and no producer waits for answers; charted
+    /// only when one does ([`SystemSeries::shows_goodput`]).
+    Goodput,
     /// Messages alive in the system at the end of the interval.
     InFlight,
     /// Median end-to-end latency (creation to completion) of the messages
@@ -195,9 +201,10 @@ pub enum SystemMetric {
 
 impl SystemMetric {
     /// Every system metric, in chart order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::ThroughputIn,
         Self::ThroughputOut,
+        Self::Goodput,
         Self::InFlight,
         Self::EndToEndP50,
         Self::EndToEndP99,
@@ -211,6 +218,7 @@ impl SystemMetric {
         match self {
             Self::ThroughputIn => "throughput_in_per_s",
             Self::ThroughputOut => "throughput_out_per_s",
+            Self::Goodput => "goodput_per_s",
             Self::InFlight => "in_flight",
             Self::EndToEndP50 => "end_to_end_p50_s",
             Self::EndToEndP99 => "end_to_end_p99_s",
@@ -231,6 +239,7 @@ impl SystemMetric {
             Self::EndToEndP99 => Merge::Max,
             Self::ThroughputIn
             | Self::ThroughputOut
+            | Self::Goodput
             | Self::InFlight
             | Self::EndToEndP50
             | Self::Dropped
@@ -249,6 +258,9 @@ pub(crate) struct SystemTally {
     pub lost_drops: u64,
     /// End-to-end latencies of the messages completed since the last point.
     pub end_to_end: crate::metrics::IntervalLatency,
+    /// Completions by their deadline of sends their client had stopped
+    /// waiting for: left out of [`SystemMetric::Goodput`].
+    pub unwanted: u64,
 }
 
 /// The whole system's lines.
@@ -256,11 +268,16 @@ pub(crate) struct SystemTally {
 pub struct SystemSeries {
     lines: [Vec<f32>; SystemMetric::ALL.len()],
     /// Counts at the previous sample: emitted, completed, rule drops,
-    /// dead-lettered, lost.
-    prev: [u64; 5],
+    /// dead-lettered, lost, completed while still wanted.
+    prev: [u64; 6],
     /// Whether the end-to-end latency lines are kept (see
     /// [`Series::new`]); without them they stay empty.
     latency: bool,
+    /// Whether the goodput line means anything beside the completions.
+    goodput: bool,
+    /// Completions by their deadline counted before the warm-up cleared
+    /// the nodes' counts.
+    in_time_before: u64,
 }
 
 impl SystemSeries {
@@ -269,11 +286,20 @@ impl SystemSeries {
         &self.lines[metric as usize]
     }
 
+    /// Whether the goodput line differs in meaning from the completions:
+    /// some message has a deadline or some producer waits for answers.
+    /// (The line is recorded either way, so a deadline given during a
+    /// live run charts it from the start.)
+    pub fn shows_goodput(&self) -> bool {
+        self.goodput
+    }
+
     fn record(
         &mut self,
         totals: &crate::report::Conservation,
         in_flight: u64,
         tally: &mut SystemTally,
+        in_time: u64,
         per_s: &dyn Fn(u64) -> f32,
     ) {
         let lost = tally.lost_drops + totals.expired;
@@ -283,6 +309,7 @@ impl SystemSeries {
             totals.dropped - tally.lost_drops,
             totals.dead_lettered,
             lost,
+            (self.in_time_before + in_time).saturating_sub(tally.unwanted),
         ];
         let delta = |k: usize| per_s(counts[k].saturating_sub(self.prev[k]));
         let (p50, p99) = tally.end_to_end.p50_p99();
@@ -295,6 +322,7 @@ impl SystemSeries {
             let v = match metric {
                 SystemMetric::ThroughputIn => delta(0),
                 SystemMetric::ThroughputOut => delta(1),
+                SystemMetric::Goodput => delta(5),
                 SystemMetric::Dropped => delta(2),
                 SystemMetric::DeadLettered => delta(3),
                 SystemMetric::Lost => delta(4),
@@ -430,6 +458,12 @@ impl Series {
         self.system.latency = false;
     }
 
+    /// Charts the system's goodput line beside its completions (see
+    /// [`SystemSeries::shows_goodput`]).
+    pub(crate) fn show_goodput(&mut self) {
+        self.system.goodput = true;
+    }
+
     /// Adds the goodput line to the node at `index` (before the first
     /// point).
     pub(crate) fn add_goodput(&mut self, index: usize) {
@@ -522,6 +556,7 @@ impl Series {
             line.prev_out -= signed(st.departed);
             line.prev_dropped -= signed(st.dropped());
             line.prev_good -= signed(st.answered + st.in_time);
+            self.system.in_time_before += st.in_time;
         }
     }
 
@@ -544,7 +579,9 @@ impl Series {
         let span_s = (at.saturating_sub(self.open_since)).max(1) as f64 / 1e9;
         #[expect(clippy::cast_possible_truncation, reason = "chart values")]
         let per_s = |delta: i64| (delta as f64 / span_s) as f32;
+        let mut in_time = 0;
         for (i, (line, st)) in self.nodes.iter_mut().zip(stats.iter_mut()).enumerate() {
+            in_time += st.in_time;
             let (arrived, departed, dropped, good) = (
                 signed(st.arrived),
                 signed(st.departed),
@@ -592,7 +629,9 @@ impl Series {
         let (totals, in_flight, tally) = system;
         #[expect(clippy::cast_possible_wrap, reason = "counts stay below i64::MAX")]
         self.system
-            .record(totals, in_flight, tally, &|delta| per_s(delta as i64));
+            .record(totals, in_flight, tally, in_time, &|delta| {
+                per_s(delta as i64)
+            });
         self.times.push(at);
         self.open_since = at;
     }
@@ -788,6 +827,70 @@ mod tests {
                 .iter()
                 .any(|&v| v > 0.0),
             "messages in flight"
+        );
+    }
+
+    #[test]
+    fn the_systems_goodput_counts_the_answers_still_awaited() {
+        let total = |s: &Simulation, m: SystemMetric| -> f64 {
+            let series = s.series();
+            let dt = series.interval_s();
+            series
+                .system()
+                .values(m)
+                .iter()
+                .map(|&v| f64::from(v) * dt)
+                .sum()
+        };
+        // Without deadlines or waiting clients goodput is the completions,
+        // recorded but not charted.
+        let (model, _) = from_str(MM1).expect("model");
+        let mut s = Simulation::new(&model, 11).expect("sim");
+        s.run_until(secs(100)).expect("runs");
+        let system = s.series().system();
+        assert!(!system.shows_goodput());
+        assert_eq!(
+            system.values(SystemMetric::Goodput),
+            system.values(SystemMetric::ThroughputOut)
+        );
+        // A client that waits 200 ms for work of 100–300 ms: about half its
+        // sends are answered in time, and every send completes.
+        let text = r#"(
+            version: 1,
+            name: "impatient",
+            scenario: (duration: "100s", seed: 3),
+            nodes: [
+                (id: "app", kind: Producer(arrival: Poisson(rate: 20.0),
+                    client: (timeout: "200ms", retry: Fixed(delay: "50ms", max_attempts: 2)))),
+                (id: "q", kind: Queue()),
+                (id: "srv", kind: Consumer(instances: 100, service: Uniform(min: "100ms", max: "300ms"))),
+                (id: "out", kind: Sink()),
+            ],
+            edges: [(from: "app", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")],
+        )"#;
+        let (model, _) = from_str(text).expect("model");
+        let mut s = Simulation::new(&model, 3).expect("sim");
+        s.run_until(secs(100)).expect("runs");
+        let result = crate::report::collect(&s);
+        assert!(s.series().system().shows_goodput());
+        let answered = crate::metric(&result, "app", "answered");
+        #[expect(clippy::cast_precision_loss, reason = "test counts")]
+        let completed = result.conservation.completed as f64;
+        let (good, out) = (
+            total(&s, SystemMetric::Goodput),
+            total(&s, SystemMetric::ThroughputOut),
+        );
+        assert!(
+            (good - answered).abs() < 1e-3 * answered,
+            "{good} against {answered}"
+        );
+        assert!(
+            (out - completed).abs() < 1e-3 * completed,
+            "{out} against {completed}"
+        );
+        assert!(
+            (0.4..0.6).contains(&(good / out)),
+            "{good} of {out} completions were still awaited"
         );
     }
 

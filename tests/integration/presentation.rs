@@ -275,6 +275,10 @@ fn with_nothing_selected_the_charts_show_the_whole_system() {
         assert!(at.top() >= canvas.bottom() - 1.0, "{title} in the charts");
     }
     assert!(h.query_by_label_contains("end-to-end latency (").is_some());
+    assert!(
+        h.query_by_label("goodput").is_none(),
+        "without deadlines or waiting clients goodput is the completions: not charted twice"
+    );
     for key in ["emitted", "completed", "dead letters", "lost"] {
         let label = h.get_by_label(key);
         let height = label.rect().height();
@@ -302,6 +306,48 @@ fn with_nothing_selected_the_charts_show_the_whole_system() {
         .find(|r| r.top() >= canvas.bottom() - 1.0);
     assert!(title.is_some(), "the charts are titled by the node's name");
     assert!(h.query_by_label("Whole system").is_none());
+    h.get_by_role_and_label(Role::Button, "Pause").click();
+    h.step();
+}
+
+#[test]
+fn with_deadlines_the_whole_systems_goodput_is_charted_beside_its_completions() {
+    // Messages that wait in the queue past 40 ms are still completed, but
+    // nobody wants them any more.
+    let text = NAMED.replace(
+        "Constant(rate: 100.0)",
+        r#"Constant(rate: 100.0), ttl: Constant("40ms")"#,
+    );
+    let mut h = harness(
+        WeirApp::from_model(weir_tests::model(&text), None),
+        Window::default(),
+    );
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Play live").click();
+    until(&mut h, "some points", |h| {
+        h.state()
+            .live()
+            .is_some_and(|l| l.frame().series_times.len() >= 5)
+    });
+    let canvas = h.state().canvas_rect();
+    let key = h.get_by_label("goodput").rect();
+    let chart = h.get_by_label("messages in and out (msg/s)").rect();
+    assert!(
+        key.top() >= chart.top() && key.top() >= canvas.bottom() - 1.0,
+        "the goodput key is in the messages in and out chart: {key:?} under {chart:?}"
+    );
+    let live = h.state().live().expect("playing");
+    let system = &live.frame().system;
+    assert!(system.shows_goodput());
+    let total = |m| -> f32 { system.values(m).iter().sum() };
+    let (good, out) = (
+        total(sim_core::series::SystemMetric::Goodput),
+        total(sim_core::series::SystemMetric::ThroughputOut),
+    );
+    assert!(
+        good > 0.0 && good < out,
+        "some completions come too late: {good} of {out}"
+    );
     h.get_by_role_and_label(Role::Button, "Pause").click();
     h.step();
 }

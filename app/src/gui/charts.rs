@@ -163,6 +163,7 @@ const SYSTEM_GROUPS: &[SystemGroup] = &[
         lines: &[
             (SystemMetric::ThroughputIn, "emitted", colors::BLUE),
             (SystemMetric::ThroughputOut, "completed", colors::GREEN),
+            (SystemMetric::Goodput, "goodput", colors::PURPLE),
         ],
     },
     SystemGroup {
@@ -516,6 +517,7 @@ fn system_charts_ui(
             let shown: Vec<(&str, Color32, &[f32])> = group
                 .lines
                 .iter()
+                .filter(|(m, ..)| *m != SystemMetric::Goodput || system.shows_goodput())
                 .filter_map(|&(m, name, color)| Some((name, color, system.values(m).get(first..)?)))
                 .collect();
             let largest = shown

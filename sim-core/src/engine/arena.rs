@@ -117,7 +117,6 @@ pub(crate) struct Msg {
     /// When its current wait began (in a queue, an inbox, a backlog).
     pub wait_from: SimTime,
     pub event_type: u16,
-    /// The partitioning key, drawn from the producer's key space.
     /// The partitioning key, drawn from the producer's key space (CEP
     /// windows are per key).
     pub key: u32,
@@ -150,6 +149,9 @@ pub(crate) struct Msg {
     pub stamp: SimTime,
     /// Sent by an event store's replay, not by the live flow.
     pub replayed: bool,
+    /// Sent again by a client that gave up waiting for an earlier send of
+    /// the same request (copies made of it downstream carry the mark).
+    pub resent: bool,
     /// The node that made it (a producer, a CEP node's match, an event
     /// store's replay): where a path objective's latency starts.
     pub source: NodeIx,

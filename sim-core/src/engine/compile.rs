@@ -123,6 +123,7 @@ impl Simulation {
             carried: vec![0; sim_edges.len()],
             recent: vec![[Crossing::default(); RECENT]; sim_edges.len()],
             watching: false,
+            noting: false,
             next_sample: SimTime::ZERO,
             objectives: None,
             deadlines: node_ixs.iter().any(|&n| match &graph[n].kind {
@@ -130,6 +131,7 @@ impl Simulation {
                 _ => false,
             }),
             calls_made: 0,
+            resends: None,
             params: node_ixs.iter().map(|&n| graph[n].kind.clone()).collect(),
             // Made below, once the nodes are compiled.
             series: Series::new(&[], &[], scenario.duration.0, 1, true),
@@ -283,6 +285,20 @@ impl Simulation {
             if client || journeys_end {
                 sim.series.add_goodput(i);
             }
+            if client || sim.deadlines {
+                sim.series.show_goodput();
+            }
+        }
+        let resending = node_ixs.iter().any(|&n| {
+            matches!(&graph[n].kind,
+                crate::nodes::NodeKind::Producer(p) if p.client.as_ref().is_some_and(|c| c.retry.max_attempts() > 1))
+        });
+        sim.noting = resending;
+        if resending {
+            sim.resends = Some(Box::new(super::Resends {
+                ids: graph.edge_indices().map(|e| model.edge_id(e)).collect(),
+                tally: vec![[0; 2]; sim_edges.len()],
+            }));
         }
         sim.next_sample = sim.series.next_due();
         sim.edges = sim_edges;

@@ -196,6 +196,9 @@ impl Simulation {
                 for stats in &mut self.stats {
                     stats.reset(now);
                 }
+                if let Some(resends) = &mut self.resends {
+                    resends.tally.fill([0; 2]);
+                }
                 for kind in Kind::ALL {
                     with_kind!(kind, P => P::reset(self, now));
                 }

@@ -215,6 +215,9 @@ pub struct Simulation {
     pub(crate) recent: Vec<[Crossing; RECENT]>,
     /// Whether someone watches the run: crossings are remembered.
     watching: bool,
+    /// Whether a crossing records more than its count: the crossing
+    /// itself (`watching`), or the sends again it carries (`resends`).
+    noting: bool,
     /// Time series, sampled at fixed intervals of simulated time.
     pub(crate) series: Series,
     /// The system's losses and end-to-end latencies, for its series.
@@ -234,6 +237,19 @@ pub struct Simulation {
     pub(crate) deadlines: bool,
     /// The number the last call to a service was given (see `Msg::call`).
     pub(crate) calls_made: u32,
+    /// What each edge carries of sends again, when a client producer can
+    /// send again (`None` otherwise, and nothing is counted).
+    pub(crate) resends: Option<Box<Resends>>,
+}
+
+/// Per edge since the warm-up: the messages carried, and those of them
+/// that were a client's sends again (or copies of one).
+#[derive(Debug)]
+pub(crate) struct Resends {
+    /// The edges' ids, in model order.
+    pub ids: Vec<String>,
+    /// Carried, and sent again, per edge.
+    pub tally: Vec<[u64; 2]>,
 }
 
 /// Events between two checks that the clock still moves.
@@ -518,6 +534,7 @@ impl Simulation {
     /// Headless runs leave it off: it costs time on every send.
     pub fn watch_crossings(&mut self) {
         self.watching = true;
+        self.noting = true;
     }
 
     /// Whether crossings are remembered (see [`Self::watch_crossings`]).
@@ -717,9 +734,10 @@ impl Simulation {
             ..
         } = *self.msgs.get(msg);
         let duplicate = self.ledger.completed(lineage);
+        let in_time = !deadline.passed(self.now);
         let stats = &mut self.stats[node];
         stats.completed += 1;
-        stats.in_time += u64::from(!deadline.passed(self.now));
+        stats.in_time += u64::from(in_time);
         stats.duplicates += u64::from(duplicate);
         stats.end_to_end.record(self.now - created);
         self.system.end_to_end.record(self.now - created);
@@ -728,7 +746,7 @@ impl Simulation {
         }
         self.totals.completed += 1;
         if request != 0 {
-            self.client_answer(source, request);
+            self.client_answer(source, request, in_time);
         }
         let at = self.now;
         self.journey_end(msg, JourneyEnd::Completed { node: node.0, at });
@@ -997,6 +1015,21 @@ impl Simulation {
         let carried = &mut self.carried[e];
         *carried += 1;
         let seq = *carried;
+        if self.noting {
+            self.note_crossing_more(e, msg, seq);
+        }
+    }
+
+    /// What a crossing records beyond its count, when anything does (see
+    /// [`Self::note_crossing`]): the sends again it carries for the
+    /// report, and the crossing itself for the live view.
+    #[inline(never)]
+    fn note_crossing_more(&mut self, e: EdgeIx, msg: MsgId, seq: u64) {
+        if let Some(resends) = &mut self.resends {
+            let tally = &mut resends.tally[e];
+            tally[0] += 1;
+            tally[1] += u64::from(self.msgs.get(msg).resent);
+        }
         if self.watching {
             let m = self.msgs.get(msg);
             self.recent[e][(seq % RECENT as u64) as usize] = Crossing {

@@ -272,17 +272,21 @@ impl Simulation {
         self.schedule(now + timeout, Ev::ClientTimeout { slot, send });
     }
 
-    /// A message sent by the client at `source` completed its journey: if
-    /// the client still waits for that send, the request is answered.
+    /// A message sent by the client at `source` completed its journey
+    /// (`in_time`: by its deadline): if the client still waits for that
+    /// send, the request is answered; if not, the work was for nobody,
+    /// and the system's goodput leaves it out.
     #[cold]
-    pub(crate) fn client_answer(&mut self, source: NodeIx, send: u32) {
+    pub(crate) fn client_answer(&mut self, source: NodeIx, send: u32, in_time: bool) {
         let slot = self.topo[source].slot;
         let now = self.now;
-        let Some(client) = self.producers[slot].client.as_mut() else {
-            return;
-        };
-        let Some(request) = client.waiting.remove(&send) else {
-            // Answered already, or given up on: the work was for nobody.
+        let waited = self.producers[slot]
+            .client
+            .as_mut()
+            .and_then(|client| client.waiting.remove(&send));
+        let (Some(request), Some(client)) = (waited, self.producers[slot].client.as_mut()) else {
+            // Answered already, or given up on.
+            self.system.unwanted += u64::from(in_time);
             return;
         };
         client.refund();
@@ -374,6 +378,7 @@ impl Simulation {
         let p = &mut self.producers[slot];
         let (event_type, deadline) = (p.types[at].0, p.draw_deadline(at, now));
         let msg = self.producer_make(node, event_type, request.key, deadline);
+        self.msgs.get_mut(msg).resent = true;
         self.stats[node].retries += 1;
         self.client_sent(
             slot,
@@ -459,6 +464,68 @@ mod tests {
         assert!(
             (done / requests - 3.0).abs() < 0.02,
             "{done} for {requests}"
+        );
+        // Every edge on the way carries the three sends of each request.
+        for (node, edge) in [("app", "app->q"), ("q", "q->srv"), ("srv", "srv->out")] {
+            let per = get(&r, node, &format!("edges.{edge}.retry_amplification"));
+            assert!((per - 3.0).abs() < 0.02, "{edge}: {per}");
+        }
+    }
+
+    #[test]
+    fn each_edge_reports_the_sends_again_it_carries() {
+        // Half the requests are "slow" ones, routed to a worker that takes
+        // 300 ms against the client's 200 ms timeout: each is sent three
+        // times. The "fast" half is answered in 10 ms, sent once.
+        let text = r#"(
+            version: 1,
+            name: "two lanes",
+            scenario: (duration: "200s", warmup: "10s", seed: 4),
+            nodes: [
+                (id: "app", kind: Producer(arrival: Poisson(rate: 20.0),
+                    events: [(name: "fast"), (name: "slow")],
+                    client: (timeout: "200ms", retry: Immediate(max_attempts: 3)))),
+                (id: "split", kind: Router()),
+                (id: "quick", kind: Consumer(instances: 100, service: Constant("10ms"))),
+                (id: "sluggish", kind: Consumer(instances: 100, service: Constant("300ms"))),
+                (id: "out", kind: Sink()),
+            ],
+            edges: [
+                (from: "app", to: "split"),
+                (from: "split", to: "quick", filter: ["fast"]),
+                (from: "split", to: "sluggish", filter: ["slow"]),
+                (from: "quick", to: "out"),
+                (from: "sluggish", to: "out"),
+            ],
+        )"#;
+        let (model, _) = from_str(text).expect("loads");
+        let r = run_once(&model, 4).expect("runs");
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+        let at =
+            |node: &str, edge: &str| get(&r, node, &format!("edges.{edge}.retry_amplification"));
+        // The client's own edge carries every send: two per request on
+        // average (one or three).
+        let first = at("app", "app->split");
+        assert!(
+            (first - get(&r, "app", "retry_amplification")).abs() < 1e-9,
+            "{first}"
+        );
+        assert!((first - 2.0).abs() < 0.05, "{first}");
+        // Past the router the sends again all go the slow way.
+        assert_eq!(at("split", "split->quick"), 1.0);
+        assert_eq!(get(&r, "split", "edges.split->quick.resent"), 0.0);
+        assert!((at("split", "split->sluggish") - 3.0).abs() < 0.01);
+        assert!((at("sluggish", "sluggish->out") - 3.0).abs() < 0.01);
+        // Without a client that sends again, no edge reports any.
+        let calm = text.replace("max_attempts: 3", "max_attempts: 1");
+        let (model, _) = from_str(&calm).expect("loads");
+        let r = run_once(&model, 4).expect("runs");
+        assert!(
+            r.nodes.iter().all(|n| n
+                .metrics
+                .iter()
+                .all(|(path, _)| !path.starts_with("edges."))),
+            "no edge metrics without sends again"
         );
     }
 

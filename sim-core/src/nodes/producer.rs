@@ -306,8 +306,12 @@ impl Simulation {
             types.push(name.to_owned());
             u16::try_from(types.len() - 1).unwrap_or(u16::MAX)
         };
-        // A time to live set live: the report counts what missed it.
-        self.deadlines |= params.has_deadlines();
+        // A time to live set live: the report counts what missed it, and
+        // the system's chart shows goodput beside the completions.
+        if params.has_deadlines() {
+            self.deadlines = true;
+            self.series.show_goodput();
+        }
         let p = &mut self.producers[slot];
         let fresh = ProducerRt::new(params, 0, "", &mut type_id);
         self.event_types = types;
