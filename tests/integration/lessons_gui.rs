@@ -27,6 +27,14 @@ fn hint_disabled(h: &Harness<'_, WeirApp>) -> bool {
         .is_disabled()
 }
 
+/// Scrolls the panel to a button, as a hand would, and clicks it.
+fn press(h: &mut Harness<'_, WeirApp>, label: &str) {
+    h.get_by_role_and_label(Role::Button, label).scroll_to_me();
+    h.run();
+    h.get_by_role_and_label(Role::Button, label).click();
+    h.run();
+}
+
 #[test]
 fn a_lesson_is_picked_checked_hinted_and_compared_with_its_solution() {
     let mut h = starting(Prefs::default());
@@ -76,8 +84,7 @@ fn a_lesson_is_picked_checked_hinted_and_compared_with_its_solution() {
     assert!(h.query_by_label("0 of 3 shown").is_some());
     assert!(hint_disabled(&h));
 
-    h.get_by_role_and_label(Role::Button, "Check my design")
-        .click();
+    press(&mut h, "Check my design");
     until(&mut h, "the check to finish", |h| {
         h.state().lesson().is_some_and(|l| l.results.is_some())
     });
@@ -102,7 +109,7 @@ fn a_lesson_is_picked_checked_hinted_and_compared_with_its_solution() {
         (1, 1, false)
     );
 
-    h.get_by_role_and_label(Role::Button, "Show a hint").click();
+    press(&mut h, "Show a hint");
     h.run();
     assert_eq!(h.state().lesson_progress(FIRST).hints_shown, 1);
     assert!(h.query_by_label("1 of 3 shown").is_some());
@@ -115,8 +122,7 @@ fn a_lesson_is_picked_checked_hinted_and_compared_with_its_solution() {
         "the next hint waits for another missed check"
     );
 
-    h.get_by_role_and_label(Role::Button, "Compare with the solution")
-        .click();
+    press(&mut h, "Compare with the solution");
     until(&mut h, "the solution's run", |h| {
         h.state()
             .lesson()
@@ -138,8 +144,7 @@ fn a_lesson_is_picked_checked_hinted_and_compared_with_its_solution() {
         h.query_by_label_contains("A second instance halves")
             .is_some()
     );
-    h.get_by_role_and_label(Role::Button, "Open in Compare designs")
-        .click();
+    press(&mut h, "Open in Compare designs");
     h.run();
     let (a, b) = h.state().comparing().expect("Compare designs opens");
     assert_eq!(*a, Side::AsDrawn);
