@@ -135,7 +135,11 @@ fn a_lesson_is_picked_checked_hinted_and_compared_with_its_solution() {
         .and_then(|l| l.solution_results.clone())
         .expect("the solution's goals");
     assert!(solution.iter().all(|g| g.passed), "{solution:?}");
-    assert!(h.query_by_label_contains("Your design: ").is_some());
+    assert_eq!(
+        h.query_all_by_label_contains("Your design: ").count(),
+        2,
+        "each goal shows the design's value"
+    );
     assert!(
         h.query_all_by_label_contains("Solution: ").count() >= 2,
         "each goal shows the solution's value"
