@@ -160,13 +160,13 @@ pub fn from_str(file: &str, text: &str) -> Result<Lesson, LessonError> {
     // NOTE: the goals' problems first: the model's own check repeats them.
     if let Some(d) = crate::slo::problems(&model)
         .into_iter()
-        .find(|d| d.is_error())
+        .find(validate::Diagnostic::is_error)
     {
         return Err(fail(format!("goals: {}", d.message)));
     }
     if let Some(d) = validate::validate(&model)
         .into_iter()
-        .find(|d| d.is_error())
+        .find(validate::Diagnostic::is_error)
     {
         return Err(fail(format!("model: {d}")));
     }
@@ -185,7 +185,7 @@ pub fn from_str(file: &str, text: &str) -> Result<Lesson, LessonError> {
         .map_err(|e| fail(format!("solution.nodes: {e}")))?;
     if let Some(d) = validate::validate(&solved)
         .into_iter()
-        .find(|d| d.is_error())
+        .find(validate::Diagnostic::is_error)
     {
         return Err(fail(format!(
             "solution.nodes: the solved model has an error: {d}"
