@@ -11,6 +11,7 @@ pub mod exports;
 pub mod gui;
 pub mod html;
 pub mod importing;
+pub mod lessons;
 pub mod live;
 pub mod picture;
 pub mod plots;

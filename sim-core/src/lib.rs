@@ -65,6 +65,7 @@ pub mod histogram;
 pub mod insights;
 pub mod journey;
 mod ledger;
+pub mod lesson;
 pub mod live;
 pub mod metrics;
 pub mod model;

@@ -29,6 +29,8 @@ mod input;
 mod insights;
 mod inspector;
 mod legibility;
+mod lessons;
+mod lessons_gui;
 mod live;
 mod mermaid_import;
 mod metastable;

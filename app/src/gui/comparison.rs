@@ -4,6 +4,7 @@
 //! intervals, and their first runs' charts drawn one over the other.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use eframe::egui::{self, RichText};
@@ -14,7 +15,7 @@ use sim_core::series::SystemMetric;
 use crate::comparing::{Compared, Pairing};
 
 /// One side of a comparison.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Side {
     /// The model as it is drawn.
     AsDrawn,
@@ -22,13 +23,28 @@ pub enum Side {
     Variant(String),
     /// Another model file (read when chosen).
     File(PathBuf),
+    /// A design the window was given with its name (a lesson's solution).
+    Given(String, Arc<Model>),
 }
+
+impl PartialEq for Side {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::AsDrawn, Self::AsDrawn) => true,
+            (Self::Variant(a), Self::Variant(b)) | (Self::Given(a, _), Self::Given(b, _)) => a == b,
+            (Self::File(a), Self::File(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Side {}
 
 impl Side {
     fn label(&self) -> String {
         match self {
             Self::AsDrawn => "As drawn".to_owned(),
-            Self::Variant(name) => name.clone(),
+            Self::Variant(name) | Self::Given(name, _) => name.clone(),
             Self::File(path) => path.file_name().map_or_else(
                 || path.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
@@ -41,6 +57,7 @@ impl Side {
         match self {
             Self::AsDrawn => Ok(drawn.clone()),
             Self::Variant(name) => drawn.with_variant(name).map_err(|e| e.to_string()),
+            Self::Given(_, model) => Ok(Model::clone(model)),
             Self::File(path) => {
                 let text = sim_core::model::file::read(path).map_err(|e| e.to_string())?;
                 sim_core::model::file::from_str(&text)
@@ -294,9 +311,9 @@ fn side_ui(
                 ui.selectable_value(&mut choice, Side::Variant(v.name.clone()), &v.name)
                     .on_hover_text(&v.description);
             }
-            if let Side::File(path) = side {
-                let label = Side::File(path.clone()).label();
-                ui.selectable_value(&mut choice, Side::File(path.clone()), label);
+            if matches!(side, Side::File(_) | Side::Given(..)) {
+                let label = side.label();
+                ui.selectable_value(&mut choice, side.clone(), label);
             }
             if ui.button("Another file…").clicked()
                 && let Some(path) = pick_file()

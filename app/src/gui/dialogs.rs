@@ -26,6 +26,8 @@ pub(super) enum Pending {
     /// document (none: ask with the open dialog).
     Import(Vec<PathBuf>),
     Example(Example),
+    /// A lesson: its model opens as a new document.
+    Lesson(crate::lessons::BundledLesson),
     /// Restore the first recovery offer.
     Restore,
     Quit,
@@ -57,6 +59,7 @@ impl WeirApp {
                 }
             }
             Pending::Example(example) => self.open_example(example),
+            Pending::Lesson(lesson) => self.open_lesson(lesson),
             Pending::Import(paths) if paths.is_empty() => {
                 if let Some(paths) = files::pick_import(self.doc.path.as_deref()) {
                     self.import_paths(&paths);
@@ -245,6 +248,7 @@ impl WeirApp {
                 GalleryChoice::Recent(path) => Some(MenuAction::OpenRecent(path)),
                 GalleryChoice::New => Some(MenuAction::Do(Action::New)),
                 GalleryChoice::Open => Some(MenuAction::Do(Action::Open)),
+                GalleryChoice::Lessons => Some(MenuAction::Lessons),
                 GalleryChoice::Close => {
                     self.show_gallery = false;
                     None

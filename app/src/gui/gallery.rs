@@ -24,6 +24,8 @@ pub enum GalleryChoice {
     Recent(PathBuf),
     New,
     Open,
+    /// Show the list of lessons.
+    Lessons,
     /// Close the start page.
     Close,
 }
@@ -206,6 +208,13 @@ fn page_ui(
         }
         if ui.button("Open a file…").clicked() {
             choice = Some(GalleryChoice::Open);
+        }
+        if ui
+            .button("Lessons…")
+            .on_hover_text("A workshop in steps: fix a broken design until it meets its goals")
+            .clicked()
+        {
+            choice = Some(GalleryChoice::Lessons);
         }
         ui.add_space(16.0);
         let label = ui.label("Search");

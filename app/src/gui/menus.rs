@@ -51,6 +51,8 @@ pub enum MenuAction {
     Plan,
     /// Open Record live view.
     RecordGif,
+    /// Show the list of lessons.
+    Lessons,
     Quit,
 }
 
@@ -102,6 +104,10 @@ impl WeirApp {
             }
             MenuAction::Discard { save_first } => self.answer_confirm(ctx, save_first),
             MenuAction::Recover(restore) => self.answer_recovery(restore),
+            MenuAction::Lessons => {
+                self.show_gallery = false;
+                self.show_lessons = true;
+            }
             MenuAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }
@@ -311,6 +317,13 @@ pub fn menu_bar_ui(
             }
             if ui.button("Start page").clicked() {
                 actions.push(MenuAction::Do(Action::Gallery));
+            }
+            if ui
+                .button("Lessons…")
+                .on_hover_text("A workshop in steps: fix a broken design until it meets its goals")
+                .clicked()
+            {
+                actions.push(MenuAction::Lessons);
             }
         });
     });

@@ -26,6 +26,7 @@ pub mod inspector;
 pub mod journeys;
 pub mod kinds;
 pub mod layout;
+pub mod lessons;
 mod live_ui;
 mod menus;
 pub mod objectives;
@@ -130,6 +131,8 @@ pub struct Prefs {
     pub show_charts: bool,
     pub snap: bool,
     pub recent: Vec<PathBuf>,
+    /// Each lesson's progress, by lesson file.
+    pub lessons: lessons::ProgressBook,
 }
 
 impl Default for Prefs {
@@ -144,6 +147,7 @@ impl Default for Prefs {
             show_charts: true,
             snap: true,
             recent: Vec::new(),
+            lessons: lessons::ProgressBook::new(),
         }
     }
 }
@@ -173,6 +177,10 @@ pub struct WeirApp {
     show_gallery: bool,
     /// The start page's search and pictures.
     gallery: gallery::GalleryState,
+    /// The Lessons list is showing.
+    show_lessons: bool,
+    /// The lesson being worked on, beside the canvas.
+    lesson: Option<lessons::ActiveLesson>,
     /// A question about unsaved changes.
     confirm: Option<Pending>,
     /// An error to show in a dialog.
@@ -301,6 +309,8 @@ impl WeirApp {
             show_help: false,
             show_gallery: false,
             gallery: gallery::GalleryState::default(),
+            show_lessons: false,
+            lesson: None,
             confirm: None,
             error: None,
             recovery: None,
@@ -566,6 +576,8 @@ impl WeirApp {
         self.live.charts = ChartsState::default();
         self.show_results = false;
         self.show_gallery = false;
+        self.show_lessons = false;
+        self.lesson = None;
         if let Some(r) = &self.recovery {
             r.clear();
         }
@@ -654,7 +666,8 @@ impl WeirApp {
     /// help, then the start page, then Messages. (Dialogs close on it by
     /// themselves, as Cancel.)
     fn escape(&mut self, ctx: &egui::Context) {
-        let open = self.show_help || self.show_gallery || self.live.messages.open;
+        let open =
+            self.show_help || self.show_gallery || self.show_lessons || self.live.messages.open;
         if !open || !ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
             return;
         }
@@ -662,6 +675,8 @@ impl WeirApp {
             self.show_help = false;
         } else if self.show_gallery {
             self.show_gallery = false;
+        } else if self.show_lessons {
+            self.show_lessons = false;
         } else {
             self.live.messages.open = false;
         }
@@ -856,6 +871,7 @@ impl eframe::App for WeirApp {
         let ctx = ui.ctx().clone();
         self.apply_look(&ctx);
         self.run.poll();
+        self.poll_lesson();
         self.poll_export(&ctx);
         let wall = ctx.input(|i| i.time);
         if std::mem::take(&mut self.live.play_pending) {
@@ -985,6 +1001,11 @@ impl eframe::App for WeirApp {
             (0, Some(e)) => Subject::Edge(e),
             _ => Subject::Model,
         };
+        let mut lesson_actions = if presenting {
+            Vec::new()
+        } else {
+            self.lesson_panel(ui)
+        };
         if self.prefs.show_inspector && !presenting {
             egui::Panel::right("inspector")
                 .resizable(true)
@@ -1094,6 +1115,10 @@ impl eframe::App for WeirApp {
             files::pick_open(start.as_deref())
         });
         commands.extend(self.whatif.ui(&ctx, &self.doc.model));
+        lesson_actions.extend(self.lessons_window(&ctx));
+        for action in lesson_actions {
+            self.lesson_action(&ctx, action);
+        }
         self.recording.poll();
         if self.recording.open {
             let file_name = self.doc.path.as_deref().map_or_else(

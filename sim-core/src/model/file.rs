@@ -236,6 +236,8 @@ fn place(outer: Option<&str>) -> String {
     let name = match outer {
         None => return String::new(),
         Some("ModelFile" | "VersionProbe") => "the model",
+        Some("LessonFile") => "the lesson",
+        Some("Solution") => "the lesson's solution",
         Some("NodeDef") => "a node",
         Some("EdgeDef") => "an edge",
         Some("Scenario") => "the scenario",
@@ -308,9 +310,15 @@ fn describe(code: &ron::Error) -> String {
         ),
         other => {
             let text = other.to_string();
-            ["VersionProbe", "ModelFile", "NodeDef", "EdgeDef"]
-                .iter()
-                .fold(text, |t, internal| t.replace(&format!(" `{internal}`"), ""))
+            [
+                "VersionProbe",
+                "ModelFile",
+                "NodeDef",
+                "EdgeDef",
+                "LessonFile",
+            ]
+            .iter()
+            .fold(text, |t, internal| t.replace(&format!(" `{internal}`"), ""))
         }
     }
 }
@@ -439,6 +447,42 @@ pub fn from_str(text: &str) -> Result<(Model, Vec<Diagnostic>), LoadError> {
         .from_str(text)
         .map_err(|e| syntax_error(text, &e))?;
     Ok(from_file(migrate(file)))
+}
+
+/// A model written inside another Weir file (a lesson's `model`), in the
+/// model file's own shape: `(version: 1, name: "…", nodes: […], …)`.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct Embedded(ModelFile);
+
+impl Embedded {
+    /// The model, with the diagnostics of edges that name missing nodes,
+    /// as [`from_str`] gives them; its version checked as a file's is.
+    pub fn into_model(self) -> Result<(Model, Vec<Diagnostic>), LoadError> {
+        match self.0.version {
+            0 => Err(LoadError::NoSuchVersion),
+            v if v > FORMAT_VERSION => Err(LoadError::TooNew {
+                found: v,
+                supported: FORMAT_VERSION,
+            }),
+            _ => Ok(from_file(migrate(self.0))),
+        }
+    }
+}
+
+/// Reads any Weir file's RON text as `T`, with the model files' options
+/// and their errors: a byte-order mark skipped, nesting bounded before
+/// parsing, and line, column and a sentence for what is wrong.
+pub fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, LoadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some((line, col)) = too_deep(text) {
+        return Err(LoadError::Syntax {
+            line,
+            col,
+            message: describe(&ron::Error::ExceededRecursionLimit),
+        });
+    }
+    options().from_str(text).map_err(|e| syntax_error(text, &e))
 }
 
 /// Brings an older file up to [`FORMAT_VERSION`]. Version 1 is the first
@@ -582,6 +626,20 @@ pub fn try_to_string(model: &Model) -> Result<String, SaveError> {
         imported: model.imported.clone(),
     };
     ron_text(&file)
+}
+
+/// A node's kind and parameters as the model file writes them
+/// (`Consumer(instances: 2, …)`), for showing a change to people.
+pub fn kind_to_string(kind: &NodeKind) -> String {
+    ron_text(kind).map_or_else(
+        |e| format!("(cannot be written: {})", e.message),
+        |text| {
+            text.lines()
+                .filter(|l| !l.starts_with("#!["))
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+    )
 }
 
 /// `value` as the model file's RON, ending in a newline.
