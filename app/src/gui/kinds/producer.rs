@@ -67,7 +67,9 @@ impl KindUi for Producer {
                 "timeouts",
                 "Sends it stopped waiting for (a client)",
             )
-            .card_if_any(),
+            // NOTE: beside three other numbers the row ran into the next
+            // card; what the client waits on tells its state on the card.
+            .panel_only(),
         ]
     }
 }
