@@ -420,33 +420,22 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
 /// placed in the graph: they are left out and reported as errors in the
 /// returned diagnostics.
 pub fn from_str(text: &str) -> Result<(Model, Vec<Diagnostic>), LoadError> {
-    // A byte-order mark some editors write is not part of the model.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Some((line, col)) = too_deep(text) {
-        return Err(LoadError::Syntax {
-            line,
-            col,
-            message: describe(&ron::Error::ExceededRecursionLimit),
-        });
-    }
-    let probe: VersionProbe = options()
-        .from_str(text)
-        .map_err(|e| syntax_error(text, &e))?;
-    match probe.version {
-        None => return Err(LoadError::MissingVersion),
-        Some(v) if v > FORMAT_VERSION => {
-            return Err(LoadError::TooNew {
-                found: v,
-                supported: FORMAT_VERSION,
-            });
-        }
-        Some(0) => return Err(LoadError::NoSuchVersion),
-        Some(_) => {}
-    }
-    let file: ModelFile = options()
-        .from_str(text)
-        .map_err(|e| syntax_error(text, &e))?;
+    let probe: VersionProbe = parse(text)?;
+    check_version(probe.version.ok_or(LoadError::MissingVersion)?)?;
+    let file: ModelFile = parse(text)?;
     Ok(from_file(migrate(file)))
+}
+
+/// Refuses a format version this build cannot read.
+fn check_version(version: u32) -> Result<(), LoadError> {
+    match version {
+        0 => Err(LoadError::NoSuchVersion),
+        v if v > FORMAT_VERSION => Err(LoadError::TooNew {
+            found: v,
+            supported: FORMAT_VERSION,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// A model written inside another Weir file (a lesson's `model`), in the
@@ -459,14 +448,8 @@ impl Embedded {
     /// The model, with the diagnostics of edges that name missing nodes,
     /// as [`from_str`] gives them; its version checked as a file's is.
     pub fn into_model(self) -> Result<(Model, Vec<Diagnostic>), LoadError> {
-        match self.0.version {
-            0 => Err(LoadError::NoSuchVersion),
-            v if v > FORMAT_VERSION => Err(LoadError::TooNew {
-                found: v,
-                supported: FORMAT_VERSION,
-            }),
-            _ => Ok(from_file(migrate(self.0))),
-        }
+        check_version(self.0.version)?;
+        Ok(from_file(migrate(self.0)))
     }
 }
 
