@@ -310,6 +310,9 @@ pub struct Firing {
     pub fired_at: SimTime,
     /// When it stopped holding; `None` while it still fires.
     pub resolved_at: Option<SimTime>,
+    /// It fired within the detection window of a random fault's strike:
+    /// not a false alarm, though no fault of the timeline explains it.
+    pub random_fault: bool,
 }
 
 /// A rule as a run knows it.
@@ -368,9 +371,10 @@ impl AlertRun {
         firing.fired_at >= fault.start && firing.fired_at <= self.window_end(firing.rule, fault)
     }
 
-    /// Whether `firing` begins outside every fault's detection window.
+    /// Whether `firing` begins outside every fault's detection window
+    /// (the timeline's, and random strikes').
     pub fn is_false_alarm(&self, firing: &Firing) -> bool {
-        !self.faults.iter().any(|f| self.detects(firing, f))
+        !firing.random_fault && !self.faults.iter().any(|f| self.detects(firing, f))
     }
 
     /// How soon `rule` (or any rule, with `None`) detected fault `fault`:
@@ -482,6 +486,7 @@ impl Evaluator {
                         active_at: since,
                         fired_at: at,
                         resolved_at: None,
+                        random_fault: false,
                     });
                 }
                 Transition::Resolved => {
@@ -494,15 +499,26 @@ impl Evaluator {
         }
     }
 
-    /// The rules, their states and firings so far, against `faults`.
-    pub(crate) fn run(&self, interval: Duration, faults: Vec<FaultWindow>) -> AlertRun {
-        AlertRun {
+    /// The rules, their states and firings so far, against the timeline's
+    /// `faults`; firings within a random fault's `strikes` are marked.
+    pub(crate) fn run(
+        &self,
+        interval: Duration,
+        faults: Vec<FaultWindow>,
+        strikes: &[FaultWindow],
+    ) -> AlertRun {
+        let mut run = AlertRun {
             interval,
             rules: self.info.clone(),
             states: self.rules.iter().map(|r| r.state).collect(),
             firings: self.firings.clone(),
             faults,
+        };
+        for i in 0..run.firings.len() {
+            let firing = run.firings[i];
+            run.firings[i].random_fault = strikes.iter().any(|w| run.detects(&firing, w));
         }
+        run
     }
 }
 
@@ -1139,6 +1155,7 @@ mod tests {
                     active_at: t(fired - 5),
                     fired_at: t(fired),
                     resolved_at: Some(t(resolved)),
+                    random_fault: false,
                 })
                 .collect(),
             faults: vec![FaultWindow {
@@ -1212,6 +1229,7 @@ mod tests {
                 active_at: t(71),
                 fired_at: t(81),
                 resolved_at: Some(t(110)),
+                random_fault: false,
             }]
         );
         assert_eq!(

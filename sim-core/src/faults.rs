@@ -9,11 +9,26 @@
 //!     (at: "8m", duration: "20s", node: "orders", effect: Burst(factor: 5.0)),
 //! ]
 //! ```
+//!
+//! Faults can also strike at random, again and again, beside the timeline:
+//! a [`RandomFault`] starts after a time drawn from `between` (the time to
+//! failure; its mean is the MTBF) and lasts a time drawn from `duration`
+//! (its mean is the MTTR), then the next one is drawn. The draws come from
+//! the node's own stream for faults, so adding random faults to one node
+//! changes no other node's numbers.
+//!
+//! ```ron
+//! random_faults: [
+//!     (node: "worker", effect: Crash, between: Exponential(mean: "10m"), duration: Exponential(mean: "30s")),
+//! ]
+//! ```
 
 use serde::{Deserialize, Serialize};
 
+use crate::dist::{Dist, Sampler};
 use crate::engine::{Ev, NodeIx, Simulation};
 use crate::nodes::{Kind, Runtime, with_kind};
+use crate::rng::Stream;
 use crate::time::{Duration, SimTime};
 
 /// One entry of the timeline.
@@ -27,6 +42,80 @@ pub struct Fault {
     /// The id of the node it hits.
     pub node: String,
     pub effect: Effect,
+}
+
+/// A fault that strikes its node at random, over and over: the time from
+/// the start of the run, or from the end of the last one, to the next is
+/// drawn from `between`; how long it lasts, from `duration`. With a crash,
+/// the node's availability is E\[between\] / (E\[between\] + E\[duration\]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomFault {
+    /// The id of the node it hits.
+    pub node: String,
+    pub effect: Effect,
+    /// The time to the next fault (its mean is the MTBF).
+    pub between: Dist,
+    /// How long each fault lasts (its mean is the MTTR).
+    pub duration: Dist,
+}
+
+/// The most times a random fault may be expected to strike in one run
+/// (the run's duration over its mean cycle): more is refused, a guard
+/// against a cycle written in the wrong unit.
+pub const MAX_RANDOM_FAULTS_PER_RUN: f64 = 100_000.0;
+/// The most times one random fault strikes in a run before the run stops
+/// with an error (its draws may fall far below their mean).
+pub const RANDOM_FAULT_LIMIT: u32 = 1_000_000;
+
+impl RandomFault {
+    /// A random crash of `node` with exponential times between faults
+    /// (mean `mtbf`) and to repair (mean `mttr`).
+    pub const fn crash(node: String, mtbf: Duration, mttr: Duration) -> Self {
+        Self {
+            node,
+            effect: Effect::Crash,
+            between: Dist::Exponential { mean: mtbf },
+            duration: Dist::Exponential { mean: mttr },
+        }
+    }
+
+    /// The long-run fraction of time the fault is not in force:
+    /// E\[between\] / (E\[between\] + E\[duration\]) (a crash: the node's
+    /// availability).
+    pub fn availability(&self) -> f64 {
+        let up = self.between.mean().as_secs_f64();
+        let down = self.duration.mean().as_secs_f64();
+        if up + down > 0.0 {
+            up / (up + down)
+        } else {
+            1.0
+        }
+    }
+
+    /// Problems with the parameters for a run of `run` simulated time, as
+    /// sentences.
+    pub fn problems(&self, run: Duration) -> Vec<String> {
+        let mut out = self.effect.problems();
+        for (name, dist) in [
+            ("the time between faults", &self.between),
+            ("the duration", &self.duration),
+        ] {
+            out.extend(dist.problems().into_iter().map(|p| format!("{name}: {p}")));
+            if dist.mean().is_zero() {
+                out.push(format!("{name} must average more than zero"));
+            }
+        }
+        let cycle = self.between.mean().as_secs_f64() + self.duration.mean().as_secs_f64();
+        if cycle > 0.0 && run.as_secs_f64() / cycle > MAX_RANDOM_FAULTS_PER_RUN {
+            out.push(format!(
+                "it would strike about {:.0} times in the run; at most {MAX_RANDOM_FAULTS_PER_RUN:.0} \
+                 can (is the time between faults in the right unit?)",
+                run.as_secs_f64() / cycle
+            ));
+        }
+        out
+    }
 }
 
 /// What a fault does to its node.
@@ -108,17 +197,71 @@ impl Effect {
     }
 }
 
-/// A fault compiled for a run.
+/// A fault compiled for a run: one of the timeline's, one injected live,
+/// or one strike of a random fault.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CompiledFault {
     pub node: NodeIx,
     pub effect: Effect,
     pub start: SimTime,
     pub end: SimTime,
+    /// The random fault this is a strike of ([`NOT_RANDOM`] for the
+    /// timeline's and live faults).
+    pub random: u32,
+}
+
+/// [`CompiledFault::random`] of a fault that is not a random one's strike.
+pub(crate) const NOT_RANDOM: u32 = u32::MAX;
+
+/// A random fault in a run: its node, its draws and how often it struck.
+#[derive(Debug)]
+pub(crate) struct RandomRt {
+    pub node: NodeIx,
+    pub effect: Effect,
+    pub between: Sampler,
+    pub duration: Sampler,
+    pub rng: Stream,
+    pub strikes: u32,
+}
+
+impl RandomRt {
+    pub fn new(node: NodeIx, fault: &RandomFault, rng: Stream) -> Self {
+        Self {
+            node,
+            effect: fault.effect,
+            between: fault.between.sampler(),
+            duration: fault.duration.sampler(),
+            rng,
+            strikes: 0,
+        }
+    }
+}
+
+/// The scenario's random faults for a run seeded `seed`, with `position`
+/// finding a node's index by id (faults on unknown nodes are left out:
+/// validation names them). The k-th random fault on a node draws from the
+/// node's k-th stream for outages.
+pub(crate) fn compile_random(
+    faults: &[RandomFault],
+    position: impl Fn(&str) -> Option<usize>,
+    seed: u64,
+) -> Vec<RandomRt> {
+    let mut out = Vec::with_capacity(faults.len());
+    for (i, fault) in faults.iter().enumerate() {
+        let Some(node) = position(&fault.node).and_then(|n| u32::try_from(n).ok()) else {
+            continue;
+        };
+        let before = faults[..i].iter().filter(|f| f.node == fault.node).count();
+        let before = u64::try_from(before).unwrap_or(u64::MAX);
+        let rng = crate::rng::nth_stream(seed, &fault.node, crate::rng::Purpose::Outages, before);
+        out.push(RandomRt::new(NodeIx(node), fault, rng));
+    }
+    out
 }
 
 impl Simulation {
-    /// Schedules the timeline's starts and ends.
+    /// Schedules the timeline's starts and ends, and each random fault's
+    /// first strike.
     pub(crate) fn schedule_faults(&mut self) {
         for i in 0..self.faults.len() {
             let fault = self.faults[i];
@@ -126,6 +269,38 @@ impl Simulation {
             self.schedule(fault.start, Ev::FaultStart(index));
             self.schedule(fault.end, Ev::FaultEnd(index));
         }
+        for k in 0..self.random_faults.len() {
+            self.next_strike(k);
+        }
+    }
+
+    /// Draws random fault `k`'s next strike from now (the time to it, then
+    /// how long it lasts) and schedules its start and end.
+    fn next_strike(&mut self, k: usize) {
+        let now = self.now;
+        let rt = &mut self.random_faults[k];
+        if rt.strikes >= RANDOM_FAULT_LIMIT {
+            let id = self.topo[rt.node].id.clone();
+            let key = rt.effect.key();
+            self.stop_with(crate::RunError::Invalid(format!(
+                "the random {key} faults on '{id}' struck {RANDOM_FAULT_LIMIT} times; a run allows no more"
+            )));
+            return;
+        }
+        rt.strikes += 1;
+        let start = now + rt.between.sample(&mut rt.rng);
+        let end = start + rt.duration.sample(&mut rt.rng);
+        let fault = CompiledFault {
+            node: rt.node,
+            effect: rt.effect,
+            start,
+            end,
+            random: u32::try_from(k).unwrap_or(NOT_RANDOM),
+        };
+        let index = u32::try_from(self.faults.len()).unwrap_or(u32::MAX);
+        self.faults.push(fault);
+        self.schedule(start, Ev::FaultStart(index));
+        self.schedule(end, Ev::FaultEnd(index));
     }
 
     pub(crate) fn fault_start(&mut self, index: u32) {
@@ -137,12 +312,20 @@ impl Simulation {
     }
 
     pub(crate) fn fault_end(&mut self, index: u32) {
-        let CompiledFault { node, effect, .. } = self.faults[index as usize];
+        let CompiledFault {
+            node,
+            effect,
+            random,
+            ..
+        } = self.faults[index as usize];
         match effect {
             Effect::Crash => self.node_up(node),
             Effect::Slow { factor } | Effect::Burst { factor } => {
                 self.node_scale(node, 1.0 / factor);
             }
+        }
+        if random != NOT_RANDOM {
+            self.next_strike(random as usize);
         }
     }
 
@@ -158,6 +341,9 @@ impl Simulation {
             watch.set_down(now, node, true);
         }
         self.nodes_down += 1;
+        let stats = &mut self.stats[node];
+        stats.down.set(now, 1);
+        stats.outages += 1;
         with_kind!(self.topo[node].kind, P => P::down(self, node));
     }
 
@@ -171,6 +357,7 @@ impl Simulation {
             watch.set_down(now, node, false);
         }
         self.nodes_down -= 1;
+        self.stats[node].down.set(now, 0);
         with_kind!(self.topo[node].kind, P => P::up(self, node));
     }
 
@@ -380,5 +567,173 @@ mod tests {
                 "missing {words:?} in {found:#?}"
             );
         }
+    }
+
+    /// A queue and a consumer with random faults `random` (a list's
+    /// entries) for `duration`.
+    fn random(random: &str, duration: &str, seed: u64) -> RunResult {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "random faults",
+                scenario: (duration: "{duration}", seed: {seed}, random_faults: [{random}]),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Poisson(rate: 50.0))),
+                    (id: "q", kind: Queue(visibility_timeout: "1s")),
+                    (id: "srv", kind: Consumer(instances: 2, service: Exponential(mean: "20ms"))),
+                    (id: "out", kind: Sink()),
+                ],
+                edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")],
+            )"#
+        );
+        let (model, problems) = from_str(&text).expect("loads");
+        assert!(problems.is_empty(), "{problems:?}");
+        run_once(&model, seed).expect("runs")
+    }
+
+    const CRASHES: &str = r#"(node: "srv", effect: Crash, between: Exponential(mean: "20s"), duration: Exponential(mean: "5s"))"#;
+
+    #[test]
+    fn random_crashes_take_the_node_down_for_its_share_of_the_time() {
+        let r = random(CRASHES, "2000s", 5);
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+        // A = 20 / (20 + 5) = 0.8 over about 80 cycles: one run is within
+        // a few points of it.
+        let a = get(&r, "srv", "availability");
+        assert!((a - 0.8).abs() < 0.05, "availability {a}");
+        let outages = get(&r, "srv", "outages");
+        assert!((50.0..=110.0).contains(&outages), "outages {outages}");
+        // The queue covered the outages: nothing lost, the backlog served.
+        assert_eq!(r.conservation.dropped, 0);
+        assert!(get(&r, "q", "max_depth") > 200.0);
+        // A node no crash can reach reports no availability.
+        assert!(r.node("q").and_then(|n| n.get("availability")).is_none());
+    }
+
+    #[test]
+    fn random_faults_draw_from_the_nodes_own_stream() {
+        let (a, b) = (random(CRASHES, "600s", 5), random(CRASHES, "600s", 5));
+        assert_eq!(
+            get(&a, "srv", "availability"),
+            get(&b, "srv", "availability")
+        );
+        assert_eq!(a.events, b.events);
+        let other = random(CRASHES, "600s", 6);
+        assert_ne!(
+            get(&a, "srv", "availability"),
+            get(&other, "srv", "availability")
+        );
+        // The producer's arrivals are its own: the faults elsewhere do not
+        // move them.
+        let calm = random("", "600s", 5);
+        assert_eq!(get(&a, "src", "arrived"), get(&calm, "src", "arrived"));
+    }
+
+    #[test]
+    fn a_random_slow_down_stretches_service_for_its_share_of_the_time() {
+        // Slowed ×1.5 a third of the time (10 s of every 30 s on average),
+        // with room to keep up either way: a third of the services take
+        // 30 ms, so the mean is 20 × 2/3 + 30 × 1/3 ≈ 23.3 ms, give or take
+        // how the draws fall; calm, it is 20 ms.
+        let slow = random(
+            r#"(node: "srv", effect: Slow(factor: 1.5), between: Exponential(mean: "20s"), duration: Exponential(mean: "10s"))"#,
+            "3000s",
+            7,
+        );
+        let sojourn = get(&slow, "srv", "sojourn_s.mean");
+        assert!((0.0215..0.0255).contains(&sojourn), "sojourn {sojourn}");
+        assert!(
+            slow.node("srv")
+                .and_then(|n| n.get("availability"))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_firing_a_random_strike_explains_is_no_false_alarm() {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "alarms",
+                scenario: (duration: "1000s", seed: 2, random_faults: [{CRASHES}]),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Poisson(rate: 50.0))),
+                    (id: "q", kind: Queue(visibility_timeout: "1s")),
+                    (id: "srv", kind: Consumer(instances: 2, service: Exponential(mean: "20ms"))),
+                ],
+                edges: [(from: "src", to: "q"), (from: "q", to: "srv")],
+                alerts: [(name: "Backlog", on: "q", when: Depth(above: 100.0), for: "1s")],
+            )"#
+        );
+        let (model, _) = from_str(&text).expect("loads");
+        let r = run_once(&model, 2).expect("runs");
+        let alerts = r.alerts.expect("a rule");
+        assert!(
+            alerts.firings.len() > 10,
+            "{} firings",
+            alerts.firings.len()
+        );
+        assert!(alerts.firings.iter().all(|f| f.random_fault));
+        assert_eq!(alerts.false_alarms_of(0), 0);
+        // Random strikes are not the timeline's faults, folded one by one.
+        assert!(alerts.faults.is_empty());
+    }
+
+    #[test]
+    fn random_faults_are_validated() {
+        let text = r#"(
+            version: 1,
+            name: "bad random faults",
+            scenario: (duration: "1h", random_faults: [
+                (node: "ghost", effect: Crash, between: Exponential(mean: "1m"), duration: Constant("1s")),
+                (node: "srv", effect: Burst(factor: 2.0), between: Exponential(mean: "1m"), duration: Constant("1s")),
+                (node: "srv", effect: Crash, between: Constant("0s"), duration: Constant("1s")),
+                (node: "srv", effect: Crash, between: Exponential(mean: "1ms"), duration: Constant("1ms")),
+            ]),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 80.0))),
+                (id: "srv", kind: Consumer(service: Exponential(mean: "10ms"))),
+            ],
+            edges: [(from: "src", to: "srv")],
+        )"#;
+        let (model, _) = from_str(text).expect("loads");
+        let found: Vec<String> = crate::validate::validate(&model)
+            .into_iter()
+            .filter(crate::validate::Diagnostic::is_error)
+            .map(|d| d.to_string())
+            .collect();
+        for words in [
+            "random fault 1 names node 'ghost', which does not exist",
+            "random fault 2 (burst): a burst fault applies to producers",
+            "random fault 3 (crash): the time between faults must average more than zero",
+            "random fault 4 (crash): it would strike about 1800000 times in the run",
+        ] {
+            assert!(
+                found.iter().any(|f| f.contains(words)),
+                "missing {words:?} in {found:#?}"
+            );
+        }
+        assert!(run_once(&model, 1).is_err());
+    }
+
+    #[test]
+    fn random_faults_follow_their_node_when_its_id_changes() {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "renamed",
+                scenario: (random_faults: [{CRASHES}]),
+                nodes: [(id: "srv", kind: Consumer(service: Exponential(mean: "10ms")))],
+                edges: [],
+            )"#
+        );
+        let (mut model, _) = from_str(&text).expect("loads");
+        model
+            .apply(crate::model::ModelCommand::SetId {
+                id: "srv".into(),
+                new_id: "worker".into(),
+            })
+            .expect("renames");
+        assert_eq!(model.scenario.random_faults[0].node, "worker");
     }
 }

@@ -103,6 +103,7 @@ impl Simulation {
             effect,
             start,
             end,
+            random: crate::faults::NOT_RANDOM,
         });
         self.fault_start(index);
         self.schedule(end, Ev::FaultEnd(index));

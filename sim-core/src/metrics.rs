@@ -374,6 +374,10 @@ pub struct NodeStats {
     /// A service's calls in progress whose caller stopped waiting: work
     /// done for nobody.
     pub wasted: Level,
+    /// 1 while a crash holds the node down.
+    pub down: Level,
+    /// Crashes that took the node down.
+    pub outages: u64,
     pub wait: Latency,
     pub sojourn: Latency,
     pub end_to_end: Latency,
@@ -399,6 +403,7 @@ impl NodeStats {
             breaker_open: std::mem::take(&mut self.breaker_open),
             breaker_half_open: std::mem::take(&mut self.breaker_half_open),
             wasted: std::mem::take(&mut self.wasted),
+            down: std::mem::take(&mut self.down),
             wait: std::mem::take(&mut self.wait),
             sojourn: std::mem::take(&mut self.sojourn),
             end_to_end: std::mem::take(&mut self.end_to_end),
@@ -414,6 +419,7 @@ impl NodeStats {
         self.breaker_open.reset(now);
         self.breaker_half_open.reset(now);
         self.wasted.reset(now);
+        self.down.reset(now);
         self.wait.clear();
         self.sojourn.clear();
         self.end_to_end.clear();

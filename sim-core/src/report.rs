@@ -231,6 +231,20 @@ fn resend_metrics(
     }
 }
 
+/// Which nodes a crash may take down in this run (the timeline's, random
+/// or injected live): they report their availability and outages.
+fn crashable(sim: &Simulation) -> Vec<bool> {
+    let mut out = vec![false; sim.topo.len()];
+    let crash = |e| matches!(e, crate::faults::Effect::Crash);
+    for f in sim.faults.iter().filter(|f| crash(f.effect)) {
+        out[f.node.ix()] = true;
+    }
+    for f in sim.random_faults.iter().filter(|f| crash(f.effect)) {
+        out[f.node.ix()] = true;
+    }
+    out
+}
+
 pub(crate) fn collect(sim: &Simulation) -> RunResult {
     let end = sim.now.as_nanos();
     let warmup = sim.warmup().as_nanos().min(end);
@@ -238,6 +252,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
     let measured_s = (end - warmup) as f64 / 1e9;
     // Node ids, for logs naming their consumer groups.
     let ids: Vec<String> = sim.topo.iter().map(|t| t.id.clone()).collect();
+    let crashable = crashable(sim);
     let mut nodes = Vec::with_capacity(sim.topo.len());
     for (i, topo) in sim.topo.iter().enumerate() {
         let st: &NodeStats = &sim.stats[i];
@@ -258,6 +273,10 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         }
         r.real("throughput_per_s", r.per_s(st.departed));
         with_kind!(topo.kind, P => P::report(sim, topo, st, &mut r));
+        if crashable[i] {
+            r.real("availability", 1.0 - st.down.mean(end));
+            r.count("outages", st.outages);
+        }
         if sim.deadlines {
             deadline_metrics(topo.kind, st, &mut r);
         }

@@ -30,6 +30,8 @@ pub enum Purpose {
     Latency = 6,
     /// Messages' times to live (their deadlines).
     Deadlines = 7,
+    /// When random faults strike and how long they last.
+    Outages = 8,
 }
 
 /// `SplitMix64`'s finaliser: a bijective mix of 64 bits.
@@ -63,6 +65,16 @@ pub const fn replication_seed(seed: u64, index: u32) -> u64 {
 /// A node's stream for one purpose.
 pub fn stream(run_seed: u64, node_id: &str, purpose: Purpose) -> Stream {
     let seed = mix64(mix64(run_seed) ^ fnv1a(node_id)) ^ mix64(purpose as u64);
+    Stream::seed_from_u64(mix64(seed))
+}
+
+/// A node's `n`-th stream for one purpose (several random faults on one
+/// node each draw from their own); the 0th is [`stream`]'s.
+pub fn nth_stream(run_seed: u64, node_id: &str, purpose: Purpose, n: u64) -> Stream {
+    if n == 0 {
+        return stream(run_seed, node_id, purpose);
+    }
+    let seed = mix64(mix64(run_seed) ^ fnv1a(node_id)) ^ mix64(purpose as u64) ^ mix64(!n);
     Stream::seed_from_u64(mix64(seed))
 }
 

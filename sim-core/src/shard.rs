@@ -383,12 +383,20 @@ impl Record {
                 .map_or(Value::Null, |(interval, firings)| {
                     json!({
                         "interval_ns": interval.0,
-                        "firings": firings.iter().map(|f| json!([
-                            f.rule,
-                            f.active_at.as_nanos(),
-                            f.fired_at.as_nanos(),
-                            f.resolved_at.map(SimTime::as_nanos),
-                        ])).collect::<Vec<_>>(),
+                        // A firing a random fault's strike explains
+                        // carries a fifth element.
+                        "firings": firings.iter().map(|f| {
+                            let mut firing = json!([
+                                f.rule,
+                                f.active_at.as_nanos(),
+                                f.fired_at.as_nanos(),
+                                f.resolved_at.map(SimTime::as_nanos),
+                            ]);
+                            if f.random_fault && let Some(a) = firing.as_array_mut() {
+                                a.push(Value::Bool(true));
+                            }
+                            firing
+                        }).collect::<Vec<_>>(),
                     })
                 }),
         );
@@ -604,9 +612,15 @@ fn read_record(r: &Field<'_>) -> Result<Record, String> {
                 .array()?
                 .iter()
                 .map(|f| {
-                    let [rule, active, fired, resolved] = <[Field<'_>; 4]>::try_from(f.array()?)
-                        .map_err(|_| f.wrong("[rule, active, fired, resolved]"))?;
+                    let mut parts = f.array()?;
+                    let random_fault = match parts.len() {
+                        5 => parts.pop().map(|r| r.bool()).transpose()?.unwrap_or(false),
+                        _ => false,
+                    };
+                    let [rule, active, fired, resolved] = <[Field<'_>; 4]>::try_from(parts)
+                        .map_err(|_| f.wrong("[rule, active, fired, resolved, random fault?]"))?;
                     Ok(Firing {
+                        random_fault,
                         rule: rule.usize()?,
                         active_at: SimTime::from_nanos(active.u64()?),
                         fired_at: SimTime::from_nanos(fired.u64()?),
@@ -1127,6 +1141,12 @@ impl<'a> Field<'a> {
         self.value
             .as_u64()
             .ok_or_else(|| self.wrong("a whole number"))
+    }
+
+    fn bool(&self) -> Result<bool, String> {
+        self.value
+            .as_bool()
+            .ok_or_else(|| self.wrong("true or false"))
     }
 
     fn usize(&self) -> Result<usize, String> {

@@ -565,7 +565,19 @@ pub fn analyse(model: &Model) -> Analysis {
         }
     }
 
-    let faults = !model.scenario.faults.is_empty();
+    let faults = if !model.scenario.faults.is_empty() {
+        Some(
+            "the scenario's timeline has faults, so the run never settles into the steady \
+             state the formulas describe",
+        )
+    } else if !model.scenario.random_faults.is_empty() {
+        Some(
+            "the scenario has random faults: the formulas describe nodes that never fail or \
+             slow down",
+        )
+    } else {
+        None
+    };
     let mut inflow: BTreeMap<NodeIndex, Flow> = BTreeMap::new();
     let mut stations = BTreeMap::new();
     for scc in &sccs {
@@ -753,7 +765,7 @@ fn station(
     servers: &Result<Servers<'_>, String>,
     roles: &BTreeMap<NodeIndex, Role<'_>>,
     blocks: &BTreeMap<NodeIndex, String>,
-    faults: bool,
+    faults: Option<&str>,
 ) -> Station {
     let graph = &model.graph;
     let id = graph[n].id.clone();
@@ -787,13 +799,8 @@ fn station(
         st.result = Err(reason);
         st
     };
-    if faults {
-        return refuse(
-            st,
-            "the scenario's timeline has faults, so the run never settles into the steady \
-             state the formulas describe"
-                .to_owned(),
-        );
+    if let Some(why) = faults {
+        return refuse(st, why.to_owned());
     }
     if let Some(log) = log {
         return refuse(

@@ -298,6 +298,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
             ));
         }
     }
+    random_faults(s, graph, &by_id, &mut out);
     if graph.node_count() == 0 {
         out.push(Diagnostic::error(Target::Model, "the model has no nodes"));
     }
@@ -844,6 +845,49 @@ fn run_size(model: &Model, out: &mut Vec<Diagnostic>) {
                 model.scenario.duration
             ),
         ));
+    }
+}
+
+/// The scenario's random faults: each on a node that exists and that its
+/// effect fits, with draws that average more than zero and strike a
+/// bounded number of times in the run. Problems are the node's (its
+/// inspector lists its random faults); a missing node is the scenario's.
+fn random_faults(
+    s: &crate::model::Scenario,
+    graph: &StableGraph<Node, Edge>,
+    by_id: &BTreeMap<&str, NodeIndex>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (i, fault) in s.random_faults.iter().enumerate() {
+        let n = i + 1;
+        let Some(&ix) = by_id.get(fault.node.as_str()) else {
+            out.push(Diagnostic::error(
+                Target::Scenario,
+                format!(
+                    "random fault {n} names node '{}', which does not exist",
+                    fault.node
+                ),
+            ));
+            continue;
+        };
+        let target = Target::Node(fault.node.clone());
+        let key = fault.effect.key();
+        if let Some(why) = fault.effect.unfit_for(graph[ix].kind.kind()) {
+            out.push(Diagnostic::error(
+                target.clone(),
+                format!("random fault {n} ({key}): {why}"),
+            ));
+        }
+        let mut problems = fault.problems(s.duration);
+        if let Effect::Slow { factor } | Effect::Burst { factor } = fault.effect {
+            check_at_most("the factor", factor, limits::MAX_FACTOR, &mut problems);
+        }
+        for problem in problems {
+            out.push(Diagnostic::error(
+                target.clone(),
+                format!("random fault {n} ({key}): {problem}"),
+            ));
+        }
     }
 }
 

@@ -558,6 +558,9 @@ const EVERY_KIND: &str = r#"(
             (at: "3s", duration: "1s", node: "api", effect: Slow(factor: 2.0)),
             (at: "4s", duration: "1s", node: "steady", effect: Crash),
         ],
+        random_faults: [
+            (node: "api", effect: Crash, between: Exponential(mean: "5s"), duration: Constant("500ms")),
+        ],
     ),
     nodes: [
         (id: "orders", name: "Orders", kind: Producer(

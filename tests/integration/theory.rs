@@ -609,6 +609,61 @@ fn deadlines_discarded_on_receipt_are_erlang_a() -> Case {
     case
 }
 
+/// M/M/1 whose server breaks down at random, busy or idle: up times
+/// Exp(ξ), repairs Exp(η), Poisson arrivals at λ, Exp(μ) service while up.
+/// The generating function of the number in the system (two phases, up
+/// and down) gives
+/// `L = λ(μ+η+ξ−λ) / (μη − λ(η+ξ)) − λ/(η+ξ)`, stable while λ < μ·A with
+/// the availability `A = η/(η+ξ) = MTBF/(MTBF+MTTR)`; without breakdowns
+/// (ξ = 0) it is M/M/1's λ/(μ−λ). A crash interrupts the message in
+/// service; the log gives it back first, and an exponential service
+/// started again is as long as one resumed, so the engine's crash is the
+/// formula's breakdown. By Little, W = L/λ.
+fn mm1_with_server_breakdowns() -> Case {
+    // Short cycles (a breakdown every 2.2 s on average), so a run sees
+    // many and the mean is narrow: A = 2/2.2, W ≈ 52 ms against M/M/1's
+    // 17 ms.
+    let (lambda, mu, mtbf, mttr) = (40.0, 100.0, 2.0, 0.2);
+    let (xi, eta) = (1.0 / mtbf, 1.0 / mttr);
+    let l =
+        lambda * (mu + eta + xi - lambda) / (mu * eta - lambda * (eta + xi)) - lambda / (eta + xi);
+    let availability = mtbf / (mtbf + mttr);
+    let (duration, warmup) = (4000.0, 100.0);
+    let text = format!(
+        r#"(
+            version: 1,
+            name: "M/M/1 with breakdowns",
+            scenario: (
+                duration: "{duration}s", warmup: "{warmup}s", seed: 53, replications: 40,
+                random_faults: [
+                    (node: "srv", effect: Crash, between: Exponential(mean: "{mtbf}s"), duration: Exponential(mean: "{mttr}s")),
+                ],
+            ),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: {lambda:?}))),
+                (id: "log", kind: Log(rebalance_pause: "0s")),
+                (id: "srv", kind: Consumer(service: Exponential(mean: "{}ms"))),
+                (id: "out", kind: Sink()),
+            ],
+            edges: [(from: "src", to: "log"), (from: "log", to: "srv"), (from: "srv", to: "out")],
+        )"#,
+        1000.0 / mu
+    );
+    case(
+        "M/M/1 with server breakdowns",
+        text,
+        vec![
+            check(metric("srv", "availability"), availability, 0.005),
+            check(w(), l / lambda, 0.04),
+            check(
+                metric("srv", "outages"),
+                (duration - warmup) / (mtbf + mttr),
+                0.03,
+            ),
+        ],
+    )
+}
+
 /// Every queueing model with an analytic answer, one case each.
 fn cases() -> Vec<Case> {
     vec![
@@ -625,6 +680,7 @@ fn cases() -> Vec<Case> {
         serverless_function_without_queue_loses_erlang_b(r#"LogNormal(mean: "50ms", cv: 2.0)"#),
         log_partitions_with_one_member_each_are_mm1_queues(),
         deadlines_discarded_on_receipt_are_erlang_a(),
+        mm1_with_server_breakdowns(),
     ]
 }
 

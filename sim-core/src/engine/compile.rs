@@ -175,9 +175,15 @@ impl Simulation {
                         effect: f.effect,
                         start: SimTime(f.at.0),
                         end: SimTime(f.at.0) + f.duration,
+                        random: crate::faults::NOT_RANDOM,
                     })
                 })
                 .collect(),
+            random_faults: crate::faults::compile_random(
+                &scenario.random_faults,
+                |id| node_ixs.iter().position(|&n| graph[n].id == id),
+                seed,
+            ),
             down: vec![0; n_nodes],
             nodes_down: 0,
             ledger: Ledger::default(),
@@ -318,10 +324,32 @@ impl Simulation {
             );
             let crashes = sim.faults.iter().any(|f| {
                 f.node == NodeIx::at(i) && matches!(f.effect, crate::faults::Effect::Crash)
+            }) || sim.random_faults.iter().any(|f| {
+                f.node == NodeIx::at(i) && matches!(f.effect, crate::faults::Effect::Crash)
             });
             if times_out || crashes {
                 let service = sim.topo[sim.edges[edge].to].slot;
                 sim.services[service].abandonable = true;
+            }
+        }
+        // A consumer a crash may take down keeps the list of what it holds.
+        let crash = |e| matches!(e, crate::faults::Effect::Crash);
+        let crashing: Vec<NodeIx> = sim
+            .faults
+            .iter()
+            .filter(|f| crash(f.effect))
+            .map(|f| f.node)
+            .chain(
+                sim.random_faults
+                    .iter()
+                    .filter(|f| crash(f.effect))
+                    .map(|f| f.node),
+            )
+            .collect();
+        for node in crashing {
+            if sim.topo[node].kind == Kind::Consumer {
+                let slot = sim.topo[node].slot;
+                sim.consumers[slot].track_held();
             }
         }
         sim.schedule_faults();

@@ -201,6 +201,9 @@ pub struct Simulation {
     error: Option<RunError>,
     pub(crate) event_types: Vec<String>,
     pub(crate) faults: Vec<CompiledFault>,
+    /// The scenario's random faults, each drawing its next strike when the
+    /// last one ends.
+    pub(crate) random_faults: Vec<crate::faults::RandomRt>,
     pub(crate) ledger: Ledger,
     /// How many faults hold each node down right now.
     pub(crate) down: Vec<u32>,
@@ -516,17 +519,25 @@ impl Simulation {
         if self.alerts.is_empty() {
             return None;
         }
-        let faults = self
+        let window = |f: &CompiledFault| crate::alerts::FaultWindow {
+            node: self.topo[f.node.ix()].id.clone(),
+            effect: f.effect.key(),
+            start: f.start,
+            end: f.end,
+        };
+        // The timeline's faults are the same in every replication and are
+        // folded one by one; random strikes differ, so they only tell a
+        // firing they explain from a false alarm.
+        let (timeline, strikes): (Vec<_>, Vec<_>) = self
             .faults
             .iter()
-            .map(|f| crate::alerts::FaultWindow {
-                node: self.topo[f.node.ix()].id.clone(),
-                effect: f.effect.key(),
-                start: f.start,
-                end: f.end,
-            })
-            .collect();
-        Some(self.alerts.run(Duration(self.series.interval_ns()), faults))
+            .partition(|f| f.random == crate::faults::NOT_RANDOM);
+        let faults = timeline.into_iter().map(window).collect();
+        let strikes: Vec<_> = strikes.into_iter().map(window).collect();
+        Some(
+            self.alerts
+                .run(Duration(self.series.interval_ns()), faults, &strikes),
+        )
     }
 
     /// Remembers each edge's last few crossings from now on, so snapshots
@@ -859,6 +870,12 @@ impl Simulation {
             len += 1;
         }
         None
+    }
+
+    /// Stops the run after the current event with `err` (the first error
+    /// raised wins).
+    pub(crate) fn stop_with(&mut self, err: RunError) {
+        self.error.get_or_insert(err);
     }
 
     /// The deadlock a wait seen during the last event closed, if its cycle

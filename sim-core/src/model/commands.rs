@@ -183,6 +183,10 @@ impl Model {
                     .faults
                     .iter_mut()
                     .for_each(|fault| follow(&mut fault.node));
+                self.scenario
+                    .random_faults
+                    .iter_mut()
+                    .for_each(|fault| follow(&mut fault.node));
                 self.variants
                     .iter_mut()
                     .flat_map(|v| v.nodes.iter_mut())

@@ -88,6 +88,9 @@ pub struct Scenario {
     /// The timeline: crashes, slow-downs and bursts at given times.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<crate::faults::Fault>,
+    /// Faults that strike at random, again and again (MTBF and MTTR).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub random_faults: Vec<crate::faults::RandomFault>,
 }
 
 const fn default_duration() -> Duration {
@@ -140,6 +143,7 @@ impl Default for Scenario {
             replications: 1,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             faults: Vec::new(),
+            random_faults: Vec::new(),
         }
     }
 }

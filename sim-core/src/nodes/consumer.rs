@@ -558,6 +558,31 @@ pub(crate) struct ConsumerRt {
     /// The consumer's node (a finished attempt names the consumer by slot).
     pub node: NodeIx,
     on_expired: OnExpired,
+    /// The messages it was given to hold, kept only when a crash of the
+    /// scenario may take it down, so the crash need not look through every
+    /// message alive (a log keeps all it retains).
+    held: Option<Box<Held>>,
+}
+
+/// A consumer's messages in service or crossing to it, as a list that may
+/// also name messages it no longer holds: they are pruned (by the
+/// message's `held_by`) when the list doubles, so keeping it costs a push
+/// per message.
+#[derive(Debug, Default)]
+struct Held {
+    msgs: Vec<MsgId>,
+    /// The length past which the list is pruned.
+    prune_at: usize,
+}
+
+impl Held {
+    /// Leaves the messages `node` holds, once each, in slot order.
+    fn prune(&mut self, msgs: &crate::engine::Arena, node: NodeIx) {
+        self.msgs.retain(|&m| msgs.get(m).held_by == node);
+        self.msgs.sort_unstable();
+        self.msgs.dedup();
+        self.prune_at = (2 * self.msgs.len()).max(64);
+    }
 }
 
 impl ConsumerRt {
@@ -603,7 +628,19 @@ impl ConsumerRt {
             node: NodeIx::NONE,
             sole_queue: None,
             on_expired: params.on_expired,
+            held: None,
         }
+    }
+
+    /// Keeps the list of the messages it holds from now on: a crash may
+    /// take it down.
+    pub fn track_held(&mut self) {
+        self.held.get_or_insert_with(|| {
+            Box::new(Held {
+                msgs: Vec::new(),
+                prune_at: 64,
+            })
+        });
     }
 
     fn free(&self) -> u64 {
@@ -745,6 +782,9 @@ impl Simulation {
                 let waited = now - m.wait_from;
                 m.held_by = node;
                 let ticket = m.ticket;
+                if self.consumers[c].held.is_some() {
+                    self.consumer_holds(node, c, msg);
+                }
                 let stats = &mut self.stats[node];
                 stats.depth.set(now, depth);
                 stats.wait.record(waited);
@@ -763,6 +803,9 @@ impl Simulation {
             else {
                 break;
             };
+            if self.consumers[c].held.is_some() {
+                self.consumer_holds(node, c, msg);
+            }
             if !latency.is_zero() {
                 // The message crosses the link before work starts; its
                 // slot is taken meanwhile, and its receipt may run out on
@@ -1041,10 +1084,30 @@ impl Simulation {
     /// The consumer crashes: what it holds is lost, except messages covered
     /// by a queue receipt, which the queue shows again once their
     /// visibility timeout ends.
+    /// `msg` is held by the consumer in slot `c` from now (it keeps the
+    /// list, [`ConsumerRt::track_held`]).
+    #[cold]
+    #[inline(never)]
+    fn consumer_holds(&mut self, node: NodeIx, c: Slot, msg: MsgId) {
+        if let Some(held) = self.consumers[c].held.as_mut() {
+            held.msgs.push(msg);
+            if held.msgs.len() > held.prune_at {
+                held.prune(&self.msgs, node);
+            }
+        }
+    }
+
     pub(crate) fn consumer_crash(&mut self, node: NodeIx) {
         let c = self.consumer_slot(node);
         let now = self.now;
-        let in_service = self.msgs.in_service_at(node);
+        // In slot order either way.
+        let in_service = match self.consumers[c].held.as_mut() {
+            Some(held) => {
+                held.prune(&self.msgs, node);
+                std::mem::take(&mut held.msgs)
+            }
+            None => self.msgs.in_service_at(node),
+        };
         let consumer = &mut self.consumers[c];
         let inbox = std::mem::take(&mut consumer.inbox);
         let blocked = std::mem::take(&mut consumer.blocked);
