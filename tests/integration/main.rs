@@ -18,6 +18,7 @@ mod event_processing;
 mod examples;
 mod export;
 mod extremes;
+mod faults_gui;
 mod fuzz;
 mod gui;
 mod hardening_cli;

@@ -7,6 +7,7 @@
 //! under `gui::kinds`; the field widgets they share are in [`fields`].
 
 pub mod alerts;
+pub mod faults;
 pub mod fields;
 pub mod objectives;
 pub mod theory;
@@ -205,6 +206,7 @@ fn node_ui(
     }
     theory::station_ui(ui, analysis, &node.id, report);
     objectives::node_objectives_ui(ui, model, &node.id, kind, out);
+    faults::node_faults_ui(ui, model, &node.id, kind, out);
     alerts::node_alerts_ui(ui, model, &node.id, kind, diagnostics, out);
 }
 
@@ -374,6 +376,7 @@ fn model_ui(ui: &mut Ui, model: &Model, diagnostics: &[Diagnostic], out: &mut Ve
     if s != model.scenario {
         out.push(ModelCommand::SetScenario(s));
     }
+    faults::scenario_faults_ui(ui, &model.scenario);
     objectives::model_objectives_ui(ui, model, out);
     alerts::model_alerts_ui(ui, model, diagnostics, out);
 }
