@@ -95,6 +95,11 @@ pub const EXAMPLES: &[Example] = &[
         text: include_str!("../../examples/consumer-crash.ron"),
     },
     Example {
+        file: "flaky-workers.ron",
+        theme: Theme::Resilience,
+        text: include_str!("../../examples/flaky-workers.ron"),
+    },
+    Example {
         file: "content-routing.ron",
         theme: Theme::Brokers,
         text: include_str!("../../examples/content-routing.ron"),

@@ -84,6 +84,35 @@ fn consumer_crash_builds_a_backlog_that_drains() {
 }
 
 #[test]
+fn flaky_workers_lose_only_what_is_pushed_while_down() {
+    let report =
+        run_replications(&model(include_str!("../../examples/flaky-workers.ron"))).expect("runs");
+    // Both workers fail at random, about 300 / 330 of the time up.
+    for worker in ["order-worker", "payment-worker"] {
+        let availability = metric(&report, worker, "availability");
+        assert!(
+            (0.8..0.98).contains(&availability),
+            "{worker} up {availability}"
+        );
+        assert!(metric(&report, worker, "outages") >= 3.0);
+    }
+    // Behind the queue nothing is lost; orders wait out the outages.
+    for node in ["orders", "order-queue", "order-worker"] {
+        assert_eq!(metric(&report, node, "dropped"), 0.0, "{node}");
+    }
+    assert!(metric(&report, "order-worker", "end_to_end_s.max") > 10.0);
+    // Pushed payments are lost while their worker is down: the share lost
+    // is the share of time down.
+    let lost = metric(&report, "payment-worker", "drops.node_down")
+        / metric(&report, "payments", "arrived");
+    let down = 1.0 - metric(&report, "payment-worker", "availability");
+    assert!(
+        (lost - down).abs() < 0.01,
+        "lost {lost} of the payments, down {down} of the time"
+    );
+}
+
+#[test]
 fn content_routing_divides_the_load() {
     let report =
         run_replications(&model(include_str!("../../examples/content-routing.ron"))).expect("runs");
