@@ -231,7 +231,7 @@ fn replicate_all(
     })?;
     Ok(report
         .finish(started.elapsed().as_secs_f64())
-        .with_faults(&scenario.faults)
+        .with_faults(scenario)
         .with_warmup(warmup)
         .with_slos(&model.slos)
         .with_insights(model))

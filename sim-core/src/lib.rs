@@ -123,7 +123,7 @@ pub fn run_replications(model: &Model) -> Result<Report, RunError> {
     })?;
     Ok(report
         .finish(0.0)
-        .with_faults(&scenario.faults)
+        .with_faults(scenario)
         .with_warmup(warmup)
         .with_slos(&model.slos)
         .with_insights(model))

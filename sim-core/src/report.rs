@@ -374,6 +374,8 @@ pub struct Report {
     replications: usize,
     /// The scenario's timeline, as run.
     pub faults: Vec<crate::faults::Fault>,
+    /// The scenario's random faults.
+    pub random_faults: Vec<crate::faults::RandomFault>,
     /// Each service level objective's measure over the replications, in
     /// model order.
     measures: Vec<SloMeasure>,
@@ -769,6 +771,7 @@ impl ReportBuilder {
                 })
                 .collect(),
             faults: Vec::new(),
+            random_faults: Vec::new(),
             measures: self.slos.into_iter().map(SloFold::finish).collect(),
             slos: Vec::new(),
             alerts: self.alerts.map(crate::alerts::AlertsFold::finish),
@@ -793,10 +796,12 @@ impl Report {
         builder.finish(wall_s)
     }
 
-    /// The report with the scenario's timeline attached.
+    /// The report with the scenario's timeline and random faults
+    /// attached.
     #[must_use]
-    pub fn with_faults(mut self, faults: &[crate::faults::Fault]) -> Self {
-        self.faults = faults.to_vec();
+    pub fn with_faults(mut self, scenario: &crate::model::Scenario) -> Self {
+        self.faults.clone_from(&scenario.faults);
+        self.random_faults.clone_from(&scenario.random_faults);
         self
     }
 
@@ -901,6 +906,11 @@ impl Report {
             }).collect::<Vec<_>>(),
             "nodes": Value::Object(nodes),
         });
+        if !self.random_faults.is_empty()
+            && let Some(obj) = report.as_object_mut()
+        {
+            obj.insert("random_faults".to_owned(), self.random_faults_json());
+        }
         if !self.slos.is_empty()
             && let Some(obj) = report.as_object_mut()
         {
@@ -935,6 +945,33 @@ impl Report {
     }
 
     /// The objectives as JSON: one object each, in model order.
+    /// The scenario's random faults: each node, effect, mean time between
+    /// strikes and mean duration (MTBF and MTTR, in seconds), and the
+    /// long-run share of time it is not in force.
+    fn random_faults_json(&self) -> Value {
+        self.random_faults
+            .iter()
+            .map(|f| {
+                let mut fault = json!({
+                    "node": f.node,
+                    "effect": f.effect.key(),
+                    "mtbf_s": number(f.between.mean().as_secs_f64()),
+                    "mttr_s": number(f.duration.mean().as_secs_f64()),
+                    "availability": number(f.availability()),
+                });
+                if let (
+                    Some(obj),
+                    crate::faults::Effect::Slow { factor }
+                    | crate::faults::Effect::Burst { factor },
+                ) = (fault.as_object_mut(), f.effect)
+                {
+                    obj.insert("factor".to_owned(), number(factor));
+                }
+                fault
+            })
+            .collect()
+    }
+
     pub fn slos_json(&self) -> Value {
         Value::Array(
             self.slos

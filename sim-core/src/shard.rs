@@ -1069,7 +1069,7 @@ fn fold_point(model: &Model, parts: &[(&str, &Part)], wall_s: f64) -> Result<Rep
     let finding = found.unwrap_or_else(|| pilot.find(scenario));
     Ok(builder
         .finish(wall_s)
-        .with_faults(&scenario.faults)
+        .with_faults(scenario)
         .with_warmup(Warmup::of(scenario, finding))
         .with_slos(&model.slos)
         .with_insights(model))
@@ -1348,6 +1348,42 @@ mod tests {
         let mut report = report.clone();
         report.wall_s = 0.0;
         report.to_json_string()
+    }
+
+    #[test]
+    fn random_faults_and_the_alarms_they_explain_merge_byte_for_byte() {
+        let text = r#"(
+            version: 1,
+            name: "random shards",
+            scenario: (
+                duration: "60s", warmup: "2s", seed: 11, replications: 3,
+                random_faults: [(node: "worker", effect: Crash, between: Exponential(mean: "8s"), duration: Exponential(mean: "2s"))],
+            ),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 50.0))),
+                (id: "q", kind: Queue(capacity: 8)),
+                (id: "worker", kind: Consumer(service: Exponential(mean: "4ms"))),
+            ],
+            edges: [(from: "src", to: "q"), (from: "q", to: "worker")],
+            alerts: [(name: "Backlog", on: "q", when: Depth(above: 6.0), for: "0s")],
+        )"#;
+        let (model, problems) = file::from_str(text).expect("model");
+        assert!(problems.is_empty(), "{problems:?}");
+        let report = crate::run_replications(&model).expect("runs");
+        let single = json(&report);
+        let alerts = report.alerts.as_ref().expect("a rule");
+        let rule = &alerts.rules[0];
+        assert!(
+            rule.firings.mean >= 2.0,
+            "the crashes fire the rule: {:?}",
+            rule.firings
+        );
+        assert!(rule.false_alarms.mean.abs() < 1e-12, "each is explained");
+        assert!(single.contains("\"random_faults\""));
+        for count in [2, 3] {
+            let merged = merge(&shards(&model, count)).expect("merges");
+            assert_eq!(json(&merged.reports[0].1), single, "{count} shard(s)");
+        }
     }
 
     #[test]

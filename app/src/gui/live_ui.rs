@@ -753,7 +753,7 @@ pub fn live_report(result: &RunResult, model: &sim_core::Model) -> Report {
     report.add(result);
     report
         .finish(0.0)
-        .with_faults(&model.scenario.faults)
+        .with_faults(&model.scenario)
         .with_slos(&model.slos)
         .with_insights(model)
 }
