@@ -42,6 +42,7 @@ pub const LESSONS: &[BundledLesson] = bundled![
     "09-autoscaling.ron",
     "10-serverless.ron",
     "11-metastable.ron",
+    "12-duplicates.ron",
 ];
 
 /// The bundled lesson stored under `file`, if there is one.

@@ -256,6 +256,8 @@ impl SystemMetric {
 pub(crate) struct SystemTally {
     /// Drops that were losses ([`crate::metrics::DropReason::is_loss`]).
     pub lost_drops: u64,
+    /// Completions of a message that had already completed (duplicates).
+    pub duplicates: u64,
     /// End-to-end latencies of the messages completed since the last point.
     pub end_to_end: crate::metrics::IntervalLatency,
     /// Completions by their deadline of sends their client had stopped

@@ -121,6 +121,10 @@ pub enum LossOf {
     DeadLettered,
     /// Lost to a failure: a crash, an outage, an at-most-once failure.
     Lost,
+    /// Delivered again where journeys end, after another delivery of the
+    /// same message had already completed there or elsewhere (an
+    /// at-least-once consumer's duplicates).
+    Duplicated,
 }
 
 impl LatencyOf {
@@ -137,7 +141,13 @@ impl LatencyOf {
 }
 
 impl LossOf {
-    pub const ALL: [Self; 4] = [Self::Any, Self::Dropped, Self::DeadLettered, Self::Lost];
+    pub const ALL: [Self; 5] = [
+        Self::Any,
+        Self::Dropped,
+        Self::DeadLettered,
+        Self::Lost,
+        Self::Duplicated,
+    ];
 
     /// In words.
     pub const fn label(self) -> &'static str {
@@ -146,6 +156,7 @@ impl LossOf {
             Self::Dropped => "dropped",
             Self::DeadLettered => "dead-lettered",
             Self::Lost => "lost to failures",
+            Self::Duplicated => "delivered twice",
         }
     }
 }

@@ -115,4 +115,5 @@ lesson_tests! {
     lesson_09_autoscaling => "09-autoscaling.ron",
     lesson_10_serverless => "10-serverless.ron",
     lesson_11_metastable => "11-metastable.ron",
+    lesson_12_duplicates => "12-duplicates.ron",
 }

@@ -750,6 +750,7 @@ impl Simulation {
         stats.completed += 1;
         stats.in_time += u64::from(in_time);
         stats.duplicates += u64::from(duplicate);
+        self.system.duplicates += u64::from(duplicate);
         stats.end_to_end.record(self.now - created);
         self.system.end_to_end.record(self.now - created);
         if let Some(watch) = &mut self.objectives {

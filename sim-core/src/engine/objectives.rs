@@ -207,6 +207,7 @@ impl Simulation {
                     LossOf::Dropped => st.dropped(),
                     LossOf::DeadLettered => st.dead_lettered,
                     LossOf::Lost => lost,
+                    LossOf::Duplicated => st.duplicates,
                 };
                 Reading::Ratio {
                     bad,
@@ -220,6 +221,7 @@ impl Simulation {
                     LossOf::Dropped => t.dropped,
                     LossOf::DeadLettered => t.dead_lettered,
                     LossOf::Lost => self.system.lost_drops,
+                    LossOf::Duplicated => self.system.duplicates,
                 };
                 Reading::Ratio {
                     bad,
