@@ -2,6 +2,7 @@
 //! to show.
 
 use sim_core::run_replications;
+use sim_core::slo::Verdict;
 use weir_tests::{metric, model};
 
 #[test]
@@ -109,6 +110,18 @@ fn flaky_workers_lose_only_what_is_pushed_while_down() {
     assert!(
         (lost - down).abs() < 0.01,
         "lost {lost} of the payments, down {down} of the time"
+    );
+    let verdicts: Vec<(&str, &Verdict)> = report
+        .slos
+        .iter()
+        .map(|s| (s.slo.name.as_str(), &s.verdict))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("No order lost", &Verdict::Met),
+            ("At most 1 % of payments lost", &Verdict::Violated)
+        ]
     );
 }
 
