@@ -404,6 +404,21 @@ mod tests {
         crate::metric(r, node, path)
     }
 
+    /// Validation finds errors saying each of `words`.
+    fn assert_errors_say(model: &crate::Model, words: &[&str]) {
+        let found: Vec<String> = crate::validate::validate(model)
+            .into_iter()
+            .filter(crate::validate::Diagnostic::is_error)
+            .map(|d| d.to_string())
+            .collect();
+        for words in words {
+            assert!(
+                found.iter().any(|f| f.contains(words)),
+                "missing {words:?} in {found:#?}"
+            );
+        }
+    }
+
     #[test]
     fn a_crashed_consumer_loses_nothing_its_queue_covers() {
         let calm = run("", "120s");
@@ -551,22 +566,15 @@ mod tests {
             edges: [(from: "src", to: "srv")],
         )"#;
         let (model, _) = from_str(text).expect("loads");
-        let found: Vec<String> = crate::validate::validate(&model)
-            .into_iter()
-            .filter(crate::validate::Diagnostic::is_error)
-            .map(|d| d.to_string())
-            .collect();
-        for words in [
-            "'ghost', which does not exist",
-            "applies to consumers, services, sinks, event stores and projections",
-            "longer than zero",
-            "greater than zero",
-        ] {
-            assert!(
-                found.iter().any(|f| f.contains(words)),
-                "missing {words:?} in {found:#?}"
-            );
-        }
+        assert_errors_say(
+            &model,
+            &[
+                "'ghost', which does not exist",
+                "applies to consumers, services, sinks, event stores and projections",
+                "longer than zero",
+                "greater than zero",
+            ],
+        );
     }
 
     /// A queue and a consumer with random faults `random` (a list's
@@ -697,22 +705,15 @@ mod tests {
             edges: [(from: "src", to: "srv")],
         )"#;
         let (model, _) = from_str(text).expect("loads");
-        let found: Vec<String> = crate::validate::validate(&model)
-            .into_iter()
-            .filter(crate::validate::Diagnostic::is_error)
-            .map(|d| d.to_string())
-            .collect();
-        for words in [
-            "random fault 1 names node 'ghost', which does not exist",
-            "random fault 2 (burst): a burst fault applies to producers",
-            "random fault 3 (crash): the time between faults must average more than zero",
-            "random fault 4 (crash): it would strike about 1800000 times in the run",
-        ] {
-            assert!(
-                found.iter().any(|f| f.contains(words)),
-                "missing {words:?} in {found:#?}"
-            );
-        }
+        assert_errors_say(
+            &model,
+            &[
+                "random fault 1 names node 'ghost', which does not exist",
+                "random fault 2 (burst): a burst fault applies to producers",
+                "random fault 3 (crash): the time between faults must average more than zero",
+                "random fault 4 (crash): it would strike about 1800000 times in the run",
+            ],
+        );
         assert!(run_once(&model, 1).is_err());
     }
 
