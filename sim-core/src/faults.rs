@@ -367,6 +367,29 @@ impl Simulation {
         with_kind!(kind, P => P::slow(self, node, slot, factor));
     }
 
+    /// Which nodes a crash may take down: one on the timeline (or
+    /// injected live), or a random one. Their consumers keep what they
+    /// hold, their services' calls may be abandoned, and they report their
+    /// availability and outages.
+    pub(crate) fn crashable(&self) -> Vec<bool> {
+        let mut out = vec![false; self.topo.len()];
+        let crash = |e| matches!(e, Effect::Crash);
+        let timeline = self
+            .faults
+            .iter()
+            .filter(|f| crash(f.effect))
+            .map(|f| f.node);
+        let random = self
+            .random_faults
+            .iter()
+            .filter(|f| crash(f.effect))
+            .map(|f| f.node);
+        for node in timeline.chain(random) {
+            out[node.ix()] = true;
+        }
+        out
+    }
+
     /// Whether `node` is down now.
     #[inline(always)]
     pub(crate) fn is_down(&self, node: NodeIx) -> bool {

@@ -231,20 +231,6 @@ fn resend_metrics(
     }
 }
 
-/// Which nodes a crash may take down in this run (the timeline's, random
-/// or injected live): they report their availability and outages.
-fn crashable(sim: &Simulation) -> Vec<bool> {
-    let mut out = vec![false; sim.topo.len()];
-    let crash = |e| matches!(e, crate::faults::Effect::Crash);
-    for f in sim.faults.iter().filter(|f| crash(f.effect)) {
-        out[f.node.ix()] = true;
-    }
-    for f in sim.random_faults.iter().filter(|f| crash(f.effect)) {
-        out[f.node.ix()] = true;
-    }
-    out
-}
-
 pub(crate) fn collect(sim: &Simulation) -> RunResult {
     let end = sim.now.as_nanos();
     let warmup = sim.warmup().as_nanos().min(end);
@@ -252,7 +238,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
     let measured_s = (end - warmup) as f64 / 1e9;
     // Node ids, for logs naming their consumer groups.
     let ids: Vec<String> = sim.topo.iter().map(|t| t.id.clone()).collect();
-    let crashable = crashable(sim);
+    let crashable = sim.crashable();
     let mut nodes = Vec::with_capacity(sim.topo.len());
     for (i, topo) in sim.topo.iter().enumerate() {
         let st: &NodeStats = &sim.stats[i];

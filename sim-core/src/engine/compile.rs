@@ -314,6 +314,7 @@ impl Simulation {
 
         // A service whose caller may stop waiting (a call timeout, a crash)
         // reports the calls abandoned and the work they cost.
+        let crashable = sim.crashable();
         for i in 0..n_nodes {
             let Some(edge) = sim.topo[i].call else {
                 continue;
@@ -322,34 +323,15 @@ impl Simulation {
                 &graph[node_ixs[i]].kind,
                 crate::nodes::NodeKind::Consumer(c) if c.call_timeout.is_some()
             );
-            let crashes = sim.faults.iter().any(|f| {
-                f.node == NodeIx::at(i) && matches!(f.effect, crate::faults::Effect::Crash)
-            }) || sim.random_faults.iter().any(|f| {
-                f.node == NodeIx::at(i) && matches!(f.effect, crate::faults::Effect::Crash)
-            });
-            if times_out || crashes {
+            if times_out || crashable[i] {
                 let service = sim.topo[sim.edges[edge].to].slot;
                 sim.services[service].abandonable = true;
             }
         }
         // A consumer a crash may take down keeps the list of what it holds.
-        let crash = |e| matches!(e, crate::faults::Effect::Crash);
-        let crashing: Vec<NodeIx> = sim
-            .faults
-            .iter()
-            .filter(|f| crash(f.effect))
-            .map(|f| f.node)
-            .chain(
-                sim.random_faults
-                    .iter()
-                    .filter(|f| crash(f.effect))
-                    .map(|f| f.node),
-            )
-            .collect();
-        for node in crashing {
-            if sim.topo[node].kind == Kind::Consumer {
-                let slot = sim.topo[node].slot;
-                sim.consumers[slot].track_held();
+        for (topo, _) in sim.topo.iter().zip(&crashable).filter(|(_, c)| **c) {
+            if topo.kind == Kind::Consumer {
+                sim.consumers[topo.slot].track_held();
             }
         }
         sim.schedule_faults();
