@@ -259,6 +259,7 @@ fn conservation(report: &Report) -> String {
         ("dropped", t.dropped),
         ("dead-lettered", t.dead_lettered),
         ("expired", t.expired),
+        ("lost", t.lost),
         ("still in flight", t.in_flight),
     ];
     let mut out = String::from(

@@ -306,6 +306,7 @@ impl Simulation {
     pub(crate) fn fault_start(&mut self, index: u32) {
         let CompiledFault { node, effect, .. } = self.faults[index as usize];
         match effect {
+            Effect::Crash if self.durable[node].is_some() => self.broker_crash(node),
             Effect::Crash => self.node_down(node),
             Effect::Slow { factor } | Effect::Burst { factor } => self.node_scale(node, factor),
         }
@@ -319,6 +320,7 @@ impl Simulation {
             ..
         } = self.faults[index as usize];
         match effect {
+            Effect::Crash if self.durable[node].is_some() => self.broker_recover(node),
             Effect::Crash => self.node_up(node),
             Effect::Slow { factor } | Effect::Burst { factor } => {
                 self.node_scale(node, 1.0 / factor);
@@ -331,7 +333,7 @@ impl Simulation {
 
     /// A node goes down (faults may overlap: it is up again when the last
     /// one ends).
-    fn node_down(&mut self, node: NodeIx) {
+    pub(crate) fn node_down(&mut self, node: NodeIx) {
         self.down[node] += 1;
         if self.down[node] > 1 {
             return;
@@ -347,7 +349,7 @@ impl Simulation {
         with_kind!(self.topo[node].kind, P => P::down(self, node));
     }
 
-    fn node_up(&mut self, node: NodeIx) {
+    pub(crate) fn node_up(&mut self, node: NodeIx) {
         self.down[node] -= 1;
         if self.down[node] > 0 {
             return;

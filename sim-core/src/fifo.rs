@@ -81,6 +81,23 @@ impl<T: Copy> Fifo<T> {
         self.items.len() == self.head
     }
 
+    /// Removes the items `take` picks, keeping the others in order, and
+    /// returns them oldest first.
+    pub fn take_where(&mut self, mut take: impl FnMut(&T) -> bool) -> Vec<T> {
+        let mut taken = Vec::new();
+        let mut kept = Vec::with_capacity(self.len());
+        for &item in &self.items[self.head..] {
+            if take(&item) {
+                taken.push(item);
+            } else {
+                kept.push(item);
+            }
+        }
+        self.items = kept;
+        self.head = 0;
+        taken
+    }
+
     /// The items, oldest first.
     #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = &T> {

@@ -882,6 +882,10 @@ fn why_dropped(reason: &str) -> &'static str {
         R::Throttled => "the function was at its concurrency limit and retries ran out",
         R::Conflict => "their append conflicted on every attempt allowed",
         R::Shed => "the queue shed them: messages had waited longer than its CoDel target",
+        R::Unreplicated => {
+            "the broker's leader crashed before its followers had them (acks: Leader or None)"
+        }
+        R::Unpersisted => "the broker kept them only in memory and no replica survived its crash",
     }
 }
 

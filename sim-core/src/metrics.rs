@@ -42,10 +42,16 @@ pub enum DropReason {
     Conflict,
     /// Shed by a queue under overload (its CoDel target delay).
     Shed,
+    /// Accepted by a broker's leader that crashed before its followers had
+    /// it (`acks: Leader` or `None`).
+    Unreplicated,
+    /// Held by a broker that keeps nothing on disk when it crashed with no
+    /// replica left.
+    Unpersisted,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 16;
+    pub const COUNT: usize = 18;
     pub const ALL: [Self; Self::COUNT] = [
         Self::QueueFull,
         Self::EvictedOldest,
@@ -63,13 +69,18 @@ impl DropReason {
         Self::Throttled,
         Self::Conflict,
         Self::Shed,
+        Self::Unreplicated,
+        Self::Unpersisted,
     ];
 
     /// Whether the message was lost to a failure (a crash, an outage, an
     /// at-most-once consumer's failed attempt) rather than refused by a
     /// rule of the model.
     pub const fn is_loss(self) -> bool {
-        matches!(self, Self::Crashed | Self::NodeDown | Self::Failed)
+        matches!(
+            self,
+            Self::Crashed | Self::NodeDown | Self::Failed | Self::Unreplicated | Self::Unpersisted
+        )
     }
 
     /// The key used in reports.
@@ -91,6 +102,8 @@ impl DropReason {
             Self::Throttled => "throttled",
             Self::Conflict => "conflict",
             Self::Shed => "shed",
+            Self::Unreplicated => "unreplicated",
+            Self::Unpersisted => "unpersisted",
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::nodes::{Kind, Runtime, with_kind};
 use crate::stats::half_width;
 
 /// Where every message ended up. Always adds up:
-/// `produced = completed + dropped + dead_lettered + expired + in_flight`,
+/// `produced = completed + dropped + dead_lettered + expired + lost + in_flight`,
 /// and `produced = emitted + fanout_copies + redelivered + derived + replayed`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Conservation {
@@ -26,6 +26,11 @@ pub struct Conservation {
     pub dropped: u64,
     pub dead_lettered: u64,
     pub expired: u64,
+    /// Messages a failure destroyed: a crashed consumer's, those sent to a
+    /// node while it was down, an at-most-once consumer's failed ones, a
+    /// broker's unreplicated or unpersisted ones (the `drops` reasons
+    /// `crashed`, `node_down`, `failed`, `unreplicated`, `unpersisted`).
+    pub lost: u64,
     pub in_flight: u64,
     pub emitted: u64,
     pub fanout_copies: u64,
@@ -40,7 +45,12 @@ impl Conservation {
     /// Whether both identities hold.
     pub fn balanced(&self) -> bool {
         self.produced
-            == self.completed + self.dropped + self.dead_lettered + self.expired + self.in_flight
+            == self.completed
+                + self.dropped
+                + self.dead_lettered
+                + self.expired
+                + self.lost
+                + self.in_flight
             && self.produced
                 == self.emitted
                     + self.fanout_copies
@@ -55,6 +65,7 @@ impl Conservation {
         self.dropped += other.dropped;
         self.dead_lettered += other.dead_lettered;
         self.expired += other.expired;
+        self.lost += other.lost;
         self.in_flight += other.in_flight;
         self.emitted += other.emitted;
         self.fanout_copies += other.fanout_copies;
@@ -70,6 +81,7 @@ impl Conservation {
             "dropped": self.dropped,
             "dead_lettered": self.dead_lettered,
             "expired": self.expired,
+            "lost": self.lost,
             "in_flight": self.in_flight,
             "emitted": self.emitted,
             "fanout_copies": self.fanout_copies,
@@ -140,6 +152,11 @@ pub(crate) struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
+    /// Seconds measured (after the warm-up).
+    pub const fn measured_s(&self) -> f64 {
+        self.measured_s
+    }
+
     /// `n` per second measured.
     pub fn per_s(&self, n: u64) -> f64 {
         #[expect(clippy::cast_precision_loss, reason = "report values")]
@@ -262,6 +279,9 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         if crashable[i] {
             r.real("availability", 1.0 - st.down.mean(end));
             r.count("outages", st.outages);
+        }
+        if let Some(d) = &sim.durable[i] {
+            d.report(st, &mut r);
         }
         if sim.deadlines {
             deadline_metrics(topo.kind, st, &mut r);
@@ -1208,12 +1228,13 @@ impl Report {
         }
         let c = &self.conservation;
         out.push_str(&format!(
-            "\nmessages: {} produced = {} completed + {} dropped + {} dead-lettered + {} expired + {} in flight{}\n",
+            "\nmessages: {} produced = {} completed + {} dropped + {} dead-lettered + {} expired + {} lost + {} in flight{}\n",
             c.produced,
             c.completed,
             c.dropped,
             c.dead_lettered,
             c.expired,
+            c.lost,
             c.in_flight,
             if c.balanced() { "" } else { "  (DOES NOT ADD UP)" }
         ));

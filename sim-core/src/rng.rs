@@ -32,6 +32,8 @@ pub enum Purpose {
     Deadlines = 7,
     /// When random faults strike and how long they last.
     Outages = 8,
+    /// A durable broker's replication lags and elections.
+    Replication = 9,
 }
 
 /// `SplitMix64`'s finaliser: a bijective mix of 64 bits.

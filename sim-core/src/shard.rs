@@ -44,7 +44,8 @@ use crate::time::{Duration, SimTime};
 use crate::warmup::{Finding, Pilot, Warmup, pilot_replications, with_cut};
 
 /// The version of the shard format; a merge refuses any other.
-pub const FORMAT: u64 = 1;
+/// (2: conservation counts `lost` apart from `dropped`.)
+pub const FORMAT: u64 = 2;
 
 /// The most shards a job may be split into.
 pub const MAX_SHARDS: u32 = 1_000_000;
@@ -343,6 +344,7 @@ impl Record {
                 "dropped": c.dropped,
                 "dead_lettered": c.dead_lettered,
                 "expired": c.expired,
+                "lost": c.lost,
                 "in_flight": c.in_flight,
                 "emitted": c.emitted,
                 "fanout_copies": c.fanout_copies,
@@ -560,6 +562,7 @@ fn read_record(r: &Field<'_>) -> Result<Record, String> {
         dropped: count("dropped")?,
         dead_lettered: count("dead_lettered")?,
         expired: count("expired")?,
+        lost: count("lost")?,
         in_flight: count("in_flight")?,
         emitted: count("emitted")?,
         fanout_copies: count("fanout_copies")?,
@@ -1455,8 +1458,12 @@ mod tests {
         let altered = text.replacen("shards", "shardz", 1);
         let err = Shard::from_json(&altered).expect_err("altered model");
         assert!(err.contains("altered"), "{err}");
-        let newer = text.replacen("\"weir_shard\":1", "\"weir_shard\":2", 1);
+        let newer = text.replacen(
+            &format!("\"weir_shard\":{FORMAT}"),
+            &format!("\"weir_shard\":{}", FORMAT + 1),
+            1,
+        );
         let err = Shard::from_json(&newer).expect_err("newer format");
-        assert!(err.contains("format 2"), "{err}");
+        assert!(err.contains(&format!("format {}", FORMAT + 1)), "{err}");
     }
 }

@@ -68,8 +68,13 @@ pub struct NodeSnapshot {
     /// consumer holding finished work, a topic or router whose next
     /// message waits for a full subscriber or route).
     pub blocked: bool,
-    /// Down because of a crash fault.
+    /// Down because of a crash fault (a replicated broker: electing a
+    /// new leader, or every replica down).
     pub down: bool,
+    /// A replicated broker electing a new leader (it is down meanwhile).
+    pub electing: bool,
+    /// A replicated broker refusing writes for too few in-sync replicas.
+    pub refusing: bool,
     /// A consumer's circuit breaker, if it has one.
     pub breaker: Option<BreakerState>,
     /// A log's largest consumer-group lag, in records (0 for other kinds).
@@ -82,6 +87,8 @@ pub struct NodeSnapshot {
     pub departed: u64,
     pub completed: u64,
     pub dropped: u64,
+    /// A durable broker's messages its crashes lost (the report's `lost`).
+    pub lost: u64,
     pub dead_lettered: u64,
     pub retries: u64,
     pub redelivered: u64,
@@ -212,7 +219,8 @@ impl Simulation {
             for &(due, msg) in transit.iter().rev().take(MAX_IN_TRANSIT_PER_EDGE) {
                 let m = self.msgs.get(msg);
                 #[expect(clippy::cast_precision_loss, reason = "display value")]
-                let progress = if edge.latency.is_zero() {
+                let progress = if edge.latency.is_zero() || edge.replicated {
+                    // (A replicated write's time to go depends on its lag.)
                     1.0
                 } else {
                     1.0 - due.since(self.now).as_nanos() as f32 / edge.latency.as_nanos() as f32
@@ -299,6 +307,8 @@ impl Simulation {
             instances: st.instances.value(),
             blocked: st.blocked.value() > 0 || waiting,
             down: self.down[i] > 0,
+            electing: self.durable[i].as_ref().is_some_and(|d| d.electing()),
+            refusing: self.durable[i].as_ref().is_some_and(|d| d.refusing()),
             breaker,
             lag,
             partitions,
@@ -306,6 +316,7 @@ impl Simulation {
             departed: st.departed,
             completed: st.completed,
             dropped: st.dropped(),
+            lost: crate::nodes::durability::lost(st),
             dead_lettered: st.dead_lettered,
             retries: st.retries,
             redelivered: st.redelivered,

@@ -419,7 +419,7 @@ fn run_prints_a_table_with_the_conservation_line() {
         .lines()
         .find(|l| l.starts_with("messages:"))
         .unwrap_or_else(|| panic!("no `messages:` line:\n{}", run.stdout));
-    // messages: P produced = C completed + D dropped + L dead-lettered + E expired + F in flight
+    // messages: P produced = C completed + D dropped + L dead-lettered + E expired + X lost + F in flight
     let numbers: Vec<u64> = messages
         .split_whitespace()
         .filter_map(|w| w.parse().ok())
@@ -427,7 +427,7 @@ fn run_prints_a_table_with_the_conservation_line() {
     let [produced, rest @ ..] = numbers.as_slice() else {
         panic!("no numbers in `{messages}`");
     };
-    assert_eq!(rest.len(), 5, "`{messages}`");
+    assert_eq!(rest.len(), 6, "`{messages}`");
     assert_eq!(*produced, rest.iter().sum::<u64>(), "`{messages}`");
     assert!(!messages.contains("DOES NOT ADD UP"), "`{messages}`");
     for id in ["sensors", "ingest-q", "transform", "write-q", "db-writer"] {

@@ -557,6 +557,7 @@ const EVERY_KIND: &str = r#"(
             (at: "2s", duration: "1s", node: "bursty", effect: Burst(factor: 2.0)),
             (at: "3s", duration: "1s", node: "api", effect: Slow(factor: 2.0)),
             (at: "4s", duration: "1s", node: "steady", effect: Crash),
+            (at: "6s", duration: "2s", node: "log-keyed", effect: Crash),
         ],
         random_faults: [
             (node: "api", effect: Crash, between: Exponential(mean: "5s"), duration: Constant("500ms")),
@@ -614,7 +615,10 @@ const EVERY_KIND: &str = r#"(
         (id: "db", kind: Sink(latency: Constant("1ms"), concurrency: 4)),
         (id: "dlq", kind: DeadLetter(capacity: 1000)),
         (id: "log", kind: Log(partitions: 2, partitioner: RoundRobin, retention: "1h", rebalance_pause: "1s")),
-        (id: "log-keyed", kind: Log(partitioner: KeyHash)),
+        (id: "log-keyed", kind: Log(partitioner: KeyHash, durability: (
+            replicas: 3, min_in_sync: 2, acks: Leader, persistent: false,
+            election: Constant("500ms"), replication: Exponential(mean: "5ms"),
+        ))),
         (id: "cep", kind: Cep(
             rules: [
                 (name: "pairs", pattern: Count(event: "event", at_least: 2, window: Tumbling(size: "1s")), emit: "Pair"),

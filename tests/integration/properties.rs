@@ -549,13 +549,14 @@ proptest! {
             prop_assert_eq!(limit, Some(u64::from(spec.max_in_flight)), "stopped by {:?}", err);
         }
         // Node counts agree with the totals: whatever was dropped anywhere
-        // adds up to the total dropped (no warm-up here).
+        // adds up to the totals dropped and lost (a node's `dropped`
+        // counts both; no warm-up here).
         let dropped: f64 = result
             .nodes
             .iter()
             .map(|n| weir_tests::run_metric(&result, &n.id, "dropped"))
             .sum();
-        prop_assert_eq!(dropped as u64, c.dropped);
+        prop_assert_eq!(dropped as u64, c.dropped + c.lost);
         // Deterministic: the same model and seed give the same result.
         if stopped.is_none() {
             let again = sim_core::run_once(&m, seed).expect("runs again");

@@ -664,6 +664,67 @@ fn mm1_with_server_breakdowns() -> Case {
     )
 }
 
+/// A replicated log whose leader crashes at random, its producers'
+/// writes acknowledged by the leader alone (`acks: Leader`): a write
+/// reaches the followers, and the readers, a constant replication lag `L`
+/// after the leader took it, so each crash loses the writes of the last
+/// `L`, whatever the readers do. With Poisson writes at λ that is `λL` per
+/// crash, and the age of the oldest of them (the data-loss window the
+/// report calls `rpo_s`, 0 when none arrived) is
+/// `E[L − min(U, L)] = L − (1 − e^(−λL))/λ` with `U ~ Exp(λ)` the time from
+/// the window's start to its first write. A failover makes the log
+/// unavailable for the election time `e` of each crash, so its
+/// availability is `1 − e/(MTBF + MTTR)`. Each crash lasts longer than an
+/// election, so the next comes only once the log has been up for a while:
+/// no crash falls in an election, when nothing is written (a crash
+/// within `L` after one would find less to lose).
+fn data_at_risk_under_asynchronous_replication() -> Case {
+    let (lambda, lag, election, mtbf, mttr) = (100.0, 0.2_f64, 1.0, 10.0, 2.0);
+    let (duration, warmup) = (2000.0, 50.0);
+    let text = format!(
+        r#"(
+            version: 1,
+            name: "data at risk",
+            scenario: (
+                duration: "{duration}s", warmup: "{warmup}s", seed: 59, replications: 40,
+                random_faults: [
+                    (node: "log", effect: Crash, between: Exponential(mean: "{mtbf}s"), duration: Constant("{mttr}s")),
+                ],
+            ),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: {lambda:?}))),
+                (id: "log", kind: Log(retention: "30s", durability: (
+                    replicas: 3, min_in_sync: 2, acks: Leader,
+                    election: Constant("{election}s"), replication: Constant("{lag}s"),
+                ))),
+                (id: "reader", kind: Consumer(service: Exponential(mean: "2ms"))),
+            ],
+            edges: [(from: "src", to: "log"), (from: "log", to: "reader")],
+        )"#
+    );
+    case(
+        "Data at risk under asynchronous replication",
+        text,
+        vec![
+            check(
+                Ratio("lost per crash", [("log", "lost"), ("log", "failovers")]),
+                lambda * lag,
+                0.02,
+            ),
+            check(
+                metric("log", "rpo_s"),
+                lag - (1.0 - (-lambda * lag).exp()) / lambda,
+                0.02,
+            ),
+            check(
+                metric("log", "availability"),
+                1.0 - election / (mtbf + mttr),
+                0.005,
+            ),
+        ],
+    )
+}
+
 /// Every queueing model with an analytic answer, one case each.
 fn cases() -> Vec<Case> {
     vec![
@@ -681,6 +742,7 @@ fn cases() -> Vec<Case> {
         log_partitions_with_one_member_each_are_mm1_queues(),
         deadlines_discarded_on_receipt_are_erlang_a(),
         mm1_with_server_breakdowns(),
+        data_at_risk_under_asynchronous_replication(),
     ]
 }
 

@@ -648,6 +648,7 @@ impl Counters {
             ("dropped", t.dropped),
             ("dead-lettered", t.dead_lettered),
             ("expired", t.expired),
+            ("lost", t.lost),
         ] {
             if v > 0 {
                 now.push((label, v));

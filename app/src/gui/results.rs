@@ -301,8 +301,8 @@ fn sort_mark_ui(ui: &mut egui::Ui, descending: bool) {
 fn conservation_line(report: &Report) -> String {
     let c = &report.conservation;
     format!(
-        "messages: {} produced = {} completed + {} dropped + {} dead-lettered + {} expired + {} in flight",
-        c.produced, c.completed, c.dropped, c.dead_lettered, c.expired, c.in_flight
+        "messages: {} produced = {} completed + {} dropped + {} dead-lettered + {} expired + {} lost + {} in flight",
+        c.produced, c.completed, c.dropped, c.dead_lettered, c.expired, c.lost, c.in_flight
     )
 }
 

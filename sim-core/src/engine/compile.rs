@@ -11,6 +11,7 @@ use crate::metrics::NodeStats;
 use crate::model::Model;
 use crate::nodes::autoscale::Autoscaler;
 use crate::nodes::consumer::PullSource;
+use crate::nodes::durability::{Durability, DurableRt};
 use crate::nodes::{EdgeRole, Kind, Runtime, with_params};
 use crate::report::Conservation;
 use crate::series::Series;
@@ -39,6 +40,12 @@ pub(crate) struct EdgeTopo {
     pub from: NodeIx,
     pub to: NodeIx,
     pub latency: Duration,
+    /// A write into a replicated broker: it reaches the broker's readers
+    /// once replicated, a replication lag after the leader has it (over
+    /// the link's own latency, `wire`). Its `latency` is never zero, so
+    /// sends along it leave the instant path; only `wire` is its latency.
+    pub replicated: bool,
+    pub wire: Duration,
     /// Event types a topic subscription or router route accepts (`None`: all).
     pub filter: Option<Vec<u16>>,
     /// A router's weight for this route.
@@ -99,6 +106,9 @@ impl Simulation {
                 from: NodeIx::at(position(a)),
                 to: NodeIx::at(position(b)),
                 latency: edge.latency.unwrap_or(Duration::ZERO),
+                // Set below, once the nodes are compiled.
+                replicated: false,
+                wire: edge.latency.unwrap_or(Duration::ZERO),
                 filter,
                 weight: edge.weight.unwrap_or(1.0),
                 // Set below, once the nodes are compiled.
@@ -186,6 +196,7 @@ impl Simulation {
             ),
             down: vec![0; n_nodes],
             nodes_down: 0,
+            durable: (0..n_nodes).map(|_| None).collect(),
             ledger: Ledger::default(),
             journeys: None,
         };
@@ -231,6 +242,10 @@ impl Simulation {
         for edge in &mut sim_edges {
             let to = &sim.topo[edge.to];
             (edge.to_kind, edge.to_slot) = (to.kind, to.slot);
+            edge.replicated = sim.durable[edge.to].as_ref().is_some_and(|d| d.replicates);
+            if edge.replicated {
+                edge.latency = edge.wire.max(Duration(1));
+            }
         }
         // Wire pull edges: a consumer knows the queues it reads, a queue
         // the consumers that read it.
@@ -397,5 +412,14 @@ impl Compile<'_> {
     /// The id of event type `name` in this run.
     pub fn type_id(&mut self, name: &str) -> u16 {
         type_id(name, self.event_types)
+    }
+
+    /// Makes the node a durable broker, if it has `durability`: its
+    /// replication draws from the node's own stream.
+    pub fn durable(&self, sim: &mut Simulation, durability: Option<&Durability>) {
+        sim.durable[self.node] = durability.map(|d| {
+            let rng = crate::rng::stream(self.seed, self.id, crate::rng::Purpose::Replication);
+            Box::new(DurableRt::new(d, rng))
+        });
     }
 }

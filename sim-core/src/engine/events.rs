@@ -96,6 +96,8 @@ pub(crate) enum Ev {
     Relay { node: NodeIx, msg: MsgId },
     /// The nodes waiting on `node` for room are woken (see `MAX_DEPTH`).
     WakeWaiters(NodeIx),
+    /// A durable broker's new leader is elected.
+    Elected(NodeIx),
     /// The warm-up ends: statistics restart.
     WarmupEnd,
 }
@@ -130,7 +132,8 @@ impl Ev {
             | Self::StoreReplay(node)
             | Self::ProjectionApplied { node, .. }
             | Self::Relay { node, .. }
-            | Self::WakeWaiters(node) => Some(node),
+            | Self::WakeWaiters(node)
+            | Self::Elected(node) => Some(node),
             Self::EdgeArrive(edge) => Some(sim.edges[edge].to),
             Self::FaultStart(i) | Self::FaultEnd(i) => sim.faults.get(i as usize).map(|f| f.node),
             Self::WarmupEnd => None,
@@ -190,11 +193,15 @@ impl Simulation {
             Ev::ProjectionApplied { node, msg } => self.projection_applied(node, msg),
             Ev::Relay { node, msg } => self.arrive(node, msg),
             Ev::WakeWaiters(node) => self.wake_waiters(node),
+            Ev::Elected(node) => self.broker_elected(node),
             Ev::WarmupEnd => {
                 let now = self.now;
                 self.series.before_reset(&self.stats);
                 for stats in &mut self.stats {
                     stats.reset(now);
+                }
+                for d in self.durable.iter_mut().flatten() {
+                    d.reset(now);
                 }
                 if let Some(resends) = &mut self.resends {
                     resends.tally.fill([0; 2]);

@@ -207,8 +207,11 @@ pub struct Simulation {
     pub(crate) ledger: Ledger,
     /// How many faults hold each node down right now.
     pub(crate) down: Vec<u32>,
-    /// How many nodes are down right now.
+    /// How many nodes are down right now, and brokers refusing writes
+    /// (see `durability`): every send checks that this is zero.
     pub(crate) nodes_down: u32,
+    /// Each node's replication, if it is a durable broker.
+    pub(crate) durable: Vec<Option<Box<crate::nodes::durability::DurableRt>>>,
     /// Sampled message journeys, when recording is on.
     pub(crate) journeys: Option<Box<Recorder>>,
     /// Messages each edge has carried since the start (warm-up included).
@@ -767,8 +770,12 @@ impl Simulation {
 
     pub(crate) fn drop_msg(&mut self, node: NodeIx, msg: MsgId, reason: DropReason) {
         self.stats[node].drops[reason as usize] += 1;
-        self.totals.dropped += 1;
-        self.system.lost_drops += u64::from(reason.is_loss());
+        if reason.is_loss() {
+            self.totals.lost += 1;
+            self.system.lost_drops += 1;
+        } else {
+            self.totals.dropped += 1;
+        }
         let at = self.now;
         self.journey_end(
             msg,
@@ -819,10 +826,10 @@ impl Simulation {
     #[inline(always)]
     fn accepts_at(&mut self, node: NodeIx, kind: Kind, slot: Slot, msg: MsgId) -> bool {
         match kind {
-            Kind::Queue => !self.is_down(node) && self.queues[slot].has_room(),
+            Kind::Queue => self.broker_open(node) && self.queues[slot].has_room(),
             Kind::Topic => self.topic_accepts(node, msg),
             Kind::Router => self.router_accepts(node),
-            Kind::Log => !self.is_down(node),
+            Kind::Log => self.broker_open(node),
             Kind::Cep => self.cep_accepts(node),
             Kind::EventStore => self.store_accepts(node),
             _ => true,
@@ -1019,7 +1026,12 @@ impl Simulation {
             // Room is reserved now, so a blocking queue never overfills.
             self.queues[slot].reserved += 1;
         }
-        let due = self.now + latency;
+        let due = if self.edges[e].replicated {
+            let wire = self.edges[e].wire;
+            self.replicated_due(to, wire, msg)
+        } else {
+            self.now + latency
+        };
         let line = &mut self.transit[e];
         line.push_back((due, msg));
         if line.len() == 1 {
@@ -1064,9 +1076,15 @@ impl Simulation {
     }
 
     fn edge_arrive(&mut self, e: EdgeIx) {
-        let Some((_, msg)) = self.transit[e].pop_front() else {
+        let Some((due, msg)) = self.transit[e].pop_front() else {
             return;
         };
+        if due > self.now {
+            // A crash took the head this event was for (see
+            // `durability`): this later head waits for its own event.
+            self.transit[e].push_front((due, msg));
+            return;
+        }
         if let Some(&(due, _)) = self.transit[e].front() {
             self.schedule(due, Ev::EdgeArrive(e));
         }

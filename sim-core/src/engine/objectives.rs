@@ -217,8 +217,8 @@ impl Simulation {
             Probe::SystemLoss(of) => {
                 let t = &self.totals;
                 let bad = match of {
-                    LossOf::Any => t.dropped + t.dead_lettered,
-                    LossOf::Dropped => t.dropped,
+                    LossOf::Any => t.dropped + t.lost + t.dead_lettered,
+                    LossOf::Dropped => t.dropped + t.lost,
                     LossOf::DeadLettered => t.dead_lettered,
                     LossOf::Lost => self.system.lost_drops,
                     LossOf::Duplicated => self.system.duplicates,

@@ -4,12 +4,13 @@
 //! | Weir | Kafka |
 //! | --- | --- |
 //! | log | a topic: `--partitions` (simulated), `--config retention.ms` (simulated, rounded up to whole milliseconds), `cleanup.policy=delete` (the simulation's retention by time) |
+//! | log's `durability` | `--replication-factor` and `--config min.insync.replicas` (simulated); the producers' `acks` as a comment (a client setting) |
 //! | consumer reading a log | a consumer group of the same name: consumers create it when they join, so it is a comment |
 //! | every other node | a comment: it has no Kafka topic |
 //!
-//! The replication factor is not part of the simulation: the script uses
-//! `$REPLICATION_FACTOR`, default 3 (a common production choice; a
-//! one-broker development cluster needs 1), and says so. The partitioner
+//! A log without `durability` does not simulate its replication factor:
+//! the script uses `$REPLICATION_FACTOR`, default 3 (a common production
+//! choice; a one-broker development cluster needs 1), and says so. The partitioner
 //! and the rebalance pause are client and broker settings, listed as
 //! `# Not mapped:` comments. Topic names are the log ids, with characters
 //! Kafka does not allow replaced by `_` (noted where it happens).
@@ -39,9 +40,9 @@ pub fn to_kafka(model: &Model) -> String {
     );
     let _ = writeln!(
         out,
-        "# Not from the simulation: the replication factor, ${{REPLICATION_FACTOR:-{DEFAULT_REPLICATION_FACTOR}}} (a common\n\
-         # production choice; use 1 on a one-broker development cluster), and the cluster,\n\
-         # ${{BOOTSTRAP_SERVER:-localhost:9092}}."
+        "# Not from the simulation: the replication factor of a log without durability,\n\
+         # ${{REPLICATION_FACTOR:-{DEFAULT_REPLICATION_FACTOR}}} (a common production choice; use 1 on a one-broker\n\
+         # development cluster), and the cluster, ${{BOOTSTRAP_SERVER:-localhost:9092}}."
     );
     out.push_str("set -eu\n");
     out.push_str("BOOTSTRAP_SERVER=\"${BOOTSTRAP_SERVER:-localhost:9092}\"\n");
@@ -134,6 +135,30 @@ mod tests {
         assert!(text.contains("named 'click_stream'"), "{text}");
         assert!(text.contains("REPLICATION_FACTOR:-3"), "{text}");
         assert!(text.contains("'p' (producer)"), "{text}");
+    }
+
+    #[test]
+    fn a_durable_log_states_its_own_replication() {
+        let (model, _) = from_str(
+            r#"(
+                version: 1,
+                name: "durable",
+                nodes: [
+                    (id: "p", kind: Producer(arrival: Poisson(rate: 5.0))),
+                    (id: "orders", kind: Log(partitions: 3, durability: (replicas: 5, min_in_sync: 3, acks: Leader))),
+                    (id: "c", kind: Consumer(service: Exponential(mean: "10ms"))),
+                ],
+                edges: [(from: "p", to: "orders"), (from: "orders", to: "c")],
+            )"#,
+        )
+        .expect("loads");
+        let text = to_kafka(&model);
+        assert!(
+            text.contains("--partitions 3 --replication-factor 5"),
+            "{text}"
+        );
+        assert!(text.contains("--config min.insync.replicas=3"), "{text}");
+        assert!(text.contains("acks=1"), "{text}");
     }
 
     #[test]

@@ -921,7 +921,7 @@ mod tests {
             ),
             (
                 "(version: 1, name: \"x\", nodes: [(id: \"t\", kind: Topic(x: 1))])",
-                "it takes no fields",
+                "unknown field `x` in Topic; expected one of: durability",
             ),
             (
                 "(version: 1, name: \"x\", nodes: [(id: \"t\", kind: Broker())])",

@@ -74,6 +74,10 @@ pub struct EventStoreParams {
     /// Rebuild the connected projections by replaying the stored events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<Replay>,
+    /// Replicas, acknowledgements and persistence; `None` for one store
+    /// on disk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durability: Option<super::durability::Durability>,
 }
 
 /// A replay of the stored events to the store's projections.
@@ -108,6 +112,7 @@ impl Default for EventStoreParams {
             retry_delay: Duration::ZERO,
             max_attempts: None,
             replay: None,
+            durability: None,
         }
     }
 }
@@ -159,6 +164,7 @@ impl EventStoreParams {
                 replay.rate
             ));
         }
+        super::durability::check(self.durability.as_ref(), &mut out);
         out
     }
 }
@@ -261,10 +267,13 @@ impl Simulation {
     /// The store takes an event while its backlog has room and it is up.
     pub(crate) fn store_accepts(&self, node: NodeIx) -> bool {
         let s = &self.stores[self.store_slot(node)];
-        (s.backlog.len() as u64) < s.limit && !self.is_down(node)
+        (s.backlog.len() as u64) < s.limit && self.broker_open(node)
     }
 
     pub(crate) fn store_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        if self.is_down(node) && self.lost_on_arrival(node, msg) {
+            return;
+        }
         let s = self.store_slot(node);
         self.stores[s].backlog.push_back(msg);
         let depth = self.stores[s].backlog.len() as u64;
@@ -407,6 +416,38 @@ impl Simulation {
         }
     }
 
+    /// Takes out the events accepted at or after `since` that have not
+    /// gone on: waiting to be appended, or appended and waiting for room
+    /// downstream (no longer stored either). A crash lost them; see
+    /// `durability`.
+    pub(crate) fn store_take_since(&mut self, node: NodeIx, since: SimTime) -> Vec<MsgId> {
+        let s = self.store_slot(node);
+        let msgs = &self.msgs;
+        let store = &mut self.stores[s];
+        let (gone, kept): (VecDeque<MsgId>, VecDeque<MsgId>) = store
+            .backlog
+            .iter()
+            .partition(|&&m| msgs.get(m).node_in >= since);
+        store.backlog = kept;
+        let mut gone: Vec<MsgId> = gone.into();
+        let (appended, kept): (VecDeque<MsgId>, VecDeque<MsgId>) = store
+            .outbox
+            .iter()
+            .partition(|&&m| msgs.get(m).node_in >= since);
+        store.outbox = kept;
+        for &m in &appended {
+            let ty = msgs.get(m).event_type as usize;
+            store.stored -= 1;
+            store.stored_by_type[ty] -= 1;
+        }
+        gone.extend(appended);
+        let (depth, blocked) = (store.backlog.len() as u64, store.outbox.len() as u64);
+        let stats = &mut self.stats[node];
+        stats.depth.set(self.now, depth);
+        stats.blocked.set(self.now, blocked);
+        gone
+    }
+
     /// Lets blocked writers try again when the backlog has room.
     fn store_room(&mut self, node: NodeIx) {
         if self.store_accepts(node) {
@@ -511,6 +552,11 @@ impl crate::nodes::KindSpec for EventStoreParams {
         if let Some(r) = &self.replay {
             out.push(format!("replay at {} ({}/s)", r.at, r.rate));
         }
+        out.extend(
+            self.durability
+                .as_ref()
+                .map(super::durability::Durability::summary),
+        );
         out
     }
 
@@ -555,7 +601,8 @@ impl crate::nodes::KindSpec for EventStoreParams {
     }
 
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
-        (self != new).then_some("its append settings changed")
+        super::durability::restart_reason(self.durability.as_ref(), new.durability.as_ref())
+            .or_else(|| (self != new).then_some("its append settings changed"))
     }
 }
 
@@ -564,6 +611,7 @@ impl crate::nodes::Runtime for EventStoreParams {
         if let Some(replay) = &self.replay {
             cx.replays.push((cx.node, SimTime::ZERO + replay.at));
         }
+        cx.durable(sim, self.durability.as_ref());
         sim.stores.push(StoreRt::new(self, cx.seed, cx.id));
         sim.stores.len() - 1
     }

@@ -61,7 +61,7 @@ use crate::rng::mix64;
 use crate::time::{Duration, SimTime};
 
 /// A log's parameters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogParams {
     /// Partitions of the log (Kafka's `num.partitions` defaults to 1).
@@ -83,6 +83,10 @@ pub struct LogParams {
         skip_serializing_if = "is_default_rebalance"
     )]
     pub rebalance_pause: Duration,
+    /// Replicas (Kafka's replication factor), `min.insync.replicas`, the
+    /// producers' `acks` and persistence; `None` for one broker on disk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durability: Option<super::durability::Durability>,
 }
 
 /// How a log picks a message's partition.
@@ -141,6 +145,7 @@ impl Default for LogParams {
             partitioner: Partitioner::KeyHash,
             retention: DEFAULT_RETENTION,
             rebalance_pause: DEFAULT_REBALANCE_PAUSE,
+            durability: None,
         }
     }
 }
@@ -167,6 +172,7 @@ impl LogParams {
             ],
             &mut out,
         );
+        super::durability::check(self.durability.as_ref(), &mut out);
         out
     }
 }
@@ -551,6 +557,9 @@ impl Simulation {
 
     /// A message is appended to a partition.
     pub(crate) fn log_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        if self.is_down(node) && self.lost_on_arrival(node, msg) {
+            return;
+        }
         let l = self.log_slot(node);
         let now = self.now;
         let log = &mut self.logs[l];
@@ -842,6 +851,39 @@ impl Simulation {
         }
     }
 
+    /// Takes out the records appended at or after `since` that no group
+    /// has read yet, from the end of each partition (a crash lost them; a
+    /// group that read a record has its copy; see `durability`).
+    pub(crate) fn log_take_since(&mut self, node: NodeIx, since: SimTime) -> Vec<MsgId> {
+        let l = self.log_slot(node);
+        let now = self.now;
+        let log = &mut self.logs[l];
+        let mut gone = Vec::new();
+        for p in 0..log.partitions.len() {
+            let read = log
+                .groups
+                .iter()
+                .map(|g| g.parts[p].next)
+                .max()
+                .unwrap_or(0);
+            let part = &mut log.partitions[p];
+            while let Some(&(t, record)) = part.records.back() {
+                if t < since || part.end() <= read.max(part.base) {
+                    break;
+                }
+                part.records.pop_back();
+                gone.push(record);
+            }
+            for g in 0..log.groups.len() {
+                log.update_lag(now, g, p);
+            }
+        }
+        log.records -= gone.len() as u64;
+        let records = log.records;
+        self.stats[node].depth.set(now, records);
+        gone
+    }
+
     /// A log back from an outage: its producers may send again and its
     /// groups read again.
     pub(crate) fn log_recover(&mut self, node: NodeIx) {
@@ -885,14 +927,20 @@ impl crate::nodes::KindSpec for LogParams {
             Partitioner::KeyHash => "by key",
             Partitioner::RoundRobin => "round-robin",
         };
-        vec![
+        let mut out = vec![
             format!(
                 "{} partition{} {partitioner}",
                 self.partitions,
                 if self.partitions == 1 { "" } else { "s" }
             ),
             format!("retention {}", self.retention),
-        ]
+        ];
+        out.extend(
+            self.durability
+                .as_ref()
+                .map(super::durability::Durability::summary),
+        );
+        out
     }
 
     fn limits(&self) -> Vec<crate::insights::Limit> {
@@ -924,12 +972,16 @@ impl crate::nodes::KindSpec for LogParams {
     }
 
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
-        (self != new).then_some("its partitions, retention or rebalance pause changed")
+        super::durability::restart_reason(self.durability.as_ref(), new.durability.as_ref())
+            .or_else(|| {
+                (self != new).then_some("its partitions, retention or rebalance pause changed")
+            })
     }
 }
 
 impl crate::nodes::Runtime for LogParams {
-    fn compile(&self, sim: &mut Simulation, _cx: &mut crate::engine::Compile<'_>) -> usize {
+    fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
+        cx.durable(sim, self.durability.as_ref());
         sim.logs.push(LogRt::new(self));
         sim.logs.len() - 1
     }
@@ -1043,15 +1095,44 @@ impl crate::export::KindExport for LogParams {
                 "# The topic is named '{topic}': Kafka allows only letters, digits, '.', '_' and '-' (at most 249)."
             );
         }
+        // The model's replication, when it has one; else the script's.
+        let (replicas, min_in_sync) = match &self.durability {
+            Some(d) => (
+                d.replicas.to_string(),
+                format!(" \\\n  --config min.insync.replicas={}", d.in_sync_needed()),
+            ),
+            None => ("\"$REPLICATION_FACTOR\"".to_owned(), String::new()),
+        };
         let _ = writeln!(
             out,
             "kafka-topics.sh --bootstrap-server \"$BOOTSTRAP_SERVER\" --create --if-not-exists \\\n  \
-             --topic {} --partitions {} --replication-factor \"$REPLICATION_FACTOR\" \\\n  \
-             --config retention.ms={} --config cleanup.policy=delete",
+             --topic {} --partitions {} --replication-factor {replicas} \\\n  \
+             --config retention.ms={} --config cleanup.policy=delete{min_in_sync}",
             shell_quote(&topic),
             self.partitions,
             retention_ms(self.retention)
         );
+        if let Some(d) = &self.durability {
+            let _ = writeln!(
+                out,
+                "# Producers writing to it: acks={} (a producer setting; simulated: {}).",
+                d.acks.key(),
+                d.acks.label()
+            );
+            let _ = writeln!(
+                out,
+                "# Not mapped: leader election {} and replication lag {}: the cluster's controller and \
+                 followers decide them; unclean.leader.election.enable=false keeps an out-of-sync replica from leading.",
+                crate::export::dist_text(&d.election),
+                crate::export::dist_text(&d.replication)
+            );
+            if !d.persistent {
+                let _ = writeln!(
+                    out,
+                    "# Not mapped: persistent: false: Kafka always writes its logs to disk."
+                );
+            }
+        }
         let _ = writeln!(
             out,
             "# Not mapped: partitioner {}: producers choose partitions ({}).",
@@ -1120,7 +1201,7 @@ mod tests {
             nodes: [
                 (id: "p", kind: Producer(arrival: Poisson(rate: 1.0))),
                 (id: "plain", kind: Log()),
-                (id: "full", kind: Log(partitions: 12, partitioner: RoundRobin, retention: "36h", rebalance_pause: "250ms")),
+                (id: "full", kind: Log(partitions: 12, partitioner: RoundRobin, retention: "36h", rebalance_pause: "250ms", durability: (replicas: 3, min_in_sync: 2, acks: Leader, persistent: false, election: Constant("4s"), replication: Exponential(mean: "30ms")))),
                 (id: "c", kind: Consumer(service: Constant("1ms"), poison: ["bad", "worse"])),
             ],
             edges: [(from: "p", to: "plain"), (from: "p", to: "full"), (from: "full", to: "c"), (from: "plain", to: "c")],
@@ -1144,6 +1225,16 @@ mod tests {
                 partitioner: Partitioner::RoundRobin,
                 retention: Duration::from_secs(36 * 3600),
                 rebalance_pause: Duration::from_millis(250),
+                durability: Some(crate::nodes::durability::Durability {
+                    replicas: 3,
+                    min_in_sync: Some(2),
+                    acks: crate::nodes::durability::Acks::Leader,
+                    persistent: false,
+                    election: crate::dist::Dist::Constant(Duration::from_secs(4)),
+                    replication: crate::dist::Dist::Exponential {
+                        mean: Duration::from_millis(30)
+                    },
+                }),
             }))
         );
     }

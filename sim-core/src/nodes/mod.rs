@@ -101,6 +101,7 @@ pub mod cep;
 pub mod client;
 pub mod consumer;
 pub mod dead_letter;
+pub mod durability;
 pub mod event_store;
 pub mod log;
 pub mod producer;

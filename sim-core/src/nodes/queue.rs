@@ -60,6 +60,10 @@ pub struct QueueParams {
     /// How the queue sheds load when it cannot keep up.
     #[serde(default, skip_serializing_if = "super::is_default")]
     pub shed: Shedding,
+    /// Replicas, acknowledgements and persistence; `None` for one broker
+    /// on disk (a crash is an outage that loses nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durability: Option<super::durability::Durability>,
 }
 
 /// How a queue sheds load when it cannot keep up.
@@ -119,6 +123,7 @@ impl Default for QueueParams {
             max_receives: None,
             retention: None,
             shed: Shedding::None,
+            durability: None,
         }
     }
 }
@@ -189,6 +194,7 @@ impl QueueParams {
             }
             _ => {}
         }
+        super::durability::check(self.durability.as_ref(), &mut out);
         out
     }
 }
@@ -304,6 +310,9 @@ impl Simulation {
 
     #[inline(always)]
     pub(crate) fn queue_arrive(&mut self, node: NodeIx, q: Slot, msg: MsgId) {
+        if self.is_down(node) && self.lost_on_arrival(node, msg) {
+            return;
+        }
         let queue = &self.queues[q];
         if queue.occupancy() >= queue.capacity {
             match queue.overflow {
@@ -643,6 +652,19 @@ impl Simulation {
         self.schedule(deadline, Ev::QueueVisible { node, msg });
     }
 
+    /// Takes out the waiting messages that arrived at or after `since`
+    /// (a crash lost them; see `durability`).
+    pub(crate) fn queue_take_since(&mut self, node: NodeIx, since: SimTime) -> Vec<MsgId> {
+        let q = self.queue_slot(node);
+        let msgs = &self.msgs;
+        let gone = self.queues[q]
+            .visible
+            .take_where(|&m| msgs.get(m).node_in >= since);
+        let depth = self.queues[q].visible.len() as u64;
+        self.stats[node].depth.set(self.now, depth);
+        gone
+    }
+
     /// A queue back from an outage offers what waits to its consumers.
     pub(crate) fn queue_recover(&mut self, node: NodeIx) {
         let q = self.queue_slot(node);
@@ -750,6 +772,11 @@ impl crate::nodes::KindSpec for QueueParams {
         if let Some(m) = self.max_receives {
             out.push(format!("max receives {m}"));
         }
+        out.extend(
+            self.durability
+                .as_ref()
+                .map(super::durability::Durability::summary),
+        );
         out
     }
 
@@ -788,13 +815,14 @@ impl crate::nodes::KindSpec for QueueParams {
         })
     }
 
-    fn restart_reason(&self, _new: &Self) -> Option<&'static str> {
-        None
+    fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        super::durability::restart_reason(self.durability.as_ref(), new.durability.as_ref())
     }
 }
 
 impl crate::nodes::Runtime for QueueParams {
-    fn compile(&self, sim: &mut Simulation, _cx: &mut crate::engine::Compile<'_>) -> usize {
+    fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
+        cx.durable(sim, self.durability.as_ref());
         sim.queues.push(QueueRt::new(self));
         sim.queues.len() - 1
     }

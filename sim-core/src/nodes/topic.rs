@@ -25,9 +25,14 @@ use crate::nodes::Kind;
 use crate::time::SimTime;
 
 /// A topic's parameters (subscriptions and their filters are its edges).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TopicParams {}
+pub struct TopicParams {
+    /// Replicas, acknowledgements and persistence; `None` for one broker
+    /// on disk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durability: Option<super::durability::Durability>,
+}
 
 /// A topic during a run: only what arrived over a link with latency while
 /// a subscriber was full waits here, in order.
@@ -49,7 +54,7 @@ impl Simulation {
     /// full, the topic waits on it.
     pub(crate) fn topic_accepts(&mut self, node: NodeIx, msg: MsgId) -> bool {
         let t = self.topo[node].slot;
-        if !self.topics[t].held.is_empty() || self.is_down(node) {
+        if !self.topics[t].held.is_empty() || !self.broker_open(node) {
             return false;
         }
         for k in 0..self.topo[node].out.len() {
@@ -67,6 +72,9 @@ impl Simulation {
     }
 
     pub(crate) fn topic_arrive(&mut self, node: NodeIx, msg: MsgId) {
+        if self.is_down(node) && self.lost_on_arrival(node, msg) {
+            return;
+        }
         let t = self.topo[node].slot;
         // A message that crossed a link with latency may find a subscriber
         // full: it waits here, and so does everything behind it.
@@ -77,6 +85,21 @@ impl Simulation {
         self.topics[t].held.push_back(msg);
         let held = self.topics[t].held();
         self.stats[node].depth.set(self.now, held);
+    }
+
+    /// Takes out the waiting messages that arrived at or after `since`
+    /// (a crash lost them; see `durability`).
+    pub(crate) fn topic_take_since(&mut self, node: NodeIx, since: SimTime) -> Vec<MsgId> {
+        let t = self.topo[node].slot;
+        let msgs = &self.msgs;
+        let (gone, kept): (VecDeque<MsgId>, VecDeque<MsgId>) = self.topics[t]
+            .held
+            .iter()
+            .partition(|&&m| msgs.get(m).node_in >= since);
+        self.topics[t].held = kept;
+        let held = self.topics[t].held();
+        self.stats[node].depth.set(self.now, held);
+        gone.into()
     }
 
     /// A subscriber has room again: publish what waits, then let blocked
@@ -115,11 +138,17 @@ impl crate::nodes::KindSpec for TopicParams {
     const MERMAID: (&'static str, &'static str) = ("{{", "}}");
 
     fn problems(&self) -> Vec<String> {
-        Vec::new()
+        let mut out = Vec::new();
+        super::durability::check(self.durability.as_ref(), &mut out);
+        out
     }
 
     fn summary(&self) -> Vec<String> {
-        Vec::new()
+        self.durability
+            .as_ref()
+            .map(super::durability::Durability::summary)
+            .into_iter()
+            .collect()
     }
 
     fn limits(&self) -> Vec<crate::insights::Limit> {
@@ -144,13 +173,14 @@ impl crate::nodes::KindSpec for TopicParams {
         crate::theory::Role::Copy
     }
 
-    fn restart_reason(&self, _new: &Self) -> Option<&'static str> {
-        None
+    fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        super::durability::restart_reason(self.durability.as_ref(), new.durability.as_ref())
     }
 }
 
 impl crate::nodes::Runtime for TopicParams {
-    fn compile(&self, sim: &mut Simulation, _cx: &mut crate::engine::Compile<'_>) -> usize {
+    fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
+        cx.durable(sim, self.durability.as_ref());
         sim.topics.push(TopicRt::default());
         sim.topics.len() - 1
     }
