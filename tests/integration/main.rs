@@ -14,6 +14,7 @@ mod counters;
 mod deadlines;
 mod deadlines_gui;
 mod docs;
+mod durability_gui;
 mod event_processing;
 mod examples;
 mod export;

@@ -61,6 +61,13 @@ impl KindUi for EventStore {
                 "Appends retried after a version conflict",
             )
             .card_if_any(),
+            LiveNumber::count(
+                "lost",
+                n.lost,
+                "lost",
+                "Writes its crashes lost: not yet replicated, or held in memory when no replica was left",
+            )
+            .card_if_any(),
         ]
     }
 }
@@ -77,7 +84,7 @@ impl ParamsUi for EventStoreParams {
                 short_number(self.conflict * 100.0)
             ));
         }
-        text
+        super::durability::with_mark(text, self.durability.as_ref())
     }
 
     fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
@@ -128,6 +135,7 @@ fn section_ui(ui: &mut Ui, s: &mut EventStoreParams) {
         }
         (false, _) => s.replay = None,
     }
+    super::durability::durability_ui(ui, &mut s.durability);
     let problems = s.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);

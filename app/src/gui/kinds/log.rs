@@ -70,6 +70,13 @@ impl KindUi for Log {
                 "Copies its consumer groups read: one per group for each record",
             )
             .panel_only(),
+            LiveNumber::count(
+                "lost",
+                n.lost,
+                "lost",
+                "Writes its crashes lost: not yet replicated, or held in memory when no replica was left",
+            )
+            .card_if_any(),
         ]
     }
 
@@ -119,7 +126,7 @@ impl KindUi for Log {
 
 impl ParamsUi for LogParams {
     fn summary(&self) -> String {
-        format!(
+        let text = format!(
             "{} part{}{} · {}",
             self.partitions,
             if self.partitions == 1 { "" } else { "s" },
@@ -128,7 +135,8 @@ impl ParamsUi for LogParams {
                 Partitioner::RoundRobin => " rr",
             },
             self.retention
-        )
+        );
+        super::durability::with_mark(text, self.durability.as_ref())
     }
 
     fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
@@ -157,6 +165,7 @@ fn section_ui(ui: &mut Ui, l: &mut LogParams) {
     // the log is a consumer group; a long note in the grid would widen its
     // label column and push the values out of view.
     duration_row_ui(ui, "Rebalance pause", &mut l.rebalance_pause);
+    super::durability::durability_ui(ui, &mut l.durability);
     let problems = l.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);

@@ -12,6 +12,7 @@
 pub mod cep;
 pub mod consumer;
 pub mod dead_letter;
+mod durability;
 pub mod event_store;
 pub mod log;
 pub mod producer;

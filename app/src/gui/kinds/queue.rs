@@ -67,6 +67,13 @@ impl KindUi for Queue {
                 "Messages delivered again after a visibility timeout",
             )
             .card_if_any(),
+            LiveNumber::count(
+                "lost",
+                n.lost,
+                "lost",
+                "Writes its crashes lost: not yet replicated, or held in memory when no replica was left",
+            )
+            .card_if_any(),
         ]
     }
 
@@ -78,7 +85,7 @@ impl KindUi for Queue {
 
 impl ParamsUi for QueueParams {
     fn summary(&self) -> String {
-        match self.capacity {
+        let text = match self.capacity {
             Some(c) => format!(
                 "cap {c} · {}",
                 match self.overflow {
@@ -88,7 +95,8 @@ impl ParamsUi for QueueParams {
                 }
             ),
             None => "unbounded".to_owned(),
-        }
+        };
+        super::durability::with_mark(text, self.durability.as_ref())
     }
 
     fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
@@ -127,6 +135,7 @@ fn section_ui(ui: &mut Ui, q: &mut QueueParams) {
         "A message older than this is removed unread when it reaches the head",
     );
     shedding_ui(ui, &mut q.shed);
+    super::durability::durability_ui(ui, &mut q.durability);
     let problems = q.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);

@@ -54,6 +54,13 @@ impl KindUi for Topic {
             ),
             LiveNumber::now("holding", n.held, "Messages waiting for a full subscriber")
                 .card_if_any(),
+            LiveNumber::count(
+                "lost",
+                n.lost,
+                "lost",
+                "Writes its crashes lost: not yet replicated, or held in memory when no replica was left",
+            )
+            .card_if_any(),
         ]
     }
 
@@ -73,7 +80,7 @@ impl KindUi for Topic {
 
 impl ParamsUi for TopicParams {
     fn summary(&self) -> String {
-        "fan-out".to_owned()
+        super::durability::with_mark("fan-out".to_owned(), self.durability.as_ref())
     }
 
     fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
@@ -81,7 +88,7 @@ impl ParamsUi for TopicParams {
     }
 }
 
-fn section_ui(ui: &mut Ui, _topic: &mut TopicParams) {
+fn section_ui(ui: &mut Ui, topic: &mut TopicParams) {
     ui.label(
         RichText::new(
             "Every outgoing edge is a subscription; select an edge to filter it by event type.",
@@ -89,4 +96,10 @@ fn section_ui(ui: &mut Ui, _topic: &mut TopicParams) {
         .weak(),
     );
     ui.end_row();
+    super::durability::durability_ui(ui, &mut topic.durability);
+    let problems = sim_core::nodes::KindSpec::problems(topic);
+    if !problems.is_empty() {
+        crate::gui::inspector::fields::field_problems_ui(ui, &problems);
+        ui.end_row();
+    }
 }

@@ -140,9 +140,25 @@ pub fn paint_node_marks(
             painter,
             card.center(),
             Align2::CENTER_CENTER,
-            "DOWN",
+            // A replicated broker is down while it elects a new leader.
+            if n.electing { "ELECTING" } else { "DOWN" },
             colors::DOWN,
             size * 1.4,
+        );
+    } else if n.refusing {
+        painter.rect_stroke(
+            card.expand(2.0),
+            8.0 * zoom,
+            Stroke::new((3.0 * zoom).max(2.0), colors::WARN),
+            StrokeKind::Outside,
+        );
+        tag(
+            painter,
+            card.center(),
+            Align2::CENTER_CENTER,
+            "REFUSING WRITES",
+            colors::WARN,
+            size * 1.2,
         );
     }
 }
