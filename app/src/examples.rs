@@ -100,6 +100,11 @@ pub const EXAMPLES: &[Example] = &[
         text: include_str!("../../examples/flaky-workers.ron"),
     },
     Example {
+        file: "broker-failover.ron",
+        theme: Theme::Resilience,
+        text: include_str!("../../examples/broker-failover.ron"),
+    },
+    Example {
         file: "content-routing.ron",
         theme: Theme::Brokers,
         text: include_str!("../../examples/content-routing.ron"),

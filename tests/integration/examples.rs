@@ -85,6 +85,51 @@ fn consumer_crash_builds_a_backlog_that_drains() {
 }
 
 #[test]
+fn broker_failover_loses_with_acks_1_and_refuses_writes_with_acks_all() {
+    let report =
+        run_replications(&model(include_str!("../../examples/broker-failover.ron"))).expect("runs");
+    let (one, all) = ("orders-acks-1", "orders-acks-all");
+    // Four crashes each, and another replica always up: four elections.
+    for log in [one, all] {
+        assert_eq!(metric(&report, log, "failovers"), 4.0, "{log}");
+        // Unavailable for the 4 s election of each, not the crashes' length.
+        let rto = metric(&report, log, "rto_s");
+        assert!((rto - 4.0).abs() < 1e-6, "{log} rto {rto}");
+    }
+    // acks=1 loses the writes the leader had not replicated at each crash.
+    let lost = metric(&report, one, "lost");
+    assert!(lost > 10.0, "acks=1 lost {lost}");
+    assert_eq!(metric(&report, one, "writes_refused_fraction"), 0.0);
+    assert!(metric(&report, one, "rpo_s") > 0.01);
+    // acks=all loses nothing, and refuses writes while two replicas are
+    // down (5m20s to 5m45s of the 10 minutes).
+    assert_eq!(metric(&report, all, "lost"), 0.0);
+    let refused = metric(&report, all, "writes_refused_fraction");
+    assert!((refused - 25.0 / 600.0).abs() < 1e-6, "refused {refused}");
+    assert!(metric(&report, "checkout-all", "blocked_fraction") > 0.04);
+    // Those are all the run's losses: the conservation counts them as lost,
+    // summed over the 10 replications.
+    #[expect(clippy::cast_precision_loss, reason = "test counts")]
+    let total = report.conservation.lost as f64;
+    assert!(
+        (total - 10.0 * lost).abs() < 0.5,
+        "{total} against {lost} × 10"
+    );
+    let verdicts: Vec<(&str, &Verdict)> = report
+        .slos
+        .iter()
+        .map(|s| (s.slo.name.as_str(), &s.verdict))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("No order lost (acks=1)", &Verdict::Violated),
+            ("No order lost (acks=all)", &Verdict::Met)
+        ]
+    );
+}
+
+#[test]
 fn flaky_workers_lose_only_what_is_pushed_while_down() {
     let report =
         run_replications(&model(include_str!("../../examples/flaky-workers.ron"))).expect("runs");
