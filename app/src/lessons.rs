@@ -43,6 +43,7 @@ pub const LESSONS: &[BundledLesson] = bundled![
     "10-serverless.ron",
     "11-metastable.ron",
     "12-duplicates.ron",
+    "13-failover.ron",
 ];
 
 /// The bundled lesson stored under `file`, if there is one.

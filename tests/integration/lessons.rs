@@ -116,4 +116,5 @@ lesson_tests! {
     lesson_10_serverless => "10-serverless.ron",
     lesson_11_metastable => "11-metastable.ron",
     lesson_12_duplicates => "12-duplicates.ron",
+    lesson_13_failover => "13-failover.ron",
 }
