@@ -79,8 +79,11 @@ pub fn paint_node_marks(
         wasted,
         ..
     } = marks;
-    if n.dropped > 0 {
-        line.push_str(&format!(" · {} dropped", short(n.dropped)));
+    // A broker's losses are on its line already ("lost"): the rest were
+    // dropped.
+    let dropped = n.dropped.saturating_sub(n.lost);
+    if dropped > 0 {
+        line.push_str(&format!(" · {} dropped", short(dropped)));
     }
     if let Some(fill) = show_bar {
         bar(painter, bar_rect, fill, dark);
