@@ -131,7 +131,7 @@ pub enum Effect {
     /// applying (its inbox waits).
     Crash,
     /// Service times (a consumer) or latencies (a sink) are multiplied by
-    /// `factor`.
+    /// `factor`; so are a replicated broker's replication lags.
     Slow { factor: f64 },
     /// A producer's rate is multiplied by `factor`.
     Burst { factor: f64 },
@@ -595,7 +595,7 @@ mod tests {
             &model,
             &[
                 "'ghost', which does not exist",
-                "applies to consumers, services, sinks, event stores and projections",
+                "applies to queues, topics, consumers, services, sinks, logs, event stores and projections",
                 "longer than zero",
                 "greater than zero",
             ],

@@ -86,7 +86,7 @@ impl Simulation {
             node: id.to_owned(),
             why,
         };
-        if let Some(why) = effect.unfit_for(self.topo[node].kind) {
+        if let Some(why) = crate::validate::unfit(effect, &self.params[node]) {
             return Err(invalid(why));
         }
         if let Some(why) = effect.problems().into_iter().next() {

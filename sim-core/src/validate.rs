@@ -260,7 +260,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
                 ),
             )),
             Some(ix) => {
-                if let Some(why) = fault.effect.unfit_for(graph[ix].kind.kind()) {
+                if let Some(why) = unfit(fault.effect, &graph[ix].kind) {
                     out.push(Diagnostic::error(
                         Target::Scenario,
                         format!("fault {n} on '{}': {why}", fault.node),
@@ -571,6 +571,15 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
     out
 }
 
+/// Why `effect` cannot hit a node of `kind`, if it cannot: not of its
+/// kind, or a slow-down of a broker without replicas.
+pub fn unfit(effect: Effect, kind: &NodeKind) -> Option<String> {
+    effect.unfit_for(kind.kind()).or_else(|| match effect {
+        Effect::Slow { .. } => crate::nodes::durability::slow_unfit(kind),
+        _ => None,
+    })
+}
+
 /// The event types that can reach each node (by index), over-estimated:
 /// producers and CEP rules make their own types, every other node passes
 /// on what reaches it, and only a topic's subscriptions and a by-type
@@ -872,7 +881,7 @@ fn random_faults(
         };
         let target = Target::Node(fault.node.clone());
         let key = fault.effect.key();
-        if let Some(why) = fault.effect.unfit_for(graph[ix].kind.kind()) {
+        if let Some(why) = unfit(fault.effect, &graph[ix].kind) {
             out.push(Diagnostic::error(
                 target.clone(),
                 format!("random fault {n} ({key}): {why}"),

@@ -326,6 +326,13 @@ impl WeirApp {
         });
         let form = *form;
         let mut chosen = None;
+        // The node as drawn: whether a fault fits may depend on its
+        // parameters (a broker's slow-down needs replicas).
+        let params = self
+            .doc
+            .model
+            .find(&node_id)
+            .map(|ix| self.doc.model.graph[ix].kind.clone());
         ui.horizontal_wrapped(|ui| {
             for (label, effect) in [
                 (format!("Crash {} s", form.seconds), Effect::Crash),
@@ -342,7 +349,10 @@ impl WeirApp {
                     },
                 ),
             ] {
-                let why = effect.unfit_for(kind);
+                let why = match &params {
+                    Some(p) => sim_core::validate::unfit(effect, p),
+                    None => effect.unfit_for(kind),
+                };
                 let button = ui.add_enabled(why.is_none(), egui::Button::new(label));
                 let button = match why {
                     Some(why) => button.on_disabled_hover_text(why),

@@ -203,6 +203,25 @@ pub(crate) fn check(durability: Option<&Durability>, out: &mut Vec<String>) {
     }
 }
 
+/// Why a slow-down cannot hit the broker `kind`, if it cannot: on a queue,
+/// topic or log it slows the replication, so the broker needs replicas.
+/// (An event store's slow-down stretches its appends whatever it has.)
+pub fn slow_unfit(kind: &super::NodeKind) -> Option<String> {
+    let durability = match kind {
+        super::NodeKind::Queue(p) => p.durability.as_ref(),
+        super::NodeKind::Topic(p) => p.durability.as_ref(),
+        super::NodeKind::Log(p) => p.durability.as_ref(),
+        _ => return None,
+    };
+    let replicated = durability.is_some_and(|d| d.replicas > 1);
+    (!replicated).then(|| {
+        format!(
+            "a slow-down of a {} slows its replication, and it has none: give it durability with more than one replica",
+            kind.kind()
+        )
+    })
+}
+
 /// Why a live change of durability needs a restart, if it does: the
 /// replicas a run started with are the ones it has.
 pub(crate) fn restart_reason(
@@ -229,6 +248,8 @@ pub(crate) struct DurableRt {
     pub replication: Sampler,
     /// Writes reach the readers once replicated (more than one replica).
     pub replicates: bool,
+    /// Replication lags drawn now are multiplied by this (a slow broker).
+    slow: f64,
     pub rng: Stream,
     /// Replicas down now.
     down: u32,
@@ -260,6 +281,7 @@ impl DurableRt {
             election: d.election.sampler(),
             replication: d.replication.sampler(),
             replicates: d.replicas > 1,
+            slow: 1.0,
             rng,
             down: 0,
             electing: 0,
@@ -435,6 +457,14 @@ impl Simulation {
         }
     }
 
+    /// A slow-down of durable broker `node` starts (`factor`) or ends
+    /// (its inverse): its followers fall behind by that much more.
+    pub(crate) fn broker_slow(&mut self, node: NodeIx, factor: f64) {
+        if let Some(d) = self.durable[node].as_deref_mut() {
+            d.slow *= factor;
+        }
+    }
+
     /// Starts or stops refusing writes as the in-sync replicas change.
     fn broker_refresh(&mut self, node: NodeIx) {
         let now = self.now;
@@ -521,7 +551,8 @@ impl Simulation {
         let Some(d) = self.durable[to].as_deref_mut() else {
             return now + latency;
         };
-        let due = (now + latency + d.replication.sample(&mut d.rng)).max(d.last_due);
+        let lag = crate::dist::scaled(d.replication.sample(&mut d.rng), d.slow);
+        let due = (now + latency + lag).max(d.last_due);
         d.last_due = due;
         due
     }
@@ -712,6 +743,37 @@ mod tests {
     }
 
     #[test]
+    fn a_slow_broker_falls_behind_and_a_crash_then_loses_more() {
+        let run_slow = |slow: &str| {
+            let text = format!(
+                r#"(version: 1, name: "slow", scenario: (duration: "60s", seed: 8,
+                    faults: [{slow}(at: "30s", duration: "20s", node: "b", effect: Crash)]),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Poisson(rate: 200.0))),
+                    (id: "b", kind: Log(durability: (acks: Leader, replication: Constant("50ms")))),
+                    (id: "r", kind: Consumer(service: Constant("1ms"))),
+                ],
+                edges: [(from: "src", to: "b"), (from: "b", to: "r")])"#
+            );
+            let (model, problems) = from_str(&text).expect("parses");
+            assert!(problems.iter().all(|p| !p.is_error()), "{problems:?}");
+            run_once(&model, 8).expect("runs")
+        };
+        let calm = run_slow("");
+        let slow =
+            run_slow(r#"(at: "20s", duration: "20s", node: "b", effect: Slow(factor: 10.0)),"#);
+        // The followers run 0.5 s behind instead of 0.05 s when the leader
+        // crashes: ten times the writes are lost.
+        let (calm_lost, slow_lost) = (get(&calm, "b", "lost"), get(&slow, "b", "lost"));
+        assert!((5.0..=20.0).contains(&calm_lost), "calm {calm_lost}");
+        assert!((70.0..=130.0).contains(&slow_lost), "slow {slow_lost}");
+        // Readers wait for the replication: the worst write waited about
+        // 0.5 s more.
+        let worst = |r: &RunResult| get(r, "r", "end_to_end_s.max");
+        assert!(worst(&slow) > worst(&calm) + 0.4);
+    }
+
+    #[test]
     fn durability_is_validated() {
         for (durability, words) in [
             ("(replicas: 0)", "at least 1 replica"),
@@ -732,6 +794,24 @@ mod tests {
             assert!(
                 errors.iter().any(|e| e.contains(words)),
                 "{durability}: {errors:?}"
+            );
+        }
+        // A slow-down of a broker slows its replication: one with a single
+        // replica, or none at all, has nothing to slow.
+        for durability in ["", "durability: (replicas: 1)"] {
+            let text = format!(
+                r#"(version: 1, name: "v", scenario: (duration: "1s",
+                    faults: [(at: "0s", duration: "1s", node: "q", effect: Slow(factor: 2.0))]),
+                nodes: [(id: "q", kind: Queue({durability}))], edges: [])"#
+            );
+            let (model, _) = from_str(&text).expect("parses");
+            assert!(
+                crate::validate::validate(&model)
+                    .iter()
+                    .any(|d| d.is_error()
+                        && d.to_string()
+                            .contains("slows its replication, and it has none")),
+                "{durability}"
             );
         }
     }

@@ -628,8 +628,9 @@ impl crate::nodes::Runtime for EventStoreParams {
         sim.store_wake(node);
     }
 
-    fn slow(sim: &mut Simulation, _node: NodeIx, slot: Slot, factor: f64) {
+    fn slow(sim: &mut Simulation, node: NodeIx, slot: Slot, factor: f64) {
         sim.stores[slot].scale_latency(factor);
+        sim.broker_slow(node, factor);
     }
 
     fn reset(sim: &mut Simulation, _now: SimTime) {

@@ -913,7 +913,7 @@ impl crate::nodes::KindSpec for LogParams {
         lag_time: true,
         staleness: false,
     };
-    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
     const PROCESSES: bool = false;
     const DOT: (&'static str, &'static str) = ("box3d", "#d0ece7");
     const MERMAID: (&'static str, &'static str) = (">", "]");
@@ -998,7 +998,9 @@ impl crate::nodes::Runtime for LogParams {
         sim.log_recover(node);
     }
 
-    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
+    fn slow(sim: &mut Simulation, node: NodeIx, _slot: Slot, factor: f64) {
+        sim.broker_slow(node, factor);
+    }
 
     fn reset(sim: &mut Simulation, now: SimTime) {
         for log in &mut sim.logs {

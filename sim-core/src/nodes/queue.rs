@@ -750,7 +750,7 @@ impl crate::nodes::KindSpec for QueueParams {
         lag_time: false,
         staleness: false,
     };
-    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
     const PROCESSES: bool = false;
     const DOT: (&'static str, &'static str) = ("cds", "#fdebd0");
     const MERMAID: (&'static str, &'static str) = ("[(", ")]");
@@ -846,7 +846,9 @@ impl crate::nodes::Runtime for QueueParams {
         sim.wake_waiters(node);
     }
 
-    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
+    fn slow(sim: &mut Simulation, node: NodeIx, _slot: Slot, factor: f64) {
+        sim.broker_slow(node, factor);
+    }
 
     fn reset(_sim: &mut Simulation, _now: SimTime) {}
 

@@ -132,7 +132,7 @@ impl crate::nodes::KindSpec for TopicParams {
         &[ThroughputIn, ThroughputOut, Dropped]
     };
     const SLO: crate::nodes::SloFit = crate::nodes::SloFit::NONE;
-    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH;
+    const FAULTS: crate::nodes::FaultFit = crate::nodes::FaultFit::CRASH_SLOW;
     const PROCESSES: bool = false;
     const DOT: (&'static str, &'static str) = ("hexagon", "#e8daef");
     const MERMAID: (&'static str, &'static str) = ("{{", "}}");
@@ -197,7 +197,9 @@ impl crate::nodes::Runtime for TopicParams {
         sim.topic_wake(node);
     }
 
-    fn slow(_sim: &mut Simulation, _node: NodeIx, _slot: Slot, _factor: f64) {}
+    fn slow(sim: &mut Simulation, node: NodeIx, _slot: Slot, factor: f64) {
+        sim.broker_slow(node, factor);
+    }
 
     fn reset(_sim: &mut Simulation, _now: SimTime) {}
 
