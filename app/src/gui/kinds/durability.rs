@@ -5,7 +5,22 @@
 use eframe::egui::{DragValue, Ui};
 use sim_core::nodes::durability::{Acks, Durability, MAX_REPLICAS};
 
+use sim_core::snapshot::NodeSnapshot;
+
+use super::LiveNumber;
 use crate::gui::inspector::fields::{dist_row_ui, enum_ui};
+
+/// A broker's live count of the writes its crashes lost (a durable
+/// broker's report metric `lost`; never anything without durability).
+pub(super) fn lost_number(n: &NodeSnapshot) -> LiveNumber {
+    LiveNumber::count(
+        "lost",
+        n.lost,
+        "lost",
+        "Writes its crashes lost: not yet replicated, or held in memory when no replica was left",
+    )
+    .card_if_any()
+}
 
 /// The card's short mark for a broker's replication, appended to its
 /// summary: "×3 acks 1".

@@ -61,13 +61,7 @@ impl KindUi for EventStore {
                 "Appends retried after a version conflict",
             )
             .card_if_any(),
-            LiveNumber::count(
-                "lost",
-                n.lost,
-                "lost",
-                "Writes its crashes lost: not yet replicated, or held in memory when no replica was left",
-            )
-            .card_if_any(),
+            super::durability::lost_number(n),
         ]
     }
 }

@@ -70,13 +70,7 @@ impl KindUi for Log {
                 "Copies its consumer groups read: one per group for each record",
             )
             .panel_only(),
-            LiveNumber::count(
-                "lost",
-                n.lost,
-                "lost",
-                "Writes its crashes lost: not yet replicated, or held in memory when no replica was left",
-            )
-            .card_if_any(),
+            super::durability::lost_number(n),
         ]
     }
 

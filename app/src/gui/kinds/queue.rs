@@ -67,13 +67,7 @@ impl KindUi for Queue {
                 "Messages delivered again after a visibility timeout",
             )
             .card_if_any(),
-            LiveNumber::count(
-                "lost",
-                n.lost,
-                "lost",
-                "Writes its crashes lost: not yet replicated, or held in memory when no replica was left",
-            )
-            .card_if_any(),
+            super::durability::lost_number(n),
         ]
     }
 

@@ -54,13 +54,7 @@ impl KindUi for Topic {
             ),
             LiveNumber::now("holding", n.held, "Messages waiting for a full subscriber")
                 .card_if_any(),
-            LiveNumber::count(
-                "lost",
-                n.lost,
-                "lost",
-                "Writes its crashes lost: not yet replicated, or held in memory when no replica was left",
-            )
-            .card_if_any(),
+            super::durability::lost_number(n),
         ]
     }
 
