@@ -8,20 +8,21 @@ use sim_core::Model;
 use sim_core::dist::Dist;
 use sim_core::faults::{Effect, Fault, RandomFault};
 use sim_core::model::ModelCommand;
-use sim_core::nodes::Kind;
+use sim_core::nodes::NodeKind;
 use sim_core::time::Duration;
 
 use super::fields::{dist_row_ui, duration_ui};
 
-/// The effects `kind` can suffer, each with its default factor.
-fn effects(kind: Kind) -> Vec<Effect> {
+/// The effects a node with these parameters can suffer, each with its
+/// default factor (a broker's slow-down only with replicas to slow).
+fn effects(kind: &NodeKind) -> Vec<Effect> {
     [
         Effect::Crash,
         Effect::Slow { factor: 2.0 },
         Effect::Burst { factor: 2.0 },
     ]
     .into_iter()
-    .filter(|e| e.fits(kind))
+    .filter(|&e| sim_core::validate::unfit(e, kind).is_none())
     .collect()
 }
 
@@ -60,7 +61,7 @@ pub fn random_title(fault: &RandomFault) -> String {
 }
 
 /// The effect (of those that fit `kind`) and its factor, as grid rows.
-fn effect_rows_ui(ui: &mut Ui, salt: &str, kind: Kind, effect: &mut Effect) {
+fn effect_rows_ui(ui: &mut Ui, salt: &str, kind: &NodeKind, effect: &mut Effect) {
     let label = ui.label("Effect");
     let current = describe(*effect);
     egui::ComboBox::from_id_salt(("fault-effect", salt))
@@ -97,7 +98,7 @@ fn effect_rows_ui(ui: &mut Ui, salt: &str, kind: Kind, effect: &mut Effect) {
 
 /// A new fault on the timeline of a run of `run`: a quarter of the way in,
 /// for a tenth of it.
-fn fresh_fault(node: &str, kind: Kind, run: Duration) -> Option<Fault> {
+fn fresh_fault(node: &str, kind: &NodeKind, run: Duration) -> Option<Fault> {
     let effect = *effects(kind).first()?;
     Some(Fault {
         at: Duration(run.0 / 4),
@@ -109,7 +110,7 @@ fn fresh_fault(node: &str, kind: Kind, run: Duration) -> Option<Fault> {
 
 /// A new random fault for a run of `run`: about four strikes a run, each
 /// about a fortieth of it, exponential both.
-fn fresh_random(node: &str, kind: Kind, run: Duration) -> Option<RandomFault> {
+fn fresh_random(node: &str, kind: &NodeKind, run: Duration) -> Option<RandomFault> {
     let effect = *effects(kind).first()?;
     Some(RandomFault {
         node: node.to_owned(),
@@ -129,7 +130,7 @@ pub fn node_faults_ui(
     ui: &mut Ui,
     model: &Model,
     id: &str,
-    kind: Kind,
+    kind: &NodeKind,
     out: &mut Vec<ModelCommand>,
 ) {
     let run = model.scenario.duration;
@@ -248,6 +249,8 @@ pub fn scenario_faults_ui(ui: &mut Ui, scenario: &sim_core::model::Scenario) {
 
 #[cfg(test)]
 mod tests {
+    use sim_core::nodes::Kind;
+
     use super::*;
 
     #[test]
@@ -273,16 +276,27 @@ mod tests {
     #[test]
     fn new_faults_fit_the_kind() {
         let run = Duration::from_secs(600);
-        let producer: Vec<&str> = effects(Kind::Producer)
+        let producer: Vec<&str> = effects(&NodeKind::default_for(Kind::Producer))
             .into_iter()
             .map(Effect::key)
             .collect();
         assert_eq!(producer, ["crash", "burst"]);
-        let crash = fresh_random("c", Kind::Consumer, run).expect("a consumer crashes");
+        let consumer = NodeKind::default_for(Kind::Consumer);
+        let crash = fresh_random("c", &consumer, run).expect("a consumer crashes");
         assert_eq!(crash.effect, Effect::Crash);
         assert!(crash.problems(run).is_empty(), "{:?}", crash.problems(run));
-        let fault = fresh_fault("c", Kind::Consumer, run).expect("at a time too");
+        let fault = fresh_fault("c", &consumer, run).expect("at a time too");
         assert!(fault.at < run && !fault.duration.is_zero());
-        assert!(fresh_fault("dlq", Kind::DeadLetter, run).is_none());
+        assert!(fresh_fault("dlq", &NodeKind::default_for(Kind::DeadLetter), run).is_none());
+        // A queue slows down only with replicas to slow.
+        let keys =
+            |kind: &NodeKind| -> Vec<&str> { effects(kind).into_iter().map(Effect::key).collect() };
+        let plain = NodeKind::default_for(Kind::Queue);
+        assert_eq!(keys(&plain), ["crash"]);
+        let replicated = NodeKind::Queue(sim_core::nodes::QueueParams {
+            durability: Some(sim_core::nodes::durability::Durability::default()),
+            ..sim_core::nodes::QueueParams::default()
+        });
+        assert_eq!(keys(&replicated), ["crash", "slow"]);
     }
 }

@@ -206,7 +206,7 @@ fn node_ui(
     }
     theory::station_ui(ui, analysis, &node.id, report);
     objectives::node_objectives_ui(ui, model, &node.id, kind, out);
-    faults::node_faults_ui(ui, model, &node.id, kind, out);
+    faults::node_faults_ui(ui, model, &node.id, &node.kind, out);
     alerts::node_alerts_ui(ui, model, &node.id, kind, diagnostics, out);
 }
 
