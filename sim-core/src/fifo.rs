@@ -81,21 +81,12 @@ impl<T: Copy> Fifo<T> {
         self.items.len() == self.head
     }
 
-    /// Removes the items `take` picks, keeping the others in order, and
-    /// returns them oldest first.
-    pub fn take_where(&mut self, mut take: impl FnMut(&T) -> bool) -> Vec<T> {
-        let mut taken = Vec::new();
-        let mut kept = Vec::with_capacity(self.len());
-        for &item in &self.items[self.head..] {
-            if take(&item) {
-                taken.push(item);
-            } else {
-                kept.push(item);
-            }
-        }
-        self.items = kept;
+    /// Removes every item and returns them, oldest first.
+    pub fn take_all(&mut self) -> Vec<T> {
+        let mut items = std::mem::take(&mut self.items);
+        items.drain(..self.head);
         self.head = 0;
-        taken
+        items
     }
 
     /// The items, oldest first.
@@ -113,6 +104,22 @@ mod tests {
 
     use super::*;
     use crate::rng::{Purpose, stream};
+
+    #[test]
+    fn take_all_empties_the_line_in_order() {
+        let mut line = Fifo::default();
+        for i in 0..100u32 {
+            line.push_back(i);
+        }
+        for _ in 0..40 {
+            line.pop_front();
+        }
+        let rest = line.take_all();
+        assert_eq!(rest, (40..100).collect::<Vec<u32>>());
+        assert!(line.is_empty() && line.pop_front().is_none());
+        line.push_back(7);
+        assert_eq!(line.pop_front(), Some(7));
+    }
 
     #[test]
     fn behaves_like_a_deque_used_as_a_line() {

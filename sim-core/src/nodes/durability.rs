@@ -245,12 +245,12 @@ pub(crate) struct DurableRt {
     acks: Acks,
     persistent: bool,
     election: Sampler,
-    pub replication: Sampler,
+    replication: Sampler,
     /// Writes reach the readers once replicated (more than one replica).
     pub replicates: bool,
     /// Replication lags drawn now are multiplied by this (a slow broker).
     slow: f64,
-    pub rng: Stream,
+    rng: Stream,
     /// Replicas down now.
     down: u32,
     /// Elections under way.
@@ -258,7 +258,7 @@ pub(crate) struct DurableRt {
     /// Writes refused now for too few in-sync replicas.
     refusing: bool,
     /// Leader elections since the warm-up.
-    pub failovers: u64,
+    failovers: u64,
     /// Leader crashes since the warm-up, and the windows of accepted
     /// writes they lost (nanoseconds): their sum and largest.
     crashes: u64,
@@ -266,9 +266,9 @@ pub(crate) struct DurableRt {
     rpo_max: u64,
     /// 1 while writes are refused.
     refused: Level,
-    /// The latest time a write with `acks: All` reaches the broker, per
-    /// edge into it (replication keeps writes in order).
-    pub last_due: SimTime,
+    /// The latest time a write reaches the broker's readers, over all the
+    /// edges into it (replication keeps writes in order).
+    last_due: SimTime,
 }
 
 impl DurableRt {
@@ -380,7 +380,7 @@ impl Simulation {
             gone = self.replication_take(node);
         }
         let reason = if unpersisted {
-            gone.extend(self.broker_take_since(node, SimTime::ZERO));
+            gone.extend(self.broker_take_held(node));
             DropReason::Unpersisted
         } else {
             DropReason::Unreplicated
@@ -488,14 +488,14 @@ impl Simulation {
         }
     }
 
-    /// Takes out what durable broker `node` accepted at or after `since`
-    /// and still holds (no reader has taken it).
-    fn broker_take_since(&mut self, node: NodeIx, since: SimTime) -> Vec<crate::engine::MsgId> {
+    /// Takes out what durable broker `node` still holds that no reader
+    /// has taken.
+    fn broker_take_held(&mut self, node: NodeIx) -> Vec<crate::engine::MsgId> {
         match self.topo[node].kind {
-            Kind::Queue => self.queue_take_since(node, since),
-            Kind::Log => self.log_take_since(node, since),
-            Kind::Topic => self.topic_take_since(node, since),
-            Kind::EventStore => self.store_take_since(node, since),
+            Kind::Queue => self.queue_take_held(node),
+            Kind::Log => self.log_take_unread(node),
+            Kind::Topic => self.topic_take_held(node),
+            Kind::EventStore => self.store_take_held(node),
             _ => Vec::new(),
         }
     }
