@@ -208,10 +208,15 @@ pub(crate) struct CompiledFault {
     /// The random fault this is a strike of ([`NOT_RANDOM`] for the
     /// timeline's and live faults).
     pub random: u32,
+    /// The region whose outage this is ([`NO_REGION`] for a fault of the
+    /// node alone).
+    pub region: u32,
 }
 
 /// [`CompiledFault::random`] of a fault that is not a random one's strike.
 pub(crate) const NOT_RANDOM: u32 = u32::MAX;
+/// [`CompiledFault::region`] of a fault that is not a region's outage.
+pub(crate) const NO_REGION: u32 = u32::MAX;
 
 /// A random fault in a run: its node, its draws and how often it struck.
 #[derive(Debug)]
@@ -296,6 +301,7 @@ impl Simulation {
             start,
             end,
             random: u32::try_from(k).unwrap_or(NOT_RANDOM),
+            region: NO_REGION,
         };
         let index = u32::try_from(self.faults.len()).unwrap_or(u32::MAX);
         self.faults.push(fault);
@@ -304,8 +310,16 @@ impl Simulation {
     }
 
     pub(crate) fn fault_start(&mut self, index: u32) {
-        let CompiledFault { node, effect, .. } = self.faults[index as usize];
+        let CompiledFault {
+            node,
+            effect,
+            region,
+            ..
+        } = self.faults[index as usize];
         match effect {
+            Effect::Crash if region != NO_REGION && self.durable[node].is_some() => {
+                self.broker_region_down(node, region);
+            }
             Effect::Crash if self.durable[node].is_some() => self.broker_crash(node),
             Effect::Crash => self.node_down(node),
             Effect::Slow { factor } | Effect::Burst { factor } => self.node_scale(node, factor),
@@ -317,9 +331,13 @@ impl Simulation {
             node,
             effect,
             random,
+            region,
             ..
         } = self.faults[index as usize];
         match effect {
+            Effect::Crash if region != NO_REGION && self.durable[node].is_some() => {
+                self.broker_region_up(node, region);
+            }
             Effect::Crash if self.durable[node].is_some() => self.broker_recover(node),
             Effect::Crash => self.node_up(node),
             Effect::Slow { factor } | Effect::Burst { factor } => {

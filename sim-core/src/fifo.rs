@@ -81,12 +81,21 @@ impl<T: Copy> Fifo<T> {
         self.items.len() == self.head
     }
 
-    /// Removes every item and returns them, oldest first.
-    pub fn take_all(&mut self) -> Vec<T> {
-        let mut items = std::mem::take(&mut self.items);
-        items.drain(..self.head);
+    /// Removes the items `take` picks, keeping the others in order, and
+    /// returns them oldest first.
+    pub fn take_where(&mut self, mut take: impl FnMut(&T) -> bool) -> Vec<T> {
+        let mut taken = Vec::new();
+        let mut kept = Vec::with_capacity(self.len());
+        for &item in &self.items[self.head..] {
+            if take(&item) {
+                taken.push(item);
+            } else {
+                kept.push(item);
+            }
+        }
+        self.items = kept;
         self.head = 0;
-        items
+        taken
     }
 
     /// The items, oldest first.
@@ -106,7 +115,7 @@ mod tests {
     use crate::rng::{Purpose, stream};
 
     #[test]
-    fn take_all_empties_the_line_in_order() {
+    fn take_where_splits_the_line_keeping_both_orders() {
         let mut line = Fifo::default();
         for i in 0..100u32 {
             line.push_back(i);
@@ -114,8 +123,12 @@ mod tests {
         for _ in 0..40 {
             line.pop_front();
         }
-        let rest = line.take_all();
-        assert_eq!(rest, (40..100).collect::<Vec<u32>>());
+        let odd = line.take_where(|i| i % 2 == 1);
+        assert_eq!(odd, (41..100).step_by(2).collect::<Vec<u32>>());
+        assert_eq!(line.len(), 30);
+        assert_eq!(line.pop_front(), Some(40));
+        let rest = line.take_where(|_| true);
+        assert_eq!(rest, (42..100).step_by(2).collect::<Vec<u32>>());
         assert!(line.is_empty() && line.pop_front().is_none());
         line.push_back(7);
         assert_eq!(line.pop_front(), Some(7));

@@ -71,6 +71,7 @@ pub mod metrics;
 pub mod model;
 pub mod nodes;
 pub mod plan;
+pub mod regions;
 pub mod report;
 pub mod rng;
 pub mod series;

@@ -104,6 +104,7 @@ impl Simulation {
             start,
             end,
             random: crate::faults::NOT_RANDOM,
+            region: crate::faults::NO_REGION,
         });
         self.fault_start(index);
         self.schedule(end, Ev::FaultEnd(index));

@@ -382,6 +382,8 @@ pub struct Report {
     pub faults: Vec<crate::faults::Fault>,
     /// The scenario's random faults.
     pub random_faults: Vec<crate::faults::RandomFault>,
+    /// The scenario's region outages.
+    pub region_outages: Vec<crate::regions::RegionOutage>,
     /// Each service level objective's measure over the replications, in
     /// model order.
     measures: Vec<SloMeasure>,
@@ -778,6 +780,7 @@ impl ReportBuilder {
                 .collect(),
             faults: Vec::new(),
             random_faults: Vec::new(),
+            region_outages: Vec::new(),
             measures: self.slos.into_iter().map(SloFold::finish).collect(),
             slos: Vec::new(),
             alerts: self.alerts.map(crate::alerts::AlertsFold::finish),
@@ -808,6 +811,7 @@ impl Report {
     pub fn with_faults(mut self, scenario: &crate::model::Scenario) -> Self {
         self.faults.clone_from(&scenario.faults);
         self.random_faults.clone_from(&scenario.random_faults);
+        self.region_outages.clone_from(&scenario.region_outages);
         self
     }
 
@@ -916,6 +920,22 @@ impl Report {
             && let Some(obj) = report.as_object_mut()
         {
             obj.insert("random_faults".to_owned(), self.random_faults_json());
+        }
+        if !self.region_outages.is_empty()
+            && let Some(obj) = report.as_object_mut()
+        {
+            let outages = self
+                .region_outages
+                .iter()
+                .map(|o| {
+                    json!({
+                        "region": o.region,
+                        "at_s": number(o.at.as_secs_f64()),
+                        "duration_s": number(o.duration.as_secs_f64()),
+                    })
+                })
+                .collect();
+            obj.insert("region_outages".to_owned(), Value::Array(outages));
         }
         if !self.slos.is_empty()
             && let Some(obj) = report.as_object_mut()

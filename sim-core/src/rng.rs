@@ -34,6 +34,8 @@ pub enum Purpose {
     Outages = 8,
     /// A durable broker's replication lags and elections.
     Replication = 9,
+    /// A durable broker's copies to its standby region, and its failovers.
+    Standby = 10,
 }
 
 /// `SplitMix64`'s finaliser: a bijective mix of 64 bits.

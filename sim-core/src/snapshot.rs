@@ -75,6 +75,8 @@ pub struct NodeSnapshot {
     pub electing: bool,
     /// A replicated broker refusing writes for too few in-sync replicas.
     pub refusing: bool,
+    /// A broker switching to its standby region (it is down meanwhile).
+    pub switching: bool,
     /// A consumer's circuit breaker, if it has one.
     pub breaker: Option<BreakerState>,
     /// A log's largest consumer-group lag, in records (0 for other kinds).
@@ -309,6 +311,7 @@ impl Simulation {
             down: self.down[i] > 0,
             electing: self.durable[i].as_ref().is_some_and(|d| d.electing()),
             refusing: self.durable[i].as_ref().is_some_and(|d| d.refusing()),
+            switching: self.durable[i].as_ref().is_some_and(|d| d.switching()),
             breaker,
             lag,
             partitions,

@@ -565,7 +565,7 @@ pub fn analyse(model: &Model) -> Analysis {
         }
     }
 
-    let faults = if !model.scenario.faults.is_empty() {
+    let faults = if !model.scenario.faults.is_empty() || !model.scenario.region_outages.is_empty() {
         Some(
             "the scenario's timeline has faults, so the run never settles into the steady \
              state the formulas describe",

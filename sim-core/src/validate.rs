@@ -299,6 +299,7 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         }
     }
     random_faults(s, graph, &by_id, &mut out);
+    crate::regions::validate(model, &mut out);
     if graph.node_count() == 0 {
         out.push(Diagnostic::error(Target::Model, "the model has no nodes"));
     }

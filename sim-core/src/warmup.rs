@@ -38,8 +38,8 @@
 //! has reached its steady state by then.
 //!
 //! **Faults.** A scenario's timeline makes a run non-stationary on
-//! purpose; the steady state looked for is the one before the first fault,
-//! so the lines are examined only up to the first fault's start.
+//! purpose; the steady state looked for is the one before the first fault
+//! (or region outage), so the lines are examined only up to its start.
 //!
 //! **MSER-5** ([`mser5`]; White 1997, Franklin and White 2008): the line
 //! is cut into batches of five points and their means `Z_1 … Z_n`. For
@@ -227,10 +227,15 @@ impl Pilot {
         self.runs += 1;
     }
 
-    /// MSER-5 on every averaged line up to the scenario's first fault
-    /// (or its end): the latest line's cut.
+    /// MSER-5 on every averaged line up to the scenario's first fault or
+    /// region outage (or its end): the latest line's cut.
     pub fn find(&self, scenario: &Scenario) -> Finding {
-        let first_fault = scenario.faults.iter().map(|f| f.at).min();
+        let first_fault = scenario
+            .faults
+            .iter()
+            .map(|f| f.at)
+            .chain(scenario.region_outages.iter().map(|o| o.at))
+            .min();
         let until = first_fault.map_or(scenario.duration, |at| at.min(scenario.duration));
         let points = self.times.iter().take_while(|&&t| t <= until.0).count();
         let mut finding = Finding {

@@ -725,6 +725,68 @@ fn data_at_risk_under_asynchronous_replication() -> Case {
     )
 }
 
+/// A log in region `east` copying every write asynchronously to a standby
+/// in `west`, a constant lag `L` behind. Each outage of its active region
+/// loses the writes the standby does not have: those of the last `L`, `λL`
+/// with Poisson writes at λ, and the oldest of them is `L − (1 − e^(−λL))/λ`
+/// old (as for a leader's crash, above). The log is unavailable for the
+/// detection time plus the switch time `d + s` of each failover. The
+/// outages alternate between the two regions, each hitting the one the
+/// log serves from then, and each comes long after the last failover, so
+/// a full lag of writes is always at risk.
+fn data_lost_in_a_region_failover() -> Case {
+    let (lambda, lag, detection, switch) = (100.0, 0.5_f64, 1.0, 2.0);
+    let (outages, every, first) = (40, 50.0, 20.0);
+    let duration = first + every * f64::from(outages);
+    let list: Vec<String> = (0..outages)
+        .map(|k| {
+            let region = if k % 2 == 0 { "east" } else { "west" };
+            let at = first + every * f64::from(k);
+            format!(r#"(region: "{region}", at: "{at}s", duration: "10s")"#)
+        })
+        .collect();
+    let list = list.join(", ");
+    let text = format!(
+        r#"(
+            version: 1,
+            name: "region failover",
+            scenario: (
+                duration: "{duration}s", warmup: "10s", seed: 61, replications: 20,
+                region_outages: [{list}],
+            ),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: {lambda:?}))),
+                (id: "log", region: "east", kind: Log(retention: "30s", durability: (replicas: 1,
+                    standby: (region: "west", replication: Async, lag: Constant("{lag}s"),
+                              detection: Constant("{detection}s"), switch: Constant("{switch}s")),
+                ))),
+                (id: "reader", kind: Consumer(service: Exponential(mean: "2ms"))),
+            ],
+            edges: [(from: "src", to: "log"), (from: "log", to: "reader")],
+        )"#
+    );
+    case(
+        "Data lost in a region failover under asynchronous replication",
+        text,
+        vec![
+            check(
+                Ratio(
+                    "data lost per failover",
+                    [("log", "dr_data_lost"), ("log", "region_failovers")],
+                ),
+                lambda * lag,
+                0.02,
+            ),
+            check(
+                metric("log", "rpo_s"),
+                lag - (1.0 - (-lambda * lag).exp()) / lambda,
+                0.02,
+            ),
+            check(metric("log", "rto_s"), detection + switch, 0.001),
+        ],
+    )
+}
+
 /// Every queueing model with an analytic answer, one case each.
 fn cases() -> Vec<Case> {
     vec![
@@ -743,6 +805,7 @@ fn cases() -> Vec<Case> {
         deadlines_discarded_on_receipt_are_erlang_a(),
         mm1_with_server_breakdowns(),
         data_at_risk_under_asynchronous_replication(),
+        data_lost_in_a_region_failover(),
     ]
 }
 

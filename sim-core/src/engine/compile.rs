@@ -12,6 +12,7 @@ use crate::model::Model;
 use crate::nodes::autoscale::Autoscaler;
 use crate::nodes::consumer::PullSource;
 use crate::nodes::durability::{Durability, DurableRt};
+use crate::nodes::standby::StandbyRt;
 use crate::nodes::{EdgeRole, Kind, Runtime, with_params};
 use crate::report::Conservation;
 use crate::series::Series;
@@ -186,8 +187,10 @@ impl Simulation {
                         start: SimTime(f.at.0),
                         end: SimTime(f.at.0) + f.duration,
                         random: crate::faults::NOT_RANDOM,
+                        region: crate::faults::NO_REGION,
                     })
                 })
+                .chain(crate::regions::compile_outages(model, &node_ixs))
                 .collect(),
             random_faults: crate::faults::compile_random(
                 &scenario.random_faults,
@@ -202,6 +205,7 @@ impl Simulation {
         };
 
         let mut replays = Vec::new();
+        let regions = crate::regions::names(model);
         for (i, &n) in node_ixs.iter().enumerate() {
             let node = &graph[n];
             let kind = node.kind.kind();
@@ -226,6 +230,8 @@ impl Simulation {
                 calls: call.is_some(),
                 event_types: &mut event_types,
                 replays: &mut replays,
+                region: node.region.as_deref(),
+                regions: &regions,
             };
             let slot = with_params!(&node.kind, p => p.compile(&mut sim, &mut cx));
             sim.topo.push(NodeTopo {
@@ -406,6 +412,9 @@ pub(crate) struct Compile<'a> {
     event_types: &'a mut Vec<String>,
     /// Event stores' replays: the store and when it starts.
     pub replays: &'a mut Vec<(NodeIx, SimTime)>,
+    /// The node's region, if it has one, and the model's regions.
+    region: Option<&'a str>,
+    regions: &'a [String],
 }
 
 impl Compile<'_> {
@@ -419,7 +428,13 @@ impl Compile<'_> {
     pub fn durable(&self, sim: &mut Simulation, durability: Option<&Durability>) {
         sim.durable[self.node] = durability.map(|d| {
             let rng = crate::rng::stream(self.seed, self.id, crate::rng::Purpose::Replication);
-            Box::new(DurableRt::new(d, rng))
+            let standby = d.standby.as_ref().and_then(|s| {
+                let home = crate::regions::index(self.regions, self.region?);
+                let away = crate::regions::index(self.regions, &s.region);
+                let rng = crate::rng::stream(self.seed, self.id, crate::rng::Purpose::Standby);
+                Some(StandbyRt::new(s, home, away, rng))
+            });
+            Box::new(DurableRt::new(d, rng, standby))
         });
     }
 }

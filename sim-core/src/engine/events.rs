@@ -98,6 +98,8 @@ pub(crate) enum Ev {
     WakeWaiters(NodeIx),
     /// A durable broker's new leader is elected.
     Elected(NodeIx),
+    /// A durable broker is done switching to its standby region.
+    Switched(NodeIx),
     /// The warm-up ends: statistics restart.
     WarmupEnd,
 }
@@ -133,7 +135,8 @@ impl Ev {
             | Self::ProjectionApplied { node, .. }
             | Self::Relay { node, .. }
             | Self::WakeWaiters(node)
-            | Self::Elected(node) => Some(node),
+            | Self::Elected(node)
+            | Self::Switched(node) => Some(node),
             Self::EdgeArrive(edge) => Some(sim.edges[edge].to),
             Self::FaultStart(i) | Self::FaultEnd(i) => sim.faults.get(i as usize).map(|f| f.node),
             Self::WarmupEnd => None,
@@ -194,6 +197,7 @@ impl Simulation {
             Ev::Relay { node, msg } => self.arrive(node, msg),
             Ev::WakeWaiters(node) => self.wake_waiters(node),
             Ev::Elected(node) => self.broker_elected(node),
+            Ev::Switched(node) => self.broker_switched(node),
             Ev::WarmupEnd => {
                 let now = self.now;
                 self.series.before_reset(&self.stats);

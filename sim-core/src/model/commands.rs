@@ -37,6 +37,8 @@ pub enum ModelCommand {
     MoveNode { id: String, pos: Option<[f32; 2]> },
     /// Renames a node's display name (`None`: show the id).
     Rename { id: String, name: Option<String> },
+    /// Places a node in a region (`None`: in none).
+    SetRegion { id: String, region: Option<String> },
     /// Changes a node's id; edges follow.
     SetId { id: String, new_id: String },
     /// Replaces a node's parameters; the kind itself cannot change.
@@ -161,6 +163,14 @@ impl Model {
                 let name = name.filter(|s| !s.trim().is_empty());
                 let old = std::mem::replace(&mut self.graph[n].name, name);
                 Ok(ModelCommand::Rename { id, name: old })
+            }
+            ModelCommand::SetRegion { id, region } => {
+                let n = self.node(&id)?;
+                let region = region
+                    .map(|r| r.trim().to_owned())
+                    .filter(|r| !r.is_empty());
+                let old = std::mem::replace(&mut self.graph[n].region, region);
+                Ok(ModelCommand::SetRegion { id, region: old })
             }
             ModelCommand::SetId { id, new_id } => {
                 let n = self.node(&id)?;
@@ -494,6 +504,10 @@ mod tests {
                 name: Some(name)
             }),
             (id(), id()).prop_map(|(id, new_id)| ModelCommand::SetId { id, new_id }),
+            (id(), "[a-z ]{0,3}").prop_map(|(id, region)| ModelCommand::SetRegion {
+                id,
+                region: Some(region)
+            }),
             (id(), id()).prop_map(|(from, to)| connect(&from, &to)),
             (id(), id()).prop_map(|(from, to)| ModelCommand::Disconnect { from, to }),
             (id(), id(), 0u64..1000).prop_map(|(from, to, ms)| ModelCommand::SetEdge {

@@ -160,6 +160,8 @@ struct NodeDef {
     id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    region: Option<String>,
     kind: NodeKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pos: Option<(f32, f32)>,
@@ -499,6 +501,7 @@ fn from_file(file: ModelFile) -> (Model, Vec<Diagnostic>) {
             name: def.name,
             kind: def.kind,
             pos: def.pos.map(|(x, y)| [x, y]),
+            region: def.region,
         });
         index.entry(id).or_insert(ix);
     }
@@ -577,6 +580,7 @@ pub fn try_to_string(model: &Model) -> Result<String, SaveError> {
                 NodeDef {
                     id: node.id.clone(),
                     name: node.name.clone(),
+                    region: node.region.clone(),
                     kind: node.kind.clone(),
                     pos: node.pos.map(|[x, y]| (x, y)),
                 }

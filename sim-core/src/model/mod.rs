@@ -26,6 +26,9 @@ pub struct Node {
     pub name: Option<String>,
     pub kind: NodeKind,
     pub pos: Option<[f32; 2]>,
+    /// The region (or zone: any failure domain) the node runs in; a
+    /// region outage on the timeline takes down every node in it.
+    pub region: Option<String>,
 }
 
 impl Node {
@@ -35,6 +38,7 @@ impl Node {
             name: None,
             kind,
             pos: None,
+            region: None,
         }
     }
 
@@ -91,6 +95,9 @@ pub struct Scenario {
     /// Faults that strike at random, again and again (MTBF and MTTR).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub random_faults: Vec<crate::faults::RandomFault>,
+    /// Whole regions going down at given times ([`crate::regions`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub region_outages: Vec<crate::regions::RegionOutage>,
 }
 
 const fn default_duration() -> Duration {
@@ -144,6 +151,7 @@ impl Default for Scenario {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             faults: Vec::new(),
             random_faults: Vec::new(),
+            region_outages: Vec::new(),
         }
     }
 }

@@ -109,6 +109,10 @@ pub struct Durability {
     /// window of writes lost with `acks: Leader` when the leader crashes.
     #[serde(default = "default_replication")]
     pub replication: Dist,
+    /// A standby copy in another region, for disaster recovery
+    /// ([`super::standby`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standby: Option<super::standby::Standby>,
 }
 
 const fn three() -> u32 {
@@ -146,6 +150,7 @@ impl Default for Durability {
             persistent: true,
             election: default_election(),
             replication: default_replication(),
+            standby: None,
         }
     }
 }
@@ -171,6 +176,9 @@ impl Durability {
             ("the replication lag", &self.replication),
         ] {
             out.extend(dist.problems().into_iter().map(|p| format!("{name}: {p}")));
+        }
+        if let Some(standby) = &self.standby {
+            out.extend(standby.problems());
         }
         out
     }
@@ -269,10 +277,15 @@ pub(crate) struct DurableRt {
     /// The latest time a write reaches the broker's readers, over all the
     /// edges into it (replication keeps writes in order).
     last_due: SimTime,
+    /// Its standby in another region, if it has one.
+    pub(super) standby: Option<super::standby::StandbyRt>,
+    /// Outages of its region holding it down now (without a standby).
+    pub(super) region_out: u32,
 }
 
 impl DurableRt {
-    pub fn new(d: &Durability, rng: Stream) -> Self {
+    /// `standby`: the standby's runtime, when the broker has one.
+    pub fn new(d: &Durability, rng: Stream, standby: Option<super::standby::StandbyRt>) -> Self {
         Self {
             replicas: d.replicas.max(1),
             min_in_sync: d.in_sync_needed(),
@@ -280,7 +293,7 @@ impl DurableRt {
             persistent: d.persistent,
             election: d.election.sampler(),
             replication: d.replication.sampler(),
-            replicates: d.replicas > 1,
+            replicates: d.replicas > 1 || standby.is_some(),
             slow: 1.0,
             rng,
             down: 0,
@@ -292,7 +305,29 @@ impl DurableRt {
             rpo_max: 0,
             refused: Level::default(),
             last_due: SimTime::ZERO,
+            standby,
+            region_out: 0,
         }
+    }
+
+    /// Whether it keeps messages on disk.
+    pub(super) const fn persistent(&self) -> bool {
+        self.persistent
+    }
+
+    /// Counts a crash (of its leader, or of its region) that lost the
+    /// writes of the last `window` nanoseconds.
+    pub(super) fn count_crash(&mut self, window: u64) {
+        self.crashes += 1;
+        self.rpo_sum += u128::from(window);
+        self.rpo_max = self.rpo_max.max(window);
+    }
+
+    /// Whether it is switching to its standby region now.
+    pub fn switching(&self) -> bool {
+        self.standby
+            .as_ref()
+            .is_some_and(super::standby::StandbyRt::switching)
     }
 
     fn in_sync(&self) -> u32 {
@@ -322,6 +357,9 @@ impl DurableRt {
         self.rpo_sum = 0;
         self.rpo_max = 0;
         self.refused.reset(now);
+        if let Some(standby) = &mut self.standby {
+            standby.reset();
+        }
     }
 
     /// The report's durability metrics.
@@ -348,6 +386,9 @@ impl DurableRt {
         };
         r.real("rto_s", rto);
         r.real("writes_refused_fraction", self.refused.mean(end));
+        if let Some(standby) = &self.standby {
+            standby.report(r);
+        }
     }
 }
 
@@ -360,7 +401,6 @@ impl Simulation {
         };
         let up_before = d.in_sync() > 0;
         d.down += 1;
-        d.crashes += 1;
         let in_sync = d.in_sync();
         // What the crash loses: the acknowledged writes the followers do
         // not have yet, and everything held when no replica is left and
@@ -380,7 +420,7 @@ impl Simulation {
             gone = self.replication_take(node);
         }
         let reason = if unpersisted {
-            gone.extend(self.broker_take_held(node));
+            gone.extend(self.broker_take_since(node, SimTime::ZERO));
             DropReason::Unpersisted
         } else {
             DropReason::Unreplicated
@@ -391,8 +431,7 @@ impl Simulation {
         }
         let window = oldest.map_or(0, |t| now.as_nanos().saturating_sub(t.as_nanos()));
         let d = self.durable[node].as_deref_mut().expect("durable");
-        d.rpo_sum += u128::from(window);
-        d.rpo_max = d.rpo_max.max(window);
+        d.count_crash(window);
         if let Some(time) = electing {
             self.node_down(node);
             self.schedule(now + time, Ev::Elected(node));
@@ -488,15 +527,32 @@ impl Simulation {
         }
     }
 
-    /// Takes out what durable broker `node` still holds that no reader
-    /// has taken.
-    fn broker_take_held(&mut self, node: NodeIx) -> Vec<crate::engine::MsgId> {
+    /// Takes out what durable broker `node` accepted at or after `since`
+    /// (reaching its readers then) and still holds: no reader has taken
+    /// it.
+    pub(super) fn broker_take_since(
+        &mut self,
+        node: NodeIx,
+        since: SimTime,
+    ) -> Vec<crate::engine::MsgId> {
         match self.topo[node].kind {
-            Kind::Queue => self.queue_take_held(node),
-            Kind::Log => self.log_take_unread(node),
-            Kind::Topic => self.topic_take_held(node),
-            Kind::EventStore => self.store_take_held(node),
+            Kind::Queue => self.queue_take_since(node, since),
+            Kind::Log => self.log_take_since(node, since),
+            Kind::Topic => self.topic_take_since(node, since),
+            Kind::EventStore => self.store_take_since(node, since),
             _ => Vec::new(),
+        }
+    }
+
+    /// Takes out the writes the leader of `node` took from writers it
+    /// answered before its followers had them (`acks` other than `All`,
+    /// with more than one replica): a crash of every replica loses them.
+    pub(super) fn replication_take_unacked(&mut self, node: NodeIx) -> Vec<crate::engine::MsgId> {
+        let d = self.durable[node].as_deref().expect("durable");
+        if d.replicas > 1 && !matches!(d.acks, Acks::All) {
+            self.replication_take(node)
+        } else {
+            Vec::new()
         }
     }
 
@@ -551,8 +607,15 @@ impl Simulation {
         let Some(d) = self.durable[to].as_deref_mut() else {
             return now + latency;
         };
-        let lag = crate::dist::scaled(d.replication.sample(&mut d.rng), d.slow);
-        let due = (now + latency + lag).max(d.last_due);
+        let written = now + latency;
+        let mut due = written;
+        if d.replicas > 1 {
+            due += crate::dist::scaled(d.replication.sample(&mut d.rng), d.slow);
+        }
+        let mut due = due.max(d.last_due);
+        if let Some(standby) = &mut d.standby {
+            due = standby.write(now, written, due);
+        }
         d.last_due = due;
         due
     }

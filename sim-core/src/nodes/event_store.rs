@@ -416,24 +416,35 @@ impl Simulation {
         }
     }
 
-    /// Takes out the events that have not gone on: waiting to be
-    /// appended, or appended and waiting for room downstream (no longer
-    /// stored either). A crash lost them; see `durability`.
-    pub(crate) fn store_take_held(&mut self, node: NodeIx) -> Vec<MsgId> {
+    /// Takes out the events accepted at or after `since` that have not
+    /// gone on: waiting to be appended, or appended and waiting for room
+    /// downstream (no longer stored either). A crash lost them; see
+    /// `durability`.
+    pub(crate) fn store_take_since(&mut self, node: NodeIx, since: SimTime) -> Vec<MsgId> {
         let s = self.store_slot(node);
         let msgs = &self.msgs;
         let store = &mut self.stores[s];
-        let mut gone: Vec<MsgId> = std::mem::take(&mut store.backlog).into();
-        let appended = std::mem::take(&mut store.outbox);
+        let (gone, kept): (VecDeque<MsgId>, VecDeque<MsgId>) = store
+            .backlog
+            .iter()
+            .partition(|&&m| msgs.get(m).node_in >= since);
+        store.backlog = kept;
+        let mut gone: Vec<MsgId> = gone.into();
+        let (appended, kept): (VecDeque<MsgId>, VecDeque<MsgId>) = store
+            .outbox
+            .iter()
+            .partition(|&&m| msgs.get(m).node_in >= since);
+        store.outbox = kept;
         for &m in &appended {
             let ty = msgs.get(m).event_type as usize;
             store.stored -= 1;
             store.stored_by_type[ty] -= 1;
         }
         gone.extend(appended);
+        let (depth, blocked) = (store.backlog.len() as u64, store.outbox.len() as u64);
         let stats = &mut self.stats[node];
-        stats.depth.set(self.now, 0);
-        stats.blocked.set(self.now, 0);
+        stats.depth.set(self.now, depth);
+        stats.blocked.set(self.now, blocked);
         gone
     }
 

@@ -851,10 +851,10 @@ impl Simulation {
         }
     }
 
-    /// Takes out the records no group has read yet, from the end of each
-    /// partition (a crash lost them; a group that read a record has its
-    /// copy; see `durability`).
-    pub(crate) fn log_take_unread(&mut self, node: NodeIx) -> Vec<MsgId> {
+    /// Takes out the records appended at or after `since` that no group
+    /// has read yet, from the end of each partition (a crash lost them; a
+    /// group that read a record has its copy; see `durability`).
+    pub(crate) fn log_take_since(&mut self, node: NodeIx, since: SimTime) -> Vec<MsgId> {
         let l = self.log_slot(node);
         let now = self.now;
         let log = &mut self.logs[l];
@@ -867,8 +867,8 @@ impl Simulation {
                 .max()
                 .unwrap_or(0);
             let part = &mut log.partitions[p];
-            while let Some(&(_, record)) = part.records.back() {
-                if part.end() <= read.max(part.base) {
+            while let Some(&(t, record)) = part.records.back() {
+                if t < since || part.end() <= read.max(part.base) {
                     break;
                 }
                 part.records.pop_back();
@@ -1236,6 +1236,7 @@ mod tests {
                     replication: crate::dist::Dist::Exponential {
                         mean: Duration::from_millis(30)
                     },
+                    standby: None,
                 }),
             }))
         );

@@ -110,6 +110,7 @@ pub mod queue;
 pub mod router;
 pub mod service;
 pub mod sink;
+pub mod standby;
 pub mod topic;
 
 use serde::{Deserialize, Serialize};
@@ -475,6 +476,18 @@ impl NodeKind {
             Self::Cep(_) => Kind::Cep,
             Self::EventStore(_) => Kind::EventStore,
             Self::Projection(_) => Kind::Projection,
+        }
+    }
+
+    /// A broker's durability and replication, if it is a broker that has
+    /// them.
+    pub const fn durability(&self) -> Option<&durability::Durability> {
+        match self {
+            Self::Queue(p) => p.durability.as_ref(),
+            Self::Topic(p) => p.durability.as_ref(),
+            Self::Log(p) => p.durability.as_ref(),
+            Self::EventStore(p) => p.durability.as_ref(),
+            _ => None,
         }
     }
 

@@ -652,12 +652,16 @@ impl Simulation {
         self.schedule(deadline, Ev::QueueVisible { node, msg });
     }
 
-    /// Takes out every waiting message (a crash lost them; see
-    /// `durability`).
-    pub(crate) fn queue_take_held(&mut self, node: NodeIx) -> Vec<MsgId> {
+    /// Takes out the waiting messages that arrived at or after `since`
+    /// (a crash lost them; see `durability`).
+    pub(crate) fn queue_take_since(&mut self, node: NodeIx, since: SimTime) -> Vec<MsgId> {
         let q = self.queue_slot(node);
-        let gone = self.queues[q].visible.take_all();
-        self.stats[node].depth.set(self.now, 0);
+        let msgs = &self.msgs;
+        let gone = self.queues[q]
+            .visible
+            .take_where(|&m| msgs.get(m).node_in >= since);
+        let depth = self.queues[q].visible.len() as u64;
+        self.stats[node].depth.set(self.now, depth);
         gone
     }
 

@@ -87,12 +87,18 @@ impl Simulation {
         self.stats[node].depth.set(self.now, held);
     }
 
-    /// Takes out every waiting message (a crash lost them; see
-    /// `durability`).
-    pub(crate) fn topic_take_held(&mut self, node: NodeIx) -> Vec<MsgId> {
+    /// Takes out the waiting messages that arrived at or after `since`
+    /// (a crash lost them; see `durability`).
+    pub(crate) fn topic_take_since(&mut self, node: NodeIx, since: SimTime) -> Vec<MsgId> {
         let t = self.topo[node].slot;
-        let gone = std::mem::take(&mut self.topics[t].held);
-        self.stats[node].depth.set(self.now, 0);
+        let msgs = &self.msgs;
+        let (gone, kept): (VecDeque<MsgId>, VecDeque<MsgId>) = self.topics[t]
+            .held
+            .iter()
+            .partition(|&&m| msgs.get(m).node_in >= since);
+        self.topics[t].held = kept;
+        let held = self.topics[t].held();
+        self.stats[node].depth.set(self.now, held);
         gone.into()
     }
 

@@ -67,6 +67,8 @@ struct NodeDoc {
     name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pos: Option<[f32; 2]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    region: Option<String>,
     kind: NodeKind,
 }
 
@@ -76,6 +78,7 @@ impl NodeDoc {
             id: node.id.clone(),
             name: node.name.clone(),
             pos: node.pos,
+            region: node.region.clone(),
             kind: node.kind.clone(),
         }
     }
@@ -86,6 +89,7 @@ impl NodeDoc {
             name: self.name,
             kind: self.kind,
             pos: self.pos,
+            region: self.region,
         }
     }
 }
