@@ -105,6 +105,11 @@ pub const EXAMPLES: &[Example] = &[
         text: include_str!("../../examples/broker-failover.ron"),
     },
     Example {
+        file: "region-outage.ron",
+        theme: Theme::Resilience,
+        text: include_str!("../../examples/region-outage.ron"),
+    },
+    Example {
         file: "content-routing.ron",
         theme: Theme::Brokers,
         text: include_str!("../../examples/content-routing.ron"),

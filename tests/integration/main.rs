@@ -44,6 +44,7 @@ mod presentation;
 mod properties;
 mod record_gui;
 mod recovery;
+mod regions_gui;
 mod report_runs;
 mod results_table;
 mod shards;

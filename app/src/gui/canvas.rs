@@ -18,8 +18,8 @@ use sim_core::model::{Edge, ModelCommand, Node};
 use sim_core::nodes::{EdgeRole, Kind, NodeKind};
 use sim_core::validate::{Diagnostic, Severity, Target};
 
-use super::kinds;
 use super::session::marks;
+use super::{colors, kinds};
 
 /// A card's height in canvas units; its width follows its text.
 pub const CARD_HEIGHT: f32 = 64.0;
@@ -364,13 +364,14 @@ fn name_only(zoom: f32) -> bool {
     SUMMARY_FONT * zoom < MIN_SUMMARY_POINTS
 }
 
-/// The drawing's extent in canvas units: every card's rectangle and the
-/// lanes of the links routed around cards.
+/// The drawing's extent in canvas units: every card's rectangle, the
+/// regions' frames and the lanes of the links routed around cards.
 pub fn drawing_bounds(model: &Model) -> Rect {
     let cards = model
         .graph
         .node_weights()
         .map(card_rect)
+        .chain(region_frames(model).into_iter().map(|(_, frame)| frame))
         .fold(Rect::NOTHING, Rect::union);
     model
         .graph
@@ -758,6 +759,87 @@ pub trait Overlay {
     fn node_hover_text(&self, _node: NodeIndex) -> Option<String> {
         None
     }
+    /// Whether region `region` is down now.
+    fn region_down(&self, _region: &str) -> bool {
+        false
+    }
+}
+
+/// Each region's frame in canvas space, by name: around the cards of the
+/// nodes placed in it, with room above for its name.
+pub fn region_frames(model: &Model) -> Vec<(String, Rect)> {
+    let mut frames: std::collections::BTreeMap<&str, Rect> = std::collections::BTreeMap::new();
+    for node in model.graph.node_weights() {
+        let Some(region) = node.region.as_deref() else {
+            continue;
+        };
+        let card = card_rect(node);
+        frames
+            .entry(region)
+            .and_modify(|r| *r = r.union(card))
+            .or_insert(card);
+    }
+    frames
+        .into_iter()
+        .map(|(name, r)| {
+            let framed = Rect::from_min_max(
+                r.min - vec2(REGION_MARGIN, REGION_MARGIN + REGION_TITLE),
+                r.max + vec2(REGION_MARGIN, REGION_MARGIN),
+            );
+            (name.to_owned(), framed)
+        })
+        .collect()
+}
+
+/// Room around the cards of a region's frame, and above them for its name
+/// (canvas units).
+const REGION_MARGIN: f32 = 14.0;
+const REGION_TITLE: f32 = 20.0;
+
+/// Paints the regions' frames under everything else: a faint band with
+/// the region's name, red with "DOWN" while an outage holds it.
+fn paint_regions(
+    painter: &Painter,
+    model: &Model,
+    state: &CanvasState,
+    rect: Rect,
+    overlay: Option<&dyn Overlay>,
+    visuals: &egui::Visuals,
+) {
+    let zoom = state.zoom;
+    for (name, frame) in region_frames(model) {
+        let screen = Rect::from_min_max(
+            state.to_screen(rect, frame.min),
+            state.to_screen(rect, frame.max),
+        );
+        let down = overlay.is_some_and(|o| o.region_down(&name));
+        let tone = if down {
+            colors::DOWN
+        } else if visuals.dark_mode {
+            Color32::from_gray(150)
+        } else {
+            Color32::from_gray(110)
+        };
+        painter.rect(
+            screen,
+            10.0 * zoom,
+            tone.gamma_multiply(if down { 0.16 } else { 0.06 }),
+            Stroke::new((1.5 * zoom).max(1.0), tone.gamma_multiply(0.8)),
+            StrokeKind::Inside,
+        );
+        let title = if down {
+            format!("{name} — DOWN")
+        } else {
+            name.clone()
+        };
+        painter.text(
+            screen.left_top() + vec2(8.0 * zoom, 4.0 * zoom),
+            egui::Align2::LEFT_TOP,
+            title,
+            FontId::proportional(LABEL_FONT * zoom),
+            tone,
+        );
+    }
 }
 
 /// Draws the canvas and handles its gestures; `overlay` draws a live run
@@ -967,6 +1049,15 @@ pub fn canvas_ui(
     {
         state.renaming = Some((n, model.graph[n].label().to_owned()));
     }
+
+    paint_regions(
+        &painter,
+        model,
+        state,
+        rect,
+        overlay.as_deref().map(|o| o as &dyn Overlay),
+        &visuals,
+    );
 
     // Edges under nodes.
     let weight = state.weight;

@@ -233,7 +233,10 @@ pub fn node_faults_ui(
 /// Every fault of the scenario, one line each with its node (each node's
 /// inspector edits its own).
 pub fn scenario_faults_ui(ui: &mut Ui, scenario: &sim_core::model::Scenario) {
-    if scenario.faults.is_empty() && scenario.random_faults.is_empty() {
+    if scenario.faults.is_empty()
+        && scenario.random_faults.is_empty()
+        && scenario.region_outages.is_empty()
+    {
         return;
     }
     ui.add_space(4.0);
@@ -244,7 +247,8 @@ pub fn scenario_faults_ui(ui: &mut Ui, scenario: &sim_core::model::Scenario) {
     for fault in &scenario.random_faults {
         ui.label(format!("{}: {}", fault.node, random_title(fault)));
     }
-    ui.label(RichText::new("Select a node to edit its faults").weak());
+    super::regions::scenario_outages_ui(ui, scenario);
+    ui.label(RichText::new("Select a node to edit its faults (a region's, any node in it)").weak());
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod faults;
 pub mod fields;
 pub mod objectives;
+pub mod regions;
 pub mod theory;
 pub mod variants;
 
@@ -184,6 +185,7 @@ fn node_ui(
                 field_problems_ui(ui, &[p]);
             }
             ui.end_row();
+            regions::region_row_ui(ui, model, node, out);
         });
     ui.separator();
     let edited = egui::Grid::new("node-params")
@@ -207,6 +209,9 @@ fn node_ui(
     theory::station_ui(ui, analysis, &node.id, report);
     objectives::node_objectives_ui(ui, model, &node.id, kind, out);
     faults::node_faults_ui(ui, model, &node.id, &node.kind, out);
+    if let Some(region) = node.region.as_deref().filter(|r| !r.trim().is_empty()) {
+        regions::region_outages_ui(ui, model, region, out);
+    }
     alerts::node_alerts_ui(ui, model, &node.id, kind, diagnostics, out);
 }
 

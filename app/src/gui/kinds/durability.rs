@@ -2,8 +2,9 @@
 //! stores: replicas, in-sync minimum, acknowledgements, persistence, the
 //! election time and the replication lag.
 
-use eframe::egui::{DragValue, Ui};
+use eframe::egui::{self, DragValue, Ui};
 use sim_core::nodes::durability::{Acks, Durability, MAX_REPLICAS};
+use sim_core::nodes::standby::{Mirroring, Standby};
 
 use sim_core::snapshot::NodeSnapshot;
 
@@ -23,13 +24,21 @@ pub(super) fn lost_number(n: &NodeSnapshot) -> LiveNumber {
 }
 
 /// The card's short mark for a broker's replication, appended to its
-/// summary: "×3 acks 1".
+/// summary: "×3 acks 1", and "DR west" with a standby there.
 pub(super) fn with_mark(summary: String, durability: Option<&Durability>) -> String {
     match durability {
         None => summary,
         Some(d) => {
             let memory = if d.persistent { "" } else { " mem" };
-            format!("{summary} · ×{} acks {}{memory}", d.replicas, d.acks.key())
+            let standby = d
+                .standby
+                .as_ref()
+                .map_or_else(String::new, |s| format!(" · DR {}", s.region));
+            format!(
+                "{summary} · ×{} acks {}{memory}{standby}",
+                d.replicas,
+                d.acks.key()
+            )
         }
     }
 }
@@ -106,4 +115,46 @@ pub(super) fn durability_ui(ui: &mut Ui, durability: &mut Option<Durability>) {
         "durability-replication",
         &mut d.replication,
     );
+    standby_ui(ui, &mut d.standby);
+}
+
+/// The standby rows: a switch, then the standby's region, how writes are
+/// copied there, the lag and the failover's times.
+fn standby_ui(ui: &mut Ui, standby: &mut Option<Standby>) {
+    let label = ui.label("Standby");
+    let mut on = standby.is_some();
+    if ui
+        .checkbox(&mut on, "in another region")
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Disaster recovery: a copy in another region that takes over when the broker's              region goes down. The broker needs a region of its own",
+        )
+        .changed()
+    {
+        *standby = on.then(|| Standby::in_region("standby"));
+    }
+    ui.end_row();
+    let Some(s) = standby else {
+        return;
+    };
+    let label = ui.label("Standby region");
+    ui.add(egui::TextEdit::singleline(&mut s.region).desired_width(120.0))
+        .labelled_by(label.id)
+        .on_hover_text("Where the standby runs: another region than the broker's");
+    ui.end_row();
+    let label = ui.label("Copies");
+    enum_ui(
+        ui,
+        "standby-replication",
+        &mut s.replication,
+        &Mirroring::ALL.map(|m| (m, m.label())),
+    )
+    .labelled_by(label.id)
+    .on_hover_text(
+        "Asynchronous: readers do not wait, and the writes of the last lag are lost when the          region fails. Synchronous: every write waits for the standby, and none is lost",
+    );
+    ui.end_row();
+    dist_row_ui(ui, "Standby lag", "standby-lag", &mut s.lag);
+    dist_row_ui(ui, "Detection", "standby-detection", &mut s.detection);
+    dist_row_ui(ui, "Switch", "standby-switch", &mut s.switch);
 }

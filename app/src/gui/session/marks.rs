@@ -143,8 +143,15 @@ pub fn paint_node_marks(
             painter,
             card.center(),
             Align2::CENTER_CENTER,
-            // A replicated broker is down while it elects a new leader.
-            if n.electing { "ELECTING" } else { "DOWN" },
+            // A replicated broker is down while it elects a new leader,
+            // one with a standby while it switches region.
+            if n.electing {
+                "ELECTING"
+            } else if n.switching {
+                "FAILING OVER"
+            } else {
+                "DOWN"
+            },
             colors::DOWN,
             size * 1.4,
         );

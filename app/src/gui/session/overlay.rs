@@ -134,6 +134,16 @@ impl Overlay for LiveOverlay<'_> {
         };
         kinds::of(snap.kind).hover_text(snap, &waiting_on)
     }
+
+    fn region_down(&self, region: &str) -> bool {
+        let s = &*self.session;
+        let now = s.frame.snapshot.now;
+        s.model.scenario.region_outages.iter().any(|o| {
+            o.region == region
+                && sim_core::time::SimTime(o.at.0) <= now
+                && now < sim_core::time::SimTime(o.at.0) + o.duration
+        })
+    }
 }
 
 /// What a message's dot shows besides its event type.
