@@ -85,6 +85,44 @@ fn consumer_crash_builds_a_backlog_that_drains() {
 }
 
 #[test]
+fn region_outage_loses_the_lag_with_async_copies_and_nothing_with_sync() {
+    let report =
+        run_replications(&model(include_str!("../../examples/region-outage.ron"))).expect("runs");
+    let (copy_later, copy_now) = ("orders-async", "orders-sync");
+    for queue in [copy_later, copy_now] {
+        assert_eq!(metric(&report, queue, "region_failovers"), 1.0, "{queue}");
+        // A minute to notice and 30 s to switch, not the outage's 8 m.
+        let rto = metric(&report, queue, "rto_s");
+        assert!((rto - 90.0).abs() < 1e-6, "{queue} rto {rto}");
+    }
+    // The writes of the last 250 ms at 200/s were not in the standby.
+    let data = metric(&report, copy_later, "dr_data_lost");
+    assert!((35.0..=65.0).contains(&data), "async data lost {data}");
+    let rpo = metric(&report, copy_later, "rpo_s");
+    assert!((0.2..=0.25).contains(&rpo), "async rpo {rpo}");
+    assert!(metric(&report, copy_later, "lost") > 0.0);
+    assert_eq!(metric(&report, copy_now, "dr_data_lost"), 0.0);
+    assert_eq!(metric(&report, copy_now, "lost"), 0.0);
+    // Synchronous copies cost every protected order a quarter of a second.
+    let e2e = |lane: &str| metric(&report, lane, "end_to_end_s.mean");
+    let (later, now) = (e2e("fulfil-async"), e2e("fulfil-sync"));
+    assert!(now > later + 0.1, "sync {now} s, async {later} s");
+    let verdicts: Vec<(&str, &Verdict)> = report
+        .slos
+        .iter()
+        .map(|s| (s.slo.name.as_str(), &s.verdict))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("No order lost (async DR)", &Verdict::Violated),
+            ("No order lost (sync DR)", &Verdict::Met)
+        ]
+    );
+    assert!(report.conservation.balanced());
+}
+
+#[test]
 fn broker_failover_loses_with_acks_1_and_refuses_writes_with_acks_all() {
     let report =
         run_replications(&model(include_str!("../../examples/broker-failover.ron"))).expect("runs");
