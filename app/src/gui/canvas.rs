@@ -794,7 +794,11 @@ pub fn region_frames(model: &Model) -> Vec<(String, Rect)> {
 /// Room around the cards of a region's frame, and above them for its name
 /// (canvas units).
 const REGION_MARGIN: f32 = 14.0;
-const REGION_TITLE: f32 = 20.0;
+const REGION_TITLE: f32 = 26.0;
+/// A region's name, in canvas units (and never smaller than
+/// [`REGION_FONT_MIN`] points on screen).
+const REGION_FONT: f32 = 18.0;
+const REGION_FONT_MIN: f32 = 12.0;
 
 /// Paints the regions' frames under everything else: a faint band with
 /// the region's name, red with "DOWN" while an outage holds it.
@@ -836,7 +840,7 @@ fn paint_regions(
             screen.left_top() + vec2(8.0 * zoom, 4.0 * zoom),
             egui::Align2::LEFT_TOP,
             title,
-            FontId::proportional(LABEL_FONT * zoom),
+            FontId::proportional((REGION_FONT * zoom).max(REGION_FONT_MIN)),
             tone,
         );
     }
