@@ -39,8 +39,13 @@ pub struct Fault {
     pub at: Duration,
     /// How long it lasts.
     pub duration: Duration,
-    /// The id of the node it hits.
+    /// The id of the node it hits (empty for a link's fault).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub node: String,
+    /// The id of the link it hits (`"from->to"` unless the link has an id
+    /// of its own), instead of a node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
     pub effect: Effect,
 }
 
@@ -51,8 +56,12 @@ pub struct Fault {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RandomFault {
-    /// The id of the node it hits.
+    /// The id of the node it hits (empty for a link's fault).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub node: String,
+    /// The id of the link it hits, instead of a node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
     pub effect: Effect,
     /// The time to the next fault (its mean is the MTBF).
     pub between: Dist,
@@ -74,6 +83,7 @@ impl RandomFault {
     pub const fn crash(node: String, mtbf: Duration, mttr: Duration) -> Self {
         Self {
             node,
+            link: None,
             effect: Effect::Crash,
             between: Dist::Exponential { mean: mtbf },
             duration: Dist::Exponential { mean: mttr },
@@ -135,6 +145,13 @@ pub enum Effect {
     Slow { factor: f64 },
     /// A producer's rate is multiplied by `factor`.
     Burst { factor: f64 },
+    /// A link's messages take `extra` longer to cross it (a latency
+    /// spike); they keep their order.
+    Delay { extra: Duration },
+    /// Each message sent along a link is lost with `probability`.
+    Loss { probability: f64 },
+    /// Each message sent along a link arrives twice with `probability`.
+    Duplicate { probability: f64 },
 }
 
 impl Effect {
@@ -144,7 +161,18 @@ impl Effect {
             Self::Crash => "crash",
             Self::Slow { .. } => "slow",
             Self::Burst { .. } => "burst",
+            Self::Delay { .. } => "delay",
+            Self::Loss { .. } => "loss",
+            Self::Duplicate { .. } => "duplicate",
         }
+    }
+
+    /// Whether this effect hits a link rather than a node.
+    pub const fn on_link(self) -> bool {
+        matches!(
+            self,
+            Self::Delay { .. } | Self::Loss { .. } | Self::Duplicate { .. }
+        )
     }
 
     /// Whether this effect can hit a node of `kind`.
@@ -154,6 +182,7 @@ impl Effect {
             Self::Crash => fit.crash,
             Self::Slow { .. } => fit.slow,
             Self::Burst { .. } => fit.burst,
+            Self::Delay { .. } | Self::Loss { .. } | Self::Duplicate { .. } => false,
         }
     }
 
@@ -161,6 +190,12 @@ impl Effect {
     pub fn unfit_for(self, kind: Kind) -> Option<String> {
         if self.fits(kind) {
             return None;
+        }
+        if self.on_link() {
+            return Some(format!(
+                "a {} fault hits a link, not a node: name the link with `link:` (\"from->to\")",
+                self.key()
+            ));
         }
         let fits: Vec<&str> = Kind::ALL
             .into_iter()
@@ -179,13 +214,31 @@ impl Effect {
 
     fn factor(self) -> Option<f64> {
         match self {
-            Self::Crash => None,
             Self::Slow { factor } | Self::Burst { factor } => Some(factor),
+            _ => None,
         }
     }
 
     /// Problems with the parameters, as sentences.
     pub fn problems(self) -> Vec<String> {
+        match self {
+            Self::Loss { probability: p } | Self::Duplicate { probability: p }
+                if !(0.0..=1.0).contains(&p) =>
+            {
+                return vec![format!(
+                    "the probability must be between 0 and 1 (found {p})"
+                )];
+            }
+            Self::Delay { extra } if extra.is_zero() => {
+                return vec!["the delay must be longer than zero".to_owned()];
+            }
+            Self::Delay { extra } => {
+                let mut out = Vec::new();
+                crate::nodes::check_durations(&[("the delay", extra)], &mut out);
+                return out;
+            }
+            _ => {}
+        }
         match self.factor() {
             Some(f) if !f.is_finite() || f <= 0.0 => {
                 vec![format!(
@@ -194,6 +247,17 @@ impl Effect {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Why this effect cannot hit a link, if it cannot: only delays, loss
+    /// and duplication do.
+    pub fn unfit_for_link(self) -> Option<String> {
+        (!self.on_link()).then(|| {
+            format!(
+                "a {} fault hits a node, not a link; a link suffers delay, loss or duplication",
+                self.key()
+            )
+        })
     }
 }
 
@@ -211,7 +275,13 @@ pub(crate) struct CompiledFault {
     /// The region whose outage this is ([`NO_REGION`] for a fault of the
     /// node alone).
     pub region: u32,
+    /// The link it hits, by its edge's index in the run ([`NO_LINK`] for
+    /// a node's fault; `node` is then the link's sender).
+    pub link: u32,
 }
+
+/// [`CompiledFault::link`] of a node's fault.
+pub(crate) const NO_LINK: u32 = u32::MAX;
 
 /// [`CompiledFault::random`] of a fault that is not a random one's strike.
 pub(crate) const NOT_RANDOM: u32 = u32::MAX;
@@ -222,6 +292,8 @@ pub(crate) const NO_REGION: u32 = u32::MAX;
 #[derive(Debug)]
 pub(crate) struct RandomRt {
     pub node: NodeIx,
+    /// The link it hits ([`NO_LINK`]: the node).
+    pub link: u32,
     pub effect: Effect,
     pub between: Sampler,
     pub duration: Sampler,
@@ -230,9 +302,10 @@ pub(crate) struct RandomRt {
 }
 
 impl RandomRt {
-    pub fn new(node: NodeIx, fault: &RandomFault, rng: Stream) -> Self {
+    pub fn new(node: NodeIx, link: u32, fault: &RandomFault, rng: Stream) -> Self {
         Self {
             node,
+            link,
             effect: fault.effect,
             between: fault.between.sampler(),
             duration: fault.duration.sampler(),
@@ -243,23 +316,38 @@ impl RandomRt {
 }
 
 /// The scenario's random faults for a run seeded `seed`, with `position`
-/// finding a node's index by id (faults on unknown nodes are left out:
-/// validation names them). The k-th random fault on a node draws from the
-/// node's k-th stream for outages.
+/// finding a node's index by id and `link` a link's index and sender by
+/// id (faults on unknown nodes or links are left out: validation names
+/// them). The k-th random fault on a node (or link) draws from its k-th
+/// stream for outages.
 pub(crate) fn compile_random(
     faults: &[RandomFault],
     position: impl Fn(&str) -> Option<usize>,
+    link: impl Fn(&str) -> Option<(usize, usize)>,
     seed: u64,
 ) -> Vec<RandomRt> {
     let mut out = Vec::with_capacity(faults.len());
     for (i, fault) in faults.iter().enumerate() {
-        let Some(node) = position(&fault.node).and_then(|n| u32::try_from(n).ok()) else {
+        let (target, found) = match &fault.link {
+            Some(id) => (id.as_str(), link(id)),
+            None => (
+                fault.node.as_str(),
+                position(&fault.node).map(|n| (usize::MAX, n)),
+            ),
+        };
+        let Some((edge, node)) = found else {
             continue;
         };
-        let before = faults[..i].iter().filter(|f| f.node == fault.node).count();
+        let (Ok(node), edge) = (u32::try_from(node), u32::try_from(edge).unwrap_or(NO_LINK)) else {
+            continue;
+        };
+        let before = faults[..i]
+            .iter()
+            .filter(|f| f.link.as_deref().unwrap_or(&f.node) == target)
+            .count();
         let before = u64::try_from(before).unwrap_or(u64::MAX);
-        let rng = crate::rng::nth_stream(seed, &fault.node, crate::rng::Purpose::Outages, before);
-        out.push(RandomRt::new(NodeIx(node), fault, rng));
+        let rng = crate::rng::nth_stream(seed, target, crate::rng::Purpose::Outages, before);
+        out.push(RandomRt::new(NodeIx(node), edge, fault, rng));
     }
     out
 }
@@ -302,6 +390,7 @@ impl Simulation {
             end,
             random: u32::try_from(k).unwrap_or(NOT_RANDOM),
             region: NO_REGION,
+            link: rt.link,
         };
         let index = u32::try_from(self.faults.len()).unwrap_or(u32::MAX);
         self.faults.push(fault);
@@ -314,8 +403,13 @@ impl Simulation {
             node,
             effect,
             region,
+            link,
             ..
         } = self.faults[index as usize];
+        if link != NO_LINK {
+            self.link_fault(link, effect, true);
+            return;
+        }
         match effect {
             Effect::Crash if region != NO_REGION && self.durable[node].is_some() => {
                 self.broker_region_down(node, region);
@@ -323,6 +417,7 @@ impl Simulation {
             Effect::Crash if self.durable[node].is_some() => self.broker_crash(node),
             Effect::Crash => self.node_down(node),
             Effect::Slow { factor } | Effect::Burst { factor } => self.node_scale(node, factor),
+            Effect::Delay { .. } | Effect::Loss { .. } | Effect::Duplicate { .. } => {}
         }
     }
 
@@ -332,8 +427,20 @@ impl Simulation {
             effect,
             random,
             region,
+            link,
             ..
         } = self.faults[index as usize];
+        if link != NO_LINK {
+            self.link_fault(link, effect, false);
+        } else {
+            self.node_fault_end(node, effect, region);
+        }
+        if random != NOT_RANDOM {
+            self.next_strike(random as usize);
+        }
+    }
+
+    fn node_fault_end(&mut self, node: NodeIx, effect: Effect, region: u32) {
         match effect {
             Effect::Crash if region != NO_REGION && self.durable[node].is_some() => {
                 self.broker_region_up(node, region);
@@ -343,9 +450,7 @@ impl Simulation {
             Effect::Slow { factor } | Effect::Burst { factor } => {
                 self.node_scale(node, 1.0 / factor);
             }
-        }
-        if random != NOT_RANDOM {
-            self.next_strike(random as usize);
+            Effect::Delay { .. } | Effect::Loss { .. } | Effect::Duplicate { .. } => {}
         }
     }
 

@@ -883,9 +883,10 @@ fn why_dropped(reason: &str) -> &'static str {
         R::Conflict => "their append conflicted on every attempt allowed",
         R::Shed => "the queue shed them: messages had waited longer than its CoDel target",
         R::Unreplicated => {
-            "the broker's leader crashed before its followers had them (acks: Leader or None)"
+            "the broker lost them before its followers, or its standby region, had them"
         }
         R::Unpersisted => "the broker kept them only in memory and no replica survived its crash",
+        R::LinkLoss => "a fault on the link into it lost them",
     }
 }
 

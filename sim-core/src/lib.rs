@@ -66,6 +66,7 @@ pub mod insights;
 pub mod journey;
 mod ledger;
 pub mod lesson;
+pub mod links;
 pub mod live;
 pub mod metrics;
 pub mod model;

@@ -105,6 +105,7 @@ impl Simulation {
             end,
             random: crate::faults::NOT_RANDOM,
             region: crate::faults::NO_REGION,
+            link: crate::faults::NO_LINK,
         });
         self.fault_start(index);
         self.schedule(end, Ev::FaultEnd(index));

@@ -48,10 +48,12 @@ pub enum DropReason {
     /// Held by a broker that keeps nothing on disk when it crashed with no
     /// replica left.
     Unpersisted,
+    /// Lost on a link with a loss fault.
+    LinkLoss,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 18;
+    pub const COUNT: usize = 19;
     pub const ALL: [Self; Self::COUNT] = [
         Self::QueueFull,
         Self::EvictedOldest,
@@ -71,6 +73,7 @@ impl DropReason {
         Self::Shed,
         Self::Unreplicated,
         Self::Unpersisted,
+        Self::LinkLoss,
     ];
 
     /// Whether the message was lost to a failure (a crash, an outage, an
@@ -79,7 +82,12 @@ impl DropReason {
     pub const fn is_loss(self) -> bool {
         matches!(
             self,
-            Self::Crashed | Self::NodeDown | Self::Failed | Self::Unreplicated | Self::Unpersisted
+            Self::Crashed
+                | Self::NodeDown
+                | Self::Failed
+                | Self::Unreplicated
+                | Self::Unpersisted
+                | Self::LinkLoss
         )
     }
 
@@ -104,6 +112,7 @@ impl DropReason {
             Self::Shed => "shed",
             Self::Unreplicated => "unreplicated",
             Self::Unpersisted => "unpersisted",
+            Self::LinkLoss => "link_loss",
         }
     }
 }

@@ -175,6 +175,7 @@ pub(crate) fn compile_outages(
                 end: SimTime(outage.at.0) + outage.duration,
                 random: crate::faults::NOT_RANDOM,
                 region,
+                link: crate::faults::NO_LINK,
             });
         }
     }

@@ -794,6 +794,39 @@ impl ReportBuilder {
     }
 }
 
+/// A fault in the report: the node (`node`) or link (`link`) it hits, its
+/// effect's key, `fields`, then the effect's parameter (`factor`,
+/// `extra_s` or `probability`).
+fn fault_json(
+    node: &str,
+    link: Option<&str>,
+    effect: crate::faults::Effect,
+    fields: &[(&str, Value)],
+) -> Value {
+    use crate::faults::Effect;
+    let mut obj = Map::new();
+    match link {
+        Some(id) => obj.insert("link".to_owned(), Value::from(id)),
+        None => obj.insert("node".to_owned(), Value::from(node)),
+    };
+    obj.insert("effect".to_owned(), Value::from(effect.key()));
+    for (key, value) in fields {
+        obj.insert((*key).to_owned(), value.clone());
+    }
+    let parameter = match effect {
+        Effect::Crash => None,
+        Effect::Slow { factor } | Effect::Burst { factor } => Some(("factor", number(factor))),
+        Effect::Delay { extra } => Some(("extra_s", number(extra.as_secs_f64()))),
+        Effect::Loss { probability } | Effect::Duplicate { probability } => {
+            Some(("probability", number(probability)))
+        }
+    };
+    if let Some((key, value)) = parameter {
+        obj.insert(key.to_owned(), value);
+    }
+    Value::Object(obj)
+}
+
 impl Report {
     /// Combines replications (in order; at least one) into a report,
     /// letting each go once it is folded in.
@@ -903,16 +936,10 @@ impl Report {
             "wall_s": self.wall_s,
             "conservation": self.conservation.to_json(),
             "faults": self.faults.iter().map(|f| {
-                let mut fault = json!({
-                    "node": f.node,
-                    "effect": f.effect.key(),
-                    "at_s": number(f.at.as_secs_f64()),
-                    "duration_s": number(f.duration.as_secs_f64()),
-                });
-                if let (Some(obj), crate::faults::Effect::Slow { factor } | crate::faults::Effect::Burst { factor }) = (fault.as_object_mut(), f.effect) {
-                    obj.insert("factor".to_owned(), number(factor));
-                }
-                fault
+                fault_json(&f.node, f.link.as_deref(), f.effect, &[
+                    ("at_s", number(f.at.as_secs_f64())),
+                    ("duration_s", number(f.duration.as_secs_f64())),
+                ])
             }).collect::<Vec<_>>(),
             "nodes": Value::Object(nodes),
         });
@@ -978,22 +1005,16 @@ impl Report {
         self.random_faults
             .iter()
             .map(|f| {
-                let mut fault = json!({
-                    "node": f.node,
-                    "effect": f.effect.key(),
-                    "mtbf_s": number(f.between.mean().as_secs_f64()),
-                    "mttr_s": number(f.duration.mean().as_secs_f64()),
-                    "availability": number(f.availability()),
-                });
-                if let (
-                    Some(obj),
-                    crate::faults::Effect::Slow { factor }
-                    | crate::faults::Effect::Burst { factor },
-                ) = (fault.as_object_mut(), f.effect)
-                {
-                    obj.insert("factor".to_owned(), number(factor));
-                }
-                fault
+                fault_json(
+                    &f.node,
+                    f.link.as_deref(),
+                    f.effect,
+                    &[
+                        ("mtbf_s", number(f.between.mean().as_secs_f64())),
+                        ("mttr_s", number(f.duration.mean().as_secs_f64())),
+                        ("availability", number(f.availability())),
+                    ],
+                )
             })
             .collect()
     }

@@ -36,6 +36,8 @@ pub enum Purpose {
     Replication = 9,
     /// A durable broker's copies to its standby region, and its failovers.
     Standby = 10,
+    /// Which messages a faulty link loses or duplicates.
+    Links = 11,
 }
 
 /// `SplitMix64`'s finaliser: a bijective mix of 64 bits.

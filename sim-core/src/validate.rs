@@ -251,21 +251,24 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
     }
     for (i, fault) in s.faults.iter().enumerate() {
         let n = i + 1;
-        match by_id.get(fault.node.as_str()).copied() {
-            None => out.push(Diagnostic::error(
+        let name = fault.link.as_deref().unwrap_or(&fault.node);
+        match fault_target(
+            model,
+            &by_id,
+            &fault.node,
+            fault.link.as_deref(),
+            fault.effect,
+        ) {
+            Ok(()) => {}
+            Err((true, why)) => out.push(Diagnostic::error(
                 Target::Scenario,
-                format!(
-                    "fault {n} names node '{}', which does not exist",
-                    fault.node
-                ),
+                format!("fault {n} on '{name}': {why}"),
             )),
-            Some(ix) => {
-                if let Some(why) = unfit(fault.effect, &graph[ix].kind) {
-                    out.push(Diagnostic::error(
-                        Target::Scenario,
-                        format!("fault {n} on '{}': {why}", fault.node),
-                    ));
-                }
+            Err((false, why)) => {
+                out.push(Diagnostic::error(
+                    Target::Scenario,
+                    format!("fault {n} {why}"),
+                ));
             }
         }
         let mut problems = fault.effect.problems();
@@ -279,26 +282,26 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
         for problem in problems {
             out.push(Diagnostic::error(
                 Target::Scenario,
-                format!("fault {n} on '{}': {problem}", fault.node),
+                format!("fault {n} on '{name}': {problem}"),
             ));
         }
         if fault.duration.is_zero() {
             out.push(Diagnostic::error(
                 Target::Scenario,
-                format!("fault {n} on '{}' must last longer than zero", fault.node),
+                format!("fault {n} on '{name}' must last longer than zero"),
             ));
         }
         if fault.at >= s.duration {
             out.push(Diagnostic::warning(
                 Target::Scenario,
                 format!(
-                    "fault {n} on '{}' starts at {}, after the run ends ({})",
-                    fault.node, fault.at, s.duration
+                    "fault {n} on '{name}' starts at {}, after the run ends ({})",
+                    fault.at, s.duration
                 ),
             ));
         }
     }
-    random_faults(s, graph, &by_id, &mut out);
+    random_faults_checked(model, s, &by_id, &mut out);
     crate::regions::validate(model, &mut out);
     if graph.node_count() == 0 {
         out.push(Diagnostic::error(Target::Model, "the model has no nodes"));
@@ -574,6 +577,52 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
 
 /// Why `effect` cannot hit a node of `kind`, if it cannot: not of its
 /// kind, or a slow-down of a broker without replicas.
+/// What is wrong with a fault's target — the node it names, or the link —
+/// or whether its effect can hit it: whether the target exists (the
+/// sentence is then about the effect on it), and a sentence that follows
+/// "fault N".
+fn fault_target(
+    model: &Model,
+    by_id: &BTreeMap<&str, NodeIndex>,
+    node: &str,
+    link: Option<&str>,
+    effect: Effect,
+) -> Result<(), (bool, String)> {
+    let graph = &model.graph;
+    match (node.is_empty(), link) {
+        (true, None) => Err((false, "names no node and no link".to_owned())),
+        (false, Some(_)) => Err((
+            false,
+            format!("names both a node ('{node}') and a link; a fault hits one of them"),
+        )),
+        (false, None) => match by_id.get(node) {
+            None => Err((false, format!("names node '{node}', which does not exist"))),
+            Some(&ix) => unfit(effect, &graph[ix].kind).map_or(Ok(()), |why| Err((true, why))),
+        },
+        (true, Some(id)) => {
+            let Some(e) = graph.edge_indices().find(|&e| model.edge_id(e) == id) else {
+                return Err((false, format!("names link '{id}', which does not exist")));
+            };
+            if let Some(why) = effect.unfit_for_link() {
+                return Err((true, why));
+            }
+            let pushes = graph.edge_endpoints(e).is_some_and(|(a, b)| {
+                crate::links::carries_pushes(graph[a].kind.kind(), graph[b].kind.kind())
+            });
+            if pushes {
+                Ok(())
+            } else {
+                Err((
+                    true,
+                    "the link carries no pushed messages (a consumer's pull, a dead-letter \
+                     link or a call); fault its nodes instead"
+                        .to_owned(),
+                ))
+            }
+        }
+    }
+}
+
 pub fn unfit(effect: Effect, kind: &NodeKind) -> Option<String> {
     effect.unfit_for(kind.kind()).or_else(|| match effect {
         Effect::Slow { .. } => crate::nodes::durability::slow_unfit(kind),
@@ -862,31 +911,38 @@ fn run_size(model: &Model, out: &mut Vec<Diagnostic>) {
 /// effect fits, with draws that average more than zero and strike a
 /// bounded number of times in the run. Problems are the node's (its
 /// inspector lists its random faults); a missing node is the scenario's.
-fn random_faults(
+fn random_faults_checked(
+    model: &Model,
     s: &crate::model::Scenario,
-    graph: &StableGraph<Node, Edge>,
     by_id: &BTreeMap<&str, NodeIndex>,
     out: &mut Vec<Diagnostic>,
 ) {
     for (i, fault) in s.random_faults.iter().enumerate() {
         let n = i + 1;
-        let Some(&ix) = by_id.get(fault.node.as_str()) else {
-            out.push(Diagnostic::error(
-                Target::Scenario,
-                format!(
-                    "random fault {n} names node '{}', which does not exist",
-                    fault.node
-                ),
-            ));
-            continue;
-        };
-        let target = Target::Node(fault.node.clone());
         let key = fault.effect.key();
-        if let Some(why) = unfit(fault.effect, &graph[ix].kind) {
-            out.push(Diagnostic::error(
+        let target = match &fault.link {
+            Some(id) => Target::Edge(id.clone()),
+            None => Target::Node(fault.node.clone()),
+        };
+        match fault_target(
+            model,
+            by_id,
+            &fault.node,
+            fault.link.as_deref(),
+            fault.effect,
+        ) {
+            Ok(()) => {}
+            Err((true, why)) => out.push(Diagnostic::error(
                 target.clone(),
                 format!("random fault {n} ({key}): {why}"),
-            ));
+            )),
+            Err((false, why)) => {
+                out.push(Diagnostic::error(
+                    Target::Scenario,
+                    format!("random fault {n} {why}"),
+                ));
+                continue;
+            }
         }
         let mut problems = fault.problems(s.duration);
         if let Effect::Slow { factor } | Effect::Burst { factor } = fault.effect {

@@ -714,6 +714,7 @@ mod tests {
             at: Duration::from_secs(5),
             duration: Duration::from_secs(1),
             node: "worker".to_owned(),
+            link: None,
             effect: crate::faults::Effect::Crash,
         }];
         let blind = pilot.find(&faulted);

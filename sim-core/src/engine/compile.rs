@@ -47,6 +47,12 @@ pub(crate) struct EdgeTopo {
     /// sends along it leave the instant path; only `wire` is its latency.
     pub replicated: bool,
     pub wire: Duration,
+    /// The link's faults ([`crate::links`]), if a fault may hit it
+    /// ([`crate::faults::NO_LINK`]: none). Such a link, too, never has a
+    /// zero `latency`.
+    pub link: u32,
+    /// Replicated, or with faults: sends along it take the slow way.
+    pub special: bool,
     /// Event types a topic subscription or router route accepts (`None`: all).
     pub filter: Option<Vec<u16>>,
     /// A router's weight for this route.
@@ -110,6 +116,8 @@ impl Simulation {
                 // Set below, once the nodes are compiled.
                 replicated: false,
                 wire: edge.latency.unwrap_or(Duration::ZERO),
+                link: crate::faults::NO_LINK,
+                special: false,
                 filter,
                 weight: edge.weight.unwrap_or(1.0),
                 // Set below, once the nodes are compiled.
@@ -180,7 +188,13 @@ impl Simulation {
                 .faults
                 .iter()
                 .filter_map(|f| {
-                    let node = node_ixs.iter().position(|&n| graph[n].id == f.node)?;
+                    let (link, node) = match &f.link {
+                        Some(id) => crate::links::find(model, &node_ixs, id)?,
+                        None => (
+                            usize::MAX,
+                            node_ixs.iter().position(|&n| graph[n].id == f.node)?,
+                        ),
+                    };
                     Some(CompiledFault {
                         node: NodeIx(u32::try_from(node).ok()?),
                         effect: f.effect,
@@ -188,6 +202,7 @@ impl Simulation {
                         end: SimTime(f.at.0) + f.duration,
                         random: crate::faults::NOT_RANDOM,
                         region: crate::faults::NO_REGION,
+                        link: u32::try_from(link).unwrap_or(crate::faults::NO_LINK),
                     })
                 })
                 .chain(crate::regions::compile_outages(model, &node_ixs))
@@ -195,8 +210,10 @@ impl Simulation {
             random_faults: crate::faults::compile_random(
                 &scenario.random_faults,
                 |id| node_ixs.iter().position(|&n| graph[n].id == id),
+                |id| crate::links::find(model, &node_ixs, id),
                 seed,
             ),
+            links: Vec::new(),
             down: vec![0; n_nodes],
             nodes_down: 0,
             durable: (0..n_nodes).map(|_| None).collect(),
@@ -249,7 +266,11 @@ impl Simulation {
             let to = &sim.topo[edge.to];
             (edge.to_kind, edge.to_slot) = (to.kind, to.slot);
             edge.replicated = sim.durable[edge.to].as_ref().is_some_and(|d| d.replicates);
-            if edge.replicated {
+        }
+        sim.links = crate::links::compile(model, &mut sim_edges, seed);
+        for edge in &mut sim_edges {
+            edge.special = edge.replicated || edge.link != crate::faults::NO_LINK;
+            if edge.special {
                 edge.latency = edge.wire.max(Duration(1));
             }
         }

@@ -210,6 +210,8 @@ pub struct Simulation {
     /// How many nodes are down right now, and brokers refusing writes
     /// (see `durability`): every send checks that this is zero.
     pub(crate) nodes_down: u32,
+    /// The faults' state of each link a fault may hit ([`crate::links`]).
+    pub(crate) links: Vec<crate::links::LinkRt>,
     /// Each node's replication, if it is a durable broker.
     pub(crate) durable: Vec<Option<Box<crate::nodes::durability::DurableRt>>>,
     /// Sampled message journeys, when recording is on.
@@ -523,7 +525,14 @@ impl Simulation {
             return None;
         }
         let window = |f: &CompiledFault| crate::alerts::FaultWindow {
-            node: self.topo[f.node.ix()].id.clone(),
+            // A link's fault is named by its link.
+            node: match self.edges.get(f.link as usize) {
+                Some(edge) if f.link != crate::faults::NO_LINK => crate::model::default_edge_id(
+                    &self.topo[edge.from.ix()].id,
+                    &self.topo[edge.to.ix()].id,
+                ),
+                _ => self.topo[f.node.ix()].id.clone(),
+            },
             effect: f.effect.key(),
             start: f.start,
             end: f.end,
@@ -1026,9 +1035,12 @@ impl Simulation {
             // Room is reserved now, so a blocking queue never overfills.
             self.queues[slot].reserved += 1;
         }
-        let due = if self.edges[e].replicated {
-            let wire = self.edges[e].wire;
-            self.replicated_due(to, wire, msg)
+        let due = if self.edges[e].special {
+            // Into a replicated broker, or along a link with faults.
+            match self.special_due(e, to, msg) {
+                Some(due) => due,
+                None => return,
+            }
         } else {
             self.now + latency
         };

@@ -177,6 +177,43 @@ impl Model {
                 if new_id != id {
                     self.check_new_id(&new_id)?;
                 }
+                // Faults on its links named by their default ids follow
+                // the new ids.
+                let renamed_links: Vec<(String, String)> = self
+                    .graph
+                    .edges_directed(n, Direction::Outgoing)
+                    .chain(self.graph.edges_directed(n, Direction::Incoming))
+                    .filter(|e| e.weight().id.is_none())
+                    .map(|e| {
+                        let (a, b) = (e.source(), e.target());
+                        let name = |x: NodeIndex| {
+                            if x == n {
+                                new_id.clone()
+                            } else {
+                                self.graph[x].id.clone()
+                            }
+                        };
+                        (
+                            super::default_edge_id(&self.graph[a].id, &self.graph[b].id),
+                            super::default_edge_id(&name(a), &name(b)),
+                        )
+                    })
+                    .collect();
+                let follow_link = |link: &mut Option<String>| {
+                    if let Some(l) = link
+                        && let Some((_, new)) = renamed_links.iter().find(|(old, _)| old == l)
+                    {
+                        l.clone_from(new);
+                    }
+                };
+                self.scenario
+                    .faults
+                    .iter_mut()
+                    .for_each(|fault| follow_link(&mut fault.link));
+                self.scenario
+                    .random_faults
+                    .iter_mut()
+                    .for_each(|fault| follow_link(&mut fault.link));
                 self.graph[n].id.clone_from(&new_id);
                 // Objectives, alert rules, faults and variants follow the
                 // node, as its edges do.
