@@ -111,3 +111,75 @@ fn a_nodes_faults_are_added_edited_and_undone_in_the_inspector() {
             .is_some()
     );
 }
+
+#[test]
+fn a_links_faults_are_added_and_edited_in_its_inspector() {
+    let mut h = harness(
+        WeirApp::from_model(weir_tests::model(MODEL), None),
+        Window {
+            size: egui::vec2(1280.0, 1800.0),
+            ..Window::default()
+        },
+    );
+    h.run();
+    h.state_mut().select_link("src", "q");
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Add fault at a time")
+        .click();
+    h.run();
+    let faults = h.state().model().scenario.faults.clone();
+    assert_eq!(faults.len(), 1);
+    assert_eq!(
+        (faults[0].node.as_str(), faults[0].link.as_deref()),
+        ("", Some("src->q")),
+        "the link's fault, not a node's"
+    );
+    assert!(
+        matches!(faults[0].effect, Effect::Delay { .. }),
+        "a latency spike first"
+    );
+    // Make it a loss of one message in ten.
+    h.get_by_label("Delay +200ms at 2m30s for 1m").click();
+    h.run();
+    h.get_by_role_and_label(Role::ComboBox, "Effect").click();
+    h.run();
+    h.get_by_label("loss").click();
+    h.run();
+    assert_eq!(
+        h.state().model().scenario.faults[0].effect,
+        Effect::Loss { probability: 0.05 }
+    );
+    assert!(
+        sim_core::validate::validate(h.state().model())
+            .iter()
+            .all(|d| !d.is_error()),
+        "{:?}",
+        sim_core::validate::validate(h.state().model())
+    );
+    // A consumer's pull from the queue is no link a fault can hit.
+    h.state_mut().select_link("q", "worker");
+    h.run();
+    assert!(
+        h.query_by_label("Add fault at a time").is_none(),
+        "no faults offered on a pull"
+    );
+    // Renaming the producer keeps the fault on its link.
+    h.state_mut().select_ids(&["src"]);
+    h.run();
+    let mut model = h.state().model().clone();
+    model
+        .apply(sim_core::model::ModelCommand::SetId {
+            id: "src".into(),
+            new_id: "checkout".into(),
+        })
+        .expect("renames");
+    assert_eq!(
+        model.scenario.faults[0].link.as_deref(),
+        Some("checkout->q")
+    );
+    assert!(
+        sim_core::validate::validate(&model)
+            .iter()
+            .all(|d| !d.is_error())
+    );
+}

@@ -384,6 +384,7 @@ fn objectives_round_trip_and_follow_a_renamed_node() {
         at: sim_core::time::Duration::from_secs(30),
         duration: sim_core::time::Duration::from_secs(5),
         node: "srv".into(),
+        link: None,
         effect: sim_core::faults::Effect::Crash,
     }];
     let inverse = renamed

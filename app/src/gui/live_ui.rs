@@ -399,6 +399,7 @@ impl WeirApp {
                 at: Duration(at.as_nanos()),
                 duration,
                 node: node_id,
+                link: None,
                 effect,
             });
             live.adopt_scenario(&scenario);

@@ -467,6 +467,17 @@ impl WeirApp {
         self.canvas.selected_edge = None;
     }
 
+    /// Selects the link from node `from` to node `to` (and no node), if
+    /// there is one.
+    pub fn select_link(&mut self, from: &str, to: &str) {
+        self.canvas.selected.clear();
+        let model = &self.doc.model;
+        self.canvas.selected_edge = model
+            .find(from)
+            .zip(model.find(to))
+            .and_then(|(a, b)| model.graph.find_edge(a, b));
+    }
+
     /// Where a node's card is on screen (after the last frame).
     pub fn node_screen_rect(&self, id: &str) -> Option<egui::Rect> {
         let n = self.doc.model.find(id)?;

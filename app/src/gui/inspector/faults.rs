@@ -1,7 +1,8 @@
-//! A node's faults: the scenario timeline's entries on it (at a time, for
-//! a while) and its random faults (again and again, with a time between
-//! and a duration drawn each time: MTBF and MTTR), each editable in place.
-//! The model's scenario keeps them; every change is one `SetScenario`.
+//! A node's or a link's faults: the scenario timeline's entries on it (at
+//! a time, for a while) and its random faults (again and again, with a
+//! time between and a duration drawn each time: MTBF and MTTR), each
+//! editable in place. The model's scenario keeps them; every change is one
+//! `SetScenario`.
 
 use eframe::egui::{self, DragValue, RichText, Ui};
 use sim_core::Model;
@@ -26,12 +27,58 @@ fn effects(kind: &NodeKind) -> Vec<Effect> {
     .collect()
 }
 
-/// "crash", "slow-down ×2", "burst ×3".
+/// The effects a link's fault can have, each with its default parameter.
+fn link_effects() -> Vec<Effect> {
+    vec![
+        Effect::Delay {
+            extra: Duration::from_millis(200),
+        },
+        Effect::Loss { probability: 0.05 },
+        Effect::Duplicate { probability: 0.05 },
+    ]
+}
+
+/// What a fault hits: a node or a link, by id.
+#[derive(Clone, Copy, Debug)]
+pub enum Hit<'a> {
+    Node(&'a str),
+    Link(&'a str),
+}
+
+impl Hit<'_> {
+    fn node(self) -> String {
+        match self {
+            Hit::Node(id) => id.to_owned(),
+            Hit::Link(_) => String::new(),
+        }
+    }
+
+    fn link(self) -> Option<String> {
+        match self {
+            Hit::Node(_) => None,
+            Hit::Link(id) => Some(id.to_owned()),
+        }
+    }
+
+    /// Whether a fault naming this node and link hits it.
+    fn is(self, node: &str, link: Option<&str>) -> bool {
+        match self {
+            Hit::Node(id) => link.is_none() && node == id,
+            Hit::Link(id) => link == Some(id),
+        }
+    }
+}
+
+/// "crash", "slow-down ×2", "burst ×3", "delay +200ms", "loss 5 %",
+/// "duplication 5 %".
 fn describe(effect: Effect) -> String {
     match effect {
         Effect::Crash => "crash".to_owned(),
         Effect::Slow { factor } => format!("slow-down ×{factor}"),
         Effect::Burst { factor } => format!("burst ×{factor}"),
+        Effect::Delay { extra } => format!("delay +{extra}"),
+        Effect::Loss { probability } => format!("loss {} %", 100.0 * probability),
+        Effect::Duplicate { probability } => format!("duplication {} %", 100.0 * probability),
     }
 }
 
@@ -60,14 +107,14 @@ pub fn random_title(fault: &RandomFault) -> String {
     title
 }
 
-/// The effect (of those that fit `kind`) and its factor, as grid rows.
-fn effect_rows_ui(ui: &mut Ui, salt: &str, kind: &NodeKind, effect: &mut Effect) {
+/// The effect (of `choices`) and its parameter, as grid rows.
+fn effect_rows_ui(ui: &mut Ui, salt: &str, choices: &[Effect], effect: &mut Effect) {
     let label = ui.label("Effect");
     let current = describe(*effect);
     egui::ComboBox::from_id_salt(("fault-effect", salt))
         .selected_text(current.split(' ').next().unwrap_or_default())
         .show_ui(ui, |ui| {
-            for choice in effects(kind) {
+            for &choice in choices {
                 let same = std::mem::discriminant(&choice) == std::mem::discriminant(effect);
                 let name = describe(choice);
                 let name = name.split(' ').next().unwrap_or_default();
@@ -94,26 +141,57 @@ fn effect_rows_ui(ui: &mut Ui, salt: &str, kind: &NodeKind, effect: &mut Effect)
         });
         ui.end_row();
     }
+    if let Effect::Delay { extra } = effect {
+        let label = ui.label("Extra latency");
+        duration_ui(ui, extra)
+            .labelled_by(label.id)
+            .on_hover_text("Added to the link's latency while the fault lasts");
+        ui.end_row();
+    }
+    let loses = matches!(effect, Effect::Loss { .. });
+    if let Effect::Loss { probability } | Effect::Duplicate { probability } = effect {
+        let label = ui.label("Probability");
+        let mut percent = *probability * 100.0;
+        let response = ui
+            .add(
+                DragValue::new(&mut percent)
+                    .range(0.0..=100.0)
+                    .speed(0.1)
+                    .suffix(" %"),
+            )
+            .labelled_by(label.id)
+            .on_hover_text(if loses {
+                "The share of the messages sent along the link it loses"
+            } else {
+                "The share of the messages sent along the link that arrive twice"
+            });
+        if response.changed() {
+            *probability = percent / 100.0;
+        }
+        ui.end_row();
+    }
 }
 
 /// A new fault on the timeline of a run of `run`: a quarter of the way in,
 /// for a tenth of it.
-fn fresh_fault(node: &str, kind: &NodeKind, run: Duration) -> Option<Fault> {
-    let effect = *effects(kind).first()?;
+fn fresh_fault(hit: Hit<'_>, choices: &[Effect], run: Duration) -> Option<Fault> {
+    let effect = *choices.first()?;
     Some(Fault {
         at: Duration(run.0 / 4),
         duration: Duration((run.0 / 10).max(1_000_000_000)),
-        node: node.to_owned(),
+        node: hit.node(),
+        link: hit.link(),
         effect,
     })
 }
 
 /// A new random fault for a run of `run`: about four strikes a run, each
 /// about a fortieth of it, exponential both.
-fn fresh_random(node: &str, kind: &NodeKind, run: Duration) -> Option<RandomFault> {
-    let effect = *effects(kind).first()?;
+fn fresh_random(hit: Hit<'_>, choices: &[Effect], run: Duration) -> Option<RandomFault> {
+    let effect = *choices.first()?;
     Some(RandomFault {
-        node: node.to_owned(),
+        node: hit.node(),
+        link: hit.link(),
         effect,
         between: Dist::Exponential {
             mean: Duration((run.0 / 4).max(1_000_000_000)),
@@ -133,10 +211,27 @@ pub fn node_faults_ui(
     kind: &NodeKind,
     out: &mut Vec<ModelCommand>,
 ) {
+    faults_ui(ui, model, Hit::Node(id), &effects(kind), out);
+}
+
+/// The faults on link `id` (latency spikes, loss, duplication), as
+/// [`node_faults_ui`].
+pub fn link_faults_ui(ui: &mut Ui, model: &Model, id: &str, out: &mut Vec<ModelCommand>) {
+    faults_ui(ui, model, Hit::Link(id), &link_effects(), out);
+}
+
+fn faults_ui(
+    ui: &mut Ui,
+    model: &Model,
+    hit: Hit<'_>,
+    choices: &[Effect],
+    out: &mut Vec<ModelCommand>,
+) {
     let run = model.scenario.duration;
-    let (Some(fresh), Some(fresh_random)) =
-        (fresh_fault(id, kind, run), fresh_random(id, kind, run))
-    else {
+    let (Some(fresh), Some(fresh_random)) = (
+        fresh_fault(hit, choices, run),
+        fresh_random(hit, choices, run),
+    ) else {
         return;
     };
     ui.separator();
@@ -144,7 +239,7 @@ pub fn node_faults_ui(
     let mut scenario = model.scenario.clone();
     let mut remove = None;
     for (i, fault) in scenario.faults.iter_mut().enumerate() {
-        if fault.node != id {
+        if !hit.is(&fault.node, fault.link.as_deref()) {
             continue;
         }
         egui::CollapsingHeader::new(timeline_title(fault))
@@ -154,7 +249,7 @@ pub fn node_faults_ui(
                     .num_columns(2)
                     .spacing([12.0, 6.0])
                     .show(ui, |ui| {
-                        effect_rows_ui(ui, &format!("t{i}"), kind, &mut fault.effect);
+                        effect_rows_ui(ui, &format!("t{i}"), choices, &mut fault.effect);
                         let label = ui.label("At");
                         duration_ui(ui, &mut fault.at)
                             .labelled_by(label.id)
@@ -174,7 +269,7 @@ pub fn node_faults_ui(
     }
     let mut remove = None;
     for (i, fault) in scenario.random_faults.iter_mut().enumerate() {
-        if fault.node != id {
+        if !hit.is(&fault.node, fault.link.as_deref()) {
             continue;
         }
         egui::CollapsingHeader::new(random_title(fault))
@@ -184,7 +279,7 @@ pub fn node_faults_ui(
                     .num_columns(2)
                     .spacing([12.0, 6.0])
                     .show(ui, |ui| {
-                        effect_rows_ui(ui, &format!("r{i}"), kind, &mut fault.effect);
+                        effect_rows_ui(ui, &format!("r{i}"), choices, &mut fault.effect);
                         dist_row_ui(
                             ui,
                             "Time between",
@@ -209,7 +304,10 @@ pub fn node_faults_ui(
     ui.horizontal_wrapped(|ui| {
         if ui
             .button("Add fault at a time")
-            .on_hover_text("A crash, slow-down or burst at a given time in every run")
+            .on_hover_text(match hit {
+                Hit::Node(_) => "A crash, slow-down or burst at a given time in every run",
+                Hit::Link(_) => "A latency spike, loss or duplication at a given time in every run",
+            })
             .clicked()
         {
             scenario.faults.push(fresh);
@@ -242,13 +340,18 @@ pub fn scenario_faults_ui(ui: &mut Ui, scenario: &sim_core::model::Scenario) {
     ui.add_space(4.0);
     ui.label(RichText::new("Faults").strong());
     for fault in &scenario.faults {
-        ui.label(format!("{}: {}", fault.node, timeline_title(fault)));
+        let on = fault.link.as_deref().unwrap_or(&fault.node);
+        ui.label(format!("{on}: {}", timeline_title(fault)));
     }
     for fault in &scenario.random_faults {
-        ui.label(format!("{}: {}", fault.node, random_title(fault)));
+        let on = fault.link.as_deref().unwrap_or(&fault.node);
+        ui.label(format!("{on}: {}", random_title(fault)));
     }
     super::regions::scenario_outages_ui(ui, scenario);
-    ui.label(RichText::new("Select a node to edit its faults (a region's, any node in it)").weak());
+    ui.label(
+        RichText::new("Select a node or link to edit its faults (a region's, any node in it)")
+            .weak(),
+    );
 }
 
 #[cfg(test)]
@@ -263,6 +366,7 @@ mod tests {
             at: Duration::from_secs(120),
             duration: Duration::from_secs(30),
             node: "w".into(),
+            link: None,
             effect: Effect::Slow { factor: 4.0 },
         };
         assert_eq!(timeline_title(&fault), "Slow-down ×4 at 2m for 30s");
@@ -286,12 +390,28 @@ mod tests {
             .collect();
         assert_eq!(producer, ["crash", "burst"]);
         let consumer = NodeKind::default_for(Kind::Consumer);
-        let crash = fresh_random("c", &consumer, run).expect("a consumer crashes");
+        let crash =
+            fresh_random(Hit::Node("c"), &effects(&consumer), run).expect("a consumer crashes");
         assert_eq!(crash.effect, Effect::Crash);
         assert!(crash.problems(run).is_empty(), "{:?}", crash.problems(run));
-        let fault = fresh_fault("c", &consumer, run).expect("at a time too");
+        let fault = fresh_fault(Hit::Node("c"), &effects(&consumer), run).expect("at a time too");
         assert!(fault.at < run && !fault.duration.is_zero());
-        assert!(fresh_fault("dlq", &NodeKind::default_for(Kind::DeadLetter), run).is_none());
+        let dlq = effects(&NodeKind::default_for(Kind::DeadLetter));
+        assert!(fresh_fault(Hit::Node("dlq"), &dlq, run).is_none());
+        // A link's faults are its own, each valid as it comes.
+        let spike =
+            fresh_fault(Hit::Link("p->q"), &link_effects(), run).expect("a link has faults");
+        assert_eq!(
+            (spike.node.as_str(), spike.link.as_deref()),
+            ("", Some("p->q"))
+        );
+        for effect in link_effects() {
+            assert!(
+                effect.on_link() && effect.problems().is_empty(),
+                "{effect:?}"
+            );
+        }
+        assert_eq!(describe(link_effects()[1]), "loss 5 %");
         // A queue slows down only with replicas to slow.
         let keys =
             |kind: &NodeKind| -> Vec<&str> { effects(kind).into_iter().map(Effect::key).collect() };

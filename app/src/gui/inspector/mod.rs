@@ -288,6 +288,9 @@ fn edge_ui(
             edge: edited,
         });
     }
+    if sim_core::links::carries_pushes(from.kind.kind(), to.kind.kind()) {
+        faults::link_faults_ui(ui, model, &model.edge_id(e), out);
+    }
     ui.add_space(8.0);
     if ui.button("Delete this link").clicked() {
         out.push(ModelCommand::Disconnect {
