@@ -269,6 +269,47 @@ mod tests {
     }
 
     #[test]
+    fn a_watched_run_remembers_where_its_last_messages_were_lost() {
+        use crate::snapshot::Place;
+        use crate::time::{NANOS_PER_SEC, SimTime};
+        let text = r#"(version: 1, name: "links", scenario: (duration: "10s", seed: 5,
+                faults: [(at: "1s", duration: "9s", link: "src->done", effect: Loss(probability: 0.5))]),
+            nodes: [(id: "src", kind: Producer(arrival: Poisson(rate: 100.0))), (id: "done", kind: Sink())],
+            edges: [(from: "src", to: "done")])"#;
+        let (model, _) = from_str(text).expect("parses");
+        let lost_places = |watch: bool| {
+            let mut sim = crate::engine::Simulation::new(&model, 5).expect("compiles");
+            if watch {
+                sim.watch_crossings();
+            }
+            sim.run_until(SimTime(3 * NANOS_PER_SEC)).expect("runs");
+            let snap = sim.snapshot();
+            let lost: Vec<(u32, u64)> = snap
+                .messages
+                .iter()
+                .filter_map(|m| match m.place {
+                    Place::Lost { node, seq, at } => {
+                        assert!(at > SimTime(NANOS_PER_SEC) && at <= snap.now);
+                        Some((node, seq))
+                    }
+                    _ => None,
+                })
+                .collect();
+            (lost, snap.totals.lost)
+        };
+        let (lost, total) = lost_places(true);
+        // About 100 lost by 3 s; the last 32 are remembered, all at the sink.
+        assert!(total > 60, "lost {total}");
+        assert_eq!(lost.len(), crate::engine::RECENT_LOST);
+        assert!(lost.iter().all(|&(node, _)| node == 1));
+        assert_eq!(lost.last().map(|&(_, seq)| seq), Some(total));
+        // Unwatched, nothing is remembered, and the numbers are the same.
+        let (unwatched, same) = lost_places(false);
+        assert!(unwatched.is_empty());
+        assert_eq!(same, total);
+    }
+
+    #[test]
     fn random_link_faults_strike_again_and_again() {
         let r = run(
             r#"random_faults: [(link: "src->done", effect: Loss(probability: 1.0), between: Exponential(mean: "10s"), duration: Constant("1s"))]"#,

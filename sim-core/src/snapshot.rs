@@ -13,7 +13,7 @@
 //! ([`EdgeSnapshot::carried`], [`NodeSnapshot::arrived`], …) over their
 //! clocks.
 
-use crate::engine::{EdgeIx, RECENT, Simulation};
+use crate::engine::{EdgeIx, RECENT, RECENT_LOST, Simulation};
 use crate::nodes::breaker::BreakerState;
 use crate::nodes::{Kind, Runtime, with_kind};
 use crate::report::Conservation;
@@ -144,6 +144,10 @@ pub enum Place {
     /// is the edge's carried count after it, so a view can tell new
     /// crossings from ones it has shown.
     Crossed { edge: u32, at: SimTime, seq: u64 },
+    /// Lost to a failure at `node` (model order) at `at`: a crash, a
+    /// failover, a link's loss. `seq` counts the run's lost messages, so a
+    /// view can tell new losses from ones it has shown.
+    Lost { node: u32, at: SimTime, seq: u64 },
 }
 
 /// A sampled message.
@@ -254,6 +258,24 @@ impl Simulation {
                         edge: edge_ix,
                         at: c.at,
                         seq: c.seq,
+                    },
+                });
+            }
+        }
+        if self.watching() {
+            let last = self.lost_noted;
+            let first = last.saturating_sub(RECENT_LOST as u64 - 1).max(1);
+            for seq in first..=last {
+                let l = self.recent_lost[(seq % RECENT_LOST as u64) as usize];
+                out.messages.push(MessageDot {
+                    msg_id: l.lineage,
+                    event_type: l.event_type,
+                    attempts: 0,
+                    stale: false,
+                    place: Place::Lost {
+                        node: l.node.0,
+                        at: l.at,
+                        seq: l.seq,
                     },
                 });
             }

@@ -101,7 +101,7 @@ fn a_broker_is_placed_in_a_region_given_a_standby_and_its_region_an_outage() {
             .clone()
     };
     let summary = weir::gui::kinds::params(&kind).summary();
-    assert!(summary.ends_with("DR eu-north"), "{summary}");
+    assert!(summary.ends_with("→ eu-north"), "{summary}");
 
     // The region's outage goes on the timeline, and runs.
     h.get_by_label("Add region outage").click();

@@ -942,6 +942,17 @@ fn legend_ui(ui: &mut egui::Ui) {
     swatch(
         ui,
         &|p, rect| {
+            let marks = DotMarks {
+                lost: true,
+                ..DotMarks::default()
+            };
+            paint_dot(p, rect.center(), r, colors::EVENTS[0], marks, dark);
+        },
+        "lost to a failure (a crash, a failover, a link), rising from where",
+    );
+    swatch(
+        ui,
+        &|p, rect| {
             paint_dot(
                 p,
                 rect.center(),

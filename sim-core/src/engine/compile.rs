@@ -141,6 +141,8 @@ impl Simulation {
             transit: sim_edges.iter().map(|_| VecDeque::new()).collect(),
             carried: vec![0; sim_edges.len()],
             recent: vec![[Crossing::default(); RECENT]; sim_edges.len()],
+            recent_lost: [super::LostMark::default(); super::RECENT_LOST],
+            lost_noted: 0,
             watching: false,
             noting: false,
             next_sample: SimTime::ZERO,

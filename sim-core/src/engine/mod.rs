@@ -221,6 +221,10 @@ pub struct Simulation {
     /// Each edge's last few crossings, for the live view's moving dots
     /// (kept only while `watching`).
     pub(crate) recent: Vec<[Crossing; RECENT]>,
+    /// The last few messages lost (to a failure), for the live view's
+    /// marks, while crossings are watched; and how many were noted.
+    pub(crate) recent_lost: [LostMark; RECENT_LOST],
+    pub(crate) lost_noted: u64,
     /// Whether someone watches the run: crossings are remembered.
     watching: bool,
     /// Whether a crossing records more than its count: the crossing
@@ -298,6 +302,19 @@ struct Stall {
 
 /// Crossings remembered per edge.
 pub(crate) const RECENT: usize = 4;
+/// Lost messages remembered for the live view, over the whole run.
+pub(crate) const RECENT_LOST: usize = 32;
+
+/// A message lost to a failure, remembered for the live view.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct LostMark {
+    /// The count of lost messages noted after this one (0: none yet).
+    pub seq: u64,
+    pub node: NodeIx,
+    pub at: SimTime,
+    pub lineage: u64,
+    pub event_type: u16,
+}
 
 /// A message crossing an edge, remembered for the live view.
 #[derive(Clone, Copy, Debug, Default)]
@@ -782,6 +799,9 @@ impl Simulation {
         if reason.is_loss() {
             self.totals.lost += 1;
             self.system.lost_drops += 1;
+            if self.watching {
+                self.note_lost(node, msg);
+            }
         } else {
             self.totals.dropped += 1;
         }
@@ -795,6 +815,21 @@ impl Simulation {
             },
         );
         self.release(msg);
+    }
+
+    /// Remembers that `msg` was lost at `node` now, for the live view.
+    #[cold]
+    #[inline(never)]
+    fn note_lost(&mut self, node: NodeIx, msg: MsgId) {
+        self.lost_noted += 1;
+        let m = self.msgs.get(msg);
+        self.recent_lost[(self.lost_noted % RECENT_LOST as u64) as usize] = LostMark {
+            seq: self.lost_noted,
+            node,
+            at: self.now,
+            lineage: m.lineage,
+            event_type: m.event_type,
+        };
     }
 
     /// The message is now stored in the dead-letter queue `node` and leaves

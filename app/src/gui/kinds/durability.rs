@@ -24,7 +24,7 @@ pub(super) fn lost_number(n: &NodeSnapshot) -> LiveNumber {
 }
 
 /// The card's short mark for a broker's replication, appended to its
-/// summary: "×3 acks 1", and "DR west" with a standby there.
+/// summary: "×3 acks 1", and "→ west" with a standby there.
 pub(super) fn with_mark(summary: String, durability: Option<&Durability>) -> String {
     match durability {
         None => summary,
@@ -33,7 +33,7 @@ pub(super) fn with_mark(summary: String, durability: Option<&Durability>) -> Str
             let standby = d
                 .standby
                 .as_ref()
-                .map_or_else(String::new, |s| format!(" · DR {}", s.region));
+                .map_or_else(String::new, |s| format!(" → {}", s.region));
             format!(
                 "{summary} · ×{} acks {}{memory}{standby}",
                 d.replicas,

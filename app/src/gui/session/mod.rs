@@ -35,6 +35,10 @@ const BLOCKED_HOLD_S: f64 = 0.4;
 const DOT_TRAVEL_S: f64 = 0.9;
 /// Dots on screen at most.
 const MAX_DOTS: usize = 900;
+/// How long a lost message's mark shows (session seconds), and how many
+/// show at once.
+const LOST_SHOWN_S: f64 = 1.6;
+const MAX_LOST_DOTS: usize = 60;
 
 #[derive(Clone, Copy, Debug)]
 struct Dot {
@@ -44,6 +48,15 @@ struct Dot {
     marks: DotMarks,
     /// The message's identity (a sampled one opens in the inspector).
     msg_id: u64,
+}
+
+/// A message lost to a failure, shown rising from its node's card.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LostDot {
+    /// The node, in simulation order.
+    pub node: usize,
+    pub born: f64,
+    pub color: Color32,
 }
 
 /// A live run as the window sees it: the run on its thread, what the
@@ -91,6 +104,10 @@ pub struct LiveView {
     last_counts: Option<(u64, Vec<u64>)>,
     last_seq: Vec<u64>,
     dots: Vec<Dot>,
+    /// The run's count of lost messages already shown, and the marks of
+    /// those shown now.
+    last_lost: u64,
+    lost_dots: Vec<LostDot>,
     run_id: u64,
     /// Where the dots of sampled messages were drawn last (screen
     /// positions and message identities), for clicks.
@@ -342,6 +359,8 @@ impl LiveView {
             last_counts: None,
             last_seq: Vec::new(),
             dots: Vec::new(),
+            last_lost: 0,
+            lost_dots: Vec::new(),
             run_id: 0,
             sampled_dots: Vec::new(),
             shown_dots: Vec::new(),
@@ -420,6 +439,8 @@ impl LiveView {
             self.last_seq = vec![0; self.edges.len()];
             self.rates = vec![0.0; self.edges.len()];
             self.dots.clear();
+            self.last_lost = 0;
+            self.lost_dots.clear();
             self.blocked_until = (Vec::new(), Vec::new());
         }
         self.update_rates(&fresh);
@@ -486,6 +507,19 @@ impl LiveView {
         }
     }
 
+    /// The lost messages shown at the node in simulation order `node`,
+    /// each with how far through its showing it is (0 to 1).
+    pub(crate) fn lost_at(&self, node: usize) -> impl Iterator<Item = (LostDot, f32)> + '_ {
+        self.lost_dots
+            .iter()
+            .filter(move |d| d.node == node)
+            .map(|d| {
+                #[expect(clippy::cast_possible_truncation, reason = "animation phase")]
+                let t = ((self.clock - d.born) / LOST_SHOWN_S).clamp(0.0, 1.0) as f32;
+                (*d, t)
+            })
+    }
+
     /// How far along its edge a dot is now, 0 to 1.
     fn dot_progress(&self, dot: &Dot) -> f32 {
         #[expect(clippy::cast_possible_truncation, reason = "animation phase")]
@@ -526,6 +560,23 @@ impl LiveView {
         }
         let now = self.clock;
         self.dots.retain(|d| now - d.born < DOT_TRAVEL_S);
+        self.lost_dots.retain(|d| now - d.born < LOST_SHOWN_S);
+        let mut last_lost = self.last_lost;
+        for m in &snap.messages {
+            let Place::Lost { node, seq, .. } = m.place else {
+                continue;
+            };
+            if seq <= self.last_lost || self.lost_dots.len() >= MAX_LOST_DOTS {
+                continue;
+            }
+            last_lost = last_lost.max(seq);
+            self.lost_dots.push(LostDot {
+                node: node as usize,
+                born,
+                color: colors::event(m.event_type),
+            });
+        }
+        self.last_lost = last_lost;
         for m in &snap.messages {
             let Place::Crossed { edge, seq, .. } = m.place else {
                 continue;
@@ -545,6 +596,7 @@ impl LiveView {
                     retried: m.retried(),
                     failed: snap.edges[e].dead_letter,
                     stale: m.stale,
+                    lost: false,
                 },
                 msg_id: m.msg_id,
             });

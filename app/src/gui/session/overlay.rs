@@ -100,6 +100,7 @@ impl Overlay for LiveOverlay<'_> {
                 retried: m.retried(),
                 failed,
                 stale: m.stale,
+                lost: false,
             };
             dot(at, colors::event(m.event_type), marks);
             mark(at, m.msg_id);
@@ -113,6 +114,20 @@ impl Overlay for LiveOverlay<'_> {
         if let (Some(snap), Some(&i)) = (s.node(node), s.node_ix.get(&node)) {
             let blocked = s.node_blocked(i);
             marks::paint_node_marks(painter, snap, blocked, card, zoom, self.dark);
+            // Messages lost here rise from the card's top edge and fade,
+            // side by side.
+            let r = (4.5 * zoom).max(3.0);
+            for (k, (lost, t)) in s.lost_at(i).enumerate() {
+                #[expect(clippy::cast_precision_loss, reason = "a few marks")]
+                let x = card.center().x + (k % 9) as f32 * 2.6 * r - 10.4 * r;
+                let at = Pos2::new(x, card.top() - (4.0 + 28.0 * t) * zoom);
+                let marks = DotMarks {
+                    lost: true,
+                    ..DotMarks::default()
+                };
+                let color = lost.color.gamma_multiply(1.0 - 0.7 * t);
+                paint_dot(painter, at, r, color, marks, self.dark);
+            }
         }
     }
 
@@ -156,11 +171,14 @@ pub(crate) struct DotMarks {
     /// Nobody waits for it any more: past its deadline, or a send its
     /// client gave up on.
     pub stale: bool,
+    /// Lost to a failure (a crash, a failover, a link's loss).
+    pub lost: bool,
 }
 
 /// A message's dot of radius `r` on the canvas (and in the live marks'
 /// legend): a cross over it on its way to a dead letter, a ring round it
-/// once retried, hollow and struck through once nobody waits for it.
+/// once retried, hollow and struck through once nobody waits for it, in a
+/// red ring and struck out with a red cross when lost.
 pub(crate) fn paint_dot(
     painter: &Painter,
     at: Pos2,
@@ -170,6 +188,7 @@ pub(crate) fn paint_dot(
         retried,
         failed,
         stale,
+        lost,
     }: DotMarks,
     dark: bool,
 ) {
@@ -178,7 +197,15 @@ pub(crate) fn paint_dot(
     } else {
         Color32::WHITE
     };
-    if failed {
+    if lost {
+        // Lost: the dot in a red ring, struck out with a red cross.
+        painter.circle(at, r, color, Stroke::new(1.0, outline));
+        painter.circle_stroke(at, r * 1.6, Stroke::new(1.8, colors::DOWN));
+        let d = r * 1.1;
+        let stroke = Stroke::new(1.8, colors::DOWN);
+        painter.line_segment([at - vec2(d, d), at + vec2(d, d)], stroke);
+        painter.line_segment([at - vec2(d, -d), at + vec2(d, -d)], stroke);
+    } else if failed {
         // Failed: a warning-coloured cross over the dot.
         painter.circle_filled(at, r * 1.2, colors::WARN);
         let d = r * 0.8;
