@@ -114,13 +114,15 @@ impl Overlay for LiveOverlay<'_> {
         if let (Some(snap), Some(&i)) = (s.node(node), s.node_ix.get(&node)) {
             let blocked = s.node_blocked(i);
             marks::paint_node_marks(painter, snap, blocked, card, zoom, self.dark);
-            // Messages lost here rise from the card's top edge and fade,
-            // side by side.
+            // Messages lost here rise from the card's top edge, side by
+            // side, the newest few.
             let r = (4.5 * zoom).max(3.0);
-            for (k, (lost, t)) in s.lost_at(i).enumerate() {
+            let shown: Vec<_> = s.lost_at(i).collect();
+            let newest = shown.len().saturating_sub(LOST_MARKS);
+            for (k, &(lost, t)) in shown[newest..].iter().enumerate() {
                 #[expect(clippy::cast_precision_loss, reason = "a few marks")]
-                let x = card.center().x + (k % 9) as f32 * 2.6 * r - 10.4 * r;
-                let at = Pos2::new(x, card.top() - (4.0 + 28.0 * t) * zoom);
+                let x = card.center().x + (k as f32 - 2.5) * 4.0 * r;
+                let at = Pos2::new(x, card.top() - (6.0 + 24.0 * t) * zoom);
                 let marks = DotMarks {
                     lost: true,
                     ..DotMarks::default()
@@ -161,6 +163,9 @@ impl Overlay for LiveOverlay<'_> {
     }
 }
 
+/// Lost messages shown rising from one card at once.
+const LOST_MARKS: usize = 6;
+
 /// What a message's dot shows besides its event type.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct DotMarks {
@@ -198,11 +203,17 @@ pub(crate) fn paint_dot(
         Color32::WHITE
     };
     if lost {
-        // Lost: the dot in a red ring, struck out with a red cross.
+        // Lost to a failure: the dot in a ring, struck out with a cross,
+        // in the neutral tone of a crash (lighter on a dark background).
+        let tone = if dark {
+            Color32::from_gray(0xE0)
+        } else {
+            Color32::from_gray(0x40)
+        };
         painter.circle(at, r, color, Stroke::new(1.0, outline));
-        painter.circle_stroke(at, r * 1.6, Stroke::new(1.8, colors::DOWN));
-        let d = r * 1.1;
-        let stroke = Stroke::new(1.8, colors::DOWN);
+        painter.circle_stroke(at, r * 1.7, Stroke::new(2.0, tone));
+        let d = r * 1.2;
+        let stroke = Stroke::new(2.0, tone);
         painter.line_segment([at - vec2(d, d), at + vec2(d, d)], stroke);
         painter.line_segment([at - vec2(d, -d), at + vec2(d, -d)], stroke);
     } else if failed {
