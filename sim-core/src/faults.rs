@@ -526,6 +526,7 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use crate::model::file::from_str;
+    use crate::validate::tests::assert_errors_say;
     use crate::{RunResult, run_once};
 
     fn run(faults: &str, duration: &str) -> RunResult {
@@ -550,21 +551,6 @@ mod tests {
 
     fn get(r: &RunResult, node: &str, path: &str) -> f64 {
         crate::metric(r, node, path)
-    }
-
-    /// Validation finds errors saying each of `words`.
-    fn assert_errors_say(model: &crate::Model, words: &[&str]) {
-        let found: Vec<String> = crate::validate::validate(model)
-            .into_iter()
-            .filter(crate::validate::Diagnostic::is_error)
-            .map(|d| d.to_string())
-            .collect();
-        for words in words {
-            assert!(
-                found.iter().any(|f| f.contains(words)),
-                "missing {words:?} in {found:#?}"
-            );
-        }
     }
 
     #[test]

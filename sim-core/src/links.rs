@@ -361,15 +361,7 @@ mod tests {
                 edges: [(from: "src", to: "done"), (from: "q", to: "c")])"#
             );
             let (model, _) = from_str(&text).expect("parses");
-            let errors: Vec<String> = crate::validate::validate(&model)
-                .into_iter()
-                .filter(crate::validate::Diagnostic::is_error)
-                .map(|d| d.to_string())
-                .collect();
-            assert!(
-                errors.iter().any(|e| e.contains(words)),
-                "{words}: {errors:?}"
-            );
+            crate::validate::tests::assert_errors_say(&model, &[words]);
         }
     }
 }

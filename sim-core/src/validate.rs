@@ -970,6 +970,21 @@ pub(crate) mod tests {
         found
     }
 
+    /// Validation finds errors saying each of `words`.
+    pub(crate) fn assert_errors_say(model: &Model, words: &[&str]) {
+        let found: Vec<String> = validate(model)
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .map(|d| d.to_string())
+            .collect();
+        for words in words {
+            assert!(
+                found.iter().any(|f| f.contains(words)),
+                "missing {words:?} in {found:#?}"
+            );
+        }
+    }
+
     /// Whether a diagnostic of `severity` names `target` with `words`.
     pub(crate) fn has(found: &[Diagnostic], severity: Severity, target: &str, words: &str) -> bool {
         found.iter().any(|d| {

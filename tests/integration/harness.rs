@@ -89,3 +89,17 @@ pub fn drag(h: &mut Harness<'_, WeirApp>, from: egui::Pos2, to: egui::Pos2) {
     h.drop_at(to);
     h.run();
 }
+
+/// Replaces the text of the field labelled `label`, as a user would:
+/// click it, select all, type.
+pub fn fill(h: &mut Harness<'_, WeirApp>, label: &str, text: &str) {
+    use egui_kittest::kittest::Queryable as _;
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, label)
+        .click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, label)
+        .type_text(text);
+    h.run();
+}

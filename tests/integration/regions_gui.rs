@@ -8,7 +8,7 @@ use egui_kittest::kittest::Queryable;
 use sim_core::nodes::standby::{Mirroring, Standby};
 use weir::gui::WeirApp;
 
-use crate::harness::{Window, harness};
+use crate::harness::{Window, fill, harness};
 
 const MODEL: &str = r#"(
     version: 1,
@@ -36,17 +36,6 @@ fn region(app: &WeirApp) -> Option<String> {
     model.graph[model.find("orders").expect("the queue")]
         .region
         .clone()
-}
-
-/// Replaces the text of the field labelled `label`, as a user would.
-fn fill(h: &mut egui_kittest::Harness<'_, WeirApp>, label: &str, text: &str) {
-    h.get_by_role_and_label(Role::TextInput, label).click();
-    h.run();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.run();
-    h.get_by_role_and_label(Role::TextInput, label)
-        .type_text(text);
-    h.run();
 }
 
 #[test]

@@ -8,7 +8,7 @@ use egui_kittest::kittest::Queryable;
 use sim_core::nodes::NodeKind;
 use weir::gui::WeirApp;
 
-use crate::harness::{Window, harness, until};
+use crate::harness::{Window, fill, harness, until};
 
 const MODEL: &str = r#"(
     version: 1,
@@ -31,17 +31,6 @@ fn instances(h: &egui_kittest::Harness<'_, WeirApp>) -> u32 {
         NodeKind::Consumer(c) => c.instances,
         other => panic!("a consumer, not {other:?}"),
     }
-}
-
-/// Replaces the text of the field labelled `label`, as a user would.
-fn fill(h: &mut egui_kittest::Harness<'_, WeirApp>, label: &str, text: &str) {
-    h.get_by_role_and_label(Role::TextInput, label).click();
-    h.run();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.run();
-    h.get_by_role_and_label(Role::TextInput, label)
-        .type_text(text);
-    h.run();
 }
 
 #[test]

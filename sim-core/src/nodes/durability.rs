@@ -849,15 +849,7 @@ mod tests {
                 nodes: [(id: "q", kind: Queue(durability: {durability}))], edges: [])"#
             );
             let (model, _) = from_str(&text).expect("parses");
-            let errors: Vec<String> = crate::validate::validate(&model)
-                .into_iter()
-                .filter(crate::validate::Diagnostic::is_error)
-                .map(|d| d.to_string())
-                .collect();
-            assert!(
-                errors.iter().any(|e| e.contains(words)),
-                "{durability}: {errors:?}"
-            );
+            crate::validate::tests::assert_errors_say(&model, &[words]);
         }
         // A slow-down of a broker slows its replication: one with a single
         // replica, or none at all, has nothing to slow.
