@@ -801,7 +801,8 @@ const REGION_FONT: f32 = 18.0;
 const REGION_FONT_MIN: f32 = 12.0;
 
 /// Paints the regions' frames under everything else: a faint band with
-/// the region's name, red with "DOWN" while an outage holds it.
+/// the region's name, in the crash tone with "DOWN" while an outage holds
+/// it.
 fn paint_regions(
     painter: &Painter,
     model: &Model,
