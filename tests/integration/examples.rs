@@ -84,6 +84,15 @@ fn consumer_crash_builds_a_backlog_that_drains() {
     assert!(metric(&report, "done", "end_to_end_s.max") > 30.0);
 }
 
+/// Each objective's name and verdict, in model order.
+fn verdicts(report: &sim_core::Report) -> Vec<(&str, &Verdict)> {
+    report
+        .slos
+        .iter()
+        .map(|s| (s.slo.name.as_str(), &s.verdict))
+        .collect()
+}
+
 #[test]
 fn region_outage_loses_the_lag_with_async_copies_and_nothing_with_sync() {
     let report =
@@ -107,11 +116,7 @@ fn region_outage_loses_the_lag_with_async_copies_and_nothing_with_sync() {
     let e2e = |lane: &str| metric(&report, lane, "end_to_end_s.mean");
     let (later, now) = (e2e("fulfil-async"), e2e("fulfil-sync"));
     assert!(now > later + 0.1, "sync {now} s, async {later} s");
-    let verdicts: Vec<(&str, &Verdict)> = report
-        .slos
-        .iter()
-        .map(|s| (s.slo.name.as_str(), &s.verdict))
-        .collect();
+    let verdicts = verdicts(&report);
     assert_eq!(
         verdicts,
         [
@@ -153,11 +158,7 @@ fn broker_failover_loses_with_acks_1_and_refuses_writes_with_acks_all() {
         (total - 10.0 * lost).abs() < 0.5,
         "{total} against {lost} × 10"
     );
-    let verdicts: Vec<(&str, &Verdict)> = report
-        .slos
-        .iter()
-        .map(|s| (s.slo.name.as_str(), &s.verdict))
-        .collect();
+    let verdicts = verdicts(&report);
     assert_eq!(
         verdicts,
         [
@@ -194,11 +195,7 @@ fn flaky_workers_lose_only_what_is_pushed_while_down() {
         (lost - down).abs() < 0.01,
         "lost {lost} of the payments, down {down} of the time"
     );
-    let verdicts: Vec<(&str, &Verdict)> = report
-        .slos
-        .iter()
-        .map(|s| (s.slo.name.as_str(), &s.verdict))
-        .collect();
+    let verdicts = verdicts(&report);
     assert_eq!(
         verdicts,
         [
