@@ -110,6 +110,11 @@ pub const EXAMPLES: &[Example] = &[
         text: include_str!("../../examples/region-outage.ron"),
     },
     Example {
+        file: "fifo-groups.ron",
+        theme: Theme::Brokers,
+        text: include_str!("../../examples/fifo-groups.ron"),
+    },
+    Example {
         file: "content-routing.ron",
         theme: Theme::Brokers,
         text: include_str!("../../examples/content-routing.ron"),

@@ -40,6 +40,9 @@ pub const TARGET_RHO: f64 = 0.7;
 pub const RETRY_AMPLIFICATION: f64 = 1.01;
 /// Backpressure is worth a sentence from this share of time held back.
 pub const BLOCKED_SHARE: f64 = 0.05;
+/// The share of a node's messages out of order for their key from which
+/// it is an insight.
+pub const OUT_OF_ORDER_SHARE: f64 = 0.001;
 
 /// What bounds the work a node can take, as its kind states it
 /// ([`crate::nodes::KindSpec::limits`]).
@@ -76,13 +79,16 @@ pub enum InsightKind {
     Retries,
     /// A producer or consumer held back by a full downstream.
     Backpressure,
+    /// Messages a consumer finished, or a sink received, after a later
+    /// one of their stream (producer and key).
+    OutOfOrder,
     /// A stage's utilisation (every stage but the bottleneck).
     Utilisation,
 }
 
 impl InsightKind {
     /// Every kind, in ranking order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Bottleneck,
         Self::SaturatesFirst,
         Self::Dropped,
@@ -90,6 +96,7 @@ impl InsightKind {
         Self::Expired,
         Self::Retries,
         Self::Backpressure,
+        Self::OutOfOrder,
         Self::Utilisation,
     ];
 
@@ -103,6 +110,7 @@ impl InsightKind {
             Self::Expired => "expired",
             Self::Retries => "retries",
             Self::Backpressure => "backpressure",
+            Self::OutOfOrder => "out_of_order",
             Self::Utilisation => "utilisation",
         }
     }
@@ -175,6 +183,7 @@ pub fn insights(model: &Model, report: &Report) -> Vec<Insight> {
     retries(model, report, &mut out, &order, &label);
     losses(model, report, &mut out, &order, &label);
     backpressure(model, report, &mut out, &order, &label);
+    out_of_order(model, report, &mut out, &order, &label);
 
     out.sort_by(|(a_order, a), (b_order, b)| {
         b.score
@@ -1071,6 +1080,59 @@ fn backpressure(
                     "{} is held back by backpressure {} {what}: it waits for room downstream{into}.",
                     label(&node.id),
                     percent(blocked)
+                ),
+            },
+        ));
+    }
+}
+
+/// Consumers and sinks that took messages of a key out of the order they
+/// were made, when keys were drawn: a model whose producers make one key
+/// each says nothing about which order matters.
+fn out_of_order(
+    model: &Model,
+    report: &Report,
+    out: &mut Vec<(usize, Insight)>,
+    order: &dyn Fn(&str) -> usize,
+    label: &dyn Fn(&str) -> String,
+) {
+    let keyed = model.graph.node_weights().any(|n| match &n.kind {
+        NodeKind::Producer(p) => p.keys > 1,
+        _ => false,
+    });
+    if !keyed {
+        return;
+    }
+    for node in &report.nodes {
+        let (Some(late), Some(arrived)) = (node.value("out_of_order"), node.value("arrived"))
+        else {
+            continue;
+        };
+        let share = if arrived > 0.0 { late / arrived } else { 0.0 };
+        if share < OUT_OF_ORDER_SHARE {
+            continue;
+        }
+        let done = if node.kind == Kind::Sink {
+            "received"
+        } else {
+            "finished"
+        };
+        out.push((
+            order(&node.id),
+            Insight {
+                kind: InsightKind::OutOfOrder,
+                subject: node.id.clone(),
+                node: node.id.clone(),
+                score: (0.35 + 5.0 * share).min(0.8),
+                value: share,
+                sentence: format!(
+                    "{} {done} {} of its messages out of order for their key ({} per run): \
+                     parallel workers, retries or redeliveries let later messages of a key \
+                     overtake earlier ones. A FIFO queue (message groups by key), or a log \
+                     partitioned by key with one reader per partition, keeps each key's order.",
+                    label(&node.id),
+                    percent(share),
+                    count(late),
                 ),
             },
         ));

@@ -400,6 +400,12 @@ pub struct NodeStats {
     pub down: Level,
     /// Crashes that took the node down.
     pub outages: u64,
+    /// Messages a consumer finished, or a sink received, after one of the
+    /// same stream (producer and key) created later.
+    pub out_of_order: u64,
+    /// The newest message seen per stream, for `out_of_order` (kept
+    /// through the warm-up reset: it is the stream's state, not a count).
+    pub order: StreamOrder,
     pub wait: Latency,
     pub sojourn: Latency,
     pub end_to_end: Latency,
@@ -410,6 +416,71 @@ pub struct NodeStats {
     /// applied since the last time-series point; cleared and kept like
     /// `interval`.
     pub interval_staleness: IntervalLatency,
+}
+
+/// The newest creation time seen per stream of messages (a producer's
+/// key), to tell a delivery that comes after a newer one of its stream.
+///
+/// NOTE: the stream seen last is kept out of the map (`last`, `newest`),
+/// so a stream of one key (the commonest case) never hashes; the map holds
+/// the others, and the one seen last as it was when another took its
+/// place. A stream whose newest time is 0 is one not seen (nothing is
+/// created before 0), which is how the empty state reads.
+#[derive(Clone, Debug, Default)]
+pub struct StreamOrder {
+    last: u64,
+    newest: SimTime,
+    others: std::collections::HashMap<u64, SimTime, std::hash::BuildHasherDefault<Mix64>>,
+}
+
+impl StreamOrder {
+    /// A message of `stream` created at `created` is delivered now:
+    /// whether a message of the same stream created later came first.
+    /// Messages created at the same instant are in order either way.
+    #[inline(always)]
+    pub fn out_of_order(&mut self, stream: u64, created: SimTime) -> bool {
+        if self.last != stream {
+            self.switch(stream);
+        }
+        let late = created < self.newest;
+        self.newest = self.newest.max(created);
+        late
+    }
+
+    /// `stream` becomes the one kept out of the map.
+    #[cold]
+    #[inline(never)]
+    fn switch(&mut self, stream: u64) {
+        if self.newest != SimTime::ZERO {
+            self.others.insert(self.last, self.newest);
+        }
+        self.last = stream;
+        self.newest = self.others.get(&stream).copied().unwrap_or(SimTime::ZERO);
+    }
+}
+
+/// A hasher for the 64-bit stream numbers of [`StreamOrder`]: the
+/// finaliser of `SplitMix64`, which spreads every input bit over the output.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Mix64(u64);
+
+impl std::hash::Hasher for Mix64 {
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
 }
 
 impl NodeStats {
@@ -431,6 +502,7 @@ impl NodeStats {
             end_to_end: std::mem::take(&mut self.end_to_end),
             interval: std::mem::take(&mut self.interval),
             interval_staleness: std::mem::take(&mut self.interval_staleness),
+            order: std::mem::take(&mut self.order),
             ..Self::default()
         };
         self.depth.reset(now);
@@ -445,6 +517,16 @@ impl NodeStats {
         self.wait.clear();
         self.sojourn.clear();
         self.end_to_end.clear();
+    }
+
+    /// A message of `stream` created at `created` is delivered here now
+    /// (see [`StreamOrder`]).
+    /// Whether it is out of order.
+    #[inline(always)]
+    pub fn note_order(&mut self, stream: u64, created: SimTime) -> bool {
+        let late = self.order.out_of_order(stream, created);
+        self.out_of_order += u64::from(late);
+        late
     }
 
     /// A message's time at the node, for the run and the current
@@ -463,6 +545,29 @@ impl NodeStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`StreamOrder`] against a plain map of each stream's newest time,
+    /// over deliveries that switch between streams at random.
+    #[test]
+    fn stream_order_counts_what_a_plain_map_counts() {
+        use crate::rng::{Purpose, stream, unit};
+        let mut rng = stream(3, "order", Purpose::Attributes);
+        for streams in [1u64, 2, 7, 300] {
+            let mut order = StreamOrder::default();
+            let mut model = std::collections::BTreeMap::<u64, SimTime>::new();
+            let (mut late, mut expected) = (0, 0);
+            for _ in 0..20_000 {
+                let s = (unit(&mut rng) * streams as f64) as u64;
+                let created = SimTime((unit(&mut rng) * 1_000.0) as u64);
+                late += u64::from(order.out_of_order(s, created));
+                let newest = model.entry(s).or_insert(created);
+                expected += u64::from(created < *newest);
+                *newest = (*newest).max(created);
+            }
+            assert_eq!(late, expected, "{streams} streams");
+            assert!(expected > 1_000, "{streams} streams: {expected}");
+        }
+    }
 
     #[test]
     fn level_mean_is_time_weighted() {

@@ -125,6 +125,9 @@ pub enum LossOf {
     /// same message had already completed there or elsewhere (an
     /// at-least-once consumer's duplicates).
     Duplicated,
+    /// Finished by a consumer, or received where journeys end, after a
+    /// message of the same stream (producer and key) made later.
+    OutOfOrder,
 }
 
 impl LatencyOf {
@@ -141,12 +144,13 @@ impl LatencyOf {
 }
 
 impl LossOf {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Any,
         Self::Dropped,
         Self::DeadLettered,
         Self::Lost,
         Self::Duplicated,
+        Self::OutOfOrder,
     ];
 
     /// In words.
@@ -157,6 +161,7 @@ impl LossOf {
             Self::DeadLettered => "dead-lettered",
             Self::Lost => "lost to failures",
             Self::Duplicated => "delivered twice",
+            Self::OutOfOrder => "out of order",
         }
     }
 }

@@ -94,6 +94,9 @@ pub struct NodeSnapshot {
     pub dead_lettered: u64,
     pub retries: u64,
     pub redelivered: u64,
+    /// Messages a consumer finished, or a sink received, after a later
+    /// one of their producer and key (the report's `out_of_order`).
+    pub out_of_order: u64,
     pub timeouts: u64,
     /// Messages received past their deadline and discarded (a
     /// consumer's), and processed anyway.
@@ -345,6 +348,7 @@ impl Simulation {
             dead_lettered: st.dead_lettered,
             retries: st.retries,
             redelivered: st.redelivered,
+            out_of_order: st.out_of_order,
             timeouts: st.timeouts,
             expired: st.expired,
             late: st.late,

@@ -20,6 +20,7 @@ mod examples;
 mod export;
 mod extremes;
 mod faults_gui;
+mod fifo_gui;
 mod fuzz;
 mod gui;
 mod hardening_cli;

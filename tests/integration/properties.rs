@@ -30,6 +30,8 @@ struct QueueSpec {
     visibility_ms: u32,
     max_receives: Option<u32>,
     dlq: bool,
+    /// Message groups (a FIFO queue), with a group rate or not.
+    fifo: Option<Option<u32>>,
 }
 
 #[derive(Clone, Debug)]
@@ -114,14 +116,16 @@ fn queue_spec() -> impl Strategy<Value = QueueSpec> {
         20..=3000u32,
         proptest::option::of(1..=4u32),
         any::<bool>(),
+        proptest::option::of(proptest::option::of(1..=50u32)),
     )
         .prop_map(
-            |(capacity, overflow, visibility_ms, max_receives, dlq)| QueueSpec {
+            |(capacity, overflow, visibility_ms, max_receives, dlq, fifo)| QueueSpec {
                 capacity,
                 overflow,
                 visibility_ms,
                 max_receives,
                 dlq,
+                fifo,
             },
         )
 }
@@ -229,6 +233,13 @@ fn queue_kind(q: &QueueSpec) -> String {
     }
     if let Some(m) = q.max_receives {
         let _ = write!(text, ", max_receives: {m}");
+    }
+    match q.fifo {
+        Some(Some(rate)) => {
+            let _ = write!(text, ", fifo: (group_rate: {rate}.0)");
+        }
+        Some(None) => text.push_str(", fifo: ()"),
+        None => {}
     }
     text.push(')');
     text

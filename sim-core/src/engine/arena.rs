@@ -159,6 +159,14 @@ pub(crate) struct Msg {
     pub deadline: Deadline,
 }
 
+impl Msg {
+    /// The stream whose order it belongs to: its maker's and key's.
+    #[inline(always)]
+    pub const fn stream(&self) -> u64 {
+        (self.source.0 as u64) << 32 | self.key as u64
+    }
+}
+
 /// When a message stops being worth processing; by default never.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Deadline(pub SimTime);

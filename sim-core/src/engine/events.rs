@@ -38,6 +38,8 @@ pub(crate) enum Ev {
     EdgeArrive(EdgeIx),
     /// A message waiting out a retry delay in a queue becomes visible.
     QueueVisible { node: NodeIx, msg: MsgId },
+    /// A FIFO queue shows the next message of a group (message key).
+    GroupDue { node: NodeIx, key: u32 },
     /// A queue checks its line of receipts for expired visibility timeouts.
     VisibilityCheck(NodeIx),
     /// The visibility timeout of a queue's receipt ends (unless the
@@ -117,6 +119,7 @@ impl Ev {
             | Self::ServiceTimeout { node, .. }
             | Self::SinkDone { node, .. }
             | Self::QueueVisible { node, .. }
+            | Self::GroupDue { node, .. }
             | Self::VisibilityCheck(node)
             | Self::ReceiptExpiry { node, .. }
             | Self::InboxRetry { node, .. }
@@ -168,6 +171,7 @@ impl Simulation {
             Ev::SinkDone { node, msg } => self.sink_done(node, msg),
             Ev::EdgeArrive(edge) => self.edge_arrive(edge),
             Ev::QueueVisible { node, msg } => self.queue_visible(node, msg),
+            Ev::GroupDue { node, key } => self.queue_group_due(node, key),
             Ev::VisibilityCheck(node) => self.queue_visibility_check(node),
             Ev::ReceiptExpiry { node, msg, ticket } => {
                 self.queue_receipt_expired(node, msg, ticket);

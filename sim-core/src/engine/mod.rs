@@ -794,6 +794,15 @@ impl Simulation {
         self.release(msg);
     }
 
+    /// `node` (a sink receiving `msg`) counts it out of order if it saw a
+    /// message of the same stream (its producer and key) created later.
+    #[inline(always)]
+    pub(crate) fn note_order(&mut self, node: NodeIx, msg: MsgId) {
+        let m = self.msgs.get(msg);
+        let (stream, created) = (m.stream(), m.created);
+        let _ = self.stats[node].note_order(stream, created);
+    }
+
     pub(crate) fn drop_msg(&mut self, node: NodeIx, msg: MsgId, reason: DropReason) {
         self.stats[node].drops[reason as usize] += 1;
         if reason.is_loss() {
@@ -1165,6 +1174,7 @@ impl Simulation {
             let stats = &mut self.stats[node];
             stats.arrived += 1;
             stats.departed += 1;
+            self.note_order(node, msg);
             self.complete(node, msg);
             return;
         }

@@ -169,6 +169,17 @@ impl Watch {
 }
 
 impl Simulation {
+    /// Deliveries out of order where journeys end: at the sinks, and at
+    /// the consumers that send nothing on.
+    fn ends_out_of_order(&self) -> u64 {
+        self.topo
+            .iter()
+            .zip(&self.stats)
+            .filter(|(t, _)| t.kind == Kind::Sink || t.kind == Kind::Consumer && t.out.is_empty())
+            .map(|(_, st)| st.out_of_order)
+            .sum()
+    }
+
     /// The cumulative reading of objective `i` at `at` (now, or the end
     /// of a step: every event up to it has run, none after).
     fn reading(&self, watch: &Watch, i: usize, at: SimTime) -> Reading {
@@ -208,6 +219,7 @@ impl Simulation {
                     LossOf::DeadLettered => st.dead_lettered,
                     LossOf::Lost => lost,
                     LossOf::Duplicated => st.duplicates,
+                    LossOf::OutOfOrder => st.out_of_order,
                 };
                 Reading::Ratio {
                     bad,
@@ -222,6 +234,7 @@ impl Simulation {
                     LossOf::DeadLettered => t.dead_lettered,
                     LossOf::Lost => self.system.lost_drops,
                     LossOf::Duplicated => self.system.duplicates,
+                    LossOf::OutOfOrder => self.ends_out_of_order(),
                 };
                 Reading::Ratio {
                     bad,

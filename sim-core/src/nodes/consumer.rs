@@ -1056,12 +1056,12 @@ impl Simulation {
         self.stats[node].expired += 1;
         let m = self.msgs.get_mut(msg);
         m.held_by = NodeIx::NONE;
-        let (origin, partition) = (m.origin, m.partition);
+        let (origin, partition, key) = (m.origin, m.partition, m.key);
         match origin.holder() {
             Some(log) if self.is_log(log) => self.log_commit(log, node, partition),
             Some(queue) => {
                 self.msgs.get_mut(msg).origin = Origin::PUSHED;
-                self.queue_release(queue);
+                self.queue_release(queue, key);
             }
             None => {}
         }
@@ -1076,8 +1076,10 @@ impl Simulation {
         if let Some(queue) = origin.holder()
             && !self.is_log(queue)
         {
-            self.msgs.get_mut(msg).origin = Origin::PUSHED;
-            self.queue_release(queue);
+            let m = self.msgs.get_mut(msg);
+            m.origin = Origin::PUSHED;
+            let key = m.key;
+            self.queue_release(queue, key);
         }
     }
 
@@ -1266,7 +1268,9 @@ impl Simulation {
 
         let m = self.msgs.get_mut(msg);
         m.held_by = NodeIx::NONE;
-        let (origin, partition, lineage, node_in) = (m.origin, m.partition, m.lineage, m.node_in);
+        let (origin, partition, lineage, node_in, key) =
+            (m.origin, m.partition, m.lineage, m.node_in, m.key);
+        let (stream, created) = (m.stream(), m.created);
         if !failed {
             // Done with here, whatever comes next.
             m.origin = Origin::PUSHED;
@@ -1292,7 +1296,9 @@ impl Simulation {
             self.drop_msg(node, msg, DropReason::Duplicate);
             from_log.map_or(Settle::Release, Settle::Commit)
         } else {
-            self.stats[node].record_sojourn(now - node_in);
+            let stats = &mut self.stats[node];
+            stats.record_sojourn(now - node_in);
+            let _ = stats.note_order(stream, created);
             if !self.consumer_forward(node, msg) {
                 self.journey_hop(msg, node, HopKind::Blocked);
                 self.consumers[c].blocked.push_back(msg);
@@ -1321,11 +1327,11 @@ impl Simulation {
                 }
                 match sole_queue {
                     Some((queue, q)) if Origin::source(queue) == origin => {
-                        self.queue_release_at(queue, q);
+                        self.queue_release_at(queue, q, key);
                     }
                     _ => {
                         if let Some(queue) = origin.holder() {
-                            self.queue_release(queue);
+                            self.queue_release(queue, key);
                         }
                     }
                 }
@@ -1383,8 +1389,9 @@ impl Simulation {
                 .holder()
                 .and_then(|queue| self.queue_dead_letter_edge(queue))
         });
-        let partition = self.msgs.get(msg).partition;
-        self.msgs.get_mut(msg).origin = Origin::PUSHED;
+        let m = self.msgs.get_mut(msg);
+        let (partition, key) = (m.partition, m.key);
+        m.origin = Origin::PUSHED;
         match edge {
             Some(e) => {
                 self.stats[node].dead_lettered += 1;
@@ -1397,7 +1404,7 @@ impl Simulation {
                 // The group gives up on the record and reads on.
                 self.log_commit(log, node, partition);
             }
-            Some(queue) => self.queue_release(queue),
+            Some(queue) => self.queue_release(queue, key),
             None => {}
         }
     }
@@ -1654,6 +1661,7 @@ impl crate::nodes::Runtime for ConsumerParams {
             r.real("breaker_half_open_fraction", st.breaker_half_open.mean(end));
         }
         r.count("dead_lettered", st.dead_lettered);
+        r.count("out_of_order", st.out_of_order);
         if topo.out.is_empty() {
             r.count("completed", st.completed);
             r.count("duplicates", st.duplicates);

@@ -187,7 +187,13 @@ impl crate::export::KindExport for DeadLetterParams {
     /// An SQS queue.
     fn asyncapi_channel_bindings(&self, model: &Model, n: NodeIndex) -> Option<Value> {
         Some(json!({
-            "sqs": { "queue": { "name": model.graph[n].id, "fifoQueue": false }, "bindingVersion": "0.2.0" }
+            "sqs": {
+                "queue": {
+                    "name": model.graph[n].id,
+                    "fifoQueue": super::queue::feeds_fifo_dead_letter(model, n).is_some()
+                },
+                "bindingVersion": "0.2.0"
+            }
         }))
     }
 
@@ -204,7 +210,15 @@ impl crate::export::KindExport for DeadLetterParams {
     /// An `aws_sqs_queue`.
     fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
         let _ = writeln!(out, "resource \"aws_sqs_queue\" \"{}\" {{", tf.name_of(n));
-        let _ = writeln!(out, "  name = {}", string(&tf.model.graph[n].id));
+        let id = &tf.model.graph[n].id;
+        if super::queue::feeds_fifo_dead_letter(tf.model, n).is_some() {
+            // SQS: a FIFO queue's dead-letter queue must be FIFO too.
+            let _ = writeln!(out, "  name = {}", string(&format!("{id}.fifo")));
+            out.push_str("  fifo_queue = true # the dead-letter queue of a FIFO queue\n");
+            out.push_str("  content_based_deduplication = true\n");
+        } else {
+            let _ = writeln!(out, "  name = {}", string(id));
+        }
         out.push_str("  # A dead-letter queue (simulated).\n");
         if let Some(c) = self.capacity {
             let _ = writeln!(

@@ -133,7 +133,7 @@ pub use event_store::{EventStoreParams, Replay};
 pub use log::{LogParams, Partitioner};
 pub use producer::{EventType, OnBlock, ProducerParams};
 pub use projection::ProjectionParams;
-pub use queue::{Overflow, QueueParams, Shedding};
+pub use queue::{FifoGroups, Overflow, QueueParams, Shedding};
 pub use router::{RouteMode, RouterParams};
 pub use service::{Cancel, ServiceParams};
 pub use sink::SinkParams;

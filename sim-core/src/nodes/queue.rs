@@ -64,6 +64,49 @@ pub struct QueueParams {
     /// on disk (a crash is an outage that loses nothing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub durability: Option<super::durability::Durability>,
+    /// Message groups, as an SQS FIFO queue keeps them: `None` for a
+    /// standard queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fifo: Option<FifoGroups>,
+}
+
+/// A FIFO queue's message groups. A message's group is its key. The queue
+/// hands out one message of a group at a time, in the order they arrived:
+/// the next waits until the one before is acknowledged, dead-lettered or
+/// dropped. A message that fails goes back to the head of its group, so a
+/// poison message holds its group up until it is dead-lettered, while
+/// the other groups go on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FifoGroups {
+    /// Most messages a group hands out per second; `None` for no limit
+    /// beyond one at a time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_rate: Option<f64>,
+}
+
+impl FifoGroups {
+    /// The shortest time between two messages of a group.
+    fn gap(self) -> Duration {
+        self.group_rate
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map_or(Duration::ZERO, |r| Duration::from_secs_f64(1.0 / r))
+    }
+
+    fn problems(self, out: &mut Vec<String>) {
+        if let Some(rate) = self.group_rate {
+            if !(rate.is_finite() && rate > 0.0) {
+                out.push(format!(
+                    "a FIFO queue's group_rate must be a number above 0 (it is {rate}); leave it out for no limit"
+                ));
+            } else if rate > super::limits::MAX_RATE {
+                out.push(format!(
+                    "a FIFO queue's group_rate must be at most {} per second",
+                    super::limits::MAX_RATE
+                ));
+            }
+        }
+    }
 }
 
 /// How a queue sheds load when it cannot keep up.
@@ -124,6 +167,7 @@ impl Default for QueueParams {
             retention: None,
             shed: Shedding::None,
             durability: None,
+            fifo: None,
         }
     }
 }
@@ -195,6 +239,9 @@ impl QueueParams {
             _ => {}
         }
         super::durability::check(self.durability.as_ref(), &mut out);
+        if let Some(fifo) = self.fifo {
+            fifo.problems(&mut out);
+        }
         out
     }
 }
@@ -207,6 +254,27 @@ struct CoDel {
     dropping: bool,
     drop_next: SimTime,
     count: u32,
+}
+
+/// A FIFO queue's groups during a run.
+#[derive(Debug, Default)]
+struct Groups {
+    /// The groups that have a message out or waiting, by key.
+    by_key: std::collections::BTreeMap<u32, Group>,
+    /// The shortest time between two messages of a group.
+    gap: Duration,
+}
+
+/// One message group of a FIFO queue.
+#[derive(Debug, Default)]
+struct Group {
+    /// One of its messages is out: visible, received, waiting out a retry
+    /// delay, or due to be shown (`Ev::GroupDue`).
+    out: bool,
+    /// Its messages waiting behind the one out, oldest first.
+    behind: std::collections::VecDeque<MsgId>,
+    /// When it may show its next message (the group rate).
+    next: SimTime,
 }
 
 /// A queue during a run.
@@ -236,6 +304,11 @@ pub(crate) struct QueueRt {
     /// whose message was acknowledged are skipped when reached.
     receipts: Fifo<(SimTime, MsgId, u32)>,
     timer_pending: bool,
+    /// Message groups (a FIFO queue): only the message of each group that
+    /// is out is visible; the others wait here.
+    groups: Option<Box<Groups>>,
+    /// Messages waiting behind their group's (a FIFO queue).
+    backlog: u64,
     /// Consumers reading this queue (node indices).
     pub consumers: Vec<NodeIx>,
     /// The one consumer reading this queue, when there is exactly one
@@ -262,6 +335,13 @@ impl QueueRt {
             delayed: 0,
             in_flight: 0,
             reserved: 0,
+            groups: params.fifo.map(|f| {
+                Box::new(Groups {
+                    gap: f.gap(),
+                    ..Groups::default()
+                })
+            }),
+            backlog: 0,
             consumers: Vec::new(),
             sole_reader: None,
             next_consumer: 0,
@@ -269,8 +349,16 @@ impl QueueRt {
     }
 
     /// Every message the queue is responsible for.
+    #[inline(always)]
     pub fn occupancy(&self) -> u64 {
-        self.visible.len() as u64 + self.delayed + self.in_flight + self.reserved
+        self.waiting() + self.delayed + self.in_flight + self.reserved
+    }
+
+    /// The messages waiting to be received: visible, and behind their
+    /// group's (a FIFO queue).
+    #[inline(always)]
+    fn waiting(&self) -> u64 {
+        self.visible.len() as u64 + self.backlog
     }
 
     /// The capacity, if bounded.
@@ -279,6 +367,7 @@ impl QueueRt {
     }
 
     /// Whether a sender may deliver now (only a full blocking queue refuses).
+    #[inline(always)]
     pub fn has_room(&self) -> bool {
         self.capacity == u64::MAX
             || self.overflow != Overflow::Block
@@ -300,6 +389,9 @@ impl QueueRt {
         self.sheds = fresh.sheds;
         self.retention = fresh.retention;
         self.shed = fresh.shed;
+        if let (Some(groups), Some(fresh)) = (self.groups.as_mut(), fresh.groups) {
+            groups.gap = fresh.gap;
+        }
     }
 }
 
@@ -333,6 +425,10 @@ impl Simulation {
                 }
                 Overflow::DropOldest => {
                     if let Some(oldest) = self.queues[q].visible.pop_front() {
+                        if self.queues[q].groups.is_some() {
+                            let key = self.msgs.get(oldest).key;
+                            self.queue_group_done(node, q, key);
+                        }
                         self.drop_msg(node, oldest, DropReason::EvictedOldest);
                     } else {
                         // Everything held is being processed: nothing to evict.
@@ -341,6 +437,10 @@ impl Simulation {
                     }
                 }
             }
+        }
+        if self.queues[q].groups.is_some() {
+            self.queue_group_arrive(node, q, msg);
+            return;
         }
         // (Its wait started as it arrived.)
         self.queue_enqueue(node, q, msg);
@@ -356,13 +456,106 @@ impl Simulation {
     /// `msg`, waiting since its `wait_from`, joins the visible messages.
     #[inline(always)]
     fn queue_enqueue(&mut self, node: NodeIx, q: Slot, msg: MsgId) {
-        let now = self.now;
         self.journey_hop(msg, node, HopKind::Wait);
+        self.queue_show(node, q, msg);
+    }
+
+    /// `msg` joins the visible messages, and the consumers are offered it.
+    #[inline(always)]
+    fn queue_show(&mut self, node: NodeIx, q: Slot, msg: MsgId) {
+        let now = self.now;
         let queue = &mut self.queues[q];
         queue.visible.push_back(msg);
-        let depth = queue.visible.len() as u64;
+        let depth = queue.waiting();
         self.stats[node].depth.set(now, depth);
         self.queue_dispatch(q);
+    }
+
+    /// `msg` arrives at FIFO queue `node`: it is shown if its group has
+    /// nothing out, else it waits behind the group's.
+    #[cold]
+    #[inline(never)]
+    fn queue_group_arrive(&mut self, node: NodeIx, q: Slot, msg: MsgId) {
+        let now = self.now;
+        let key = self.msgs.get(msg).key;
+        let queue = &mut self.queues[q];
+        let groups = queue.groups.as_deref_mut().expect("a FIFO queue");
+        let gap = groups.gap;
+        let group = groups.by_key.entry(key).or_default();
+        if !group.out && group.next <= now {
+            group.out = true;
+            group.next = now + gap;
+            self.queue_enqueue(node, q, msg);
+            return;
+        }
+        group.behind.push_back(msg);
+        let due = (!group.out).then_some(group.next);
+        group.out = true;
+        queue.backlog += 1;
+        let depth = queue.waiting();
+        self.stats[node].depth.set(now, depth);
+        self.journey_hop(msg, node, HopKind::Wait);
+        if let Some(due) = due {
+            // Nothing out, but the group rate holds the next one back.
+            self.schedule(due, Ev::GroupDue { node, key });
+        }
+    }
+
+    /// The message of group `key` that was out has left FIFO queue `node`
+    /// for good (acknowledged, dead-lettered, dropped or lost): the
+    /// group's next, if any, is shown as an event of its own (at once, or
+    /// when the group rate allows), so that no receive or crash in
+    /// progress sees the queue change under it.
+    #[cold]
+    #[inline(never)]
+    fn queue_group_done(&mut self, node: NodeIx, q: Slot, key: u32) {
+        let now = self.now;
+        let Some(groups) = self.queues[q].groups.as_deref_mut() else {
+            return;
+        };
+        let std::collections::btree_map::Entry::Occupied(mut entry) = groups.by_key.entry(key)
+        else {
+            debug_assert!(false, "group {key} had nothing out");
+            return;
+        };
+        let group = entry.get_mut();
+        if group.behind.is_empty() {
+            if group.next <= now {
+                entry.remove();
+            } else {
+                group.out = false;
+            }
+            return;
+        }
+        let due = group.next.max(now);
+        self.schedule(due, Ev::GroupDue { node, key });
+    }
+
+    /// The next message of group `key` of FIFO queue `node` is due to be
+    /// shown.
+    pub(crate) fn queue_group_due(&mut self, node: NodeIx, key: u32) {
+        let now = self.now;
+        let q = self.queue_slot(node);
+        let queue = &mut self.queues[q];
+        let Some(groups) = queue.groups.as_deref_mut() else {
+            return;
+        };
+        let gap = groups.gap;
+        let Some(group) = groups.by_key.get_mut(&key) else {
+            return;
+        };
+        let Some(msg) = group.behind.pop_front() else {
+            // A crash took what waited.
+            if group.next <= now {
+                groups.by_key.remove(&key);
+            } else {
+                group.out = false;
+            }
+            return;
+        };
+        group.next = now + gap;
+        queue.backlog -= 1;
+        self.queue_show(node, q, msg);
     }
 
     /// Offers waiting messages to the consumers with free slots.
@@ -406,7 +599,7 @@ impl Simulation {
         } else {
             let msg = queue.visible.pop_front()?;
             queue.in_flight += 1;
-            (msg, queue.visible.len() as u64)
+            (msg, queue.waiting())
         };
         let m = self.msgs.get_mut(msg);
         m.receives += 1;
@@ -469,11 +662,12 @@ impl Simulation {
     }
 
     /// The consumer holding a receipt is done with it (acknowledged, or
-    /// dead-lettered by the consumer): the queue forgets the message.
+    /// dead-lettered by the consumer): the queue forgets the message,
+    /// whose key was `key`.
     #[inline(always)]
-    pub(crate) fn queue_release(&mut self, node: NodeIx) {
+    pub(crate) fn queue_release(&mut self, node: NodeIx, key: u32) {
         let q = self.queue_slot(node);
-        self.queue_release_at(node, q);
+        self.queue_release_at(node, q, key);
     }
 
     /// The next message to hand out from a queue with a retention or a
@@ -505,8 +699,10 @@ impl Simulation {
                 break Some(msg);
             }
             removed = true;
-            let depth = self.queues[q].visible.len() as u64;
+            let depth = self.queues[q].waiting();
             self.stats[node].depth.set(now, depth);
+            let key = self.msgs.get(msg).key;
+            self.queue_group_done(node, q, key);
             self.msgs.get_mut(msg).origin = Origin::PUSHED;
             if expired {
                 self.stats[node].expired += 1;
@@ -522,7 +718,7 @@ impl Simulation {
         }
         let queue = &mut self.queues[q];
         queue.in_flight += u64::from(taken.is_some());
-        taken.map(|msg| (msg, queue.visible.len() as u64))
+        taken.map(|msg| (msg, queue.waiting()))
     }
 
     /// CoDel (RFC 8289) at queue slot `q`, for a message about to be taken
@@ -579,8 +775,12 @@ impl Simulation {
 
     /// [`Self::queue_release`] for the queue at slot `q`.
     #[inline(always)]
-    pub(crate) fn queue_release_at(&mut self, node: NodeIx, q: Slot) {
-        self.queues[q].in_flight -= 1;
+    pub(crate) fn queue_release_at(&mut self, node: NodeIx, q: Slot, key: u32) {
+        let queue = &mut self.queues[q];
+        queue.in_flight -= 1;
+        if queue.groups.is_some() {
+            self.queue_group_done(node, q, key);
+        }
         self.wake_waiters(node);
     }
 
@@ -626,6 +826,9 @@ impl Simulation {
     /// Moves `msg` (no longer counted by the queue) to the dead-letter
     /// queue, or drops it if there is none.
     fn queue_to_dead_letter(&mut self, node: NodeIx, msg: MsgId) {
+        let q = self.queue_slot(node);
+        let key = self.msgs.get(msg).key;
+        self.queue_group_done(node, q, key);
         self.msgs.get_mut(msg).origin = Origin::PUSHED;
         match self.topo[node].dlq {
             Some(edge) => {
@@ -657,11 +860,32 @@ impl Simulation {
     pub(crate) fn queue_take_since(&mut self, node: NodeIx, since: SimTime) -> Vec<MsgId> {
         let q = self.queue_slot(node);
         let msgs = &self.msgs;
-        let gone = self.queues[q]
-            .visible
-            .take_where(|&m| msgs.get(m).node_in >= since);
-        let depth = self.queues[q].visible.len() as u64;
+        let queue = &mut self.queues[q];
+        let mut gone = queue.visible.take_where(|&m| msgs.get(m).node_in >= since);
+        let shown = gone.len();
+        if let Some(groups) = queue.groups.as_deref_mut() {
+            for group in groups.by_key.values_mut() {
+                let before = group.behind.len();
+                group.behind.retain(|&m| {
+                    let lost = msgs.get(m).node_in >= since;
+                    if lost {
+                        gone.push(m);
+                    }
+                    !lost
+                });
+                queue.backlog -= (before - group.behind.len()) as u64;
+            }
+        }
+        let depth = queue.waiting();
         self.stats[node].depth.set(self.now, depth);
+        // The groups whose shown message was lost show their next.
+        let keys: Vec<u32> = gone[..shown]
+            .iter()
+            .map(|&m| self.msgs.get(m).key)
+            .collect();
+        for key in keys {
+            self.queue_group_done(node, q, key);
+        }
         gone
     }
 
@@ -761,6 +985,12 @@ impl crate::nodes::KindSpec for QueueParams {
 
     fn summary(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if let Some(fifo) = self.fifo {
+            out.push(match fifo.group_rate {
+                Some(rate) => format!("SQS FIFO, groups by key, {rate}/s per group"),
+                None => "SQS FIFO, groups by key".to_owned(),
+            });
+        }
         if let Some(c) = self.capacity {
             let overflow = match self.overflow {
                 Overflow::Block => "block",
@@ -807,6 +1037,12 @@ impl crate::nodes::KindSpec for QueueParams {
     }
 
     fn theory(&self) -> crate::theory::Role<'_> {
+        if self.fifo.is_some() {
+            return crate::theory::Role::Opaque(
+                "a FIFO queue hands out one message of a group at a time, so its consumers wait on the groups as well as on the servers"
+                    .to_owned(),
+            );
+        }
         crate::theory::Role::Buffer(crate::theory::Buffer {
             capacity: self.capacity,
             overflow: self.overflow,
@@ -816,6 +1052,9 @@ impl crate::nodes::KindSpec for QueueParams {
     }
 
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        if self.fifo.is_some() != new.fifo.is_some() {
+            return Some("turning message groups (FIFO) on or off");
+        }
         super::durability::restart_reason(self.durability.as_ref(), new.durability.as_ref())
     }
 }
@@ -881,6 +1120,34 @@ impl crate::nodes::Runtime for QueueParams {
     }
 }
 
+/// A FIFO queue's name (SQS requires the `.fifo` suffix) and attributes:
+/// message groups are the simulated keys; with a group rate, the
+/// high-throughput mode that limits each group rather than the queue.
+pub(crate) fn fifo_attributes(out: &mut String, id: &str, groups: FifoGroups) {
+    let _ = writeln!(out, "  name = {}", string(&format!("{id}.fifo")));
+    out.push_str("  fifo_queue = true # simulated: message groups by key, one out at a time\n");
+    out.push_str("  content_based_deduplication = true\n");
+    if let Some(rate) = groups.group_rate {
+        out.push_str("  deduplication_scope = \"messageGroup\"\n");
+        let _ = writeln!(
+            out,
+            "  fifo_throughput_limit = \"perMessageGroupId\" # simulated: group_rate {rate}/s"
+        );
+    }
+}
+
+/// Whether the dead-letter queue `dlq` is fed by a FIFO queue (SQS
+/// requires a FIFO queue's dead-letter queue to be FIFO too).
+pub(crate) fn feeds_fifo_dead_letter(model: &Model, dlq: NodeIndex) -> Option<FifoGroups> {
+    model
+        .graph
+        .edges_directed(dlq, Direction::Incoming)
+        .find_map(|e| match &model.graph[e.source()].kind {
+            crate::nodes::NodeKind::Queue(q) => q.fifo,
+            _ => None,
+        })
+}
+
 impl crate::export::KindExport for QueueParams {
     const ASYNCAPI_CHANNEL: bool = true;
 
@@ -890,7 +1157,7 @@ impl crate::export::KindExport for QueueParams {
         let graph = &model.graph;
         let mut queue = Map::new();
         queue.insert("name".into(), json!(graph[n].id));
-        queue.insert("fifoQueue".into(), json!(false));
+        queue.insert("fifoQueue".into(), json!(self.fifo.is_some()));
         if let Some(s) = whole_seconds(self.visibility_timeout, 43_200) {
             queue.insert("visibilityTimeout".into(), json!(s));
         }
@@ -923,7 +1190,12 @@ impl crate::export::KindExport for QueueParams {
         let graph = &model.graph;
         let node = &graph[n];
         let _ = writeln!(out, "resource \"aws_sqs_queue\" \"{}\" {{", tf.name_of(n));
-        let _ = writeln!(out, "  name = {}", string(&node.id));
+        match self.fifo {
+            Some(groups) => fifo_attributes(out, &node.id, groups),
+            None => {
+                let _ = writeln!(out, "  name = {}", string(&node.id));
+            }
+        }
         visibility(out, self.visibility_timeout);
         let receives_limit = self.max_receives.map(|m| (m, "max_receives".to_owned()));
         // Without a receive limit, the consumers' max_attempts is the
@@ -1115,5 +1387,116 @@ mod tests {
         // Nothing read was older than the retention when it was taken.
         let oldest = get(&r, "q", "wait_s.max");
         assert!(oldest <= 2.0 + 1e-9, "waited {oldest}");
+    }
+
+    /// Keyed events (20 keys, 40/s) through a queue to a consumer with 8
+    /// slots and exponential service, then a sink; `queue` is the queue's
+    /// parameters and `poison` the share of events of the poison type.
+    fn groups(queue: &str, poison: f64) -> RunResult {
+        let text = format!(
+            r#"(
+                version: 1,
+                name: "groups",
+                scenario: (duration: "300s", seed: 5),
+                nodes: [
+                    (id: "src", kind: Producer(arrival: Poisson(rate: 40.0), keys: 20,
+                        events: [(name: "Order", weight: {good}), (name: "Bad", weight: {poison})])),
+                    (id: "q", kind: Queue({queue})),
+                    (id: "srv", kind: Consumer(service: Exponential(mean: "100ms"), concurrency: 8,
+                        poison: ["Bad"], retry: Immediate(max_attempts: 100))),
+                    (id: "out", kind: Sink()),
+                    (id: "dlq", kind: DeadLetter()),
+                ],
+                edges: [
+                    (from: "src", to: "q"), (from: "q", to: "srv"),
+                    (from: "srv", to: "out"), (from: "q", to: "dlq"),
+                ],
+            )"#,
+            good = 1.0 - poison,
+            poison = poison.max(1e-9),
+        );
+        let (model, _) = from_str(&text).expect("loads");
+        let r = run_once(&model, 5).expect("runs");
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+        r
+    }
+
+    #[test]
+    fn message_groups_keep_each_keys_order_through_competing_consumers() {
+        // A standard queue: eight slots finish messages of a key out of
+        // the order they were made.
+        let standard = groups("", 0.0);
+        assert!(get(&standard, "srv", "out_of_order") > 100.0);
+        // The sink sees them in the order the consumer sends them on.
+        assert_eq!(
+            get(&standard, "out", "out_of_order"),
+            get(&standard, "srv", "out_of_order")
+        );
+        // FIFO: one message of a key out at a time, so none.
+        let fifo = groups("fifo: ()", 0.0);
+        assert_eq!(get(&fifo, "srv", "out_of_order"), 0.0);
+        assert_eq!(get(&fifo, "out", "out_of_order"), 0.0);
+        // Both carry the whole load (ρ = 0.5).
+        let done = |r: &RunResult| get(r, "out", "completed");
+        assert!((done(&fifo) / done(&standard) - 1.0).abs() < 0.05);
+        // Per key the load is 0.2 of one server: groups wait on each
+        // other's messages, so FIFO waits longer.
+        assert!(get(&fifo, "q", "wait_s.mean") > get(&standard, "q", "wait_s.mean"));
+    }
+
+    #[test]
+    fn a_poison_message_holds_up_its_group_until_it_is_dead_lettered() {
+        let queue = r#"visibility_timeout: "5s", max_receives: 50, fifo: ()"#;
+        let r = groups(queue, 0.005);
+        // Every poison event ends in the dead-letter queue after its
+        // receives, and nothing else does.
+        let bad = get(&r, "q", "dead_lettered");
+        assert!(bad > 20.0, "{bad}");
+        assert_eq!(get(&r, "dlq", "stored"), bad);
+        // While a poison message is retried, its group waits behind it:
+        // 50 receives of 100 ms each hold the group ~5 s.
+        assert!(get(&r, "q", "wait_s.max") > 3.0);
+        // Order holds all the same.
+        assert_eq!(get(&r, "out", "out_of_order"), 0.0);
+        let standard = groups(r#"visibility_timeout: "5s", max_receives: 50"#, 0.005);
+        assert!(get(&standard, "q", "wait_s.max") < get(&r, "q", "wait_s.max"));
+    }
+
+    #[test]
+    fn a_group_rate_caps_each_groups_throughput() {
+        let text = r#"(
+            version: 1,
+            name: "rate",
+            scenario: (duration: "100s", seed: 2),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Constant(rate: 30.0), keys: 2)),
+                (id: "q", kind: Queue(fifo: (group_rate: 5.0))),
+                (id: "srv", kind: Consumer(service: Constant("1ms"), concurrency: 4)),
+                (id: "out", kind: Sink()),
+            ],
+            edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")],
+        )"#;
+        let (model, _) = from_str(text).expect("loads");
+        let r = run_once(&model, 2).expect("runs");
+        assert!(r.conservation.balanced());
+        // Two groups at 5 a second each: 10 a second of the 30 arriving.
+        let done = get(&r, "out", "completed");
+        assert!((990.0..=1010.0).contains(&done), "{done}");
+        assert!(get(&r, "q", "max_depth") > 1_900.0);
+    }
+
+    #[test]
+    fn a_fifo_queue_checks_its_group_rate() {
+        let bad = super::QueueParams {
+            fifo: Some(super::FifoGroups {
+                group_rate: Some(0.0),
+            }),
+            ..super::QueueParams::default()
+        };
+        assert!(
+            bad.problems().iter().any(|p| p.contains("group_rate")),
+            "{:?}",
+            bad.problems()
+        );
     }
 }

@@ -113,6 +113,7 @@ impl Simulation {
         if sink.is_instant() {
             // An instant sink: the journey ends on arrival.
             self.stats[node].departed += 1;
+            self.note_order(node, msg);
             self.complete(node, msg);
             return;
         }
@@ -136,6 +137,7 @@ impl Simulation {
         stats.busy.set(now, busy);
         stats.departed += 1;
         stats.record_sojourn(now - self.msgs.get(msg).node_in);
+        self.note_order(node, msg);
         self.complete(node, msg);
         if let Some(next) = self.sinks[s].backlog.pop_front() {
             let depth = self.sinks[s].backlog.len() as u64;
@@ -242,6 +244,7 @@ impl crate::nodes::Runtime for SinkParams {
         let sink = &sim.sinks[topo.slot];
         r.count("completed", st.completed);
         r.count("duplicates", st.duplicates);
+        r.count("out_of_order", st.out_of_order);
         r.level("mean_depth", "max_depth", &st.depth, end);
         r.busy(&st.busy, sink.limit().map(crate::report::slots), end);
         if sink.limit().is_some() {

@@ -83,6 +83,13 @@ impl KindUi for Consumer {
             )
             .card_if_any(),
             LiveNumber::count(
+                "out of order",
+                n.out_of_order,
+                "out_of_order",
+                "Messages it finished after a later message of the same producer and key",
+            )
+            .card_if_any(),
+            LiveNumber::count(
                 "expired",
                 n.expired,
                 "expired",

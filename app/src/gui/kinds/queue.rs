@@ -1,13 +1,14 @@
 //! Queues: point-to-point, consumers compete for their messages.
 
 use eframe::egui::{self, Color32, DragValue, Rect, Ui, vec2};
-use sim_core::nodes::{NodeKind, Overflow, QueueParams, Shedding};
+use sim_core::nodes::{FifoGroups, NodeKind, Overflow, QueueParams, Shedding};
 use sim_core::snapshot::NodeSnapshot;
 use sim_core::time::Duration;
 
 use super::{Icon, KindUi, LiveNumber, ParamsUi, card_line, edited};
 use crate::gui::inspector::fields::{
     duration_row_ui, enum_ui, field_problems_ui, optional_count_ui, optional_duration_row_ui,
+    optional_rate_ui,
 };
 use crate::gui::session::marks::{CardMarks, ratio};
 
@@ -90,6 +91,10 @@ impl ParamsUi for QueueParams {
             ),
             None => "unbounded".to_owned(),
         };
+        let text = match self.fifo {
+            Some(_) => format!("SQS FIFO · {text}"),
+            None => text,
+        };
         super::durability::with_mark(text, self.durability.as_ref())
     }
 
@@ -129,10 +134,49 @@ fn section_ui(ui: &mut Ui, q: &mut QueueParams) {
         "A message older than this is removed unread when it reaches the head",
     );
     shedding_ui(ui, &mut q.shed);
+    ordering_ui(ui, &mut q.fifo);
     super::durability::durability_ui(ui, &mut q.durability);
     let problems = q.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);
+        ui.end_row();
+    }
+}
+
+/// Standard or FIFO (SQS FIFO: one message of a group, its key, out at a
+/// time), and a FIFO queue's group rate.
+fn ordering_ui(ui: &mut Ui, fifo: &mut Option<FifoGroups>) {
+    let label = ui.label("Ordering");
+    let mut on = fifo.is_some();
+    enum_ui(
+        ui,
+        "ordering",
+        &mut on,
+        &[
+            (false, "standard (no order)"),
+            (true, "FIFO by message group (key)"),
+        ],
+    )
+    .labelled_by(label.id)
+    .on_hover_text(
+        "A FIFO queue hands out one message of a group (the message's key) at a time, \
+         in the order they arrived: the next waits until the one before is acknowledged \
+         or dead-lettered. A message that fails holds its group up; other groups go on.",
+    );
+    ui.end_row();
+    if on != fifo.is_some() {
+        *fifo = on.then(FifoGroups::default);
+    }
+    if let Some(groups) = fifo {
+        let label = ui.label("Group rate");
+        optional_rate_ui(
+            ui,
+            &mut groups.group_rate,
+            300.0,
+            " /s per group",
+            "no limit",
+        );
+        label.on_hover_text("Most messages a group hands out per second");
         ui.end_row();
     }
 }

@@ -45,6 +45,13 @@ impl KindUi for Sink {
         let mut numbers = vec![
             LiveNumber::count("done", n.departed, "departed", "Messages it finished with"),
             LiveNumber::now("waiting", n.depth, "Messages waiting for a free slot").card_if_any(),
+            LiveNumber::count(
+                "out of order",
+                n.out_of_order,
+                "out_of_order",
+                "Messages that reached it after a later message of the same producer and key",
+            )
+            .card_if_any(),
         ];
         if let Some(limit) = n.capacity {
             numbers.push(

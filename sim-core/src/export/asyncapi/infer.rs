@@ -116,6 +116,9 @@ fn with_parameters(kind: Kind, bindings: &BTreeMap<String, Value>) -> (NodeKind,
                 {
                     q.visibility_timeout = Duration::from_secs(v);
                 }
+                if queue.get("fifoQueue").and_then(Value::as_bool) == Some(true) {
+                    q.fifo = Some(crate::nodes::FifoGroups::default());
+                }
                 if let Some(redrive) = queue.get("redrivePolicy") {
                     dead_letter = redrive
                         .get("deadLetterQueue")
