@@ -88,7 +88,7 @@ impl KindUi for Consumer {
                 "out_of_order",
                 "Messages it finished after a later message of the same producer and key",
             )
-            .card_if_any(),
+            .panel_only(),
             LiveNumber::count(
                 "expired",
                 n.expired,

@@ -51,7 +51,7 @@ impl KindUi for Sink {
                 "out_of_order",
                 "Messages that reached it after a later message of the same producer and key",
             )
-            .card_if_any(),
+            .panel_only(),
         ];
         if let Some(limit) = n.capacity {
             numbers.push(
