@@ -41,6 +41,8 @@ use crate::time::{Duration, SimTime};
 /// A link's faults in force during a run.
 #[derive(Debug)]
 pub(crate) struct LinkRt {
+    /// The link's id, as faults and reports name it.
+    pub id: String,
     /// The delays in force (their sum is added to the latency).
     delays: Vec<Duration>,
     /// The loss and duplication probabilities in force.
@@ -52,8 +54,9 @@ pub(crate) struct LinkRt {
 }
 
 impl LinkRt {
-    fn new(rng: Stream) -> Self {
+    fn new(id: String, rng: Stream) -> Self {
         Self {
+            id,
             delays: Vec::new(),
             losses: Vec::new(),
             duplications: Vec::new(),
@@ -123,11 +126,8 @@ pub(crate) fn compile(
             continue;
         };
         edge.link = slot;
-        out.push(LinkRt::new(crate::rng::stream(
-            seed,
-            &id,
-            crate::rng::Purpose::Links,
-        )));
+        let rng = crate::rng::stream(seed, &id, crate::rng::Purpose::Links);
+        out.push(LinkRt::new(id, rng));
     }
     out
 }

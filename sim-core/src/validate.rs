@@ -575,8 +575,6 @@ pub fn validate(model: &Model) -> Vec<Diagnostic> {
     out
 }
 
-/// Why `effect` cannot hit a node of `kind`, if it cannot: not of its
-/// kind, or a slow-down of a broker without replicas.
 /// What is wrong with a fault's target — the node it names, or the link —
 /// or whether its effect can hit it: whether the target exists (the
 /// sentence is then about the effect on it), and a sentence that follows
@@ -623,6 +621,8 @@ fn fault_target(
     }
 }
 
+/// Why `effect` cannot hit a node of `kind`, if it cannot: not of its
+/// kind, or a slow-down of a broker without replicas.
 pub fn unfit(effect: Effect, kind: &NodeKind) -> Option<String> {
     effect.unfit_for(kind.kind()).or_else(|| match effect {
         Effect::Slow { .. } => crate::nodes::durability::slow_unfit(kind),

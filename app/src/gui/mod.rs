@@ -471,11 +471,7 @@ impl WeirApp {
     /// there is one.
     pub fn select_link(&mut self, from: &str, to: &str) {
         self.canvas.selected.clear();
-        let model = &self.doc.model;
-        self.canvas.selected_edge = model
-            .find(from)
-            .zip(model.find(to))
-            .and_then(|(a, b)| model.graph.find_edge(a, b));
+        self.canvas.selected_edge = self.doc.model.find_edge(from, to);
     }
 
     /// Where a node's card is on screen (after the last frame).

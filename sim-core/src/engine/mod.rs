@@ -542,12 +542,11 @@ impl Simulation {
             return None;
         }
         let window = |f: &CompiledFault| crate::alerts::FaultWindow {
-            // A link's fault is named by its link.
+            // A link's fault is named by its link's id.
             node: match self.edges.get(f.link as usize) {
-                Some(edge) if f.link != crate::faults::NO_LINK => crate::model::default_edge_id(
-                    &self.topo[edge.from.ix()].id,
-                    &self.topo[edge.to.ix()].id,
-                ),
+                Some(edge) if f.link != crate::faults::NO_LINK => {
+                    self.links[edge.link as usize].id.clone()
+                }
                 _ => self.topo[f.node.ix()].id.clone(),
             },
             effect: f.effect.key(),

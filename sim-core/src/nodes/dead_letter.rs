@@ -190,7 +190,7 @@ impl crate::export::KindExport for DeadLetterParams {
             "sqs": {
                 "queue": {
                     "name": model.graph[n].id,
-                    "fifoQueue": super::queue::feeds_fifo_dead_letter(model, n).is_some()
+                    "fifoQueue": super::queue::feeds_fifo_dead_letter(model, n)
                 },
                 "bindingVersion": "0.2.0"
             }
@@ -211,7 +211,7 @@ impl crate::export::KindExport for DeadLetterParams {
     fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
         let _ = writeln!(out, "resource \"aws_sqs_queue\" \"{}\" {{", tf.name_of(n));
         let id = &tf.model.graph[n].id;
-        if super::queue::feeds_fifo_dead_letter(tf.model, n).is_some() {
+        if super::queue::feeds_fifo_dead_letter(tf.model, n) {
             // SQS: a FIFO queue's dead-letter queue must be FIFO too.
             let _ = writeln!(out, "  name = {}", string(&format!("{id}.fifo")));
             out.push_str("  fifo_queue = true # the dead-letter queue of a FIFO queue\n");

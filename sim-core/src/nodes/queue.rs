@@ -265,6 +265,19 @@ struct Groups {
     gap: Duration,
 }
 
+impl Groups {
+    /// Group `key` has nothing out and nothing waiting: it is forgotten,
+    /// unless its rate still holds its next message back.
+    fn rest(&mut self, key: u32, now: SimTime) {
+        match self.by_key.get_mut(&key) {
+            Some(group) if group.next > now => group.out = false,
+            _ => {
+                self.by_key.remove(&key);
+            }
+        }
+    }
+}
+
 /// One message group of a FIFO queue.
 #[derive(Debug, Default)]
 struct Group {
@@ -513,18 +526,12 @@ impl Simulation {
         let Some(groups) = self.queues[q].groups.as_deref_mut() else {
             return;
         };
-        let std::collections::btree_map::Entry::Occupied(mut entry) = groups.by_key.entry(key)
-        else {
+        let Some(group) = groups.by_key.get(&key) else {
             debug_assert!(false, "group {key} had nothing out");
             return;
         };
-        let group = entry.get_mut();
         if group.behind.is_empty() {
-            if group.next <= now {
-                entry.remove();
-            } else {
-                group.out = false;
-            }
+            groups.rest(key, now);
             return;
         }
         let due = group.next.max(now);
@@ -546,11 +553,7 @@ impl Simulation {
         };
         let Some(msg) = group.behind.pop_front() else {
             // A crash took what waited.
-            if group.next <= now {
-                groups.by_key.remove(&key);
-            } else {
-                group.out = false;
-            }
+            groups.rest(key, now);
             return;
         };
         group.next = now + gap;
@@ -1123,7 +1126,7 @@ impl crate::nodes::Runtime for QueueParams {
 /// A FIFO queue's name (SQS requires the `.fifo` suffix) and attributes:
 /// message groups are the simulated keys; with a group rate, the
 /// high-throughput mode that limits each group rather than the queue.
-pub(crate) fn fifo_attributes(out: &mut String, id: &str, groups: FifoGroups) {
+fn fifo_attributes(out: &mut String, id: &str, groups: FifoGroups) {
     let _ = writeln!(out, "  name = {}", string(&format!("{id}.fifo")));
     out.push_str("  fifo_queue = true # simulated: message groups by key, one out at a time\n");
     out.push_str("  content_based_deduplication = true\n");
@@ -1138,14 +1141,11 @@ pub(crate) fn fifo_attributes(out: &mut String, id: &str, groups: FifoGroups) {
 
 /// Whether the dead-letter queue `dlq` is fed by a FIFO queue (SQS
 /// requires a FIFO queue's dead-letter queue to be FIFO too).
-pub(crate) fn feeds_fifo_dead_letter(model: &Model, dlq: NodeIndex) -> Option<FifoGroups> {
+pub(crate) fn feeds_fifo_dead_letter(model: &Model, dlq: NodeIndex) -> bool {
     model
         .graph
         .edges_directed(dlq, Direction::Incoming)
-        .find_map(|e| match &model.graph[e.source()].kind {
-            crate::nodes::NodeKind::Queue(q) => q.fifo,
-            _ => None,
-        })
+        .any(|e| matches!(&model.graph[e.source()].kind, crate::nodes::NodeKind::Queue(q) if q.fifo.is_some()))
 }
 
 impl crate::export::KindExport for QueueParams {
@@ -1393,6 +1393,12 @@ mod tests {
     /// slots and exponential service, then a sink; `queue` is the queue's
     /// parameters and `poison` the share of events of the poison type.
     fn groups(queue: &str, poison: f64) -> RunResult {
+        groups_failing(queue, poison, 0.0)
+    }
+
+    /// [`groups`] with the consumer failing a share `failure` of its
+    /// attempts at random (retried at once).
+    fn groups_failing(queue: &str, poison: f64, failure: f64) -> RunResult {
         let text = format!(
             r#"(
                 version: 1,
@@ -1403,7 +1409,7 @@ mod tests {
                         events: [(name: "Order", weight: {good}), (name: "Bad", weight: {poison})])),
                     (id: "q", kind: Queue({queue})),
                     (id: "srv", kind: Consumer(service: Exponential(mean: "100ms"), concurrency: 8,
-                        poison: ["Bad"], retry: Immediate(max_attempts: 100))),
+                        failure: {failure}, poison: ["Bad"], retry: Immediate(max_attempts: 100))),
                     (id: "out", kind: Sink()),
                     (id: "dlq", kind: DeadLetter()),
                 ],
@@ -1442,6 +1448,13 @@ mod tests {
         // Per key the load is 0.2 of one server: groups wait on each
         // other's messages, so FIFO waits longer.
         assert!(get(&fifo, "q", "wait_s.mean") > get(&standard, "q", "wait_s.mean"));
+        // A failed attempt goes back to the head of its group: retries
+        // reorder a standard queue, not a FIFO one.
+        let retried = groups_failing("fifo: ()", 0.0, 0.3);
+        assert!(get(&retried, "q", "retries") > 1_000.0);
+        assert_eq!(get(&retried, "srv", "out_of_order"), 0.0);
+        let standard = groups_failing("", 0.0, 0.3);
+        assert!(get(&standard, "srv", "out_of_order") > get(&retried, "q", "retries") / 10.0);
     }
 
     #[test]

@@ -77,9 +77,15 @@ fn describe(effect: Effect) -> String {
         Effect::Slow { factor } => format!("slow-down ×{factor}"),
         Effect::Burst { factor } => format!("burst ×{factor}"),
         Effect::Delay { extra } => format!("delay +{extra}"),
-        Effect::Loss { probability } => format!("loss {} %", 100.0 * probability),
-        Effect::Duplicate { probability } => format!("duplication {} %", 100.0 * probability),
+        Effect::Loss { probability } => format!("loss {} %", percent(probability)),
+        Effect::Duplicate { probability } => format!("duplication {} %", percent(probability)),
     }
+}
+
+/// A probability as a percentage without the float's noise (0.07 is 7,
+/// not 7.000000000000001).
+fn percent(probability: f64) -> f64 {
+    (probability * 1e8).round() / 1e6
 }
 
 /// A fault's title in its list: what, when and for how long.

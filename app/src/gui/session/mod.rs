@@ -566,10 +566,14 @@ impl LiveView {
             let Place::Lost { node, seq, .. } = m.place else {
                 continue;
             };
-            if seq <= self.last_lost || self.lost_dots.len() >= MAX_LOST_DOTS {
+            if seq <= self.last_lost {
                 continue;
             }
+            // Seen, shown or not: a loss over the cap is not shown later.
             last_lost = last_lost.max(seq);
+            if self.lost_dots.len() >= MAX_LOST_DOTS {
+                continue;
+            }
             self.lost_dots.push(LostDot {
                 node: node as usize,
                 born,
