@@ -85,10 +85,8 @@ pub(crate) fn find(
     id: &str,
 ) -> Option<(usize, usize)> {
     let g = &model.graph;
-    let (k, e) = g
-        .edge_indices()
-        .enumerate()
-        .find(|&(_, e)| model.edge_id(e) == id)?;
+    let e = model.edge_by_id(id)?;
+    let k = g.edge_indices().position(|x| x == e)?;
     let (from, _) = g.edge_endpoints(e)?;
     Some((k, node_ixs.iter().position(|&n| n == from)?))
 }

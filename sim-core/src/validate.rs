@@ -598,7 +598,7 @@ fn fault_target(
             Some(&ix) => unfit(effect, &graph[ix].kind).map_or(Ok(()), |why| Err((true, why))),
         },
         (true, Some(id)) => {
-            let Some(e) = graph.edge_indices().find(|&e| model.edge_id(e) == id) else {
+            let Some(e) = model.edge_by_id(id) else {
                 return Err((false, format!("names link '{id}', which does not exist")));
             };
             if let Some(why) = effect.unfit_for_link() {

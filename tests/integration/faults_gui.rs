@@ -9,7 +9,7 @@ use sim_core::faults::Effect;
 use sim_core::time::Duration;
 use weir::gui::WeirApp;
 
-use crate::harness::{Window, harness};
+use crate::harness::{Window, fill, harness};
 
 const MODEL: &str = r#"(
     version: 1,
@@ -163,23 +163,23 @@ fn a_links_faults_are_added_and_edited_in_its_inspector() {
         h.query_by_label("Add fault at a time").is_none(),
         "no faults offered on a pull"
     );
-    // Renaming the producer keeps the fault on its link.
+    // Renaming the producer in its inspector keeps the fault on its link,
+    // and undo takes the name back with the link's.
     h.state_mut().select_ids(&["src"]);
     h.run();
-    let mut model = h.state().model().clone();
-    model
-        .apply(sim_core::model::ModelCommand::SetId {
-            id: "src".into(),
-            new_id: "checkout".into(),
-        })
-        .expect("renames");
-    assert_eq!(
-        model.scenario.faults[0].link.as_deref(),
-        Some("checkout->q")
-    );
+    fill(&mut h, "Id", "checkout");
+    // (An id is taken when the field is left.)
+    h.key_press(Key::Enter);
+    h.run();
+    let link =
+        |h: &egui_kittest::Harness<'_, WeirApp>| h.state().model().scenario.faults[0].link.clone();
+    assert_eq!(link(&h).as_deref(), Some("checkout->q"));
     assert!(
-        sim_core::validate::validate(&model)
+        sim_core::validate::validate(h.state().model())
             .iter()
             .all(|d| !d.is_error())
     );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(link(&h).as_deref(), Some("src->q"));
 }

@@ -283,6 +283,11 @@ impl Model {
     }
 
     /// The id of an edge: its own, or `"from->to"`.
+    /// The edge whose id ([`Self::edge_id`]) is `id`, if any.
+    pub fn edge_by_id(&self, id: &str) -> Option<EdgeIndex> {
+        self.graph.edge_indices().find(|&e| self.edge_id(e) == id)
+    }
+
     pub fn edge_id(&self, e: EdgeIndex) -> String {
         if let Some(id) = &self.graph[e].id {
             return id.clone();

@@ -156,13 +156,14 @@ fn node_ui(
             }
             ui.end_row();
 
-            ui.label("Id");
+            let label = ui.label("Id");
             let buffer = match &mut state.id_edit {
                 Some((m, text)) if *m == n => text,
                 slot => &mut slot.insert((n, node.id.clone())).1,
             };
             let edit = ui
                 .add(egui::TextEdit::singleline(buffer))
+                .labelled_by(label.id)
                 .on_hover_text("The stable id used in files, reports and on the command line");
             let typed = buffer.trim().to_owned();
             let problem = if typed.is_empty() {
