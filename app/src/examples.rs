@@ -115,6 +115,11 @@ pub const EXAMPLES: &[Example] = &[
         text: include_str!("../../examples/fifo-groups.ron"),
     },
     Example {
+        file: "event-hubs-throttling.ron",
+        theme: Theme::Brokers,
+        text: include_str!("../../examples/event-hubs-throttling.ron"),
+    },
+    Example {
         file: "content-routing.ron",
         theme: Theme::Brokers,
         text: include_str!("../../examples/content-routing.ron"),

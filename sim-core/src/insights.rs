@@ -60,6 +60,9 @@ pub enum Limit {
     Concurrency(u32),
     /// At most this many per second of what the report's `metric` counts.
     Rate { per_s: f64, metric: &'static str },
+    /// Event Hubs' throughput units, each letting in `per_unit` events a
+    /// second (the report's `arrived`, throttled sends included).
+    ThroughputUnits { units: u32, per_unit: f64 },
 }
 
 /// What an insight is about.
@@ -250,6 +253,14 @@ fn load(node: &NodeReport, limit: Limit, measured_s: f64) -> Option<(f64, f64)> 
                 return None;
             }
             let rho = node.value(metric)? / measured_s / per_s;
+            (rho, 1.0 / rho)
+        }
+        Limit::ThroughputUnits { units, per_unit } => {
+            let per_s = f64::from(units) * per_unit;
+            if measured_s <= 0.0 || per_s <= 0.0 {
+                return None;
+            }
+            let rho = node.value("arrived")? / measured_s / per_s;
             (rho, 1.0 / rho)
         }
     };
@@ -449,6 +460,16 @@ fn remedy(stage: &Stage<'_>, rho: f64) -> String {
                 two(rho * f64::from(c) / f64::from(n))
             )
         }
+        Limit::ThroughputUnits { units, .. } => {
+            let Some(n) = needed(rho, f64::from(units)) else {
+                return String::new();
+            };
+            format!(
+                "{} would bring it to ρ = {}",
+                plural(n, "throughput unit", "throughput units"),
+                two(rho * f64::from(units) / f64::from(n))
+            )
+        }
         Limit::Rate { per_s, .. } => {
             let wanted = rho * per_s / TARGET_RHO;
             format!(
@@ -474,6 +495,11 @@ fn capacity(stage: &Stage<'_>) -> String {
         ),
         Limit::Concurrency(c) => format!("concurrency {c}"),
         Limit::Rate { per_s, .. } => format!("rate limit {}", rate(per_s)),
+        Limit::ThroughputUnits { units, per_unit } => format!(
+            "{} ({})",
+            plural(units, "throughput unit", "throughput units"),
+            rate(f64::from(units) * per_unit)
+        ),
     }
 }
 

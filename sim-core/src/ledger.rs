@@ -6,7 +6,11 @@
 //! subscriber is meant to get one. The ledger follows only ids that have
 //! more than one live instance, so it stays as small as the set of
 //! messages in flight: when the last instance of an id is gone, so is its
-//! entry. It is only ever looked up, never iterated.
+//! entry. A log whose consumer groups save their offsets periodically pins
+//! the ids of what each group read since its last checkpoint, since a
+//! crash makes the group read those records again: those stay followed
+//! until the checkpoint passes them. It is only ever looked up, never
+//! iterated.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +19,10 @@ use crate::engine::NodeIx;
 #[derive(Debug, Default)]
 struct Entry {
     alive: u32,
+    /// Holders that may make another instance later (a log's consumer
+    /// group, until a checkpoint saves past the record): the entry stays
+    /// while any holds it, even with no instance alive.
+    pins: u32,
     completions: u32,
     processed_by: Vec<NodeIx>,
 }
@@ -57,7 +65,29 @@ impl Ledger {
     fn release_followed(&mut self, id: u64) {
         if let Some(entry) = self.entries.get_mut(&id) {
             entry.alive -= 1;
-            if entry.alive == 0 {
+            if entry.alive == 0 && entry.pins == 0 {
+                self.entries.remove(&id);
+            }
+        }
+    }
+
+    /// The one live instance of `id` may be made again later: follow it
+    /// until [`Self::unpin`], alive or not.
+    pub fn pin(&mut self, id: u64) {
+        self.entries
+            .entry(id)
+            .or_insert(Entry {
+                alive: 1,
+                ..Entry::default()
+            })
+            .pins += 1;
+    }
+
+    /// No new instance of `id` will come from the holder that pinned it.
+    pub fn unpin(&mut self, id: u64) {
+        if let Some(entry) = self.entries.get_mut(&id) {
+            entry.pins = entry.pins.saturating_sub(1);
+            if entry.alive == 0 && entry.pins == 0 {
                 self.entries.remove(&id);
             }
         }
@@ -128,5 +158,23 @@ mod tests {
         assert_eq!(ledger.followed(), 1);
         ledger.released(b);
         assert_eq!(ledger.followed(), 0, "gone with its last instance");
+    }
+
+    #[test]
+    fn a_pinned_id_is_followed_after_its_instance_is_gone() {
+        let mut ledger = Ledger::default();
+        let a = ledger.new_id();
+        ledger.pin(a);
+        assert!(!ledger.processed(a, NodeIx(2)));
+        assert!(!ledger.completed(a));
+        ledger.released(a);
+        assert_eq!(ledger.followed(), 1, "kept while pinned");
+        ledger.redelivered(a);
+        assert!(ledger.processed(a, NodeIx(2)), "the same consumer again");
+        assert!(ledger.completed(a), "a second completion is a duplicate");
+        ledger.unpin(a);
+        assert_eq!(ledger.followed(), 1, "its second instance is alive");
+        ledger.released(a);
+        assert_eq!(ledger.followed(), 0);
     }
 }

@@ -76,6 +76,9 @@ pub enum Metric {
     /// to tell apart: at clients, and where journeys end in a model with
     /// deadlines.
     Goodput,
+    /// Sends an Event Hubs log refused beyond its throughput units, per
+    /// second over the interval (only on such logs).
+    Throttled,
 }
 
 /// How two neighbouring points become one when resolution halves.
@@ -89,7 +92,7 @@ enum Merge {
 
 impl Metric {
     /// Every metric, in chart order.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::ThroughputIn,
         Self::ThroughputOut,
         Self::Depth,
@@ -103,12 +106,14 @@ impl Metric {
         Self::StalenessP50,
         Self::StalenessP99,
         Self::Goodput,
+        Self::Throttled,
     ];
 
     /// The key used in CSV headers and JSON.
     pub const fn key(self) -> &'static str {
         match self {
             Self::Goodput => "goodput_per_s",
+            Self::Throttled => "throttled_per_s",
             Self::ThroughputIn => "throughput_in_per_s",
             Self::ThroughputOut => "throughput_out_per_s",
             Self::Depth => "depth",
@@ -140,6 +145,7 @@ impl Metric {
             Self::StalenessP50 => "p50 staleness (s)",
             Self::StalenessP99 => "p99 staleness (s)",
             Self::Goodput => "goodput /s",
+            Self::Throttled => "throttled /s",
         }
     }
 
@@ -163,7 +169,8 @@ impl Metric {
             | Self::StalenessP50
             | Self::Instances
             | Self::Dropped
-            | Self::Goodput => Merge::Mean,
+            | Self::Goodput
+            | Self::Throttled => Merge::Mean,
         }
     }
 }
@@ -355,6 +362,7 @@ pub struct NodeSeries {
     prev_out: i64,
     prev_dropped: i64,
     prev_good: i64,
+    prev_throttled: i64,
 }
 
 impl NodeSeries {
@@ -432,6 +440,7 @@ impl Series {
                     prev_out: 0,
                     prev_dropped: 0,
                     prev_good: 0,
+                    prev_throttled: 0,
                 })
                 .collect(),
             edges: edges
@@ -466,13 +475,13 @@ impl Series {
         self.system.goodput = true;
     }
 
-    /// Adds the goodput line to the node at `index` (before the first
-    /// point).
-    pub(crate) fn add_goodput(&mut self, index: usize) {
+    /// Adds a line its kind does not always have (goodput, throttled
+    /// sends) to the node at `index` (before the first point).
+    pub(crate) fn add_line(&mut self, index: usize, metric: Metric) {
         if let Some(node) = self.nodes.get_mut(index)
-            && node.values(Metric::Goodput).is_none()
+            && node.values(metric).is_none()
         {
-            node.lines.push((Metric::Goodput, Vec::new()));
+            node.lines.push((metric, Vec::new()));
         }
     }
 
@@ -558,6 +567,7 @@ impl Series {
             line.prev_out -= signed(st.departed);
             line.prev_dropped -= signed(st.dropped());
             line.prev_good -= signed(st.answered + st.in_time);
+            line.prev_throttled -= signed(st.throttled);
             self.system.in_time_before += st.in_time;
         }
     }
@@ -584,11 +594,12 @@ impl Series {
         let mut in_time = 0;
         for (i, (line, st)) in self.nodes.iter_mut().zip(stats.iter_mut()).enumerate() {
             in_time += st.in_time;
-            let (arrived, departed, dropped, good) = (
+            let (arrived, departed, dropped, good, throttled) = (
                 signed(st.arrived),
                 signed(st.departed),
                 signed(st.dropped()),
                 signed(st.answered + st.in_time),
+                signed(st.throttled),
             );
             let latency = st.interval.p50_p99();
             st.interval.clear();
@@ -614,6 +625,7 @@ impl Series {
                     Metric::StalenessP50 => staleness.0 as f32,
                     Metric::StalenessP99 => staleness.1 as f32,
                     Metric::Goodput => per_s(good - line.prev_good),
+                    Metric::Throttled => per_s(throttled - line.prev_throttled),
                 };
                 values.push(v);
             }
@@ -621,6 +633,7 @@ impl Series {
             line.prev_out = departed;
             line.prev_dropped = dropped;
             line.prev_good = good;
+            line.prev_throttled = throttled;
         }
         for (line, &count) in self.edges.iter_mut().zip(carried) {
             #[expect(clippy::cast_possible_wrap, reason = "counts stay below i64::MAX")]

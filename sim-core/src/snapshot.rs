@@ -77,6 +77,12 @@ pub struct NodeSnapshot {
     pub refusing: bool,
     /// A broker switching to its standby region (it is down meanwhile).
     pub switching: bool,
+    /// An Event Hubs log turning sends away: it refused one within the
+    /// last second and its throughput units are still used up.
+    pub throttling: bool,
+    /// Sends an Event Hubs log refused (dropped, or made to wait); a
+    /// serverless consumer's messages refused at its concurrency limit.
+    pub throttled: u64,
     /// A consumer's circuit breaker, if it has one.
     pub breaker: Option<BreakerState>,
     /// A log's largest consumer-group lag, in records (0 for other kinds).
@@ -337,6 +343,12 @@ impl Simulation {
             electing: self.durable[i].as_ref().is_some_and(|d| d.electing()),
             refusing: self.durable[i].as_ref().is_some_and(|d| d.refusing()),
             switching: self.durable[i].as_ref().is_some_and(|d| d.switching()),
+            throttling: topo.kind == Kind::Log
+                && self.logs[topo.slot]
+                    .throttle
+                    .as_ref()
+                    .is_some_and(|t| t.throttling(self.now)),
+            throttled: st.throttled,
             breaker,
             lag,
             partitions,

@@ -168,6 +168,56 @@ fn fifo_groups_keep_each_accounts_order_and_a_poison_message_holds_up_only_its_o
 }
 
 #[test]
+fn event_hubs_throttling_holds_one_lane_back_and_fails_the_other() {
+    let text = include_str!("../../examples/event-hubs-throttling.ron");
+    let report = run_replications(&model(text)).expect("runs");
+    // A minute of 800 events/s against 500: about 300 a second over.
+    // Lane B fails those sends: dropped at the hub, and nothing else.
+    let dropped = metric(&report, "clicks-hub", "drops.throttled");
+    assert!((15_000.0..21_000.0).contains(&dropped), "dropped {dropped}");
+    assert_eq!(metric(&report, "clicks-hub", "throttled"), dropped);
+    assert_eq!(metric(&report, "clicks-hub", "dropped"), dropped);
+    // Lane A's devices wait instead: nothing dropped, the devices held
+    // back (the burst's surplus is never made), the hub turns sends away.
+    assert_eq!(metric(&report, "telemetry-hub", "dropped"), 0.0);
+    assert!(metric(&report, "telemetry-hub", "throttled") > 1_000.0);
+    let held = metric(&report, "devices", "blocked_fraction");
+    assert!((0.02..0.2).contains(&held), "devices held {held}");
+    // Through the burst both hubs let in at most 500 a second: over the
+    // 8 minutes, about 400 × 7 + 500 × 1 minutes' worth each.
+    for hub in ["telemetry-hub", "clicks-hub"] {
+        let let_in = metric(&report, hub, "arrived") - metric(&report, hub, "dropped");
+        assert!((190_000.0..202_000.0).contains(&let_in), "{hub}: {let_in}");
+    }
+    // The stream job crashed 7 s after a checkpoint: its group reads about
+    // 7 s × 400 records again, and the dashboard gets each twice.
+    let again = metric(&report, "telemetry-hub", "groups.stream-job.redelivered");
+    assert!((2_400.0..3_200.0).contains(&again), "read again {again}");
+    assert_eq!(metric(&report, "dashboard", "duplicates"), again);
+    assert_eq!(
+        metric(&report, "clicks-hub", "groups.click-job.redelivered"),
+        0.0
+    );
+    assert_eq!(
+        verdicts(&report),
+        [
+            ("No clicks dropped", &Verdict::Violated),
+            ("No readings twice", &Verdict::Violated)
+        ]
+    );
+    assert!(report.conservation.balanced());
+    // Two throughput units take the burst: neither lane throttles.
+    let doubled = model(text)
+        .with_variant("Two throughput units")
+        .expect("the variant");
+    let report = run_replications(&doubled).expect("runs");
+    for hub in ["telemetry-hub", "clicks-hub"] {
+        assert_eq!(metric(&report, hub, "throttled"), 0.0, "{hub}");
+    }
+    assert_eq!(metric(&report, "clicks-hub", "dropped"), 0.0);
+}
+
+#[test]
 fn broker_failover_loses_with_acks_1_and_refuses_writes_with_acks_all() {
     let report =
         run_replications(&model(include_str!("../../examples/broker-failover.ron"))).expect("runs");

@@ -15,6 +15,7 @@ mod deadlines;
 mod deadlines_gui;
 mod docs;
 mod durability_gui;
+mod event_hubs_gui;
 mod event_processing;
 mod examples;
 mod export;

@@ -109,6 +109,7 @@ const GROUPS: &[Group] = &[
             (Metric::ThroughputOut, colors::GREEN),
             (Metric::Goodput, colors::PURPLE),
             (Metric::Dropped, colors::VERMILLION),
+            (Metric::Throttled, colors::ORANGE),
         ],
     },
     Group {

@@ -333,7 +333,12 @@ impl Simulation {
                     _ => false,
                 };
             if client || journeys_end {
-                sim.series.add_goodput(i);
+                sim.series.add_line(i, crate::series::Metric::Goodput);
+            }
+            if matches!(&graph[node_ixs[i]].kind,
+                crate::nodes::NodeKind::Log(l) if l.event_hubs.is_some())
+            {
+                sim.series.add_line(i, crate::series::Metric::Throttled);
             }
             if client || sim.deadlines {
                 sim.series.show_goodput();

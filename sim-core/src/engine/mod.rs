@@ -881,7 +881,7 @@ impl Simulation {
             Kind::Queue => self.broker_open(node) && self.queues[slot].has_room(),
             Kind::Topic => self.topic_accepts(node, msg),
             Kind::Router => self.router_accepts(node),
-            Kind::Log => self.broker_open(node),
+            Kind::Log => self.broker_open(node) && self.log_admits(node, slot),
             Kind::Cep => self.cep_accepts(node),
             Kind::EventStore => self.store_accepts(node),
             _ => true,

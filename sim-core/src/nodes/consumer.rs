@@ -1146,6 +1146,9 @@ impl Simulation {
         for msg in inbox.into_iter().chain(blocked) {
             self.drop_msg(node, msg, DropReason::Crashed);
         }
+        if !self.consumers[c].logs.is_empty() {
+            self.log_rewind(node);
+        }
     }
 
     /// The attempt at `msg` by the consumer in slot `c` is over (done or

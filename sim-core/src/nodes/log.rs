@@ -87,6 +87,16 @@ pub struct LogParams {
     /// producers' `acks` and persistence; `None` for one broker on disk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub durability: Option<super::durability::Durability>,
+    /// How often each consumer group saves its offsets (Kafka's
+    /// `auto.commit.interval.ms`, an Event Hubs checkpoint); `None` to
+    /// save after every record. A group whose consumer crashes reads
+    /// again from its last saved offsets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<Duration>,
+    /// Azure Event Hubs' ingress limit (throughput units); `None` for a
+    /// log that never throttles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_hubs: Option<super::event_hubs::EventHubs>,
 }
 
 /// How a log picks a message's partition.
@@ -135,6 +145,9 @@ fn is_default_rebalance(d: &Duration) -> bool {
     *d == DEFAULT_REBALANCE_PAUSE
 }
 
+/// The group of a log wake-up that is the throttle's, not a group's.
+const THROTTLE_WAKE: u32 = u32::MAX;
+
 /// More partitions than this are refused (each costs state per group).
 pub const MAX_PARTITIONS: u32 = 4096;
 
@@ -146,6 +159,8 @@ impl Default for LogParams {
             retention: DEFAULT_RETENTION,
             rebalance_pause: DEFAULT_REBALANCE_PAUSE,
             durability: None,
+            checkpoint: None,
+            event_hubs: None,
         }
     }
 }
@@ -172,7 +187,20 @@ impl LogParams {
             ],
             &mut out,
         );
+        if let Some(every) = self.checkpoint {
+            if every.is_zero() {
+                out.push(
+                    "the checkpoint interval must be longer than zero (leave it out to save offsets after every record)"
+                        .to_owned(),
+                );
+            }
+            super::check_durations(&[("the checkpoint interval", every)], &mut out);
+        }
         super::durability::check(self.durability.as_ref(), &mut out);
+        if let Some(hubs) = self.event_hubs {
+            hubs.problems(&mut out);
+            super::event_hubs::EventHubs::log_problems(self.partitions, self.retention, &mut out);
+        }
         out
     }
 }
@@ -307,6 +335,55 @@ struct GroupPart {
     retry: Option<(MsgId, SimTime)>,
     lag: Level,
     age: Age,
+    /// With periodic checkpoints: the offset saved last (every offset
+    /// below it is done for good).
+    saved: u64,
+    /// When `committed` last changed, in nanoseconds: a checkpoint taken
+    /// since saved the value it has had since.
+    changed: u64,
+    /// After a crash: the offsets below this that the group reads again
+    /// (it had processed them, but not saved past them).
+    replay_to: u64,
+    /// The lineage of the group's copy of each offset from `saved` on
+    /// that it has read: a record read again keeps its identity, so a
+    /// duplicate is counted where it completes.
+    lineages: VecDeque<u64>,
+}
+
+impl GroupPart {
+    /// Saves `committed` as it stood at the last checkpoint before `now`
+    /// (every `every` nanoseconds) if one was taken since it last changed.
+    #[inline(always)]
+    fn catch_up(&mut self, now: u64, every: u64, ledger: &mut crate::ledger::Ledger) {
+        if every == 0 {
+            return;
+        }
+        if now / every > self.changed / every {
+            self.save(self.committed, ledger);
+        }
+        self.changed = now;
+    }
+
+    /// Moves the saved offset up to `to`: what lies below is never read
+    /// again, so its lineages are let go.
+    #[inline(never)]
+    fn save(&mut self, to: u64, ledger: &mut crate::ledger::Ledger) {
+        if to <= self.saved {
+            return;
+        }
+        let n = usize::try_from(to - self.saved).unwrap_or(usize::MAX);
+        for lineage in self.lineages.drain(..n.min(self.lineages.len())) {
+            ledger.unpin(lineage);
+        }
+        self.saved = to;
+    }
+
+    /// The highest offset the group has taken from this partition (read,
+    /// or holding to try again).
+    fn read_to(&self) -> u64 {
+        self.next
+            .max(self.replay_to + u64::from(self.retry.is_some()))
+    }
 }
 
 /// A consumer group: one consumer node reading this log.
@@ -326,6 +403,8 @@ pub(crate) struct Group {
     paused: Level,
     rebalances: u64,
     missed: u64,
+    /// Records read again after a crash, from the last checkpoint.
+    redelivered: u64,
 }
 
 /// A log during a run.
@@ -340,6 +419,11 @@ pub(crate) struct LogRt {
     pub groups: Vec<Group>,
     records: u64,
     expired: u64,
+    /// Nanoseconds between the groups' checkpoints; 0 to commit after
+    /// every record.
+    checkpoint: u64,
+    /// Event Hubs' ingress limit.
+    pub(crate) throttle: Option<super::event_hubs::Throttle>,
 }
 
 impl LogRt {
@@ -356,6 +440,8 @@ impl LogRt {
             groups: Vec::new(),
             records: 0,
             expired: 0,
+            checkpoint: params.checkpoint.map_or(0, |d| d.as_nanos().max(1)),
+            throttle: params.event_hubs.map(super::event_hubs::Throttle::new),
         }
     }
 
@@ -378,6 +464,7 @@ impl LogRt {
             paused: Level::default(),
             rebalances: 0,
             missed: 0,
+            redelivered: 0,
         };
         group.members_level.set(SimTime::ZERO, members);
         group.idle.set(
@@ -499,6 +586,7 @@ impl LogRt {
             group.paused.reset(now);
             group.rebalances = 0;
             group.missed = 0;
+            group.redelivered = 0;
             for gp in &mut group.parts {
                 gp.lag.reset(now);
                 gp.age.reset(now.as_nanos());
@@ -530,6 +618,9 @@ impl LogRt {
             out.push((format!("{g}.rebalances"), count(group.rebalances)));
             out.push((format!("{g}.rebalancing_fraction"), group.paused.mean(now)));
             out.push((format!("{g}.missed"), count(group.missed)));
+            if self.checkpoint > 0 {
+                out.push((format!("{g}.redelivered"), count(group.redelivered)));
+            }
             for (p, gp) in group.parts.iter().enumerate() {
                 let pp = format!("{g}.partitions.{p}");
                 out.push((format!("{pp}.lag.current"), count(gp.lag.value())));
@@ -562,6 +653,15 @@ impl Simulation {
         }
         let l = self.log_slot(node);
         let now = self.now;
+        if let Some(throttle) = self.logs[l].throttle.as_mut() {
+            if !throttle.wait && !throttle.admits(now) {
+                throttle.refuse(now);
+                self.stats[node].throttled += 1;
+                self.drop_msg(node, msg, crate::metrics::DropReason::Throttled);
+                return;
+            }
+            throttle.take(now);
+        }
         let log = &mut self.logs[l];
         let n = log.partitions.len() as u32;
         let p = match log.partitioner {
@@ -619,7 +719,11 @@ impl Simulation {
             if gp.busy || group.member_busy[p % members] > 0 {
                 continue;
             }
-            if let Some((msg, ready)) = gp.retry {
+            // After a crash the offsets before a record held for a retry
+            // are read again first.
+            if let Some((msg, ready)) = gp.retry
+                && gp.next >= gp.replay_to
+            {
                 if ready <= now {
                     found = Some((p, Some(msg)));
                     break;
@@ -638,6 +742,7 @@ impl Simulation {
         gp.busy = true;
         let msg = if let Some(msg) = retry {
             gp.retry = None;
+            gp.next = gp.next.max(gp.replay_to + 1);
             msg
         } else {
             let part = &log.partitions[p];
@@ -645,8 +750,24 @@ impl Simulation {
             gp.next += 1;
             let i = usize::try_from(offset - part.base).unwrap_or(usize::MAX);
             let (appended, record) = part.records[i];
-            let copy = self.copy(node, record);
-            self.totals.fanout_copies += 1;
+            let checkpoints = log.checkpoint > 0;
+            let again = (checkpoints && offset < gp.replay_to)
+                .then(|| {
+                    let i = usize::try_from(offset - gp.saved).unwrap_or(usize::MAX);
+                    gp.lineages.get(i).copied()
+                })
+                .flatten();
+            let copy = if let Some(lineage) = again {
+                group.redelivered += 1;
+                self.read_again(node, record, lineage)
+            } else {
+                let copy = self.copy(node, record);
+                self.totals.fanout_copies += 1;
+                if checkpoints {
+                    self.log_remember(node, g, p, copy);
+                }
+                copy
+            };
             let m = self.msgs.get_mut(copy);
             m.wait_from = appended;
             m.attempts = 0;
@@ -680,8 +801,66 @@ impl Simulation {
             let member = &mut group.member_busy[p % members];
             *member = member.saturating_sub(1);
         }
+        gp.catch_up(now.as_nanos(), log.checkpoint, &mut self.ledger);
         gp.committed = gp.committed.max(gp.next);
         log.update_lag(now, g, p);
+    }
+
+    /// A copy of `record` with the identity of the group's first copy of
+    /// it (`lineage`): a record read again after a crash, a duplicate.
+    fn read_again(&mut self, node: NodeIx, record: MsgId, lineage: u64) -> MsgId {
+        let original = *self.msgs.get(record);
+        self.ledger.redelivered(lineage);
+        let again = self.alloc(
+            node,
+            crate::engine::Msg {
+                origin: Origin::PUSHED,
+                lineage,
+                ..original
+            },
+        );
+        self.journey_fork(node, record, again, crate::journey::ForkKind::Redelivery);
+        self.totals.redelivered += 1;
+        self.stats[node].redelivered += 1;
+        again
+    }
+
+    /// Group `g` of log `node` read `copy` from partition `p`: its
+    /// identity is kept until a checkpoint saves past it.
+    #[cold]
+    fn log_remember(&mut self, node: NodeIx, g: usize, p: usize, copy: MsgId) {
+        let lineage = self.msgs.get(copy).lineage;
+        self.ledger.pin(lineage);
+        let l = self.log_slot(node);
+        self.logs[l].groups[g].parts[p].lineages.push_back(lineage);
+    }
+
+    /// Consumer `consumer` crashed: each group it forms on a log with
+    /// periodic checkpoints goes back to its last saved offsets, and reads
+    /// again what it had processed since.
+    pub(crate) fn log_rewind(&mut self, consumer: NodeIx) {
+        let c = self.topo[consumer].slot;
+        let now = self.now;
+        for k in 0..self.consumers[c].logs.len() {
+            let node = self.consumers[c].logs[k].node;
+            let l = self.log_slot(node);
+            let log = &mut self.logs[l];
+            let every = log.checkpoint;
+            if every == 0 {
+                continue;
+            }
+            let Some(g) = log.group_of(consumer) else {
+                continue;
+            };
+            for p in 0..log.partitions.len() {
+                let gp = &mut log.groups[g].parts[p];
+                gp.catch_up(now.as_nanos(), every, &mut self.ledger);
+                gp.replay_to = gp.committed;
+                gp.next = gp.saved;
+                gp.committed = gp.saved;
+                log.update_lag(now, g, p);
+            }
+        }
     }
 
     /// The consumer failed `msg` and will try it again after `delay`: it
@@ -728,10 +907,54 @@ impl Simulation {
         self.log_retry(node, consumer, msg, Duration::ZERO);
     }
 
-    /// A timer of group `group`: a retry is due or a rebalance is over.
+    /// Whether the log lets a send in now. An Event Hubs log beyond its
+    /// throughput units refuses when its senders wait (when they fail, the
+    /// send is refused where it arrives, see [`Self::log_arrive`]).
+    #[inline(always)]
+    pub(crate) fn log_admits(&mut self, node: NodeIx, slot: Slot) -> bool {
+        match &self.logs[slot].throttle {
+            None => true,
+            Some(t) => !t.wait || t.admits(self.now) || self.log_throttled(node, slot),
+        }
+    }
+
+    /// A send to `node` is held back: counted, and the senders waiting
+    /// are woken when the quota lets the next one in.
+    #[cold]
+    #[inline(never)]
+    fn log_throttled(&mut self, node: NodeIx, slot: Slot) -> bool {
+        let now = self.now;
+        self.stats[node].throttled += 1;
+        let Some(t) = self.logs[slot].throttle.as_mut() else {
+            return true;
+        };
+        t.refuse(now);
+        if !t.wake_pending {
+            t.wake_pending = true;
+            let due = t.next_admit();
+            self.schedule(
+                due,
+                Ev::LogWake {
+                    node,
+                    group: THROTTLE_WAKE,
+                },
+            );
+        }
+        false
+    }
+
+    /// A timer of group `group`: a retry is due or a rebalance is over;
+    /// or [`THROTTLE_WAKE`]: an Event Hubs log lets sends in again.
     pub(crate) fn log_wake(&mut self, node: NodeIx, group: u32) {
         let l = self.log_slot(node);
         let now = self.now;
+        if group == THROTTLE_WAKE {
+            if let Some(t) = self.logs[l].throttle.as_mut() {
+                t.wake_pending = false;
+            }
+            self.wake_waiters(node);
+            return;
+        }
         let Some(g) = self.logs[l].groups.get_mut(group as usize) else {
             return;
         };
@@ -815,6 +1038,7 @@ impl Simulation {
                 continue;
             }
             let base = part.base;
+            let every = log.checkpoint;
             for g in 0..log.groups.len() {
                 let gp = &mut log.groups[g].parts[p];
                 if gp.next < base {
@@ -823,7 +1047,11 @@ impl Simulation {
                     gp.next = base;
                 }
                 let gp = &mut log.groups[g].parts[p];
+                gp.catch_up(now.as_nanos(), every, &mut self.ledger);
                 gp.committed = gp.committed.max(base);
+                // What is gone cannot be read again.
+                gp.save(base, &mut self.ledger);
+                gp.replay_to = gp.replay_to.max(base);
                 log.update_lag(now, g, p);
             }
         }
@@ -863,7 +1091,7 @@ impl Simulation {
             let read = log
                 .groups
                 .iter()
-                .map(|g| g.parts[p].next)
+                .map(|g| g.parts[p].read_to())
                 .max()
                 .unwrap_or(0);
             let part = &mut log.partitions[p];
@@ -927,14 +1155,20 @@ impl crate::nodes::KindSpec for LogParams {
             Partitioner::KeyHash => "by key",
             Partitioner::RoundRobin => "round-robin",
         };
-        let mut out = vec![
-            format!(
-                "{} partition{} {partitioner}",
-                self.partitions,
-                if self.partitions == 1 { "" } else { "s" }
-            ),
-            format!("retention {}", self.retention),
-        ];
+        let mut out: Vec<String> = self
+            .event_hubs
+            .map(super::event_hubs::EventHubs::summary)
+            .into_iter()
+            .collect();
+        out.push(format!(
+            "{} partition{} {partitioner}",
+            self.partitions,
+            if self.partitions == 1 { "" } else { "s" }
+        ));
+        out.push(format!("retention {}", self.retention));
+        if let Some(every) = self.checkpoint {
+            out.push(format!("checkpoint every {every}"));
+        }
         out.extend(
             self.durability
                 .as_ref()
@@ -944,7 +1178,13 @@ impl crate::nodes::KindSpec for LogParams {
     }
 
     fn limits(&self) -> Vec<crate::insights::Limit> {
-        Vec::new()
+        self.event_hubs
+            .map(|h| crate::insights::Limit::ThroughputUnits {
+                units: h.throughput_units,
+                per_unit: h.events_per_s() / f64::from(h.throughput_units.max(1)),
+            })
+            .into_iter()
+            .collect()
     }
 
     fn emitted(&self) -> Option<Vec<String>> {
@@ -963,6 +1203,13 @@ impl crate::nodes::KindSpec for LogParams {
                 "no consumer group reads this log: records stay until the retention removes them",
             );
         }
+        if self.event_hubs.is_some() && w.data_out > super::event_hubs::MAX_CONSUMER_GROUPS {
+            w.error(format!(
+                "Event Hubs' standard tier allows at most {} consumer groups per hub; {} consumers read this log, each its own group",
+                super::event_hubs::MAX_CONSUMER_GROUPS,
+                w.data_out
+            ));
+        }
     }
 
     fn theory(&self) -> crate::theory::Role<'_> {
@@ -972,9 +1219,24 @@ impl crate::nodes::KindSpec for LogParams {
     }
 
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
+        // Throughput units and what throttled senders do change live; the
+        // limit itself cannot come or go mid-run (its chart line is fixed
+        // at the start).
+        let hubs = |p: &Self| Self {
+            event_hubs: p
+                .event_hubs
+                .map(|_| super::event_hubs::EventHubs::default()),
+            ..p.clone()
+        };
         super::durability::restart_reason(self.durability.as_ref(), new.durability.as_ref())
             .or_else(|| {
-                (self != new).then_some("its partitions, retention or rebalance pause changed")
+                (self.event_hubs.is_some() != new.event_hubs.is_some())
+                    .then_some("its Event Hubs limit was turned on or off")
+            })
+            .or_else(|| {
+                (hubs(self) != hubs(new)).then_some(
+                    "its partitions, retention, rebalance pause or checkpoint interval changed",
+                )
             })
     }
 }
@@ -986,7 +1248,13 @@ impl crate::nodes::Runtime for LogParams {
         sim.logs.len() - 1
     }
 
-    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: Slot) {}
+    fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: Slot) {
+        if let (Some(hubs), Some(t)) = (self.event_hubs, sim.logs[slot].throttle.as_mut()) {
+            t.retune(hubs);
+            // More units may let waiting senders in at once.
+            sim.wake_waiters(node);
+        }
+    }
 
     fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.logs[slot].held()
@@ -1017,6 +1285,13 @@ impl crate::nodes::Runtime for LogParams {
         let end = r.end;
         r.level("mean_depth", "max_depth", &st.depth, end);
         r.latency("wait_s", &st.wait.summary());
+        let log = &sim.logs[topo.slot];
+        if log.throttle.is_some() {
+            r.count("throttled", st.throttled);
+        }
+        if log.checkpoint > 0 {
+            r.count("redelivered", st.redelivered);
+        }
         sim.logs[topo.slot].metrics(end, r.ids, &mut r.metrics);
     }
 
@@ -1067,9 +1342,14 @@ impl crate::export::KindExport for LogParams {
     /// export writes its topic).
     fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
         let node = &tf.model.graph[n];
+        let what = if self.event_hubs.is_some() {
+            "an Azure Event Hubs hub"
+        } else {
+            "a Kafka log"
+        };
         let _ = writeln!(
             out,
-            "# Log '{}' ({}): a Kafka log has no AWS SQS/SNS mapping; no resource is generated (weir export --format kafka writes its topic definition). Simulated: {}.",
+            "# Log '{}' ({}): {what} has no AWS SQS/SNS mapping; no resource is generated (weir export --format kafka writes its topic definition). Simulated: {}.",
             one_line(&node.id),
             one_line(node.label()),
             one_line(&node.kind.summary().join("; "))
@@ -1203,7 +1483,7 @@ mod tests {
             nodes: [
                 (id: "p", kind: Producer(arrival: Poisson(rate: 1.0))),
                 (id: "plain", kind: Log()),
-                (id: "full", kind: Log(partitions: 12, partitioner: RoundRobin, retention: "36h", rebalance_pause: "250ms", durability: (replicas: 3, min_in_sync: 2, acks: Leader, persistent: false, election: Constant("4s"), replication: Exponential(mean: "30ms")))),
+                (id: "full", kind: Log(partitions: 12, partitioner: RoundRobin, retention: "36h", rebalance_pause: "250ms", durability: (replicas: 3, min_in_sync: 2, acks: Leader, persistent: false, election: Constant("4s"), replication: Exponential(mean: "30ms")), checkpoint: "5s", event_hubs: (throughput_units: 4, event_bytes: 2000, on_throttle: Error))),
                 (id: "c", kind: Consumer(service: Constant("1ms"), poison: ["bad", "worse"])),
             ],
             edges: [(from: "p", to: "plain"), (from: "p", to: "full"), (from: "full", to: "c"), (from: "plain", to: "c")],
@@ -1238,6 +1518,12 @@ mod tests {
                     },
                     standby: None,
                 }),
+                checkpoint: Some(Duration::from_secs(5)),
+                event_hubs: Some(crate::nodes::event_hubs::EventHubs {
+                    throughput_units: 4,
+                    event_bytes: 2000,
+                    on_throttle: crate::nodes::event_hubs::OnThrottle::Error,
+                }),
             }))
         );
     }
@@ -1251,6 +1537,19 @@ mod tests {
         };
         assert_eq!(bad.problems().len(), 2, "{:?}", bad.problems());
         assert!(LogParams::default().problems().is_empty());
+        let hubs = LogParams {
+            partitions: 40,
+            checkpoint: Some(Duration::ZERO),
+            event_hubs: Some(crate::nodes::event_hubs::EventHubs {
+                throughput_units: 0,
+                ..Default::default()
+            }),
+            ..LogParams::default()
+        };
+        let problems = hubs.problems();
+        // The checkpoint, the units, the partitions and the default
+        // retention (7 days is the standard tier's longest: allowed).
+        assert_eq!(problems.len(), 3, "{problems:?}");
     }
 
     #[test]

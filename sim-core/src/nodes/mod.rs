@@ -102,6 +102,7 @@ pub mod client;
 pub mod consumer;
 pub mod dead_letter;
 pub mod durability;
+pub mod event_hubs;
 pub mod event_store;
 pub mod log;
 pub mod producer;

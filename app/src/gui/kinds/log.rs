@@ -2,6 +2,7 @@
 //! is a consumer group.
 
 use eframe::egui::{self, Color32, DragValue, Painter, Pos2, Rect, Ui, vec2};
+use sim_core::nodes::event_hubs::{self, EventHubs, OnThrottle};
 use sim_core::nodes::{LogParams, NodeKind, Partitioner};
 use sim_core::snapshot::{NodeSnapshot, PartitionSnapshot};
 use sim_core::time::Duration;
@@ -9,7 +10,9 @@ use sim_core::time::Duration;
 use super::{Icon, KindUi, LiveNumber, ParamsUi, card_line, edited};
 use crate::gui::charts::seconds;
 use crate::gui::colors;
-use crate::gui::inspector::fields::{duration_row_ui, enum_ui, field_problems_ui};
+use crate::gui::inspector::fields::{
+    duration_row_ui, enum_ui, field_problems_ui, optional_duration_row_ui,
+};
 use crate::gui::session::marks::{CardMarks, ratio, short};
 
 #[derive(Debug)]
@@ -70,6 +73,22 @@ impl KindUi for Log {
                 "Copies its consumer groups read: one per group for each record",
             )
             .panel_only(),
+            LiveNumber::count(
+                "throttled",
+                n.throttled,
+                "throttled",
+                "Sends Event Hubs turned away beyond the throughput units: dropped, or made to \
+                 wait (each refused try of a waiting sender counts)",
+            )
+            .card_if_any(),
+            LiveNumber::count(
+                "read again",
+                n.redelivered,
+                "redelivered",
+                "Records a consumer group read a second time after a crash: it had processed \
+                 them but not checkpointed past them (duplicates)",
+            )
+            .card_if_any(),
             super::durability::lost_number(n),
         ]
     }
@@ -120,16 +139,21 @@ impl KindUi for Log {
 
 impl ParamsUi for LogParams {
     fn summary(&self) -> String {
-        let text = format!(
-            "{} part{}{} · {}",
+        let parts = format!(
+            "{} part{}{}",
             self.partitions,
             if self.partitions == 1 { "" } else { "s" },
             match self.partitioner {
                 Partitioner::KeyHash => "",
                 Partitioner::RoundRobin => " rr",
             },
-            self.retention
         );
+        // An Event Hubs hub names its service and units in place of the
+        // retention (the inspector has it), to keep the card narrow.
+        let text = match self.event_hubs {
+            Some(h) => format!("Event Hubs {} TU · {parts}", h.throughput_units),
+            None => format!("{parts} · {}", self.retention),
+        };
         super::durability::with_mark(text, self.durability.as_ref())
     }
 
@@ -138,9 +162,19 @@ impl ParamsUi for LogParams {
     }
 }
 
+/// The checkpoint interval the Event Hubs preset starts from: the
+/// processor client's samples checkpoint every few seconds to a minute.
+const PRESET_CHECKPOINT: Duration = Duration::from_secs(10);
+
 fn section_ui(ui: &mut Ui, l: &mut LogParams) {
+    service_ui(ui, l);
     let label = ui.label("Partitions");
-    ui.add(DragValue::new(&mut l.partitions).range(1..=4096).speed(0.1))
+    let most = if l.event_hubs.is_some() {
+        event_hubs::MAX_PARTITIONS
+    } else {
+        sim_core::nodes::log::MAX_PARTITIONS
+    };
+    ui.add(DragValue::new(&mut l.partitions).range(1..=most).speed(0.1))
         .labelled_by(label.id);
     ui.end_row();
     ui.label("Partitioner");
@@ -159,12 +193,90 @@ fn section_ui(ui: &mut Ui, l: &mut LogParams) {
     // the log is a consumer group; a long note in the grid would widen its
     // label column and push the values out of view.
     duration_row_ui(ui, "Rebalance pause", &mut l.rebalance_pause);
+    optional_duration_row_ui(
+        ui,
+        "Checkpoint",
+        &mut l.checkpoint,
+        PRESET_CHECKPOINT,
+        "after every record",
+        "How often each consumer group saves its offsets (Kafka's auto-commit interval, an \
+         Event Hubs checkpoint). A group whose consumer crashes reads again everything it \
+         processed since, counted as duplicates.",
+    );
     super::durability::durability_ui(ui, &mut l.durability);
     let problems = l.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);
         ui.end_row();
     }
+}
+
+/// The service the log stands for (a Kafka topic, or an Azure Event
+/// Hubs hub with its throughput units), and the preset's own fields.
+fn service_ui(ui: &mut Ui, l: &mut LogParams) {
+    let label = ui.label("Service");
+    let mut hubs = l.event_hubs.is_some();
+    enum_ui(
+        ui,
+        "log service",
+        &mut hubs,
+        &[(false, "Kafka topic"), (true, "Azure Event Hubs")],
+    )
+    .labelled_by(label.id)
+    .on_hover_text(
+        "Event Hubs limits ingress by throughput units (each 1,000 events/s or 1 MB/s) and \
+         holds its standard tier's limits: 32 partitions, 7 days of retention, 20 consumer \
+         groups. Choosing it fills those in, with a checkpoint every 10 s.",
+    );
+    ui.end_row();
+    if hubs != l.event_hubs.is_some() {
+        if hubs {
+            l.event_hubs = Some(EventHubs::default());
+            l.partitions = l.partitions.min(event_hubs::MAX_PARTITIONS);
+            l.retention = l.retention.min(event_hubs::MAX_RETENTION);
+            l.checkpoint = l.checkpoint.or(Some(PRESET_CHECKPOINT));
+        } else {
+            l.event_hubs = None;
+        }
+    }
+    let Some(h) = l.event_hubs.as_mut() else {
+        return;
+    };
+    let label = ui.label("Throughput units");
+    ui.add(
+        DragValue::new(&mut h.throughput_units)
+            .range(1..=event_hubs::MAX_THROUGHPUT_UNITS)
+            .speed(0.05),
+    )
+    .labelled_by(label.id)
+    .on_hover_text(format!(
+        "Each unit lets in 1,000 events/s or 1 MB/s, whichever runs out first: {:.0} events/s \
+         in all at this event size",
+        h.events_per_s()
+    ));
+    ui.end_row();
+    let label = ui.label("Event size");
+    ui.add(
+        DragValue::new(&mut h.event_bytes)
+            .range(1..=event_hubs::MAX_EVENT_BYTES)
+            .speed(10.0)
+            .suffix(" bytes"),
+    )
+    .labelled_by(label.id)
+    .on_hover_text("The mean size of an event: large events use up a unit's 1 MB/s first");
+    ui.end_row();
+    let label = ui.label("When throttled");
+    enum_ui(
+        ui,
+        "on throttle",
+        &mut h.on_throttle,
+        &[
+            (OnThrottle::Wait, "senders wait (backpressure)"),
+            (OnThrottle::Error, "the send fails (dropped)"),
+        ],
+    )
+    .labelled_by(label.id);
+    ui.end_row();
 }
 
 /// Columns a log card's partition strip draws at most; with more

@@ -170,6 +170,21 @@ pub fn paint_node_marks(
             colors::WARN,
             size * 1.2,
         );
+    } else if n.throttling {
+        painter.rect_stroke(
+            card.expand(2.0),
+            8.0 * zoom,
+            Stroke::new((3.0 * zoom).max(2.0), colors::ORANGE),
+            StrokeKind::Outside,
+        );
+        tag(
+            painter,
+            card.center(),
+            Align2::CENTER_CENTER,
+            "THROTTLED",
+            colors::ORANGE,
+            size * 1.2,
+        );
     }
 }
 
