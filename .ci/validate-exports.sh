@@ -55,12 +55,13 @@ trap 'rm -rf "$out"' EXIT
 failures=0
 for example in examples/*.ron; do
   name=$(basename "$example" .ron)
-  for format in asyncapi asyncapi-json dot terraform otlp; do
+  for format in asyncapi asyncapi-json dot terraform terraform-azure otlp; do
     case $format in
       asyncapi) ext=asyncapi.yaml ;;
       asyncapi-json) ext=asyncapi.json ;;
       dot) ext=dot ;;
       terraform) ext=tf ;;
+      terraform-azure) ext=azure.tf ;;
       otlp) ext=otlp.json ;;
     esac
     if ! "$weir" export "$example" --format "$format" -o "$out/$name.$ext"; then

@@ -82,6 +82,7 @@ impl Target {
                 "dot" => "Graphviz DOT…".to_owned(),
                 "mermaid" => "Mermaid flowchart…".to_owned(),
                 "terraform" => "Terraform (AWS)…".to_owned(),
+                "terraform-azure" => "Terraform (Azure: Service Bus, Event Hubs)…".to_owned(),
                 "kafka" => "Kafka topics (kafka-topics.sh)…".to_owned(),
                 "prometheus-rules" => "Prometheus alerting rules (YAML)…".to_owned(),
                 "series" => "Time series of a run (CSV)…".to_owned(),

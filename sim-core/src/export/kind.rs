@@ -43,6 +43,23 @@ pub(crate) trait KindExport: KindSpec {
     /// and what the simulation assumed.
     fn terraform(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex);
 
+    /// Terraform for Azure: node `n`'s Service Bus or Event Hubs
+    /// resources, or a comment saying why it has none and what the
+    /// simulation assumed (the default: an application or processing
+    /// that no single Azure resource stands for).
+    fn azure(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        let mut kind = Self::LABEL.to_owned();
+        if let Some(first) = kind.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        tf.outside(
+            out,
+            n,
+            &kind,
+            "no Azure resource is generated for it (an application, or processing no single Service Bus or Event Hubs resource stands for)",
+        );
+    }
+
     /// Kafka: writes node `n`'s topic definition and returns `true`;
     /// `false`, writing nothing, when the kind has no Kafka topic.
     fn kafka_topic(&self, out: &mut String, model: &Model, n: NodeIndex) -> bool;

@@ -35,6 +35,7 @@
 //! ```
 
 pub mod asyncapi;
+pub mod azure;
 pub mod csv;
 pub mod dot;
 pub mod kafka;
@@ -75,6 +76,9 @@ pub enum Format {
     Csv,
     /// Terraform (HCL) for the AWS shape of the model.
     Terraform,
+    /// Terraform (HCL) for the Azure shape of the model: Service Bus and
+    /// Event Hubs.
+    TerraformAzure,
     /// Kafka topic definitions (a shell script of `kafka-topics.sh`).
     Kafka,
     /// Sampled message journeys as Chrome trace-event JSON.
@@ -88,7 +92,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::AsyncApi,
         Self::AsyncApiJson,
         Self::Dot,
@@ -96,6 +100,7 @@ impl Format {
         Self::Json,
         Self::Csv,
         Self::Terraform,
+        Self::TerraformAzure,
         Self::ChromeTrace,
         Self::Otlp,
         Self::Kafka,
@@ -113,6 +118,7 @@ impl Format {
             Self::Json => "json",
             Self::Csv => "csv",
             Self::Terraform => "terraform",
+            Self::TerraformAzure => "terraform-azure",
             Self::ChromeTrace => "chrome-trace",
             Self::Otlp => "otlp",
             Self::Series => "series",
@@ -131,6 +137,7 @@ impl Format {
             Self::Json => "report.json",
             Self::Csv => "csv",
             Self::Terraform => "tf",
+            Self::TerraformAzure => "azure.tf",
             Self::ChromeTrace => "trace.json",
             Self::Otlp => "otlp.json",
             Self::Series => "series.csv",
@@ -209,6 +216,7 @@ pub fn export(model: &Model, format: Format) -> Result<String, ExportError> {
         Format::Dot => Ok(dot::to_dot(model)),
         Format::Mermaid => Ok(mermaid::to_mermaid(model)),
         Format::Terraform => Ok(terraform::to_terraform(model)),
+        Format::TerraformAzure => Ok(azure::to_azure(model)),
         Format::Kafka => Ok(kafka::to_kafka(model)),
         Format::PrometheusRules => Ok(prometheus::to_rules(model)),
         Format::Json | Format::Csv => Err(ExportError::NeedsReport(format)),
@@ -227,6 +235,7 @@ pub fn export_report(report: &Report, format: Format) -> Result<String, ExportEr
         | Format::Dot
         | Format::Mermaid
         | Format::Terraform
+        | Format::TerraformAzure
         | Format::Kafka
         | Format::PrometheusRules
         | Format::ChromeTrace

@@ -37,23 +37,11 @@ pub(crate) const MAX_LAMBDA_TIMEOUT_S: u64 = 900;
 /// The model as a Terraform file.
 pub fn to_terraform(model: &Model) -> String {
     let graph = &model.graph;
-    let nodes: Vec<NodeIndex> = graph.node_indices().collect();
-    let mut used = BTreeSet::new();
-    let names: Vec<String> = nodes
-        .iter()
-        .map(|&n| resource_name(&graph[n].id, &mut used))
-        .collect();
-    let consumers: Vec<NodeIndex> = nodes
-        .iter()
-        .copied()
+    let consumers: Vec<NodeIndex> = graph
+        .node_indices()
         .filter(|&n| graph[n].kind.kind() == Kind::Consumer)
         .collect();
-    let mut tf = Terraform {
-        model,
-        nodes,
-        names,
-        used,
-    };
+    let mut tf = Terraform::new(model);
 
     let mut out = String::new();
     let _ = writeln!(
@@ -326,7 +314,24 @@ pub(crate) struct Terraform<'a> {
     used: BTreeSet<String>,
 }
 
-impl Terraform<'_> {
+impl<'a> Terraform<'a> {
+    /// A file for `model`, each node with a resource name of its own.
+    pub(crate) fn new(model: &'a Model) -> Self {
+        let graph = &model.graph;
+        let nodes: Vec<NodeIndex> = graph.node_indices().collect();
+        let mut used = BTreeSet::new();
+        let names: Vec<String> = nodes
+            .iter()
+            .map(|&n| resource_name(&graph[n].id, &mut used))
+            .collect();
+        Self {
+            model,
+            nodes,
+            names,
+            used,
+        }
+    }
+
     /// The resource name of node `n`.
     pub(crate) fn name_of(&self, n: NodeIndex) -> String {
         self.nodes

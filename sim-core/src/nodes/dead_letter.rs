@@ -229,6 +229,42 @@ impl crate::export::KindExport for DeadLetterParams {
         out.push_str("}\n");
     }
 
+    /// Fed by queues only: their own dead-letter subqueues, no entity;
+    /// fed by consumers: a Service Bus queue they send to.
+    fn azure(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        use crate::export::azure::{SERVICE_BUS, fed_by_queues_only};
+        let node = &tf.model.graph[n];
+        if fed_by_queues_only(tf.model, n) {
+            tf.outside(
+                out,
+                n,
+                "Dead-letter queue",
+                "Service Bus keeps each queue's dead letters in its own dead-letter subqueue (<queue>/$DeadLetterQueue), so it has no entity of its own",
+            );
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "resource \"azurerm_servicebus_queue\" \"{}\" {{",
+            tf.name_of(n)
+        );
+        let _ = writeln!(out, "  name                = {}", string(&node.id));
+        let _ = writeln!(
+            out,
+            "  namespace_id        = azurerm_servicebus_namespace.{SERVICE_BUS}.id"
+        );
+        out.push_str(
+            "  # A dead-letter queue its consumers send failed messages to (simulated).\n",
+        );
+        if let Some(c) = self.capacity {
+            let _ = writeln!(
+                out,
+                "  # Not mapped: capacity {c} messages: Service Bus bounds a queue in megabytes."
+            );
+        }
+        out.push_str("}\n");
+    }
+
     /// No Kafka topic: a dead-letter queue maps to SQS.
     fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
         false

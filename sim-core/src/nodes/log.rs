@@ -54,7 +54,7 @@ use serde_json::{Value, json};
 
 use crate::engine::{Ev, MsgId, NodeIx, Origin, Simulation, Slot};
 use crate::export::retention_ms;
-use crate::export::terraform::{Terraform, one_line};
+use crate::export::terraform::{Terraform, one_line, string};
 use crate::metrics::Level;
 use crate::model::{Model, Node};
 use crate::rng::mix64;
@@ -1354,6 +1354,98 @@ impl crate::export::KindExport for LogParams {
             one_line(node.label()),
             one_line(&node.kind.summary().join("; "))
         );
+    }
+
+    /// An Event Hubs namespace, hub and consumer groups for a log with
+    /// the Event Hubs limit; a comment for a Kafka log.
+    fn azure(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        use crate::export::azure::{namespace_name, readers, retention_days};
+        let model = tf.model;
+        let node = &model.graph[n];
+        let Some(hubs) = self.event_hubs else {
+            tf.outside(
+                out,
+                n,
+                "Log",
+                "a Kafka log: no Event Hubs resource is generated unless it has `event_hubs` (weir export --format kafka writes its topic)",
+            );
+            return;
+        };
+        let name = tf.name_of(n);
+        let _ = writeln!(out, "resource \"azurerm_eventhub_namespace\" \"{name}\" {{");
+        let _ = writeln!(
+            out,
+            "  name                = \"{}\"",
+            namespace_name(&node.id)
+        );
+        out.push_str("  location            = var.location\n");
+        out.push_str("  resource_group_name = var.resource_group_name\n");
+        out.push_str("  sku                 = \"Standard\"\n");
+        let _ = writeln!(
+            out,
+            "  capacity            = {} # simulated: throughput units ({} events/s at {} bytes an event)",
+            hubs.throughput_units,
+            hubs.events_per_s(),
+            hubs.event_bytes
+        );
+        out.push_str("}\n");
+        let _ = writeln!(out, "\nresource \"azurerm_eventhub\" \"{name}\" {{");
+        let _ = writeln!(out, "  name              = {}", string(&node.id));
+        let _ = writeln!(
+            out,
+            "  namespace_id      = azurerm_eventhub_namespace.{name}.id"
+        );
+        let _ = writeln!(
+            out,
+            "  partition_count   = {} # simulated: partitions",
+            self.partitions
+        );
+        retention_days(out, self.retention);
+        let _ = writeln!(
+            out,
+            "  # Simulated: {}; {}.",
+            match self.partitioner {
+                Partitioner::KeyHash => "senders give the key as the partition key",
+                Partitioner::RoundRobin => "senders give no partition key (round-robin)",
+            },
+            match hubs.on_throttle {
+                super::event_hubs::OnThrottle::Wait =>
+                    "a throttled sender retries until it gets through",
+                super::event_hubs::OnThrottle::Error =>
+                    "a throttled send fails (ServerBusy) and is not retried",
+            }
+        );
+        out.push_str("}\n");
+        for c in readers(model, n) {
+            let group = tf.new_name(&format!("{}_{}", node.id, model.graph[c].id));
+            let _ = writeln!(
+                out,
+                "\nresource \"azurerm_eventhub_consumer_group\" \"{group}\" {{"
+            );
+            let _ = writeln!(
+                out,
+                "  name                = {}",
+                string(&model.graph[c].id)
+            );
+            let _ = writeln!(
+                out,
+                "  namespace_name      = azurerm_eventhub_namespace.{name}.name"
+            );
+            let _ = writeln!(out, "  eventhub_name       = azurerm_eventhub.{name}.name");
+            out.push_str("  resource_group_name = var.resource_group_name\n");
+            match self.checkpoint {
+                Some(every) => {
+                    let _ = writeln!(
+                        out,
+                        "  # Simulated: the group's processor checkpoints every {every} (to its own checkpoint store)."
+                    );
+                }
+                None => out.push_str(
+                    "  # Simulated: the group's processor checkpoints after every event.\n",
+                ),
+            }
+            out.push_str("}\n");
+        }
     }
 
     /// A topic with its partitions and retention; the consumers reading it

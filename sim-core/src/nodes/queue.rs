@@ -1253,6 +1253,56 @@ impl crate::export::KindExport for QueueParams {
         out.push_str("}\n");
     }
 
+    /// A Service Bus queue: its lock is the visibility timeout, its
+    /// delivery count the receive limit, a FIFO queue has sessions.
+    fn azure(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        use crate::export::azure::{SERVICE_BUS, lock_duration, max_delivery_count, receive_limit};
+        let model = tf.model;
+        let node = &model.graph[n];
+        let _ = writeln!(
+            out,
+            "resource \"azurerm_servicebus_queue\" \"{}\" {{",
+            tf.name_of(n)
+        );
+        let _ = writeln!(out, "  name                = {}", string(&node.id));
+        let _ = writeln!(
+            out,
+            "  namespace_id        = azurerm_servicebus_namespace.{SERVICE_BUS}.id"
+        );
+        lock_duration(out, self.visibility_timeout);
+        max_delivery_count(out, receive_limit(model, n, self.max_receives));
+        match dead_letter_of(model, n) {
+            Some(dlq) => {
+                let _ = writeln!(
+                    out,
+                    "  # Simulated: dead-letter edge to '{}': Service Bus moves what reaches max_delivery_count to this queue's dead-letter subqueue.",
+                    one_line(&model.graph[dlq].id)
+                );
+            }
+            None => out.push_str(
+                "  # Not mapped: no dead-letter edge, so the model drops what runs out of deliveries; Service Bus keeps it in the queue's dead-letter subqueue.\n",
+            ),
+        }
+        if let Some(groups) = self.fifo {
+            out.push_str(
+                "  requires_session    = true # simulated: FIFO by message group (a session per group: send the key as the session id)\n",
+            );
+            if let Some(rate) = groups.group_rate {
+                let _ = writeln!(
+                    out,
+                    "  # Not mapped: group_rate {rate}/s: Service Bus has no per-session throughput limit."
+                );
+            }
+        }
+        if let Some(c) = self.capacity {
+            let _ = writeln!(
+                out,
+                "  # Not mapped: capacity {c} messages: Service Bus bounds a queue in megabytes (max_size_in_megabytes)."
+            );
+        }
+        out.push_str("}\n");
+    }
+
     /// No Kafka topic: a queue's messages go to one consumer each; it maps to SQS, not to a log.
     fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
         false

@@ -295,6 +295,106 @@ impl crate::export::KindExport for TopicParams {
         }
     }
 
+    /// A Service Bus topic and a subscription per subscriber: forwarded
+    /// to a queue, or read by a consumer; a filter is a SQL rule.
+    fn azure(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        use crate::export::azure::{
+            SERVICE_BUS, max_delivery_count, receive_limit, sql_filter, subscribes,
+        };
+        let model = tf.model;
+        let graph = &model.graph;
+        let node = &graph[n];
+        let name = tf.name_of(n);
+        let _ = writeln!(out, "resource \"azurerm_servicebus_topic\" \"{name}\" {{");
+        let _ = writeln!(out, "  name         = {}", string(&node.id));
+        let _ = writeln!(
+            out,
+            "  namespace_id = azurerm_servicebus_namespace.{SERVICE_BUS}.id"
+        );
+        out.push_str("}\n");
+        for e in graph.edges_directed(n, Direction::Outgoing) {
+            let target = e.target();
+            let kind = graph[target].kind.kind();
+            if !subscribes(kind) {
+                let _ = writeln!(
+                    out,
+                    "# Not mapped: the subscription of {kind} '{}' to this topic: no Service Bus entity stands for a Weir {kind}.",
+                    one_line(&graph[target].id)
+                );
+                continue;
+            }
+            let sub = tf.new_name(&format!("{}_to_{}", node.id, graph[target].id));
+            let _ = writeln!(
+                out,
+                "\nresource \"azurerm_servicebus_subscription\" \"{sub}\" {{"
+            );
+            let _ = writeln!(out, "  name                = {}", string(&graph[target].id));
+            let _ = writeln!(
+                out,
+                "  topic_id            = azurerm_servicebus_topic.{name}.id"
+            );
+            if kind == Kind::Queue {
+                max_delivery_count(
+                    out,
+                    Some((
+                        10,
+                        "forwarded at once: the queue counts its own deliveries".to_owned(),
+                    )),
+                );
+                let _ = writeln!(
+                    out,
+                    "  forward_to          = azurerm_servicebus_queue.{}.name # simulated: subscription of queue '{}'",
+                    tf.name_of(target),
+                    one_line(&graph[target].id)
+                );
+            } else {
+                // A consumer reads the subscription itself: its retry
+                // policy's attempts are the deliveries.
+                let limit = match &graph[target].kind {
+                    crate::nodes::NodeKind::Consumer(c) if c.retry.max_attempts() != u32::MAX => {
+                        Some((
+                            c.retry.max_attempts(),
+                            format!("max_attempts of consumer '{}'", graph[target].id),
+                        ))
+                    }
+                    _ => receive_limit(model, target, None),
+                };
+                max_delivery_count(out, limit);
+                let _ = writeln!(
+                    out,
+                    "  # Simulated: consumer '{}' reads this subscription.",
+                    one_line(&graph[target].id)
+                );
+            }
+            if let Some(latency) = e.weight().latency {
+                let _ = writeln!(out, "  # Not mapped: link latency {latency}.");
+            }
+            out.push_str("}\n");
+            if let Some(filter) = &e.weight().filter {
+                let _ = writeln!(
+                    out,
+                    "\n# Service Bus gives a new subscription a $Default rule that takes every message: delete it so that this filter decides."
+                );
+                let _ = writeln!(
+                    out,
+                    "resource \"azurerm_servicebus_subscription_rule\" \"{sub}_filter\" {{"
+                );
+                out.push_str("  name            = \"event-types\"\n");
+                let _ = writeln!(
+                    out,
+                    "  subscription_id = azurerm_servicebus_subscription.{sub}.id"
+                );
+                out.push_str("  filter_type     = \"SqlFilter\"\n");
+                let _ = writeln!(
+                    out,
+                    "  sql_filter      = {} # simulated: subscription filter",
+                    string(&sql_filter(filter))
+                );
+                out.push_str("}\n");
+            }
+        }
+    }
+
     /// No Kafka topic: a topic maps to SNS; a Kafka topic is a log.
     fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
         false
