@@ -78,7 +78,7 @@ pub struct NodeSnapshot {
     /// A broker switching to its standby region (it is down meanwhile).
     pub switching: bool,
     /// An Event Hubs log turning sends away: it refused one within the
-    /// last second and its throughput units are still used up.
+    /// last second.
     pub throttling: bool,
     /// Sends an Event Hubs log refused (dropped, or made to wait); a
     /// serverless consumer's messages refused at its concurrency limit.

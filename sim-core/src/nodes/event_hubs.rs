@@ -229,12 +229,11 @@ impl Throttle {
     }
 
     /// Whether the hub is throttling at `now`: it refused a send within
-    /// the last second and still would.
+    /// the last second (a hub that fails sends may have let the last one
+    /// in: its quota runs out again with the next).
     pub fn throttling(&self, now: SimTime) -> bool {
-        !self.admits(now)
-            && self
-                .last_refused
-                .is_some_and(|at| now.as_nanos().saturating_sub(at.as_nanos()) < NANOS_PER_SEC)
+        self.last_refused
+            .is_some_and(|at| now.as_nanos().saturating_sub(at.as_nanos()) < NANOS_PER_SEC)
     }
 }
 

@@ -171,6 +171,8 @@ pub fn paint_node_marks(
             size * 1.2,
         );
     } else if n.throttling {
+        // Above the card's left corner, clear of BLOCKED (right), so the
+        // name and the numbers stay readable while it throttles.
         painter.rect_stroke(
             card.expand(2.0),
             8.0 * zoom,
@@ -179,11 +181,11 @@ pub fn paint_node_marks(
         );
         tag(
             painter,
-            card.center(),
-            Align2::CENTER_CENTER,
+            card.left_top() + vec2(4.0 * zoom, -4.0 * zoom),
+            Align2::LEFT_BOTTOM,
             "THROTTLED",
             colors::ORANGE,
-            size * 1.2,
+            size,
         );
     }
 }
