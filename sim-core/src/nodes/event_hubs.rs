@@ -444,6 +444,54 @@ mod tests {
         assert_eq!(get(&r, "s", "duplicates"), 0.0);
     }
 
+    /// Failures retried during a replay, a second crash before the first
+    /// replay is over, and a retention that outlasts neither: every copy
+    /// ends somewhere, and the identities followed are let go.
+    #[test]
+    fn crashes_during_a_replay_lose_and_leak_nothing() {
+        let text = r#"(
+            version: 1,
+            name: "replays",
+            scenario: (duration: "400s", faults: [
+                (at: "35s", duration: "5s", node: "c", effect: Crash),
+                (at: "41s", duration: "3s", node: "c", effect: Crash),
+                (at: "44500ms", duration: "1s", node: "c", effect: Crash),
+            ]),
+            nodes: [
+                (id: "p", kind: Producer(arrival: Constant(rate: 20.0), keys: 10, limit: 2000)),
+                (id: "hub", kind: Log(partitions: 3, retention: "60s", rebalance_pause: "0s", checkpoint: "10s")),
+                (id: "c", kind: Consumer(instances: 2, service: Exponential(mean: "20ms"), failure: 0.2,
+                    retry: Fixed(delay: "100ms", max_attempts: 3))),
+                (id: "s", kind: Sink()),
+            ],
+            edges: [(from: "p", to: "hub"), (from: "hub", to: "c"), (from: "c", to: "s")],
+        )"#;
+        let (model, _) = crate::model::file::from_str(text).expect("loads");
+        let mut sim = crate::Simulation::new(&model, 7).expect("valid");
+        sim.run_until(SimTime::from_nanos(400 * NANOS_PER_SEC))
+            .expect("runs");
+        assert_eq!(sim.ledger.followed(), 0, "nothing pinned once all is saved");
+        let r = run(text);
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+        assert_eq!(
+            r.conservation.in_flight, 0,
+            "every copy ended: {:?}",
+            r.conservation
+        );
+        let again = get(&r, "hub", "groups.c.redelivered");
+        assert!(again > 100.0, "{again}");
+        // Every record reached the sink or was given up on at least once.
+        let (done, gave_up) = (
+            get(&r, "s", "completed"),
+            get(&r, "c", "drops.retries_exhausted"),
+        );
+        let dup = get(&r, "s", "duplicates");
+        assert!(
+            done - dup + gave_up >= 2000.0,
+            "{done} done, {dup} twice, {gave_up} given up"
+        );
+    }
+
     #[test]
     fn a_checkpointed_group_keeps_a_bounded_memory_of_identities() {
         let (model, _) =

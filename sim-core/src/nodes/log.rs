@@ -348,6 +348,10 @@ struct GroupPart {
     /// that it has read: a record read again keeps its identity, so a
     /// duplicate is counted where it completes.
     lineages: VecDeque<u64>,
+    /// Copies a crash took from the consumer before it was done with them
+    /// (offset, copy): each goes back to the consumer when the replay
+    /// reaches its offset, as itself, not as a duplicate.
+    held: Vec<(u64, MsgId)>,
 }
 
 impl GroupPart {
@@ -378,11 +382,10 @@ impl GroupPart {
         self.saved = to;
     }
 
-    /// The highest offset the group has taken from this partition (read,
-    /// or holding to try again).
+    /// The offsets below this the group has read (some may be read again
+    /// after a crash).
     fn read_to(&self) -> u64 {
-        self.next
-            .max(self.replay_to + u64::from(self.retry.is_some()))
+        self.next.max(self.replay_to)
     }
 }
 
@@ -719,11 +722,7 @@ impl Simulation {
             if gp.busy || group.member_busy[p % members] > 0 {
                 continue;
             }
-            // After a crash the offsets before a record held for a retry
-            // are read again first.
-            if let Some((msg, ready)) = gp.retry
-                && gp.next >= gp.replay_to
-            {
+            if let Some((msg, ready)) = gp.retry {
                 if ready <= now {
                     found = Some((p, Some(msg)));
                     break;
@@ -740,9 +739,21 @@ impl Simulation {
         group.member_busy[p % members] += 1;
         let gp = &mut group.parts[p];
         gp.busy = true;
-        let msg = if let Some(msg) = retry {
+        let returned = if let Some(msg) = retry {
             gp.retry = None;
-            gp.next = gp.next.max(gp.replay_to + 1);
+            Some(msg)
+        } else if log.checkpoint > 0 && gp.next < gp.replay_to {
+            // Replaying after a crash: a copy the crash took back comes
+            // again as itself.
+            let offset = gp.next;
+            gp.held.iter().position(|&(o, _)| o == offset).map(|k| {
+                gp.next += 1;
+                gp.held.swap_remove(k).1
+            })
+        } else {
+            None
+        };
+        let msg = if let Some(msg) = returned {
             msg
         } else {
             let part = &log.partitions[p];
@@ -855,7 +866,12 @@ impl Simulation {
             for p in 0..log.partitions.len() {
                 let gp = &mut log.groups[g].parts[p];
                 gp.catch_up(now.as_nanos(), every, &mut self.ledger);
-                gp.replay_to = gp.committed;
+                // The copy it was working on (handed back by the crash,
+                // or waiting for a retry) is the one before `next`.
+                if let Some((msg, _)) = gp.retry.take() {
+                    gp.held.push((gp.next - 1, msg));
+                }
+                gp.replay_to = gp.replay_to.max(gp.next);
                 gp.next = gp.saved;
                 gp.committed = gp.saved;
                 log.update_lag(now, g, p);
@@ -1022,6 +1038,7 @@ impl Simulation {
         self.logs[l].timer_pending = false;
         let retention = self.logs[l].retention;
         let mut gone: Vec<MsgId> = Vec::new();
+        let mut stale: Vec<MsgId> = Vec::new();
         for p in 0..self.logs[l].partitions.len() {
             let log = &mut self.logs[l];
             let part = &mut log.partitions[p];
@@ -1047,11 +1064,22 @@ impl Simulation {
                     gp.next = base;
                 }
                 let gp = &mut log.groups[g].parts[p];
-                gp.catch_up(now.as_nanos(), every, &mut self.ledger);
+                if every > 0 {
+                    gp.catch_up(now.as_nanos(), every, &mut self.ledger);
+                }
                 gp.committed = gp.committed.max(base);
-                // What is gone cannot be read again.
-                gp.save(base, &mut self.ledger);
-                gp.replay_to = gp.replay_to.max(base);
+                if every > 0 {
+                    // What is gone cannot be read again; a copy a crash
+                    // took back, of a record now gone, expires with it.
+                    gp.save(base, &mut self.ledger);
+                    gp.held.retain(|&(offset, msg)| {
+                        let keep = offset >= base;
+                        if !keep {
+                            stale.push(msg);
+                        }
+                        keep
+                    });
+                }
                 log.update_lag(now, g, p);
             }
         }
@@ -1069,7 +1097,7 @@ impl Simulation {
             self.schedule(due, Ev::LogExpire(node));
         }
         self.stats[node].depth.set(now, records);
-        for record in gone {
+        for record in gone.into_iter().chain(stale) {
             self.expire_msg(node, record);
         }
         // Groups whose position moved past expired records may read on.
