@@ -331,10 +331,27 @@ fn build(spec: &Spec) -> String {
                 // autoscaling.
                 let l = format!("s{s}l");
                 let q = &stage.queue;
+                // Some groups checkpoint every so often (crashes make them
+                // read again); some logs are Event Hubs hubs of 10 to 30
+                // events a second, whose senders wait or fail.
+                let checkpoint = q
+                    .max_receives
+                    .map(|m| format!(", checkpoint: \"{}ms\"", m * 150))
+                    .unwrap_or_default();
+                let hubs = q
+                    .capacity
+                    .map(|c| {
+                        format!(
+                            ", event_hubs: (throughput_units: {}, event_bytes: 100000, on_throttle: {})",
+                            c % 3 + 1,
+                            if q.dlq { "Error" } else { "Wait" }
+                        )
+                    })
+                    .unwrap_or_default();
                 node(
                     &l,
                     format!(
-                        "Log(partitions: {}, partitioner: {}, retention: \"{}ms\", rebalance_pause: \"{}ms\")",
+                        "Log(partitions: {}, partitioner: {}, retention: \"{}ms\", rebalance_pause: \"{}ms\"{checkpoint}{hubs})",
                         q.visibility_ms % 4 + 1,
                         ["KeyHash", "RoundRobin"][q.overflow as usize % 2],
                         q.visibility_ms,
@@ -594,7 +611,8 @@ proptest! {
 
     /// Changes made to a running simulation keep every message accounted
     /// for: consumers rescaled, queues given a new capacity (below what
-    /// they hold, too), bursts and crashes injected mid-run.
+    /// they hold, too), Event Hubs hubs new throughput units, bursts and
+    /// crashes injected mid-run.
     #[test]
     fn live_changes_keep_every_message_accounted_for(
         spec in spec(),
@@ -628,6 +646,14 @@ proptest! {
                             let mut q = q.clone();
                             q.capacity = Some(capacity);
                             sim.set_node_params(&node.id, &NodeKind::Queue(q))
+                        }
+                        NodeKind::Log(l) if l.event_hubs.is_some() => {
+                            // Event Hubs' throughput units change live.
+                            let mut l = l.clone();
+                            if let Some(hubs) = l.event_hubs.as_mut() {
+                                hubs.throughput_units = u32::try_from(capacity).unwrap_or(1);
+                            }
+                            sim.set_node_params(&node.id, &NodeKind::Log(l))
                         }
                         _ if node.kind.kind() == Kind::Producer => sim.inject_fault(
                             &node.id,

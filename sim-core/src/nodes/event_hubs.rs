@@ -434,6 +434,22 @@ mod tests {
         assert!(per_record.nodes[1].get("groups.c.redelivered").is_none());
     }
 
+    /// Events every 50 ms, 10 ms of work each, a checkpoint at 50 s and a
+    /// crash at 55.005 s, while the event of 55.000 s is in service: the
+    /// group reads again the 100 events it finished since the checkpoint
+    /// (50.000 s to 54.950 s), in order, and then the one it was working
+    /// on, which is no duplicate: it had not finished it.
+    #[test]
+    fn the_replay_reads_again_exactly_what_was_done_since_the_checkpoint() {
+        let text = checkpointed(r#", checkpoint: "10s""#, "AtLeastOnce")
+            .replace(r#"at: "55s""#, r#"at: "55005ms""#)
+            .replace(r#"Constant("1ms")"#, r#"Constant("10ms")"#);
+        let r = run(&text);
+        assert_eq!(get(&r, "hub", "groups.c.redelivered"), 100.0);
+        assert_eq!(get(&r, "s", "duplicates"), 100.0);
+        assert!(r.conservation.balanced(), "{:?}", r.conservation);
+    }
+
     #[test]
     fn an_idempotent_consumer_discards_what_it_reads_again() {
         let r = run(&checkpointed(r#", checkpoint: "10s""#, "ExactlyOnce"));
