@@ -892,8 +892,9 @@ fn attempts_cap(max: u32) -> String {
     }
 }
 
-/// Why a message is dropped, as the end of a sentence.
-fn why_dropped(reason: &str) -> &'static str {
+/// Why a message is dropped at a node of `kind`, as the end of a
+/// sentence.
+fn why_dropped(reason: &str, kind: Kind) -> &'static str {
     use crate::metrics::DropReason as R;
     let Some(r) = R::ALL.into_iter().find(|r| r.key() == reason) else {
         return "for a reason this version does not know";
@@ -914,6 +915,9 @@ fn why_dropped(reason: &str) -> &'static str {
         R::Failed => "an attempt failed and at-most-once delivery cannot bring them back",
         R::Duplicate => "they were second deliveries of messages already processed",
         R::NoRoute => "no route took their event type",
+        R::Throttled if kind == Kind::Log => {
+            "Event Hubs turned the sends away beyond its throughput units, and its senders fail when throttled"
+        }
         R::Throttled => "the function was at its concurrency limit and retries ran out",
         R::Conflict => "their append conflicted on every attempt allowed",
         R::Shed => "the queue shed them: messages had waited longer than its CoDel target",
@@ -961,7 +965,7 @@ fn losses(
                         label(&node.id),
                         percent(s),
                         count(m.mean),
-                        why_dropped(reason)
+                        why_dropped(reason, node.kind)
                     ),
                 },
             ));

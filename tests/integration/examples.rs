@@ -206,6 +206,28 @@ fn event_hubs_throttling_holds_one_lane_back_and_fails_the_other() {
         ]
     );
     assert!(report.conservation.balanced());
+    // The insights say why the clicks were dropped, and what would take
+    // the load: throughput units.
+    let sentences: Vec<&str> = report
+        .insights
+        .as_deref()
+        .expect("insights")
+        .iter()
+        .filter(|i| i.node == "clicks-hub")
+        .map(|i| i.sentence.as_str())
+        .collect();
+    assert!(
+        sentences
+            .iter()
+            .any(|s| s.contains("turned the sends away beyond its throughput units")),
+        "{sentences:#?}"
+    );
+    assert!(
+        sentences
+            .iter()
+            .any(|s| s.contains("2 throughput units would bring it to ρ = 0.45")),
+        "{sentences:#?}"
+    );
     // Two throughput units take the burst: neither lane throttles.
     let doubled = model(text)
         .with_variant("Two throughput units")
