@@ -82,6 +82,25 @@ pub fn to_azure(model: &Model) -> String {
     out
 }
 
+/// The head of node `n`'s `azurerm_servicebus_queue`: its resource, name
+/// and namespace (the caller writes the rest and the closing brace).
+pub(crate) fn servicebus_queue(tf: &Terraform<'_>, out: &mut String, n: NodeIndex) {
+    let _ = writeln!(
+        out,
+        "resource \"azurerm_servicebus_queue\" \"{}\" {{",
+        tf.name_of(n)
+    );
+    let _ = writeln!(
+        out,
+        "  name                = {}",
+        super::terraform::string(&tf.model.graph[n].id)
+    );
+    let _ = writeln!(
+        out,
+        "  namespace_id        = azurerm_servicebus_namespace.{SERVICE_BUS}.id"
+    );
+}
+
 /// Whether node `n` becomes a Service Bus entity.
 fn uses_service_bus(model: &Model, n: NodeIndex) -> bool {
     match model.graph[n].kind.kind() {

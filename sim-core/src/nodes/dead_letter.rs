@@ -232,8 +232,7 @@ impl crate::export::KindExport for DeadLetterParams {
     /// Fed by queues only: their own dead-letter subqueues, no entity;
     /// fed by consumers: a Service Bus queue they send to.
     fn azure(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
-        use crate::export::azure::{SERVICE_BUS, fed_by_queues_only};
-        let node = &tf.model.graph[n];
+        use crate::export::azure::{fed_by_queues_only, servicebus_queue};
         if fed_by_queues_only(tf.model, n) {
             tf.outside(
                 out,
@@ -243,16 +242,7 @@ impl crate::export::KindExport for DeadLetterParams {
             );
             return;
         }
-        let _ = writeln!(
-            out,
-            "resource \"azurerm_servicebus_queue\" \"{}\" {{",
-            tf.name_of(n)
-        );
-        let _ = writeln!(out, "  name                = {}", string(&node.id));
-        let _ = writeln!(
-            out,
-            "  namespace_id        = azurerm_servicebus_namespace.{SERVICE_BUS}.id"
-        );
+        servicebus_queue(tf, out, n);
         out.push_str(
             "  # A dead-letter queue its consumers send failed messages to (simulated).\n",
         );

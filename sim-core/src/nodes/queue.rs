@@ -1256,19 +1256,11 @@ impl crate::export::KindExport for QueueParams {
     /// A Service Bus queue: its lock is the visibility timeout, its
     /// delivery count the receive limit, a FIFO queue has sessions.
     fn azure(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
-        use crate::export::azure::{SERVICE_BUS, lock_duration, max_delivery_count, receive_limit};
+        use crate::export::azure::{
+            lock_duration, max_delivery_count, receive_limit, servicebus_queue,
+        };
         let model = tf.model;
-        let node = &model.graph[n];
-        let _ = writeln!(
-            out,
-            "resource \"azurerm_servicebus_queue\" \"{}\" {{",
-            tf.name_of(n)
-        );
-        let _ = writeln!(out, "  name                = {}", string(&node.id));
-        let _ = writeln!(
-            out,
-            "  namespace_id        = azurerm_servicebus_namespace.{SERVICE_BUS}.id"
-        );
+        servicebus_queue(tf, out, n);
         lock_duration(out, self.visibility_timeout);
         max_delivery_count(out, receive_limit(model, n, self.max_receives));
         match dead_letter_of(model, n) {
