@@ -22,13 +22,12 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::{EdgeIx, Ev, MsgId, NodeIx, Origin, Simulation, Slot, wrap};
 use crate::export::asyncapi::whole_seconds;
+use crate::export::dead_letter_of;
 use crate::export::terraform::{Terraform, one_line, string, visibility};
-use crate::export::{dead_letter_of, edge_role};
 use crate::fifo::Fifo;
 use crate::journey::HopKind;
 use crate::metrics::DropReason;
 use crate::model::{Model, Node};
-use crate::nodes::{ConsumerParams, EdgeRole, Variant as _};
 use crate::time::{Duration, SimTime};
 
 /// A queue's parameters.
@@ -1197,24 +1196,9 @@ impl crate::export::KindExport for QueueParams {
             }
         }
         visibility(out, self.visibility_timeout);
-        let receives_limit = self.max_receives.map(|m| (m, "max_receives".to_owned()));
         // Without a receive limit, the consumers' max_attempts is the
         // number of receives after which the simulation dead-letters.
-        let receives_limit = receives_limit.or_else(|| {
-            graph
-                .edges_directed(n, Direction::Outgoing)
-                .filter(|e| edge_role(model, e.id()) == Some(EdgeRole::Pull))
-                .filter_map(|e| {
-                    let c = ConsumerParams::of(&graph[e.target()].kind)?;
-                    (c.retry.max_attempts() != u32::MAX).then(|| {
-                        (
-                            c.retry.max_attempts(),
-                            format!("max_attempts of consumer '{}'", graph[e.target()].id),
-                        )
-                    })
-                })
-                .min()
-        });
+        let receives_limit = crate::export::azure::receive_limit(model, n, self.max_receives);
         match (dead_letter_of(model, n), receives_limit) {
             (Some(dlq), Some((count, from))) => {
                 out.push_str("  redrive_policy = jsonencode({\n");
