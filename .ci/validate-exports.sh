@@ -55,13 +55,14 @@ trap 'rm -rf "$out"' EXIT
 failures=0
 for example in examples/*.ron; do
   name=$(basename "$example" .ron)
-  for format in asyncapi asyncapi-json dot terraform terraform-azure otlp; do
+  for format in asyncapi asyncapi-json dot terraform terraform-azure terraform-gcp otlp; do
     case $format in
       asyncapi) ext=asyncapi.yaml ;;
       asyncapi-json) ext=asyncapi.json ;;
       dot) ext=dot ;;
       terraform) ext=tf ;;
       terraform-azure) ext=azure.tf ;;
+      terraform-gcp) ext=gcp.tf ;;
       otlp) ext=otlp.json ;;
     esac
     if ! "$weir" export "$example" --format "$format" -o "$out/$name.$ext"; then

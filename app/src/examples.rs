@@ -120,6 +120,11 @@ pub const EXAMPLES: &[Example] = &[
         text: include_str!("../../examples/event-hubs-throttling.ron"),
     },
     Example {
+        file: "pubsub-push-vs-pull.ron",
+        theme: Theme::Brokers,
+        text: include_str!("../../examples/pubsub-push-vs-pull.ron"),
+    },
+    Example {
         file: "content-routing.ron",
         theme: Theme::Brokers,
         text: include_str!("../../examples/content-routing.ron"),

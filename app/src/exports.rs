@@ -83,6 +83,7 @@ impl Target {
                 "mermaid" => "Mermaid flowchart…".to_owned(),
                 "terraform" => "Terraform (AWS)…".to_owned(),
                 "terraform-azure" => "Terraform (Azure: Service Bus, Event Hubs)…".to_owned(),
+                "terraform-gcp" => "Terraform (Google Cloud: Pub/Sub)…".to_owned(),
                 "kafka" => "Kafka topics (kafka-topics.sh)…".to_owned(),
                 "prometheus-rules" => "Prometheus alerting rules (YAML)…".to_owned(),
                 "series" => "Time series of a run (CSV)…".to_owned(),

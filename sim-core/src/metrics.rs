@@ -368,7 +368,9 @@ pub struct NodeStats {
     /// Calls a service refused by its rate limit; a client's new requests
     /// refused by its `max_open`.
     pub rejected: u64,
-    /// Messages a serverless function refused at its concurrency limit.
+    /// Messages a serverless function refused at its concurrency limit;
+    /// sends an Event Hubs log refused; pushes a Pub/Sub subscription's
+    /// consumers refused.
     pub throttled: u64,
     /// Serverless instances started cold.
     pub cold_starts: u64,

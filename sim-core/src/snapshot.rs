@@ -77,11 +77,13 @@ pub struct NodeSnapshot {
     pub refusing: bool,
     /// A broker switching to its standby region (it is down meanwhile).
     pub switching: bool,
-    /// An Event Hubs log turning sends away: it refused one within the
-    /// last second.
+    /// An Event Hubs log turning sends away (it refused one within the
+    /// last second), or a Pub/Sub push subscription backing off after a
+    /// refused push.
     pub throttling: bool,
     /// Sends an Event Hubs log refused (dropped, or made to wait); a
-    /// serverless consumer's messages refused at its concurrency limit.
+    /// serverless consumer's messages refused at its concurrency limit;
+    /// pushes a Pub/Sub subscription's consumers refused.
     pub throttled: u64,
     /// A consumer's circuit breaker, if it has one.
     pub breaker: Option<BreakerState>,
@@ -343,11 +345,18 @@ impl Simulation {
             electing: self.durable[i].as_ref().is_some_and(|d| d.electing()),
             refusing: self.durable[i].as_ref().is_some_and(|d| d.refusing()),
             switching: self.durable[i].as_ref().is_some_and(|d| d.switching()),
-            throttling: topo.kind == Kind::Log
-                && self.logs[topo.slot]
+            throttling: match topo.kind {
+                Kind::Log => self.logs[topo.slot]
                     .throttle
                     .as_ref()
                     .is_some_and(|t| t.throttling(self.now)),
+                Kind::Queue => self.queues[topo.slot]
+                    .pubsub
+                    .as_ref()
+                    .and_then(|ps| ps.push.as_ref())
+                    .is_some_and(|p| p.until > self.now),
+                _ => false,
+            },
             throttled: st.throttled,
             breaker,
             lag,

@@ -240,6 +240,59 @@ fn event_hubs_throttling_holds_one_lane_back_and_fails_the_other() {
 }
 
 #[test]
+fn pubsub_push_spends_delivery_attempts_where_pull_only_waits() {
+    let text = include_str!("../../examples/pubsub-push-vs-pull.ron");
+    let report = run_replications(&model(text)).expect("runs");
+    // Billing's busy endpoint refuses pushes through the burst, and each
+    // refusal comes back as a retry or, the fifth, goes to the
+    // dead-letter topic (nothing else fails here).
+    let refused = metric(&report, "billing-sub", "push_refused");
+    assert!(refused > 500.0, "refused {refused}");
+    let back =
+        metric(&report, "billing-sub", "retries") + metric(&report, "billing-sub", "dead_lettered");
+    assert!(
+        (back - refused).abs() < 1e-9,
+        "{back} back, {refused} refused"
+    );
+    // A few orders were refused five times: dead-lettered unprocessed.
+    assert!(metric(&report, "billing-dead", "arrived") > 0.0);
+    // Shipping's workers pull: no refusals, no dead letters.
+    assert!(
+        report
+            .nodes
+            .iter()
+            .find(|n| n.id == "shipping-sub")
+            .and_then(|n| n.get("push_refused"))
+            .is_none()
+    );
+    assert_eq!(metric(&report, "shipping-dead", "arrived"), 0.0);
+    // The halved push window drains billing's backlog later.
+    let (invoice, parcel) = (
+        metric(&report, "invoices", "end_to_end_s.mean"),
+        metric(&report, "parcels", "end_to_end_s.mean"),
+    );
+    assert!(
+        invoice > 1.5 * parcel,
+        "invoice {invoice} s, parcel {parcel} s"
+    );
+    assert!(report.conservation.balanced());
+    // Billing pulling keeps pace with shipping and dead-letters nothing.
+    let pulled = model(text)
+        .with_variant("Billing pulls")
+        .expect("the variant");
+    let report = run_replications(&pulled).expect("runs");
+    assert_eq!(metric(&report, "billing-dead", "arrived"), 0.0);
+    let (invoice, parcel) = (
+        metric(&report, "invoices", "end_to_end_s.mean"),
+        metric(&report, "parcels", "end_to_end_s.mean"),
+    );
+    assert!(
+        invoice < 1.3 * parcel,
+        "invoice {invoice} s, parcel {parcel} s"
+    );
+}
+
+#[test]
 fn broker_failover_loses_with_acks_1_and_refuses_writes_with_acks_all() {
     let report =
         run_replications(&model(include_str!("../../examples/broker-failover.ron"))).expect("runs");

@@ -305,7 +305,12 @@ impl Simulation {
             }
         }
         for queue in &mut sim.queues {
-            if let [reader] = queue.consumers[..] {
+            // A push subscription takes the general path, which pushes to
+            // a busy consumer when its window allows.
+            let push = queue.pubsub.as_ref().is_some_and(|ps| ps.push.is_some());
+            if let [reader] = queue.consumers[..]
+                && !push
+            {
                 queue.sole_reader = Some((reader, topo[reader].slot));
             }
         }

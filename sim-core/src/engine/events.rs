@@ -42,6 +42,9 @@ pub(crate) enum Ev {
     GroupDue { node: NodeIx, key: u32 },
     /// A queue checks its line of receipts for expired visibility timeouts.
     VisibilityCheck(NodeIx),
+    /// A Pub/Sub push subscription may push again (its push backoff is
+    /// over, or a message left its window).
+    PushResume(NodeIx),
     /// The visibility timeout of a queue's receipt ends (unless the
     /// ticket or the message's origin show that the receipt is gone).
     ReceiptExpiry {
@@ -121,6 +124,7 @@ impl Ev {
             | Self::QueueVisible { node, .. }
             | Self::GroupDue { node, .. }
             | Self::VisibilityCheck(node)
+            | Self::PushResume(node)
             | Self::ReceiptExpiry { node, .. }
             | Self::InboxRetry { node, .. }
             | Self::CallDone { service: node, .. }
@@ -173,6 +177,7 @@ impl Simulation {
             Ev::QueueVisible { node, msg } => self.queue_visible(node, msg),
             Ev::GroupDue { node, key } => self.queue_group_due(node, key),
             Ev::VisibilityCheck(node) => self.queue_visibility_check(node),
+            Ev::PushResume(node) => self.pubsub_push_resume(node),
             Ev::ReceiptExpiry { node, msg, ticket } => {
                 self.queue_receipt_expired(node, msg, ticket);
             }

@@ -60,6 +60,23 @@ pub(crate) trait KindExport: KindSpec {
         );
     }
 
+    /// Terraform for Google Cloud: node `n`'s Pub/Sub resources, or a
+    /// comment saying why it has none and what the simulation assumed
+    /// (the default: an application or processing that no single Pub/Sub
+    /// resource stands for).
+    fn gcp(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        let mut kind = Self::LABEL.to_owned();
+        if let Some(first) = kind.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        tf.outside(
+            out,
+            n,
+            &kind,
+            "no Google Cloud resource is generated for it (an application, or processing no single Pub/Sub resource stands for)",
+        );
+    }
+
     /// Kafka: writes node `n`'s topic definition and returns `true`;
     /// `false`, writing nothing, when the kind has no Kafka topic.
     fn kafka_topic(&self, out: &mut String, model: &Model, n: NodeIndex) -> bool;

@@ -8,6 +8,8 @@
 //! | `dot` | a Graphviz diagram | [`dot`] |
 //! | `mermaid` | a Mermaid flowchart; also read back by [`mermaid::from_mermaid`] | [`mermaid`] |
 //! | `terraform` | the AWS shape of the model (SQS, SNS, Lambda) | [`terraform`] |
+//! | `terraform-azure` | the Azure shape of the model (Service Bus, Event Hubs) | [`azure`] |
+//! | `terraform-gcp` | the Google Cloud shape of the model (Pub/Sub topics and subscriptions) | [`gcp`] |
 //! | `kafka` | Kafka topic definitions for the model's logs (`kafka-topics.sh` lines) | [`kafka`] |
 //! | `prometheus-rules` | the model's alerting rules as a Prometheus rules file | [`prometheus`] |
 //! | `json` | the run report ([`Report::to_json`]) | — |
@@ -38,6 +40,7 @@ pub mod asyncapi;
 pub mod azure;
 pub mod csv;
 pub mod dot;
+pub mod gcp;
 pub mod kafka;
 mod kind;
 pub mod mermaid;
@@ -79,6 +82,8 @@ pub enum Format {
     /// Terraform (HCL) for the Azure shape of the model: Service Bus and
     /// Event Hubs.
     TerraformAzure,
+    /// Terraform (HCL) for the Google Cloud shape of the model: Pub/Sub.
+    TerraformGcp,
     /// Kafka topic definitions (a shell script of `kafka-topics.sh`).
     Kafka,
     /// Sampled message journeys as Chrome trace-event JSON.
@@ -92,7 +97,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::AsyncApi,
         Self::AsyncApiJson,
         Self::Dot,
@@ -101,6 +106,7 @@ impl Format {
         Self::Csv,
         Self::Terraform,
         Self::TerraformAzure,
+        Self::TerraformGcp,
         Self::ChromeTrace,
         Self::Otlp,
         Self::Kafka,
@@ -119,6 +125,7 @@ impl Format {
             Self::Csv => "csv",
             Self::Terraform => "terraform",
             Self::TerraformAzure => "terraform-azure",
+            Self::TerraformGcp => "terraform-gcp",
             Self::ChromeTrace => "chrome-trace",
             Self::Otlp => "otlp",
             Self::Series => "series",
@@ -138,6 +145,7 @@ impl Format {
             Self::Csv => "csv",
             Self::Terraform => "tf",
             Self::TerraformAzure => "azure.tf",
+            Self::TerraformGcp => "gcp.tf",
             Self::ChromeTrace => "trace.json",
             Self::Otlp => "otlp.json",
             Self::Series => "series.csv",
@@ -217,6 +225,7 @@ pub fn export(model: &Model, format: Format) -> Result<String, ExportError> {
         Format::Mermaid => Ok(mermaid::to_mermaid(model)),
         Format::Terraform => Ok(terraform::to_terraform(model)),
         Format::TerraformAzure => Ok(azure::to_azure(model)),
+        Format::TerraformGcp => Ok(gcp::to_gcp(model)),
         Format::Kafka => Ok(kafka::to_kafka(model)),
         Format::PrometheusRules => Ok(prometheus::to_rules(model)),
         Format::Json | Format::Csv => Err(ExportError::NeedsReport(format)),
@@ -236,6 +245,7 @@ pub fn export_report(report: &Report, format: Format) -> Result<String, ExportEr
         | Format::Mermaid
         | Format::Terraform
         | Format::TerraformAzure
+        | Format::TerraformGcp
         | Format::Kafka
         | Format::PrometheusRules
         | Format::ChromeTrace

@@ -255,6 +255,32 @@ impl crate::export::KindExport for DeadLetterParams {
         out.push_str("}\n");
     }
 
+    /// A dead-letter topic, and a subscription that keeps what reaches it
+    /// (a topic with no subscription keeps nothing).
+    fn gcp(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        let id = tf.model.graph[n].id.clone();
+        let name = tf.name_of(n);
+        crate::export::gcp::topic(out, &name, &id);
+        let held = tf.new_name(&format!("{id}_held"));
+        let _ = writeln!(
+            out,
+            "\nresource \"google_pubsub_subscription\" \"{held}\" {{"
+        );
+        let _ = writeln!(out, "  name  = {}", string(&format!("{id}-held")));
+        let _ = writeln!(out, "  topic = google_pubsub_topic.{name}.id");
+        out.push_str(
+            "  # Keeps the dead letters for inspection and replay (simulated: dead-letter queue).
+",
+        );
+        if let Some(c) = self.capacity {
+            let _ = writeln!(
+                out,
+                "  # Not mapped: capacity {c}: a Pub/Sub subscription holds any backlog."
+            );
+        }
+        out.push_str("}\n");
+    }
+
     /// No Kafka topic: a dead-letter queue maps to SQS.
     fn kafka_topic(&self, _out: &mut String, _model: &Model, _n: NodeIndex) -> bool {
         false

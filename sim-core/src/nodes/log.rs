@@ -1386,6 +1386,15 @@ impl crate::export::KindExport for LogParams {
 
     /// An Event Hubs namespace, hub and consumer groups for a log with
     /// the Event Hubs limit; a comment for a Kafka log.
+    fn gcp(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        tf.outside(
+            out,
+            n,
+            "Log",
+            "no Pub/Sub resource: Pub/Sub has no partitioned log with offsets (weir export --format kafka writes its topic, for a managed Kafka cluster)",
+        );
+    }
+
     fn azure(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
         use crate::export::azure::{namespace_name, readers, retention_days};
         let model = tf.model;

@@ -107,6 +107,7 @@ pub mod event_store;
 pub mod log;
 pub mod producer;
 pub mod projection;
+pub mod pubsub;
 pub mod queue;
 pub mod router;
 pub mod service;

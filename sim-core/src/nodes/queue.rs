@@ -20,6 +20,7 @@ use petgraph::visit::EdgeRef as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::pubsub::PubSubDelivery;
 use crate::engine::{EdgeIx, Ev, MsgId, NodeIx, Origin, Simulation, Slot, wrap};
 use crate::export::asyncapi::whole_seconds;
 use crate::export::dead_letter_of;
@@ -67,6 +68,10 @@ pub struct QueueParams {
     /// standard queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fifo: Option<FifoGroups>,
+    /// A Google Cloud Pub/Sub subscription: its delivery (pull or push)
+    /// and retry policy; `None` for an SQS-style queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pubsub: Option<super::pubsub::PubSub>,
 }
 
 /// A FIFO queue's message groups. A message's group is its key. The queue
@@ -167,6 +172,7 @@ impl Default for QueueParams {
             shed: Shedding::None,
             durability: None,
             fifo: None,
+            pubsub: None,
         }
     }
 }
@@ -241,6 +247,9 @@ impl QueueParams {
         if let Some(fifo) = self.fifo {
             fifo.problems(&mut out);
         }
+        if let Some(pubsub) = self.pubsub {
+            super::pubsub::problems(self, pubsub, &mut out);
+        }
         out
     }
 }
@@ -295,15 +304,16 @@ pub(crate) struct QueueRt {
     capacity: u64,
     overflow: Overflow,
     visibility: Duration,
-    max_receives: u32,
-    /// Retention or shedding: the head is checked before it is taken.
+    pub max_receives: u32,
+    /// Retention, shedding or a push window: the head is checked before
+    /// it is taken.
     sheds: bool,
     retention: Option<Duration>,
     shed: Shedding,
     codel: CoDel,
-    visible: Fifo<MsgId>,
+    pub(super) visible: Fifo<MsgId>,
     /// Waiting out a retry delay.
-    delayed: u64,
+    pub(super) delayed: u64,
     /// Received and not yet acknowledged.
     in_flight: u64,
     /// On their way in over edges with latency.
@@ -321,6 +331,10 @@ pub(crate) struct QueueRt {
     groups: Option<Box<Groups>>,
     /// Messages waiting behind their group's (a FIFO queue).
     backlog: u64,
+    /// A Pub/Sub subscription's retry policy and push window.
+    pub pubsub: Option<Box<super::pubsub::PubSubRt>>,
+    /// Message groups or Pub/Sub: a settled message has more to do.
+    extras: bool,
     /// Consumers reading this queue (node indices).
     pub consumers: Vec<NodeIx>,
     /// The one consumer reading this queue, when there is exactly one
@@ -337,7 +351,11 @@ impl QueueRt {
             overflow: params.overflow,
             visibility: params.visibility_timeout.max(Duration(1)),
             max_receives: params.max_receives.unwrap_or(u32::MAX),
-            sheds: params.retention.is_some() || params.shed != Shedding::None,
+            sheds: params.retention.is_some()
+                || params.shed != Shedding::None
+                || params
+                    .pubsub
+                    .is_some_and(|p| p.delivery == PubSubDelivery::Push),
             retention: params.retention,
             shed: params.shed,
             codel: CoDel::default(),
@@ -354,6 +372,10 @@ impl QueueRt {
                 })
             }),
             backlog: 0,
+            pubsub: params
+                .pubsub
+                .map(|p| Box::new(super::pubsub::PubSubRt::new(p))),
+            extras: params.fifo.is_some() || params.pubsub.is_some(),
             consumers: Vec::new(),
             sole_reader: None,
             next_consumer: 0,
@@ -369,7 +391,7 @@ impl QueueRt {
     /// The messages waiting to be received: visible, and behind their
     /// group's (a FIFO queue).
     #[inline(always)]
-    fn waiting(&self) -> u64 {
+    pub(super) fn waiting(&self) -> u64 {
         self.visible.len() as u64 + self.backlog
     }
 
@@ -404,6 +426,14 @@ impl QueueRt {
         if let (Some(groups), Some(fresh)) = (self.groups.as_mut(), fresh.groups) {
             groups.gap = fresh.gap;
         }
+        self.pubsub = match (self.pubsub.take(), params.pubsub) {
+            (Some(mut rt), Some(p)) => {
+                rt.retune(p);
+                Some(rt)
+            }
+            (_, p) => p.map(|p| Box::new(super::pubsub::PubSubRt::new(p))),
+        };
+        self.extras = self.groups.is_some() || self.pubsub.is_some();
     }
 }
 
@@ -480,7 +510,7 @@ impl Simulation {
         queue.visible.push_back(msg);
         let depth = queue.waiting();
         self.stats[node].depth.set(now, depth);
-        self.queue_dispatch(q);
+        self.queue_dispatch(node, q);
     }
 
     /// `msg` arrives at FIFO queue `node`: it is shown if its group has
@@ -562,12 +592,12 @@ impl Simulation {
 
     /// Offers waiting messages to the consumers with free slots.
     #[inline(always)]
-    fn queue_dispatch(&mut self, q: Slot) {
+    pub(crate) fn queue_dispatch(&mut self, node: NodeIx, q: Slot) {
         let queue = &self.queues[q];
-        if let Some((node, c)) = queue.sole_reader {
+        if let Some((reader, c)) = queue.sole_reader {
             // One consumer, the commonest shape: no turn to keep.
-            if !queue.visible.is_empty() && !self.is_down(node) {
-                self.consumer_fill_at(node, c);
+            if !queue.visible.is_empty() && !self.is_down(reader) {
+                self.consumer_fill_at(reader, c);
             }
             return;
         }
@@ -582,6 +612,25 @@ impl Simulation {
         }
         if n > 0 {
             self.queues[q].next_consumer = wrap(start + 1, n);
+            if self.queues[q].pubsub.is_some() {
+                self.queue_push_check(node, q);
+            }
+        }
+    }
+
+    /// A push subscription with a message still visible and room in its
+    /// window after its consumers took what they could: the next push
+    /// finds its endpoint busy or down.
+    #[cold]
+    #[inline(never)]
+    fn queue_push_check(&mut self, node: NodeIx, q: Slot) {
+        let queue = &self.queues[q];
+        let open = queue
+            .pubsub
+            .as_deref()
+            .is_some_and(|ps| ps.push.is_some() && ps.may_push(queue.in_flight, self.now));
+        if open && !queue.visible.is_empty() && !self.is_down(node) {
+            self.pubsub_push_refused(node, q);
         }
     }
 
@@ -679,6 +728,13 @@ impl Simulation {
     #[inline(never)]
     fn queue_take_shedding(&mut self, node: NodeIx, q: Slot) -> Option<(MsgId, u64)> {
         let now = self.now;
+        let queue = &self.queues[q];
+        if let Some(ps) = queue.pubsub.as_deref()
+            && !ps.may_push(queue.in_flight, now)
+        {
+            // A push subscription's window is full, or it backs off.
+            return None;
+        }
         let mut removed = false;
         let taken = loop {
             let queue = &mut self.queues[q];
@@ -780,10 +836,24 @@ impl Simulation {
     pub(crate) fn queue_release_at(&mut self, node: NodeIx, q: Slot, key: u32) {
         let queue = &mut self.queues[q];
         queue.in_flight -= 1;
-        if queue.groups.is_some() {
-            self.queue_group_done(node, q, key);
+        if queue.extras {
+            self.queue_settled_extras(node, q, key);
         }
         self.wake_waiters(node);
+    }
+
+    /// A message of a FIFO queue or a Pub/Sub subscription was settled:
+    /// its group shows its next, and a push window grows.
+    #[cold]
+    #[inline(never)]
+    fn queue_settled_extras(&mut self, node: NodeIx, q: Slot, key: u32) {
+        if self.queues[q].groups.is_some() {
+            self.queue_group_done(node, q, key);
+        }
+        if let Some(ps) = self.queues[q].pubsub.as_deref_mut() {
+            ps.acked();
+            self.pubsub_poke(node, q);
+        }
     }
 
     /// A consumer failed `msg` and will retry it: it goes back into the
@@ -802,6 +872,14 @@ impl Simulation {
             return false;
         }
         self.stats[node].retries += 1;
+        let mut delay = delay;
+        if let Some(ps) = self.queues[q].pubsub.as_deref_mut() {
+            // Pub/Sub's retry policy decides when a nacked message is back.
+            ps.failed();
+            let receives = self.msgs.get(msg).receives;
+            delay = ps.backoff(receives).unwrap_or(delay);
+            self.pubsub_poke(node, q);
+        }
         if delay.is_zero() {
             self.queue_push_visible(node, q, msg);
         } else {
@@ -827,7 +905,7 @@ impl Simulation {
 
     /// Moves `msg` (no longer counted by the queue) to the dead-letter
     /// queue, or drops it if there is none.
-    fn queue_to_dead_letter(&mut self, node: NodeIx, msg: MsgId) {
+    pub(crate) fn queue_to_dead_letter(&mut self, node: NodeIx, msg: MsgId) {
         let q = self.queue_slot(node);
         let key = self.msgs.get(msg).key;
         self.queue_group_done(node, q, key);
@@ -855,6 +933,7 @@ impl Simulation {
         self.stats[node].redelivered += 1;
         self.journey_hop(msg, node, HopKind::Invisible);
         self.schedule(deadline, Ev::QueueVisible { node, msg });
+        self.pubsub_poke(node, q);
     }
 
     /// Takes out the waiting messages that arrived at or after `since`
@@ -894,7 +973,7 @@ impl Simulation {
     /// A queue back from an outage offers what waits to its consumers.
     pub(crate) fn queue_recover(&mut self, node: NodeIx) {
         let q = self.queue_slot(node);
-        self.queue_dispatch(q);
+        self.queue_dispatch(node, q);
     }
 
     /// The dead-letter edge a consumer may use for messages it received
@@ -950,9 +1029,22 @@ impl Simulation {
         let again = self.duplicate(node, msg);
         self.totals.redelivered += 1;
         self.stats[node].redelivered += 1;
+        let backoff = match self.queues[q].pubsub.as_deref_mut() {
+            Some(ps) => {
+                // An ack deadline that ran out is a failed delivery.
+                ps.failed();
+                let backoff = ps.backoff(self.msgs.get(again).receives);
+                self.pubsub_poke(node, q);
+                backoff
+            }
+            None => None,
+        };
         if self.msgs.get(again).receives >= self.queues[q].max_receives {
             self.queue_to_dead_letter(node, again);
             self.wake_waiters(node);
+        } else if let Some(backoff) = backoff.filter(|b| !b.is_zero()) {
+            self.queues[q].delayed += 1;
+            self.schedule(self.now + backoff, Ev::QueueVisible { node, msg: again });
         } else {
             self.queue_push_visible(node, q, again);
         }
@@ -987,7 +1079,9 @@ impl crate::nodes::KindSpec for QueueParams {
 
     fn summary(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if let Some(fifo) = self.fifo {
+        if let Some(pubsub) = self.pubsub {
+            out.push(super::pubsub::summary(self, pubsub));
+        } else if let Some(fifo) = self.fifo {
             out.push(match fifo.group_rate {
                 Some(rate) => format!("SQS FIFO, groups by key, {rate}/s per group"),
                 None => "SQS FIFO, groups by key".to_owned(),
@@ -1002,7 +1096,11 @@ impl crate::nodes::KindSpec for QueueParams {
             out.push(format!("capacity {c}, {overflow}"));
         }
         if let Some(m) = self.max_receives {
-            out.push(format!("max receives {m}"));
+            out.push(if self.pubsub.is_some() {
+                format!("max delivery attempts {m}")
+            } else {
+                format!("max receives {m}")
+            });
         }
         out.extend(
             self.durability
@@ -1039,6 +1137,21 @@ impl crate::nodes::KindSpec for QueueParams {
     }
 
     fn theory(&self) -> crate::theory::Role<'_> {
+        if self
+            .pubsub
+            .is_some_and(|p| p.delivery == PubSubDelivery::Push)
+        {
+            return crate::theory::Role::Opaque(
+                "a push subscription keeps a window of messages outstanding that grows and halves with the consumers' answers, and a busy consumer refuses a push"
+                    .to_owned(),
+            );
+        }
+        if self.pubsub.is_some_and(|p| p.retry.is_some()) {
+            return crate::theory::Role::Opaque(
+                "a Pub/Sub retry policy holds a failed message back for a growing backoff before it is delivered again"
+                    .to_owned(),
+            );
+        }
         if self.fifo.is_some() {
             return crate::theory::Role::Opaque(
                 "a FIFO queue hands out one message of a group at a time, so its consumers wait on the groups as well as on the servers"
@@ -1056,6 +1169,9 @@ impl crate::nodes::KindSpec for QueueParams {
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
         if self.fifo.is_some() != new.fifo.is_some() {
             return Some("turning message groups (FIFO) on or off");
+        }
+        if self.pubsub.map(|p| p.delivery) != new.pubsub.map(|p| p.delivery) {
+            return Some("changing how a subscription delivers (Pub/Sub push or pull)");
         }
         super::durability::restart_reason(self.durability.as_ref(), new.durability.as_ref())
     }
@@ -1106,6 +1222,9 @@ impl crate::nodes::Runtime for QueueParams {
         r.count("redelivered", st.redelivered);
         r.count("dead_lettered", st.dead_lettered);
         let queue = &sim.queues[topo.slot];
+        if queue.pubsub.as_ref().is_some_and(|ps| ps.push.is_some()) {
+            r.count("push_refused", st.throttled);
+        }
         if queue.retention.is_some() || queue.shed == Shedding::Expired {
             r.count("expired", st.expired);
         }
@@ -1152,7 +1271,11 @@ impl crate::export::KindExport for QueueParams {
 
     /// An SQS queue: its visibility timeout, and the redrive policy to its
     /// dead-letter queue.
+    /// SQS's binding; none for a Pub/Sub subscription (see the topic's).
     fn asyncapi_channel_bindings(&self, model: &Model, n: NodeIndex) -> Option<Value> {
+        if self.pubsub.is_some() {
+            return None;
+        }
         let graph = &model.graph;
         let mut queue = Map::new();
         queue.insert("name".into(), json!(graph[n].id));
@@ -1277,6 +1400,11 @@ impl crate::export::KindExport for QueueParams {
             );
         }
         out.push_str("}\n");
+    }
+
+    /// A Pub/Sub subscription.
+    fn gcp(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        crate::export::gcp::subscription(tf, out, n, self);
     }
 
     /// No Kafka topic: a queue's messages go to one consumer each; it maps to SQS, not to a log.

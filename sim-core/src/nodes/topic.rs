@@ -32,6 +32,10 @@ pub struct TopicParams {
     /// on disk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub durability: Option<super::durability::Durability>,
+    /// A Google Cloud Pub/Sub topic (its subscriptions are the queues it
+    /// feeds, see `pubsub`); `false` for an SNS-style topic.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pubsub: bool,
 }
 
 /// A topic during a run: only what arrived over a link with latency while
@@ -144,10 +148,14 @@ impl crate::nodes::KindSpec for TopicParams {
     }
 
     fn summary(&self) -> Vec<String> {
-        self.durability
-            .as_ref()
-            .map(super::durability::Durability::summary)
+        self.pubsub
+            .then(|| "Google Cloud Pub/Sub".to_owned())
             .into_iter()
+            .chain(
+                self.durability
+                    .as_ref()
+                    .map(super::durability::Durability::summary),
+            )
             .collect()
     }
 
@@ -227,8 +235,12 @@ impl crate::export::KindExport for TopicParams {
     const ASYNCAPI_CHANNEL: bool = true;
 
     /// An SNS topic.
+    /// SNS's binding; none for a Pub/Sub topic, since the googlepubsub
+    /// binding requires the name of a Pub/Sub schema (Avro or Protocol
+    /// Buffers), which the model does not have.
     fn asyncapi_channel_bindings(&self, model: &Model, n: NodeIndex) -> Option<Value> {
-        Some(json!({ "sns": { "name": model.graph[n].id, "bindingVersion": "0.1.0" } }))
+        (!self.pubsub)
+            .then(|| json!({ "sns": { "name": model.graph[n].id, "bindingVersion": "0.1.0" } }))
     }
 
     fn asyncapi_receive_bindings(&self, _reader: &Node) -> Option<Value> {
@@ -237,6 +249,9 @@ impl crate::export::KindExport for TopicParams {
 
     /// Its SQS and Lambda subscriptions, on the publishers' sends.
     fn asyncapi_send_bindings(&self, model: &Model, n: NodeIndex) -> Option<Value> {
+        if self.pubsub {
+            return None;
+        }
         sns_bindings(model, n, sns_protocol)
     }
 
@@ -391,6 +406,32 @@ impl crate::export::KindExport for TopicParams {
                     string(&sql_filter(filter))
                 );
                 out.push_str("}\n");
+            }
+        }
+    }
+
+    /// A Pub/Sub topic; a consumer reading it directly gets a subscription
+    /// of its own (a queue it feeds writes its own).
+    fn gcp(&self, tf: &mut Terraform<'_>, out: &mut String, n: NodeIndex) {
+        use crate::export::gcp::{consumer_subscription, topic};
+        let graph = &tf.model.graph;
+        topic(out, &tf.name_of(n), &graph[n].id);
+        let edges: Vec<_> = graph
+            .edges_directed(n, Direction::Outgoing)
+            .map(|e| (e.id(), e.target()))
+            .collect();
+        for (e, target) in edges {
+            let graph = &tf.model.graph;
+            match graph[target].kind.kind() {
+                Kind::Queue => {}
+                Kind::Consumer => consumer_subscription(tf, out, n, e),
+                kind => {
+                    let _ = writeln!(
+                        out,
+                        "# Not mapped: the subscription of {kind} '{}' to this topic: no Pub/Sub resource stands for a Weir {kind}.",
+                        one_line(&graph[target].id)
+                    );
+                }
             }
         }
     }

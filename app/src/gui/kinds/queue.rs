@@ -1,6 +1,7 @@
 //! Queues: point-to-point, consumers compete for their messages.
 
 use eframe::egui::{self, Color32, DragValue, Rect, Ui, vec2};
+use sim_core::nodes::pubsub::{self, Backoff, PubSub, PubSubDelivery};
 use sim_core::nodes::{FifoGroups, NodeKind, Overflow, QueueParams, Shedding};
 use sim_core::snapshot::NodeSnapshot;
 use sim_core::time::Duration;
@@ -68,6 +69,14 @@ impl KindUi for Queue {
                 "Messages delivered again after a visibility timeout",
             )
             .card_if_any(),
+            LiveNumber::count(
+                "push refused",
+                n.throttled,
+                "push_refused",
+                "Pushes a busy or down consumer refused (a Pub/Sub push subscription): each \
+                 spent a delivery attempt",
+            )
+            .card_if_any(),
             super::durability::lost_number(n),
         ]
     }
@@ -91,9 +100,13 @@ impl ParamsUi for QueueParams {
             ),
             None => "unbounded".to_owned(),
         };
-        let text = match self.fifo {
-            Some(_) => format!("SQS FIFO · {text}"),
-            None => text,
+        let text = match (self.pubsub, self.fifo) {
+            // The ack deadline and the retry policy are in the inspector:
+            // the card stays narrow.
+            (Some(p), Some(_)) => format!("Pub/Sub {} · ordered", p.delivery.label()),
+            (Some(p), None) => format!("Pub/Sub {}", p.delivery.label()),
+            (None, Some(_)) => format!("SQS FIFO · {text}"),
+            (None, None) => text,
         };
         super::durability::with_mark(text, self.durability.as_ref())
     }
@@ -104,26 +117,36 @@ impl ParamsUi for QueueParams {
 }
 
 fn section_ui(ui: &mut Ui, q: &mut QueueParams) {
-    ui.label("Capacity");
-    optional_count_ui(ui, &mut q.capacity, "unbounded", 100);
-    ui.end_row();
-    ui.label("When full");
-    enum_ui(
-        ui,
-        "overflow",
-        &mut q.overflow,
-        &[
-            (Overflow::Block, "block the sender"),
-            (Overflow::DropNewest, "drop the newest"),
-            (Overflow::DropOldest, "drop the oldest"),
-        ],
-    );
-    ui.end_row();
-    duration_row_ui(ui, "Visibility timeout", &mut q.visibility_timeout);
-    ui.label("Max receives");
-    let mut receives = q.max_receives.map(u64::from);
-    optional_count_ui(ui, &mut receives, "no limit", 5);
-    q.max_receives = receives.map(|r| u32::try_from(r).unwrap_or(u32::MAX));
+    service_ui(ui, q);
+    let pubsub = q.pubsub.is_some();
+    if !pubsub {
+        // A Pub/Sub subscription holds any backlog.
+        ui.label("Capacity");
+        optional_count_ui(ui, &mut q.capacity, "unbounded", 100);
+        ui.end_row();
+        ui.label("When full");
+        enum_ui(
+            ui,
+            "overflow",
+            &mut q.overflow,
+            &[
+                (Overflow::Block, "block the sender"),
+                (Overflow::DropNewest, "drop the newest"),
+                (Overflow::DropOldest, "drop the oldest"),
+            ],
+        );
+        ui.end_row();
+    }
+    let (timeout, receives) = if pubsub {
+        ("Ack deadline", "Max delivery attempts")
+    } else {
+        ("Visibility timeout", "Max receives")
+    };
+    duration_row_ui(ui, timeout, &mut q.visibility_timeout);
+    ui.label(receives);
+    let mut limit = q.max_receives.map(u64::from);
+    optional_count_ui(ui, &mut limit, "no limit", 5);
+    q.max_receives = limit.map(|r| u32::try_from(r).unwrap_or(u32::MAX));
     ui.end_row();
     optional_duration_row_ui(
         ui,
@@ -134,7 +157,7 @@ fn section_ui(ui: &mut Ui, q: &mut QueueParams) {
         "A message older than this is removed unread when it reaches the head",
     );
     shedding_ui(ui, &mut q.shed);
-    ordering_ui(ui, &mut q.fifo);
+    ordering_ui(ui, &mut q.fifo, pubsub);
     super::durability::durability_ui(ui, &mut q.durability);
     let problems = q.problems();
     if !problems.is_empty() {
@@ -145,17 +168,19 @@ fn section_ui(ui: &mut Ui, q: &mut QueueParams) {
 
 /// Standard or FIFO (SQS FIFO: one message of a group, its key, out at a
 /// time), and a FIFO queue's group rate.
-fn ordering_ui(ui: &mut Ui, fifo: &mut Option<FifoGroups>) {
+fn ordering_ui(ui: &mut Ui, fifo: &mut Option<FifoGroups>, pubsub: bool) {
     let label = ui.label("Ordering");
     let mut on = fifo.is_some();
+    let ordered = if pubsub {
+        "message ordering by key"
+    } else {
+        "FIFO by message group (key)"
+    };
     enum_ui(
         ui,
         "ordering",
         &mut on,
-        &[
-            (false, "standard (no order)"),
-            (true, "FIFO by message group (key)"),
-        ],
+        &[(false, "standard (no order)"), (true, ordered)],
     )
     .labelled_by(label.id)
     .on_hover_text(
@@ -166,6 +191,10 @@ fn ordering_ui(ui: &mut Ui, fifo: &mut Option<FifoGroups>) {
     ui.end_row();
     if on != fifo.is_some() {
         *fifo = on.then(FifoGroups::default);
+    }
+    if pubsub {
+        // Pub/Sub has no rate per ordering key.
+        return;
     }
     if let Some(groups) = fifo {
         let label = ui.label("Group rate");
@@ -226,5 +255,118 @@ fn shedding_ui(ui: &mut Ui, shed: &mut Shedding) {
             duration_row_ui(ui, "Target delay", target);
             duration_row_ui(ui, "Interval", interval);
         }
+    }
+}
+
+/// The service the queue stands for (an SQS queue, or a Google Cloud
+/// Pub/Sub subscription), and the subscription's own fields: how it
+/// delivers and its retry policy.
+fn service_ui(ui: &mut Ui, q: &mut QueueParams) {
+    let label = ui.label("Service");
+    let mut on = q.pubsub.is_some();
+    enum_ui(
+        ui,
+        "queue service",
+        &mut on,
+        &[
+            (false, "Amazon SQS queue"),
+            (true, "Google Pub/Sub subscription"),
+        ],
+    )
+    .labelled_by(label.id)
+    .on_hover_text(
+        "A Pub/Sub subscription holds any backlog, takes an ack deadline of 10 s to 10 minutes \
+         and 5 to 100 delivery attempts before its dead-letter topic, and can push to its \
+         consumers. Choosing it fills those in.",
+    );
+    ui.end_row();
+    if on != q.pubsub.is_some() {
+        if on {
+            preset(q);
+        } else {
+            q.pubsub = None;
+        }
+    }
+    let Some(p) = q.pubsub.as_mut() else {
+        return;
+    };
+    let label = ui.label("Delivery");
+    enum_ui(
+        ui,
+        "pubsub delivery",
+        &mut p.delivery,
+        &[
+            (PubSubDelivery::Pull, "pull (consumers take when free)"),
+            (PubSubDelivery::Push, "push (to the consumers' endpoint)"),
+        ],
+    )
+    .labelled_by(label.id)
+    .on_hover_text(
+        "Push keeps a window of messages outstanding (3 at first, one more per \
+         acknowledgement, half after a failure). A busy or down consumer refuses a push: \
+         the refusal spends a delivery attempt and pushing backs off for 100 ms to 60 s.",
+    );
+    ui.end_row();
+    let label = ui.label("Retry policy");
+    let mut backoff = p.retry.is_some();
+    enum_ui(
+        ui,
+        "pubsub retry",
+        &mut backoff,
+        &[(false, "redeliver at once"), (true, "exponential backoff")],
+    )
+    .labelled_by(label.id)
+    .on_hover_text(
+        "With a backoff, a nacked message, or one whose ack deadline ran out, comes back \
+         after min × 2^(n−1), at most max, after its n-th delivery",
+    );
+    ui.end_row();
+    if backoff != p.retry.is_some() {
+        p.retry = backoff.then(Backoff::default);
+    }
+    if let Some(b) = p.retry.as_mut() {
+        duration_row_ui(ui, "Minimum backoff", &mut b.min);
+        duration_row_ui(ui, "Maximum backoff", &mut b.max);
+    }
+}
+
+/// Turns a queue into a Pub/Sub subscription within the service's
+/// limits: the default 10 s ack deadline, any capacity removed, the
+/// delivery attempts and retention brought into range.
+fn preset(q: &mut QueueParams) {
+    q.pubsub = Some(PubSub::default());
+    q.visibility_timeout = pubsub::MIN_ACK_DEADLINE;
+    q.capacity = None;
+    q.max_receives = q
+        .max_receives
+        .map(|n| n.clamp(pubsub::MIN_DELIVERY_ATTEMPTS, pubsub::MAX_DELIVERY_ATTEMPTS));
+    q.retention = q
+        .retention
+        .map(|r| r.clamp(pubsub::MIN_RETENTION, pubsub::MAX_RETENTION));
+    if let Some(groups) = q.fifo.as_mut() {
+        groups.group_rate = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pubsub_preset_leaves_a_queue_within_the_service_limits() {
+        let mut q = QueueParams {
+            capacity: Some(50),
+            visibility_timeout: Duration::from_secs(3600),
+            max_receives: Some(2),
+            retention: Some(Duration::from_secs(60)),
+            fifo: Some(FifoGroups {
+                group_rate: Some(10.0),
+            }),
+            ..QueueParams::default()
+        };
+        preset(&mut q);
+        assert_eq!(q.problems(), Vec::<String>::new());
+        assert_eq!(q.max_receives, Some(pubsub::MIN_DELIVERY_ATTEMPTS));
+        assert!(q.fifo.is_some(), "ordering stays, as message ordering");
     }
 }

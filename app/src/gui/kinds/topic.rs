@@ -74,7 +74,12 @@ impl KindUi for Topic {
 
 impl ParamsUi for TopicParams {
     fn summary(&self) -> String {
-        super::durability::with_mark("fan-out".to_owned(), self.durability.as_ref())
+        let text = if self.pubsub {
+            "Pub/Sub fan-out"
+        } else {
+            "fan-out"
+        };
+        super::durability::with_mark(text.to_owned(), self.durability.as_ref())
     }
 
     fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
@@ -83,6 +88,19 @@ impl ParamsUi for TopicParams {
 }
 
 fn section_ui(ui: &mut Ui, topic: &mut TopicParams) {
+    let label = ui.label("Service");
+    crate::gui::inspector::fields::enum_ui(
+        ui,
+        "topic service",
+        &mut topic.pubsub,
+        &[(false, "Amazon SNS topic"), (true, "Google Pub/Sub topic")],
+    )
+    .labelled_by(label.id)
+    .on_hover_text(
+        "Names the service in exports. A Pub/Sub topic's subscriptions are the queues it \
+         feeds: make them Pub/Sub subscriptions in their own inspector.",
+    );
+    ui.end_row();
     ui.label(
         RichText::new(
             "Every outgoing edge is a subscription; select an edge to filter it by event type.",

@@ -3,6 +3,7 @@
 //! own in its file under `gui::kinds`.
 
 use eframe::egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Stroke, StrokeKind, vec2};
+use sim_core::nodes::Kind;
 use sim_core::nodes::breaker::BreakerState;
 use sim_core::snapshot::NodeSnapshot;
 
@@ -183,7 +184,11 @@ pub fn paint_node_marks(
             painter,
             card.left_top() + vec2(4.0 * zoom, -4.0 * zoom),
             Align2::LEFT_BOTTOM,
-            "THROTTLED",
+            if n.kind == Kind::Queue {
+                "PUSH BACKOFF"
+            } else {
+                "THROTTLED"
+            },
             colors::ORANGE,
             size,
         );

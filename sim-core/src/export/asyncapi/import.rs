@@ -567,6 +567,27 @@ mod tests {
     use crate::time::Duration;
 
     #[test]
+    fn a_googlepubsub_channel_is_a_pubsub_topic() {
+        let text = r#"
+asyncapi: 3.0.0
+info: { title: Shop, version: 1.0.0 }
+channels:
+  events:
+    address: projects/shop/topics/events
+    bindings:
+      googlepubsub: { schemaSettings: { encoding: json, name: projects/shop/schemas/events } }
+"#;
+        let (model, _) = import(text).expect("imports");
+        let Some(NodeKind::Topic(t)) = model
+            .find("projects/shop/topics/events")
+            .map(|n| model.graph[n].kind.clone())
+        else {
+            panic!("events is a topic: {}", file::to_string(&model));
+        };
+        assert!(t.pubsub);
+    }
+
+    #[test]
     fn a_foreign_document_is_mapped_with_warnings() {
         let text = r#"
 asyncapi: 3.0.0

@@ -134,6 +134,13 @@ fn with_parameters(kind: Kind, bindings: &BTreeMap<String, Value>) -> (NodeKind,
             }
             (NodeKind::Queue(q), dead_letter)
         }
+        Kind::Topic if bindings.contains_key("googlepubsub") => (
+            NodeKind::Topic(TopicParams {
+                pubsub: true,
+                ..Default::default()
+            }),
+            None,
+        ),
         other => (kind_params(other), None),
     }
 }
