@@ -991,12 +991,22 @@ fn losses(
                     }
                     why
                 }
-                NodeKind::Queue(q) => match q.max_receives {
-                    Some(n) => {
-                        format!("they were received {n} times (max_receives) without success")
+                NodeKind::Queue(q) => {
+                    let mut why = match q.max_receives {
+                        Some(n) => {
+                            format!("they were received {n} times (max_receives) without success")
+                        }
+                        None => "they reached the queue's receive limit".to_owned(),
+                    };
+                    let refused = node.value("push_refused").unwrap_or(0.0);
+                    if refused > 0.0 {
+                        why.push_str(&format!(
+                            "; its consumers refused {} pushes, busy or down, and each refusal was a delivery attempt: pull delivery would have let them wait instead",
+                            count(refused)
+                        ));
                     }
-                    None => "they reached the queue's receive limit".to_owned(),
-                },
+                    why
+                }
                 _ => String::new(),
             };
             let dlq = model

@@ -256,6 +256,21 @@ fn pubsub_push_spends_delivery_attempts_where_pull_only_waits() {
     );
     // A few orders were refused five times: dead-lettered unprocessed.
     assert!(metric(&report, "billing-dead", "arrived") > 0.0);
+    // The insight says why: refused pushes.
+    let sentences: Vec<&str> = report
+        .insights
+        .as_deref()
+        .expect("insights")
+        .iter()
+        .filter(|i| i.node == "billing-sub")
+        .map(|i| i.sentence.as_str())
+        .collect();
+    assert!(
+        sentences
+            .iter()
+            .any(|s| s.contains("each refusal was a delivery attempt")),
+        "{sentences:#?}"
+    );
     // Shipping's workers pull: no refusals, no dead letters.
     assert!(
         report

@@ -44,6 +44,7 @@ mod picture;
 mod plan;
 mod presentation;
 mod properties;
+mod pubsub_gui;
 mod record_gui;
 mod recovery;
 mod regions_gui;

@@ -32,6 +32,9 @@ struct QueueSpec {
     dlq: bool,
     /// Message groups (a FIFO queue), with a group rate or not.
     fifo: Option<Option<u32>>,
+    /// A Pub/Sub subscription: push or pull, and a retry policy's
+    /// backoffs in milliseconds (min, extra to max).
+    pubsub: Option<(bool, Option<(u32, u32)>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -117,15 +120,20 @@ fn queue_spec() -> impl Strategy<Value = QueueSpec> {
         proptest::option::of(1..=4u32),
         any::<bool>(),
         proptest::option::of(proptest::option::of(1..=50u32)),
+        proptest::option::of((
+            any::<bool>(),
+            proptest::option::of((0..=500u32, 0..=2000u32)),
+        )),
     )
         .prop_map(
-            |(capacity, overflow, visibility_ms, max_receives, dlq, fifo)| QueueSpec {
+            |(capacity, overflow, visibility_ms, max_receives, dlq, fifo, pubsub)| QueueSpec {
                 capacity,
                 overflow,
                 visibility_ms,
                 max_receives,
                 dlq,
                 fifo,
+                pubsub,
             },
         )
 }
@@ -223,6 +231,34 @@ fn consumer_kind(c: &ConsumerSpec) -> String {
 }
 
 fn queue_kind(q: &QueueSpec) -> String {
+    if let Some((push, retry)) = q.pubsub {
+        // Within Pub/Sub's limits: an ack deadline of 10 s or more, 5 or
+        // more delivery attempts, no capacity, no group rate.
+        let mut text = format!(
+            "Queue(visibility_timeout: \"{}ms\"",
+            10_000 + q.visibility_ms
+        );
+        if let Some(m) = q.max_receives {
+            let _ = write!(text, ", max_receives: {}", m + 4);
+        }
+        if q.fifo.is_some() {
+            text.push_str(", fifo: ()");
+        }
+        let _ = write!(
+            text,
+            ", pubsub: (delivery: {}",
+            if push { "Push" } else { "Pull" }
+        );
+        if let Some((min, extra)) = retry {
+            let _ = write!(
+                text,
+                ", retry: (min: \"{min}ms\", max: \"{}ms\")",
+                min + extra
+            );
+        }
+        text.push_str("))");
+        return text;
+    }
     let overflow = ["Block", "DropNewest", "DropOldest"][q.overflow as usize % 3];
     let mut text = format!(
         "Queue(overflow: {overflow}, visibility_timeout: \"{}ms\"",
@@ -641,6 +677,18 @@ proptest! {
                             let mut c = c.clone();
                             c.instances = instances;
                             sim.set_node_params(&node.id, &NodeKind::Consumer(c))
+                        }
+                        NodeKind::Queue(q) if q.pubsub.is_some() => {
+                            // A subscription's retry policy changes live.
+                            let mut q = q.clone();
+                            if let Some(p) = q.pubsub.as_mut() {
+                                let backoff = Duration::from_millis(capacity * 10);
+                                p.retry = Some(sim_core::nodes::pubsub::Backoff {
+                                    min: backoff,
+                                    max: backoff + backoff,
+                                });
+                            }
+                            sim.set_node_params(&node.id, &NodeKind::Queue(q))
                         }
                         NodeKind::Queue(q) => {
                             let mut q = q.clone();
