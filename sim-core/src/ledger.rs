@@ -15,6 +15,20 @@
 use std::collections::BTreeMap;
 
 use crate::engine::NodeIx;
+use crate::time::{Duration, SimTime};
+
+/// Whether a consumer had processed an instance of a message already.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// No: this is the first.
+    First,
+    /// Yes, within the consumer's dedupe window: an idempotent consumer
+    /// discards this instance.
+    Within,
+    /// Yes, but longer ago than the window: its inbox forgot the id, and
+    /// the instance is processed again.
+    Beyond,
+}
 
 #[derive(Debug, Default)]
 struct Entry {
@@ -24,7 +38,8 @@ struct Entry {
     /// while any holds it, even with no instance alive.
     pins: u32,
     completions: u32,
-    processed_by: Vec<NodeIx>,
+    /// The consumers that processed an instance, and when they last did.
+    processed_by: Vec<(NodeIx, SimTime)>,
 }
 
 #[derive(Debug, Default)]
@@ -107,23 +122,34 @@ impl Ledger {
         })
     }
 
-    /// `node` processed an instance of `id`; whether it already had one
-    /// (an idempotent consumer then discards this instance).
+    /// `node` processed an instance of `id` at `now`; whether it already
+    /// had one within `window` before (an idempotent consumer then
+    /// discards this instance).
     #[inline(always)]
-    pub fn processed(&mut self, id: u64, node: NodeIx) -> bool {
-        !self.entries.is_empty() && self.process_followed(id, node)
+    pub fn processed(&mut self, id: u64, node: NodeIx, now: SimTime, window: Duration) -> Seen {
+        if self.entries.is_empty() {
+            Seen::First
+        } else {
+            self.process_followed(id, node, now, window)
+        }
     }
 
     #[cold]
-    fn process_followed(&mut self, id: u64, node: NodeIx) -> bool {
-        self.entries.get_mut(&id).is_some_and(|entry| {
-            if entry.processed_by.contains(&node) {
-                true
-            } else {
-                entry.processed_by.push(node);
-                false
+    fn process_followed(&mut self, id: u64, node: NodeIx, now: SimTime, window: Duration) -> Seen {
+        let Some(entry) = self.entries.get_mut(&id) else {
+            return Seen::First;
+        };
+        match entry.processed_by.iter_mut().find(|(n, _)| *n == node) {
+            Some((_, at)) if now.since(*at) <= window => Seen::Within,
+            Some((_, at)) => {
+                *at = now;
+                Seen::Beyond
             }
-        })
+            None => {
+                entry.processed_by.push((node, now));
+                Seen::First
+            }
+        }
     }
 
     /// Ids followed now (the ledger must not grow without bound).
@@ -146,12 +172,18 @@ mod tests {
         assert!(!ledger.completed(a));
         ledger.redelivered(b);
         assert_eq!(ledger.followed(), 1);
-        assert!(!ledger.processed(b, NodeIx(3)));
+        assert_eq!(
+            ledger.processed(b, NodeIx(3), SimTime::ZERO, Duration::MAX),
+            Seen::First
+        );
         assert!(
-            ledger.processed(b, NodeIx(3)),
+            ledger.processed(b, NodeIx(3), SimTime::ZERO, Duration::MAX) == Seen::Within,
             "the second instance at the same consumer is a duplicate"
         );
-        assert!(!ledger.processed(b, NodeIx(4)));
+        assert_eq!(
+            ledger.processed(b, NodeIx(4), SimTime::ZERO, Duration::MAX),
+            Seen::First
+        );
         assert!(!ledger.completed(b));
         assert!(ledger.completed(b));
         ledger.released(b);
@@ -165,16 +197,36 @@ mod tests {
         let mut ledger = Ledger::default();
         let a = ledger.new_id();
         ledger.pin(a);
-        assert!(!ledger.processed(a, NodeIx(2)));
+        assert_eq!(
+            ledger.processed(a, NodeIx(2), SimTime::ZERO, Duration::MAX),
+            Seen::First
+        );
         assert!(!ledger.completed(a));
         ledger.released(a);
         assert_eq!(ledger.followed(), 1, "kept while pinned");
         ledger.redelivered(a);
-        assert!(ledger.processed(a, NodeIx(2)), "the same consumer again");
+        assert!(
+            ledger.processed(a, NodeIx(2), SimTime::ZERO, Duration::MAX) == Seen::Within,
+            "the same consumer again"
+        );
         assert!(ledger.completed(a), "a second completion is a duplicate");
         ledger.unpin(a);
         assert_eq!(ledger.followed(), 1, "its second instance is alive");
         ledger.released(a);
         assert_eq!(ledger.followed(), 0);
+    }
+
+    #[test]
+    fn an_inbox_forgets_an_id_after_its_window() {
+        let mut ledger = Ledger::default();
+        let a = ledger.new_id();
+        ledger.redelivered(a);
+        let window = Duration::from_secs(2);
+        let at = |s: u64| SimTime::ZERO + Duration::from_secs(s);
+        assert_eq!(ledger.processed(a, NodeIx(1), at(10), window), Seen::First);
+        assert_eq!(ledger.processed(a, NodeIx(1), at(12), window), Seen::Within);
+        assert_eq!(ledger.processed(a, NodeIx(1), at(15), window), Seen::Beyond);
+        // Processed again at 15: the window counts from then.
+        assert_eq!(ledger.processed(a, NodeIx(1), at(16), window), Seen::Within);
     }
 }

@@ -346,6 +346,9 @@ pub struct NodeStats {
     /// Processing attempts cut off by a consumer's timeout.
     pub timeouts: u64,
     pub dead_lettered: u64,
+    /// Instances an idempotent consumer processed again because its inbox
+    /// had forgotten the id (its window ran out).
+    pub inbox_missed: u64,
     pub drops: [u64; DropReason::COUNT],
     /// Messages waiting (queue depth, consumer inbox, sink backlog).
     pub depth: Level,

@@ -107,6 +107,8 @@ pub struct Duration(pub u64);
 
 impl Duration {
     pub const ZERO: Self = Self(0);
+    /// The longest duration: for good.
+    pub const MAX: Self = Self(u64::MAX);
 
     pub const fn from_nanos(ns: u64) -> Self {
         Self(ns)

@@ -21,6 +21,8 @@ struct ConsumerSpec {
     dlq: bool,
     /// Events of type B fail here on every attempt.
     poison: bool,
+    /// Idempotent (`ExactlyOnce`), with an inbox window in ms or not.
+    exactly_once: Option<Option<u32>>,
 }
 
 #[derive(Clone, Debug)]
@@ -84,6 +86,7 @@ fn consumer_spec() -> impl Strategy<Value = ConsumerSpec> {
         proptest::option::of(1..=4u32),
         any::<bool>(),
         any::<bool>(),
+        proptest::option::of(proptest::option::of(1..=500u32)),
     )
         .prop_map(
             |(
@@ -96,6 +99,7 @@ fn consumer_spec() -> impl Strategy<Value = ConsumerSpec> {
                 max_attempts,
                 dlq,
                 poison,
+                exactly_once,
             )| {
                 ConsumerSpec {
                     instances,
@@ -107,6 +111,7 @@ fn consumer_spec() -> impl Strategy<Value = ConsumerSpec> {
                     max_attempts,
                     dlq,
                     poison,
+                    exactly_once,
                 }
             },
         )
@@ -209,8 +214,13 @@ fn consumer_kind(c: &ConsumerSpec) -> String {
         2 => format!("Fixed(delay: \"30ms\", {attempts})"),
         _ => format!("Exponential(initial: \"5ms\", max_delay: \"200ms\", {attempts})"),
     };
+    let delivery = match c.exactly_once {
+        Some(Some(ms)) => format!(", delivery: ExactlyOnce, inbox: \"{ms}ms\""),
+        Some(None) => ", delivery: ExactlyOnce".to_owned(),
+        None => String::new(),
+    };
     format!(
-        "Consumer(instances: {}, concurrency: {}, service: {service}, failure: {:?}, retry: {retry}{}{})",
+        "Consumer(instances: {}, concurrency: {}, service: {service}, failure: {:?}, retry: {retry}{delivery}{}{})",
         c.instances,
         c.concurrency,
         c.failure,

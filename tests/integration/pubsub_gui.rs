@@ -2,7 +2,7 @@
 //! preset brings the queue within the service's limits and relabels its
 //! rows, push delivery makes a busy consumer refuse pushes, a retry
 //! policy gets its backoff rows, the topic names its service, and undo
-//! turns it back.
+//! turns it back. An idempotent consumer gets its inbox window.
 
 use egui::accesskit::Role;
 use egui::{Key, Modifiers};
@@ -120,4 +120,56 @@ fn a_queue_becomes_a_pubsub_subscription_that_pushes() {
     assert_eq!(back.pubsub, None);
     assert_eq!(back.capacity, Some(50), "undo gives the capacity back");
     assert_eq!(back.max_receives, Some(3));
+}
+
+/// A consumer made idempotent in the inspector gets an inbox window row;
+/// with a window, late copies are processed again and counted.
+#[test]
+fn an_idempotent_consumer_gets_an_inbox_window() {
+    const SLOW: &str = r#"(
+        version: 1,
+        name: "inbox",
+        scenario: (duration: "120s", seed: 5),
+        nodes: [
+            (id: "src", kind: Producer(arrival: Poisson(rate: 20.0))),
+            (id: "q", kind: Queue(visibility_timeout: "60ms")),
+            (id: "srv", kind: Consumer(instances: 4, service: Exponential(mean: "40ms"))),
+            (id: "out", kind: Sink()),
+        ],
+        edges: [(from: "src", to: "q"), (from: "q", to: "srv"), (from: "srv", to: "out")],
+    )"#;
+    let consumer = |app: &WeirApp| {
+        let model = app.model();
+        match &model.graph[model.find("srv").expect("the consumer")].kind {
+            NodeKind::Consumer(c) => c.clone(),
+            other => panic!("not a consumer: {other:?}"),
+        }
+    };
+    let mut h = harness(
+        WeirApp::from_model(weir_tests::model(SLOW), None),
+        Window {
+            size: egui::vec2(1280.0, 1600.0),
+            ..Window::default()
+        },
+    );
+    h.run();
+    h.state_mut().select_ids(&["srv"]);
+    h.run();
+    assert!(h.query_by_label("Inbox window").is_none());
+    h.get_by_role_and_label(Role::ComboBox, "Delivery").click();
+    h.run();
+    h.get_by_label("exactly once (idempotent)").click();
+    h.run();
+    h.get_by_role_and_label(Role::CheckBox, "Inbox window")
+        .click();
+    h.run();
+    let c = consumer(h.state());
+    assert_eq!(c.inbox, Some(Duration::from_secs(60)));
+    assert!(c.problems().is_empty(), "{:?}", c.problems());
+    // Back to at least once: the window goes with the inbox.
+    h.get_by_role_and_label(Role::ComboBox, "Delivery").click();
+    h.run();
+    h.get_by_label("at least once").click();
+    h.run();
+    assert_eq!(consumer(h.state()).inbox, None);
 }

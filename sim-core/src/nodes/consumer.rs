@@ -32,6 +32,7 @@ use crate::export::terraform::{
 };
 use crate::export::{dead_letter_of, dist_text, edge_role, retry_text};
 use crate::journey::{HopKind, Outcome};
+use crate::ledger::Seen;
 use crate::metrics::DropReason;
 use crate::model::{Model, Node};
 use crate::nodes::{EdgeRole, Kind};
@@ -72,6 +73,12 @@ pub struct ConsumerParams {
     /// second delivery of the same message does.
     #[serde(default, skip_serializing_if = "super::is_default")]
     pub delivery: Delivery,
+    /// How long an `ExactlyOnce` consumer's idempotent inbox keeps the id
+    /// of a message it processed: a second instance that arrives later is
+    /// processed again (counted as `inbox_missed`). `None` keeps ids for
+    /// good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox: Option<Duration>,
     /// An attempt still running after this long fails (and is retried by
     /// the retry policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,6 +190,7 @@ impl Default for ConsumerParams {
             failure: 0.0,
             retry: RetryPolicy::None,
             delivery: Delivery::AtLeastOnce,
+            inbox: None,
             timeout: None,
             call_timeout: None,
             autoscale: None,
@@ -414,6 +422,21 @@ impl ConsumerParams {
         if self.concurrency == 0 {
             out.push("concurrency must be at least 1".to_owned());
         }
+        if let Some(window) = self.inbox {
+            if self.delivery != Delivery::ExactlyOnce {
+                out.push(
+                    "an inbox window needs delivery: ExactlyOnce (the inbox is what makes a consumer idempotent)"
+                        .to_owned(),
+                );
+            }
+            if window.is_zero() {
+                out.push(
+                    "the inbox window must be longer than zero (leave it out to keep ids for good)"
+                        .to_owned(),
+                );
+            }
+            super::check_durations(&[("the inbox window", window)], &mut out);
+        }
         use super::limits::{MAX_CONCURRENCY, MAX_INSTANCES, MAX_SLOTS};
         super::check_at_most("instances", self.instances, MAX_INSTANCES, &mut out);
         super::check_at_most("concurrency", self.concurrency, MAX_CONCURRENCY, &mut out);
@@ -545,6 +568,8 @@ pub(crate) struct ConsumerRt {
     retry: RetryPolicy,
     max_attempts: u32,
     delivery: Delivery,
+    /// An idempotent consumer's dedupe window (`MAX` for good).
+    inbox_window: Duration,
     timeout: Option<Duration>,
     call_timeout: Option<Duration>,
     rng_service: Stream,
@@ -618,6 +643,7 @@ impl ConsumerRt {
             retry: params.retry.clone(),
             max_attempts: params.retry.max_attempts(),
             delivery: params.delivery,
+            inbox_window: params.inbox.unwrap_or(Duration::MAX),
             timeout: params.timeout,
             call_timeout: params.call_timeout,
             rng_service: stream(seed, id, Purpose::Service),
@@ -657,6 +683,7 @@ impl ConsumerRt {
         self.retry = params.retry.clone();
         self.max_attempts = params.retry.max_attempts();
         self.delivery = params.delivery;
+        self.inbox_window = params.inbox.unwrap_or(Duration::MAX);
         self.timeout = params.timeout;
         self.call_timeout = params.call_timeout;
     }
@@ -1294,7 +1321,7 @@ impl Simulation {
                 self.consumer_failed(node, msg, origin);
             }
             Settle::Settled
-        } else if delivery == Delivery::ExactlyOnce && self.ledger.processed(lineage, node) {
+        } else if delivery == Delivery::ExactlyOnce && self.consumer_seen(node, c, lineage) {
             // Idempotent: this message was processed already.
             self.drop_msg(node, msg, DropReason::Duplicate);
             from_log.map_or(Settle::Release, Settle::Commit)
@@ -1338,6 +1365,21 @@ impl Simulation {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Whether idempotent consumer `node` (slot `c`) processed an instance
+    /// of `lineage` within its inbox's window. One it processed longer ago
+    /// is processed again, counted as missed by the inbox.
+    fn consumer_seen(&mut self, node: NodeIx, c: Slot, lineage: u64) -> bool {
+        let window = self.consumers[c].inbox_window;
+        match self.ledger.processed(lineage, node, self.now, window) {
+            Seen::First => false,
+            Seen::Within => true,
+            Seen::Beyond => {
+                self.stats[node].inbox_missed += 1;
+                false
             }
         }
     }
@@ -1665,6 +1707,9 @@ impl crate::nodes::Runtime for ConsumerParams {
         }
         r.count("dead_lettered", st.dead_lettered);
         r.count("out_of_order", st.out_of_order);
+        if c.inbox_window != Duration::MAX {
+            r.count("inbox_missed", st.inbox_missed);
+        }
         if topo.out.is_empty() {
             r.count("completed", st.completed);
             r.count("duplicates", st.duplicates);
@@ -1914,6 +1959,34 @@ mod tests {
         assert!(
             followed as u64 <= r.conservation.in_flight,
             "the ledger outlived its messages"
+        );
+    }
+
+    /// An inbox that forgets ids after 10 ms lets through the copies
+    /// finished later than that after the first, and counts each; one
+    /// that keeps them an hour catches every copy.
+    #[test]
+    fn an_inbox_window_lets_late_copies_through_and_counts_them() {
+        let (short, _) = run(", delivery: ExactlyOnce, inbox: \"10ms\"");
+        let missed = get(&short, "srv", "inbox_missed");
+        assert!(missed > 50.0, "missed {missed}");
+        assert_eq!(get(&short, "out", "duplicates"), missed);
+        assert!(short.conservation.balanced(), "{:?}", short.conservation);
+        let (long, _) = run(", delivery: ExactlyOnce, inbox: \"1h\"");
+        assert_eq!(get(&long, "srv", "inbox_missed"), 0.0);
+        assert_eq!(get(&long, "out", "duplicates"), 0.0);
+        // An inbox is what makes a consumer idempotent.
+        let (model, _) = from_str(
+            r#"(version: 1, name: "x",
+                nodes: [(id: "p", kind: Producer(arrival: Poisson(rate: 1.0))),
+                        (id: "c", kind: Consumer(service: Constant("1ms"), inbox: "1m"))],
+                edges: [(from: "p", to: "c")])"#,
+        )
+        .expect("parses");
+        assert!(
+            crate::validate::validate(&model)
+                .iter()
+                .any(|d| d.message.contains("needs delivery: ExactlyOnce"))
         );
     }
 

@@ -184,7 +184,8 @@ fn section_ui(ui: &mut Ui, c: &mut ConsumerParams) {
     .labelled_by(label.id)
     .on_hover_text("What to do with a message received after its producer's time to live");
     ui.end_row();
-    ui.label("Delivery");
+    let label = ui.label("Delivery");
+    let before = c.delivery;
     enum_ui(
         ui,
         "delivery",
@@ -194,8 +195,23 @@ fn section_ui(ui: &mut Ui, c: &mut ConsumerParams) {
             (Delivery::AtLeastOnce, "at least once"),
             (Delivery::ExactlyOnce, "exactly once (idempotent)"),
         ],
-    );
+    )
+    .labelled_by(label.id);
     ui.end_row();
+    if c.delivery == Delivery::ExactlyOnce {
+        optional_duration_row_ui(
+            ui,
+            "Inbox window",
+            &mut c.inbox,
+            Duration::from_secs(60),
+            "ids kept for good",
+            "How long the idempotent inbox keeps the id of a message it processed: a copy \
+             that arrives later is processed again (counted as inbox missed)",
+        );
+    } else if before == Delivery::ExactlyOnce {
+        // Chosen away from idempotent: the window means nothing now.
+        c.inbox = None;
+    }
     optional_duration_row_ui(
         ui,
         "Timeout",
