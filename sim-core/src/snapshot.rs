@@ -78,8 +78,8 @@ pub struct NodeSnapshot {
     /// A broker switching to its standby region (it is down meanwhile).
     pub switching: bool,
     /// An Event Hubs log turning sends away (it refused one within the
-    /// last second), or a Pub/Sub push subscription backing off after a
-    /// refused push.
+    /// last second), or a Pub/Sub push subscription whose consumers
+    /// refused a push within the last second.
     pub throttling: bool,
     /// Sends an Event Hubs log refused (dropped, or made to wait); a
     /// serverless consumer's messages refused at its concurrency limit;
@@ -353,8 +353,7 @@ impl Simulation {
                 Kind::Queue => self.queues[topo.slot]
                     .pubsub
                     .as_ref()
-                    .and_then(|ps| ps.push.as_ref())
-                    .is_some_and(|p| p.until > self.now),
+                    .is_some_and(|ps| ps.refusing(self.now)),
                 _ => false,
             },
             throttled: st.throttled,

@@ -204,9 +204,11 @@ pub(crate) struct Push {
     /// The next push backoff.
     pause: Duration,
     /// No push before this.
-    pub until: SimTime,
+    until: SimTime,
     /// A `PushResume` event is on the calendar.
     resume_pending: bool,
+    /// When a consumer last refused a push, if one has.
+    last_refused: Option<SimTime>,
 }
 
 impl PubSubRt {
@@ -218,6 +220,7 @@ impl PubSubRt {
                 pause: Duration::ZERO,
                 until: SimTime::ZERO,
                 resume_pending: false,
+                last_refused: None,
             }),
         }
     }
@@ -244,6 +247,16 @@ impl PubSubRt {
         self.push
             .as_ref()
             .is_none_or(|p| out < p.window && now >= p.until)
+    }
+
+    /// Whether a consumer refused a push within the last second (the card
+    /// shows PUSH BACKOFF meanwhile, steadily rather than for each 100 ms
+    /// pause).
+    pub fn refusing(&self, now: SimTime) -> bool {
+        self.push
+            .as_ref()
+            .and_then(|p| p.last_refused)
+            .is_some_and(|at| now.since(at) < Duration::from_secs(1))
     }
 
     /// A message was acknowledged: the push window grows, and the push
@@ -293,6 +306,7 @@ impl Simulation {
         let p = ps.push.as_mut().expect("a push subscription");
         p.pause = (p.pause + p.pause).clamp(PUSH_BACKOFF_MIN, PUSH_BACKOFF_MAX);
         p.until = now + p.pause;
+        p.last_refused = Some(now);
         let resume = !std::mem::replace(&mut p.resume_pending, true);
         let until = p.until;
         if resume {
