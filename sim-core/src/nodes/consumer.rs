@@ -1372,6 +1372,8 @@ impl Simulation {
     /// Whether idempotent consumer `node` (slot `c`) processed an instance
     /// of `lineage` within its inbox's window. One it processed longer ago
     /// is processed again, counted as missed by the inbox.
+    #[cold]
+    #[inline(never)]
     fn consumer_seen(&mut self, node: NodeIx, c: Slot, lineage: u64) -> bool {
         let window = self.consumers[c].inbox_window;
         match self.ledger.processed(lineage, node, self.now, window) {
