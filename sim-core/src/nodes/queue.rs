@@ -304,7 +304,7 @@ pub(crate) struct QueueRt {
     capacity: u64,
     overflow: Overflow,
     visibility: Duration,
-    pub max_receives: u32,
+    pub(super) max_receives: u32,
     /// Retention, shedding or a push window: the head is checked before
     /// it is taken.
     sheds: bool,
@@ -313,7 +313,7 @@ pub(crate) struct QueueRt {
     codel: CoDel,
     pub(super) visible: Fifo<MsgId>,
     /// Waiting out a retry delay.
-    pub(super) delayed: u64,
+    delayed: u64,
     /// Received and not yet acknowledged.
     in_flight: u64,
     /// On their way in over edges with latency.
@@ -883,12 +883,18 @@ impl Simulation {
         if delay.is_zero() {
             self.queue_push_visible(node, q, msg);
         } else {
-            let attempt = self.msgs.get(msg).attempts;
-            self.journey_hop(msg, node, HopKind::Backoff { attempt });
-            self.queues[q].delayed += 1;
-            self.schedule(self.now + delay, Ev::QueueVisible { node, msg });
+            self.queue_hold_back(node, q, msg, delay);
         }
         true
+    }
+
+    /// `msg` waits out `delay` (a retry delay, a backoff) before the queue
+    /// shows it again.
+    pub(crate) fn queue_hold_back(&mut self, node: NodeIx, q: Slot, msg: MsgId, delay: Duration) {
+        let attempt = self.msgs.get(msg).attempts;
+        self.journey_hop(msg, node, HopKind::Backoff { attempt });
+        self.queues[q].delayed += 1;
+        self.schedule(self.now + delay, Ev::QueueVisible { node, msg });
     }
 
     pub(crate) fn queue_visible(&mut self, node: NodeIx, msg: MsgId) {
@@ -1043,8 +1049,7 @@ impl Simulation {
             self.queue_to_dead_letter(node, again);
             self.wake_waiters(node);
         } else if let Some(backoff) = backoff.filter(|b| !b.is_zero()) {
-            self.queues[q].delayed += 1;
-            self.schedule(self.now + backoff, Ev::QueueVisible { node, msg: again });
+            self.queue_hold_back(node, q, again, backoff);
         } else {
             self.queue_push_visible(node, q, again);
         }
