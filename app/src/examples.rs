@@ -110,6 +110,11 @@ pub const EXAMPLES: &[Example] = &[
         text: include_str!("../../examples/region-outage.ron"),
     },
     Example {
+        file: "outbox-broker-outage.ron",
+        theme: Theme::Resilience,
+        text: include_str!("../../examples/outbox-broker-outage.ron"),
+    },
+    Example {
         file: "fifo-groups.ron",
         theme: Theme::Brokers,
         text: include_str!("../../examples/fifo-groups.ron"),

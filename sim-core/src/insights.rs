@@ -63,6 +63,13 @@ pub enum Limit {
     /// Event Hubs' throughput units, each letting in `per_unit` events a
     /// second (the report's `arrived`, throttled sends included).
     ThroughputUnits { units: u32, per_unit: f64 },
+    /// An outbox relay publishing at most `batch` rows per `poll`, so
+    /// `per_s` rows a second (the report's `outbox_written`).
+    Relay {
+        batch: u32,
+        poll: crate::time::Duration,
+        per_s: f64,
+    },
 }
 
 /// What an insight is about.
@@ -261,6 +268,13 @@ fn load(node: &NodeReport, limit: Limit, measured_s: f64) -> Option<(f64, f64)> 
                 return None;
             }
             let rho = node.value("arrived")? / measured_s / per_s;
+            (rho, 1.0 / rho)
+        }
+        Limit::Relay { per_s, .. } => {
+            if measured_s <= 0.0 || per_s <= 0.0 {
+                return None;
+            }
+            let rho = node.value("outbox_written")? / measured_s / per_s;
             (rho, 1.0 / rho)
         }
     };
@@ -478,6 +492,16 @@ fn remedy(stage: &Stage<'_>, rho: f64) -> String {
                 two(TARGET_RHO)
             )
         }
+        Limit::Relay { batch, .. } => {
+            let Some(n) = needed(rho, f64::from(batch)) else {
+                return String::new();
+            };
+            format!(
+                "a batch of {} per poll would bring it to ρ = {}",
+                plural(n, "row", "rows"),
+                two(rho * f64::from(batch) / f64::from(n))
+            )
+        }
     }
 }
 
@@ -499,6 +523,13 @@ fn capacity(stage: &Stage<'_>) -> String {
             "{} ({})",
             plural(units, "throughput unit", "throughput units"),
             rate(f64::from(units) * per_unit)
+        ),
+        Limit::Relay {
+            batch, poll, per_s, ..
+        } => format!(
+            "an outbox relay of {} every {poll} ({})",
+            plural(batch, "row", "rows"),
+            rate(per_s)
         ),
     }
 }

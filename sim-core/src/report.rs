@@ -283,6 +283,9 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         if let Some(d) = &sim.durable[i] {
             d.report(st, &mut r);
         }
+        if let Some(o) = &sim.outboxes[i] {
+            o.report(&mut r);
+        }
         if sim.deadlines {
             deadline_metrics(topo.kind, st, &mut r);
         }

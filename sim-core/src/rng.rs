@@ -38,6 +38,8 @@ pub enum Purpose {
     Standby = 10,
     /// Which messages a faulty link loses or duplicates.
     Links = 11,
+    /// When a relay's batches reach the broker.
+    Outbox = 12,
 }
 
 /// `SplitMix64`'s finaliser: a bijective mix of 64 bits.

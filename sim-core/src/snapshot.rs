@@ -99,6 +99,9 @@ pub struct NodeSnapshot {
     pub dropped: u64,
     /// A durable broker's messages its crashes lost (the report's `lost`).
     pub lost: u64,
+    /// A producer's or consumer's rows in its outbox, not yet published;
+    /// `None` without an outbox.
+    pub outbox: Option<u64>,
     pub dead_lettered: u64,
     pub retries: u64,
     pub redelivered: u64,
@@ -365,6 +368,9 @@ impl Simulation {
             completed: st.completed,
             dropped: st.dropped(),
             lost: crate::nodes::durability::lost(st),
+            outbox: self.outboxes[i]
+                .as_deref()
+                .map(crate::nodes::outbox::OutboxRt::held),
             dead_lettered: st.dead_lettered,
             retries: st.retries,
             redelivered: st.redelivered,

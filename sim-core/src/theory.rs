@@ -233,6 +233,8 @@ pub struct Servers<'a> {
     pub serverless: bool,
     /// An attempt still running after this long fails.
     pub timeout: Option<Duration>,
+    /// What it sends on goes through an outbox relay, in batches.
+    pub outbox: bool,
 }
 
 // ---- the analysis ----
@@ -690,7 +692,13 @@ pub fn analyse(model: &Model) -> Analysis {
                             let limited_feedback = s.feedback.is_some()
                                 && s.failure < 1.0
                                 && (a.visits * (1.0 - s.failure) - 1.0).abs() > 1e-12;
-                            if !exponential || bounded || limited_feedback {
+                            if s.outbox {
+                                f.refuse(format!(
+                                    "its arrivals are published by the outbox relay of '{}' \
+                                     in batches, not as a Poisson stream",
+                                    id(n)
+                                ));
+                            } else if !exponential || bounded || limited_feedback {
                                 f.refuse(format!(
                                     "its arrivals are the departures of '{}' ({}), which \
                                      are not a Poisson stream",

@@ -308,6 +308,36 @@ fn pubsub_push_spends_delivery_attempts_where_pull_only_waits() {
 }
 
 #[test]
+fn an_outbox_keeps_the_order_service_taking_orders_through_a_broker_outage() {
+    let text = include_str!("../../examples/outbox-broker-outage.ron");
+    let report = run_replications(&model(text)).expect("runs");
+    // The service never waits for the broker, so the checkout never does.
+    assert_eq!(metric(&report, "order-service", "blocked_fraction"), 0.0);
+    assert_eq!(metric(&report, "checkout", "blocked_fraction"), 0.0);
+    // The orders of the 30 s outage, at 40/s, wait in the outbox.
+    let max = metric(&report, "order-service", "outbox_max");
+    assert!((1_100.0..=1_400.0).contains(&max), "outbox_max {max}");
+    let waited = metric(&report, "order-service", "outbox_wait_s.max");
+    assert!((29.5..=31.0).contains(&waited), "waited {waited}");
+    // The crash during the outage loses nothing and publishes nothing twice.
+    assert_eq!(report.conservation.dropped + report.conservation.lost, 0);
+    assert_eq!(metric(&report, "shipped", "duplicates"), 0.0);
+    assert!(report.conservation.balanced());
+
+    // Sending directly, the service's slots hold finished orders through
+    // the outage, the orders queue fills and the checkout is held back.
+    let dual = model(text).with_variant("Dual write").expect("the variant");
+    let report = run_replications(&dual).expect("runs");
+    assert!(metric(&report, "order-service", "blocked_fraction") > 0.05);
+    assert_eq!(metric(&report, "orders", "max_depth"), 400.0);
+    let held = metric(&report, "checkout", "blocked_fraction");
+    assert!((0.05..=0.12).contains(&held), "held back {held}");
+    // The crash loses the finished orders its four instances held.
+    assert_eq!(metric(&report, "order-service", "drops.crashed"), 4.0);
+    assert!(report.conservation.balanced());
+}
+
+#[test]
 fn broker_failover_loses_with_acks_1_and_refuses_writes_with_acks_all() {
     let report =
         run_replications(&model(include_str!("../../examples/broker-failover.ron"))).expect("runs");

@@ -39,6 +39,7 @@ mod live;
 mod mermaid_import;
 mod metastable;
 mod objectives_gui;
+mod outbox_gui;
 mod paused;
 mod picture;
 mod plan;

@@ -12,6 +12,7 @@ use crate::model::Model;
 use crate::nodes::autoscale::Autoscaler;
 use crate::nodes::consumer::PullSource;
 use crate::nodes::durability::{Durability, DurableRt};
+use crate::nodes::outbox::{Outbox, OutboxRt};
 use crate::nodes::standby::StandbyRt;
 use crate::nodes::{EdgeRole, Kind, Runtime, with_params};
 use crate::report::Conservation;
@@ -219,6 +220,7 @@ impl Simulation {
             down: vec![0; n_nodes],
             nodes_down: 0,
             durable: (0..n_nodes).map(|_| None).collect(),
+            outboxes: (0..n_nodes).map(|_| None).collect(),
             ledger: Ledger::default(),
             journeys: None,
         };
@@ -469,5 +471,11 @@ impl Compile<'_> {
             });
             Box::new(DurableRt::new(d, rng, standby))
         });
+    }
+
+    /// Gives the node a transactional outbox, if it has one: its relay
+    /// draws from the node's own stream.
+    pub fn outbox(&self, sim: &mut Simulation, outbox: Option<&Outbox>) {
+        sim.outboxes[self.node] = outbox.map(|o| Box::new(OutboxRt::new(o, self.seed, self.id)));
     }
 }

@@ -105,6 +105,10 @@ pub(crate) enum Ev {
     Elected(NodeIx),
     /// A durable broker is done switching to its standby region.
     Switched(NodeIx),
+    /// A service's outbox relay polls for unpublished rows.
+    OutboxPoll(NodeIx),
+    /// A batch an outbox relay publishes reaches the broker.
+    OutboxSent(NodeIx),
     /// The warm-up ends: statistics restart.
     WarmupEnd,
 }
@@ -143,7 +147,9 @@ impl Ev {
             | Self::Relay { node, .. }
             | Self::WakeWaiters(node)
             | Self::Elected(node)
-            | Self::Switched(node) => Some(node),
+            | Self::Switched(node)
+            | Self::OutboxPoll(node)
+            | Self::OutboxSent(node) => Some(node),
             Self::EdgeArrive(edge) => Some(sim.edges[edge].to),
             Self::FaultStart(i) | Self::FaultEnd(i) => sim.faults.get(i as usize).map(|f| f.node),
             Self::WarmupEnd => None,
@@ -207,6 +213,8 @@ impl Simulation {
             Ev::WakeWaiters(node) => self.wake_waiters(node),
             Ev::Elected(node) => self.broker_elected(node),
             Ev::Switched(node) => self.broker_switched(node),
+            Ev::OutboxPoll(node) => self.outbox_poll(node),
+            Ev::OutboxSent(node) => self.outbox_sent(node),
             Ev::WarmupEnd => {
                 let now = self.now;
                 self.series.before_reset(&self.stats);
@@ -215,6 +223,9 @@ impl Simulation {
                 }
                 for d in self.durable.iter_mut().flatten() {
                     d.reset(now);
+                }
+                for o in self.outboxes.iter_mut().flatten() {
+                    o.reset(now);
                 }
                 if let Some(resends) = &mut self.resends {
                     resends.tally.fill([0; 2]);

@@ -214,6 +214,8 @@ pub struct Simulation {
     pub(crate) links: Vec<crate::links::LinkRt>,
     /// Each node's replication, if it is a durable broker.
     pub(crate) durable: Vec<Option<Box<crate::nodes::durability::DurableRt>>>,
+    /// Each node's transactional outbox, if it writes through one.
+    pub(crate) outboxes: Vec<Option<Box<crate::nodes::outbox::OutboxRt>>>,
     /// Sampled message journeys, when recording is on.
     pub(crate) journeys: Option<Box<Recorder>>,
     /// Messages each edge has carried since the start (warm-up included).

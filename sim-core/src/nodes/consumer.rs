@@ -79,6 +79,10 @@ pub struct ConsumerParams {
     /// good.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox: Option<Duration>,
+    /// Write what it sends on to a transactional outbox that a relay
+    /// publishes (see [`super::outbox`]); `None` sends on directly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<super::outbox::Outbox>,
     /// An attempt still running after this long fails (and is retried by
     /// the retry policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,6 +195,7 @@ impl Default for ConsumerParams {
             retry: RetryPolicy::None,
             delivery: Delivery::AtLeastOnce,
             inbox: None,
+            outbox: None,
             timeout: None,
             call_timeout: None,
             autoscale: None,
@@ -411,6 +416,7 @@ impl ConsumerParams {
             acks_on_receipt,
             serverless: self.serverless.is_some(),
             timeout: self.timeout,
+            outbox: self.outbox.is_some(),
         })
     }
 
@@ -436,6 +442,9 @@ impl ConsumerParams {
                 );
             }
             super::check_durations(&[("the inbox window", window)], &mut out);
+        }
+        if let Some(outbox) = &self.outbox {
+            outbox.problems(&mut out);
         }
         use super::limits::{MAX_CONCURRENCY, MAX_INSTANCES, MAX_SLOTS};
         super::check_at_most("instances", self.instances, MAX_INSTANCES, &mut out);
@@ -570,6 +579,8 @@ pub(crate) struct ConsumerRt {
     delivery: Delivery,
     /// An idempotent consumer's dedupe window (`MAX` for good).
     inbox_window: Duration,
+    /// What it sends on goes through its outbox.
+    outbox: bool,
     timeout: Option<Duration>,
     call_timeout: Option<Duration>,
     rng_service: Stream,
@@ -644,6 +655,7 @@ impl ConsumerRt {
             max_attempts: params.retry.max_attempts(),
             delivery: params.delivery,
             inbox_window: params.inbox.unwrap_or(Duration::MAX),
+            outbox: params.outbox.is_some(),
             timeout: params.timeout,
             call_timeout: params.call_timeout,
             rng_service: stream(seed, id, Purpose::Service),
@@ -1287,6 +1299,7 @@ impl Simulation {
         consumer.busy -= 1;
         let busy = consumer.busy;
         let delivery = consumer.delivery;
+        let outbox = consumer.outbox;
         let reads_logs = !consumer.logs.is_empty();
         let sole_queue = consumer.sole_queue.map(|source| (source.node, source.slot));
         self.stats[node].busy.set(now, busy);
@@ -1329,7 +1342,9 @@ impl Simulation {
             let stats = &mut self.stats[node];
             stats.record_sojourn(now - node_in);
             let _ = stats.note_order(stream, created);
-            if !self.consumer_forward(node, msg) {
+            if outbox {
+                self.outbox_write(node, msg);
+            } else if !self.consumer_forward(node, msg) {
                 self.journey_hop(msg, node, HopKind::Blocked);
                 self.consumers[c].blocked.push_back(msg);
                 let blocked = self.consumers[c].blocked.len() as u64;
@@ -1483,6 +1498,11 @@ impl Simulation {
     /// Room appeared downstream: forward blocked messages in order.
     pub(crate) fn consumer_wake(&mut self, node: NodeIx) {
         let c = self.consumer_slot(node);
+        if self.consumers[c].outbox {
+            // Its relay is what waits for room.
+            self.outbox_flush(node);
+            return;
+        }
         let mut freed = false;
         while let Some(msg) = self.consumers[c].blocked.pop_front() {
             if self.consumer_forward(node, msg) {
@@ -1552,19 +1572,22 @@ impl crate::nodes::KindSpec for ConsumerParams {
         if let Some(retry) = retry_text(&self.retry) {
             out.push(retry);
         }
+        out.extend(self.outbox.as_ref().map(super::outbox::Outbox::mark));
         out
     }
 
     fn limits(&self) -> Vec<crate::insights::Limit> {
         use crate::insights::Limit;
-        if let Some(s) = &self.serverless {
-            return vec![Limit::Concurrency(s.concurrency)];
-        }
-        vec![Limit::Instances {
-            instances: self.instances,
-            concurrency: self.concurrency,
-            max: self.autoscale.as_ref().map(|a| a.max),
-        }]
+        let mut limits = vec![match &self.serverless {
+            Some(s) => Limit::Concurrency(s.concurrency),
+            None => Limit::Instances {
+                instances: self.instances,
+                concurrency: self.concurrency,
+                max: self.autoscale.as_ref().map(|a| a.max),
+            },
+        }];
+        limits.extend(self.outbox.as_ref().map(super::outbox::Outbox::limit));
+        limits
     }
 
     fn emitted(&self) -> Option<Vec<String>> {
@@ -1608,6 +1631,9 @@ impl crate::nodes::KindSpec for ConsumerParams {
         if self.call_timeout.is_some() && w.calls == 0 {
             w.warning("the call timeout limits calls to a service, but this consumer calls none");
         }
+        if self.outbox.is_some() && w.data_out == 0 {
+            w.error("the outbox's relay publishes what the consumer sends on, but it sends nothing on: connect its output");
+        }
     }
 
     fn theory(&self) -> crate::theory::Role<'_> {
@@ -1621,6 +1647,8 @@ impl crate::nodes::KindSpec for ConsumerParams {
             Some("its circuit breaker changed")
         } else if self.serverless != new.serverless {
             Some("its serverless set-up changed")
+        } else if self.outbox.is_some() != new.outbox.is_some() {
+            Some("its outbox was added or removed")
         } else {
             None
         }
@@ -1631,6 +1659,7 @@ impl crate::nodes::Runtime for ConsumerParams {
     fn compile(&self, sim: &mut Simulation, cx: &mut crate::engine::Compile<'_>) -> usize {
         let mut rt = ConsumerRt::new(self, cx.seed, cx.id);
         rt.poison = self.poison.iter().map(|name| cx.type_id(name)).collect();
+        cx.outbox(sim, self.outbox.as_ref());
         rt.calls = cx.calls;
         rt.node = cx.node;
         sim.consumers.push(rt);
@@ -1639,6 +1668,9 @@ impl crate::nodes::Runtime for ConsumerParams {
 
     fn retune(&self, sim: &mut Simulation, node: NodeIx, slot: Slot) {
         sim.consumers[slot].retune(self);
+        if let (Some(ob), Some(params)) = (sim.outboxes[node].as_deref_mut(), &self.outbox) {
+            ob.retune(params);
+        }
         if self.serverless.is_none() {
             // An autoscaler keeps its own instance count.
             let instances = if self.autoscale.is_some() {
@@ -1651,18 +1683,20 @@ impl crate::nodes::Runtime for ConsumerParams {
         sim.consumer_fill(node);
     }
 
-    fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
-        sim.consumers[slot].held()
+    fn held(sim: &Simulation, node: NodeIx, slot: Slot) -> u64 {
+        sim.consumers[slot].held() + sim.outbox_held(node)
     }
 
     fn down(sim: &mut Simulation, node: NodeIx) {
         sim.consumer_crash(node);
+        sim.outbox_down(node);
         sim.log_members_changed(node);
     }
 
     fn up(sim: &mut Simulation, node: NodeIx) {
         sim.log_members_changed(node);
         sim.consumer_fill(node);
+        sim.outbox_up(node);
     }
 
     fn slow(sim: &mut Simulation, _node: NodeIx, slot: Slot, factor: f64) {

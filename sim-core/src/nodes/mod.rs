@@ -105,6 +105,7 @@ pub mod durability;
 pub mod event_hubs;
 pub mod event_store;
 pub mod log;
+pub mod outbox;
 pub mod producer;
 pub mod projection;
 pub mod pubsub;

@@ -49,6 +49,10 @@ pub struct ProducerParams {
     /// again when no answer comes in time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<super::client::ClientParams>,
+    /// Write each event to a transactional outbox that a relay publishes
+    /// (see [`super::outbox`]); `None` sends directly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<super::outbox::Outbox>,
 }
 
 const fn one() -> u32 {
@@ -72,6 +76,7 @@ impl Default for ProducerParams {
             limit: None,
             ttl: None,
             client: None,
+            outbox: None,
         }
     }
 }
@@ -133,6 +138,9 @@ impl ProducerParams {
         }
         if let Some(client) = &self.client {
             client.problems(&mut out);
+        }
+        if let Some(outbox) = &self.outbox {
+            outbox.problems(&mut out);
         }
         if self.keys == 0 {
             out.push("keys must be at least 1".to_owned());
@@ -199,6 +207,8 @@ pub(crate) struct ProducerRt {
     pub node: NodeIx,
     /// Its requests, when it acts as a client.
     pub client: Option<super::client::ClientRt>,
+    /// Its events go through its outbox.
+    outbox: bool,
 }
 
 impl ProducerRt {
@@ -251,6 +261,7 @@ impl ProducerRt {
                 .client
                 .as_ref()
                 .map(|c| super::client::ClientRt::new(c, stream(seed, id, Purpose::Backoff))),
+            outbox: params.outbox.is_some(),
         }
     }
 
@@ -409,6 +420,12 @@ impl Simulation {
             };
             self.client_sent(slot, msg, request);
         }
+        if self.producers[slot].outbox {
+            // Written in the transaction that made it; the relay sends it.
+            self.outbox_write(node, msg);
+            self.producer_schedule_next_at(slot);
+            return;
+        }
         if self.send_out(node, msg) {
             self.stats[node].departed += 1;
             self.producer_schedule_next_at(slot);
@@ -461,6 +478,11 @@ impl Simulation {
 
     pub(crate) fn producer_wake(&mut self, node: NodeIx) {
         let slot = self.topo[node].slot;
+        if self.producers[slot].outbox {
+            // Its relay is what waits for room.
+            self.outbox_flush(node);
+            return;
+        }
         let Some(msg) = self.producers[slot].held else {
             return;
         };
@@ -505,11 +527,16 @@ impl crate::nodes::KindSpec for ProducerParams {
         if !self.events.is_empty() {
             out.push(self.event_names().join(", "));
         }
+        out.extend(self.outbox.as_ref().map(super::outbox::Outbox::mark));
         out
     }
 
     fn limits(&self) -> Vec<crate::insights::Limit> {
-        Vec::new()
+        self.outbox
+            .as_ref()
+            .map(super::outbox::Outbox::limit)
+            .into_iter()
+            .collect()
     }
 
     fn emitted(&self) -> Option<Vec<String>> {
@@ -533,6 +560,9 @@ impl crate::nodes::KindSpec for ProducerParams {
             .as_ref()
             .is_some_and(|c| c.retry.max_attempts() > 1);
         let why = match self.arrival {
+            _ if self.outbox.is_some() => {
+                Some("are published by its outbox relay in batches, not as a Poisson stream")
+            }
             _ if retries => Some(
                 "include a client's retries, sent when answers are late: the load depends on the system's state",
             ),
@@ -567,7 +597,13 @@ impl crate::nodes::KindSpec for ProducerParams {
 
     fn restart_reason(&self, new: &Self) -> Option<&'static str> {
         // The requests a client waits on were made under its old settings.
-        (self.client != new.client).then_some("its client settings changed")
+        if self.client != new.client {
+            Some("its client settings changed")
+        } else if self.outbox.is_some() != new.outbox.is_some() {
+            Some("its outbox was added or removed")
+        } else {
+            None
+        }
     }
 }
 
@@ -576,24 +612,30 @@ impl crate::nodes::Runtime for ProducerParams {
         let (seed, id, node) = (cx.seed, cx.id, cx.node);
         let mut rt = ProducerRt::new(self, seed, id, &mut |name| cx.type_id(name));
         rt.node = node;
+        cx.outbox(sim, self.outbox.as_ref());
         sim.producers.push(rt);
         sim.producers.len() - 1
     }
 
     fn retune(&self, sim: &mut Simulation, node: NodeIx, _slot: Slot) {
         sim.producer_retune(node, self);
+        if let (Some(ob), Some(params)) = (sim.outboxes[node].as_deref_mut(), &self.outbox) {
+            ob.retune(params);
+        }
     }
 
     fn held(sim: &Simulation, node: NodeIx, _slot: Slot) -> u64 {
-        sim.stats[node].depth.value()
+        sim.stats[node].depth.value() + sim.outbox_held(node)
     }
 
     fn down(sim: &mut Simulation, node: NodeIx) {
         sim.producer_pause(node);
+        sim.outbox_down(node);
     }
 
     fn up(sim: &mut Simulation, node: NodeIx) {
         sim.producer_resume(node);
+        sim.outbox_up(node);
     }
 
     fn slow(sim: &mut Simulation, node: NodeIx, _slot: Slot, factor: f64) {

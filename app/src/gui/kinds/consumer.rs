@@ -104,6 +104,9 @@ impl KindUi for Consumer {
             )
             .panel_only(),
         ]
+        .into_iter()
+        .chain(super::outbox::outbox_number(n))
+        .collect()
     }
 
     fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
@@ -124,7 +127,7 @@ impl ParamsUi for ConsumerParams {
         if self.failure > 0.0 {
             s.push_str(&format!(" · {}% fail", short_number(self.failure * 100.0)));
         }
-        s
+        super::outbox::with_mark(s, self.outbox.as_ref())
     }
 
     fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
@@ -234,6 +237,7 @@ fn section_ui(ui: &mut Ui, c: &mut ConsumerParams) {
         &mut c.breaker,
         "Stop calling a failing service for a while (needs a call edge to a service)",
     );
+    super::outbox::outbox_ui(ui, &mut c.outbox);
     let problems = c.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);

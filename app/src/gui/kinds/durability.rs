@@ -127,7 +127,8 @@ fn standby_ui(ui: &mut Ui, standby: &mut Option<Standby>) {
         .checkbox(&mut on, "in another region")
         .labelled_by(label.id)
         .on_hover_text(
-            "Disaster recovery: a copy in another region that takes over when the broker's              region goes down. The broker needs a region of its own",
+            "Disaster recovery: a copy in another region that takes over when the broker's \
+             region goes down. The broker needs a region of its own",
         )
         .changed()
     {
@@ -151,7 +152,8 @@ fn standby_ui(ui: &mut Ui, standby: &mut Option<Standby>) {
     )
     .labelled_by(label.id)
     .on_hover_text(
-        "Asynchronous: readers do not wait, and the writes of the last lag are lost when the          region fails. Synchronous: every write waits for the standby, and none is lost",
+        "Asynchronous: readers do not wait, and the writes of the last lag are lost when the \
+         region fails. Synchronous: every write waits for the standby, and none is lost",
     );
     ui.end_row();
     dist_row_ui(ui, "Standby lag", "standby-lag", &mut s.lag);

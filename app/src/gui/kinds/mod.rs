@@ -15,6 +15,7 @@ pub mod dead_letter;
 mod durability;
 pub mod event_store;
 pub mod log;
+mod outbox;
 pub mod producer;
 pub mod projection;
 pub mod queue;

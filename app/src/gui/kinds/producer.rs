@@ -71,6 +71,9 @@ impl KindUi for Producer {
             // card; what the client waits on tells its state on the card.
             .panel_only(),
         ]
+        .into_iter()
+        .chain(super::outbox::outbox_number(n))
+        .collect()
     }
 }
 
@@ -86,7 +89,7 @@ impl ParamsUi for ProducerParams {
         if let Some(ttl) = &self.ttl {
             s.push_str(&format!(" · ttl {}", ttl.mean()));
         }
-        s
+        super::outbox::with_mark(s, self.outbox.as_ref())
     }
 
     fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
@@ -100,17 +103,20 @@ fn section_ui(ui: &mut Ui, p: &mut ProducerParams) {
     ui.add(DragValue::new(&mut p.keys).range(1..=u32::MAX).speed(1.0))
         .on_hover_text("How many distinct keys events carry");
     ui.end_row();
-    ui.label("When blocked");
-    enum_ui(
-        ui,
-        "on-block",
-        &mut p.on_block,
-        &[
-            (OnBlock::Wait, "wait (backpressure)"),
-            (OnBlock::Drop, "drop the event"),
-        ],
-    );
-    ui.end_row();
+    if p.outbox.is_none() {
+        // Through an outbox it never waits: its relay does.
+        ui.label("When blocked");
+        enum_ui(
+            ui,
+            "on-block",
+            &mut p.on_block,
+            &[
+                (OnBlock::Wait, "wait (backpressure)"),
+                (OnBlock::Drop, "drop the event"),
+            ],
+        );
+        ui.end_row();
+    }
     ui.label("Limit");
     optional_count_ui(ui, &mut p.limit, "no limit", 1000);
     ui.end_row();
@@ -162,6 +168,15 @@ fn section_ui(ui: &mut Ui, p: &mut ProducerParams) {
     });
     ui.end_row();
     client_ui(ui, &mut p.client);
+    super::outbox::outbox_ui(ui, &mut p.outbox);
+    if let Some(outbox) = &p.outbox {
+        let mut problems = Vec::new();
+        outbox.problems(&mut problems);
+        if !problems.is_empty() {
+            field_problems_ui(ui, &problems);
+            ui.end_row();
+        }
+    }
 }
 
 /// Whether the producer waits for answers and sends again: its timeout,
