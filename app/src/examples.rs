@@ -179,6 +179,11 @@ pub const EXAMPLES: &[Example] = &[
         theme: Theme::Processing,
         text: include_str!("../../examples/event-sourcing-cqrs.ron"),
     },
+    Example {
+        file: "schema-rollout.ron",
+        theme: Theme::Processing,
+        text: include_str!("../../examples/schema-rollout.ron"),
+    },
 ];
 
 /// The example the app opens when given no file.

@@ -957,6 +957,9 @@ fn why_dropped(reason: &str, kind: Kind) -> &'static str {
         }
         R::Unpersisted => "the broker kept them only in memory and no replica survived its crash",
         R::LinkLoss => "a fault on the link into it lost them",
+        R::Version => {
+            "they were of a schema version it does not read, and its rule drops them (or rejects them with no dead-letter queue to take them)"
+        }
     }
 }
 
@@ -1009,7 +1012,22 @@ fn losses(
             let why = match &model.graph[ix].kind {
                 NodeKind::Consumer(c) => {
                     let max = c.retry.max_attempts();
-                    let mut why = if max == 1 {
+                    let rejected = node.value("version_rejected").unwrap_or(0.0);
+                    let mut why = if rejected > 0.0 && rejected >= dead * 0.999 {
+                        "they were of a schema version it does not read, rejected unprocessed \
+                         (upgrade it before the rollout, or let it read the new version)"
+                            .to_owned()
+                    } else if rejected > 0.0 {
+                        format!(
+                            "{} were of a schema version it does not read, rejected unprocessed; the rest failed {}",
+                            count(rejected),
+                            if max == 1 {
+                                "their only attempt".to_owned()
+                            } else {
+                                format!("all {max} attempts")
+                            }
+                        )
+                    } else if max == 1 {
                         "they failed their only attempt".to_owned()
                     } else {
                         format!("they failed all {max} attempts")

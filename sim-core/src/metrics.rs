@@ -50,10 +50,13 @@ pub enum DropReason {
     Unpersisted,
     /// Lost on a link with a loss fault.
     LinkLoss,
+    /// Of a schema version its consumer or projection does not read, and
+    /// dropped by its rule (or rejected with no dead-letter queue).
+    Version,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 19;
+    pub const COUNT: usize = 20;
     pub const ALL: [Self; Self::COUNT] = [
         Self::QueueFull,
         Self::EvictedOldest,
@@ -74,6 +77,7 @@ impl DropReason {
         Self::Unreplicated,
         Self::Unpersisted,
         Self::LinkLoss,
+        Self::Version,
     ];
 
     /// Whether the message was lost to a failure (a crash, an outage, an
@@ -113,6 +117,7 @@ impl DropReason {
             Self::Unreplicated => "unreplicated",
             Self::Unpersisted => "unpersisted",
             Self::LinkLoss => "link_loss",
+            Self::Version => "version",
         }
     }
 }

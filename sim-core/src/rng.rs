@@ -40,6 +40,8 @@ pub enum Purpose {
     Links = 11,
     /// When a relay's batches reach the broker.
     Outbox = 12,
+    /// Which version a rolled-out event type's events are made at.
+    Versions = 13,
 }
 
 /// `SplitMix64`'s finaliser: a bijective mix of 64 bits.

@@ -102,6 +102,11 @@ pub struct NodeSnapshot {
     /// A producer's or consumer's rows in its outbox, not yet published;
     /// `None` without an outbox.
     pub outbox: Option<u64>,
+    /// A consumer's or projection's events of a schema version it does not
+    /// read: upcast, and rejected or dropped (the report's `upcast`, and
+    /// `version_rejected` + `version_dropped`); 0 without `versions`.
+    pub upcast: u64,
+    pub wrong_version: u64,
     pub dead_lettered: u64,
     pub retries: u64,
     pub redelivered: u64,
@@ -326,6 +331,11 @@ impl Simulation {
         if topo.kind != Kind::Log {
             partitions.clear();
         }
+        let reads = match topo.kind {
+            Kind::Consumer => self.consumers[topo.slot].reads.as_deref(),
+            Kind::Projection => self.projections[topo.slot].reads(),
+            _ => None,
+        };
         // A topic or router keeps no count of its own: it waits on the
         // receivers that refused it.
         let waiting = matches!(topo.kind, Kind::Topic | Kind::Router)
@@ -368,6 +378,8 @@ impl Simulation {
             completed: st.completed,
             dropped: st.dropped(),
             lost: crate::nodes::durability::lost(st),
+            upcast: reads.map_or(0, |r| r.upcast),
+            wrong_version: reads.map_or(0, |r| r.rejected + r.dropped),
             outbox: self.outboxes[i]
                 .as_deref()
                 .map(crate::nodes::outbox::OutboxRt::held),

@@ -338,6 +338,41 @@ fn an_outbox_keeps_the_order_service_taking_orders_through_a_broker_outage() {
 }
 
 #[test]
+fn a_lagging_reader_dead_letters_a_new_schema_version_until_its_upgrade() {
+    let text = include_str!("../../examples/schema-rollout.ron");
+    let report = run_replications(&model(text)).expect("runs");
+    // v2 orders between the rollout's start (1 m) and the upgrade (3 m):
+    // 30/s × (30 s of the ramp's average share + 60 s) = 2,700.
+    let rejected = metric(&report, "analytics", "version_rejected");
+    assert!(
+        (2_500.0..=2_900.0).contains(&rejected),
+        "rejected {rejected}"
+    );
+    assert_eq!(metric(&report, "analytics-dlq", "arrived"), rejected);
+    // Billing reads v2 and upcasts the v1 orders: the first minute's and
+    // half the ramp's.
+    let upcast = metric(&report, "billing", "upcast");
+    assert!((2_500.0..=2_900.0).contains(&upcast), "upcast {upcast}");
+    assert_eq!(metric(&report, "billing", "version_rejected"), 0.0);
+    // The insight names the versions, not failures.
+    let insights = report.insights.as_deref().expect("insights");
+    assert!(
+        insights.iter().any(
+            |i| i.node == "analytics" && i.sentence.contains("schema version it does not read")
+        ),
+        "{insights:#?}"
+    );
+    assert!(report.conservation.balanced());
+    // Upgraded before the rollout, analytics rejects nothing.
+    let early = model(text)
+        .with_variant("Analytics upgraded first")
+        .expect("the variant");
+    let report = run_replications(&early).expect("runs");
+    assert_eq!(metric(&report, "analytics", "version_rejected"), 0.0);
+    assert_eq!(metric(&report, "analytics-dlq", "arrived"), 0.0);
+}
+
+#[test]
 fn broker_failover_loses_with_acks_1_and_refuses_writes_with_acks_all() {
     let report =
         run_replications(&model(include_str!("../../examples/broker-failover.ron"))).expect("runs");

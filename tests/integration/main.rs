@@ -58,5 +58,6 @@ mod start_page;
 mod sweep;
 mod theory;
 mod timeouts_gui;
+mod versions_gui;
 mod warmup;
 mod whatif_gui;

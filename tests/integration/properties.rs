@@ -219,6 +219,13 @@ fn consumer_kind(c: &ConsumerSpec) -> String {
         Some(None) => ", delivery: ExactlyOnce".to_owned(),
         None => String::new(),
     };
+    // Some read only version 1: they reject version 2 to a dead-letter
+    // queue or drop it, and upcast nothing.
+    let delivery = match (c.mean_ms % 4, c.dlq) {
+        (1, true) => format!("{delivery}, versions: (min: 1, max: 1)"),
+        (1, false) => format!("{delivery}, versions: (min: 1, max: 1, newer: Drop)"),
+        _ => delivery,
+    };
     format!(
         "Consumer(instances: {}, concurrency: {}, service: {service}, failure: {:?}, retry: {retry}{delivery}{}{})",
         c.instances,
@@ -312,13 +319,17 @@ fn build(spec: &Spec) -> String {
             2 => format!("Bursty(rate: {:?}, on: \"500ms\", off: \"1500ms\")", p.rate),
             _ => format!("Ramp(from: 0.0, to: {:?}, over: \"5s\")", p.rate),
         };
+        // Type B rolls out to version 2, which some consumers do not read.
         let events = if p.two_types {
-            r#", events: [(name: "A", weight: 2.0), (name: "B")]"#
+            r#", events: [(name: "A", weight: 2.0), (name: "B", rollout: (to: 2, at: "1s", over: "2s"))]"#
         } else {
             ""
         };
+        // Ramps that wait write through an outbox instead.
         let on_block = if p.drop_when_blocked {
             ", on_block: Drop"
+        } else if p.arrival == 3 {
+            r#", outbox: (poll: "200ms", batch: 5, publish: Exponential(mean: "20ms"))"#
         } else {
             ""
         };

@@ -147,11 +147,11 @@ pub(crate) struct Msg {
     pub lineage: u64,
     /// When an event store appended it (a projection's staleness starts here).
     pub stamp: SimTime,
-    /// Sent by an event store's replay, not by the live flow.
-    pub replayed: bool,
-    /// Sent again by a client that gave up waiting for an earlier send of
-    /// the same request (copies made of it downstream carry the mark).
-    pub resent: bool,
+    /// [`Msg::REPLAYED`] and [`Msg::RESENT`].
+    pub flags: u8,
+    /// The schema version of its event type it was made at (0 for an
+    /// event type without versions, which reads as version 1).
+    pub version: u8,
     /// The node that made it (a producer, a CEP node's match, an event
     /// store's replay): where a path objective's latency starts.
     pub source: NodeIx,
@@ -160,6 +160,28 @@ pub(crate) struct Msg {
 }
 
 impl Msg {
+    /// Sent by an event store's replay, not by the live flow.
+    pub const REPLAYED: u8 = 1;
+    /// Sent again by a client that gave up waiting for an earlier send of
+    /// the same request (copies made of it downstream carry the mark).
+    pub const RESENT: u8 = 2;
+
+    #[inline(always)]
+    pub const fn replayed(&self) -> bool {
+        self.flags & Self::REPLAYED != 0
+    }
+
+    #[inline(always)]
+    pub const fn resent(&self) -> bool {
+        self.flags & Self::RESENT != 0
+    }
+
+    /// Its schema version: 1 for an event type without versions.
+    #[inline(always)]
+    pub const fn version(&self) -> u8 {
+        if self.version == 0 { 1 } else { self.version }
+    }
+
     /// The stream whose order it belongs to: its maker's and key's.
     #[inline(always)]
     pub const fn stream(&self) -> u64 {

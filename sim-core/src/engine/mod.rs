@@ -1115,7 +1115,7 @@ impl Simulation {
         if let Some(resends) = &mut self.resends {
             let tally = &mut resends.tally[e];
             tally[0] += 1;
-            tally[1] += u64::from(self.msgs.get(msg).resent);
+            tally[1] += u64::from(self.msgs.get(msg).resent());
         }
         if self.watching {
             let m = self.msgs.get(msg);

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::BreakerParams;
 use super::breaker::Breaker;
 use super::consumer::RetryPolicy;
-use crate::engine::{Ev, MsgId, NodeIx, Simulation, Slot};
+use crate::engine::{Ev, Msg, MsgId, NodeIx, Simulation, Slot};
 use crate::metrics::DropReason;
 use crate::rng::Stream;
 use crate::time::{Duration, SimTime};
@@ -378,7 +378,7 @@ impl Simulation {
         let p = &mut self.producers[slot];
         let (event_type, deadline) = (p.types[at].0, p.draw_deadline(at, now));
         let msg = self.producer_make(node, event_type, request.key, deadline);
-        self.msgs.get_mut(msg).resent = true;
+        self.msgs.get_mut(msg).flags |= Msg::RESENT;
         self.stats[node].retries += 1;
         self.client_sent(
             slot,

@@ -83,6 +83,10 @@ pub struct ConsumerParams {
     /// publishes (see [`super::outbox`]); `None` sends on directly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbox: Option<super::outbox::Outbox>,
+    /// The schema versions it reads, and what it does with the others
+    /// (see [`super::versions`]); `None` reads every version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<super::versions::Reads>,
     /// An attempt still running after this long fails (and is retried by
     /// the retry policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -196,6 +200,7 @@ impl Default for ConsumerParams {
             delivery: Delivery::AtLeastOnce,
             inbox: None,
             outbox: None,
+            versions: None,
             timeout: None,
             call_timeout: None,
             autoscale: None,
@@ -378,6 +383,12 @@ impl ConsumerParams {
         if !self.poison.is_empty() {
             return Err("fails poison messages on every attempt".to_owned());
         }
+        if self.versions.is_some() {
+            return Err(
+                "reads only some schema versions: it turns others away unprocessed, or upcasts them at a cost"
+                    .to_owned(),
+            );
+        }
         let c = match &self.serverless {
             Some(s) if s.cold_start > Duration::ZERO => {
                 return Err(format!(
@@ -445,6 +456,9 @@ impl ConsumerParams {
         }
         if let Some(outbox) = &self.outbox {
             outbox.problems(&mut out);
+        }
+        if let Some(reads) = &self.versions {
+            reads.problems(true, &mut out);
         }
         use super::limits::{MAX_CONCURRENCY, MAX_INSTANCES, MAX_SLOTS};
         super::check_at_most("instances", self.instances, MAX_INSTANCES, &mut out);
@@ -581,6 +595,8 @@ pub(crate) struct ConsumerRt {
     inbox_window: Duration,
     /// What it sends on goes through its outbox.
     outbox: bool,
+    /// The versions it reads, and what it did with others.
+    pub(crate) reads: Option<Box<super::versions::ReadsRt>>,
     timeout: Option<Duration>,
     call_timeout: Option<Duration>,
     rng_service: Stream,
@@ -656,6 +672,9 @@ impl ConsumerRt {
             delivery: params.delivery,
             inbox_window: params.inbox.unwrap_or(Duration::MAX),
             outbox: params.outbox.is_some(),
+            reads: params
+                .versions
+                .map(|r| Box::new(super::versions::ReadsRt::new(r))),
             timeout: params.timeout,
             call_timeout: params.call_timeout,
             rng_service: stream(seed, id, Purpose::Service),
@@ -698,6 +717,10 @@ impl ConsumerRt {
         self.inbox_window = params.inbox.unwrap_or(Duration::MAX);
         self.timeout = params.timeout;
         self.call_timeout = params.call_timeout;
+        match (&mut self.reads, params.versions) {
+            (Some(rt), Some(reads)) => rt.reads = reads,
+            (reads, new) => *reads = new.map(|r| Box::new(super::versions::ReadsRt::new(r))),
+        }
     }
 
     /// Multiplies service times from now on (slow-down faults).
@@ -827,7 +850,7 @@ impl Simulation {
                 let stats = &mut self.stats[node];
                 stats.depth.set(now, depth);
                 stats.wait.record(waited);
-                if !self.consumer_expired(node, c, msg) {
+                if !self.consumer_turned_away(node, c, msg) {
                     self.consumer_start(node, c, msg, ticket, None, 0);
                 }
                 continue;
@@ -867,9 +890,9 @@ impl Simulation {
             }
             // (Counted as an arrival here: pulled messages do not pass
             // through `arrive`.)
-            if self.msgs.get(msg).deadline.passed(self.now) {
+            if self.msgs.get(msg).deadline.passed(self.now) || self.consumers[c].reads.is_some() {
                 self.stats[node].arrived += 1;
-                if self.consumer_expired_now(node, c, msg) {
+                if self.consumer_turned_away(node, c, msg) {
                     continue;
                 }
                 self.consumer_start(node, c, msg, ticket, queue.map(|q| (from, q)), 0);
@@ -1003,7 +1026,7 @@ impl Simulation {
         let ticket = m.ticket;
         // (Its receipt, if any, has been watched since it was received,
         // and its arrival counted.)
-        if self.consumer_expired(node, c, msg) {
+        if self.consumer_turned_away(node, c, msg) {
             self.consumer_fill(node);
             return;
         }
@@ -1040,6 +1063,13 @@ impl Simulation {
             stats.instances.set(now, consumer.instances);
         }
         service = crate::dist::scaled(service, consumer.slow);
+        if let Some(reads) = consumer.reads.as_deref()
+            && let super::versions::Verdict::Read(upcast) =
+                reads.reads.verdict(self.msgs.get(msg).version(), now)
+        {
+            // An older version is upcast first.
+            service = service + upcast;
+        }
         let (timeout, calls, delivery) = (consumer.timeout, consumer.calls, consumer.delivery);
         stats.busy.set(now, busy);
         self.journey_process(msg, node);
@@ -1073,16 +1103,61 @@ impl Simulation {
         }
     }
 
-    /// `msg`, about to start here, is past its deadline: discarded as
-    /// expired (its queue or log hears of it as done; `true`), or
-    /// processed anyway and counted as late (`false`). A message in time
-    /// gives `false` and nothing else.
+    /// Whether `msg`, about to start here, is turned away unprocessed (its
+    /// queue or log hears of it as done): past its deadline and discarded
+    /// as expired (one processed anyway is counted as late), or of a
+    /// version the consumer does not read, rejected or dropped. A message
+    /// in time, of a version it reads, gives `false` and nothing else.
     #[inline(always)]
-    fn consumer_expired(&mut self, node: NodeIx, c: Slot, msg: MsgId) -> bool {
-        if !self.msgs.get(msg).deadline.passed(self.now) {
-            return false;
+    fn consumer_turned_away(&mut self, node: NodeIx, c: Slot, msg: MsgId) -> bool {
+        if self.msgs.get(msg).deadline.passed(self.now) && self.consumer_expired_now(node, c, msg) {
+            return true;
         }
-        self.consumer_expired_now(node, c, msg)
+        self.consumers[c].reads.is_some() && self.consumer_wrong_version(node, c, msg)
+    }
+
+    /// Whether `msg` is of a version consumer `node` (slot `c`) rejects or
+    /// drops; if so, it is gone: to the dead-letter queue, or dropped.
+    #[cold]
+    #[inline(never)]
+    fn consumer_wrong_version(&mut self, node: NodeIx, c: Slot, msg: MsgId) -> bool {
+        use super::versions::Verdict;
+        let version = self.msgs.get(msg).version();
+        let now = self.now;
+        let Some(reads) = self.consumers[c].reads.as_deref_mut() else {
+            return false;
+        };
+        let reject = match reads.judge(version, now) {
+            Verdict::Read(_) => return false,
+            Verdict::Reject => true,
+            Verdict::Drop => false,
+        };
+        let m = self.msgs.get_mut(msg);
+        m.held_by = NodeIx::NONE;
+        let (origin, partition, key) = (m.origin, m.partition, m.key);
+        m.origin = Origin::PUSHED;
+        let edge = if reject {
+            self.topo[node].dlq.or_else(|| {
+                origin
+                    .holder()
+                    .and_then(|queue| self.queue_dead_letter_edge(queue))
+            })
+        } else {
+            None
+        };
+        match edge {
+            Some(e) => {
+                self.stats[node].dead_lettered += 1;
+                self.transmit(e, msg);
+            }
+            None => self.drop_msg(node, msg, DropReason::Version),
+        }
+        match origin.holder() {
+            Some(log) if self.is_log(log) => self.log_commit(log, node, partition),
+            Some(queue) => self.queue_release(queue, key),
+            None => {}
+        }
+        true
     }
 
     #[cold]
@@ -1573,6 +1648,7 @@ impl crate::nodes::KindSpec for ConsumerParams {
             out.push(retry);
         }
         out.extend(self.outbox.as_ref().map(super::outbox::Outbox::mark));
+        out.extend(self.versions.as_ref().map(super::versions::Reads::mark));
         out
     }
 
@@ -1630,6 +1706,22 @@ impl crate::nodes::KindSpec for ConsumerParams {
         }
         if self.call_timeout.is_some() && w.calls == 0 {
             w.warning("the call timeout limits calls to a service, but this consumer calls none");
+        }
+        if let Some(reads) = &self.versions {
+            let rejects = reads.older == super::versions::OnVersion::Reject
+                || reads.newer == super::versions::OnVersion::Reject;
+            let graph = w.graph;
+            let queue_dlq = w.upstream().any(|q| {
+                matches!(graph[q].kind, NodeKind::Queue(_))
+                    && graph
+                        .neighbors_directed(q, Direction::Outgoing)
+                        .any(|d| matches!(graph[d].kind, NodeKind::DeadLetter(_)))
+            });
+            if rejects && w.dlq_out == 0 && !queue_dlq {
+                w.warning(
+                    "versions it rejects are dropped: connect a dead-letter queue to keep them",
+                );
+            }
         }
         if self.outbox.is_some() && w.data_out == 0 {
             w.error("the outbox's relay publishes what the consumer sends on, but it sends nothing on: connect its output");
@@ -1703,7 +1795,15 @@ impl crate::nodes::Runtime for ConsumerParams {
         sim.consumers[slot].scale_service(factor);
     }
 
-    fn reset(_sim: &mut Simulation, _now: SimTime) {}
+    fn reset(sim: &mut Simulation, _now: SimTime) {
+        for reads in sim
+            .consumers
+            .iter_mut()
+            .filter_map(|c| c.reads.as_deref_mut())
+        {
+            reads.reset();
+        }
+    }
 
     fn report(
         sim: &Simulation,
@@ -1745,6 +1845,9 @@ impl crate::nodes::Runtime for ConsumerParams {
         r.count("out_of_order", st.out_of_order);
         if c.inbox_window != Duration::MAX {
             r.count("inbox_missed", st.inbox_missed);
+        }
+        if let Some(reads) = c.reads.as_deref() {
+            reads.report(r);
         }
         if topo.out.is_empty() {
             r.count("completed", st.completed);

@@ -32,7 +32,7 @@
 //!
 //! A crash stops new appends (writers wait); appends under way finish.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use petgraph::stable_graph::NodeIndex;
 use serde::{Deserialize, Serialize};
@@ -191,12 +191,13 @@ pub(crate) struct StoreRt {
     retry_delay: Duration,
     max_attempts: u32,
     slow: f64,
-    /// Events in the log since the run began, and per event type.
+    /// Events in the log since the run began, and per event type and
+    /// version (its raw `Msg::version`), in that order.
     pub stored: u64,
-    stored_by_type: Vec<u64>,
+    stored_by_type: BTreeMap<(u16, u8), u64>,
     replay_rate: f64,
-    /// Replay: events left per type, and ticks sent so far.
-    replay_left: Vec<u64>,
+    /// Replay: events left per type and version, and ticks sent so far.
+    replay_left: BTreeMap<(u16, u8), u64>,
     replay_sent: u64,
     replay_start: SimTime,
     pub attempts: u64,
@@ -225,9 +226,9 @@ impl StoreRt {
             max_attempts: params.max_attempts.unwrap_or(u32::MAX),
             slow: 1.0,
             stored: 0,
-            stored_by_type: Vec::new(),
+            stored_by_type: BTreeMap::new(),
             replay_rate: params.replay.as_ref().map_or(1.0, |r| r.rate),
-            replay_left: Vec::new(),
+            replay_left: BTreeMap::new(),
             replay_sent: 0,
             replay_start: SimTime::ZERO,
             attempts: 0,
@@ -363,11 +364,11 @@ impl Simulation {
         }
         store.appended += 1;
         store.stored += 1;
-        let ty = self.msgs.get(msg).event_type as usize;
-        if store.stored_by_type.len() <= ty {
-            store.stored_by_type.resize(ty + 1, 0);
-        }
-        store.stored_by_type[ty] += 1;
+        let m = self.msgs.get(msg);
+        *store
+            .stored_by_type
+            .entry((m.event_type, m.version))
+            .or_insert(0) += 1;
         let m = self.msgs.get_mut(msg);
         m.stamp = now;
         let node_in = m.node_in;
@@ -436,9 +437,11 @@ impl Simulation {
             .partition(|&&m| msgs.get(m).node_in >= since);
         store.outbox = kept;
         for &m in &appended {
-            let ty = msgs.get(m).event_type as usize;
+            let m = msgs.get(m);
             store.stored -= 1;
-            store.stored_by_type[ty] -= 1;
+            if let Some(n) = store.stored_by_type.get_mut(&(m.event_type, m.version)) {
+                *n -= 1;
+            }
         }
         gone.extend(appended);
         let (depth, blocked) = (store.backlog.len() as u64, store.outbox.len() as u64);
@@ -470,11 +473,12 @@ impl Simulation {
         }
         if !self.is_down(node) {
             let store = &mut self.stores[s];
-            let Some(ty) = store.replay_left.iter().position(|&n| n > 0) else {
+            let Some((&(event_type, version), left)) =
+                store.replay_left.iter_mut().find(|(_, n)| **n > 0)
+            else {
                 return;
             };
-            store.replay_left[ty] -= 1;
-            let event_type = u16::try_from(ty).unwrap_or(u16::MAX);
+            *left -= 1;
             let n_out = self.topo[node].out.len();
             for k in 0..n_out {
                 let e = self.topo[node].out[k];
@@ -492,8 +496,9 @@ impl Simulation {
                         wait_from: now,
                         stamp: now,
                         event_type,
+                        version,
                         origin: Origin::PUSHED,
-                        replayed: true,
+                        flags: Msg::REPLAYED,
                         source: node,
                         ..Msg::default()
                     },
@@ -505,7 +510,7 @@ impl Simulation {
         }
         let store = &mut self.stores[s];
         store.replay_sent += 1;
-        if store.replay_left.iter().any(|&n| n > 0) {
+        if store.replay_left.values().any(|&n| n > 0) {
             #[expect(clippy::cast_precision_loss, reason = "tick times in ns")]
             let at = store.replay_start
                 + Duration(to_ns(store.replay_sent as f64 * 1e9 / store.replay_rate));

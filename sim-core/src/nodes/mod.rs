@@ -115,6 +115,7 @@ pub mod service;
 pub mod sink;
 pub mod standby;
 pub mod topic;
+pub mod versions;
 
 use serde::{Deserialize, Serialize};
 

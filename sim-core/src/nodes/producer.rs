@@ -91,6 +91,43 @@ pub struct EventType {
     /// This type's time to live, in place of the producer's `ttl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<Dist>,
+    /// The schema version its events are made at (see
+    /// [`super::versions`]).
+    #[serde(default = "first_version", skip_serializing_if = "is_first_version")]
+    pub version: u8,
+    /// A rollout to another version during the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<super::versions::Rollout>,
+}
+
+impl EventType {
+    /// A type of weight 1, at version 1, that never expires.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            weight: 1.0,
+            ttl: None,
+            version: 1,
+            rollout: None,
+        }
+    }
+
+    /// Whether its events carry a version other than 1, now or later.
+    pub fn versioned(&self) -> bool {
+        self.version != 1 || self.rollout.is_some()
+    }
+}
+
+const fn first_version() -> u8 {
+    1
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+const fn is_first_version(v: &u8) -> bool {
+    *v == 1
 }
 
 const fn unit_weight() -> f64 {
@@ -131,6 +168,15 @@ impl ProducerParams {
             }
             if let Some(ttl) = &ty.ttl {
                 ttl_problems(&format!("event type '{}''s ttl", ty.name), ttl, &mut out);
+            }
+            if ty.version == 0 {
+                out.push(format!(
+                    "event type '{}''s version must be 1 or later",
+                    ty.name
+                ));
+            }
+            if let Some(rollout) = &ty.rollout {
+                rollout.problems(ty.version, &format!("event type '{}'", ty.name), &mut out);
             }
         }
         if let Some(ttl) = &self.ttl {
@@ -209,6 +255,10 @@ pub(crate) struct ProducerRt {
     pub client: Option<super::client::ClientRt>,
     /// Its events go through its outbox.
     outbox: bool,
+    /// Each type's version and rollout, in the order of `types` (empty
+    /// when every type is at version 1 for good).
+    versions: Vec<(u8, Option<super::versions::Rollout>)>,
+    rng_versions: Stream,
 }
 
 impl ProducerRt {
@@ -262,6 +312,34 @@ impl ProducerRt {
                 .as_ref()
                 .map(|c| super::client::ClientRt::new(c, stream(seed, id, Purpose::Backoff))),
             outbox: params.outbox.is_some(),
+            versions: if params.events.iter().any(EventType::versioned) {
+                params
+                    .events
+                    .iter()
+                    .map(|t| (t.version, t.rollout))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            rng_versions: stream(seed, id, Purpose::Versions),
+        }
+    }
+
+    /// The version of an event of the type at `at` in `types`, made `now`
+    /// (0 for a type without versions).
+    #[inline(always)]
+    fn draw_version(&mut self, at: usize, now: SimTime) -> u8 {
+        match self.versions.get(at) {
+            None => 0,
+            Some(&(version, None)) => version,
+            Some(&(version, Some(rollout))) => {
+                let share = rollout.share(now);
+                if share >= 1.0 || (share > 0.0 && unit(&mut self.rng_versions) < share) {
+                    rollout.to
+                } else {
+                    version
+                }
+            }
         }
     }
 
@@ -332,6 +410,7 @@ impl Simulation {
         // A type's time to live goes with its place among the types.
         p.types = fresh.types;
         p.ttls = fresh.ttls;
+        p.versions = fresh.versions;
         p.keys = fresh.keys;
         p.on_block = fresh.on_block;
         p.limit = fresh.limit;
@@ -401,6 +480,7 @@ impl Simulation {
         let key = p.draw_key();
         let now = self.now;
         let deadline = p.draw_deadline(at, now);
+        let version = p.draw_version(at, now);
         let client = p.client.is_some();
         if client && !self.client_admits_new(node, slot) {
             // Too many requests open, or the client's breaker is open: the
@@ -410,6 +490,7 @@ impl Simulation {
             return;
         }
         let msg = self.producer_make(node, event_type, key, deadline);
+        self.msgs.get_mut(msg).version = version;
         self.stats[node].arrived += 1;
         if client {
             let request = super::client::Request {

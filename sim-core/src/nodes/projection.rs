@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::dist::{Dist, Sampler};
 use crate::engine::{Ev, MsgId, NodeIx, Simulation, Slot};
 use crate::export::terraform::Terraform;
-use crate::metrics::Latency;
+use crate::metrics::{DropReason, Latency};
 use crate::model::{Model, Node};
 use crate::rng::{Purpose, Stream, stream};
 use crate::time::{Duration, SimTime};
@@ -39,6 +39,11 @@ pub struct ProjectionParams {
     /// Events applied at once (1: in order).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub concurrency: u32,
+    /// The schema versions it reads, and what it does with the others
+    /// (upcast or drop; see [`super::versions`]); `None` reads every
+    /// version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<super::versions::Reads>,
 }
 
 const fn one() -> u32 {
@@ -57,6 +62,7 @@ impl Default for ProjectionParams {
         Self {
             apply: Dist::Constant(Duration::from_millis(2)),
             concurrency: 1,
+            versions: None,
         }
     }
 }
@@ -73,6 +79,9 @@ impl ProjectionParams {
             super::limits::MAX_CONCURRENCY,
             &mut out,
         );
+        if let Some(reads) = &self.versions {
+            reads.problems(false, &mut out);
+        }
         out
     }
 }
@@ -88,6 +97,8 @@ pub(crate) struct ProjectionRt {
     slow: f64,
     pub staleness: Latency,
     pub replayed: u64,
+    /// The versions it reads, and what it did with others.
+    reads: Option<super::versions::ReadsRt>,
 }
 
 impl ProjectionRt {
@@ -101,12 +112,18 @@ impl ProjectionRt {
             slow: 1.0,
             staleness: Latency::new(),
             replayed: 0,
+            reads: params.versions.map(super::versions::ReadsRt::new),
         }
     }
 
     /// Messages the projection holds.
     pub fn held(&self) -> u64 {
         self.busy + self.inbox.len() as u64
+    }
+
+    /// The versions it reads, and what it did with others.
+    pub(crate) fn reads(&self) -> Option<&super::versions::ReadsRt> {
+        self.reads.as_ref()
     }
 
     /// Events applied at once.
@@ -123,6 +140,9 @@ impl ProjectionRt {
     pub fn reset(&mut self) {
         self.staleness.clear();
         self.replayed = 0;
+        if let Some(reads) = &mut self.reads {
+            reads.reset();
+        }
     }
 }
 
@@ -151,8 +171,22 @@ impl Simulation {
             let Some(msg) = proj.inbox.pop_front() else {
                 break;
             };
+            let mut upcast = Duration::ZERO;
+            if let Some(reads) = &mut proj.reads {
+                match reads.judge(self.msgs.get(msg).version(), now) {
+                    super::versions::Verdict::Read(cost) => upcast = cost,
+                    // (A projection has no dead-letter queue: validation
+                    // refuses a rule that rejects.)
+                    super::versions::Verdict::Reject | super::versions::Verdict::Drop => {
+                        let depth = proj.inbox.len() as u64;
+                        self.stats[node].depth.set(now, depth);
+                        self.drop_msg(node, msg, DropReason::Version);
+                        continue;
+                    }
+                }
+            }
             proj.busy += 1;
-            let latency = crate::dist::scaled(proj.apply.sample(&mut proj.rng), proj.slow);
+            let latency = crate::dist::scaled(proj.apply.sample(&mut proj.rng), proj.slow) + upcast;
             let (depth, busy) = (proj.inbox.len() as u64, proj.busy);
             let waited = now - self.msgs.get(msg).wait_from;
             let stats = &mut self.stats[node];
@@ -171,7 +205,7 @@ impl Simulation {
         let proj = &mut self.projections[p];
         proj.busy -= 1;
         let stats = &mut self.stats[node];
-        if m.replayed {
+        if m.replayed() {
             proj.replayed += 1;
         } else {
             let staleness = now.since(m.stamp);
@@ -231,7 +265,9 @@ impl crate::nodes::KindSpec for ProjectionParams {
         if self.concurrency > 1 {
             line = format!("{line}, {} at once", self.concurrency);
         }
-        vec![line]
+        let mut out = vec![line];
+        out.extend(self.versions.as_ref().map(super::versions::Reads::mark));
+        out
     }
 
     fn limits(&self) -> Vec<crate::insights::Limit> {
@@ -266,7 +302,13 @@ impl crate::nodes::Runtime for ProjectionParams {
         sim.projections.len() - 1
     }
 
-    fn retune(&self, _sim: &mut Simulation, _node: NodeIx, _slot: Slot) {}
+    fn retune(&self, sim: &mut Simulation, _node: NodeIx, slot: Slot) {
+        let proj = &mut sim.projections[slot];
+        match (&mut proj.reads, self.versions) {
+            (Some(rt), Some(reads)) => rt.reads = reads,
+            (reads, new) => *reads = new.map(super::versions::ReadsRt::new),
+        }
+    }
 
     fn held(sim: &Simulation, _node: NodeIx, slot: Slot) -> u64 {
         sim.projections[slot].held()
@@ -298,6 +340,9 @@ impl crate::nodes::Runtime for ProjectionParams {
         let projection = &sim.projections[topo.slot];
         r.count("completed", st.completed);
         r.count("replayed", projection.replayed);
+        if let Some(reads) = &projection.reads {
+            reads.report(r);
+        }
         r.level("mean_depth", "max_depth", &st.depth, end);
         r.busy(
             &st.busy,

@@ -106,6 +106,7 @@ impl KindUi for Consumer {
         ]
         .into_iter()
         .chain(super::outbox::outbox_number(n))
+        .chain(super::versions::version_numbers(n))
         .collect()
     }
 
@@ -127,7 +128,8 @@ impl ParamsUi for ConsumerParams {
         if self.failure > 0.0 {
             s.push_str(&format!(" · {}% fail", short_number(self.failure * 100.0)));
         }
-        super::outbox::with_mark(s, self.outbox.as_ref())
+        let s = super::outbox::with_mark(s, self.outbox.as_ref());
+        super::versions::with_mark(s, self.versions.as_ref())
     }
 
     fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
@@ -238,6 +240,7 @@ fn section_ui(ui: &mut Ui, c: &mut ConsumerParams) {
         "Stop calling a failing service for a while (needs a call edge to a service)",
     );
     super::outbox::outbox_ui(ui, &mut c.outbox);
+    super::versions::versions_ui(ui, "consumer-versions", &mut c.versions, true);
     let problems = c.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);

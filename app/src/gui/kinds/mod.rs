@@ -23,6 +23,7 @@ pub mod router;
 pub mod service;
 pub mod sink;
 pub mod topic;
+mod versions;
 
 use eframe::egui::{Color32, Painter, Pos2, Rect, Stroke, Ui, pos2};
 use sim_core::nodes::{Kind, NodeKind};

@@ -2,6 +2,7 @@
 
 use eframe::egui::{self, Color32, DragValue, Pos2, RichText, Shape, Stroke, Ui, Vec2};
 use sim_core::dist::Arrival;
+use sim_core::nodes::versions::Rollout;
 use sim_core::nodes::{
     ClientParams, EventType, NodeKind, OnBlock, ProducerParams, RetryBudget, RetryPolicy,
 };
@@ -10,8 +11,8 @@ use sim_core::time::Duration;
 
 use super::{Icon, KindUi, LiveNumber, ParamsUi, edited, short_number};
 use crate::gui::inspector::fields::{
-    duration_row_ui, enum_ui, field_problems_ui, optional_count_ui, optional_dist_row_ui,
-    rate_row_ui,
+    duration_row_ui, duration_ui, enum_ui, field_problems_ui, optional_count_ui,
+    optional_dist_row_ui, rate_row_ui,
 };
 
 #[derive(Debug)]
@@ -142,10 +143,18 @@ fn section_ui(ui: &mut Ui, p: &mut ProducerParams) {
                         .speed(0.1)
                         .prefix("weight "),
                 );
+                ui.add(
+                    DragValue::new(&mut ty.version)
+                        .range(1..=sim_core::nodes::versions::MAX_VERSION)
+                        .speed(0.05)
+                        .prefix("v"),
+                )
+                .on_hover_text("The schema version its events are made at");
                 if ui.small_button("Remove").clicked() {
                     remove = Some(i);
                 }
             });
+            rollout_ui(ui, i, ty);
             if ty.name.trim().is_empty() || ty.weight <= 0.0 {
                 ui.label(
                     RichText::new("needs a name and a weight above zero")
@@ -159,11 +168,7 @@ fn section_ui(ui: &mut Ui, p: &mut ProducerParams) {
         }
         if ui.small_button("+ event type").clicked() {
             let name = format!("type-{}", p.events.len() + 1);
-            p.events.push(EventType {
-                name,
-                weight: 1.0,
-                ttl: None,
-            });
+            p.events.push(EventType::named(name));
         }
     });
     ui.end_row();
@@ -176,6 +181,48 @@ fn section_ui(ui: &mut Ui, p: &mut ProducerParams) {
             field_problems_ui(ui, &problems);
             ui.end_row();
         }
+    }
+}
+
+/// An event type's rollout to another schema version: off, or the version,
+/// when it starts and how long it takes to reach every event.
+fn rollout_ui(ui: &mut Ui, i: usize, ty: &mut EventType) {
+    ui.horizontal(|ui| {
+        let mut on = ty.rollout.is_some();
+        if ui
+            .checkbox(&mut on, "rollout")
+            .on_hover_text(
+                "From a time, a growing share of this type's events are made at another version",
+            )
+            .changed()
+        {
+            ty.rollout = on.then(|| Rollout {
+                to: ty.version.saturating_add(1),
+                at: Duration::from_secs(60),
+                over: Duration::from_secs(60),
+            });
+        }
+        if let Some(r) = &mut ty.rollout {
+            ui.push_id(i, |ui| {
+                ui.add(
+                    DragValue::new(&mut r.to)
+                        .range(1..=sim_core::nodes::versions::MAX_VERSION)
+                        .speed(0.05)
+                        .prefix("to v"),
+                );
+                ui.label("at");
+                duration_ui(ui, &mut r.at);
+                ui.label("over");
+                duration_ui(ui, &mut r.over);
+            });
+        }
+    });
+    let mut problems = Vec::new();
+    if let Some(r) = &ty.rollout {
+        r.problems(ty.version, &format!("'{}'", ty.name), &mut problems);
+    }
+    if let Some(p) = problems.first() {
+        ui.label(RichText::new(p).color(ui.visuals().error_fg_color).small());
     }
 }
 

@@ -51,6 +51,9 @@ impl KindUi for Projection {
             LiveNumber::now("behind", n.depth, "Events waiting to be applied").card_if_any(),
             LiveNumber::count("in", n.arrived, "arrived", "Events that arrived").panel_only(),
         ]
+        .into_iter()
+        .chain(super::versions::version_numbers(n))
+        .collect()
     }
 }
 
@@ -60,7 +63,7 @@ impl ParamsUi for ProjectionParams {
         if self.concurrency > 1 {
             text.push_str(&format!(" · ×{}", self.concurrency));
         }
-        text
+        super::versions::with_mark(text, self.versions.as_ref())
     }
 
     fn inspector_ui(&self, ui: &mut Ui) -> Option<NodeKind> {
@@ -78,6 +81,7 @@ fn section_ui(ui: &mut Ui, p: &mut ProjectionParams) {
     )
     .on_hover_text("Events applied at once; 1 applies them strictly in order");
     ui.end_row();
+    super::versions::versions_ui(ui, "projection-versions", &mut p.versions, false);
     let problems = p.problems();
     if !problems.is_empty() {
         field_problems_ui(ui, &problems);

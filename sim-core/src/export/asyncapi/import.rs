@@ -406,11 +406,7 @@ fn native(doc: &Value) -> (Model, Vec<Diagnostic>) {
                 "send" => {
                     let events: Vec<EventType> = message_names(doc, op.get("messages"))
                         .into_iter()
-                        .map(|name| EventType {
-                            name,
-                            weight: 1.0,
-                            ttl: None,
-                        })
+                        .map(EventType::named)
                         .collect();
                     let events = if events.len() == 1
                         && events[0].name == crate::nodes::producer::DEFAULT_EVENT_TYPE

@@ -226,11 +226,7 @@ fn default_rate() -> f64 {
 fn producer(messages: &[String]) -> NodeKind {
     let events: Vec<EventType> = messages
         .iter()
-        .map(|name| EventType {
-            name: name.clone(),
-            weight: 1.0,
-            ttl: None,
-        })
+        .map(|name| EventType::named(name.clone()))
         .collect();
     let events =
         if events.len() == 1 && events[0].name == crate::nodes::producer::DEFAULT_EVENT_TYPE {
