@@ -365,12 +365,24 @@ fn exp1(rng: &mut Stream) -> f64 {
 pub struct Ahead<T>(Option<T>);
 
 impl<T: Copy> Ahead<T> {
+    // NOTE: the first use is out of line, so `draw` is called in one
+    // place on the hot path and inlined there.
     #[inline(always)]
     fn take(&mut self, mut draw: impl FnMut() -> T) -> T {
-        let this = match self.0 {
-            Some(value) => value,
-            None => draw(),
-        };
+        match self.0 {
+            Some(this) => {
+                self.0 = Some(draw());
+                this
+            }
+            None => self.first(draw),
+        }
+    }
+
+    /// The first use: this value and the next are drawn now, in order.
+    #[cold]
+    #[inline(never)]
+    fn first(&mut self, mut draw: impl FnMut() -> T) -> T {
+        let this = draw();
         self.0 = Some(draw());
         this
     }

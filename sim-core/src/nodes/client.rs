@@ -136,6 +136,8 @@ pub(crate) struct Request {
     pub key: u32,
     /// When the request was first made (the answer time starts here).
     pub first: SimTime,
+    /// Its schema version (see `Msg::version`): a resend keeps it.
+    pub version: u8,
 }
 
 /// A client during a run.
@@ -377,7 +379,7 @@ impl Simulation {
         let at = request.at as usize;
         let p = &mut self.producers[slot];
         let (event_type, deadline) = (p.types[at].0, p.draw_deadline(at, now));
-        let msg = self.producer_make(node, event_type, request.key, deadline);
+        let msg = self.producer_make(node, event_type, request.key, deadline, request.version);
         self.msgs.get_mut(msg).flags |= Msg::RESENT;
         self.stats[node].retries += 1;
         self.client_sent(

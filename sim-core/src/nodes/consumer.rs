@@ -850,7 +850,7 @@ impl Simulation {
                 let stats = &mut self.stats[node];
                 stats.depth.set(now, depth);
                 stats.wait.record(waited);
-                if !self.consumer_turned_away(node, c, msg) {
+                if !self.consumer_expired(node, c, msg) {
                     self.consumer_start(node, c, msg, ticket, None, 0);
                 }
                 continue;
@@ -890,9 +890,9 @@ impl Simulation {
             }
             // (Counted as an arrival here: pulled messages do not pass
             // through `arrive`.)
-            if self.msgs.get(msg).deadline.passed(self.now) || self.consumers[c].reads.is_some() {
+            if self.msgs.get(msg).deadline.passed(self.now) {
                 self.stats[node].arrived += 1;
-                if self.consumer_turned_away(node, c, msg) {
+                if self.consumer_expired_now(node, c, msg) {
                     continue;
                 }
                 self.consumer_start(node, c, msg, ticket, queue.map(|q| (from, q)), 0);
@@ -1026,17 +1026,19 @@ impl Simulation {
         let ticket = m.ticket;
         // (Its receipt, if any, has been watched since it was received,
         // and its arrival counted.)
-        if self.consumer_turned_away(node, c, msg) {
+        if self.consumer_expired(node, c, msg)
+            || !self.consumer_start(node, c, msg, ticket, None, 0)
+        {
             self.consumer_fill(node);
-            return;
         }
-        self.consumer_start(node, c, msg, ticket, None, 0);
     }
 
     /// Starts an attempt at `msg`, in service here (`held_by`) and
     /// carrying `ticket`. `receipt`: the queue (node and slot) whose
     /// receipt covers it, to be watched from now on; `arrived`: 1 if the
-    /// message is counted as arriving now.
+    /// message is counted as arriving now. `false` if it was turned away
+    /// instead, of a schema version the consumer does not read: the slot
+    /// is still free.
     #[inline(always)]
     fn consumer_start(
         &mut self,
@@ -1046,8 +1048,18 @@ impl Simulation {
         ticket: u32,
         receipt: Option<(NodeIx, Slot)>,
         arrived: u64,
-    ) {
+    ) -> bool {
         let now = self.now;
+        let mut upcast = Duration::ZERO;
+        if self.consumers[c].reads.is_some() {
+            match self.consumer_version_screen(node, c, msg) {
+                Some(cost) => upcast = cost,
+                None => {
+                    self.stats[node].arrived += arrived;
+                    return false;
+                }
+            }
+        }
         let consumer = &mut self.consumers[c];
         let stats = &mut self.stats[node];
         stats.arrived += arrived;
@@ -1063,13 +1075,8 @@ impl Simulation {
             stats.instances.set(now, consumer.instances);
         }
         service = crate::dist::scaled(service, consumer.slow);
-        if let Some(reads) = consumer.reads.as_deref()
-            && let super::versions::Verdict::Read(upcast) =
-                reads.reads.verdict(self.msgs.get(msg).version(), now)
-        {
-            // An older version is upcast first.
-            service = service + upcast;
-        }
+        // An older version is upcast first.
+        service = service + upcast;
         let (timeout, calls, delivery) = (consumer.timeout, consumer.calls, consumer.delivery);
         stats.busy.set(now, busy);
         self.journey_process(msg, node);
@@ -1101,34 +1108,35 @@ impl Simulation {
             // The queue forgets the message as soon as it is taken.
             self.consumer_ack_now(msg);
         }
+        true
     }
 
-    /// Whether `msg`, about to start here, is turned away unprocessed (its
-    /// queue or log hears of it as done): past its deadline and discarded
-    /// as expired (one processed anyway is counted as late), or of a
-    /// version the consumer does not read, rejected or dropped. A message
-    /// in time, of a version it reads, gives `false` and nothing else.
+    /// `msg`, about to start here, is past its deadline: discarded as
+    /// expired (its queue or log hears of it as done; `true`), or
+    /// processed anyway and counted as late (`false`). A message in time
+    /// gives `false` and nothing else.
     #[inline(always)]
-    fn consumer_turned_away(&mut self, node: NodeIx, c: Slot, msg: MsgId) -> bool {
-        if self.msgs.get(msg).deadline.passed(self.now) && self.consumer_expired_now(node, c, msg) {
-            return true;
+    fn consumer_expired(&mut self, node: NodeIx, c: Slot, msg: MsgId) -> bool {
+        if !self.msgs.get(msg).deadline.passed(self.now) {
+            return false;
         }
-        self.consumers[c].reads.is_some() && self.consumer_wrong_version(node, c, msg)
+        self.consumer_expired_now(node, c, msg)
     }
 
-    /// Whether `msg` is of a version consumer `node` (slot `c`) rejects or
-    /// drops; if so, it is gone: to the dead-letter queue, or dropped.
+    /// What consumer `node` (slot `c`), which reads only some versions,
+    /// does with `msg` about to start: how long upcasting it takes, or
+    /// `None` when it is of a version it rejects or drops, and gone (to the
+    /// dead-letter queue, or dropped; its queue or log hears of it as
+    /// done).
     #[cold]
     #[inline(never)]
-    fn consumer_wrong_version(&mut self, node: NodeIx, c: Slot, msg: MsgId) -> bool {
+    fn consumer_version_screen(&mut self, node: NodeIx, c: Slot, msg: MsgId) -> Option<Duration> {
         use super::versions::Verdict;
         let version = self.msgs.get(msg).version();
         let now = self.now;
-        let Some(reads) = self.consumers[c].reads.as_deref_mut() else {
-            return false;
-        };
+        let reads = self.consumers[c].reads.as_deref_mut()?;
         let reject = match reads.judge(version, now) {
-            Verdict::Read(_) => return false,
+            Verdict::Read(upcast) => return Some(upcast),
             Verdict::Reject => true,
             Verdict::Drop => false,
         };
@@ -1157,7 +1165,7 @@ impl Simulation {
             Some(queue) => self.queue_release(queue, key),
             None => {}
         }
-        true
+        None
     }
 
     #[cold]

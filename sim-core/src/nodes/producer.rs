@@ -329,6 +329,16 @@ impl ProducerRt {
     /// (0 for a type without versions).
     #[inline(always)]
     fn draw_version(&mut self, at: usize, now: SimTime) -> u8 {
+        if self.versions.is_empty() {
+            0
+        } else {
+            self.draw_version_of(at, now)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn draw_version_of(&mut self, at: usize, now: SimTime) -> u8 {
         match self.versions.get(at) {
             None => 0,
             Some(&(version, None)) => version,
@@ -489,8 +499,7 @@ impl Simulation {
             self.producer_schedule_next_at(slot);
             return;
         }
-        let msg = self.producer_make(node, event_type, key, deadline);
-        self.msgs.get_mut(msg).version = version;
+        let msg = self.producer_make(node, event_type, key, deadline, version);
         self.stats[node].arrived += 1;
         if client {
             let request = super::client::Request {
@@ -498,6 +507,7 @@ impl Simulation {
                 at: u32::try_from(at).unwrap_or(u32::MAX),
                 key,
                 first: now,
+                version,
             };
             self.client_sent(slot, msg, request);
         }
@@ -525,8 +535,8 @@ impl Simulation {
         }
     }
 
-    /// A new message of `event_type` with `key` and `deadline`, created now
-    /// at producer `node`.
+    /// A new message of `event_type` (at schema `version`) with `key` and
+    /// `deadline`, created now at producer `node`.
     #[inline(always)]
     pub(crate) fn producer_make(
         &mut self,
@@ -534,6 +544,7 @@ impl Simulation {
         event_type: u16,
         key: u32,
         deadline: Deadline,
+        version: u8,
     ) -> MsgId {
         let now = self.now;
         let lineage = self.ledger.new_id();
@@ -545,6 +556,7 @@ impl Simulation {
                 node_in: now,
                 wait_from: now,
                 event_type,
+                version,
                 key,
                 origin: Origin::PUSHED,
                 source: node,
