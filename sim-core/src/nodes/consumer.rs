@@ -1145,11 +1145,7 @@ impl Simulation {
         let (origin, partition, key) = (m.origin, m.partition, m.key);
         m.origin = Origin::PUSHED;
         let edge = if reject {
-            self.topo[node].dlq.or_else(|| {
-                origin
-                    .holder()
-                    .and_then(|queue| self.queue_dead_letter_edge(queue))
-            })
+            self.consumer_dead_letter_edge(node, origin)
         } else {
             None
         };
@@ -1528,12 +1524,8 @@ impl Simulation {
             }
             return;
         }
-        // Out of attempts: the consumer's dead-letter queue, else the queue's.
-        let edge = self.topo[node].dlq.or_else(|| {
-            origin
-                .holder()
-                .and_then(|queue| self.queue_dead_letter_edge(queue))
-        });
+        // Out of attempts.
+        let edge = self.consumer_dead_letter_edge(node, origin);
         let m = self.msgs.get_mut(msg);
         let (partition, key) = (m.partition, m.key);
         m.origin = Origin::PUSHED;
@@ -1552,6 +1544,17 @@ impl Simulation {
             Some(queue) => self.queue_release(queue, key),
             None => {}
         }
+    }
+
+    /// Where consumer `node` sends a message from `origin` it gives up on:
+    /// its own dead-letter queue, else that of the queue the message came
+    /// from.
+    fn consumer_dead_letter_edge(&self, node: NodeIx, origin: Origin) -> Option<EdgeIx> {
+        self.topo[node].dlq.or_else(|| {
+            origin
+                .holder()
+                .and_then(|queue| self.queue_dead_letter_edge(queue))
+        })
     }
 
     /// A pushed message comes back for another attempt: a new arrival.
