@@ -1149,13 +1149,7 @@ impl Simulation {
         } else {
             None
         };
-        match edge {
-            Some(e) => {
-                self.stats[node].dead_lettered += 1;
-                self.transmit(e, msg);
-            }
-            None => self.drop_msg(node, msg, DropReason::Version),
-        }
+        self.consumer_dead_letter(node, msg, edge, DropReason::Version);
         match origin.holder() {
             Some(log) if self.is_log(log) => self.log_commit(log, node, partition),
             Some(queue) => self.queue_release(queue, key),
@@ -1529,13 +1523,7 @@ impl Simulation {
         let m = self.msgs.get_mut(msg);
         let (partition, key) = (m.partition, m.key);
         m.origin = Origin::PUSHED;
-        match edge {
-            Some(e) => {
-                self.stats[node].dead_lettered += 1;
-                self.transmit(e, msg);
-            }
-            None => self.drop_msg(node, msg, DropReason::RetriesExhausted),
-        }
+        self.consumer_dead_letter(node, msg, edge, DropReason::RetriesExhausted);
         match origin.holder() {
             Some(log) if self.is_log(log) => {
                 // The group gives up on the record and reads on.
@@ -1555,6 +1543,24 @@ impl Simulation {
                 .holder()
                 .and_then(|queue| self.queue_dead_letter_edge(queue))
         })
+    }
+
+    /// Consumer `node` gives `msg` up: to the dead-letter queue `edge`, or
+    /// dropped for `reason` when there is none.
+    fn consumer_dead_letter(
+        &mut self,
+        node: NodeIx,
+        msg: MsgId,
+        edge: Option<EdgeIx>,
+        reason: DropReason,
+    ) {
+        match edge {
+            Some(e) => {
+                self.stats[node].dead_lettered += 1;
+                self.transmit(e, msg);
+            }
+            None => self.drop_msg(node, msg, reason),
+        }
     }
 
     /// A pushed message comes back for another attempt: a new arrival.
