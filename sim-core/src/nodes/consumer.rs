@@ -851,7 +851,7 @@ impl Simulation {
                 stats.depth.set(now, depth);
                 stats.wait.record(waited);
                 if !self.consumer_expired(node, c, msg) {
-                    self.consumer_start(node, c, msg, ticket, None, 0);
+                    self.consumer_begin(node, c, msg, ticket, None, 0);
                 }
                 continue;
             }
@@ -895,10 +895,10 @@ impl Simulation {
                 if self.consumer_expired_now(node, c, msg) {
                     continue;
                 }
-                self.consumer_start(node, c, msg, ticket, queue.map(|q| (from, q)), 0);
+                self.consumer_begin(node, c, msg, ticket, queue.map(|q| (from, q)), 0);
                 continue;
             }
-            self.consumer_start(node, c, msg, ticket, queue.map(|q| (from, q)), 1);
+            self.consumer_begin(node, c, msg, ticket, queue.map(|q| (from, q)), 1);
         }
     }
 
@@ -1027,7 +1027,7 @@ impl Simulation {
         // (Its receipt, if any, has been watched since it was received,
         // and its arrival counted.)
         if self.consumer_expired(node, c, msg)
-            || !self.consumer_start(node, c, msg, ticket, None, 0)
+            || !self.consumer_begin(node, c, msg, ticket, None, 0)
         {
             self.consumer_fill(node);
         }
@@ -1040,7 +1040,7 @@ impl Simulation {
     /// instead, of a schema version the consumer does not read: the slot
     /// is still free.
     #[inline(always)]
-    fn consumer_start(
+    fn consumer_begin(
         &mut self,
         node: NodeIx,
         c: Slot,
@@ -1049,17 +1049,53 @@ impl Simulation {
         receipt: Option<(NodeIx, Slot)>,
         arrived: u64,
     ) -> bool {
-        let now = self.now;
-        let mut upcast = Duration::ZERO;
         if self.consumers[c].reads.is_some() {
-            match self.consumer_version_screen(node, c, msg) {
-                Some(cost) => upcast = cost,
-                None => {
-                    self.stats[node].arrived += arrived;
-                    return false;
-                }
+            return self.consumer_screened_begin(node, c, msg, ticket, receipt, arrived);
+        }
+        self.consumer_start(node, c, msg, ticket, receipt, arrived, Duration::ZERO);
+        true
+    }
+
+    /// [`Self::consumer_begin`] for a consumer that reads only some
+    /// versions.
+    #[cold]
+    #[inline(never)]
+    fn consumer_screened_begin(
+        &mut self,
+        node: NodeIx,
+        c: Slot,
+        msg: MsgId,
+        ticket: u32,
+        receipt: Option<(NodeIx, Slot)>,
+        arrived: u64,
+    ) -> bool {
+        match self.consumer_version_screen(node, c, msg) {
+            Some(upcast) => {
+                self.consumer_start(node, c, msg, ticket, receipt, arrived, upcast);
+                true
+            }
+            None => {
+                self.stats[node].arrived += arrived;
+                false
             }
         }
+    }
+
+    /// [`Self::consumer_begin`] once the message is to be read, `upcast`
+    /// added to its processing time.
+    #[inline(always)]
+    #[expect(clippy::too_many_arguments, reason = "inlined on the hot path")]
+    fn consumer_start(
+        &mut self,
+        node: NodeIx,
+        c: Slot,
+        msg: MsgId,
+        ticket: u32,
+        receipt: Option<(NodeIx, Slot)>,
+        arrived: u64,
+        upcast: Duration,
+    ) {
+        let now = self.now;
         let consumer = &mut self.consumers[c];
         let stats = &mut self.stats[node];
         stats.arrived += arrived;
@@ -1108,7 +1144,6 @@ impl Simulation {
             // The queue forgets the message as soon as it is taken.
             self.consumer_ack_now(msg);
         }
-        true
     }
 
     /// `msg`, about to start here, is past its deadline: discarded as

@@ -259,6 +259,9 @@ pub(crate) struct ProducerRt {
     /// when every type is at version 1 for good).
     versions: Vec<(u8, Option<super::versions::Rollout>)>,
     rng_versions: Stream,
+    /// No client, no outbox and no versions: its arrivals take the short
+    /// way (see [`Simulation::producer_arrival`]).
+    plain: bool,
 }
 
 impl ProducerRt {
@@ -322,23 +325,20 @@ impl ProducerRt {
                 Vec::new()
             },
             rng_versions: stream(seed, id, Purpose::Versions),
+            plain: false,
         }
+        .with_plain()
+    }
+
+    /// Sets `plain` from what it has.
+    fn with_plain(mut self) -> Self {
+        self.plain = self.client.is_none() && !self.outbox && self.versions.is_empty();
+        self
     }
 
     /// The version of an event of the type at `at` in `types`, made `now`
     /// (0 for a type without versions).
-    #[inline(always)]
     fn draw_version(&mut self, at: usize, now: SimTime) -> u8 {
-        if self.versions.is_empty() {
-            0
-        } else {
-            self.draw_version_of(at, now)
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn draw_version_of(&mut self, at: usize, now: SimTime) -> u8 {
         match self.versions.get(at) {
             None => 0,
             Some(&(version, None)) => version,
@@ -421,6 +421,7 @@ impl Simulation {
         p.types = fresh.types;
         p.ttls = fresh.ttls;
         p.versions = fresh.versions;
+        p.plain = fresh.plain && p.client.is_none() && !p.outbox;
         p.keys = fresh.keys;
         p.on_block = fresh.on_block;
         p.limit = fresh.limit;
@@ -484,6 +485,25 @@ impl Simulation {
         if generation != p.generation {
             return;
         }
+        if !p.plain {
+            self.producer_arrival_dressed(slot);
+            return;
+        }
+        let node = p.node;
+        p.created += 1;
+        let (event_type, at) = p.draw_type();
+        let key = p.draw_key();
+        let deadline = p.draw_deadline(at, self.now);
+        let msg = self.producer_make(node, event_type, key, deadline, 0);
+        self.stats[node].arrived += 1;
+        self.producer_send(slot, node, msg);
+    }
+
+    /// [`Self::producer_arrival`] for a producer with a client, an outbox
+    /// or versioned event types.
+    #[inline(never)]
+    fn producer_arrival_dressed(&mut self, slot: Slot) {
+        let p = &mut self.producers[slot];
         let node = p.node;
         p.created += 1;
         let (event_type, at) = p.draw_type();
@@ -517,6 +537,13 @@ impl Simulation {
             self.producer_schedule_next_at(slot);
             return;
         }
+        self.producer_send(slot, node, msg);
+    }
+
+    /// Sends the event `msg` producer `node` (at `slot`) just made, or
+    /// holds or drops it when the way is blocked.
+    #[inline(always)]
+    fn producer_send(&mut self, slot: Slot, node: NodeIx, msg: MsgId) {
         if self.send_out(node, msg) {
             self.stats[node].departed += 1;
             self.producer_schedule_next_at(slot);
