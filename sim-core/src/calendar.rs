@@ -20,7 +20,7 @@ struct Entry<E> {
 }
 
 /// The calendar.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Calendar<E> {
     heap: Vec<Entry<E>>,
     seq: u64,

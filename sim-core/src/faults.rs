@@ -289,7 +289,7 @@ pub(crate) const NOT_RANDOM: u32 = u32::MAX;
 pub(crate) const NO_REGION: u32 = u32::MAX;
 
 /// A random fault in a run: its node, its draws and how often it struck.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct RandomRt {
     pub node: NodeIx,
     /// The link it hits ([`NO_LINK`]: the node).

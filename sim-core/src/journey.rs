@@ -341,7 +341,7 @@ pub fn record(model: &Model, options: JourneyOptions) -> Result<Trace, crate::Ru
 }
 
 /// The recorder behind [`Simulation::record_journeys`].
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Recorder {
     options: JourneyOptions,
     journeys: Vec<Journey>,

@@ -30,7 +30,7 @@ pub(crate) enum Seen {
     Beyond,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Entry {
     alive: u32,
     /// Holders that may make another instance later (a log's consumer
@@ -42,7 +42,7 @@ struct Entry {
     processed_by: Vec<(NodeIx, SimTime)>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Ledger {
     entries: BTreeMap<u64, Entry>,
     next: u64,

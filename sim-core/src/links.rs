@@ -39,7 +39,7 @@ use crate::rng::Stream;
 use crate::time::{Duration, SimTime};
 
 /// A link's faults in force during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct LinkRt {
     /// The link's id, as faults and reports name it.
     pub id: String,

@@ -259,7 +259,7 @@ impl SystemMetric {
 /// What the engine counts for the system's lines beyond its conservation
 /// totals: losses among the drops, and the end-to-end latencies of the
 /// current interval.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct SystemTally {
     /// Drops that were losses ([`crate::metrics::DropReason::is_loss`]).
     pub lost_drops: u64,

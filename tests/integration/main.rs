@@ -51,6 +51,7 @@ mod recovery;
 mod regions_gui;
 mod report_runs;
 mod results_table;
+mod rewind;
 mod shards;
 mod slos;
 mod snapshots;

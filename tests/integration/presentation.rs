@@ -101,7 +101,7 @@ fn presenting_gives_the_drawing_the_window_and_floats_the_panels_on_request() {
 
     // F7: the inspector over the canvas, at the right.
     press(&mut h, Key::F7);
-    let inspector = h.get_by_label("Inspector").rect();
+    let inspector = h.get_by_role_and_label(Role::Window, "Inspector").rect();
     assert!(
         inspector.center().x > canvas.center().x && canvas.contains_rect(inspector),
         "the inspector floats at the right: {inspector:?} in {canvas:?}"
@@ -112,7 +112,11 @@ fn presenting_gives_the_drawing_the_window_and_floats_the_panels_on_request() {
         "the canvas keeps its width"
     );
     press(&mut h, Key::F7);
-    assert!(h.query_by_label("Inspector").is_none(), "F7 again hides it");
+    assert!(
+        h.query_by_role_and_label(Role::Window, "Inspector")
+            .is_none(),
+        "F7 again hides it"
+    );
 }
 
 #[test]
@@ -132,9 +136,12 @@ fn the_charts_strip_toggles_with_f8_while_playing() {
         "playing, the canvas has {:.1}% of the window",
         share * 100.0
     );
-    assert!(h.query_by_label("Charts").is_none(), "no charts at first");
+    assert!(
+        h.query_by_role_and_label(Role::Label, "Charts").is_none(),
+        "no charts at first"
+    );
     press(&mut h, Key::F8);
-    let strip = h.get_by_label("Charts").rect();
+    let strip = h.get_by_role_and_label(Role::Label, "Charts").rect();
     let canvas = h.state().canvas_rect();
     assert!(
         strip.top() >= canvas.bottom() - 1.0,
@@ -146,7 +153,10 @@ fn the_charts_strip_toggles_with_f8_while_playing() {
         canvas_share(&h) * 100.0
     );
     press(&mut h, Key::F8);
-    assert!(h.query_by_label("Charts").is_none(), "F8 again hides it");
+    assert!(
+        h.query_by_role_and_label(Role::Label, "Charts").is_none(),
+        "F8 again hides it"
+    );
     // The live run's report, docked under the canvas.
     h.get_by_role_and_label(Role::Button, "Results").click();
     until(&mut h, "the live report", |h| {

@@ -207,6 +207,8 @@ pub fn menu_bar_ui(
                     .on_hover_text("F7");
                 ui.checkbox(&mut overlays.charts, "Charts strip")
                     .on_hover_text("F8, while the model plays");
+                ui.checkbox(&mut overlays.rewind, "Rewind bar")
+                    .on_hover_text("F9, while the model plays");
                 ui.add_enabled(
                     false,
                     egui::Checkbox::new(&mut prefs.show_problems, "Problems"),
@@ -220,6 +222,8 @@ pub fn menu_bar_ui(
                 ui.checkbox(&mut prefs.show_problems, "Problems");
                 ui.checkbox(&mut prefs.show_charts, "Charts")
                     .on_hover_text("F8, while the model plays");
+                ui.checkbox(&mut prefs.show_rewind, "Rewind bar")
+                    .on_hover_text("F9, while the model plays");
             }
             ui.checkbox(&mut prefs.snap, "Snap to grid");
             ui.separator();

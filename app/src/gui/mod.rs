@@ -40,6 +40,7 @@ pub mod results;
 pub mod run;
 pub mod session;
 pub mod shortcuts;
+pub mod timeline;
 pub mod whatif;
 
 use std::collections::VecDeque;
@@ -129,6 +130,9 @@ pub struct Prefs {
     /// The charts along the bottom while a live run is open (the editor's;
     /// presentation mode has its own strip in `overlays`).
     pub show_charts: bool,
+    /// The rewind bar under the canvas while a live run is open (the
+    /// editor's; presentation mode's is in `overlays`).
+    pub show_rewind: bool,
     pub snap: bool,
     pub recent: Vec<PathBuf>,
     /// Each lesson's progress, by lesson file.
@@ -145,6 +149,7 @@ impl Default for Prefs {
             show_inspector: true,
             show_problems: true,
             show_charts: true,
+            show_rewind: true,
             snap: true,
             recent: Vec::new(),
             lessons: lessons::ProgressBook::new(),
@@ -657,6 +662,10 @@ impl WeirApp {
                 self.prefs.overlays.charts ^= true;
             }
             Action::ToggleCharts => self.prefs.show_charts ^= true,
+            Action::ToggleRewind if self.prefs.presentation => {
+                self.prefs.overlays.rewind ^= true;
+            }
+            Action::ToggleRewind => self.prefs.show_rewind ^= true,
             Action::ToggleTheme => {
                 self.prefs.theme = if ctx.global_style().visuals.dark_mode {
                     ThemeChoice::Light
@@ -1088,6 +1097,21 @@ impl eframe::App for WeirApp {
                     ui.take_available_space();
                     ui.add_space(4.0);
                     self.live_charts_ui(ui);
+                });
+        }
+        let rewind = if presenting {
+            self.prefs.overlays.rewind
+        } else {
+            self.prefs.show_rewind
+        };
+        if self.live.session.is_some() && rewind {
+            // Under the canvas, above the charts.
+            egui::Panel::bottom("timeline")
+                .resizable(false)
+                .show(ui, |ui| {
+                    ui.add_space(3.0);
+                    self.timeline_ui(ui);
+                    ui.add_space(3.0);
                 });
         }
         let mut gesture = false;

@@ -26,6 +26,8 @@ pub struct Overlays {
     pub inspector: bool,
     /// The charts strip along the bottom (F8).
     pub charts: bool,
+    /// The rewind bar under the canvas (F9).
+    pub rewind: bool,
 }
 
 /// Sets every text style's size for the mode: egui's own sizes, or those
@@ -58,12 +60,16 @@ impl WeirApp {
             self.prefs.presentation = false;
         }
         let overlays = &mut self.prefs.overlays;
-        ui.toggle_value(&mut overlays.charts, "Charts (F8)")
-            .on_hover_text("The charts strip along the bottom, while the model plays");
-        ui.toggle_value(&mut overlays.inspector, "Inspector (F7)")
-            .on_hover_text("The inspector over the canvas");
-        ui.toggle_value(&mut overlays.palette, "Palette (F6)")
-            .on_hover_text("The palette over the canvas");
+        // NOTE: the keys are in the hover texts: with them in the names
+        // the row would not fit a projector's 1280 pixels.
+        ui.toggle_value(&mut overlays.rewind, "Rewind")
+            .on_hover_text("F9: the rewind bar under the canvas, while the model plays");
+        ui.toggle_value(&mut overlays.charts, "Charts")
+            .on_hover_text("F8: the charts strip along the bottom, while the model plays");
+        ui.toggle_value(&mut overlays.inspector, "Inspector")
+            .on_hover_text("F7: the inspector over the canvas");
+        ui.toggle_value(&mut overlays.palette, "Palette")
+            .on_hover_text("F6: the palette over the canvas");
         ui.separator();
         if self.live.session.is_some()
             && ui

@@ -24,6 +24,7 @@ pub enum Action {
     TogglePalette,
     ToggleInspector,
     ToggleCharts,
+    ToggleRewind,
     ToggleTheme,
     Gallery,
     PlayPause,
@@ -118,6 +119,11 @@ pub const SHORTCUTS: &[(KeyboardShortcut, Action, &str)] = &[
         "Show or hide the live charts",
     ),
     (
+        KeyboardShortcut::new(Modifiers::NONE, Key::F9),
+        Action::ToggleRewind,
+        "Show or hide the rewind bar of the live run",
+    ),
+    (
         KeyboardShortcut::new(CMD_SHIFT, Key::T),
         Action::ToggleTheme,
         "Light or dark theme",
@@ -179,6 +185,7 @@ pub fn group(action: Action) -> Group {
         | Action::TogglePalette
         | Action::ToggleInspector
         | Action::ToggleCharts
+        | Action::ToggleRewind
         | Action::ToggleTheme => Group::View,
         Action::Run | Action::PlayPause => Group::Run,
         Action::Help => Group::Help,
@@ -225,6 +232,7 @@ fn while_typing(action: Action) -> bool {
             | Action::TogglePalette
             | Action::ToggleInspector
             | Action::ToggleCharts
+            | Action::ToggleRewind
             | Action::ToggleTheme
             | Action::Gallery
     )

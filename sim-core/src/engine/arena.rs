@@ -209,7 +209,7 @@ impl Deadline {
 }
 
 /// Messages live here; freed slots are reused.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Arena {
     slots: Vec<Msg>,
     free: Vec<MsgId>,

@@ -20,7 +20,7 @@ use crate::series::Series;
 use crate::time::{Duration, SimTime};
 
 /// The fixed shape of a compiled model.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct NodeTopo {
     pub id: String,
     pub kind: Kind,
@@ -37,7 +37,7 @@ pub(crate) struct NodeTopo {
     pub call: Option<EdgeIx>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct EdgeTopo {
     pub from: NodeIx,
     pub to: NodeIx,

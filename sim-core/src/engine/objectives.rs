@@ -44,7 +44,7 @@ enum Probe {
 
 /// End-to-end latencies the engine does not keep per node: the whole
 /// system's (`from` and `to` both [`NodeIx::NONE`]) or a path's.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Recorded {
     from: NodeIx,
     to: NodeIx,
@@ -52,7 +52,7 @@ struct Recorded {
 }
 
 /// Every objective of a run, measured as it goes.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Watch {
     trackers: Vec<Tracker>,
     probes: Vec<Probe>,

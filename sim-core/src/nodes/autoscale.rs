@@ -132,7 +132,7 @@ impl AutoscaleParams {
 }
 
 /// An autoscaler during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Autoscaler {
     params: AutoscaleParams,
     /// Tokens of instances starting, oldest first.

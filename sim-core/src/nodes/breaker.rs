@@ -91,7 +91,7 @@ pub enum BreakerState {
 }
 
 /// A breaker during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Breaker {
     params: BreakerParams,
     pub state: BreakerState,

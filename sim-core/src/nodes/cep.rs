@@ -316,7 +316,7 @@ enum PatternRt {
 }
 
 /// A rule during a run, with its measurements.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct RuleRt {
     pub name: String,
     pattern: PatternRt,
@@ -352,7 +352,7 @@ impl KeyState {
 }
 
 /// A CEP node during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct CepRt {
     pub rules: Vec<RuleRt>,
     keys: BTreeMap<u32, Vec<KeyState>>,

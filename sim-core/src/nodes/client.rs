@@ -141,7 +141,7 @@ pub(crate) struct Request {
 }
 
 /// A client during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct ClientRt {
     timeout: Duration,
     retry: RetryPolicy,

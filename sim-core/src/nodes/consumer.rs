@@ -560,7 +560,7 @@ pub(crate) struct PullSource {
 }
 
 /// A consumer during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct ConsumerRt {
     instances: u64,
     concurrency: u64,
@@ -620,7 +620,7 @@ pub(crate) struct ConsumerRt {
 /// also name messages it no longer holds: they are pruned (by the
 /// message's `held_by`) when the list doubles, so keeping it costs a push
 /// per message.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Held {
     msgs: Vec<MsgId>,
     /// The length past which the list is pruned.

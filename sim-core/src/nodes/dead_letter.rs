@@ -37,7 +37,7 @@ impl DeadLetterParams {
 }
 
 /// A dead-letter queue during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct DeadLetterRt {
     capacity: u64,
     stored: u64,

@@ -246,7 +246,7 @@ pub(crate) fn lost(st: &crate::metrics::NodeStats) -> u64 {
 }
 
 /// A durable broker during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct DurableRt {
     replicas: u32,
     min_in_sync: u32,

@@ -160,7 +160,7 @@ impl EventHubs {
 
 /// A hub's ingress limit during a run: a generic cell rate, in whole
 /// nanoseconds so that runs repeat exactly.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Throttle {
     /// Nanoseconds of quota one event takes.
     interval: u64,

@@ -170,7 +170,7 @@ impl EventStoreParams {
 }
 
 /// An event store during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct StoreRt {
     append: Sampler,
     rng_latency: Stream,

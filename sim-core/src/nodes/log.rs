@@ -302,7 +302,7 @@ impl Age {
 }
 
 /// One partition's records.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Partition {
     /// Offset of `records[0]`.
     base: u64,
@@ -323,7 +323,7 @@ impl Partition {
 }
 
 /// A group's position in one partition.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct GroupPart {
     /// Every offset below this is done.
     committed: u64,
@@ -390,7 +390,7 @@ impl GroupPart {
 }
 
 /// A consumer group: one consumer node reading this log.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Group {
     pub consumer: NodeIx,
     parts: Vec<GroupPart>,
@@ -411,7 +411,7 @@ pub(crate) struct Group {
 }
 
 /// A log during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct LogRt {
     partitions: Vec<Partition>,
     partitioner: Partitioner,

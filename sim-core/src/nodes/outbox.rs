@@ -120,7 +120,7 @@ impl Outbox {
 }
 
 /// An outbox and its relay during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct OutboxRt {
     poll: u64,
     batch: usize,

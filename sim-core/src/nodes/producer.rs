@@ -230,7 +230,7 @@ fn ttl_problems(what: &str, ttl: &Dist, out: &mut Vec<String>) {
 }
 
 /// A producer during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct ProducerRt {
     arrivals: ArrivalSampler,
     rng_arrivals: Stream,

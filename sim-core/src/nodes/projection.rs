@@ -87,7 +87,7 @@ impl ProjectionParams {
 }
 
 /// A projection during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct ProjectionRt {
     apply: Sampler,
     rng: Stream,

@@ -188,7 +188,7 @@ pub(crate) fn summary(queue: &super::QueueParams, pubsub: PubSub) -> String {
 }
 
 /// A subscription during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct PubSubRt {
     retry: Option<Backoff>,
     /// Push delivery's state; `None` for pull.
@@ -196,7 +196,7 @@ pub(crate) struct PubSubRt {
 }
 
 /// A push subscription's flow control.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Push {
     /// Most messages outstanding now.
     pub window: u64,

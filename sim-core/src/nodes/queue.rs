@@ -265,7 +265,7 @@ struct CoDel {
 }
 
 /// A FIFO queue's groups during a run.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Groups {
     /// The groups that have a message out or waiting, by key.
     by_key: std::collections::BTreeMap<u32, Group>,
@@ -287,7 +287,7 @@ impl Groups {
 }
 
 /// One message group of a FIFO queue.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Group {
     /// One of its messages is out: visible, received, waiting out a retry
     /// delay, or due to be shown (`Ev::GroupDue`).
@@ -299,7 +299,7 @@ struct Group {
 }
 
 /// A queue during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct QueueRt {
     capacity: u64,
     overflow: Overflow,

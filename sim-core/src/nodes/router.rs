@@ -72,7 +72,7 @@ enum Route {
 }
 
 /// A router during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct RouterRt {
     mode: RouteMode,
     held: VecDeque<(MsgId, Route)>,

@@ -126,7 +126,7 @@ struct Running {
 }
 
 /// A service during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct ServiceRt {
     latency: Sampler,
     limit: u64,

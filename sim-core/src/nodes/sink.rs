@@ -38,7 +38,7 @@ impl SinkParams {
 }
 
 /// A sink during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct SinkRt {
     latency: Sampler,
     limit: u64,

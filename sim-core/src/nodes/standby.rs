@@ -146,7 +146,7 @@ enum Phase {
 }
 
 /// A broker's standby during a run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct StandbyRt {
     /// The region indices of the broker's home and of its standby; the
     /// active one is `regions[active]`.

@@ -40,7 +40,7 @@ pub struct TopicParams {
 
 /// A topic during a run: only what arrived over a link with latency while
 /// a subscriber was full waits here, in order.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct TopicRt {
     held: VecDeque<MsgId>,
 }

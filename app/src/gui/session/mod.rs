@@ -19,7 +19,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use sim_core::faults::Effect;
 use sim_core::nodes::Kind;
 use sim_core::snapshot::{NodeSnapshot, Place};
-use sim_core::time::Duration;
+use sim_core::time::{Duration, SimTime};
 use sim_core::{Model, RunResult};
 
 use super::colors;
@@ -286,6 +286,12 @@ impl LiveSession {
             self.watching = (nodes.clone(), edges.clone());
             self.send(Command::Watch { nodes, edges });
         }
+    }
+
+    /// Goes back to instant `at` of the run (or forward, as far as it
+    /// reached), paused there.
+    pub fn seek(&self, at: SimTime) {
+        self.send(Command::Seek(at));
     }
 
     pub fn fault(&self, id: &str, effect: Effect, duration: Duration) {

@@ -12,6 +12,11 @@
 //! ever waits: each side only `try_lock`s a slot and, if the other holds
 //! it, tries again later. The simulation is never slowed by drawing and
 //! the window never waits on the simulation.
+//!
+//! A stepper keeps its run's past on a [`tape::Tape`], so the window can
+//! go back to any instant the run reached ([`Command::Seek`]).
+
+pub mod tape;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
@@ -98,6 +103,9 @@ pub enum Command {
     /// Publish this sampled message's whole journey with every frame
     /// (the message inspector), or none.
     Inspect(Option<JourneyRef>),
+    /// Go back (or forward) to this instant of the run, as far as it
+    /// reached, and pause there (see [`tape`]).
+    Seek(SimTime),
 }
 
 /// The live run follows one event in this many (message inspector).
@@ -238,6 +246,11 @@ pub struct LiveFrame {
     /// order; with the run and the clock they were read at.
     pub slos: Vec<sim_core::slo::SloRun>,
     slos_at: Option<(u64, SimTime)>,
+    /// The furthest instant the run reached: the rewind goes back from
+    /// there.
+    pub reached: SimTime,
+    /// When each change and fault was made live, in order.
+    pub changes: Vec<SimTime>,
 }
 
 /// The stepping logic: a simulation, its clock pacing and its commands.
@@ -273,6 +286,11 @@ pub struct Stepper {
     inspect: Option<JourneyRef>,
     /// The inspected journey, kept when its recording was restarted.
     kept: Option<Inspected>,
+    /// The run's past, to go back to.
+    tape: tape::Tape,
+    /// Where a [`Command::Seek`] asked to go: seeks that come together
+    /// make one trip, taken before the next other command or step.
+    seek: Option<SimTime>,
 }
 
 fn journey_options() -> JourneyOptions {
@@ -288,6 +306,7 @@ impl Stepper {
         let mut sim = Simulation::new(model, seed).map_err(|e| e.to_string())?;
         sim.watch_crossings();
         sim.record_journeys(journey_options());
+        let tape = tape::Tape::new(sim.end());
         Ok(Self {
             sim,
             model: model.clone(),
@@ -312,6 +331,8 @@ impl Stepper {
             previous: Vec::new(),
             inspect: None,
             kept: None,
+            tape,
+            seek: None,
         })
     }
 
@@ -325,6 +346,11 @@ impl Stepper {
     }
 
     pub fn apply(&mut self, cmd: Command) {
+        if let Command::Seek(to) = cmd {
+            self.seek = Some(to);
+            return;
+        }
+        self.settle();
         match cmd {
             Command::Play => {
                 self.playing = true;
@@ -348,6 +374,7 @@ impl Stepper {
                     Ok(mut sim) => {
                         sim.watch_crossings();
                         sim.record_journeys(journey_options());
+                        self.tape = tape::Tape::new(sim.end());
                         self.sim = sim;
                         self.seed = seed;
                         self.failed = false;
@@ -371,22 +398,16 @@ impl Stepper {
                 self.speed = speed;
                 self.anchor = None;
             }
-            Command::SetParams { id, kind } => match self.sim.set_node_params(&id, &kind) {
-                Ok(()) => {}
-                Err(e @ LiveError::NeedsRestart { .. }) => {
-                    self.notices.push(Notice::NeedsRestart(e.to_string()));
-                }
-                Err(e) => self.notices.push(Notice::Refused(e.to_string())),
-            },
+            Command::SetParams { id, kind } => self.change(tape::Change::Params { id, kind }),
             Command::Fault {
                 id,
                 effect,
                 duration,
-            } => {
-                if let Err(e) = self.sim.inject_fault(&id, effect, duration) {
-                    self.notices.push(Notice::Refused(e.to_string()));
-                }
-            }
+            } => self.change(tape::Change::Fault {
+                id,
+                effect,
+                duration,
+            }),
             Command::Report => self.result_wanted = true,
             Command::Watch { nodes, edges } => {
                 self.watched = nodes;
@@ -399,7 +420,56 @@ impl Stepper {
                 }
                 self.inspect = which;
             }
+            Command::Seek(_) => {}
         }
+    }
+
+    /// Makes a change live, and records it on the tape.
+    fn change(&mut self, change: tape::Change) {
+        match change.make(&mut self.sim) {
+            Ok(()) => self.tape.record(self.sim.now(), change),
+            Err(e @ LiveError::NeedsRestart { .. }) => {
+                self.notices.push(Notice::NeedsRestart(e.to_string()));
+            }
+            Err(e) => self.notices.push(Notice::Refused(e.to_string())),
+        }
+    }
+
+    /// Takes the trip a [`Command::Seek`] asked for, if one waits: from
+    /// the latest checkpoint at or before the instant (or from the model),
+    /// forward to it, making the recorded changes again; paused there.
+    fn settle(&mut self) {
+        let Some(to) = self.seek.take() else {
+            return;
+        };
+        let to = to.min(self.tape.reached());
+        let (sim, applied) = match self.tape.start_for(to) {
+            Some(start) => start,
+            None => match Simulation::new(&self.model, self.seed) {
+                Ok(mut sim) => {
+                    sim.watch_crossings();
+                    (sim, 0)
+                }
+                Err(e) => {
+                    self.notices.push(Notice::Failed(e.to_string()));
+                    return;
+                }
+            },
+        };
+        self.sim = sim;
+        self.sim.record_journeys(journey_options());
+        self.tape.rewound(applied);
+        self.failed = false;
+        self.run_until(to);
+        self.playing = false;
+        self.to_end = false;
+        self.anchor = None;
+        // The window's rates and moving dots start again from here.
+        self.run_id += 1;
+        self.series_dirty = true;
+        self.recording += 1;
+        self.previous.clear();
+        self.kept = None;
     }
 
     /// A full recorder stops sampling: start a new recording, keeping the
@@ -468,15 +538,34 @@ impl Stepper {
     }
 
     fn run_until(&mut self, until: SimTime) {
+        // Changes made the first time through are made again on the way.
+        while let Some((at, change)) = self.tape.next_change(until) {
+            if !self.run_plain(at) {
+                return;
+            }
+            if let Err(e) = change.make(&mut self.sim) {
+                self.notices.push(Notice::Refused(e.to_string()));
+            }
+            self.tape.replayed();
+        }
+        if self.run_plain(until) {
+            self.tape.passed(&mut self.sim);
+        }
+    }
+
+    /// Runs to `until`; whether the run goes on (`false` once it failed).
+    fn run_plain(&mut self, until: SimTime) -> bool {
         if self.failed {
-            return;
+            return false;
         }
         if let Err(e) = self.sim.run_until(until) {
             self.failed = true;
             self.playing = false;
             self.to_end = false;
             self.notices.push(Notice::Failed(e.to_string()));
+            return false;
         }
+        true
     }
 
     /// Advances the clock for wall-clock time `wall_s` (seconds on any
@@ -487,6 +576,7 @@ impl Stepper {
     /// Returns whether the clock caught up with real time (so a caller may
     /// rest until the next frame).
     pub fn advance(&mut self, wall_s: f64, budget_s: f64, clock: &dyn Fn() -> f64) -> bool {
+        self.settle();
         if !self.is_active() {
             return true;
         }
@@ -555,7 +645,11 @@ impl Stepper {
 
     /// Writes the current state into `frame` (reusing its allocations).
     pub fn publish(&mut self, frame: &mut LiveFrame) {
+        self.settle();
         self.sim.snapshot_into(&mut frame.snapshot);
+        frame.reached = self.tape.reached();
+        frame.changes.clear();
+        frame.changes.extend(self.tape.change_times());
         frame.playing = self.is_active();
         frame.speed = Some(if self.to_end { Speed::Max } else { self.speed });
         frame.finished = self.sim.is_finished();
@@ -992,5 +1086,111 @@ mod tests {
             .expect("the inspected journey is kept");
         assert_eq!(kept.at.id, 10);
         assert!(!kept.journey.is_open(), "long over");
+    }
+
+    fn secs(s: u64) -> SimTime {
+        SimTime::ZERO + Duration::from_secs(s)
+    }
+
+    /// The pipe run to its end, a rate change at 10 s and a crash at 25 s
+    /// made on the way.
+    fn run_with_changes() -> (Stepper, RunResult) {
+        let mut s = stepper();
+        s.run_to(secs(10));
+        let NodeKind::Producer(mut params) = s.model.graph[s.model.find("src").expect("src")]
+            .kind
+            .clone()
+        else {
+            panic!("src is a producer");
+        };
+        params.arrival = sim_core::dist::Arrival::Poisson { rate: 350.0 };
+        s.apply(Command::SetParams {
+            id: "src".to_owned(),
+            kind: Box::new(NodeKind::Producer(params)),
+        });
+        s.run_to(secs(25));
+        s.apply(Command::Fault {
+            id: "worker".to_owned(),
+            effect: Effect::Crash,
+            duration: Duration::from_secs(5),
+        });
+        // In uneven slices, as the thread would.
+        let mut at = 25_000;
+        while at < 60_000 {
+            at += 1_237;
+            s.run_to(SimTime::ZERO + Duration::from_millis(at));
+        }
+        let end = s.simulation().result();
+        (s, end)
+    }
+
+    #[test]
+    fn going_back_and_playing_on_replays_the_run_with_its_changes_exactly() {
+        let (mut s, end) = run_with_changes();
+        let mut frame = LiveFrame::default();
+        s.publish(&mut frame);
+        assert_eq!(frame.reached, secs(60));
+        assert_eq!(frame.changes, [secs(10), secs(25)]);
+        for back in [0, 5, 10, 17, 25, 40, 59] {
+            let run_id = frame.run_id;
+            s.apply(Command::Seek(secs(back)));
+            s.publish(&mut frame);
+            assert_eq!(frame.snapshot.now, secs(back));
+            assert!(!frame.playing, "paused where it went back to");
+            assert!(frame.run_id > run_id, "the window starts its marks afresh");
+            assert_eq!(frame.reached, secs(60), "going back forgets nothing");
+            s.run_to(secs(60));
+            assert_eq!(s.simulation().result(), end, "from {back} s");
+        }
+        assert!(s.tape.checkpoints() > 0);
+    }
+
+    #[test]
+    fn seeks_that_come_together_make_one_trip_capped_at_what_was_reached() {
+        let mut s = stepper();
+        s.run_to(secs(20));
+        s.apply(Command::Seek(secs(3)));
+        s.apply(Command::Seek(secs(8)));
+        s.apply(Command::Seek(secs(45)));
+        let mut frame = LiveFrame::default();
+        s.publish(&mut frame);
+        assert_eq!(
+            frame.snapshot.now,
+            secs(20),
+            "not past the furthest reached"
+        );
+        s.apply(Command::Seek(secs(8)));
+        s.apply(Command::Step);
+        assert_eq!(
+            s.simulation().now(),
+            secs(8).after(STEP),
+            "a step goes from where the seek went"
+        );
+    }
+
+    #[test]
+    fn a_change_made_after_going_back_starts_a_new_future() {
+        let (mut s, end) = run_with_changes();
+        s.apply(Command::Seek(secs(15)));
+        s.apply(Command::Fault {
+            id: "q".to_owned(),
+            effect: Effect::Crash,
+            duration: Duration::from_secs(2),
+        });
+        let mut frame = LiveFrame::default();
+        s.publish(&mut frame);
+        assert_eq!(frame.reached, secs(15), "the old future is gone");
+        assert_eq!(
+            frame.changes,
+            [secs(10), secs(15)],
+            "the crash at 25 s with it"
+        );
+        s.run_to(secs(60));
+        let other = s.simulation().result();
+        assert_ne!(other, end, "another story from 15 s on");
+        // The new future replays as exactly as the first one did.
+        s.apply(Command::Seek(secs(12)));
+        s.run_to(secs(60));
+        assert_eq!(s.simulation().result(), other);
     }
 }
