@@ -12,8 +12,10 @@
 //! general-purpose HDR crate (generic counts, resizing, min/max tracking)
 //! spent several times that. Each octave also keeps its total, so reading
 //! percentiles and clearing (the time series does both at every point)
-//! visit only the octaves that hold values. The equivalence is tested
-//! against the HDR crate.
+//! visit only the octaves that hold values; within the octave a rank
+//! falls in, a reading adds up runs of 16 buckets (sums the compiler
+//! vectorises) and walks only the run that holds it. The equivalence is
+//! tested against the HDR crate.
 
 /// A histogram of `u64` values (nanoseconds).
 #[derive(Clone, Debug)]
@@ -198,7 +200,8 @@ impl LogHistogram {
     )]
     pub fn values_at_quantiles<const N: usize>(&self, quantiles: [f64; N]) -> [u64; N] {
         let mut out = [0; N];
-        let rank = |q: f64| ((q * self.total as f64).ceil() as u64).max(1);
+        let quantiles = quantiles.map(|q| q.clamp(0.0, 1.0));
+        let ranks = quantiles.map(|q| ((q * self.total as f64).ceil() as u64).max(1));
         let mut k = 0;
         let mut seen = 0;
         for octave in 0..self.octaves.len() {
@@ -206,31 +209,39 @@ impl LogHistogram {
                 break;
             }
             let in_octave = self.octaves[octave];
-            if in_octave == 0 || seen + in_octave < rank(quantiles[k].clamp(0.0, 1.0)) {
+            if in_octave == 0 || seen + in_octave < ranks[k] {
                 seen += in_octave;
                 continue;
             }
-            // A rank falls in this octave: walk its buckets.
-            for i in self.octave_range(octave) {
-                let count = self.counts[i];
-                if count == 0 {
+            // A rank falls in this octave: walk its buckets, a run of
+            // them at a time while no rank falls in the run.
+            let range = self.octave_range(octave);
+            let mut start = range.start;
+            for run in self.counts[range].chunks(RUN) {
+                let in_run: u64 = run.iter().sum();
+                if k == N || seen + in_run < ranks[k] {
+                    seen += in_run;
+                    start += run.len();
                     continue;
                 }
-                seen += count;
-                while k < N {
-                    let q = quantiles[k].clamp(0.0, 1.0);
-                    if seen < rank(q) {
-                        break;
+                for (i, &count) in (start..).zip(run) {
+                    seen += count;
+                    while k < N && seen >= ranks[k] && count > 0 {
+                        let (low, high) = self.bounds(i);
+                        out[k] = if quantiles[k] == 0.0 { low } else { high };
+                        k += 1;
                     }
-                    let (low, high) = self.bounds(i);
-                    out[k] = if q == 0.0 { low } else { high };
-                    k += 1;
                 }
+                start += run.len();
             }
         }
         out
     }
 }
+
+/// Buckets a percentile reading adds up at once (every octave holds a
+/// whole number of runs).
+const RUN: usize = 16;
 
 #[cfg(test)]
 mod tests {
