@@ -867,12 +867,7 @@ fn checkpoint_duplicates_per_crash() -> Case {
         )],
     );
     case.also = Some(|report| {
-        let value = |node: &str, path: &str| {
-            report
-                .node(node)
-                .and_then(|n| n.value(path))
-                .unwrap_or_else(|| panic!("{node}.{path}"))
-        };
+        let value = |node: &str, path: &str| weir_tests::metric(report, node, path);
         assert_eq!(
             value("out", "duplicates"),
             value("hub", "groups.c.redelivered"),
@@ -958,12 +953,7 @@ fn outbox_rows_published_again_per_crash() -> Case {
         )],
     );
     case.also = Some(|report| {
-        let value = |node: &str, path: &str| {
-            report
-                .node(node)
-                .and_then(|n| n.value(path))
-                .unwrap_or_else(|| panic!("{node}.{path}"))
-        };
+        let value = |node: &str, path: &str| weir_tests::metric(report, node, path);
         assert_eq!(
             value("out", "duplicates"),
             value("src", "outbox_republished"),
