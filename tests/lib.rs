@@ -6,6 +6,24 @@ use sim_core::rng::replication_seed;
 use sim_core::stats::{half_width, mean_sd};
 use sim_core::{Model, Report, RunResult, run_once};
 
+/// Every example in the gallery's folder: its path and its text, sorted
+/// by path.
+pub fn examples() -> Vec<(std::path::PathBuf, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut found: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the examples folder")
+        .map(|entry| entry.expect("a readable entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "ron"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (path, text)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 /// Parses a model that must load and validate without errors.
 pub fn model(text: &str) -> Model {
     let (model, diagnostics) =

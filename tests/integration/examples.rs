@@ -7,14 +7,8 @@ use weir_tests::{metric, model};
 
 #[test]
 fn every_example_validates_without_warnings() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut seen = 0;
-    for entry in std::fs::read_dir(&dir).expect("examples folder") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_none_or(|e| e != "ron") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).expect("readable");
+    for (path, text) in weir_tests::examples() {
         let (m, load) = sim_core::model::file::from_str(&text)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut all = load;

@@ -364,25 +364,13 @@ fn run(model: &Model) -> (Outcome, String) {
 }
 
 fn examples() -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let mut found: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .expect("examples folder")
-        .filter_map(|e| {
-            let path = e.ok()?.path();
-            (path.extension()? == "ron").then(|| {
-                let text = std::fs::read_to_string(&path).expect("example readable");
-                (
-                    path.file_name()
-                        .expect("name")
-                        .to_string_lossy()
-                        .into_owned(),
-                    text,
-                )
-            })
+    weir_tests::examples()
+        .into_iter()
+        .map(|(path, text)| {
+            let name = path.file_name().expect("name").to_string_lossy();
+            (name.into_owned(), text)
         })
-        .collect();
-    found.sort();
-    found
+        .collect()
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {

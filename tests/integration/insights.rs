@@ -430,5 +430,9 @@ fn a_live_run_marks_the_bottleneck_of_its_report() {
         .iter()
         .find(|(_, t)| t.starts_with("bottleneck ρ 0."))
         .unwrap_or_else(|| panic!("a bottleneck tag among {texts:?}"));
-    assert!(at.y < card.top() && (at.x - card.center().x).abs() < card.width() / 2.0);
+    assert!(
+        at.y < card.top() && (at.x - card.center().x).abs() < card.width() / 2.0,
+        "tag at {at:?}, card {card:?}, canvas {:?}",
+        h.state().canvas_rect()
+    );
 }

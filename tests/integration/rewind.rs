@@ -18,14 +18,9 @@ use crate::harness::{Window, harness, until};
 
 #[test]
 fn a_checkpoint_of_every_example_goes_on_exactly_as_its_run() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut seen = 0;
-    for entry in std::fs::read_dir(&dir).expect("examples folder") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_none_or(|e| e != "ron") {
-            continue;
-        }
-        let model = weir_tests::model(&std::fs::read_to_string(&path).expect("readable"));
+    for (path, text) in weir_tests::examples() {
+        let model = weir_tests::model(&text);
         let seed = model.scenario.seed;
         // As the live view runs it: crossings watched, journeys followed.
         let mut sim = Simulation::new(&model, seed).expect("compiles");

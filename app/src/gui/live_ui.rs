@@ -505,10 +505,16 @@ impl WeirApp {
             return;
         }
         let canvas = self.canvas.last_rect;
+        // Above the rewind bar when it shows.
+        let foot = if self.rewind_shown() {
+            super::timeline::FOOT
+        } else {
+            0.0
+        };
         egui::Area::new(egui::Id::unique("live-legend"))
             .order(egui::Order::Foreground)
             .pivot(egui::Align2::LEFT_BOTTOM)
-            .fixed_pos(canvas.left_bottom() + egui::vec2(10.0, -10.0))
+            .fixed_pos(canvas.left_bottom() + egui::vec2(10.0, -10.0 - foot))
             .interactable(false)
             .show(ctx, |ui| {
                 egui::Frame::popup(ui.style()).show(ui, legend_ui);

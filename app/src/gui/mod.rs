@@ -130,7 +130,7 @@ pub struct Prefs {
     /// The charts along the bottom while a live run is open (the editor's;
     /// presentation mode has its own strip in `overlays`).
     pub show_charts: bool,
-    /// The rewind bar under the canvas while a live run is open (the
+    /// The rewind bar over the canvas's foot while a live run is open (the
     /// editor's; presentation mode's is in `overlays`).
     pub show_rewind: bool,
     pub snap: bool,
@@ -1099,21 +1099,6 @@ impl eframe::App for WeirApp {
                     self.live_charts_ui(ui);
                 });
         }
-        let rewind = if presenting {
-            self.prefs.overlays.rewind
-        } else {
-            self.prefs.show_rewind
-        };
-        if self.live.session.is_some() && rewind {
-            // Under the canvas, above the charts.
-            egui::Panel::bottom("timeline")
-                .resizable(false)
-                .show(ui, |ui| {
-                    ui.add_space(3.0);
-                    self.timeline_ui(ui);
-                    ui.add_space(3.0);
-                });
-        }
         let mut gesture = false;
         let dark = ctx.global_style().visuals.dark_mode;
         egui::CentralPanel::default()
@@ -1134,6 +1119,9 @@ impl eframe::App for WeirApp {
             let (more_commands, faults) = self.overlays_ui(&ctx, subject);
             commands.extend(more_commands);
             menu_actions.extend(faults.map(MenuAction::Fault));
+        }
+        if self.rewind_shown() {
+            self.timeline_overlay(&ctx);
         }
         self.click_message(&ctx);
         self.live_legend(&ctx);

@@ -26,7 +26,7 @@ pub struct Overlays {
     pub inspector: bool,
     /// The charts strip along the bottom (F8).
     pub charts: bool,
-    /// The rewind bar under the canvas (F9).
+    /// The rewind bar along the foot of the canvas (F9).
     pub rewind: bool,
 }
 
@@ -63,7 +63,9 @@ impl WeirApp {
         // NOTE: the keys are in the hover texts: with them in the names
         // the row would not fit a projector's 1280 pixels.
         ui.toggle_value(&mut overlays.rewind, "Rewind")
-            .on_hover_text("F9: the rewind bar under the canvas, while the model plays");
+            .on_hover_text(
+                "F9: the rewind bar along the foot of the canvas, while the model plays",
+            );
         ui.toggle_value(&mut overlays.charts, "Charts")
             .on_hover_text("F8: the charts strip along the bottom, while the model plays");
         ui.toggle_value(&mut overlays.inspector, "Inspector")

@@ -1,4 +1,4 @@
-//! The rewind bar under the canvas: the live run's time from zero to its
+//! The rewind bar along the canvas's foot: the live run's time from zero to its
 //! end, the part it has reached, the instant on show, the scenario's
 //! faults (the windows they last) and the changes made while it ran. A click or a drag on the part reached goes back (or
 //! forward) there; the run pauses at that instant, exactly as it was, and
@@ -24,9 +24,44 @@ pub fn instant_at(x: f32, track: (f32, f32), end: f64, reached: f64) -> f64 {
     (along * end).min(reached)
 }
 
+/// How far the bar reaches up from the canvas's foot, margin included:
+/// what else sits there (the legend) goes above it.
+pub const FOOT: f32 = HEIGHT + 24.0;
+
 impl WeirApp {
-    /// The rewind bar, while a live run is open.
-    pub(super) fn timeline_ui(&mut self, ui: &mut egui::Ui) {
+    /// Whether the rewind bar shows: a live run is open and the bar is
+    /// asked for (the editor's choice, or presentation mode's).
+    pub(super) fn rewind_shown(&self) -> bool {
+        let asked = if self.prefs.presentation {
+            self.prefs.overlays.rewind
+        } else {
+            self.prefs.show_rewind
+        };
+        self.live.session.is_some() && asked
+    }
+
+    /// The rewind bar over the foot of the canvas, while a live run is
+    /// open: it takes no room from the drawing, as a video player's does.
+    pub(super) fn timeline_overlay(&mut self, ctx: &egui::Context) {
+        let canvas = self.canvas.last_rect;
+        let margin = 8.0;
+        let width = (canvas.width() - 2.0 * margin).max(240.0);
+        egui::Area::new(egui::Id::unique("rewind-bar"))
+            .order(egui::Order::Middle)
+            .pivot(egui::Align2::LEFT_BOTTOM)
+            .fixed_pos(canvas.left_bottom() + vec2(margin, -margin))
+            .show(ctx, |ui| {
+                egui::Frame::popup(ui.style())
+                    .inner_margin(egui::Margin::symmetric(10, 4))
+                    .show(ui, |ui| {
+                        ui.set_width(width - 20.0);
+                        self.timeline_ui(ui);
+                    });
+            });
+    }
+
+    /// The bar's row: its name, the track, and how far the run reached.
+    fn timeline_ui(&mut self, ui: &mut egui::Ui) {
         let Some(live) = &self.live.session else {
             return;
         };

@@ -384,14 +384,7 @@ impl Stepper {
                         self.notices.push(Notice::Failed(e.to_string()));
                     }
                 }
-                self.playing = false;
-                self.to_end = false;
-                self.anchor = None;
-                self.run_id += 1;
-                self.series_dirty = true;
-                self.recording += 1;
-                self.previous.clear();
-                self.kept = None;
+                self.paused_afresh();
             }
             Command::RunToEnd => self.to_end = true,
             Command::SetSpeed(speed) => {
@@ -461,10 +454,15 @@ impl Stepper {
         self.tape.rewound(applied);
         self.failed = false;
         self.run_until(to);
+        self.paused_afresh();
+    }
+
+    /// Paused where the run now is, a run the window starts its rates,
+    /// moving dots and journey lists afresh for (after a reset or a seek).
+    fn paused_afresh(&mut self) {
         self.playing = false;
         self.to_end = false;
         self.anchor = None;
-        // The window's rates and moving dots start again from here.
         self.run_id += 1;
         self.series_dirty = true;
         self.recording += 1;
