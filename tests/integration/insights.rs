@@ -326,10 +326,14 @@ fn insights_are_ranked_deterministic_and_in_the_json() {
     );
 }
 
+/// Each text painted, by where its middle is.
 fn painted_texts(h: &egui_kittest::Harness<'_, WeirApp>) -> Vec<(egui::Pos2, String)> {
     fn walk(shape: &egui::Shape, out: &mut Vec<(egui::Pos2, String)>) {
         match shape {
-            egui::Shape::Text(t) => out.push((t.pos, t.galley.text().to_owned())),
+            egui::Shape::Text(t) => out.push((
+                t.galley.rect.translate(t.pos.to_vec2()).center(),
+                t.galley.text().to_owned(),
+            )),
             egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, out)),
             _ => {}
         }

@@ -94,6 +94,9 @@ pub struct CanvasState {
     /// The card the Results panel's report points at (its bottleneck),
     /// set every frame the panel shows one.
     pub marked: Option<CardMark>,
+    /// The height along the canvas's foot that a bar floats over while a
+    /// run plays (the rewind bar): Fit frames the cards above it.
+    pub foot: f32,
     gesture: Gesture,
     /// Inline rename in progress: the node and the text so far.
     renaming: Option<(NodeIndex, String)>,
@@ -128,6 +131,7 @@ impl Default for CanvasState {
             presenting: false,
             show_grid: true,
             marked: None,
+            foot: 0.0,
             gesture: Gesture::Idle,
             renaming: None,
             notice: None,
@@ -306,8 +310,8 @@ impl CanvasState {
         ((p - rect.min - self.offset) / self.zoom).to_pos2()
     }
 
-    fn fit(&mut self, rect: Rect, model: &Model) {
-        let (zoom, offset) = fit_view(rect.size(), model, self.presenting);
+    fn fit(&mut self, size: Vec2, model: &Model) {
+        let (zoom, offset) = fit_view(size, model, self.presenting);
         self.zoom = zoom;
         self.offset = offset;
     }
@@ -859,10 +863,12 @@ pub fn canvas_ui(
     let mut out = CanvasOutput::default();
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     state.last_rect = rect;
-    if state.fit_pending || state.framed_size.is_some_and(|size| size != rect.size()) {
-        state.fit(rect, model);
+    // What Fit frames: the canvas above its foot.
+    let framed = vec2(rect.width(), (rect.height() - state.foot).max(1.0));
+    if state.fit_pending || state.framed_size.is_some_and(|size| size != framed) {
+        state.fit(framed, model);
         state.fit_pending = false;
-        state.framed_size = Some(rect.size());
+        state.framed_size = Some(framed);
     }
     if let Some(p) = state.focus_pending.take() {
         state.offset = rect.size() / 2.0 - p.to_vec2() * state.zoom;

@@ -1101,6 +1101,15 @@ impl eframe::App for WeirApp {
         }
         let mut gesture = false;
         let dark = ctx.global_style().visuals.dark_mode;
+        // NOTE: only while it shows: a canvas framed with the room kept
+        // all the time would show a cramped drawing smaller for nothing.
+        // Fit frames again when the bar comes (if the view is as Fit
+        // left it).
+        self.canvas.foot = if self.rewind_shown() {
+            timeline::FOOT
+        } else {
+            0.0
+        };
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
