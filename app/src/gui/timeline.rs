@@ -123,8 +123,7 @@ fn hover_text(response: &egui::Response, rect: Rect, end: f64, reached: f64) -> 
     let Some(pos) = response.hover_pos() else {
         return String::new();
     };
-    let (left, right) = track(rect);
-    let at = f64::from(((pos.x - left) / (right - left).max(1.0)).clamp(0.0, 1.0)) * end;
+    let at = instant_at(pos.x, track(rect), end, end);
     if at <= reached {
         format!("Go back to {}", seconds(at))
     } else {

@@ -296,7 +296,7 @@ impl ProducerRt {
                 .map(|t| t.ttl.as_ref().or(params.ttl.as_ref()).map(Dist::sampler))
                 .collect()
         };
-        Self {
+        let mut p = Self {
             arrivals: ArrivalSampler::new(&params.arrival),
             rng_arrivals: stream(seed, id, Purpose::Arrivals),
             rng_attrs: stream(seed, id, Purpose::Attributes),
@@ -326,14 +326,14 @@ impl ProducerRt {
             },
             rng_versions: stream(seed, id, Purpose::Versions),
             plain: false,
-        }
-        .with_plain()
+        };
+        p.set_plain();
+        p
     }
 
     /// Sets `plain` from what it has.
-    fn with_plain(mut self) -> Self {
+    fn set_plain(&mut self) {
         self.plain = self.client.is_none() && !self.outbox && self.versions.is_empty();
-        self
     }
 
     /// The version of an event of the type at `at` in `types`, made `now`
@@ -421,7 +421,7 @@ impl Simulation {
         p.types = fresh.types;
         p.ttls = fresh.ttls;
         p.versions = fresh.versions;
-        p.plain = fresh.plain && p.client.is_none() && !p.outbox;
+        p.set_plain();
         p.keys = fresh.keys;
         p.on_block = fresh.on_block;
         p.limit = fresh.limit;
