@@ -9,6 +9,11 @@
 //! [`LiveError::NeedsRestart`], so the caller restarts the run instead of
 //! showing a run that no longer matches its model.
 //!
+//! A live run can also be its own load: a producer's rate turned up or
+//! down ([`Simulation::set_producer_load`], to zero for a producer that
+//! sends only by hand) and events sent by hand
+//! ([`Simulation::send_by_hand`]).
+//!
 //! A live change is not part of the scenario: a run changed live is not
 //! the replay of its model. Faults injected here are the same faults as the
 //! scenario timeline's ([`crate::faults`]); recording them there makes
@@ -29,6 +34,13 @@ pub enum LiveError {
     #[error("“{node}”: {why}")]
     Invalid { node: String, why: String },
 }
+
+/// The most a producer's rate can be turned up to live, in percent of its
+/// designed rate.
+pub const MAX_LOAD_PERCENT: u32 = 1_000;
+
+/// The most events one send by hand makes.
+pub const MAX_SENT_BY_HAND: u32 = 1_000;
 
 impl Simulation {
     /// The index of the node with `id` in this run.
@@ -71,6 +83,81 @@ impl Simulation {
         self.params[i] = kind.clone();
         self.unsettle_theory("its parameters changed while it ran");
         Ok(())
+    }
+
+    /// The producer `id`, for a change only a producer takes.
+    fn live_producer(&self, id: &str, what: &str) -> Result<NodeIx, LiveError> {
+        let node = self.live_node(id)?;
+        if self.topo[node].kind == crate::nodes::Kind::Producer {
+            Ok(node)
+        } else {
+            Err(LiveError::Invalid {
+                node: id.to_owned(),
+                why: format!("only a producer {what}"),
+            })
+        }
+    }
+
+    /// Sets producer `id`'s rate to `percent` of its designed rate, from
+    /// now on (0: it makes nothing of itself, and sends only by hand);
+    /// the scenario's bursts multiply it as they do the designed rate.
+    pub fn set_producer_load(&mut self, id: &str, percent: u32) -> Result<(), LiveError> {
+        let node = self.live_producer(id, "has a rate to turn")?;
+        if percent > MAX_LOAD_PERCENT {
+            return Err(LiveError::Invalid {
+                node: id.to_owned(),
+                why: format!(
+                    "its rate can be turned up to {MAX_LOAD_PERCENT} % of the designed one (asked {percent} %)"
+                ),
+            });
+        }
+        self.producer_set_load(node, percent);
+        self.unsettle_theory("a producer's rate was turned while it ran");
+        Ok(())
+    }
+
+    /// Producer `id`'s rate now, in percent of its designed rate (`None`:
+    /// no such producer).
+    pub fn producer_load(&self, id: &str) -> Option<u32> {
+        let node = self.live_producer(id, "").ok()?;
+        Some(self.producers[self.topo[node].slot].load())
+    }
+
+    /// Producer `id` makes `count` events now, as its arrivals make them
+    /// (its client, outbox and versions included), without moving its own
+    /// next arrival. A producer that waits for room stops at the first
+    /// event the way refuses and holds it: the number made is returned,
+    /// and refused when it is none. One that drops when blocked makes
+    /// them all.
+    pub fn send_by_hand(&mut self, id: &str, count: u32) -> Result<u32, LiveError> {
+        let node = self.live_producer(id, "sends by hand")?;
+        let invalid = |why: String| LiveError::Invalid {
+            node: id.to_owned(),
+            why,
+        };
+        if count == 0 || count > MAX_SENT_BY_HAND {
+            return Err(invalid(format!(
+                "send between 1 and {MAX_SENT_BY_HAND} events at a time (asked {count})"
+            )));
+        }
+        if self.is_finished() {
+            return Err(invalid("the run has ended".to_owned()));
+        }
+        if self.is_down(node) {
+            return Err(invalid("it is down".to_owned()));
+        }
+        let mut made = 0;
+        while made < count && self.producer_by_hand(node) {
+            made += 1;
+        }
+        if made == 0 {
+            return Err(invalid(
+                "it holds an event its way is full for, and sends nothing more until that goes"
+                    .to_owned(),
+            ));
+        }
+        self.unsettle_theory("events were sent by hand while it ran");
+        Ok(made)
     }
 
     /// Starts a fault on node `id` now, lasting `duration`: the same
@@ -254,5 +341,136 @@ mod tests {
         // Nothing changed: the run is the plain run.
         let plain = crate::run_once(&model(), 4).expect("runs");
         assert_eq!(sim.run().expect("runs").nodes, plain.nodes);
+    }
+
+    fn arrived(sim: &Simulation) -> u64 {
+        sim.snapshot().nodes[0].arrived
+    }
+
+    #[test]
+    fn events_sent_by_hand_come_on_top_of_the_producers_own() {
+        let mut plain = Simulation::new(&model(), 4).expect("sim");
+        let mut by_hand = Simulation::new(&model(), 4).expect("sim");
+        plain.run_until(at(10)).expect("runs");
+        by_hand.run_until(at(10)).expect("runs");
+        assert_eq!(by_hand.send_by_hand("src", 25), Ok(25));
+        assert_eq!(arrived(&by_hand), arrived(&plain) + 25);
+        // Its own arrivals keep their times: the counts stay 25 apart.
+        plain.run_until(at(60)).expect("runs");
+        by_hand.run_until(at(60)).expect("runs");
+        assert_eq!(arrived(&by_hand), arrived(&plain) + 25);
+        // (The consumers' draws fall to other messages, so what is still
+        // in service at an instant may differ by a message or two.)
+        let more = completed(&by_hand).abs_diff(completed(&plain) + 25);
+        assert!(more <= 3, "{more}");
+        let result = by_hand.result();
+        assert!(result.conservation.balanced(), "{:?}", result.conservation);
+        assert!(
+            result.theory.stations[0]
+                .result
+                .as_ref()
+                .is_err_and(|e| e.contains("sent by hand")),
+            "theory no longer applies"
+        );
+    }
+
+    #[test]
+    fn a_load_of_zero_leaves_only_what_is_sent_by_hand() {
+        let mut sim = Simulation::new(&model(), 4).expect("sim");
+        sim.run_until(at(10)).expect("runs");
+        sim.set_producer_load("src", 0)
+            .expect("a producer's load turns");
+        assert_eq!(sim.producer_load("src"), Some(0));
+        assert_eq!(sim.snapshot().nodes[0].load, Some(0));
+        assert_eq!(sim.snapshot().nodes[1].load, None);
+        let before = arrived(&sim);
+        sim.run_until(at(20)).expect("runs");
+        assert_eq!(arrived(&sim), before, "nothing arrives of itself");
+        sim.send_by_hand("src", 7).expect("sends");
+        sim.run_until(at(30)).expect("runs");
+        assert_eq!(arrived(&sim), before + 7);
+        // Back to the designed rate: 50/s again.
+        sim.set_producer_load("src", 100).expect("turns back");
+        sim.run_until(at(130)).expect("runs");
+        let again = arrived(&sim) - before - 7;
+        assert!((4_500..5_500).contains(&again), "{again} in 100 s");
+        assert!(sim.result().conservation.balanced());
+    }
+
+    #[test]
+    fn turning_the_load_scales_the_rate_and_bursts_still_multiply_it() {
+        let longer = from_str(&PIPE.replace("200s", "300s")).expect("model").0;
+        let mut sim = Simulation::new(&longer, 4).expect("sim");
+        sim.set_producer_load("src", 300).expect("turns up");
+        sim.run_until(at(100)).expect("runs");
+        // 150/s for 100 s: 15,000, sd 122.
+        let tripled = arrived(&sim);
+        assert!((14_400..15_600).contains(&tripled), "{tripled}");
+        // A burst of ×2 over a load of 50 %: the designed 50/s.
+        sim.set_producer_load("src", 50).expect("turns down");
+        sim.inject_fault(
+            "src",
+            Effect::Burst { factor: 2.0 },
+            Duration::from_secs(100),
+        )
+        .expect("bursts");
+        sim.run_until(at(200)).expect("runs");
+        let burst = arrived(&sim) - tripled;
+        assert!((4_600..5_400).contains(&burst), "{burst}");
+        // The burst over: 25/s.
+        sim.run_until(at(300)).expect("runs");
+        let after = arrived(&sim) - tripled - burst;
+        assert!((2_250..2_750).contains(&after), "{after}");
+        assert!(sim.result().conservation.balanced());
+    }
+
+    #[test]
+    fn a_producer_that_waits_stops_sending_by_hand_when_the_way_is_full() {
+        let text = PIPE
+            .replace("Queue(capacity: 500)", "Queue(capacity: 3)")
+            .replace(
+                "Consumer(instances: 4, service: Exponential(mean: \"10ms\"))",
+                "Consumer(instances: 1, service: Constant(\"1s\"))",
+            )
+            .replace("rate: 50.0", "rate: 0.01");
+        let model = from_str(&text).expect("model").0;
+        let mut sim = Simulation::new(&model, 4).expect("sim");
+        sim.run_until(at(1)).expect("runs");
+        let made = sim.send_by_hand("src", 100).expect("some go");
+        // Three in the queue (its consumer takes the first at a later
+        // event of this instant) and one held by the producer.
+        assert_eq!(made, 4, "made {made}");
+        assert!(sim.snapshot().nodes[0].blocked);
+        let refused = sim.send_by_hand("src", 1).expect_err("held up");
+        assert!(refused.to_string().contains("“src”"), "{refused}");
+        // They all go through in time, a second each.
+        sim.run_until(at(20)).expect("runs");
+        assert!(!sim.snapshot().nodes[0].blocked);
+        assert!(completed(&sim) >= 4, "{}", completed(&sim));
+        assert!(sim.result().conservation.balanced());
+    }
+
+    #[test]
+    fn loads_and_sends_by_hand_are_refused_where_they_do_not_fit() {
+        let mut sim = Simulation::new(&model(), 4).expect("sim");
+        sim.run_until(at(1)).expect("runs");
+        let kinds = |e: LiveError| e.to_string();
+        assert!(kinds(sim.send_by_hand("q", 1).expect_err("a queue")).contains("only a producer"));
+        assert!(
+            kinds(sim.set_producer_load("worker", 50).expect_err("a consumer"))
+                .contains("only a producer")
+        );
+        assert!(matches!(
+            sim.send_by_hand("nope", 1),
+            Err(LiveError::UnknownNode(_))
+        ));
+        assert!(sim.send_by_hand("src", 0).is_err());
+        assert!(sim.send_by_hand("src", MAX_SENT_BY_HAND + 1).is_err());
+        assert!(sim.set_producer_load("src", MAX_LOAD_PERCENT + 1).is_err());
+        sim.inject_fault("src", Effect::Crash, Duration::from_secs(5))
+            .expect("crashes");
+        assert!(kinds(sim.send_by_hand("src", 1).expect_err("down")).contains("down"));
+        sim.run_until(at(200)).expect("runs");
+        assert!(kinds(sim.send_by_hand("src", 1).expect_err("ended")).contains("ended"));
     }
 }

@@ -89,6 +89,10 @@ pub struct NodeSnapshot {
     pub breaker: Option<BreakerState>,
     /// A log's largest consumer-group lag, in records (0 for other kinds).
     pub lag: u64,
+    /// A producer's rate now, in percent of its designed rate (100 unless
+    /// turned while running; 0: it sends only by hand); `None` for other
+    /// kinds.
+    pub load: Option<u32>,
     /// A log's partitions, in order (empty for other kinds).
     pub partitions: Vec<PartitionSnapshot>,
     /// Counters since the start of the warm-up-free part of the run (they
@@ -372,6 +376,7 @@ impl Simulation {
             throttled: st.throttled,
             breaker,
             lag,
+            load: (topo.kind == Kind::Producer).then(|| self.producers[topo.slot].load()),
             partitions,
             arrived: st.arrived,
             departed: st.departed,

@@ -37,6 +37,8 @@ pub(super) struct LiveState {
     pub speed: Speed,
     pub charts: ChartsState,
     pub fault_form: FaultForm,
+    /// A producer's rate and sends by hand.
+    pub load_form: super::by_hand::LoadForm,
     /// When the results window last asked the live run for its report.
     pub results_asked: f64,
     /// The results window shows the live run (else the replications).
@@ -56,6 +58,7 @@ impl Default for LiveState {
             speed: Speed::Times(1.0),
             charts: ChartsState::default(),
             fault_form: FaultForm::default(),
+            load_form: super::by_hand::LoadForm::default(),
             results_asked: f64::NEG_INFINITY,
             results_live: false,
             messages: MessagesView::default(),
@@ -305,6 +308,17 @@ impl WeirApp {
         {
             self.live.messages.open = true;
             self.live.messages.through = live.model_order(n);
+        }
+        if let Some(running) = snap.load {
+            let designed = self.designed_arrival(&node_id);
+            super::by_hand::load_ui(
+                ui,
+                live,
+                &mut self.live.load_form,
+                &node_id,
+                running,
+                designed.as_ref(),
+            );
         }
         ui.add_space(6.0);
         ui.label(RichText::new("Faults").strong());

@@ -12,6 +12,7 @@
 //! runs, never in the model file) and runtime state (selection, zoom, the
 //! gesture in progress, dialogs).
 
+mod by_hand;
 pub mod canvas;
 pub mod charts;
 mod clipboard;
@@ -675,6 +676,8 @@ impl WeirApp {
             }
             Action::Gallery => self.show_gallery = !self.show_gallery,
             Action::PlayPause => self.live_action(ctx, LiveAction::PlayPause),
+            Action::SendOne => self.send_by_hand_key(ctx, false),
+            Action::SendBurst => self.send_by_hand_key(ctx, true),
         }
     }
 

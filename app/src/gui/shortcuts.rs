@@ -28,6 +28,8 @@ pub enum Action {
     ToggleTheme,
     Gallery,
     PlayPause,
+    SendOne,
+    SendBurst,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
@@ -134,6 +136,16 @@ pub const SHORTCUTS: &[(KeyboardShortcut, Action, &str)] = &[
         "Play live or pause: one run, animated on the canvas",
     ),
     (
+        KeyboardShortcut::new(Modifiers::NONE, Key::E),
+        Action::SendOne,
+        "Live run: send one event from the selected producer (or the first)",
+    ),
+    (
+        KeyboardShortcut::new(Modifiers::NONE, Key::B),
+        Action::SendBurst,
+        "Live run: send a burst from the selected producer (or the first)",
+    ),
+    (
         KeyboardShortcut::new(CMD, Key::R),
         Action::Run,
         "Run the replications: statistics in Results",
@@ -187,7 +199,7 @@ pub fn group(action: Action) -> Group {
         | Action::ToggleCharts
         | Action::ToggleRewind
         | Action::ToggleTheme => Group::View,
-        Action::Run | Action::PlayPause => Group::Run,
+        Action::Run | Action::PlayPause | Action::SendOne | Action::SendBurst => Group::Run,
         Action::Help => Group::Help,
     }
 }

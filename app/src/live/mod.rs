@@ -93,6 +93,16 @@ pub enum Command {
         effect: Effect,
         duration: Duration,
     },
+    /// A producer's rate, in percent of its designed rate, from now on.
+    SetLoad {
+        id: String,
+        percent: u32,
+    },
+    /// A producer sends this many events now, by hand.
+    Send {
+        id: String,
+        count: u32,
+    },
     /// Publish the full result so far (for the results panel).
     Report,
     /// Publish the time series of these nodes and edges (charts).
@@ -203,7 +213,7 @@ pub struct Inspected {
 pub enum Notice {
     /// A live change needs a restart.
     NeedsRestart(String),
-    /// A refused change or fault.
+    /// A refused change or fault, or one made only in part.
     Refused(String),
     /// The run stopped with an error (a runaway model).
     Failed(String),
@@ -401,6 +411,8 @@ impl Stepper {
                 effect,
                 duration,
             }),
+            Command::SetLoad { id, percent } => self.change(tape::Change::Load { id, percent }),
+            Command::Send { id, count } => self.change(tape::Change::Send { id, count }),
             Command::Report => self.result_wanted = true,
             Command::Watch { nodes, edges } => {
                 self.watched = nodes;
@@ -420,7 +432,12 @@ impl Stepper {
     /// Makes a change live, and records it on the tape.
     fn change(&mut self, change: tape::Change) {
         match change.make(&mut self.sim) {
-            Ok(()) => self.tape.record(self.sim.now(), change),
+            Ok(note) => {
+                self.tape.record(self.sim.now(), change);
+                if let Some(note) = note {
+                    self.notices.push(Notice::Refused(note));
+                }
+            }
             Err(e @ LiveError::NeedsRestart { .. }) => {
                 self.notices.push(Notice::NeedsRestart(e.to_string()));
             }
@@ -1190,5 +1207,73 @@ mod tests {
         s.apply(Command::Seek(secs(12)));
         s.run_to(secs(60));
         assert_eq!(s.simulation().result(), other);
+    }
+
+    #[test]
+    fn a_load_turned_and_events_sent_by_hand_replay_exactly() {
+        let mut s = stepper();
+        let load = |s: &mut Stepper, percent| {
+            s.apply(Command::SetLoad {
+                id: "src".to_owned(),
+                percent,
+            });
+        };
+        let send = |s: &mut Stepper, count| {
+            s.apply(Command::Send {
+                id: "src".to_owned(),
+                count,
+            });
+        };
+        s.run_to(secs(5));
+        load(&mut s, 0);
+        s.run_to(secs(12));
+        send(&mut s, 30);
+        s.run_to(secs(20));
+        load(&mut s, 250);
+        s.run_to(secs(33));
+        send(&mut s, 5);
+        s.run_to(secs(60));
+        let end = s.simulation().result();
+        let mut frame = LiveFrame::default();
+        s.publish(&mut frame);
+        assert!(frame.notices.is_empty(), "{:?}", frame.notices);
+        assert_eq!(frame.changes, [secs(5), secs(12), secs(20), secs(33)]);
+        let src = |frame: &LiveFrame| {
+            frame
+                .snapshot
+                .nodes
+                .iter()
+                .find(|n| n.id == "src")
+                .map(|n| (n.load, n.arrived))
+        };
+        s.apply(Command::Seek(secs(15)));
+        s.publish(&mut frame);
+        let (load_then, arrived_then) = src(&frame).expect("src");
+        assert_eq!(load_then, Some(0), "by hand only at 15 s");
+        s.apply(Command::Seek(secs(11)));
+        s.publish(&mut frame);
+        let (_, before_send) = src(&frame).expect("src");
+        assert_eq!(arrived_then, before_send + 30, "only the 30 sent by hand");
+        s.apply(Command::Seek(secs(25)));
+        s.publish(&mut frame);
+        assert_eq!(src(&frame).and_then(|(l, _)| l), Some(250));
+        for back in [3, 12, 30, 40] {
+            s.apply(Command::Seek(secs(back)));
+            s.run_to(secs(60));
+            assert_eq!(s.simulation().result(), end, "from {back} s");
+        }
+        // A send the run cannot take is refused, and not recorded.
+        s.apply(Command::Seek(secs(50)));
+        s.apply(Command::Send {
+            id: "q".to_owned(),
+            count: 1,
+        });
+        s.publish(&mut frame);
+        assert!(
+            matches!(frame.notices.as_slice(), [Notice::Refused(why)] if why.contains("only a producer")),
+            "{:?}",
+            frame.notices
+        );
+        assert_eq!(frame.reached, secs(60), "the future is kept");
     }
 }

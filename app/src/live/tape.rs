@@ -37,18 +37,31 @@ pub enum Change {
         effect: Effect,
         duration: Duration,
     },
+    /// A producer's rate turned, in percent of its designed rate.
+    Load { id: String, percent: u32 },
+    /// Events a producer sent by hand.
+    Send { id: String, count: u32 },
 }
 
 impl Change {
-    /// Makes the change in `sim`, now.
-    pub fn make(&self, sim: &mut Simulation) -> Result<(), sim_core::live::LiveError> {
+    /// Makes the change in `sim`, now; with what the user should know of
+    /// a change made only in part (a send by hand that stopped short).
+    pub fn make(&self, sim: &mut Simulation) -> Result<Option<String>, sim_core::live::LiveError> {
         match self {
-            Self::Params { id, kind } => sim.set_node_params(id, kind),
+            Self::Params { id, kind } => sim.set_node_params(id, kind).map(|()| None),
             Self::Fault {
                 id,
                 effect,
                 duration,
-            } => sim.inject_fault(id, *effect, *duration),
+            } => sim.inject_fault(id, *effect, *duration).map(|()| None),
+            Self::Load { id, percent } => sim.set_producer_load(id, *percent).map(|()| None),
+            Self::Send { id, count } => sim.send_by_hand(id, *count).map(|made| {
+                (made < *count).then(|| {
+                    format!(
+                        "“{id}” sent {made} of {count}: its way is full, and it holds the last until there is room"
+                    )
+                })
+            }),
         }
     }
 }

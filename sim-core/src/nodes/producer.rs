@@ -262,6 +262,12 @@ pub(crate) struct ProducerRt {
     /// No client, no outbox and no versions: its arrivals take the short
     /// way (see [`Simulation::producer_arrival`]).
     plain: bool,
+    /// The scenario's bursts in force, multiplied: with `load`, what
+    /// `arrivals.rate_factor` is.
+    bursts: f64,
+    /// Its rate set live, in percent of the designed one (100 unless
+    /// changed while running; 0: it sends only by hand).
+    load: u32,
 }
 
 impl ProducerRt {
@@ -326,6 +332,8 @@ impl ProducerRt {
             },
             rng_versions: stream(seed, id, Purpose::Versions),
             plain: false,
+            bursts: 1.0,
+            load: 100,
         };
         p.set_plain();
         p
@@ -334,6 +342,21 @@ impl ProducerRt {
     /// Sets `plain` from what it has.
     fn set_plain(&mut self) {
         self.plain = self.client.is_none() && !self.outbox && self.versions.is_empty();
+    }
+
+    /// Its rate set live, in percent of the designed one.
+    pub(crate) fn load(&self) -> u32 {
+        self.load
+    }
+
+    /// The rate factor from the bursts in force and the load.
+    fn set_rate_factor(&mut self) {
+        // (A load of 100 keeps the bursts' product exactly.)
+        self.arrivals.rate_factor = if self.load == 100 {
+            self.bursts
+        } else {
+            self.bursts * f64::from(self.load) / 100.0
+        };
     }
 
     /// The version of an event of the type at `at` in `types`, made `now`
@@ -472,11 +495,43 @@ impl Simulation {
     pub(crate) fn producer_scale_rate(&mut self, node: NodeIx, factor: f64) {
         let slot = self.topo[node].slot;
         let p = &mut self.producers[slot];
-        p.arrivals.rate_factor *= factor;
+        p.bursts *= factor;
+        p.set_rate_factor();
+        self.producer_redraw(node);
+    }
+
+    /// Its rate set live to `percent` of the designed one, from now on
+    /// (0: it sends only by hand): the pending event is drawn again.
+    pub(crate) fn producer_set_load(&mut self, node: NodeIx, percent: u32) {
+        let slot = self.topo[node].slot;
+        let p = &mut self.producers[slot];
+        p.load = percent;
+        p.set_rate_factor();
+        self.producer_redraw(node);
+    }
+
+    /// Its pending event cancelled and drawn again at the rate now in
+    /// force (unless it is held up or down, when its wake draws it).
+    fn producer_redraw(&mut self, node: NodeIx) {
+        let slot = self.topo[node].slot;
+        let p = &mut self.producers[slot];
         p.generation += 1;
         if p.held.is_none() && !self.is_down(node) {
             self.producer_schedule_next(node);
         }
+    }
+
+    /// One event made by hand (a live run's “send”), as an arrival makes
+    /// it, while its own arrivals go on as they were; not counted against
+    /// its `limit`. False, making nothing, while it holds an event the way
+    /// refused.
+    pub(crate) fn producer_by_hand(&mut self, node: NodeIx) -> bool {
+        let slot = self.topo[node].slot;
+        if self.producers[slot].held.is_some() {
+            return false;
+        }
+        self.producer_arrival_dressed(slot, true);
+        true
     }
 
     #[inline(always)]
@@ -486,7 +541,7 @@ impl Simulation {
             return;
         }
         if !p.plain {
-            self.producer_arrival_dressed(slot);
+            self.producer_arrival_dressed(slot, false);
             return;
         }
         let node = p.node;
@@ -496,16 +551,19 @@ impl Simulation {
         let deadline = p.draw_deadline(at, self.now);
         let msg = self.producer_make(node, event_type, key, deadline, 0);
         self.stats[node].arrived += 1;
-        self.producer_send(slot, node, msg);
+        self.producer_send(slot, node, msg, false);
     }
 
     /// [`Self::producer_arrival`] for a producer with a client, an outbox
-    /// or versioned event types.
+    /// or versioned event types, and every event made `by_hand` (which
+    /// leaves the producer's own next arrival as it was).
     #[inline(never)]
-    fn producer_arrival_dressed(&mut self, slot: Slot) {
+    fn producer_arrival_dressed(&mut self, slot: Slot, by_hand: bool) {
         let p = &mut self.producers[slot];
         let node = p.node;
-        p.created += 1;
+        if !by_hand {
+            p.created += 1;
+        }
         let (event_type, at) = p.draw_type();
         let key = p.draw_key();
         let now = self.now;
@@ -516,7 +574,9 @@ impl Simulation {
             // Too many requests open, or the client's breaker is open: the
             // request fails at once.
             self.stats[node].arrived += 1;
-            self.producer_schedule_next_at(slot);
+            if !by_hand {
+                self.producer_schedule_next_at(slot);
+            }
             return;
         }
         let msg = self.producer_make(node, event_type, key, deadline, version);
@@ -534,30 +594,43 @@ impl Simulation {
         if self.producers[slot].outbox {
             // Written in the transaction that made it; the relay sends it.
             self.outbox_write(node, msg);
-            self.producer_schedule_next_at(slot);
+            if !by_hand {
+                self.producer_schedule_next_at(slot);
+            }
             return;
         }
-        self.producer_send(slot, node, msg);
+        self.producer_send(slot, node, msg, by_hand);
     }
 
     /// Sends the event `msg` producer `node` (at `slot`) just made, or
-    /// holds or drops it when the way is blocked.
+    /// holds or drops it when the way is blocked; then draws its next
+    /// arrival, unless the event was made `by_hand`.
     #[inline(always)]
-    fn producer_send(&mut self, slot: Slot, node: NodeIx, msg: MsgId) {
+    fn producer_send(&mut self, slot: Slot, node: NodeIx, msg: MsgId, by_hand: bool) {
         if self.send_out(node, msg) {
             self.stats[node].departed += 1;
-            self.producer_schedule_next_at(slot);
+            if !by_hand {
+                self.producer_schedule_next_at(slot);
+            }
             return;
         }
         match self.producers[slot].on_block {
             OnBlock::Wait => {
                 self.journey_hop(msg, node, HopKind::Blocked);
-                self.producers[slot].held = Some(msg);
+                let p = &mut self.producers[slot];
+                p.held = Some(msg);
+                if by_hand {
+                    // Held up, it makes nothing more: its pending arrival
+                    // goes, and its wake draws the next one.
+                    p.generation += 1;
+                }
                 self.stats[node].blocked.set(self.now, 1);
             }
             OnBlock::Drop => {
                 self.drop_msg(node, msg, DropReason::ProducerBlocked);
-                self.producer_schedule_next(node);
+                if !by_hand {
+                    self.producer_schedule_next(node);
+                }
             }
         }
     }
