@@ -7,6 +7,7 @@ mod animated_exports;
 mod asyncapi_import;
 mod bad_input;
 mod behaviour;
+mod by_hand_gui;
 mod calibrate;
 mod cli;
 mod compare;
