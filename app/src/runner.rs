@@ -185,6 +185,17 @@ pub fn run_all_with(
     replicate_all(model, on_progress, on_run, true)
 }
 
+/// [`run_all`], showing each replication of the final pass to `on_run`
+/// as [`run_all_with`] does, without the runs' latency lines (which it
+/// leaves out, as [`run_all`] does: every other measurement is there).
+pub fn run_all_seeing(
+    model: &Model,
+    on_progress: impl FnMut(f64, WallDuration),
+    on_run: &mut dyn FnMut(&RunResult),
+) -> Result<Report, RunError> {
+    replicate_all(model, on_progress, on_run, false)
+}
+
 /// [`run_all_with`]; `charted`: whether `on_run` reads the runs' latency
 /// lines (without, the runs leave them out and run faster; the report is
 /// the same).

@@ -47,6 +47,8 @@ pub enum MenuAction {
     Compare(Option<String>),
     /// Open What if.
     WhatIf,
+    /// Open Predict, then run.
+    Predict,
     /// Open Plan capacity.
     Plan,
     /// Open Record live view.
@@ -82,6 +84,7 @@ impl WeirApp {
                 self.comparison.open_on(&self.doc.model, side);
             }
             MenuAction::WhatIf => self.whatif.open_on(&self.doc.model),
+            MenuAction::Predict => self.predict.open(),
             MenuAction::Plan => self.planner.open_on(&self.doc.model),
             MenuAction::RecordGif => self
                 .recording
@@ -286,6 +289,17 @@ pub fn menu_bar_ui(
                 .clicked()
             {
                 actions.push(MenuAction::Do(Action::Run));
+            }
+            let predict =
+                egui::Button::new("Predict, then run…").shortcut_text(shortcut(ui, Action::Predict));
+            if ui
+                .add(predict)
+                .on_hover_text(
+                    "Write down what you expect of a number (or the room's guesses), then run and see who was closest",
+                )
+                .clicked()
+            {
+                actions.push(MenuAction::Predict);
             }
             if ui
                 .button("Compare designs…")

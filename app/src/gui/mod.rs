@@ -33,6 +33,7 @@ mod menus;
 pub mod objectives;
 pub mod palette;
 pub mod planner;
+pub mod predict;
 mod presenting;
 pub mod problems;
 pub mod recording;
@@ -138,6 +139,9 @@ pub struct Prefs {
     pub recent: Vec<PathBuf>,
     /// Each lesson's progress, by lesson file.
     pub lessons: lessons::ProgressBook,
+    /// The names of the room in Predict, then run's teacher view: the
+    /// next round starts with them.
+    pub predict_room: Vec<String>,
 }
 
 impl Default for Prefs {
@@ -154,6 +158,7 @@ impl Default for Prefs {
             snap: true,
             recent: Vec::new(),
             lessons: lessons::ProgressBook::new(),
+            predict_room: Vec::new(),
         }
     }
 }
@@ -172,6 +177,8 @@ pub struct WeirApp {
     planner: planner::PlannerWindow,
     /// The What if window.
     whatif: whatif::WhatIfWindow,
+    /// The Predict, then run window.
+    predict: predict::PredictWindow,
     /// The Record live view window.
     pub recording: recording::RecordWindow,
     /// The Compare designs window.
@@ -308,6 +315,7 @@ impl WeirApp {
             run: RunState::Idle,
             comparison: comparison::ComparisonWindow::default(),
             whatif: whatif::WhatIfWindow::default(),
+            predict: predict::PredictWindow::default(),
             recording: recording::RecordWindow::default(),
             planner: planner::PlannerWindow::default(),
             export: export::ExportState::Idle,
@@ -583,6 +591,7 @@ impl WeirApp {
         self.canvas.request_fit();
         self.inspector = InspectorState::default();
         self.run = RunState::Idle;
+        self.predict.forget_document();
         self.live.session = None;
         self.resume_after_fix = false;
         self.live.seed = None;
@@ -649,6 +658,7 @@ impl WeirApp {
                 self.canvas.request_fit();
             }
             Action::Run => self.start_run(ctx),
+            Action::Predict => self.predict.open(),
             Action::Help => self.show_help = !self.show_help,
             Action::Presentation => self.prefs.presentation = !self.prefs.presentation,
             Action::TogglePalette if self.prefs.presentation => {
@@ -712,6 +722,16 @@ impl WeirApp {
         !matches!(self.run, RunState::Idle)
     }
 
+    /// The report of the last replications, once they finished.
+    pub fn replications_report(&self) -> Option<&sim_core::Report> {
+        self.run.report()
+    }
+
+    /// The Predict, then run window.
+    pub fn predict_window(&self) -> &predict::PredictWindow {
+        &self.predict
+    }
+
     /// Whether the start page is showing.
     pub fn showing_start_page(&self) -> bool {
         self.show_gallery
@@ -738,6 +758,13 @@ impl WeirApp {
             return;
         }
         self.run = RunState::start(&self.doc.model, ctx);
+        // NOTE: every run of the replications starts here, from any menu
+        // or key: predictions entered before it are locked for it.
+        self.predict.run_started(
+            &self.doc.model,
+            self.doc.run_revision(),
+            &mut self.prefs.predict_room,
+        );
         self.show_results = true;
         self.live.results_live = false;
     }
@@ -890,6 +917,7 @@ impl eframe::App for WeirApp {
         let ctx = ui.ctx().clone();
         self.apply_look(&ctx);
         self.run.poll();
+        self.predict.poll(&self.run);
         self.poll_lesson();
         self.poll_export(&ctx);
         let wall = ctx.input(|i| i.time);
@@ -1146,6 +1174,16 @@ impl eframe::App for WeirApp {
             files::pick_open(start.as_deref())
         });
         commands.extend(self.whatif.ui(&ctx, &self.doc.model));
+        let predicted = self.predict.ui(
+            &ctx,
+            &self.doc.model,
+            self.doc.run_revision(),
+            &self.run,
+            &mut self.prefs.predict_room,
+        );
+        if let Some(predict::PredictAction::Run) = predicted {
+            self.start_run(&ctx);
+        }
         lesson_actions.extend(self.lessons_window(&ctx));
         for action in lesson_actions {
             self.lesson_action(&ctx, action);

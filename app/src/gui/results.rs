@@ -482,6 +482,7 @@ impl WeirApp {
     /// the replications'; an export asked for, applied after drawing.
     pub(super) fn results_panel_ui(&mut self, ui: &mut egui::Ui) -> Option<MenuAction> {
         let live = self.live.session.is_some() && self.live.results_live;
+        let mut predict = false;
         ui.add_space(4.0);
         ui.horizontal(|ui| {
             ui.heading("Results");
@@ -501,15 +502,26 @@ impl WeirApp {
                 {
                     self.show_results = false;
                 }
+                if !live {
+                    predict = ui
+                        .button("Predict, then run…")
+                        .on_hover_text(
+                            "Before the next run, write down what you expect; then see it against the result",
+                        )
+                        .clicked();
+                }
             });
         });
         ui.separator();
+        if predict {
+            return Some(MenuAction::Predict);
+        }
         if live {
             self.live_results_ui(ui).map(MenuAction::ExportLive)
         } else {
             let model = &self.doc.model;
             self.run.results_ui(ui, &|id: &str| node_name(model, id));
-            if let super::run::RunState::Done(report) = &self.run {
+            if let super::run::RunState::Done(report, _) = &self.run {
                 self.canvas.marked = card_mark(report);
             }
             None

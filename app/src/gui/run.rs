@@ -1,11 +1,14 @@
 //! Running the scenario from the window: replications on a background
-//! thread, their report's table when they finish.
+//! thread, their report's table when they finish, and what each
+//! replication showed of the outcomes a prediction may ask about
+//! ([`Tally`]).
 
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use eframe::egui;
 use sim_core::{Model, Report};
 
+use super::predict::Tally;
 use super::results::results_table_ui;
 
 /// Where the last run stands.
@@ -13,8 +16,8 @@ use super::results::results_table_ui;
 pub enum RunState {
     #[default]
     Idle,
-    Running(Receiver<Result<Box<Report>, String>>),
-    Done(Box<Report>),
+    Running(Receiver<Result<(Box<Report>, Tally), String>>),
+    Done(Box<Report>, Tally),
     Failed(String),
 }
 
@@ -27,9 +30,11 @@ impl RunState {
         let spawned = std::thread::Builder::new()
             .name("weir-run".to_owned())
             .spawn(move || {
-                let outcome = crate::runner::run_all(&model, |_, _| {})
-                    .map(Box::new)
-                    .map_err(|e| e.to_string());
+                let mut tally = Tally::default();
+                let outcome =
+                    crate::runner::run_all_seeing(&model, |_, _| {}, &mut |run| tally.add(run))
+                        .map(|report| (Box::new(report), tally))
+                        .map_err(|e| e.to_string());
                 let _ = tx.send(outcome);
                 ctx.request_repaint();
             });
@@ -43,7 +48,7 @@ impl RunState {
     pub fn poll(&mut self) {
         if let Self::Running(rx) = self {
             match rx.try_recv() {
-                Ok(Ok(report)) => *self = Self::Done(report),
+                Ok(Ok((report, tally))) => *self = Self::Done(report, tally),
                 Ok(Err(e)) => *self = Self::Failed(e),
                 Err(TryRecvError::Empty) => {}
                 Err(TryRecvError::Disconnected) => {
@@ -56,7 +61,15 @@ impl RunState {
     /// The finished run's report, if there is one.
     pub fn report(&self) -> Option<&Report> {
         match self {
-            Self::Done(report) => Some(report),
+            Self::Done(report, _) => Some(report),
+            _ => None,
+        }
+    }
+
+    /// What each replication of the finished run showed, if there is one.
+    pub fn tally(&self) -> Option<&Tally> {
+        match self {
+            Self::Done(_, tally) => Some(tally),
             _ => None,
         }
     }
@@ -69,7 +82,7 @@ impl RunState {
     /// (`name_of` gives a node's name from its id), or how the run stands.
     pub fn results_ui(&self, ui: &mut egui::Ui, name_of: &dyn Fn(&str) -> String) {
         match self {
-            Self::Done(report) => results_table_ui(ui, report, name_of),
+            Self::Done(report, _) => results_table_ui(ui, report, name_of),
             Self::Failed(e) => {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }

@@ -30,6 +30,7 @@ pub enum Action {
     PlayPause,
     SendOne,
     SendBurst,
+    Predict,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
@@ -151,6 +152,11 @@ pub const SHORTCUTS: &[(KeyboardShortcut, Action, &str)] = &[
         "Run the replications: statistics in Results",
     ),
     (
+        KeyboardShortcut::new(CMD_SHIFT, Key::P),
+        Action::Predict,
+        "Predict, then run: guesses judged against the replications",
+    ),
+    (
         KeyboardShortcut::new(Modifiers::NONE, Key::F1),
         Action::Help,
         "Show or hide this help",
@@ -199,7 +205,11 @@ pub fn group(action: Action) -> Group {
         | Action::ToggleCharts
         | Action::ToggleRewind
         | Action::ToggleTheme => Group::View,
-        Action::Run | Action::PlayPause | Action::SendOne | Action::SendBurst => Group::Run,
+        Action::Run
+        | Action::PlayPause
+        | Action::SendOne
+        | Action::SendBurst
+        | Action::Predict => Group::Run,
         Action::Help => Group::Help,
     }
 }
