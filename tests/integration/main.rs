@@ -44,6 +44,7 @@ mod outbox_gui;
 mod paused;
 mod picture;
 mod plan;
+mod predict_gui;
 mod presentation;
 mod properties;
 mod pubsub_gui;
