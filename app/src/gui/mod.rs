@@ -1179,7 +1179,7 @@ impl eframe::App for WeirApp {
             &self.doc.model,
             self.doc.run_revision(),
             &self.run,
-            &mut self.prefs.predict_room,
+            &self.prefs.predict_room,
         );
         if let Some(predict::PredictAction::Run) = predicted {
             self.start_run(&ctx);

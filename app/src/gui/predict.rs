@@ -905,7 +905,7 @@ impl PredictWindow {
         model: &Model,
         revision: u64,
         run: &RunState,
-        room: &mut Vec<String>,
+        room: &[String],
     ) -> Option<PredictAction> {
         if !self.open {
             return None;
@@ -913,7 +913,7 @@ impl PredictWindow {
         let mut open = self.open;
         let mut action = None;
         super::comparison::tool_window("Predict, then run", ctx, &mut open).show(ctx, |ui| {
-            action = self.contents(ui, model, revision, run, room)
+            action = self.contents(ui, model, revision, run, room);
         });
         self.open = open;
         action
@@ -925,7 +925,7 @@ impl PredictWindow {
         model: &Model,
         revision: u64,
         run: &RunState,
-        room: &mut Vec<String>,
+        room: &[String],
     ) -> Option<PredictAction> {
         ui.label(
             RichText::new(

@@ -205,11 +205,9 @@ pub fn group(action: Action) -> Group {
         | Action::ToggleCharts
         | Action::ToggleRewind
         | Action::ToggleTheme => Group::View,
-        Action::Run
-        | Action::PlayPause
-        | Action::SendOne
-        | Action::SendBurst
-        | Action::Predict => Group::Run,
+        Action::Run | Action::PlayPause | Action::SendOne | Action::SendBurst | Action::Predict => {
+            Group::Run
+        }
         Action::Help => Group::Help,
     }
 }
