@@ -10,6 +10,7 @@
 //! each before committing it.
 
 use eframe::egui::{Key, Modifiers, Vec2};
+use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotError, SnapshotOptions};
 use sim_core::model::file;
 use weir::examples::EXAMPLES;
@@ -94,4 +95,37 @@ fn results_at_1280x720() {
     });
     h.run();
     check(&mut h, "results-1280x720");
+}
+
+#[test]
+fn a_rooms_predictions_judged_at_1280x720() {
+    let mut h = example("pipeline.ron");
+    let mut scenario = h.state().model().scenario.clone();
+    scenario.replications = 3;
+    scenario.duration = sim_core::time::Duration::from_secs(120);
+    scenario.warmup = Some(sim_core::time::Duration::from_secs(20));
+    h.state_mut()
+        .apply_edit(sim_core::model::ModelCommand::SetScenario(scenario))
+        .expect("a shorter scenario");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::P);
+    h.run();
+    h.get_by_label("Teacher").click();
+    h.run();
+    h.get_by_label("Paste a list").click();
+    h.run();
+    h.get_by_label("Pasted lines").click();
+    h.run();
+    for line in ["Ana 150ms", "Bo 60 ms", "Chloé 1s"] {
+        h.get_by_label("Pasted lines").type_text(line);
+        h.key_press(Key::Enter);
+    }
+    h.run();
+    h.get_by_label("Add these").click();
+    h.run();
+    h.get_by_label("Lock and run").click();
+    until(&mut h, "the predictions judged", |h| {
+        h.state().predict_window().judged().is_some()
+    });
+    h.run();
+    check(&mut h, "predict-room-1280x720");
 }

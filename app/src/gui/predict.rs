@@ -777,6 +777,8 @@ pub struct PredictWindow {
     rows: Vec<Row>,
     paste: String,
     paste_errors: Vec<String>,
+    /// The pasted lines were all taken: fold the box away.
+    fold_paste: bool,
     round: Option<Round>,
 }
 
@@ -1069,16 +1071,18 @@ impl PredictWindow {
                         ui.label("");
                         ui.end_row();
                         for (i, row) in self.rows.iter_mut().enumerate() {
-                            ui.add(
-                                egui::TextEdit::singleline(&mut row.name)
-                                    .hint_text("name")
-                                    .desired_width(140.0),
+                            // (Sized: the rows' scroll area would
+                            // squeeze a field to its text.)
+                            let tall = ui.spacing().interact_size.y;
+                            ui.add_sized(
+                                [140.0, tall],
+                                egui::TextEdit::singleline(&mut row.name).hint_text("name"),
                             )
                             .on_hover_text(format!("Name {}", i + 1));
-                            ui.add(
+                            ui.add_sized(
+                                [120.0, tall],
                                 egui::TextEdit::singleline(&mut row.value)
-                                    .hint_text(hint(question))
-                                    .desired_width(120.0),
+                                    .hint_text(hint(question)),
                             )
                             .on_hover_text(format!("Prediction {}", i + 1));
                             if row.value.trim().is_empty() {
@@ -1103,8 +1107,10 @@ impl PredictWindow {
         if ui.button("Add a row").clicked() {
             self.rows.push(Row::default());
         }
+        let fold = std::mem::take(&mut self.fold_paste);
         egui::CollapsingHeader::new("Paste a list")
             .id_salt("predict-paste")
+            .open(fold.then_some(false))
             .show(ui, |ui| {
                 ui.label(
                     RichText::new("One person a line, name then value: Ana 300ms, Bo: 1.5 s")
@@ -1139,6 +1145,7 @@ impl PredictWindow {
                     }
                     if errors.is_empty() {
                         self.paste.clear();
+                        self.fold_paste = true;
                     }
                     self.paste_errors = errors;
                 }
@@ -1336,13 +1343,21 @@ fn chart_ui(ui: &mut egui::Ui, measure: Measure, mean: f64, half: Option<f64>, j
         .chain([mean + h])
         .fold(f64::NEG_INFINITY, f64::max);
     let pad = ((hi - lo) * 0.15).max(mean.abs() * 0.05).max(1e-9);
+    // (Nothing here is below zero when nothing measured is: the axis
+    // starts at zero then.)
+    let from = if lo >= 0.0 {
+        (lo - pad).max(0.0)
+    } else {
+        lo - pad
+    };
     let ink = ui.visuals().strong_text_color();
     Plot::new("predict-chart")
         .height(height)
         .x_axis_label(title)
         .show_axes([true, false])
         .show_grid([true, false])
-        .include_x((lo - pad) * scale)
+        .include_x(from * scale)
+        .set_margin_fraction(egui::vec2(0.0, 0.05))
         .include_x((hi + pad) * scale)
         .include_y(0.0)
         .include_y(top)
