@@ -80,6 +80,9 @@ pub enum Command {
     /// Merge the shards of a `weir run --shard` or `weir sweep --shard`
     /// job, given in any order, into the report one machine gives.
     Merge(MergeArgs),
+    /// Serve the web build (its lessons and examples included) to a room
+    /// over the local network, read-only, until stopped.
+    Serve(crate::serve::ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -436,7 +439,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 struct StdoutError(std::io::Error);
 
 /// Writes `bytes` to standard output and flushes them.
-fn write_stdout(bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|()| out.flush())
@@ -480,6 +483,7 @@ pub fn main() -> ExitCode {
         Some(Command::Sweep(args)) => sweep(&args),
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Merge(args)) => crate::sharding::merge(&args),
+        Some(Command::Serve(args)) => crate::serve::serve(&args).map(|()| ExitCode::SUCCESS),
         None => crate::gui::open(cli.file.as_deref(), cli.play).map(|()| ExitCode::SUCCESS),
     };
     match outcome {

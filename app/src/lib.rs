@@ -16,6 +16,7 @@ pub mod live;
 pub mod picture;
 pub mod plots;
 pub mod runner;
+pub mod serve;
 pub mod sharding;
 pub mod sweeping;
 pub mod tables;

@@ -54,6 +54,7 @@ mod regions_gui;
 mod report_runs;
 mod results_table;
 mod rewind;
+mod serve;
 mod shards;
 mod slos;
 mod snapshots;
