@@ -46,8 +46,22 @@ struct LessonFile {
     hints: Vec<String>,
     #[serde(default)]
     try_this: Vec<String>,
+    #[serde(default)]
+    predict: Option<Prediction>,
     solution: Solution,
     model: Embedded,
+}
+
+/// A question the learner answers before running: the lesson's words,
+/// and the number of the report it asks about.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prediction {
+    /// The question, as the lesson puts it.
+    pub ask: String,
+    /// What it asks about: `NODE.METRIC` as the report names it
+    /// (`orders-q.wait_s.p99`), or `slo:NAME` for a goal's value.
+    pub metric: String,
 }
 
 /// The reference answer: parameter changes to the lesson's model.
@@ -77,6 +91,8 @@ pub struct Lesson {
     pub hints: Vec<String>,
     /// Things to try and watch, in any order.
     pub try_this: Vec<String>,
+    /// A question to answer before the first run, if the lesson asks one.
+    pub predict: Option<Prediction>,
     pub solution: Solution,
     /// The starting model, its objectives replaced by the goals.
     model: Model,
@@ -170,6 +186,13 @@ pub fn from_str(file: &str, text: &str) -> Result<Lesson, LessonError> {
     {
         return Err(fail(format!("model: {d}")));
     }
+    if let Some(p) = &raw.predict {
+        if p.ask.trim().is_empty() {
+            return Err(fail("predict.ask: must not be empty".to_owned()));
+        }
+        crate::sweep::MetricRef::parse(&p.metric, &model)
+            .map_err(|e| fail(format!("predict.metric: {e}")))?;
+    }
     let lesson = Lesson {
         title: raw.title,
         summary: raw.summary,
@@ -177,6 +200,7 @@ pub fn from_str(file: &str, text: &str) -> Result<Lesson, LessonError> {
         goals: raw.goals,
         hints: raw.hints,
         try_this: raw.try_this,
+        predict: raw.predict,
         solution: raw.solution,
         model,
     };
@@ -323,6 +347,19 @@ mod tests {
         let solved = lesson.solution_model().expect("applies");
         assert!(solved.name.ends_with(SOLUTION), "{}", solved.name);
         assert!(solved.variants.is_empty());
+        assert_eq!(lesson.predict, None, "a question is not required");
+        let asking = SMALL.replace(
+            "try_this: [",
+            "predict: (ask: \"How deep will the queue get?\", metric: \"q.max_depth\"),\n    try_this: [",
+        );
+        let lesson = from_str("small.ron", &asking).expect("reads");
+        assert_eq!(
+            lesson.predict,
+            Some(Prediction {
+                ask: "How deep will the queue get?".to_owned(),
+                metric: "q.max_depth".to_owned(),
+            })
+        );
     }
 
     #[test]
@@ -357,6 +394,27 @@ mod tests {
                 "unknown field `edgez` in the model",
             ),
             (SMALL.replace("(id: \"q\", kind: Queue()),", ""), "model"),
+            (
+                SMALL.replace(
+                    "try_this: [",
+                    "predict: (ask: \" \", metric: \"q.max_depth\"),\n    try_this: [",
+                ),
+                "predict.ask",
+            ),
+            (
+                SMALL.replace(
+                    "try_this: [",
+                    "predict: (ask: \"How deep?\", metric: \"nowhere.max_depth\"),\n    try_this: [",
+                ),
+                "predict.metric",
+            ),
+            (
+                SMALL.replace(
+                    "try_this: [",
+                    "predict: (ask: \"How deep?\", metric: \"slo:Long queue\"),\n    try_this: [",
+                ),
+                "predict.metric",
+            ),
         ];
         for (text, field) in cases {
             let err = from_str("lessons/small.ron", &text)

@@ -118,3 +118,26 @@ lesson_tests! {
     lesson_12_duplicates => "12-duplicates.ron",
     lesson_13_failover => "13-failover.ron",
 }
+
+#[test]
+fn every_lessons_question_is_one_the_predict_window_asks() {
+    let mut asking = 0;
+    for bundled in LESSONS {
+        let lesson = bundled.load().unwrap_or_else(|e| panic!("{e}"));
+        let Some(predict) = &lesson.predict else {
+            continue;
+        };
+        let keys: Vec<String> = weir::gui::predict::questions(lesson.model())
+            .into_iter()
+            .map(|q| q.key)
+            .collect();
+        assert!(
+            keys.contains(&predict.metric),
+            "{}: `{}` is not among {keys:?}",
+            bundled.file,
+            predict.metric
+        );
+        asking += 1;
+    }
+    assert!(asking >= 4, "only {asking} lessons ask for a prediction");
+}

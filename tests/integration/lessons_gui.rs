@@ -201,3 +201,25 @@ fn the_help_menu_opens_the_list_and_escape_closes_it() {
     h.run();
     assert!(!h.state().showing_lessons());
 }
+
+#[test]
+fn a_lessons_question_opens_predict_then_run_on_its_number() {
+    let mut h = starting(Prefs::default());
+    h.get_by_role_and_label(Role::Button, "Lessons…").click();
+    h.run();
+    h.query_all_by_label("Start")
+        .next()
+        .expect("a Start button")
+        .click();
+    h.run();
+    assert!(h.query_by_label("Predict first").is_some());
+    assert!(!h.state().predict_window().open);
+    press(&mut h, "Predict, then run…");
+    let window = h.state().predict_window();
+    assert!(window.open, "the window opens");
+    assert_eq!(
+        window.question_key(),
+        Some("slo:95 % of orders done within 100 ms"),
+        "on the lesson's question"
+    );
+}

@@ -168,6 +168,8 @@ pub enum LessonAction {
     List,
     /// Leave the lesson (the design stays open).
     Leave,
+    /// Open Predict, then run on the lesson's question.
+    Predict,
 }
 
 /// The Lessons list, as a window in the middle; what was picked.
@@ -283,6 +285,18 @@ pub fn panel_ui(
             for paragraph in lesson.story.split("\n\n") {
                 ui.label(paragraph.trim());
                 ui.add_space(4.0);
+            }
+            if let Some(predict) = &lesson.predict {
+                ui.add_space(6.0);
+                ui.label(RichText::new("Predict first").strong().size(16.0));
+                ui.add(egui::Label::new(&predict.ask).wrap());
+                if ui
+                    .button("Predict, then run…")
+                    .on_hover_text("Write down your answer (or the room's) before the run shows it")
+                    .clicked()
+                {
+                    actions.push(LessonAction::Predict);
+                }
             }
             ui.add_space(6.0);
             goals_ui(ui, active);
@@ -560,6 +574,11 @@ impl super::WeirApp {
                 self.request(super::dialogs::Pending::Lesson(bundled));
             }
             LessonAction::List => self.show_lessons = true,
+            LessonAction::Predict => {
+                if let Some(p) = self.lesson.as_ref().and_then(|l| l.lesson.predict.as_ref()) {
+                    self.predict.open_on(&p.metric);
+                }
+            }
             LessonAction::Leave => self.lesson = None,
             LessonAction::Check => {
                 if let Some(why) = self.doc.run_refusal() {

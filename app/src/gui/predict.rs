@@ -788,6 +788,20 @@ impl PredictWindow {
         self.open = true;
     }
 
+    /// Opens the window on the question with `key` (`NODE.METRIC`,
+    /// `slo:NAME`), unless a round's predictions are locked on another.
+    pub fn open_on(&mut self, key: &str) {
+        self.open = true;
+        if !self.locked() {
+            self.question = Some(key.to_owned());
+        }
+    }
+
+    /// The key of the question shown.
+    pub fn question_key(&self) -> Option<&str> {
+        self.question.as_deref()
+    }
+
     /// Another document: its questions are not this one's.
     pub fn forget_document(&mut self) {
         self.question = None;
