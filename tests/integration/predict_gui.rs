@@ -51,6 +51,26 @@ fn observed(h: &Harness<'_, WeirApp>) -> Observed {
     }
 }
 
+/// The teacher view, with `lines` (`NAME VALUE`) pasted in as the room's
+/// guesses.
+pub(crate) fn paste_room(h: &mut Harness<'_, WeirApp>, lines: &[&str]) {
+    h.get_by_label("Teacher").click();
+    h.run();
+    h.get_by_label("Paste a list").click();
+    h.run();
+    h.get_by_label("Pasted lines").click();
+    h.run();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            h.key_press(Key::Enter);
+        }
+        h.get_by_label("Pasted lines").type_text(line);
+    }
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Add these").click();
+    h.run();
+}
+
 fn run_and_wait(h: &mut Harness<'_, WeirApp>) {
     h.get_by_role_and_label(Role::Button, "Lock and run")
         .click();
@@ -113,18 +133,7 @@ fn a_guess_is_locked_by_the_run_and_judged_on_the_reports_interval() {
 #[test]
 fn the_teacher_view_ranks_the_rooms_guesses_and_keeps_their_names() {
     let mut h = opened();
-    h.get_by_label("Teacher").click();
-    h.run();
-    h.get_by_label("Paste a list").click();
-    h.run();
-    h.get_by_label("Pasted lines").click();
-    h.run();
-    h.get_by_label("Pasted lines").type_text("Ana 2s");
-    h.key_press(Key::Enter);
-    h.get_by_label("Pasted lines").type_text("Bo Li: 40 ms");
-    h.run();
-    h.get_by_role_and_label(Role::Button, "Add these").click();
-    h.run();
+    paste_room(&mut h, &["Ana 2s", "Bo Li: 40 ms"]);
     run_and_wait(&mut h);
     let judged = h.state().predict_window().judged().expect("judged");
     let names: Vec<&str> = judged.iter().map(|j| j.name.as_str()).collect();

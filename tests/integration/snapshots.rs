@@ -109,19 +109,7 @@ fn a_rooms_predictions_judged_at_1280x720() {
         .expect("a shorter scenario");
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::P);
     h.run();
-    h.get_by_label("Teacher").click();
-    h.run();
-    h.get_by_label("Paste a list").click();
-    h.run();
-    h.get_by_label("Pasted lines").click();
-    h.run();
-    for line in ["Ana 150ms", "Bo 60 ms", "Chloé 1s"] {
-        h.get_by_label("Pasted lines").type_text(line);
-        h.key_press(Key::Enter);
-    }
-    h.run();
-    h.get_by_label("Add these").click();
-    h.run();
+    crate::predict_gui::paste_room(&mut h, &["Ana 150ms", "Bo 60 ms", "Chloé 1s"]);
     h.get_by_label("Lock and run").click();
     until(&mut h, "the predictions judged", |h| {
         h.state().predict_window().judged().is_some()

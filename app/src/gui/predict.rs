@@ -905,13 +905,7 @@ impl PredictWindow {
         self.round = None;
         self.guess.clear();
         self.paste_errors.clear();
-        self.rows = room
-            .iter()
-            .map(|name| Row {
-                name: name.clone(),
-                value: String::new(),
-            })
-            .collect();
+        self.new_round_rows(room);
     }
 
     /// The window, while open; what it asks of the app.
@@ -1005,6 +999,8 @@ impl PredictWindow {
         action
     }
 
+    /// A row for each name of the room, values empty (two empty rows for
+    /// a room not named yet).
     fn new_round_rows(&mut self, room: &[String]) {
         self.rows = room
             .iter()
@@ -1206,9 +1202,6 @@ impl PredictWindow {
                 .clicked()
             {
                 self.new_round(room);
-                if self.teacher && self.rows.is_empty() {
-                    self.new_round_rows(room);
-                }
             }
             if let Some(round) = &self.round {
                 if round.result.is_none() {
