@@ -4,7 +4,11 @@
 //! throughput in messages (elements) per second for:
 //! - `mm1`: M/M/1 at ρ = 0.9 with every metric on (1 M messages);
 //! - `pipeline20`: a 20-node pipeline (producer, 9 queue+consumer stages, sink);
-//! - `inflight100k`: about 10⁵ messages in service at once (a deep calendar).
+//! - `inflight100k`, `inflight1m`: about 10⁵ and 9 × 10⁵ messages in service
+//!   at once (a deep calendar; against `mm1`'s two or three pending);
+//! - `idle5k`, `idle20k`: 1,250 and 5,000 chains of producer → queue →
+//!   consumer → sink at one message a second each, for 10 s: a big
+//!   drawing with little traffic, whose cost should follow the traffic.
 
 use std::hint::black_box;
 
@@ -62,6 +66,40 @@ fn in_flight(seconds: u64) -> Model {
     ))
 }
 
+fn in_flight_at(rate: u64, seconds: u64) -> Model {
+    // `rate`/s, each held 1 s by consumers with room for 10⁶ (the most a
+    // consumer may have in service).
+    load(&format!(
+        r#"(version: 1, name: "inflight", scenario: (duration: "{seconds}s", max_in_flight: 5000000),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: {rate}.0))),
+                (id: "srv", kind: Consumer(instances: 1000, concurrency: 1000, service: Exponential(mean: "1s"))),
+            ],
+            edges: [(from: "src", to: "srv")])"#
+    ))
+}
+
+fn idle_chains(chains: usize) -> Model {
+    let mut nodes = Vec::with_capacity(chains * 4);
+    let mut edges = Vec::with_capacity(chains * 3);
+    for c in 0..chains {
+        nodes.push(format!(
+            r#"(id: "p{c}", kind: Producer(arrival: Poisson(rate: 1.0))),
+               (id: "q{c}", kind: Queue()),
+               (id: "c{c}", kind: Consumer(service: Exponential(mean: "10ms"))),
+               (id: "s{c}", kind: Sink())"#
+        ));
+        edges.push(format!(
+            r#"(from: "p{c}", to: "q{c}"), (from: "q{c}", to: "c{c}"), (from: "c{c}", to: "s{c}")"#
+        ));
+    }
+    load(&format!(
+        r#"(version: 1, name: "idle", scenario: (duration: "10s", warmup: "0s"), nodes: [{}], edges: [{}])"#,
+        nodes.join(","),
+        edges.join(",")
+    ))
+}
+
 fn completed(model: &Model) -> u64 {
     match run_once(model, 1) {
         Ok(r) => r.conservation.completed,
@@ -76,6 +114,9 @@ fn benches(c: &mut Criterion) {
         ("mm1", mm1(1_000_000)),
         ("pipeline20", pipeline(9, 1000)),
         ("inflight100k", in_flight(10)),
+        ("inflight1m", in_flight_at(900_000, 3)),
+        ("idle5k", idle_chains(1_250)),
+        ("idle20k", idle_chains(5_000)),
     ] {
         group.throughput(Throughput::Elements(completed(&model)));
         group.bench_function(name, |b| b.iter(|| black_box(run_once(&model, 1))));
