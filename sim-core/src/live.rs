@@ -116,13 +116,6 @@ impl Simulation {
         Ok(())
     }
 
-    /// Producer `id`'s rate now, in percent of its designed rate (`None`:
-    /// no such producer).
-    pub fn producer_load(&self, id: &str) -> Option<u32> {
-        let node = self.live_producer(id, "").ok()?;
-        Some(self.producers[self.topo[node].slot].load())
-    }
-
     /// Producer `id` makes `count` events now, as its arrivals make them
     /// (its client, outbox and versions included), without moving its own
     /// next arrival. A producer that waits for room stops at the first
@@ -380,7 +373,6 @@ mod tests {
         sim.run_until(at(10)).expect("runs");
         sim.set_producer_load("src", 0)
             .expect("a producer's load turns");
-        assert_eq!(sim.producer_load("src"), Some(0));
         assert_eq!(sim.snapshot().nodes[0].load, Some(0));
         assert_eq!(sim.snapshot().nodes[1].load, None);
         let before = arrived(&sim);

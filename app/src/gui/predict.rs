@@ -1,7 +1,7 @@
 //! Predict, then run: before the replications, the learner (or each
 //! person in the room) writes down what they expect of one number of the
 //! design — a latency percentile, a queue's largest depth — or whether
-//! something happens at all (a drop, a dead letter, a full queue). The
+//! something happens at all (a drop, a dead letter). The
 //! run locks the predictions; its report then judges each against the
 //! result and its 95 % interval, ranked closest first, on a chart.
 //!
@@ -492,8 +492,8 @@ pub fn rank(guesses: &[(String, Answer)], observed: Observed) -> Vec<Judged> {
 }
 
 /// What each replication showed of the outcomes a yes-or-no question
-/// asks about: every node's drops, dead letters and largest depth, and
-/// the messages dropped, dead-lettered and lost model-wide.
+/// asks about: every node's drops and dead letters, and the messages
+/// dropped, dead-lettered and lost model-wide.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tally {
     runs: usize,
@@ -504,7 +504,7 @@ pub struct Tally {
 }
 
 /// The node numbers a [`Tally`] keeps.
-const TALLIED: [&str; 3] = ["dropped", "dead_lettered", "max_depth"];
+const TALLIED: [&str; 2] = ["dropped", "dead_lettered"];
 
 impl Tally {
     /// Takes in the next replication.
@@ -604,10 +604,25 @@ fn plain(text: &str) -> String {
     text.replace("_per_s", " per s").replace(['_', '.'], " ")
 }
 
+/// Every question the model's run can answer ([`questions`]), and the
+/// one to start with ([`default_question`]), from one pilot.
+pub fn asked(model: &Model) -> (Vec<Question>, Option<usize>) {
+    let run = pilot(model);
+    let list = questions_from(model, run.as_ref());
+    let first = default_question(&list, run.as_ref());
+    (list, first)
+}
+
 /// Every question the model's run can answer, in order: its objectives,
 /// whether anything is dropped, dead-lettered or lost anywhere, then each
 /// node's numbers and its yes-or-no questions, in model order.
 pub fn questions(model: &Model) -> Vec<Question> {
+    questions_from(model, pilot(model).as_ref())
+}
+
+/// [`questions`], of a pilot `run` (`None`: the model cannot run, and
+/// only its objectives are asked).
+fn questions_from(model: &Model, run: Option<&RunResult>) -> Vec<Question> {
     let mut out: Vec<Question> = model
         .slos
         .iter()
@@ -620,7 +635,7 @@ pub fn questions(model: &Model) -> Vec<Question> {
             key: format!("slo:{}", slo.label()),
         })
         .collect();
-    let Some(run) = pilot(model) else {
+    let Some(run) = run else {
         return out;
     };
     for fate in Fate::ALL {
@@ -677,8 +692,8 @@ pub fn questions(model: &Model) -> Vec<Question> {
 
 /// The question to start with: an objective; else the end-to-end p99
 /// where journeys end (the last node reporting one); else the queue the
-/// pilot saw deepest; else the first.
-pub fn default_question(model: &Model, questions: &[Question]) -> Option<usize> {
+/// pilot `run` saw deepest; else the first.
+fn default_question(questions: &[Question], run: Option<&RunResult>) -> Option<usize> {
     let key = |q: &Question| q.key.clone();
     if let Some(i) = questions.iter().position(|q| q.key.starts_with("slo:")) {
         return Some(i);
@@ -689,8 +704,7 @@ pub fn default_question(model: &Model, questions: &[Question]) -> Option<usize> 
     {
         return Some(i);
     }
-    let run = pilot(model)?;
-    let deepest = run
+    let deepest = run?
         .nodes
         .iter()
         .filter(|n| n.kind == sim_core::nodes::Kind::Queue)
@@ -769,8 +783,9 @@ pub struct PredictWindow {
     pub open: bool,
     /// The chosen question's key.
     question: Option<String>,
-    /// The questions of the model at a revision.
-    questions: Option<(u64, Vec<Question>)>,
+    /// The questions of the model at a revision, and the one to start
+    /// with.
+    questions: Option<(u64, Vec<Question>, Option<usize>)>,
     teacher: bool,
     /// The learner's guess.
     guess: String,
@@ -811,15 +826,16 @@ impl PredictWindow {
 
     /// The question shown, from the model at `revision`.
     fn current(&mut self, model: &Model, revision: u64) -> Option<&Question> {
-        if self.questions.as_ref().is_none_or(|(r, _)| *r != revision) {
-            self.questions = Some((revision, questions(model)));
+        if self.questions.as_ref().is_none_or(|(r, ..)| *r != revision) {
+            let (list, first) = asked(model);
+            self.questions = Some((revision, list, first));
         }
-        let list = &self.questions.as_ref()?.1;
+        let (_, list, first) = self.questions.as_ref()?;
         let chosen = self
             .question
             .as_ref()
             .and_then(|k| list.iter().position(|q| q.key == *k))
-            .or_else(|| default_question(model, list))?;
+            .or(*first)?;
         self.question = Some(list[chosen].key.clone());
         list.get(chosen)
     }
@@ -843,13 +859,21 @@ impl PredictWindow {
         if self.round.is_some() {
             return;
         }
+        // (Nothing typed, nothing to lock: the questions are not worked
+        // out for a run no one predicted.)
+        let typed: Vec<(String, String)> = self
+            .typed()
+            .into_iter()
+            .filter(|(name, text)| !name.is_empty() && !text.trim().is_empty())
+            .collect();
+        if typed.is_empty() {
+            return;
+        }
         let Some(question) = self.current(model, revision).cloned() else {
             return;
         };
-        let guesses: Vec<(String, Answer)> = self
-            .typed()
+        let guesses: Vec<(String, Answer)> = typed
             .into_iter()
-            .filter(|(name, _)| !name.is_empty())
             .filter_map(|(name, text)| Some((name, question.parse(&text).ok()?)))
             .collect();
         if guesses.is_empty() {
@@ -1019,11 +1043,8 @@ impl PredictWindow {
             Some(round) => Some(round.question.clone()),
             None => self.current(model, revision).cloned(),
         };
-        let list = self
-            .questions
-            .as_ref()
-            .map(|(_, l)| l.clone())
-            .unwrap_or_default();
+        let list: &[Question] = self.questions.as_ref().map_or(&[], |(_, l, _)| l);
+        let picked = &mut self.question;
         ui.horizontal(|ui| {
             let label = ui.label(RichText::new("Question").strong());
             ui.add_enabled_ui(!fixed, |ui| {
@@ -1032,14 +1053,14 @@ impl PredictWindow {
                     .width(ui.available_width().clamp(200.0, 460.0))
                     .height(420.0)
                     .show_ui(ui, |ui| {
-                        for q in &list {
+                        for q in list {
                             let chosen = shown.as_ref().is_some_and(|s| s.key == q.key);
                             if ui
                                 .selectable_label(chosen, &q.label)
                                 .on_hover_text(&q.key)
                                 .clicked()
                             {
-                                self.question = Some(q.key.clone());
+                                *picked = Some(q.key.clone());
                             }
                         }
                     })
@@ -1652,7 +1673,9 @@ mod tests {
                 assert!(metric.read(&report).is_some(), "{} is in the report", q.key);
             }
         }
-        let first = default_question(&model, &list).expect("a default");
+        let (asked_list, first) = asked(&model);
+        assert_eq!(asked_list, list, "one pilot asks the same");
+        let first = first.expect("a default");
         assert!(
             list[first].key.ends_with("end_to_end_s.p99"),
             "no objective: the end-to-end p99, not {}",
@@ -1675,8 +1698,8 @@ mod tests {
             slos: [(name: "Quick", on: Node("w"), objective: Latency(percentile: 99.0, max: "250ms"))],
         )"#;
         let model = file::from_str(text).expect("loads").0;
-        let list = questions(&model);
-        let first = default_question(&model, &list).expect("a default");
+        let (list, first) = asked(&model);
+        let first = first.expect("a default");
         assert_eq!(list[first].key, "slo:Quick");
         assert!(
             list.iter()
