@@ -400,7 +400,7 @@ fn rows_ui(ui: &mut egui::Ui, result: &Compared) {
 }
 
 /// A tool window over the canvas (Compare designs, What if, Plan
-/// capacity): sized for the screen and never larger than it, also while
+/// capacity, Predict, then run): sized for the screen and never larger than it, also while
 /// presenting, where the text is larger; its contents scroll instead.
 pub(super) fn tool_window<'a>(
     title: &'a str,
@@ -408,13 +408,16 @@ pub(super) fn tool_window<'a>(
     open: &'a mut bool,
 ) -> egui::Window<'a> {
     let screen = ctx.content_rect();
+    // Below the menus, the title and the run controls, which stay in
+    // sight while a tool is open.
+    let top = 104.0;
     egui::Window::new(title)
         .open(open)
         .default_size([
             (screen.width() - 80.0).clamp(360.0, 1000.0),
-            (screen.height() - 100.0).clamp(240.0, 620.0),
+            (screen.height() - top - 40.0).clamp(240.0, 620.0),
         ])
-        .default_pos(screen.left_top() + egui::vec2(40.0, 40.0))
+        .default_pos(screen.left_top() + egui::vec2(40.0, top))
         .max_size(screen.size() - egui::vec2(40.0, 60.0))
         .resizable(true)
 }

@@ -1416,8 +1416,10 @@ fn chart_ui(ui: &mut egui::Ui, measure: Measure, mean: f64, half: Option<f64>, j
                 Text::new(
                     "result label",
                     PlotPoint::new(mean * scale, top),
+                    // (In the text's own colour: blue on the blue band
+                    // would not read.)
                     RichText::new(format!("result {}", measure.show(mean)))
-                        .color(super::colors::BLUE)
+                        .color(ink)
                         .strong(),
                 )
                 .anchor(egui::Align2::CENTER_TOP),
