@@ -1,5 +1,6 @@
 //! What the app embeds from the workspace's `assets/` folder.
 
+#[cfg(not(target_arch = "wasm32"))]
 use eframe::egui::IconData;
 
 /// The app's icon, 256 × 256 (drawn by `assets/make-icon.py`; also what
@@ -7,6 +8,7 @@ use eframe::egui::IconData;
 pub const ICON_PNG: &[u8] = include_bytes!("../../assets/weir.png");
 
 /// The icon for the window and the task bar.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn window_icon() -> Option<IconData> {
     eframe::icon_data::from_png_bytes(ICON_PNG).ok()
 }

@@ -27,20 +27,63 @@ pub fn import(paths: &[PathBuf]) -> Result<Imported> {
         && path.is_file()
         && is_mermaid(path)
     {
-        return import_mermaid(path);
+        let text = file::read(path)?;
+        return import_mermaid(&path.display().to_string(), &text);
     }
-    let documents = import_documents(paths)?;
+    joined(&import_documents(paths)?, &mut DiskFiles)
+}
+
+/// Imports files given as names and texts (a browser's uploads): one
+/// Mermaid flowchart (by its extension, or by its first line unless it is
+/// named as YAML or JSON), or the AsyncAPI documents among them, joined.
+/// References between them resolve by name; none reaches further.
+pub fn import_texts(files: &[(String, String)]) -> Result<Imported> {
+    if let [(name, text)] = files {
+        let ext = Path::new(name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        let mermaid = match ext.as_deref() {
+            Some("mmd" | "mermaid") => true,
+            Some("yaml" | "yml" | "json") => false,
+            _ => sim_core::export::mermaid::is_flowchart(text),
+        };
+        if mermaid {
+            return import_mermaid(name, text);
+        }
+    }
+    let documents: Vec<sim_core::export::asyncapi::Document> = files
+        .iter()
+        .filter(|(_, text)| sim_core::export::asyncapi::is_document(text))
+        .map(|(name, text)| sim_core::export::asyncapi::Document {
+            name: name.clone(),
+            text: text.clone(),
+        })
+        .collect();
+    if documents.is_empty() {
+        let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+        bail!(
+            "{}: no AsyncAPI document (a YAML or JSON file with an `asyncapi` field) or Mermaid flowchart",
+            names.join(", ")
+        );
+    }
+    joined(&documents, &mut GivenFiles(files))
+}
+
+/// AsyncAPI `documents` joined into one model, with notes naming the
+/// document when there is only one.
+fn joined(
+    documents: &[sim_core::export::asyncapi::Document],
+    files: &mut dyn sim_core::export::asyncapi::Files,
+) -> Result<Imported> {
     let single = documents.len() == 1;
-    let (model, diagnostics) =
-        sim_core::export::asyncapi::import_documents(&documents, &mut DiskFiles).map_err(
-            |e| match (&e, documents.first()) {
-                (sim_core::export::asyncapi::ImportError::Reference { .. }, _) | (_, None) => {
-                    anyhow::anyhow!("{e}")
-                }
-                (_, Some(first)) if single => anyhow::anyhow!("{}: {e}", first.name),
-                _ => anyhow::anyhow!("{e}"),
-            },
-        )?;
+    let (model, diagnostics) = sim_core::export::asyncapi::import_documents(documents, files)
+        .map_err(|e| match (&e, documents.first()) {
+            (sim_core::export::asyncapi::ImportError::Reference { .. }, _) | (_, None) => {
+                anyhow::anyhow!("{e}")
+            }
+            (_, Some(first)) if single => anyhow::anyhow!("{}: {e}", first.name),
+            _ => anyhow::anyhow!("{e}"),
+        })?;
     let notes = diagnostics
         .iter()
         .map(|d| match documents.first() {
@@ -55,14 +98,14 @@ pub fn import(paths: &[PathBuf]) -> Result<Imported> {
     })
 }
 
-/// A flowchart as a model with default parameters.
-fn import_mermaid(path: &Path) -> Result<Imported> {
-    let text = file::read(path)?;
-    let (model, warnings) = sim_core::export::mermaid::from_mermaid(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+/// A flowchart's text (from the file `name`) as a model with default
+/// parameters.
+fn import_mermaid(name: &str, text: &str) -> Result<Imported> {
+    let (model, warnings) = sim_core::export::mermaid::from_mermaid(text)
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let notes = warnings
         .iter()
-        .map(|w| format!("{}: warning: {w}", path.display()))
+        .map(|w| format!("{name}: warning: {w}"))
         .collect();
     let diagnostics = warnings
         .iter()
@@ -87,6 +130,30 @@ pub fn is_mermaid(path: &Path) -> bool {
         Some("mmd" | "mermaid") => true,
         Some("yaml" | "yml" | "json") => false,
         _ => file::read(path).is_ok_and(|text| sim_core::export::mermaid::is_flowchart(&text)),
+    }
+}
+
+/// Files given with their texts: a reference reads the one of its path,
+/// or else the only one with its file name (a browser uploads files
+/// without their folders).
+struct GivenFiles<'a>(&'a [(String, String)]);
+
+impl sim_core::export::asyncapi::Files for GivenFiles<'_> {
+    fn read(&mut self, path: &str) -> std::result::Result<String, String> {
+        let wanted = path.trim_start_matches("./");
+        if let Some((_, text)) = self.0.iter().find(|(name, _)| name == wanted) {
+            return Ok(text.clone());
+        }
+        let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_owned();
+        let mut same = self.0.iter().filter(|(name, _)| base(name) == base(wanted));
+        match (same.next(), same.next()) {
+            (Some((_, text)), None) => Ok(text.clone()),
+            (Some(_), Some(_)) => Err(format!(
+                "{path}: several files given are named {}",
+                base(wanted)
+            )),
+            (None, _) => Err(format!("{path} was not among the files given")),
+        }
     }
 }
 
@@ -143,4 +210,85 @@ fn import_documents(paths: &[PathBuf]) -> Result<Vec<sim_core::export::asyncapi:
         }
     }
     Ok(documents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fixture folder's files as a browser uploads them: file names only.
+    fn uploaded(folder: &Path) -> Vec<(String, String)> {
+        let mut files = Vec::new();
+        let mut folders = vec![folder.to_path_buf()];
+        while let Some(dir) = folders.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a fixture folder") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else {
+                    let name = path.file_name().expect("a name").to_string_lossy();
+                    let text = std::fs::read_to_string(&path).expect("readable");
+                    files.push((name.into_owned(), text));
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    fn social() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/asyncapi/social")
+    }
+
+    #[test]
+    fn uploaded_services_join_as_the_folder_does_with_references_by_file_name() {
+        let mut from_disk = import(&[social()]).expect("the folder imports");
+        let files = uploaded(&social());
+        assert!(files.iter().any(|(name, _)| name == "channels.yaml"));
+        let mut from_uploads = import_texts(&files).expect("the uploads import");
+        assert!(
+            from_uploads
+                .model
+                .description
+                .contains("Likes service (likes.yaml)"),
+            "the description names the files uploaded: {}",
+            from_uploads.model.description
+        );
+        // The description names the documents, by path or by file name.
+        from_disk.model.description.clear();
+        from_uploads.model.description.clear();
+        assert_eq!(
+            file::to_string(&from_uploads.model),
+            file::to_string(&from_disk.model),
+            "the same design"
+        );
+        // Without the shared definitions, the references say what is missing.
+        let alone: Vec<_> = files
+            .iter()
+            .filter(|(name, _)| name == "likes.yaml")
+            .cloned()
+            .collect();
+        let e = import_texts(&alone).expect_err("its references are missing");
+        assert!(
+            format!("{e:#}").contains("was not among the files given"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn an_uploaded_sketch_is_a_flowchart_and_other_text_is_refused() {
+        let sketch = "flowchart LR\n  a[Orders] --> q[(queue)] --> w[Worker]\n";
+        let imported =
+            import_texts(&[("flow.txt".to_owned(), sketch.to_owned())]).expect("a flowchart");
+        assert_eq!(imported.model.graph.node_count(), 3);
+        let e = import_texts(&[("flow.yaml".to_owned(), sketch.to_owned())])
+            .expect_err("named as YAML, it is no AsyncAPI document");
+        assert!(
+            format!("{e:#}").contains("flow.yaml: no AsyncAPI document"),
+            "{e:#}"
+        );
+        let e =
+            import_texts(&[("notes.md".to_owned(), "# notes".to_owned())]).expect_err("neither");
+        assert!(format!("{e:#}").contains("notes.md"), "{e:#}");
+    }
 }

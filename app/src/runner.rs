@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Condvar, Mutex, PoisonError};
-use std::time::{Duration as WallDuration, Instant};
+use std::time::Duration as WallDuration;
+
+use web_time::Instant;
 
 use sim_core::report::check_replications;
 use sim_core::rng::replication_seed;

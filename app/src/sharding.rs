@@ -8,7 +8,7 @@
 use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+use web_time::Instant;
 
 use anyhow::{Context as _, Result, bail};
 use sim_core::Model;

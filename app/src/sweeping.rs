@@ -90,10 +90,20 @@ pub fn run(
                     }
                 }
             };
-            std::thread::Builder::new()
+            let spawned = std::thread::Builder::new()
                 .name(format!("weir-sweep-{t}"))
-                .spawn_scoped(scope, worker)
-                .map_err(|e| SweepError::Output(format!("cannot start a worker: {e}")))?;
+                .spawn_scoped(scope, worker.clone());
+            match spawned {
+                Ok(_) => {}
+                // With no thread to be had (a browser has none), the
+                // calling thread runs every point itself.
+                Err(_) if t == 0 => {
+                    worker();
+                    break;
+                }
+                // Those running share the work.
+                Err(_) => break,
+            }
         }
         drop(tx);
         let mut waiting = BTreeMap::new();

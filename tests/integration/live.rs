@@ -228,6 +228,113 @@ fn a_slow_snapshot_reader_never_blocks_the_simulation() {
     );
 }
 
+/// Takes frames from `run` until one says the run finished.
+fn run_to_its_end(run: &LiveRun) -> Box<weir::live::LiveFrame> {
+    let mut spare = None;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(frame) = run.take_frame(&mut spare) {
+            if frame.finished {
+                return frame;
+            }
+            spare = Some(frame);
+        }
+        assert!(Instant::now() < deadline, "the run ends within a minute");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn a_live_run_without_a_thread_advances_as_its_frames_are_taken() {
+    let model = weir_tests::model(CHAIN);
+    let repaints = std::rc::Rc::new(std::cell::Cell::new(0_u32));
+    let counted = repaints.clone();
+    let run = LiveRun::start_inline(&model, 1, Box::new(move || counted.set(counted.get() + 1)))
+        .expect("a live run");
+    assert!(run.is_inline());
+    let mut spare = None;
+    let first = run
+        .take_frame(&mut spare)
+        .expect("the first frame shows time zero");
+    assert_eq!(first.snapshot.now.as_nanos(), 0);
+    assert!(!first.playing);
+    spare = Some(first);
+    assert!(
+        run.take_frame(&mut spare).is_none(),
+        "paused, with nothing new, no frame is made"
+    );
+
+    run.send(Command::SetSpeed(Speed::Times(1000.0)));
+    run.send(Command::Play);
+    let mut times = Vec::new();
+    while times.len() < 10 {
+        std::thread::sleep(Duration::from_millis(5));
+        if let Some(frame) = run.take_frame(&mut spare) {
+            assert!(frame.playing);
+            times.push(frame.snapshot.now.as_nanos());
+            spare = Some(frame);
+        }
+    }
+    assert!(
+        times.windows(2).all(|w| w[0] < w[1]),
+        "each frame taken moves the clock on: {times:?}"
+    );
+    assert!(
+        repaints.get() >= 10,
+        "a playing run asks for the next frame"
+    );
+
+    run.send(Command::Pause);
+    let paused = run.take_frame(&mut spare).expect("the pause shows");
+    assert!(!paused.playing);
+    let at = paused.snapshot.now;
+    spare = Some(paused);
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(run.take_frame(&mut spare).is_none(), "paused, it stays put");
+    run.send(Command::Step);
+    let stepped = run_until_paused(&run, &mut spare);
+    assert_eq!(
+        stepped.snapshot.now.as_nanos() - at.as_nanos(),
+        weir::live::STEP.0,
+        "Step advances one step"
+    );
+}
+
+/// Takes frames until one shows the run paused.
+fn run_until_paused(
+    run: &LiveRun,
+    spare: &mut Option<Box<weir::live::LiveFrame>>,
+) -> Box<weir::live::LiveFrame> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(frame) = run.take_frame(spare)
+            && !frame.playing
+        {
+            return frame;
+        }
+        assert!(Instant::now() < deadline, "the run pauses");
+    }
+}
+
+#[test]
+fn a_live_run_ends_the_same_with_or_without_a_thread() {
+    let model = weir_tests::model(CHAIN);
+    let threaded = LiveRun::start(&model, 7, Box::new(|| {})).expect("a live run");
+    let inline = LiveRun::start_inline(&model, 7, Box::new(|| {})).expect("a live run");
+    assert!(!threaded.is_inline());
+    for run in [&threaded, &inline] {
+        run.send(Command::SetSpeed(Speed::Max));
+        run.send(Command::RunToEnd);
+    }
+    let (a, b) = (run_to_its_end(&threaded), run_to_its_end(&inline));
+    assert_eq!(a.snapshot.now.as_nanos(), model.scenario.duration.0);
+    assert_eq!(
+        format!("{:?}", a.snapshot),
+        format!("{:?}", b.snapshot),
+        "the same seed tells the same story"
+    );
+}
+
 /// Frame CPU time (UI pass plus tessellation) with a 200-node model
 /// running flat out on the simulation thread, and the simulation's rate
 /// inside the app against the headless engine on the same model. Run in

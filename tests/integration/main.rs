@@ -64,4 +64,5 @@ mod theory;
 mod timeouts_gui;
 mod versions_gui;
 mod warmup;
+mod web_gui;
 mod whatif_gui;

@@ -144,14 +144,12 @@ impl ComparisonWindow {
         };
         let (tx, rx) = std::sync::mpsc::channel();
         let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("weir-compare".to_owned())
-            .spawn(move || {
-                let outcome = crate::comparing::compare((&a, &labels.0), (&b, &labels.1), pairing)
-                    .map(Box::new);
-                let _ = tx.send(outcome);
-                ctx.request_repaint();
-            });
+        let spawned = crate::background::spawn("weir-compare", move || {
+            let outcome =
+                crate::comparing::compare((&a, &labels.0), (&b, &labels.1), pairing).map(Box::new);
+            let _ = tx.send(outcome);
+            ctx.request_repaint();
+        });
         match spawned {
             Ok(_) => self.running = Some(rx),
             Err(e) => self.error = Some(format!("cannot start the comparison: {e}")),

@@ -26,6 +26,13 @@ pub(super) enum Pending {
     /// document (none: ask with the open dialog).
     Import(Vec<PathBuf>),
     Example(Example),
+    /// A model read from a file the browser uploaded: its name and text.
+    OpenText {
+        name: String,
+        text: String,
+    },
+    /// Documents the browser uploaded, imported as a new document.
+    ImportTexts(Vec<(String, String)>),
     /// A lesson: its model opens as a new document.
     Lesson(crate::lessons::BundledLesson),
     /// Restore the first recovery offer.
@@ -59,6 +66,8 @@ impl WeirApp {
                 }
             }
             Pending::Example(example) => self.open_example(example),
+            Pending::OpenText { name, text } => self.open_text(&name, &text),
+            Pending::ImportTexts(files) => self.import_texts(&files),
             Pending::Lesson(lesson) => self.open_lesson(lesson),
             Pending::Import(paths) if paths.is_empty() => {
                 if let Some(paths) = files::pick_import(self.doc.path.as_deref()) {

@@ -43,15 +43,13 @@ impl ExportState {
         let (tx, rx) = std::sync::mpsc::channel();
         let ctx = ctx.clone();
         let out = path.clone();
-        let spawned = std::thread::Builder::new()
-            .name("weir-export".to_owned())
-            .spawn(move || {
-                let outcome = export_bytes(&model, target, options)
-                    .and_then(|bytes| files::write_atomic(&out, bytes))
-                    .map_err(|e| format!("{e:#}"));
-                let _ = tx.send(outcome);
-                ctx.request_repaint();
-            });
+        let spawned = crate::background::spawn("weir-export", move || {
+            let outcome = export_bytes(&model, target, options)
+                .and_then(|bytes| files::write_atomic(&out, bytes))
+                .map_err(|e| format!("{e:#}"));
+            let _ = tx.send(outcome);
+            ctx.request_repaint();
+        });
         match spawned {
             Ok(_) => Self::Running {
                 target,
@@ -96,7 +94,8 @@ impl ExportState {
 }
 
 /// The native "export" dialog for `target`; `None` if cancelled or
-/// unavailable.
+/// unavailable. (In the browser: the download's name.)
+#[cfg(not(target_arch = "wasm32"))]
 pub fn pick_export(start: Option<&Path>, name: &str, target: Target) -> Option<PathBuf> {
     let extension = target.extension();
     let last = extension.rsplit('.').next().unwrap_or(extension);
@@ -108,4 +107,14 @@ pub fn pick_export(start: Option<&Path>, name: &str, target: Target) -> Option<P
         dialog = dialog.set_directory(dir);
     }
     dialog.save_file()
+}
+
+/// In the browser an export is a download, named from the model's name.
+#[cfg(target_arch = "wasm32")]
+pub fn pick_export(_start: Option<&Path>, name: &str, target: Target) -> Option<PathBuf> {
+    Some(PathBuf::from(format!(
+        "{}.{}",
+        files::file_stem(name),
+        target.extension()
+    )))
 }

@@ -1,12 +1,17 @@
 //! Files: reading models, writing models and exports atomically, and the
 //! native dialogs. Crash recovery is `recovery.rs`.
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::fs::{File, OpenOptions};
+#[cfg(not(target_arch = "wasm32"))]
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Context, Result, bail};
+#[cfg(not(target_arch = "wasm32"))]
+use anyhow::bail;
+use anyhow::{Context, Result};
 use sim_core::Model;
 use sim_core::model::file::{self, SaveError};
 use sim_core::validate::Diagnostic;
@@ -15,6 +20,20 @@ use sim_core::validate::Diagnostic;
 pub fn load(path: &Path) -> Result<(Model, Vec<Diagnostic>)> {
     let text = file::read(path)?;
     file::from_str(&text).with_context(|| format!("cannot open {}", path.display()))
+}
+
+/// Writes `bytes` to `path` (in the browser: hands them over as a
+/// download named as `path`'s file is).
+pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let name = path
+            .file_name()
+            .map_or_else(|| "weir-file".into(), |n| n.to_string_lossy().into_owned());
+        super::web::download(&name, bytes.as_ref()).map_err(anyhow::Error::msg)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    write_on_disk(path, bytes.as_ref())
 }
 
 /// Writes `bytes` to `path` so that a crash leaves either the old file or
@@ -26,7 +45,8 @@ pub fn load(path: &Path) -> Result<(Model, Vec<Diagnostic>)> {
 /// in one process or in two, never write into each other's file. A path
 /// that is a symbolic link is written through to the file it points to,
 /// and the link stays. The new file keeps the old one's permissions.
-pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
+#[cfg(not(target_arch = "wasm32"))]
+fn write_on_disk(path: &Path, bytes: &[u8]) -> Result<()> {
     let target = resolve_links(path)?;
     let permissions = match std::fs::metadata(&target) {
         Ok(meta) if meta.is_file() => Some(meta.permissions()),
@@ -41,7 +61,7 @@ pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
     let (tmp, mut f) = create_temporary(&dir, &name)?;
     let result = (|| -> Result<()> {
-        f.write_all(bytes.as_ref())
+        f.write_all(bytes)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         if let Some(permissions) = permissions {
             f.set_permissions(permissions)
@@ -65,11 +85,13 @@ pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
 
 /// How many symbolic links a path may go through before it is refused
 /// (as the kernel refuses a loop).
+#[cfg(not(target_arch = "wasm32"))]
 const MAX_LINKS: usize = 40;
 
 /// The file `path` names once its symbolic links are followed: a link's
 /// relative target is taken from the link's folder. A path that does not
 /// exist (or a link to nothing) names a file to create there.
+#[cfg(not(target_arch = "wasm32"))]
 fn resolve_links(path: &Path) -> Result<PathBuf> {
     let mut current = path.to_path_buf();
     for _ in 0..MAX_LINKS {
@@ -93,6 +115,7 @@ fn resolve_links(path: &Path) -> Result<PathBuf> {
 }
 
 /// The folder a file is in (`.` for a bare file name).
+#[cfg(not(target_arch = "wasm32"))]
 fn folder_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -101,6 +124,7 @@ fn folder_of(path: &Path) -> PathBuf {
 }
 
 /// Numbers the temporary files this process creates.
+#[cfg(not(target_arch = "wasm32"))]
 static TEMPORARIES: AtomicU64 = AtomicU64::new(0);
 
 /// A new, empty temporary file in `dir` for writing `name`: its name
@@ -108,6 +132,7 @@ static TEMPORARIES: AtomicU64 = AtomicU64::new(0);
 /// and it is created exclusively, so an existing file or link of that
 /// name (another process's, or left by a crash) is never opened: the next
 /// number is tried.
+#[cfg(not(target_arch = "wasm32"))]
 fn create_temporary(dir: &Path, name: &str) -> Result<(PathBuf, File)> {
     const ATTEMPTS: usize = 64;
     for _ in 0..ATTEMPTS {
@@ -126,6 +151,7 @@ fn create_temporary(dir: &Path, name: &str) -> Result<(PathBuf, File)> {
 }
 
 /// The name of the `n`th temporary file for writing `name`.
+#[cfg(not(target_arch = "wasm32"))]
 fn temporary_name(name: &str, n: u64) -> String {
     format!(".{name}.{}.{n}.tmp", std::process::id())
 }
@@ -143,6 +169,7 @@ fn write_model(path: &Path, text: Result<String, SaveError>) -> Result<()> {
 }
 
 /// The native "open" dialog; `None` if cancelled or unavailable.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn pick_open(start: Option<&Path>) -> Option<PathBuf> {
     let mut dialog = rfd::FileDialog::new()
         .set_title("Open a model")
@@ -156,6 +183,7 @@ pub fn pick_open(start: Option<&Path>) -> Option<PathBuf> {
 /// The native dialog to pick documents to import (AsyncAPI documents, one
 /// service each, or a Mermaid flowchart); `None` if cancelled or
 /// unavailable.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn pick_import(start: Option<&Path>) -> Option<Vec<PathBuf>> {
     let mut dialog = rfd::FileDialog::new()
         .set_title("Import AsyncAPI documents or a Mermaid flowchart")
@@ -170,6 +198,7 @@ pub fn pick_import(start: Option<&Path>) -> Option<Vec<PathBuf>> {
 }
 
 /// The native "save as" dialog; `None` if cancelled or unavailable.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn pick_save(start: Option<&Path>, name: &str) -> Option<PathBuf> {
     let mut dialog = rfd::FileDialog::new()
         .set_title("Save the model")
@@ -189,6 +218,7 @@ pub fn pick_save(start: Option<&Path>, name: &str) -> Option<PathBuf> {
 
 /// The native "save" dialog for an export: `what` names it ("report"),
 /// `ext` is the extension; `None` if cancelled or unavailable.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn pick_export(name: &str, what: &str, ext: &str) -> Option<PathBuf> {
     rfd::FileDialog::new()
         .set_title(format!("Export the {what}"))
@@ -200,6 +230,7 @@ pub fn pick_export(name: &str, what: &str, ext: &str) -> Option<PathBuf> {
 /// Asks where to save a picture of `what` ("verdicts") and writes `svg`
 /// there, as PNG when the chosen name ends in `.png`; what happened, for a
 /// line beside the button, or `None` if the dialog was cancelled.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn save_picture(name: &str, what: &str, svg: &str) -> Option<String> {
     let path = rfd::FileDialog::new()
         .set_title(format!("Save the {what} as a picture"))
@@ -210,6 +241,47 @@ pub fn save_picture(name: &str, what: &str, svg: &str) -> Option<String> {
     Some(write_picture(&path, svg).map_or_else(
         |e| format!("cannot save {}: {e:#}", path.display()),
         |()| format!("saved {}", path.display()),
+    ))
+}
+
+/// In the browser, Open asks for an upload: the model arrives at a later
+/// frame (`web::take_uploads`), so this returns `None` at once.
+#[cfg(target_arch = "wasm32")]
+pub fn pick_open(_start: Option<&Path>) -> Option<PathBuf> {
+    super::web::ask_upload(&["ron"], false, false);
+    None
+}
+
+/// In the browser, Import asks for uploads, which arrive at a later frame.
+#[cfg(target_arch = "wasm32")]
+pub fn pick_import(_start: Option<&Path>) -> Option<Vec<PathBuf>> {
+    super::web::ask_upload(&["yaml", "yml", "json", "mmd", "mermaid"], true, true);
+    None
+}
+
+/// In the browser, a save is a download: of the document's file name, or
+/// one made from the model's name.
+#[cfg(target_arch = "wasm32")]
+pub fn pick_save(start: Option<&Path>, name: &str) -> Option<PathBuf> {
+    Some(start.and_then(Path::file_name).map_or_else(
+        || PathBuf::from(format!("{}.ron", file_stem(name))),
+        PathBuf::from,
+    ))
+}
+
+/// In the browser, an export is a download named from the model's name.
+#[cfg(target_arch = "wasm32")]
+pub fn pick_export(name: &str, what: &str, ext: &str) -> Option<PathBuf> {
+    Some(PathBuf::from(format!("{}-{what}.{ext}", file_stem(name))))
+}
+
+/// In the browser, a picture is downloaded as SVG.
+#[cfg(target_arch = "wasm32")]
+pub fn save_picture(name: &str, what: &str, svg: &str) -> Option<String> {
+    let path = PathBuf::from(format!("{}-{what}.svg", file_stem(name)));
+    Some(write_picture(&path, svg).map_or_else(
+        |e| format!("cannot download {}: {e:#}", path.display()),
+        |()| format!("downloaded {}", path.display()),
     ))
 }
 

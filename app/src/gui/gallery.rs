@@ -103,30 +103,28 @@ fn spawn_thumbnails(ctx: &egui::Context, dark: bool) -> Option<Receiver<Vec<Pict
     let (tx, rx) = std::sync::mpsc::channel();
     let ctx = ctx.clone();
     let look = if dark { Look::Dark } else { Look::Light };
-    std::thread::Builder::new()
-        .name("weir-thumbnails".to_owned())
-        .spawn(move || {
-            // NOTE: the pictures go over together, in one frame: a frame
-            // per picture would redraw the page sixteen times for them.
-            let mut pictures = Vec::with_capacity(EXAMPLES.len());
-            for example in EXAMPLES {
-                let Ok((model, _)) = file::from_str(example.text) else {
-                    continue;
-                };
-                let svg = canvas_svg(&model, look);
-                // An example whose picture cannot be drawn keeps a card
-                // without one; the export reports such failures.
-                let Ok((size, rgba)) = svg_to_rgba(&svg, THUMB) else {
-                    continue;
-                };
-                let image = egui::ColorImage::from_rgba_premultiplied(size, &rgba);
-                pictures.push((example.file, look, image));
-            }
-            if tx.send(pictures).is_ok() {
-                ctx.request_repaint();
-            }
-        })
-        .ok()?;
+    crate::background::spawn("weir-thumbnails", move || {
+        // NOTE: the pictures go over together, in one frame: a frame
+        // per picture would redraw the page sixteen times for them.
+        let mut pictures = Vec::with_capacity(EXAMPLES.len());
+        for example in EXAMPLES {
+            let Ok((model, _)) = file::from_str(example.text) else {
+                continue;
+            };
+            let svg = canvas_svg(&model, look);
+            // An example whose picture cannot be drawn keeps a card
+            // without one; the export reports such failures.
+            let Ok((size, rgba)) = svg_to_rgba(&svg, THUMB) else {
+                continue;
+            };
+            let image = egui::ColorImage::from_rgba_premultiplied(size, &rgba);
+            pictures.push((example.file, look, image));
+        }
+        if tx.send(pictures).is_ok() {
+            ctx.request_repaint();
+        }
+    })
+    .ok()?;
     Some(rx)
 }
 

@@ -43,12 +43,13 @@ pub mod run;
 pub mod session;
 pub mod shortcuts;
 pub mod timeline;
+pub mod web;
 pub mod whatif;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 use sim_core::Model;
@@ -74,6 +75,7 @@ use shortcuts::Action;
 
 /// Opens the window on `path`, or on the start screen; `play` starts the
 /// live simulation at once.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn open(path: Option<&Path>, play: bool) -> Result<()> {
     let path = path.map(Path::to_path_buf);
     let mut viewport = egui::ViewportBuilder::default()
@@ -102,7 +104,7 @@ pub fn open(path: Option<&Path>, play: bool) -> Result<()> {
             Ok(Box::new(app))
         }),
     )
-    .map_err(|e| anyhow!("cannot open the window: {e}"))
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }
 
 /// Light, dark, or as the system says.
@@ -553,6 +555,37 @@ impl WeirApp {
         }
     }
 
+    /// Opens a model from its text, as a file named `name` (one the
+    /// browser uploaded), replacing the document (no question asked).
+    pub fn open_text(&mut self, name: &str, text: &str) {
+        match file::from_str(text) {
+            Ok((model, diagnostics)) => self.set_document(document_for(
+                model,
+                Some(PathBuf::from(name)),
+                name.to_owned(),
+                diagnostics,
+            )),
+            Err(err) => self.error = Some(format!("cannot open {name}: {err}")),
+        }
+    }
+
+    /// Imports documents given as names and texts (the browser's uploads)
+    /// as [`Self::import_paths`] imports files.
+    pub fn import_texts(&mut self, files: &[(String, String)]) {
+        match crate::importing::import_texts(files) {
+            Ok(imported) => {
+                let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+                self.set_document(document_for(
+                    imported.model,
+                    None,
+                    format!("imported from {}", names.join(", ")),
+                    imported.diagnostics,
+                ));
+            }
+            Err(err) => self.error = Some(format!("{err:#}")),
+        }
+    }
+
     /// Imports AsyncAPI documents (joined into one system) or a Mermaid
     /// flowchart as a new, unsaved document; what the import inferred or
     /// left out is in its problems list.
@@ -915,6 +948,13 @@ fn example_document(example: Example) -> Document {
 impl eframe::App for WeirApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        // In the browser, jobs started last frame run now (on the desktop
+        // they have threads of their own and none waits here).
+        crate::background::run_queued();
+        #[cfg(target_arch = "wasm32")]
+        for upload in web::take_uploads() {
+            self.take_upload(upload);
+        }
         self.apply_look(&ctx);
         self.run.poll();
         self.predict.poll(&self.run);
@@ -937,7 +977,14 @@ impl eframe::App for WeirApp {
                 r.clear();
             }
         }
-        // A file dropped on the window opens.
+        // A file dropped on the window opens. (A browser gives a dropped
+        // file's name, not its path: it is read as an upload.)
+        #[cfg(target_arch = "wasm32")]
+        let dropped: Vec<PathBuf> = {
+            web::read_dropped(ctx.input(|i| i.raw.dropped_files.clone()));
+            Vec::new()
+        };
+        #[cfg(not(target_arch = "wasm32"))]
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -1244,8 +1291,13 @@ impl eframe::App for WeirApp {
 
         let title = self.title();
         if title != self.title_sent {
+            #[cfg(target_arch = "wasm32")]
+            web::set_page_title(&title);
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title_sent = title;
+        }
+        if crate::background::any_queued() {
+            ctx.request_repaint();
         }
         self.autosave(&ctx);
     }

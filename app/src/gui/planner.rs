@@ -169,27 +169,25 @@ impl PlannerWindow {
         let stop = Arc::new(AtomicBool::new(false));
         let (t_plan, t_sweep, t_stop, ctx) =
             (plan.clone(), sweep.clone(), Arc::clone(&stop), ctx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("weir-plan".to_owned())
-            .spawn(move || {
-                let outcome = t_plan.search(|settings| {
-                    let reports = crate::sweeping::reports_at(&base, &t_sweep, settings, &t_stop)?;
-                    let trials = settings
-                        .iter()
-                        .zip(&reports)
-                        .map(|(s, r)| Trial {
-                            setting: s.clone(),
-                            cost: t_plan.cost(s),
-                            failures: t_plan.failures(r),
-                        })
-                        .collect();
-                    let _ = tx.send(Message::Trials(trials));
-                    ctx.request_repaint();
-                    Ok(reports)
-                });
-                let _ = tx.send(Message::Done(outcome));
+        let spawned = crate::background::spawn("weir-plan", move || {
+            let outcome = t_plan.search(|settings| {
+                let reports = crate::sweeping::reports_at(&base, &t_sweep, settings, &t_stop)?;
+                let trials = settings
+                    .iter()
+                    .zip(&reports)
+                    .map(|(s, r)| Trial {
+                        setting: s.clone(),
+                        cost: t_plan.cost(s),
+                        failures: t_plan.failures(r),
+                    })
+                    .collect();
+                let _ = tx.send(Message::Trials(trials));
                 ctx.request_repaint();
+                Ok(reports)
             });
+            let _ = tx.send(Message::Done(outcome));
+            ctx.request_repaint();
+        });
         match spawned {
             Ok(_) => {
                 self.asked = Some((plan, sweep));

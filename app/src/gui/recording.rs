@@ -141,26 +141,24 @@ impl RecordWindow {
         let (tx, rx) = std::sync::mpsc::channel();
         let (thread_progress, thread_cancel, out, ctx) =
             (progress.clone(), cancel.clone(), path.clone(), ctx.clone());
-        std::thread::Builder::new()
-            .name("weir-record".to_owned())
-            .spawn(move || {
-                let outcome = (|| -> Result<(), String> {
-                    let mut recorder =
-                        Recorder::new(&model, seed, options).map_err(|e| format!("{e:#}"))?;
-                    while recorder.step().map_err(|e| format!("{e:#}"))? {
-                        if thread_cancel.load(Ordering::Relaxed) {
-                            return Err("cancelled".to_owned());
-                        }
-                        thread_progress.0.store(recorder.done(), Ordering::Relaxed);
-                        ctx.request_repaint();
+        crate::background::spawn("weir-record", move || {
+            let outcome = (|| -> Result<(), String> {
+                let mut recorder =
+                    Recorder::new(&model, seed, options).map_err(|e| format!("{e:#}"))?;
+                while recorder.step().map_err(|e| format!("{e:#}"))? {
+                    if thread_cancel.load(Ordering::Relaxed) {
+                        return Err("cancelled".to_owned());
                     }
-                    let bytes = recorder.finish().map_err(|e| format!("{e:#}"))?;
-                    files::write_atomic(&out, bytes).map_err(|e| format!("{e:#}"))
-                })();
-                let _ = tx.send(outcome);
-                ctx.request_repaint();
-            })
-            .map_err(|e| format!("cannot start the recording: {e}"))?;
+                    thread_progress.0.store(recorder.done(), Ordering::Relaxed);
+                    ctx.request_repaint();
+                }
+                let bytes = recorder.finish().map_err(|e| format!("{e:#}"))?;
+                files::write_atomic(&out, bytes).map_err(|e| format!("{e:#}"))
+            })();
+            let _ = tx.send(outcome);
+            ctx.request_repaint();
+        })
+        .map_err(|e| format!("cannot start the recording: {e}"))?;
         self.job = Some(Job {
             progress,
             cancel,

@@ -45,8 +45,16 @@ pub struct Recovery {
 impl Recovery {
     /// In the app's data folder, if there is one and it can hold a lock.
     pub fn in_data_dir() -> Option<Self> {
-        let dir = eframe::storage_dir("Weir")?;
-        Self::claim(&dir).ok()
+        #[cfg(target_arch = "wasm32")]
+        {
+            // A browser page keeps no files: its work is saved by download.
+            None
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let dir = eframe::storage_dir("Weir")?;
+            Self::claim(&dir).ok()
+        }
     }
 
     /// A new recovery slot in `dir`, locked for this instance's life.

@@ -27,17 +27,15 @@ impl RunState {
         let model = model.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("weir-run".to_owned())
-            .spawn(move || {
-                let mut tally = Tally::default();
-                let outcome =
-                    crate::runner::run_all_seeing(&model, |_, _| {}, &mut |run| tally.add(run))
-                        .map(|report| (Box::new(report), tally))
-                        .map_err(|e| e.to_string());
-                let _ = tx.send(outcome);
-                ctx.request_repaint();
-            });
+        let spawned = crate::background::spawn("weir-run", move || {
+            let mut tally = Tally::default();
+            let outcome =
+                crate::runner::run_all_seeing(&model, |_, _| {}, &mut |run| tally.add(run))
+                    .map(|report| (Box::new(report), tally))
+                    .map_err(|e| e.to_string());
+            let _ = tx.send(outcome);
+            ctx.request_repaint();
+        });
         match spawned {
             Ok(_) => Self::Running(rx),
             Err(e) => Self::Failed(format!("cannot start the run: {e}")),

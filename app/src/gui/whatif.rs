@@ -117,28 +117,26 @@ impl WhatIfWindow {
         let stop = Arc::new(AtomicBool::new(false));
         let (thread_sweep, thread_stop, ctx) = (sweep.clone(), Arc::clone(&stop), ctx.clone());
         let total = points.len();
-        let spawned = std::thread::Builder::new()
-            .name("weir-whatif".to_owned())
-            .spawn(move || {
-                let outcome = crate::sweeping::run(
-                    &thread_sweep,
-                    &points,
-                    crate::sweeping::threads(),
-                    &thread_stop,
-                    |_, point, report| {
-                        tx.send(Message::Point(point.to_vec(), Box::new(report.clone())))
-                            .map_err(|_| "the window closed".to_owned())?;
-                        ctx.request_repaint();
-                        Ok(())
-                    },
-                );
-                let outcome = match outcome {
-                    Ok(()) | Err(crate::sweeping::SweepError::Stopped) => Ok(()),
-                    Err(e) => Err(e.to_string()),
-                };
-                let _ = tx.send(Message::Done(outcome));
-                ctx.request_repaint();
-            });
+        let spawned = crate::background::spawn("weir-whatif", move || {
+            let outcome = crate::sweeping::run(
+                &thread_sweep,
+                &points,
+                crate::sweeping::threads(),
+                &thread_stop,
+                |_, point, report| {
+                    tx.send(Message::Point(point.to_vec(), Box::new(report.clone())))
+                        .map_err(|_| "the window closed".to_owned())?;
+                    ctx.request_repaint();
+                    Ok(())
+                },
+            );
+            let outcome = match outcome {
+                Ok(()) | Err(crate::sweeping::SweepError::Stopped) => Ok(()),
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = tx.send(Message::Done(outcome));
+            ctx.request_repaint();
+        });
         match spawned {
             Ok(_) => {
                 self.swept = Some(Swept {

@@ -7,7 +7,8 @@
 //! matter of calling [`Stepper::advance`] from the frame loop.
 //!
 //! [`LiveRun`] runs a stepper on its own named thread, fed by a command
-//! channel. It publishes a [`LiveFrame`] (a snapshot, the watched nodes'
+//! channel (in the browser, which has no threads, the window steps it as
+//! it draws: [`LiveRun::start_inline`]). It publishes a [`LiveFrame`] (a snapshot, the watched nodes'
 //! time series, the run's status) through a hand-off where neither side
 //! ever waits: each side only `try_lock`s a slot and, if the other holds
 //! it, tries again later. The simulation is never slowed by drawing and
@@ -18,10 +19,11 @@
 
 pub mod tape;
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, TryLockError};
-use std::time::Instant;
+use web_time::Instant;
 
 use sim_core::faults::Effect;
 use sim_core::journey::{Journey, JourneyEnd, JourneyOptions};
@@ -759,9 +761,22 @@ struct Slot {
     spare: Option<Box<LiveFrame>>,
 }
 
-/// A live run on its own thread.
+/// A live run: on its own thread, or (in the browser, which has none)
+/// stepped by the window as it draws each frame.
 #[derive(Debug)]
 pub struct LiveRun {
+    backend: Backend,
+}
+
+#[derive(Debug)]
+enum Backend {
+    Thread(Threaded),
+    Inline(Box<RefCell<Inline>>),
+}
+
+/// A stepper on a thread of its own.
+#[derive(Debug)]
+struct Threaded {
     tx: Sender<Command>,
     slot: Arc<Mutex<Slot>>,
     /// Frames the thread could not hand over because the window held the
@@ -771,15 +786,47 @@ pub struct LiveRun {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// A stepper the window advances by [`BUDGET_S`] of its own time each
+/// time it takes a frame.
+struct Inline {
+    stepper: Stepper,
+    epoch: Instant,
+    /// Whether something changed that the window has not been shown.
+    dirty: bool,
+    repaint: Box<dyn Fn()>,
+}
+
+impl std::fmt::Debug for Inline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inline")
+            .field("dirty", &self.dirty)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Frames per wall-clock second the thread publishes while running.
 const PUBLISH_HZ: f64 = 60.0;
-/// Wall-clock time the thread runs between looks at its commands.
+/// Wall-clock time the stepper runs between looks at its commands (on a
+/// thread) or per frame drawn (inline).
 const BUDGET_S: f64 = 0.008;
 
 impl LiveRun {
-    /// Starts `model` paused at time zero on a thread named `weir-live`.
-    /// `repaint` is called after each published frame.
+    /// Starts `model` paused at time zero: on a thread named `weir-live`
+    /// on the desktop, stepped per frame ([`Self::start_inline`]) in the
+    /// browser. `repaint` is called after each published frame.
     pub fn start(model: &Model, seed: u64, repaint: Box<dyn Fn() + Send>) -> Result<Self, String> {
+        if cfg!(target_arch = "wasm32") {
+            Self::start_inline(model, seed, repaint)
+        } else {
+            Self::start_thread(model, seed, repaint)
+        }
+    }
+
+    fn start_thread(
+        model: &Model,
+        seed: u64,
+        repaint: Box<dyn Fn() + Send>,
+    ) -> Result<Self, String> {
         let mut stepper = Stepper::new(model, seed)?;
         let (tx, rx) = std::sync::mpsc::channel();
         let slot = Arc::new(Mutex::new(Slot::default()));
@@ -795,26 +842,57 @@ impl LiveRun {
                 .map_err(|e| format!("cannot start the simulation thread: {e}"))?
         };
         Ok(Self {
-            tx,
-            slot,
-            skipped,
-            stop,
-            thread: Some(thread),
+            backend: Backend::Thread(Threaded {
+                tx,
+                slot,
+                skipped,
+                stop,
+                thread: Some(thread),
+            }),
+        })
+    }
+
+    /// Starts `model` paused at time zero with no thread: each
+    /// [`Self::take_frame`] advances the run by a few milliseconds of the
+    /// caller's time and hands over a frame when something changed.
+    pub fn start_inline(model: &Model, seed: u64, repaint: Box<dyn Fn()>) -> Result<Self, String> {
+        Ok(Self {
+            backend: Backend::Inline(Box::new(RefCell::new(Inline {
+                stepper: Stepper::new(model, seed)?,
+                epoch: Instant::now(),
+                dirty: true,
+                repaint,
+            }))),
         })
     }
 
     pub fn send(&self, cmd: Command) {
-        // NOTE: the thread only ends when this run is dropped, so a send
-        // cannot fail while `self` lives.
-        let _ = self.tx.send(cmd);
+        match &self.backend {
+            // NOTE: the thread only ends when this run is dropped, so a
+            // send cannot fail while `self` lives.
+            Backend::Thread(t) => {
+                let _ = t.tx.send(cmd);
+            }
+            Backend::Inline(inline) => {
+                let mut inline = inline.borrow_mut();
+                inline.stepper.apply(cmd);
+                inline.dirty = true;
+                (inline.repaint)();
+            }
+        }
     }
 
     /// The newest frame, if one came since the last call. Never waits:
     /// when the thread holds the slot, this returns `None` and the frame
     /// is picked up next time. A frame in `spare` goes back to the thread
-    /// for reuse when the slot is taken.
+    /// for reuse when the slot is taken. (Inline, this is when the run
+    /// advances.)
     pub fn take_frame(&self, spare: &mut Option<Box<LiveFrame>>) -> Option<Box<LiveFrame>> {
-        let mut slot = match self.slot.try_lock() {
+        let t = match &self.backend {
+            Backend::Thread(t) => t,
+            Backend::Inline(inline) => return inline.borrow_mut().frame(spare),
+        };
+        let mut slot = match t.slot.try_lock() {
             Ok(slot) => slot,
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
             Err(TryLockError::WouldBlock) => return None,
@@ -830,22 +908,62 @@ impl LiveRun {
     /// Holds the hand-off slot, as a window stuck in a long frame would
     /// (for tests: the simulation must go on regardless).
     pub fn hold_slot<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _guard = self.slot.lock();
-        f()
+        match &self.backend {
+            Backend::Thread(t) => {
+                let _guard = t.slot.lock();
+                f()
+            }
+            Backend::Inline(_) => f(),
+        }
     }
 
     /// Frames the thread skipped because the slot was held.
     pub fn skipped_frames(&self) -> u64 {
-        self.skipped.load(Ordering::Relaxed)
+        match &self.backend {
+            Backend::Thread(t) => t.skipped.load(Ordering::Relaxed),
+            Backend::Inline(_) => 0,
+        }
+    }
+
+    /// Whether the run is stepped by the window (no thread).
+    pub fn is_inline(&self) -> bool {
+        matches!(self.backend, Backend::Inline(_))
+    }
+}
+
+impl Inline {
+    /// Advances the run by the budget and, if anything changed, publishes
+    /// a frame (into `spare` when there is one).
+    fn frame(&mut self, spare: &mut Option<Box<LiveFrame>>) -> Option<Box<LiveFrame>> {
+        let epoch = self.epoch;
+        let clock = move || epoch.elapsed().as_secs_f64();
+        let was_active = self.stepper.is_active();
+        self.stepper.advance(clock(), BUDGET_S, &clock);
+        self.dirty |= was_active;
+        if !self.dirty {
+            return None;
+        }
+        let mut frame = spare.take().unwrap_or_default();
+        frame.result = None;
+        frame.notices.clear();
+        self.stepper.publish(&mut frame);
+        self.dirty = self.stepper.is_active();
+        if self.dirty {
+            (self.repaint)();
+        }
+        Some(frame)
     }
 }
 
 impl Drop for LiveRun {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        let Backend::Thread(t) = &mut self.backend else {
+            return;
+        };
+        t.stop.store(true, Ordering::Relaxed);
         // Wake the thread if it waits for a command.
-        let _ = self.tx.send(Command::Pause);
-        if let Some(thread) = self.thread.take() {
+        let _ = t.tx.send(Command::Pause);
+        if let Some(thread) = t.thread.take() {
             let _ = thread.join();
         }
     }
