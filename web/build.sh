@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Weir's web site, the app for a browser, into a folder (default
 # `site/`): index.html, the icon, and pkg/ (the WebAssembly module and its
-# JavaScript glue). Serve it with `weir serve --site site`.
+# JavaScript glue, each with a gzip copy). Serve it with
+# `weir serve --site site`.
 #
 #   bash web/build.sh [OUT]
 #
@@ -29,8 +30,10 @@ rm -rf "$out.new"
 mkdir -p "$out.new/pkg"
 wasm-bindgen --target web --no-typescript --out-dir "$out.new/pkg" \
   "$target_dir/wasm32-unknown-unknown/release/weir_web.wasm"
+# Compressed copies, which `weir serve` hands to browsers that take gzip.
+gzip -9 -k -n "$out.new/pkg/weir_web_bg.wasm" "$out.new/pkg/weir_web.js"
 cp web/index.html "$out.new/index.html"
 cp assets/weir.png "$out.new/weir.png"
 rm -rf "$out"
 mv "$out.new" "$out"
-du -sh "$out/pkg/weir_web_bg.wasm" | awk '{ print "site: '"$out"' (WebAssembly " $1 ")" }'
+echo "site: $out (WebAssembly $(du -h "$out/pkg/weir_web_bg.wasm" | cut -f1), $(du -h "$out/pkg/weir_web_bg.wasm.gz" | cut -f1) compressed)"

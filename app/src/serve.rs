@@ -119,21 +119,58 @@ fn answer(root: &Path, request: Request) {
         let _ = request.respond(refused);
         return;
     }
-    let file = resolve(root, request.url()).and_then(|path| Some((File::open(&path).ok()?, path)));
-    let Some((file, path)) = file else {
+    let Some(path) = resolve(root, request.url()) else {
         let _ = request.respond(text(404, "not found"));
         return;
     };
-    let response = with(
+    // A compressed copy beside the file (`web/build.sh` writes one for the
+    // module and its glue) goes to a browser that takes it: a fraction of
+    // the bytes over a room's network.
+    let accepts_gzip = request.headers().iter().any(|h| {
+        h.field.equiv("Accept-Encoding")
+            && h.value
+                .as_str()
+                .split(',')
+                .any(|e| e.split(';').next().is_some_and(|e| e.trim() == "gzip"))
+    });
+    let compressed = accepts_gzip
+        .then(|| gzipped(root, &path))
+        .flatten()
+        .and_then(|gz| File::open(gz).ok());
+    let (file, encoded) = match compressed {
+        Some(file) => (Some(file), true),
+        None => (File::open(&path).ok(), false),
+    };
+    let Some(file) = file else {
+        let _ = request.respond(text(404, "not found"));
+        return;
+    };
+    let mut response = with(
         with(
-            Response::from_file(file),
-            "Content-Type",
-            content_type(&path),
+            with(
+                Response::from_file(file),
+                "Content-Type",
+                content_type(&path),
+            ),
+            "Cache-Control",
+            "no-cache",
         ),
-        "Cache-Control",
-        "no-cache",
+        "Vary",
+        "Accept-Encoding",
     );
+    if encoded {
+        response = with(response, "Content-Encoding", "gzip");
+    }
     let _ = request.respond(response);
+}
+
+/// The gzip copy of `path` (`path` + `.gz`) if there is one, under `root`
+/// as `path` is.
+fn gzipped(root: &Path, path: &Path) -> Option<PathBuf> {
+    let mut name = path.file_name()?.to_os_string();
+    name.push(".gz");
+    let gz = std::fs::canonicalize(path.with_file_name(name)).ok()?;
+    (gz.starts_with(root) && gz.is_file()).then_some(gz)
 }
 
 /// The file under `root` that `url` names: its path percent-decoded,

@@ -65,10 +65,20 @@ fn start(root: &std::path::Path) -> Serving {
 /// One request: the status line, the headers (lower-cased names) and the
 /// body.
 fn ask(address: &str, method: &str, path: &str) -> (String, Vec<(String, String)>, Vec<u8>) {
+    ask_with(address, method, path, "")
+}
+
+/// One request with extra header lines (each ending in CRLF).
+fn ask_with(
+    address: &str,
+    method: &str,
+    path: &str,
+    extra: &str,
+) -> (String, Vec<(String, String)>, Vec<u8>) {
     let mut stream = TcpStream::connect(address).expect("connects");
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{extra}Connection: close\r\n\r\n"
     )
     .expect("asks");
     let mut raw = Vec::new();
@@ -126,6 +136,43 @@ fn the_site_is_served_read_only_with_its_media_types() {
     let (status, headers, _) = ask(at, "POST", "/index.html");
     assert!(status.contains(" 405"), "{status}");
     assert_eq!(header(&headers, "allow"), Some("GET, HEAD"));
+    drop(server);
+    let _ = std::fs::remove_dir_all(root.parent().expect("its folder"));
+}
+
+#[test]
+fn a_compressed_copy_goes_to_a_browser_that_takes_it() {
+    let root = site("gzip");
+    // Not real gzip: the server hands the copy over as it is.
+    std::fs::write(root.join("weir_bg.wasm.gz"), b"GZ-COPY").expect("copy");
+    let server = start(&root);
+    let at = server.address.as_str();
+
+    let (status, headers, body) = ask_with(
+        at,
+        "GET",
+        "/weir_bg.wasm",
+        "Accept-Encoding: deflate, gzip;q=0.9, br\r\n",
+    );
+    assert!(status.contains(" 200"), "{status}");
+    assert_eq!(body, b"GZ-COPY");
+    assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("application/wasm"),
+        "the type is the module's, not the copy's"
+    );
+    assert_eq!(header(&headers, "vary"), Some("Accept-Encoding"));
+
+    let (_, headers, body) = ask(at, "GET", "/weir_bg.wasm");
+    assert_eq!(body, b"\0asm\x01\0\0\0", "without gzip, the module itself");
+    assert_eq!(header(&headers, "content-encoding"), None);
+    let (_, headers, body) = ask_with(at, "GET", "/index.html", "Accept-Encoding: gzip\r\n");
+    assert_eq!(
+        body, b"<!doctype html><title>Weir</title>",
+        "a file with no copy goes as it is"
+    );
+    assert_eq!(header(&headers, "content-encoding"), None);
     drop(server);
     let _ = std::fs::remove_dir_all(root.parent().expect("its folder"));
 }

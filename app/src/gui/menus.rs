@@ -147,6 +147,8 @@ pub fn menu_bar_ui(
             {
                 actions.push(MenuAction::Import);
             }
+            // A browser keeps no files to open again (Open uploads one).
+            #[cfg(not(target_arch = "wasm32"))]
             ui.menu_button("Open recent", |ui| {
                 if prefs.recent.is_empty() {
                     ui.label(RichText::new("nothing yet").weak());
@@ -170,9 +172,12 @@ pub fn menu_bar_ui(
                     }
                 }
             });
-            ui.separator();
-            if ui.button("Quit").clicked() {
-                actions.push(MenuAction::Quit);
+            // A page is closed with its tab.
+            if cfg!(not(target_arch = "wasm32")) {
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    actions.push(MenuAction::Quit);
+                }
             }
         });
         ui.menu_button("Edit", |ui| {

@@ -640,6 +640,10 @@ impl WeirApp {
     }
 
     fn remember_recent(&mut self, path: &Path) {
+        if cfg!(target_arch = "wasm32") {
+            // A browser's files are uploads and downloads: none to reopen.
+            return;
+        }
         let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.prefs.recent.retain(|p| p != &path);
         self.prefs.recent.insert(0, path);
