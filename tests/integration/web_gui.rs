@@ -126,3 +126,26 @@ fn uploaded_documents_are_imported() {
     assert!(h.state().origin().contains("imported from flow.mmd"));
     assert!(h.state().path().is_none(), "a new design, not yet saved");
 }
+
+#[test]
+fn every_address_the_readme_hands_out_opens_something() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("the README");
+    let addresses: Vec<&str> = readme
+        .match_indices('#')
+        .map(|(i, _)| &readme[i..])
+        .filter(|rest| rest.starts_with("#lesson=") || rest.starts_with("#example="))
+        .map(|rest| rest.split(['`', ' ', ')', '\n']).next().unwrap_or(rest))
+        // `#lesson=…` is the pattern, not an address.
+        .filter(|address| !address.contains('…'))
+        .collect();
+    assert!(
+        addresses.len() >= 3,
+        "the README shows addresses: {addresses:?}"
+    );
+    for address in addresses {
+        let read = weir::gui::web::read_address(address)
+            .unwrap_or_else(|e| panic!("README's {address}: {e}"));
+        assert!(read.open.is_some(), "{address} opens a document");
+    }
+}
