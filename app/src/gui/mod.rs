@@ -572,42 +572,36 @@ impl WeirApp {
     /// Imports documents given as names and texts (the browser's uploads)
     /// as [`Self::import_paths`] imports files.
     pub fn import_texts(&mut self, files: &[(String, String)]) {
-        match crate::importing::import_texts(files) {
-            Ok(imported) => {
-                let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-                self.set_document(document_for(
-                    imported.model,
-                    None,
-                    format!("imported from {}", names.join(", ")),
-                    imported.diagnostics,
-                ));
-            }
-            Err(err) => self.error = Some(format!("{err:#}")),
-        }
+        let names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+        self.take_import(crate::importing::import_texts(files), &names);
     }
 
     /// Imports AsyncAPI documents (joined into one system) or a Mermaid
     /// flowchart as a new, unsaved document; what the import inferred or
     /// left out is in its problems list.
     pub fn import_paths(&mut self, paths: &[PathBuf]) {
-        match crate::importing::import(paths) {
-            Ok(imported) => {
-                let names: Vec<String> = paths
-                    .iter()
-                    .map(|p| {
-                        p.file_name().map_or_else(
-                            || p.display().to_string(),
-                            |n| n.to_string_lossy().into_owned(),
-                        )
-                    })
-                    .collect();
-                self.set_document(document_for(
-                    imported.model,
-                    None,
-                    format!("imported from {}", names.join(", ")),
-                    imported.diagnostics,
-                ));
-            }
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| {
+                p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
+            })
+            .collect();
+        self.take_import(crate::importing::import(paths), &names);
+    }
+
+    /// An import's outcome, from the files `names`: a new, unsaved
+    /// document, or the error dialog.
+    fn take_import(&mut self, outcome: Result<crate::importing::Imported>, names: &[String]) {
+        match outcome {
+            Ok(imported) => self.set_document(document_for(
+                imported.model,
+                None,
+                format!("imported from {}", names.join(", ")),
+                imported.diagnostics,
+            )),
             Err(err) => self.error = Some(format!("{err:#}")),
         }
     }
