@@ -6,14 +6,16 @@
 //! every metric on, four replications of about 500 000 messages each, and
 //! 2000 of about 1800 each, run the way the CLI runs them
 //! (`runner::run_all`: one worker thread per core, each replication folded
-//! into the report in replication order as it finishes).
+//! into the report in replication order as it finishes). `mm1x4-1thread`
+//! runs the four long ones on one worker: its time over `mm1x4`'s is the
+//! speedup the cores give.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sim_core::model::file;
 use sim_core::time::Duration;
-use weir::runner::run_all;
+use weir::runner::{run_all, run_all_on};
 
 fn mm1_replications(replications: u32, messages: u64) -> sim_core::Model {
     let mut model = match file::from_str(include_str!("../../sim-core/benches/mm1.ron")) {
@@ -41,6 +43,11 @@ fn benches(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| black_box(run_all(&model, |_, _| {})));
         });
+        if replications == 4 {
+            group.bench_function(format!("{name}-1thread"), |b| {
+                b.iter(|| black_box(run_all_on(&model, 1, |_, _| {})));
+            });
+        }
     }
     group.finish();
 }

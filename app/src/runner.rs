@@ -173,7 +173,22 @@ pub fn run_all(
     model: &Model,
     on_progress: impl FnMut(f64, WallDuration),
 ) -> Result<Report, RunError> {
-    replicate_all(model, on_progress, &mut |_| {}, false)
+    replicate_all(model, on_progress, &mut |_| {}, false, cores())
+}
+
+/// [`run_all`] on at most `threads` worker threads (at least one; the
+/// report is the same whatever the number).
+pub fn run_all_on(
+    model: &Model,
+    threads: usize,
+    on_progress: impl FnMut(f64, WallDuration),
+) -> Result<Report, RunError> {
+    replicate_all(model, on_progress, &mut |_| {}, false, threads.max(1))
+}
+
+/// The machine's cores: the worker threads a run uses.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 /// [`run_all`], showing each replication of the final pass (not the
@@ -184,7 +199,7 @@ pub fn run_all_with(
     on_progress: impl FnMut(f64, WallDuration),
     on_run: &mut dyn FnMut(&RunResult),
 ) -> Result<Report, RunError> {
-    replicate_all(model, on_progress, on_run, true)
+    replicate_all(model, on_progress, on_run, true, cores())
 }
 
 /// [`run_all`], showing each replication of the final pass to `on_run`
@@ -195,17 +210,18 @@ pub fn run_all_seeing(
     on_progress: impl FnMut(f64, WallDuration),
     on_run: &mut dyn FnMut(&RunResult),
 ) -> Result<Report, RunError> {
-    replicate_all(model, on_progress, on_run, false)
+    replicate_all(model, on_progress, on_run, false, cores())
 }
 
 /// [`run_all_with`]; `charted`: whether `on_run` reads the runs' latency
 /// lines (without, the runs leave them out and run faster; the report is
-/// the same).
+/// the same); `threads`: the most worker threads to start.
 fn replicate_all(
     model: &Model,
     mut on_progress: impl FnMut(f64, WallDuration),
     on_run: &mut dyn FnMut(&RunResult),
     charted: bool,
+    threads: usize,
 ) -> Result<Report, RunError> {
     let started = Instant::now();
     let scenario = &model.scenario;
@@ -234,7 +250,7 @@ fn replicate_all(
             }
             fold(i, run);
         };
-        run_pass(model, 0..n, charted, &mut shown, &mut |done| {
+        run_pass(model, 0..n, charted, threads, &mut shown, &mut |done| {
             on_progress((before + done) / total, started.elapsed());
         })?;
         #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
@@ -259,22 +275,21 @@ pub fn run_range(
     fold: warmup::Fold<'_>,
 ) -> Result<(), RunError> {
     check_replications(model.scenario.replications)?;
-    run_pass(model, range, false, fold, &mut |_| {})
+    run_pass(model, range, false, cores(), fold, &mut |_| {})
 }
 
-/// Runs replications `range` of `model` on worker threads and hands each
-/// to `fold` in replication order; `on_progress` gets the replications'
+/// Runs replications `range` of `model` on up to `threads` worker threads
+/// and hands each to `fold` in replication order; `on_progress` gets the replications'
 /// progress so far, in millionths of a replication.
 fn run_pass(
     model: &Model,
     range: std::ops::Range<usize>,
     charted: bool,
+    threads: usize,
     fold: warmup::Fold<'_>,
     on_progress: &mut dyn FnMut(f64),
 ) -> Result<(), RunError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(range.len());
+    let threads = threads.min(range.len());
     let shared = Shared {
         model,
         end: range.end,
@@ -407,6 +422,16 @@ mod tests {
             assert_eq!(parallel.replications(), replications as usize);
             assert_eq!(json(&parallel), json(&sequential), "{replications}");
             assert!(calls >= 1, "progress is reported as replications finish");
+        }
+    }
+
+    #[test]
+    fn any_number_of_threads_gives_the_same_report() {
+        let model = model(7);
+        let one = run_all_on(&model, 1, |_, _| {}).expect("runs");
+        for threads in [0, 2, 3, 16] {
+            let many = run_all_on(&model, threads, |_, _| {}).expect("runs");
+            assert_eq!(json(&many), json(&one), "{threads} threads");
         }
     }
 
