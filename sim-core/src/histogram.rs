@@ -16,6 +16,16 @@
 //! falls in, a reading adds up runs of 16 buckets (sums the compiler
 //! vectorises) and walks only the run that holds it. The equivalence is
 //! tested against the HDR crate.
+//!
+//! A histogram that has counted few values keeps no buckets at all: until
+//! [`SPARSE_LIMIT`] values have come (since it was made; clearing does not
+//! start the count again), it lists each value's bucket, 4 bytes a value,
+//! where the buckets take 8 KB for every octave up to the largest value
+//! (about 120 KB at three digits for values of ten milliseconds). A model
+//! of many quiet nodes then costs memory with its traffic, not its size.
+//! Readings from the list are the buckets' readings, value for value; the
+//! hot path is the buckets', since a recording that finds no bucket is the
+//! rare case either way.
 
 /// A histogram of `u64` values (nanoseconds).
 #[derive(Clone, Debug)]
@@ -25,8 +35,14 @@ pub struct LogHistogram {
     /// `2^m - 1`: the values counted exactly (kept to save the shift on
     /// every record).
     exact_mask: u64,
-    /// One count per bucket, grown to the largest value seen.
+    /// One count per bucket, grown to the largest value seen; empty while
+    /// the histogram is sparse.
     counts: Vec<u64>,
+    /// While sparse: the bucket of each value counted, in no order.
+    sparse: Vec<u32>,
+    /// Values counted while sparse, through clears: at [`SPARSE_LIMIT`]
+    /// the histogram takes its buckets.
+    listed: u32,
     /// Values counted in each octave, for the octaves `counts` covers.
     octaves: Vec<u64>,
     total: u64,
@@ -42,9 +58,16 @@ impl LogHistogram {
             half_magnitude: magnitude - 1,
             exact_mask: (1_u64 << magnitude) - 1,
             counts: Vec::new(),
+            sparse: Vec::new(),
+            listed: 0,
             octaves: Vec::new(),
             total: 0,
         }
+    }
+
+    /// Whether the values are listed rather than in buckets.
+    fn is_sparse(&self) -> bool {
+        self.counts.is_empty()
     }
 
     /// The octave and bucket of `value`.
@@ -90,11 +113,54 @@ impl LogHistogram {
         // Whole octaves at a time (the first is two blocks wide), so
         // growth is rare and an octave with values is always all there.
         let per = 1_usize << self.half_magnitude;
-        let len = ((i / per + 1) * per).max(2 * per);
-        self.counts.resize(len, 0);
-        self.counts[i] += 1;
+        let len = Self::cover(i, per);
         // The first octave spans two blocks, every later one block.
-        self.octaves.resize(len / per - 1, 0);
+        if self.octaves.len() < len / per - 1 {
+            self.octaves.resize(len / per - 1, 0);
+        }
+        if self.is_sparse() && (self.listed as usize) < SPARSE_LIMIT {
+            self.listed += 1;
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "a bucket's index is below 2^17"
+            )]
+            self.sparse.push(i as u32);
+            return;
+        }
+        self.take_buckets();
+        if self.counts.len() < len {
+            self.counts.resize(len, 0);
+        }
+        self.counts[i] += 1;
+    }
+
+    /// The buckets that cover bucket `i`, in whole octaves.
+    fn cover(i: usize, per: usize) -> usize {
+        ((i / per + 1) * per).max(2 * per)
+    }
+
+    /// Moves the listed values into buckets (a sparse histogram becomes a
+    /// dense one; nothing happens to a dense one).
+    fn take_buckets(&mut self) {
+        if !self.is_sparse() {
+            return;
+        }
+        self.listed = SPARSE_LIMIT as u32;
+        let per = 1_usize << self.half_magnitude;
+        let top = self.sparse.iter().max().map_or(0, |&i| i as usize);
+        self.counts.resize(Self::cover(top, per), 0);
+        for &i in &self.sparse {
+            self.counts[i as usize] += 1;
+        }
+        self.sparse = Vec::new();
+    }
+
+    /// The listed buckets in increasing order, in `scratch`.
+    fn sorted_list<'s>(&self, scratch: &'s mut [u32; SPARSE_LIMIT]) -> &'s [u32] {
+        let sorted = &mut scratch[..self.sparse.len()];
+        sorted.copy_from_slice(&self.sparse);
+        sorted.sort_unstable();
+        sorted
     }
 
     /// Values counted.
@@ -109,6 +175,12 @@ impl LogHistogram {
 
     /// Forgets every value, keeping the memory.
     pub fn clear(&mut self) {
+        if self.is_sparse() {
+            self.sparse.clear();
+            self.octaves.fill(0);
+            self.total = 0;
+            return;
+        }
         for octave in 0..self.octaves.len() {
             if self.octaves[octave] > 0 {
                 let range = self.octave_range(octave);
@@ -138,6 +210,8 @@ impl LogHistogram {
         self.half_magnitude = other.half_magnitude;
         self.exact_mask = other.exact_mask;
         self.counts.clone_from(&other.counts);
+        self.sparse.clone_from(&other.sparse);
+        self.listed = other.listed;
         self.octaves.clone_from(&other.octaves);
         self.total = other.total;
     }
@@ -147,8 +221,31 @@ impl LogHistogram {
     /// is an older copy of `later`).
     pub fn set_difference(&mut self, later: &Self, earlier: &Self) {
         self.copy_from(later);
-        for (count, old) in self.counts.iter_mut().zip(&earlier.counts) {
-            *count = count.saturating_sub(*old);
+        if earlier.is_sparse() && self.is_sparse() {
+            // Each of `earlier`'s values takes one equal value away.
+            let mut scratch = [0; SPARSE_LIMIT];
+            let old = earlier.sorted_list(&mut scratch);
+            self.sparse.sort_unstable();
+            let mut k = 0;
+            self.sparse.retain(|&i| {
+                while k < old.len() && old[k] < i {
+                    k += 1;
+                }
+                let taken = k < old.len() && old[k] == i;
+                k += usize::from(taken);
+                !taken
+            });
+        } else if earlier.is_sparse() {
+            for &i in &earlier.sparse {
+                if let Some(count) = self.counts.get_mut(i as usize) {
+                    *count = count.saturating_sub(1);
+                }
+            }
+        } else {
+            self.take_buckets();
+            for (count, old) in self.counts.iter_mut().zip(&earlier.counts) {
+                *count = count.saturating_sub(*old);
+            }
         }
         for (count, old) in self.octaves.iter_mut().zip(&earlier.octaves) {
             *count = count.saturating_sub(*old);
@@ -160,6 +257,13 @@ impl LogHistogram {
     /// value is above it (a bucket holding `value` counts as not above,
     /// which is the histogram's precision).
     pub fn count_above(&self, value: u64) -> u64 {
+        if self.is_sparse() {
+            let above = self
+                .sparse
+                .iter()
+                .filter(|&&i| self.bounds(i as usize).0 > value);
+            return above.count() as u64;
+        }
         let mut above = 0;
         for octave in 0..self.octaves.len() {
             if self.octaves[octave] == 0 {
@@ -202,6 +306,19 @@ impl LogHistogram {
         let mut out = [0; N];
         let quantiles = quantiles.map(|q| q.clamp(0.0, 1.0));
         let ranks = quantiles.map(|q| ((q * self.total as f64).ceil() as u64).max(1));
+        if self.is_sparse() {
+            // The value of rank r is the r-th listed bucket in order.
+            let mut scratch = [0; SPARSE_LIMIT];
+            let sorted = self.sorted_list(&mut scratch);
+            for k in 0..N {
+                let Some(&i) = sorted.get(ranks[k] as usize - 1) else {
+                    break;
+                };
+                let (low, high) = self.bounds(i as usize);
+                out[k] = if quantiles[k] == 0.0 { low } else { high };
+            }
+            return out;
+        }
         let mut k = 0;
         let mut seen = 0;
         for octave in 0..self.octaves.len() {
@@ -242,6 +359,9 @@ impl LogHistogram {
 /// Buckets a percentile reading adds up at once (every octave holds a
 /// whole number of runs).
 const RUN: usize = 16;
+
+/// Values a histogram lists before it takes its buckets (1 KB of list).
+pub const SPARSE_LIMIT: usize = 256;
 
 #[cfg(test)]
 mod tests {
@@ -305,6 +425,87 @@ mod tests {
                 assert_eq!(ours.len(), hdr.len());
             }
         }
+    }
+
+    /// A histogram that takes its buckets from the first value.
+    fn dense(digits: u8) -> LogHistogram {
+        let mut h = LogHistogram::with_digits(digits);
+        h.listed = SPARSE_LIMIT as u32;
+        h
+    }
+
+    /// Everything a reading can ask, for comparing two histograms.
+    fn readings(h: &LogHistogram) -> (u64, [u64; 9], Vec<u64>) {
+        let qs = [0.0, 0.001, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0];
+        let above = [0, 1, 999, 1_000_000, 10_000_000, 123_456_789]
+            .map(|v| h.count_above(v))
+            .to_vec();
+        (h.len(), h.values_at_quantiles(qs), above)
+    }
+
+    #[test]
+    fn a_listed_histogram_reads_as_its_buckets_would() {
+        let mut rng = stream(5, "histogram", Purpose::Service);
+        for digits in [2, 3] {
+            for n in [0, 1, 2, 3, 17, 255, 256, 257, 600] {
+                let mut listed = LogHistogram::with_digits(digits);
+                let mut buckets = dense(digits);
+                let mut earlier = (LogHistogram::with_digits(digits), dense(digits));
+                for k in 0..n {
+                    let v = (rng.next_u64() % 100_000_000) >> (rng.next_u64() % 16);
+                    listed.record(v);
+                    buckets.record(v);
+                    if k == n / 3 {
+                        earlier.0.copy_from(&listed);
+                        earlier.1.copy_from(&buckets);
+                    }
+                    assert_eq!(
+                        readings(&listed),
+                        readings(&buckets),
+                        "{digits} digits, {k} of {n}"
+                    );
+                }
+                assert_eq!(listed.is_sparse(), n <= SPARSE_LIMIT, "{n} values");
+                // The values since `earlier`, from every pairing of kinds.
+                let mut since = LogHistogram::with_digits(digits);
+                since.set_difference(&buckets, &earlier.1);
+                let want = readings(&since);
+                for (later, old) in [
+                    (&listed, &earlier.0),
+                    (&listed, &earlier.1),
+                    (&buckets, &earlier.0),
+                ] {
+                    let mut got = LogHistogram::with_digits(digits);
+                    got.set_difference(later, old);
+                    assert_eq!(readings(&got), want, "{digits} digits, {n} values");
+                }
+                listed.clear();
+                buckets.clear();
+                assert_eq!(readings(&listed), readings(&buckets));
+                assert!(listed.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn a_quiet_histogram_lists_its_values_and_a_busy_one_keeps_its_buckets() {
+        let mut h = LogHistogram::with_digits(3);
+        for v in 0..10 {
+            h.record(10_000_000 + v * 1_000_000);
+        }
+        assert!(h.counts.is_empty(), "no buckets for ten values");
+        assert_eq!(h.sparse.len(), 10);
+        // An interval histogram, cleared at every point, takes its buckets
+        // once it has listed its share of values, and keeps them.
+        for _ in 0..SPARSE_LIMIT {
+            h.clear();
+            h.record(20_000_000);
+        }
+        assert!(!h.is_sparse(), "buckets after {SPARSE_LIMIT} values");
+        h.clear();
+        h.record(30_000_000);
+        assert!(!h.is_sparse(), "cleared, it keeps them");
+        assert_eq!(h.len(), 1);
     }
 
     #[test]
