@@ -155,12 +155,21 @@ impl LogHistogram {
         self.sparse = Vec::new();
     }
 
-    /// The listed buckets in increasing order, in `scratch`.
-    fn sorted_list<'s>(&self, scratch: &'s mut [u32; SPARSE_LIMIT]) -> &'s [u32] {
-        let sorted = &mut scratch[..self.sparse.len()];
-        sorted.copy_from_slice(&self.sparse);
-        sorted.sort_unstable();
-        sorted
+    /// `read` of the listed buckets in increasing order (sorted in a copy
+    /// on the stack no larger than the list needs: most lists a reading
+    /// meets are an interval's few values).
+    fn with_sorted<R>(&self, read: impl FnOnce(&[u32]) -> R) -> R {
+        fn sorted<'s>(list: &[u32], scratch: &'s mut [u32]) -> &'s [u32] {
+            let sorted = &mut scratch[..list.len()];
+            sorted.copy_from_slice(list);
+            sorted.sort_unstable();
+            sorted
+        }
+        match self.sparse.len() {
+            0..=8 => read(sorted(&self.sparse, &mut [0; 8])),
+            9..=64 => read(sorted(&self.sparse, &mut [0; 64])),
+            _ => read(sorted(&self.sparse, &mut [0; SPARSE_LIMIT])),
+        }
     }
 
     /// Values counted.
@@ -223,17 +232,18 @@ impl LogHistogram {
         self.copy_from(later);
         if earlier.is_sparse() && self.is_sparse() {
             // Each of `earlier`'s values takes one equal value away.
-            let mut scratch = [0; SPARSE_LIMIT];
-            let old = earlier.sorted_list(&mut scratch);
             self.sparse.sort_unstable();
-            let mut k = 0;
-            self.sparse.retain(|&i| {
-                while k < old.len() && old[k] < i {
-                    k += 1;
-                }
-                let taken = k < old.len() && old[k] == i;
-                k += usize::from(taken);
-                !taken
+            let sparse = &mut self.sparse;
+            earlier.with_sorted(|old| {
+                let mut k = 0;
+                sparse.retain(|&i| {
+                    while k < old.len() && old[k] < i {
+                        k += 1;
+                    }
+                    let taken = k < old.len() && old[k] == i;
+                    k += usize::from(taken);
+                    !taken
+                });
             });
         } else if earlier.is_sparse() {
             for &i in &earlier.sparse {
@@ -307,17 +317,20 @@ impl LogHistogram {
         let quantiles = quantiles.map(|q| q.clamp(0.0, 1.0));
         let ranks = quantiles.map(|q| ((q * self.total as f64).ceil() as u64).max(1));
         if self.is_sparse() {
-            // The value of rank r is the r-th listed bucket in order.
-            let mut scratch = [0; SPARSE_LIMIT];
-            let sorted = self.sorted_list(&mut scratch);
-            for k in 0..N {
-                let Some(&i) = sorted.get(ranks[k] as usize - 1) else {
-                    break;
-                };
-                let (low, high) = self.bounds(i as usize);
-                out[k] = if quantiles[k] == 0.0 { low } else { high };
+            if self.sparse.is_empty() {
+                return out;
             }
-            return out;
+            // The value of rank r is the r-th listed bucket in order.
+            return self.with_sorted(|sorted| {
+                for k in 0..N {
+                    let Some(&i) = sorted.get(ranks[k] as usize - 1) else {
+                        break;
+                    };
+                    let (low, high) = self.bounds(i as usize);
+                    out[k] = if quantiles[k] == 0.0 { low } else { high };
+                }
+                out
+            });
         }
         let mut k = 0;
         let mut seen = 0;
