@@ -314,12 +314,13 @@ impl LogHistogram {
     )]
     pub fn values_at_quantiles<const N: usize>(&self, quantiles: [f64; N]) -> [u64; N] {
         let mut out = [0; N];
+        // Most readings of a quiet model's interval are of nothing.
+        if self.total == 0 {
+            return out;
+        }
         let quantiles = quantiles.map(|q| q.clamp(0.0, 1.0));
         let ranks = quantiles.map(|q| ((q * self.total as f64).ceil() as u64).max(1));
         if self.is_sparse() {
-            if self.sparse.is_empty() {
-                return out;
-            }
             // The value of rank r is the r-th listed bucket in order.
             return self.with_sorted(|sorted| {
                 for k in 0..N {
