@@ -329,7 +329,7 @@ fn charts(series: &Series, c: &Colours) -> String {
         .filter_map(|n| {
             let v = n.values(Metric::Depth)?;
             v.iter()
-                .any(|&x| x > 0.0)
+                .any(|x| x > 0.0)
                 .then(|| (n.id.clone(), v.to_vec()))
         })
         .collect();

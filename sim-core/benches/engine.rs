@@ -6,9 +6,12 @@
 //! - `pipeline20`: a 20-node pipeline (producer, 9 queue+consumer stages, sink);
 //! - `inflight100k`, `inflight1m`: about 10⁵ and 9 × 10⁵ messages in service
 //!   at once (a deep calendar; against `mm1`'s two or three pending);
-//! - `idle5k`, `idle20k`: 1,250 and 5,000 chains of producer → queue →
-//!   consumer → sink at one message a second each, for 10 s: a big
-//!   drawing with little traffic, whose cost should follow the traffic.
+//! - `idle5k`, `idle20k`, `idle100k`: 1,250, 5,000 and 25,000 chains of
+//!   producer → queue → consumer → sink at one message a second each, for
+//!   10 s: a big drawing with little traffic, whose cost should follow the
+//!   traffic;
+//! - `load100k`: the 100,000-node model's text read, validated and
+//!   compiled into a simulation, without running it.
 
 use std::hint::black_box;
 
@@ -80,6 +83,10 @@ fn in_flight_at(rate: u64, seconds: u64) -> Model {
 }
 
 fn idle_chains(chains: usize) -> Model {
+    load(&idle_chains_text(chains))
+}
+
+fn idle_chains_text(chains: usize) -> String {
     let mut nodes = Vec::with_capacity(chains * 4);
     let mut edges = Vec::with_capacity(chains * 3);
     for c in 0..chains {
@@ -93,11 +100,11 @@ fn idle_chains(chains: usize) -> Model {
             r#"(from: "p{c}", to: "q{c}"), (from: "q{c}", to: "c{c}"), (from: "c{c}", to: "s{c}")"#
         ));
     }
-    load(&format!(
+    format!(
         r#"(version: 1, name: "idle", scenario: (duration: "10s", warmup: "0s"), nodes: [{}], edges: [{}])"#,
         nodes.join(","),
         edges.join(",")
-    ))
+    )
 }
 
 fn completed(model: &Model) -> u64 {
@@ -117,10 +124,16 @@ fn benches(c: &mut Criterion) {
         ("inflight1m", in_flight_at(900_000, 3)),
         ("idle5k", idle_chains(1_250)),
         ("idle20k", idle_chains(5_000)),
+        ("idle100k", idle_chains(25_000)),
     ] {
         group.throughput(Throughput::Elements(completed(&model)));
         group.bench_function(name, |b| b.iter(|| black_box(run_once(&model, 1))));
     }
+    let text = idle_chains_text(25_000);
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("load100k", |b| {
+        b.iter(|| black_box(sim_core::Simulation::new(&load(black_box(&text)), 1).is_ok()));
+    });
     group.finish();
 }
 

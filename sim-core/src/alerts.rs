@@ -473,7 +473,7 @@ impl Evaluator {
             let Some(line) = nodes.get(rule.node) else {
                 continue;
             };
-            let value = |m: Metric| line.values(m).and_then(|v| v.last().copied());
+            let value = |m: Metric| line.values(m).and_then(|v| v.last());
             let holds = rule.condition.holds(&value);
             match rule.state.step(at, holds, rule.hold) {
                 Transition::Fired => {

@@ -243,6 +243,12 @@ impl IntervalLatency {
         }
     }
 
+    /// Whether nothing was recorded since the last clear (always, when
+    /// off).
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(LogHistogram::is_empty)
+    }
+
     pub fn clear(&mut self) {
         if let Some(hist) = &mut self.0
             && !hist.is_empty()
@@ -354,7 +360,9 @@ pub struct NodeStats {
     /// Instances an idempotent consumer processed again because its inbox
     /// had forgotten the id (its window ran out).
     pub inbox_missed: u64,
-    pub drops: [u64; DropReason::COUNT],
+    /// Messages dropped, by reason ([`Self::drops`]), and in all.
+    drops: [u64; DropReason::COUNT],
+    dropped: u64,
     /// Messages waiting (queue depth, consumer inbox, sink backlog).
     pub depth: Level,
     /// Messages in service (busy servers).
@@ -547,8 +555,21 @@ impl NodeStats {
         self.interval.record(d);
     }
 
-    pub fn dropped(&self) -> u64 {
-        self.drops.iter().sum()
+    /// Messages dropped for any reason.
+    pub const fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Messages dropped for `reason`.
+    pub const fn drops(&self, reason: DropReason) -> u64 {
+        self.drops[reason as usize]
+    }
+
+    /// Counts a message dropped for `reason`.
+    #[inline]
+    pub fn count_drop(&mut self, reason: DropReason) {
+        self.drops[reason as usize] += 1;
+        self.dropped += 1;
     }
 }
 

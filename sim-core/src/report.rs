@@ -269,7 +269,7 @@ pub(crate) fn collect(sim: &Simulation) -> RunResult {
         r.count("departed", st.departed);
         r.count("dropped", st.dropped());
         for reason in DropReason::ALL {
-            let n = st.drops[reason as usize];
+            let n = st.drops(reason);
             if n > 0 {
                 r.count(&format!("drops.{}", reason.key()), n);
             }

@@ -10,6 +10,12 @@
 //! interval doubles, so memory depends on the model, never on simulated
 //! time; a run always has between `capacity / 2` and `capacity` points.
 //!
+//! A node's and an edge's lines are kept as runs of equal values
+//! ([`Line`]), and a node that nothing happened to since a point that
+//! was itself quiet repeats that point without working any value out: a
+//! quiet node costs a comparison of its counters per point and a few
+//! bytes per line, whatever the length of its quiet stretch.
+//!
 //! Recording reads counters; it draws no random numbers and schedules
 //! nothing, so a run's results are the same with or without it.
 //!
@@ -88,6 +94,16 @@ enum Merge {
     Mean,
     /// Tail latencies and states: the larger, so a spike never vanishes.
     Max,
+}
+
+impl Merge {
+    /// The point that neighbours `a` and `b` become.
+    fn of(self, a: f32, b: f32) -> f32 {
+        match self {
+            Self::Mean => (a + b) / 2.0,
+            Self::Max => a.max(b),
+        }
+    }
 }
 
 impl Metric {
@@ -351,18 +367,217 @@ impl SystemSeries {
     }
 }
 
+/// One line's values over time, kept as runs of equal values: a stretch
+/// in which nothing changes costs one entry however long it is.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Line {
+    /// Each value (compared bit for bit) and how many points in a row
+    /// have it.
+    runs: Vec<(f32, u32)>,
+    len: usize,
+}
+
+impl Line {
+    /// Adds a point.
+    fn push(&mut self, value: f32) {
+        match self.runs.last_mut() {
+            Some((last, n)) if last.to_bits() == value.to_bits() && *n < u32::MAX => *n += 1,
+            _ => self.runs.push((value, 1)),
+        }
+        self.len += 1;
+    }
+
+    /// Adds `count` points of `value`.
+    fn push_n(&mut self, value: f32, mut count: usize) {
+        while count > 0 {
+            let room = match self.runs.last_mut() {
+                Some((last, n)) if last.to_bits() == value.to_bits() && *n < u32::MAX => {
+                    let room = u32::try_from(count).unwrap_or(u32::MAX).min(u32::MAX - *n);
+                    *n += room;
+                    room
+                }
+                _ => {
+                    let first = u32::try_from(count).unwrap_or(u32::MAX);
+                    self.runs.push((value, first));
+                    first
+                }
+            };
+            self.len += room as usize;
+            count -= room as usize;
+        }
+    }
+
+    /// Adds `count` points equal to the last one (nothing when there is
+    /// none).
+    fn repeat_last(&mut self, count: usize) {
+        if let Some(&(value, _)) = self.runs.last() {
+            self.push_n(value, count);
+        }
+    }
+
+    /// The newest value.
+    fn last(&self) -> Option<f32> {
+        self.runs.last().map(|&(value, _)| value)
+    }
+
+    /// Each pair of neighbours becomes one point (an odd last point is
+    /// dropped), as [`merge_pairs`] does for a plain vector, in time
+    /// proportional to the runs.
+    fn halve(&mut self, merge: Merge) {
+        let mut halved = Self::default();
+        // The second half of a pair that starts in the previous run.
+        let mut open: Option<f32> = None;
+        for &(value, n) in &self.runs {
+            let mut n = n as usize;
+            if let Some(first) = open.take() {
+                halved.push(merge.of(first, value));
+                n -= 1;
+            }
+            halved.push_n(merge.of(value, value), n / 2);
+            if n % 2 == 1 {
+                open = Some(value);
+            }
+        }
+        *self = halved;
+    }
+}
+
+/// A line's values as recorded so far: one per [`Series::times`] entry.
+#[derive(Clone, Copy, Debug)]
+pub struct Values<'a> {
+    line: &'a Line,
+    /// Points after the line's that repeat its last value.
+    more: usize,
+}
+
+impl<'a> Values<'a> {
+    /// Points in the line.
+    pub fn len(&self) -> usize {
+        self.line.len + self.more
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The values, one per point, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = f32> + 'a {
+        let more = self.more;
+        let last = self.line.last();
+        self.line
+            .runs
+            .iter()
+            .flat_map(|&(value, n)| std::iter::repeat_n(value, n as usize))
+            .chain(
+                last.into_iter()
+                    .flat_map(move |v| std::iter::repeat_n(v, more)),
+            )
+    }
+
+    /// The values as a vector, one per point.
+    pub fn to_vec(&self) -> Vec<f32> {
+        let mut values = Vec::with_capacity(self.len());
+        values.extend(self.iter());
+        values
+    }
+
+    /// The newest value.
+    pub fn last(&self) -> Option<f32> {
+        self.line.last()
+    }
+
+    /// The value of point `k`.
+    pub fn get(&self, k: usize) -> Option<f32> {
+        let mut start = 0;
+        for &(value, n) in &self.line.runs {
+            start += n as usize;
+            if k < start {
+                return Some(value);
+            }
+        }
+        (k < self.len()).then(|| self.last()).flatten()
+    }
+}
+
+impl PartialEq for Values<'_> {
+    /// Point by point, as slices of the values compare.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+/// What a node's points are worked out from, as it stood at a point:
+/// when nothing in it has changed since a quiet point, the next point is
+/// that one again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Reading {
+    /// Counts (signed: the warm-up reset moves the previous ones).
+    arrived: i64,
+    departed: i64,
+    dropped: i64,
+    good: i64,
+    throttled: i64,
+    /// Levels at the point.
+    depth: u64,
+    busy: u64,
+    instances: u64,
+    breaker: u8,
+    lag: u64,
+}
+
+impl Reading {
+    fn of(st: &crate::metrics::NodeStats, breaker: Option<BreakerState>, lag: u64) -> Self {
+        Self {
+            arrived: signed(st.arrived),
+            departed: signed(st.departed),
+            dropped: signed(st.dropped()),
+            good: signed(st.answered + st.in_time),
+            throttled: signed(st.throttled),
+            depth: st.depth.value(),
+            busy: st.busy.value(),
+            instances: st.instances.value(),
+            breaker: match breaker {
+                Some(BreakerState::Open) => 2,
+                Some(BreakerState::HalfOpen) => 1,
+                Some(BreakerState::Closed) | None => 0,
+            },
+            lag,
+        }
+    }
+
+    /// Whether no count moved between `self` and `later`.
+    fn same_counts(&self, later: &Self) -> bool {
+        (
+            self.arrived,
+            self.departed,
+            self.dropped,
+            self.good,
+            self.throttled,
+        ) == (
+            later.arrived,
+            later.departed,
+            later.dropped,
+            later.good,
+            later.throttled,
+        )
+    }
+}
+
 /// One node's lines.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeSeries {
     pub id: String,
     pub kind: Kind,
-    lines: Vec<(Metric, Vec<f32>)>,
-    /// Counts at the previous sample (signed: the warm-up reset moves them).
-    prev_in: i64,
-    prev_out: i64,
-    prev_dropped: i64,
-    prev_good: i64,
-    prev_throttled: i64,
+    lines: Vec<(Metric, Line)>,
+    /// Points after the lines' own that repeat each line's last value
+    /// (quiet points not yet written down).
+    repeats: usize,
+    /// The node as it stood at the previous point.
+    prev: Reading,
+    /// Whether the previous point was quiet: no count moved over its
+    /// interval and no latency was recorded, so its rates and percentiles
+    /// are zero and its levels are the reading's.
+    quiet: bool,
 }
 
 impl NodeSeries {
@@ -373,11 +588,24 @@ impl NodeSeries {
 
     /// The values of `metric`, one per [`Series::times`] entry, if this
     /// node records it.
-    pub fn values(&self, metric: Metric) -> Option<&[f32]> {
+    pub fn values(&self, metric: Metric) -> Option<Values<'_>> {
         self.lines
             .iter()
             .find(|(m, _)| *m == metric)
-            .map(|(_, v)| v.as_slice())
+            .map(|(_, line)| Values {
+                line,
+                more: self.repeats,
+            })
+    }
+
+    /// Writes the repeated quiet points into the lines.
+    fn settle(&mut self) {
+        if self.repeats > 0 {
+            for (_, line) in &mut self.lines {
+                line.repeat_last(self.repeats);
+            }
+            self.repeats = 0;
+        }
     }
 }
 
@@ -386,8 +614,26 @@ impl NodeSeries {
 pub struct EdgeSeries {
     pub from: String,
     pub to: String,
-    pub throughput: Vec<f32>,
+    throughput: Line,
+    /// Points after the line's own that carried nothing, as the last did.
+    repeats: usize,
     prev: u64,
+}
+
+impl EdgeSeries {
+    /// Messages carried per second, one value per [`Series::times`] entry.
+    pub fn throughput(&self) -> Values<'_> {
+        Values {
+            line: &self.throughput,
+            more: self.repeats,
+        }
+    }
+
+    /// Writes the repeated quiet points into the line.
+    fn settle(&mut self) {
+        self.throughput.repeat_last(self.repeats);
+        self.repeats = 0;
+    }
 }
 
 /// Every node's and edge's time series of a run.
@@ -434,13 +680,11 @@ impl Series {
                         .series()
                         .iter()
                         .filter(|m| latency || !m.is_latency())
-                        .map(|&m| (m, Vec::new()))
+                        .map(|&m| (m, Line::default()))
                         .collect(),
-                    prev_in: 0,
-                    prev_out: 0,
-                    prev_dropped: 0,
-                    prev_good: 0,
-                    prev_throttled: 0,
+                    repeats: 0,
+                    prev: Reading::default(),
+                    quiet: false,
                 })
                 .collect(),
             edges: edges
@@ -448,7 +692,8 @@ impl Series {
                 .map(|e| EdgeSeries {
                     from: topo[e.from.ix()].id.clone(),
                     to: topo[e.to.ix()].id.clone(),
-                    throughput: Vec::new(),
+                    throughput: Line::default(),
+                    repeats: 0,
                     prev: 0,
                 })
                 .collect(),
@@ -481,7 +726,7 @@ impl Series {
         if let Some(node) = self.nodes.get_mut(index)
             && node.values(metric).is_none()
         {
-            node.lines.push((metric, Vec::new()));
+            node.lines.push((metric, Line::default()));
         }
     }
 
@@ -563,11 +808,12 @@ impl Series {
     /// counts continuous across it.
     pub(crate) fn before_reset(&mut self, sim_stats: &[crate::metrics::NodeStats]) {
         for (line, st) in self.nodes.iter_mut().zip(sim_stats) {
-            line.prev_in -= signed(st.arrived);
-            line.prev_out -= signed(st.departed);
-            line.prev_dropped -= signed(st.dropped());
-            line.prev_good -= signed(st.answered + st.in_time);
-            line.prev_throttled -= signed(st.throttled);
+            let prev = &mut line.prev;
+            prev.arrived -= signed(st.arrived);
+            prev.departed -= signed(st.departed);
+            prev.dropped -= signed(st.dropped());
+            prev.good -= signed(st.answered + st.in_time);
+            prev.throttled -= signed(st.throttled);
             self.system.in_time_before += st.in_time;
         }
     }
@@ -594,48 +840,40 @@ impl Series {
         let mut in_time = 0;
         for (i, (line, st)) in self.nodes.iter_mut().zip(stats.iter_mut()).enumerate() {
             in_time += st.in_time;
-            let (arrived, departed, dropped, good, throttled) = (
-                signed(st.arrived),
-                signed(st.departed),
-                signed(st.dropped()),
-                signed(st.answered + st.in_time),
-                signed(st.throttled),
-            );
-            let latency = st.interval.p50_p99();
+            let now = Reading::of(st, breakers(i), lags(i));
+            let unrecorded = st.interval.is_empty() && st.interval_staleness.is_empty();
+            let percentiles = || (st.interval.p50_p99(), st.interval_staleness.p50_p99());
+            if line.quiet && unrecorded && now == line.prev {
+                // Nothing happened since a quiet point: this one is the same.
+                #[cfg(debug_assertions)]
+                for (metric, values) in &line.lines {
+                    assert_eq!(
+                        values.last().map(f32::to_bits),
+                        Some(point(*metric, &now, &line.prev, percentiles(), &per_s).to_bits()),
+                        "{}'s {metric:?} repeated a quiet point that differs",
+                        line.id
+                    );
+                }
+                line.repeats += 1;
+                continue;
+            }
+            line.settle();
+            let latencies = percentiles();
             st.interval.clear();
-            let staleness = st.interval_staleness.p50_p99();
             st.interval_staleness.clear();
             for (metric, values) in &mut line.lines {
-                #[expect(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
-                let v = match metric {
-                    Metric::ThroughputIn => per_s(arrived - line.prev_in),
-                    Metric::ThroughputOut => per_s(departed - line.prev_out),
-                    Metric::Dropped => per_s(dropped - line.prev_dropped),
-                    Metric::Depth => st.depth.value() as f32,
-                    Metric::Busy => st.busy.value() as f32,
-                    Metric::LatencyP50 => latency.0 as f32,
-                    Metric::LatencyP99 => latency.1 as f32,
-                    Metric::Instances => st.instances.value() as f32,
-                    Metric::Breaker => match breakers(i) {
-                        Some(BreakerState::Open) => 1.0,
-                        Some(BreakerState::HalfOpen) => 0.5,
-                        Some(BreakerState::Closed) | None => 0.0,
-                    },
-                    Metric::Lag => lags(i) as f32,
-                    Metric::StalenessP50 => staleness.0 as f32,
-                    Metric::StalenessP99 => staleness.1 as f32,
-                    Metric::Goodput => per_s(good - line.prev_good),
-                    Metric::Throttled => per_s(throttled - line.prev_throttled),
-                };
-                values.push(v);
+                values.push(point(*metric, &now, &line.prev, latencies, &per_s));
             }
-            line.prev_in = arrived;
-            line.prev_out = departed;
-            line.prev_dropped = dropped;
-            line.prev_good = good;
-            line.prev_throttled = throttled;
+            line.quiet = unrecorded && line.prev.same_counts(&now);
+            line.prev = now;
         }
         for (line, &count) in self.edges.iter_mut().zip(carried) {
+            if count == line.prev && line.throughput.last().map(f32::to_bits) == Some(0) {
+                // Nothing crossed, and nothing did over the last point.
+                line.repeats += 1;
+                continue;
+            }
+            line.settle();
             #[expect(clippy::cast_possible_wrap, reason = "counts stay below i64::MAX")]
             line.throughput
                 .push(per_s(count.wrapping_sub(line.prev) as i64));
@@ -659,12 +897,16 @@ impl Series {
         }
         self.times.truncate(n);
         for line in &mut self.nodes {
+            line.settle();
             for (metric, values) in &mut line.lines {
-                merge_pairs(values, metric.merge());
+                values.halve(metric.merge());
             }
+            // The last point is now a merge: work the next one out afresh.
+            line.quiet = false;
         }
         for line in &mut self.edges {
-            merge_pairs(&mut line.throughput, Merge::Mean);
+            line.settle();
+            line.throughput.halve(Merge::Mean);
         }
         self.system.halve();
         self.interval_ns = self.interval_ns.saturating_mul(2);
@@ -678,9 +920,19 @@ impl Series {
     pub fn to_csv(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::from("sim_time_s,node,metric,value\n");
+        let nodes: Vec<Vec<Vec<f32>>> = self
+            .nodes
+            .iter()
+            .map(|node| {
+                node.metrics()
+                    .filter_map(|metric| node.values(metric).map(|v| v.to_vec()))
+                    .collect()
+            })
+            .collect();
+        let edges: Vec<Vec<f32>> = self.edges.iter().map(|e| e.throughput().to_vec()).collect();
         for (k, t) in self.times().enumerate() {
-            for node in &self.nodes {
-                for (metric, values) in &node.lines {
+            for (node, values) in self.nodes.iter().zip(&nodes) {
+                for ((metric, _), values) in node.lines.iter().zip(values) {
                     let _ = writeln!(
                         out,
                         "{t},{},{},{}",
@@ -690,13 +942,13 @@ impl Series {
                     );
                 }
             }
-            for edge in &self.edges {
+            for (edge, values) in self.edges.iter().zip(&edges) {
                 let name = format!("{}->{}", edge.from, edge.to);
                 let _ = writeln!(
                     out,
                     "{t},{},throughput_per_s,{}",
                     crate::export::csv::field(&name),
-                    edge.throughput[k]
+                    values[k]
                 );
             }
         }
@@ -704,15 +956,41 @@ impl Series {
     }
 }
 
+/// A node's point on `metric`: the node is `now`, it was `prev` at the
+/// previous point, and `latencies` are the latency and the staleness
+/// percentiles (p50, p99) of the interval.
+#[expect(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+fn point(
+    metric: Metric,
+    now: &Reading,
+    prev: &Reading,
+    latencies: ((f64, f64), (f64, f64)),
+    per_s: &dyn Fn(i64) -> f32,
+) -> f32 {
+    let (latency, staleness) = latencies;
+    match metric {
+        Metric::ThroughputIn => per_s(now.arrived - prev.arrived),
+        Metric::ThroughputOut => per_s(now.departed - prev.departed),
+        Metric::Dropped => per_s(now.dropped - prev.dropped),
+        Metric::Depth => now.depth as f32,
+        Metric::Busy => now.busy as f32,
+        Metric::LatencyP50 => latency.0 as f32,
+        Metric::LatencyP99 => latency.1 as f32,
+        Metric::Instances => now.instances as f32,
+        Metric::Breaker => f32::from(now.breaker) / 2.0,
+        Metric::Lag => now.lag as f32,
+        Metric::StalenessP50 => staleness.0 as f32,
+        Metric::StalenessP99 => staleness.1 as f32,
+        Metric::Goodput => per_s(now.good - prev.good),
+        Metric::Throttled => per_s(now.throttled - prev.throttled),
+    }
+}
+
 /// Halves a line: each pair of neighbours becomes one point.
 fn merge_pairs(values: &mut Vec<f32>, merge: Merge) {
     let n = values.len() / 2;
     for k in 0..n {
-        let (a, b) = (values[2 * k], values[2 * k + 1]);
-        values[k] = match merge {
-            Merge::Mean => (a + b) / 2.0,
-            Merge::Max => a.max(b),
-        };
+        values[k] = merge.of(values[2 * k], values[2 * k + 1]);
     }
     values.truncate(n);
 }
@@ -781,7 +1059,7 @@ mod tests {
         s.run_until(secs(100)).expect("runs");
         let series = s.series();
         let worker = series.node("worker").expect("worker line");
-        let out = worker.values(Metric::ThroughputOut).expect("out");
+        let out = worker.values(Metric::ThroughputOut).expect("out").to_vec();
         let dt = series.interval_s();
         let total: f64 = out.iter().map(|&v| f64::from(v) * dt).sum();
         // Every departure over the whole run, warm-up included: about 100/s.
@@ -790,9 +1068,9 @@ mod tests {
             "mean rate {}",
             total / 100.0
         );
-        let p99 = worker.values(Metric::LatencyP99).expect("p99");
-        let p50 = worker.values(Metric::LatencyP50).expect("p50");
-        assert!(p99.iter().zip(p50).all(|(a, b)| a >= b), "p99 ≥ p50");
+        let p99 = worker.values(Metric::LatencyP99).expect("p99").to_vec();
+        let p50 = worker.values(Metric::LatencyP50).expect("p50").to_vec();
+        assert!(p99.iter().zip(&p50).all(|(a, b)| a >= b), "p99 ≥ p50");
         assert!(p50.iter().any(|&v| v > 0.0), "latencies are recorded");
     }
 
@@ -994,5 +1272,150 @@ mod tests {
             .sum::<usize>()
             + s.series().edges().len();
         assert_eq!(rows.len(), s.series().len() * per_point);
+    }
+
+    /// Values from a small set, so that neighbours are often equal, with
+    /// both zeros, NaN and infinity among them.
+    fn values_from(codes: &[u8]) -> Vec<f32> {
+        const SET: [f32; 8] = [0.0, -0.0, 1.0, 2.5, f32::NAN, f32::INFINITY, 3e38, 1e-3];
+        codes
+            .iter()
+            .map(|&c| SET[usize::from(c) % SET.len()])
+            .collect()
+    }
+
+    fn line_of(values: &[f32]) -> Line {
+        let mut line = Line::default();
+        for &v in values {
+            line.push(v);
+        }
+        line
+    }
+
+    fn run_bits(line: &Line) -> Vec<(u32, u32)> {
+        line.runs.iter().map(|&(v, n)| (v.to_bits(), n)).collect()
+    }
+
+    fn bits(values: impl IntoIterator<Item = f32>) -> Vec<u32> {
+        values.into_iter().map(f32::to_bits).collect()
+    }
+
+    proptest::proptest! {
+        /// A line of runs reads as the values pushed, bit for bit, and
+        /// halves as a plain vector does, however its runs fall.
+        #[test]
+        fn a_line_of_runs_is_its_values(codes in proptest::collection::vec(0_u8..24, 0..80)) {
+            // Long stretches of one value as well as alternations.
+            let values: Vec<f32> = values_from(&codes)
+                .into_iter()
+                .zip(&codes)
+                .flat_map(|(v, &c)| std::iter::repeat_n(v, usize::from(c / 8) * 3 + 1))
+                .collect();
+            let line = line_of(&values);
+            // Read whole, and with the last few points as repeats.
+            let repeated = values.iter().rev().skip(1).take_while(|v| v.to_bits() == values[values.len() - 1].to_bits()).count();
+            let mut shorter = line_of(&values[..values.len() - repeated]);
+            let reads = [Values { line: &line, more: 0 }, Values { line: &shorter, more: repeated }];
+            for read in reads {
+                proptest::prop_assert_eq!(read.len(), values.len());
+                proptest::prop_assert_eq!(bits(read.iter()), bits(values.iter().copied()));
+                proptest::prop_assert_eq!(bits(read.to_vec()), bits(values.iter().copied()));
+                proptest::prop_assert_eq!(read.last().map(f32::to_bits), values.last().map(|v| v.to_bits()));
+                for k in 0..=values.len() {
+                    proptest::prop_assert_eq!(read.get(k).map(f32::to_bits), values.get(k).map(|v| v.to_bits()));
+                }
+            }
+            // Written down, the repeats make the same runs.
+            shorter.repeat_last(repeated);
+            proptest::prop_assert_eq!(run_bits(&shorter), run_bits(&line));
+            proptest::prop_assert_eq!(shorter.len, line.len);
+            // Runs are as few as the values allow: no two neighbours alike.
+            proptest::prop_assert!(line.runs.windows(2).all(|w| w[0].0.to_bits() != w[1].0.to_bits()));
+            for merge in [Merge::Mean, Merge::Max] {
+                let (mut halved, mut plain) = (line.clone(), values.clone());
+                for _ in 0..3 {
+                    halved.halve(merge);
+                    merge_pairs(&mut plain, merge);
+                    let read = Values { line: &halved, more: 0 };
+                    proptest::prop_assert_eq!(bits(read.iter()), bits(plain.iter().copied()));
+                    proptest::prop_assert_eq!(halved.len, plain.len());
+                    // The same runs as pushing the halved values afresh.
+                    proptest::prop_assert_eq!(run_bits(&halved), run_bits(&line_of(&plain)));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pushing_many_alike_counts_them_in_one_run() {
+        let mut line = Line::default();
+        line.push_n(2.0, 5);
+        line.repeat_last(1);
+        line.push(3.0);
+        line.push_n(3.0, 2);
+        assert_eq!(line.runs, vec![(2.0, 6), (3.0, 3)]);
+        assert_eq!(line.len, 9);
+        let mut empty = Line::default();
+        empty.repeat_last(3);
+        assert_eq!(empty.len, 0, "nothing to repeat");
+    }
+
+    /// Nodes that see a message now and then keep lines of a few runs:
+    /// their quiet points repeat the one before, and still read as the
+    /// points worked out one by one (the engine checks each repeat in
+    /// debug builds).
+    #[test]
+    fn quiet_stretches_cost_a_run_each() {
+        let text = r#"(
+            version: 1,
+            name: "trickle",
+            scenario: (duration: "100s", warmup: "0s", seed: 3),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 0.1))),
+                (id: "q", kind: Queue()),
+                (id: "worker", kind: Consumer(service: Constant("50ms"))),
+                (id: "rare", kind: Producer(arrival: Poisson(rate: 0.000001))),
+                (id: "idle", kind: Queue()),
+                (id: "spare", kind: Consumer(service: Constant("50ms"))),
+            ],
+            edges: [
+                (from: "src", to: "q"), (from: "q", to: "worker"),
+                (from: "rare", to: "idle"), (from: "idle", to: "spare"),
+            ],
+        )"#;
+        let (model, _) = from_str(text).expect("model");
+        let mut sim = Simulation::new(&model, 3).expect("sim");
+        sim.run_until(secs(100)).expect("runs");
+        let series = sim.series();
+        assert_eq!(series.len(), DEFAULT_CAPACITY / 2);
+        let arrivals = crate::metric(&sim.result(), "worker", "arrived");
+        assert!((3.0..30.0).contains(&arrivals), "a trickle: {arrivals}");
+        #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let arrivals = arrivals as usize;
+        for node in series.nodes() {
+            for metric in node.metrics().collect::<Vec<_>>() {
+                let line = node.values(metric).expect("line");
+                assert_eq!(line.len(), series.len());
+                // At most a run for the point a message shows in and one
+                // for the quiet after it, per message, and one to start.
+                let most = 2 * arrivals + 2;
+                assert!(
+                    line.line.runs.len() <= most,
+                    "{}'s {metric:?}: {} runs for {arrivals} messages",
+                    node.id,
+                    line.line.runs.len()
+                );
+            }
+        }
+        let idle = series.node("idle").expect("idle");
+        for metric in idle.metrics().collect::<Vec<_>>() {
+            assert_eq!(
+                idle.values(metric).expect("line").line.runs.len(),
+                1,
+                "{metric:?}"
+            );
+        }
+        // After its first point the idle queue was never worked out again.
+        assert_eq!(idle.repeats, series.len() - 1);
     }
 }

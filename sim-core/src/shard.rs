@@ -183,10 +183,7 @@ impl Record {
             alerts: run.alerts.as_ref().map(|a| (a.interval, a.firings.clone())),
             lines: lines.then(|| Lines {
                 times_ns: run.series.times_ns().to_vec(),
-                lines: crate::warmup::state_lines(&run.series)
-                    .into_iter()
-                    .map(|(name, values)| (name, values.to_vec()))
-                    .collect(),
+                lines: crate::warmup::state_lines(&run.series),
             }),
         }
     }

@@ -149,7 +149,7 @@ pub fn mser5(values: &[f64]) -> Option<Mser> {
 /// pile up over the run), and each node's backlog — its depth (not a
 /// log's retained records or a dead-letter queue's store, which only
 /// grow), a log's lag, a consumer's instances.
-pub(crate) fn state_lines(series: &Series) -> Vec<(String, &[f32])> {
+pub(crate) fn state_lines(series: &Series) -> Vec<(String, Vec<f32>)> {
     let mut lines = Vec::new();
     let stores = series
         .nodes()
@@ -158,7 +158,7 @@ pub(crate) fn state_lines(series: &Series) -> Vec<(String, &[f32])> {
     if !stores {
         lines.push((
             format!("system.{}", SystemMetric::InFlight.key()),
-            series.system().values(SystemMetric::InFlight),
+            series.system().values(SystemMetric::InFlight).to_vec(),
         ));
     }
     for node in series.nodes() {
@@ -166,7 +166,7 @@ pub(crate) fn state_lines(series: &Series) -> Vec<(String, &[f32])> {
             let kept =
                 metric != Metric::Depth || !matches!(node.kind, Kind::Log | Kind::DeadLetter);
             if let Some(values) = node.values(metric).filter(|_| kept) {
-                lines.push((format!("{}.{}", node.id, metric.key()), values));
+                lines.push((format!("{}.{}", node.id, metric.key()), values.to_vec()));
             }
         }
     }

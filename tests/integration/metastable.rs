@@ -25,8 +25,8 @@ fn line(sim: &Simulation, node: &str, metric: Metric) -> Vec<(f64, f64)> {
         .unwrap_or_else(|| panic!("{node} records {metric:?}"));
     series
         .times()
-        .zip(values)
-        .map(|(t, &v)| (t, f64::from(v)))
+        .zip(values.iter())
+        .map(|(t, v)| (t, f64::from(v)))
         .collect()
 }
 

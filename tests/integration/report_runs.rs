@@ -134,7 +134,7 @@ fn an_alert_rule_on_latency_keeps_the_latency_lines_it_reads() {
         .series
         .node("worker")
         .and_then(|n| n.values(Metric::LatencyP99));
-    assert!(p99.is_some_and(|v| v.iter().any(|&x| x > 0.0)), "{p99:?}");
+    assert!(p99.is_some_and(|v| v.iter().any(|x| x > 0.0)), "{p99:?}");
 
     let mut without = model.clone();
     without.alerts.clear();

@@ -423,7 +423,8 @@ pub fn charts_ui(
                         .iter()
                         .find(|s| &s.from == a && &s.to == b);
                     if let Some(line) = line {
-                        let points = zip(&times[first..], &line.throughput[first..], 1.0);
+                        let carried = line.throughput().to_vec();
+                        let points = zip(&times[first..], carried.get(first..).unwrap_or(&[]), 1.0);
                         plot_ui(
                             ui,
                             &format!("edge-{a}-{b}"),
@@ -470,10 +471,13 @@ fn node_charts_ui(
     ui.horizontal(|ui| {
         for group in groups {
             let (title, unit) = (group.title, group.unit);
-            let shown: Vec<(Metric, Color32, &[f32])> = group
+            let shown: Vec<(Metric, Color32, Vec<f32>)> = group
                 .lines
                 .iter()
-                .filter_map(|&(m, color)| Some((m, color, line.values(m)?.get(first..)?)))
+                .filter_map(|&(m, color)| {
+                    let values = line.values(m)?;
+                    (first <= values.len()).then(|| (m, color, values.iter().skip(first).collect()))
+                })
                 .collect();
             let largest = shown
                 .iter()
@@ -482,7 +486,7 @@ fn node_charts_ui(
             let (scale, unit_name) = scale_for(unit, largest);
             let lines = shown
                 .into_iter()
-                .map(|(m, color, values)| (line_name(m), color, zip(times, values, scale)))
+                .map(|(m, color, values)| (line_name(m), color, zip(times, &values, scale)))
                 .collect();
             let shown_title = match unit_name {
                 Some(u) => format!("{title} ({u})"),

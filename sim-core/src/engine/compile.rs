@@ -93,7 +93,13 @@ impl Simulation {
         let scenario = &model.scenario;
         let graph = &model.graph;
         let node_ixs: Vec<_> = graph.node_indices().collect();
-        let position = |ix| node_ixs.iter().position(|&n| n == ix).unwrap_or(0);
+        // Each graph index's place in model order (a stable graph's indices
+        // may have holes).
+        let mut places = vec![0; petgraph::visit::NodeIndexable::node_bound(graph)];
+        for (i, &n) in node_ixs.iter().enumerate() {
+            places[n.index()] = i;
+        }
+        let position = |ix: petgraph::stable_graph::NodeIndex| places[ix.index()];
 
         // Event types: every name any filter names or any node emits, in
         // first-seen order (filters first, then the nodes in model order).
@@ -227,21 +233,24 @@ impl Simulation {
 
         let mut replays = Vec::new();
         let regions = crate::regions::names(model);
+        // Each node's outgoing edges, in model order.
+        let mut leaving: Vec<Vec<usize>> = vec![Vec::new(); n_nodes];
+        for (k, edge) in sim_edges.iter().enumerate() {
+            leaving[edge.from.ix()].push(k);
+        }
         for (i, &n) in node_ixs.iter().enumerate() {
             let node = &graph[n];
             let kind = node.kind.kind();
             let mut out = Vec::new();
             let mut dlq = None;
             let mut call = None;
-            for (k, edge) in sim_edges.iter().enumerate() {
-                if edge.from.ix() == i {
-                    let to_kind = graph[node_ixs[edge.to]].kind.kind();
-                    match kind.connect(to_kind) {
-                        Ok(EdgeRole::DeadLetter) => dlq = Some(EdgeIx::at(k)),
-                        Ok(EdgeRole::Call) => call = Some(EdgeIx::at(k)),
-                        Ok(_) => out.push(EdgeIx::at(k)),
-                        Err(_) => {}
-                    }
+            for &k in &leaving[i] {
+                let to_kind = graph[node_ixs[sim_edges[k].to]].kind.kind();
+                match kind.connect(to_kind) {
+                    Ok(EdgeRole::DeadLetter) => dlq = Some(EdgeIx::at(k)),
+                    Ok(EdgeRole::Call) => call = Some(EdgeIx::at(k)),
+                    Ok(_) => out.push(EdgeIx::at(k)),
+                    Err(_) => {}
                 }
             }
             let mut cx = Compile {

@@ -829,7 +829,7 @@ impl Simulation {
     }
 
     pub(crate) fn drop_msg(&mut self, node: NodeIx, msg: MsgId, reason: DropReason) {
-        self.stats[node].drops[reason as usize] += 1;
+        self.stats[node].count_drop(reason);
         if reason.is_loss() {
             self.totals.lost += 1;
             self.system.lost_drops += 1;

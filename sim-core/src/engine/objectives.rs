@@ -211,7 +211,7 @@ impl Simulation {
                 let lost: u64 = DropReason::ALL
                     .iter()
                     .filter(|r| r.is_loss())
-                    .map(|&r| st.drops[r as usize])
+                    .map(|&r| st.drops(r))
                     .sum();
                 let bad = match of {
                     LossOf::Any => st.dropped() + st.dead_lettered,

@@ -242,7 +242,7 @@ pub(crate) fn restart_reason(
 /// The messages a durable broker's crashes lost: not replicated yet, or
 /// held in memory when no replica was left.
 pub(crate) fn lost(st: &crate::metrics::NodeStats) -> u64 {
-    st.drops[DropReason::Unreplicated as usize] + st.drops[DropReason::Unpersisted as usize]
+    st.drops(DropReason::Unreplicated) + st.drops(DropReason::Unpersisted)
 }
 
 /// A durable broker during a run.

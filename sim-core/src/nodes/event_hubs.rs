@@ -359,7 +359,7 @@ mod tests {
             .series
             .node("hub")
             .and_then(|n| n.values(crate::series::Metric::Throttled));
-        assert!(line.is_some_and(|v| v.iter().any(|&x| x > 0.0)), "charted");
+        assert!(line.is_some_and(|v| v.iter().any(|x| x > 0.0)), "charted");
     }
 
     #[test]

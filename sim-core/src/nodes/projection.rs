@@ -485,7 +485,8 @@ mod tests {
             let p50 = series
                 .node(id)
                 .and_then(|n| n.values(Metric::LatencyP50))
-                .expect("a p50 line");
+                .expect("a p50 line")
+                .to_vec();
             // Every interval of 1 s applies about 10 events, each taking
             // exactly `want` (two significant digits).
             assert!(
@@ -511,8 +512,14 @@ mod tests {
         let report = s.result();
         let series = s.series();
         let view = series.node("view").expect("view line");
-        let p50 = view.values(Metric::StalenessP50).expect("a p50 line");
-        let p99 = view.values(Metric::StalenessP99).expect("a p99 line");
+        let p50 = view
+            .values(Metric::StalenessP50)
+            .expect("a p50 line")
+            .to_vec();
+        let p99 = view
+            .values(Metric::StalenessP99)
+            .expect("a p99 line")
+            .to_vec();
         assert!(
             series
                 .node("store")
@@ -569,8 +576,8 @@ mod tests {
         s.run_until(secs(10)).expect("runs");
         let series = s.series();
         let view = series.node("view").expect("view line");
-        let out = view.values(Metric::ThroughputOut).expect("out");
-        let p99 = view.values(Metric::StalenessP99).expect("p99");
+        let out = view.values(Metric::ThroughputOut).expect("out").to_vec();
+        let p99 = view.values(Metric::StalenessP99).expect("p99").to_vec();
         let k = series
             .times()
             .position(|t| (t - 6.0).abs() < 1e-9)
