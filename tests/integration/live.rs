@@ -341,12 +341,17 @@ fn a_live_run_ends_the_same_with_or_without_a_thread() {
 /// release:
 /// `cargo test --release -p weir-tests --test integration live_speed -- --ignored --nocapture`
 /// (with `WEIR_FRAME_BUDGET=1` it fails above 8 ms a frame or below half
-/// the headless rate).
+/// the headless rate; `WEIR_FRAME_NODES=1000` measures 1,000 nodes, in
+/// chains of five).
 #[test]
 #[ignore = "a measurement; run in release with --ignored --nocapture"]
 fn live_speed_with_200_nodes() {
-    let model = weir_tests::big_model(40);
-    assert_eq!(model.graph.node_count(), 200);
+    let nodes: usize = std::env::var("WEIR_FRAME_NODES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200);
+    let model = weir_tests::big_model(nodes / 5);
+    assert_eq!(model.graph.node_count(), nodes / 5 * 5);
 
     // Headless: the engine alone on this thread.
     let mut headless = sim_core::Simulation::new(&model, 5).expect("runs");
@@ -361,6 +366,7 @@ fn live_speed_with_200_nodes() {
         .with_size(Vec2::new(1280.0, 800.0))
         .with_accessibility_check(false)
         .build_eframe(|_| WeirApp::from_model(model, None));
+    let model_nodes = nodes / 5 * 5;
     h.run();
     click(&mut h, "Step");
     // Chart a consumer while it runs.
@@ -391,7 +397,8 @@ fn live_speed_with_200_nodes() {
     let mean = times.iter().sum::<f64>() / times.len() as f64;
     let p95 = times[times.len() * 95 / 100];
     println!(
-        "frame CPU: mean {mean:.2} ms, p95 {p95:.2} ms over {} frames",
+        "{} nodes: frame CPU: mean {mean:.2} ms, p95 {p95:.2} ms over {} frames",
+        model_nodes,
         times.len()
     );
     println!(
