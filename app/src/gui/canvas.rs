@@ -117,6 +117,62 @@ pub struct CanvasState {
     /// of the pointer places at most one node, whether it ends a drag,
     /// a click, or both.
     placed_frame: Option<u64>,
+    /// The links' paths, for the cards where they are now.
+    routes: Routes,
+}
+
+/// The paths of a model's links, worked out again only when a card moves
+/// or changes size, or a card or link comes or goes: a link routed round
+/// the cards looks at every card, so working every path out on every
+/// frame costs the square of the drawing's size.
+#[derive(Debug, Default)]
+struct Routes {
+    /// What the paths were worked out for: every card's rectangle and
+    /// every link's ends.
+    key: Option<u64>,
+    /// Each link's path, by edge index.
+    paths: Vec<Option<EdgePath>>,
+}
+
+impl Routes {
+    /// The paths for `model` as it is now (`rects`: its cards, in node
+    /// order).
+    fn refresh(&mut self, model: &Model, rects: &[Rect]) -> &Self {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for r in rects {
+            [r.min.x, r.min.y, r.max.x, r.max.y]
+                .map(f32::to_bits)
+                .hash(&mut hasher);
+        }
+        for e in model.graph.edge_indices() {
+            if let Some((a, b)) = model.graph.edge_endpoints(e) {
+                (e.index(), a.index(), b.index()).hash(&mut hasher);
+            }
+        }
+        let key = hasher.finish();
+        if self.key != Some(key) {
+            self.key = Some(key);
+            self.paths.clear();
+            let bound = petgraph::visit::EdgeIndexable::edge_bound(&model.graph);
+            self.paths.resize_with(bound, || None);
+            for e in model.graph.edge_indices() {
+                if let Some((a, b)) = model.graph.edge_endpoints(e) {
+                    self.paths[e.index()] =
+                        Some(path_between(&model.graph[a], &model.graph[b], rects));
+                }
+            }
+        }
+        self
+    }
+
+    /// Every link with its path.
+    fn iter(&self) -> impl Iterator<Item = (EdgeIndex, &EdgePath)> {
+        self.paths
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().map(|p| (EdgeIndex::new(i), p)))
+    }
 }
 
 impl Default for CanvasState {
@@ -140,6 +196,7 @@ impl Default for CanvasState {
             focus_pending: None,
             last_rect: Rect::from_min_size(Pos2::ZERO, vec2(800.0, 600.0)),
             placed_frame: None,
+            routes: Routes::default(),
         }
     }
 }
@@ -377,14 +434,17 @@ pub fn drawing_bounds(model: &Model) -> Rect {
         .map(card_rect)
         .chain(region_frames(model).into_iter().map(|(_, frame)| frame))
         .fold(Rect::NOTHING, Rect::union);
+    let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
     model
         .graph
         .edge_indices()
         .filter_map(|e| model.graph.edge_endpoints(e))
-        .filter_map(|(a, b)| match edge_path(model, a, b) {
-            EdgePath::Route(points) => Some(Rect::from_points(&points)),
-            EdgePath::Curve(_) => None,
-        })
+        .filter_map(
+            |(a, b)| match path_between(&model.graph[a], &model.graph[b], &rects) {
+                EdgePath::Route(points) => Some(Rect::from_points(&points)),
+                EdgePath::Curve(_) => None,
+            },
+        )
         .fold(cards, Rect::union)
 }
 
@@ -1047,7 +1107,7 @@ pub fn canvas_ui(
                 state.selected = BTreeSet::from([n]);
             }
             state.selected_edge = None;
-        } else if let Some(e) = hit_edge(model, p, 8.0 / state.zoom) {
+        } else if let Some(e) = hit_edge(model, &mut state.routes, p, 8.0 / state.zoom) {
             state.selected.clear();
             state.selected_edge = Some(e);
         } else {
@@ -1077,7 +1137,8 @@ pub fn canvas_ui(
     let port_r = port_radius(state.zoom, weight);
     let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
     let mut edge_ends = Vec::new();
-    for e in model.graph.edge_indices() {
+    let mut routes = std::mem::take(&mut state.routes);
+    for (e, path) in routes.refresh(model, &rects).iter() {
         let Some((a, b)) = model.graph.edge_endpoints(e) else {
             continue;
         };
@@ -1091,7 +1152,6 @@ pub fn canvas_ui(
             _ => link_color(dark),
         };
         let width = if selected { 3.0 } else { 2.0 } * weight;
-        let path = path_between(na, nb, &rects);
         let screen = path.map(|p| state.to_screen(rect, p));
         let mut stroke = Stroke::new(width, color);
         if let Some(overlay) = overlay.as_deref()
@@ -1103,7 +1163,7 @@ pub fn canvas_ui(
         if let Some(label) = edge_label(&model.graph[e])
             && state.zoom > 0.4
         {
-            let at = state.to_screen(rect, label_anchor(&path));
+            let at = state.to_screen(rect, label_anchor(path));
             painter.text(
                 at,
                 egui::Align2::CENTER_BOTTOM,
@@ -1116,6 +1176,7 @@ pub fn canvas_ui(
             edge_ends.push((e, screen));
         }
     }
+    state.routes = routes;
     if let Some((from, to, verdict)) = &connect_preview {
         let color = if verdict.is_ok() {
             visuals.selection.stroke.color
@@ -1344,17 +1405,16 @@ pub fn bezier_point(from: Pos2, to: Pos2, t: f32) -> Pos2 {
     EdgePath::Curve(bezier_controls(from, to)).point(t)
 }
 
-fn hit_edge(model: &Model, p: Pos2, reach: f32) -> Option<EdgeIndex> {
-    model.graph.edge_indices().find(|&e| {
-        let Some((a, b)) = model.graph.edge_endpoints(e) else {
-            return false;
-        };
-        let path = edge_path(model, a, b);
-        (0..=48).any(|i| {
-            #[expect(clippy::cast_precision_loss, reason = "a small loop counter")]
-            let t = i as f32 / 48.0;
-            path.point(t).distance(p) <= reach
-        })
+fn hit_edge(model: &Model, routes: &mut Routes, p: Pos2, reach: f32) -> Option<EdgeIndex> {
+    let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
+    routes.refresh(model, &rects).iter().find_map(|(e, path)| {
+        (0..=48)
+            .any(|i| {
+                #[expect(clippy::cast_precision_loss, reason = "a small loop counter")]
+                let t = i as f32 / 48.0;
+                path.point(t).distance(p) <= reach
+            })
+            .then_some(e)
     })
 }
 
@@ -1688,6 +1748,58 @@ mod tests {
         let forward = edge_path(&model, q, c);
         assert!(matches!(forward, EdgePath::Curve(_)));
         assert_eq!(forward.point(1.0), card_rect(&model.graph[c]).left_center());
+    }
+
+    /// The paths kept between frames are the ones worked out afresh, and
+    /// are worked out again when a card moves or a link goes.
+    #[test]
+    fn kept_routes_follow_the_cards() {
+        let mut model = Model::new("t");
+        let mut add = |id: &str, kind: Kind, pos: [f32; 2]| {
+            let mut node = Node::new(id, NodeKind::default_for(kind));
+            node.pos = Some(pos);
+            model.add_node(node)
+        };
+        let q = add("q", Kind::Queue, [0.0, 0.0]);
+        let m = add("m", Kind::Sink, [300.0, 0.0]);
+        let c = add("c", Kind::Consumer, [600.0, 0.0]);
+        model.add_edge(q, c, Edge::default());
+        let back = model.add_edge(c, q, Edge::default());
+        let rects =
+            |model: &Model| -> Vec<Rect> { model.graph.node_weights().map(card_rect).collect() };
+        let same = |routes: &Routes, model: &Model| {
+            let kept: Vec<_> = routes.iter().map(|(e, p)| (e, p.clone())).collect();
+            let fresh: Vec<_> = model
+                .graph
+                .edge_indices()
+                .filter_map(|e| {
+                    let (a, b) = model.graph.edge_endpoints(e)?;
+                    Some((e, edge_path(model, a, b)))
+                })
+                .collect();
+            assert_eq!(kept, fresh);
+        };
+        let mut routes = Routes::default();
+        routes.refresh(&model, &rects(&model));
+        same(&routes, &model);
+        let key = routes.key;
+        routes.refresh(&model, &rects(&model));
+        assert_eq!(routes.key, key, "nothing moved");
+        // The card in the way moves up: the back link runs below instead.
+        let before = routes.paths[back.index()].clone();
+        model.graph[m].pos = Some([300.0, -40.0]);
+        routes.refresh(&model, &rects(&model));
+        assert_ne!(routes.key, key);
+        assert_ne!(
+            routes.paths[back.index()],
+            before,
+            "the lane follows the card"
+        );
+        same(&routes, &model);
+        model.graph.remove_edge(back);
+        routes.refresh(&model, &rects(&model));
+        same(&routes, &model);
+        assert_eq!(routes.iter().count(), 1);
     }
 
     #[test]
