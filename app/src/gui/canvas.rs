@@ -1718,17 +1718,25 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_link_back_to_the_left_runs_around_the_cards_between() {
+    /// A queue, a sink and a consumer in a row, 300 units apart (no links).
+    fn three_in_a_row() -> (Model, [NodeIndex; 3]) {
         let mut model = Model::new("t");
-        let mut add = |id: &str, kind: Kind, pos: [f32; 2]| {
+        let mut add = |id: &str, kind: Kind, x: f32| {
             let mut node = Node::new(id, NodeKind::default_for(kind));
-            node.pos = Some(pos);
+            node.pos = Some([x, 0.0]);
             model.add_node(node)
         };
-        let q = add("q", Kind::Queue, [0.0, 0.0]);
-        let _middle = add("m", Kind::Sink, [300.0, 0.0]);
-        let c = add("c", Kind::Consumer, [600.0, 0.0]);
+        let nodes = [
+            add("q", Kind::Queue, 0.0),
+            add("m", Kind::Sink, 300.0),
+            add("c", Kind::Consumer, 600.0),
+        ];
+        (model, nodes)
+    }
+
+    #[test]
+    fn a_link_back_to_the_left_runs_around_the_cards_between() {
+        let (model, [q, _middle, c]) = three_in_a_row();
         let path = edge_path(&model, c, q);
         let EdgePath::Route(points) = &path else {
             panic!("a back link is routed: {path:?}");
@@ -1754,15 +1762,7 @@ mod tests {
     /// are worked out again when a card moves or a link goes.
     #[test]
     fn kept_routes_follow_the_cards() {
-        let mut model = Model::new("t");
-        let mut add = |id: &str, kind: Kind, pos: [f32; 2]| {
-            let mut node = Node::new(id, NodeKind::default_for(kind));
-            node.pos = Some(pos);
-            model.add_node(node)
-        };
-        let q = add("q", Kind::Queue, [0.0, 0.0]);
-        let m = add("m", Kind::Sink, [300.0, 0.0]);
-        let c = add("c", Kind::Consumer, [600.0, 0.0]);
+        let (mut model, [q, m, c]) = three_in_a_row();
         model.add_edge(q, c, Edge::default());
         let back = model.add_edge(c, q, Edge::default());
         let rects =
