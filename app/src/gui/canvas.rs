@@ -428,13 +428,12 @@ fn name_only(zoom: f32) -> bool {
 /// The drawing's extent in canvas units: every card's rectangle, the
 /// regions' frames and the lanes of the links routed around cards.
 pub fn drawing_bounds(model: &Model) -> Rect {
-    let cards = model
-        .graph
-        .node_weights()
-        .map(card_rect)
+    let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
+    let cards = rects
+        .iter()
+        .copied()
         .chain(region_frames(model).into_iter().map(|(_, frame)| frame))
         .fold(Rect::NOTHING, Rect::union);
-    let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
     model
         .graph
         .edge_indices()
