@@ -7,7 +7,7 @@ use crate::nodes::{Kind, Runtime, with_kind};
 // NOTE: every field is four bytes wide, so an event's payload is three
 // aligned words: a two-byte field once made the compiler copy events as
 // overlapping words, which stalled store forwarding on every event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Ev {
     /// A producer's next event is due (unless its generation moved on);
     /// the producer is named by its slot.
@@ -109,7 +109,9 @@ pub(crate) enum Ev {
     OutboxPoll(NodeIx),
     /// A batch an outbox relay publishes reaches the broker.
     OutboxSent(NodeIx),
-    /// The warm-up ends: statistics restart.
+    /// The warm-up ends: statistics restart. (Also the filler the
+    /// calendar keeps in its empty slots.)
+    #[default]
     WarmupEnd,
 }
 
