@@ -6,7 +6,7 @@
 //! View state — pan, zoom, selection, the gesture in progress — lives in
 //! [`CanvasState`], never in the model file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use eframe::egui::{
     self, Color32, CornerRadius, FontId, Key, Painter, PointerButton, Pos2, Rect, RichText, Sense,
@@ -119,6 +119,45 @@ pub struct CanvasState {
     placed_frame: Option<u64>,
     /// The links' paths, for the cards where they are now.
     routes: Routes,
+    /// The model's revision ([`super::document::Document::revision`])
+    /// when the caller knows it: the cards' sizes are measured again only
+    /// when it moves on. Without it they are measured on every frame.
+    pub revision: Option<u64>,
+    /// Each card's size, as measured for `revision`.
+    sizes: Sizes,
+}
+
+/// Each card's size by node index, kept while the model's revision
+/// stays: a card's size is its name and summary measured in the font,
+/// and measuring a thousand cards on every frame costs a millisecond.
+#[derive(Debug, Default)]
+struct Sizes {
+    revision: Option<u64>,
+    by_index: Vec<Vec2>,
+}
+
+impl Sizes {
+    /// Every card's rectangle in canvas units, in node order.
+    fn cards(&mut self, model: &Model, revision: Option<u64>) -> Vec<(NodeIndex, Rect)> {
+        if revision.is_none() || self.revision != revision {
+            self.revision = revision;
+            self.by_index.clear();
+            let bound = petgraph::visit::NodeIndexable::node_bound(&model.graph);
+            self.by_index.resize(bound, Vec2::ZERO);
+            for n in model.graph.node_indices() {
+                self.by_index[n.index()] = card_size(&model.graph[n]);
+            }
+        }
+        model
+            .graph
+            .node_indices()
+            .map(|n| {
+                let size = self.by_index.get(n.index()).copied();
+                let size = size.unwrap_or_else(|| card_size(&model.graph[n]));
+                (n, Rect::from_min_size(node_pos(&model.graph[n]), size))
+            })
+            .collect()
+    }
 }
 
 /// The paths of a model's links, worked out again only when a card moves
@@ -197,6 +236,8 @@ impl Default for CanvasState {
             last_rect: Rect::from_min_size(Pos2::ZERO, vec2(800.0, 600.0)),
             placed_frame: None,
             routes: Routes::default(),
+            revision: None,
+            sizes: Sizes::default(),
         }
     }
 }
@@ -521,13 +562,17 @@ pub fn text_width(text: &str, size: f32) -> f32 {
                 egui::epaint::text::TextOptions::default(),
                 egui::FontDefinitions::default(),
             ),
-            widths: std::collections::HashMap::new(),
+            widths: HashMap::new(),
         });
-        let key = (text.to_owned(), size.to_bits());
-        if let Some(&w) = measure.widths.get(&key) {
+        // NOTE: looked up by the text as borrowed: a hit allocates nothing.
+        if let Some(&w) = measure
+            .widths
+            .get(&size.to_bits())
+            .and_then(|m| m.get(text))
+        {
             return w;
         }
-        if measure.widths.len() > 4096 {
+        if measure.widths.values().map(HashMap::len).sum::<usize>() > 4096 {
             measure.widths.clear();
         }
         let w = measure
@@ -536,14 +581,19 @@ pub fn text_width(text: &str, size: f32) -> f32 {
             .layout_no_wrap(text.to_owned(), FontId::proportional(size), Color32::WHITE)
             .size()
             .x;
-        measure.widths.insert(key, w);
+        measure
+            .widths
+            .entry(size.to_bits())
+            .or_default()
+            .insert(text.to_owned(), w);
         w
     })
 }
 
 struct Measure {
     fonts: egui::epaint::text::Fonts,
-    widths: std::collections::HashMap<(String, u32), f32>,
+    /// Widths by the font size's bits, then the text.
+    widths: HashMap<u32, HashMap<String, f32>>,
 }
 
 /// A node's card size in canvas units: as wide as its name and summary
@@ -628,6 +678,15 @@ pub enum EdgePath {
 }
 
 impl EdgePath {
+    /// A rectangle the whole path lies in (a curve lies within its
+    /// control points).
+    pub fn bounds(&self) -> Rect {
+        match self {
+            Self::Curve(points) => Rect::from_points(points),
+            Self::Route(points) => Rect::from_points(points),
+        }
+    }
+
     /// The point at `t` (0..1) along the path.
     pub fn point(&self, t: f32) -> Pos2 {
         let t = t.clamp(0.0, 1.0);
@@ -689,6 +748,13 @@ const LANE_BELOW: f32 = 40.0;
 const LANE_STEP: f32 = 10.0;
 
 fn path_between(a: &Node, b: &Node, rects: &[Rect]) -> EdgePath {
+    route_between(a, b, rects, true)
+}
+
+/// [`path_between`], looking for what blocks a lane only among the cards
+/// that reach into the lane's span when `near_only`, or among every card
+/// (the same path, found slowly: a check on the fast way).
+fn route_between(a: &Node, b: &Node, rects: &[Rect], near_only: bool) -> EdgePath {
     let (from, to) = (output_port(a), input_port(b));
     if to.x - from.x >= 2.0 * STUB {
         return EdgePath::Curve(bezier_controls(from, to));
@@ -708,7 +774,16 @@ fn path_between(a: &Node, b: &Node, rects: &[Rect]) -> EdgePath {
     let inward = step.min(STUB - 8.0);
     let (x_out, x_in) = (from.x + STUB - inward, to.x - STUB + inward);
     let clear = 14.0;
-    let blocked = |seg: Rect| rects.iter().any(|r| r.expand(clear - 1.0).intersects(seg));
+    // NOTE: every run of the path lies between x_in and x_out, so only
+    // cards reaching into that span can block it: in a big drawing that
+    // is a column of cards instead of all of them.
+    let (lo, hi) = (x_in.min(x_out), x_in.max(x_out));
+    let near: Vec<Rect> = rects
+        .iter()
+        .map(|r| r.expand(clear - 1.0))
+        .filter(|r| !near_only || (r.min.x <= hi && lo <= r.max.x))
+        .collect();
+    let blocked = |seg: Rect| near.iter().any(|r| r.intersects(seg));
     let lane_free = |y: f32| !blocked(Rect::from_x_y_ranges(x_in..=x_out, y..=y));
     let drops_free = |y: f32| {
         !blocked(Rect::from_x_y_ranges(
@@ -813,8 +888,8 @@ fn badges(diagnostics: &[Diagnostic]) -> std::collections::BTreeMap<&str, (Sever
 pub trait Overlay {
     /// The stroke of an edge, given its normal one.
     fn edge_stroke(&self, edge: EdgeIndex, normal: Stroke) -> Stroke;
-    /// Paints over the edges and under the cards. `edges` holds each
-    /// edge's path on screen; [`EdgePath::point`] follows it.
+    /// Paints over the edges and under the cards. `edges` holds the path
+    /// on screen of each edge in view; [`EdgePath::point`] follows it.
     fn paint_flow(&mut self, painter: &Painter, edges: &[(EdgeIndex, EdgePath)], zoom: f32);
     /// Paints on and around a node's card (`card` in screen space).
     fn paint_node(&self, painter: &Painter, node: NodeIndex, card: Rect, zoom: f32);
@@ -942,13 +1017,17 @@ pub fn canvas_ui(
 
     let pointer = ui.input(|i| i.pointer.interact_pos());
     let hover_canvas = pointer.map(|p| state.to_canvas(rect, p));
+    // NOTE: the model does not change during a frame (edits go out as
+    // commands), so neither do its cards.
+    let cards = state.sizes.cards(model, state.revision);
+    let rects: Vec<Rect> = cards.iter().map(|&(_, r)| r).collect();
     let hit_node = |p: Pos2| -> Option<NodeIndex> {
         // Topmost first: the last drawn.
-        model
-            .graph
-            .node_indices()
+        cards
+            .iter()
             .rev()
-            .find(|&n| card_rect(&model.graph[n]).contains(p))
+            .find(|(_, r)| r.contains(p))
+            .map(|&(n, _)| n)
     };
     let hit_output = |p: Pos2, zoom: f32| -> Option<NodeIndex> {
         let reach = 12.0 / zoom;
@@ -1082,8 +1161,8 @@ pub fn canvas_ui(
                 state.selected.clear();
             }
             state.selected_edge = None;
-            for n in model.graph.node_indices() {
-                if r.intersects(card_rect(&model.graph[n])) {
+            for &(n, card) in &cards {
+                if r.intersects(card) {
                     state.selected.insert(n);
                 }
             }
@@ -1106,7 +1185,7 @@ pub fn canvas_ui(
                 state.selected = BTreeSet::from([n]);
             }
             state.selected_edge = None;
-        } else if let Some(e) = hit_edge(model, &mut state.routes, p, 8.0 / state.zoom) {
+        } else if let Some(e) = hit_edge(model, &rects, &mut state.routes, p, 8.0 / state.zoom) {
             state.selected.clear();
             state.selected_edge = Some(e);
         } else {
@@ -1134,10 +1213,19 @@ pub fn canvas_ui(
     let dark = visuals.dark_mode;
     let colors = card_colors(dark);
     let port_r = port_radius(state.zoom, weight);
-    let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
     let mut edge_ends = Vec::new();
+    // What the canvas shows, in canvas units, with room for an arrowhead,
+    // a thick link and a label: links wholly outside it are not drawn.
+    let view = Rect::from_two_pos(
+        state.to_canvas(rect, rect.min),
+        state.to_canvas(rect, rect.max),
+    )
+    .expand(40.0 / state.zoom);
     let mut routes = std::mem::take(&mut state.routes);
     for (e, path) in routes.refresh(model, &rects).iter() {
+        if !path.bounds().intersects(view) {
+            continue;
+        }
         let Some((a, b)) = model.graph.edge_endpoints(e) else {
             continue;
         };
@@ -1208,12 +1296,9 @@ pub fn canvas_ui(
     let hovered = hover_canvas.and_then(hit_node);
     // Whether the hovered card shows less than its name and summary.
     let mut hovered_cut = false;
-    for n in model.graph.node_indices() {
+    for &(n, card) in &cards {
         let node = &model.graph[n];
-        let r = Rect::from_min_size(
-            state.to_screen(rect, node_pos(node)),
-            card_size(node) * state.zoom,
-        );
+        let r = Rect::from_min_size(state.to_screen(rect, card.min), card.size() * state.zoom);
         if !r.expand(20.0).intersects(rect) {
             continue;
         }
@@ -1404,9 +1489,14 @@ pub fn bezier_point(from: Pos2, to: Pos2, t: f32) -> Pos2 {
     EdgePath::Curve(bezier_controls(from, to)).point(t)
 }
 
-fn hit_edge(model: &Model, routes: &mut Routes, p: Pos2, reach: f32) -> Option<EdgeIndex> {
-    let rects: Vec<Rect> = model.graph.node_weights().map(card_rect).collect();
-    routes.refresh(model, &rects).iter().find_map(|(e, path)| {
+fn hit_edge(
+    model: &Model,
+    rects: &[Rect],
+    routes: &mut Routes,
+    p: Pos2,
+    reach: f32,
+) -> Option<EdgeIndex> {
+    routes.refresh(model, rects).iter().find_map(|(e, path)| {
         (0..=48)
             .any(|i| {
                 #[expect(clippy::cast_precision_loss, reason = "a small loop counter")]
@@ -1419,7 +1509,9 @@ fn hit_edge(model: &Model, routes: &mut Routes, p: Pos2, reach: f32) -> Option<E
 
 /// A port's radius on screen.
 fn port_radius(zoom: f32, weight: f32) -> f32 {
-    (5.0 * zoom).max(2.5) * weight.sqrt()
+    // NOTE: two points across at most far out, where the tessellator
+    // draws a circle with 8 sides instead of 16.
+    (5.0 * zoom).max(2.0) * weight.sqrt()
 }
 
 /// A link's colour: quieter than text, yet clear on the canvas.
@@ -1441,9 +1533,12 @@ fn paint_edge(painter: &Painter, path: &EdgePath, stroke: Stroke, zoom: f32, por
     let base = tip - vec2(head * 0.8, 0.0);
     match path {
         EdgePath::Curve([p0, p1, p2, _]) => {
-            if zoom < 0.3 && base.x > p0.x {
-                // Far out a straight line reads the same and costs far less.
-                painter.line_segment([*p0, base], stroke);
+            if zoom < 0.3 {
+                // Far out a straight line reads the same and costs far
+                // less; a link shorter than its arrowhead is the head.
+                if base.x > p0.x {
+                    painter.line_segment([*p0, base], stroke);
+                }
             } else {
                 painter.add(egui::epaint::CubicBezierShape::from_points_stroke(
                     [*p0, *p1, *p2, base],
@@ -1496,21 +1591,24 @@ fn paint_grid(painter: &Painter, rect: Rect, state: &CanvasState, visuals: &egui
     let start_x = origin.x - ((origin.x - rect.left()) / step).floor() * step;
     let start_y = origin.y - ((origin.y - rect.top()) / step).floor() * step;
     let r = (1.1 * state.weight).max(1.0);
+    // NOTE: one mesh of square dots on whole pixels, every dot the same
+    // size: a shape per dot cost thousands of shapes a frame far out,
+    // and smoothed edges on a dot two pixels across only blur it.
+    let ppp = painter.pixels_per_point();
+    let side = (r * 1.6 * ppp).round().max(1.0) / ppp;
+    let on_pixel = |v: f32| (v * ppp).round() / ppp;
+    let mut dots = egui::Mesh::default();
     let mut y = start_y;
-    let mut shapes = Vec::new();
     while y < rect.bottom() {
         let mut x = start_x;
         while x < rect.right() {
-            shapes.push(Shape::rect_filled(
-                Rect::from_center_size(pos2(x, y), vec2(r * 1.6, r * 1.6)),
-                0.0,
-                color,
-            ));
+            let corner = pos2(on_pixel(x - side / 2.0), on_pixel(y - side / 2.0));
+            dots.add_colored_rect(Rect::from_min_size(corner, vec2(side, side)), color);
             x += step;
         }
         y += step;
     }
-    painter.extend(shapes);
+    painter.add(dots);
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -1536,7 +1634,13 @@ fn paint_card(
     let accent = kinds::of(kind).accent();
     let colors = card_colors(visuals.dark_mode);
     let z = look.zoom;
-    let radius = CornerRadius::same((8.0 * z).clamp(1.0, 20.0) as u8);
+    // NOTE: corners rounded by under two pixels look square, and square
+    // ones take a quarter of the vertices.
+    let radius = CornerRadius::same(if 8.0 * z < 2.0 {
+        0
+    } else {
+        (8.0 * z).min(20.0) as u8
+    });
     let fill = colors.fill;
     // NOTE: far out, hundreds of cards are in view and details are
     // smaller than a pixel: skip the shadow and the icon's strokes.
@@ -1548,7 +1652,6 @@ fn paint_card(
             Color32::from_black_alpha(if visuals.dark_mode { 90 } else { 28 }),
         );
     }
-    painter.rect_filled(r, radius, fill);
     let outline = if look.selected {
         Stroke::new(3.0 * look.weight, visuals.selection.stroke.color)
     } else if look.hovered {
@@ -1556,7 +1659,8 @@ fn paint_card(
     } else {
         Stroke::new(1.0 * look.weight, colors.border)
     };
-    painter.rect_stroke(r, radius, outline, StrokeKind::Inside);
+    // One shape for the fill and the outline: tessellated as one path.
+    painter.rect(r, radius, fill, outline, StrokeKind::Inside);
 
     // Icon tile on the left.
     let tile = Rect::from_min_size(r.min, vec2(r.height(), r.height())).shrink(9.0 * z);
@@ -1612,15 +1716,26 @@ fn paint_card(
         painter.galley(pos2(text_x, r.top() + 35.0 * z), line, colors.summary);
     }
 
-    // Ports.
+    // Ports: the input hollow, the output solid.
     let port_r = port_radius(z, look.weight);
+    let ring = 1.5 * look.weight;
     if kinds::has_input(kind) {
         let p = pos2(r.left(), r.center().y);
-        painter.circle(p, port_r, fill, Stroke::new(1.5 * look.weight, accent));
+        if detailed {
+            painter.circle(p, port_r, fill, Stroke::new(ring, accent));
+        } else {
+            // NOTE: a few pixels across, the ring alone reads the same as
+            // a ring round the card's colour, in one shape.
+            painter.circle_stroke(p, port_r, Stroke::new(ring, accent));
+        }
     }
     if kinds::has_output(kind) {
         let p = pos2(r.right(), r.center().y);
-        painter.circle(p, port_r, accent, Stroke::new(1.5 * look.weight, fill));
+        if detailed {
+            painter.circle(p, port_r, accent, Stroke::new(ring, fill));
+        } else {
+            painter.circle_filled(p, port_r, accent);
+        }
     }
 
     // Diagnostics badge.
@@ -1755,6 +1870,42 @@ mod tests {
         let forward = edge_path(&model, q, c);
         assert!(matches!(forward, EdgePath::Curve(_)));
         assert_eq!(forward.point(1.0), card_rect(&model.graph[c]).left_center());
+    }
+
+    /// Looking for what blocks a lane only among the cards in its span
+    /// finds the path that looking among every card does, in crowded
+    /// drawings of cards of many widths with links every way.
+    #[test]
+    fn routes_look_only_at_the_cards_in_their_span() {
+        // xorshift64: reproducible layouts without a random crate.
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut routed = 0;
+        for _ in 0..20 {
+            let mut nodes = Vec::new();
+            for i in 0..60 {
+                let mut node = Node::new(format!("n{i}"), NodeKind::default_for(Kind::Consumer));
+                node.name = Some("x".repeat(1 + (next() % 30) as usize));
+                #[expect(clippy::cast_precision_loss, reason = "small coordinates")]
+                let at = [(next() % 12) as f32 * 110.0, (next() % 15) as f32 * 80.0];
+                node.pos = Some(at);
+                nodes.push(node);
+            }
+            let rects: Vec<Rect> = nodes.iter().map(card_rect).collect();
+            for _ in 0..40 {
+                let a = &nodes[(next() % 60) as usize];
+                let b = &nodes[(next() % 60) as usize];
+                let fast = route_between(a, b, &rects, true);
+                routed += usize::from(matches!(fast, EdgePath::Route(_)));
+                assert_eq!(fast, route_between(a, b, &rects, false));
+            }
+        }
+        assert!(routed > 300, "{routed} of 800 links routed round cards");
     }
 
     /// The paths kept between frames are the ones worked out afresh, and
