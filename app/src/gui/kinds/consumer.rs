@@ -113,7 +113,7 @@ impl KindUi for Consumer {
     fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
         let slots = n.capacity.unwrap_or(0);
         marks.bar = Some(ratio(n.busy + n.blocked_slots, slots));
-        marks.line = card_line(&self.live_numbers(n));
+        marks.set_line(|| card_line(&self.live_numbers(n)));
     }
 }
 

@@ -94,7 +94,7 @@ impl KindUi for Log {
     }
 
     fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
-        marks.line = card_line(&self.live_numbers(n));
+        marks.set_line(|| card_line(&self.live_numbers(n)));
         if n.partitions.is_empty() {
             // The lag bar: the slowest group's unread share of the records.
             marks.bar = Some(ratio(n.lag, n.held.max(1)));

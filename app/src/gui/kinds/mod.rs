@@ -49,7 +49,7 @@ pub trait KindUi {
     /// Fills in the live marks under the node's card from its state now:
     /// by default the card's numbers ([`card_line`]).
     fn card_marks(&self, node: &NodeSnapshot, marks: &mut CardMarks<'_>) {
-        marks.line = card_line(&self.live_numbers(node));
+        marks.set_line(|| card_line(&self.live_numbers(node)));
     }
     /// What the card's tooltip says during a live run. `waiting_on` names
     /// the full nodes a blocked node waits for (`None` when it is not
@@ -220,12 +220,31 @@ fn edited<P: Clone + PartialEq>(
 
 /// Whether any kind may send to `kind` (it has an input port).
 pub fn has_input(kind: Kind) -> bool {
-    Kind::ALL.iter().any(|from| from.connect(kind).is_ok())
+    ports(kind).0
 }
 
 /// Whether `kind` may send anywhere (it has an output port).
 pub fn has_output(kind: Kind) -> bool {
-    Kind::ALL.iter().any(|to| kind.connect(*to).is_ok())
+    ports(kind).1
+}
+
+/// Whether `kind` has an input port and an output port, worked out once
+/// from the connection rules: the canvas asks for every card on every
+/// frame.
+fn ports(kind: Kind) -> (bool, bool) {
+    static PORTS: std::sync::OnceLock<[(bool, bool); Kind::ALL.len()]> = std::sync::OnceLock::new();
+    let table = PORTS.get_or_init(|| {
+        Kind::ALL.map(|k| {
+            (
+                Kind::ALL.iter().any(|from| from.connect(k).is_ok()),
+                Kind::ALL.iter().any(|to| k.connect(*to).is_ok()),
+            )
+        })
+    });
+    Kind::ALL
+        .iter()
+        .position(|&k| k == kind)
+        .map_or((false, false), |i| table[i])
 }
 
 /// Where and how an icon is painted: a square around `center`, drawn in

@@ -83,7 +83,7 @@ impl KindUi for Queue {
 
     fn card_marks(&self, n: &NodeSnapshot, marks: &mut CardMarks<'_>) {
         marks.bar = n.capacity.map(|c| ratio(n.held, c));
-        marks.line = card_line(&self.live_numbers(n));
+        marks.set_line(|| card_line(&self.live_numbers(n)));
     }
 }
 

@@ -68,7 +68,7 @@ impl KindUi for Service {
             marks.bar = Some(ratio(n.busy, limit));
             marks.wasted = ratio(n.wasted, limit);
         }
-        marks.line = card_line(&self.live_numbers(n));
+        marks.set_line(|| card_line(&self.live_numbers(n)));
     }
 }
 

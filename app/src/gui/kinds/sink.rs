@@ -67,7 +67,7 @@ impl KindUi for Sink {
         if let Some(limit) = n.capacity {
             marks.bar = Some(ratio(n.busy, limit));
         }
-        marks.line = card_line(&self.live_numbers(n));
+        marks.set_line(|| card_line(&self.live_numbers(n)));
     }
 }
 

@@ -30,6 +30,16 @@ pub struct CardMarks<'a> {
     pub wasted: f32,
 }
 
+impl CardMarks<'_> {
+    /// Sets the line of text, worked out only if the card is big enough
+    /// to show it.
+    pub fn set_line(&mut self, line: impl FnOnce() -> String) {
+        if shows_line(self.zoom) {
+            self.line = line();
+        }
+    }
+}
+
 impl std::fmt::Debug for CardMarks<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CardMarks")

@@ -101,6 +101,8 @@ pub struct LiveView {
     edge_has_latency: Vec<bool>,
     /// Messages per simulated second on each edge, smoothed.
     rates: Vec<f32>,
+    /// The highest of `rates`: each edge is drawn as wide as its share.
+    rate_max: f32,
     last_counts: Option<(u64, Vec<u64>)>,
     last_seq: Vec<u64>,
     dots: Vec<Dot>,
@@ -362,6 +364,7 @@ impl LiveView {
             edge_ix: BTreeMap::new(),
             edge_has_latency: Vec::new(),
             rates: Vec::new(),
+            rate_max: 0.0,
             last_counts: None,
             last_seq: Vec::new(),
             dots: Vec::new(),
@@ -399,7 +402,7 @@ impl LiveView {
             .iter()
             .map(|&e| graph[e].latency.is_some_and(|d| !d.is_zero()))
             .collect();
-        self.rates = vec![0.0; self.edges.len()];
+        self.reset_rates();
         self.last_seq = vec![0; self.edges.len()];
         self.last_counts = None;
         self.dots.clear();
@@ -443,7 +446,7 @@ impl LiveView {
             self.run_id = fresh.run_id;
             self.last_counts = None;
             self.last_seq = vec![0; self.edges.len()];
-            self.rates = vec![0.0; self.edges.len()];
+            self.reset_rates();
             self.dots.clear();
             self.last_lost = 0;
             self.lost_dots.clear();
@@ -533,6 +536,11 @@ impl LiveView {
         t
     }
 
+    fn reset_rates(&mut self) {
+        self.rates = vec![0.0; self.edges.len()];
+        self.rate_max = 0.0;
+    }
+
     fn update_rates(&mut self, frame: &LiveFrame) {
         let snap = &frame.snapshot;
         if snap.edges.len() != self.rates.len() {
@@ -554,6 +562,7 @@ impl LiveView {
                 let inst = c.saturating_sub(*b) as f32 / dt_s;
                 *rate = *rate * keep + inst * (1.0 - keep);
             }
+            self.rate_max = self.rates.iter().copied().fold(0.0_f32, f32::max);
         }
         self.last_counts = Some((now, counts));
     }

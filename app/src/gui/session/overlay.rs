@@ -40,7 +40,7 @@ impl Overlay for LiveOverlay<'_> {
         if s.edge_blocked(i) {
             return Stroke::new(normal.width * 2.2, colors::BLOCKED);
         }
-        let max = s.rates.iter().copied().fold(0.0_f32, f32::max);
+        let max = s.rate_max;
         let rate = s.rates.get(i).copied().unwrap_or(0.0);
         if rate <= 0.0 || max <= 0.0 {
             return normal;
