@@ -340,8 +340,8 @@ fn a_live_run_ends_the_same_with_or_without_a_thread() {
 /// inside the app against the headless engine on the same model. Run in
 /// release:
 /// `cargo test --release -p weir-tests --test integration live_speed -- --ignored --nocapture`
-/// (with `WEIR_FRAME_BUDGET=1` it fails above 8 ms a frame or below half
-/// the headless rate; `WEIR_FRAME_NODES=1000` measures 1,000 nodes, in
+/// (with `WEIR_FRAME_BUDGET=1` it fails when one frame in twenty takes
+/// over 8 ms, or the app simulates at under half the headless rate; `WEIR_FRAME_NODES=1000` measures 1,000 nodes, in
 /// chains of five).
 #[test]
 #[ignore = "a measurement; run in release with --ignored --nocapture"]
@@ -380,27 +380,33 @@ fn live_speed_with_200_nodes() {
     until(&mut h, "the run to start", |h| events(h) > 0);
     let (events_before, wall_before) = (events(&h), Instant::now());
     let mut times = Vec::new();
+    let mut cpu_times = Vec::new();
     for _ in 0..240 {
         let start = Instant::now();
+        let cpu_start = thread_cpu();
         h.step();
         let output = h.output().clone();
         let primitives = h.ctx.tessellate(output.shapes, output.pixels_per_point);
         times.push(start.elapsed().as_secs_f64() * 1e3);
+        if let (Some(a), Some(b)) = (cpu_start, thread_cpu()) {
+            cpu_times.push((b - a).as_secs_f64() * 1e3);
+        }
         assert!(!primitives.is_empty(), "something was drawn");
         // About 60 frames a second, as a display would ask.
         std::thread::sleep(Duration::from_millis(16).saturating_sub(start.elapsed()));
     }
     #[expect(clippy::cast_precision_loss, reason = "a rate")]
     let live_rate = (events(&h) - events_before) as f64 / wall_before.elapsed().as_secs_f64();
-    times.sort_by(f64::total_cmp);
-    #[expect(clippy::cast_precision_loss, reason = "a small count")]
-    let mean = times.iter().sum::<f64>() / times.len() as f64;
-    let p95 = times[times.len() * 95 / 100];
+    let (mean, p95) = mean_and_p95(&mut times);
     println!(
-        "{} nodes: frame CPU: mean {mean:.2} ms, p95 {p95:.2} ms over {} frames",
+        "{} nodes: frame: mean {mean:.2} ms, p95 {p95:.2} ms over {} frames",
         model_nodes,
         times.len()
     );
+    if !cpu_times.is_empty() {
+        let (cpu_mean, cpu_p95) = mean_and_p95(&mut cpu_times);
+        println!("  the UI thread's CPU time: mean {cpu_mean:.2} ms, p95 {cpu_p95:.2} ms");
+    }
     println!(
         "simulation: headless {:.2} M events/s, in the app {:.2} M events/s ({:.0}%)",
         headless_rate / 1e6,
@@ -408,12 +414,29 @@ fn live_speed_with_200_nodes() {
         100.0 * live_rate / headless_rate
     );
     if std::env::var_os("WEIR_FRAME_BUDGET").is_some() {
-        assert!(mean < 8.0, "{mean:.2} ms per frame, over the 8 ms budget");
+        assert!(p95 <= 8.0, "frame p95 {p95:.2} ms, over the 8 ms budget");
         assert!(
             live_rate >= headless_rate / 2.0,
             "the app simulates at {live_rate:.0}/s, under half of {headless_rate:.0}/s"
         );
     }
+}
+
+/// The mean and the 95th percentile of `times` (sorted in place).
+fn mean_and_p95(times: &mut [f64]) -> (f64, f64) {
+    times.sort_by(f64::total_cmp);
+    #[expect(clippy::cast_precision_loss, reason = "a small count")]
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    (mean, times[times.len() * 95 / 100])
+}
+
+/// The CPU time this thread has run for, where the system tells it
+/// (Linux's scheduler statistics): a frame's own work, without the time
+/// other processes on a shared machine took the core from it.
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
 }
 
 #[test]
