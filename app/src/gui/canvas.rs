@@ -1719,7 +1719,9 @@ fn paint_card(
     // Ports: the input hollow, the output solid.
     let port_r = port_radius(z, look.weight);
     let ring = 1.5 * look.weight;
-    if kinds::has_input(kind) {
+    // NOTE: at a quarter of full size and below, a link's arrowhead marks
+    // where it comes in; the input port is left out.
+    if kinds::has_input(kind) && z >= 0.25 {
         let p = pos2(r.left(), r.center().y);
         if detailed {
             painter.circle(p, port_r, fill, Stroke::new(ring, accent));

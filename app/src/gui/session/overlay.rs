@@ -238,6 +238,9 @@ pub(crate) fn paint_dot(
         // Retried: a ring around the dot.
         painter.circle(at, r, color, Stroke::new(1.0, outline));
         painter.circle_stroke(at, r * 1.9, Stroke::new(1.8, colors::WARN));
+    } else if r <= 2.0 {
+        // Far out, the outline would take half the dot.
+        painter.circle_filled(at, r, color);
     } else {
         painter.circle(at, r, color, Stroke::new(1.0, outline));
     }
