@@ -171,24 +171,27 @@ impl<E: Copy + Default> Calendar<E> {
             !self.hole || self.root.key == EMPTY,
             "peek after take without settle"
         );
+        // NOTE: both ways end at the one read of the root below: returning
+        // the cold path's answer instead made the compiler build the
+        // answer on the stack on every event, and read it back.
         if self.root.key as u64 == MARK {
-            return self.peek_marked();
+            self.bring_in();
+            if self.hole {
+                return None;
+            }
         }
         Some((time_of(self.root.key), self.root.event))
     }
 
-    /// [`Self::peek`] when the root is no event: the calendar is empty,
-    /// or the first block's time has come.
+    /// For [`Self::peek`] when the root is no event: the calendar is
+    /// empty (it stays so), or the first block's time has come (its
+    /// events come into the heap).
     #[cold]
     #[inline(never)]
-    fn peek_marked(&mut self) -> Option<(u64, E)> {
+    fn bring_in(&mut self) {
         while !self.hole && self.root.key as u64 == MARK {
             self.rebalance();
         }
-        if self.hole {
-            return None;
-        }
-        Some((time_of(self.root.key), self.root.event))
     }
 
     /// The earliest event (just peeked) is taken: it stays in place until
