@@ -119,15 +119,17 @@ pub struct CanvasState {
     placed_frame: Option<u64>,
     /// The links' paths, for the cards where they are now.
     routes: Routes,
-    /// The model's revision ([`super::document::Document::revision`])
-    /// when the caller knows it: the cards' sizes are measured again only
-    /// when it moves on. Without it they are measured on every frame.
+    /// The model's run revision ([`super::document::Document::run_revision`],
+    /// which every change but a move moves on) when the caller knows it:
+    /// the cards' sizes follow their names and parameters only, and are
+    /// measured again only when it moves on, not on every frame of a drag.
+    /// Without it they are measured on every frame.
     pub revision: Option<u64>,
     /// Each card's size, as measured for `revision`.
     sizes: Sizes,
 }
 
-/// Each card's size by node index, kept while the model's revision
+/// Each card's size by node index, kept while the model's run revision
 /// stays: a card's size is its name and summary measured in the font,
 /// and measuring a thousand cards on every frame costs a millisecond.
 #[derive(Debug, Default)]

@@ -1190,7 +1190,7 @@ impl eframe::App for WeirApp {
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
                 let mut overlay = self.live.session.as_mut().map(|l| l.overlay(dark));
-                self.canvas.revision = Some(self.doc.revision());
+                self.canvas.revision = Some(self.doc.run_revision());
                 let out = canvas_ui(
                     ui,
                     &self.doc.model,
