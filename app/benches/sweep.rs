@@ -1,7 +1,7 @@
 //! What `weir sweep` delivers: the pipeline example (10 simulated minutes,
 //! about 100 000 messages per run) over 20 load factors from 0.5 to 1.45,
-//! 10 replications at each point, the points shared over the machine's
-//! cores the way the CLI shares them (`sweeping::run`).
+//! 10 replications at each point, the replications shared over the
+//! machine's cores the way the CLI shares them (`sweeping::run`).
 //!
 //! `cargo bench -p weir --bench sweep` — criterion reports the time for
 //! the whole sweep (200 runs).

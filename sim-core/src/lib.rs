@@ -110,19 +110,32 @@ pub fn run_for_report(model: &Model, seed: u64) -> Result<RunResult, RunError> {
 /// results are the same.) With no warm-up set, a pilot pass over the first
 /// replications finds it first ([`warmup`]).
 pub fn run_replications(model: &Model) -> Result<Report, RunError> {
-    let scenario = &model.scenario;
-    report::check_replications(scenario.replications)?;
-    let (report, warmup) = warmup::replicate(model, |model, n, fold| {
+    let seed = model.scenario.seed;
+    replications_report(model, |model, n, fold| {
         for i in 0..n {
-            // Bounded by MAX_REPLICATIONS, checked above.
+            // Bounded by MAX_REPLICATIONS, checked before the first pass.
             let i_u32 = u32::try_from(i).unwrap_or(u32::MAX);
             fold(
                 i,
-                &run_for_report(model, rng::replication_seed(scenario.seed, i_u32))?,
+                &run_for_report(model, rng::replication_seed(seed, i_u32))?,
             );
         }
         Ok(())
-    })?;
+    })
+}
+
+/// The report [`run_replications`] gives, with each pass over the
+/// replications run by `pass`: it runs replications `0..n` of the model it
+/// is given ([`run_for_report`], seeded by [`rng::replication_seed`]) and
+/// hands each to the fold in replication order, one after the other or on
+/// threads. Done so, the report is byte for byte the same.
+pub fn replications_report<E: From<RunError>>(
+    model: &Model,
+    pass: impl FnMut(&Model, usize, warmup::Fold<'_>) -> Result<(), E>,
+) -> Result<Report, E> {
+    let scenario = &model.scenario;
+    report::check_replications(scenario.replications)?;
+    let (report, warmup) = warmup::replicate(model, pass)?;
     Ok(report
         .finish(0.0)
         .with_faults(scenario)

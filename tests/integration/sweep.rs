@@ -71,6 +71,82 @@ fn each_point_is_the_run_of_the_model_edited_by_hand_byte_for_byte() {
     }
 }
 
+#[test]
+fn one_point_shares_its_replications_and_its_warm_up_pilot_over_the_threads() {
+    // No warm-up set: a pilot pass finds it before the replications run,
+    // both passes on the workers.
+    let base = single_queue(|t| {
+        t.replace("warmup: \"10s\",", "")
+            .replace("replications: 3,", "replications: 5,")
+    });
+    assert!(base.scenario.warmup.is_none(), "the pilot pass runs");
+    let sweep = Sweep {
+        axes: vec![Axis::parse("load=0.9", &base).expect("valid")],
+        metrics: Vec::new(),
+    };
+    let points = sweeping::models(&base, &sweep).expect("valid points");
+    for threads in [1, 2, 3] {
+        let mut reports = Vec::new();
+        sweeping::run(
+            &sweep,
+            &points,
+            threads,
+            &AtomicBool::new(false),
+            |_, _, r| {
+                reports.push(r.to_json_string());
+                Ok(())
+            },
+        )
+        .expect("runs");
+        assert_eq!(
+            reports,
+            vec![
+                sim_core::run_replications(&points[0].1)
+                    .expect("runs")
+                    .to_json_string()
+            ],
+            "{threads} thread(s)"
+        );
+    }
+}
+
+#[test]
+fn a_sweep_stops_when_asked_or_when_its_output_fails() {
+    let base = single_queue(|t| t);
+    let sweep = Sweep {
+        axes: vec![Axis::parse("load=0.5..1.0x6", &base).expect("valid")],
+        metrics: Vec::new(),
+    };
+    let points = sweeping::models(&base, &sweep).expect("valid points");
+    let stop = AtomicBool::new(false);
+    let mut seen = Vec::new();
+    let outcome = sweeping::run(&sweep, &points, 2, &stop, |i, _, _| {
+        seen.push(i);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    });
+    assert!(
+        matches!(outcome, Err(sweeping::SweepError::Stopped)),
+        "{outcome:?}"
+    );
+    assert_eq!(seen, [0], "nothing after the stop");
+
+    let mut seen = Vec::new();
+    let outcome = sweeping::run(&sweep, &points, 2, &AtomicBool::new(false), |i, _, _| {
+        seen.push(i);
+        if i == 2 {
+            Err("the disk is full".to_owned())
+        } else {
+            Ok(())
+        }
+    });
+    match outcome {
+        Err(sweeping::SweepError::Output(e)) => assert_eq!(e, "the disk is full"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(seen, [0, 1, 2], "nothing after the output failed");
+}
+
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(weir())
         .current_dir(workspace())
