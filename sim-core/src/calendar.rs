@@ -110,6 +110,32 @@ const BLOCK_MAX: usize = 512;
 /// How many emptied blocks' storage is kept.
 const SPARE_MAX: usize = 64;
 
+/// The position and key of the earliest of `kids` (one to [`ARITY`]
+/// siblings; keys are never equal).
+///
+/// NOTE: whether one sibling is earlier than another is a coin toss the
+/// branch predictor loses half the time; choosing by selects instead of
+/// jumps keeps the sift from stalling on every level.
+#[inline(always)]
+fn earliest<E>(kids: &[Entry<E>]) -> (usize, u128) {
+    let mut best = 0;
+    let mut best_key = kids[0].key;
+    // NOTE: an iterator here (enumerated or zipped) compiles to jumps
+    // again, or to more instructions: callgrind on M/M/1 counted 1 to 2 %
+    // more, and the zipped form more mispredictions than before.
+    #[expect(
+        clippy::needless_range_loop,
+        reason = "the indexed loop is the one that compiles to selects"
+    )]
+    for c in 1..kids.len() {
+        let key = kids[c].key;
+        let earlier = key < best_key;
+        best = if earlier { c } else { best };
+        best_key = if earlier { key } else { best_key };
+    }
+    (best, best_key)
+}
+
 impl<E: Copy + Default> Calendar<E> {
     /// Schedules `event` at `time`.
     #[inline(always)]
@@ -237,13 +263,8 @@ impl<E: Copy + Default> Calendar<E> {
             self.root = Entry { key, event };
             return;
         }
-        let mut best = 0;
-        for c in 1..end {
-            if self.heap[c].key < self.heap[best].key {
-                best = c;
-            }
-        }
-        if self.heap[best].key >= key {
+        let (best, best_key) = earliest(&self.heap[..end]);
+        if best_key >= key {
             self.root = Entry { key, event };
             return;
         }
@@ -257,17 +278,12 @@ impl<E: Copy + Default> Calendar<E> {
                 break;
             }
             let end = (first + ARITY).min(len);
-            let mut best = first;
-            for c in first + 1..end {
-                if self.heap[c].key < self.heap[best].key {
-                    best = c;
-                }
-            }
-            if self.heap[best].key >= key {
+            let (best, best_key) = earliest(&self.heap[first..end]);
+            if best_key >= key {
                 break;
             }
-            self.heap[i] = self.heap[best];
-            i = best;
+            self.heap[i] = self.heap[first + best];
+            i = first + best;
         }
         self.heap[i] = Entry { key, event };
     }
