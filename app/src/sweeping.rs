@@ -140,37 +140,51 @@ pub fn run(
             }
         }
         drop(tx);
-        let mut waiting = BTreeMap::new();
-        let mut due = 0;
-        for (i, outcome) in rx {
-            waiting.insert(i, outcome);
-            while let Some(outcome) = waiting.remove(&due) {
-                let point = &points[due].0;
-                let report = outcome.map_err(|e| {
-                    failed.store(true, Ordering::Relaxed);
-                    match e {
-                        PassError::Run(error) => SweepError::Run {
-                            point: sweep.describe(point),
-                            error,
-                        },
-                        PassError::Stopped => SweepError::Stopped,
-                    }
-                })?;
-                on_point(due, point, &report).map_err(|e| {
-                    failed.store(true, Ordering::Relaxed);
-                    SweepError::Output(e)
-                })?;
-                due += 1;
-                if stop.load(Ordering::Relaxed) && due < points.len() {
-                    return Err(SweepError::Stopped);
+        let due = in_order(rx, |due, outcome| {
+            let point = &points[due].0;
+            let report = outcome.map_err(|e| {
+                failed.store(true, Ordering::Relaxed);
+                match e {
+                    PassError::Run(error) => SweepError::Run {
+                        point: sweep.describe(point),
+                        error,
+                    },
+                    PassError::Stopped => SweepError::Stopped,
                 }
+            })?;
+            on_point(due, point, &report).map_err(|e| {
+                failed.store(true, Ordering::Relaxed);
+                SweepError::Output(e)
+            })?;
+            if stop.load(Ordering::Relaxed) && due + 1 < points.len() {
+                return Err(SweepError::Stopped);
             }
-        }
+            Ok(())
+        })?;
         if due < points.len() {
             return Err(SweepError::Stopped);
         }
         Ok(())
     })
+}
+
+/// Hands `f` each of `arrivals`, numbered from 0 and coming in any order,
+/// in number order: each as soon as all before it have come. The first
+/// error stops it; otherwise, how many were handed over.
+fn in_order<T, E>(
+    arrivals: impl IntoIterator<Item = (usize, T)>,
+    mut f: impl FnMut(usize, T) -> Result<(), E>,
+) -> Result<usize, E> {
+    let mut waiting = BTreeMap::new();
+    let mut next = 0;
+    for (i, item) in arrivals {
+        waiting.insert(i, item);
+        while let Some(item) = waiting.remove(&next) {
+            f(next, item)?;
+            next += 1;
+        }
+    }
+    Ok(next)
 }
 
 /// [`run`] on the calling thread alone, each point's replications one
@@ -271,15 +285,10 @@ impl Pool {
         // The jobs hold the only senders left: when the last is run, or
         // dropped unrun because the sweep stopped, the loop ends.
         drop(tx);
-        let mut waiting = BTreeMap::new();
-        let mut next = 0;
-        for (index, outcome) in rx {
-            waiting.insert(index, outcome);
-            while let Some(outcome) = waiting.remove(&next) {
-                fold(next, &outcome?);
-                next += 1;
-            }
-        }
+        let next = in_order(rx, |index, outcome| {
+            fold(index, &outcome?);
+            Ok::<(), PassError>(())
+        })?;
         if next < n {
             return Err(PassError::Stopped);
         }
