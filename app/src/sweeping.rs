@@ -105,7 +105,7 @@ pub fn run(
         // One driver more than workers, so that while a driver folds its
         // point's last runs and takes the next point, the workers have
         // the others' replications to go on with.
-        for t in 0..=workers.min(points.len()) {
+        for t in 0..(workers + 1).min(points.len()) {
             let tx = tx.clone();
             let (pool, next, failed) = (&pool, &next, &failed);
             let driver = move || {
