@@ -80,6 +80,8 @@ impl Simulation {
         }
         let slot = self.topo[i].slot;
         with_params!(kind, p => p.retune(self, node, slot));
+        // A retune may wake other nodes (a consumer with more room pulls).
+        self.touch_all();
         self.params[i] = kind.clone();
         self.unsettle_theory("its parameters changed while it ran");
         Ok(())
@@ -112,6 +114,7 @@ impl Simulation {
             });
         }
         self.producer_set_load(node, percent);
+        self.touch(node);
         self.unsettle_theory("a producer's rate was turned while it ran");
         Ok(())
     }
@@ -139,6 +142,7 @@ impl Simulation {
         if self.is_down(node) {
             return Err(invalid("it is down".to_owned()));
         }
+        self.touch(node);
         let mut made = 0;
         while made < count && self.producer_by_hand(node) {
             made += 1;
@@ -187,6 +191,8 @@ impl Simulation {
             region: crate::faults::NO_REGION,
             link: crate::faults::NO_LINK,
         });
+        // (Outside any event: a fault may reach beyond its node.)
+        self.touch_all();
         self.fault_start(index);
         self.schedule(end, Ev::FaultEnd(index));
         self.unsettle_theory("a fault was injected while it ran");

@@ -29,7 +29,7 @@
 //! metric is a new [`Metric`] variant with its key, unit, merge rule and
 //! the line in [`Series::record`] that reads it.
 
-use crate::engine::{EdgeTopo, NodeTopo};
+use crate::engine::{EdgeTopo, NodeIx, NodeTopo};
 use crate::nodes::Kind;
 use crate::nodes::breaker::BreakerState;
 use crate::time::{Duration, SimTime};
@@ -517,6 +517,9 @@ struct Reading {
     dropped: i64,
     good: i64,
     throttled: i64,
+    /// Completions by their deadline (part of `good`; summed over the
+    /// nodes for the system's goodput).
+    in_time: i64,
     /// Levels at the point.
     depth: u64,
     busy: u64,
@@ -533,6 +536,7 @@ impl Reading {
             dropped: signed(st.dropped()),
             good: signed(st.answered + st.in_time),
             throttled: signed(st.throttled),
+            in_time: signed(st.in_time),
             depth: st.depth.value(),
             busy: st.busy.value(),
             instances: st.instances.value(),
@@ -578,6 +582,10 @@ pub struct NodeSeries {
     /// interval and no latency was recorded, so its rates and percentiles
     /// are zero and its levels are the reading's.
     quiet: bool,
+    /// Points accounted for in the lines and `repeats`: the points after
+    /// these, up to [`Series::len`], repeat the last too (a node nothing
+    /// touched is not visited; see [`Series::touched`]).
+    seen: usize,
 }
 
 impl NodeSeries {
@@ -596,6 +604,12 @@ impl NodeSeries {
                 line,
                 more: self.repeats,
             })
+    }
+
+    /// Counts the points up to `points` that were not visited as repeats.
+    fn catch_up(&mut self, points: usize) {
+        self.repeats += points - self.seen;
+        self.seen = points;
     }
 
     /// Writes the repeated quiet points into the lines.
@@ -618,6 +632,12 @@ pub struct EdgeSeries {
     /// Points after the line's own that carried nothing, as the last did.
     repeats: usize,
     prev: u64,
+    /// Points accounted for in the line and `repeats` (as
+    /// [`NodeSeries`]'s).
+    seen: usize,
+    /// The nodes it joins (their places in [`Series::nodes`]).
+    from_node: u32,
+    to_node: u32,
 }
 
 impl EdgeSeries {
@@ -627,6 +647,12 @@ impl EdgeSeries {
             line: &self.throughput,
             more: self.repeats,
         }
+    }
+
+    /// Counts the points up to `points` that were not visited as repeats.
+    fn catch_up(&mut self, points: usize) {
+        self.repeats += points - self.seen;
+        self.seen = points;
     }
 
     /// Writes the repeated quiet points into the line.
@@ -648,6 +674,32 @@ pub struct Series {
     system: SystemSeries,
     /// The start of the interval being measured now.
     open_since: u64,
+    /// Per node: whether its next point is to be worked out. The engine
+    /// sets it whenever an event changes anything the node's lines read
+    /// ([`crate::engine::Simulation::touch`]); a point clears it once the
+    /// node was quiet. A node left alone repeats its quiet point without
+    /// being visited, so a point costs the nodes that moved, not the
+    /// drawing.
+    pub(crate) touched: Vec<bool>,
+    /// The edges out of each node: node `i`'s are
+    /// `out_edges[out_start[i]..out_start[i + 1]]`; and into each node,
+    /// alike. A message that crosses an edge touches both its ends, so
+    /// the engine need not say so: a point spreads the touches along the
+    /// edges that carried since the last.
+    out_start: Vec<u32>,
+    out_edges: Vec<u32>,
+    in_start: Vec<u32>,
+    in_edges: Vec<u32>,
+    /// The nodes a point's spreading is still to look around (kept for
+    /// its storage).
+    reached: Vec<u32>,
+    /// The edges the next point visits: those whose last point carried
+    /// something, then those out of the nodes it visits.
+    edge_due: Vec<u32>,
+    /// Per edge: whether it is in `edge_due`.
+    edge_listed: Vec<bool>,
+    /// The nodes' completions by their deadline as of their last visit.
+    in_time: i64,
 }
 
 impl Series {
@@ -666,6 +718,8 @@ impl Series {
         latency: bool,
     ) -> Self {
         let capacity = capacity.max(4).next_multiple_of(2);
+        let (out_start, out_edges) = by_node(topo.len(), edges, |e| e.from);
+        let (in_start, in_edges) = by_node(topo.len(), edges, |e| e.to);
         Self {
             interval_ns: first_interval(duration_ns, capacity),
             capacity,
@@ -685,6 +739,7 @@ impl Series {
                     repeats: 0,
                     prev: Reading::default(),
                     quiet: false,
+                    seen: 0,
                 })
                 .collect(),
             edges: edges
@@ -695,6 +750,9 @@ impl Series {
                     throughput: Line::default(),
                     repeats: 0,
                     prev: 0,
+                    seen: 0,
+                    from_node: e.from.0,
+                    to_node: e.to.0,
                 })
                 .collect(),
             system: SystemSeries {
@@ -702,6 +760,15 @@ impl Series {
                 ..SystemSeries::default()
             },
             open_since: 0,
+            touched: vec![true; topo.len()],
+            out_start,
+            out_edges,
+            in_start,
+            in_edges,
+            reached: Vec::new(),
+            edge_due: Vec::new(),
+            edge_listed: vec![false; edges.len()],
+            in_time: 0,
         }
     }
 
@@ -813,13 +880,32 @@ impl Series {
             prev.departed -= signed(st.departed);
             prev.dropped -= signed(st.dropped());
             prev.good -= signed(st.answered + st.in_time);
+            prev.in_time -= signed(st.in_time);
             prev.throttled -= signed(st.throttled);
+            self.in_time -= signed(st.in_time);
             self.system.in_time_before += st.in_time;
+        }
+        // Every node's counts move: each is worked out at the next point.
+        self.touched.fill(true);
+    }
+
+    /// Brings every node's and edge's lines up to the last point: the
+    /// points since a node was last visited repeat its quiet point. Each
+    /// step of a run ends with this, so the lines read from outside are
+    /// whole.
+    pub(crate) fn catch_up(&mut self) {
+        let points = self.times.len();
+        for line in &mut self.nodes {
+            line.catch_up(points);
+        }
+        for line in &mut self.edges {
+            line.catch_up(points);
         }
     }
 
     /// Records one point at `at` from the simulation's counters, clearing
-    /// the per-interval latencies.
+    /// the per-interval latencies. Only the nodes touched since they were
+    /// last quiet are visited, and the edges out of them.
     pub(crate) fn record(
         &mut self,
         at: SimTime,
@@ -833,14 +919,33 @@ impl Series {
         if self.times.len() == self.capacity {
             self.halve();
         }
+        let k = self.times.len();
         #[expect(clippy::cast_precision_loss, reason = "interval length")]
         let span_s = (at.saturating_sub(self.open_since)).max(1) as f64 / 1e9;
         #[expect(clippy::cast_possible_truncation, reason = "chart values")]
         let per_s = |delta: i64| (delta as f64 / span_s) as f32;
-        let mut in_time = 0;
-        for (i, (line, st)) in self.nodes.iter_mut().zip(stats.iter_mut()).enumerate() {
-            in_time += st.in_time;
+        self.spread_touches(carried);
+        #[cfg(debug_assertions)]
+        self.check_untouched(stats, carried, breakers, lags);
+        for (i, st) in stats.iter_mut().enumerate() {
+            if !self.touched[i] {
+                continue;
+            }
+            // (Whatever touched the node may have sent along its edges,
+            // though its own lines stay quiet.)
+            let out = self.out_start[i] as usize..self.out_start[i + 1] as usize;
+            for &e in &self.out_edges[out] {
+                let listed = &mut self.edge_listed[e as usize];
+                if !*listed {
+                    *listed = true;
+                    self.edge_due.push(e);
+                }
+            }
+            let line = &mut self.nodes[i];
+            line.catch_up(k);
+            line.seen = k + 1;
             let now = Reading::of(st, breakers(i), lags(i));
+            self.in_time += now.in_time - line.prev.in_time;
             let unrecorded = st.interval.is_empty() && st.interval_staleness.is_empty();
             let percentiles = || (st.interval.p50_p99(), st.interval_staleness.p50_p99());
             if line.quiet && unrecorded && now == line.prev {
@@ -855,6 +960,7 @@ impl Series {
                     );
                 }
                 line.repeats += 1;
+                self.touched[i] = false;
                 continue;
             }
             line.settle();
@@ -866,31 +972,130 @@ impl Series {
             }
             line.quiet = unrecorded && line.prev.same_counts(&now);
             line.prev = now;
+            // A node that moved is worked out again at the next point,
+            // which finds it quiet or not.
+            self.touched[i] = !line.quiet;
         }
-        for (line, &count) in self.edges.iter_mut().zip(carried) {
+        let mut due = std::mem::take(&mut self.edge_due);
+        due.retain(|&e| {
+            let (line, count) = (&mut self.edges[e as usize], carried[e as usize]);
+            line.catch_up(k);
+            line.seen = k + 1;
             if count == line.prev && line.throughput.last().map(f32::to_bits) == Some(0) {
                 // Nothing crossed, and nothing did over the last point.
                 line.repeats += 1;
-                continue;
+                self.edge_listed[e as usize] = false;
+                return false;
             }
             line.settle();
             #[expect(clippy::cast_possible_wrap, reason = "counts stay below i64::MAX")]
             line.throughput
                 .push(per_s(count.wrapping_sub(line.prev) as i64));
             line.prev = count;
-        }
+            true
+        });
+        self.edge_due = due;
         let (totals, in_flight, tally) = system;
-        #[expect(clippy::cast_possible_wrap, reason = "counts stay below i64::MAX")]
+        #[expect(
+            clippy::cast_possible_wrap,
+            clippy::cast_sign_loss,
+            reason = "counts stay below i64::MAX; the nodes' total is never negative"
+        )]
         self.system
-            .record(totals, in_flight, tally, in_time, &|delta| {
+            .record(totals, in_flight, tally, self.in_time as u64, &|delta| {
                 per_s(delta as i64)
             });
         self.times.push(at);
         self.open_since = at;
     }
 
+    /// Touches both ends of every edge that carried since the last point,
+    /// found from the touched nodes: whatever a crossing changed at either
+    /// end is then worked out.
+    fn spread_touches(&mut self, carried: &[u64]) {
+        let mut reached = std::mem::take(&mut self.reached);
+        reached.clear();
+        reached.extend(
+            self.touched
+                .iter()
+                .enumerate()
+                .filter(|&(_, &t)| t)
+                .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX)),
+        );
+        while let Some(i) = reached.pop() {
+            let i = i as usize;
+            // Along the edges out of it, and out of each node that feeds
+            // it: a node at work may make its broker hand messages to
+            // other readers (a freed slot's acknowledgement wakes them).
+            let into = self.in_start[i] as usize..self.in_start[i + 1] as usize;
+            let feeders = self.in_edges[into]
+                .iter()
+                .map(|&e| self.edges[e as usize].from_node as usize);
+            for node in std::iter::once(i).chain(feeders) {
+                let out = self.out_start[node] as usize..self.out_start[node + 1] as usize;
+                for &e in &self.out_edges[out] {
+                    let edge = &self.edges[e as usize];
+                    if carried[e as usize] == edge.prev {
+                        continue;
+                    }
+                    for end in [edge.from_node, edge.to_node] {
+                        let t = &mut self.touched[end as usize];
+                        if !*t {
+                            *t = true;
+                            reached.push(end);
+                        }
+                    }
+                }
+            }
+        }
+        self.reached = reached;
+    }
+
+    /// Checks that every node and edge a point will not visit would have
+    /// repeated its last point: nothing touched it, so nothing moved.
+    #[cfg(debug_assertions)]
+    fn check_untouched(
+        &self,
+        stats: &[crate::metrics::NodeStats],
+        carried: &[u64],
+        breakers: &dyn Fn(usize) -> Option<BreakerState>,
+        lags: &dyn Fn(usize) -> u64,
+    ) {
+        for (i, (line, st)) in self.nodes.iter().zip(stats).enumerate() {
+            if self.touched[i] {
+                continue;
+            }
+            let now = Reading::of(st, breakers(i), lags(i));
+            assert!(
+                line.quiet
+                    && now == line.prev
+                    && st.interval.is_empty()
+                    && st.interval_staleness.is_empty(),
+                "{} changed untouched: {:?} after {:?} (quiet: {})",
+                line.id,
+                now,
+                line.prev,
+                line.quiet
+            );
+            let out = self.out_start[i] as usize..self.out_start[i + 1] as usize;
+            for &e in &self.out_edges[out] {
+                let (edge, count) = (&self.edges[e as usize], carried[e as usize]);
+                assert!(
+                    self.edge_listed[e as usize]
+                        || (count == edge.prev
+                            && edge.throughput.last().map(f32::to_bits) == Some(0)),
+                    "{}->{} carried {count} untouched (was {})",
+                    edge.from,
+                    edge.to,
+                    edge.prev
+                );
+            }
+        }
+    }
+
     /// Merges neighbouring points in pairs and doubles the interval.
     fn halve(&mut self) {
+        self.catch_up();
         let n = self.times.len() / 2;
         for k in 0..n {
             self.times[k] = self.times[2 * k + 1];
@@ -903,11 +1108,19 @@ impl Series {
             }
             // The last point is now a merge: work the next one out afresh.
             line.quiet = false;
+            line.seen = n;
         }
+        self.touched.fill(true);
         for line in &mut self.edges {
             line.settle();
             line.throughput.halve(Merge::Mean);
+            line.seen = n;
         }
+        // So is each edge's.
+        self.edge_due.clear();
+        self.edge_due
+            .extend((0..self.edges.len()).map(|e| u32::try_from(e).unwrap_or(u32::MAX)));
+        self.edge_listed.fill(true);
         self.system.halve();
         self.interval_ns = self.interval_ns.saturating_mul(2);
     }
@@ -984,6 +1197,31 @@ fn point(
         Metric::Goodput => per_s(now.good - prev.good),
         Metric::Throttled => per_s(now.throttled - prev.throttled),
     }
+}
+
+/// The edges grouped by the node `end` gives each: node `i`'s are
+/// `edges[start[i]..start[i + 1]]` of the returned `(start, edges)`, in
+/// model order.
+fn by_node(
+    nodes: usize,
+    edges: &[EdgeTopo],
+    end: impl Fn(&EdgeTopo) -> NodeIx,
+) -> (Vec<u32>, Vec<u32>) {
+    let mut start = vec![0_u32; nodes + 1];
+    for e in edges {
+        start[end(e).ix() + 1] += 1;
+    }
+    for i in 0..nodes {
+        start[i + 1] += start[i];
+    }
+    let mut grouped = vec![0_u32; edges.len()];
+    let mut next = start.clone();
+    for (k, e) in edges.iter().enumerate() {
+        let at = &mut next[end(e).ix()];
+        grouped[*at as usize] = u32::try_from(k).unwrap_or(u32::MAX);
+        *at += 1;
+    }
+    (start, grouped)
 }
 
 /// Halves a line: each pair of neighbours becomes one point.
@@ -1417,5 +1655,61 @@ mod tests {
         }
         // After its first point the idle queue was never worked out again.
         assert_eq!(idle.repeats, series.len() - 1);
+    }
+
+    #[test]
+    fn a_point_visits_only_the_nodes_that_moved() {
+        let text = r#"(
+            version: 1,
+            name: "trickle",
+            scenario: (duration: "100s", warmup: "0s", seed: 3),
+            nodes: [
+                (id: "src", kind: Producer(arrival: Poisson(rate: 0.1))),
+                (id: "q", kind: Queue()),
+                (id: "worker", kind: Consumer(service: Constant("50ms"))),
+                (id: "out", kind: Sink()),
+                (id: "rare", kind: Producer(arrival: Poisson(rate: 0.000001))),
+                (id: "idle", kind: Queue()),
+                (id: "spare", kind: Consumer(service: Constant("50ms"))),
+            ],
+            edges: [
+                (from: "src", to: "q"), (from: "q", to: "worker"), (from: "worker", to: "out"),
+                (from: "rare", to: "idle"), (from: "idle", to: "spare"),
+            ],
+        )"#;
+        let (model, _) = from_str(text).expect("model");
+        let mut sim = Simulation::new(&model, 3).expect("sim");
+        // The first points work every node out; from then on the idle
+        // chain is never touched, and the trickle only around its messages.
+        sim.run_until(secs(2)).expect("runs");
+        let (mut busy, mut quiet) = (0, 0);
+        for s in 3..=100 {
+            sim.run_until(secs(s)).expect("runs");
+            let touched = &sim.series.touched;
+            assert!(
+                !touched[4] && !touched[5] && !touched[6],
+                "the idle chain is left alone at {s} s"
+            );
+            if touched[..4].iter().any(|&t| t) {
+                busy += 1;
+            } else {
+                quiet += 1;
+            }
+        }
+        assert!(
+            busy > 0 && quiet > busy,
+            "{busy} busy, {quiet} quiet seconds"
+        );
+        // Left alone, the idle chain still has a point for every point.
+        let series = sim.series();
+        for id in ["rare", "idle", "spare"] {
+            let node = series.node(id).expect("node");
+            for metric in node.metrics().collect::<Vec<_>>() {
+                assert_eq!(node.values(metric).expect("line").len(), series.len());
+            }
+        }
+        for edge in series.edges() {
+            assert_eq!(edge.throughput().len(), series.len());
+        }
     }
 }

@@ -160,63 +160,163 @@ impl Ev {
 }
 
 impl Simulation {
+    /// Touches the node `ev` happens at, if one.
+    fn touch_at(&mut self, ev: Ev) {
+        if let Some(node) = ev.node(self) {
+            self.touch(node);
+        }
+    }
+
     #[inline(always)]
     pub(super) fn handle(&mut self, ev: Ev) {
+        // NOTE: each event touches the node it happens at (see
+        // `Simulation::touch`); a producer's arrival and a message at the
+        // end of a link touch theirs where they are found.
         match ev {
             Ev::Arrival { slot, generation } => self.producer_arrival(slot, generation),
             Ev::Fetched { node, msg, ticket } => {
+                self.touch(node);
                 if self.msgs.get(msg).ticket == ticket {
                     self.consumer_fetched(node, msg);
                 }
             }
             Ev::ServiceDone { slot, msg, ticket } => {
                 if self.msgs.get(msg).ticket == ticket {
-                    self.consumer_done(self.consumers[slot].node, slot, msg, false);
+                    let node = self.consumers[slot].node;
+                    self.touch(node);
+                    self.consumer_done(node, slot, msg, false);
                 }
             }
             Ev::ServiceTimeout { node, msg, ticket } => {
+                self.touch(node);
                 if self.msgs.get(msg).ticket == ticket {
                     let slot = self.topo[node].slot;
                     self.consumer_done(node, slot, msg, true);
                 }
             }
-            Ev::SinkDone { node, msg } => self.sink_done(node, msg),
+            Ev::SinkDone { node, msg } => {
+                self.touch(node);
+                self.sink_done(node, msg);
+            }
             Ev::EdgeArrive(edge) => self.edge_arrive(edge),
-            Ev::QueueVisible { node, msg } => self.queue_visible(node, msg),
-            Ev::GroupDue { node, key } => self.queue_group_due(node, key),
-            Ev::VisibilityCheck(node) => self.queue_visibility_check(node),
-            Ev::PushResume(node) => self.pubsub_push_resume(node),
+            Ev::QueueVisible { node, msg } => {
+                self.touch(node);
+                self.queue_visible(node, msg);
+            }
+            Ev::GroupDue { node, key } => {
+                self.touch(node);
+                self.queue_group_due(node, key);
+            }
+            Ev::VisibilityCheck(node) => {
+                self.touch(node);
+                self.queue_visibility_check(node);
+            }
+            Ev::PushResume(node) => {
+                self.touch(node);
+                self.pubsub_push_resume(node);
+            }
             Ev::ReceiptExpiry { node, msg, ticket } => {
+                self.touch(node);
                 self.queue_receipt_expired(node, msg, ticket);
             }
-            Ev::InboxRetry { node, msg } => self.consumer_inbox_retry(node, msg),
-            Ev::FaultStart(i) => self.fault_start(i),
-            Ev::FaultEnd(i) => self.fault_end(i),
-            Ev::Autoscale(node) => self.autoscale(node),
-            Ev::KeepAlive(node) => self.consumer_keep_alive(node),
-            Ev::InstanceReady { node, token } => self.instance_ready(node, token),
-            Ev::ClientTimeout { slot, send } => self.client_timeout(slot, send),
-            Ev::ClientResend { slot, send } => self.client_resend(slot, send),
-            Ev::CallDone { service, msg, call } => self.service_done(service, msg, call),
+            Ev::InboxRetry { node, msg } => {
+                self.touch(node);
+                self.consumer_inbox_retry(node, msg);
+            }
+            Ev::FaultStart(i) => {
+                self.touch_at(ev);
+                self.fault_start(i);
+            }
+            Ev::FaultEnd(i) => {
+                self.touch_at(ev);
+                self.fault_end(i);
+            }
+            Ev::Autoscale(node) => {
+                self.touch(node);
+                self.autoscale(node);
+            }
+            Ev::KeepAlive(node) => {
+                self.touch(node);
+                self.consumer_keep_alive(node);
+            }
+            Ev::InstanceReady { node, token } => {
+                self.touch(node);
+                self.instance_ready(node, token);
+            }
+            Ev::ClientTimeout { slot, send } => {
+                self.touch_at(ev);
+                self.client_timeout(slot, send);
+            }
+            Ev::ClientResend { slot, send } => {
+                self.touch_at(ev);
+                self.client_resend(slot, send);
+            }
+            Ev::CallDone { service, msg, call } => {
+                self.touch(service);
+                self.service_done(service, msg, call);
+            }
             Ev::CallTimeout { node, msg, call } => {
+                self.touch(node);
                 if self.msgs.get(msg).call == call {
                     self.consumer_call_timeout(node, msg, call);
                 }
             }
-            Ev::LogExpire(node) => self.log_expire(node),
-            Ev::LogWake { node, group } => self.log_wake(node, group),
-            Ev::CepTimer { node, key, token } => self.cep_timer(node, key, token),
-            Ev::StoreAppended { node, msg } => self.store_appended(node, msg),
-            Ev::StoreNext(node) => self.store_next(node),
-            Ev::StoreRetry { node, msg } => self.store_retry(node, msg),
-            Ev::StoreReplay(node) => self.store_replay(node),
-            Ev::ProjectionApplied { node, msg } => self.projection_applied(node, msg),
-            Ev::Relay { node, msg } => self.arrive(node, msg),
-            Ev::WakeWaiters(node) => self.wake_waiters(node),
-            Ev::Elected(node) => self.broker_elected(node),
-            Ev::Switched(node) => self.broker_switched(node),
-            Ev::OutboxPoll(node) => self.outbox_poll(node),
-            Ev::OutboxSent(node) => self.outbox_sent(node),
+            Ev::LogExpire(node) => {
+                self.touch(node);
+                self.log_expire(node);
+            }
+            Ev::LogWake { node, group } => {
+                self.touch(node);
+                self.log_wake(node, group);
+            }
+            Ev::CepTimer { node, key, token } => {
+                self.touch(node);
+                self.cep_timer(node, key, token);
+            }
+            Ev::StoreAppended { node, msg } => {
+                self.touch(node);
+                self.store_appended(node, msg);
+            }
+            Ev::StoreNext(node) => {
+                self.touch(node);
+                self.store_next(node);
+            }
+            Ev::StoreRetry { node, msg } => {
+                self.touch(node);
+                self.store_retry(node, msg);
+            }
+            Ev::StoreReplay(node) => {
+                self.touch(node);
+                self.store_replay(node);
+            }
+            Ev::ProjectionApplied { node, msg } => {
+                self.touch(node);
+                self.projection_applied(node, msg);
+            }
+            Ev::Relay { node, msg } => {
+                self.touch(node);
+                self.arrive(node, msg);
+            }
+            Ev::WakeWaiters(node) => {
+                self.touch(node);
+                self.wake_waiters(node);
+            }
+            Ev::Elected(node) => {
+                self.touch(node);
+                self.broker_elected(node);
+            }
+            Ev::Switched(node) => {
+                self.touch(node);
+                self.broker_switched(node);
+            }
+            Ev::OutboxPoll(node) => {
+                self.touch(node);
+                self.outbox_poll(node);
+            }
+            Ev::OutboxSent(node) => {
+                self.touch(node);
+                self.outbox_sent(node);
+            }
             Ev::WarmupEnd => {
                 let now = self.now;
                 self.series.before_reset(&self.stats);

@@ -454,12 +454,14 @@ impl Simulation {
                     },
                     err => err,
                 };
+                self.series.catch_up();
                 return Err(err);
             }
         }
         while self.next_sample <= until {
             self.sample_series();
         }
+        self.series.catch_up();
         self.now = self.now.max(until);
         Ok(())
     }
@@ -686,6 +688,22 @@ impl Simulation {
 
     // ---- services for the node kinds ----
 
+    /// Marks `node` as changed: the next series point works its lines out
+    /// (see [`Series::touched`]). Whatever changes a node's counts, levels,
+    /// interval latencies, breaker or lag calls this within the same
+    /// event; debug builds check, at every point, that a node not marked
+    /// has not moved.
+    #[inline(always)]
+    pub(crate) fn touch(&mut self, node: NodeIx) {
+        self.series.touched[node.ix()] = true;
+    }
+
+    /// Marks every node as changed (after a change from outside the run:
+    /// an edit, a reset).
+    pub(crate) fn touch_all(&mut self) {
+        self.series.touched.fill(true);
+    }
+
     #[inline(always)]
     pub(crate) fn schedule(&mut self, at: SimTime, ev: Ev) {
         debug_assert!(
@@ -829,6 +847,7 @@ impl Simulation {
     }
 
     pub(crate) fn drop_msg(&mut self, node: NodeIx, msg: MsgId, reason: DropReason) {
+        self.touch(node);
         self.stats[node].count_drop(reason);
         if reason.is_loss() {
             self.totals.lost += 1;
@@ -869,6 +888,7 @@ impl Simulation {
     /// The message is now stored in the dead-letter queue `node` and leaves
     /// the flow.
     pub(crate) fn dead_letter_stored(&mut self, node: NodeIx, msg: MsgId) {
+        self.touch(node);
         self.totals.dead_lettered += 1;
         let at = self.now;
         self.journey_end(msg, JourneyEnd::DeadLettered { node: node.0, at });
@@ -879,6 +899,7 @@ impl Simulation {
     /// that outlived its retention, or a message a consumer received past
     /// its deadline.
     pub(crate) fn expire_msg(&mut self, node: NodeIx, msg: MsgId) {
+        self.touch(node);
         self.totals.expired += 1;
         let at = self.now;
         self.journey_end(msg, JourneyEnd::Expired { node: node.0, at });
@@ -1170,6 +1191,7 @@ impl Simulation {
             self.schedule(due, Ev::EdgeArrive(e));
         }
         let to = self.edges[e].to;
+        self.touch(to);
         let to_topo = &self.topo[to];
         if to_topo.kind == Kind::Queue {
             self.queues[to_topo.slot].reserved -= 1;
@@ -1288,6 +1310,7 @@ impl Simulation {
             if self.waiting_on[w] == node {
                 self.waiting_on[w] = NodeIx::NONE;
             }
+            self.touch(w);
             self.wake(w);
         }
         self.depth -= 1;

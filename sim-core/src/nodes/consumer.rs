@@ -1370,6 +1370,8 @@ impl Simulation {
 
     /// The service answered (`ok`: the call succeeded).
     pub(crate) fn consumer_call_done(&mut self, node: NodeIx, msg: MsgId, ok: bool) {
+        // (Called from the service's event: the answer reaches the caller.)
+        self.touch(node);
         let c = self.consumer_slot(node);
         let now = self.now;
         let change = self.consumers[c]

@@ -704,6 +704,7 @@ impl Simulation {
     /// own copy: a waiting retry first, else the next offset of a
     /// partition that has nothing in progress and whose member is free.
     pub(crate) fn log_receive(&mut self, node: NodeIx, consumer: NodeIx) -> Option<MsgId> {
+        self.touch(node);
         let l = self.log_slot(node);
         let now = self.now;
         let g = self.logs[l].group_of(consumer)?;
@@ -797,6 +798,7 @@ impl Simulation {
     /// The consumer is done with its attempt at `partition`'s record: the
     /// group commits past it (processed, dead-lettered or given up).
     pub(crate) fn log_commit(&mut self, node: NodeIx, consumer: NodeIx, partition: u32) {
+        self.touch(node);
         let l = self.log_slot(node);
         let now = self.now;
         let log = &mut self.logs[l];
@@ -854,6 +856,7 @@ impl Simulation {
         let now = self.now;
         for k in 0..self.consumers[c].logs.len() {
             let node = self.consumers[c].logs[k].node;
+            self.touch(node);
             let l = self.log_slot(node);
             let log = &mut self.logs[l];
             let every = log.checkpoint;
@@ -889,6 +892,7 @@ impl Simulation {
         msg: MsgId,
         delay: Duration,
     ) {
+        self.touch(node);
         let l = self.log_slot(node);
         let now = self.now;
         let p = self.msgs.get(msg).partition as usize;
@@ -920,6 +924,7 @@ impl Simulation {
     /// The consumer holding `msg` crashed: the record is read again from
     /// the committed offset once the group can fetch.
     pub(crate) fn log_abandon(&mut self, node: NodeIx, consumer: NodeIx, msg: MsgId) {
+        self.touch(node);
         self.log_retry(node, consumer, msg, Duration::ZERO);
     }
 
@@ -928,6 +933,7 @@ impl Simulation {
     /// send is refused where it arrives, see [`Self::log_arrive`]).
     #[inline(always)]
     pub(crate) fn log_admits(&mut self, node: NodeIx, slot: Slot) -> bool {
+        self.touch(node);
         match &self.logs[slot].throttle {
             None => true,
             Some(t) => !t.wait || t.admits(self.now) || self.log_throttled(node, slot),
@@ -939,6 +945,7 @@ impl Simulation {
     #[cold]
     #[inline(never)]
     fn log_throttled(&mut self, node: NodeIx, slot: Slot) -> bool {
+        self.touch(node);
         let now = self.now;
         self.stats[node].throttled += 1;
         let Some(t) = self.logs[slot].throttle.as_mut() else {
@@ -993,6 +1000,7 @@ impl Simulation {
         let now = self.now;
         for k in 0..self.consumers[c].logs.len() {
             let node = self.consumers[c].logs[k].node;
+            self.touch(node);
             let l = self.log_slot(node);
             let log = &mut self.logs[l];
             let n = log.partitions.len() as u64;
@@ -1111,6 +1119,7 @@ impl Simulation {
     /// has read yet, from the end of each partition (a crash lost them; a
     /// group that read a record has its copy; see `durability`).
     pub(crate) fn log_take_since(&mut self, node: NodeIx, since: SimTime) -> Vec<MsgId> {
+        self.touch(node);
         let l = self.log_slot(node);
         let now = self.now;
         let log = &mut self.logs[l];
@@ -1143,6 +1152,7 @@ impl Simulation {
     /// A log back from an outage: its producers may send again and its
     /// groups read again.
     pub(crate) fn log_recover(&mut self, node: NodeIx) {
+        self.touch(node);
         self.wake_waiters(node);
         let l = self.log_slot(node);
         for g in 0..self.logs[l].groups.len() {

@@ -550,6 +550,7 @@ impl Simulation {
         let key = p.draw_key();
         let deadline = p.draw_deadline(at, self.now);
         let msg = self.producer_make(node, event_type, key, deadline, 0);
+        self.touch(node);
         self.stats[node].arrived += 1;
         self.producer_send(slot, node, msg, false);
     }
@@ -570,6 +571,7 @@ impl Simulation {
         let deadline = p.draw_deadline(at, now);
         let version = p.draw_version(at, now);
         let client = p.client.is_some();
+        self.touch(node);
         if client && !self.client_admits_new(node, slot) {
             // Too many requests open, or the client's breaker is open: the
             // request fails at once.

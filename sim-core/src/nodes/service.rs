@@ -222,6 +222,7 @@ impl Simulation {
     ) {
         let s = self.topo[service].slot;
         let now = self.now;
+        self.touch(service);
         self.stats[service].arrived += 1;
         if self.is_down(service) {
             self.stats[service].failed_calls += 1;
