@@ -1602,25 +1602,30 @@ mod tests {
     /// their quiet points repeat the one before, and still read as the
     /// points worked out one by one (the engine checks each repeat in
     /// debug builds).
+    /// A trickle of messages through one chain, and a chain that stays
+    /// idle (nodes 4 to 6).
+    const TRICKLE: &str = r#"(
+        version: 1,
+        name: "trickle",
+        scenario: (duration: "100s", warmup: "0s", seed: 3),
+        nodes: [
+            (id: "src", kind: Producer(arrival: Poisson(rate: 0.1))),
+            (id: "q", kind: Queue()),
+            (id: "worker", kind: Consumer(service: Constant("50ms"))),
+            (id: "out", kind: Sink()),
+            (id: "rare", kind: Producer(arrival: Poisson(rate: 0.000001))),
+            (id: "idle", kind: Queue()),
+            (id: "spare", kind: Consumer(service: Constant("50ms"))),
+        ],
+        edges: [
+            (from: "src", to: "q"), (from: "q", to: "worker"), (from: "worker", to: "out"),
+            (from: "rare", to: "idle"), (from: "idle", to: "spare"),
+        ],
+    )"#;
+
     #[test]
     fn quiet_stretches_cost_a_run_each() {
-        let text = r#"(
-            version: 1,
-            name: "trickle",
-            scenario: (duration: "100s", warmup: "0s", seed: 3),
-            nodes: [
-                (id: "src", kind: Producer(arrival: Poisson(rate: 0.1))),
-                (id: "q", kind: Queue()),
-                (id: "worker", kind: Consumer(service: Constant("50ms"))),
-                (id: "rare", kind: Producer(arrival: Poisson(rate: 0.000001))),
-                (id: "idle", kind: Queue()),
-                (id: "spare", kind: Consumer(service: Constant("50ms"))),
-            ],
-            edges: [
-                (from: "src", to: "q"), (from: "q", to: "worker"),
-                (from: "rare", to: "idle"), (from: "idle", to: "spare"),
-            ],
-        )"#;
+        let text = TRICKLE;
         let (model, _) = from_str(text).expect("model");
         let mut sim = Simulation::new(&model, 3).expect("sim");
         sim.run_until(secs(100)).expect("runs");
@@ -1659,24 +1664,7 @@ mod tests {
 
     #[test]
     fn a_point_visits_only_the_nodes_that_moved() {
-        let text = r#"(
-            version: 1,
-            name: "trickle",
-            scenario: (duration: "100s", warmup: "0s", seed: 3),
-            nodes: [
-                (id: "src", kind: Producer(arrival: Poisson(rate: 0.1))),
-                (id: "q", kind: Queue()),
-                (id: "worker", kind: Consumer(service: Constant("50ms"))),
-                (id: "out", kind: Sink()),
-                (id: "rare", kind: Producer(arrival: Poisson(rate: 0.000001))),
-                (id: "idle", kind: Queue()),
-                (id: "spare", kind: Consumer(service: Constant("50ms"))),
-            ],
-            edges: [
-                (from: "src", to: "q"), (from: "q", to: "worker"), (from: "worker", to: "out"),
-                (from: "rare", to: "idle"), (from: "idle", to: "spare"),
-            ],
-        )"#;
+        let text = TRICKLE;
         let (model, _) = from_str(text).expect("model");
         let mut sim = Simulation::new(&model, 3).expect("sim");
         // The first points work every node out; from then on the idle

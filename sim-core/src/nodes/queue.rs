@@ -491,6 +491,8 @@ impl Simulation {
     /// `msg` waits in the queue again from now on.
     #[inline(always)]
     fn queue_push_visible(&mut self, node: NodeIx, q: Slot, msg: MsgId) {
+        // (A message handed back by its reader, in the reader's event.)
+        self.touch(node);
         self.msgs.get_mut(msg).wait_from = self.now;
         self.queue_enqueue(node, q, msg);
     }
