@@ -10,6 +10,9 @@
 //!   producer → queue → consumer → sink at one message a second each, for
 //!   10 s: a big drawing with little traffic, whose cost should follow the
 //!   traffic;
+//! - `fanout1k`: a topic feeding 1,000 queues, each with its consumer, at
+//!   five messages a second: a broker with many readers at work at once,
+//!   whose series points must not cost the square of its readers;
 //! - `load100k`: the 100,000-node model's text read, validated and
 //!   compiled into a simulation, without running it.
 
@@ -107,6 +110,27 @@ fn idle_chains_text(chains: usize) -> String {
     )
 }
 
+fn fan_out(readers: usize) -> Model {
+    let mut nodes = vec![
+        r#"(id: "src", kind: Producer(arrival: Poisson(rate: 5.0)))"#.to_owned(),
+        r#"(id: "t", kind: Topic())"#.to_owned(),
+    ];
+    let mut edges = vec![r#"(from: "src", to: "t")"#.to_owned()];
+    for r in 0..readers {
+        nodes.push(format!(
+            r#"(id: "q{r}", kind: Queue()), (id: "c{r}", kind: Consumer(service: Exponential(mean: "10ms")))"#
+        ));
+        edges.push(format!(
+            r#"(from: "t", to: "q{r}"), (from: "q{r}", to: "c{r}")"#
+        ));
+    }
+    load(&format!(
+        r#"(version: 1, name: "fanout", scenario: (duration: "60s", warmup: "0s"), nodes: [{}], edges: [{}])"#,
+        nodes.join(","),
+        edges.join(",")
+    ))
+}
+
 fn completed(model: &Model) -> u64 {
     match run_once(model, 1) {
         Ok(r) => r.conservation.completed,
@@ -125,6 +149,7 @@ fn benches(c: &mut Criterion) {
         ("idle5k", idle_chains(1_250)),
         ("idle20k", idle_chains(5_000)),
         ("idle100k", idle_chains(25_000)),
+        ("fanout1k", fan_out(1_000)),
     ] {
         group.throughput(Throughput::Elements(completed(&model)));
         group.bench_function(name, |b| b.iter(|| black_box(run_once(&model, 1))));

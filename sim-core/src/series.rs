@@ -693,6 +693,11 @@ pub struct Series {
     /// The nodes a point's spreading is still to look around (kept for
     /// its storage).
     reached: Vec<u32>,
+    /// Per node: whether this point's spreading looked along its edges
+    /// out already, and the nodes so marked. A broker feeding many
+    /// touched readers is looked at once, not once per reader.
+    probed: Vec<bool>,
+    probed_list: Vec<u32>,
     /// The edges the next point visits: those whose last point carried
     /// something, then those out of the nodes it visits.
     edge_due: Vec<u32>,
@@ -766,6 +771,8 @@ impl Series {
             in_start,
             in_edges,
             reached: Vec::new(),
+            probed: vec![false; topo.len()],
+            probed_list: Vec::new(),
             edge_due: Vec::new(),
             edge_listed: vec![false; edges.len()],
             in_time: 0,
@@ -1032,6 +1039,11 @@ impl Series {
                 .iter()
                 .map(|&e| self.edges[e as usize].from_node as usize);
             for node in std::iter::once(i).chain(feeders) {
+                if std::mem::replace(&mut self.probed[node], true) {
+                    continue;
+                }
+                self.probed_list
+                    .push(u32::try_from(node).unwrap_or(u32::MAX));
                 let out = self.out_start[node] as usize..self.out_start[node + 1] as usize;
                 for &e in &self.out_edges[out] {
                     let edge = &self.edges[e as usize];
@@ -1049,6 +1061,10 @@ impl Series {
             }
         }
         self.reached = reached;
+        for &node in &self.probed_list {
+            self.probed[node as usize] = false;
+        }
+        self.probed_list.clear();
     }
 
     /// Checks that every node and edge a point will not visit would have
